@@ -1,0 +1,357 @@
+//! The `aludel` binary end to end, on PostgreSQL and SQLite: every command, branch and merge
+//! graphs, every target syntax, checksums, failure recovery and password redaction.
+
+mod common;
+
+use common::{Backend, Project, backends, revision, write_table_revision};
+
+/// a -> b -> c
+async fn chain(backend: Backend) -> Project {
+    let project = Project::new(backend).await;
+    write_table_revision(&project, "aaaa00000001", &[]);
+    write_table_revision(&project, "bbbb00000002", &["aaaa00000001"]);
+    write_table_revision(&project, "cccc00000003", &["bbbb00000002"]);
+    project
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upgrade_downgrade_current_on_a_chain() {
+    for backend in backends() {
+        let project = chain(backend).await;
+        let run = project.run(&["current"]).await.ok();
+        assert_eq!(run.stdout, "", "{backend:?}: a fresh database is at base");
+
+        let run = project.run(&["upgrade", "head"]).await.ok();
+        assert!(run.stdout.contains("Running upgrade <base> -> aaaa00000001"), "{}", run.stdout);
+        assert!(run.stdout.contains("Running upgrade bbbb00000002 -> cccc00000003"), "{}", run.stdout);
+        assert_eq!(project.heads().await, ["cccc00000003"]);
+        assert_eq!(project.tables().await, ["t_aaaa00000001", "t_bbbb00000002", "t_cccc00000003"]);
+        assert_eq!(project.run(&["current"]).await.ok().stdout, "cccc00000003 (head)\n");
+
+        let run = project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(run.stdout, "Nothing to do: the database is at cccc00000003\n");
+
+        project.run(&["downgrade", "-1"]).await.ok();
+        assert_eq!(project.heads().await, ["bbbb00000002"]);
+        assert_eq!(project.tables().await, ["t_aaaa00000001", "t_bbbb00000002"]);
+
+        project.run(&["downgrade", "base"]).await.ok();
+        assert!(project.heads().await.is_empty());
+        assert!(project.tables().await.is_empty());
+
+        let history: Vec<String> = project.history().await.into_iter().map(|(r, d)| format!("{d} {r}")).collect();
+        assert_eq!(
+            history,
+            [
+                "upgrade aaaa00000001",
+                "upgrade bbbb00000002",
+                "upgrade cccc00000003",
+                "downgrade cccc00000003",
+                "downgrade bbbb00000002",
+                "downgrade aaaa00000001",
+            ],
+            "{backend:?}"
+        );
+
+        let verbose = project.run(&["upgrade", "bbbb"]).await.ok();
+        assert!(verbose.stdout.contains("-> bbbb00000002"));
+        let verbose = project.run(&["current", "--verbose"]).await.ok().stdout;
+        assert!(verbose.contains("Rev: bbbb00000002") && verbose.contains("Applied: "), "{verbose}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn relative_and_prefix_targets() {
+    for backend in backends() {
+        let project = chain(backend).await;
+        project.run(&["upgrade", "+1"]).await.ok();
+        assert_eq!(project.heads().await, ["aaaa00000001"]);
+        project.run(&["upgrade", "+2"]).await.ok();
+        assert_eq!(project.heads().await, ["cccc00000003"]);
+        project.run(&["downgrade", "-2"]).await.ok();
+        assert_eq!(project.heads().await, ["aaaa00000001"]);
+        project.run(&["upgrade", "aaaa00000001+1"]).await.ok();
+        assert_eq!(project.heads().await, ["bbbb00000002"]);
+        project.run(&["downgrade", "aaaa"]).await.ok();
+        assert_eq!(project.heads().await, ["aaaa00000001"]);
+        project.run(&["upgrade", "cccc00000003"]).await.ok();
+        assert_eq!(project.heads().await, ["cccc00000003"]);
+
+        let run = project.run(&["downgrade", "-5"]).await.expect_code(2);
+        assert!(run.stderr.contains("-5"), "{}", run.stderr);
+        assert_eq!(project.heads().await, ["cccc00000003"], "a bad target changes nothing");
+        let run = project.run(&["upgrade", "zzzz"]).await.expect_code(2);
+        assert!(run.stderr.contains("zzzz"), "{}", run.stderr);
+    }
+}
+
+/// base -> (billing: b1 -> b2) and (shop: s1), merged by m.
+async fn branches(backend: Backend) -> Project {
+    let project = Project::new(backend).await;
+    write_table_revision(&project, "base00000000", &[]);
+    let (up, down) = common::table_ops("t_b1");
+    project.write(
+        "b1_billing",
+        &revision("b1", &["base00000000"], &up, &down).replace("message =", "branch_labels = [\"billing\"]\nmessage ="),
+    );
+    write_table_revision(&project, "b2", &["b1"]);
+    let (up, down) = common::table_ops("t_s1");
+    project.write(
+        "s1_shop",
+        &revision("s1", &["base00000000"], &up, &down).replace("message =", "branch_labels = [\"shop\"]\nmessage ="),
+    );
+    project
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn branches_labels_and_merges() {
+    for backend in backends() {
+        let project = branches(backend).await;
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        assert!(run.stderr.contains("merge"), "multiple heads suggests merge: {}", run.stderr);
+        assert!(project.tables().await.is_empty(), "nothing ran");
+
+        assert_eq!(project.run(&["heads"]).await.ok().stdout.lines().count(), 2);
+        let branches = project.run(&["branches"]).await.ok().stdout;
+        assert!(branches.contains("base00000000") && branches.contains("-> b1") && branches.contains("-> s1"));
+
+        project.run(&["upgrade", "billing@head"]).await.ok();
+        assert_eq!(project.heads().await, ["b2"]);
+        project.run(&["upgrade", "shop@head"]).await.ok();
+        assert_eq!(project.heads().await, ["b2", "s1"]);
+        assert_eq!(project.run(&["check"]).await.ok().code, 0);
+
+        project.run(&["downgrade", "b1"]).await.ok();
+        assert_eq!(project.heads().await, ["b1", "s1"], "only the billing branch moves");
+        project.run(&["upgrade", "heads"]).await.ok();
+        assert_eq!(project.heads().await, ["b2", "s1"]);
+
+        let run = project.run(&["merge", "heads", "-m", "join", "--rev-id", "m1"]).await.ok();
+        assert!(run.stdout.contains("m1_join.toml"), "{}", run.stdout);
+        assert_eq!(project.run(&["heads"]).await.ok().stdout, "b2, s1 -> m1 (head) (mergepoint), join\n");
+        assert_eq!(project.run(&["check"]).await.expect_code(1).code, 1);
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.heads().await, ["m1"]);
+        project.run(&["downgrade", "-1"]).await.expect_code(2);
+        project.run(&["downgrade", "b2"]).await.ok();
+        assert_eq!(project.heads().await, ["b2", "s1"]);
+
+        let history = project.run(&["history"]).await.ok().stdout;
+        assert_eq!(history.lines().next(), Some("b2, s1 -> m1 (head) (mergepoint), join"), "{history}");
+        assert!(history.contains("<base> -> base00000000 (branchpoint)"), "{history}");
+        let ranged = project.run(&["history", "-r", "b1:b2"]).await.ok().stdout;
+        assert_eq!(ranged.lines().count(), 2, "{ranged}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn depends_on_pulls_in_the_other_branch() {
+    for backend in backends() {
+        let project = branches(backend).await;
+        let (up, down) = common::table_ops("t_s2");
+        project
+            .write("s2", &revision("s2", &["s1"], &up, &down).replace("message =", "depends_on = [\"b2\"]\nmessage ="));
+        project.run(&["upgrade", "s2"]).await.ok();
+        let heads = project.heads().await;
+        assert!(heads.contains(&"s2".to_owned()) && heads.contains(&"b2".to_owned()), "{heads:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revision_command_writes_files_that_form_the_graph() {
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        project.run(&["revision", "-m", "create users", "--rev-id", "r1"]).await.ok();
+        project.run(&["revision", "-m", "second", "--rev-id", "r2"]).await.ok();
+        let run = project.run(&["revision", "-m", "side", "--rev-id", "r3", "--head", "r1"]).await.expect_code(2);
+        assert!(run.stderr.contains("--splice"), "{}", run.stderr);
+        project
+            .run(&["revision", "-m", "side", "--rev-id", "r3", "--head", "r1", "--splice", "--branch-label", "side"])
+            .await
+            .ok();
+        project
+            .run(&["revision", "-m", "new root", "--rev-id", "r4", "--head", "base", "--depends-on", "r2"])
+            .await
+            .ok();
+        let text = std::fs::read_to_string(project.versions().join("r2_second.toml")).unwrap();
+        assert!(text.contains("down_revision = \"r1\""), "{text}");
+        let show = project.run(&["show", "r3"]).await.ok().stdout;
+        assert!(show.contains("Parent: r1") && show.contains("Branch names: side"), "{show}");
+        project.run(&["upgrade", "heads"]).await.ok();
+        assert_eq!(project.heads().await, ["r2", "r3", "r4"]);
+        let run = project.run(&["revision", "-m", "dup", "--rev-id", "r2"]).await.expect_code(2);
+        assert!(run.stderr.contains("r2"), "{}", run.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stamp_sets_the_version_without_running_anything() {
+    for backend in backends() {
+        let project = chain(backend).await;
+        project.run(&["stamp", "bbbb00000002"]).await.ok();
+        assert_eq!(project.heads().await, ["bbbb00000002"]);
+        assert!(project.tables().await.is_empty(), "stamp runs no migration");
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.tables().await, ["t_cccc00000003"]);
+        project.run(&["stamp", "base"]).await.ok();
+        assert!(project.heads().await.is_empty());
+        project.run(&["stamp", "head", "--purge"]).await.ok();
+        assert_eq!(project.heads().await, ["cccc00000003"]);
+        assert!(project.history().await.contains(&("cccc00000003".into(), "stamp".into())));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_reports_pending_revisions() {
+    for backend in backends() {
+        let project = chain(backend).await;
+        let run = project.run(&["check"]).await.expect_code(1);
+        assert!(run.stdout.contains("3 revision(s) not applied"), "{}", run.stdout);
+        project.run(&["upgrade", "head"]).await.ok();
+        let run = project.run(&["check"]).await.ok();
+        assert_eq!(run.stdout, "OK: the database is at head (cccc00000003)\n");
+        write_table_revision(&project, "dddd", &["cccc00000003"]);
+        project.run(&["check"]).await.expect_code(1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn edited_applied_revisions_are_refused_until_accepted() {
+    for backend in backends() {
+        let project = chain(backend).await;
+        project.run(&["upgrade", "bbbb00000002"]).await.ok();
+        let path = project.versions().join("aaaa00000001_create_t_aaaa00000001.toml");
+        let original = std::fs::read_to_string(&path).unwrap();
+
+        // Reformatting, comments and CRLF line endings keep the checksum.
+        let reformatted = format!("# reviewed\r\n{}", original.replace('\n', "\r\n").replace(" = ", "   =   "));
+        std::fs::write(&path, reformatted).unwrap();
+        project.run(&["verify"]).await.ok();
+
+        std::fs::write(&path, original.replace("type = \"integer\"", "type = \"bigint\"")).unwrap();
+        let run = project.run(&["verify"]).await.expect_code(1);
+        assert!(run.stdout.contains("aaaa00000001"), "{}", run.stdout);
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        assert!(run.stderr.contains("aaaa00000001") && run.stderr.contains("verify --accept"), "{}", run.stderr);
+        assert_eq!(project.heads().await, ["bbbb00000002"], "nothing ran");
+
+        let run = project.run(&["verify", "--accept"]).await.ok();
+        assert!(run.stdout.contains("Accepted"), "{}", run.stdout);
+        project.run(&["verify"]).await.ok();
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.heads().await, ["cccc00000003"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_failing_midway_leaves_the_previous_revision_whole() {
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        let (up, down) = common::table_ops("keep");
+        project.write(
+            "r1_keep",
+            &revision(
+                "r1",
+                &[],
+                &format!("{up}\n[[upgrade]]\nop = \"sql\"\nsql = \"INSERT INTO keep (id) VALUES (1)\"\n"),
+                &down,
+            ),
+        );
+        let failing = "[[upgrade]]\nop = \"add_column\"\ntable = \"keep\"\ncolumn = { name = \"extra\", type = \"integer\" }\n\n\
+                       [[upgrade]]\nop = \"sql\"\nsql = \"UPDATE keep SET extra = 5\"\n\n\
+                       [[upgrade]]\nop = \"sql\"\nsql = \"INSERT INTO missing_table VALUES (1)\"\n";
+        project.write("r2_fails", &revision("r2", &["r1"], failing, ""));
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        assert!(run.stdout.contains("-> r1"), "r1 ran: {}", run.stdout);
+        for needle in ["r2", "op 3", "INSERT INTO missing_table VALUES (1)", "missing_table", "still at r1"] {
+            assert!(run.stderr.contains(needle), "{backend:?}: error should name {needle:?}: {}", run.stderr);
+        }
+        assert_eq!(project.heads().await, ["r1"]);
+        assert_eq!(project.columns("keep").await, ["id"], "{backend:?}: the added column was rolled back");
+        assert_eq!(project.db.query("SELECT COUNT(*) FROM keep").await[0][0].as_deref(), Some("1"));
+        assert_eq!(project.history().await, [("r1".to_owned(), "upgrade".to_owned())]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passwords_never_appear_in_output() {
+    let project = chain(Backend::Postgres).await;
+    let with_password = project.db.url.replace("postgres@", "postgres:hunter2secret@");
+    assert_ne!(with_password, project.db.url);
+    let runs = [
+        project.run_with_url(&with_password, &["upgrade", "head"]).await,
+        project.run_with_url(&with_password, &["current", "--verbose"]).await,
+        project.run_with_url(&with_password.replace("aludel_test", "no_such_db"), &["current"]).await,
+        project.run_with_url(&with_password.replace("5432", "1"), &["upgrade", "head"]).await,
+        project.run_with_url(&with_password, &["-x", "db_url=oracle://u:hunter2secret@h/db", "current"]).await,
+    ];
+    for run in runs {
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(!all.contains("hunter2secret"), "password leaked: {all}");
+    }
+    let failed = project.run_with_url(&with_password.replace("5432", "1"), &["current"]).await.expect_code(2);
+    assert!(failed.stderr.contains("postgres:***@"), "{}", failed.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configuration_sources() {
+    let project = chain(Backend::Sqlite).await;
+    // -x db_url beats DATABASE_URL.
+    let other = project.dir.path().join("other.db");
+    project
+        .run_with_url(
+            "sqlite://nowhere/x.db",
+            &["-x", &format!("db_url=sqlite://{}", other.display()), "upgrade", "head"],
+        )
+        .await
+        .ok();
+    assert!(other.exists());
+    // -c and ALUDEL_CONFIG name another config file.
+    std::fs::create_dir_all(project.dir.path().join("conf")).unwrap();
+    std::fs::write(project.dir.path().join("conf/alt.toml"), "script_location = \"../migrations\"\n").unwrap();
+    let run = project.run(&["-c", "conf/alt.toml", "heads"]).await.ok();
+    assert_eq!(run.stdout, "bbbb00000002 -> cccc00000003 (head), revision cccc00000003\n");
+    let run = project.run(&["-c", "conf/missing.toml", "heads"]).await.expect_code(2);
+    assert!(run.stderr.contains("missing.toml"), "{}", run.stderr);
+    // init refuses to overwrite.
+    let run = project.run(&["init", "migrations"]).await.expect_code(2);
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    // .env provides DATABASE_URL when the environment does not.
+    let dotenv_db = project.dir.path().join("dotenv.db");
+    std::fs::write(project.dir.path().join(".env"), format!("DATABASE_URL=sqlite://{}\n", dotenv_db.display()))
+        .unwrap();
+    let mut command = common::command(project.dir.path(), "", &["upgrade", "head"]);
+    command.env_remove("DATABASE_URL");
+    let output = command.output().await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(dotenv_db.exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_teaches_every_command() {
+    let project = Project::new(Backend::Sqlite).await;
+    let help = project.run(&["--help"]).await.ok().stdout;
+    for verb in [
+        "init",
+        "revision",
+        "upgrade",
+        "downgrade",
+        "current",
+        "history",
+        "heads",
+        "branches",
+        "show",
+        "stamp",
+        "merge",
+        "check",
+        "verify",
+    ] {
+        assert!(help.contains(verb), "--help lists {verb}");
+        let sub = project.run(&[verb, "--help"]).await.ok().stdout;
+        assert!(sub.contains("Usage: aludel"), "{verb} --help: {sub}");
+    }
+    let upgrade = project.run(&["upgrade", "--help"]).await.ok().stdout;
+    assert!(upgrade.contains("label@head") && upgrade.contains("--sql"), "{upgrade}");
+    let run = project.run(&["upgrade", "--bogus"]).await.expect_code(2);
+    assert!(run.stderr.contains("--bogus"), "{}", run.stderr);
+}

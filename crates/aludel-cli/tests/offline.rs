@@ -1,0 +1,176 @@
+//! `--sql`: the printed script, run by `psql` or `sqlite3` on an empty database, must produce
+//! the same schema and version table as the online `upgrade head`.
+
+mod common;
+
+use std::process::Stdio;
+
+use tokio::io::AsyncWriteExt;
+
+use common::{Backend, Project, TestDb, backends, revision};
+
+const USERS: &str = r#"
+[[upgrade]]
+op = "create_table"
+table = "users"
+columns = [
+  { name = "id", type = "bigint", nullable = false, identity = true },
+  { name = "email", type = "varchar(255)", nullable = false },
+  { name = "active", type = "boolean", nullable = false, default = { value = true } },
+  { name = "created_at", type = "timestamptz", nullable = false, default = { expr = "current_timestamp" } },
+]
+primary_key = ["id"]
+
+[[upgrade]]
+op = "create_index"
+table = "users"
+name = "ix_users_email"
+columns = ["email"]
+unique = true
+
+[[upgrade]]
+op = "sql"
+sql = "INSERT INTO users (email) VALUES ('admin@example.com')"
+
+[[downgrade]]
+op = "drop_table"
+table = "users"
+"#;
+
+const POSTS: &str = r#"
+[[upgrade]]
+op = "create_table"
+table = "posts"
+columns = [
+  { name = "id", type = "integer", nullable = false },
+  { name = "author_id", type = "bigint", nullable = false },
+  { name = "title", type = "text", nullable = false },
+]
+primary_key = ["id"]
+constraints = [
+  { kind = "foreign_key", name = "posts_author_id_fkey", columns = ["author_id"], references = { table = "users", columns = ["id"] }, on_delete = "cascade" },
+]
+
+[[upgrade]]
+op = "add_column"
+table = "users"
+column = { name = "age", type = "integer", default = { value = 0 } }
+
+[[upgrade]]
+op = "alter_column"
+table = "users"
+column = "age"
+nullable = false
+
+[[downgrade]]
+op = "alter_column"
+table = "users"
+column = "age"
+nullable = true
+
+[[downgrade]]
+op = "drop_column"
+table = "users"
+column = "age"
+
+[[downgrade]]
+op = "drop_table"
+table = "posts"
+"#;
+
+async fn project(backend: Backend) -> Project {
+    let project = Project::new(backend).await;
+    project.write("r1_users", &revision("r1", &[], USERS, ""));
+    project.write("r2_posts", &revision("r2", &["r1"], POSTS, ""));
+    project
+}
+
+/// Feeds `script` to the backend's own command-line client.
+async fn run_script(db: &TestDb, script: &str) {
+    let mut command = match db.backend {
+        Backend::Postgres => {
+            let mut c = tokio::process::Command::new("psql");
+            c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url, "-f", "-"]);
+            c
+        }
+        _ => {
+            let mut c = tokio::process::Command::new("sqlite3");
+            c.args(["-bail", db.url.trim_start_matches("sqlite://")]);
+            c
+        }
+    };
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psql and sqlite3 are installed (.ci/run installs them)");
+    child.stdin.take().unwrap().write_all(script.as_bytes()).await.unwrap();
+    let output = child.wait_with_output().await.unwrap();
+    assert!(output.status.success(), "script failed: {}\n{script}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// Everything about the schema that both runs must agree on.
+async fn dump(db: &TestDb) -> Vec<Vec<Option<String>>> {
+    let sql = match db.backend {
+        Backend::Postgres => {
+            "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text, column_default::text, is_identity::text \
+             FROM information_schema.columns WHERE table_schema = 'public' \
+             UNION ALL SELECT tablename::text, indexname::text, indexdef::text, '', '', '' FROM pg_indexes WHERE schemaname = 'public' \
+             UNION ALL SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid), '', '', '' FROM pg_constraint WHERE connamespace = 'public'::regnamespace \
+             UNION ALL SELECT 'version', version_num, '', '', '', '' FROM aludel_version \
+             UNION ALL SELECT 'users', email, '', '', '', '' FROM users \
+             ORDER BY 1, 2"
+        }
+        _ => {
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' \
+             UNION ALL SELECT 'version', version_num, '', '' FROM aludel_version \
+             UNION ALL SELECT 'users', email, '', '' FROM users ORDER BY 1, 2"
+        }
+    };
+    db.query(sql).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_upgrade_script_matches_online_upgrade() {
+    for backend in backends() {
+        let project = project(backend).await;
+        let script = project.run(&["upgrade", "head", "--sql"]).await.ok().stdout;
+        assert!(script.contains("BEGIN;") && script.contains("COMMIT;"), "{script}");
+        assert!(!script.is_empty());
+
+        project.run(&["upgrade", "head"]).await.ok();
+        let offline = TestDb::new(backend).await;
+        run_script(&offline, &script).await;
+        let online = dump(&project.db).await;
+        assert!(online.len() > 8, "{online:?}");
+        assert_eq!(online, dump(&offline).await, "{backend:?}");
+
+        // The downgrade script of that range takes the offline database back to base.
+        let down = project.run(&["downgrade", "r2:base", "--sql"]).await.ok().stdout;
+        run_script(&offline, &down).await;
+        assert!(offline.query("SELECT version_num FROM aludel_version").await.is_empty());
+        let missing = project.run(&["downgrade", "base", "--sql"]).await.expect_code(2);
+        assert!(missing.stderr.contains("<from>:<to>"), "{}", missing.stderr);
+
+        // A partial range starts where the database is.
+        let partial = project.run(&["upgrade", "r1:head", "--sql"]).await.ok().stdout;
+        assert!(partial.contains("r1 -> r2") && !partial.contains("<base> -> r1"), "{partial}");
+
+        let stamp = project.run(&["stamp", "head", "--sql"]).await.ok().stdout;
+        let stamped = TestDb::new(backend).await;
+        run_script(&stamped, &stamp).await;
+        assert_eq!(stamped.query("SELECT version_num FROM aludel_version").await, [[Some("r2".to_owned())]]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_scripts_need_no_database() {
+    let project = project(Backend::Postgres).await;
+    let unreachable = "postgresql://postgres@127.0.0.1:1/nowhere";
+    let run = project.run_with_url(unreachable, &["upgrade", "head", "--sql"]).await.ok();
+    assert!(run.stdout.contains("CREATE TABLE \"users\""), "{}", run.stdout);
+    let sqlite = project.run_with_url("sqlite://never-created.db", &["upgrade", "head", "--sql"]).await.ok();
+    assert!(sqlite.stdout.contains("AUTOINCREMENT"), "{}", sqlite.stdout);
+    assert!(!project.dir.path().join("never-created.db").exists());
+}

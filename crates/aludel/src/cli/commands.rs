@@ -1,0 +1,348 @@
+//! One function per verb. Each gathers data through the library API and hands it to
+//! `cli::output` for formatting.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::Error;
+use crate::cli::output;
+use crate::cli::{CliError, EXIT_DRIFT};
+use crate::config::{CONFIG_FILE, Config, LoadOptions, REFERENCE_CONFIG};
+use crate::dialect::Backend;
+use crate::runtime::{Migrator, StepReport};
+use crate::script::{NewRevision, RevisionGraph, RevisionId, ScriptDirectory, ScriptError};
+
+/// `aludel revision`.
+#[derive(Debug, Args)]
+pub(super) struct RevisionArgs {
+    /// What the revision does; also names the file
+    #[arg(short, long)]
+    message: Option<String>,
+    /// Use this id instead of a random one
+    #[arg(long, value_name = "ID")]
+    rev_id: Option<String>,
+    /// The parent: head (default), base for a new root, or a revision (with --splice for a
+    /// non-head)
+    #[arg(long, value_name = "REV", default_value = "head")]
+    head: String,
+    /// Label for the branch this revision starts (repeatable)
+    #[arg(long, value_name = "LABEL")]
+    branch_label: Vec<String>,
+    /// A revision that must be applied before this one, on another branch (repeatable)
+    #[arg(long, value_name = "REV")]
+    depends_on: Vec<String>,
+    /// Allow --head to name a revision that is not a head, starting a branch there
+    #[arg(long)]
+    splice: bool,
+}
+
+/// `aludel merge`.
+#[derive(Debug, Args)]
+pub(super) struct MergeArgs {
+    /// Revisions to join (default: every head)
+    #[arg(default_value = "heads")]
+    revisions: Vec<String>,
+    /// What the merge is for
+    #[arg(short, long)]
+    message: Option<String>,
+    /// Use this id instead of a random one
+    #[arg(long, value_name = "ID")]
+    rev_id: Option<String>,
+    /// Label for the merged branch (repeatable)
+    #[arg(long, value_name = "LABEL")]
+    branch_label: Vec<String>,
+}
+
+pub(super) fn init(options: &LoadOptions, directory: &Path, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let cwd = std::env::current_dir().map_err(Error::Output)?;
+    let config_path = cwd.join(options.config_file.as_deref().unwrap_or(Path::new(CONFIG_FILE)));
+    let versions = cwd.join(directory).join("versions");
+    for path in [&config_path, &versions] {
+        if path.exists() {
+            return Err(CliError::AlreadyExists { path: path.clone() }.into());
+        }
+    }
+    let script_location = directory.to_string_lossy().replace('\\', "/");
+    let text = REFERENCE_CONFIG
+        .replace("script_location = \"migrations\"", &format!("script_location = {}", toml_string(&script_location)));
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Script(ScriptError::Io { path, source })
+    };
+    std::fs::create_dir_all(&versions).map_err(io(&versions))?;
+    if let Some(parent) = config_path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    std::fs::write(&config_path, text).map_err(io(&config_path))?;
+    output::init(out, &config_path, &versions)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+fn load_graph(config: &Config) -> Result<RevisionGraph, Error> {
+    Ok(ScriptDirectory::new(&config.script_location).load()?)
+}
+
+fn new_id(rev_id: Option<&str>, graph: &RevisionGraph) -> Result<RevisionId, Error> {
+    let id = match rev_id {
+        Some(text) => RevisionId::parse(text)?,
+        None => RevisionId::generate(),
+    };
+    if graph.get(&id).is_some() {
+        return Err(CliError::Invalid(format!("revision `{id}` already exists; pick another --rev-id")).into());
+    }
+    Ok(id)
+}
+
+pub(super) fn revision(config: &Config, args: &RevisionArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let directory = ScriptDirectory::new(&config.script_location);
+    let graph = directory.load()?;
+    let down_revisions = match args.head.as_str() {
+        "base" => Vec::new(),
+        "head" if graph.is_empty() => Vec::new(),
+        target => {
+            let parent = graph.resolve(target)?;
+            if !args.splice && !graph.heads().contains(&&parent) {
+                return Err(CliError::Invalid(format!(
+                    "revision `{parent}` is not a head; pass --splice to start a branch from it"
+                ))
+                .into());
+            }
+            vec![parent]
+        }
+    };
+    let depends_on = args.depends_on.iter().map(|d| graph.resolve(d)).collect::<Result<Vec<_>, _>>()?;
+    let revision = NewRevision {
+        id: new_id(args.rev_id.as_deref(), &graph)?,
+        down_revisions,
+        message: args.message.clone().unwrap_or_default(),
+        created: now_rfc3339(),
+        branch_labels: args.branch_label.clone(),
+        depends_on,
+        transactional: true,
+        upgrade: Vec::new(),
+        downgrade: Vec::new(),
+    };
+    let path = directory.write(&revision)?;
+    output::generated(out, &path)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn merge(config: &Config, args: &MergeArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let directory = ScriptDirectory::new(&config.script_location);
+    let graph = directory.load()?;
+    let mut parents: Vec<RevisionId> = Vec::new();
+    for target in &args.revisions {
+        let resolved = match target.as_str() {
+            "heads" => graph.heads().into_iter().cloned().collect(),
+            other => vec![graph.resolve(other)?],
+        };
+        for id in resolved {
+            if !parents.contains(&id) {
+                parents.push(id);
+            }
+        }
+    }
+    if parents.len() < 2 {
+        return Err(CliError::Invalid(format!(
+            "nothing to merge: {} names {} revision(s); name two or more heads",
+            args.revisions.join(" "),
+            parents.len()
+        ))
+        .into());
+    }
+    let revision = NewRevision {
+        id: new_id(args.rev_id.as_deref(), &graph)?,
+        message: args.message.clone().unwrap_or_else(|| {
+            format!("merge {}", parents.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", "))
+        }),
+        down_revisions: parents,
+        created: now_rfc3339(),
+        branch_labels: args.branch_label.clone(),
+        depends_on: Vec::new(),
+        transactional: true,
+        upgrade: Vec::new(),
+        downgrade: Vec::new(),
+    };
+    let path = directory.write(&revision)?;
+    output::generated(out, &path)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Splits `FROM:TO` for `--sql`; `None` without a colon.
+fn split_range(target: &str) -> Option<(&str, &str)> {
+    target.split_once(':')
+}
+
+fn offline_start(graph: &RevisionGraph, from: &str) -> Result<Vec<RevisionId>, Error> {
+    match from {
+        "" | "base" => Ok(Vec::new()),
+        "heads" => Ok(graph.heads().into_iter().cloned().collect()),
+        other => Ok(vec![graph.resolve(other)?]),
+    }
+}
+
+fn offline_backend(config: &Config) -> Result<Backend, Error> {
+    Ok(config.require_database_url()?.backend())
+}
+
+pub(super) async fn upgrade(config: Config, target: &str, sql: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let migrator = Migrator::new(config)?;
+    if sql {
+        let (from, to) = split_range(target).unwrap_or(("base", target));
+        let start = offline_start(migrator.graph(), from)?;
+        let script = migrator.upgrade_sql(offline_backend(migrator.config())?, &start, to)?;
+        out.write_all(script.as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut lines = Vec::new();
+    let report = migrator.upgrade_observed(target, &mut |step: &StepReport| lines.push(output::step_line(step))).await;
+    output::run(out, &lines, report.as_ref().ok().map(|r| r.heads.as_slice()))?;
+    report?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn downgrade(config: Config, target: &str, sql: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let migrator = Migrator::new(config)?;
+    if sql {
+        let (from, to) =
+            split_range(target).ok_or(crate::runtime::RuntimeError::OfflineNeedsRange { verb: "downgrade" })?;
+        let start = offline_start(migrator.graph(), from)?;
+        let script = migrator.downgrade_sql(offline_backend(migrator.config())?, &start, to)?;
+        out.write_all(script.as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut lines = Vec::new();
+    let report =
+        migrator.downgrade_observed(target, &mut |step: &StepReport| lines.push(output::step_line(step))).await;
+    output::run(out, &lines, report.as_ref().ok().map(|r| r.heads.as_slice()))?;
+    report?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn current(config: Config, verbose: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let migrator = Migrator::new(config)?;
+    let heads = migrator.current().await?;
+    let history = if verbose { migrator.recorded_history().await? } else { Vec::new() };
+    output::current(out, migrator.graph(), &heads, verbose.then_some(history.as_slice()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn history(
+    config: &Config,
+    range: Option<&str>,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> Result<ExitCode, Error> {
+    let graph = load_graph(config)?;
+    let revisions = graph.history(range)?;
+    output::revisions(out, &graph, &revisions, verbose)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn heads(config: &Config, verbose: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let graph = load_graph(config)?;
+    let heads: Vec<_> = graph.heads().into_iter().filter_map(|id| graph.get(id)).collect();
+    output::revisions(out, &graph, &heads, verbose)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn branches(config: &Config, verbose: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let graph = load_graph(config)?;
+    output::branches(out, &graph, verbose)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn show(config: &Config, target: &str, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let graph = load_graph(config)?;
+    let id = graph.resolve(target)?;
+    let revision = graph.get(&id).expect("resolve returns revisions of the graph");
+    output::show(out, &graph, revision)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn stamp(
+    config: Config,
+    target: &str,
+    purge: bool,
+    sql: bool,
+    out: &mut dyn Write,
+) -> Result<ExitCode, Error> {
+    let migrator = Migrator::new(config)?;
+    if sql {
+        let (from, to) = split_range(target).unwrap_or(("base", target));
+        let start = offline_start(migrator.graph(), from)?;
+        let script = migrator.stamp_sql(offline_backend(migrator.config())?, &start, to, purge)?;
+        out.write_all(script.as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let report = migrator.stamp(target, purge).await?;
+    output::stamped(out, &report.heads)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn check(config: Config, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let migrator = Migrator::new(config)?;
+    let current = migrator.current().await?;
+    let pending = migrator.graph().plan_upgrade(&current, "heads")?;
+    let pending: Vec<_> = pending.steps.iter().filter_map(|s| migrator.graph().get(&s.revision)).collect();
+    output::check(out, &current, &pending)?;
+    Ok(if pending.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_DRIFT) })
+}
+
+pub(super) async fn verify(config: Config, accept: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let migrator = Migrator::new(config)?;
+    if accept {
+        let accepted = migrator.accept_changes().await?;
+        output::accepted(out, &accepted)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mismatches = migrator.verify().await?;
+    output::verified(out, &mismatches)?;
+    Ok(if mismatches.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_DRIFT) })
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    format_utc(secs)
+}
+
+/// Formats seconds since the Unix epoch as an RFC 3339 UTC timestamp.
+fn format_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_timestamps() {
+        for (secs, expected) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_795_341_600, "2026-11-22T10:00:00Z"),
+        ] {
+            assert_eq!(format_utc(secs), expected);
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The command-line interface: Alembic's verbs, one function each in [`commands`], with the
+//! output formatted in [`output`]. The `aludel` binary and any program embedding the CLI
+//! call [`run`]; tests call [`run_with`] to capture the output.
+//!
+//! Nothing here prints errors or exits: the binary's `main` does.
+
+mod commands;
+mod output;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::Error;
+use crate::config::{Config, LoadOptions};
+
+/// Exit code when `check` or `verify` finds a difference.
+pub const EXIT_DRIFT: u8 = 1;
+/// Exit code for errors (the binary's `main` uses it).
+pub const EXIT_ERROR: u8 = 2;
+
+/// Errors in how the command line was used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// The arguments do not parse; the message is clap's, with usage.
+    #[error("{0}")]
+    Usage(String),
+    /// `init` would overwrite something.
+    #[error("`{path}` already exists; `aludel init` never overwrites: remove it or pick another directory")]
+    AlreadyExists {
+        /// The file or folder.
+        path: PathBuf,
+    },
+    /// The async runtime could not start.
+    #[error("could not start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// A command needs something the arguments lack.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Schema migrations with Alembic's workflow: revision files in a graph, upgrade, downgrade,
+/// stamp, history and offline SQL, on PostgreSQL and SQLite.
+///
+/// The database URL comes from `database_url` in aludel.toml, else DATABASE_URL (also read
+/// from .env), and `-x db_url=...` overrides both. Exit codes: 0 ok, 1 `check`/`verify` found
+/// a difference, 2 error.
+#[derive(Debug, Parser)]
+#[command(name = "aludel", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where configuration comes from.
+#[derive(Debug, Args)]
+struct ConfigArgs {
+    /// Config file [default: ./aludel.toml, or $ALUDEL_CONFIG]
+    #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Override a setting for this run: -x db_url=postgresql://..., -x version_table=...;
+    /// other keys are passed to the embedding program
+    #[arg(short = 'x', global = true, value_name = "KEY=VALUE")]
+    x: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create aludel.toml and DIRECTORY/versions/ (never overwrites)
+    Init {
+        /// Folder for the revision files
+        #[arg(default_value = "migrations")]
+        directory: PathBuf,
+    },
+    /// Create a new revision file
+    Revision(commands::RevisionArgs),
+    /// Upgrade to a later revision
+    ///
+    /// TARGET: head (default), heads, a revision id or unique prefix, a branch label,
+    /// label@head, +N (N steps up), <rev>+N. With --sql, FROM:TO prints the script for that
+    /// range instead of running it.
+    Upgrade {
+        /// Where to go
+        #[arg(default_value = "head")]
+        target: String,
+        /// Print the SQL instead of running it (no connection)
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Revert to an earlier revision
+    ///
+    /// TARGET: base, a revision id or unique prefix, -N (N steps down), <rev>-N. With --sql,
+    /// FROM:TO is required (the script cannot ask the database where it is).
+    #[command(allow_hyphen_values = true)]
+    Downgrade {
+        /// Where to go
+        target: String,
+        /// Print the SQL instead of running it (no connection)
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Show the revision(s) the database is at
+    Current {
+        /// Show each revision's details and when it was applied
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// List revisions, newest first
+    History {
+        /// Range FROM:TO (ids, prefixes, base, head, heads), e.g. -r base:head, -r 1a2b:
+        #[arg(short = 'r', long = "rev-range", value_name = "RANGE", allow_hyphen_values = true)]
+        rev_range: Option<String>,
+        /// Show each revision's details
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show the head revisions
+    Heads {
+        /// Show each revision's details
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show the branch points and the branches leaving them
+    Branches {
+        /// Show each revision's details
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show one revision: id, parents, labels, file and ops
+    Show {
+        /// A revision id, unique prefix, label, head or label@head
+        revision: String,
+    },
+    /// Set the version table to a revision without running migrations (a baseline)
+    Stamp {
+        /// head, heads, base, a revision or label@head
+        target: String,
+        /// Empty the version table first
+        #[arg(long)]
+        purge: bool,
+        /// Print the SQL instead of running it (no connection); FROM:TO sets the start
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Join two or more heads with a new revision that has no ops
+    Merge(commands::MergeArgs),
+    /// Exit 1 unless the database is at the head(s); for CI and deploy checks
+    Check,
+    /// Compare applied revisions with their files by checksum; exit 1 on a difference
+    Verify {
+        /// Record the edited files' checksums as intended, so upgrades proceed
+        #[arg(long)]
+        accept: bool,
+    },
+}
+
+/// Parses the process's arguments and runs the command, writing output to stdout.
+///
+/// # Errors
+///
+/// Any [`Error`]; the caller prints it (`{:#}`) and exits with [`EXIT_ERROR`].
+pub fn run() -> Result<ExitCode, Error> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    run_with(std::env::args_os(), &mut out)
+}
+
+/// Runs the command given by `args` (the first one is the program name), writing output to
+/// `out`. Starts its own single-threaded async runtime.
+///
+/// # Errors
+///
+/// Any [`Error`].
+pub fn run_with<I, T>(args: I, out: &mut dyn Write) -> Result<ExitCode, Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => return usage(err, out),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Cli(CliError::Runtime(e)))?;
+    runtime.block_on(execute(cli, out))
+}
+
+/// The async form of [`run_with`], for programs that already run a tokio runtime.
+///
+/// # Errors
+///
+/// Any [`Error`].
+pub async fn run_async<I, T>(args: I, out: &mut dyn Write) -> Result<ExitCode, Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    match Cli::try_parse_from(args) {
+        Ok(cli) => execute(cli, out).await,
+        Err(err) => usage(err, out),
+    }
+}
+
+fn usage(err: clap::Error, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            write!(out, "{}", err.render().ansi())?;
+            let code = if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { EXIT_ERROR } else { 0 };
+            Ok(ExitCode::from(code))
+        }
+        _ => Err(Error::Cli(CliError::Usage(err.render().to_string().trim_end().to_owned()))),
+    }
+}
+
+async fn execute(cli: Cli, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let options = LoadOptions { config_file: cli.config.config, overrides: cli.config.x, cwd: None, env: None };
+    if let Command::Init { directory } = &cli.command {
+        return commands::init(&options, directory, out);
+    }
+    let config = Config::load(&options)?;
+    match cli.command {
+        Command::Init { .. } => unreachable!("handled above"),
+        Command::Revision(args) => commands::revision(&config, &args, out),
+        Command::Upgrade { target, sql } => commands::upgrade(config, &target, sql, out).await,
+        Command::Downgrade { target, sql } => commands::downgrade(config, &target, sql, out).await,
+        Command::Current { verbose } => commands::current(config, verbose, out).await,
+        Command::History { rev_range, verbose } => commands::history(&config, rev_range.as_deref(), verbose, out),
+        Command::Heads { verbose } => commands::heads(&config, verbose, out),
+        Command::Branches { verbose } => commands::branches(&config, verbose, out),
+        Command::Show { revision } => commands::show(&config, &revision, out),
+        Command::Stamp { target, purge, sql } => commands::stamp(config, &target, purge, sql, out).await,
+        Command::Merge(args) => commands::merge(&config, &args, out),
+        Command::Check => commands::check(config, out).await,
+        Command::Verify { accept } => commands::verify(config, accept, out).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

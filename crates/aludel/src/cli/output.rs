@@ -1,0 +1,202 @@
+//! How command results look on the terminal. Lines scripts may parse (`current`, `heads`,
+//! `history`) keep Alembic's shapes: `<parents> -> <rev> (head), <message>`.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::runtime::{ChecksumMismatch, HistoryRow, StepReport};
+use crate::script::{Direction, Revision, RevisionGraph, RevisionId};
+
+fn join(ids: &[RevisionId]) -> String {
+    ids.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
+}
+
+fn parents(revision: &Revision) -> String {
+    if revision.down_revisions.is_empty() { "<base>".to_owned() } else { join(&revision.down_revisions) }
+}
+
+/// ` (head)`, ` (branchpoint)`, ` (mergepoint)` markers.
+fn markers(graph: &RevisionGraph, revision: &Revision) -> String {
+    let mut text = String::new();
+    if graph.heads().contains(&&revision.id) {
+        text.push_str(" (head)");
+    }
+    if graph.branch_points().contains(&&revision.id) {
+        text.push_str(" (branchpoint)");
+    }
+    if revision.down_revisions.len() > 1 {
+        text.push_str(" (mergepoint)");
+    }
+    text
+}
+
+fn summary(graph: &RevisionGraph, revision: &Revision) -> String {
+    format!("{} -> {}{}, {}", parents(revision), revision.id, markers(graph, revision), revision.message)
+}
+
+fn details(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revision) -> io::Result<()> {
+    writeln!(out, "Rev: {}{}", revision.id, markers(graph, revision))?;
+    writeln!(out, "Parent: {}", parents(revision))?;
+    let children = graph.children(&revision.id);
+    if !children.is_empty() {
+        let ids: Vec<RevisionId> = children.into_iter().cloned().collect();
+        writeln!(out, "Children: {}", join(&ids))?;
+    }
+    if !revision.branch_labels.is_empty() {
+        writeln!(out, "Branch names: {}", revision.branch_labels.join(", "))?;
+    }
+    if !revision.depends_on.is_empty() {
+        writeln!(out, "Depends on: {}", join(&revision.depends_on))?;
+    }
+    if let Some(created) = &revision.created {
+        writeln!(out, "Created: {created}")?;
+    }
+    writeln!(out, "Path: {}", revision.path.display())?;
+    writeln!(out)?;
+    writeln!(out, "    {}", revision.message)?;
+    writeln!(out)
+}
+
+pub(super) fn init(out: &mut dyn Write, config: &Path, versions: &Path) -> io::Result<()> {
+    writeln!(out, "Created {}", config.display())?;
+    writeln!(out, "Created {}", versions.display())?;
+    writeln!(out, "Next: set DATABASE_URL (or database_url in the config), then `aludel revision -m \"...\"`")
+}
+
+pub(super) fn generated(out: &mut dyn Write, path: &Path) -> io::Result<()> {
+    writeln!(out, "Generating {} ... done", path.display())
+}
+
+pub(super) fn step_line(step: &StepReport) -> String {
+    let parents = if step.down_revisions.is_empty() { "<base>".to_owned() } else { join(&step.down_revisions) };
+    let millis = step.duration.as_millis();
+    match step.direction {
+        Direction::Up => format!("Running upgrade {parents} -> {}, {} ({millis} ms)", step.revision, step.message),
+        Direction::Down => format!("Running downgrade {} -> {parents}, {} ({millis} ms)", step.revision, step.message),
+    }
+}
+
+/// Progress lines of a run, then where the database ended up (when it succeeded).
+pub(super) fn run(out: &mut dyn Write, lines: &[String], heads: Option<&[RevisionId]>) -> io::Result<()> {
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    match heads {
+        Some([]) if lines.is_empty() => writeln!(out, "Nothing to do: the database is at base"),
+        Some(heads) if lines.is_empty() => writeln!(out, "Nothing to do: the database is at {}", join(heads)),
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn current(
+    out: &mut dyn Write,
+    graph: &RevisionGraph,
+    heads: &[RevisionId],
+    history: Option<&[HistoryRow]>,
+) -> io::Result<()> {
+    for id in heads {
+        match (graph.get(id), history) {
+            (Some(revision), Some(history)) => {
+                details(out, graph, revision)?;
+                if let Some(row) = history.iter().rev().find(|row| row.revision == id.as_str()) {
+                    writeln!(out, "Applied: {} ({})", row.applied_at, row.direction)?;
+                }
+            }
+            (Some(revision), None) => writeln!(out, "{}{}", id, markers(graph, revision))?,
+            (None, _) => writeln!(out, "{id} (no revision file defines it)")?,
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn revisions(
+    out: &mut dyn Write,
+    graph: &RevisionGraph,
+    revisions: &[&Revision],
+    verbose: bool,
+) -> io::Result<()> {
+    for revision in revisions {
+        if verbose {
+            details(out, graph, revision)?;
+        } else {
+            writeln!(out, "{}", summary(graph, revision))?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn branches(out: &mut dyn Write, graph: &RevisionGraph, verbose: bool) -> io::Result<()> {
+    for id in graph.branch_points() {
+        let Some(revision) = graph.get(id) else { continue };
+        if verbose {
+            details(out, graph, revision)?;
+        } else {
+            writeln!(out, "{}", summary(graph, revision))?;
+        }
+        for child in graph.children(id) {
+            if let Some(child) = graph.get(child) {
+                writeln!(out, "    -> {}{}, {}", child.id, markers(graph, child), child.message)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn show(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revision) -> io::Result<()> {
+    details(out, graph, revision)?;
+    if !revision.transactional {
+        writeln!(out, "Runs outside a transaction (transactional = false)")?;
+    }
+    writeln!(out, "Checksum: {}", revision.checksum())?;
+    for (title, ops) in [("Upgrade", &revision.upgrade), ("Downgrade", &revision.downgrade)] {
+        writeln!(out, "{title}:")?;
+        if ops.is_empty() {
+            writeln!(out, "    (no ops)")?;
+        }
+        for op in ops {
+            writeln!(out, "    {}", op.describe())?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn stamped(out: &mut dyn Write, heads: &[RevisionId]) -> io::Result<()> {
+    if heads.is_empty() {
+        writeln!(out, "Stamped base: the version table is empty")
+    } else {
+        writeln!(out, "Stamped {}", join(heads))
+    }
+}
+
+pub(super) fn check(out: &mut dyn Write, current: &[RevisionId], pending: &[&Revision]) -> io::Result<()> {
+    let at = if current.is_empty() { "base".to_owned() } else { join(current) };
+    if pending.is_empty() {
+        return writeln!(out, "OK: the database is at head ({at})");
+    }
+    writeln!(out, "The database is at {at}; {} revision(s) not applied:", pending.len())?;
+    for revision in pending {
+        writeln!(out, "    {}, {}", revision.id, revision.message)?;
+    }
+    writeln!(out, "Run `aludel upgrade heads` to apply them.")
+}
+
+pub(super) fn verified(out: &mut dyn Write, mismatches: &[ChecksumMismatch]) -> io::Result<()> {
+    if mismatches.is_empty() {
+        return writeln!(out, "OK: every applied revision matches its file");
+    }
+    writeln!(out, "{} applied revision file(s) changed since they ran:", mismatches.len())?;
+    for mismatch in mismatches {
+        writeln!(out, "    {mismatch}")?;
+    }
+    writeln!(out, "Restore the files, or run `aludel verify --accept` if the edits are intended.")
+}
+
+pub(super) fn accepted(out: &mut dyn Write, accepted: &[ChecksumMismatch]) -> io::Result<()> {
+    if accepted.is_empty() {
+        return writeln!(out, "Nothing to accept: every applied revision matches its file");
+    }
+    for mismatch in accepted {
+        writeln!(out, "Accepted the edit of {} ({})", mismatch.revision, mismatch.path.display())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,387 @@
+//! Configuration, loaded once in layers: defaults < `aludel.toml` < environment (`DATABASE_URL`,
+//! also from `.env`) < `-x key=value` flags. A database URL written in the file wins over the
+//! environment's, as in Alembic's `sqlalchemy.url`.
+//!
+//! [`Config::load`] is the only place that reads the environment; everything downstream gets
+//! a resolved [`Config`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::dialect::{SessionOptions, StateTables, UnknownBackend};
+use crate::url::DatabaseUrl;
+
+/// The file name searched for in the working directory.
+pub const CONFIG_FILE: &str = "aludel.toml";
+
+/// The commented reference configuration that `aludel init` writes.
+pub const REFERENCE_CONFIG: &str = include_str!("../aludel.reference.toml");
+
+/// Errors in configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("could not read config file `{path}`: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid.
+    #[error("invalid config file `{path}` line {line}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the error.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A config file was named (by `-c` or `ALUDEL_CONFIG`) but does not exist.
+    #[error("config file `{path}` does not exist; run `aludel init` to create one, or fix the path")]
+    Missing {
+        /// The named file.
+        path: PathBuf,
+    },
+    /// A `-x` flag is not `key=value`.
+    #[error("invalid -x argument `{arg}`: expected key=value, e.g. -x db_url=postgresql://localhost/app")]
+    BadOverride {
+        /// The argument as given.
+        arg: String,
+    },
+    /// A value has the wrong form.
+    #[error("invalid value for `{key}`: {reason}")]
+    BadValue {
+        /// The setting.
+        key: String,
+        /// What is wrong and what is expected.
+        reason: String,
+    },
+    /// The database URL names no supported backend.
+    #[error("invalid database URL from {source_name}: {error}")]
+    BadUrl {
+        /// Where the URL came from (`DATABASE_URL`, `aludel.toml`, `-x db_url`).
+        source_name: String,
+        /// Why it was refused.
+        #[source]
+        error: UnknownBackend,
+    },
+    /// No database URL anywhere.
+    #[error(
+        "no database URL: set DATABASE_URL (or put it in .env), set `database_url` in aludel.toml, or pass -x db_url=..."
+    )]
+    NoDatabaseUrl,
+    /// The `.env` file could not be read.
+    #[error("could not read `{path}`: {message}")]
+    DotEnv {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// `aludel.toml` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    script_location: Option<String>,
+    database_url: Option<String>,
+    version_table: Option<String>,
+    history_table: Option<String>,
+    lock_timeout: Option<u64>,
+    #[serde(default)]
+    models: ModelsConfig,
+    #[serde(default)]
+    autogenerate: AutogenerateConfig,
+}
+
+/// Where the standalone binary finds the models (`[models]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelsConfig {
+    /// A desired-state `schema.sql`, relative to the config file.
+    pub schema_sql: Option<PathBuf>,
+    /// A command that prints the schema as JSON.
+    pub command: Option<String>,
+}
+
+/// Autogenerate options (`[autogenerate]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutogenerateConfig {
+    /// Compare column types.
+    pub compare_type: bool,
+    /// Compare server defaults.
+    pub compare_server_default: bool,
+    /// Tables to include (globs).
+    pub include_tables: Vec<String>,
+    /// Tables to exclude (globs).
+    pub exclude_tables: Vec<String>,
+}
+
+impl Default for AutogenerateConfig {
+    fn default() -> Self {
+        AutogenerateConfig {
+            compare_type: true,
+            compare_server_default: true,
+            include_tables: vec!["*".into()],
+            exclude_tables: Vec::new(),
+        }
+    }
+}
+
+/// Where to look for configuration; what the command line says.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `-c/--config`; falls back to `ALUDEL_CONFIG`, then `./aludel.toml`.
+    pub config_file: Option<PathBuf>,
+    /// `-x key=value` flags, in order.
+    pub overrides: Vec<String>,
+    /// The working directory; the process's when `None`.
+    pub cwd: Option<PathBuf>,
+    /// The environment; the process's when `None`.
+    pub env: Option<BTreeMap<String, String>>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file that was read, if any.
+    pub config_file: Option<PathBuf>,
+    /// Absolute path of the folder holding `versions/`.
+    pub script_location: PathBuf,
+    /// The database, when one is configured.
+    pub database_url: Option<DatabaseUrl>,
+    /// Version and history table names.
+    pub tables: StateTables,
+    /// Seconds to wait for another process's migration lock.
+    pub lock_timeout_secs: u64,
+    /// Model sources for autogenerate.
+    pub models: ModelsConfig,
+    /// Autogenerate options.
+    pub autogenerate: AutogenerateConfig,
+    /// `-x` values that are not settings, for the embedding program.
+    pub extra: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Loads and resolves the configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for an unreadable or invalid file, a bad `-x` flag or an unsupported URL.
+    pub fn load(options: &LoadOptions) -> Result<Config, ConfigError> {
+        let cwd = match &options.cwd {
+            Some(cwd) => cwd.clone(),
+            None => std::env::current_dir().map_err(|source| ConfigError::Read { path: ".".into(), source })?,
+        };
+        let env: BTreeMap<String, String> = match &options.env {
+            Some(env) => env.clone(),
+            None => std::env::vars().collect(),
+        };
+
+        let named = options.config_file.clone().or_else(|| env.get("ALUDEL_CONFIG").map(PathBuf::from));
+        let config_file = match named {
+            Some(path) => {
+                let path = cwd.join(path);
+                if !path.is_file() {
+                    return Err(ConfigError::Missing { path });
+                }
+                Some(path)
+            }
+            None => Some(cwd.join(CONFIG_FILE)).filter(|p| p.is_file()),
+        };
+        let raw = match &config_file {
+            Some(path) => parse_file(path)?,
+            None => RawConfig::default(),
+        };
+        let base_dir = config_file.as_deref().and_then(Path::parent).map_or_else(|| cwd.clone(), Path::to_path_buf);
+
+        let mut config = Config {
+            script_location: base_dir.join(raw.script_location.as_deref().unwrap_or("migrations")),
+            database_url: None,
+            tables: StateTables {
+                version_table: raw.version_table.unwrap_or_else(|| StateTables::default().version_table),
+                history_table: raw.history_table.unwrap_or_else(|| StateTables::default().history_table),
+            },
+            lock_timeout_secs: raw.lock_timeout.unwrap_or(SessionOptions::default().lock_timeout_secs),
+            models: ModelsConfig {
+                schema_sql: raw.models.schema_sql.map(|p| base_dir.join(p)),
+                command: raw.models.command,
+            },
+            autogenerate: raw.autogenerate,
+            extra: BTreeMap::new(),
+            config_file,
+        };
+
+        let mut url = raw.database_url.map(|u| (u, "aludel.toml".to_owned()));
+        if url.is_none() {
+            url = env.get("DATABASE_URL").map(|u| (u.clone(), "DATABASE_URL".to_owned()));
+        }
+        if url.is_none() {
+            url = dotenv_database_url(&base_dir)?.map(|u| (u, ".env DATABASE_URL".to_owned()));
+        }
+
+        for arg in &options.overrides {
+            let (key, value) = arg.split_once('=').ok_or_else(|| ConfigError::BadOverride { arg: arg.clone() })?;
+            let (key, value) = (key.trim(), value.trim());
+            match key {
+                "db_url" | "database_url" | "sqlalchemy.url" => url = Some((value.to_owned(), "-x db_url".to_owned())),
+                "script_location" => config.script_location = cwd.join(value),
+                "version_table" => config.tables.version_table = checked_name(key, value)?,
+                "history_table" => config.tables.history_table = checked_name(key, value)?,
+                "lock_timeout" => {
+                    config.lock_timeout_secs = value.parse().map_err(|_| ConfigError::BadValue {
+                        key: key.to_owned(),
+                        reason: format!("`{value}` is not a number of seconds"),
+                    })?;
+                }
+                _ => {
+                    config.extra.insert(key.to_owned(), value.to_owned());
+                }
+            }
+        }
+        config.tables.version_table = checked_name("version_table", &config.tables.version_table)?;
+        config.tables.history_table = checked_name("history_table", &config.tables.history_table)?;
+
+        if let Some((url, source_name)) = url.filter(|(u, _)| !u.trim().is_empty()) {
+            config.database_url =
+                Some(DatabaseUrl::parse(&url).map_err(|error| ConfigError::BadUrl { source_name, error })?);
+        }
+        Ok(config)
+    }
+
+    /// The database URL, or the error that says how to set one.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::NoDatabaseUrl`] when none is configured.
+    pub fn require_database_url(&self) -> Result<&DatabaseUrl, ConfigError> {
+        self.database_url.as_ref().ok_or(ConfigError::NoDatabaseUrl)
+    }
+
+    /// Options for a migration session.
+    pub fn session_options(&self) -> SessionOptions {
+        SessionOptions { tables: self.tables.clone(), lock_timeout_secs: self.lock_timeout_secs }
+    }
+}
+
+fn parse_file(path: &Path) -> Result<RawConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    toml::from_str(&text).map_err(|err| ConfigError::Parse {
+        path: path.to_owned(),
+        line: err.span().map_or(1, |span| text[..span.start].matches('\n').count() + 1),
+        message: err.message().to_owned(),
+    })
+}
+
+fn dotenv_database_url(dir: &Path) -> Result<Option<String>, ConfigError> {
+    let path = dir.join(".env");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let entries = dotenvy::from_path_iter(&path)
+        .map_err(|err| ConfigError::DotEnv { path: path.clone(), message: err.to_string() })?;
+    for entry in entries {
+        let (key, value) = entry.map_err(|err| ConfigError::DotEnv { path: path.clone(), message: err.to_string() })?;
+        if key == "DATABASE_URL" {
+            return Ok(Some(value));
+        }
+    }
+    Ok(None)
+}
+
+fn checked_name(key: &str, value: &str) -> Result<String, ConfigError> {
+    let valid = !value.is_empty()
+        && value.len() <= 63
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !value.starts_with(|c: char| c.is_ascii_digit());
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(ConfigError::BadValue {
+            key: key.to_owned(),
+            reason: format!("`{value}` is not a plain table name (letters, digits and _, at most 63)"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(files: &[(&str, &str)], env: &[(&str, &str)], overrides: &[&str]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let options = LoadOptions {
+            config_file: None,
+            overrides: overrides.iter().map(|s| s.to_string()).collect(),
+            cwd: Some(dir.path().to_owned()),
+            env: Some(env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+        };
+        let config = Config::load(&options);
+        drop(dir);
+        config
+    }
+
+    fn url(config: &Config) -> Option<String> {
+        config.database_url.as_ref().map(|u| u.expose().to_owned())
+    }
+
+    #[test]
+    fn database_url_layers() {
+        let file = ("aludel.toml", "database_url = \"sqlite://file.db\"\n");
+        let env = ("DATABASE_URL", "postgresql://env/db");
+        let dotenv = (".env", "DATABASE_URL=sqlite://dotenv.db\n");
+        type Pairs<'a> = Vec<(&'a str, &'a str)>;
+        let cases: Vec<(Pairs, Pairs, Vec<&str>, Option<&str>)> = vec![
+            (vec![], vec![], vec![], None),
+            (vec![dotenv], vec![], vec![], Some("sqlite://dotenv.db")),
+            (vec![dotenv], vec![env], vec![], Some("postgresql://env/db")),
+            (vec![file, dotenv], vec![env], vec![], Some("sqlite://file.db")),
+            (vec![file], vec![env], vec!["db_url=sqlite://x.db"], Some("sqlite://x.db")),
+        ];
+        for (files, env, overrides, expected) in cases {
+            let config = load(&files, &env, &overrides).unwrap();
+            assert_eq!(url(&config).as_deref(), expected, "files {files:?} env {env:?} -x {overrides:?}");
+        }
+    }
+
+    #[test]
+    fn reference_config_parses() {
+        let raw: RawConfig = toml::from_str(REFERENCE_CONFIG).expect("reference config is valid");
+        assert_eq!(raw.script_location.as_deref(), Some("migrations"));
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let err = load(&[("aludel.toml", "script_location = \"m\"\nverison_table = \"v\"\n")], &[], &[]).unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { line: 2, .. }), "{err}");
+        let err = load(&[], &[], &["nonsense"]).unwrap_err();
+        assert!(matches!(err, ConfigError::BadOverride { .. }), "{err}");
+        let err = load(&[], &[("DATABASE_URL", "oracle://x")], &[]).unwrap_err();
+        assert!(matches!(err, ConfigError::BadUrl { .. }), "{err}");
+        let err = load(&[], &[], &["version_table=drop table;"]).unwrap_err();
+        assert!(matches!(err, ConfigError::BadValue { .. }), "{err}");
+        let err = load(&[], &[("ALUDEL_CONFIG", "elsewhere.toml")], &[]).unwrap_err();
+        assert!(matches!(err, ConfigError::Missing { .. }), "{err}");
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_config_file_and_extras_are_kept() {
+        let config =
+            load(&[("aludel.toml", "script_location = \"db\"\n")], &[], &["tenant=acme", "lock_timeout=5"]).unwrap();
+        assert!(config.script_location.ends_with("db"));
+        assert!(config.script_location.is_absolute());
+        assert_eq!(config.extra.get("tenant").map(String::as_str), Some("acme"));
+        assert_eq!(config.lock_timeout_secs, 5);
+    }
+}

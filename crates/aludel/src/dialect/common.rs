@@ -1,0 +1,124 @@
+//! SQL that every backend spells the same way: literals and the statements that read and
+//! write the version and history tables.
+//!
+//! Backend-specific DDL for those tables lives in each dialect's `create_state_tables`.
+
+use crate::dialect::{Dialect, StateTables, Statement};
+
+/// Quotes a string literal, doubling embedded single quotes.
+pub fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Quotes an identifier with double quotes (PostgreSQL, SQLite and standard SQL).
+pub fn quote_ident_ansi(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Direction of a recorded step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// A revision's upgrade ran.
+    Upgrade,
+    /// A revision's downgrade ran.
+    Downgrade,
+    /// The version table was set without running anything.
+    Stamp,
+    /// An edited revision's new checksum was accepted.
+    Accept,
+}
+
+impl StepKind {
+    /// The word stored in the history table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Upgrade => "upgrade",
+            StepKind::Downgrade => "downgrade",
+            StepKind::Stamp => "stamp",
+            StepKind::Accept => "accept",
+        }
+    }
+}
+
+/// Reads the current heads: one row, one column each.
+pub fn select_heads(dialect: &dyn Dialect, tables: &StateTables) -> String {
+    format!("SELECT version_num FROM {} ORDER BY version_num", dialect.quote_ident(&tables.version_table))
+}
+
+/// Adds a head.
+pub fn insert_head(dialect: &dyn Dialect, tables: &StateTables, revision: &str) -> Statement {
+    Statement::new(format!(
+        "INSERT INTO {} (version_num) VALUES ({})",
+        dialect.quote_ident(&tables.version_table),
+        quote_literal(revision)
+    ))
+}
+
+/// Removes a head.
+pub fn delete_head(dialect: &dyn Dialect, tables: &StateTables, revision: &str) -> Statement {
+    Statement::new(format!(
+        "DELETE FROM {} WHERE version_num = {}",
+        dialect.quote_ident(&tables.version_table),
+        quote_literal(revision)
+    ))
+}
+
+/// Replaces one head by another, as moving along a single branch does.
+pub fn update_head(dialect: &dyn Dialect, tables: &StateTables, from: &str, to: &str) -> Statement {
+    Statement::new(format!(
+        "UPDATE {} SET version_num = {} WHERE version_num = {}",
+        dialect.quote_ident(&tables.version_table),
+        quote_literal(to),
+        quote_literal(from)
+    ))
+}
+
+/// Removes every head (`stamp --purge`, `stamp base`).
+pub fn delete_all_heads(dialect: &dyn Dialect, tables: &StateTables) -> Statement {
+    Statement::new(format!("DELETE FROM {}", dialect.quote_ident(&tables.version_table)))
+}
+
+/// One row of the history table to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry<'a> {
+    /// Revision id.
+    pub revision: &'a str,
+    /// What happened.
+    pub kind: StepKind,
+    /// Checksum of the revision's upgrade ops.
+    pub checksum: &'a str,
+    /// How long it took; `None` in `--sql` scripts.
+    pub duration_ms: Option<u64>,
+}
+
+/// Records one step in the history table.
+pub fn insert_history(dialect: &dyn Dialect, tables: &StateTables, entry: &HistoryEntry<'_>) -> Statement {
+    let duration = entry.duration_ms.map_or_else(|| "NULL".to_owned(), |d| d.to_string());
+    Statement::new(format!(
+        "INSERT INTO {} (revision, direction, checksum, duration_ms) VALUES ({}, {}, {}, {duration})",
+        dialect.quote_ident(&tables.history_table),
+        quote_literal(entry.revision),
+        quote_literal(entry.kind.as_str()),
+        quote_literal(entry.checksum),
+    ))
+}
+
+/// Reads the history, oldest first: id, revision, direction, checksum, applied_at, duration_ms.
+pub fn select_history(dialect: &dyn Dialect, tables: &StateTables) -> String {
+    format!(
+        "SELECT CAST(id AS VARCHAR(20)), revision, direction, checksum, CAST(applied_at AS VARCHAR(40)), \
+         CAST(duration_ms AS VARCHAR(20)) FROM {} ORDER BY id",
+        dialect.quote_ident(&tables.history_table)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_and_identifiers_escape_their_quotes() {
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_ident_ansi("we\"ird"), "\"we\"\"ird\"");
+    }
+}

@@ -1,0 +1,283 @@
+//! Everything that differs between database backends: SQL rendering, type mapping, the
+//! version table's SQL, transaction control, the migration lock and connections.
+//!
+//! Each backend is a unit struct in its own folder. Nothing outside this module writes SQL or
+//! asks which backend it is talking to; [`Backend`] is the one place that picks one.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::ops::Op;
+use crate::schema::{ColumnType, Schema, SchemaError};
+
+pub mod common;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+#[cfg(feature = "postgres")]
+pub use postgres::Postgres;
+#[cfg(feature = "sqlite")]
+pub use sqlite::Sqlite;
+
+/// One SQL statement, without a trailing semicolon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The SQL text.
+    pub sql: String,
+}
+
+impl Statement {
+    /// Wraps SQL text.
+    pub fn new(sql: impl Into<String>) -> Self {
+        Statement { sql: sql.into() }
+    }
+}
+
+impl fmt::Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sql)
+    }
+}
+
+/// An op that a dialect cannot render.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// The backend lacks the feature.
+    #[error("{op} is not supported on {dialect}: {hint}")]
+    Unsupported {
+        /// The op, described (`add_enum_value mood += happy`).
+        op: String,
+        /// Dialect name.
+        dialect: &'static str,
+        /// What to do instead.
+        hint: String,
+    },
+    /// The op does not fit the schema that the earlier revisions lead to.
+    #[error("{op}: {source}")]
+    Schema {
+        /// The op, described.
+        op: String,
+        /// What does not fit.
+        #[source]
+        source: SchemaError,
+    },
+    /// The op is malformed (an empty column list, an enum type that was never created).
+    #[error("{op}: {reason}")]
+    Invalid {
+        /// The op, described.
+        op: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+}
+
+/// What a sessionless rendering of the version and history tables needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateTables {
+    /// Table holding the current heads (default `aludel_version`).
+    pub version_table: String,
+    /// Table holding every applied or reverted step (default `aludel_history`).
+    pub history_table: String,
+}
+
+impl Default for StateTables {
+    fn default() -> Self {
+        StateTables { version_table: "aludel_version".into(), history_table: "aludel_history".into() }
+    }
+}
+
+/// Everything that differs between database backends.
+pub trait Dialect: fmt::Debug + Send + Sync {
+    /// `postgresql`, `sqlite` or `mysql`: the name `dialect = "..."` uses in files.
+    fn name(&self) -> &'static str;
+
+    /// Quotes an identifier, doubling embedded quotes.
+    fn quote_ident(&self, ident: &str) -> String;
+
+    /// Whether DDL is transactional, so a failed revision rolls back whole.
+    fn has_transactional_ddl(&self) -> bool;
+
+    /// Spells a neutral type for this backend, e.g. `uuid` as `CHAR(36)` on MySQL.
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError::Unsupported`] when the backend has no such type.
+    fn column_type(&self, ty: &ColumnType) -> Result<String, RenderError>;
+
+    /// Renders one op. `before` is the schema the earlier ops lead to; a dialect that has to
+    /// rebuild a table (SQLite) reads the table's full definition from it.
+    /// One op can become several statements, or none (an op for another dialect).
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError`] when the backend cannot express the op or it does not fit `before`.
+    fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError>;
+
+    /// Creates the version and history tables when they are missing.
+    fn create_state_tables(&self, tables: &StateTables) -> Vec<Statement>;
+
+    /// Whether a revision marked `transactional = false` really runs outside a transaction
+    /// (for statements such as `CREATE INDEX CONCURRENTLY`).
+    fn can_run_outside_transaction(&self) -> bool {
+        true
+    }
+
+    /// A query that returns one row when `table` exists, none otherwise.
+    fn table_exists_query(&self, table: &str) -> String;
+
+    /// Opens a revision's transaction in a `--sql` script.
+    fn begin_transaction(&self) -> &'static str {
+        "BEGIN"
+    }
+
+    /// Commits a revision's transaction in a `--sql` script.
+    fn commit_transaction(&self) -> &'static str {
+        "COMMIT"
+    }
+}
+
+/// The backends this build supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres,
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite,
+}
+
+/// A URL whose scheme names no backend this build supports.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unsupported database URL scheme `{scheme}`; use postgresql://user@host:port/db or sqlite://path.db (enabled backends: {enabled})"
+)]
+pub struct UnknownBackend {
+    /// The scheme as written.
+    pub scheme: String,
+    /// The backends compiled in.
+    pub enabled: String,
+}
+
+impl Backend {
+    /// Every backend compiled into this build.
+    pub const ALL: &'static [Backend] = &[
+        #[cfg(feature = "postgres")]
+        Backend::Postgres,
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite,
+    ];
+
+    /// Picks the backend from a URL's scheme.
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownBackend`] for a scheme no enabled backend handles.
+    pub fn from_url(url: &str) -> Result<Backend, UnknownBackend> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or(url);
+        Backend::from_name(scheme).ok_or_else(|| UnknownBackend {
+            scheme: scheme.to_owned(),
+            enabled: Backend::ALL.iter().map(|b| b.dialect().name()).collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// Picks the backend by dialect name or URL scheme (`postgresql`, `postgres`, `sqlite`).
+    pub fn from_name(name: &str) -> Option<Backend> {
+        match name.to_ascii_lowercase().as_str() {
+            #[cfg(feature = "postgres")]
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            #[cfg(feature = "sqlite")]
+            "sqlite" => Some(Backend::Sqlite),
+            _ => None,
+        }
+    }
+
+    /// The backend's dialect.
+    pub fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => &Postgres,
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => &Sqlite,
+        }
+    }
+
+    /// Opens a migration session on `url`.
+    ///
+    /// # Errors
+    ///
+    /// The driver's error when the database cannot be reached.
+    pub async fn connect(self, url: &str, options: &SessionOptions) -> Result<Box<dyn Session>, sqlx::Error> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => postgres::session::connect(url, options).await,
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => sqlite::session::connect(url, options).await,
+        }
+    }
+}
+
+/// Settings for a migration session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// The version and history table names.
+    pub tables: StateTables,
+    /// How long to wait for another process's migration lock, in seconds.
+    pub lock_timeout_secs: u64,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions { tables: StateTables::default(), lock_timeout_secs: 600 }
+    }
+}
+
+/// The SQL that brackets one revision in a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransactionSql {
+    /// Opens the revision's transaction.
+    pub begin: &'static str,
+    /// Commits it.
+    pub commit: &'static str,
+    /// Rolls it back.
+    pub rollback: &'static str,
+}
+
+/// A boxed future, so [`Session`] can be used as a trait object.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Rows of text cells, as [`Session::query_text`] returns them.
+pub type TextRows = Vec<Vec<Option<String>>>;
+
+/// One connection that migrations run on, with the backend's locking and transaction rules.
+pub trait Session: Send {
+    /// The backend's dialect.
+    fn dialect(&self) -> &'static dyn Dialect;
+
+    /// Runs SQL that returns no rows (one or several statements).
+    fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+
+    /// Runs a query and returns every cell as text (`NULL` as `None`).
+    fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>>;
+
+    /// Takes the migration lock for the whole run; waits for another process's run to end.
+    fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>>;
+
+    /// Releases the migration lock (commits what the run did, where the lock is a transaction).
+    fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>>;
+
+    /// How this session opens, commits and rolls back one revision's transaction.
+    fn transaction_sql(&self) -> TransactionSql;
+
+    /// Checks integrity the backend only verifies on request (SQLite's foreign keys after a
+    /// table rebuild); returns a description of each violation.
+    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>>;
+
+    /// Closes the connection.
+    fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>>;
+}

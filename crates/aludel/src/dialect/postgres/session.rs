@@ -1,0 +1,86 @@
+//! A PostgreSQL migration session: one connection holding a session-level advisory lock for
+//! the whole run, so even revisions that run outside a transaction are protected.
+
+use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
+
+use crate::dialect::{BoxFuture, Dialect, Session, SessionOptions, TextRows, TransactionSql};
+
+use super::Postgres;
+
+struct PgSession {
+    conn: PgConnection,
+    lock_key: i64,
+    lock_timeout_secs: u64,
+}
+
+/// Connects to `url`.
+pub(crate) async fn connect(url: &str, options: &SessionOptions) -> Result<Box<dyn Session>, sqlx::Error> {
+    let conn = PgConnection::connect(url).await?;
+    Ok(Box::new(PgSession {
+        conn,
+        lock_key: lock_key(&options.tables.version_table),
+        lock_timeout_secs: options.lock_timeout_secs,
+    }))
+}
+
+/// The advisory lock key: derived from the version table's name, so two applications
+/// sharing a database with different version tables do not wait for each other.
+fn lock_key(version_table: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("aludel:{version_table}").as_bytes());
+    i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"))
+}
+
+impl Session for PgSession {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &Postgres
+    }
+
+    fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        Box::pin(async move {
+            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
+            Ok(())
+        })
+    }
+
+    fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
+        Box::pin(async move {
+            let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut self.conn).await?;
+            rows.iter().map(|row| (0..row.len()).map(|i| row.try_get::<Option<String>, _>(i)).collect()).collect()
+        })
+    }
+
+    fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+        Box::pin(async move {
+            // lock_timeout bounds the wait for another replica's run; it is reset at once so
+            // that it never applies to the migration's own DDL.
+            let sql = format!(
+                "SET lock_timeout = '{}s'; SELECT pg_advisory_lock({}); RESET lock_timeout",
+                self.lock_timeout_secs, self.lock_key
+            );
+            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
+            Ok(())
+        })
+    }
+
+    fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+        Box::pin(async move {
+            let sql = format!("SELECT pg_advisory_unlock({})", self.lock_key);
+            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
+            Ok(())
+        })
+    }
+
+    fn transaction_sql(&self) -> TransactionSql {
+        TransactionSql { begin: "BEGIN", commit: "COMMIT", rollback: "ROLLBACK" }
+    }
+
+    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
+        // PostgreSQL checks every constraint as the statements run.
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
+        Box::pin(async move { self.conn.close().await })
+    }
+}

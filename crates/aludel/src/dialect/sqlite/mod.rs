@@ -1,0 +1,63 @@
+//! SQLite: the embedded default. Transactional DDL, but an ALTER TABLE that can only add,
+//! rename and drop plain columns: everything else is rendered as a table rebuild that keeps
+//! every row, index and foreign key. Migrations hold the database's write lock for the run.
+
+use crate::dialect::common::{quote_ident_ansi, quote_literal};
+use crate::dialect::{Dialect, RenderError, StateTables, Statement};
+use crate::ops::Op;
+use crate::schema::{ColumnType, Schema};
+
+mod render;
+pub(crate) mod session;
+mod types;
+
+/// The SQLite dialect.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sqlite;
+
+impl Dialect for Sqlite {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn quote_ident(&self, ident: &str) -> String {
+        quote_ident_ansi(ident)
+    }
+
+    fn has_transactional_ddl(&self) -> bool {
+        true
+    }
+
+    fn column_type(&self, ty: &ColumnType) -> Result<String, RenderError> {
+        types::column_type(ty)
+    }
+
+    fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
+        render::render(op, before)
+    }
+
+    fn can_run_outside_transaction(&self) -> bool {
+        // The run holds the write lock as one transaction; every revision is a savepoint in it.
+        false
+    }
+
+    fn table_exists_query(&self, table: &str) -> String {
+        format!("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {}", quote_literal(table))
+    }
+
+    fn create_state_tables(&self, tables: &StateTables) -> Vec<Statement> {
+        vec![
+            Statement::new(format!(
+                "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))",
+                self.quote_ident(&tables.version_table),
+                self.quote_ident(&format!("{}_pkc", tables.version_table)),
+            )),
+            Statement::new(format!(
+                "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+                 revision VARCHAR(32) NOT NULL, direction VARCHAR(16) NOT NULL, checksum VARCHAR(64) NOT NULL, \
+                 applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, duration_ms BIGINT)",
+                self.quote_ident(&tables.history_table),
+            )),
+        ]
+    }
+}

@@ -1,0 +1,89 @@
+//! A SQLite migration session. The run holds the database's write lock (`BEGIN IMMEDIATE`)
+//! from start to end, and each revision is a savepoint inside it: a failed revision rolls
+//! back to its savepoint while the revisions before it are committed.
+//!
+//! Foreign key enforcement is off on this connection, as SQLite's table-rebuild procedure
+//! requires; `PRAGMA foreign_key_check` verifies every revision before it is released.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{AssertSqlSafe, Connection, Row};
+
+use crate::dialect::{BoxFuture, Dialect, Session, SessionOptions, TextRows, TransactionSql};
+
+use super::Sqlite;
+
+struct SqliteSession {
+    conn: SqliteConnection,
+}
+
+/// Connects to `url`, creating the database file when it does not exist.
+pub(crate) async fn connect(url: &str, options: &SessionOptions) -> Result<Box<dyn Session>, sqlx::Error> {
+    let connect_options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .foreign_keys(false)
+        .busy_timeout(Duration::from_secs(options.lock_timeout_secs));
+    let conn = SqliteConnection::connect_with(&connect_options).await?;
+    Ok(Box::new(SqliteSession { conn }))
+}
+
+impl Session for SqliteSession {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &Sqlite
+    }
+
+    fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        Box::pin(async move {
+            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
+            Ok(())
+        })
+    }
+
+    fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
+        Box::pin(async move {
+            let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut self.conn).await?;
+            rows.iter()
+                .map(|row| (0..row.len()).map(|i| row.try_get_unchecked::<Option<String>, _>(i)).collect())
+                .collect()
+        })
+    }
+
+    fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+        self.execute("BEGIN IMMEDIATE")
+    }
+
+    fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+        self.execute("COMMIT")
+    }
+
+    fn transaction_sql(&self) -> TransactionSql {
+        TransactionSql {
+            begin: "SAVEPOINT aludel_revision",
+            commit: "RELEASE aludel_revision",
+            rollback: "ROLLBACK TO aludel_revision; RELEASE aludel_revision",
+        }
+    }
+
+    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
+        Box::pin(async move {
+            let rows = sqlx::raw_sql(AssertSqlSafe("PRAGMA foreign_key_check")).fetch_all(&mut self.conn).await?;
+            rows.iter()
+                .map(|row| {
+                    let table: String = row.try_get(0)?;
+                    let rowid: Option<i64> = row.try_get(1)?;
+                    let parent: String = row.try_get(2)?;
+                    Ok(format!(
+                        "row {} of `{table}` references a missing row of `{parent}`",
+                        rowid.map_or_else(|| "?".to_owned(), |r| r.to_string())
+                    ))
+                })
+                .collect()
+        })
+    }
+
+    fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
+        Box::pin(async move { self.conn.close().await })
+    }
+}

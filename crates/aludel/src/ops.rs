@@ -1,0 +1,573 @@
+//! Migration operations: the dialect-neutral steps a revision file lists.
+//!
+//! An [`Op`] is what `[[upgrade]]` and `[[downgrade]]` entries deserialize into. Each op that
+//! autogenerate emits carries what its inverse needs, so [`Op::reverse`] can build the
+//! downgrade. Rendering to SQL lives in `dialect`; reading and writing files in `script`.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::schema::{Column, ColumnType, Constraint, DefaultValue, Index, IndexKey, Table};
+
+/// One migration step. Variant names are the `op = "..."` values of revision files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Op {
+    /// `create_table`: a new table with its columns, primary key and inline constraints.
+    CreateTable(Table),
+    /// `drop_table`.
+    DropTable {
+        /// Table to drop.
+        table: String,
+        /// The dropped table's definition, so the drop can be reversed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        existing: Option<Box<Table>>,
+    },
+    /// `rename_table`.
+    RenameTable {
+        /// Current name.
+        table: String,
+        /// New name.
+        new_name: String,
+    },
+    /// `add_column`.
+    AddColumn {
+        /// Table to extend.
+        table: String,
+        /// The new column.
+        column: Column,
+    },
+    /// `drop_column`: `column` is a name, or the full definition so the drop can be reversed.
+    DropColumn {
+        /// Table to change.
+        table: String,
+        /// Column to drop.
+        column: ColumnRef,
+    },
+    /// `alter_column`: type, nullability, server default, comment or name.
+    AlterColumn(ColumnChange),
+    /// `create_index`.
+    CreateIndex(CreateIndex),
+    /// `drop_index`.
+    DropIndex {
+        /// Table the index is on.
+        table: String,
+        /// Index name.
+        name: String,
+        /// Drop without blocking writes (PostgreSQL; needs `transactional = false`).
+        #[serde(default, skip_serializing_if = "is_false")]
+        concurrently: bool,
+        /// The dropped index, so the drop can be reversed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        existing: Option<Index>,
+    },
+    /// `add_constraint`: primary key, unique, foreign key or check.
+    AddConstraint {
+        /// Table to constrain.
+        table: String,
+        /// The constraint.
+        constraint: Constraint,
+    },
+    /// `drop_constraint`.
+    DropConstraint {
+        /// Table the constraint is on.
+        table: String,
+        /// Constraint name.
+        name: String,
+        /// Its kind, where the backend needs it to spell the drop.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<ConstraintKind>,
+        /// The dropped constraint, so the drop can be reversed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        existing: Option<Constraint>,
+    },
+    /// `create_enum`.
+    CreateEnum {
+        /// Type name.
+        name: String,
+        /// Values in order.
+        values: Vec<String>,
+    },
+    /// `drop_enum`.
+    DropEnum {
+        /// Type name.
+        name: String,
+        /// The dropped values, so the drop can be reversed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        values: Option<Vec<String>>,
+    },
+    /// `add_enum_value`.
+    AddEnumValue {
+        /// Enum type name.
+        name: String,
+        /// The new value.
+        value: String,
+        /// Insert before this value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<String>,
+        /// Insert after this value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+    },
+    /// `sql`: raw SQL, optionally for one dialect only.
+    Sql {
+        /// SQL run on upgrade (several statements allowed).
+        sql: String,
+        /// SQL that undoes it, used when the op is reversed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        down: Option<String>,
+        /// Run only on this dialect (`postgresql`, `sqlite`, `mysql`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dialect: Option<String>,
+    },
+}
+
+/// The kind of a table constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConstraintKind {
+    /// Primary key.
+    PrimaryKey,
+    /// Unique constraint.
+    Unique,
+    /// Foreign key.
+    ForeignKey,
+    /// Check constraint.
+    Check,
+}
+
+/// A column named by `drop_column`: just its name, or its whole definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnRef {
+    /// `column = "age"`.
+    Name(String),
+    /// `column = { name = "age", type = "integer" }`.
+    Definition(Column),
+}
+
+impl ColumnRef {
+    /// The column's name.
+    pub fn name(&self) -> &str {
+        match self {
+            ColumnRef::Name(name) => name,
+            ColumnRef::Definition(column) => &column.name,
+        }
+    }
+}
+
+/// The body of `create_index`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIndex {
+    /// Index name.
+    pub name: String,
+    /// Indexed table.
+    pub table: String,
+    /// Keys in order: column names or `{ expr = "..." }`.
+    pub columns: Vec<IndexKey>,
+    /// Whether the keys are unique.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// Partial index predicate.
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+    /// Access method (`btree`, `gin`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Build without blocking writes (PostgreSQL; needs `transactional = false`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub concurrently: bool,
+}
+
+impl CreateIndex {
+    /// The index this op creates.
+    pub fn index(&self) -> Index {
+        Index {
+            name: self.name.clone(),
+            table: self.table.clone(),
+            columns: self.columns.clone(),
+            unique: self.unique,
+            predicate: self.predicate.clone(),
+            method: self.method.clone(),
+        }
+    }
+
+    /// An op that creates `index`.
+    pub fn from_index(index: &Index) -> Self {
+        CreateIndex {
+            name: index.name.clone(),
+            table: index.table.clone(),
+            columns: index.columns.clone(),
+            unique: index.unique,
+            predicate: index.predicate.clone(),
+            method: index.method.clone(),
+            concurrently: false,
+        }
+    }
+}
+
+/// The body of `alter_column`. Absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnChange {
+    /// Table of the column.
+    pub table: String,
+    /// The column's name before the change.
+    pub column: String,
+    /// New type: `type = "bigint"` or `type = { from = "integer", to = "bigint" }`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub ty: Option<TypeChange>,
+    /// New nullability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nullable: Option<bool>,
+    /// New server default: `default = { from = {...}, to = {...} }`; a missing `to` drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<DefaultChange>,
+    /// New comment: `comment = { from = "...", to = "..." }`; a missing `to` drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<CommentChange>,
+    /// New name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_name: Option<String>,
+}
+
+/// A type change; `from` is what reversing it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "TypeChangeRepr")]
+pub struct TypeChange {
+    /// The type before, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<ColumnType>,
+    /// The type after.
+    pub to: ColumnType,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TypeChangeRepr {
+    Short(ColumnType),
+    Full {
+        #[serde(default)]
+        from: Option<ColumnType>,
+        to: ColumnType,
+    },
+}
+
+impl From<TypeChangeRepr> for TypeChange {
+    fn from(repr: TypeChangeRepr) -> Self {
+        match repr {
+            TypeChangeRepr::Short(to) => TypeChange { from: None, to },
+            TypeChangeRepr::Full { from, to } => TypeChange { from, to },
+        }
+    }
+}
+
+/// A server default change; an absent side means "no default".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultChange {
+    /// The default before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<DefaultValue>,
+    /// The default after; absent drops the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<DefaultValue>,
+}
+
+/// A comment change; an absent side means "no comment".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentChange {
+    /// The comment before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The comment after; absent drops the comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+impl ColumnChange {
+    /// A change of nothing yet on `table.column`.
+    pub fn new(table: &str, column: &str) -> Self {
+        ColumnChange {
+            table: table.to_owned(),
+            column: column.to_owned(),
+            ty: None,
+            nullable: None,
+            default: None,
+            comment: None,
+            new_name: None,
+        }
+    }
+
+    /// The column's name after the change.
+    pub fn final_name(&self) -> &str {
+        self.new_name.as_deref().unwrap_or(&self.column)
+    }
+
+    /// Applies the change to a column definition.
+    pub fn apply_to(&self, column: &mut Column) {
+        if let Some(ty) = &self.ty {
+            column.ty = ty.to.clone();
+        }
+        if let Some(nullable) = self.nullable {
+            column.nullable = nullable;
+        }
+        if let Some(default) = &self.default {
+            column.default = default.to.clone();
+        }
+        if let Some(comment) = &self.comment {
+            column.comment = comment.to.clone();
+        }
+        if let Some(new_name) = &self.new_name {
+            column.name = new_name.clone();
+        }
+    }
+
+    /// The change that undoes this one, when every `from` it needs is known.
+    pub fn swapped(&self) -> Option<ColumnChange> {
+        let ty = match &self.ty {
+            Some(TypeChange { from: Some(from), to }) => Some(TypeChange { from: Some(to.clone()), to: from.clone() }),
+            Some(TypeChange { from: None, .. }) => return None,
+            None => None,
+        };
+        Some(ColumnChange {
+            table: self.table.clone(),
+            column: self.final_name().to_owned(),
+            ty,
+            nullable: self.nullable.map(|n| !n),
+            default: self.default.as_ref().map(|d| DefaultChange { from: d.to.clone(), to: d.from.clone() }),
+            comment: self.comment.as_ref().map(|c| CommentChange { from: c.to.clone(), to: c.from.clone() }),
+            new_name: self.new_name.as_ref().map(|_| self.column.clone()),
+        })
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+impl Op {
+    /// The op's name as revision files spell it (`add_column`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::CreateTable(_) => "create_table",
+            Op::DropTable { .. } => "drop_table",
+            Op::RenameTable { .. } => "rename_table",
+            Op::AddColumn { .. } => "add_column",
+            Op::DropColumn { .. } => "drop_column",
+            Op::AlterColumn(_) => "alter_column",
+            Op::CreateIndex(_) => "create_index",
+            Op::DropIndex { .. } => "drop_index",
+            Op::AddConstraint { .. } => "add_constraint",
+            Op::DropConstraint { .. } => "drop_constraint",
+            Op::CreateEnum { .. } => "create_enum",
+            Op::DropEnum { .. } => "drop_enum",
+            Op::AddEnumValue { .. } => "add_enum_value",
+            Op::Sql { .. } => "sql",
+        }
+    }
+
+    /// A short human description: `add_column users.age`.
+    pub fn describe(&self) -> String {
+        let target = match self {
+            Op::CreateTable(table) => table.name.clone(),
+            Op::DropTable { table, .. } => table.clone(),
+            Op::RenameTable { table, new_name } => format!("{table} -> {new_name}"),
+            Op::AddColumn { table, column } => format!("{table}.{}", column.name),
+            Op::DropColumn { table, column } => format!("{table}.{}", column.name()),
+            Op::AlterColumn(change) => format!("{}.{}", change.table, change.column),
+            Op::CreateIndex(index) => format!("{} on {}", index.name, index.table),
+            Op::DropIndex { table, name, .. } => format!("{name} on {table}"),
+            Op::AddConstraint { table, constraint } => match constraint.name() {
+                Some(name) => format!("{name} on {table}"),
+                None => table.clone(),
+            },
+            Op::DropConstraint { table, name, .. } => format!("{name} on {table}"),
+            Op::CreateEnum { name, .. } | Op::DropEnum { name, .. } => name.clone(),
+            Op::AddEnumValue { name, value, .. } => format!("{name} += {value}"),
+            Op::Sql { sql, .. } => {
+                let first = sql.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+                let mut short: String = first.chars().take(60).collect();
+                if short.len() < first.len() {
+                    short.push('…');
+                }
+                short
+            }
+        };
+        format!("{} {target}", self.name())
+    }
+
+    /// Returns the operation that undoes `self`, or `None` when the op does not carry what
+    /// its inverse needs (a drop without its definition, raw SQL without `down`, an added
+    /// enum value, which PostgreSQL cannot remove).
+    pub fn reverse(&self) -> Option<Op> {
+        Some(match self {
+            Op::CreateTable(table) => {
+                Op::DropTable { table: table.name.clone(), existing: Some(Box::new(table.clone())) }
+            }
+            Op::DropTable { existing, .. } => Op::CreateTable(existing.as_deref()?.clone()),
+            Op::RenameTable { table, new_name } => Op::RenameTable { table: new_name.clone(), new_name: table.clone() },
+            Op::AddColumn { table, column } => {
+                Op::DropColumn { table: table.clone(), column: ColumnRef::Definition(column.clone()) }
+            }
+            Op::DropColumn { table, column } => match column {
+                ColumnRef::Definition(column) => Op::AddColumn { table: table.clone(), column: column.clone() },
+                ColumnRef::Name(_) => return None,
+            },
+            Op::AlterColumn(change) => Op::AlterColumn(change.swapped()?),
+            Op::CreateIndex(create) => Op::DropIndex {
+                table: create.table.clone(),
+                name: create.name.clone(),
+                concurrently: create.concurrently,
+                existing: Some(create.index()),
+            },
+            Op::DropIndex { existing, concurrently, .. } => {
+                let mut create = CreateIndex::from_index(existing.as_ref()?);
+                create.concurrently = *concurrently;
+                Op::CreateIndex(create)
+            }
+            Op::AddConstraint { table, constraint } => Op::DropConstraint {
+                table: table.clone(),
+                name: constraint.name()?.to_owned(),
+                kind: Some(constraint.kind()),
+                existing: Some(constraint.clone()),
+            },
+            Op::DropConstraint { table, existing, .. } => {
+                Op::AddConstraint { table: table.clone(), constraint: existing.clone()? }
+            }
+            Op::CreateEnum { name, values } => Op::DropEnum { name: name.clone(), values: Some(values.clone()) },
+            Op::DropEnum { name, values } => Op::CreateEnum { name: name.clone(), values: values.clone()? },
+            Op::AddEnumValue { .. } => return None,
+            Op::Sql { sql, down, dialect } => {
+                Op::Sql { sql: down.clone()?, down: Some(sql.clone()), dialect: dialect.clone() }
+            }
+        })
+    }
+}
+
+/// The downgrade of `upgrade`: each op reversed, in reverse order. `None` when some op
+/// cannot be reversed.
+pub fn downgrade_of(upgrade: &[Op]) -> Option<Vec<Op>> {
+    upgrade.iter().rev().map(Op::reverse).collect()
+}
+
+/// SHA-256 (hex) of the canonical form of a revision's upgrade: its ops serialized as JSON
+/// with every absent optional field left out, plus whether it runs in a transaction.
+///
+/// Formatting, comments, key order and line endings of the file do not change it.
+pub fn checksum(upgrade: &[Op], transactional: bool) -> String {
+    let canonical = serde_json::to_vec(&(upgrade, transactional)).expect("ops always serialize to JSON");
+    let digest = Sha256::digest(&canonical);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(toml_text: &str) -> Vec<Op> {
+        #[derive(Deserialize)]
+        struct Ops {
+            upgrade: Vec<Op>,
+        }
+        toml::from_str::<Ops>(toml_text).expect("valid ops").upgrade
+    }
+
+    #[test]
+    fn every_reversible_op_round_trips_through_reverse() {
+        let ops = parse(
+            r#"
+            [[upgrade]]
+            op = "create_table"
+            table = "users"
+            columns = [{ name = "id", type = "bigint", nullable = false, identity = true }]
+            primary_key = ["id"]
+
+            [[upgrade]]
+            op = "add_column"
+            table = "users"
+            column = { name = "age", type = "integer", default = { value = 0 } }
+
+            [[upgrade]]
+            op = "alter_column"
+            table = "users"
+            column = "age"
+            type = { from = "integer", to = "bigint" }
+            nullable = false
+            default = { from = { value = 0 }, to = { expr = "current_timestamp" } }
+            new_name = "years"
+
+            [[upgrade]]
+            op = "create_index"
+            table = "users"
+            name = "ix_users_age"
+            columns = ["years", { expr = "lower(email)" }]
+            where = "years > 0"
+
+            [[upgrade]]
+            op = "add_constraint"
+            table = "users"
+            constraint = { kind = "check", name = "users_age_check", expr = "years >= 0" }
+
+            [[upgrade]]
+            op = "create_enum"
+            name = "mood"
+            values = ["sad", "ok"]
+
+            [[upgrade]]
+            op = "sql"
+            sql = "INSERT INTO users DEFAULT VALUES"
+            down = "DELETE FROM users"
+            "#,
+        );
+        let down = downgrade_of(&ops).expect("all reversible");
+        let back = downgrade_of(&down).expect("reverse of reverse");
+        assert_eq!(back, ops);
+    }
+
+    #[test]
+    fn ops_without_their_inverse_information_are_not_reversible() {
+        let ops = parse(
+            r#"
+            [[upgrade]]
+            op = "drop_column"
+            table = "users"
+            column = "age"
+            [[upgrade]]
+            op = "alter_column"
+            table = "users"
+            column = "age"
+            type = "bigint"
+            [[upgrade]]
+            op = "sql"
+            sql = "SELECT 1"
+            "#,
+        );
+        for op in &ops {
+            assert_eq!(op.reverse(), None, "{op:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let err = toml::from_str::<toml::Table>("").map(|_| ()).and_then(|_| {
+            toml::from_str::<Op>("op = \"add_column\"\ntable = \"t\"\ncolum = { name = \"a\", type = \"text\" }")
+                .map(|_| ())
+        });
+        assert!(err.unwrap_err().to_string().contains("colum"));
+        let err = toml::from_str::<Op>("op = \"add_columns\"\ntable = \"t\"").unwrap_err();
+        assert!(err.to_string().contains("add_columns"), "{err}");
+    }
+
+    #[test]
+    fn checksum_ignores_formatting_and_sees_changes() {
+        let a = parse("[[upgrade]]\nop = \"drop_table\"\ntable = \"users\"\n");
+        let b = parse("# a comment\r\n[[upgrade]]\r\ntable   =   'users'\r\nop='drop_table'\r\n");
+        let c = parse("[[upgrade]]\nop = \"drop_table\"\ntable = \"posts\"\n");
+        assert_eq!(checksum(&a, true), checksum(&b, true));
+        assert_ne!(checksum(&a, true), checksum(&c, true));
+        assert_ne!(checksum(&a, true), checksum(&a, false));
+    }
+}

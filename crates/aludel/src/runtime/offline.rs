@@ -1,0 +1,98 @@
+//! `--sql`: the steps of a plan written as one SQL script, without a connection, in the same
+//! shape the online run executes them (state tables, then per revision `BEGIN`, its
+//! statements, the version update, the history row, `COMMIT`).
+
+use std::fmt::Write as _;
+
+use crate::Error;
+use crate::dialect::common::{self, StepKind};
+use crate::dialect::{Dialect, StateTables};
+use crate::runtime::runner::{direction_word, render_step, schema_of};
+use crate::runtime::state;
+use crate::script::{Direction, Plan, RevisionGraph, RevisionId};
+
+fn header(out: &mut String, dialect: &dyn Dialect, tables: &StateTables, verb: &str) {
+    writeln!(out, "-- aludel {verb} script for {}", dialect.name()).ok();
+    for statement in dialect.create_state_tables(tables) {
+        writeln!(out, "{};", statement.sql).ok();
+    }
+}
+
+/// The script for `plan`, starting from the heads `from`.
+pub(super) fn script(
+    graph: &RevisionGraph,
+    tables: &StateTables,
+    dialect: &dyn Dialect,
+    from: &[RevisionId],
+    plan: &Plan,
+    verb: &str,
+) -> Result<String, Error> {
+    let mut out = String::new();
+    header(&mut out, dialect, tables, verb);
+    let mut heads = from.to_vec();
+    let mut schema = schema_of(graph, &graph.applied(from)?);
+    for step in &plan.steps {
+        let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
+        let rendered = render_step(dialect, graph, &mut schema, step)?;
+        let in_transaction =
+            dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
+        let parents = if revision.down_revisions.is_empty() {
+            "<base>".to_owned()
+        } else {
+            revision.down_revisions.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
+        };
+        let arrow = match step.direction {
+            Direction::Up => format!("{parents} -> {}", revision.id),
+            Direction::Down => format!("{} -> {parents}", revision.id),
+        };
+        writeln!(out, "\n-- Running {} {arrow}, {}", direction_word(step.direction), revision.message).ok();
+        if in_transaction {
+            writeln!(out, "{};", dialect.begin_transaction()).ok();
+        }
+        for rendered_op in &rendered {
+            for statement in &rendered_op.statements {
+                writeln!(out, "{};", statement.sql).ok();
+            }
+        }
+        if !in_transaction {
+            writeln!(out, "{};", dialect.begin_transaction()).ok();
+        }
+        let new_heads = graph.heads_after(&heads, step);
+        for statement in state::version_updates(dialect, tables, &heads, &new_heads) {
+            writeln!(out, "{};", statement.sql).ok();
+        }
+        let kind = match step.direction {
+            Direction::Up => StepKind::Upgrade,
+            Direction::Down => StepKind::Downgrade,
+        };
+        let checksum = revision.checksum();
+        let entry = state::history_entry(&revision.id, kind, &checksum, None);
+        writeln!(out, "{};", common::insert_history(dialect, tables, &entry).sql).ok();
+        writeln!(out, "{};", dialect.commit_transaction()).ok();
+        heads = new_heads;
+    }
+    Ok(out)
+}
+
+/// The script that sets the version table from `from` to `to`.
+pub(super) fn stamp_script(
+    graph: &RevisionGraph,
+    tables: &StateTables,
+    dialect: &dyn Dialect,
+    from: &[RevisionId],
+    to: &[RevisionId],
+) -> String {
+    let mut out = String::new();
+    header(&mut out, dialect, tables, "stamp");
+    writeln!(out, "\n{};", dialect.begin_transaction()).ok();
+    for statement in state::version_updates(dialect, tables, from, to) {
+        writeln!(out, "{};", statement.sql).ok();
+    }
+    for id in to.iter().filter(|id| !from.contains(id)) {
+        let checksum = graph.get(id).map(|r| r.checksum()).unwrap_or_default();
+        let entry = state::history_entry(id, StepKind::Stamp, &checksum, None);
+        writeln!(out, "{};", common::insert_history(dialect, tables, &entry).sql).ok();
+    }
+    writeln!(out, "{};", dialect.commit_transaction()).ok();
+    out
+}

@@ -1,0 +1,295 @@
+//! The online run: lock, plan, then each revision in its own transaction together with its
+//! version-table update and history row.
+//!
+//! Round trips are kept to a minimum, since bookkeeping must cost next to nothing on a long
+//! chain: the transaction's `BEGIN` travels with the first statement, and the version update,
+//! history row and `COMMIT` travel together.
+
+use std::time::Instant;
+
+use crate::Error;
+use crate::dialect::common::{self, StepKind};
+use crate::dialect::{Session, StateTables, Statement};
+use crate::ops::Op;
+use crate::runtime::state::{self, ChecksumMismatch};
+use crate::runtime::{RunReport, RuntimeError, StepObserver, StepReport};
+use crate::schema::Schema;
+use crate::script::{Direction, RevisionGraph, RevisionId, Step};
+
+/// What a run is for.
+pub(super) enum Goal<'a> {
+    Upgrade(&'a str),
+    Downgrade(&'a str),
+    Stamp { target: &'a str, purge: bool },
+}
+
+fn db_error(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
+}
+
+/// Runs `goal` under the migration lock, then releases the lock and closes the session,
+/// whatever happened.
+pub(super) async fn run(
+    graph: &RevisionGraph,
+    tables: &StateTables,
+    mut session: Box<dyn Session>,
+    goal: Goal<'_>,
+    observer: StepObserver<'_>,
+) -> Result<RunReport, Error> {
+    let outcome = match session.lock().await.map_err(db_error("take the migration lock")) {
+        Ok(()) => {
+            let outcome = locked_run(graph, tables, session.as_mut(), goal, observer).await;
+            // Releasing the lock also commits the steps that succeeded where the lock is a
+            // transaction (SQLite), so it runs on failure too.
+            let unlocked = session.unlock().await.map_err(db_error("release the migration lock"));
+            outcome.and_then(|report| unlocked.map(|()| report))
+        }
+        Err(err) => Err(err),
+    };
+    session.close().await.ok();
+    outcome
+}
+
+async fn locked_run(
+    graph: &RevisionGraph,
+    tables: &StateTables,
+    session: &mut dyn Session,
+    goal: Goal<'_>,
+    observer: StepObserver<'_>,
+) -> Result<RunReport, Error> {
+    state::ensure_tables(session, tables).await?;
+    let mut heads = state::read_heads(session, tables).await?;
+    let applied = graph.applied(&heads)?;
+
+    let plan = match goal {
+        Goal::Upgrade(target) => graph.plan_upgrade(&heads, target)?,
+        Goal::Downgrade(target) => graph.plan_downgrade(&heads, target)?,
+        Goal::Stamp { target, purge } => {
+            let new_heads = graph.stamp_heads(&heads, target, purge)?;
+            stamp(graph, tables, session, &heads, &new_heads).await?;
+            return Ok(RunReport { steps: Vec::new(), heads: new_heads });
+        }
+    };
+    if plan.steps.is_empty() {
+        return Ok(RunReport { steps: Vec::new(), heads });
+    }
+
+    let history = state::read_history(session, tables).await?;
+    let mismatches = state::checksum_mismatches(graph, &applied, &history);
+    if !mismatches.is_empty() {
+        return Err(RuntimeError::ChecksumMismatch { mismatches }.into());
+    }
+
+    let mut schema = schema_of(graph, &applied);
+    let mut report = RunReport::default();
+    for step in &plan.steps {
+        let step_report = run_step(graph, tables, session, &mut schema, &mut heads, step).await?;
+        observer(&step_report);
+        report.steps.push(step_report);
+    }
+    report.heads = heads;
+    Ok(report)
+}
+
+/// The schema the applied revisions lead to, as far as their ops tell. Dialects that rebuild
+/// tables (SQLite) read table definitions from it. Ops that do not fit (a table created by
+/// raw SQL) are skipped: the database, not this model, is the truth.
+pub(super) fn schema_of(graph: &RevisionGraph, applied: &std::collections::BTreeSet<RevisionId>) -> Schema {
+    let mut schema = Schema::default();
+    for revision in graph.revisions() {
+        if applied.contains(&revision.id) {
+            for op in &revision.upgrade {
+                schema.apply(op).ok();
+            }
+        }
+    }
+    schema
+}
+
+/// One op of a step with its statements.
+pub(super) struct RenderedOp<'a> {
+    /// 0-based position in the revision.
+    pub(super) index: usize,
+    pub(super) op: &'a Op,
+    pub(super) statements: Vec<Statement>,
+}
+
+/// The ops of one step, each rendered against the schema the ops before it lead to.
+pub(super) fn render_step<'a>(
+    dialect: &dyn crate::dialect::Dialect,
+    graph: &'a RevisionGraph,
+    schema: &mut Schema,
+    step: &Step,
+) -> Result<Vec<RenderedOp<'a>>, Error> {
+    let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
+    let ops = match step.direction {
+        Direction::Up => &revision.upgrade,
+        Direction::Down => &revision.downgrade,
+    };
+    let mut rendered = Vec::with_capacity(ops.len());
+    for (index, op) in ops.iter().enumerate() {
+        let statements = dialect.render(op, schema).map_err(|source| RuntimeError::Render {
+            revision: revision.id.clone(),
+            path: revision.path.clone(),
+            source,
+        })?;
+        schema.apply(op).ok();
+        rendered.push(RenderedOp { index, op, statements });
+    }
+    Ok(rendered)
+}
+
+async fn run_step(
+    graph: &RevisionGraph,
+    tables: &StateTables,
+    session: &mut dyn Session,
+    schema: &mut Schema,
+    heads: &mut Vec<RevisionId>,
+    step: &Step,
+) -> Result<StepReport, Error> {
+    let dialect = session.dialect();
+    let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
+    let rendered = render_step(dialect, graph, schema, step)?;
+    let transaction = session.transaction_sql();
+    let in_transaction =
+        dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
+    let started = Instant::now();
+
+    let mut begin = in_transaction.then_some(transaction.begin);
+    for RenderedOp { index, op, statements } in &rendered {
+        for statement in statements {
+            let result = match begin.take() {
+                Some(begin) => session.execute(&format!("{begin};\n{}", statement.sql)).await,
+                None => session.execute(&statement.sql).await,
+            };
+            if let Err(source) = result {
+                let outcome = if in_transaction {
+                    session.execute(transaction.rollback).await.ok();
+                    format!("the revision was rolled back; the database is still at {}", describe_heads(heads))
+                } else {
+                    format!(
+                        "the revision ran outside a transaction: the ops before op {} took effect and the database is still recorded at {}",
+                        index + 1,
+                        describe_heads(heads)
+                    )
+                };
+                return Err(RuntimeError::StatementFailed {
+                    revision: revision.id.clone(),
+                    path: revision.path.clone(),
+                    direction: direction_word(step.direction),
+                    op_number: index + 1,
+                    op: op.describe(),
+                    statement: statement.sql.clone(),
+                    outcome,
+                    source,
+                }
+                .into());
+            }
+        }
+    }
+
+    let problems = session.check_integrity().await.map_err(db_error("check foreign keys"))?;
+    if !problems.is_empty() {
+        if in_transaction {
+            session.execute(transaction.rollback).await.ok();
+        }
+        return Err(RuntimeError::IntegrityViolation {
+            revision: revision.id.clone(),
+            path: revision.path.clone(),
+            problems,
+        }
+        .into());
+    }
+
+    let duration = started.elapsed();
+    let new_heads = graph.heads_after(heads, step);
+    let checksum = revision.checksum();
+    let kind = match step.direction {
+        Direction::Up => StepKind::Upgrade,
+        Direction::Down => StepKind::Downgrade,
+    };
+    let mut batch: Vec<String> = Vec::new();
+    // Without transactional DDL, the bookkeeping still gets a transaction of its own.
+    if let Some(begin) = begin.take().or((!in_transaction).then_some(transaction.begin)) {
+        batch.push(begin.to_owned());
+    }
+    batch.extend(state::version_updates(dialect, tables, heads, &new_heads).into_iter().map(|s| s.sql));
+    let entry = state::history_entry(&revision.id, kind, &checksum, Some(duration.as_millis() as u64));
+    batch.push(common::insert_history(dialect, tables, &entry).sql);
+    batch.push(transaction.commit.to_owned());
+    session.execute(&batch.join(";\n")).await.map_err(db_error("record the revision in the version table"))?;
+
+    *heads = new_heads;
+    Ok(StepReport {
+        revision: revision.id.clone(),
+        down_revisions: revision.down_revisions.clone(),
+        direction: step.direction,
+        message: revision.message.clone(),
+        duration,
+    })
+}
+
+async fn stamp(
+    graph: &RevisionGraph,
+    tables: &StateTables,
+    session: &mut dyn Session,
+    before: &[RevisionId],
+    after: &[RevisionId],
+) -> Result<(), Error> {
+    let dialect = session.dialect();
+    let transaction = session.transaction_sql();
+    let mut batch = vec![transaction.begin.to_owned()];
+    batch.extend(state::version_updates(dialect, tables, before, after).into_iter().map(|s| s.sql));
+    for id in after.iter().filter(|id| !before.contains(id)) {
+        let checksum = graph.get(id).map(|r| r.checksum()).unwrap_or_default();
+        let entry = state::history_entry(id, StepKind::Stamp, &checksum, None);
+        batch.push(common::insert_history(dialect, tables, &entry).sql);
+    }
+    batch.push(transaction.commit.to_owned());
+    session.execute(&batch.join(";\n")).await.map_err(db_error("stamp the version table"))
+}
+
+/// Records the current checksums of edited applied revisions.
+pub(super) async fn accept_changes(
+    graph: &RevisionGraph,
+    tables: &StateTables,
+    mut session: Box<dyn Session>,
+) -> Result<Vec<ChecksumMismatch>, Error> {
+    let result = async {
+        session.lock().await.map_err(db_error("take the migration lock"))?;
+        let heads = state::read_heads_if_any(session.as_mut(), tables).await?;
+        let history = state::read_history_if_any(session.as_mut(), tables).await?;
+        let mismatches = state::checksum_mismatches(graph, &graph.applied(&heads)?, &history);
+        if !mismatches.is_empty() {
+            let dialect = session.dialect();
+            let transaction = session.transaction_sql();
+            let mut batch = vec![transaction.begin.to_owned()];
+            for mismatch in &mismatches {
+                let entry = state::history_entry(&mismatch.revision, StepKind::Accept, &mismatch.current, None);
+                batch.push(common::insert_history(dialect, tables, &entry).sql);
+            }
+            batch.push(transaction.commit.to_owned());
+            session.execute(&batch.join(";\n")).await.map_err(db_error("record the accepted checksums"))?;
+        }
+        session.unlock().await.map_err(db_error("release the migration lock"))?;
+        Ok(mismatches)
+    }
+    .await;
+    session.close().await.ok();
+    result
+}
+
+fn describe_heads(heads: &[RevisionId]) -> String {
+    if heads.is_empty() {
+        "base".to_owned()
+    } else {
+        heads.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
+    }
+}
+
+pub(super) fn direction_word(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "upgrade",
+        Direction::Down => "downgrade",
+    }
+}

@@ -1,0 +1,186 @@
+//! The migration state a database records: its heads (version table) and every step it went
+//! through (history table), and the checksum comparison built on them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::Error;
+use crate::dialect::common::{self, HistoryEntry, StepKind};
+use crate::dialect::{Session, StateTables, Statement};
+use crate::runtime::RuntimeError;
+use crate::script::{RevisionGraph, RevisionId};
+
+/// One row of the history table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    /// Revision id.
+    pub revision: String,
+    /// `upgrade`, `downgrade`, `stamp` or `accept`.
+    pub direction: String,
+    /// Checksum of the revision's upgrade ops at that time.
+    pub checksum: String,
+    /// When, as the database spells it.
+    pub applied_at: String,
+    /// How long it took.
+    pub duration_ms: Option<u64>,
+}
+
+/// An applied revision whose file no longer matches what ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecksumMismatch {
+    /// The revision.
+    pub revision: RevisionId,
+    /// Its file.
+    pub path: PathBuf,
+    /// Checksum recorded when it ran.
+    pub recorded: String,
+    /// Checksum of the file now.
+    pub current: String,
+}
+
+impl fmt::Display for ChecksumMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` ({}) recorded {} but is now {}",
+            self.revision,
+            self.path.display(),
+            short(&self.recorded),
+            short(&self.current)
+        )
+    }
+}
+
+fn short(checksum: &str) -> &str {
+    checksum.get(..12).unwrap_or(checksum)
+}
+
+fn db_error(action: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
+    move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
+}
+
+async fn table_exists(session: &mut dyn Session, table: &str) -> Result<bool, Error> {
+    let query = session.dialect().table_exists_query(table);
+    let rows = session.query_text(&query).await.map_err(db_error("look for the version table"))?;
+    Ok(!rows.is_empty())
+}
+
+/// Creates the version and history tables when they are missing.
+pub(super) async fn ensure_tables(session: &mut dyn Session, tables: &StateTables) -> Result<(), Error> {
+    for statement in session.dialect().create_state_tables(tables) {
+        session.execute(&statement.sql).await.map_err(db_error("create the version and history tables"))?;
+    }
+    Ok(())
+}
+
+/// The version table's rows, sorted.
+pub(super) async fn read_heads(session: &mut dyn Session, tables: &StateTables) -> Result<Vec<RevisionId>, Error> {
+    let query = common::select_heads(session.dialect(), tables);
+    let rows = session.query_text(&query).await.map_err(db_error("read the version table"))?;
+    let mut heads = Vec::with_capacity(rows.len());
+    for row in rows {
+        let text = row.into_iter().next().flatten().unwrap_or_default();
+        heads.push(RevisionId::parse(&text)?);
+    }
+    heads.sort();
+    Ok(heads)
+}
+
+/// The heads, or none when the version table does not exist yet (a database never migrated).
+pub(super) async fn read_heads_if_any(
+    session: &mut dyn Session,
+    tables: &StateTables,
+) -> Result<Vec<RevisionId>, Error> {
+    if table_exists(session, &tables.version_table).await? { read_heads(session, tables).await } else { Ok(Vec::new()) }
+}
+
+/// Every history row, oldest first.
+pub(super) async fn read_history(session: &mut dyn Session, tables: &StateTables) -> Result<Vec<HistoryRow>, Error> {
+    let query = common::select_history(session.dialect(), tables);
+    let rows = session.query_text(&query).await.map_err(db_error("read the history table"))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut cells = row.into_iter().skip(1);
+            let mut next = || cells.next().flatten().unwrap_or_default();
+            HistoryRow {
+                revision: next(),
+                direction: next(),
+                checksum: next(),
+                applied_at: next(),
+                duration_ms: next().parse().ok(),
+            }
+        })
+        .collect())
+}
+
+/// The history, or none when the table does not exist yet.
+pub(super) async fn read_history_if_any(
+    session: &mut dyn Session,
+    tables: &StateTables,
+) -> Result<Vec<HistoryRow>, Error> {
+    if table_exists(session, &tables.history_table).await? {
+        read_history(session, tables).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Applied revisions whose latest recorded checksum differs from their file's.
+/// Revisions with no recorded checksum (below a stamp) are not compared.
+pub(super) fn checksum_mismatches(
+    graph: &RevisionGraph,
+    applied: &BTreeSet<RevisionId>,
+    history: &[HistoryRow],
+) -> Vec<ChecksumMismatch> {
+    let mut recorded: BTreeMap<&str, &str> = BTreeMap::new();
+    for row in history {
+        if row.direction != StepKind::Downgrade.as_str() {
+            recorded.insert(&row.revision, &row.checksum);
+        }
+    }
+    applied
+        .iter()
+        .filter_map(|id| {
+            let revision = graph.get(id)?;
+            let recorded = *recorded.get(id.as_str())?;
+            let current = revision.checksum();
+            (recorded != current).then(|| ChecksumMismatch {
+                revision: id.clone(),
+                path: revision.path.clone(),
+                recorded: recorded.to_owned(),
+                current,
+            })
+        })
+        .collect()
+}
+
+/// The statements that turn the version table's rows from `before` into `after`.
+pub(super) fn version_updates(
+    session_dialect: &dyn crate::dialect::Dialect,
+    tables: &StateTables,
+    before: &[RevisionId],
+    after: &[RevisionId],
+) -> Vec<Statement> {
+    let removed: Vec<&RevisionId> = before.iter().filter(|h| !after.contains(h)).collect();
+    let added: Vec<&RevisionId> = after.iter().filter(|h| !before.contains(h)).collect();
+    if let ([from], [to]) = (removed.as_slice(), added.as_slice()) {
+        return vec![common::update_head(session_dialect, tables, from.as_str(), to.as_str())];
+    }
+    removed
+        .iter()
+        .map(|id| common::delete_head(session_dialect, tables, id.as_str()))
+        .chain(added.iter().map(|id| common::insert_head(session_dialect, tables, id.as_str())))
+        .collect()
+}
+
+/// The history row of one step.
+pub(super) fn history_entry<'a>(
+    revision: &'a RevisionId,
+    kind: StepKind,
+    checksum: &'a str,
+    duration_ms: Option<u64>,
+) -> HistoryEntry<'a> {
+    HistoryEntry { revision: revision.as_str(), kind, checksum, duration_ms }
+}

@@ -1,0 +1,765 @@
+//! The schema model shared by every stage: tables, columns, neutral types, indexes,
+//! constraints and enums.
+//!
+//! The same structs describe the desired models, an introspected database and the state a
+//! chain of revisions leads to (see [`Schema::apply`]). Nothing here does IO or writes SQL.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::ops::{ConstraintKind, Op};
+
+/// A dialect-neutral column type, written in revision files as a string (`"varchar(255)"`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ColumnType {
+    /// 16-bit integer.
+    SmallInt,
+    /// 32-bit integer.
+    Integer,
+    /// 64-bit integer.
+    BigInt,
+    /// 32-bit float.
+    Real,
+    /// 64-bit float.
+    Double,
+    /// Exact decimal, optionally with precision and scale.
+    Numeric(Option<(u32, u32)>),
+    /// Variable-length string, optionally bounded.
+    Varchar(Option<u32>),
+    /// Fixed-length string.
+    Char(Option<u32>),
+    /// Unbounded string.
+    Text,
+    /// True or false.
+    Boolean,
+    /// Calendar date.
+    Date,
+    /// Time of day.
+    Time,
+    /// Date and time without time zone.
+    Timestamp,
+    /// Date and time with time zone.
+    Timestamptz,
+    /// Time span.
+    Interval,
+    /// 128-bit UUID.
+    Uuid,
+    /// JSON document stored as text.
+    Json,
+    /// JSON document stored in a binary form where the backend has one.
+    Jsonb,
+    /// Binary string.
+    Bytes,
+    /// A value of the named enum type (`enum:<name>`).
+    Enum(String),
+    /// An array of another type (`<type>[]`).
+    Array(Box<ColumnType>),
+    /// Anything else: passed to the database verbatim.
+    Custom(String),
+}
+
+/// Why a type string could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid column type `{input}`: {reason}")]
+pub struct ColumnTypeError {
+    /// The text as written.
+    pub input: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl ColumnType {
+    /// Reads a neutral type such as `bigint`, `numeric(10,2)`, `enum:mood` or `text[]`.
+    /// Unknown names pass through as [`ColumnType::Custom`].
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ColumnTypeError`] for an empty string or malformed parameters.
+    pub fn parse(input: &str) -> Result<Self, ColumnTypeError> {
+        let err = |reason: &str| ColumnTypeError { input: input.to_owned(), reason: reason.to_owned() };
+        let text = input.trim();
+        if text.is_empty() {
+            return Err(err("the type is empty"));
+        }
+        if let Some(inner) = text.strip_suffix("[]") {
+            return Ok(ColumnType::Array(Box::new(ColumnType::parse(inner)?)));
+        }
+        if let Some(name) = text.strip_prefix("enum:") {
+            if name.is_empty() {
+                return Err(err("`enum:` needs the enum's name, e.g. `enum:mood`"));
+            }
+            return Ok(ColumnType::Enum(name.to_owned()));
+        }
+        let (base, params) = match text.find('(') {
+            Some(open) => {
+                let close = text.rfind(')').filter(|&c| c == text.len() - 1).ok_or_else(|| err("missing `)`"))?;
+                let params: Result<Vec<u32>, _> =
+                    text[open + 1..close].split(',').map(|p| p.trim().parse::<u32>()).collect();
+                match params {
+                    Ok(params) => (text[..open].trim(), Some(params)),
+                    // Parameters that are not numbers belong to a backend type: pass it through.
+                    Err(_) => return Ok(ColumnType::Custom(text.to_owned())),
+                }
+            }
+            None => (text, None),
+        };
+        let lower = base.to_ascii_lowercase();
+        let one = |params: &Option<Vec<u32>>| -> Result<Option<u32>, ColumnTypeError> {
+            match params.as_deref() {
+                None => Ok(None),
+                Some([n]) => Ok(Some(*n)),
+                Some(_) => Err(err("takes one length, e.g. `varchar(255)`")),
+            }
+        };
+        let plain = |ty: ColumnType| -> Result<ColumnType, ColumnTypeError> {
+            match params {
+                None => Ok(ty),
+                Some(_) => Ok(ColumnType::Custom(text.to_owned())),
+            }
+        };
+        match lower.as_str() {
+            "smallint" => plain(ColumnType::SmallInt),
+            "integer" | "int" => plain(ColumnType::Integer),
+            "bigint" => plain(ColumnType::BigInt),
+            "real" | "float" => plain(ColumnType::Real),
+            "double" => plain(ColumnType::Double),
+            "numeric" | "decimal" => match params.as_deref() {
+                None => Ok(ColumnType::Numeric(None)),
+                Some([p]) => Ok(ColumnType::Numeric(Some((*p, 0)))),
+                Some([p, s]) => Ok(ColumnType::Numeric(Some((*p, *s)))),
+                Some(_) => Err(err("takes precision and scale, e.g. `numeric(10,2)`")),
+            },
+            "varchar" => Ok(ColumnType::Varchar(one(&params)?)),
+            "char" => Ok(ColumnType::Char(one(&params)?)),
+            "text" => plain(ColumnType::Text),
+            "boolean" | "bool" => plain(ColumnType::Boolean),
+            "date" => plain(ColumnType::Date),
+            "time" => plain(ColumnType::Time),
+            "timestamp" => plain(ColumnType::Timestamp),
+            "timestamptz" => plain(ColumnType::Timestamptz),
+            "interval" => plain(ColumnType::Interval),
+            "uuid" => plain(ColumnType::Uuid),
+            "json" => plain(ColumnType::Json),
+            "jsonb" => plain(ColumnType::Jsonb),
+            "bytes" => plain(ColumnType::Bytes),
+            _ => Ok(ColumnType::Custom(text.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ColumnType::SmallInt => f.write_str("smallint"),
+            ColumnType::Integer => f.write_str("integer"),
+            ColumnType::BigInt => f.write_str("bigint"),
+            ColumnType::Real => f.write_str("real"),
+            ColumnType::Double => f.write_str("double"),
+            ColumnType::Numeric(None) => f.write_str("numeric"),
+            ColumnType::Numeric(Some((p, s))) => write!(f, "numeric({p},{s})"),
+            ColumnType::Varchar(None) => f.write_str("varchar"),
+            ColumnType::Varchar(Some(n)) => write!(f, "varchar({n})"),
+            ColumnType::Char(None) => f.write_str("char"),
+            ColumnType::Char(Some(n)) => write!(f, "char({n})"),
+            ColumnType::Text => f.write_str("text"),
+            ColumnType::Boolean => f.write_str("boolean"),
+            ColumnType::Date => f.write_str("date"),
+            ColumnType::Time => f.write_str("time"),
+            ColumnType::Timestamp => f.write_str("timestamp"),
+            ColumnType::Timestamptz => f.write_str("timestamptz"),
+            ColumnType::Interval => f.write_str("interval"),
+            ColumnType::Uuid => f.write_str("uuid"),
+            ColumnType::Json => f.write_str("json"),
+            ColumnType::Jsonb => f.write_str("jsonb"),
+            ColumnType::Bytes => f.write_str("bytes"),
+            ColumnType::Enum(name) => write!(f, "enum:{name}"),
+            ColumnType::Array(inner) => write!(f, "{inner}[]"),
+            ColumnType::Custom(text) => f.write_str(text),
+        }
+    }
+}
+
+impl FromStr for ColumnType {
+    type Err = ColumnTypeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ColumnType::parse(s)
+    }
+}
+
+impl Serialize for ColumnType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ColumnType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ColumnType::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A literal server default: `default = { value = true }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Literal {
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string, quoted by the dialect.
+    String(String),
+}
+
+/// A column's server default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DefaultValue {
+    /// A literal, quoted as the dialect needs: `{ value = 0 }`.
+    Value(Literal),
+    /// A portable expression: `{ expr = "current_timestamp" }`.
+    Expr(PortableExpr),
+    /// Raw SQL passed through verbatim: `{ sql = "gen_random_uuid()" }`.
+    Sql(String),
+}
+
+/// Server default expressions every dialect can spell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PortableExpr {
+    /// The current date and time.
+    CurrentTimestamp,
+    /// The current date.
+    CurrentDate,
+    /// The current time of day.
+    CurrentTime,
+}
+
+/// A generated (computed) column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Generated {
+    /// The SQL expression that computes the value.
+    pub expr: String,
+    /// Stored on disk (`true`) or computed on read.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub stored: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+fn nullable_default() -> bool {
+    true
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// Neutral type.
+    #[serde(rename = "type")]
+    pub ty: ColumnType,
+    /// Whether NULL is allowed (default `true`).
+    #[serde(default = "nullable_default")]
+    pub nullable: bool,
+    /// Server default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<DefaultValue>,
+    /// Values come from an identity / auto-increment sequence.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub identity: bool,
+    /// A computed column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Generated>,
+    /// Column comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Column {
+    /// A nullable column with no default, identity or comment.
+    pub fn new(name: &str, ty: ColumnType) -> Self {
+        Column {
+            name: name.to_owned(),
+            ty,
+            nullable: true,
+            default: None,
+            identity: false,
+            generated: None,
+            comment: None,
+        }
+    }
+}
+
+/// Referential action of a foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferentialAction {
+    /// Refuse the change (the default).
+    NoAction,
+    /// Refuse the change immediately.
+    Restrict,
+    /// Delete or update the referencing rows too.
+    Cascade,
+    /// Set the referencing columns to NULL.
+    SetNull,
+    /// Set the referencing columns to their defaults.
+    SetDefault,
+}
+
+/// The target of a foreign key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct References {
+    /// Referenced table.
+    pub table: String,
+    /// Referenced columns, in the order of the referencing ones.
+    pub columns: Vec<String>,
+}
+
+/// A table constraint; `kind` says which.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Constraint {
+    /// Primary key.
+    PrimaryKey {
+        /// Constraint name; the backend picks one when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Key columns.
+        columns: Vec<String>,
+    },
+    /// Unique constraint.
+    Unique {
+        /// Constraint name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Columns that are unique together.
+        columns: Vec<String>,
+    },
+    /// Foreign key.
+    ForeignKey {
+        /// Constraint name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Referencing columns.
+        columns: Vec<String>,
+        /// Referenced table and columns.
+        references: References,
+        /// Action on delete of the referenced row.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_delete: Option<ReferentialAction>,
+        /// Action on update of the referenced key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_update: Option<ReferentialAction>,
+    },
+    /// Check constraint.
+    Check {
+        /// Constraint name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Boolean SQL expression.
+        expr: String,
+    },
+}
+
+impl Constraint {
+    /// The constraint's name, when it has one.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Constraint::PrimaryKey { name, .. }
+            | Constraint::Unique { name, .. }
+            | Constraint::ForeignKey { name, .. }
+            | Constraint::Check { name, .. } => name.as_deref(),
+        }
+    }
+
+    /// Which kind of constraint this is.
+    pub fn kind(&self) -> ConstraintKind {
+        match self {
+            Constraint::PrimaryKey { .. } => ConstraintKind::PrimaryKey,
+            Constraint::Unique { .. } => ConstraintKind::Unique,
+            Constraint::ForeignKey { .. } => ConstraintKind::ForeignKey,
+            Constraint::Check { .. } => ConstraintKind::Check,
+        }
+    }
+
+    /// The columns the constraint covers (empty for a check).
+    pub fn columns(&self) -> &[String] {
+        match self {
+            Constraint::PrimaryKey { columns, .. }
+            | Constraint::Unique { columns, .. }
+            | Constraint::ForeignKey { columns, .. } => columns,
+            Constraint::Check { .. } => &[],
+        }
+    }
+}
+
+/// One key of an index: a column name, or an expression.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IndexKey {
+    /// A plain column: `"email"`.
+    Column(String),
+    /// An expression: `{ expr = "lower(email)" }`.
+    Expr {
+        /// SQL expression.
+        expr: String,
+    },
+}
+
+/// An index on a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    /// Index name.
+    pub name: String,
+    /// Indexed table.
+    pub table: String,
+    /// Keys in order: column names or `{ expr = "..." }`.
+    pub columns: Vec<IndexKey>,
+    /// Whether the keys are unique.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// Partial index predicate.
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+    /// Access method (`btree`, `gin`, ...) where the backend has several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+/// A table and everything defined inline with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    /// Table name.
+    #[serde(rename = "table")]
+    pub name: String,
+    /// Columns in order.
+    pub columns: Vec<Column>,
+    /// Primary key columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub primary_key: Vec<String>,
+    /// Primary key constraint name; the backend picks one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key_name: Option<String>,
+    /// Unique, foreign key and check constraints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<Constraint>,
+    /// Table comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Table {
+    /// Looks a column up by name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Looks a column up by name, mutably.
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.name == name)
+    }
+}
+
+/// An enum type and its values in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumType {
+    /// Type name.
+    pub name: String,
+    /// Values in declaration order.
+    pub values: Vec<String>,
+}
+
+/// A whole schema: what a database holds or what the models declare.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Schema {
+    /// Tables by name.
+    pub tables: BTreeMap<String, Table>,
+    /// Indexes by name.
+    pub indexes: BTreeMap<String, Index>,
+    /// Enum types by name.
+    pub enums: BTreeMap<String, EnumType>,
+}
+
+/// An op that does not fit the schema it is applied to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// The op names a table that does not exist at that point.
+    #[error("table `{table}` does not exist at this point of the migration history")]
+    UnknownTable {
+        /// Table name.
+        table: String,
+    },
+    /// The op names a column that does not exist.
+    #[error("column `{table}.{column}` does not exist at this point of the migration history")]
+    UnknownColumn {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+    },
+    /// The op creates something that exists already.
+    #[error("{what} `{name}` already exists at this point of the migration history")]
+    AlreadyExists {
+        /// `table`, `column`, `index` or `enum`.
+        what: &'static str,
+        /// Its name.
+        name: String,
+    },
+    /// The op names an index, constraint or enum that does not exist.
+    #[error("{what} `{name}` does not exist at this point of the migration history")]
+    Unknown {
+        /// `index`, `constraint` or `enum`.
+        what: &'static str,
+        /// Its name.
+        name: String,
+    },
+}
+
+impl Schema {
+    /// Looks a table up by name.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// Indexes on `table`, sorted by name.
+    pub fn indexes_on<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Index> + 'a {
+        self.indexes.values().filter(move |i| i.table == table)
+    }
+
+    /// Tables other than `table` with a foreign key that references it.
+    pub fn referencing<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Table> + 'a {
+        self.tables.values().filter(move |t| {
+            t.name != table
+                && t.constraints
+                    .iter()
+                    .any(|c| matches!(c, Constraint::ForeignKey { references, .. } if references.table == table))
+        })
+    }
+
+    fn table_mut(&mut self, name: &str) -> Result<&mut Table, SchemaError> {
+        self.tables.get_mut(name).ok_or_else(|| SchemaError::UnknownTable { table: name.to_owned() })
+    }
+
+    /// Evolves the schema by one op, as running it on a database would.
+    ///
+    /// Raw SQL ops cannot be followed and leave the schema unchanged.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SchemaError`] when the op names something that does not exist or creates
+    /// something that already does.
+    pub fn apply(&mut self, op: &Op) -> Result<(), SchemaError> {
+        match op {
+            Op::CreateTable(table) => {
+                if self.tables.contains_key(&table.name) {
+                    return Err(SchemaError::AlreadyExists { what: "table", name: table.name.clone() });
+                }
+                self.tables.insert(table.name.clone(), table.clone());
+            }
+            Op::DropTable { table, .. } => {
+                self.tables.remove(table).ok_or_else(|| SchemaError::UnknownTable { table: table.clone() })?;
+                self.indexes.retain(|_, index| &index.table != table);
+            }
+            Op::RenameTable { table, new_name } => {
+                if self.tables.contains_key(new_name) {
+                    return Err(SchemaError::AlreadyExists { what: "table", name: new_name.clone() });
+                }
+                let mut moved =
+                    self.tables.remove(table).ok_or_else(|| SchemaError::UnknownTable { table: table.clone() })?;
+                moved.name = new_name.clone();
+                self.tables.insert(new_name.clone(), moved);
+                for index in self.indexes.values_mut().filter(|i| &i.table == table) {
+                    index.table = new_name.clone();
+                }
+                for other in self.tables.values_mut() {
+                    for constraint in &mut other.constraints {
+                        if let Constraint::ForeignKey { references, .. } = constraint
+                            && &references.table == table
+                        {
+                            references.table = new_name.clone();
+                        }
+                    }
+                }
+            }
+            Op::AddColumn { table, column } => {
+                let target = self.table_mut(table)?;
+                if target.column(&column.name).is_some() {
+                    return Err(SchemaError::AlreadyExists {
+                        what: "column",
+                        name: format!("{table}.{}", column.name),
+                    });
+                }
+                target.columns.push(column.clone());
+            }
+            Op::DropColumn { table, column } => {
+                let name = column.name();
+                let target = self.table_mut(table)?;
+                let before = target.columns.len();
+                target.columns.retain(|c| c.name != name);
+                if target.columns.len() == before {
+                    return Err(SchemaError::UnknownColumn { table: table.clone(), column: name.to_owned() });
+                }
+                target.primary_key.retain(|c| c != name);
+                target.constraints.retain(|c| !c.columns().iter().any(|col| col == name));
+                self.indexes.retain(|_, index| {
+                    !(&index.table == table
+                        && index.columns.iter().any(|k| matches!(k, IndexKey::Column(c) if c == name)))
+                });
+            }
+            Op::AlterColumn(change) => {
+                let target = self.table_mut(&change.table)?;
+                let column = target.column_mut(&change.column).ok_or_else(|| SchemaError::UnknownColumn {
+                    table: change.table.clone(),
+                    column: change.column.clone(),
+                })?;
+                change.apply_to(column);
+                if let Some(new_name) = &change.new_name {
+                    let old = change.column.clone();
+                    let rename = |c: &mut String| {
+                        if *c == old {
+                            *c = new_name.clone();
+                        }
+                    };
+                    target.primary_key.iter_mut().for_each(rename);
+                    for constraint in &mut target.constraints {
+                        match constraint {
+                            Constraint::PrimaryKey { columns, .. }
+                            | Constraint::Unique { columns, .. }
+                            | Constraint::ForeignKey { columns, .. } => columns.iter_mut().for_each(rename),
+                            Constraint::Check { .. } => {}
+                        }
+                    }
+                    for index in self.indexes.values_mut().filter(|i| i.table == change.table) {
+                        for key in &mut index.columns {
+                            if let IndexKey::Column(c) = key {
+                                rename(c);
+                            }
+                        }
+                    }
+                    let table_name = change.table.clone();
+                    for other in self.tables.values_mut() {
+                        for constraint in &mut other.constraints {
+                            if let Constraint::ForeignKey { references, .. } = constraint
+                                && references.table == table_name
+                            {
+                                references.columns.iter_mut().for_each(rename);
+                            }
+                        }
+                    }
+                }
+            }
+            Op::CreateIndex(create) => {
+                let index = create.index();
+                if self.indexes.contains_key(&index.name) {
+                    return Err(SchemaError::AlreadyExists { what: "index", name: index.name.clone() });
+                }
+                self.table_mut(&index.table)?;
+                self.indexes.insert(index.name.clone(), index);
+            }
+            Op::DropIndex { name, .. } => {
+                self.indexes.remove(name).ok_or_else(|| SchemaError::Unknown { what: "index", name: name.clone() })?;
+            }
+            Op::AddConstraint { table, constraint } => {
+                let target = self.table_mut(table)?;
+                if let Constraint::PrimaryKey { name, columns } = constraint {
+                    target.primary_key = columns.clone();
+                    target.primary_key_name = name.clone();
+                } else {
+                    target.constraints.push(constraint.clone());
+                }
+            }
+            Op::DropConstraint { table, name, .. } => {
+                let target = self.table_mut(table)?;
+                if target.primary_key_name.as_deref() == Some(name.as_str()) {
+                    target.primary_key.clear();
+                    target.primary_key_name = None;
+                } else {
+                    let before = target.constraints.len();
+                    target.constraints.retain(|c| c.name() != Some(name.as_str()));
+                    if target.constraints.len() == before {
+                        return Err(SchemaError::Unknown { what: "constraint", name: format!("{table}.{name}") });
+                    }
+                }
+            }
+            Op::CreateEnum { name, values } => {
+                if self.enums.contains_key(name) {
+                    return Err(SchemaError::AlreadyExists { what: "enum", name: name.clone() });
+                }
+                self.enums.insert(name.clone(), EnumType { name: name.clone(), values: values.clone() });
+            }
+            Op::DropEnum { name, .. } => {
+                self.enums.remove(name).ok_or_else(|| SchemaError::Unknown { what: "enum", name: name.clone() })?;
+            }
+            Op::AddEnumValue { name, value, before, after } => {
+                let target = self
+                    .enums
+                    .get_mut(name)
+                    .ok_or_else(|| SchemaError::Unknown { what: "enum", name: name.clone() })?;
+                let position = match (before, after) {
+                    (Some(b), _) => target.values.iter().position(|v| v == b),
+                    (None, Some(a)) => target.values.iter().position(|v| v == a).map(|p| p + 1),
+                    (None, None) => None,
+                };
+                let at = position.unwrap_or(target.values.len());
+                target.values.insert(at, value.clone());
+            }
+            Op::Sql { .. } => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expected: &ColumnType) {
+        let parsed = ColumnType::parse(input).expect(input);
+        assert_eq!(&parsed, expected, "parse {input}");
+        assert_eq!(ColumnType::parse(&parsed.to_string()).unwrap(), parsed, "round trip {input}");
+    }
+
+    #[test]
+    fn column_types_parse_and_round_trip() {
+        check("bigint", &ColumnType::BigInt);
+        check("INT", &ColumnType::Integer);
+        check("numeric(10, 2)", &ColumnType::Numeric(Some((10, 2))));
+        check("numeric", &ColumnType::Numeric(None));
+        check("varchar(255)", &ColumnType::Varchar(Some(255)));
+        check("char(2)", &ColumnType::Char(Some(2)));
+        check("enum:mood", &ColumnType::Enum("mood".into()));
+        check("text[]", &ColumnType::Array(Box::new(ColumnType::Text)));
+        check("integer[][]", &ColumnType::Array(Box::new(ColumnType::Array(Box::new(ColumnType::Integer)))));
+        check("tsvector", &ColumnType::Custom("tsvector".into()));
+        check("geometry(Point, 4326)", &ColumnType::Custom("geometry(Point, 4326)".into()));
+    }
+
+    #[test]
+    fn malformed_column_types_are_errors() {
+        for bad in ["", "enum:", "varchar(1,2)", "numeric(1,2,3)", "varchar(10"] {
+            assert!(ColumnType::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+}

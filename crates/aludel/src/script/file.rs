@@ -1,0 +1,829 @@
+//! Revision files: reading `versions/*.toml` into [`Revision`]s and writing new ones.
+//!
+//! One TOML file per revision, named `<rev>_<slug>.toml`: a header (`revision`,
+//! `down_revision`, `message`, ...) and then one `[[upgrade]]` / `[[downgrade]]` table per
+//! [`Op`]. How revisions relate to each other is [`crate::script::graph`]'s business.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::ops::{ColumnRef, Op};
+use crate::schema::{Column, ColumnType};
+use crate::script::{RevisionGraph, RevisionId, ScriptError};
+
+/// One revision file, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    /// The revision's id (`revision = "..."`).
+    pub id: RevisionId,
+    /// Its parents: none for a base, one normally, several for a merge (`down_revision`).
+    pub down_revisions: Vec<RevisionId>,
+    /// What it does (`message`).
+    pub message: String,
+    /// When it was created, as written in the file (`created`).
+    pub created: Option<String>,
+    /// Names for the branch this revision starts (`branch_labels`).
+    pub branch_labels: Vec<String>,
+    /// Revisions on other branches that must be applied first (`depends_on`).
+    pub depends_on: Vec<RevisionId>,
+    /// Whether it runs in one transaction (`transactional`, default `true`).
+    pub transactional: bool,
+    /// Ops run by upgrade (`[[upgrade]]`).
+    pub upgrade: Vec<Op>,
+    /// Ops run by downgrade (`[[downgrade]]`).
+    pub downgrade: Vec<Op>,
+    /// The file it was read from.
+    pub path: PathBuf,
+}
+
+impl Revision {
+    /// SHA-256 of the upgrade ops and the transaction mode; see [`crate::ops::checksum`].
+    pub fn checksum(&self) -> String {
+        crate::ops::checksum(&self.upgrade, self.transactional)
+    }
+
+    /// Whether this revision has no parent.
+    pub fn is_base(&self) -> bool {
+        self.down_revisions.is_empty()
+    }
+
+    /// Whether this revision joins several parents.
+    pub fn is_merge(&self) -> bool {
+        self.down_revisions.len() > 1
+    }
+
+    /// Reads a revision from the text of its file; `path` names the file in errors, and its
+    /// name must start with the revision id (`<rev>_<slug>.toml`).
+    ///
+    /// This is what [`ScriptDirectory::load`] does for each file; call it directly for
+    /// revision files embedded in a binary.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::Parse`] for invalid TOML, an unknown op or field, or a malformed value
+    /// (with the line and column), [`ScriptError::MissingField`] without `revision`, and
+    /// [`ScriptError::RevisionMismatch`] when the file name starts with another id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use aludel::script::Revision;
+    ///
+    /// let text = "revision = \"a1\"\nmessage = \"create users\"\n\n[[upgrade]]\nop = \"drop_table\"\ntable = \"old\"\n";
+    /// let revision = Revision::parse(text, Path::new("versions/a1_create_users.toml"))?;
+    /// assert_eq!(revision.upgrade.len(), 1);
+    /// assert!(revision.is_base());
+    /// # Ok::<(), aludel::script::ScriptError>(())
+    /// ```
+    pub fn parse(text: &str, path: &Path) -> Result<Revision, ScriptError> {
+        let raw: RawRevision = toml::from_str(text).map_err(|err| parse_error(text, path, &err))?;
+        let id = raw.revision.ok_or_else(|| ScriptError::MissingField { path: path.to_owned(), field: "revision" })?;
+        if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+            let matches = stem.strip_prefix(id.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('_'));
+            if !matches {
+                let file_prefix = stem.split('_').next().unwrap_or(stem).to_owned();
+                return Err(ScriptError::RevisionMismatch { path: path.to_owned(), revision: id, file_prefix });
+            }
+        }
+        Ok(Revision {
+            id,
+            down_revisions: raw.down_revision,
+            message: raw.message,
+            created: raw.created,
+            branch_labels: raw.branch_labels.into_iter().map(|l| l.0).collect(),
+            depends_on: raw.depends_on,
+            transactional: raw.transactional,
+            upgrade: raw.upgrade,
+            downgrade: raw.downgrade,
+            path: path.to_owned(),
+        })
+    }
+}
+
+/// A revision file as written, before the checks that need the file's name.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRevision {
+    revision: Option<RevisionId>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    down_revision: Vec<RevisionId>,
+    #[serde(default)]
+    message: String,
+    #[serde(default, deserialize_with = "created")]
+    created: Option<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    branch_labels: Vec<BranchLabel>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    depends_on: Vec<RevisionId>,
+    #[serde(default = "yes")]
+    transactional: bool,
+    #[serde(default)]
+    upgrade: Vec<Op>,
+    #[serde(default)]
+    downgrade: Vec<Op>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A branch label that target syntax can name: `billing@head` must not be ambiguous.
+struct BranchLabel(String);
+
+impl<'de> Deserialize<'de> for BranchLabel {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let label = String::deserialize(deserializer)?;
+        match label_problem(&label) {
+            None => Ok(BranchLabel(label)),
+            Some(problem) => Err(de::Error::custom(format!("invalid branch label `{label}`: {problem}"))),
+        }
+    }
+}
+
+/// Why `label` cannot be a branch label, if it cannot.
+pub(crate) fn label_problem(label: &str) -> Option<&'static str> {
+    if label.is_empty() {
+        Some("a label cannot be empty")
+    } else if matches!(label, "head" | "heads" | "base" | "current") {
+        Some("`head`, `heads`, `base` and `current` are reserved")
+    } else if !label.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+        Some("use letters, digits, `_`, `-` and `.`")
+    } else if label.starts_with(['-', '.']) {
+        Some("a label must start with a letter, digit or `_`")
+    } else {
+        None
+    }
+}
+
+/// Reads `key = "x"` or `key = ["x", "y"]` into a list.
+fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct OneOrMany<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or a list of strings")
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<Vec<T>, E> {
+            T::deserialize(de::value::StrDeserializer::new(value)).map(|one| vec![one])
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+
+    deserializer.deserialize_any(OneOrMany(std::marker::PhantomData))
+}
+
+/// Reads `created` as a string, or as a TOML date-time written without quotes.
+fn created<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    match toml::Value::deserialize(deserializer)? {
+        toml::Value::String(text) => Ok(Some(text)),
+        toml::Value::Datetime(datetime) => Ok(Some(datetime.to_string())),
+        other => Err(de::Error::custom(format!(
+            "`created` must be a date-time such as \"2026-11-22T10:00:00Z\", not a {}",
+            other.type_str()
+        ))),
+    }
+}
+
+/// Turns a TOML error into [`ScriptError::Parse`] with the 1-based line and column.
+fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> ScriptError {
+    let mut offset = err.span().map_or(0, |span| span.start).min(text.len());
+    let mut message = err.message().trim_end_matches('\n').to_owned();
+    // Errors inside an op are reported at its `[[upgrade]]` header, because the op's fields
+    // are buffered to find its `op` first. Point at the offending key instead.
+    if let Some(field) = quoted_after(&message, "unknown field `")
+        && text[offset..].starts_with("[[")
+        && let Some(key_offset) = find_key_in_table(text, offset, field)
+    {
+        offset = key_offset;
+    }
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..offset].matches('\n').count() + 1;
+    let column = text[line_start..offset].chars().count() + 1;
+    let line_text = text[line_start..].lines().next().unwrap_or("");
+    if message.starts_with("unknown variant")
+        && line_text.trim_start().strip_prefix("op").is_some_and(|rest| rest.trim_start().starts_with('='))
+    {
+        message = message.replacen("unknown variant", "unknown op", 1);
+    }
+    ScriptError::Parse { path: path.to_owned(), line, column, message }
+}
+
+/// The text between `prefix` and the next backtick in `message`.
+fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = message.strip_prefix(prefix)?;
+    rest.split('`').next()
+}
+
+/// The offset of the line that sets `key` in the table whose header starts at `header`.
+fn find_key_in_table(text: &str, header: usize, key: &str) -> Option<usize> {
+    let mut offset = header;
+    let mut lines = text[header..].split_inclusive('\n');
+    offset += lines.next()?.len();
+    for line in lines {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            return None;
+        }
+        let bare = trimmed.trim_start_matches(['"', '\'']);
+        if let Some(rest) = bare.strip_prefix(key)
+            && rest.trim_start_matches(['"', '\'']).trim_start().starts_with(['=', '.'])
+        {
+            return Some(offset + (line.len() - trimmed.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The folder that holds `versions/` (the configuration's `script_location`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptDirectory {
+    root: PathBuf,
+}
+
+impl ScriptDirectory {
+    /// The script directory at `root`.
+    pub fn new(root: &Path) -> ScriptDirectory {
+        ScriptDirectory { root: root.to_owned() }
+    }
+
+    /// The script location.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `<root>/versions`, where the revision files live.
+    pub fn versions_dir(&self) -> PathBuf {
+        self.root.join("versions")
+    }
+
+    /// Creates `<root>/versions` (and `root`) when missing.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::Io`] when the folder cannot be created.
+    pub fn init(&self) -> Result<(), ScriptError> {
+        let versions = self.versions_dir();
+        fs::create_dir_all(&versions).map_err(|source| ScriptError::Io { path: versions, source })
+    }
+
+    /// Reads every `versions/*.toml` file (in file name order) and builds the graph.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::NoVersionsDir`] when `versions/` is missing, [`ScriptError::Io`] when a
+    /// file cannot be read, any error of [`Revision::parse`] and of
+    /// [`RevisionGraph::from_revisions`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aludel::script::ScriptDirectory;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let scripts = ScriptDirectory::new(dir.path());
+    /// scripts.init()?;
+    /// assert!(scripts.load()?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn load(&self) -> Result<RevisionGraph, ScriptError> {
+        let paths = self.revision_files()?;
+        let revisions = read_all(&paths)?;
+        RevisionGraph::from_revisions(revisions)
+    }
+
+    /// The paths of the revision files, sorted by file name.
+    fn revision_files(&self) -> Result<Vec<PathBuf>, ScriptError> {
+        let versions = self.versions_dir();
+        let entries = match fs::read_dir(&versions) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                return Err(ScriptError::NoVersionsDir { path: versions });
+            }
+            Err(source) => return Err(ScriptError::Io { path: versions, source }),
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| ScriptError::Io { path: versions.clone(), source })?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            // Editors leave hidden lock and backup files next to the ones they edit.
+            if name.starts_with('.') || !name.ends_with(".toml") {
+                continue;
+            }
+            let path = entry.path();
+            let is_file = match entry.file_type() {
+                Ok(kind) if kind.is_symlink() => path.is_file(),
+                Ok(kind) => kind.is_file(),
+                Err(source) => return Err(ScriptError::Io { path, source }),
+            };
+            if is_file {
+                paths.push(path);
+            }
+        }
+        paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        Ok(paths)
+    }
+
+    /// Writes `versions/<rev>_<slug>.toml` and returns its path.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::NoVersionsDir`] when `versions/` is missing, [`ScriptError::FileExists`]
+    /// when the file exists (it is never overwritten), [`ScriptError::Io`] when writing fails.
+    pub fn write(&self, revision: &NewRevision) -> Result<PathBuf, ScriptError> {
+        let versions = self.versions_dir();
+        if !versions.is_dir() {
+            return Err(ScriptError::NoVersionsDir { path: versions });
+        }
+        let path = versions.join(revision.file_name());
+        let mut file = match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => return Err(ScriptError::FileExists { path }),
+            Err(source) => return Err(ScriptError::Io { path, source }),
+        };
+        file.write_all(revision.to_toml().as_bytes())
+            .map_err(|source| ScriptError::Io { path: path.clone(), source })?;
+        Ok(path)
+    }
+}
+
+/// Reads and parses the files; large histories are split over a few threads.
+fn read_all(paths: &[PathBuf]) -> Result<Vec<Revision>, ScriptError> {
+    fn read_one(path: &PathBuf) -> Result<Revision, ScriptError> {
+        let text = fs::read_to_string(path).map_err(|source| ScriptError::Io { path: path.clone(), source })?;
+        Revision::parse(&text, path)
+    }
+    // Threads only pay for themselves past a few hundred files.
+    const PER_THREAD: usize = 200;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(paths.len() / PER_THREAD).max(1);
+    if threads == 1 {
+        return paths.iter().map(read_one).collect();
+    }
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(read_one).collect::<Result<Vec<_>, _>>()))
+            .collect();
+        let mut revisions = Vec::with_capacity(paths.len());
+        // Joining in order keeps file name order, and reports the first bad file.
+        for handle in handles {
+            revisions.extend(handle.join().expect("parsing a revision file does not panic")?);
+        }
+        Ok(revisions)
+    })
+}
+
+/// A revision to write: what `aludel revision` and `aludel merge` create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRevision {
+    /// Its id.
+    pub id: RevisionId,
+    /// Its parents (none for the first revision, several for a merge).
+    pub down_revisions: Vec<RevisionId>,
+    /// What it does.
+    pub message: String,
+    /// Creation time, e.g. `2026-11-22T10:00:00Z`.
+    pub created: String,
+    /// Branch labels (usually none).
+    pub branch_labels: Vec<String>,
+    /// Revisions it depends on (usually none).
+    pub depends_on: Vec<RevisionId>,
+    /// Whether it runs in one transaction.
+    pub transactional: bool,
+    /// Upgrade ops.
+    pub upgrade: Vec<Op>,
+    /// Downgrade ops.
+    pub downgrade: Vec<Op>,
+}
+
+impl NewRevision {
+    /// The file name: `<rev>_<slug>.toml`.
+    pub fn file_name(&self) -> String {
+        format!("{}_{}.toml", self.id, slug(&self.message))
+    }
+
+    /// The file's text. Header keys come first (`down_revision` is left out for a base,
+    /// `branch_labels` / `depends_on` when empty, `transactional` when true), then one
+    /// `[[upgrade]]` table per op and one `[[downgrade]]` table per op. Without ops, a
+    /// commented example shows what to write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use aludel::script::{NewRevision, Revision, RevisionId};
+    ///
+    /// let new = NewRevision {
+    ///     id: RevisionId::parse("a1")?,
+    ///     down_revisions: vec![],
+    ///     message: "empty".into(),
+    ///     created: "2026-11-22T10:00:00Z".into(),
+    ///     branch_labels: vec![],
+    ///     depends_on: vec![],
+    ///     transactional: true,
+    ///     upgrade: vec![],
+    ///     downgrade: vec![],
+    /// };
+    /// let text = new.to_toml();
+    /// assert!(text.starts_with("revision = \"a1\"\n"));
+    /// assert!(Revision::parse(&text, Path::new("a1_empty.toml"))?.upgrade.is_empty());
+    /// # Ok::<(), aludel::script::ScriptError>(())
+    /// ```
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "revision = {}", string(self.id.as_str()));
+        match self.down_revisions.as_slice() {
+            [] => {}
+            [one] => {
+                let _ = writeln!(out, "down_revision = {}", string(one.as_str()));
+            }
+            many => {
+                let _ = writeln!(out, "down_revision = {}", string_list(many.iter().map(RevisionId::as_str)));
+            }
+        }
+        let _ = writeln!(out, "message = {}", string(&self.message));
+        let _ = writeln!(out, "created = {}", string(&self.created));
+        if !self.branch_labels.is_empty() {
+            let _ = writeln!(out, "branch_labels = {}", string_list(self.branch_labels.iter().map(String::as_str)));
+        }
+        if !self.depends_on.is_empty() {
+            let _ = writeln!(out, "depends_on = {}", string_list(self.depends_on.iter().map(RevisionId::as_str)));
+        }
+        if !self.transactional {
+            out.push_str("transactional = false\n");
+        }
+        write_ops(&mut out, "upgrade", &self.upgrade);
+        write_ops(&mut out, "downgrade", &self.downgrade);
+        out
+    }
+}
+
+/// Appends one `[[<section>]]` table per op, or a commented example when there are none.
+fn write_ops(out: &mut String, section: &str, ops: &[Op]) {
+    if ops.is_empty() {
+        let (intro, example) = example(section);
+        out.push('\n');
+        out.push_str(intro);
+        out.push_str("#\n");
+        for line in op_table(section, &example).lines() {
+            let _ = writeln!(out, "# {line}");
+        }
+        return;
+    }
+    for op in ops {
+        out.push('\n');
+        out.push_str(&op_table(section, op));
+    }
+}
+
+/// The comment and example op written in place of an empty `section`.
+fn example(section: &str) -> (&'static str, Op) {
+    let column = Column::new("age", ColumnType::Integer);
+    if section == "upgrade" {
+        let intro = "# Steps of `aludel upgrade`, one [[upgrade]] table each, for example:\n\
+                     # (ops: create_table, drop_table, rename_table, add_column, drop_column, alter_column,\n\
+                     # create_index, drop_index, add_constraint, drop_constraint, create_enum, drop_enum,\n\
+                     # add_enum_value, sql)\n";
+        (intro, Op::AddColumn { table: "users".to_owned(), column })
+    } else {
+        let intro = "# Steps of `aludel downgrade` that undo the upgrade, in reverse order, for example:\n";
+        (intro, Op::DropColumn { table: "users".to_owned(), column: ColumnRef::Name("age".to_owned()) })
+    }
+}
+
+/// `[[section]]` followed by the op's fields, one `key = value` line each.
+fn op_table(section: &str, op: &Op) -> String {
+    let mut out = format!("[[{section}]]\n");
+    let Node::Table(fields) = Node::of(op) else {
+        unreachable!("an op always serializes to a table");
+    };
+    for (key, value) in &fields {
+        if matches!(value, Node::Null) {
+            continue;
+        }
+        let _ = write!(out, "{} = ", bare_or_quoted(key));
+        match value {
+            // A list of tables (the columns of `create_table`) reads best one per line.
+            Node::Array(items) if !items.is_empty() && items.iter().all(|i| matches!(i, Node::Table(_))) => {
+                out.push_str("[\n");
+                for item in items {
+                    out.push_str("  ");
+                    item.write_inline(&mut out);
+                    out.push_str(",\n");
+                }
+                out.push(']');
+            }
+            _ => value.write_inline(&mut out),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A TOML string literal for `text`.
+fn string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+fn string_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    format!("[{}]", items.map(string).collect::<Vec<_>>().join(", "))
+}
+
+fn bare_or_quoted(key: &str) -> String {
+    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        key.to_owned()
+    } else {
+        string(key)
+    }
+}
+
+/// A serialized value that keeps the order of struct fields, which `toml::Value` (sorted
+/// keys) does not: files list `op` first and a column's `name` before its `type`.
+#[derive(Debug)]
+enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    Array(Vec<Node>),
+    Table(Vec<(String, Node)>),
+}
+
+impl Node {
+    fn of<T: Serialize>(value: &T) -> Node {
+        // JSON text keeps field order; parsing it into `Node` keeps it too.
+        let json = serde_json::to_string(value).expect("ops always serialize to JSON");
+        serde_json::from_str(&json).expect("serde_json reads what it wrote")
+    }
+
+    fn write_inline(&self, out: &mut String) {
+        match self {
+            Node::Null => out.push_str("\"\""),
+            Node::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
+            Node::Int(value) => {
+                let _ = write!(out, "{value}");
+            }
+            Node::UInt(value) => {
+                let _ = write!(out, "{value}");
+            }
+            Node::Float(value) => out.push_str(&toml::Value::Float(*value).to_string()),
+            Node::Str(value) => out.push_str(&string(value)),
+            Node::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().filter(|i| !matches!(i, Node::Null)).enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    item.write_inline(out);
+                }
+                out.push(']');
+            }
+            Node::Table(fields) => {
+                let fields: Vec<_> = fields.iter().filter(|(_, v)| !matches!(v, Node::Null)).collect();
+                if fields.is_empty() {
+                    out.push_str("{}");
+                    return;
+                }
+                out.push_str("{ ");
+                for (i, (key, value)) in fields.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    let _ = write!(out, "{} = ", bare_or_quoted(key));
+                    value.write_inline(out);
+                }
+                out.push_str(" }");
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NodeVisitor;
+
+        impl<'de> Visitor<'de> for NodeVisitor {
+            type Value = Node;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_bool<E>(self, value: bool) -> Result<Node, E> {
+                Ok(Node::Bool(value))
+            }
+            fn visit_i64<E>(self, value: i64) -> Result<Node, E> {
+                Ok(Node::Int(value))
+            }
+            fn visit_u64<E>(self, value: u64) -> Result<Node, E> {
+                Ok(i64::try_from(value).map_or(Node::UInt(value), Node::Int))
+            }
+            fn visit_f64<E>(self, value: f64) -> Result<Node, E> {
+                Ok(Node::Float(value))
+            }
+            fn visit_str<E>(self, value: &str) -> Result<Node, E> {
+                Ok(Node::Str(value.to_owned()))
+            }
+            fn visit_string<E>(self, value: String) -> Result<Node, E> {
+                Ok(Node::Str(value))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Node::Array(items))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    fields.push(entry);
+                }
+                Ok(Node::Table(fields))
+            }
+        }
+
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+/// A file name fragment for `message`: lowercase ASCII words joined by `_`, at most 40
+/// characters, `revision` when nothing is left.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(aludel::script::slug("Add age to users!"), "add_age_to_users");
+/// assert_eq!(aludel::script::slug("¿?"), "revision");
+/// ```
+pub fn slug(message: &str) -> String {
+    const MAX: usize = 40;
+    let mut out = String::new();
+    for word in message.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(&word.to_ascii_lowercase());
+        if out.len() >= MAX {
+            break;
+        }
+    }
+    out.truncate(MAX);
+    let trimmed = out.trim_end_matches('_');
+    if trimmed.is_empty() { "revision".to_owned() } else { trimmed.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slug_makes_short_file_name_fragments() {
+        fn check(message: &str, expected: &str) {
+            assert_eq!(slug(message), expected, "{message:?}");
+        }
+        check("Add age to users!", "add_age_to_users");
+        check("  create   users  ", "create_users");
+        check("merge a1, b2", "merge_a1_b2");
+        check("", "revision");
+        check("!!!", "revision");
+        check("Ünïcode names", "n_code_names");
+        check(&"word ".repeat(20), "word_word_word_word_word_word_word_word");
+        check(&"x".repeat(50), &"x".repeat(40));
+    }
+
+    /// Parses `text` as `versions/<name>`, returning the revision or the error's display.
+    fn parse(name: &str, text: &str) -> Result<Revision, ScriptError> {
+        Revision::parse(text, Path::new(name))
+    }
+
+    fn check_error(text: &str, expected: (usize, usize, &str)) {
+        match parse("a1_x.toml", text) {
+            Err(ScriptError::Parse { line, column, message, .. }) => {
+                assert_eq!((line, column), (expected.0, expected.1), "{message}\n{text}");
+                assert!(message.contains(expected.2), "{message:?} lacks {:?}", expected.2);
+            }
+            other => panic!("expected a parse error for\n{text}\ngot {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parse_errors_point_at_the_line_and_column() {
+        check_error("revision = \"a1\"\nmessage = \"x\n", (2, 11, "string"));
+        check_error("revision = \"a1\"\nmesage = \"x\"\n", (2, 1, "unknown field `mesage`"));
+        check_error("revision = \"a 1\"\n", (1, 12, "invalid revision id `a 1`"));
+        check_error("revision = \"a1\"\ndown_revision = 3\n", (2, 17, "a string or a list"));
+        check_error("revision = \"a1\"\ndown_revision = [\"ok\", \"no!\"]\n", (2, 24, "invalid revision id `no!`"));
+        check_error("revision = \"a1\"\nbranch_labels = [\"head\"]\n", (2, 18, "reserved"));
+        check_error("revision = \"a1\"\nbranch_labels = \"a@b\"\n", (2, 17, "invalid branch label `a@b`"));
+        check_error("revision = \"a1\"\ntransactional = \"no\"\n", (2, 17, "bool"));
+        check_error("revision = \"a1\"\ncreated = 3\n", (2, 11, "date-time"));
+        check_error(
+            "revision = \"a1\"\n\n[[upgrade]]\nop = \"drop_table\"\ntable = \"t\"\n\n[[upgrade]]\nop = \"add_columns\"\n",
+            (8, 6, "unknown op `add_columns`"),
+        );
+        check_error(
+            "revision = \"a1\"\n\n[[upgrade]]\nop = \"drop_table\"\n  tabel = \"t\"\n",
+            (5, 3, "unknown field `tabel`"),
+        );
+        check_error("revision = \"a1\"\n\n[[downgrade]]\nop = \"drop_table\"\n", (3, 1, "missing field `table`"));
+        check_error(
+            "revision = \"a1\"\n[[upgrade]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"a\", type = \"\" }\n",
+            (2, 1, "the type is empty"),
+        );
+    }
+
+    #[test]
+    fn header_fields_accept_one_or_many_and_defaults() {
+        let revision = parse(
+            "a1_x.toml",
+            "revision = \"a1\"\ndown_revision = \"b2\"\nbranch_labels = \"billing\"\ndepends_on = [\"c3\", \"d4\"]\n\
+             created = 2026-11-22T10:00:00Z\n",
+        )
+        .unwrap();
+        assert_eq!(revision.down_revisions, [RevisionId::parse("b2").unwrap()]);
+        assert_eq!(revision.branch_labels, ["billing"]);
+        assert_eq!(revision.depends_on.len(), 2);
+        assert_eq!(revision.created.as_deref(), Some("2026-11-22T10:00:00Z"));
+        assert!(revision.transactional);
+        assert_eq!(revision.message, "");
+
+        let merge =
+            parse("m_x.toml", "revision = \"m\"\ndown_revision = [\"a\", \"b\"]\ntransactional = false\n").unwrap();
+        assert!(merge.is_merge());
+        assert!(!merge.transactional);
+        let base = parse("b.toml", "revision = \"b\"\ndown_revision = []\n").unwrap();
+        assert!(base.is_base());
+    }
+
+    #[test]
+    fn the_file_name_must_start_with_the_revision() {
+        fn check(name: &str, ok: bool) {
+            let result = parse(name, "revision = \"ab_c\"\n");
+            assert_eq!(result.is_ok(), ok, "{name}: {result:?}");
+            if !ok {
+                assert!(matches!(result, Err(ScriptError::RevisionMismatch { .. })));
+            }
+        }
+        check("ab_c.toml", true);
+        check("ab_c_add_users.toml", true);
+        check("versions/ab_c_x.toml", true);
+        check("ab_cd_x.toml", false);
+        check("ab_x.toml", false);
+        check("zz_ab_c.toml", false);
+        let err = parse("ab_x.toml", "revision = \"abc\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "revision file `ab_x.toml` declares revision `abc`, but its name starts with `ab`; \
+             rename the file to `abc_<slug>.toml` or correct `revision`"
+        );
+    }
+
+    #[test]
+    fn a_file_without_revision_is_an_error() {
+        let err = parse("a1.toml", "message = \"x\"\n").unwrap_err();
+        assert!(matches!(err, ScriptError::MissingField { field: "revision", .. }), "{err:?}");
+    }
+
+    #[test]
+    fn label_rules() {
+        fn check(label: &str, ok: bool) {
+            assert_eq!(label_problem(label).is_none(), ok, "{label:?}");
+        }
+        check("billing", true);
+        check("v1.2-beta_x", true);
+        check("", false);
+        check("head", false);
+        check("base", false);
+        check("a@b", false);
+        check("a:b", false);
+        check("a+b", false);
+        check("-a", false);
+    }
+}

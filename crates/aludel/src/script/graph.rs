@@ -1,0 +1,1291 @@
+//! The revision graph: how revisions relate, Alembic's target syntax, and planning.
+//!
+//! Revisions point at their parents (`down_revision`, several for a merge) and at revisions
+//! on other branches they need (`depends_on`). A [`RevisionGraph`] checks that those form a
+//! DAG and answers what `upgrade`, `downgrade`, `stamp` and `history` need: which revisions a
+//! target names and in which order to apply or revert them. The database's state comes in as
+//! the version table's rows (`current`); nothing here does IO.
+//!
+//! Targets:
+//!
+//! | target | upgrade | downgrade | names |
+//! | --- | --- | --- | --- |
+//! | `head` / `heads` | the single head / every head | — | the head |
+//! | `<id>`, `<id prefix>`, `<label>` | up to it | back to it | that revision |
+//! | `<label>@head` | | | the head of that branch |
+//! | `+N` / `<label>@+N` | N steps up from the current head | | |
+//! | `-N` / `<label>@-N` | | N steps down from the current head | |
+//! | `<rev>+N` / `<rev>-N` | | | N steps above / below `<rev>` |
+//! | `base` / `<label>@base` | | everything / that branch | |
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::ops::Bound;
+
+use crate::script::{Revision, RevisionId, ScriptError};
+
+/// Whether a step applies a revision or reverts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Run the revision's `[[upgrade]]` ops.
+    Up,
+    /// Run the revision's `[[downgrade]]` ops.
+    Down,
+}
+
+/// One revision applied or reverted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The revision.
+    pub revision: RevisionId,
+    /// Up or down.
+    pub direction: Direction,
+}
+
+/// The steps that take the database to a target, in the order to run them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Parents before children going up; children before parents going down.
+    pub steps: Vec<Step>,
+}
+
+/// Which edges a walk through the graph follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edges {
+    /// `down_revision` only: a branch's own line, which decides the heads.
+    Lineage,
+    /// `down_revision` and `depends_on`: everything that must be applied first.
+    All,
+}
+
+#[derive(Debug)]
+struct Node {
+    revision: Revision,
+    /// `down_revisions`, as graph positions, without repeats.
+    parents: Vec<usize>,
+    /// `depends_on`, as graph positions, without repeats.
+    deps: Vec<usize>,
+    /// Revisions whose `down_revision` names this one, sorted by id.
+    children: Vec<usize>,
+    /// Revisions whose `depends_on` names this one.
+    dependents: Vec<usize>,
+}
+
+/// Every revision of a script directory, checked to form a DAG, in topological order.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::PathBuf;
+/// use aludel::script::{Revision, RevisionGraph, RevisionId};
+///
+/// let revision = |id: &str, parent: Option<&str>| Revision {
+///     id: RevisionId::parse(id).unwrap(),
+///     down_revisions: parent.map(|p| RevisionId::parse(p).unwrap()).into_iter().collect(),
+///     message: String::new(),
+///     created: None,
+///     branch_labels: vec![],
+///     depends_on: vec![],
+///     transactional: true,
+///     upgrade: vec![],
+///     downgrade: vec![],
+///     path: PathBuf::from(format!("{id}.toml")),
+/// };
+/// let graph = RevisionGraph::from_revisions(vec![revision("b2", Some("a1")), revision("a1", None)])?;
+/// let a1 = RevisionId::parse("a1")?;
+/// let plan = graph.plan_upgrade(&[a1], "head")?;
+/// assert_eq!(plan.steps.len(), 1);
+/// assert_eq!(plan.steps[0].revision.as_str(), "b2");
+/// # Ok::<(), aludel::script::ScriptError>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct RevisionGraph {
+    /// In topological order: parents and dependencies before the revisions that need them.
+    nodes: Vec<Node>,
+    index: BTreeMap<RevisionId, usize>,
+    labels: BTreeMap<String, usize>,
+    /// Sorted by id.
+    heads: Vec<usize>,
+    /// Sorted by id.
+    bases: Vec<usize>,
+}
+
+impl RevisionGraph {
+    /// Checks the revisions and links them into a graph.
+    ///
+    /// Revisions are ordered parents first; among revisions ready at the same time the one
+    /// created first (then the smaller id) comes first, so the order does not depend on
+    /// the order of `revisions`.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::DuplicateRevision`], [`ScriptError::MissingParent`],
+    /// [`ScriptError::MissingDependency`], [`ScriptError::DuplicateLabel`] and
+    /// [`ScriptError::Cycle`].
+    pub fn from_revisions(revisions: Vec<Revision>) -> Result<RevisionGraph, ScriptError> {
+        let mut index: BTreeMap<RevisionId, usize> = BTreeMap::new();
+        for (i, revision) in revisions.iter().enumerate() {
+            if let Some(&first) = index.get(&revision.id) {
+                return Err(ScriptError::DuplicateRevision {
+                    id: revision.id.clone(),
+                    first: revisions[first].path.clone(),
+                    second: revision.path.clone(),
+                });
+            }
+            index.insert(revision.id.clone(), i);
+        }
+        let mut labels: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, revision) in revisions.iter().enumerate() {
+            for label in &revision.branch_labels {
+                if let Some(&first) = labels.get(label) {
+                    return Err(ScriptError::DuplicateLabel {
+                        label: label.clone(),
+                        first: revisions[first].id.clone(),
+                        second: revision.id.clone(),
+                    });
+                }
+                labels.insert(label.clone(), i);
+            }
+        }
+        let mut parents = Vec::with_capacity(revisions.len());
+        let mut deps = Vec::with_capacity(revisions.len());
+        for revision in &revisions {
+            let mut own = Vec::with_capacity(revision.down_revisions.len());
+            for parent in &revision.down_revisions {
+                let &p = index.get(parent).ok_or_else(|| ScriptError::MissingParent {
+                    rev: revision.id.clone(),
+                    parent: parent.clone(),
+                    path: revision.path.clone(),
+                })?;
+                if !own.contains(&p) {
+                    own.push(p);
+                }
+            }
+            parents.push(own);
+            let mut own = Vec::with_capacity(revision.depends_on.len());
+            for dependency in &revision.depends_on {
+                let &d = index.get(dependency).ok_or_else(|| ScriptError::MissingDependency {
+                    rev: revision.id.clone(),
+                    dependency: dependency.clone(),
+                    path: revision.path.clone(),
+                })?;
+                if !own.contains(&d) {
+                    own.push(d);
+                }
+            }
+            deps.push(own);
+        }
+
+        let order = topological_order(&revisions, &parents, &deps)?;
+        let mut position = vec![0; revisions.len()];
+        for (pos, &old) in order.iter().enumerate() {
+            position[old] = pos;
+        }
+        let mut slots: Vec<Option<Revision>> = revisions.into_iter().map(Some).collect();
+        let mut nodes: Vec<Node> = order
+            .iter()
+            .map(|&old| Node {
+                revision: slots[old].take().expect("each revision is placed once"),
+                parents: parents[old].iter().map(|&p| position[p]).collect(),
+                deps: deps[old].iter().map(|&d| position[d]).collect(),
+                children: Vec::new(),
+                dependents: Vec::new(),
+            })
+            .collect();
+        for i in 0..nodes.len() {
+            for p in nodes[i].parents.clone() {
+                nodes[p].children.push(i);
+            }
+            for d in nodes[i].deps.clone() {
+                nodes[d].dependents.push(i);
+            }
+        }
+        let by_id = |nodes: &[Node], list: &mut Vec<usize>| {
+            list.sort_by(|&a, &b| nodes[a].revision.id.cmp(&nodes[b].revision.id))
+        };
+        for i in 0..nodes.len() {
+            let mut children = std::mem::take(&mut nodes[i].children);
+            by_id(&nodes, &mut children);
+            nodes[i].children = children;
+        }
+        let mut heads: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].children.is_empty()).collect();
+        by_id(&nodes, &mut heads);
+        let mut bases: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].parents.is_empty()).collect();
+        by_id(&nodes, &mut bases);
+        let index = index.into_iter().map(|(id, old)| (id, position[old])).collect();
+        let labels = labels.into_iter().map(|(label, old)| (label, position[old])).collect();
+        Ok(RevisionGraph { nodes, index, labels, heads, bases })
+    }
+
+    /// The revision with this id.
+    pub fn get(&self, id: &RevisionId) -> Option<&Revision> {
+        self.index.get(id).map(|&i| &self.nodes[i].revision)
+    }
+
+    /// The number of revisions.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether there are no revisions.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Every revision, parents (and dependencies) before children.
+    pub fn revisions(&self) -> Vec<&Revision> {
+        self.nodes.iter().map(|node| &node.revision).collect()
+    }
+
+    /// Revisions that are no revision's `down_revision`, sorted.
+    pub fn heads(&self) -> Vec<&RevisionId> {
+        self.ids(&self.heads)
+    }
+
+    /// Revisions without a `down_revision`, sorted.
+    pub fn bases(&self) -> Vec<&RevisionId> {
+        self.ids(&self.bases)
+    }
+
+    /// Revisions that two or more revisions name as `down_revision`, sorted.
+    pub fn branch_points(&self) -> Vec<&RevisionId> {
+        let mut points: Vec<&RevisionId> =
+            self.nodes.iter().filter(|node| node.children.len() > 1).map(|node| &node.revision.id).collect();
+        points.sort();
+        points
+    }
+
+    /// Revisions whose `down_revision` names `id`, sorted; empty for an unknown id.
+    pub fn children(&self, id: &RevisionId) -> Vec<&RevisionId> {
+        self.index.get(id).map(|&i| self.ids(&self.nodes[i].children)).unwrap_or_default()
+    }
+
+    /// Revisions whose `depends_on` names `id`, sorted; empty for an unknown id.
+    pub fn dependents(&self, id: &RevisionId) -> Vec<&RevisionId> {
+        let mut ids = self.index.get(id).map(|&i| self.ids(&self.nodes[i].dependents)).unwrap_or_default();
+        ids.sort();
+        ids
+    }
+
+    /// The revision that carries `label` in its `branch_labels`.
+    pub fn label(&self, label: &str) -> Option<&RevisionId> {
+        self.labels.get(label).map(|&i| &self.nodes[i].revision.id)
+    }
+
+    fn ids(&self, list: &[usize]) -> Vec<&RevisionId> {
+        list.iter().map(|&i| &self.nodes[i].revision.id).collect()
+    }
+
+    fn id(&self, i: usize) -> &RevisionId {
+        &self.nodes[i].revision.id
+    }
+
+    fn owned_ids(&self, list: &[usize]) -> Vec<RevisionId> {
+        list.iter().map(|&i| self.id(i).clone()).collect()
+    }
+
+    /// Resolves a target that names one revision: a full id, a unique id prefix, `head`
+    /// (when there is one head), a branch label, `<label>@head`, `<label>@<prefix>`, or any
+    /// of these followed by `+N` / `-N` (N revisions above / below).
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::UnknownRevision`], [`ScriptError::AmbiguousPrefix`],
+    /// [`ScriptError::MultipleHeads`], [`ScriptError::UnknownLabel`],
+    /// [`ScriptError::NoRevisions`], [`ScriptError::RelativeOutOfRange`],
+    /// [`ScriptError::AmbiguousStep`], and [`ScriptError::InvalidTarget`] for targets that
+    /// name no single revision (`heads`, `base`, `+1`).
+    pub fn resolve(&self, target: &str) -> Result<RevisionId, ScriptError> {
+        self.resolve_index(target).map(|i| self.id(i).clone())
+    }
+
+    fn resolve_index(&self, target: &str) -> Result<usize, ScriptError> {
+        let invalid = |reason: String| ScriptError::InvalidTarget { target: target.to_owned(), reason };
+        match target {
+            "" => return Err(invalid("the target is empty; use `head`, a revision id or a branch label".to_owned())),
+            "head" => return self.single_head(target),
+            "heads" => {
+                return Err(invalid("`heads` names every head, not one revision; name one of them".to_owned()));
+            }
+            "base" => return Err(invalid("`base` is below every revision, not a revision".to_owned())),
+            _ => {}
+        }
+        if let Some(&i) = self.index.get(target) {
+            return Ok(i);
+        }
+        if let Some(&i) = self.labels.get(target) {
+            return Ok(i);
+        }
+        if let Some((base, direction, count)) = split_relative(target)? {
+            if base.is_empty() {
+                return Err(invalid(format!(
+                    "`{target}` counts from the database's current revision; name a revision to count from, \
+                     e.g. `head{target}`"
+                )));
+            }
+            let start = self.resolve_index(base)?;
+            return self.walk(target, start, direction, count);
+        }
+        if let Some((label, rest)) = target.split_once('@') {
+            let l = self.label_index(label)?;
+            return match rest {
+                "head" => self.branch_head(l),
+                "base" => Err(invalid(format!("`{label}@base` is below the branch, not a revision"))),
+                prefix => {
+                    let branch = self.down_mask([l], Edges::Lineage);
+                    self.prefix_match(prefix, |i| branch[i])
+                }
+            };
+        }
+        self.prefix_match(target, |_| true)
+    }
+
+    /// The only revision whose id starts with `prefix` among those `keep` accepts.
+    fn prefix_match(&self, prefix: &str, keep: impl Fn(usize) -> bool) -> Result<usize, ScriptError> {
+        let mut found: Vec<usize> = self
+            .index
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(|(id, _)| id.as_str().starts_with(prefix))
+            .map(|(_, &i)| i)
+            .filter(|&i| keep(i))
+            .collect();
+        match found.len() {
+            0 => Err(ScriptError::UnknownRevision { target: prefix.to_owned() }),
+            1 => Ok(found[0]),
+            _ => {
+                found.sort_by(|&a, &b| self.id(a).cmp(self.id(b)));
+                Err(ScriptError::AmbiguousPrefix { prefix: prefix.to_owned(), candidates: self.owned_ids(&found) })
+            }
+        }
+    }
+
+    fn single_head(&self, target: &str) -> Result<usize, ScriptError> {
+        match self.heads.as_slice() {
+            [] => Err(ScriptError::NoRevisions { target: target.to_owned() }),
+            [one] => Ok(*one),
+            many => Err(ScriptError::MultipleHeads { heads: self.owned_ids(many) }),
+        }
+    }
+
+    fn label_index(&self, label: &str) -> Result<usize, ScriptError> {
+        self.labels.get(label).copied().ok_or_else(|| ScriptError::UnknownLabel { label: label.to_owned() })
+    }
+
+    /// The head of the branch that starts at (or runs through) `l`.
+    fn branch_head(&self, l: usize) -> Result<usize, ScriptError> {
+        let branch = self.down_mask([l], Edges::Lineage);
+        let heads: Vec<usize> = self.heads.iter().copied().filter(|&h| branch[h]).collect();
+        match heads.as_slice() {
+            [one] => Ok(*one),
+            // Following children from any revision ends at a head, so there is at least one.
+            _ => Err(ScriptError::MultipleHeads { heads: self.owned_ids(&heads) }),
+        }
+    }
+
+    /// Moves `count` revisions from `start` along `down_revision`, stopping with an error at
+    /// a fork or the end of the line.
+    fn walk(&self, target: &str, start: usize, direction: Direction, count: usize) -> Result<usize, ScriptError> {
+        let mut at = start;
+        for done in 0..count {
+            let next = match direction {
+                Direction::Up => &self.nodes[at].children,
+                Direction::Down => &self.nodes[at].parents,
+            };
+            at = self.one_way(target, Some(at), next, count, done)?;
+        }
+        Ok(at)
+    }
+
+    /// The one revision of `next`; `done` steps of `count` are behind.
+    fn one_way(
+        &self,
+        target: &str,
+        from: Option<usize>,
+        next: &[usize],
+        count: usize,
+        done: usize,
+    ) -> Result<usize, ScriptError> {
+        match next {
+            [] => Err(ScriptError::RelativeOutOfRange { target: target.to_owned(), steps: count, available: done }),
+            [one] => Ok(*one),
+            many => {
+                let mut choices = self.owned_ids(many);
+                choices.sort();
+                Err(ScriptError::AmbiguousStep {
+                    target: target.to_owned(),
+                    from: from.map_or_else(|| "base".to_owned(), |i| format!("`{}`", self.id(i))),
+                    choices,
+                })
+            }
+        }
+    }
+
+    /// Positions of `current`.
+    fn current_indices(&self, current: &[RevisionId]) -> Result<Vec<usize>, ScriptError> {
+        current
+            .iter()
+            .map(|id| self.index.get(id).copied().ok_or_else(|| ScriptError::UnknownCurrent { rev: id.clone() }))
+            .collect()
+    }
+
+    /// Ancestors-or-self of `starts`.
+    fn up_mask(&self, starts: impl IntoIterator<Item = usize>, edges: Edges) -> Vec<bool> {
+        self.reach(starts, edges, |node| (&node.parents, &node.deps))
+    }
+
+    /// Descendants-or-self of `starts`.
+    fn down_mask(&self, starts: impl IntoIterator<Item = usize>, edges: Edges) -> Vec<bool> {
+        self.reach(starts, edges, |node| (&node.children, &node.dependents))
+    }
+
+    /// One depth-first walk with a visited set: linear in the revisions it reaches.
+    fn reach(
+        &self,
+        starts: impl IntoIterator<Item = usize>,
+        edges: Edges,
+        next: impl Fn(&Node) -> (&Vec<usize>, &Vec<usize>),
+    ) -> Vec<bool> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack: Vec<usize> = starts.into_iter().collect();
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            let (lineage, others) = next(&self.nodes[i]);
+            stack.extend(lineage.iter().filter(|&&j| !seen[j]));
+            if edges == Edges::All {
+                stack.extend(others.iter().filter(|&&j| !seen[j]));
+            }
+        }
+        seen
+    }
+
+    /// The revisions applied when the version table holds `current`: those heads and
+    /// everything they need, through `down_revision` and `depends_on`.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::UnknownCurrent`] when a current revision has no file.
+    pub fn applied(&self, current: &[RevisionId]) -> Result<BTreeSet<RevisionId>, ScriptError> {
+        let mask = self.up_mask(self.current_indices(current)?, Edges::All);
+        Ok(mask.iter().enumerate().filter(|(_, on)| **on).map(|(i, _)| self.id(i).clone()).collect())
+    }
+
+    /// The steps that take the database from `current` to `target`: every revision the
+    /// target needs that is not applied yet, parents first. An applied target gives an
+    /// empty plan.
+    ///
+    /// `target` is `head`, `heads`, a revision (id, prefix, label, `<label>@head`,
+    /// `<rev>+N`), `+N` (from the current head, or from base when nothing is applied) or
+    /// `<label>@+N` (from the current head of that branch).
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::UnknownCurrent`], any error of [`RevisionGraph::resolve`],
+    /// [`ScriptError::AmbiguousCurrent`] for `+N` with several current heads, and
+    /// [`ScriptError::InvalidTarget`] for downgrade targets.
+    pub fn plan_upgrade(&self, current: &[RevisionId], target: &str) -> Result<Plan, ScriptError> {
+        let applied = self.up_mask(self.current_indices(current)?, Edges::All);
+        let targets = self.upgrade_targets(current, target)?;
+        let needed = self.up_mask(targets, Edges::All);
+        let steps = (0..self.nodes.len())
+            .filter(|&i| needed[i] && !applied[i])
+            .map(|i| Step { revision: self.id(i).clone(), direction: Direction::Up })
+            .collect();
+        Ok(Plan { steps })
+    }
+
+    /// The revisions an upgrade (or stamp) target names.
+    fn upgrade_targets(&self, current: &[RevisionId], target: &str) -> Result<Vec<usize>, ScriptError> {
+        let invalid =
+            |reason: &str| ScriptError::InvalidTarget { target: target.to_owned(), reason: reason.to_owned() };
+        match target {
+            "heads" => return Ok(self.heads.clone()),
+            "head" if self.is_empty() => return Ok(Vec::new()),
+            "base" => {
+                return Err(invalid(
+                    "`base` is below every revision; to revert everything use `aludel downgrade base`",
+                ));
+            }
+            _ => {}
+        }
+        match current_relative(target)? {
+            Some((_, Direction::Down, _)) => Err(invalid("it counts down; use `aludel downgrade` to revert revisions")),
+            Some((label, Direction::Up, count)) => {
+                let label = label.map(|l| self.label_index(l)).transpose()?;
+                let label_start: Vec<usize> = label.into_iter().collect();
+                let mut at = self.current_head_in(current, target, label)?;
+                for done in 0..count {
+                    // With nothing of the branch applied, its first step is the labeled
+                    // revision itself.
+                    let next = match at {
+                        Some(i) => self.nodes[i].children.as_slice(),
+                        None if label.is_some() => label_start.as_slice(),
+                        None => self.bases.as_slice(),
+                    };
+                    at = Some(self.one_way(target, at, next, count, done)?);
+                }
+                Ok(at.into_iter().collect())
+            }
+            None => Ok(vec![self.resolve_index(target)?]),
+        }
+    }
+
+    /// The current head that a relative target counts from: the only one, or the only one
+    /// on the branch of `label`; `None` when there is none.
+    fn current_head_in(
+        &self,
+        current: &[RevisionId],
+        target: &str,
+        label: Option<usize>,
+    ) -> Result<Option<usize>, ScriptError> {
+        let mut heads = self.current_indices(current)?;
+        if let Some(l) = label {
+            let branch = self.down_mask([l], Edges::Lineage);
+            heads.retain(|&h| branch[h]);
+        }
+        heads.sort_unstable();
+        heads.dedup();
+        match heads.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            many => {
+                let mut heads = self.owned_ids(many);
+                heads.sort();
+                Err(ScriptError::AmbiguousCurrent { target: target.to_owned(), heads })
+            }
+        }
+    }
+
+    /// The steps that revert the database from `current` to `target`, children first.
+    ///
+    /// `target` is `base` (revert everything), a revision (revert what was applied after
+    /// it), `-N` (the last N revisions below the current head), `<label>@-N`, `<rev>-N` or
+    /// `<label>@base` (revert that branch).
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::UnknownCurrent`], any error of [`RevisionGraph::resolve`],
+    /// [`ScriptError::NotApplied`] when the target is not applied (an upgrade),
+    /// [`ScriptError::RelativeOutOfRange`] for `-N` past the base,
+    /// [`ScriptError::AmbiguousCurrent`] for `-N` with several current heads, and
+    /// [`ScriptError::InvalidTarget`] for upgrade targets.
+    pub fn plan_downgrade(&self, current: &[RevisionId], target: &str) -> Result<Plan, ScriptError> {
+        let applied = self.up_mask(self.current_indices(current)?, Edges::All);
+        let revert = self.revert_set(current, target, &applied)?;
+        let steps = (0..self.nodes.len())
+            .rev()
+            .filter(|&i| revert[i] && applied[i])
+            .map(|i| Step { revision: self.id(i).clone(), direction: Direction::Down })
+            .collect();
+        Ok(Plan { steps })
+    }
+
+    /// The revisions a downgrade target reverts, applied or not.
+    fn revert_set(&self, current: &[RevisionId], target: &str, applied: &[bool]) -> Result<Vec<bool>, ScriptError> {
+        if target == "base" {
+            return Ok(vec![true; self.nodes.len()]);
+        }
+        if let Some((label, direction, count)) = current_relative(target)? {
+            if direction == Direction::Up {
+                return Err(ScriptError::InvalidTarget {
+                    target: target.to_owned(),
+                    reason: "it counts up; use `aludel upgrade` to apply revisions".to_owned(),
+                });
+            }
+            let label = label.map(|l| self.label_index(l)).transpose()?;
+            let Some(head) = self.current_head_in(current, target, label)? else {
+                return Err(ScriptError::RelativeOutOfRange { target: target.to_owned(), steps: count, available: 0 });
+            };
+            return self.revert_from(target, head, count, applied);
+        }
+        if let Some(label) = target.strip_suffix("@base") {
+            let l = self.label_index(label)?;
+            return Ok(self.down_mask([l], Edges::All));
+        }
+        let exact = self.index.contains_key(target) || self.labels.contains_key(target);
+        if !exact && let Some((base, Direction::Down, count)) = split_relative(target)? {
+            let start = self.resolve_index(base)?;
+            return self.revert_from(target, start, count, applied);
+        }
+        let x = self.resolve_index(target)?;
+        if !applied[x] {
+            return Err(ScriptError::NotApplied { target: target.to_owned(), rev: self.id(x).clone() });
+        }
+        let mut revert = self.down_mask([x], Edges::All);
+        revert[x] = false;
+        Ok(revert)
+    }
+
+    /// Reverting `count` revisions down the line from `start` (itself the first): everything
+    /// that descends from the last of them.
+    fn revert_from(
+        &self,
+        target: &str,
+        start: usize,
+        count: usize,
+        applied: &[bool],
+    ) -> Result<Vec<bool>, ScriptError> {
+        let mut at = start;
+        for done in 1..count {
+            at = self.one_way(target, Some(at), &self.nodes[at].parents, count, done)?;
+        }
+        if let Some(&p) = self.nodes[at].parents.iter().find(|&&p| !applied[p]) {
+            return Err(ScriptError::NotApplied { target: target.to_owned(), rev: self.id(p).clone() });
+        }
+        Ok(self.down_mask([at], Edges::All))
+    }
+
+    /// The version table's rows after `step`, sorted.
+    ///
+    /// Up of R: the heads that R descends from (through `down_revision`) give way to R.
+    /// Down of R: R gives way to each of its parents that no other head descends from.
+    pub fn heads_after(&self, heads: &[RevisionId], step: &Step) -> Vec<RevisionId> {
+        let position = |id: &RevisionId| self.index.get(id).copied();
+        let r = position(&step.revision);
+        let mut after: Vec<RevisionId> = match step.direction {
+            Direction::Up => {
+                let below = r.map(|r| self.up_mask([r], Edges::Lineage));
+                let mut kept: Vec<RevisionId> = heads
+                    .iter()
+                    .filter(|h| match (&below, position(h)) {
+                        (Some(below), Some(i)) => !below[i],
+                        _ => **h != step.revision,
+                    })
+                    .cloned()
+                    .collect();
+                kept.push(step.revision.clone());
+                kept
+            }
+            Direction::Down => {
+                let mut kept: Vec<RevisionId> = heads.iter().filter(|h| **h != step.revision).cloned().collect();
+                if let Some(r) = r {
+                    let covered = self.up_mask(kept.iter().filter_map(position), Edges::Lineage);
+                    kept.extend(self.nodes[r].parents.iter().filter(|&&p| !covered[p]).map(|&p| self.id(p).clone()));
+                }
+                kept
+            }
+        };
+        after.sort();
+        after.dedup();
+        after
+    }
+
+    /// The version table's rows after `aludel stamp <target>`, sorted.
+    ///
+    /// `target` is `base` (no rows), an upgrade target (see [`RevisionGraph::plan_upgrade`])
+    /// or a downgrade target that counts down (`-N`, `<label>@-N`, `<label>@base`). With
+    /// `purge` the rows are exactly the target's and `current` is not checked (this is how
+    /// a version table that names deleted revisions is repaired). Without it, current heads
+    /// that are neither ancestors nor descendants of the target are kept.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::UnknownCurrent`] (without `purge`) and any error of the target.
+    pub fn stamp_heads(
+        &self,
+        current: &[RevisionId],
+        target: &str,
+        purge: bool,
+    ) -> Result<Vec<RevisionId>, ScriptError> {
+        if target == "base" {
+            return Ok(Vec::new());
+        }
+        let counts_down = match current_relative(target)? {
+            Some((_, direction, _)) => direction == Direction::Down,
+            None => target.ends_with("@base") && !self.labels.contains_key(target),
+        };
+        if counts_down {
+            let plan = self.plan_downgrade(current, target)?;
+            let mut heads = current.to_vec();
+            heads.sort();
+            for step in &plan.steps {
+                heads = self.heads_after(&heads, step);
+            }
+            return Ok(heads);
+        }
+        let targets = self.upgrade_targets(current, target)?;
+        let mut heads = Vec::new();
+        if !purge {
+            let current = self.current_indices(current)?;
+            let above = self.down_mask(targets.iter().copied(), Edges::All);
+            let below = self.up_mask(targets.iter().copied(), Edges::All);
+            heads.extend(current.into_iter().filter(|&h| !above[h] && !below[h]).map(|h| self.id(h).clone()));
+        }
+        heads.extend(targets.into_iter().map(|t| self.id(t).clone()));
+        heads.sort();
+        heads.dedup();
+        Ok(heads)
+    }
+
+    /// Revisions newest first, like `alembic history`; `range` limits them to
+    /// `<from>:<to>` (inclusive), `<from>:` or `:<to>`, where each end is a revision,
+    /// `base`, `head` or `heads`.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::InvalidTarget`] for a malformed range or one whose start is not an
+    /// ancestor of its end, and any error of [`RevisionGraph::resolve`].
+    pub fn history(&self, range: Option<&str>) -> Result<Vec<&Revision>, ScriptError> {
+        let Some(range) = range else {
+            return Ok(self.nodes.iter().rev().map(|node| &node.revision).collect());
+        };
+        let invalid = |reason: String| ScriptError::InvalidTarget { target: range.to_owned(), reason };
+        let Some((lower, upper)) = range.split_once(':') else {
+            return Err(invalid("a range is `<from>:<to>`, `<from>:` or `:<to>`, e.g. `base:head`".to_owned()));
+        };
+        let low = match lower {
+            "" | "base" => None,
+            "heads" => Some(self.heads.clone()),
+            other => Some(vec![self.resolve_index(other)?]),
+        };
+        let high = match upper {
+            "" | "heads" => None,
+            "base" => return Err(invalid("`base` is below every revision, so a range cannot end there".to_owned())),
+            other => Some(vec![self.resolve_index(other)?]),
+        };
+        if let (Some([a]), Some([b])) = (low.as_deref(), high.as_deref())
+            && !self.up_mask([*b], Edges::All)[*a]
+        {
+            return Err(invalid(format!(
+                "`{lower}` ({}) is not an ancestor of `{upper}` ({}); the lower end comes first",
+                self.id(*a),
+                self.id(*b)
+            )));
+        }
+        let low = low.map(|starts| self.down_mask(starts, Edges::All));
+        let high = high.map(|starts| self.up_mask(starts, Edges::All));
+        let inside = |i: usize| low.as_ref().is_none_or(|m| m[i]) && high.as_ref().is_none_or(|m| m[i]);
+        Ok((0..self.nodes.len()).rev().filter(|&i| inside(i)).map(|i| &self.nodes[i].revision).collect())
+    }
+}
+
+/// Splits `<base>+N` / `<base>-N` (the base may be empty).
+///
+/// # Errors
+///
+/// [`ScriptError::InvalidTarget`] for a count of 0 or one too large.
+fn split_relative(target: &str) -> Result<Option<(&str, Direction, usize)>, ScriptError> {
+    let Some(sign) = target.rfind(['+', '-']) else { return Ok(None) };
+    let digits = &target[sign + 1..];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let invalid = |reason: &str| ScriptError::InvalidTarget { target: target.to_owned(), reason: reason.to_owned() };
+    let count: usize = digits.parse().map_err(|_| invalid("the step count is too large"))?;
+    if count == 0 {
+        return Err(invalid("a step count of 0 goes nowhere; count 1 or more"));
+    }
+    let direction = if target.as_bytes()[sign] == b'+' { Direction::Up } else { Direction::Down };
+    Ok(Some((&target[..sign], direction, count)))
+}
+
+/// Splits the targets that count from the database's current head: `+N`, `-N`,
+/// `<label>@+N` and `<label>@-N`.
+fn current_relative(target: &str) -> Result<Option<(Option<&str>, Direction, usize)>, ScriptError> {
+    Ok(match split_relative(target)? {
+        Some(("", direction, count)) => Some((None, direction, count)),
+        Some((base, direction, count)) => base.strip_suffix('@').map(|label| (Some(label), direction, count)),
+        None => None,
+    })
+}
+
+/// Orders revisions parents (and dependencies) first; among revisions ready at once, the
+/// one created first, then the smaller id.
+fn topological_order(
+    revisions: &[Revision],
+    parents: &[Vec<usize>],
+    deps: &[Vec<usize>],
+) -> Result<Vec<usize>, ScriptError> {
+    let n = revisions.len();
+    let mut by_age: Vec<usize> = (0..n).collect();
+    by_age.sort_by(|&a, &b| {
+        let key = |i: usize| (revisions[i].created.as_deref().unwrap_or(""), &revisions[i].id);
+        key(a).cmp(&key(b))
+    });
+    let mut rank = vec![0; n];
+    for (r, &i) in by_age.iter().enumerate() {
+        rank[i] = r;
+    }
+    let mut preds: Vec<Vec<usize>> = Vec::with_capacity(n);
+    let mut succs: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for i in 0..n {
+        let mut own = parents[i].clone();
+        own.extend(deps[i].iter().filter(|d| !parents[i].contains(d)));
+        for &p in &own {
+            succs[p].push(i);
+        }
+        preds.push(own);
+    }
+    let mut waiting: Vec<usize> = preds.iter().map(Vec::len).collect();
+    let mut ready: BinaryHeap<Reverse<(usize, usize)>> =
+        (0..n).filter(|&i| waiting[i] == 0).map(|i| Reverse((rank[i], i))).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse((_, i))) = ready.pop() {
+        order.push(i);
+        for &s in &succs[i] {
+            waiting[s] -= 1;
+            if waiting[s] == 0 {
+                ready.push(Reverse((rank[s], s)));
+            }
+        }
+    }
+    if order.len() == n {
+        return Ok(order);
+    }
+    // Every revision left waits on another one left, so following those edges from any of
+    // them must come back round.
+    let start = by_age.iter().copied().find(|&i| waiting[i] > 0).expect("some revision is left");
+    let mut seen_at = vec![usize::MAX; n];
+    let mut path = Vec::new();
+    let mut at = start;
+    while seen_at[at] == usize::MAX {
+        seen_at[at] = path.len();
+        path.push(at);
+        at = preds[at].iter().copied().find(|&p| waiting[p] > 0).expect("a waiting revision has a waiting parent");
+    }
+    let mut cycle: Vec<RevisionId> = path[seen_at[at]..].iter().map(|&i| revisions[i].id.clone()).collect();
+    let smallest = cycle.iter().enumerate().min_by_key(|(_, id)| *id).map_or(0, |(i, _)| i);
+    cycle.rotate_left(smallest);
+    Err(ScriptError::Cycle { revisions: cycle })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    /// Builds a graph from `"a1; b2<a1 @label ~dep; m3<a1,b2"`: id, parents after `<`,
+    /// branch labels after `@`, dependencies after `~`.
+    fn graph(spec: &str) -> RevisionGraph {
+        try_graph(spec).expect("a valid graph")
+    }
+
+    fn try_graph(spec: &str) -> Result<RevisionGraph, ScriptError> {
+        let list =
+            |text: &str| -> Vec<RevisionId> { text.split(',').map(|id| RevisionId::parse(id).unwrap()).collect() };
+        let revisions = spec
+            .split(';')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                let mut tokens = entry.split_whitespace();
+                let head = tokens.next().unwrap();
+                let (id, parents) = match head.split_once('<') {
+                    Some((id, parents)) => (id, list(parents)),
+                    None => (head, Vec::new()),
+                };
+                let mut revision = Revision {
+                    id: RevisionId::parse(id).unwrap(),
+                    down_revisions: parents,
+                    message: format!("message {id}"),
+                    created: None,
+                    branch_labels: Vec::new(),
+                    depends_on: Vec::new(),
+                    transactional: true,
+                    upgrade: Vec::new(),
+                    downgrade: Vec::new(),
+                    path: PathBuf::from(format!("versions/{id}_x.toml")),
+                };
+                for token in tokens {
+                    if let Some(label) = token.strip_prefix('@') {
+                        revision.branch_labels.push(label.to_owned());
+                    } else if let Some(deps) = token.strip_prefix('~') {
+                        revision.depends_on = list(deps);
+                    }
+                }
+                revision
+            })
+            .collect();
+        RevisionGraph::from_revisions(revisions)
+    }
+
+    fn ids(text: &str) -> Vec<RevisionId> {
+        text.split_whitespace().map(|id| RevisionId::parse(id).unwrap()).collect()
+    }
+
+    fn text(ids: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+        ids.into_iter().map(|id| id.as_ref().to_owned()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// The error's variant name, from its `Debug` form.
+    fn kind(err: &ScriptError) -> String {
+        format!("{err:?}").split([' ', '{', '(']).next().unwrap_or_default().to_owned()
+    }
+
+    fn outcome<T>(result: Result<T, ScriptError>, show: impl Fn(T) -> String) -> String {
+        match result {
+            Ok(value) => show(value),
+            Err(err) => format!("!{}", kind(&err)),
+        }
+    }
+
+    fn plan_text(plan: Plan) -> String {
+        text(plan.steps.iter().map(|s| s.revision.as_str()))
+    }
+
+    const LINEAR: &str = "a1; b2<a1; c3<b2; d4<c3";
+    const BRANCHES: &str = "r0; r1<r0; a1<r1 @alpha; a2<a1; b1<r1 @beta; b2<b1";
+    const MERGED: &str = "r0; r1<r0; a1<r1 @alpha; a2<a1; b1<r1 @beta; b2<b1; m1<a2,b2; t1<m1";
+    const DEPENDS: &str = "x1; x2<x1; y1 ~x2; y2<y1";
+
+    /// `cases`: (current, target, expected steps or `!Variant`).
+    fn check(spec: &str, direction: Direction, cases: &[(&str, &str, &str)]) {
+        let graph = graph(spec);
+        for &(current, target, expected) in cases {
+            let current = ids(current);
+            let plan = match direction {
+                Direction::Up => graph.plan_upgrade(&current, target),
+                Direction::Down => graph.plan_downgrade(&current, target),
+            };
+            assert_eq!(outcome(plan, plan_text), expected, "{direction:?} {current:?} -> {target:?} in {spec}");
+        }
+    }
+
+    #[test]
+    fn upgrade_targets() {
+        check(
+            LINEAR,
+            Direction::Up,
+            &[
+                ("", "head", "a1 b2 c3 d4"),
+                ("b2", "head", "c3 d4"),
+                ("d4", "head", ""),
+                ("", "heads", "a1 b2 c3 d4"),
+                ("", "+2", "a1 b2"),
+                ("b2", "+1", "c3"),
+                ("b2", "+2", "c3 d4"),
+                ("b2", "+3", "!RelativeOutOfRange"),
+                ("", "b", "a1 b2"),
+                ("", "c3", "a1 b2 c3"),
+                ("", "b2+1", "a1 b2 c3"),
+                ("", "head-2", "a1 b2"),
+                ("c3", "a1", ""),
+                ("", "-1", "!InvalidTarget"),
+                ("", "base", "!InvalidTarget"),
+                ("", "+0", "!InvalidTarget"),
+                ("", "zz", "!UnknownRevision"),
+                ("", "d4+1", "!RelativeOutOfRange"),
+                ("zz", "head", "!UnknownCurrent"),
+            ],
+        );
+        check(
+            BRANCHES,
+            Direction::Up,
+            &[
+                ("", "head", "!MultipleHeads"),
+                ("", "heads", "r0 r1 a1 a2 b1 b2"),
+                ("", "alpha@head", "r0 r1 a1 a2"),
+                ("a2", "beta@head", "b1 b2"),
+                ("r1", "alpha", "a1"),
+                ("a2", "beta@+1", "b1"),
+                ("a2", "beta@+2", "b1 b2"),
+                ("a1 b1", "alpha@+1", "a2"),
+                ("a1 b1", "+1", "!AmbiguousCurrent"),
+                ("r1", "+1", "!AmbiguousStep"),
+                ("", "+3", "!AmbiguousStep"),
+                ("", "r0+2", "!AmbiguousStep"),
+                ("", "a", "!AmbiguousPrefix"),
+                ("", "gamma@head", "!UnknownLabel"),
+                ("", "gamma@+1", "!UnknownLabel"),
+                ("", "alpha@a2", "r0 r1 a1 a2"),
+            ],
+        );
+        check(
+            MERGED,
+            Direction::Up,
+            &[
+                ("", "head", "r0 r1 a1 a2 b1 b2 m1 t1"),
+                ("a2", "m1", "b1 b2 m1"),
+                ("a2 b2", "+1", "!AmbiguousCurrent"),
+                ("a2", "alpha@+1", "b1 b2 m1"),
+                ("", "alpha@head", "r0 r1 a1 a2 b1 b2 m1 t1"),
+            ],
+        );
+        check(DEPENDS, Direction::Up, &[("", "y2", "x1 x2 y1 y2"), ("x2", "y1", "y1"), ("", "+1", "!AmbiguousStep")]);
+        check("", Direction::Up, &[("", "head", ""), ("", "heads", ""), ("", "+1", "!RelativeOutOfRange")]);
+    }
+
+    #[test]
+    fn downgrade_targets() {
+        check(
+            LINEAR,
+            Direction::Down,
+            &[
+                ("d4", "base", "d4 c3 b2 a1"),
+                ("d4", "b2", "d4 c3"),
+                ("d4", "b", "d4 c3"),
+                ("d4", "-1", "d4"),
+                ("d4", "-2", "d4 c3"),
+                ("d4", "-4", "d4 c3 b2 a1"),
+                ("d4", "-5", "!RelativeOutOfRange"),
+                ("d4", "d4-2", "d4 c3"),
+                ("c3", "d4-2", "c3"),
+                ("b2", "d4-1", "!NotApplied"),
+                ("b2", "d4", "!NotApplied"),
+                ("d4", "head", ""),
+                ("", "base", ""),
+                ("", "-1", "!RelativeOutOfRange"),
+                ("d4", "+1", "!InvalidTarget"),
+                ("d4", "-0", "!InvalidTarget"),
+                ("d4", "heads", "!InvalidTarget"),
+                ("zz", "base", "!UnknownCurrent"),
+            ],
+        );
+        check(
+            BRANCHES,
+            Direction::Down,
+            &[
+                ("a2 b2", "r1", "b2 b1 a2 a1"),
+                ("a2 b2", "a1", "a2"),
+                ("a2 b2", "alpha@-1", "a2"),
+                ("a2 b2", "beta@-2", "b2 b1"),
+                ("a2 b2", "beta@-3", "b2 b1 a2 a1 r1"),
+                ("a2 b2", "beta@-5", "!RelativeOutOfRange"),
+                ("a2 b2", "beta@base", "b2 b1"),
+                ("a2 b2", "-1", "!AmbiguousCurrent"),
+                ("a2", "beta@-1", "!RelativeOutOfRange"),
+                ("a2 b2", "base", "b2 b1 a2 a1 r1 r0"),
+            ],
+        );
+        check(
+            MERGED,
+            Direction::Down,
+            &[
+                ("t1", "-2", "t1 m1"),
+                ("t1", "-3", "!AmbiguousStep"),
+                ("t1", "a2", "t1 m1"),
+                ("t1", "r1", "t1 m1 b2 b1 a2 a1"),
+            ],
+        );
+        check(
+            DEPENDS,
+            Direction::Down,
+            &[("x2 y2", "x1", "y2 y1 x2"), ("x2 y2", "y1", "y2"), ("x2 y2", "-1", "!AmbiguousCurrent")],
+        );
+    }
+
+    /// Runs the plan one step at a time, as the runner does, and shows the heads after each.
+    fn check_heads(spec: &str, cases: &[(&str, Direction, &str, &[&str])]) {
+        let graph = graph(spec);
+        for &(current, direction, target, expected) in cases {
+            let mut heads = ids(current);
+            let plan = match direction {
+                Direction::Up => graph.plan_upgrade(&heads, target),
+                Direction::Down => graph.plan_downgrade(&heads, target),
+            }
+            .unwrap();
+            let mut seen = Vec::new();
+            for step in &plan.steps {
+                heads = graph.heads_after(&heads, step);
+                // The rows always describe exactly what has been applied so far.
+                seen.push(text(&heads));
+            }
+            assert_eq!(seen, expected, "{direction:?} {current:?} -> {target} in {spec}");
+        }
+    }
+
+    #[test]
+    fn heads_after_each_step() {
+        check_heads(
+            MERGED,
+            &[
+                ("", Direction::Up, "head", &["r0", "r1", "a1", "a2", "a2 b1", "a2 b2", "m1", "t1"]),
+                ("t1", Direction::Down, "-2", &["m1", "a2 b2"]),
+                ("t1", Direction::Down, "a2", &["m1", "a2 b2"]),
+                ("a2 b2", Direction::Down, "r1", &["a2 b1", "a2", "a1", "r1"]),
+                ("t1", Direction::Down, "base", &["m1", "a2 b2", "a2 b1", "a2", "a1", "r1", "r0", ""]),
+            ],
+        );
+        check_heads(
+            DEPENDS,
+            &[
+                ("", Direction::Up, "heads", &["x1", "x2", "x2 y1", "x2 y2"]),
+                ("x2 y2", Direction::Down, "x1", &["x2 y1", "x2", "x1"]),
+            ],
+        );
+    }
+
+    #[test]
+    fn heads_after_keeps_unrelated_and_unknown_heads() {
+        let graph = graph(BRANCHES);
+        let step = |id: &str, direction| Step { revision: RevisionId::parse(id).unwrap(), direction };
+        assert_eq!(text(graph.heads_after(&ids("b2 zz"), &step("a1", Direction::Up))), "a1 b2 zz");
+        assert_eq!(text(graph.heads_after(&ids("a1"), &step("a1", Direction::Up))), "a1");
+        assert_eq!(text(graph.heads_after(&ids("a1"), &step("zz", Direction::Up))), "a1 zz");
+        assert_eq!(text(graph.heads_after(&ids("a1 zz"), &step("zz", Direction::Down))), "a1");
+    }
+
+    #[test]
+    fn stamp_targets() {
+        let graph = graph(BRANCHES);
+        let cases: &[(&str, &str, bool, &str)] = &[
+            ("a2 b2", "a1", false, "a1 b2"),
+            ("a2 b2", "a1", true, "a1"),
+            ("a2 b2", "base", false, ""),
+            ("", "heads", false, "a2 b2"),
+            ("a2", "beta@head", false, "a2 b2"),
+            ("a2", "b1", false, "a2 b1"),
+            ("r1", "b1", false, "b1"),
+            ("zz", "a1", false, "!UnknownCurrent"),
+            ("zz", "a1", true, "a1"),
+            ("a2 b2", "alpha@-1", false, "a1 b2"),
+            ("a2 b2", "beta@base", false, "a2"),
+            ("a2", "+1", false, "!RelativeOutOfRange"),
+            ("a1", "+1", false, "a2"),
+            ("a2 b2", "head", false, "!MultipleHeads"),
+        ];
+        for &(current, target, purge, expected) in cases {
+            let result = graph.stamp_heads(&ids(current), target, purge);
+            assert_eq!(outcome(result, text), expected, "stamp {current:?} -> {target} purge={purge}");
+        }
+    }
+
+    #[test]
+    fn resolve_targets() {
+        let graph = graph(MERGED);
+        let cases: &[(&str, &str)] = &[
+            ("t1", "t1"),
+            ("m", "m1"),
+            ("head", "t1"),
+            ("alpha", "a1"),
+            ("beta@head", "t1"),
+            ("beta@b", "!AmbiguousPrefix"),
+            ("beta@b2", "b2"),
+            ("beta@a1", "!UnknownRevision"),
+            ("a2-1", "a1"),
+            ("a1+1", "a2"),
+            ("alpha+1", "a2"),
+            ("head-1", "m1"),
+            ("head-2", "!AmbiguousStep"),
+            ("r0-1", "!RelativeOutOfRange"),
+            ("r0+2", "!AmbiguousStep"),
+            ("a", "!AmbiguousPrefix"),
+            ("q", "!UnknownRevision"),
+            ("heads", "!InvalidTarget"),
+            ("base", "!InvalidTarget"),
+            ("+1", "!InvalidTarget"),
+            ("alpha@-1", "!InvalidTarget"),
+            ("", "!InvalidTarget"),
+            ("nope@head", "!UnknownLabel"),
+        ];
+        for &(target, expected) in cases {
+            assert_eq!(outcome(graph.resolve(target), |id| id.to_string()), expected, "{target:?}");
+        }
+        assert_eq!(outcome(RevisionGraph::default().resolve("head"), |id| id.to_string()), "!NoRevisions");
+    }
+
+    #[test]
+    fn labels_may_look_like_relative_targets() {
+        let graph = graph("a1; b2<a1 @fix-1; c3<b2");
+        assert_eq!(graph.resolve("fix-1").unwrap().as_str(), "b2");
+        assert_eq!(graph.resolve("fix-1@head").unwrap().as_str(), "c3");
+        assert_eq!(graph.resolve("fix-1+1").unwrap().as_str(), "c3");
+        assert_eq!(plan_text(graph.plan_downgrade(&ids("c3"), "fix-1").unwrap()), "c3");
+    }
+
+    #[test]
+    fn history_ranges() {
+        let graph = graph(MERGED);
+        let cases: &[(Option<&str>, &str)] = &[
+            (None, "t1 m1 b2 b1 a2 a1 r1 r0"),
+            (Some("base:heads"), "t1 m1 b2 b1 a2 a1 r1 r0"),
+            (Some(":"), "t1 m1 b2 b1 a2 a1 r1 r0"),
+            (Some("a1:m1"), "m1 a2 a1"),
+            (Some(":r1"), "r1 r0"),
+            (Some("base:r1"), "r1 r0"),
+            (Some("b1:"), "t1 m1 b2 b1"),
+            (Some("b1:head"), "t1 m1 b2 b1"),
+            (Some("heads:"), "t1"),
+            (Some("m1:m1"), "m1"),
+            (Some("head-1:"), "t1 m1"),
+            (Some("a1:b2"), "!InvalidTarget"),
+            (Some("a1"), "!InvalidTarget"),
+            (Some("a1:base"), "!InvalidTarget"),
+            (Some("zz:"), "!UnknownRevision"),
+        ];
+        for &(range, expected) in cases {
+            let result = graph.history(range);
+            assert_eq!(outcome(result, |revs| text(revs.iter().map(|r| r.id.as_str()))), expected, "{range:?}");
+        }
+    }
+
+    #[test]
+    fn graph_shape() {
+        let graph = graph(MERGED);
+        assert_eq!(text(graph.heads()), "t1");
+        assert_eq!(text(graph.bases()), "r0");
+        assert_eq!(text(graph.branch_points()), "r1");
+        assert_eq!(text(graph.children(&RevisionId::parse("r1").unwrap())), "a1 b1");
+        assert_eq!(text(graph.revisions().iter().map(|r| r.id.as_str())), "r0 r1 a1 a2 b1 b2 m1 t1");
+        assert_eq!(graph.label("beta").map(RevisionId::as_str), Some("b1"));
+        assert_eq!(graph.len(), 8);
+        assert!(RevisionGraph::default().is_empty());
+        let graph = self::graph(DEPENDS);
+        assert_eq!(text(graph.heads()), "x2 y2");
+        assert_eq!(text(graph.bases()), "x1 y1");
+        assert_eq!(text(graph.dependents(&RevisionId::parse("x2").unwrap())), "y1");
+        assert_eq!(text(graph.applied(&ids("y2")).unwrap()), "x1 x2 y1 y2");
+        assert!(matches!(graph.applied(&ids("zz")), Err(ScriptError::UnknownCurrent { .. })));
+    }
+
+    #[test]
+    fn topological_order_prefers_older_revisions() {
+        let mut revisions: Vec<Revision> =
+            ["a1", "b1", "c1"].iter().map(|id| try_graph(id).unwrap().nodes.remove(0).revision).collect();
+        revisions[0].created = Some("2026-03-01T00:00:00Z".into());
+        revisions[1].created = Some("2026-01-01T00:00:00Z".into());
+        revisions[2].created = Some("2026-02-01T00:00:00Z".into());
+        let graph = RevisionGraph::from_revisions(revisions.clone()).unwrap();
+        assert_eq!(text(graph.revisions().iter().map(|r| r.id.as_str())), "b1 c1 a1");
+        revisions.reverse();
+        let again = RevisionGraph::from_revisions(revisions).unwrap();
+        assert_eq!(text(again.revisions().iter().map(|r| r.id.as_str())), "b1 c1 a1");
+    }
+
+    #[test]
+    fn invalid_graphs() {
+        let cases: &[(&str, &str)] = &[
+            ("a1; a1", "DuplicateRevision"),
+            ("a1; b2<zz", "MissingParent"),
+            ("a1; b2<a1 ~zz", "MissingDependency"),
+            ("a1 @x; b2<a1 @x", "DuplicateLabel"),
+            ("a1<c3; b2<a1; c3<b2", "Cycle"),
+            ("a1<a1", "Cycle"),
+            ("r0; a1<r0 ~b2; b2<a1", "Cycle"),
+        ];
+        for &(spec, expected) in cases {
+            assert_eq!(outcome(try_graph(spec), |_| "ok".to_owned()), format!("!{expected}"), "{spec}");
+        }
+        let err = try_graph("z9; a1<c3,z9; b2<a1; c3<b2").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "revisions form a cycle: a1 -> c3 -> b2 -> a1; correct their `down_revision` or `depends_on`"
+        );
+        let err = try_graph("a1; b2<zz").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "revision `b2` (versions/b2_x.toml) has down_revision `zz`, which no revision file defines; \
+             restore that file or correct `down_revision`"
+        );
+    }
+
+    #[test]
+    fn a_long_chain_is_fast() {
+        let spec: String = (0..2000)
+            .map(|i| if i == 0 { "r0".to_owned() } else { format!("r{i}<r{}", i - 1) })
+            .collect::<Vec<_>>()
+            .join(";");
+        let started = std::time::Instant::now();
+        let graph = graph(&spec);
+        let head = ids("r1999");
+        assert_eq!(graph.applied(&head).unwrap().len(), 2000);
+        assert_eq!(graph.plan_upgrade(&[], "head").unwrap().steps.len(), 2000);
+        assert_eq!(graph.plan_downgrade(&head, "base").unwrap().steps.len(), 2000);
+        assert_eq!(graph.resolve("r1999-1000").unwrap().as_str(), "r999");
+        assert_eq!(graph.history(Some("r5:")).unwrap().len(), 1995);
+        // Generous for debug builds on slow machines; quadratic algorithms take far longer.
+        assert!(started.elapsed() < std::time::Duration::from_millis(500), "{:?}", started.elapsed());
+    }
+}

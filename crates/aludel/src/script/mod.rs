@@ -1,0 +1,262 @@
+//! Revision files and the revision graph: the only module that reads or writes `versions/`.
+//!
+//! - [`id`]: [`RevisionId`], valid by construction.
+//! - [`file`]: one TOML file per revision ([`Revision`], [`NewRevision`]) and the folder that
+//!   holds them ([`ScriptDirectory`]).
+//! - [`graph`]: the [`RevisionGraph`] the files form, Alembic's target syntax (`head`, `+1`,
+//!   `label@head`, `base`, `-1`, ...) and upgrade / downgrade / stamp planning.
+//!
+//! Nothing here talks to a database: callers pass the version table's rows in as
+//! `current: &[RevisionId]` and apply the [`Plan`] they get back.
+
+use std::path::PathBuf;
+
+pub mod file;
+pub mod graph;
+pub mod id;
+
+pub use file::{NewRevision, Revision, ScriptDirectory, slug};
+pub use graph::{Direction, Plan, RevisionGraph, Step};
+pub use id::RevisionId;
+
+/// Errors in revision files, the revision graph or a target.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScriptError {
+    /// Reading or writing a file failed.
+    #[error("could not access `{path}`: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The script location has no `versions/` folder.
+    #[error("no revision folder at `{}`; run `aludel init` to create it, or check `script_location`", .path.display())]
+    NoVersionsDir {
+        /// The missing `versions/` folder.
+        path: PathBuf,
+    },
+    /// A revision file is not valid TOML or does not have the expected shape.
+    #[error("invalid revision file `{}` at line {line}, column {column}: {message}", .path.display())]
+    Parse {
+        /// The revision file.
+        path: PathBuf,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column (in characters) of the error.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A revision file lacks a required header field.
+    #[error("revision file `{}` has no `{field}`; add `{field} = \"...\"` at the top of the file", .path.display())]
+    MissingField {
+        /// The revision file.
+        path: PathBuf,
+        /// The missing field.
+        field: &'static str,
+    },
+    /// The `revision` inside a file differs from the id its file name starts with.
+    #[error(
+        "revision file `{}` declares revision `{revision}`, but its name starts with `{file_prefix}`; \
+         rename the file to `{revision}_<slug>.toml` or correct `revision`",
+        .path.display()
+    )]
+    RevisionMismatch {
+        /// The revision file.
+        path: PathBuf,
+        /// The id the file declares.
+        revision: RevisionId,
+        /// The start of the file name, up to the first `_`.
+        file_prefix: String,
+    },
+    /// Text that is not a revision id.
+    #[error("invalid revision id `{text}`: use 1 to 32 letters, digits or underscores")]
+    InvalidRevisionId {
+        /// The text as given.
+        text: String,
+    },
+    /// Two files define the same revision.
+    #[error(
+        "revision `{id}` is defined twice, in `{}` and `{}`; give one of them a new id",
+        .first.display(), .second.display()
+    )]
+    DuplicateRevision {
+        /// The revision id.
+        id: RevisionId,
+        /// The first file that defines it.
+        first: PathBuf,
+        /// The second file that defines it.
+        second: PathBuf,
+    },
+    /// A `down_revision` names a revision that no file defines.
+    #[error(
+        "revision `{rev}` ({}) has down_revision `{parent}`, which no revision file defines; \
+         restore that file or correct `down_revision`",
+        .path.display()
+    )]
+    MissingParent {
+        /// The revision whose parent is missing.
+        rev: RevisionId,
+        /// The missing parent.
+        parent: RevisionId,
+        /// The file of `rev`.
+        path: PathBuf,
+    },
+    /// A `depends_on` names a revision that no file defines.
+    #[error(
+        "revision `{rev}` ({}) depends on `{dependency}`, which no revision file defines; \
+         restore that file or correct `depends_on`",
+        .path.display()
+    )]
+    MissingDependency {
+        /// The revision whose dependency is missing.
+        rev: RevisionId,
+        /// The missing dependency.
+        dependency: RevisionId,
+        /// The file of `rev`.
+        path: PathBuf,
+    },
+    /// Revisions reach themselves through `down_revision` / `depends_on`.
+    #[error(
+        "revisions form a cycle: {}; correct their `down_revision` or `depends_on`",
+        join_cycle(.revisions)
+    )]
+    Cycle {
+        /// The revisions on the cycle, each followed by its parent; the first one repeats at
+        /// the end of the message.
+        revisions: Vec<RevisionId>,
+    },
+    /// Two revisions use the same branch label.
+    #[error("branch label `{label}` is used by both `{first}` and `{second}`; labels must be unique")]
+    DuplicateLabel {
+        /// The label.
+        label: String,
+        /// The first revision that uses it.
+        first: RevisionId,
+        /// The second revision that uses it.
+        second: RevisionId,
+    },
+    /// A target is malformed or makes no sense for the command.
+    #[error("invalid target `{target}`: {reason}")]
+    InvalidTarget {
+        /// The target as given.
+        target: String,
+        /// Why it is invalid, and what to use instead.
+        reason: String,
+    },
+    /// No revision matches the target.
+    #[error("no revision matches `{target}`; list revisions with `aludel history`")]
+    UnknownRevision {
+        /// The target as given.
+        target: String,
+    },
+    /// A revision id prefix matches several revisions.
+    #[error("revision prefix `{prefix}` is ambiguous: it matches {}; type more characters", join(.candidates))]
+    AmbiguousPrefix {
+        /// The prefix as given.
+        prefix: String,
+        /// Every revision it matches, sorted.
+        candidates: Vec<RevisionId>,
+    },
+    /// `head` was asked for, but the graph has several heads.
+    #[error(
+        "multiple heads: {}; name one (`aludel heads` lists them), use `heads` for all, \
+         or join them with `aludel merge heads`",
+        join(.heads)
+    )]
+    MultipleHeads {
+        /// The heads, sorted.
+        heads: Vec<RevisionId>,
+    },
+    /// No revision carries the branch label.
+    #[error("no revision has branch label `{label}`; `aludel branches` lists the branches")]
+    UnknownLabel {
+        /// The label as given.
+        label: String,
+    },
+    /// The database is at a revision that no file defines.
+    #[error(
+        "the database is at revision `{rev}`, which no revision file defines (files deleted? wrong \
+         script_location?); restore the file, or set the version with `aludel stamp <rev> --purge`"
+    )]
+    UnknownCurrent {
+        /// The version table's row.
+        rev: RevisionId,
+    },
+    /// A new revision file would overwrite an existing one.
+    #[error("`{}` already exists; choose another revision id", .path.display())]
+    FileExists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// A target such as `head` was given, but there are no revision files yet.
+    #[error(
+        "there are no revision files yet, so `{target}` names nothing; create one with `aludel revision -m \"...\"`"
+    )]
+    NoRevisions {
+        /// The target as given.
+        target: String,
+    },
+    /// A relative target (`+N`, `-N`) moves further than the graph goes.
+    #[error(
+        "`{target}` moves {steps} revision(s), but only {available} exist in that direction; \
+         use `head`, `base` or a smaller number"
+    )]
+    RelativeOutOfRange {
+        /// The target as given.
+        target: String,
+        /// How many steps it asks for.
+        steps: usize,
+        /// How many steps are possible.
+        available: usize,
+    },
+    /// A relative target reaches a branch point or a merge, where the way on is not unique.
+    #[error(
+        "`{target}` is ambiguous: from {from} it can go to {}; name the revision to go to",
+        join(.choices)
+    )]
+    AmbiguousStep {
+        /// The target as given.
+        target: String,
+        /// Where the walk stood (`base`, or a revision id).
+        from: String,
+        /// The revisions it could go on to.
+        choices: Vec<RevisionId>,
+    },
+    /// A relative target counts from the current revision, but the database has several heads.
+    #[error(
+        "the database is at several heads ({}), so `{target}` is ambiguous; use `<rev>{target}` \
+         or `<label>@{target}`",
+        join(.heads)
+    )]
+    AmbiguousCurrent {
+        /// The target as given.
+        target: String,
+        /// The current heads.
+        heads: Vec<RevisionId>,
+    },
+    /// A downgrade target that is not applied (it would be an upgrade).
+    #[error("cannot downgrade to `{target}`: revision `{rev}` is not applied; use `aludel upgrade {target}`")]
+    NotApplied {
+        /// The target as given.
+        target: String,
+        /// The revision it resolved to.
+        rev: RevisionId,
+    },
+}
+
+fn join(ids: &[RevisionId]) -> String {
+    ids.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
+}
+
+fn join_cycle(ids: &[RevisionId]) -> String {
+    let mut text = ids.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(" -> ");
+    if let Some(first) = ids.first() {
+        text.push_str(" -> ");
+        text.push_str(first.as_str());
+    }
+    text
+}

@@ -1,0 +1,122 @@
+//! Test support: a uniquely named database per test on a real server, dropped afterwards.
+//!
+//! PostgreSQL comes from `ALUDEL_TEST_POSTGRES_URL` (default
+//! `postgresql://postgres@127.0.0.1:5432/postgres`); SQLite databases are files in a temp
+//! folder. An unreachable server fails the test with instructions, never skips it.
+
+#![allow(dead_code, unreachable_pub)] // Each test binary uses a different part of this module.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aludel::dialect::Backend;
+use sqlx::{AssertSqlSafe, Connection};
+
+const DEFAULT_POSTGRES_URL: &str = "postgresql://postgres@127.0.0.1:5432/postgres";
+
+/// The admin URL of the PostgreSQL server the tests use.
+pub fn postgres_admin_url() -> String {
+    std::env::var("ALUDEL_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    /// URL of the test database.
+    pub url: String,
+    /// Its backend.
+    pub backend: Backend,
+    name: String,
+    dir: Option<tempfile::TempDir>,
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").subsec_nanos();
+    format!("aludel_test_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+impl TestDb {
+    /// Creates an empty database on `backend`.
+    pub async fn new(backend: Backend) -> TestDb {
+        let name = unique_name();
+        match backend {
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|err| {
+                    panic!(
+                        "cannot reach PostgreSQL at {}: {err}\nstart it (e.g. `pg_ctlcluster 15 main start`) \
+                         or point ALUDEL_TEST_POSTGRES_URL at a server where the user may create databases",
+                        aludel::url::redact(&admin)
+                    )
+                });
+                sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                conn.close().await.ok();
+                let url = match admin.rsplit_once('/') {
+                    Some((server, _)) => format!("{server}/{name}"),
+                    None => panic!("ALUDEL_TEST_POSTGRES_URL must end in /<database>"),
+                };
+                TestDb { url, backend, name, dir: None }
+            }
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join(format!("{name}.db"));
+                TestDb { url: format!("sqlite://{}", path.display()), backend, name, dir: Some(dir) }
+            }
+            #[allow(unreachable_patterns)] // Other backends are behind features.
+            _ => panic!("no test database for {backend:?}"),
+        }
+    }
+
+    /// The folder that holds a SQLite database; `None` on server backends.
+    pub fn dir(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.path().to_owned())
+    }
+
+    /// Runs SQL that returns nothing.
+    pub async fn execute(&self, sql: &str) {
+        let mut session = self.backend.connect(&self.url, &Default::default()).await.expect("connect");
+        session.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        session.close().await.ok();
+    }
+
+    /// Runs a query and returns every cell as text.
+    pub async fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        let mut session = self.backend.connect(&self.url, &Default::default()).await.expect("connect");
+        let rows = session.query_text(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        session.close().await.ok();
+        rows
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async move {
+                let mut conn = sqlx::PgConnection::connect(&postgres_admin_url()).await?;
+                sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// Every backend the tests run on.
+pub fn backends() -> Vec<Backend> {
+    Backend::ALL.to_vec()
+}
