@@ -132,7 +132,9 @@ async fn branches_labels_and_merges() {
         assert_eq!(project.run(&["check"]).await.expect_code(1).code, 1);
         project.run(&["upgrade", "head"]).await.ok();
         assert_eq!(project.heads().await, ["m1"]);
-        project.run(&["downgrade", "-1"]).await.expect_code(2);
+        project.run(&["downgrade", "-1"]).await.ok();
+        assert_eq!(project.heads().await, ["b2", "s1"], "reverting a merge restores both heads");
+        project.run(&["upgrade", "m1"]).await.ok();
         project.run(&["downgrade", "b2"]).await.ok();
         assert_eq!(project.heads().await, ["b2", "s1"]);
 
@@ -354,4 +356,24 @@ async fn help_teaches_every_command() {
     assert!(upgrade.contains("label@head") && upgrade.contains("--sql"), "{upgrade}");
     let run = project.run(&["upgrade", "--bogus"]).await.expect_code(2);
     assert!(run.stderr.contains("--bogus"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_quickstart_example_migrates_up_and_down() {
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/quickstart/aludel.toml");
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        let db_url = format!("db_url={}", project.db.url);
+        let args = |verb: &'static [&'static str]| {
+            let mut args = vec!["-c", config, "-x", db_url.as_str()];
+            args.extend_from_slice(verb);
+            args
+        };
+        project.run(&args(&["upgrade", "head"])).await.ok();
+        assert_eq!(project.heads().await, ["3f2a9c1b7d04"]);
+        assert_eq!(project.columns("users").await, ["id", "email", "active", "created_at", "age"]);
+        project.run(&args(&["check"])).await.ok();
+        project.run(&args(&["downgrade", "base"])).await.ok();
+        assert!(project.tables().await.is_empty(), "{backend:?}");
+    }
 }

@@ -128,7 +128,9 @@ async fn dump(db: &TestDb) -> Vec<Vec<Option<String>>> {
              UNION ALL SELECT 'users', email, '', '' FROM users ORDER BY 1, 2"
         }
     };
-    db.query(sql).await
+    let mut rows = db.query(sql).await;
+    rows.sort();
+    rows
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -143,7 +145,7 @@ async fn offline_upgrade_script_matches_online_upgrade() {
         let offline = TestDb::new(backend).await;
         run_script(&offline, &script).await;
         let online = dump(&project.db).await;
-        assert!(online.len() > 8, "{online:?}");
+        assert!(online.len() >= 6, "{online:?}");
         assert_eq!(online, dump(&offline).await, "{backend:?}");
 
         // The downgrade script of that range takes the offline database back to base.

@@ -213,7 +213,7 @@ fn usage(err: clap::Error, out: &mut dyn Write) -> Result<ExitCode, Error> {
     use clap::error::ErrorKind;
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            write!(out, "{}", err.render().ansi())?;
+            write!(out, "{}", err.render())?;
             let code = if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { EXIT_ERROR } else { 0 };
             Ok(ExitCode::from(code))
         }

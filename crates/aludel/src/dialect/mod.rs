@@ -129,6 +129,11 @@ pub trait Dialect: fmt::Debug + Send + Sync {
     /// A query that returns one row when `table` exists, none otherwise.
     fn table_exists_query(&self, table: &str) -> String;
 
+    /// Settings a `--sql` script starts with, so it runs as the online session would.
+    fn script_prologue(&self) -> Vec<Statement> {
+        Vec::new()
+    }
+
     /// Opens a revision's transaction in a `--sql` script.
     fn begin_transaction(&self) -> &'static str {
         "BEGIN"

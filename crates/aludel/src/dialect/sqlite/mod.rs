@@ -7,6 +7,7 @@ use crate::dialect::{Dialect, RenderError, StateTables, Statement};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
+mod rebuild;
 mod render;
 pub(crate) mod session;
 mod types;
@@ -39,6 +40,12 @@ impl Dialect for Sqlite {
     fn can_run_outside_transaction(&self) -> bool {
         // The run holds the write lock as one transaction; every revision is a savepoint in it.
         false
+    }
+
+    fn script_prologue(&self) -> Vec<Statement> {
+        // Table rebuilds drop and re-create tables: with enforcement on, dropping a parent
+        // would delete or orphan its children's rows.
+        vec![Statement::new("PRAGMA foreign_keys = OFF")]
     }
 
     fn table_exists_query(&self, table: &str) -> String {

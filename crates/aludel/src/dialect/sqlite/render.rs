@@ -1,10 +1,885 @@
-//! Ops rendered to SQL for this backend.
+//! Ops rendered to SQLite DDL.
+//!
+//! SQLite's `ALTER TABLE` renames a table and adds, renames or drops a plain column. Every
+//! other change is a table rebuild (see `rebuild`): a new type, nullability or default, any
+//! constraint added or dropped, a column added with a default `ALTER TABLE` refuses, a column
+//! dropped that an index or constraint uses, an enum value added. The rebuild reads the table
+//! from `before` and the table after the op from `Schema::apply`, so rebuilding ops need
+//! `before` to know their table; ops that `ALTER TABLE` handles render without it.
+//!
+//! Spelled differently from other backends, on purpose:
+//! - Comments: SQLite has no table or column comments. They render nothing, and an
+//!   `alter_column` that only changes a comment is no statement at all.
+//! - Enums: SQLite has no enum types, so `create_enum` and `drop_enum` render nothing. A
+//!   column of type `enum:<name>` is `TEXT` with `CHECK ("col" IN ('a','b'))`, listing the
+//!   values the schema knows at that point; `add_enum_value` rebuilds each table with such
+//!   a column so its CHECK allows the new value.
+//! - Identity: a single-column primary key, rendered inline as
+//!   `"id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT`; SQLite has no other kind.
+//! - Indexes: SQLite has only b-trees; `concurrently` means nothing here and is ignored.
+//!
+//! Type spellings live in `types`; running the SQL is the session's job.
 
+use std::collections::BTreeMap;
+
+use crate::dialect::common::{quote_ident_ansi, quote_literal};
+use crate::dialect::sqlite::rebuild::rebuild;
+use crate::dialect::sqlite::types::column_type;
 use crate::dialect::{RenderError, Statement};
-use crate::ops::Op;
-use crate::schema::Schema;
+use crate::ops::{ColumnChange, Op};
+use crate::schema::{
+    Column, ColumnType, Constraint, DefaultValue, EnumType, Index, IndexKey, Literal, PortableExpr, ReferentialAction,
+    Schema, Table,
+};
+
+/// The name `RenderError::Unsupported` reports.
+const DIALECT: &str = "sqlite";
 
 /// Renders one op against the schema the earlier ops lead to.
-pub(super) fn render(op: &Op, _before: &Schema) -> Result<Vec<Statement>, RenderError> {
-    Err(RenderError::Invalid { op: op.describe(), reason: "not rendered yet".into() })
+pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
+    let r = Renderer::new(op, before);
+    match op {
+        Op::CreateTable(table) => Ok(vec![r.create_table(table, &table.name)?]),
+        Op::DropTable { table, existing: _ } => {
+            Ok(vec![Statement::new(format!("DROP TABLE {}", r.ident("table", table)?))])
+        }
+        Op::RenameTable { table, new_name } => Ok(vec![Statement::new(format!(
+            "ALTER TABLE {} RENAME TO {}",
+            r.ident("table", table)?,
+            r.ident("table", new_name)?
+        ))]),
+        Op::AddColumn { table, column } => {
+            // Validates the column whichever way it is added.
+            let definition = r.column_def(column, None)?;
+            if column.identity {
+                return Err(r.unsupported(format!(
+                    "column `{}` is an identity column, and SQLite auto-increments only a single-column primary key \
+                     declared with its table; create the table with it, or drop `identity`",
+                    column.name
+                )));
+            }
+            if addable_in_place(column) {
+                Ok(vec![Statement::new(format!("ALTER TABLE {} ADD COLUMN {definition}", r.ident("table", table)?))])
+            } else {
+                rebuild(op, table, before, &after(op, before)?)
+            }
+        }
+        Op::DropColumn { table, column } => {
+            let name = column.name();
+            if before.table(table).is_some_and(|known| column_in_use(before, known, name)) {
+                rebuild(op, table, before, &after(op, before)?)
+            } else {
+                Ok(vec![Statement::new(format!(
+                    "ALTER TABLE {} DROP COLUMN {}",
+                    r.ident("table", table)?,
+                    r.ident("column", name)?
+                ))])
+            }
+        }
+        Op::AlterColumn(change) => r.alter_column(change, before),
+        Op::CreateIndex(create) => Ok(vec![r.create_index(&create.index())?]),
+        Op::DropIndex { table: _, name, concurrently: _, existing: _ } => {
+            Ok(vec![Statement::new(format!("DROP INDEX {}", r.ident("index", name)?))])
+        }
+        Op::AddConstraint { table, constraint: _ } | Op::DropConstraint { table, name: _, kind: _, existing: _ } => {
+            rebuild(op, table, before, &after(op, before)?)
+        }
+        Op::CreateEnum { name, values: _ } | Op::DropEnum { name, values: _ } => {
+            r.ident("enum", name)?;
+            Ok(Vec::new())
+        }
+        Op::AddEnumValue { name, value: _, before: position_before, after: position_after } => {
+            if position_before.is_some() && position_after.is_some() {
+                return Err(r.invalid("set `before` or `after`, not both"));
+            }
+            let after = after(op, before)?;
+            let wanted = ColumnType::Enum(name.clone());
+            let mut statements = Vec::new();
+            for table in before.tables.values().filter(|t| t.columns.iter().any(|c| c.ty == wanted)) {
+                statements.extend(rebuild(op, &table.name, before, &after)?);
+            }
+            Ok(statements)
+        }
+        Op::Sql { sql, down: _, dialect } => {
+            if !dialect.as_deref().is_none_or(|d| d.eq_ignore_ascii_case(DIALECT)) {
+                return Ok(Vec::new());
+            }
+            let text = sql.trim().trim_end_matches(';').trim_end();
+            if text.is_empty() {
+                return Err(r.invalid("`sql` is empty; write the statements to run"));
+            }
+            Ok(vec![Statement::new(text)])
+        }
+    }
+}
+
+/// The schema after `op`, which a rebuild renders the new table from.
+fn after(op: &Op, before: &Schema) -> Result<Schema, RenderError> {
+    let mut after = before.clone();
+    after.apply(op).map_err(|source| RenderError::Schema { op: op.describe(), source })?;
+    Ok(after)
+}
+
+/// Whether `ALTER TABLE ... ADD COLUMN` accepts the column: SQLite refuses a `NOT NULL`
+/// column without a constant default, a default that is not a constant (`CURRENT_*` or an
+/// expression) and a stored generated column.
+fn addable_in_place(column: &Column) -> bool {
+    if let Some(generated) = &column.generated {
+        return !generated.stored;
+    }
+    match &column.default {
+        Some(DefaultValue::Value(_)) => true,
+        Some(DefaultValue::Expr(_) | DefaultValue::Sql(_)) => false,
+        None => column.nullable,
+    }
+}
+
+/// Whether the primary key, a constraint or an index of `table` uses the column, so that
+/// `ALTER TABLE ... DROP COLUMN` refuses to drop it.
+fn column_in_use(schema: &Schema, table: &Table, column: &str) -> bool {
+    primary_key(table).0.iter().any(|c| c == column)
+        || table.constraints.iter().any(|c| c.columns().iter().any(|c| c == column))
+        || schema
+            .indexes_on(&table.name)
+            .any(|index| index.columns.iter().any(|key| matches!(key, IndexKey::Column(c) if c == column)))
+}
+
+/// The table's primary key columns and name, whether `primary_key` or a primary key
+/// constraint declares it.
+fn primary_key(table: &Table) -> (&[String], Option<&str>) {
+    if !table.primary_key.is_empty() {
+        return (&table.primary_key, table.primary_key_name.as_deref());
+    }
+    table
+        .constraints
+        .iter()
+        .find_map(|c| match c {
+            Constraint::PrimaryKey { name, columns } => Some((columns.as_slice(), name.as_deref())),
+            _ => None,
+        })
+        .unwrap_or((&[], None))
+}
+
+/// The identity column that is the table's whole primary key, rendered as
+/// `INTEGER PRIMARY KEY AUTOINCREMENT`.
+pub(super) fn autoincrement_column(table: &Table) -> Option<&Column> {
+    match primary_key(table).0 {
+        [only] => table.column(only).filter(|c| c.identity),
+        _ => None,
+    }
+}
+
+/// Renders the parts of one op; errors name the op.
+pub(super) struct Renderer<'a> {
+    op: &'a Op,
+    /// The enums whose values an enum column's CHECK lists.
+    enums: &'a BTreeMap<String, EnumType>,
+}
+
+impl<'a> Renderer<'a> {
+    /// A renderer for `op` whose enum columns take their values from `schema`.
+    pub(super) fn new(op: &'a Op, schema: &'a Schema) -> Self {
+        Renderer { op, enums: &schema.enums }
+    }
+
+    fn invalid(&self, reason: impl Into<String>) -> RenderError {
+        RenderError::Invalid { op: self.op.describe(), reason: reason.into() }
+    }
+
+    fn unsupported(&self, hint: impl Into<String>) -> RenderError {
+        RenderError::Unsupported { op: self.op.describe(), dialect: DIALECT, hint: hint.into() }
+    }
+
+    /// Quotes a name after checking that it is not empty.
+    pub(super) fn ident(&self, what: &str, name: &str) -> Result<String, RenderError> {
+        if name.is_empty() {
+            return Err(self.invalid(format!("a {what} name is empty; give the {what} a name")));
+        }
+        Ok(quote_ident_ansi(name))
+    }
+
+    /// A parenthesised, non-empty list of quoted column names.
+    fn column_list(&self, what: &str, columns: &[String]) -> Result<String, RenderError> {
+        if columns.is_empty() {
+            return Err(self.invalid(format!("the {what} lists no columns; name at least one")));
+        }
+        let quoted: Result<Vec<String>, RenderError> = columns.iter().map(|c| self.ident("column", c)).collect();
+        Ok(format!("({})", quoted?.join(", ")))
+    }
+
+    /// An SQL expression written in the file, checked to be non-empty.
+    fn expr<'e>(&self, what: &str, text: &'e str) -> Result<&'e str, RenderError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(self.invalid(format!("the {what} is empty; write the SQL expression")));
+        }
+        Ok(text)
+    }
+
+    /// Spells a column's type, naming the op and the column when SQLite has no such type.
+    fn column_type(&self, column: &str, ty: &ColumnType) -> Result<String, RenderError> {
+        column_type(ty).map_err(|err| match err {
+            RenderError::Unsupported { hint, .. } => {
+                self.unsupported(format!("column `{column}` has type `{ty}`, and {hint}"))
+            }
+            other => other,
+        })
+    }
+
+    /// `"name" TYPE [NOT NULL] [DEFAULT ...] [GENERATED ALWAYS AS (...) STORED|VIRTUAL]
+    /// [CHECK (... IN (...))]`; an identity column that is the whole primary key is
+    /// `"name" INTEGER NOT NULL [CONSTRAINT "pk"] PRIMARY KEY AUTOINCREMENT`, and
+    /// `autoincrement` carries that key's name then.
+    fn column_def(&self, column: &Column, autoincrement: Option<Option<&str>>) -> Result<String, RenderError> {
+        let name = &column.name;
+        let quoted = self.ident("column", name)?;
+        if column.identity {
+            if column.generated.is_some() {
+                return Err(self.invalid(format!("column `{name}` is both identity and generated; keep one")));
+            }
+            if column.default.is_some() {
+                return Err(self.invalid(format!(
+                    "column `{name}` has both `identity` and a `default`; an identity column takes its values from \
+                     its sequence, so remove `default`"
+                )));
+            }
+            if !matches!(column.ty, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt) {
+                return Err(self.invalid(format!(
+                    "column `{name}` is an identity column of type `{}`; identity needs an integer type (smallint, \
+                     integer or bigint)",
+                    column.ty
+                )));
+            }
+        }
+        if let Some(key_name) = autoincrement {
+            let constraint = match key_name {
+                Some(key_name) => format!("CONSTRAINT {} ", self.ident("constraint", key_name)?),
+                None => String::new(),
+            };
+            // Only `INTEGER` (not `BIGINT`) makes the column the rowid, which AUTOINCREMENT needs;
+            // the rowid is 64 bits wide anyway.
+            return Ok(format!("{quoted} INTEGER NOT NULL {constraint}PRIMARY KEY AUTOINCREMENT"));
+        }
+        let mut sql = format!("{quoted} {}", self.column_type(name, &column.ty)?);
+        if column.generated.is_some() && column.default.is_some() {
+            return Err(self.invalid(format!("column `{name}` is generated and has a `default`; remove `default`")));
+        }
+        if !column.nullable {
+            sql.push_str(" NOT NULL");
+        }
+        if let Some(default) = &column.default {
+            sql.push_str(&format!(" DEFAULT {}", self.default_value(name, default)?));
+        }
+        if let Some(generated) = &column.generated {
+            let expr = self.expr("generated expression", &generated.expr)?;
+            let storage = if generated.stored { "STORED" } else { "VIRTUAL" };
+            sql.push_str(&format!(" GENERATED ALWAYS AS ({expr}) {storage}"));
+        }
+        if let ColumnType::Enum(enum_name) = &column.ty {
+            let Some(known) = self.enums.get(enum_name) else {
+                return Err(self.invalid(format!(
+                    "column `{name}` has type `enum:{enum_name}`, but no enum `{enum_name}` exists at this point of \
+                     the migration history; create it with `create_enum` first"
+                )));
+            };
+            let values: Vec<String> = known.values.iter().map(|v| quote_literal(v)).collect();
+            sql.push_str(&format!(" CHECK ({quoted} IN ({}))", values.join(",")));
+        }
+        Ok(sql)
+    }
+
+    fn default_value(&self, column: &str, default: &DefaultValue) -> Result<String, RenderError> {
+        Ok(match default {
+            DefaultValue::Value(Literal::Bool(true)) => "1".into(),
+            DefaultValue::Value(Literal::Bool(false)) => "0".into(),
+            DefaultValue::Value(Literal::Int(n)) => n.to_string(),
+            DefaultValue::Value(Literal::Float(f)) if f.is_nan() => {
+                return Err(self.unsupported(format!(
+                    "column `{column}` defaults to NaN, which SQLite stores as NULL; pick another default"
+                )));
+            }
+            // SQLite reads a literal beyond the double range as infinity.
+            DefaultValue::Value(Literal::Float(f)) if f.is_infinite() && *f > 0.0 => "9e999".into(),
+            DefaultValue::Value(Literal::Float(f)) if f.is_infinite() => "-9e999".into(),
+            // Debug keeps the `.0` of whole numbers, so the value stays a REAL.
+            DefaultValue::Value(Literal::Float(f)) => format!("{f:?}"),
+            DefaultValue::Value(Literal::String(text)) => quote_literal(text),
+            DefaultValue::Expr(PortableExpr::CurrentTimestamp) => "CURRENT_TIMESTAMP".into(),
+            DefaultValue::Expr(PortableExpr::CurrentDate) => "CURRENT_DATE".into(),
+            DefaultValue::Expr(PortableExpr::CurrentTime) => "CURRENT_TIME".into(),
+            // SQLite takes an expression as a default only in parentheses.
+            DefaultValue::Sql(sql) => format!("({})", self.expr("default", sql)?),
+        })
+    }
+
+    /// A table constraint as `CREATE TABLE` spells it.
+    fn constraint(&self, constraint: &Constraint) -> Result<String, RenderError> {
+        let name = match constraint.name() {
+            Some(name) => format!("CONSTRAINT {} ", self.ident("constraint", name)?),
+            None => String::new(),
+        };
+        let body = match constraint {
+            Constraint::PrimaryKey { columns, .. } => {
+                format!("PRIMARY KEY {}", self.column_list("primary key", columns)?)
+            }
+            Constraint::Unique { columns, .. } => format!("UNIQUE {}", self.column_list("unique constraint", columns)?),
+            Constraint::ForeignKey { columns, references, on_delete, on_update, .. } => {
+                if columns.len() != references.columns.len() {
+                    return Err(self.invalid(format!(
+                        "the foreign key has {} column(s) but references {}; list the referenced columns of `{}` in \
+                         the order of the referencing ones",
+                        columns.len(),
+                        references.columns.len(),
+                        references.table
+                    )));
+                }
+                let mut sql = format!(
+                    "FOREIGN KEY {} REFERENCES {} {}",
+                    self.column_list("foreign key", columns)?,
+                    self.ident("table", &references.table)?,
+                    self.column_list("foreign key's `references`", &references.columns)?
+                );
+                if let Some(action) = on_delete {
+                    sql.push_str(&format!(" ON DELETE {}", referential_action(*action)));
+                }
+                if let Some(action) = on_update {
+                    sql.push_str(&format!(" ON UPDATE {}", referential_action(*action)));
+                }
+                sql
+            }
+            Constraint::Check { expr, .. } => format!("CHECK ({})", self.expr("check expression", expr)?),
+        };
+        Ok(format!("{name}{body}"))
+    }
+
+    /// `CREATE TABLE "name" (...)` for `table`; a rebuild passes its temporary name.
+    pub(super) fn create_table(&self, table: &Table, name: &str) -> Result<Statement, RenderError> {
+        if table.columns.is_empty() {
+            return Err(self.invalid("the table has no columns; list at least one under `columns`"));
+        }
+        let constraint_key = table.constraints.iter().any(|c| matches!(c, Constraint::PrimaryKey { .. }));
+        if !table.primary_key.is_empty() && constraint_key {
+            return Err(self.invalid("the table has both `primary_key` and a primary key constraint; keep one of them"));
+        }
+        if table.primary_key.is_empty() && table.primary_key_name.is_some() {
+            return Err(self.invalid("`primary_key_name` is set but `primary_key` lists no columns; add them"));
+        }
+        let (key_columns, key_name) = primary_key(table);
+        let autoincrement = autoincrement_column(table);
+        let mut lines = Vec::with_capacity(table.columns.len() + table.constraints.len() + 1);
+        for column in &table.columns {
+            let inline_key = autoincrement.filter(|c| c.name == column.name).map(|_| key_name);
+            if column.identity && inline_key.is_none() {
+                return Err(self.unsupported(format!(
+                    "column `{}` is an identity column, and SQLite auto-increments only a table's single-column \
+                     primary key; make `{}` the only primary key column, or drop `identity`",
+                    column.name, column.name
+                )));
+            }
+            lines.push(self.column_def(column, inline_key)?);
+        }
+        if autoincrement.is_none() && !table.primary_key.is_empty() {
+            lines.push(self.constraint(&Constraint::PrimaryKey {
+                name: key_name.map(str::to_owned),
+                columns: key_columns.to_vec(),
+            })?);
+        }
+        for constraint in &table.constraints {
+            if autoincrement.is_some() && matches!(constraint, Constraint::PrimaryKey { .. }) {
+                continue;
+            }
+            lines.push(self.constraint(constraint)?);
+        }
+        Ok(Statement::new(format!("CREATE TABLE {} (\n    {}\n)", self.ident("table", name)?, lines.join(",\n    "))))
+    }
+
+    /// A rename is `ALTER TABLE ... RENAME COLUMN`, which also updates the indexes, checks
+    /// and other tables' foreign keys that name the column; a new type, nullability or
+    /// default then rebuilds the table; a comment renders nothing.
+    fn alter_column(&self, change: &ColumnChange, before: &Schema) -> Result<Vec<Statement>, RenderError> {
+        let ColumnChange { table, column, ty, nullable, default, comment, new_name } = change;
+        if ty.is_none() && nullable.is_none() && default.is_none() && comment.is_none() && new_name.is_none() {
+            return Err(self.invalid("nothing to change; set `type`, `nullable`, `default`, `comment` or `new_name`"));
+        }
+        let mut statements = Vec::new();
+        let mut renamed = None;
+        if let Some(new_name) = new_name {
+            statements.push(Statement::new(format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                self.ident("table", table)?,
+                self.ident("column", column)?,
+                self.ident("column", new_name)?
+            )));
+            let rename =
+                Op::AlterColumn(ColumnChange { new_name: Some(new_name.clone()), ..ColumnChange::new(table, column) });
+            renamed = Some(after(&rename, before)?);
+        }
+        if ty.is_some() || nullable.is_some() || default.is_some() {
+            let after = after(self.op, before)?;
+            statements.extend(rebuild(self.op, table, renamed.as_ref().unwrap_or(before), &after)?);
+        }
+        Ok(statements)
+    }
+
+    /// `CREATE [UNIQUE] INDEX "name" ON "t" (keys) [WHERE ...]`.
+    pub(super) fn create_index(&self, index: &Index) -> Result<Statement, RenderError> {
+        let Index { name, table, columns, unique, predicate, method } = index;
+        if columns.is_empty() {
+            return Err(self.invalid("the index lists no columns; name at least one column or `{ expr = \"...\" }`"));
+        }
+        if let Some(method) = method.as_deref().filter(|m| !m.eq_ignore_ascii_case("btree")) {
+            return Err(self.unsupported(format!(
+                "index `{name}` uses method `{method}`, and SQLite has only b-tree indexes; drop `method`, or create \
+                 the index in an `sql` op with `dialect = \"postgresql\"`"
+            )));
+        }
+        let keys: Result<Vec<String>, RenderError> = columns
+            .iter()
+            .map(|key| match key {
+                IndexKey::Column(column) => self.ident("column", column),
+                IndexKey::Expr { expr } => Ok(format!("({})", self.expr("index expression", expr)?)),
+            })
+            .collect();
+        let mut sql = format!(
+            "CREATE {}INDEX {} ON {} ({})",
+            if *unique { "UNIQUE " } else { "" },
+            self.ident("index", name)?,
+            self.ident("table", table)?,
+            keys?.join(", ")
+        );
+        if let Some(predicate) = predicate {
+            sql.push_str(&format!(" WHERE {}", self.expr("`where` predicate", predicate)?));
+        }
+        Ok(Statement::new(sql))
+    }
+}
+
+fn referential_action(action: ReferentialAction) -> &'static str {
+    match action {
+        ReferentialAction::NoAction => "NO ACTION",
+        ReferentialAction::Restrict => "RESTRICT",
+        ReferentialAction::Cascade => "CASCADE",
+        ReferentialAction::SetNull => "SET NULL",
+        ReferentialAction::SetDefault => "SET DEFAULT",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    /// `input` lists ops under `[[op]]`: all but the last build `before`, the last is
+    /// rendered. `expected` is its statements, or the error's message.
+    fn check(input: &str, expected: Result<&[&str], &str>) {
+        #[derive(Deserialize)]
+        struct Input {
+            op: Vec<Op>,
+        }
+        let ops = toml::from_str::<Input>(input).expect("valid ops").op;
+        let (last, earlier) = ops.split_last().expect("at least one op");
+        let mut before = Schema::default();
+        for op in earlier {
+            before.apply(op).expect("setup fits");
+        }
+        let rendered = render(last, &before).map(|s| s.into_iter().map(|s| s.sql).collect::<Vec<_>>());
+        match (rendered, expected) {
+            (Ok(got), Ok(want)) => assert_eq!(got, want, "{input}"),
+            (Err(err), Err(want)) => assert_eq!(err.to_string(), want, "{input}"),
+            (got, want) => panic!("{input}\ngot {got:?}\nexpected {want:?}"),
+        }
+    }
+
+    /// `items` with a primary key, a unique constraint, a check, an enum column, a column
+    /// index and a partial expression index.
+    const ITEMS: &str = r#"
+        [[op]]
+        op = "create_enum"
+        name = "mood"
+        values = ["sad", "ok"]
+
+        [[op]]
+        op = "create_table"
+        table = "items"
+        columns = [
+            { name = "id", type = "integer", nullable = false },
+            { name = "code", type = "text", nullable = false },
+            { name = "qty", type = "integer", default = { value = 1 } },
+            { name = "mood", type = "enum:mood" },
+            { name = "note", type = "text" },
+        ]
+        primary_key = ["id"]
+        constraints = [
+            { kind = "unique", name = "items_note_key", columns = ["note"] },
+            { kind = "check", name = "items_id_check", expr = "id > 0" },
+        ]
+
+        [[op]]
+        op = "create_index"
+        table = "items"
+        name = "ix_items_qty"
+        columns = ["qty"]
+
+        [[op]]
+        op = "create_index"
+        table = "items"
+        name = "ix_items_lower_code"
+        columns = [{ expr = "lower(code)" }]
+        where = "id > 1"
+    "#;
+
+    /// The table `ITEMS` creates, as a rebuild's new table spells it, with `changed`
+    /// replacing the `qty` line.
+    fn items_tmp(qty: &str) -> String {
+        format!(
+            "CREATE TABLE \"_aludel_tmp_items\" (\n    \"id\" INTEGER NOT NULL,\n    \"code\" TEXT NOT NULL,\n    \
+             {qty}\"mood\" TEXT CHECK (\"mood\" IN ('sad','ok')),\n    \"note\" TEXT,\n    PRIMARY KEY (\"id\"),\n    \
+             CONSTRAINT \"items_note_key\" UNIQUE (\"note\"),\n    CONSTRAINT \"items_id_check\" CHECK (id > 0)\n)"
+        )
+    }
+
+    const ITEMS_TAIL: [&str; 4] = [
+        r#"DROP TABLE "items""#,
+        r#"ALTER TABLE "_aludel_tmp_items" RENAME TO "items""#,
+        r#"CREATE INDEX "ix_items_lower_code" ON "items" ((lower(code))) WHERE id > 1"#,
+        r#"CREATE INDEX "ix_items_qty" ON "items" ("qty")"#,
+    ];
+
+    fn op(text: &str) -> String {
+        format!("{ITEMS}\n[[op]]\n{text}")
+    }
+
+    #[test]
+    fn create_table_spells_columns_keys_and_constraints() {
+        check(
+            r#"
+            [[op]]
+            op = "create_table"
+            table = "t"
+            columns = [
+                { name = "id", type = "bigint", nullable = false, identity = true },
+                { name = "flag", type = "boolean", nullable = false, default = { value = true } },
+                { name = "ratio", type = "double", default = { value = -inf } },
+                { name = "at", type = "timestamp", default = { expr = "current_timestamp" } },
+                { name = "n", type = "integer", default = { sql = "abs(-1)" }, comment = "not rendered" },
+                { name = "twice", type = "integer", nullable = false, generated = { expr = "n * 2" } },
+            ]
+            primary_key = ["id"]
+            primary_key_name = "t_pk"
+            comment = "not rendered either"
+            "#,
+            Ok(&[
+                "CREATE TABLE \"t\" (\n    \"id\" INTEGER NOT NULL CONSTRAINT \"t_pk\" PRIMARY KEY AUTOINCREMENT,\n    \
+                  \"flag\" BOOLEAN NOT NULL DEFAULT 1,\n    \"ratio\" DOUBLE PRECISION DEFAULT -9e999,\n    \
+                  \"at\" TIMESTAMP DEFAULT CURRENT_TIMESTAMP,\n    \"n\" INTEGER DEFAULT (abs(-1)),\n    \
+                  \"twice\" INTEGER NOT NULL GENERATED ALWAYS AS (n * 2) STORED\n)",
+            ]),
+        );
+        // A primary key declared as a constraint auto-increments too.
+        check(
+            r#"
+            [[op]]
+            op = "create_table"
+            table = "t"
+            columns = [{ name = "id", type = "integer", identity = true }, { name = "v", type = "real", default = { value = 1.0 } }]
+            constraints = [{ kind = "primary_key", columns = ["id"] }, { kind = "check", expr = "v > 0" }]
+            "#,
+            Ok(&["CREATE TABLE \"t\" (\n    \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n    \
+                  \"v\" REAL DEFAULT 1.0,\n    CHECK (v > 0)\n)"]),
+        );
+    }
+
+    #[test]
+    fn identity_is_only_a_single_column_primary_key() {
+        check(
+            r#"
+            [[op]]
+            op = "create_table"
+            table = "t"
+            columns = [{ name = "a", type = "integer", identity = true }, { name = "b", type = "integer" }]
+            primary_key = ["a", "b"]
+            "#,
+            Err("create_table t is not supported on sqlite: column `a` is an identity column, and SQLite \
+                 auto-increments only a table's single-column primary key; make `a` the only primary key column, or \
+                 drop `identity`"),
+        );
+        check(
+            "[[op]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [{ name = \"id\", type = \"uuid\", identity = true }]\n\
+             primary_key = [\"id\"]",
+            Err("create_table t: column `id` is an identity column of type `uuid`; identity needs an integer type \
+                 (smallint, integer or bigint)"),
+        );
+        check(
+            &op(r#"op = "add_column"
+                table = "items"
+                column = { name = "seq", type = "bigint", identity = true }"#),
+            Err("add_column items.seq is not supported on sqlite: column `seq` is an identity column, and SQLite \
+                 auto-increments only a single-column primary key declared with its table; create the table with it, \
+                 or drop `identity`"),
+        );
+    }
+
+    #[test]
+    fn enum_columns_check_their_values() {
+        check(
+            "[[op]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [{ name = \"m\", type = \"enum:mood\" }]",
+            Err("create_table t: column `m` has type `enum:mood`, but no enum `mood` exists at this point of the \
+                 migration history; create it with `create_enum` first"),
+        );
+        check(
+            &op(r#"op = "add_column"
+                table = "items"
+                column = { name = "m2", type = "enum:mood", nullable = false, default = { value = "ok" } }"#),
+            Ok(&[r#"ALTER TABLE "items" ADD COLUMN "m2" TEXT NOT NULL DEFAULT 'ok' CHECK ("m2" IN ('sad','ok'))"#]),
+        );
+        check(&op("op = \"create_enum\"\nname = \"other\"\nvalues = [\"a\"]"), Ok(&[]));
+        check(&op("op = \"drop_enum\"\nname = \"mood\""), Ok(&[]));
+    }
+
+    #[test]
+    fn add_enum_value_rebuilds_the_tables_that_use_the_enum() {
+        // Only the enum's CHECK changes.
+        let new_table = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ").replace("('sad','ok')", "('sad','meh','ok')");
+        let mut expected = vec![
+            new_table.as_str(),
+            r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood", "note") SELECT "id", "code", "qty", "mood", "note" FROM "items""#,
+        ];
+        expected.extend(ITEMS_TAIL);
+        check(&op("op = \"add_enum_value\"\nname = \"mood\"\nvalue = \"meh\"\nafter = \"sad\""), Ok(&expected));
+        check(
+            "[[op]]\nop = \"create_enum\"\nname = \"e\"\nvalues = [\"a\"]\n[[op]]\nop = \"add_enum_value\"\nname = \"e\"\nvalue = \"b\"",
+            Ok(&[]),
+        );
+        check(
+            &op("op = \"add_enum_value\"\nname = \"mood\"\nvalue = \"x\"\nbefore = \"ok\"\nafter = \"sad\""),
+            Err("add_enum_value mood += x: set `before` or `after`, not both"),
+        );
+        check(
+            "[[op]]\nop = \"add_enum_value\"\nname = \"nope\"\nvalue = \"x\"",
+            Err("add_enum_value nope += x: enum `nope` does not exist at this point of the migration history"),
+        );
+    }
+
+    #[test]
+    fn add_column_alters_in_place_when_sqlite_can() {
+        let add = |column: &str| op(&format!("op = \"add_column\"\ntable = \"items\"\ncolumn = {column}"));
+        check(
+            &add(r#"{ name = "c", type = "varchar(9)" }"#),
+            Ok(&[r#"ALTER TABLE "items" ADD COLUMN "c" VARCHAR(9)"#]),
+        );
+        check(
+            &add(r#"{ name = "c", type = "integer", nullable = false, default = { value = -3 }, comment = "x" }"#),
+            Ok(&[r#"ALTER TABLE "items" ADD COLUMN "c" INTEGER NOT NULL DEFAULT -3"#]),
+        );
+        check(
+            &add(r#"{ name = "c", type = "integer", generated = { expr = "qty + 1", stored = false } }"#),
+            Ok(&[r#"ALTER TABLE "items" ADD COLUMN "c" INTEGER GENERATED ALWAYS AS (qty + 1) VIRTUAL"#]),
+        );
+        check(
+            &add(r#"{ name = "c", type = "double", default = { value = nan } }"#),
+            Err("add_column items.c is not supported on sqlite: column `c` defaults to NaN, which SQLite stores as \
+                 NULL; pick another default"),
+        );
+        check(
+            &add(r#"{ name = "c", type = "text[]" }"#),
+            Err(
+                "add_column items.c is not supported on sqlite: column `c` has type `text[]`, and SQLite has no array \
+                 types; store it as json",
+            ),
+        );
+    }
+
+    #[test]
+    fn add_column_rebuilds_when_alter_table_refuses() {
+        let copy = r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood", "note") SELECT "id", "code", "qty", "mood", "note" FROM "items""#;
+        for (column, spelled) in [
+            (r#"{ name = "c", type = "integer", nullable = false }"#, r#""c" INTEGER NOT NULL"#),
+            (
+                r#"{ name = "c", type = "date", default = { expr = "current_date" } }"#,
+                r#""c" DATE DEFAULT CURRENT_DATE"#,
+            ),
+            (r#"{ name = "c", type = "text", default = { sql = "'a' || 'b'" } }"#, r#""c" TEXT DEFAULT ('a' || 'b')"#),
+            (
+                r#"{ name = "c", type = "integer", generated = { expr = "qty * 2" } }"#,
+                r#""c" INTEGER GENERATED ALWAYS AS (qty * 2) STORED"#,
+            ),
+        ] {
+            let table = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ")
+                .replace("    \"note\" TEXT,\n", &format!("    \"note\" TEXT,\n    {spelled},\n"));
+            let mut expected = vec![table.as_str(), copy];
+            expected.extend(ITEMS_TAIL);
+            check(&op(&format!("op = \"add_column\"\ntable = \"items\"\ncolumn = {column}")), Ok(&expected));
+        }
+    }
+
+    #[test]
+    fn drop_column_rebuilds_only_when_something_uses_the_column() {
+        check(
+            &op("op = \"drop_column\"\ntable = \"items\"\ncolumn = \"mood\""),
+            Ok(&[r#"ALTER TABLE "items" DROP COLUMN "mood""#]),
+        );
+        // A table no revision created (a baseline) is altered in place.
+        check(
+            "[[op]]\nop = \"drop_column\"\ntable = \"legacy\"\ncolumn = \"x\"",
+            Ok(&[r#"ALTER TABLE "legacy" DROP COLUMN "x""#]),
+        );
+        // The index on `qty` goes with it.
+        let table = items_tmp("");
+        check(
+            &op("op = \"drop_column\"\ntable = \"items\"\ncolumn = \"qty\""),
+            Ok(&[
+                table.as_str(),
+                r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "mood", "note") SELECT "id", "code", "mood", "note" FROM "items""#,
+                r#"DROP TABLE "items""#,
+                r#"ALTER TABLE "_aludel_tmp_items" RENAME TO "items""#,
+                r#"CREATE INDEX "ix_items_lower_code" ON "items" ((lower(code))) WHERE id > 1"#,
+            ]),
+        );
+        // A column of a unique constraint: the constraint goes with it.
+        let table = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ")
+            .replace("    \"note\" TEXT,\n", "")
+            .replace("    CONSTRAINT \"items_note_key\" UNIQUE (\"note\"),\n", "");
+        let mut expected = vec![
+            table.as_str(),
+            r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood") SELECT "id", "code", "qty", "mood" FROM "items""#,
+        ];
+        expected.extend(ITEMS_TAIL);
+        check(&op("op = \"drop_column\"\ntable = \"items\"\ncolumn = \"note\""), Ok(&expected));
+    }
+
+    #[test]
+    fn alter_column_renames_in_place_and_rebuilds_the_rest() {
+        let alter = |body: &str| op(&format!("op = \"alter_column\"\ntable = \"items\"\ncolumn = \"qty\"\n{body}"));
+        let rename = r#"ALTER TABLE "items" RENAME COLUMN "qty" TO "n""#;
+        check(&alter("new_name = \"n\""), Ok(&[rename]));
+        check(&alter("new_name = \"n\"\ncomment = { to = \"how many\" }"), Ok(&[rename]));
+        check(&alter("comment = { to = \"how many\" }"), Ok(&[]));
+        check(
+            &alter(""),
+            Err(
+                "alter_column items.qty: nothing to change; set `type`, `nullable`, `default`, `comment` or `new_name`",
+            ),
+        );
+        // The rename runs first, so the rebuild copies the renamed column.
+        let table = items_tmp("\"n\" BIGINT NOT NULL,\n    ");
+        let mut expected = vec![
+            rename,
+            table.as_str(),
+            r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "n", "mood", "note") SELECT "id", "code", "n", "mood", "note" FROM "items""#,
+            r#"DROP TABLE "items""#,
+            r#"ALTER TABLE "_aludel_tmp_items" RENAME TO "items""#,
+            r#"CREATE INDEX "ix_items_lower_code" ON "items" ((lower(code))) WHERE id > 1"#,
+            r#"CREATE INDEX "ix_items_qty" ON "items" ("n")"#,
+        ];
+        check(
+            &alter("new_name = \"n\"\ntype = \"bigint\"\nnullable = false\ndefault = { from = { value = 1 } }"),
+            Ok(&expected),
+        );
+        expected.remove(0);
+        let table = items_tmp("\"qty\" INTEGER DEFAULT 2,\n    ");
+        expected[0] = &table;
+        expected[1] = r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood", "note") SELECT "id", "code", "qty", "mood", "note" FROM "items""#;
+        expected[5] = r#"CREATE INDEX "ix_items_qty" ON "items" ("qty")"#;
+        check(&alter("default = { from = { value = 1 }, to = { value = 2 } }"), Ok(&expected));
+        check(
+            "[[op]]\nop = \"alter_column\"\ntable = \"legacy\"\ncolumn = \"c\"\ntype = \"text\"",
+            Err("alter_column legacy.c: table `legacy` does not exist at this point of the migration history"),
+        );
+    }
+
+    #[test]
+    fn constraints_are_added_and_dropped_by_rebuilding() {
+        let with_fk = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ").replace(
+            "CHECK (id > 0)\n)",
+            "CHECK (id > 0),\n    CONSTRAINT \"items_up_fkey\" FOREIGN KEY (\"qty\") REFERENCES \"items\" (\"id\") ON DELETE SET NULL\n)",
+        );
+        let copy = r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood", "note") SELECT "id", "code", "qty", "mood", "note" FROM "items""#;
+        let mut expected = vec![with_fk.as_str(), copy];
+        expected.extend(ITEMS_TAIL);
+        check(
+            &op(r#"op = "add_constraint"
+                table = "items"
+                constraint = { kind = "foreign_key", name = "items_up_fkey", columns = ["qty"], references = { table = "items", columns = ["id"] }, on_delete = "set_null" }"#),
+            Ok(&expected),
+        );
+        let without_check = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ")
+            .replace(",\n    CONSTRAINT \"items_id_check\" CHECK (id > 0)", "");
+        expected[0] = &without_check;
+        check(
+            &op("op = \"drop_constraint\"\ntable = \"items\"\nname = \"items_id_check\"\nkind = \"check\""),
+            Ok(&expected),
+        );
+        check(
+            &op("op = \"drop_constraint\"\ntable = \"items\"\nname = \"items_pkey\""),
+            Err("drop_constraint items_pkey on items: constraint `items.items_pkey` does not exist at this point of \
+                 the migration history"),
+        );
+    }
+
+    #[test]
+    fn autoincrement_tables_keep_their_sequence() {
+        let input = r#"
+            [[op]]
+            op = "create_table"
+            table = "t"
+            columns = [{ name = "id", type = "integer", nullable = false, identity = true }, { name = "v", type = "text" }]
+            primary_key = ["id"]
+
+            [[op]]
+            op = "alter_column"
+            table = "t"
+            column = "v"
+            nullable = false
+        "#;
+        check(
+            input,
+            Ok(&[
+                "CREATE TABLE \"_aludel_tmp_t\" (\n    \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n    \
+                 \"v\" TEXT NOT NULL\n)",
+                r#"INSERT INTO "_aludel_tmp_t" ("id", "v") SELECT "id", "v" FROM "t""#,
+                "DELETE FROM sqlite_sequence WHERE name = '_aludel_tmp_t'",
+                "INSERT INTO sqlite_sequence (name, seq) SELECT '_aludel_tmp_t', seq FROM sqlite_sequence WHERE name = 't'",
+                r#"DROP TABLE "t""#,
+                r#"ALTER TABLE "_aludel_tmp_t" RENAME TO "t""#,
+            ]),
+        );
+    }
+
+    #[test]
+    fn indexes_tables_and_raw_sql() {
+        check(
+            &op(r#"op = "create_index"
+                table = "items"
+                name = "ux"
+                columns = ["code", { expr = "qty + 1" }]
+                unique = true
+                method = "BTREE"
+                concurrently = true"#),
+            Ok(&[r#"CREATE UNIQUE INDEX "ux" ON "items" ("code", (qty + 1))"#]),
+        );
+        check(
+            &op("op = \"create_index\"\ntable = \"items\"\nname = \"ix\"\ncolumns = [\"code\"]\nmethod = \"hash\""),
+            Err(
+                "create_index ix on items is not supported on sqlite: index `ix` uses method `hash`, and SQLite has only \
+                 b-tree indexes; drop `method`, or create the index in an `sql` op with `dialect = \"postgresql\"`",
+            ),
+        );
+        check(
+            &op("op = \"drop_index\"\ntable = \"items\"\nname = \"ix_items_qty\"\nconcurrently = true"),
+            Ok(&[r#"DROP INDEX "ix_items_qty""#]),
+        );
+        check(&op("op = \"drop_table\"\ntable = \"items\""), Ok(&[r#"DROP TABLE "items""#]));
+        check(
+            &op("op = \"rename_table\"\ntable = \"items\"\nnew_name = \"goods\""),
+            Ok(&[r#"ALTER TABLE "items" RENAME TO "goods""#]),
+        );
+        check("[[op]]\nop = \"sql\"\nsql = \"VACUUM\"\ndialect = \"postgresql\"", Ok(&[]));
+        check("[[op]]\nop = \"sql\"\nsql = \"SELECT 1;\\n\"\ndialect = \"SQLite\"", Ok(&["SELECT 1"]));
+        check("[[op]]\nop = \"sql\"\nsql = \" ; \"", Err("sql ;: `sql` is empty; write the statements to run"));
+        check(
+            "[[op]]\nop = \"drop_table\"\ntable = \"\"",
+            Err("drop_table : a table name is empty; give the table a name"),
+        );
+    }
 }

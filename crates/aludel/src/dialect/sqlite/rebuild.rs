@@ -1,0 +1,82 @@
+//! The table rebuild: how SQLite makes every change its `ALTER TABLE` cannot.
+//!
+//! This is the procedure SQLite documents for "other kinds of table schema changes"
+//! (<https://www.sqlite.org/lang_altertable.html#otheralter>), as statements that run inside
+//! the revision's transaction on a connection with `PRAGMA foreign_keys = OFF` (the session
+//! opens it so; the pragma cannot change inside a transaction):
+//!
+//! 1. `CREATE TABLE "_aludel_tmp_<t>"` with the table's new definition;
+//! 2. copy every row, for the columns that exist before and after (a new column takes its
+//!    default; generated columns compute themselves);
+//! 3. for an `AUTOINCREMENT` table, carry the sequence over, so ids are never reused;
+//! 4. `DROP TABLE "<t>"`, which drops its indexes too;
+//! 5. `ALTER TABLE "_aludel_tmp_<t>" RENAME TO "<t>"`;
+//! 6. re-create the table's indexes as the schema after the op has them.
+//!
+//! Other tables' foreign keys name the table, not the temporary one, so they point at the
+//! new table once it is renamed; the session's `PRAGMA foreign_key_check` after the revision
+//! catches rows the change orphans. A row the new definition refuses (a NULL in a column
+//! that became `NOT NULL`, a duplicate under a new unique key, a failed check) fails the
+//! copy, and the revision rolls back whole.
+//!
+//! What the schema model does not describe is not kept: triggers on the table are dropped
+//! with it, and a view that reads the table makes the rename fail (SQLite checks views when
+//! renaming); drop and re-create such views and triggers around the op in `sql` ops.
+//! Which ops rebuild is decided in `render`.
+
+use crate::dialect::common::quote_literal;
+use crate::dialect::sqlite::render::{Renderer, autoincrement_column};
+use crate::dialect::{RenderError, Statement};
+use crate::ops::Op;
+use crate::schema::{Schema, SchemaError};
+
+/// Prefix of the new table's name while it is built.
+const TMP_PREFIX: &str = "_aludel_tmp_";
+
+/// The statements that rebuild `table` from its definition in `before` to the one in
+/// `after`, for `op` (which errors name).
+pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> Result<Vec<Statement>, RenderError> {
+    let unknown =
+        || RenderError::Schema { op: op.describe(), source: SchemaError::UnknownTable { table: table.to_owned() } };
+    let old = before.table(table).ok_or_else(unknown)?;
+    let new = after.table(table).ok_or_else(unknown)?;
+    // The new definition's enum CHECKs list the values `after` knows (`add_enum_value`).
+    let r = Renderer::new(op, after);
+    let quoted = r.ident("table", table)?;
+    let tmp_name = format!("{TMP_PREFIX}{table}");
+    let tmp = r.ident("table", &tmp_name)?;
+
+    let mut statements = vec![r.create_table(new, &tmp_name)?];
+
+    let copied: Vec<String> = new
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_none())
+        .filter(|c| old.column(&c.name).is_some_and(|o| o.generated.is_none()))
+        .map(|c| r.ident("column", &c.name))
+        .collect::<Result<_, _>>()?;
+    // A table always keeps a column, but when none of them can be copied the rows still
+    // must be: their rowids carry them over.
+    let columns = if copied.is_empty() { "rowid".to_owned() } else { copied.join(", ") };
+    statements.push(Statement::new(format!("INSERT INTO {tmp} ({columns}) SELECT {columns} FROM {quoted}")));
+
+    if autoincrement_column(new).is_some() {
+        // The copy set the new table's sequence to its largest id; an AUTOINCREMENT table
+        // promises more (never an id it handed out before, even of a deleted row), so keep
+        // the old table's sequence. A table without one simply starts after its largest id.
+        statements
+            .push(Statement::new(format!("DELETE FROM sqlite_sequence WHERE name = {}", quote_literal(&tmp_name))));
+        statements.push(Statement::new(format!(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {}",
+            quote_literal(&tmp_name),
+            quote_literal(table)
+        )));
+    }
+
+    statements.push(Statement::new(format!("DROP TABLE {quoted}")));
+    statements.push(Statement::new(format!("ALTER TABLE {tmp} RENAME TO {quoted}")));
+    for index in after.indexes_on(table) {
+        statements.push(r.create_index(index)?);
+    }
+    Ok(statements)
+}
