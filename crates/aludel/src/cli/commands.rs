@@ -56,7 +56,7 @@ pub(super) struct MergeArgs {
     branch_label: Vec<String>,
 }
 
-pub(super) fn init(options: &LoadOptions, directory: &Path, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub(super) fn init(options: &LoadOptions, directory: &Path, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let cwd = std::env::current_dir().map_err(Error::Output)?;
     let config_path = cwd.join(options.config_file.as_deref().unwrap_or(Path::new(CONFIG_FILE)));
     let versions = cwd.join(directory).join("versions");
@@ -100,7 +100,7 @@ fn new_id(rev_id: Option<&str>, graph: &RevisionGraph) -> Result<RevisionId, Err
     Ok(id)
 }
 
-pub(super) fn revision(config: &Config, args: &RevisionArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub(super) fn revision(config: &Config, args: &RevisionArgs, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let directory = ScriptDirectory::new(&config.script_location);
     let graph = directory.load()?;
     let down_revisions = match args.head.as_str() {
@@ -134,7 +134,7 @@ pub(super) fn revision(config: &Config, args: &RevisionArgs, out: &mut dyn Write
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn merge(config: &Config, args: &MergeArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub(super) fn merge(config: &Config, args: &MergeArgs, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let directory = ScriptDirectory::new(&config.script_location);
     let graph = directory.load()?;
     let mut parents: Vec<RevisionId> = Vec::new();
@@ -192,7 +192,12 @@ fn offline_backend(config: &Config) -> Result<Backend, Error> {
     Ok(config.require_database_url()?.backend())
 }
 
-pub(super) async fn upgrade(config: Config, target: &str, sql: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub(super) async fn upgrade(
+    config: Config,
+    target: &str,
+    sql: bool,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let migrator = Migrator::new(config)?;
     if sql {
         let (from, to) = split_range(target).unwrap_or(("base", target));
@@ -201,14 +206,19 @@ pub(super) async fn upgrade(config: Config, target: &str, sql: bool, out: &mut d
         out.write_all(script.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut lines = Vec::new();
-    let report = migrator.upgrade_observed(target, &mut |step: &StepReport| lines.push(output::step_line(step))).await;
-    output::run(out, &lines, report.as_ref().ok().map(|r| r.heads.as_slice()))?;
+    let mut progress = output::Progress::new(out);
+    let report = migrator.upgrade_observed(target, &mut |step: &StepReport| progress.step(step)).await;
+    progress.finish(report.as_ref().ok().map(|r| r.heads.as_slice()))?;
     report?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn downgrade(config: Config, target: &str, sql: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub(super) async fn downgrade(
+    config: Config,
+    target: &str,
+    sql: bool,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let migrator = Migrator::new(config)?;
     if sql {
         let (from, to) =
@@ -218,19 +228,24 @@ pub(super) async fn downgrade(config: Config, target: &str, sql: bool, out: &mut
         out.write_all(script.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut lines = Vec::new();
-    let report =
-        migrator.downgrade_observed(target, &mut |step: &StepReport| lines.push(output::step_line(step))).await;
-    output::run(out, &lines, report.as_ref().ok().map(|r| r.heads.as_slice()))?;
+    let mut progress = output::Progress::new(out);
+    let report = migrator.downgrade_observed(target, &mut |step: &StepReport| progress.step(step)).await;
+    progress.finish(report.as_ref().ok().map(|r| r.heads.as_slice()))?;
     report?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn current(config: Config, verbose: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
-    let migrator = Migrator::new(config)?;
-    let heads = migrator.current().await?;
-    let history = if verbose { migrator.recorded_history().await? } else { Vec::new() };
-    output::current(out, migrator.graph(), &heads, verbose.then_some(history.as_slice()))?;
+pub(super) async fn current(config: Config, verbose: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+    // Reading the revision files and asking the database overlap: on a long chain each
+    // costs about as much as the other.
+    let directory = ScriptDirectory::new(&config.script_location);
+    let loading = std::thread::spawn(move || directory.load());
+    let heads = crate::runtime::current_heads(&config).await;
+    let graph = loading.join().expect("loading revision files does not panic")?;
+    let heads = heads?;
+    let history =
+        if verbose { Migrator::with_graph(config, graph.clone()).recorded_history().await? } else { Vec::new() };
+    output::current(out, &graph, &heads, verbose.then_some(history.as_slice()))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -238,7 +253,7 @@ pub(super) fn history(
     config: &Config,
     range: Option<&str>,
     verbose: bool,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let graph = load_graph(config)?;
     let revisions = graph.history(range)?;
@@ -246,20 +261,20 @@ pub(super) fn history(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn heads(config: &Config, verbose: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub(super) fn heads(config: &Config, verbose: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let graph = load_graph(config)?;
     let heads: Vec<_> = graph.heads().into_iter().filter_map(|id| graph.get(id)).collect();
     output::revisions(out, &graph, &heads, verbose)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn branches(config: &Config, verbose: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub(super) fn branches(config: &Config, verbose: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let graph = load_graph(config)?;
     output::branches(out, &graph, verbose)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn show(config: &Config, target: &str, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub(super) fn show(config: &Config, target: &str, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let graph = load_graph(config)?;
     let id = graph.resolve(target)?;
     let revision = graph.get(&id).expect("resolve returns revisions of the graph");
@@ -272,7 +287,7 @@ pub(super) async fn stamp(
     target: &str,
     purge: bool,
     sql: bool,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let migrator = Migrator::new(config)?;
     if sql {
@@ -287,7 +302,7 @@ pub(super) async fn stamp(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn check(config: Config, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub(super) async fn check(config: Config, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let migrator = Migrator::new(config)?;
     let current = migrator.current().await?;
     let pending = migrator.graph().plan_upgrade(&current, "heads")?;
@@ -296,7 +311,7 @@ pub(super) async fn check(config: Config, out: &mut dyn Write) -> Result<ExitCod
     Ok(if pending.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_DRIFT) })
 }
 
-pub(super) async fn verify(config: Config, accept: bool, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub(super) async fn verify(config: Config, accept: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let migrator = Migrator::new(config)?;
     if accept {
         let accepted = migrator.accept_changes().await?;

@@ -1,5 +1,5 @@
-//! The command-line interface: Alembic's verbs, one function each in [`commands`], with the
-//! output formatted in [`output`]. The `aludel` binary and any program embedding the CLI
+//! The command-line interface: Alembic's verbs, one function each in `commands`, with the
+//! output formatted in `output`. The `aludel` binary and any program embedding the CLI
 //! call [`run`]; tests call [`run_with`] to capture the output.
 //!
 //! Nothing here prints errors or exits: the binary's `main` does.
@@ -166,9 +166,10 @@ enum Command {
 ///
 /// Any [`Error`]; the caller prints it (`{:#}`) and exits with [`EXIT_ERROR`].
 pub fn run() -> Result<ExitCode, Error> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    run_with(std::env::args_os(), &mut out)
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    let code = run_with(std::env::args_os(), &mut out);
+    out.flush()?;
+    code
 }
 
 /// Runs the command given by `args` (the first one is the program name), writing output to
@@ -177,7 +178,7 @@ pub fn run() -> Result<ExitCode, Error> {
 /// # Errors
 ///
 /// Any [`Error`].
-pub fn run_with<I, T>(args: I, out: &mut dyn Write) -> Result<ExitCode, Error>
+pub fn run_with<I, T>(args: I, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -198,7 +199,7 @@ where
 /// # Errors
 ///
 /// Any [`Error`].
-pub async fn run_async<I, T>(args: I, out: &mut dyn Write) -> Result<ExitCode, Error>
+pub async fn run_async<I, T>(args: I, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -209,7 +210,7 @@ where
     }
 }
 
-fn usage(err: clap::Error, out: &mut dyn Write) -> Result<ExitCode, Error> {
+fn usage(err: clap::Error, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     use clap::error::ErrorKind;
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -221,7 +222,7 @@ fn usage(err: clap::Error, out: &mut dyn Write) -> Result<ExitCode, Error> {
     }
 }
 
-async fn execute(cli: Cli, out: &mut dyn Write) -> Result<ExitCode, Error> {
+async fn execute(cli: Cli, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let options = LoadOptions { config_file: cli.config.config, overrides: cli.config.x, cwd: None, env: None };
     if let Command::Init { directory } = &cli.command {
         return commands::init(&options, directory, out);

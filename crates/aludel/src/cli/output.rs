@@ -67,7 +67,7 @@ pub(super) fn generated(out: &mut dyn Write, path: &Path) -> io::Result<()> {
     writeln!(out, "Generating {} ... done", path.display())
 }
 
-pub(super) fn step_line(step: &StepReport) -> String {
+fn step_line(step: &StepReport) -> String {
     let parents = if step.down_revisions.is_empty() { "<base>".to_owned() } else { join(&step.down_revisions) };
     let millis = step.duration.as_millis();
     match step.direction {
@@ -76,15 +76,38 @@ pub(super) fn step_line(step: &StepReport) -> String {
     }
 }
 
-/// Progress lines of a run, then where the database ended up (when it succeeded).
-pub(super) fn run(out: &mut dyn Write, lines: &[String], heads: Option<&[RevisionId]>) -> io::Result<()> {
-    for line in lines {
-        writeln!(out, "{line}")?;
+/// Writes a line per revision as a run goes, then where the database ended up.
+pub(super) struct Progress<'a> {
+    out: &'a mut (dyn Write + Send),
+    steps: usize,
+    error: Option<io::Error>,
+}
+
+impl<'a> Progress<'a> {
+    pub(super) fn new(out: &'a mut (dyn Write + Send)) -> Self {
+        Progress { out, steps: 0, error: None }
     }
-    match heads {
-        Some([]) if lines.is_empty() => writeln!(out, "Nothing to do: the database is at base"),
-        Some(heads) if lines.is_empty() => writeln!(out, "Nothing to do: the database is at {}", join(heads)),
-        _ => Ok(()),
+
+    /// Reports one finished revision at once (flushed), so long runs show progress.
+    pub(super) fn step(&mut self, step: &StepReport) {
+        self.steps += 1;
+        if self.error.is_none()
+            && let Err(err) = writeln!(self.out, "{}", step_line(step)).and_then(|()| self.out.flush())
+        {
+            self.error = Some(err);
+        }
+    }
+
+    /// Ends the run's output; `heads` is `None` when the run failed.
+    pub(super) fn finish(self, heads: Option<&[RevisionId]>) -> io::Result<()> {
+        if let Some(err) = self.error {
+            return Err(err);
+        }
+        match heads {
+            Some([]) if self.steps == 0 => writeln!(self.out, "Nothing to do: the database is at base"),
+            Some(heads) if self.steps == 0 => writeln!(self.out, "Nothing to do: the database is at {}", join(heads)),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -119,6 +119,27 @@ pub(crate) fn database_message(error: &sqlx::Error) -> String {
     }
 }
 
+async fn connect(config: &Config) -> Result<Box<dyn Session>, Error> {
+    let url = config.require_database_url()?;
+    url.backend()
+        .connect(url.expose(), &config.session_options())
+        .await
+        .map_err(|source| RuntimeError::Connect { url: url.to_string(), source }.into())
+}
+
+/// The revisions the database is at (its version table's rows), without loading any
+/// revision file; empty at base.
+///
+/// # Errors
+///
+/// [`Error::Runtime`] when the database cannot be read.
+pub async fn current_heads(config: &Config) -> Result<Vec<RevisionId>, Error> {
+    let mut session = connect(config).await?;
+    let heads = state::read_heads_if_any(session.as_mut(), &config.tables).await;
+    session.close().await.ok();
+    heads
+}
+
 /// One revision run (or stamped) by a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepReport {
@@ -181,11 +202,7 @@ impl Migrator {
     }
 
     async fn connect(&self) -> Result<Box<dyn Session>, Error> {
-        let url = self.config.require_database_url()?;
-        url.backend()
-            .connect(url.expose(), &self.config.session_options())
-            .await
-            .map_err(|source| RuntimeError::Connect { url: url.to_string(), source }.into())
+        connect(&self.config).await
     }
 
     /// The revisions the database is at (its version table's rows); empty at base.
@@ -194,10 +211,7 @@ impl Migrator {
     ///
     /// [`Error::Runtime`] when the database cannot be read.
     pub async fn current(&self) -> Result<Vec<RevisionId>, Error> {
-        let mut session = self.connect().await?;
-        let heads = state::read_heads_if_any(session.as_mut(), &self.config.tables).await;
-        session.close().await.ok();
-        heads
+        current_heads(&self.config).await
     }
 
     /// Every step recorded in the history table, oldest first.

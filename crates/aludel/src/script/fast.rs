@@ -635,6 +635,10 @@ mod tests {
             "  [[ upgrade ]]  # spaced\n  op = \"sql\"\n",
             "\"quoted key\" = 1\n'literal key' = 2\nbare-key_1 = 3\n",
             "a = []\nb = [[1, 2], [\"x\"]]\n",
+            "a = \"\"\"\n\"\"\"\nb = ''''''\nc = \"\\\"\\\"\\\"\"\nd = \"\"\n",
+            "a . b = 1\na. c = 'x'\n\"ключ\" = 2\n",
+            "a = -0\nb = 9223372036854775807\nc = -9223372036854775808\n",
+            "s = \"\"\"\nescaped \\\\\nnewline kept\"\"\"\n",
         ];
         for text in agree {
             check(text, true);
@@ -672,6 +676,11 @@ mod tests {
             "a = \"x\" # bad \u{1}\n",
             "a = 1\r",
             "\u{feff}a = 1\n",
+            "a = 9223372036854775808\n",
+            "a = 1e400\n",
+            "a = 3.0e\n",
+            "s = '''\r\nx'''\n",
+            "s = \"\"\"x\\ y\"\"\"\n",
         ];
         for text in give_up {
             check(text, false);

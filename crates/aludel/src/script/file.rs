@@ -88,6 +88,10 @@ impl Revision {
             Some(raw) => raw,
             None => toml::from_str::<RawRevision>(text).map_err(|err| parse_error(text, path, &err))?,
         };
+        Revision::from_raw(raw, path)
+    }
+
+    fn from_raw(raw: RawRevision, path: &Path) -> Result<Revision, ScriptError> {
         let id = raw.revision.ok_or_else(|| ScriptError::MissingField { path: path.to_owned(), field: "revision" })?;
         if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
             let matches = stem.strip_prefix(id.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('_'));
@@ -889,6 +893,37 @@ mod tests {
             "revision file `ab_x.toml` declares revision `abc`, but its name starts with `ab`; \
              rename the file to `abc_<slug>.toml` or correct `revision`"
         );
+    }
+
+    /// Both readers give the same revision for every file the fast one accepts.
+    #[test]
+    fn the_fast_reader_reads_revisions_as_toml_does() {
+        let files = [
+            "revision = \"a1\"\n",
+            "revision = \"a1\"\ndown_revision = [\"b2\", \"c3\"]\nbranch_labels = \"x\"\ndepends_on = \"d4\"\n\
+             transactional = false\nmessage = \"m\"\ncreated = \"2026-11-22T10:00:00Z\"\n",
+            "revision = 'a1'\n[[upgrade]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [\n  { name = \"id\", type = \"bigint\", \
+             nullable = false, identity = true, default = { value = 1 } },\n  { name = \"x\", type = \"numeric(10,2)\", \
+             default = { value = 1.5 } },\n  { name = \"y\", type = \"text[]\", default = { sql = \"'{}'\" }, \
+             generated = { expr = \"1\", stored = false } },\n]\nprimary_key = [\"id\"]\n\
+             constraints = [{ kind = \"foreign_key\", columns = [\"x\"], references = { table = \"u\", columns = [\"id\"] }, \
+             on_delete = \"set_null\" }]\n",
+            "revision = \"a1\"\n[[upgrade]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"\n\
+             type = { from = \"integer\", to = \"bigint\" }\nnullable = false\n\
+             default = { from = { value = \"a\" }, to = { expr = \"current_date\" } }\ncomment = { to = \"hi\" }\n\
+             [[downgrade]]\nop = \"sql\"\nsql = \"\"\"\nSELECT 1;\nSELECT '\\\\';\"\"\"\ndialect = \"sqlite\"\n",
+            "revision = \"a1\"\n[[upgrade]]\nop = \"drop_table\"\ntable = \"t\"\nexisting.table = \"t\"\n\
+             existing.columns = [{ name = \"id\", type = \"uuid\" }]\n",
+            "revision = \"a1\"\n[[upgrade]]\nop = \"add_enum_value\"\nname = \"mood\"\nvalue = \"meh\"\nafter = \"ok\"\n",
+        ];
+        for text in files {
+            let path = Path::new("a1_x.toml");
+            let node = crate::script::fast::parse(text).unwrap_or_else(|| panic!("the fast reader takes {text}"));
+            let raw = RawRevision::deserialize(node).unwrap_or_else(|err| panic!("{err}\n{text}"));
+            let fast = Revision::from_raw(raw, path).unwrap();
+            let reference = Revision::from_raw(toml::from_str(text).unwrap(), path).unwrap();
+            assert_eq!(fast, reference, "{text}");
+        }
     }
 
     #[test]
