@@ -377,3 +377,32 @@ async fn the_quickstart_example_migrates_up_and_down() {
         assert!(project.tables().await.is_empty(), "{backend:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn non_transactional_revisions_build_indexes_concurrently() {
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        write_table_revision(&project, "r1", &[]);
+        let index = "[[upgrade]]\nop = \"create_index\"\ntable = \"t_r1\"\nname = \"ix_t_r1_id\"\ncolumns = [\"id\"]\nconcurrently = true\n\n\
+                     [[downgrade]]\nop = \"drop_index\"\ntable = \"t_r1\"\nname = \"ix_t_r1_id\"\nconcurrently = true\n";
+        project.write(
+            "r2_index",
+            &revision("r2", &["r1"], index, "").replace("message =", "transactional = false\nmessage ="),
+        );
+        let script = project.run(&["upgrade", "head", "--sql"]).await.ok().stdout;
+        let r2 = &script[script.find("-> r2").expect("r2 in script")..];
+        if backend == Backend::Postgres {
+            assert!(r2.contains("CREATE INDEX CONCURRENTLY"), "{r2}");
+            let create = r2.find("CREATE INDEX").unwrap();
+            assert!(!r2[..create].contains("BEGIN;"), "the index is built outside a transaction: {r2}");
+        }
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.heads().await, ["r2"]);
+        let show = project.run(&["show", "r2"]).await.ok().stdout;
+        assert!(show.contains("outside a transaction"), "{show}");
+        project.run(&["downgrade", "r1"]).await.ok();
+        assert_eq!(project.heads().await, ["r1"]);
+        let verbose = project.run(&["history", "--verbose"]).await.ok().stdout;
+        assert!(verbose.contains("Rev: r2 (head)") && verbose.contains("Path: "), "{verbose}");
+    }
+}
