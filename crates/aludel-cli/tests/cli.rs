@@ -406,3 +406,18 @@ async fn non_transactional_revisions_build_indexes_concurrently() {
         assert!(verbose.contains("Rev: r2 (head)") && verbose.contains("Path: "), "{verbose}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stamp_purge_repairs_a_version_table_naming_a_deleted_revision() {
+    for backend in backends() {
+        let project = chain(backend).await;
+        project.run(&["stamp", "head"]).await.ok();
+        project.db.execute("UPDATE aludel_version SET version_num = 'deadbeef0000'").await;
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        assert!(run.stderr.contains("deadbeef0000") && run.stderr.contains("stamp"), "{}", run.stderr);
+        let current = project.run(&["current"]).await.ok().stdout;
+        assert!(current.contains("deadbeef0000 (no revision file defines it)"), "{current}");
+        project.run(&["stamp", "bbbb00000002", "--purge"]).await.ok();
+        assert_eq!(project.heads().await, ["bbbb00000002"]);
+    }
+}

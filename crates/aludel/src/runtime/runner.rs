@@ -59,8 +59,6 @@ async fn locked_run(
 ) -> Result<RunReport, Error> {
     state::ensure_tables(session, tables).await?;
     let mut heads = state::read_heads(session, tables).await?;
-    let applied = graph.applied(&heads)?;
-
     let plan = match goal {
         Goal::Upgrade(target) => graph.plan_upgrade(&heads, target)?,
         Goal::Downgrade(target) => graph.plan_downgrade(&heads, target)?,
@@ -73,6 +71,7 @@ async fn locked_run(
     if plan.steps.is_empty() {
         return Ok(RunReport { steps: Vec::new(), heads });
     }
+    let applied = graph.applied(&heads)?;
 
     let history = state::read_history(session, tables).await?;
     let mismatches = state::checksum_mismatches(graph, &applied, &history);
