@@ -483,6 +483,7 @@ impl Table {
 
 /// An enum type and its values in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EnumType {
     /// Type name.
     pub name: String,
@@ -537,7 +538,94 @@ pub enum SchemaError {
     },
 }
 
+/// The JSON form of a [`Schema`]: what a models command prints (`[models] command` in
+/// aludel.toml). Tables, indexes and enums are lists; each entry has the fields revision files
+/// use for `create_table`, `create_index` and `create_enum`:
+///
+/// ```json
+/// {
+///   "tables": [{ "table": "users", "columns": [{ "name": "id", "type": "bigint", "nullable": false }],
+///                "primary_key": ["id"] }],
+///   "indexes": [{ "name": "ix_users_email", "table": "users", "columns": ["email"], "unique": true }],
+///   "enums": [{ "name": "mood", "values": ["sad", "ok"] }]
+/// }
+/// ```
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemaDocument {
+    #[serde(default)]
+    tables: Vec<Table>,
+    #[serde(default)]
+    indexes: Vec<Index>,
+    #[serde(default)]
+    enums: Vec<EnumType>,
+}
+
+/// A JSON schema document that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaJsonError {
+    /// Not JSON, or not the documented shape.
+    #[error("invalid schema JSON at line {line}, column {column}: {message}")]
+    Invalid {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Two entries share a name.
+    #[error("the schema JSON defines {what} `{name}` twice")]
+    Duplicate {
+        /// `table`, `index` or `enum`.
+        what: &'static str,
+        /// The name.
+        name: String,
+    },
+}
+
 impl Schema {
+    /// Reads the JSON form (see the format above).
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaJsonError`] for invalid JSON, unknown fields or duplicate names.
+    pub fn from_json(text: &str) -> Result<Schema, SchemaJsonError> {
+        let document: SchemaDocument = serde_json::from_str(text).map_err(|err| SchemaJsonError::Invalid {
+            line: err.line(),
+            column: err.column(),
+            message: err.to_string(),
+        })?;
+        let mut schema = Schema::default();
+        for table in document.tables {
+            if let Some(old) = schema.tables.insert(table.name.clone(), table) {
+                return Err(SchemaJsonError::Duplicate { what: "table", name: old.name });
+            }
+        }
+        for index in document.indexes {
+            if let Some(old) = schema.indexes.insert(index.name.clone(), index) {
+                return Err(SchemaJsonError::Duplicate { what: "index", name: old.name });
+            }
+        }
+        for enum_type in document.enums {
+            if let Some(old) = schema.enums.insert(enum_type.name.clone(), enum_type) {
+                return Err(SchemaJsonError::Duplicate { what: "enum", name: old.name });
+            }
+        }
+        Ok(schema)
+    }
+
+    /// Writes the JSON form, pretty-printed, in name order.
+    pub fn to_json(&self) -> String {
+        let document = SchemaDocument {
+            tables: self.tables.values().cloned().collect(),
+            indexes: self.indexes.values().cloned().collect(),
+            enums: self.enums.values().cloned().collect(),
+        };
+        serde_json::to_string_pretty(&document).expect("a schema always serializes to JSON")
+    }
+
     /// Looks a table up by name.
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.get(name)
@@ -754,6 +842,26 @@ mod tests {
         check("integer[][]", &ColumnType::Array(Box::new(ColumnType::Array(Box::new(ColumnType::Integer)))));
         check("tsvector", &ColumnType::Custom("tsvector".into()));
         check("geometry(Point, 4326)", &ColumnType::Custom("geometry(Point, 4326)".into()));
+    }
+
+    #[test]
+    fn json_documents_round_trip_and_name_their_errors() {
+        let text = r#"{
+            "tables": [{ "table": "users", "columns": [
+                { "name": "id", "type": "bigint", "nullable": false, "identity": true },
+                { "name": "mood", "type": "enum:mood", "default": { "value": "ok" } }
+            ], "primary_key": ["id"] }],
+            "indexes": [{ "name": "ix_users_mood", "table": "users", "columns": ["mood", { "expr": "lower(mood)" }] }],
+            "enums": [{ "name": "mood", "values": ["sad", "ok"] }]
+        }"#;
+        let schema = Schema::from_json(text).expect("valid document");
+        assert_eq!(schema.tables["users"].columns[1].ty, ColumnType::Enum("mood".into()));
+        assert_eq!(Schema::from_json(&schema.to_json()).unwrap(), schema);
+
+        let err = Schema::from_json("{\n \"tables\": [{ \"table\": \"t\", \"colums\": [] }]}").unwrap_err();
+        assert!(matches!(err, SchemaJsonError::Invalid { line: 2, .. }), "{err}");
+        let twice = r#"{"enums": [{"name": "e", "values": []}, {"name": "e", "values": []}]}"#;
+        assert!(matches!(Schema::from_json(twice), Err(SchemaJsonError::Duplicate { what: "enum", .. })));
     }
 
     #[test]
