@@ -7,7 +7,9 @@
 
 pub mod config;
 pub mod dialect;
+pub mod diff;
 mod error;
+pub mod models;
 pub mod ops;
 pub mod runtime;
 pub mod schema;

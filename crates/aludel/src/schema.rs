@@ -778,17 +778,22 @@ impl Schema {
                     target.constraints.push(constraint.clone());
                 }
             }
-            Op::DropConstraint { table, name, .. } => {
+            Op::DropConstraint { table, name, existing, .. } => {
                 let target = self.table_mut(table)?;
-                if target.primary_key_name.as_deref() == Some(name.as_str()) {
+                let unnamed_key = target.primary_key_name.is_none()
+                    && !target.primary_key.is_empty()
+                    && matches!(existing, Some(Constraint::PrimaryKey { columns, .. }) if *columns == target.primary_key);
+                if target.primary_key_name.as_deref() == Some(name.as_str()) || unnamed_key {
                     target.primary_key.clear();
                     target.primary_key_name = None;
+                } else if let Some(at) = target.constraints.iter().position(|c| c.name() == Some(name.as_str())) {
+                    target.constraints.remove(at);
+                } else if let Some(at) = existing.as_ref().and_then(|existing| unnamed_match(target, existing)) {
+                    // A constraint the database keeps without a name (SQLite): the op names
+                    // it by convention and carries its definition, which identifies it.
+                    target.constraints.remove(at);
                 } else {
-                    let before = target.constraints.len();
-                    target.constraints.retain(|c| c.name() != Some(name.as_str()));
-                    if target.constraints.len() == before {
-                        return Err(SchemaError::Unknown { what: "constraint", name: format!("{table}.{name}") });
-                    }
+                    return Err(SchemaError::Unknown { what: "constraint", name: format!("{table}.{name}") });
                 }
             }
             Op::CreateEnum { name, values } => {
@@ -817,6 +822,18 @@ impl Schema {
         }
         Ok(())
     }
+}
+
+/// The position of the unnamed constraint of `table` that `existing` describes, names aside.
+fn unnamed_match(table: &Table, existing: &Constraint) -> Option<usize> {
+    let mut wanted = existing.clone();
+    match &mut wanted {
+        Constraint::PrimaryKey { name, .. }
+        | Constraint::Unique { name, .. }
+        | Constraint::ForeignKey { name, .. }
+        | Constraint::Check { name, .. } => *name = None,
+    }
+    table.constraints.iter().position(|c| *c == wanted)
 }
 
 #[cfg(test)]

@@ -6,9 +6,12 @@ use crate::dialect::{Dialect, RenderError, StateTables, Statement};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
+pub(crate) mod introspect;
 mod render;
 pub(crate) mod session;
 mod types;
+
+pub use introspect::{IntrospectError, IntrospectOptions, introspect};
 
 /// The PostgreSQL dialect.
 #[derive(Debug, Clone, Copy, Default)]

@@ -6,39 +6,22 @@
 //! touches: a database baselined with `stamp` has tables no revision created.
 //! Type spellings live in `types`; running the SQL is the session's job.
 
-use crate::dialect::common::{quote_ident_ansi, quote_literal};
+use crate::dialect::common::ddl::{DdlSpelling, IndexSql, NameLimit};
+use crate::dialect::common::quote_literal;
 use crate::dialect::postgres::types::column_type;
 use crate::dialect::{RenderError, Statement};
 use crate::ops::{ColumnChange, CreateIndex, Op};
-use crate::schema::{
-    Column, ColumnType, Constraint, DefaultValue, IndexKey, Literal, PortableExpr, ReferentialAction, Schema, Table,
-};
-
-/// The name `RenderError::Unsupported` reports.
-const DIALECT: &str = "postgresql";
-
-/// PostgreSQL silently truncates longer identifiers (`NAMEDATALEN - 1`).
-const MAX_IDENT_BYTES: usize = 63;
+use crate::schema::{Column, ColumnType, Constraint, Schema, Table};
 
 /// Renders one op against the schema the earlier ops lead to.
 pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
     let r = Renderer { op };
     match op {
         Op::CreateTable(table) => r.create_table(table),
-        Op::DropTable { table, existing: _ } => {
-            Ok(vec![Statement::new(format!("DROP TABLE {}", r.ident("table", table)?))])
-        }
-        Op::RenameTable { table, new_name } => Ok(vec![Statement::new(format!(
-            "ALTER TABLE {} RENAME TO {}",
-            r.ident("table", table)?,
-            r.ident("table", new_name)?
-        ))]),
+        Op::DropTable { table, existing: _ } => Ok(vec![r.drop_table(table)?]),
+        Op::RenameTable { table, new_name } => Ok(vec![r.rename_table(table, new_name)?]),
         Op::AddColumn { table, column } => r.add_column(table, column),
-        Op::DropColumn { table, column } => Ok(vec![Statement::new(format!(
-            "ALTER TABLE {} DROP COLUMN {}",
-            r.ident("table", table)?,
-            r.ident("column", column.name())?
-        ))]),
+        Op::DropColumn { table, column } => Ok(vec![r.drop_column(table, column.name())?]),
         Op::AlterColumn(change) => r.alter_column(change, before),
         Op::CreateIndex(create) => r.create_index(create),
         Op::DropIndex { table: _, name, concurrently, existing: _ } => {
@@ -73,19 +56,7 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
                 quote_literal(value)
             ))])
         }
-        Op::Sql { sql, down: _, dialect } => {
-            let ours = dialect
-                .as_deref()
-                .is_none_or(|d| d.eq_ignore_ascii_case(DIALECT) || d.eq_ignore_ascii_case("postgres"));
-            if !ours {
-                return Ok(Vec::new());
-            }
-            let text = sql.trim().trim_end_matches(';').trim_end();
-            if text.is_empty() {
-                return Err(r.invalid("`sql` is empty; write the statements to run"));
-            }
-            Ok(vec![Statement::new(text)])
-        }
+        Op::Sql { sql, down: _, dialect } => r.raw_sql(sql, dialect.as_deref()),
     }
 }
 
@@ -94,44 +65,38 @@ struct Renderer<'a> {
     op: &'a Op,
 }
 
+impl DdlSpelling for Renderer<'_> {
+    const DIALECT: &'static str = "postgresql";
+    const SQL_DIALECTS: &'static [&'static str] = &["postgresql", "postgres"];
+    // PostgreSQL silently truncates longer identifiers (`NAMEDATALEN - 1`).
+    const NAME_LIMIT: Option<NameLimit> = Some(NameLimit { bytes: 63, backend: "PostgreSQL" });
+
+    fn op(&self) -> &Op {
+        self.op
+    }
+
+    fn bool_literal(&self, value: bool) -> &'static str {
+        if value { "TRUE" } else { "FALSE" }
+    }
+
+    /// The special values exist as string input only.
+    fn non_finite_default(&self, _column: &str, value: f64) -> Result<String, RenderError> {
+        Ok(if value.is_nan() {
+            "'NaN'"
+        } else if value > 0.0 {
+            "'Infinity'"
+        } else {
+            "'-Infinity'"
+        }
+        .into())
+    }
+
+    fn sql_default(&self, expr: &str) -> String {
+        expr.to_owned()
+    }
+}
+
 impl Renderer<'_> {
-    fn invalid(&self, reason: impl Into<String>) -> RenderError {
-        RenderError::Invalid { op: self.op.describe(), reason: reason.into() }
-    }
-
-    /// Quotes a name after checking that PostgreSQL keeps it as written.
-    fn ident(&self, what: &str, name: &str) -> Result<String, RenderError> {
-        if name.is_empty() {
-            return Err(self.invalid(format!("a {what} name is empty; give the {what} a name")));
-        }
-        if name.len() > MAX_IDENT_BYTES {
-            return Err(self.invalid(format!(
-                "the {what} name `{name}` is {} bytes long, and PostgreSQL truncates names to {MAX_IDENT_BYTES} bytes; \
-                 shorten it",
-                name.len()
-            )));
-        }
-        Ok(quote_ident_ansi(name))
-    }
-
-    /// A parenthesised, non-empty list of quoted column names.
-    fn column_list(&self, what: &str, columns: &[String]) -> Result<String, RenderError> {
-        if columns.is_empty() {
-            return Err(self.invalid(format!("the {what} lists no columns; name at least one")));
-        }
-        let quoted: Result<Vec<String>, RenderError> = columns.iter().map(|c| self.ident("column", c)).collect();
-        Ok(format!("({})", quoted?.join(", ")))
-    }
-
-    /// An SQL expression written in the file, checked to be non-empty.
-    fn expr<'e>(&self, what: &str, text: &'e str) -> Result<&'e str, RenderError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(self.invalid(format!("the {what} is empty; write the SQL expression")));
-        }
-        Ok(text)
-    }
-
     /// Spells a column's type, naming the column when the type is invalid.
     fn column_type(&self, column: &str, ty: &ColumnType) -> Result<String, RenderError> {
         column_type(ty).map_err(|err| match err {
@@ -164,14 +129,10 @@ impl Renderer<'_> {
         }
         if let Some(generated) = &column.generated {
             if !generated.stored {
-                return Err(RenderError::Unsupported {
-                    op: self.op.describe(),
-                    dialect: DIALECT,
-                    hint: format!(
-                        "column `{name}` is a virtual generated column, and aludel renders only stored ones for \
-                         PostgreSQL; set `stored = true`"
-                    ),
-                });
+                return Err(self.unsupported(format!(
+                    "column `{name}` is a virtual generated column, and aludel renders only stored ones for \
+                     PostgreSQL; set `stored = true`"
+                )));
             }
             let expr = self.expr("generated expression", &generated.expr)?;
             sql.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
@@ -180,67 +141,9 @@ impl Renderer<'_> {
             sql.push_str(" NOT NULL");
         }
         if let Some(default) = &column.default {
-            sql.push_str(&format!(" DEFAULT {}", self.default_value(default)?));
+            sql.push_str(&format!(" DEFAULT {}", self.default_value(name, default)?));
         }
         Ok(sql)
-    }
-
-    fn default_value(&self, default: &DefaultValue) -> Result<String, RenderError> {
-        Ok(match default {
-            DefaultValue::Value(Literal::Bool(true)) => "TRUE".into(),
-            DefaultValue::Value(Literal::Bool(false)) => "FALSE".into(),
-            DefaultValue::Value(Literal::Int(n)) => n.to_string(),
-            // Debug keeps the `.0` of whole numbers; the special values exist as string input only.
-            DefaultValue::Value(Literal::Float(f)) if f.is_nan() => "'NaN'".into(),
-            DefaultValue::Value(Literal::Float(f)) if f.is_infinite() && *f > 0.0 => "'Infinity'".into(),
-            DefaultValue::Value(Literal::Float(f)) if f.is_infinite() => "'-Infinity'".into(),
-            DefaultValue::Value(Literal::Float(f)) => format!("{f:?}"),
-            DefaultValue::Value(Literal::String(text)) => quote_literal(text),
-            DefaultValue::Expr(PortableExpr::CurrentTimestamp) => "CURRENT_TIMESTAMP".into(),
-            DefaultValue::Expr(PortableExpr::CurrentDate) => "CURRENT_DATE".into(),
-            DefaultValue::Expr(PortableExpr::CurrentTime) => "CURRENT_TIME".into(),
-            DefaultValue::Sql(sql) => self.expr("default", sql)?.to_owned(),
-        })
-    }
-
-    /// A table constraint as `CREATE TABLE` and `ALTER TABLE ... ADD` both spell it.
-    fn constraint(&self, constraint: &Constraint) -> Result<String, RenderError> {
-        let name = match constraint.name() {
-            Some(name) => format!("CONSTRAINT {} ", self.ident("constraint", name)?),
-            None => String::new(),
-        };
-        let body = match constraint {
-            Constraint::PrimaryKey { columns, .. } => {
-                format!("PRIMARY KEY {}", self.column_list("primary key", columns)?)
-            }
-            Constraint::Unique { columns, .. } => format!("UNIQUE {}", self.column_list("unique constraint", columns)?),
-            Constraint::ForeignKey { columns, references, on_delete, on_update, .. } => {
-                if columns.len() != references.columns.len() {
-                    return Err(self.invalid(format!(
-                        "the foreign key has {} column(s) but references {}; list the referenced columns of `{}` in \
-                         the order of the referencing ones",
-                        columns.len(),
-                        references.columns.len(),
-                        references.table
-                    )));
-                }
-                let mut sql = format!(
-                    "FOREIGN KEY {} REFERENCES {} {}",
-                    self.column_list("foreign key", columns)?,
-                    self.ident("table", &references.table)?,
-                    self.column_list("foreign key's `references`", &references.columns)?
-                );
-                if let Some(action) = on_delete {
-                    sql.push_str(&format!(" ON DELETE {}", referential_action(*action)));
-                }
-                if let Some(action) = on_update {
-                    sql.push_str(&format!(" ON UPDATE {}", referential_action(*action)));
-                }
-                sql
-            }
-            Constraint::Check { expr, .. } => format!("CHECK ({})", self.expr("check expression", expr)?),
-        };
-        Ok(format!("{name}{body}"))
     }
 
     fn comment_on_column(&self, table: &str, column: &str, comment: Option<&str>) -> Result<Statement, RenderError> {
@@ -253,27 +156,17 @@ impl Renderer<'_> {
     }
 
     fn create_table(&self, table: &Table) -> Result<Vec<Statement>, RenderError> {
-        if table.columns.is_empty() {
-            return Err(self.invalid("the table has no columns; list at least one under `columns`"));
-        }
+        self.check_has_columns(table)?;
         let mut lines = Vec::with_capacity(table.columns.len() + table.constraints.len() + 1);
         for column in &table.columns {
             lines.push(self.column_def(column)?);
         }
-        let inline_primary_key = table.constraints.iter().any(|c| matches!(c, Constraint::PrimaryKey { .. }));
-        match (table.primary_key.is_empty(), &table.primary_key_name) {
-            (false, _) if inline_primary_key => {
-                return Err(self.invalid(
-                    "the table has both `primary_key` and a primary key constraint; keep one of them".to_owned(),
-                ));
-            }
-            (false, name) => lines.push(
-                self.constraint(&Constraint::PrimaryKey { name: name.clone(), columns: table.primary_key.clone() })?,
-            ),
-            (true, Some(_)) => {
-                return Err(self.invalid("`primary_key_name` is set but `primary_key` lists no columns; add them"));
-            }
-            (true, None) => {}
+        self.check_primary_key(table)?;
+        if !table.primary_key.is_empty() {
+            lines.push(self.constraint(&Constraint::PrimaryKey {
+                name: table.primary_key_name.clone(),
+                columns: table.primary_key.clone(),
+            })?);
         }
         for constraint in &table.constraints {
             lines.push(self.constraint(constraint)?);
@@ -313,10 +206,8 @@ impl Renderer<'_> {
     /// One statement per changed attribute: type, nullability, default, comment, then the
     /// rename, so every earlier statement still uses the old name.
     fn alter_column(&self, change: &ColumnChange, before: &Schema) -> Result<Vec<Statement>, RenderError> {
+        self.check_column_change(change)?;
         let ColumnChange { table, column, ty, nullable, default, comment, new_name } = change;
-        if ty.is_none() && nullable.is_none() && default.is_none() && comment.is_none() && new_name.is_none() {
-            return Err(self.invalid("nothing to change; set `type`, `nullable`, `default`, `comment` or `new_name`"));
-        }
         let alter =
             format!("ALTER TABLE {} ALTER COLUMN {}", self.ident("table", table)?, self.ident("column", column)?);
         // The column's current default: from `before` when it knows the column (a database
@@ -351,7 +242,7 @@ impl Renderer<'_> {
         };
         match wanted_default {
             Some(Some(value)) => {
-                statements.push(Statement::new(format!("{alter} SET DEFAULT {}", self.default_value(value)?)));
+                statements.push(Statement::new(format!("{alter} SET DEFAULT {}", self.default_value(column, value)?)));
             }
             Some(None) if !default_dropped => statements.push(Statement::new(format!("{alter} DROP DEFAULT"))),
             Some(None) | None => {}
@@ -360,12 +251,7 @@ impl Renderer<'_> {
             statements.push(self.comment_on_column(table, column, comment.to.as_deref())?);
         }
         if let Some(new_name) = new_name {
-            statements.push(Statement::new(format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                self.ident("table", table)?,
-                self.ident("column", column)?,
-                self.ident("column", new_name)?
-            )));
+            statements.push(self.rename_column(table, column, new_name)?);
         }
         Ok(statements)
     }
@@ -373,79 +259,39 @@ impl Renderer<'_> {
     /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] "name" ON "t" [USING method] (keys) [WHERE ...]`.
     fn create_index(&self, create: &CreateIndex) -> Result<Vec<Statement>, RenderError> {
         let CreateIndex { name, table, columns, unique, predicate, method, concurrently } = create;
-        if columns.is_empty() {
-            return Err(self.invalid("the index lists no columns; name at least one column or `{ expr = \"...\" }`"));
-        }
-        let mut sql = String::from("CREATE ");
-        if *unique {
-            sql.push_str("UNIQUE ");
-        }
-        sql.push_str("INDEX ");
-        if *concurrently {
-            sql.push_str("CONCURRENTLY ");
-        }
-        sql.push_str(&format!("{} ON {}", self.ident("index", name)?, self.ident("table", table)?));
-        if let Some(method) = method {
-            // Access methods are lower-case catalog names; a plain word cannot smuggle SQL in.
-            let plain = method.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && method.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !plain {
-                return Err(self.invalid(format!(
-                    "index method `{method}` is not a plain name such as btree, hash, gist, spgist, gin or brin"
-                )));
-            }
-            sql.push_str(&format!(" USING {}", method.to_ascii_lowercase()));
-        }
-        let keys: Result<Vec<String>, RenderError> = columns
-            .iter()
-            .map(|key| match key {
-                IndexKey::Column(column) => self.ident("column", column),
-                IndexKey::Expr { expr } => Ok(format!("({})", self.expr("index expression", expr)?)),
-            })
-            .collect();
-        sql.push_str(&format!(" ({})", keys?.join(", ")));
-        if let Some(predicate) = predicate {
-            sql.push_str(&format!(" WHERE {}", self.expr("`where` predicate", predicate)?));
-        }
-        Ok(vec![Statement::new(sql)])
+        self.check_index_keys(columns)?;
+        let name = self.ident("index", name)?;
+        let table = self.ident("table", table)?;
+        let method = method.as_deref().map(|method| self.index_method(method)).transpose()?;
+        let keys = self.index_keys(columns)?;
+        let predicate = self.index_predicate(predicate.as_deref())?;
+        let index = IndexSql { unique: *unique, concurrently: *concurrently, name, table, method, keys, predicate };
+        Ok(vec![Statement::new(index.to_string())])
     }
-}
 
-fn referential_action(action: ReferentialAction) -> &'static str {
-    match action {
-        ReferentialAction::NoAction => "NO ACTION",
-        ReferentialAction::Restrict => "RESTRICT",
-        ReferentialAction::Cascade => "CASCADE",
-        ReferentialAction::SetNull => "SET NULL",
-        ReferentialAction::SetDefault => "SET DEFAULT",
+    /// An index access method, lower-cased.
+    fn index_method(&self, method: &str) -> Result<String, RenderError> {
+        // Access methods are lower-case catalog names; a plain word cannot smuggle SQL in.
+        let plain = method.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && method.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !plain {
+            return Err(self.invalid(format!(
+                "index method `{method}` is not a plain name such as btree, hash, gist, spgist, gin or brin"
+            )));
+        }
+        Ok(method.to_ascii_lowercase())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde::Deserialize;
-
     use super::*;
+    use crate::dialect::common::ddl::check_render;
 
     /// `input` lists ops under `[[op]]`: all but the last build `before`, the last is
     /// rendered. `expected` is its statements, or the error's message.
     fn check(input: &str, expected: Result<&[&str], &str>) {
-        #[derive(Deserialize)]
-        struct Input {
-            op: Vec<Op>,
-        }
-        let ops = toml::from_str::<Input>(input).expect("valid ops").op;
-        let (last, earlier) = ops.split_last().expect("at least one op");
-        let mut before = Schema::default();
-        for op in earlier {
-            before.apply(op).expect("setup fits");
-        }
-        let rendered = render(last, &before).map(|s| s.into_iter().map(|s| s.sql).collect::<Vec<_>>());
-        match (rendered, expected) {
-            (Ok(got), Ok(want)) => assert_eq!(got, want, "{input}"),
-            (Err(err), Err(want)) => assert_eq!(err.to_string(), want, "{input}"),
-            (got, want) => panic!("{input}\ngot {got:?}\nexpected {want:?}"),
-        }
+        check_render(render, input, expected);
     }
 
     const USERS: &str = r#"

@@ -5,13 +5,8 @@
 
 use crate::dialect::RenderError;
 use crate::dialect::common::quote_ident_ansi;
+use crate::dialect::common::types::TypeSpelling;
 use crate::schema::ColumnType;
-
-/// The largest precision PostgreSQL's `NUMERIC` accepts.
-const MAX_NUMERIC_PRECISION: u32 = 1000;
-
-/// The largest length PostgreSQL's `VARCHAR(n)` and `CHAR(n)` accept.
-const MAX_CHAR_LENGTH: u32 = 10_485_760;
 
 /// Spells a neutral type.
 ///
@@ -20,64 +15,41 @@ const MAX_CHAR_LENGTH: u32 = 10_485_760;
 /// [`RenderError::Invalid`] for a length or precision PostgreSQL rejects (`varchar(0)`,
 /// `numeric(0,0)`), so the mistake is reported when rendering, `--sql` included.
 pub(super) fn column_type(ty: &ColumnType) -> Result<String, RenderError> {
-    Ok(match ty {
-        ColumnType::SmallInt => "SMALLINT".into(),
-        ColumnType::Integer => "INTEGER".into(),
-        ColumnType::BigInt => "BIGINT".into(),
-        ColumnType::Real => "REAL".into(),
-        ColumnType::Double => "DOUBLE PRECISION".into(),
-        ColumnType::Numeric(None) => "NUMERIC".into(),
-        ColumnType::Numeric(Some((precision, scale))) => {
-            if !(1..=MAX_NUMERIC_PRECISION).contains(precision) {
-                return Err(invalid(ty, format!("the precision must be between 1 and {MAX_NUMERIC_PRECISION}")));
-            }
-            // A scale above the precision is valid from PostgreSQL 15 on; older servers say so.
-            format!("NUMERIC({precision},{scale})")
-        }
-        ColumnType::Varchar(length) => sized("VARCHAR", ty, *length)?,
-        ColumnType::Char(length) => sized("CHAR", ty, *length)?,
-        ColumnType::Text => "TEXT".into(),
-        ColumnType::Boolean => "BOOLEAN".into(),
-        ColumnType::Date => "DATE".into(),
-        ColumnType::Time => "TIME".into(),
-        ColumnType::Timestamp => "TIMESTAMP".into(),
-        ColumnType::Timestamptz => "TIMESTAMPTZ".into(),
-        ColumnType::Interval => "INTERVAL".into(),
-        ColumnType::Uuid => "UUID".into(),
-        ColumnType::Json => "JSON".into(),
-        ColumnType::Jsonb => "JSONB".into(),
-        ColumnType::Bytes => "BYTEA".into(),
-        ColumnType::Enum(name) => quote_ident_ansi(name),
-        ColumnType::Array(inner) => format!("{}[]", column_type(inner)?),
-        ColumnType::Custom(text) => text.clone(),
-    })
+    PostgresTypes::column_type(ty)
 }
 
-/// `VARCHAR` / `CHAR` with an optional length.
-fn sized(keyword: &str, ty: &ColumnType, length: Option<u32>) -> Result<String, RenderError> {
-    match length {
-        None => Ok(keyword.to_owned()),
-        Some(n) if (1..=MAX_CHAR_LENGTH).contains(&n) => Ok(format!("{keyword}({n})")),
-        Some(_) => Err(invalid(ty, format!("the length must be between 1 and {MAX_CHAR_LENGTH}"))),
+/// PostgreSQL's limits and spellings; the types every backend spells alike are in
+/// `common::types`.
+struct PostgresTypes;
+
+impl TypeSpelling for PostgresTypes {
+    const MAX_CHAR_LENGTH: Option<u32> = Some(10_485_760);
+    // A scale above the precision is valid from PostgreSQL 15 on; older servers say so.
+    const MAX_NUMERIC_PRECISION: Option<u32> = Some(1000);
+    const BYTES: &'static str = "BYTEA";
+
+    fn enum_type(name: &str) -> String {
+        quote_ident_ansi(name)
     }
-}
 
-fn invalid(ty: &ColumnType, reason: String) -> RenderError {
-    RenderError::Invalid { op: format!("type `{ty}`"), reason }
+    fn array_type(_ty: &ColumnType, inner: &ColumnType) -> Result<String, RenderError> {
+        Ok(format!("{}[]", Self::column_type(inner)?))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::dialect::common::types::check_column_type;
+
     /// `expected` is the PostgreSQL spelling, or `Err(reason)` for a type it rejects.
     fn check(input: &str, expected: Result<&str, &str>) {
-        let ty = ColumnType::parse(input).expect(input);
-        match (column_type(&ty), expected) {
-            (Ok(spelled), Ok(want)) => assert_eq!(spelled, want, "{input}"),
-            (Err(RenderError::Invalid { reason, .. }), Err(want)) => assert_eq!(reason, want, "{input}"),
-            (got, want) => panic!("{input}: got {got:?}, expected {want:?}"),
-        }
+        let reason = |err| match err {
+            RenderError::Invalid { reason, .. } => Some(reason),
+            _ => None,
+        };
+        check_column_type(column_type, reason, input, expected);
     }
 
     #[test]

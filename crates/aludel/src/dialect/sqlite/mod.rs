@@ -7,10 +7,13 @@ use crate::dialect::{Dialect, RenderError, StateTables, Statement};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
+pub(crate) mod introspect;
 mod rebuild;
 mod render;
 pub(crate) mod session;
 mod types;
+
+pub use introspect::{IntrospectError, IntrospectOptions, as_stored, introspect};
 
 /// The SQLite dialect.
 #[derive(Debug, Clone, Copy, Default)]

@@ -24,6 +24,7 @@
 //! renaming); drop and re-create such views and triggers around the op in `sql` ops.
 //! Which ops rebuild is decided in `render`.
 
+use crate::dialect::common::ddl::DdlSpelling;
 use crate::dialect::common::quote_literal;
 use crate::dialect::sqlite::render::{Renderer, autoincrement_column};
 use crate::dialect::{RenderError, Statement};

@@ -22,32 +22,21 @@
 
 use std::collections::BTreeMap;
 
-use crate::dialect::common::{quote_ident_ansi, quote_literal};
+use crate::dialect::common::ddl::{DdlSpelling, IndexSql};
+use crate::dialect::common::quote_literal;
 use crate::dialect::sqlite::rebuild::rebuild;
 use crate::dialect::sqlite::types::column_type;
 use crate::dialect::{RenderError, Statement};
 use crate::ops::{ColumnChange, Op};
-use crate::schema::{
-    Column, ColumnType, Constraint, DefaultValue, EnumType, Index, IndexKey, Literal, PortableExpr, ReferentialAction,
-    Schema, Table,
-};
-
-/// The name `RenderError::Unsupported` reports.
-const DIALECT: &str = "sqlite";
+use crate::schema::{Column, ColumnType, Constraint, DefaultValue, EnumType, Index, IndexKey, Schema, Table};
 
 /// Renders one op against the schema the earlier ops lead to.
 pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
     let r = Renderer::new(op, before);
     match op {
         Op::CreateTable(table) => Ok(vec![r.create_table(table, &table.name)?]),
-        Op::DropTable { table, existing: _ } => {
-            Ok(vec![Statement::new(format!("DROP TABLE {}", r.ident("table", table)?))])
-        }
-        Op::RenameTable { table, new_name } => Ok(vec![Statement::new(format!(
-            "ALTER TABLE {} RENAME TO {}",
-            r.ident("table", table)?,
-            r.ident("table", new_name)?
-        ))]),
+        Op::DropTable { table, existing: _ } => Ok(vec![r.drop_table(table)?]),
+        Op::RenameTable { table, new_name } => Ok(vec![r.rename_table(table, new_name)?]),
         Op::AddColumn { table, column } => {
             // Validates the column whichever way it is added.
             let definition = r.column_def(column, None)?;
@@ -69,11 +58,7 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
             if before.table(table).is_some_and(|known| column_in_use(before, known, name)) {
                 rebuild(op, table, before, &after(op, before)?)
             } else {
-                Ok(vec![Statement::new(format!(
-                    "ALTER TABLE {} DROP COLUMN {}",
-                    r.ident("table", table)?,
-                    r.ident("column", name)?
-                ))])
+                Ok(vec![r.drop_column(table, name)?])
             }
         }
         Op::AlterColumn(change) => r.alter_column(change, before),
@@ -100,16 +85,7 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
             }
             Ok(statements)
         }
-        Op::Sql { sql, down: _, dialect } => {
-            if !dialect.as_deref().is_none_or(|d| d.eq_ignore_ascii_case(DIALECT)) {
-                return Ok(Vec::new());
-            }
-            let text = sql.trim().trim_end_matches(';').trim_end();
-            if text.is_empty() {
-                return Err(r.invalid("`sql` is empty; write the statements to run"));
-            }
-            Ok(vec![Statement::new(text)])
-        }
+        Op::Sql { sql, down: _, dialect } => r.raw_sql(sql, dialect.as_deref()),
     }
 }
 
@@ -180,40 +156,6 @@ impl<'a> Renderer<'a> {
     /// A renderer for `op` whose enum columns take their values from `schema`.
     pub(super) fn new(op: &'a Op, schema: &'a Schema) -> Self {
         Renderer { op, enums: &schema.enums }
-    }
-
-    fn invalid(&self, reason: impl Into<String>) -> RenderError {
-        RenderError::Invalid { op: self.op.describe(), reason: reason.into() }
-    }
-
-    fn unsupported(&self, hint: impl Into<String>) -> RenderError {
-        RenderError::Unsupported { op: self.op.describe(), dialect: DIALECT, hint: hint.into() }
-    }
-
-    /// Quotes a name after checking that it is not empty.
-    pub(super) fn ident(&self, what: &str, name: &str) -> Result<String, RenderError> {
-        if name.is_empty() {
-            return Err(self.invalid(format!("a {what} name is empty; give the {what} a name")));
-        }
-        Ok(quote_ident_ansi(name))
-    }
-
-    /// A parenthesised, non-empty list of quoted column names.
-    fn column_list(&self, what: &str, columns: &[String]) -> Result<String, RenderError> {
-        if columns.is_empty() {
-            return Err(self.invalid(format!("the {what} lists no columns; name at least one")));
-        }
-        let quoted: Result<Vec<String>, RenderError> = columns.iter().map(|c| self.ident("column", c)).collect();
-        Ok(format!("({})", quoted?.join(", ")))
-    }
-
-    /// An SQL expression written in the file, checked to be non-empty.
-    fn expr<'e>(&self, what: &str, text: &'e str) -> Result<&'e str, RenderError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(self.invalid(format!("the {what} is empty; write the SQL expression")));
-        }
-        Ok(text)
     }
 
     /// Spells a column's type, naming the op and the column when SQLite has no such type.
@@ -288,82 +230,10 @@ impl<'a> Renderer<'a> {
         Ok(sql)
     }
 
-    fn default_value(&self, column: &str, default: &DefaultValue) -> Result<String, RenderError> {
-        Ok(match default {
-            DefaultValue::Value(Literal::Bool(true)) => "1".into(),
-            DefaultValue::Value(Literal::Bool(false)) => "0".into(),
-            DefaultValue::Value(Literal::Int(n)) => n.to_string(),
-            DefaultValue::Value(Literal::Float(f)) if f.is_nan() => {
-                return Err(self.unsupported(format!(
-                    "column `{column}` defaults to NaN, which SQLite stores as NULL; pick another default"
-                )));
-            }
-            // SQLite reads a literal beyond the double range as infinity.
-            DefaultValue::Value(Literal::Float(f)) if f.is_infinite() && *f > 0.0 => "9e999".into(),
-            DefaultValue::Value(Literal::Float(f)) if f.is_infinite() => "-9e999".into(),
-            // Debug keeps the `.0` of whole numbers, so the value stays a REAL.
-            DefaultValue::Value(Literal::Float(f)) => format!("{f:?}"),
-            DefaultValue::Value(Literal::String(text)) => quote_literal(text),
-            DefaultValue::Expr(PortableExpr::CurrentTimestamp) => "CURRENT_TIMESTAMP".into(),
-            DefaultValue::Expr(PortableExpr::CurrentDate) => "CURRENT_DATE".into(),
-            DefaultValue::Expr(PortableExpr::CurrentTime) => "CURRENT_TIME".into(),
-            // SQLite takes an expression as a default only in parentheses.
-            DefaultValue::Sql(sql) => format!("({})", self.expr("default", sql)?),
-        })
-    }
-
-    /// A table constraint as `CREATE TABLE` spells it.
-    fn constraint(&self, constraint: &Constraint) -> Result<String, RenderError> {
-        let name = match constraint.name() {
-            Some(name) => format!("CONSTRAINT {} ", self.ident("constraint", name)?),
-            None => String::new(),
-        };
-        let body = match constraint {
-            Constraint::PrimaryKey { columns, .. } => {
-                format!("PRIMARY KEY {}", self.column_list("primary key", columns)?)
-            }
-            Constraint::Unique { columns, .. } => format!("UNIQUE {}", self.column_list("unique constraint", columns)?),
-            Constraint::ForeignKey { columns, references, on_delete, on_update, .. } => {
-                if columns.len() != references.columns.len() {
-                    return Err(self.invalid(format!(
-                        "the foreign key has {} column(s) but references {}; list the referenced columns of `{}` in \
-                         the order of the referencing ones",
-                        columns.len(),
-                        references.columns.len(),
-                        references.table
-                    )));
-                }
-                let mut sql = format!(
-                    "FOREIGN KEY {} REFERENCES {} {}",
-                    self.column_list("foreign key", columns)?,
-                    self.ident("table", &references.table)?,
-                    self.column_list("foreign key's `references`", &references.columns)?
-                );
-                if let Some(action) = on_delete {
-                    sql.push_str(&format!(" ON DELETE {}", referential_action(*action)));
-                }
-                if let Some(action) = on_update {
-                    sql.push_str(&format!(" ON UPDATE {}", referential_action(*action)));
-                }
-                sql
-            }
-            Constraint::Check { expr, .. } => format!("CHECK ({})", self.expr("check expression", expr)?),
-        };
-        Ok(format!("{name}{body}"))
-    }
-
     /// `CREATE TABLE "name" (...)` for `table`; a rebuild passes its temporary name.
     pub(super) fn create_table(&self, table: &Table, name: &str) -> Result<Statement, RenderError> {
-        if table.columns.is_empty() {
-            return Err(self.invalid("the table has no columns; list at least one under `columns`"));
-        }
-        let constraint_key = table.constraints.iter().any(|c| matches!(c, Constraint::PrimaryKey { .. }));
-        if !table.primary_key.is_empty() && constraint_key {
-            return Err(self.invalid("the table has both `primary_key` and a primary key constraint; keep one of them"));
-        }
-        if table.primary_key.is_empty() && table.primary_key_name.is_some() {
-            return Err(self.invalid("`primary_key_name` is set but `primary_key` lists no columns; add them"));
-        }
+        self.check_has_columns(table)?;
+        self.check_primary_key(table)?;
         let (key_columns, key_name) = primary_key(table);
         let autoincrement = autoincrement_column(table);
         let mut lines = Vec::with_capacity(table.columns.len() + table.constraints.len() + 1);
@@ -397,19 +267,12 @@ impl<'a> Renderer<'a> {
     /// and other tables' foreign keys that name the column; a new type, nullability or
     /// default then rebuilds the table; a comment renders nothing.
     fn alter_column(&self, change: &ColumnChange, before: &Schema) -> Result<Vec<Statement>, RenderError> {
-        let ColumnChange { table, column, ty, nullable, default, comment, new_name } = change;
-        if ty.is_none() && nullable.is_none() && default.is_none() && comment.is_none() && new_name.is_none() {
-            return Err(self.invalid("nothing to change; set `type`, `nullable`, `default`, `comment` or `new_name`"));
-        }
+        self.check_column_change(change)?;
+        let ColumnChange { table, column, ty, nullable, default, comment: _, new_name } = change;
         let mut statements = Vec::new();
         let mut renamed = None;
         if let Some(new_name) = new_name {
-            statements.push(Statement::new(format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                self.ident("table", table)?,
-                self.ident("column", column)?,
-                self.ident("column", new_name)?
-            )));
+            statements.push(self.rename_column(table, column, new_name)?);
             let rename =
                 Op::AlterColumn(ColumnChange { new_name: Some(new_name.clone()), ..ColumnChange::new(table, column) });
             renamed = Some(after(&rename, before)?);
@@ -424,71 +287,65 @@ impl<'a> Renderer<'a> {
     /// `CREATE [UNIQUE] INDEX "name" ON "t" (keys) [WHERE ...]`.
     pub(super) fn create_index(&self, index: &Index) -> Result<Statement, RenderError> {
         let Index { name, table, columns, unique, predicate, method } = index;
-        if columns.is_empty() {
-            return Err(self.invalid("the index lists no columns; name at least one column or `{ expr = \"...\" }`"));
-        }
+        self.check_index_keys(columns)?;
         if let Some(method) = method.as_deref().filter(|m| !m.eq_ignore_ascii_case("btree")) {
             return Err(self.unsupported(format!(
                 "index `{name}` uses method `{method}`, and SQLite has only b-tree indexes; drop `method`, or create \
                  the index in an `sql` op with `dialect = \"postgresql\"`"
             )));
         }
-        let keys: Result<Vec<String>, RenderError> = columns
-            .iter()
-            .map(|key| match key {
-                IndexKey::Column(column) => self.ident("column", column),
-                IndexKey::Expr { expr } => Ok(format!("({})", self.expr("index expression", expr)?)),
-            })
-            .collect();
-        let mut sql = format!(
-            "CREATE {}INDEX {} ON {} ({})",
-            if *unique { "UNIQUE " } else { "" },
-            self.ident("index", name)?,
-            self.ident("table", table)?,
-            keys?.join(", ")
-        );
-        if let Some(predicate) = predicate {
-            sql.push_str(&format!(" WHERE {}", self.expr("`where` predicate", predicate)?));
-        }
-        Ok(Statement::new(sql))
+        // The keys are checked before the names, as this renderer always has.
+        let keys = self.index_keys(columns)?;
+        let index = IndexSql {
+            unique: *unique,
+            concurrently: false,
+            name: self.ident("index", name)?,
+            table: self.ident("table", table)?,
+            method: None,
+            keys,
+            predicate: self.index_predicate(predicate.as_deref())?,
+        };
+        Ok(Statement::new(index.to_string()))
     }
 }
 
-fn referential_action(action: ReferentialAction) -> &'static str {
-    match action {
-        ReferentialAction::NoAction => "NO ACTION",
-        ReferentialAction::Restrict => "RESTRICT",
-        ReferentialAction::Cascade => "CASCADE",
-        ReferentialAction::SetNull => "SET NULL",
-        ReferentialAction::SetDefault => "SET DEFAULT",
+impl DdlSpelling for Renderer<'_> {
+    const DIALECT: &'static str = "sqlite";
+    const SQL_DIALECTS: &'static [&'static str] = &["sqlite"];
+
+    fn op(&self) -> &Op {
+        self.op
+    }
+
+    fn bool_literal(&self, value: bool) -> &'static str {
+        if value { "1" } else { "0" }
+    }
+
+    fn non_finite_default(&self, column: &str, value: f64) -> Result<String, RenderError> {
+        if value.is_nan() {
+            return Err(self.unsupported(format!(
+                "column `{column}` defaults to NaN, which SQLite stores as NULL; pick another default"
+            )));
+        }
+        // SQLite reads a literal beyond the double range as infinity.
+        Ok(if value > 0.0 { "9e999" } else { "-9e999" }.into())
+    }
+
+    /// SQLite takes an expression as a default only in parentheses.
+    fn sql_default(&self, expr: &str) -> String {
+        format!("({expr})")
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde::Deserialize;
-
     use super::*;
+    use crate::dialect::common::ddl::check_render;
 
     /// `input` lists ops under `[[op]]`: all but the last build `before`, the last is
     /// rendered. `expected` is its statements, or the error's message.
     fn check(input: &str, expected: Result<&[&str], &str>) {
-        #[derive(Deserialize)]
-        struct Input {
-            op: Vec<Op>,
-        }
-        let ops = toml::from_str::<Input>(input).expect("valid ops").op;
-        let (last, earlier) = ops.split_last().expect("at least one op");
-        let mut before = Schema::default();
-        for op in earlier {
-            before.apply(op).expect("setup fits");
-        }
-        let rendered = render(last, &before).map(|s| s.into_iter().map(|s| s.sql).collect::<Vec<_>>());
-        match (rendered, expected) {
-            (Ok(got), Ok(want)) => assert_eq!(got, want, "{input}"),
-            (Err(err), Err(want)) => assert_eq!(err.to_string(), want, "{input}"),
-            (got, want) => panic!("{input}\ngot {got:?}\nexpected {want:?}"),
-        }
+        check_render(render, input, expected);
     }
 
     /// `items` with a primary key, a unique constraint, a check, an enum column, a column

@@ -7,6 +7,7 @@
 //! Arrays have no SQLite counterpart and are refused.
 
 use crate::dialect::RenderError;
+use crate::dialect::common::types::TypeSpelling;
 use crate::schema::ColumnType;
 
 /// The name `RenderError::Unsupported` reports.
@@ -18,53 +19,41 @@ const DIALECT: &str = "sqlite";
 ///
 /// [`RenderError::Unsupported`] for an array type, which SQLite cannot store.
 pub(super) fn column_type(ty: &ColumnType) -> Result<String, RenderError> {
-    Ok(match ty {
-        ColumnType::SmallInt => "SMALLINT".into(),
-        ColumnType::Integer => "INTEGER".into(),
-        ColumnType::BigInt => "BIGINT".into(),
-        ColumnType::Real => "REAL".into(),
-        ColumnType::Double => "DOUBLE PRECISION".into(),
-        ColumnType::Numeric(None) => "NUMERIC".into(),
-        ColumnType::Numeric(Some((precision, scale))) => format!("NUMERIC({precision},{scale})"),
-        ColumnType::Varchar(None) => "VARCHAR".into(),
-        ColumnType::Varchar(Some(length)) => format!("VARCHAR({length})"),
-        ColumnType::Char(None) => "CHAR".into(),
-        ColumnType::Char(Some(length)) => format!("CHAR({length})"),
-        ColumnType::Text => "TEXT".into(),
-        ColumnType::Boolean => "BOOLEAN".into(),
-        ColumnType::Date => "DATE".into(),
-        ColumnType::Time => "TIME".into(),
-        ColumnType::Timestamp => "TIMESTAMP".into(),
-        ColumnType::Timestamptz => "TIMESTAMPTZ".into(),
-        ColumnType::Interval => "INTERVAL".into(),
-        ColumnType::Uuid => "UUID".into(),
-        ColumnType::Json => "JSON".into(),
-        ColumnType::Jsonb => "JSONB".into(),
-        ColumnType::Bytes => "BLOB".into(),
-        ColumnType::Enum(_) => "TEXT".into(),
-        ColumnType::Array(_) => {
-            return Err(RenderError::Unsupported {
-                op: format!("type `{ty}`"),
-                dialect: DIALECT,
-                hint: "SQLite has no array types; store it as json".into(),
-            });
-        }
-        ColumnType::Custom(text) => text.clone(),
-    })
+    SqliteTypes::column_type(ty)
+}
+
+/// SQLite's spellings; the types every backend spells alike are in `common::types`.
+struct SqliteTypes;
+
+impl TypeSpelling for SqliteTypes {
+    // SQLite ignores lengths and precisions, so any passes.
+    const MAX_CHAR_LENGTH: Option<u32> = None;
+    const MAX_NUMERIC_PRECISION: Option<u32> = None;
+    const BYTES: &'static str = "BLOB";
+
+    fn enum_type(_name: &str) -> String {
+        "TEXT".into()
+    }
+
+    fn array_type(ty: &ColumnType, _inner: &ColumnType) -> Result<String, RenderError> {
+        Err(RenderError::Unsupported {
+            op: format!("type `{ty}`"),
+            dialect: DIALECT,
+            hint: "SQLite has no array types; store it as json".into(),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::dialect::common::types::check_column_type;
+
     /// `expected` is the SQLite spelling, or `Err(message)` for a type it refuses.
     fn check(input: &str, expected: Result<&str, &str>) {
-        let ty = ColumnType::parse(input).expect(input);
-        match (column_type(&ty), expected) {
-            (Ok(spelled), Ok(want)) => assert_eq!(spelled, want, "{input}"),
-            (Err(err @ RenderError::Unsupported { .. }), Err(want)) => assert_eq!(err.to_string(), want, "{input}"),
-            (got, want) => panic!("{input}: got {got:?}, expected {want:?}"),
-        }
+        let message = |err: RenderError| matches!(err, RenderError::Unsupported { .. }).then(|| err.to_string());
+        check_column_type(column_type, message, input, expected);
     }
 
     #[test]

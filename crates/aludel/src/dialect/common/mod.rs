@@ -1,9 +1,14 @@
 //! SQL that every backend spells the same way: literals and the statements that read and
-//! write the version and history tables.
+//! write the version and history tables here, the DDL that the backends' renderers share in
+//! `ddl`, and the column types they spell alike in `types`.
 //!
-//! Backend-specific DDL for those tables lives in each dialect's `create_state_tables`.
+//! Backend-specific DDL for the version tables lives in each dialect's `create_state_tables`;
+//! what only one backend spells stays in its own folder.
 
 use crate::dialect::{Dialect, StateTables, Statement};
+
+pub(crate) mod ddl;
+pub(crate) mod types;
 
 /// Quotes a string literal, doubling embedded single quotes.
 pub fn quote_literal(text: &str) -> String {

@@ -1,0 +1,826 @@
+//! SeaORM 2 entities as an aludel model source: the Rust counterpart of Alembic reading
+//! SQLAlchemy's `MetaData`.
+//!
+//! [`Models`] collects entities (one [`Models::entity`] call per entity) and turns them into an
+//! [`aludel::schema::Schema`]: tables, columns with neutral types, nullability and server
+//! defaults, primary keys (identity for auto-increment integers), unique constraints, indexes,
+//! foreign keys from `belongs_to` relations with their actions, and the enum types that active
+//! enums declare. Every constraint and index gets the project's conventional name (see
+//! [`conventional_name`]), so autogenerate compares stable names.
+//!
+//! SeaORM's entity registry (the `entity-registry` feature, on by default) only records each
+//! entity's module path and an opaque DDL builder, so it cannot stand in for the typed list.
+//! [`Models::require_registered`] uses it as a completeness check instead: an entity that the
+//! registry knows but nobody added is an error, never a silently missing table.
+//!
+//! This crate does no IO and writes no SQL of its own; diffing and rendering are aludel's job.
+//!
+//! # Examples
+//!
+//! ```
+//! use aludel_sea_orm::Models;
+//!
+//! mod user {
+//!     use sea_orm::entity::prelude::*;
+//!
+//!     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+//!     #[sea_orm(table_name = "users")]
+//!     pub struct Model {
+//!         #[sea_orm(primary_key)]
+//!         pub id: i64,
+//!         #[sea_orm(unique)]
+//!         pub email: String,
+//!     }
+//!
+//!     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+//!     pub enum Relation {}
+//!
+//!     impl ActiveModelBehavior for ActiveModel {}
+//! }
+//!
+//! let schema = Models::default().entity::<user::Entity>().schema()?;
+//! let users = schema.table("users").expect("the users table");
+//! assert!(users.columns[0].identity);
+//! assert_eq!(users.primary_key_name.as_deref(), Some("users_pkey"));
+//! # Ok::<(), aludel_sea_orm::SeaOrmError>(())
+//! ```
+
+#![warn(missing_docs)]
+
+use std::any::TypeId;
+use std::collections::BTreeMap;
+
+use aludel::schema::{
+    Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
+    References, ReferentialAction, Schema, Table,
+};
+use sea_orm::sea_query::{
+    self, ColumnType as SeaType, Expr, ForeignKeyAction, Keyword, PostgresQueryBuilder, StringLen, TableName, TableRef,
+    Value,
+};
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait, RelationTrait,
+};
+
+/// What a conventional name is for; see [`conventional_name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// `{table}_pkey`.
+    PrimaryKey,
+    /// `{table}_{columns}_key`.
+    Unique,
+    /// `{table}_{columns}_fkey`.
+    ForeignKey,
+    /// `ix_{table}_{columns}`.
+    Index,
+    /// `{table}_{columns}_check`.
+    Check,
+}
+
+/// PostgreSQL keeps the first 63 bytes of an identifier; longer names would never compare equal
+/// to what introspection reads back.
+const MAX_NAME_BYTES: usize = 63;
+
+/// The project's naming convention for constraints and indexes: `{table}_pkey`,
+/// `{table}_{column}_key`, `{table}_{column}_fkey`, `ix_{table}_{column}` and
+/// `{table}_{column}_check`, with several columns joined by `_` (`{table}_{a}_{b}_key`).
+///
+/// Every name this crate generates comes from here. Names are cut to 63 bytes, as PostgreSQL
+/// stores them, so a long name still compares equal after introspection.
+///
+/// # Examples
+///
+/// ```
+/// use aludel_sea_orm::{NameKind, conventional_name};
+///
+/// assert_eq!(conventional_name::<&str>(NameKind::PrimaryKey, "users", &[]), "users_pkey");
+/// assert_eq!(conventional_name(NameKind::Unique, "users", &["email"]), "users_email_key");
+/// assert_eq!(conventional_name(NameKind::ForeignKey, "posts", &["author_id"]), "posts_author_id_fkey");
+/// assert_eq!(conventional_name(NameKind::Index, "posts", &["slug"]), "ix_posts_slug");
+/// assert_eq!(conventional_name(NameKind::Unique, "tags", &["post_id", "name"]), "tags_post_id_name_key");
+/// ```
+pub fn conventional_name<S: AsRef<str>>(kind: NameKind, table: &str, columns: &[S]) -> String {
+    let columns = columns.iter().map(AsRef::as_ref).collect::<Vec<_>>().join("_");
+    let mut name = match kind {
+        NameKind::PrimaryKey => format!("{table}_pkey"),
+        NameKind::Unique => format!("{table}_{columns}_key"),
+        NameKind::ForeignKey => format!("{table}_{columns}_fkey"),
+        NameKind::Index => format!("ix_{table}_{columns}"),
+        NameKind::Check => format!("{table}_{columns}_check"),
+    };
+    if name.len() > MAX_NAME_BYTES {
+        let mut end = MAX_NAME_BYTES;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+    }
+    name
+}
+
+/// An entity that cannot be expressed in the schema model. Each variant names the entity (its
+/// Rust type) and, where there is one, the column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SeaOrmError {
+    /// A server default that has no SQL form (a column reference or a subquery).
+    #[error(
+        "entity `{entity}` column `{column}` has the default `{expr}`, which cannot be a server default; \
+         use a literal, `Expr::current_timestamp()` or `Expr::cust(\"...\")`"
+    )]
+    UnsupportedDefault {
+        /// The entity's Rust type.
+        entity: String,
+        /// The column.
+        column: String,
+        /// The default as SeaQuery prints it.
+        expr: String,
+    },
+    /// `extra` SQL that is neither a `CHECK (...)` nor a `GENERATED ALWAYS AS (...)` clause.
+    #[error(
+        "entity `{entity}` column `{column}` has `extra = \"{extra}\"`, which the schema model cannot hold; \
+         only `CHECK (...)` and `GENERATED ALWAYS AS (...) [STORED]` are understood"
+    )]
+    UnsupportedExtra {
+        /// The entity's Rust type.
+        entity: String,
+        /// The column.
+        column: String,
+        /// The extra SQL.
+        extra: String,
+    },
+    /// `auto_increment` on a primary key column whose type is not an integer.
+    #[error(
+        "entity `{entity}` column `{column}` is an auto-increment primary key of type `{ty}`; identity needs \
+         an integer column, or set `auto_increment = false`"
+    )]
+    AutoIncrementNotInteger {
+        /// The entity's Rust type.
+        entity: String,
+        /// The column.
+        column: String,
+        /// Its neutral type.
+        ty: ColumnType,
+    },
+    /// The entity or a relation's target lives in a named database schema.
+    #[error(
+        "entity `{entity}` refers to the table `{schema}.{table}`; tables outside the default schema are not \
+         supported yet, remove `schema_name`"
+    )]
+    SchemaName {
+        /// The entity's Rust type.
+        entity: String,
+        /// The database schema.
+        schema: String,
+        /// The table.
+        table: String,
+    },
+    /// Two different entities map to the same table.
+    #[error("entities `{first}` and `{second}` both define the table `{table}`; give one another `table_name`")]
+    DuplicateTable {
+        /// The table.
+        table: String,
+        /// The entity added first.
+        first: String,
+        /// The entity added second.
+        second: String,
+    },
+    /// Two columns use the same enum name with different values.
+    #[error(
+        "entity `{entity}` column `{column}` declares enum `{name}` as [{}], but another column declares it as \
+         [{}]; one enum name must have one list of values",
+        .values.join(", "),
+        .other.join(", ")
+    )]
+    ConflictingEnum {
+        /// The entity's Rust type.
+        entity: String,
+        /// The column.
+        column: String,
+        /// The enum type's name.
+        name: String,
+        /// The values this column declares.
+        values: Vec<String>,
+        /// The values declared earlier.
+        other: Vec<String>,
+    },
+    /// A `belongs_to` relation points at a table that no added entity defines.
+    #[error(
+        "entity `{entity}` has a foreign key ({}) to the table `{table}`, which no added entity defines; \
+         add its entity with `Models::entity`",
+        .columns.join(", ")
+    )]
+    UnknownTable {
+        /// The entity's Rust type.
+        entity: String,
+        /// The referencing columns.
+        columns: Vec<String>,
+        /// The referenced table.
+        table: String,
+    },
+    /// A foreign key action that the schema model has no name for.
+    #[error("entity `{entity}` has a foreign key ({}) with the action {action}, which aludel does not know", .columns.join(", "))]
+    UnsupportedAction {
+        /// The entity's Rust type.
+        entity: String,
+        /// The referencing columns.
+        columns: Vec<String>,
+        /// The action as SeaQuery names it.
+        action: String,
+    },
+    /// SeaORM's entity registry knows an entity that was not added.
+    #[error(
+        "SeaORM's entity registry has an entity in `{module_path}` (under `{prefix}`) that was not added; \
+         add it with `Models::entity::<{module_path}::Entity>()`"
+    )]
+    NotAdded {
+        /// The entity's module.
+        module_path: String,
+        /// The prefix passed to [`Models::require_registered`].
+        prefix: String,
+    },
+}
+
+/// One added entity: how to read it, and who it is.
+#[derive(Clone)]
+struct Entry {
+    type_id: TypeId,
+    type_name: &'static str,
+    read: fn() -> Result<EntityParts, SeaOrmError>,
+}
+
+/// What one entity contributes to the schema.
+struct EntityParts {
+    table: Table,
+    indexes: Vec<Index>,
+    /// Enum types with the column that declares each.
+    enums: Vec<(EnumType, String)>,
+}
+
+/// The SeaORM entities that make up the models; a builder.
+///
+/// # Examples
+///
+/// ```
+/// # mod post {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// #     #[sea_orm(table_name = "posts")]
+/// #     pub struct Model { #[sea_orm(primary_key)] pub id: i32 }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// let schema = aludel_sea_orm::Models::default().entity::<post::Entity>().schema()?;
+/// assert!(schema.table("posts").is_some());
+/// # Ok::<(), aludel_sea_orm::SeaOrmError>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Models {
+    entries: Vec<Entry>,
+    required_prefixes: Vec<String>,
+}
+
+impl std::fmt::Debug for Models {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Models")
+            .field("entities", &self.entries.iter().map(|e| e.type_name).collect::<Vec<_>>())
+            .field("required_prefixes", &self.required_prefixes)
+            .finish()
+    }
+}
+
+impl Models {
+    /// An empty set of models (the same as `Models::default()`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one entity: its table, columns, primary key, unique constraints, indexes, foreign
+    /// keys (from its `belongs_to` relations, with their actions) and the enum types its
+    /// columns use. Adding the same entity twice adds it once.
+    pub fn entity<E: EntityTrait + Default>(mut self) -> Self {
+        let type_id = TypeId::of::<E>();
+        if !self.entries.iter().any(|e| e.type_id == type_id) {
+            self.entries.push(Entry { type_id, type_name: std::any::type_name::<E>(), read: read_entity::<E> });
+        }
+        self
+    }
+
+    /// Requires every entity that SeaORM's entity registry lists under the module prefix
+    /// `prefix` (such as `"blog"` or `"blog::posts"`) to have been added with
+    /// [`Models::entity`]; [`Models::schema`] fails with [`SeaOrmError::NotAdded`] otherwise.
+    ///
+    /// SeaORM 2's registry (`sea_orm::EntityRegistry`, filled by `DeriveEntityModel` when the
+    /// `entity-registry` feature is on) records only each entity's module path and an opaque
+    /// DDL builder, not the typed entity, so it can prove that the list is complete but cannot
+    /// replace it. An entity is matched by its module path, the path of its `Entity` type
+    /// without the last segment.
+    #[cfg(feature = "entity-registry")]
+    pub fn require_registered(mut self, prefix: &str) -> Self {
+        self.required_prefixes.push(prefix.to_owned());
+        self
+    }
+
+    /// The module paths of the entities that SeaORM's entity registry lists under `prefix`,
+    /// sorted.
+    #[cfg(feature = "entity-registry")]
+    pub fn registered_modules(prefix: &str) -> Vec<&'static str> {
+        let prefix = normalize_prefix(prefix);
+        let mut modules: Vec<&'static str> = inventory::iter::<sea_orm::EntityRegistry>()
+            .map(|entry| entry.module_path)
+            .filter(|path| under_prefix(path, &prefix))
+            .collect();
+        modules.sort_unstable();
+        modules.dedup();
+        modules
+    }
+
+    /// Builds the schema the added entities declare.
+    ///
+    /// # Errors
+    ///
+    /// [`SeaOrmError`] for anything the schema model cannot hold (naming the entity and
+    /// column), for two entities on one table, for an enum declared twice with different
+    /// values, for a foreign key to a table that no added entity defines, and for a registered
+    /// entity that was not added (see [`Models::require_registered`]).
+    pub fn schema(&self) -> Result<Schema, SeaOrmError> {
+        self.check_registered()?;
+        let mut schema = Schema::default();
+        let mut owners: BTreeMap<String, &'static str> = BTreeMap::new();
+        let mut references = Vec::new();
+        for entry in &self.entries {
+            let parts = (entry.read)()?;
+            if let Some(first) = owners.insert(parts.table.name.clone(), entry.type_name) {
+                return Err(SeaOrmError::DuplicateTable {
+                    table: parts.table.name,
+                    first: first.to_owned(),
+                    second: entry.type_name.to_owned(),
+                });
+            }
+            for (enum_type, column) in parts.enums {
+                match schema.enums.get(&enum_type.name) {
+                    Some(known) if known.values != enum_type.values => {
+                        return Err(SeaOrmError::ConflictingEnum {
+                            entity: entry.type_name.to_owned(),
+                            column,
+                            name: enum_type.name,
+                            values: enum_type.values,
+                            other: known.values.clone(),
+                        });
+                    }
+                    Some(_) => {}
+                    None => {
+                        schema.enums.insert(enum_type.name.clone(), enum_type);
+                    }
+                }
+            }
+            for constraint in &parts.table.constraints {
+                if let Constraint::ForeignKey { columns, references: target, .. } = constraint {
+                    references.push((entry.type_name, columns.clone(), target.table.clone()));
+                }
+            }
+            for index in parts.indexes {
+                schema.indexes.insert(index.name.clone(), index);
+            }
+            schema.tables.insert(parts.table.name.clone(), parts.table);
+        }
+        for (entity, columns, table) in references {
+            if !schema.tables.contains_key(&table) {
+                return Err(SeaOrmError::UnknownTable { entity: entity.to_owned(), columns, table });
+            }
+        }
+        Ok(schema)
+    }
+
+    #[cfg(feature = "entity-registry")]
+    fn check_registered(&self) -> Result<(), SeaOrmError> {
+        for prefix in &self.required_prefixes {
+            for module_path in Self::registered_modules(prefix) {
+                let added = self.entries.iter().any(|e| module_of(e.type_name) == module_path);
+                if !added {
+                    return Err(SeaOrmError::NotAdded { module_path: module_path.to_owned(), prefix: prefix.clone() });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(not(feature = "entity-registry"))]
+    fn check_registered(&self) -> Result<(), SeaOrmError> {
+        Ok(())
+    }
+}
+
+/// `blog::posts::models::Entity` -> `blog::posts::models`: the module that `module_path!()`
+/// names inside the entity's derive.
+#[cfg(feature = "entity-registry")]
+fn module_of(type_name: &str) -> &str {
+    type_name.rsplit_once("::").map_or(type_name, |(module, _)| module)
+}
+
+/// Accepts `blog`, `blog::`, `blog::*` and crate names with dashes, as SeaORM's own
+/// `get_schema_registry` does.
+#[cfg(feature = "entity-registry")]
+fn normalize_prefix(prefix: &str) -> String {
+    prefix.trim_end_matches('*').trim_end_matches("::").replace('-', "_")
+}
+
+#[cfg(feature = "entity-registry")]
+fn under_prefix(module_path: &str, prefix: &str) -> bool {
+    prefix.is_empty()
+        || module_path == prefix
+        || module_path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with("::"))
+}
+
+/// Where an error happened.
+struct Site<'a> {
+    entity: &'static str,
+    column: &'a str,
+}
+
+impl Site<'_> {
+    fn entity(&self) -> String {
+        self.entity.to_owned()
+    }
+    fn column(&self) -> String {
+        self.column.to_owned()
+    }
+}
+
+fn read_entity<E: EntityTrait + Default>() -> Result<EntityParts, SeaOrmError> {
+    let entity = E::default();
+    let entity_name = std::any::type_name::<E>();
+    let table_name = entity.table_name().to_owned();
+    if let Some(schema) = entity.schema_name() {
+        return Err(SeaOrmError::SchemaName {
+            entity: entity_name.to_owned(),
+            schema: schema.to_owned(),
+            table: table_name,
+        });
+    }
+
+    // Comments, `extra`, `indexed` and `unique_key` are private in `sea_orm::ColumnDef`; SeaORM's
+    // own DDL helper exposes them through SeaQuery's statements.
+    let helper = sea_orm::Schema::new(DbBackend::Postgres);
+    let ddl = helper.create_table_from_entity(entity);
+    let ddl_indexes = helper.create_index_from_entity(entity);
+
+    let primary_key: Vec<String> = E::PrimaryKey::iter().map(|pk| pk.into_column().as_str().to_owned()).collect();
+    let identity = E::PrimaryKey::auto_increment() && primary_key.len() == 1;
+
+    let mut table = Table {
+        name: table_name.clone(),
+        columns: Vec::new(),
+        primary_key_name: (!primary_key.is_empty())
+            .then(|| conventional_name::<&str>(NameKind::PrimaryKey, &table_name, &[])),
+        primary_key: primary_key.clone(),
+        constraints: Vec::new(),
+        comment: entity.comment().map(str::to_owned),
+    };
+    let mut indexes = Vec::new();
+    let mut enums = Vec::new();
+
+    for column in E::Column::iter() {
+        let name = column.as_str();
+        let site = Site { entity: entity_name, column: name };
+        let def = column.def();
+        let mut found = Vec::new();
+        let ty = map_type(def.get_column_type(), &mut found);
+        enums.extend(found.into_iter().map(|e| (e, name.to_owned())));
+        let in_primary_key = primary_key.iter().any(|c| c == name);
+
+        let mut mapped = Column::new(name, ty);
+        // PostgreSQL makes primary key columns NOT NULL whatever the entity says.
+        mapped.nullable = def.is_null() && !in_primary_key;
+        if in_primary_key && identity {
+            if !matches!(mapped.ty, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt) {
+                return Err(SeaOrmError::AutoIncrementNotInteger {
+                    entity: site.entity(),
+                    column: site.column(),
+                    ty: mapped.ty,
+                });
+            }
+            mapped.identity = true;
+        }
+        if let Some(default) = def.get_column_default() {
+            mapped.default = Some(map_default(default, &site)?);
+        }
+
+        let spec = ddl.get_columns().iter().find(|c| c.get_column_name() == name).map(|c| c.get_column_spec());
+        if let Some(spec) = spec {
+            mapped.comment = spec.comment.as_deref().and_then(strip_renamed_from);
+            if let Some(extra) = &spec.extra {
+                match read_extra(extra) {
+                    Some(Extra::Check(expr)) => table.constraints.push(Constraint::Check {
+                        name: Some(conventional_name(NameKind::Check, &table_name, &[name])),
+                        expr,
+                    }),
+                    Some(Extra::Generated(generated)) => mapped.generated = Some(generated),
+                    None => {
+                        return Err(SeaOrmError::UnsupportedExtra {
+                            entity: site.entity(),
+                            column: site.column(),
+                            extra: extra.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        if def.is_unique() && !(in_primary_key && primary_key.len() == 1) {
+            push_unique(&mut table, vec![name.to_owned()]);
+        }
+        table.columns.push(mapped);
+    }
+
+    for index in &ddl_indexes {
+        let columns = index.get_index_spec().get_column_names();
+        if index.is_unique_key() {
+            push_unique(&mut table, columns);
+        } else {
+            indexes.push(Index {
+                name: conventional_name(NameKind::Index, &table_name, &columns),
+                table: table_name.clone(),
+                columns: columns.into_iter().map(IndexKey::Column).collect(),
+                unique: false,
+                predicate: None,
+                method: None,
+            });
+        }
+    }
+
+    for relation in E::Relation::iter() {
+        let relation = relation.def();
+        // Only the owned side (`belongs_to`) holds the foreign key.
+        if relation.is_owner || relation.skip_fk {
+            continue;
+        }
+        let target = table_of(&relation.to_tbl, entity_name)?;
+        let columns: Vec<String> = relation.from_col.iter().map(|c| c.to_string()).collect();
+        let name =
+            relation.fk_name.clone().unwrap_or_else(|| conventional_name(NameKind::ForeignKey, &table_name, &columns));
+        let on_delete = map_action(relation.on_delete, entity_name, &columns)?;
+        let on_update = map_action(relation.on_update, entity_name, &columns)?;
+        table.constraints.push(Constraint::ForeignKey {
+            name: Some(name),
+            columns,
+            references: References { table: target, columns: relation.to_col.iter().map(|c| c.to_string()).collect() },
+            on_delete,
+            on_update,
+        });
+    }
+
+    Ok(EntityParts { table, indexes, enums })
+}
+
+/// Adds a unique constraint unless one on the same columns exists (`unique` and a one-column
+/// `unique_key` say the same thing).
+fn push_unique(table: &mut Table, columns: Vec<String>) {
+    let exists =
+        table.constraints.iter().any(|c| matches!(c, Constraint::Unique { columns: cs, .. } if *cs == columns));
+    if !exists {
+        table.constraints.push(Constraint::Unique {
+            name: Some(conventional_name(NameKind::Unique, &table.name, &columns)),
+            columns,
+        });
+    }
+}
+
+fn table_of(table: &TableRef, entity: &'static str) -> Result<String, SeaOrmError> {
+    match table {
+        TableRef::Table(TableName(Some(schema), name), _) => Err(SeaOrmError::SchemaName {
+            entity: entity.to_owned(),
+            schema: schema.1.to_string(),
+            table: name.to_string(),
+        }),
+        other => Ok(other.sea_orm_table().to_string()),
+    }
+}
+
+fn map_action(
+    action: Option<ForeignKeyAction>,
+    entity: &'static str,
+    columns: &[String],
+) -> Result<Option<ReferentialAction>, SeaOrmError> {
+    Ok(Some(match action {
+        None => return Ok(None),
+        Some(ForeignKeyAction::Restrict) => ReferentialAction::Restrict,
+        Some(ForeignKeyAction::Cascade) => ReferentialAction::Cascade,
+        Some(ForeignKeyAction::SetNull) => ReferentialAction::SetNull,
+        Some(ForeignKeyAction::NoAction) => ReferentialAction::NoAction,
+        Some(ForeignKeyAction::SetDefault) => ReferentialAction::SetDefault,
+        Some(other) => {
+            return Err(SeaOrmError::UnsupportedAction {
+                entity: entity.to_owned(),
+                columns: columns.to_vec(),
+                action: format!("{other:?}"),
+            });
+        }
+    }))
+}
+
+/// Maps a SeaQuery column type to a neutral one, collecting the enum types it declares.
+///
+/// Unsigned integers become the next wider signed type, as SeaQuery spells them on
+/// PostgreSQL (`BigUnsigned` stays `bigint`). Types without a neutral name pass through as
+/// [`ColumnType::Custom`] in their PostgreSQL spelling.
+fn map_type(ty: &SeaType, enums: &mut Vec<EnumType>) -> ColumnType {
+    match ty {
+        SeaType::Char(n) => ColumnType::Char(*n),
+        SeaType::String(StringLen::N(n)) => ColumnType::Varchar(Some(*n)),
+        SeaType::String(StringLen::None | StringLen::Max) | SeaType::Text => ColumnType::Text,
+        SeaType::TinyInteger | SeaType::SmallInteger | SeaType::TinyUnsigned => ColumnType::SmallInt,
+        SeaType::Integer | SeaType::SmallUnsigned => ColumnType::Integer,
+        SeaType::BigInteger | SeaType::Unsigned | SeaType::BigUnsigned => ColumnType::BigInt,
+        SeaType::Float => ColumnType::Real,
+        SeaType::Double => ColumnType::Double,
+        SeaType::Decimal(precision) => ColumnType::Numeric(*precision),
+        SeaType::DateTime | SeaType::Timestamp => ColumnType::Timestamp,
+        SeaType::TimestampWithTimeZone => ColumnType::Timestamptz,
+        SeaType::Time => ColumnType::Time,
+        SeaType::Date => ColumnType::Date,
+        // MySQL's YEAR: a small number everywhere else.
+        SeaType::Year => ColumnType::SmallInt,
+        SeaType::Interval(None, None) => ColumnType::Interval,
+        SeaType::Binary(_) | SeaType::VarBinary(_) | SeaType::Blob => ColumnType::Bytes,
+        SeaType::Boolean => ColumnType::Boolean,
+        SeaType::Json => ColumnType::Json,
+        SeaType::JsonBinary => ColumnType::Jsonb,
+        SeaType::Uuid => ColumnType::Uuid,
+        SeaType::Custom(name) => ColumnType::Custom(name.to_string()),
+        SeaType::Enum { name, variants } => {
+            enums.push(EnumType { name: name.to_string(), values: variants.iter().map(|v| v.to_string()).collect() });
+            ColumnType::Enum(name.to_string())
+        }
+        SeaType::Array(inner) => ColumnType::Array(Box::new(map_type(inner, enums))),
+        other => ColumnType::Custom(postgres_type(other)),
+    }
+}
+
+/// How SeaQuery spells `ty` in PostgreSQL (`interval YEAR TO MONTH`, `money`, `inet`).
+fn postgres_type(ty: &SeaType) -> String {
+    let sql = sea_query::Table::create()
+        .table("t")
+        .col(sea_query::ColumnDef::new_with_type("c", ty.clone()))
+        .to_string(PostgresQueryBuilder);
+    sql.split_once("\"c\" ")
+        .and_then(|(_, rest)| rest.rsplit_once(" )"))
+        .map_or_else(|| format!("{ty:?}"), |(ty, _)| ty.trim().to_owned())
+}
+
+fn map_default(expr: &Expr, site: &Site<'_>) -> Result<DefaultValue, SeaOrmError> {
+    Ok(match expr {
+        Expr::Keyword(Keyword::CurrentTimestamp) => DefaultValue::Expr(PortableExpr::CurrentTimestamp),
+        Expr::Keyword(Keyword::CurrentDate) => DefaultValue::Expr(PortableExpr::CurrentDate),
+        Expr::Keyword(Keyword::CurrentTime) => DefaultValue::Expr(PortableExpr::CurrentTime),
+        Expr::Value(value) | Expr::Constant(value) => match literal(value) {
+            Some(literal) => DefaultValue::Value(literal),
+            None => DefaultValue::Sql(render(expr)),
+        },
+        // An active enum's value: the label is the default.
+        Expr::AsEnum(_, inner) => map_default(inner, site)?,
+        Expr::Column(_) | Expr::SubQuery(..) => {
+            return Err(SeaOrmError::UnsupportedDefault {
+                entity: site.entity(),
+                column: site.column(),
+                expr: render(expr),
+            });
+        }
+        Expr::Custom(sql) => DefaultValue::Sql(sql.to_string()),
+        other => DefaultValue::Sql(render(other)),
+    })
+}
+
+/// A default that is a plain literal; `None` for NULL and for values whose SQL spelling
+/// (dates, decimals, JSON, bytes) is better passed as SQL.
+fn literal(value: &Value) -> Option<Literal> {
+    Some(match value {
+        Value::Bool(Some(b)) => Literal::Bool(*b),
+        Value::TinyInt(Some(n)) => Literal::Int(i64::from(*n)),
+        Value::SmallInt(Some(n)) => Literal::Int(i64::from(*n)),
+        Value::Int(Some(n)) => Literal::Int(i64::from(*n)),
+        Value::BigInt(Some(n)) => Literal::Int(*n),
+        Value::TinyUnsigned(Some(n)) => Literal::Int(i64::from(*n)),
+        Value::SmallUnsigned(Some(n)) => Literal::Int(i64::from(*n)),
+        Value::Unsigned(Some(n)) => Literal::Int(i64::from(*n)),
+        Value::BigUnsigned(Some(n)) => Literal::Int(i64::try_from(*n).ok()?),
+        // Through the shortest decimal form, so `0.1f32` stays `0.1`.
+        Value::Float(Some(f)) => Literal::Float(f.to_string().parse().ok()?),
+        Value::Double(Some(f)) => Literal::Float(*f),
+        Value::String(Some(s)) => Literal::String(s.clone()),
+        Value::Char(Some(c)) => Literal::String(c.to_string()),
+        _ => return None,
+    })
+}
+
+/// SeaQuery's PostgreSQL spelling of an expression, values inlined.
+fn render(expr: &Expr) -> String {
+    let sql = sea_query::Query::select().expr(expr.clone()).to_string(PostgresQueryBuilder);
+    sql.strip_prefix("SELECT ").map_or_else(|| sql.clone(), str::to_owned)
+}
+
+/// SeaORM appends `renamed_from "old"` to the column comment; only the user's comment is one.
+fn strip_renamed_from(comment: &str) -> Option<String> {
+    let comment = match comment.rsplit_once("renamed_from \"") {
+        Some((before, _)) => before.trim_end().trim_end_matches(';'),
+        None => comment,
+    };
+    (!comment.is_empty()).then(|| comment.to_owned())
+}
+
+enum Extra {
+    Check(String),
+    Generated(Generated),
+}
+
+/// Reads `extra = "CHECK (...)"` and `extra = "GENERATED ALWAYS AS (...) [STORED]"`.
+fn read_extra(extra: &str) -> Option<Extra> {
+    let text = extra.trim();
+    let upper = text.to_ascii_uppercase();
+    if upper.starts_with("CHECK") {
+        let (expr, rest) = parenthesized(text["CHECK".len()..].trim_start())?;
+        return rest.trim().is_empty().then(|| Extra::Check(expr.to_owned()));
+    }
+    let keyword = "GENERATED ALWAYS AS";
+    if upper.starts_with(keyword) {
+        let (expr, rest) = parenthesized(text[keyword.len()..].trim_start())?;
+        let stored = match rest.trim().to_ascii_uppercase().as_str() {
+            "STORED" => true,
+            "" | "VIRTUAL" => false,
+            _ => return None,
+        };
+        return Some(Extra::Generated(Generated { expr: expr.to_owned(), stored }));
+    }
+    None
+}
+
+/// Splits `(inner) rest` at the parenthesis that closes the first one.
+fn parenthesized(text: &str) -> Option<(&str, &str)> {
+    let body = text.strip_prefix('(')?;
+    let mut depth = 1usize;
+    for (at, c) in body.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((&body[..at], &body[at + 1..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_type(input: SeaType, expected: &str) {
+        let mut enums = Vec::new();
+        assert_eq!(map_type(&input, &mut enums).to_string(), expected, "{input:?}");
+    }
+
+    #[test]
+    fn types_map_to_neutral_names() {
+        check_type(SeaType::Char(Some(2)), "char(2)");
+        check_type(SeaType::String(StringLen::N(40)), "varchar(40)");
+        check_type(SeaType::String(StringLen::None), "text");
+        check_type(SeaType::TinyUnsigned, "smallint");
+        check_type(SeaType::SmallUnsigned, "integer");
+        check_type(SeaType::Unsigned, "bigint");
+        check_type(SeaType::BigUnsigned, "bigint");
+        check_type(SeaType::Decimal(Some((10, 2))), "numeric(10,2)");
+        check_type(SeaType::Money(None), "money");
+        check_type(SeaType::Inet, "inet");
+        check_type(SeaType::Bit(Some(3)), "bit(3)");
+        check_type(SeaType::Interval(Some(sea_query::PgInterval::YearToMonth), None), "interval YEAR TO MONTH");
+        check_type(SeaType::Array(SeaType::Integer.into()), "integer[]");
+    }
+
+    #[test]
+    fn extra_reads_checks_and_generated_columns() {
+        assert!(matches!(read_extra("CHECK (price > 0)"), Some(Extra::Check(e)) if e == "price > 0"));
+        assert!(matches!(read_extra("check ((a) < (b))"), Some(Extra::Check(e)) if e == "(a) < (b)"));
+        assert!(matches!(
+            read_extra("GENERATED ALWAYS AS (a * 2) STORED"),
+            Some(Extra::Generated(Generated { stored: true, .. }))
+        ));
+        assert!(read_extra("COLLATE \"C\"").is_none());
+        assert!(read_extra("CHECK (a > 0) NOT VALID").is_none());
+    }
+
+    #[test]
+    fn comments_lose_the_renamed_from_marker() {
+        assert_eq!(strip_renamed_from("renamed_from \"old\""), None);
+        assert_eq!(strip_renamed_from("the title; renamed_from \"old\"").as_deref(), Some("the title"));
+        assert_eq!(strip_renamed_from("plain").as_deref(), Some("plain"));
+    }
+
+    #[test]
+    fn long_names_are_cut_like_postgresql_does() {
+        let long = "x".repeat(80);
+        assert_eq!(conventional_name(NameKind::Unique, &long, &["a"]).len(), 63);
+    }
+}

@@ -1,0 +1,322 @@
+//! DDL that the PostgreSQL and SQLite renderers spell alike: checked names, column lists
+//! and expressions, table constraints, literal defaults, index keys, the `sql` op and the
+//! plain `ALTER TABLE` statements both backends have.
+//!
+//! A backend's renderer implements [`DdlSpelling`] with the few spellings that differ
+//! (booleans, non-finite floats, raw SQL defaults, a limit on name length) and gets the rest
+//! as provided methods. Statements only one backend writes (comments, enums, the SQLite
+//! rebuild) and the order in which a backend checks an op's parts stay in its own `render`.
+
+use std::fmt;
+
+use crate::dialect::common::{quote_ident_ansi, quote_literal};
+use crate::dialect::{RenderError, Statement};
+use crate::ops::{ColumnChange, Op};
+use crate::schema::{Constraint, DefaultValue, IndexKey, Literal, PortableExpr, ReferentialAction, Table};
+
+/// The longest name a backend keeps as written.
+pub(crate) struct NameLimit {
+    /// Bytes kept; a longer name is refused.
+    pub(crate) bytes: usize,
+    /// The backend as the error message names it (`PostgreSQL`).
+    pub(crate) backend: &'static str,
+}
+
+/// Renders the parts of one op as a backend spells them; errors name the op.
+pub(crate) trait DdlSpelling {
+    /// The name `RenderError::Unsupported` reports.
+    const DIALECT: &'static str;
+
+    /// The `dialect` values of an `sql` op that this backend runs, in lower case.
+    const SQL_DIALECTS: &'static [&'static str];
+
+    /// The longest name the backend keeps as written; `None` when it keeps any.
+    const NAME_LIMIT: Option<NameLimit> = None;
+
+    /// The op being rendered.
+    fn op(&self) -> &Op;
+
+    /// `true` or `false` as a default.
+    fn bool_literal(&self, value: bool) -> &'static str;
+
+    /// A NaN or infinite float as the default of `column`.
+    fn non_finite_default(&self, column: &str, value: f64) -> Result<String, RenderError>;
+
+    /// A raw SQL default, already checked to be non-empty, as `DEFAULT` takes it.
+    fn sql_default(&self, expr: &str) -> String;
+
+    /// The op is malformed.
+    fn invalid(&self, reason: impl Into<String>) -> RenderError {
+        RenderError::Invalid { op: self.op().describe(), reason: reason.into() }
+    }
+
+    /// The backend lacks what the op needs.
+    fn unsupported(&self, hint: impl Into<String>) -> RenderError {
+        RenderError::Unsupported { op: self.op().describe(), dialect: Self::DIALECT, hint: hint.into() }
+    }
+
+    /// Quotes a name after checking that the backend keeps it as written.
+    fn ident(&self, what: &str, name: &str) -> Result<String, RenderError> {
+        if name.is_empty() {
+            return Err(self.invalid(format!("a {what} name is empty; give the {what} a name")));
+        }
+        if let Some(NameLimit { bytes, backend }) = Self::NAME_LIMIT
+            && name.len() > bytes
+        {
+            return Err(self.invalid(format!(
+                "the {what} name `{name}` is {} bytes long, and {backend} truncates names to {bytes} bytes; shorten it",
+                name.len()
+            )));
+        }
+        Ok(quote_ident_ansi(name))
+    }
+
+    /// A parenthesised, non-empty list of quoted column names.
+    fn column_list(&self, what: &str, columns: &[String]) -> Result<String, RenderError> {
+        if columns.is_empty() {
+            return Err(self.invalid(format!("the {what} lists no columns; name at least one")));
+        }
+        let quoted: Result<Vec<String>, RenderError> = columns.iter().map(|c| self.ident("column", c)).collect();
+        Ok(format!("({})", quoted?.join(", ")))
+    }
+
+    /// An SQL expression written in the file, checked to be non-empty.
+    fn expr<'e>(&self, what: &str, text: &'e str) -> Result<&'e str, RenderError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(self.invalid(format!("the {what} is empty; write the SQL expression")));
+        }
+        Ok(text)
+    }
+
+    /// The default of `column`, as `DEFAULT` takes it.
+    fn default_value(&self, column: &str, default: &DefaultValue) -> Result<String, RenderError> {
+        Ok(match default {
+            DefaultValue::Value(Literal::Bool(value)) => self.bool_literal(*value).to_owned(),
+            DefaultValue::Value(Literal::Int(n)) => n.to_string(),
+            DefaultValue::Value(Literal::Float(f)) if !f.is_finite() => return self.non_finite_default(column, *f),
+            // Debug keeps the `.0` of whole numbers, so the value stays a float.
+            DefaultValue::Value(Literal::Float(f)) => format!("{f:?}"),
+            DefaultValue::Value(Literal::String(text)) => quote_literal(text),
+            DefaultValue::Expr(PortableExpr::CurrentTimestamp) => "CURRENT_TIMESTAMP".into(),
+            DefaultValue::Expr(PortableExpr::CurrentDate) => "CURRENT_DATE".into(),
+            DefaultValue::Expr(PortableExpr::CurrentTime) => "CURRENT_TIME".into(),
+            DefaultValue::Sql(sql) => self.sql_default(self.expr("default", sql)?),
+        })
+    }
+
+    /// A table constraint as `CREATE TABLE` and `ALTER TABLE ... ADD` spell it.
+    fn constraint(&self, constraint: &Constraint) -> Result<String, RenderError> {
+        let name = match constraint.name() {
+            Some(name) => format!("CONSTRAINT {} ", self.ident("constraint", name)?),
+            None => String::new(),
+        };
+        let body = match constraint {
+            Constraint::PrimaryKey { columns, .. } => {
+                format!("PRIMARY KEY {}", self.column_list("primary key", columns)?)
+            }
+            Constraint::Unique { columns, .. } => format!("UNIQUE {}", self.column_list("unique constraint", columns)?),
+            Constraint::ForeignKey { columns, references, on_delete, on_update, .. } => {
+                if columns.len() != references.columns.len() {
+                    return Err(self.invalid(format!(
+                        "the foreign key has {} column(s) but references {}; list the referenced columns of `{}` in \
+                         the order of the referencing ones",
+                        columns.len(),
+                        references.columns.len(),
+                        references.table
+                    )));
+                }
+                let mut sql = format!(
+                    "FOREIGN KEY {} REFERENCES {} {}",
+                    self.column_list("foreign key", columns)?,
+                    self.ident("table", &references.table)?,
+                    self.column_list("foreign key's `references`", &references.columns)?
+                );
+                if let Some(action) = on_delete {
+                    sql.push_str(&format!(" ON DELETE {}", referential_action(*action)));
+                }
+                if let Some(action) = on_update {
+                    sql.push_str(&format!(" ON UPDATE {}", referential_action(*action)));
+                }
+                sql
+            }
+            Constraint::Check { expr, .. } => format!("CHECK ({})", self.expr("check expression", expr)?),
+        };
+        Ok(format!("{name}{body}"))
+    }
+
+    /// Checks that a table to create has columns.
+    fn check_has_columns(&self, table: &Table) -> Result<(), RenderError> {
+        if table.columns.is_empty() {
+            return Err(self.invalid("the table has no columns; list at least one under `columns`"));
+        }
+        Ok(())
+    }
+
+    /// Checks that a table to create declares its primary key once, and names only a key
+    /// it declares.
+    fn check_primary_key(&self, table: &Table) -> Result<(), RenderError> {
+        let constraint_key = table.constraints.iter().any(|c| matches!(c, Constraint::PrimaryKey { .. }));
+        if !table.primary_key.is_empty() && constraint_key {
+            return Err(self.invalid("the table has both `primary_key` and a primary key constraint; keep one of them"));
+        }
+        if table.primary_key.is_empty() && table.primary_key_name.is_some() {
+            return Err(self.invalid("`primary_key_name` is set but `primary_key` lists no columns; add them"));
+        }
+        Ok(())
+    }
+
+    /// Checks that an `alter_column` changes something.
+    fn check_column_change(&self, change: &ColumnChange) -> Result<(), RenderError> {
+        let ColumnChange { table: _, column: _, ty, nullable, default, comment, new_name } = change;
+        if ty.is_none() && nullable.is_none() && default.is_none() && comment.is_none() && new_name.is_none() {
+            return Err(self.invalid("nothing to change; set `type`, `nullable`, `default`, `comment` or `new_name`"));
+        }
+        Ok(())
+    }
+
+    /// Checks that an index has keys.
+    fn check_index_keys(&self, keys: &[IndexKey]) -> Result<(), RenderError> {
+        if keys.is_empty() {
+            return Err(self.invalid("the index lists no columns; name at least one column or `{ expr = \"...\" }`"));
+        }
+        Ok(())
+    }
+
+    /// An index's keys, parenthesised: quoted columns and parenthesised expressions.
+    fn index_keys(&self, keys: &[IndexKey]) -> Result<String, RenderError> {
+        let keys: Result<Vec<String>, RenderError> = keys
+            .iter()
+            .map(|key| match key {
+                IndexKey::Column(column) => self.ident("column", column),
+                IndexKey::Expr { expr } => Ok(format!("({})", self.expr("index expression", expr)?)),
+            })
+            .collect();
+        Ok(format!("({})", keys?.join(", ")))
+    }
+
+    /// A partial index's predicate, checked to be non-empty.
+    fn index_predicate<'e>(&self, predicate: Option<&'e str>) -> Result<Option<&'e str>, RenderError> {
+        predicate.map(|predicate| self.expr("`where` predicate", predicate)).transpose()
+    }
+
+    /// `DROP TABLE "t"`.
+    fn drop_table(&self, table: &str) -> Result<Statement, RenderError> {
+        Ok(Statement::new(format!("DROP TABLE {}", self.ident("table", table)?)))
+    }
+
+    /// `ALTER TABLE "t" RENAME TO "new"`.
+    fn rename_table(&self, table: &str, new_name: &str) -> Result<Statement, RenderError> {
+        Ok(Statement::new(format!(
+            "ALTER TABLE {} RENAME TO {}",
+            self.ident("table", table)?,
+            self.ident("table", new_name)?
+        )))
+    }
+
+    /// `ALTER TABLE "t" DROP COLUMN "c"`.
+    fn drop_column(&self, table: &str, column: &str) -> Result<Statement, RenderError> {
+        Ok(Statement::new(format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            self.ident("table", table)?,
+            self.ident("column", column)?
+        )))
+    }
+
+    /// `ALTER TABLE "t" RENAME COLUMN "c" TO "new"`.
+    fn rename_column(&self, table: &str, column: &str, new_name: &str) -> Result<Statement, RenderError> {
+        Ok(Statement::new(format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+            self.ident("table", table)?,
+            self.ident("column", column)?,
+            self.ident("column", new_name)?
+        )))
+    }
+
+    /// An `sql` op: its text without the trailing semicolon, or nothing when it names
+    /// another dialect.
+    fn raw_sql(&self, sql: &str, dialect: Option<&str>) -> Result<Vec<Statement>, RenderError> {
+        let ours = dialect.is_none_or(|d| Self::SQL_DIALECTS.iter().any(|ours| d.eq_ignore_ascii_case(ours)));
+        if !ours {
+            return Ok(Vec::new());
+        }
+        let text = sql.trim().trim_end_matches(';').trim_end();
+        if text.is_empty() {
+            return Err(self.invalid("`sql` is empty; write the statements to run"));
+        }
+        Ok(vec![Statement::new(text)])
+    }
+}
+
+/// `ON DELETE` / `ON UPDATE` actions.
+pub(crate) fn referential_action(action: ReferentialAction) -> &'static str {
+    match action {
+        ReferentialAction::NoAction => "NO ACTION",
+        ReferentialAction::Restrict => "RESTRICT",
+        ReferentialAction::Cascade => "CASCADE",
+        ReferentialAction::SetNull => "SET NULL",
+        ReferentialAction::SetDefault => "SET DEFAULT",
+    }
+}
+
+/// `CREATE [UNIQUE] INDEX [CONCURRENTLY] "name" ON "t" [USING method] (keys) [WHERE ...]`,
+/// from parts the backend has checked and quoted in its own order.
+pub(crate) struct IndexSql<'a> {
+    /// `UNIQUE`.
+    pub(crate) unique: bool,
+    /// `CONCURRENTLY` (PostgreSQL).
+    pub(crate) concurrently: bool,
+    /// The quoted index name.
+    pub(crate) name: String,
+    /// The quoted table name.
+    pub(crate) table: String,
+    /// The access method, a plain name (PostgreSQL).
+    pub(crate) method: Option<String>,
+    /// The keys as [`DdlSpelling::index_keys`] spells them.
+    pub(crate) keys: String,
+    /// The predicate of a partial index.
+    pub(crate) predicate: Option<&'a str>,
+}
+
+impl fmt::Display for IndexSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let IndexSql { unique, concurrently, name, table, method, keys, predicate } = self;
+        let unique = if *unique { "UNIQUE " } else { "" };
+        let concurrently = if *concurrently { "CONCURRENTLY " } else { "" };
+        write!(f, "CREATE {unique}INDEX {concurrently}{name} ON {table}")?;
+        if let Some(method) = method {
+            write!(f, " USING {method}")?;
+        }
+        write!(f, " {keys}")?;
+        if let Some(predicate) = predicate {
+            write!(f, " WHERE {predicate}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The renderers' test helper: `input` lists ops under `[[op]]`; all but the last build
+/// `before`, the last is rendered. `expected` is its statements, or the error's message.
+#[cfg(test)]
+pub(crate) fn check_render(
+    render: fn(&Op, &crate::schema::Schema) -> Result<Vec<Statement>, RenderError>,
+    input: &str,
+    expected: Result<&[&str], &str>,
+) {
+    #[derive(serde::Deserialize)]
+    struct Input {
+        op: Vec<Op>,
+    }
+    let ops = toml::from_str::<Input>(input).expect("valid ops").op;
+    let (last, earlier) = ops.split_last().expect("at least one op");
+    let mut before = crate::schema::Schema::default();
+    for op in earlier {
+        before.apply(op).expect("setup fits");
+    }
+    let rendered = render(last, &before).map(|s| s.into_iter().map(|s| s.sql).collect::<Vec<_>>());
+    match (rendered, expected) {
+        (Ok(got), Ok(want)) => assert_eq!(got, want, "{input}"),
+        (Err(err), Err(want)) => assert_eq!(err.to_string(), want, "{input}"),
+        (got, want) => panic!("{input}\ngot {got:?}\nexpected {want:?}"),
+    }
+}

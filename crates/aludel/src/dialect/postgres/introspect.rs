@@ -1,0 +1,667 @@
+//! A live PostgreSQL schema read back into the [`Schema`] model, set-based: four catalog
+//! queries for the whole schema (columns, constraints, indexes, enum types), however many
+//! tables it holds, so the cost in round trips stays flat as the schema grows.
+//!
+//! What is read, from one schema (`current_schema()` unless [`IntrospectOptions::schema`]
+//! names another):
+//! - ordinary and partitioned tables (not their partitions, and not tables that belong to an
+//!   extension), their comments and their columns in `attnum` order: neutral type, nullability,
+//!   server default, identity, stored generated expression, comment;
+//! - primary keys, unique, foreign key and check constraints, all with their names;
+//! - indexes that do not back a constraint: keys (columns or expressions), uniqueness, partial
+//!   predicate and access method;
+//! - enum types with their labels in sort order.
+//!
+//! The model is what PostgreSQL holds, spelled as PostgreSQL prints it; making a model
+//! comparable with it (canonical spellings of expressions, names PostgreSQL picked) is the
+//! normalisation stage's job, not this module's. Where the model has a spelling that means
+//! the same as PostgreSQL's default, the default comes back absent, so models that leave it
+//! out compare equal:
+//! - a foreign key action of `NO ACTION` comes back as `None` (never `Some(NoAction)`);
+//! - the `btree` access method comes back as `None`;
+//! - a `serial` column (a default `nextval('<seq>'::regclass)` on a sequence the column owns)
+//!   comes back as `identity = true` with no default, like an identity column; both
+//!   `GENERATED ALWAYS` and `BY DEFAULT` identities come back as `identity = true`.
+//!
+//! Server defaults come back as a [`DefaultValue::Value`] where PostgreSQL prints a plain
+//! literal (`true`, `42`, `1.5`, `'-1'::integer`, `'text'::type`), as a portable
+//! [`DefaultValue::Expr`] for `CURRENT_TIMESTAMP`, `CURRENT_DATE` and `CURRENT_TIME`, and as
+//! raw [`DefaultValue::Sql`] otherwise. A literal cast to an integer type is an `Int`; cast to
+//! `real` or `double precision` a `Float`; cast to `numeric` an `Int` when written without a
+//! fraction or exponent (numeric keeps `5` and `5.0` apart), a `Float` otherwise; cast to any
+//! other type a `String`.
+//!
+//! Expressions (checks, generated columns, index expressions and predicates, raw defaults) are
+//! PostgreSQL's deparsed text: `pg_get_expr` for defaults, generated expressions and
+//! predicates, `pg_get_constraintdef` without its `CHECK (` ... `)` for checks, and
+//! `pg_get_indexdef(index, key, true)` for index expressions. Constraints come back sorted by
+//! name, since the catalog does not keep the order they were declared in.
+//!
+//! Not modelled, so not read: views, sequences of their own, domains' constraints, exclusion
+//! constraints, deferrability and `MATCH` of foreign keys, index key order, operator classes,
+//! collations and `INCLUDE` columns, identity sequence options, and objects of other schemas
+//! (a foreign key's referenced table is named without its schema; an enum of another schema
+//! is a [`ColumnType::Custom`] type, as `format_type` prints it). Needs PostgreSQL 12 or later.
+
+use crate::dialect::common::quote_literal;
+use crate::dialect::{Session, TextRows};
+use crate::schema::{
+    Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
+    References, ReferentialAction, Schema, Table,
+};
+
+/// What to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntrospectOptions {
+    /// The schema to read; `None` reads `current_schema()` (the first existing schema of the
+    /// session's `search_path`).
+    pub schema: Option<String>,
+    /// Tables to leave out, by exact name (the version and history tables, for instance).
+    /// Their constraints and indexes are left out with them.
+    pub exclude_tables: Vec<String>,
+}
+
+/// Why a PostgreSQL schema could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IntrospectError {
+    /// A catalog query failed.
+    #[error("could not read the {what} from PostgreSQL's catalog")]
+    Query {
+        /// What the query reads (`columns`, `constraints`, `indexes`, `enum types`).
+        what: &'static str,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The catalog returned something this reader does not understand.
+    #[error("could not read {what} from PostgreSQL's catalog: {detail}; please report it with the object's definition")]
+    Unexpected {
+        /// The object, named (`table users`, `index ix_users_email`).
+        what: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+/// Reads every table of one schema (see [`IntrospectOptions`]) with its columns, constraints
+/// and indexes, and the schema's enum types.
+///
+/// The number of queries is fixed (four), whatever the number of tables. The queries run one
+/// after the other: run them inside a `REPEATABLE READ` transaction for a consistent snapshot
+/// when other sessions may change the schema meanwhile.
+///
+/// # Errors
+///
+/// [`IntrospectError::Query`] when a catalog query fails, [`IntrospectError::Unexpected`]
+/// when the catalog returns something this reader does not understand.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// use aludel::dialect::Backend;
+/// use aludel::dialect::postgres::{IntrospectOptions, introspect};
+///
+/// let mut session = Backend::Postgres.connect("postgresql://postgres@127.0.0.1/app", &Default::default()).await?;
+/// let options = IntrospectOptions {
+///     exclude_tables: vec!["aludel_version".into(), "aludel_history".into()],
+///     ..Default::default()
+/// };
+/// let schema = introspect(session.as_mut(), &options).await?;
+/// println!("{} tables", schema.tables.len());
+/// # Ok(())
+/// # }
+/// ```
+pub async fn introspect(session: &mut dyn Session, options: &IntrospectOptions) -> Result<Schema, IntrospectError> {
+    let scope = Scope::new(options);
+    let columns = query(session, "columns", &columns_query(&scope)).await?;
+    let constraints = query(session, "constraints", &constraints_query(&scope)).await?;
+    let indexes = query(session, "indexes", &indexes_query(&scope)).await?;
+    let enums = query(session, "enum types", &enums_query(&scope)).await?;
+
+    let mut schema = Schema::default();
+    read_columns(&mut schema, &columns)?;
+    read_constraints(&mut schema, &constraints)?;
+    read_indexes(&mut schema, &indexes)?;
+    read_enums(&mut schema, &enums)?;
+    Ok(schema)
+}
+
+async fn query(session: &mut dyn Session, what: &'static str, sql: &str) -> Result<TextRows, IntrospectError> {
+    session.query_text(sql).await.map_err(|source| IntrospectError::Query { what, source })
+}
+
+/// The SQL conditions that pick the schema and its tables, shared by the queries.
+struct Scope {
+    /// `n.nspname = ...`, for the namespace aliased `n`.
+    namespace: String,
+    /// Conditions on the table aliased `c`: a plain or partitioned table of the schema, not a
+    /// partition, not an extension's, not excluded.
+    tables: String,
+}
+
+impl Scope {
+    fn new(options: &IntrospectOptions) -> Scope {
+        let namespace = match &options.schema {
+            Some(schema) => format!("n.nspname = {}", quote_literal(schema)),
+            None => "n.nspname = current_schema()".to_owned(),
+        };
+        let mut tables = format!(
+            "{namespace} AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass \
+             AND x.objid = c.oid AND x.deptype = 'e')"
+        );
+        if !options.exclude_tables.is_empty() {
+            let names: Vec<String> = options.exclude_tables.iter().map(|t| quote_literal(t)).collect();
+            tables.push_str(&format!(" AND c.relname NOT IN ({})", names.join(", ")));
+        }
+        Scope { namespace, tables }
+    }
+}
+
+/// One row per column of every table (one row with no column for a table without columns):
+/// table, table comment, attnum, name, type as `format_type` prints it, the element type of an
+/// array, the enum's name when the (element) type is an enum of the schema, array dimensions,
+/// not null, identity, generated, default expression, comment, and whether the default is
+/// the `nextval` of a sequence the column owns (a `serial` column).
+fn columns_query(scope: &Scope) -> String {
+    format!(
+        "SELECT c.relname, td.description, a.attnum::text, a.attname, \
+           format_type(a.atttypid, a.atttypmod), \
+           CASE WHEN et.oid IS NOT NULL THEN format_type(et.oid, a.atttypmod) END, \
+           CASE WHEN bt.typtype = 'e' AND bt.typnamespace = c.relnamespace THEN bt.typname::text END, \
+           a.attndims::text, a.attnotnull::text, a.attidentity::text, a.attgenerated::text, \
+           pg_get_expr(ad.adbin, ad.adrelid), cd.description, \
+           CASE WHEN a.attidentity = '' AND a.attgenerated = '' \
+             AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%' THEN EXISTS ( \
+               SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' \
+               WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass \
+                 AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' \
+                 AND pg_get_expr(ad.adbin, ad.adrelid) \
+                   = 'nextval(' || quote_literal(s.oid::regclass::text) || '::regclass)')::text \
+           END \
+         FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_description td ON td.objoid = c.oid AND td.classoid = 'pg_class'::regclass \
+           AND td.objsubid = 0 \
+         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+         LEFT JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_type et ON et.oid = t.typelem AND et.typarray = t.oid \
+         LEFT JOIN pg_type bt ON bt.oid = coalesce(et.oid, t.oid) \
+         LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum \
+         LEFT JOIN pg_description cd ON cd.objoid = c.oid AND cd.classoid = 'pg_class'::regclass \
+           AND cd.objsubid = a.attnum \
+         WHERE {} \
+         ORDER BY c.relname, a.attnum",
+        scope.tables
+    )
+}
+
+/// Column names of a key, in key order, as a JSON array: `{key}` of the relation `{rel}`.
+fn key_names(key: &str, rel: &str) -> String {
+    format!(
+        "(SELECT json_agg(ka.attname ORDER BY k.ord) FROM unnest({key}) WITH ORDINALITY k(attnum, ord) \
+         JOIN pg_attribute ka ON ka.attrelid = {rel} AND ka.attnum = k.attnum)::text"
+    )
+}
+
+/// One row per primary key, unique, foreign key and check constraint: table, name, type,
+/// columns (JSON), referenced table, referenced columns (JSON), delete and update actions,
+/// and the definition of a check.
+fn constraints_query(scope: &Scope) -> String {
+    format!(
+        "SELECT c.relname, k.conname, k.contype::text, {}, r.relname, {}, \
+           k.confdeltype::text, k.confupdtype::text, \
+           CASE WHEN k.contype = 'c' THEN pg_get_constraintdef(k.oid) END \
+         FROM pg_constraint k \
+         JOIN pg_class c ON c.oid = k.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_class r ON r.oid = k.confrelid \
+         WHERE k.contype IN ('p', 'u', 'f', 'c') AND k.conparentid = 0 AND {}",
+        key_names("k.conkey", "k.conrelid"),
+        key_names("k.confkey", "k.confrelid"),
+        scope.tables
+    )
+}
+
+/// One row per index that backs no constraint: table, name, unique, access method, predicate,
+/// and the key columns as a JSON array of column names and `{"expr": ...}` objects.
+fn indexes_query(scope: &Scope) -> String {
+    format!(
+        "SELECT c.relname, ic.relname, i.indisunique::text, am.amname::text, pg_get_expr(i.indpred, i.indrelid), \
+           (SELECT json_agg(CASE WHEN k.attnum = 0 \
+                     THEN json_build_object('expr', pg_get_indexdef(i.indexrelid, k.ord::int, true)) \
+                     ELSE to_json(ka.attname) END ORDER BY k.ord) \
+            FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) \
+            LEFT JOIN pg_attribute ka ON ka.attrelid = i.indrelid AND ka.attnum = k.attnum \
+            WHERE k.ord <= i.indnkeyatts)::text \
+         FROM pg_index i \
+         JOIN pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_am am ON am.oid = ic.relam \
+         JOIN pg_class c ON c.oid = i.indrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE {} AND NOT EXISTS (SELECT 1 FROM pg_constraint b WHERE b.conindid = i.indexrelid \
+           AND b.contype IN ('p', 'u', 'x'))",
+        scope.tables
+    )
+}
+
+/// One row per enum type of the schema: name, labels in sort order (JSON).
+fn enums_query(scope: &Scope) -> String {
+    format!(
+        "SELECT t.typname::text, \
+           (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)::text \
+         FROM pg_type t \
+         JOIN pg_namespace n ON n.oid = t.typnamespace \
+         WHERE t.typtype = 'e' AND {} \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_type'::regclass \
+             AND x.objid = t.oid AND x.deptype = 'e')",
+        scope.namespace
+    )
+}
+
+fn unexpected(what: impl Into<String>, detail: impl Into<String>) -> IntrospectError {
+    IntrospectError::Unexpected { what: what.into(), detail: detail.into() }
+}
+
+fn cell(row: &[Option<String>], i: usize) -> Option<&str> {
+    row.get(i).and_then(|c| c.as_deref())
+}
+
+/// A cell the query always fills.
+fn required<'a>(row: &'a [Option<String>], i: usize, what: &str) -> Result<&'a str, IntrospectError> {
+    cell(row, i).ok_or_else(|| unexpected(what, format!("the catalog returned no value in column {i}")))
+}
+
+/// A boolean cell: `t` or `f`.
+fn flag(row: &[Option<String>], i: usize, what: &str) -> Result<bool, IntrospectError> {
+    match required(row, i, what)? {
+        "t" | "true" => Ok(true),
+        "f" | "false" => Ok(false),
+        other => Err(unexpected(what, format!("the catalog returned `{other}` where true or false belongs"))),
+    }
+}
+
+/// A JSON cell; SQL `NULL` (an empty aggregate) reads as the empty value.
+fn json<T: serde::de::DeserializeOwned + Default>(
+    row: &[Option<String>],
+    i: usize,
+    what: &str,
+) -> Result<T, IntrospectError> {
+    match cell(row, i) {
+        None => Ok(T::default()),
+        Some(text) => serde_json::from_str(text)
+            .map_err(|err| unexpected(what, format!("the catalog returned `{text}`, which does not read: {err}"))),
+    }
+}
+
+fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(), IntrospectError> {
+    for row in rows {
+        let table_name = required(row, 0, "a table")?;
+        let table = schema.tables.entry(table_name.to_owned()).or_insert_with(|| Table {
+            name: table_name.to_owned(),
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            primary_key_name: None,
+            constraints: Vec::new(),
+            comment: cell(row, 1).map(str::to_owned),
+        });
+        // A table without columns comes back as one row without a column.
+        let Some(name) = cell(row, 3) else { continue };
+        let what = format!("column {table_name}.{name}");
+        let dimensions: usize = required(row, 7, &what)?
+            .parse()
+            .map_err(|_| unexpected(&what, "the catalog returned a non-numeric attndims"))?;
+        let ty = column_type(required(row, 4, &what)?, cell(row, 5), cell(row, 6), dimensions);
+        let identity = !required(row, 9, &what)?.is_empty();
+        let serial = cell(row, 13) == Some("t");
+        let expression = cell(row, 11);
+        let (default, generated) = match required(row, 10, &what)? {
+            "" if serial => (None, None),
+            "" => (expression.map(default_value), None),
+            "s" => {
+                let expr = expression.ok_or_else(|| unexpected(&what, "a generated column without an expression"))?;
+                (None, Some(Generated { expr: expr.to_owned(), stored: true }))
+            }
+            other => return Err(unexpected(&what, format!("unknown kind of generated column `{other}`"))),
+        };
+        table.columns.push(Column {
+            name: name.to_owned(),
+            ty,
+            nullable: !flag(row, 8, &what)?,
+            default,
+            identity: identity || serial,
+            generated,
+            comment: cell(row, 12).map(str::to_owned),
+        });
+    }
+    Ok(())
+}
+
+fn read_constraints(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(), IntrospectError> {
+    for row in rows {
+        let table_name = required(row, 0, "a constraint's table")?;
+        let name = required(row, 1, table_name)?;
+        let what = format!("constraint {name} on {table_name}");
+        // A table created after the columns were read: the caller did not ask for a snapshot.
+        let Some(table) = schema.tables.get_mut(table_name) else { continue };
+        let columns: Vec<String> = json(row, 3, &what)?;
+        let constraint = match required(row, 2, &what)? {
+            "p" => {
+                table.primary_key = columns;
+                table.primary_key_name = Some(name.to_owned());
+                continue;
+            }
+            "u" => Constraint::Unique { name: Some(name.to_owned()), columns },
+            "f" => Constraint::ForeignKey {
+                name: Some(name.to_owned()),
+                columns,
+                references: References { table: required(row, 4, &what)?.to_owned(), columns: json(row, 5, &what)? },
+                on_delete: referential_action(required(row, 6, &what)?, &what)?,
+                on_update: referential_action(required(row, 7, &what)?, &what)?,
+            },
+            "c" => {
+                let definition = required(row, 8, &what)?;
+                let expr = check_expr(definition)
+                    .ok_or_else(|| unexpected(&what, format!("`{definition}` is not a CHECK (...) definition")))?;
+                Constraint::Check { name: Some(name.to_owned()), expr: expr.to_owned() }
+            }
+            other => return Err(unexpected(&what, format!("unknown constraint type `{other}`"))),
+        };
+        table.constraints.push(constraint);
+    }
+    for table in schema.tables.values_mut() {
+        table.constraints.sort_by(|a, b| a.name().cmp(&b.name()));
+    }
+    Ok(())
+}
+
+fn read_indexes(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(), IntrospectError> {
+    for row in rows {
+        let table = required(row, 0, "an index's table")?;
+        let name = required(row, 1, table)?;
+        let what = format!("index {name} on {table}");
+        if !schema.tables.contains_key(table) {
+            continue;
+        }
+        let method = required(row, 3, &what)?;
+        let columns: Vec<IndexKey> = json(row, 5, &what)?;
+        schema.indexes.insert(
+            name.to_owned(),
+            Index {
+                name: name.to_owned(),
+                table: table.to_owned(),
+                columns,
+                unique: flag(row, 2, &what)?,
+                predicate: cell(row, 4).map(str::to_owned),
+                method: (method != "btree").then(|| method.to_owned()),
+            },
+        );
+    }
+    Ok(())
+}
+
+fn read_enums(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(), IntrospectError> {
+    for row in rows {
+        let name = required(row, 0, "an enum type")?;
+        let values: Vec<String> = json(row, 1, &format!("enum type {name}"))?;
+        schema.enums.insert(name.to_owned(), EnumType { name: name.to_owned(), values });
+    }
+    Ok(())
+}
+
+/// `confdeltype` / `confupdtype`. `NO ACTION`, the default, is `None`, so a model that leaves
+/// the action out compares equal.
+fn referential_action(code: &str, what: &str) -> Result<Option<ReferentialAction>, IntrospectError> {
+    Ok(match code {
+        "a" => None,
+        "r" => Some(ReferentialAction::Restrict),
+        "c" => Some(ReferentialAction::Cascade),
+        "n" => Some(ReferentialAction::SetNull),
+        "d" => Some(ReferentialAction::SetDefault),
+        other => return Err(unexpected(what, format!("unknown referential action `{other}`"))),
+    })
+}
+
+/// The neutral type of a column. `printed` is `format_type(atttypid, atttypmod)`; `element`
+/// the element type of an array, printed the same way; `enum_name` the (element) type's name
+/// when it is an enum of the introspected schema. PostgreSQL does not enforce an array's
+/// dimensions, but keeps the number declared, which gives the nesting.
+fn column_type(printed: &str, element: Option<&str>, enum_name: Option<&str>, dimensions: usize) -> ColumnType {
+    let scalar = |text: &str| match enum_name {
+        Some(name) => ColumnType::Enum(name.to_owned()),
+        None => scalar_type(text),
+    };
+    match element {
+        Some(element) => {
+            let mut ty = scalar(element);
+            for _ in 0..dimensions.max(1) {
+                ty = ColumnType::Array(Box::new(ty));
+            }
+            ty
+        }
+        None => scalar(printed),
+    }
+}
+
+/// A non-array type as `format_type` prints it.
+fn scalar_type(printed: &str) -> ColumnType {
+    let (base, params) = match printed.strip_suffix(')').and_then(|t| t.split_once('(')) {
+        Some((base, params)) => {
+            match params.split(',').map(|p| p.trim().parse::<u32>()).collect::<Result<Vec<_>, _>>() {
+                Ok(params) => (base, Some(params)),
+                Err(_) => return ColumnType::Custom(printed.to_owned()),
+            }
+        }
+        None => (printed, None),
+    };
+    match (base, params.as_deref()) {
+        ("smallint", None) => ColumnType::SmallInt,
+        ("integer", None) => ColumnType::Integer,
+        ("bigint", None) => ColumnType::BigInt,
+        ("real", None) => ColumnType::Real,
+        ("double precision", None) => ColumnType::Double,
+        ("numeric", None) => ColumnType::Numeric(None),
+        ("numeric", Some([p, s])) => ColumnType::Numeric(Some((*p, *s))),
+        ("character varying", None) => ColumnType::Varchar(None),
+        ("character varying", Some([n])) => ColumnType::Varchar(Some(*n)),
+        ("character", Some([n])) => ColumnType::Char(Some(*n)),
+        ("text", None) => ColumnType::Text,
+        ("boolean", None) => ColumnType::Boolean,
+        ("date", None) => ColumnType::Date,
+        ("time without time zone", None) => ColumnType::Time,
+        ("timestamp without time zone", None) => ColumnType::Timestamp,
+        ("timestamp with time zone", None) => ColumnType::Timestamptz,
+        ("interval", None) => ColumnType::Interval,
+        ("uuid", None) => ColumnType::Uuid,
+        ("json", None) => ColumnType::Json,
+        ("jsonb", None) => ColumnType::Jsonb,
+        ("bytea", None) => ColumnType::Bytes,
+        _ => ColumnType::Custom(printed.to_owned()),
+    }
+}
+
+/// A server default as `pg_get_expr` prints it.
+fn default_value(printed: &str) -> DefaultValue {
+    let text = printed.trim();
+    match text {
+        "true" => return DefaultValue::Value(Literal::Bool(true)),
+        "false" => return DefaultValue::Value(Literal::Bool(false)),
+        "CURRENT_TIMESTAMP" => return DefaultValue::Expr(PortableExpr::CurrentTimestamp),
+        "CURRENT_DATE" => return DefaultValue::Expr(PortableExpr::CurrentDate),
+        "CURRENT_TIME" => return DefaultValue::Expr(PortableExpr::CurrentTime),
+        _ => {}
+    }
+    // A bare number; a negative one may come back parenthesised.
+    let bare = match text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        Some(inner) if inner.starts_with('-') => inner,
+        _ => text,
+    };
+    if bare.trim_start_matches('-').starts_with(|c: char| c.is_ascii_digit())
+        && let Some(literal) = number(bare, NumberKind::Lexical)
+    {
+        return DefaultValue::Value(literal);
+    }
+    if let Some((literal, label)) = typed_string(text) {
+        let kind = match label {
+            "smallint" | "integer" | "bigint" => Some(NumberKind::Int),
+            "real" | "double precision" => Some(NumberKind::Float),
+            "numeric" => Some(NumberKind::Lexical),
+            _ => None,
+        };
+        return match kind {
+            Some(kind) => {
+                number(&literal, kind).map_or_else(|| DefaultValue::Sql(text.to_owned()), DefaultValue::Value)
+            }
+            None => DefaultValue::Value(Literal::String(literal)),
+        };
+    }
+    DefaultValue::Sql(text.to_owned())
+}
+
+/// How a number's text becomes a literal.
+#[derive(Clone, Copy)]
+enum NumberKind {
+    /// Always an integer.
+    Int,
+    /// Always a float.
+    Float,
+    /// An integer when written without a fraction or exponent, else a float.
+    Lexical,
+}
+
+fn number(text: &str, kind: NumberKind) -> Option<Literal> {
+    let integral = text.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit());
+    match kind {
+        NumberKind::Int => text.parse().ok().map(Literal::Int),
+        NumberKind::Lexical if integral => text.parse().ok().map(Literal::Int),
+        NumberKind::Float | NumberKind::Lexical => text.parse().ok().map(Literal::Float),
+    }
+}
+
+/// `'text'::label`: the unescaped text and the type label. `None` for anything else, such as
+/// an expression that merely starts with a literal.
+fn typed_string(text: &str) -> Option<(String, &str)> {
+    let body = text.strip_prefix('\'')?;
+    let mut literal = String::new();
+    let mut chars = body.char_indices();
+    let rest = loop {
+        let (i, c) = chars.next()?;
+        if c != '\'' {
+            literal.push(c);
+        } else if body[i + 1..].starts_with('\'') {
+            literal.push('\'');
+            chars.next();
+        } else {
+            break &body[i + 1..];
+        }
+    };
+    let label = rest.strip_prefix("::")?;
+    let plain = !label.is_empty()
+        && label
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | ' ' | '"' | '.' | '[' | ']' | '(' | ')' | ','));
+    plain.then_some((literal, label))
+}
+
+/// The expression of `CHECK (<expr>)`, as `pg_get_constraintdef` prints a check, possibly
+/// followed by `NOT VALID` or `NO INHERIT`.
+fn check_expr(definition: &str) -> Option<&str> {
+    let body = definition.strip_prefix("CHECK (")?;
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, c) in body.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => return Some(&body[..i]),
+            (None, ')') => depth -= 1,
+            (None, _) => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_default(printed: &str, expected: DefaultValue) {
+        assert_eq!(default_value(printed), expected, "{printed}");
+    }
+
+    fn value(literal: Literal) -> DefaultValue {
+        DefaultValue::Value(literal)
+    }
+
+    #[test]
+    fn defaults_read_as_postgresql_prints_them() {
+        check_default("true", value(Literal::Bool(true)));
+        check_default("false", value(Literal::Bool(false)));
+        check_default("42", value(Literal::Int(42)));
+        check_default("(-7)", value(Literal::Int(-7)));
+        check_default("'-1'::integer", value(Literal::Int(-1)));
+        check_default("'9223372036854775807'::bigint", value(Literal::Int(i64::MAX)));
+        check_default("1.5", value(Literal::Float(1.5)));
+        check_default("1.0", value(Literal::Float(1.0)));
+        check_default("'-1.5'::numeric", value(Literal::Float(-1.5)));
+        check_default("'5'::numeric", value(Literal::Int(5)));
+        check_default("'1'::double precision", value(Literal::Float(1.0)));
+        check_default("'-Infinity'::double precision", value(Literal::Float(f64::NEG_INFINITY)));
+        check_default("'it''s'::character varying", value(Literal::String("it's".into())));
+        check_default("''::text", value(Literal::String(String::new())));
+        check_default("'ok'::\"Mood\"", value(Literal::String("ok".into())));
+        check_default("'{}'::text[]", value(Literal::String("{}".into())));
+        check_default("'x'::text || 'y'::text", DefaultValue::Sql("'x'::text || 'y'::text".into()));
+        check_default("'1 day'::interval * 2", DefaultValue::Sql("'1 day'::interval * 2".into()));
+        check_default("'abc'::integer", DefaultValue::Sql("'abc'::integer".into()));
+        check_default("99999999999999999999", DefaultValue::Sql("99999999999999999999".into()));
+        check_default("CURRENT_TIMESTAMP", DefaultValue::Expr(PortableExpr::CurrentTimestamp));
+        check_default("CURRENT_DATE", DefaultValue::Expr(PortableExpr::CurrentDate));
+        check_default("CURRENT_TIME", DefaultValue::Expr(PortableExpr::CurrentTime));
+        check_default("LOCALTIMESTAMP", DefaultValue::Sql("LOCALTIMESTAMP".into()));
+        check_default("now()", DefaultValue::Sql("now()".into()));
+        check_default("nextval('t_id_seq'::regclass)", DefaultValue::Sql("nextval('t_id_seq'::regclass)".into()));
+    }
+
+    #[test]
+    fn types_read_as_format_type_prints_them() {
+        let check = |printed: &str, element: Option<&str>, enum_name: Option<&str>, dims: usize, expected: &str| {
+            let ty = column_type(printed, element, enum_name, dims);
+            assert_eq!(ty, ColumnType::parse(expected).unwrap(), "{printed}");
+        };
+        check("integer", None, None, 0, "integer");
+        check("double precision", None, None, 0, "double");
+        check("numeric(10,2)", None, None, 0, "numeric(10,2)");
+        check("character varying(255)", None, None, 0, "varchar(255)");
+        check("character varying", None, None, 0, "varchar");
+        check("character(1)", None, None, 0, "char(1)");
+        check("timestamp with time zone", None, None, 0, "timestamptz");
+        check("time without time zone", None, None, 0, "time");
+        check("bytea", None, None, 0, "bytes");
+        check("mood", None, Some("mood"), 0, "enum:mood");
+        check("\"Mood\"[]", Some("\"Mood\""), Some("Mood"), 1, "enum:Mood[]");
+        check("integer[]", Some("integer"), None, 2, "integer[][]");
+        check("character varying(10)[]", Some("character varying(10)"), None, 0, "varchar(10)[]");
+        assert_eq!(column_type("bpchar", None, None, 0), ColumnType::Custom("bpchar".into()));
+        assert_eq!(
+            column_type("timestamp(3) without time zone", None, None, 0),
+            ColumnType::Custom("timestamp(3) without time zone".into())
+        );
+        assert_eq!(column_type("other.mood", None, None, 0), ColumnType::Custom("other.mood".into()));
+        assert_eq!(column_type("tsvector", None, None, 0), ColumnType::Custom("tsvector".into()));
+    }
+
+    #[test]
+    fn check_definitions_lose_their_check_keyword() {
+        assert_eq!(check_expr("CHECK ((x > 0))"), Some("(x > 0)"));
+        assert_eq!(check_expr("CHECK ((y IS NOT NULL)) NOT VALID"), Some("(y IS NOT NULL)"));
+        assert_eq!(check_expr("CHECK ((z <> ')'::text)) NO INHERIT"), Some("(z <> ')'::text)"));
+        assert_eq!(check_expr("CHECK (\"we)ird\")"), Some("\"we)ird\""));
+        assert_eq!(check_expr("UNIQUE (x)"), None);
+        assert_eq!(check_expr("CHECK ((x > 0)"), None);
+    }
+}

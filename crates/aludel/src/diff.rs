@@ -1,0 +1,1307 @@
+//! The comparison at the heart of autogenerate: the database's [`Schema`] against the models',
+//! giving the ordered [`Op`]s that take one to the other, their downgrade, and what a person
+//! should look at before running them (likely renames, destructive and irreversible steps).
+//!
+//! Pure: no async, no IO, no SQL text. Both inputs must already be canonical: the stage that
+//! normalizes the spelling of types, defaults and expressions through the target database runs
+//! before this one, so values here compare with `==`. Leaving the version and history tables
+//! out is the caller's job (put them in [`DiffOptions::exclude`]); this module does not know
+//! their names. Rendering the ops to SQL belongs to `dialect`, writing them to a file to
+//! `script`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::config::AutogenerateConfig;
+use crate::ops::{self, ColumnChange, ColumnRef, CommentChange, CreateIndex, DefaultChange, Op, TypeChange};
+use crate::schema::{Column, ColumnType, Constraint, Index, IndexKey, Schema, Table};
+
+/// The longest identifier every backend keeps whole (PostgreSQL truncates at 63 bytes).
+const MAX_IDENTIFIER: usize = 63;
+
+/// Renames the models declare (`renamed_from`). A hint turns what would be a drop and an add
+/// into `rename_table` or an `alter_column` with `new_name`, which keeps the rows.
+///
+/// A hint whose rename the database already shows (only the new name exists) is ignored
+/// silently, so hints can stay in the models after the migration ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenameHints {
+    /// New table name (as the models name it) -> old table name (as the database has it).
+    pub tables: BTreeMap<String, String>,
+    /// (table as the models name it, new column name) -> old column name.
+    pub columns: BTreeMap<(String, String), String>,
+}
+
+/// What [`diff`] compares and which tables it looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffOptions {
+    /// Compare column types (`compare_type` in aludel.toml).
+    pub compare_types: bool,
+    /// Compare server defaults (`compare_server_default` in aludel.toml).
+    pub compare_server_defaults: bool,
+    /// Renames declared by the models.
+    pub renames: RenameHints,
+    /// Globs (`*` and `?`) of the tables to compare; empty means every table.
+    pub include: Vec<String>,
+    /// Globs of tables to leave out, on both sides. The caller adds the version and history
+    /// tables here.
+    pub exclude: Vec<String>,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            compare_types: true,
+            compare_server_defaults: true,
+            renames: RenameHints::default(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+        }
+    }
+}
+
+impl DiffOptions {
+    /// Whether `table` is compared: it matches an include glob (or there are none) and no
+    /// exclude glob. Globs know `*` (any run of characters) and `?` (one character).
+    pub fn includes(&self, table: &str) -> bool {
+        (self.include.is_empty() || self.include.iter().any(|glob| glob_match(glob, table)))
+            && !self.exclude.iter().any(|glob| glob_match(glob, table))
+    }
+}
+
+impl From<&AutogenerateConfig> for DiffOptions {
+    fn from(config: &AutogenerateConfig) -> Self {
+        DiffOptions {
+            compare_types: config.compare_type,
+            compare_server_defaults: config.compare_server_default,
+            renames: RenameHints::default(),
+            include: config.include_tables.clone(),
+            exclude: config.exclude_tables.clone(),
+        }
+    }
+}
+
+/// What a rename warning is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenameKind {
+    /// A table.
+    Table,
+    /// A column of a table.
+    Column,
+}
+
+/// Something the person running autogenerate should know; the ops are written regardless.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Warning {
+    /// A drop and an add of the same shape, without a rename hint: the data of `old` is lost
+    /// unless the rename is declared.
+    LikelyRename {
+        /// Table or column.
+        kind: RenameKind,
+        /// The table, for a column (its name in the models).
+        table: Option<String>,
+        /// The dropped name.
+        old: String,
+        /// The added name.
+        new: String,
+        /// How to declare the rename.
+        hint: String,
+    },
+    /// A rename hint that contradicts the schemas and was not used.
+    RenameHintIgnored {
+        /// Table or column.
+        kind: RenameKind,
+        /// The table, for a column.
+        table: Option<String>,
+        /// The hint's old name.
+        old: String,
+        /// The hint's new name.
+        new: String,
+        /// Why it was not used.
+        reason: String,
+    },
+    /// The models' enum lacks values the database has, or orders them differently. No op can
+    /// say that safely, so the diff leaves the enum as it is.
+    EnumValuesRemoved {
+        /// Enum type name.
+        name: String,
+        /// Values the database has and the models do not.
+        removed: Vec<String>,
+        /// Whether the values both have are in a different order.
+        reordered: bool,
+    },
+    /// An upgrade op with no automatic inverse; the downgrade leaves its effect in place.
+    Irreversible {
+        /// Index of the op in [`Diff::upgrade`].
+        op_index: usize,
+        /// The op, described (`add_enum_value mood += happy`).
+        op: String,
+    },
+    /// A column difference no op can express (identity, generated expression).
+    Unsupported {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+        /// What differs.
+        change: String,
+    },
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::LikelyRename { kind: RenameKind::Table, old, new, hint, .. } => write!(
+                f,
+                "table `{old}` is dropped and `{new}` created with the same columns; if it was renamed, {hint}"
+            ),
+            Warning::LikelyRename { kind: RenameKind::Column, table, old, new, hint } => {
+                let table = table.as_deref().unwrap_or_default();
+                write!(
+                    f,
+                    "column `{table}.{old}` is dropped and `{table}.{new}` added with the same type; if it was \
+                     renamed, {hint}"
+                )
+            }
+            Warning::RenameHintIgnored { kind, table, old, new, reason } => {
+                let what = match kind {
+                    RenameKind::Table => "table",
+                    RenameKind::Column => "column",
+                };
+                let prefix = table.as_deref().map(|t| format!("{t}.")).unwrap_or_default();
+                write!(f, "ignored the rename of {what} `{prefix}{old}` to `{prefix}{new}`: {reason}")
+            }
+            Warning::EnumValuesRemoved { name, removed, reordered } => {
+                let mut what = Vec::new();
+                if !removed.is_empty() {
+                    let values: Vec<String> = removed.iter().map(|v| format!("`{v}`")).collect();
+                    what.push(format!("lacks {}", values.join(", ")));
+                }
+                if *reordered {
+                    what.push("orders its values differently".to_owned());
+                }
+                write!(
+                    f,
+                    "enum `{name}` in the models {} than in the database; autogenerate leaves it unchanged: \
+                     write that migration by hand (create a new type, convert the columns, drop the old one)",
+                    what.join(" and ")
+                )
+            }
+            Warning::Irreversible { op_index, op } => write!(
+                f,
+                "upgrade op {} (`{op}`) has no automatic inverse; the downgrade leaves it in place",
+                op_index + 1
+            ),
+            Warning::Unsupported { table, column, change } => write!(
+                f,
+                "column `{table}.{column}`: autogenerate cannot change {change}; write that change by hand (an `sql` op)"
+            ),
+        }
+    }
+}
+
+/// An upgrade op that can lose data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destructive {
+    /// Index of the op in [`Diff::upgrade`].
+    pub op_index: usize,
+    /// What is lost.
+    pub reason: String,
+}
+
+/// The result of [`diff`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Diff {
+    /// Ops that take the database to the models, in an order that runs.
+    pub upgrade: Vec<Op>,
+    /// The upgrade reversed ([`ops::downgrade_of`]); ops without an inverse are left out and
+    /// named by a [`Warning::Irreversible`].
+    pub downgrade: Vec<Op>,
+    /// What to look at before running the upgrade.
+    pub warnings: Vec<Warning>,
+    /// Upgrade ops that can lose data.
+    pub destructive: Vec<Destructive>,
+}
+
+impl Diff {
+    /// Whether the database already matches the models (warnings aside).
+    pub fn is_empty(&self) -> bool {
+        self.upgrade.is_empty()
+    }
+}
+
+/// Compares `database` with `models` and returns the ops that make the database match.
+///
+/// Both schemas must be canonical (spelled as the target database spells them). Tables that
+/// [`DiffOptions::includes`] rejects are ignored on both sides, with their indexes; an enum
+/// that such a database table uses is never dropped.
+///
+/// The upgrade runs in this order: create enums and add enum values; renames; drop foreign
+/// keys, then indexes and other constraints, then columns, then tables (referencing tables
+/// first); create tables (referenced tables first, foreign keys inline where their target
+/// exists, cycles closed by `add_constraint` later); add columns; alter columns; add keys,
+/// checks and indexes; add foreign keys; drop enums. Within a step, names order the ops.
+///
+/// # Examples
+///
+/// ```
+/// use aludel::diff::{DiffOptions, diff};
+/// use aludel::schema::{Column, ColumnType, Schema, Table};
+///
+/// let users = Table {
+///     name: "users".into(),
+///     columns: vec![Column::new("id", ColumnType::BigInt)],
+///     primary_key: vec!["id".into()],
+///     primary_key_name: None,
+///     constraints: Vec::new(),
+///     comment: None,
+/// };
+/// let mut models = Schema::default();
+/// models.tables.insert("users".into(), users);
+///
+/// let diff = diff(&Schema::default(), &models, &DiffOptions::default());
+/// assert_eq!(diff.upgrade[0].describe(), "create_table users");
+/// assert_eq!(diff.downgrade[0].describe(), "drop_table users");
+/// ```
+pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
+    let protected_enums = enums_of_excluded_tables(database, options);
+    let models = in_scope(models, options);
+    let mut plan = Plan {
+        options,
+        models: &models,
+        cur: in_scope(database, options),
+        ops: Vec::new(),
+        warnings: Vec::new(),
+        destructive: Vec::new(),
+        taken: None,
+    };
+    plan.create_enums();
+    plan.rename_tables();
+    plan.rename_columns();
+    plan.warn_likely_renames();
+    let drop_order = plan.drop_foreign_keys();
+    plan.drop_indexes_and_keys();
+    plan.drop_columns();
+    plan.drop_tables(&drop_order);
+    plan.create_tables();
+    plan.add_columns();
+    plan.alter_columns();
+    plan.add_keys_and_indexes();
+    plan.add_foreign_keys();
+    plan.drop_enums(&protected_enums);
+
+    let Plan { ops: upgrade, mut warnings, destructive, .. } = plan;
+    let downgrade = match ops::downgrade_of(&upgrade) {
+        Some(downgrade) => downgrade,
+        None => {
+            for (op_index, op) in upgrade.iter().enumerate() {
+                if op.reverse().is_none() {
+                    warnings.push(Warning::Irreversible { op_index, op: op.describe() });
+                }
+            }
+            upgrade.iter().rev().filter_map(Op::reverse).collect()
+        }
+    };
+    Diff { upgrade, downgrade, warnings, destructive }
+}
+
+/// The part of `schema` the options look at: included tables and their indexes, every enum.
+fn in_scope(schema: &Schema, options: &DiffOptions) -> Schema {
+    Schema {
+        tables: schema
+            .tables
+            .iter()
+            .filter(|(name, _)| options.includes(name))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        indexes: schema
+            .indexes
+            .iter()
+            .filter(|(_, index)| options.includes(&index.table))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        enums: schema.enums.clone(),
+    }
+}
+
+/// Enums that columns of excluded database tables use: dropping them would break those tables.
+fn enums_of_excluded_tables(database: &Schema, options: &DiffOptions) -> BTreeSet<String> {
+    fn enum_name(ty: &ColumnType) -> Option<&str> {
+        match ty {
+            ColumnType::Enum(name) => Some(name),
+            ColumnType::Array(inner) => enum_name(inner),
+            _ => None,
+        }
+    }
+    database
+        .tables
+        .values()
+        .filter(|table| !options.includes(&table.name))
+        .flat_map(|table| table.columns.iter().filter_map(|c| enum_name(&c.ty)))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The upgrade being built, and the schema it has led to so far.
+struct Plan<'a> {
+    options: &'a DiffOptions,
+    models: &'a Schema,
+    /// The database as the ops pushed so far leave it; drops read what they remove from it,
+    /// so each op carries the state its inverse restores.
+    cur: Schema,
+    ops: Vec<Op>,
+    warnings: Vec<Warning>,
+    destructive: Vec<Destructive>,
+    /// Constraint and index names in use, built when the first name is made up.
+    taken: Option<BTreeSet<String>>,
+}
+
+impl Plan<'_> {
+    fn push(&mut self, op: Op, destructive: Option<String>) {
+        // An op that does not fit comes from inconsistent models (a key on a column they do
+        // not define, say); it is still emitted, and running it reports the problem.
+        self.cur.apply(&op).ok();
+        if let Some(reason) = destructive {
+            self.destructive.push(Destructive { op_index: self.ops.len(), reason });
+        }
+        self.ops.push(op);
+    }
+
+    fn create_enums(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.enums {
+            let Some(live) = self.cur.enums.get(name) else {
+                self.push(Op::CreateEnum { name: name.clone(), values: want.values.clone() }, None);
+                continue;
+            };
+            if live.values == want.values {
+                continue;
+            }
+            let live = live.values.clone();
+            let removed: Vec<String> = live.iter().filter(|v| !want.values.contains(v)).cloned().collect();
+            let kept: Vec<&String> = live.iter().filter(|v| want.values.contains(v)).collect();
+            let wanted: Vec<&String> = want.values.iter().filter(|v| live.contains(v)).collect();
+            let reordered = kept != wanted;
+            for op in enum_additions(name, &live, &want.values) {
+                self.push(op, None);
+            }
+            if !removed.is_empty() || reordered {
+                self.warnings.push(Warning::EnumValuesRemoved { name: name.clone(), removed, reordered });
+            }
+        }
+    }
+
+    fn rename_tables(&mut self) {
+        let models = self.models;
+        let mut claimed = BTreeSet::new();
+        for (new, old) in &self.options.renames.tables {
+            if old == new || !models.tables.contains_key(new) || !self.cur.tables.contains_key(old) {
+                continue;
+            }
+            let conflict = if self.cur.tables.contains_key(new) {
+                Some(format!("the database has both `{old}` and `{new}`"))
+            } else if models.tables.contains_key(old) {
+                Some(format!("the models still define `{old}`"))
+            } else if !claimed.insert(old.clone()) {
+                Some(format!("another hint renames `{old}` too"))
+            } else {
+                None
+            };
+            match conflict {
+                Some(reason) => self.warnings.push(Warning::RenameHintIgnored {
+                    kind: RenameKind::Table,
+                    table: None,
+                    old: old.clone(),
+                    new: new.clone(),
+                    reason,
+                }),
+                None => self.push(Op::RenameTable { table: old.clone(), new_name: new.clone() }, None),
+            }
+        }
+    }
+
+    fn rename_columns(&mut self) {
+        let models = self.models;
+        let mut claimed = BTreeSet::new();
+        for ((table, new), old) in &self.options.renames.columns {
+            let (Some(want_table), Some(live_table)) = (models.tables.get(table), self.cur.tables.get(table)) else {
+                continue;
+            };
+            let (Some(want), Some(live)) = (want_table.column(new), live_table.column(old)) else {
+                continue;
+            };
+            if old == new {
+                continue;
+            }
+            let conflict = if live_table.column(new).is_some() {
+                Some(format!("the database table has both `{old}` and `{new}`"))
+            } else if want_table.column(old).is_some() {
+                Some(format!("the models still define `{table}.{old}`"))
+            } else if !claimed.insert((table.clone(), old.clone())) {
+                Some(format!("another hint renames `{table}.{old}` too"))
+            } else {
+                None
+            };
+            if let Some(reason) = conflict {
+                self.warnings.push(Warning::RenameHintIgnored {
+                    kind: RenameKind::Column,
+                    table: Some(table.clone()),
+                    old: old.clone(),
+                    new: new.clone(),
+                    reason,
+                });
+                continue;
+            }
+            let live = live.clone();
+            let mut change = self.column_change(table, &live, want);
+            change.new_name = Some(new.clone());
+            self.push_alter(change);
+        }
+    }
+
+    /// Warns about drop + add pairs of the same shape that no hint declared.
+    fn warn_likely_renames(&mut self) {
+        let models = self.models;
+        let dropped: Vec<&Table> = self.cur.tables.values().filter(|t| !models.tables.contains_key(&t.name)).collect();
+        let mut paired = BTreeSet::new();
+        for created in models.tables.values().filter(|t| !self.cur.tables.contains_key(&t.name)) {
+            let shape = table_shape(created);
+            if let Some(old) = dropped.iter().find(|t| !paired.contains(&t.name) && table_shape(t) == shape) {
+                paired.insert(old.name.clone());
+                self.warnings.push(Warning::LikelyRename {
+                    kind: RenameKind::Table,
+                    table: None,
+                    old: old.name.clone(),
+                    new: created.name.clone(),
+                    hint: format!("declare `renamed_from = \"{}\"` on table `{}`", old.name, created.name),
+                });
+            }
+        }
+        for (name, want) in &models.tables {
+            let Some(live) = self.cur.tables.get(name) else { continue };
+            let dropped: Vec<&Column> = live.columns.iter().filter(|c| want.column(&c.name).is_none()).collect();
+            let mut paired = BTreeSet::new();
+            for added in want.columns.iter().filter(|c| live.column(&c.name).is_none()) {
+                if let Some(old) = dropped
+                    .iter()
+                    .find(|c| !paired.contains(&c.name) && c.ty == added.ty && c.nullable == added.nullable)
+                {
+                    paired.insert(old.name.clone());
+                    self.warnings.push(Warning::LikelyRename {
+                        kind: RenameKind::Column,
+                        table: Some(name.clone()),
+                        old: old.name.clone(),
+                        new: added.name.clone(),
+                        hint: format!(
+                            "declare `renamed_from = \"{}\"` on column `{}` of table `{name}`",
+                            old.name, added.name
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Drops the foreign keys the models lack, then those that tie dropped tables in a cycle.
+    /// Returns the order to drop tables in: referencing tables first.
+    fn drop_foreign_keys(&mut self) -> Vec<String> {
+        let models = self.models;
+        let kept: Vec<String> = self.cur.tables.keys().filter(|n| models.tables.contains_key(*n)).cloned().collect();
+        for name in kept {
+            let drops = self.unmatched_live(&name, |c| matches!(c, Constraint::ForeignKey { .. }));
+            for constraint in drops {
+                self.drop_constraint(&name, constraint);
+            }
+        }
+
+        // Kahn's algorithm over "is referenced by", among the tables to drop. When every
+        // remaining table is referenced (a cycle), the first by name loses the foreign keys
+        // that point at it, which makes it droppable.
+        let dropped: BTreeSet<String> =
+            self.cur.tables.keys().filter(|n| !models.tables.contains_key(*n)).cloned().collect();
+        let mut targets: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut referrers: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for name in &dropped {
+            for target in foreign_targets(&self.cur.tables[name]) {
+                if target != name && dropped.contains(target) {
+                    targets.entry(name).or_default().insert(target);
+                    referrers.entry(target).or_default().insert(name);
+                }
+            }
+        }
+        let mut pending: BTreeMap<&str, usize> = dropped.iter().map(|n| (n.as_str(), 0)).collect();
+        for (target, from) in &referrers {
+            pending.insert(target, from.len());
+        }
+        let mut ready: BTreeSet<&str> = pending.iter().filter(|(_, n)| **n == 0).map(|(t, _)| *t).collect();
+        let mut remaining: BTreeSet<&str> = dropped.iter().map(String::as_str).collect();
+        let mut order = Vec::new();
+        let mut cuts = Vec::new();
+        while let Some(name) = ready.pop_first().or_else(|| remaining.first().copied()) {
+            remaining.remove(name);
+            if pending[name] > 0 {
+                for &from in referrers.get(name).into_iter().flatten() {
+                    if remaining.contains(from) {
+                        cuts.push((from.to_owned(), name.to_owned()));
+                    }
+                }
+            }
+            for &target in targets.get(name).into_iter().flatten() {
+                if let Some(count) = pending.get_mut(target)
+                    && remaining.contains(target)
+                {
+                    *count -= 1;
+                    if *count == 0 {
+                        ready.insert(target);
+                    }
+                }
+            }
+            order.push(name.to_owned());
+        }
+        for (from, target) in cuts {
+            let drops: Vec<Constraint> = self.cur.tables[&from]
+                .constraints
+                .iter()
+                .filter(|c| matches!(c, Constraint::ForeignKey { references, .. } if references.table == target))
+                .cloned()
+                .collect();
+            for constraint in drops {
+                self.drop_constraint(&from, constraint);
+            }
+        }
+        order
+    }
+
+    /// Drops indexes the models lack (every index of a dropped table, so the downgrade
+    /// recreates them), then unique and check constraints, then primary keys.
+    fn drop_indexes_and_keys(&mut self) {
+        let models = self.models;
+        let drops: Vec<Index> = self
+            .cur
+            .indexes
+            .values()
+            .filter(|index| models.indexes.get(&index.name) != Some(*index))
+            .cloned()
+            .collect();
+        for index in drops {
+            let op = Op::DropIndex {
+                table: index.table.clone(),
+                name: index.name.clone(),
+                concurrently: false,
+                existing: Some(index),
+            };
+            self.push(op, None);
+        }
+        let kept: Vec<String> = self.cur.tables.keys().filter(|n| models.tables.contains_key(*n)).cloned().collect();
+        for name in kept {
+            let drops = self.unmatched_live(&name, |c| !matches!(c, Constraint::ForeignKey { .. }));
+            for constraint in drops {
+                self.drop_constraint(&name, constraint);
+            }
+            let live = &self.cur.tables[&name];
+            if !live.primary_key.is_empty() && !primary_keys_match(live, &models.tables[&name]) {
+                self.drop_primary_key(&name);
+            }
+        }
+    }
+
+    fn drop_columns(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.tables {
+            let Some(live) = self.cur.tables.get(name) else { continue };
+            let drops: Vec<Column> = live.columns.iter().filter(|c| want.column(&c.name).is_none()).cloned().collect();
+            for column in drops {
+                let reason = format!("drops column `{name}.{}` and its data", column.name);
+                self.push(Op::DropColumn { table: name.clone(), column: ColumnRef::Definition(column) }, Some(reason));
+            }
+        }
+    }
+
+    fn drop_tables(&mut self, order: &[String]) {
+        for name in order {
+            let Some(existing) = self.cur.tables.get(name).cloned() else { continue };
+            let reason = format!("drops table `{name}` and all its rows");
+            self.push(Op::DropTable { table: name.clone(), existing: Some(Box::new(existing)) }, Some(reason));
+        }
+    }
+
+    /// Creates the models' new tables, each after the new tables it references. A foreign key
+    /// goes inline when its target key exists by then; the others (cycles, targets whose key
+    /// comes later) are added by [`Plan::add_foreign_keys`].
+    fn create_tables(&mut self) {
+        let models = self.models;
+        let new: BTreeSet<&str> =
+            models.tables.keys().map(String::as_str).filter(|n| !self.cur.tables.contains_key(*n)).collect();
+        let mut pending: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for &name in &new {
+            let targets: BTreeSet<&str> =
+                foreign_targets(&models.tables[name]).filter(|t| *t != name && new.contains(t)).collect();
+            pending.insert(name, targets.len());
+            for target in targets {
+                dependents.entry(target).or_default().push(name);
+            }
+        }
+        let mut ready: BTreeSet<&str> = pending.iter().filter(|(_, n)| **n == 0).map(|(t, _)| *t).collect();
+        let mut remaining = new.clone();
+        while let Some(name) = ready.pop_first().or_else(|| remaining.first().copied()) {
+            remaining.remove(name);
+            let want = &models.tables[name];
+            let mut table = want.clone();
+            table.constraints.retain(|c| self.key_ready(want, c));
+            self.push(Op::CreateTable(table), None);
+            for &dependent in dependents.get(name).into_iter().flatten() {
+                if remaining.contains(dependent) {
+                    let count = pending.get_mut(dependent).expect("every new table has a count");
+                    *count -= 1;
+                    if *count == 0 {
+                        ready.insert(dependent);
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_columns(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.tables {
+            let Some(live) = self.cur.tables.get(name) else { continue };
+            let adds: Vec<Column> = want.columns.iter().filter(|c| live.column(&c.name).is_none()).cloned().collect();
+            for column in adds {
+                self.push(Op::AddColumn { table: name.clone(), column }, None);
+            }
+        }
+    }
+
+    fn alter_columns(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.tables {
+            for want_column in &want.columns {
+                let Some(live) = self.cur.tables.get(name).and_then(|t| t.column(&want_column.name)).cloned() else {
+                    continue;
+                };
+                let change = self.column_change(name, &live, want_column);
+                if !is_noop(&change) {
+                    self.push_alter(change);
+                }
+            }
+        }
+    }
+
+    /// Adds primary keys, unique and check constraints, then creates indexes.
+    fn add_keys_and_indexes(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.tables {
+            let Some(live) = self.cur.tables.get(name) else { continue };
+            if !want.primary_key.is_empty() && !primary_keys_match(live, want) {
+                let constraint =
+                    Constraint::PrimaryKey { name: want.primary_key_name.clone(), columns: want.primary_key.clone() };
+                self.add_constraint(name, &constraint);
+            }
+            for constraint in self.unmatched_wanted(name, |c| !matches!(c, Constraint::ForeignKey { .. })) {
+                self.add_constraint(name, &constraint);
+            }
+        }
+        for index in models.indexes.values() {
+            if self.cur.indexes.get(&index.name) != Some(index) {
+                self.push(Op::CreateIndex(CreateIndex::from_index(index)), None);
+            }
+        }
+    }
+
+    fn add_foreign_keys(&mut self) {
+        let models = self.models;
+        for name in models.tables.keys() {
+            for constraint in self.unmatched_wanted(name, |c| matches!(c, Constraint::ForeignKey { .. })) {
+                self.add_constraint(name, &constraint);
+            }
+        }
+    }
+
+    fn drop_enums(&mut self, protected: &BTreeSet<String>) {
+        let models = self.models;
+        let drops: Vec<(String, Vec<String>)> = self
+            .cur
+            .enums
+            .values()
+            .filter(|e| !models.enums.contains_key(&e.name) && !protected.contains(&e.name))
+            .map(|e| (e.name.clone(), e.values.clone()))
+            .collect();
+        for (name, values) in drops {
+            self.push(Op::DropEnum { name, values: Some(values) }, None);
+        }
+    }
+
+    /// Constraints of `table` in the database state that the models do not have, among
+    /// those `wanted` selects.
+    fn unmatched_live(&self, table: &str, wanted: impl Fn(&Constraint) -> bool) -> Vec<Constraint> {
+        let (Some(live), Some(want)) = (self.cur.tables.get(table), self.models.tables.get(table)) else {
+            return Vec::new();
+        };
+        let (live_matched, _) = match_constraints(&live.constraints, &want.constraints);
+        live.constraints
+            .iter()
+            .zip(live_matched)
+            .filter(|(c, matched)| !matched && wanted(c))
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
+    /// Constraints of the models' `table` that the database state lacks, among those
+    /// `wanted` selects.
+    fn unmatched_wanted(&self, table: &str, wanted: impl Fn(&Constraint) -> bool) -> Vec<Constraint> {
+        let (Some(live), Some(want)) = (self.cur.tables.get(table), self.models.tables.get(table)) else {
+            return Vec::new();
+        };
+        let (_, want_matched) = match_constraints(&live.constraints, &want.constraints);
+        want.constraints
+            .iter()
+            .zip(want_matched)
+            .filter(|(c, matched)| !matched && wanted(c))
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
+    /// Drops a constraint of the database state. One without a name (SQLite) gets the
+    /// conventional one first, so the op and its inverse can name it.
+    fn drop_constraint(&mut self, table: &str, constraint: Constraint) {
+        let Some(live) = self.cur.tables.get_mut(table) else { return };
+        let constraint = if constraint.name().is_none() {
+            let taken: BTreeSet<String> = live.constraints.iter().filter_map(|c| c.name().map(str::to_owned)).collect();
+            let named = with_name(&constraint, Some(unique_name(&conventional_name(table, &constraint), &taken)));
+            if let Some(slot) = live.constraints.iter_mut().find(|c| **c == constraint) {
+                *slot = named.clone();
+            }
+            named
+        } else {
+            constraint
+        };
+        let name = constraint.name().unwrap_or_default().to_owned();
+        let op = Op::DropConstraint {
+            table: table.to_owned(),
+            name,
+            kind: Some(constraint.kind()),
+            existing: Some(constraint),
+        };
+        self.push(op, None);
+    }
+
+    fn drop_primary_key(&mut self, table: &str) {
+        let Some(live) = self.cur.tables.get_mut(table) else { return };
+        let name = live.primary_key_name.clone().unwrap_or_else(|| format!("{table}_pkey"));
+        live.primary_key_name = Some(name.clone());
+        let existing = Constraint::PrimaryKey { name: Some(name.clone()), columns: live.primary_key.clone() };
+        let op =
+            Op::DropConstraint { table: table.to_owned(), name, kind: Some(existing.kind()), existing: Some(existing) };
+        self.push(op, None);
+    }
+
+    /// Adds a constraint, named: the models' name, or a made-up conventional one so that the
+    /// downgrade can drop it by name.
+    fn add_constraint(&mut self, table: &str, constraint: &Constraint) {
+        let constraint = match constraint.name() {
+            Some(_) => constraint.clone(),
+            None => {
+                let Plan { taken, cur, models, .. } = self;
+                let taken = taken.get_or_insert_with(|| names_in_use(cur, models));
+                let name = unique_name(&conventional_name(table, constraint), taken);
+                taken.insert(name.clone());
+                with_name(constraint, Some(name))
+            }
+        };
+        self.push(Op::AddConstraint { table: table.to_owned(), constraint }, None);
+    }
+
+    /// Whether a foreign key of the new table `own` can be created inline: its target is
+    /// `own` itself or a table that exists by now, with a primary key, unique constraint or
+    /// unique index on exactly the referenced columns.
+    fn key_ready(&self, own: &Table, constraint: &Constraint) -> bool {
+        let Constraint::ForeignKey { references, .. } = constraint else { return true };
+        if references.table == own.name {
+            return has_key(own, std::iter::empty(), &references.columns);
+        }
+        match self.cur.tables.get(&references.table) {
+            Some(target) => has_key(target, self.cur.indexes_on(&target.name), &references.columns),
+            // A table outside the diff (excluded): nothing to wait for.
+            None => !self.models.tables.contains_key(&references.table),
+        }
+    }
+
+    /// The alter_column that takes `live` to `want` (not yet renamed); warns about what no
+    /// op can change.
+    fn column_change(&mut self, table: &str, live: &Column, want: &Column) -> ColumnChange {
+        let mut change = ColumnChange::new(table, &live.name);
+        if self.options.compare_types && live.ty != want.ty {
+            change.ty = Some(TypeChange { from: Some(live.ty.clone()), to: want.ty.clone() });
+        }
+        if live.nullable != want.nullable {
+            change.nullable = Some(want.nullable);
+        }
+        if self.options.compare_server_defaults && live.default != want.default {
+            change.default = Some(DefaultChange { from: live.default.clone(), to: want.default.clone() });
+        }
+        if live.comment != want.comment {
+            change.comment = Some(CommentChange { from: live.comment.clone(), to: want.comment.clone() });
+        }
+        let mut unsupported = |what: &str| {
+            self.warnings.push(Warning::Unsupported {
+                table: table.to_owned(),
+                column: want.name.clone(),
+                change: what.to_owned(),
+            });
+        };
+        if live.identity != want.identity {
+            unsupported(if want.identity {
+                "a column into an identity column"
+            } else {
+                "an identity column into a plain one"
+            });
+        }
+        if live.generated != want.generated {
+            unsupported("whether or how a column is generated");
+        }
+        change
+    }
+
+    fn push_alter(&mut self, change: ColumnChange) {
+        let reason = change.ty.as_ref().and_then(|ty| {
+            let from = ty.from.as_ref()?;
+            let why = narrowing(from, &ty.to)?;
+            Some(format!("changes `{}.{}` from `{from}` to `{}`: {why}", change.table, change.column, ty.to))
+        });
+        self.push(Op::AlterColumn(change), reason);
+    }
+}
+
+fn is_noop(change: &ColumnChange) -> bool {
+    change.ty.is_none()
+        && change.nullable.is_none()
+        && change.default.is_none()
+        && change.comment.is_none()
+        && change.new_name.is_none()
+}
+
+/// The `add_enum_value` ops that turn `live` into `want`, each placed next to a neighbour it
+/// has in `want`. Values `want` lacks are left alone.
+fn enum_additions(name: &str, live: &[String], want: &[String]) -> Vec<Op> {
+    let mut values = live.to_vec();
+    let mut ops = Vec::new();
+    for (i, value) in want.iter().enumerate() {
+        if values.contains(value) {
+            continue;
+        }
+        let (before, after) = match i.checked_sub(1) {
+            Some(previous) => (None, Some(want[previous].clone())),
+            None => (want[1..].iter().find(|w| values.contains(w)).cloned(), None),
+        };
+        let at = match (&before, &after) {
+            (Some(b), _) => values.iter().position(|v| v == b),
+            (None, Some(a)) => values.iter().position(|v| v == a).map(|p| p + 1),
+            (None, None) => None,
+        };
+        values.insert(at.unwrap_or(values.len()), value.clone());
+        ops.push(Op::AddEnumValue { name: name.to_owned(), value: value.clone(), before, after });
+    }
+    ops
+}
+
+/// Column names and types, sorted: what makes a dropped and a created table look alike.
+fn table_shape(table: &Table) -> Vec<(&str, &ColumnType)> {
+    let mut shape: Vec<_> = table.columns.iter().map(|c| (c.name.as_str(), &c.ty)).collect();
+    shape.sort();
+    shape
+}
+
+/// Tables the foreign keys of `table` reference (with repeats).
+fn foreign_targets(table: &Table) -> impl Iterator<Item = &str> {
+    table.constraints.iter().filter_map(|c| match c {
+        Constraint::ForeignKey { references, .. } => Some(references.table.as_str()),
+        _ => None,
+    })
+}
+
+fn with_name(constraint: &Constraint, new_name: Option<String>) -> Constraint {
+    let mut constraint = constraint.clone();
+    match &mut constraint {
+        Constraint::PrimaryKey { name, .. }
+        | Constraint::Unique { name, .. }
+        | Constraint::ForeignKey { name, .. }
+        | Constraint::Check { name, .. } => *name = new_name,
+    }
+    constraint
+}
+
+/// Same constraint, or the same shape where one side has no name (the backend named it).
+fn constraints_match(live: &Constraint, want: &Constraint) -> bool {
+    live == want || ((live.name().is_none() || want.name().is_none()) && with_name(live, None) == with_name(want, None))
+}
+
+/// Pairs database constraints with the models' ones: first by equal name, then by shape
+/// where a name is missing. Returns which of each side found a partner.
+fn match_constraints(live: &[Constraint], want: &[Constraint]) -> (Vec<bool>, Vec<bool>) {
+    let mut live_matched = vec![false; live.len()];
+    let mut want_matched = vec![false; want.len()];
+    for (w, wanted) in want.iter().enumerate() {
+        if wanted.name().is_some()
+            && let Some(l) = live.iter().enumerate().position(|(l, c)| !live_matched[l] && c == wanted)
+        {
+            live_matched[l] = true;
+            want_matched[w] = true;
+        }
+    }
+    for (w, wanted) in want.iter().enumerate() {
+        if want_matched[w] {
+            continue;
+        }
+        if let Some(l) = live.iter().enumerate().position(|(l, c)| !live_matched[l] && constraints_match(c, wanted)) {
+            live_matched[l] = true;
+            want_matched[w] = true;
+        }
+    }
+    (live_matched, want_matched)
+}
+
+fn primary_keys_match(live: &Table, want: &Table) -> bool {
+    live.primary_key == want.primary_key
+        && (live.primary_key_name == want.primary_key_name
+            || live.primary_key_name.is_none()
+            || want.primary_key_name.is_none())
+}
+
+/// Whether `table` has a key on exactly `columns` (in any order) that a foreign key can
+/// reference.
+fn has_key<'i>(table: &Table, mut indexes: impl Iterator<Item = &'i Index>, columns: &[String]) -> bool {
+    let wanted: BTreeSet<&str> = columns.iter().map(String::as_str).collect();
+    let same = |cols: &[String]| {
+        cols.len() == columns.len() && cols.iter().map(String::as_str).collect::<BTreeSet<_>>() == wanted
+    };
+    same(&table.primary_key)
+        || table.constraints.iter().any(|c| matches!(c, Constraint::Unique { columns, .. } if same(columns)))
+        || indexes.any(|index| {
+            let keys: Option<Vec<String>> = index
+                .columns
+                .iter()
+                .map(|key| match key {
+                    IndexKey::Column(column) => Some(column.clone()),
+                    IndexKey::Expr { .. } => None,
+                })
+                .collect();
+            index.unique && index.predicate.is_none() && keys.is_some_and(|keys| same(&keys))
+        })
+}
+
+/// PostgreSQL's naming: `{table}_pkey`, `{table}_{columns}_key`, `{table}_{columns}_fkey`,
+/// `{table}_check`.
+fn conventional_name(table: &str, constraint: &Constraint) -> String {
+    let columns = constraint.columns().join("_");
+    match constraint {
+        Constraint::PrimaryKey { .. } => format!("{table}_pkey"),
+        Constraint::Unique { .. } => format!("{table}_{columns}_key"),
+        Constraint::ForeignKey { .. } => format!("{table}_{columns}_fkey"),
+        Constraint::Check { .. } => format!("{table}_check"),
+    }
+}
+
+/// `base`, or `base1`, `base2`, ... : the first not in `taken`, cut to [`MAX_IDENTIFIER`] bytes.
+fn unique_name(base: &str, taken: &BTreeSet<String>) -> String {
+    let mut n = 0u32;
+    loop {
+        let suffix = if n == 0 { String::new() } else { n.to_string() };
+        let mut end = base.len().min(MAX_IDENTIFIER - suffix.len());
+        while !base.is_char_boundary(end) {
+            end -= 1;
+        }
+        let name = format!("{}{suffix}", &base[..end]);
+        if !taken.contains(&name) {
+            return name;
+        }
+        n += 1;
+    }
+}
+
+/// Every constraint and index name of both schemas: PostgreSQL keeps index names (and the
+/// indexes behind keys) in one namespace per schema, so made-up names avoid them all.
+fn names_in_use(cur: &Schema, models: &Schema) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for schema in [cur, models] {
+        for table in schema.tables.values() {
+            names.extend(table.primary_key_name.iter().cloned());
+            names.extend(table.constraints.iter().filter_map(|c| c.name().map(str::to_owned)));
+        }
+        names.extend(schema.indexes.keys().cloned());
+    }
+    names
+}
+
+/// Integer digits and fraction a numeric type holds, for deciding whether a change narrows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Number {
+    /// An integer type holding this many decimal digits.
+    Integer(u32),
+    /// `numeric(p,s)`, or unbounded.
+    Exact(Option<(u32, u32)>),
+    /// A float with this many significant decimal digits.
+    Float(u32),
+}
+
+fn number(ty: &ColumnType) -> Option<Number> {
+    Some(match ty {
+        ColumnType::SmallInt => Number::Integer(5),
+        ColumnType::Integer => Number::Integer(10),
+        ColumnType::BigInt => Number::Integer(19),
+        ColumnType::Numeric(ps) => Number::Exact(*ps),
+        ColumnType::Real => Number::Float(6),
+        ColumnType::Double => Number::Float(15),
+        _ => return None,
+    })
+}
+
+/// The length limit of a character type: `Some(None)` when unbounded, `None` for other types.
+fn text_length(ty: &ColumnType) -> Option<Option<u32>> {
+    match ty {
+        ColumnType::Text | ColumnType::Varchar(None) => Some(None),
+        ColumnType::Varchar(Some(n)) | ColumnType::Char(Some(n)) => Some(Some(*n)),
+        // `char` without a length is `char(1)`.
+        ColumnType::Char(None) => Some(Some(1)),
+        _ => None,
+    }
+}
+
+/// Why changing a column from `from` to `to` can lose or reject data; `None` when every value
+/// converts.
+fn narrowing(from: &ColumnType, to: &ColumnType) -> Option<String> {
+    use ColumnType as T;
+    if from == to {
+        return None;
+    }
+    if let (T::Array(from), T::Array(to)) = (from, to) {
+        return narrowing(from, to);
+    }
+    match (text_length(from), text_length(to)) {
+        // Every value has a text spelling.
+        (_, Some(None)) => return None,
+        (Some(Some(a)), Some(Some(b))) if a <= b => return None,
+        (Some(_), Some(Some(b))) => return Some(format!("values longer than {b} characters do not fit")),
+        (None, Some(Some(b))) => return Some(format!("values whose text is longer than {b} characters do not fit")),
+        (Some(_), None) => return Some(format!("text that is not a valid `{to}` does not convert")),
+        (None, None) => {}
+    }
+    if let (Some(a), Some(b)) = (number(from), number(to)) {
+        let fits = match (a, b) {
+            (Number::Integer(d), Number::Integer(e)) | (Number::Integer(d), Number::Float(e)) => d <= e,
+            (Number::Integer(_) | Number::Exact(_) | Number::Float(_), Number::Exact(None)) => true,
+            (Number::Integer(d), Number::Exact(Some((p, s)))) => d <= p.saturating_sub(s),
+            (Number::Exact(Some((p, s))), Number::Exact(Some((q, t)))) => {
+                p.saturating_sub(s) <= q.saturating_sub(t) && s <= t
+            }
+            (Number::Float(d), Number::Float(e)) => d <= e,
+            _ => false,
+        };
+        return (!fits).then(|| format!("`{from}` values may not fit in `{to}` (range or precision)"));
+    }
+    match (from, to) {
+        (T::Json, T::Jsonb) | (T::Jsonb, T::Json) => None,
+        (T::Date, T::Timestamp | T::Timestamptz) | (T::Timestamp, T::Timestamptz) => None,
+        (T::Timestamptz, T::Timestamp) => Some("the time zone of each value is lost".to_owned()),
+        _ => Some(format!("`{from}` values may not convert to `{to}`")),
+    }
+}
+
+/// Matches `text` against a glob of `*` (any run of characters) and `?` (one character).
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    // Where the last `*` was, and how much of the text it has swallowed so far.
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((star_p, star_t)) = star {
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::References;
+
+    fn ty(text: &str) -> ColumnType {
+        ColumnType::parse(text).expect("valid type")
+    }
+
+    #[test]
+    fn globs_match_star_and_question_mark() {
+        let check = |pattern: &str, text: &str, expected: bool| {
+            assert_eq!(glob_match(pattern, text), expected, "{pattern:?} vs {text:?}");
+        };
+        check("*", "", true);
+        check("*", "users", true);
+        check("users", "users", true);
+        check("users", "user", false);
+        check("user?", "users", true);
+        check("user?", "user", false);
+        check("aludel_*", "aludel_version", true);
+        check("aludel_*", "users", false);
+        check("*_log", "audit_log", true);
+        check("*_log", "audit_logs", false);
+        check("a*b*c", "axxbyyc", true);
+        check("a*b*c", "axxbyy", false);
+        check("**x", "abx", true);
+        check("?", "é", true);
+    }
+
+    #[test]
+    fn options_include_then_exclude() {
+        let options = DiffOptions {
+            include: vec!["app_*".into(), "users".into()],
+            exclude: vec!["app_tmp*".into()],
+            ..DiffOptions::default()
+        };
+        for (table, expected) in [("users", true), ("app_posts", true), ("app_tmp_1", false), ("other", false)] {
+            assert_eq!(options.includes(table), expected, "{table}");
+        }
+        assert!(DiffOptions::default().includes("anything"));
+        let from_config = DiffOptions::from(&AutogenerateConfig::default());
+        assert!(from_config.includes("users"));
+    }
+
+    #[test]
+    fn narrowing_type_changes_are_named() {
+        let check = |from: &str, to: &str, narrows: bool| {
+            let got = narrowing(&ty(from), &ty(to));
+            assert_eq!(got.is_some(), narrows, "{from} -> {to}: {got:?}");
+        };
+        check("varchar(255)", "varchar(50)", true);
+        check("varchar(50)", "varchar(255)", false);
+        check("varchar(50)", "text", false);
+        check("text", "varchar(50)", true);
+        check("char(2)", "varchar(2)", false);
+        check("char", "char(3)", false);
+        check("text", "integer", true);
+        check("text", "enum:mood", true);
+        check("enum:mood", "text", false);
+        check("integer", "varchar(5)", true);
+        check("bigint", "integer", true);
+        check("integer", "smallint", true);
+        check("smallint", "bigint", false);
+        check("integer", "double", false);
+        check("bigint", "double", true);
+        check("integer", "numeric(12,2)", false);
+        check("integer", "numeric(10,2)", true);
+        check("numeric(10,2)", "numeric(8,2)", true);
+        check("numeric(10,2)", "numeric(12,4)", false);
+        check("numeric(10,2)", "numeric(10,1)", true);
+        check("numeric(10,2)", "numeric", false);
+        check("numeric", "numeric(10,2)", true);
+        check("numeric(10,2)", "integer", true);
+        check("double", "real", true);
+        check("real", "double", false);
+        check("timestamp", "timestamptz", false);
+        check("timestamptz", "timestamp", true);
+        check("date", "timestamp", false);
+        check("timestamp", "date", true);
+        check("json", "jsonb", false);
+        check("uuid", "text", false);
+        check("integer[]", "bigint[]", false);
+        check("bigint[]", "integer[]", true);
+        check("boolean", "integer", true);
+        check("enum:a", "enum:b", true);
+        check("tsvector", "text", false);
+    }
+
+    #[test]
+    fn enum_values_are_added_next_to_their_neighbours() {
+        let check = |live: &[&str], want: &[&str], expected: &[(&str, Option<&str>, Option<&str>)]| {
+            let live: Vec<String> = live.iter().map(|v| (*v).to_owned()).collect();
+            let want: Vec<String> = want.iter().map(|v| (*v).to_owned()).collect();
+            let ops = enum_additions("e", &live, &want);
+            let got: Vec<(String, Option<String>, Option<String>)> = ops
+                .iter()
+                .map(|op| match op {
+                    Op::AddEnumValue { value, before, after, .. } => (value.clone(), before.clone(), after.clone()),
+                    other => panic!("unexpected {other:?}"),
+                })
+                .collect();
+            let expected: Vec<(String, Option<String>, Option<String>)> = expected
+                .iter()
+                .map(|(v, b, a)| ((*v).to_owned(), b.map(str::to_owned), a.map(str::to_owned)))
+                .collect();
+            assert_eq!(got, expected, "{live:?} -> {want:?}");
+            let mut schema = Schema::default();
+            schema.apply(&Op::CreateEnum { name: "e".into(), values: live.clone() }).unwrap();
+            for op in &ops {
+                schema.apply(op).unwrap();
+            }
+            let kept: Vec<&String> = schema.enums["e"].values.iter().filter(|v| want.contains(v)).collect();
+            assert_eq!(kept, want.iter().collect::<Vec<_>>(), "order after applying");
+        };
+        check(&["a", "c"], &["a", "b", "c"], &[("b", None, Some("a"))]);
+        check(&["b"], &["a", "b"], &[("a", Some("b"), None)]);
+        check(&["b"], &["x", "y", "b", "z"], &[("x", Some("b"), None), ("y", None, Some("x")), ("z", None, Some("b"))]);
+        check(&[], &["a", "b"], &[("a", None, None), ("b", None, Some("a"))]);
+        check(&["a", "b"], &["a", "b"], &[]);
+    }
+
+    #[test]
+    fn constraints_match_by_name_then_by_shape() {
+        let unique = |name: Option<&str>, column: &str| Constraint::Unique {
+            name: name.map(str::to_owned),
+            columns: vec![column.to_owned()],
+        };
+        let fk = |name: Option<&str>| Constraint::ForeignKey {
+            name: name.map(str::to_owned),
+            columns: vec!["user_id".into()],
+            references: References { table: "users".into(), columns: vec!["id".into()] },
+            on_delete: None,
+            on_update: None,
+        };
+        let check = |live: &[Constraint], want: &[Constraint], expected: (&[bool], &[bool])| {
+            let (l, w) = match_constraints(live, want);
+            assert_eq!((l.as_slice(), w.as_slice()), expected, "{live:?} vs {want:?}");
+        };
+        check(&[unique(Some("k"), "a")], &[unique(Some("k"), "a")], (&[true], &[true]));
+        check(&[unique(Some("k"), "a")], &[unique(None, "a")], (&[true], &[true]));
+        check(&[unique(None, "a")], &[unique(Some("k"), "a")], (&[true], &[true]));
+        check(&[unique(Some("k"), "a")], &[unique(Some("j"), "a")], (&[false], &[false]));
+        check(&[unique(Some("k"), "a")], &[unique(Some("k"), "b")], (&[false], &[false]));
+        // The named match is taken first, so the unnamed one pairs with what is left.
+        check(
+            &[unique(Some("x"), "a"), unique(Some("k"), "a")],
+            &[unique(None, "a"), unique(Some("k"), "a")],
+            (&[true, true], &[true, true]),
+        );
+        check(&[fk(Some("f"))], &[fk(None), fk(None)], (&[true], &[true, false]));
+    }
+
+    #[test]
+    fn made_up_names_follow_the_convention_and_avoid_clashes() {
+        let fk = Constraint::ForeignKey {
+            name: None,
+            columns: vec!["a".into(), "b".into()],
+            references: References { table: "t".into(), columns: vec!["x".into(), "y".into()] },
+            on_delete: None,
+            on_update: None,
+        };
+        assert_eq!(conventional_name("posts", &fk), "posts_a_b_fkey");
+        let check = Constraint::Check { name: None, expr: "a > 0".into() };
+        let taken: BTreeSet<String> = ["posts_check".to_owned(), "posts_check1".to_owned()].into();
+        assert_eq!(unique_name(&conventional_name("posts", &check), &taken), "posts_check2");
+        let long = "t".repeat(80);
+        let name = unique_name(&long, &BTreeSet::from([long[..63].to_owned()]));
+        assert_eq!(name.len(), 63);
+        assert!(name.ends_with('1'));
+    }
+}
