@@ -470,6 +470,18 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table with no columns, key, constraints or comment.
+    pub fn new(name: &str) -> Self {
+        Table {
+            name: name.to_owned(),
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            primary_key_name: None,
+            constraints: Vec::new(),
+            comment: None,
+        }
+    }
+
     /// Looks a column up by name.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
@@ -562,7 +574,7 @@ struct SchemaDocument {
 }
 
 /// A JSON schema document that cannot be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SchemaJsonError {
     /// Not JSON, or not the documented shape.

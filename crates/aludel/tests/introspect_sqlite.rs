@@ -5,7 +5,8 @@
 
 mod common;
 
-use aludel::dialect::sqlite::{IntrospectOptions, as_stored, introspect};
+use aludel::dialect::IntrospectOptions;
+use aludel::dialect::sqlite::{as_stored, introspect};
 use aludel::dialect::{Backend, BoxFuture, Dialect, Session, StateTables, TextRows, TransactionSql};
 use aludel::ops::Op;
 use aludel::schema::{ColumnType, Constraint, Schema};
@@ -416,7 +417,7 @@ async fn hand_written_sql_reads_back() {
         "#,
     )
     .await;
-    let options = IntrospectOptions { exclude_tables: vec!["skipped".into()] };
+    let options = IntrospectOptions { exclude_tables: vec!["skipped".into()], ..Default::default() };
     let schema = read(&db, &options).await;
     assert_eq!(
         schema.tables.keys().collect::<Vec<_>>(),
@@ -437,7 +438,8 @@ async fn state_tables_and_sqlites_own_tables_can_be_left_out() {
     let all = read(&db, &IntrospectOptions::default()).await;
     assert_eq!(all.tables.keys().collect::<Vec<_>>(), ["aludel_history", "aludel_version"]);
     assert_eq!(all.tables["aludel_version"].primary_key_name.as_deref(), Some("aludel_version_pkc"));
-    let options = IntrospectOptions { exclude_tables: vec![tables.version_table, tables.history_table] };
+    let options =
+        IntrospectOptions { exclude_tables: vec![tables.version_table, tables.history_table], ..Default::default() };
     assert_eq!(read(&db, &options).await, Schema::default());
 }
 
@@ -470,6 +472,19 @@ impl Session for Counting {
     }
     fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
         self.inner.check_integrity()
+    }
+    fn introspect<'a>(
+        &'a mut self,
+        options: &'a IntrospectOptions,
+    ) -> BoxFuture<'a, Result<Schema, aludel::dialect::IntrospectError>> {
+        // Through this wrapper, so that the catalog queries are counted.
+        Box::pin(introspect(self, options))
+    }
+    fn normalize<'a>(
+        &'a mut self,
+        models: &'a Schema,
+    ) -> BoxFuture<'a, Result<Schema, aludel::dialect::IntrospectError>> {
+        self.inner.normalize(models)
     }
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
         self.inner.close()

@@ -75,6 +75,50 @@ pub enum RenderError {
     },
 }
 
+/// What introspection reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntrospectOptions {
+    /// The PostgreSQL schema to read; `None` reads `current_schema()` (the first existing
+    /// schema of the session's `search_path`). Other backends read their one database.
+    pub schema: Option<String>,
+    /// Tables to leave out, by exact name (the version and history tables, for instance).
+    /// Their constraints and indexes are left out with them.
+    pub exclude_tables: Vec<String>,
+}
+
+/// Why a database's schema could not be read, or a model could not be restated in the
+/// database's spellings.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IntrospectError {
+    /// A catalog query failed.
+    #[error("could not read the {what} from the database's catalog")]
+    Query {
+        /// What the query reads (`columns`, `constraints`, `indexes`, `enum types`).
+        what: &'static str,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The catalog holds something this reader does not understand.
+    #[error("could not read the definition of {object}: {reason}; please report it with the object's SQL")]
+    Definition {
+        /// The object, named (`table users`, `index ix_users_email`).
+        object: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The database refused a part of the models while spelling them its way (a check
+    /// whose expression is not valid SQL, a type it does not know).
+    #[error("the database refused {object} of the models: {message}; fix it in the models")]
+    Model {
+        /// What was refused (`check users_age_check on table users`, `type citext`).
+        object: String,
+        /// The database's message.
+        message: String,
+    },
+}
+
 /// What a sessionless rendering of the version and history tables needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateTables {
@@ -282,6 +326,16 @@ pub trait Session: Send {
     /// Checks integrity the backend only verifies on request (SQLite's foreign keys after a
     /// table rebuild); returns a description of each violation.
     fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>>;
+
+    /// Reads the database's schema into the [`Schema`] model with a fixed number of catalog
+    /// queries, whatever the number of tables.
+    fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>>;
+
+    /// Restates `models` as this database would read them back once created: types,
+    /// defaults and expressions in the database's own spellings, and what the backend cannot
+    /// hold as it holds it. The diff then compares with `==`. The cost grows with the number
+    /// of distinct spellings, never with the number of tables; nothing is left behind.
+    fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>>;
 
     /// Closes the connection.
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>>;

@@ -1,12 +1,18 @@
-//! Model sources: what turns a description of the desired schema into a [`Schema`].
+//! Model sources: what turns a description of the desired schema into [`Metadata`], the
+//! schema autogenerate compares with the database.
 //!
-//! [`sql`] reads a desired-state `schema.sql` (behind the `schema-sql` feature). The SeaORM
-//! adapter lives in its own crate; diffing the result against a database is `diff`'s job, not
-//! this module's.
-//!
-//! [`Schema`]: crate::schema::Schema
+//! [`sql`] reads a desired-state `schema.sql` (behind the `schema-sql` feature);
+//! [`Metadata::from_json`] reads what a models command prints. The SeaORM adapter lives in
+//! its own crate. [`Metadata`]'s builder methods add what an ORM cannot say (checks, partial
+//! and expression indexes, comments, renames). Diffing the result against a database is
+//! `diff`'s job, not this module's.
 
 use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diff::RenameHints;
+use crate::schema::{Column, Constraint, Index, Schema, SchemaJsonError, Table};
 
 #[cfg(feature = "schema-sql")]
 pub mod sql;
@@ -73,4 +79,237 @@ pub enum ModelError {
         /// The referenced table.
         referenced: String,
     },
+}
+
+/// The desired schema an application declares, with the renames it declares: what
+/// autogenerate, `check` and `diff` compare with the database. The Rust counterpart of
+/// SQLAlchemy's `MetaData`.
+///
+/// The builder methods add, on top of any model source, what an ORM cannot express.
+///
+/// # Examples
+///
+/// ```
+/// use aludel::models::Metadata;
+/// use aludel::schema::{Column, ColumnType, Schema, Table};
+///
+/// let mut schema = Schema::default();
+/// let mut users = Table::new("users");
+/// users.columns.push(Column::new("age", ColumnType::Integer));
+/// users.columns.push(Column::new("email_address", ColumnType::Text));
+/// schema.tables.insert("users".into(), users);
+///
+/// let metadata = Metadata::new(schema)
+///     .check("users", "users_age_check", "age >= 0")?
+///     .column_comment("users", "age", "in years")?
+///     .column_renamed_from("users", "email_address", "email")?;
+/// assert_eq!(metadata.renames.columns[&("users".into(), "email_address".into())], "email");
+/// # Ok::<(), aludel::models::MetadataError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metadata {
+    /// Tables, indexes and enums, as the models declare them.
+    pub schema: Schema,
+    /// Renames the models declare (`renamed_from`).
+    pub renames: RenameHints,
+}
+
+/// An addition to [`Metadata`] that names something the models do not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MetadataError {
+    /// No such table in the models.
+    #[error("the models have no table `{table}`; add the table before adding {what} to it")]
+    UnknownTable {
+        /// The table named.
+        table: String,
+        /// What was being added (`a check`, `an index`).
+        what: &'static str,
+    },
+    /// No such column in the table.
+    #[error("table `{table}` of the models has no column `{column}`; check the spelling")]
+    UnknownColumn {
+        /// The table.
+        table: String,
+        /// The column named.
+        column: String,
+    },
+    /// The name is taken already.
+    #[error("the models already have {what} `{name}`; pick another name")]
+    Duplicate {
+        /// `an index`, `a constraint`.
+        what: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// The models' JSON document cannot be read.
+    #[error(transparent)]
+    Json(#[from] SchemaJsonError),
+}
+
+impl Metadata {
+    /// Metadata for `schema`, with no renames.
+    pub fn new(schema: Schema) -> Self {
+        Metadata { schema, renames: RenameHints::default() }
+    }
+
+    /// Reads the JSON document a models command prints: the schema's JSON form (see
+    /// [`Schema::from_json`]), plus an optional `"renames"` list of
+    /// `{ "table": "users", "from": "accounts" }` (a table rename) and
+    /// `{ "table": "users", "column": "email_address", "from": "email" }` (a column rename).
+    ///
+    /// # Errors
+    ///
+    /// [`MetadataError::Json`] for invalid JSON or an unknown field;
+    /// [`MetadataError::UnknownTable`] / [`MetadataError::UnknownColumn`] for a rename of
+    /// something the schema lacks.
+    pub fn from_json(text: &str) -> Result<Metadata, MetadataError> {
+        #[derive(Deserialize)]
+        struct Renames {
+            #[serde(default)]
+            renames: Vec<Rename>,
+        }
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|err| SchemaJsonError::Invalid {
+            line: err.line(),
+            column: err.column(),
+            message: err.to_string(),
+        })?;
+        let mut object = match value {
+            serde_json::Value::Object(object) => object,
+            _ => {
+                return Err(SchemaJsonError::Invalid {
+                    line: 1,
+                    column: 1,
+                    message: "expected an object with `tables`, `indexes`, `enums` and `renames`".into(),
+                }
+                .into());
+            }
+        };
+        let renames = object.remove("renames");
+        let schema = Schema::from_json(&serde_json::Value::Object(object).to_string())?;
+        let renames: Renames = match renames {
+            None => Renames { renames: Vec::new() },
+            Some(value) => serde_json::from_value(serde_json::json!({ "renames": value })).map_err(|err| {
+                SchemaJsonError::Invalid { line: 0, column: 0, message: format!("in `renames`: {err}") }
+            })?,
+        };
+        let mut metadata = Metadata::new(schema);
+        for rename in renames.renames {
+            metadata = match rename.column {
+                Some(column) => metadata.column_renamed_from(&rename.table, &column, &rename.from)?,
+                None => metadata.table_renamed_from(&rename.table, &rename.from)?,
+            };
+        }
+        Ok(metadata)
+    }
+
+    fn table_mut(&mut self, table: &str, what: &'static str) -> Result<&mut Table, MetadataError> {
+        self.schema.tables.get_mut(table).ok_or_else(|| MetadataError::UnknownTable { table: table.to_owned(), what })
+    }
+
+    fn column_mut(&mut self, table: &str, column: &str) -> Result<&mut Column, MetadataError> {
+        self.table_mut(table, "a column setting")?
+            .column_mut(column)
+            .ok_or_else(|| MetadataError::UnknownColumn { table: table.to_owned(), column: column.to_owned() })
+    }
+
+    /// Adds a named check constraint to `table`.
+    ///
+    /// # Errors
+    ///
+    /// [`MetadataError`] when the table is unknown or the name taken.
+    pub fn check(mut self, table: &str, name: &str, expr: &str) -> Result<Self, MetadataError> {
+        let target = self.table_mut(table, "a check")?;
+        if target.constraints.iter().any(|c| c.name() == Some(name)) {
+            return Err(MetadataError::Duplicate { what: "a constraint", name: name.to_owned() });
+        }
+        target.constraints.push(Constraint::Check { name: Some(name.to_owned()), expr: expr.to_owned() });
+        Ok(self)
+    }
+
+    /// Adds a constraint (unique, foreign key, check) to `index.table`.
+    ///
+    /// # Errors
+    ///
+    /// [`MetadataError`] when the table is unknown or the name taken.
+    pub fn constraint(mut self, table: &str, constraint: Constraint) -> Result<Self, MetadataError> {
+        let target = self.table_mut(table, "a constraint")?;
+        if let Some(name) = constraint.name()
+            && target.constraints.iter().any(|c| c.name() == Some(name))
+        {
+            return Err(MetadataError::Duplicate { what: "a constraint", name: name.to_owned() });
+        }
+        target.constraints.push(constraint);
+        Ok(self)
+    }
+
+    /// Adds an index: partial (`predicate`), on expressions, with a method, as
+    /// [`Index`] says.
+    ///
+    /// # Errors
+    ///
+    /// [`MetadataError`] when the table is unknown or an index of that name exists.
+    pub fn index(mut self, index: Index) -> Result<Self, MetadataError> {
+        self.table_mut(&index.table, "an index")?;
+        if self.schema.indexes.contains_key(&index.name) {
+            return Err(MetadataError::Duplicate { what: "an index", name: index.name });
+        }
+        self.schema.indexes.insert(index.name.clone(), index);
+        Ok(self)
+    }
+
+    /// Sets the comment of `table`.
+    ///
+    /// # Errors
+    ///
+    /// [`MetadataError::UnknownTable`].
+    pub fn table_comment(mut self, table: &str, comment: &str) -> Result<Self, MetadataError> {
+        self.table_mut(table, "a comment")?.comment = Some(comment.to_owned());
+        Ok(self)
+    }
+
+    /// Sets the comment of a column.
+    ///
+    /// # Errors
+    ///
+    /// [`MetadataError`] when the table or column is unknown.
+    pub fn column_comment(mut self, table: &str, column: &str, comment: &str) -> Result<Self, MetadataError> {
+        self.column_mut(table, column)?.comment = Some(comment.to_owned());
+        Ok(self)
+    }
+
+    /// Declares that `table` was called `old` in the database: autogenerate renames it
+    /// instead of dropping one table and creating another. The hint may stay after the
+    /// migration ran; it is ignored once only the new name exists.
+    ///
+    /// # Errors
+    ///
+    /// [`MetadataError::UnknownTable`] when the models have no `table`.
+    pub fn table_renamed_from(mut self, table: &str, old: &str) -> Result<Self, MetadataError> {
+        self.table_mut(table, "a rename")?;
+        self.renames.tables.insert(table.to_owned(), old.to_owned());
+        Ok(self)
+    }
+
+    /// Declares that `column` of `table` (named as the models name them) was called `old`:
+    /// autogenerate renames it, keeping its data.
+    ///
+    /// # Errors
+    ///
+    /// [`MetadataError`] when the table or column is unknown.
+    pub fn column_renamed_from(mut self, table: &str, column: &str, old: &str) -> Result<Self, MetadataError> {
+        self.column_mut(table, column)?;
+        self.renames.columns.insert((table.to_owned(), column.to_owned()), old.to_owned());
+        Ok(self)
+    }
+}
+
+/// One entry of the JSON document's `renames` list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rename {
+    table: String,
+    #[serde(default)]
+    column: Option<String>,
+    from: String,
 }

@@ -44,45 +44,11 @@
 //! is a [`ColumnType::Custom`] type, as `format_type` prints it). Needs PostgreSQL 12 or later.
 
 use crate::dialect::common::quote_literal;
-use crate::dialect::{Session, TextRows};
+use crate::dialect::{IntrospectError, IntrospectOptions, Session, TextRows};
 use crate::schema::{
     Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
     References, ReferentialAction, Schema, Table,
 };
-
-/// What to read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IntrospectOptions {
-    /// The schema to read; `None` reads `current_schema()` (the first existing schema of the
-    /// session's `search_path`).
-    pub schema: Option<String>,
-    /// Tables to leave out, by exact name (the version and history tables, for instance).
-    /// Their constraints and indexes are left out with them.
-    pub exclude_tables: Vec<String>,
-}
-
-/// Why a PostgreSQL schema could not be read.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum IntrospectError {
-    /// A catalog query failed.
-    #[error("could not read the {what} from PostgreSQL's catalog")]
-    Query {
-        /// What the query reads (`columns`, `constraints`, `indexes`, `enum types`).
-        what: &'static str,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
-    },
-    /// The catalog returned something this reader does not understand.
-    #[error("could not read {what} from PostgreSQL's catalog: {detail}; please report it with the object's definition")]
-    Unexpected {
-        /// The object, named (`table users`, `index ix_users_email`).
-        what: String,
-        /// What is wrong.
-        detail: String,
-    },
-}
 
 /// Reads every table of one schema (see [`IntrospectOptions`]) with its columns, constraints
 /// and indexes, and the schema's enum types.
@@ -93,7 +59,7 @@ pub enum IntrospectError {
 ///
 /// # Errors
 ///
-/// [`IntrospectError::Query`] when a catalog query fails, [`IntrospectError::Unexpected`]
+/// [`IntrospectError::Query`] when a catalog query fails, [`IntrospectError::Definition`]
 /// when the catalog returns something this reader does not understand.
 ///
 /// # Examples
@@ -101,7 +67,8 @@ pub enum IntrospectError {
 /// ```no_run
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 /// use aludel::dialect::Backend;
-/// use aludel::dialect::postgres::{IntrospectOptions, introspect};
+/// use aludel::dialect::IntrospectOptions;
+/// use aludel::dialect::postgres::introspect;
 ///
 /// let mut session = Backend::Postgres.connect("postgresql://postgres@127.0.0.1/app", &Default::default()).await?;
 /// let options = IntrospectOptions {
@@ -262,7 +229,7 @@ fn enums_query(scope: &Scope) -> String {
 }
 
 fn unexpected(what: impl Into<String>, detail: impl Into<String>) -> IntrospectError {
-    IntrospectError::Unexpected { what: what.into(), detail: detail.into() }
+    IntrospectError::Definition { object: what.into(), reason: detail.into() }
 }
 
 fn cell(row: &[Option<String>], i: usize) -> Option<&str> {

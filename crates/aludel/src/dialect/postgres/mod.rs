@@ -7,11 +7,12 @@ use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
 pub(crate) mod introspect;
+mod normalize;
 mod render;
 pub(crate) mod session;
 mod types;
 
-pub use introspect::{IntrospectError, IntrospectOptions, introspect};
+pub use introspect::introspect;
 
 /// The PostgreSQL dialect.
 #[derive(Debug, Clone, Copy, Default)]

@@ -3,7 +3,10 @@
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 
-use crate::dialect::{BoxFuture, Dialect, Session, SessionOptions, TextRows, TransactionSql};
+use crate::dialect::{
+    BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, TransactionSql,
+};
+use crate::schema::Schema;
 
 use super::Postgres;
 
@@ -80,6 +83,14 @@ impl Session for PgSession {
     fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
         // PostgreSQL checks every constraint as the statements run.
         Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
+        Box::pin(super::introspect::introspect(self, options))
+    }
+
+    fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
+        Box::pin(super::normalize::normalize(self, models))
     }
 
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {

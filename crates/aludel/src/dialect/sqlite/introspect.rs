@@ -26,44 +26,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::dialect::Session;
 use crate::dialect::common::{quote_ident_ansi, quote_literal};
 use crate::dialect::sqlite::types;
+use crate::dialect::{IntrospectError, IntrospectOptions, Session};
 use crate::schema::{
     Column, ColumnType, Constraint, DefaultValue, Generated, Index, IndexKey, Literal, PortableExpr, References,
     ReferentialAction, Schema, Table,
 };
-
-/// What to read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IntrospectOptions {
-    /// Tables to leave out, by exact name (the version and history tables, for instance).
-    /// Their indexes are left out with them.
-    pub exclude_tables: Vec<String>,
-}
-
-/// Why a database could not be read.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum IntrospectError {
-    /// A catalog query failed.
-    #[error("could not read the {what} from the database's catalog")]
-    Query {
-        /// What the query reads (`columns`, `indexes`, ...).
-        what: &'static str,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
-    },
-    /// The catalog holds something this reader does not understand.
-    #[error("could not read the definition of `{object}`: {reason}; please report it with the object's SQL")]
-    Definition {
-        /// The table or index.
-        object: String,
-        /// What is wrong.
-        reason: String,
-    },
-}
 
 /// Keeps SQLite's own objects (`sqlite_sequence`, `sqlite_stat1`, ...) and virtual tables out.
 const TABLE_FILTER: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \

@@ -13,7 +13,7 @@ mod render;
 pub(crate) mod session;
 mod types;
 
-pub use introspect::{IntrospectError, IntrospectOptions, as_stored, introspect};
+pub use introspect::{as_stored, introspect};
 
 /// The SQLite dialect.
 #[derive(Debug, Clone, Copy, Default)]

@@ -11,7 +11,10 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use crate::dialect::{BoxFuture, Dialect, Session, SessionOptions, TextRows, TransactionSql};
+use crate::dialect::{
+    BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, TransactionSql,
+};
+use crate::schema::Schema;
 
 use super::Sqlite;
 
@@ -81,6 +84,16 @@ impl Session for SqliteSession {
                 })
                 .collect()
         })
+    }
+
+    fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
+        Box::pin(super::introspect::introspect(self, options))
+    }
+
+    fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
+        // SQLite keeps the text of every definition as the renderer wrote it, so restating
+        // the models needs no round trip.
+        Box::pin(async move { Ok(super::introspect::as_stored(models)) })
     }
 
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
