@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match aludel::cli::run() {
+    match aludel::cli::run(&Default::default()) {
         Ok(code) => code,
         Err(err) => {
             // Each error's message already names its cause.

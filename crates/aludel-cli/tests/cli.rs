@@ -211,7 +211,11 @@ async fn check_reports_pending_revisions() {
         assert!(run.stdout.contains("3 revision(s) not applied"), "{}", run.stdout);
         project.run(&["upgrade", "head"]).await.ok();
         let run = project.run(&["check"]).await.ok();
-        assert_eq!(run.stdout, "OK: the database is at head (cccc00000003)\n");
+        assert_eq!(
+            run.stdout,
+            "OK: the database is at head (cccc00000003)\nNo models configured (`[models]` in aludel.toml): the models \
+             were not compared\n"
+        );
         write_table_revision(&project, "dddd", &["cccc00000003"]);
         project.run(&["check"]).await.expect_code(1);
     }

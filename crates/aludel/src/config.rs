@@ -123,6 +123,10 @@ pub struct AutogenerateConfig {
     pub include_tables: Vec<String>,
     /// Tables to exclude (globs).
     pub exclude_tables: Vec<String>,
+    /// Table renames autogenerate should make: new name = old name.
+    pub rename_tables: BTreeMap<String, String>,
+    /// Column renames: `"table.new_column"` = old column name.
+    pub rename_columns: BTreeMap<String, String>,
 }
 
 impl Default for AutogenerateConfig {
@@ -132,6 +136,8 @@ impl Default for AutogenerateConfig {
             compare_server_default: true,
             include_tables: vec!["*".into()],
             exclude_tables: Vec::new(),
+            rename_tables: BTreeMap::new(),
+            rename_columns: BTreeMap::new(),
         }
     }
 }
@@ -245,6 +251,14 @@ impl Config {
                 _ => {
                     config.extra.insert(key.to_owned(), value.to_owned());
                 }
+            }
+        }
+        for key in config.autogenerate.rename_columns.keys() {
+            if !key.contains('.') {
+                return Err(ConfigError::BadValue {
+                    key: format!("autogenerate.rename_columns.{key}"),
+                    reason: "name the column as \"table.new_name\" = \"old_name\"".to_owned(),
+                });
             }
         }
         config.tables.version_table = checked_name("version_table", &config.tables.version_table)?;

@@ -71,10 +71,18 @@ impl DiffOptions {
 
 impl From<&AutogenerateConfig> for DiffOptions {
     fn from(config: &AutogenerateConfig) -> Self {
+        let columns = config
+            .rename_columns
+            .iter()
+            .filter_map(|(key, old)| {
+                let (table, column) = key.rsplit_once('.')?;
+                Some(((table.to_owned(), column.to_owned()), old.clone()))
+            })
+            .collect();
         DiffOptions {
             compare_types: config.compare_type,
             compare_server_defaults: config.compare_server_default,
-            renames: RenameHints::default(),
+            renames: RenameHints { tables: config.rename_tables.clone(), columns },
             include: config.include_tables.clone(),
             exclude: config.exclude_tables.clone(),
         }

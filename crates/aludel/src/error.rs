@@ -21,6 +21,12 @@ pub enum Error {
     /// Running migrations failed (boxed: it carries the failing statement and its context).
     #[error(transparent)]
     Runtime(Box<RuntimeError>),
+    /// The models cannot be read (schema.sql, models command).
+    #[error(transparent)]
+    Models(#[from] crate::models::ModelError),
+    /// An addition to the models names something they lack.
+    #[error(transparent)]
+    Metadata(#[from] crate::models::MetadataError),
     /// The command line was used wrongly.
     #[cfg(feature = "cli")]
     #[error(transparent)]

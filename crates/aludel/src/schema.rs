@@ -742,20 +742,32 @@ impl Schema {
                             *c = new_name.clone();
                         }
                     };
+                    // Databases rewrite the references in expressions too (PostgreSQL stores
+                    // them parsed; SQLite edits the stored text).
+                    let rewrite = |expr: &mut String| *expr = rename_identifier(expr, &old, new_name);
                     target.primary_key.iter_mut().for_each(rename);
                     for constraint in &mut target.constraints {
                         match constraint {
                             Constraint::PrimaryKey { columns, .. }
                             | Constraint::Unique { columns, .. }
                             | Constraint::ForeignKey { columns, .. } => columns.iter_mut().for_each(rename),
-                            Constraint::Check { .. } => {}
+                            Constraint::Check { expr, .. } => rewrite(expr),
+                        }
+                    }
+                    for column in &mut target.columns {
+                        if let Some(generated) = &mut column.generated {
+                            rewrite(&mut generated.expr);
                         }
                     }
                     for index in self.indexes.values_mut().filter(|i| i.table == change.table) {
                         for key in &mut index.columns {
-                            if let IndexKey::Column(c) = key {
-                                rename(c);
+                            match key {
+                                IndexKey::Column(c) => rename(c),
+                                IndexKey::Expr { expr } => rewrite(expr),
                             }
+                        }
+                        if let Some(predicate) = &mut index.predicate {
+                            rewrite(predicate);
                         }
                     }
                     let table_name = change.table.clone();
@@ -836,6 +848,100 @@ impl Schema {
     }
 }
 
+/// `expr` with every reference to the column `old` spelled as `new`: bare identifiers match
+/// case-insensitively, quoted ones (`"x"`, `` `x` ``, `[x]`) exactly; strings, comments and
+/// function names are left alone. `new` is written bare when it is a plain lower-case name,
+/// quoted otherwise.
+pub fn rename_identifier(expr: &str, old: &str, new: &str) -> String {
+    let plain = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let spelled = if plain(new) { new.to_owned() } else { format!("\"{}\"", new.replace('"', "\"\"")) };
+    let bytes = expr.as_bytes();
+    let mut out = String::with_capacity(expr.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let start = i;
+        match c {
+            b'\'' => {
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == b'\'' {
+                        if bytes.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
+                out.push_str(&expr[start..i]);
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = expr[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                out.push_str(&expr[start..i]);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = expr[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2);
+                out.push_str(&expr[start..i]);
+            }
+            b'"' | b'`' | b'[' => {
+                let close = match c {
+                    b'[' => b']',
+                    other => other,
+                };
+                let mut name = String::new();
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == close {
+                        if close != b']' && bytes.get(i + 1) == Some(&close) {
+                            name.push(close as char);
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    let ch = expr[i..].chars().next().expect("inside the string");
+                    name.push(ch);
+                    i += ch.len_utf8();
+                }
+                if name == old { out.push_str(&spelled) } else { out.push_str(&expr[start..i]) }
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$' || bytes[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                let word = &expr[start..i];
+                let is_call = expr[i..].trim_start().starts_with('(');
+                if !is_call && word.eq_ignore_ascii_case(old) && (plain(old) || word == old) {
+                    out.push_str(&spelled);
+                } else {
+                    out.push_str(word);
+                }
+            }
+            c if c.is_ascii_digit() => {
+                // A number (with its exponent or hex digits) is never a name.
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_') {
+                    i += 1;
+                }
+                out.push_str(&expr[start..i]);
+            }
+            _ => {
+                let ch = expr[i..].chars().next().expect("inside the string");
+                i += ch.len_utf8();
+                out.push(ch);
+            }
+        }
+    }
+    out
+}
+
 /// The position of the unnamed constraint of `table` that `existing` describes, names aside.
 fn unnamed_match(table: &Table, existing: &Constraint) -> Option<usize> {
     let mut wanted = existing.clone();
@@ -851,6 +957,25 @@ fn unnamed_match(table: &Table, existing: &Constraint) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn renaming_a_column_rewrites_its_references_only() {
+        for (expr, old, new, expected) in [
+            ("length(title) > 0", "title", "headline", "length(headline) > 0"),
+            (
+                "\"title\" <> 'title' AND Title IS NOT NULL",
+                "title",
+                "headline",
+                "headline <> 'title' AND headline IS NOT NULL",
+            ),
+            ("title_2 > 0 AND subtitle > 0 -- title", "title", "headline", "title_2 > 0 AND subtitle > 0 -- title"),
+            ("title(x) = title", "title", "Head Line", "title(x) = \"Head Line\""),
+            ("\"Code\" > 1 AND code > 2", "Code", "sku", "sku > 1 AND code > 2"),
+            ("[a b] + `a b` + 1e5", "a b", "ab", "ab + ab + 1e5"),
+        ] {
+            assert_eq!(rename_identifier(expr, old, new), expected, "{expr}");
+        }
+    }
 
     fn check(input: &str, expected: &ColumnType) {
         let parsed = ColumnType::parse(input).expect(input);

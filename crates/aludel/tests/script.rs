@@ -42,6 +42,7 @@ impl Scripts {
             transactional: true,
             upgrade: Vec::new(),
             downgrade: Vec::new(),
+            notes: Default::default(),
         };
         extra(&mut revision);
         self.directory.write(&revision).expect("write revision")
@@ -393,6 +394,7 @@ UPDATE users SET "active" = true;"""
         transactional: false,
         upgrade: upgrade.clone(),
         downgrade: downgrade.clone(),
+        notes: Default::default(),
     };
     let text = new.to_toml();
     insta::assert_snapshot!("new_revision_with_ops", text);
@@ -428,6 +430,7 @@ fn new_revision_without_ops_shows_an_example() {
         transactional: true,
         upgrade: Vec::new(),
         downgrade: Vec::new(),
+        notes: Default::default(),
     };
     let text = new.to_toml();
     insta::assert_snapshot!("new_revision_without_ops", text);
@@ -474,6 +477,7 @@ fn write_refuses_to_overwrite() {
         transactional: true,
         upgrade: Vec::new(),
         downgrade: Vec::new(),
+        notes: Default::default(),
     };
     let err = scripts.directory.write(&again).unwrap_err();
     assert!(matches!(&err, ScriptError::FileExists { path: p } if *p == path), "{err:?}");
@@ -540,6 +544,7 @@ fn every_error() {
             transactional: true,
             upgrade: vec![],
             downgrade: vec![],
+            notes: Default::default(),
         }),
         Err(E::NoVersionsDir { .. })
     ));
@@ -632,6 +637,7 @@ fn every_error() {
         transactional: true,
         upgrade: vec![],
         downgrade: vec![],
+        notes: Default::default(),
     });
     let err = err.unwrap_err();
     assert!(matches!(err, E::FileExists { .. }));
@@ -646,6 +652,7 @@ fn every_error() {
         transactional: true,
         upgrade: vec![],
         downgrade: vec![],
+        notes: Default::default(),
     });
     let err = err.unwrap_err();
     assert!(matches!(&err, E::InvalidLabel { label, .. } if label == "gamma@x"));

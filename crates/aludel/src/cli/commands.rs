@@ -9,11 +9,13 @@ use clap::Args;
 
 use crate::Error;
 use crate::cli::output;
-use crate::cli::{CliError, EXIT_DRIFT};
-use crate::config::{CONFIG_FILE, Config, LoadOptions, REFERENCE_CONFIG};
+use crate::cli::{CliError, EXIT_DRIFT, Environment};
+use crate::config::{CONFIG_FILE, Config, LoadOptions, ModelsConfig, REFERENCE_CONFIG};
 use crate::dialect::Backend;
-use crate::runtime::{Migrator, StepReport};
-use crate::script::{NewRevision, RevisionGraph, RevisionId, ScriptDirectory, ScriptError};
+use crate::diff::{RenameKind, Warning};
+use crate::models::Metadata;
+use crate::runtime::{Comparison, Migrator, StepReport};
+use crate::script::{NewRevision, RevisionGraph, RevisionId, RevisionNotes, ScriptDirectory, ScriptError};
 
 /// `aludel revision`.
 #[derive(Debug, Args)]
@@ -37,6 +39,14 @@ pub(super) struct RevisionArgs {
     /// Allow --head to name a revision that is not a head, starting a branch there
     #[arg(long)]
     splice: bool,
+    /// Fill the revision with the ops that bring the database (at head) to the models; the
+    /// downgrade is their inverse. Writes nothing when they already match
+    #[arg(long)]
+    autogenerate: bool,
+    /// With --autogenerate: ask, for each drop and add that looks like a rename, whether it
+    /// is one (a rename keeps the data)
+    #[arg(long, requires = "autogenerate")]
+    interactive: bool,
 }
 
 /// `aludel merge`.
@@ -100,9 +110,90 @@ fn new_id(rev_id: Option<&str>, graph: &RevisionGraph) -> Result<RevisionId, Err
     Ok(id)
 }
 
-pub(super) fn revision(config: &Config, args: &RevisionArgs, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+/// The models: the embedding program's, else those `[models]` in aludel.toml names.
+fn metadata(config: &Config, environment: &Environment) -> Result<Option<Metadata>, Error> {
+    if let Some(metadata) = &environment.metadata {
+        return Ok(Some(metadata.clone()));
+    }
+    if config.models == ModelsConfig::default() {
+        return Ok(None);
+    }
+    let dialect = config.require_database_url()?.backend().dialect().name();
+    let working_dir = config.config_file.as_deref().and_then(Path::parent).unwrap_or(&config.script_location);
+    Ok(crate::models::load(&config.models, dialect, working_dir)?)
+}
+
+/// Asks, for each likely rename, whether it is one; adds the renames confirmed to `metadata`
+/// and compares again.
+fn confirm_renames(
+    migrator: &Migrator,
+    metadata: &mut Metadata,
+    comparison: &mut Comparison,
+    out: &mut (dyn Write + Send),
+) -> Result<(), Error> {
+    let mut input = std::io::stdin().lock();
+    let mut asked = std::collections::BTreeSet::new();
+    loop {
+        let candidate = comparison.diff.warnings.iter().find_map(|warning| match warning {
+            Warning::LikelyRename { kind, table, old, new, .. }
+                if !asked.contains(&(table.clone(), old.clone(), new.clone())) =>
+            {
+                Some((*kind, table.clone(), old.clone(), new.clone()))
+            }
+            _ => None,
+        });
+        let Some((kind, table, old, new)) = candidate else { return Ok(()) };
+        asked.insert((table.clone(), old.clone(), new.clone()));
+        let question = match (&kind, &table) {
+            (RenameKind::Column, Some(table)) => format!("Was column `{table}.{old}` renamed to `{new}`?"),
+            _ => format!("Was table `{old}` renamed to `{new}`?"),
+        };
+        if !output::ask(out, &mut input, &question).map_err(|e| Error::Cli(CliError::Input(e)))? {
+            continue;
+        }
+        *metadata = match (&kind, &table) {
+            (RenameKind::Column, Some(table)) => metadata.clone().column_renamed_from(table, &new, &old)?,
+            _ => metadata.clone().table_renamed_from(&new, &old)?,
+        };
+        // A table rename changes which columns pair up: compare again before asking more.
+        comparison.diff = crate::diff::diff(&comparison.database, &comparison.models, &migrator.diff_options(metadata));
+    }
+}
+
+pub(super) async fn revision(
+    config: Config,
+    args: &RevisionArgs,
+    environment: &Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let directory = ScriptDirectory::new(&config.script_location);
     let graph = directory.load()?;
+    let mut notes = RevisionNotes::default();
+    let (mut upgrade, mut downgrade) = (Vec::new(), Vec::new());
+    if args.autogenerate {
+        let mut metadata = metadata(&config, environment)?.ok_or(CliError::NoModels)?;
+        let migrator = Migrator::with_graph(config.clone(), graph.clone());
+        let mut comparison = migrator.compare(&metadata).await?;
+        if args.interactive {
+            confirm_renames(&migrator, &mut metadata, &mut comparison, out)?;
+        }
+        let diff = comparison.diff;
+        output::detected(out, &diff)?;
+        if diff.is_empty() {
+            output::no_changes(out)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        notes.header = diff.warnings.iter().map(|w| format!("warning: {w}")).collect();
+        for destructive in &diff.destructive {
+            notes
+                .upgrade
+                .entry(destructive.op_index)
+                .or_default()
+                .push(format!("DESTRUCTIVE: {}; review before running", destructive.reason));
+        }
+        upgrade = diff.upgrade;
+        downgrade = diff.downgrade;
+    }
     let down_revisions = match args.head.as_str() {
         "base" => Vec::new(),
         "head" if graph.is_empty() => Vec::new(),
@@ -126,8 +217,9 @@ pub(super) fn revision(config: &Config, args: &RevisionArgs, out: &mut (dyn Writ
         branch_labels: args.branch_label.clone(),
         depends_on,
         transactional: true,
-        upgrade: Vec::new(),
-        downgrade: Vec::new(),
+        upgrade,
+        downgrade,
+        notes,
     };
     let path = directory.write(&revision)?;
     output::generated(out, &path)?;
@@ -169,6 +261,7 @@ pub(super) fn merge(config: &Config, args: &MergeArgs, out: &mut (dyn Write + Se
         transactional: true,
         upgrade: Vec::new(),
         downgrade: Vec::new(),
+        notes: Default::default(),
     };
     let path = directory.write(&revision)?;
     output::generated(out, &path)?;
@@ -302,13 +395,41 @@ pub(super) async fn stamp(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn check(config: Config, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+pub(super) async fn check(
+    config: Config,
+    environment: &Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let metadata = metadata(&config, environment)?;
     let migrator = Migrator::new(config)?;
     let current = migrator.current().await?;
     let pending = migrator.graph().plan_upgrade(&current, "heads")?;
     let pending: Vec<_> = pending.steps.iter().filter_map(|s| migrator.graph().get(&s.revision)).collect();
     output::check(out, &current, &pending)?;
-    Ok(if pending.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_DRIFT) })
+    if !pending.is_empty() {
+        return Ok(ExitCode::from(EXIT_DRIFT));
+    }
+    let Some(metadata) = metadata else {
+        output::no_models(out)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let comparison = migrator.compare(&metadata).await?;
+    output::model_check(out, &comparison.diff)?;
+    Ok(if comparison.diff.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_DRIFT) })
+}
+
+pub(super) async fn diff(
+    config: Config,
+    environment: &Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let metadata = metadata(&config, environment)?.ok_or(CliError::NoModels)?;
+    let migrator = Migrator::new(config)?;
+    let comparison = migrator.compare(&metadata).await?;
+    let dialect = migrator.config().require_database_url()?.backend().dialect();
+    let sql = comparison.upgrade_sql(dialect)?;
+    output::diff_sql(out, &comparison.diff, &sql)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub(super) async fn verify(config: Config, accept: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {

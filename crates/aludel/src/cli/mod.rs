@@ -16,11 +16,34 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::Error;
 use crate::config::{Config, LoadOptions};
+use crate::models::Metadata;
 
 /// Exit code when `check` or `verify` finds a difference.
 pub const EXIT_DRIFT: u8 = 1;
 /// Exit code for errors (the binary's `main` uses it).
 pub const EXIT_ERROR: u8 = 2;
+
+/// What a program that embeds the CLI wires in: the Rust counterpart of Alembic's `env.py`.
+///
+/// # Examples
+///
+/// ```no_run
+/// use aludel::cli::Environment;
+/// use aludel::models::Metadata;
+///
+/// // The models would come from the program's ORM entities, e.g. the SeaORM adapter.
+/// let environment = Environment { metadata: Some(Metadata::default()), ..Default::default() };
+/// let code = aludel::cli::run(&environment)?;
+/// # Ok::<(), aludel::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// The models `revision --autogenerate`, `check` and `diff` compare with the database;
+    /// `None` reads the source `[models]` names in aludel.toml.
+    pub metadata: Option<Metadata>,
+    /// The program's name in usage and help text (`blog db`); `aludel` when `None`.
+    pub program_name: Option<String>,
+}
 
 /// Errors in how the command line was used.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +64,15 @@ pub enum CliError {
     /// A command needs something the arguments lack.
     #[error("{0}")]
     Invalid(String),
+    /// Autogenerate, `check` or `diff` without a models source.
+    #[error(
+        "no models to compare with: set `schema_sql` or `command` under `[models]` in aludel.toml, or embed the CLI in \
+         your program with its models (aludel::cli::run)"
+    )]
+    NoModels,
+    /// Reading an answer for `--interactive` failed.
+    #[error("could not read an answer from standard input: {0}")]
+    Input(#[source] std::io::Error),
 }
 
 /// Schema migrations with Alembic's workflow: revision files in a graph, upgrade, downgrade,
@@ -150,8 +182,18 @@ enum Command {
     },
     /// Join two or more heads with a new revision that has no ops
     Merge(commands::MergeArgs),
-    /// Exit 1 unless the database is at the head(s); for CI and deploy checks
+    /// Exit 1 when revisions are pending or the models differ from the database; for CI
+    ///
+    /// First the database must be at the head(s); then, when there are models (`[models]` in
+    /// aludel.toml, or the embedding program's), the models are compared with it as
+    /// `revision --autogenerate` would, and every op a new revision would hold is listed.
     Check,
+    /// Print the SQL that would bring the database to the models; writes nothing
+    ///
+    /// Compares the models with the database at head, as `revision --autogenerate` does, and
+    /// prints the upgrade as SQL for the database's dialect, with warnings on stderr-like
+    /// comment lines.
+    Diff,
     /// Compare applied revisions with their files by checksum; exit 1 on a difference
     Verify {
         /// Record the edited files' checksums as intended, so upgrades proceed
@@ -161,13 +203,14 @@ enum Command {
 }
 
 /// Parses the process's arguments and runs the command, writing output to stdout.
+/// `environment` holds what an embedding program wires in (`&Default::default()` for none).
 ///
 /// # Errors
 ///
-/// Any [`Error`]; the caller prints it (`{:#}`) and exits with [`EXIT_ERROR`].
-pub fn run() -> Result<ExitCode, Error> {
+/// Any [`Error`]; the caller prints it and exits with [`EXIT_ERROR`].
+pub fn run(environment: &Environment) -> Result<ExitCode, Error> {
     let mut out = std::io::BufWriter::new(std::io::stdout());
-    let code = run_with(std::env::args_os(), &mut out);
+    let code = run_with(std::env::args_os(), environment, &mut out);
     out.flush()?;
     code
 }
@@ -178,12 +221,12 @@ pub fn run() -> Result<ExitCode, Error> {
 /// # Errors
 ///
 /// Any [`Error`].
-pub fn run_with<I, T>(args: I, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error>
+pub fn run_with<I, T>(args: I, environment: &Environment, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match parse(args, environment) {
         Ok(cli) => cli,
         Err(err) => return usage(err, out),
     };
@@ -191,7 +234,7 @@ where
         .enable_all()
         .build()
         .map_err(|e| Error::Cli(CliError::Runtime(e)))?;
-    runtime.block_on(execute(cli, out))
+    runtime.block_on(execute(cli, environment, out))
 }
 
 /// The async form of [`run_with`], for programs that already run a tokio runtime.
@@ -199,15 +242,33 @@ where
 /// # Errors
 ///
 /// Any [`Error`].
-pub async fn run_async<I, T>(args: I, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error>
+pub async fn run_async<I, T>(
+    args: I,
+    environment: &Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    match Cli::try_parse_from(args) {
-        Ok(cli) => execute(cli, out).await,
+    match parse(args, environment) {
+        Ok(cli) => execute(cli, environment, out).await,
         Err(err) => usage(err, out),
     }
+}
+
+fn parse<I, T>(args: I, environment: &Environment) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    if let Some(name) = &environment.program_name {
+        command = command.bin_name(name.clone());
+    }
+    let matches = command.try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }
 
 fn usage(err: clap::Error, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
@@ -222,7 +283,7 @@ fn usage(err: clap::Error, out: &mut (dyn Write + Send)) -> Result<ExitCode, Err
     }
 }
 
-async fn execute(cli: Cli, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+async fn execute(cli: Cli, environment: &Environment, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let options = LoadOptions { config_file: cli.config.config, overrides: cli.config.x, cwd: None, env: None };
     if let Command::Init { directory } = &cli.command {
         return commands::init(&options, directory, out);
@@ -230,7 +291,7 @@ async fn execute(cli: Cli, out: &mut (dyn Write + Send)) -> Result<ExitCode, Err
     let config = Config::load(&options)?;
     match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
-        Command::Revision(args) => commands::revision(&config, &args, out),
+        Command::Revision(args) => commands::revision(config, &args, environment, out).await,
         Command::Upgrade { target, sql } => commands::upgrade(config, &target, sql, out).await,
         Command::Downgrade { target, sql } => commands::downgrade(config, &target, sql, out).await,
         Command::Current { verbose } => commands::current(config, verbose, out).await,
@@ -240,7 +301,8 @@ async fn execute(cli: Cli, out: &mut (dyn Write + Send)) -> Result<ExitCode, Err
         Command::Show { revision } => commands::show(&config, &revision, out),
         Command::Stamp { target, purge, sql } => commands::stamp(config, &target, purge, sql, out).await,
         Command::Merge(args) => commands::merge(&config, &args, out),
-        Command::Check => commands::check(config, out).await,
+        Command::Check => commands::check(config, environment, out).await,
+        Command::Diff => commands::diff(config, environment, out).await,
         Command::Verify { accept } => commands::verify(config, accept, out).await,
     }
 }

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::diff::Diff;
 use crate::runtime::{ChecksumMismatch, HistoryRow, StepReport};
 use crate::script::{Direction, Revision, RevisionGraph, RevisionId};
 
@@ -222,4 +223,76 @@ pub(super) fn accepted(out: &mut dyn Write, accepted: &[ChecksumMismatch]) -> io
         writeln!(out, "Accepted the edit of {} ({})", mismatch.revision, mismatch.path.display())?;
     }
     Ok(())
+}
+
+/// The ops autogenerate found, its warnings and the destructive ops, as Alembic's
+/// "Detected ..." lines.
+pub(super) fn detected(out: &mut dyn Write, diff: &Diff) -> io::Result<()> {
+    for op in &diff.upgrade {
+        writeln!(out, "Detected {}", op.describe())?;
+    }
+    for warning in &diff.warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
+    for destructive in &diff.destructive {
+        writeln!(out, "DESTRUCTIVE: op {}: {}", destructive.op_index + 1, destructive.reason)?;
+    }
+    Ok(())
+}
+
+pub(super) fn no_changes(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "No changes in schema detected; no revision file written")
+}
+
+pub(super) fn no_models(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "No models configured (`[models]` in aludel.toml): the models were not compared")
+}
+
+pub(super) fn model_check(out: &mut dyn Write, diff: &Diff) -> io::Result<()> {
+    if diff.is_empty() {
+        for warning in &diff.warnings {
+            writeln!(out, "warning: {warning}")?;
+        }
+        return writeln!(out, "OK: the models match the database; no new upgrade operations detected");
+    }
+    writeln!(out, "The models differ from the database; a new revision would hold {} op(s):", diff.upgrade.len())?;
+    for op in &diff.upgrade {
+        writeln!(out, "    {}", op.describe())?;
+    }
+    for warning in &diff.warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
+    writeln!(out, "Run `aludel revision --autogenerate -m \"...\"` to write it.")
+}
+
+/// The SQL of a comparison, with its warnings and destructive ops as comments first.
+pub(super) fn diff_sql(out: &mut dyn Write, diff: &Diff, sql: &str) -> io::Result<()> {
+    if diff.is_empty() {
+        return writeln!(out, "-- the models match the database: nothing to do");
+    }
+    for warning in &diff.warnings {
+        writeln!(out, "-- warning: {warning}")?;
+    }
+    for destructive in &diff.destructive {
+        writeln!(out, "-- DESTRUCTIVE: op {}: {}", destructive.op_index + 1, destructive.reason)?;
+    }
+    out.write_all(sql.as_bytes())
+}
+
+/// Asks a yes/no question on `out` and reads the answer from `input`; no is the default.
+pub(super) fn ask(out: &mut dyn Write, input: &mut dyn io::BufRead, question: &str) -> io::Result<bool> {
+    loop {
+        write!(out, "{question} [y/N] ")?;
+        out.flush()?;
+        let mut answer = String::new();
+        if input.read_line(&mut answer)? == 0 {
+            writeln!(out)?;
+            return Ok(false);
+        }
+        match answer.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => return Ok(true),
+            "" | "n" | "no" => return Ok(false),
+            _ => writeln!(out, "Please answer y or n.")?,
+        }
+    }
 }

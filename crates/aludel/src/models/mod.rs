@@ -20,8 +20,8 @@ pub mod sql;
 #[cfg(feature = "schema-sql")]
 pub use sql::{SqlDialect, parse_schema_sql};
 
-/// A model source that cannot be turned into a schema. Every variant names the file and the
-/// 1-based line of the statement at fault, with a short excerpt of it.
+/// A model source that cannot be turned into a schema. Errors in a `schema.sql` name the file
+/// and the 1-based line of the statement at fault, with a short excerpt of it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ModelError {
@@ -63,6 +63,42 @@ pub enum ModelError {
         excerpt: String,
         /// What is wrong and how to fix it.
         reason: String,
+    },
+    /// The models file cannot be read.
+    #[error("could not read the models file `{}`: {message}; fix `[models] schema_sql` in aludel.toml", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        message: String,
+    },
+    /// The models command could not run or failed.
+    #[error(
+        "the models command `{command}` {outcome}; run it by hand to see why, or fix `[models] command` in aludel.toml"
+    )]
+    CommandFailed {
+        /// The command line.
+        command: String,
+        /// What happened (`exited with status 1: <stderr>`, `could not start: ...`).
+        outcome: String,
+    },
+    /// The models command printed something that is not a schema document.
+    #[error("the models command `{command}` printed an invalid schema document: {source}")]
+    CommandOutput {
+        /// The command line.
+        command: String,
+        /// What is wrong with the document.
+        #[source]
+        source: MetadataError,
+    },
+    /// `[models]` names both sources.
+    #[error("`[models]` in aludel.toml sets both `schema_sql` and `command`; keep one")]
+    TwoSources,
+    /// The schema.sql source cannot be read for this backend.
+    #[error("a schema.sql cannot be read for {dialect} in this build; use `[models] command` instead")]
+    NoSqlParser {
+        /// The backend's name.
+        dialect: String,
     },
     /// A foreign key to a table that the file never creates.
     #[error(
@@ -312,4 +348,66 @@ struct Rename {
     #[serde(default)]
     column: Option<String>,
     from: String,
+}
+
+/// Reads the models that `[models]` in aludel.toml names: a `schema.sql` in the dialect
+/// `dialect` (`postgresql`, `sqlite`), or the JSON document a command prints (see
+/// [`Metadata::from_json`]); `None` when it names neither.
+///
+/// The command runs through the shell (`sh -c`, or `cmd /C` on Windows) in `working_dir`.
+///
+/// # Errors
+///
+/// [`ModelError`] when the file cannot be read or parsed, or the command fails or prints an
+/// invalid document.
+pub fn load(
+    config: &crate::config::ModelsConfig,
+    dialect: &str,
+    working_dir: &std::path::Path,
+) -> Result<Option<Metadata>, ModelError> {
+    match (&config.schema_sql, &config.command) {
+        (Some(_), Some(_)) => Err(ModelError::TwoSources),
+        (Some(path), None) => load_schema_sql(path, dialect).map(Some),
+        (None, Some(command)) => run_command(command, working_dir).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+#[cfg(feature = "schema-sql")]
+fn load_schema_sql(path: &std::path::Path, dialect: &str) -> Result<Metadata, ModelError> {
+    let sql_dialect =
+        SqlDialect::from_name(dialect).ok_or_else(|| ModelError::NoSqlParser { dialect: dialect.to_owned() })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| ModelError::Read { path: path.to_owned(), message: err.to_string() })?;
+    Ok(Metadata::new(parse_schema_sql(&text, sql_dialect, path)?))
+}
+
+#[cfg(not(feature = "schema-sql"))]
+fn load_schema_sql(_path: &std::path::Path, dialect: &str) -> Result<Metadata, ModelError> {
+    Err(ModelError::NoSqlParser { dialect: dialect.to_owned() })
+}
+
+fn run_command(command: &str, working_dir: &std::path::Path) -> Result<Metadata, ModelError> {
+    let failed = |outcome: String| ModelError::CommandFailed { command: command.to_owned(), outcome };
+    let mut process = if cfg!(windows) {
+        let mut process = std::process::Command::new("cmd");
+        process.args(["/C", command]);
+        process
+    } else {
+        let mut process = std::process::Command::new("sh");
+        process.args(["-c", command]);
+        process
+    };
+    let output = process
+        .current_dir(working_dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|err| failed(format!("could not start: {err}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+        return Err(failed(format!("{}: {}", output.status, tail.join("\n"))));
+    }
+    let text = String::from_utf8(output.stdout).map_err(|_| failed("printed output that is not UTF-8".to_owned()))?;
+    Metadata::from_json(&text).map_err(|source| ModelError::CommandOutput { command: command.to_owned(), source })
 }

@@ -74,6 +74,17 @@ pub enum SqlDialect {
     Sqlite,
 }
 
+impl SqlDialect {
+    /// The SQL dialect of a backend, by its dialect name (`postgresql`, `sqlite`).
+    pub fn from_name(name: &str) -> Option<SqlDialect> {
+        match name {
+            "postgresql" => Some(SqlDialect::Postgres),
+            "sqlite" => Some(SqlDialect::Sqlite),
+            _ => None,
+        }
+    }
+}
+
 /// What a schema.sql may hold, for error messages.
 const STATEMENTS: &str = "a schema.sql holds CREATE TABLE, CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD [COLUMN | \
                           CONSTRAINT], CREATE TYPE ... AS ENUM and COMMENT ON TABLE | COLUMN (SET, CREATE \

@@ -6,6 +6,7 @@
 //! revision in its own transaction together with its version-table update and history row.
 //! This module decides *what* runs; the SQL itself comes from `dialect`.
 
+mod autogen;
 mod offline;
 mod runner;
 mod state;
@@ -18,6 +19,7 @@ use crate::config::Config;
 use crate::dialect::{RenderError, Session};
 use crate::script::{Direction, RevisionGraph, RevisionId, ScriptDirectory};
 
+pub use autogen::Comparison;
 pub use state::{ChecksumMismatch, HistoryRow};
 
 /// Errors while running migrations.
@@ -98,6 +100,28 @@ pub enum RuntimeError {
         /// Each edited revision.
         mismatches: Vec<ChecksumMismatch>,
     },
+    /// Autogenerate needs the database at head.
+    #[error(
+        "the database is at {} but the revision files' head(s) are {}; run `aludel upgrade heads` first (or `stamp` \
+         when the schema is already there), so the comparison with the models does not repeat pending revisions",
+        revisions_or_base(.current),
+        revisions_or_base(.heads)
+    )]
+    NotAtHead {
+        /// The version table's rows.
+        current: Vec<RevisionId>,
+        /// The graph's heads.
+        heads: Vec<RevisionId>,
+    },
+    /// The schema could not be read, or the database refused part of the models.
+    #[error("autogenerate on {url}: {source}")]
+    Introspect {
+        /// The database, password redacted.
+        url: String,
+        /// What failed.
+        #[source]
+        source: crate::dialect::IntrospectError,
+    },
     /// `--sql` for a downgrade needs to know where the database starts.
     #[error(
         "offline {verb} needs a range, e.g. `aludel {verb} <from>:<to> --sql`; the script cannot ask the database where it is"
@@ -106,6 +130,14 @@ pub enum RuntimeError {
         /// `downgrade`.
         verb: &'static str,
     },
+}
+
+fn revisions_or_base(revisions: &[RevisionId]) -> String {
+    if revisions.is_empty() {
+        "<base>".to_owned()
+    } else {
+        revisions.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// The database's own words for an error, without the driver's decoration.

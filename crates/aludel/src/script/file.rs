@@ -4,6 +4,7 @@
 //! `down_revision`, `message`, ...) and then one `[[upgrade]]` / `[[downgrade]]` table per
 //! [`Op`]. How revisions relate to each other is [`crate::script::graph`]'s business.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write as _};
@@ -491,6 +492,17 @@ pub struct NewRevision {
     pub upgrade: Vec<Op>,
     /// Downgrade ops.
     pub downgrade: Vec<Op>,
+    /// Comments for the reader of the file (autogenerate's warnings and destructive ops).
+    pub notes: RevisionNotes,
+}
+
+/// Comments written into a new revision file; they do not change what it does or its checksum.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevisionNotes {
+    /// Lines written after the header (one `# ` comment each).
+    pub header: Vec<String>,
+    /// Lines written above an upgrade op, by the op's 0-based index.
+    pub upgrade: BTreeMap<usize, Vec<String>>,
 }
 
 impl NewRevision {
@@ -520,6 +532,7 @@ impl NewRevision {
     ///     transactional: true,
     ///     upgrade: vec![],
     ///     downgrade: vec![],
+    ///     notes: Default::default(),
     /// };
     /// let text = new.to_toml();
     /// assert!(text.starts_with("revision = \"a1\"\n"));
@@ -549,14 +562,26 @@ impl NewRevision {
         if !self.transactional {
             out.push_str("transactional = false\n");
         }
-        write_ops(&mut out, "upgrade", &self.upgrade);
-        write_ops(&mut out, "downgrade", &self.downgrade);
+        if !self.notes.header.is_empty() {
+            out.push('\n');
+            write_comment(&mut out, &self.notes.header);
+        }
+        write_ops(&mut out, "upgrade", &self.upgrade, &self.notes.upgrade);
+        write_ops(&mut out, "downgrade", &self.downgrade, &BTreeMap::new());
         out
     }
 }
 
-/// Appends one `[[<section>]]` table per op, or a commented example when there are none.
-fn write_ops(out: &mut String, section: &str, ops: &[Op]) {
+/// Writes `lines` as `# ` comments, each line of a multi-line note on its own.
+fn write_comment(out: &mut String, lines: &[String]) {
+    for line in lines.iter().flat_map(|l| l.lines()) {
+        let _ = writeln!(out, "# {line}");
+    }
+}
+
+/// Appends one `[[<section>]]` table per op, with its notes above it, or a commented example
+/// when there are none.
+fn write_ops(out: &mut String, section: &str, ops: &[Op], notes: &BTreeMap<usize, Vec<String>>) {
     if ops.is_empty() {
         let (intro, example) = example(section);
         out.push('\n');
@@ -567,8 +592,11 @@ fn write_ops(out: &mut String, section: &str, ops: &[Op]) {
         }
         return;
     }
-    for op in ops {
+    for (index, op) in ops.iter().enumerate() {
         out.push('\n');
+        if let Some(lines) = notes.get(&index) {
+            write_comment(out, lines);
+        }
         out.push_str(&op_table(section, op));
     }
 }

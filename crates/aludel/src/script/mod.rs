@@ -16,7 +16,7 @@ pub mod file;
 pub mod graph;
 pub mod id;
 
-pub use file::{NewRevision, Revision, ScriptDirectory, check_label, slug};
+pub use file::{NewRevision, Revision, RevisionNotes, ScriptDirectory, check_label, slug};
 pub use graph::{Direction, Plan, RevisionGraph, Step};
 pub use id::RevisionId;
 

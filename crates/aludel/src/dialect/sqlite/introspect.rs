@@ -362,6 +362,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
         }
         schema.tables.insert(table.name.clone(), table);
     }
+    canonical_expressions(&mut schema);
     Ok(schema)
 }
 
@@ -475,6 +476,219 @@ fn read_default(text: &str, ty: &ColumnType) -> Option<DefaultValue> {
     }
 }
 
+/// Spells every expression of `schema` (checks, generated columns, index keys and predicates,
+/// raw defaults) as [`expression`] does, so that quoting SQLite adds (when it renames a
+/// column, say) compares equal.
+fn canonical_expressions(schema: &mut Schema) {
+    for table in schema.tables.values_mut() {
+        for column in &mut table.columns {
+            if let Some(generated) = &mut column.generated {
+                generated.expr = expression(&generated.expr);
+            }
+            if let Some(DefaultValue::Sql(sql)) = &mut column.default {
+                *sql = expression(sql);
+            }
+        }
+        for constraint in &mut table.constraints {
+            if let Constraint::Check { expr, .. } = constraint {
+                *expr = expression(expr);
+            }
+        }
+    }
+    for index in schema.indexes.values_mut() {
+        for key in &mut index.columns {
+            if let IndexKey::Expr { expr } = key {
+                *expr = expression(expr);
+            }
+        }
+        if let Some(predicate) = &mut index.predicate {
+            *predicate = expression(predicate);
+        }
+    }
+}
+
+/// An expression as written, trimmed, with quoted names that need no quotes (lower case,
+/// not a keyword) written bare: `length("title")` is `length(title)`. Text that does not
+/// tokenize is returned trimmed.
+pub(crate) fn expression(text: &str) -> String {
+    let text = text.trim();
+    let Ok(tokens) = Tokens::new(text) else { return text.to_owned() };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for token in &tokens.tokens {
+        if token.kind != Kind::Quoted {
+            continue;
+        }
+        let name = unquote(&text[token.start..token.end]);
+        let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !is_keyword(&name);
+        if plain {
+            out.push_str(&text[copied..token.start]);
+            out.push_str(&name);
+            copied = token.end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Whether `word` is one of SQLite's keywords, which stay quoted as names.
+fn is_keyword(word: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "abort",
+        "action",
+        "add",
+        "after",
+        "all",
+        "alter",
+        "always",
+        "analyze",
+        "and",
+        "as",
+        "asc",
+        "attach",
+        "autoincrement",
+        "before",
+        "begin",
+        "between",
+        "by",
+        "cascade",
+        "case",
+        "cast",
+        "check",
+        "collate",
+        "column",
+        "commit",
+        "conflict",
+        "constraint",
+        "create",
+        "cross",
+        "current",
+        "current_date",
+        "current_time",
+        "current_timestamp",
+        "database",
+        "default",
+        "deferrable",
+        "deferred",
+        "delete",
+        "desc",
+        "detach",
+        "distinct",
+        "do",
+        "drop",
+        "each",
+        "else",
+        "end",
+        "escape",
+        "except",
+        "exclude",
+        "exclusive",
+        "exists",
+        "explain",
+        "fail",
+        "filter",
+        "first",
+        "following",
+        "for",
+        "foreign",
+        "from",
+        "full",
+        "generated",
+        "glob",
+        "group",
+        "groups",
+        "having",
+        "if",
+        "ignore",
+        "immediate",
+        "in",
+        "index",
+        "indexed",
+        "initially",
+        "inner",
+        "insert",
+        "instead",
+        "intersect",
+        "into",
+        "is",
+        "isnull",
+        "join",
+        "key",
+        "last",
+        "left",
+        "like",
+        "limit",
+        "match",
+        "materialized",
+        "natural",
+        "no",
+        "not",
+        "nothing",
+        "notnull",
+        "null",
+        "nulls",
+        "of",
+        "offset",
+        "on",
+        "or",
+        "order",
+        "others",
+        "outer",
+        "over",
+        "partition",
+        "plan",
+        "pragma",
+        "preceding",
+        "primary",
+        "query",
+        "raise",
+        "range",
+        "recursive",
+        "references",
+        "regexp",
+        "reindex",
+        "release",
+        "rename",
+        "replace",
+        "restrict",
+        "returning",
+        "right",
+        "rollback",
+        "row",
+        "rows",
+        "savepoint",
+        "select",
+        "set",
+        "table",
+        "temp",
+        "temporary",
+        "then",
+        "ties",
+        "to",
+        "transaction",
+        "trigger",
+        "unbounded",
+        "union",
+        "unique",
+        "update",
+        "using",
+        "vacuum",
+        "values",
+        "view",
+        "virtual",
+        "when",
+        "where",
+        "window",
+        "with",
+        "without",
+        "true",
+        "false",
+    ];
+    KEYWORDS.contains(&word)
+}
+
 /// Restates a model as SQLite stores it: what [`introspect`] returns once the model's
 /// tables are migrated in with the SQLite dialect (see the module documentation for what
 /// SQLite cannot hold). The diff compares a model restated so with the database.
@@ -579,6 +793,7 @@ pub fn as_stored(model: &Schema) -> Schema {
         };
         stored.indexes.insert(restated.name.clone(), restated);
     }
+    canonical_expressions(&mut stored);
     stored
 }
 
