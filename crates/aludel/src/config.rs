@@ -271,6 +271,35 @@ impl Config {
         Ok(config)
     }
 
+    /// The defaults (no config file, nothing read from the environment) with `url` as the
+    /// database: what a program that embeds its revisions needs to migrate on start.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::BadUrl`] when the URL names no enabled backend.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let config = aludel::config::Config::for_url("sqlite://app.db")?;
+    /// assert_eq!(config.tables.version_table, "aludel_version");
+    /// # Ok::<(), aludel::config::ConfigError>(())
+    /// ```
+    pub fn for_url(url: &str) -> Result<Config, ConfigError> {
+        let database_url = DatabaseUrl::parse(url)
+            .map_err(|error| ConfigError::BadUrl { source_name: "the program".to_owned(), error })?;
+        Ok(Config {
+            config_file: None,
+            script_location: PathBuf::from("migrations"),
+            database_url: Some(database_url),
+            tables: StateTables::default(),
+            lock_timeout_secs: SessionOptions::default().lock_timeout_secs,
+            models: ModelsConfig::default(),
+            autogenerate: AutogenerateConfig::default(),
+            extra: BTreeMap::new(),
+        })
+    }
+
     /// The database URL, or the error that says how to set one.
     ///
     /// # Errors

@@ -342,6 +342,32 @@ impl ScriptDirectory {
         RevisionGraph::from_revisions(revisions)
     }
 
+    /// Builds the graph from revision files compiled into the program: `(file name, text)`
+    /// pairs, such as a build script generates with `include_str!`. The file names play the
+    /// part of paths in error messages and must start with the revision id, as on disk.
+    ///
+    /// # Errors
+    ///
+    /// As [`ScriptDirectory::load`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aludel::script::ScriptDirectory;
+    ///
+    /// let files = [("a1_create_users.toml", "revision = \"a1\"\nmessage = \"create users\"\n")];
+    /// let graph = ScriptDirectory::from_embedded(&files)?;
+    /// assert_eq!(graph.heads().len(), 1);
+    /// # Ok::<(), aludel::script::ScriptError>(())
+    /// ```
+    pub fn from_embedded(files: &[(&str, &str)]) -> Result<RevisionGraph, ScriptError> {
+        let mut files = files.to_vec();
+        files.sort_by(|a, b| a.0.cmp(b.0));
+        let revisions =
+            files.iter().map(|(name, text)| Revision::parse(text, Path::new(name))).collect::<Result<Vec<_>, _>>()?;
+        RevisionGraph::from_revisions(revisions)
+    }
+
     /// The paths of the revision files, sorted by file name.
     fn revision_files(&self) -> Result<Vec<PathBuf>, ScriptError> {
         let versions = self.versions_dir();
