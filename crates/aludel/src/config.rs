@@ -145,8 +145,12 @@ impl Default for AutogenerateConfig {
 /// Where to look for configuration; what the command line says.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// `-c/--config`; falls back to `ALUDEL_CONFIG`, then `./aludel.toml`.
+    /// `-c/--config`; falls back to `ALUDEL_CONFIG`, then `default_config_file`, then
+    /// `./aludel.toml`.
     pub config_file: Option<PathBuf>,
+    /// The file an embedding program names; read when it exists and neither `-c` nor
+    /// `ALUDEL_CONFIG` names another.
+    pub default_config_file: Option<PathBuf>,
     /// `-x key=value` flags, in order.
     pub overrides: Vec<String>,
     /// The working directory; the process's when `None`.
@@ -201,7 +205,12 @@ impl Config {
                 }
                 Some(path)
             }
-            None => Some(cwd.join(CONFIG_FILE)).filter(|p| p.is_file()),
+            None => options
+                .default_config_file
+                .as_ref()
+                .map(|path| cwd.join(path))
+                .filter(|p| p.is_file())
+                .or_else(|| Some(cwd.join(CONFIG_FILE)).filter(|p| p.is_file())),
         };
         let raw = match &config_file {
             Some(path) => parse_file(path)?,
@@ -366,6 +375,7 @@ mod tests {
         }
         let options = LoadOptions {
             config_file: None,
+            default_config_file: None,
             overrides: overrides.iter().map(|s| s.to_string()).collect(),
             cwd: Some(dir.path().to_owned()),
             env: Some(env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),

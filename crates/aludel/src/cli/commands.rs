@@ -95,8 +95,19 @@ fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_owned()).to_string()
 }
 
-fn load_graph(config: &Config) -> Result<RevisionGraph, Error> {
-    Ok(ScriptDirectory::new(&config.script_location).load()?)
+/// The revisions: the files in the script location, or the ones the embedding program
+/// compiled in when that location has no `versions/` folder.
+fn load_graph(config: &Config, environment: &Environment) -> Result<RevisionGraph, Error> {
+    let directory = ScriptDirectory::new(&config.script_location);
+    match &environment.embedded {
+        Some(graph) if !directory.versions_dir().is_dir() => Ok(graph.clone()),
+        _ => Ok(directory.load()?),
+    }
+}
+
+fn migrator(config: Config, environment: &Environment) -> Result<Migrator, Error> {
+    let graph = load_graph(&config, environment)?;
+    Ok(Migrator::with_graph(config, graph))
 }
 
 fn new_id(rev_id: Option<&str>, graph: &RevisionGraph) -> Result<RevisionId, Error> {
@@ -289,9 +300,10 @@ pub(super) async fn upgrade(
     config: Config,
     target: &str,
     sql: bool,
+    environment: &Environment,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
-    let migrator = Migrator::new(config)?;
+    let migrator = migrator(config, environment)?;
     if sql {
         let (from, to) = split_range(target).unwrap_or(("base", target));
         let start = offline_start(migrator.graph(), from)?;
@@ -310,9 +322,10 @@ pub(super) async fn downgrade(
     config: Config,
     target: &str,
     sql: bool,
+    environment: &Environment,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
-    let migrator = Migrator::new(config)?;
+    let migrator = migrator(config, environment)?;
     if sql {
         let (from, to) =
             split_range(target).ok_or(crate::runtime::RuntimeError::OfflineNeedsRange { verb: "downgrade" })?;
@@ -328,11 +341,16 @@ pub(super) async fn downgrade(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn current(config: Config, verbose: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+pub(super) async fn current(
+    config: Config,
+    verbose: bool,
+    environment: &Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     // Reading the revision files and asking the database overlap: on a long chain each
     // costs about as much as the other.
-    let directory = ScriptDirectory::new(&config.script_location);
-    let loading = std::thread::spawn(move || directory.load());
+    let (loading_config, loading_environment) = (config.clone(), environment.clone());
+    let loading = std::thread::spawn(move || load_graph(&loading_config, &loading_environment));
     let heads = crate::runtime::current_heads(&config).await;
     let graph = loading.join().expect("loading revision files does not panic")?;
     let heads = heads?;
@@ -346,29 +364,45 @@ pub(super) fn history(
     config: &Config,
     range: Option<&str>,
     verbose: bool,
+    environment: &Environment,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
-    let graph = load_graph(config)?;
+    let graph = load_graph(config, environment)?;
     let revisions = graph.history(range)?;
     output::revisions(out, &graph, &revisions, verbose)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn heads(config: &Config, verbose: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
-    let graph = load_graph(config)?;
+pub(super) fn heads(
+    config: &Config,
+    verbose: bool,
+    environment: &Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let graph = load_graph(config, environment)?;
     let heads: Vec<_> = graph.heads().into_iter().filter_map(|id| graph.get(id)).collect();
     output::revisions(out, &graph, &heads, verbose)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn branches(config: &Config, verbose: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
-    let graph = load_graph(config)?;
+pub(super) fn branches(
+    config: &Config,
+    verbose: bool,
+    environment: &Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let graph = load_graph(config, environment)?;
     output::branches(out, &graph, verbose)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn show(config: &Config, target: &str, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
-    let graph = load_graph(config)?;
+pub(super) fn show(
+    config: &Config,
+    target: &str,
+    environment: &Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let graph = load_graph(config, environment)?;
     let id = graph.resolve(target)?;
     let revision = graph.get(&id).expect("resolve returns revisions of the graph");
     output::show(out, &graph, revision)?;
@@ -380,9 +414,10 @@ pub(super) async fn stamp(
     target: &str,
     purge: bool,
     sql: bool,
+    environment: &Environment,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
-    let migrator = Migrator::new(config)?;
+    let migrator = migrator(config, environment)?;
     if sql {
         let (from, to) = split_range(target).unwrap_or(("base", target));
         let start = offline_start(migrator.graph(), from)?;
@@ -401,7 +436,7 @@ pub(super) async fn check(
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let metadata = metadata(&config, environment)?;
-    let migrator = Migrator::new(config)?;
+    let migrator = migrator(config, environment)?;
     let current = migrator.current().await?;
     let pending = migrator.graph().plan_upgrade(&current, "heads")?;
     let pending: Vec<_> = pending.steps.iter().filter_map(|s| migrator.graph().get(&s.revision)).collect();
@@ -424,7 +459,7 @@ pub(super) async fn diff(
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let metadata = metadata(&config, environment)?.ok_or(CliError::NoModels)?;
-    let migrator = Migrator::new(config)?;
+    let migrator = migrator(config, environment)?;
     let comparison = migrator.compare(&metadata).await?;
     let dialect = migrator.config().require_database_url()?.backend().dialect();
     let sql = comparison.upgrade_sql(dialect)?;
@@ -432,8 +467,13 @@ pub(super) async fn diff(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn verify(config: Config, accept: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
-    let migrator = Migrator::new(config)?;
+pub(super) async fn verify(
+    config: Config,
+    accept: bool,
+    environment: &Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let migrator = migrator(config, environment)?;
     if accept {
         let accepted = migrator.accept_changes().await?;
         output::accepted(out, &accepted)?;

@@ -43,6 +43,17 @@ pub struct Environment {
     pub metadata: Option<Metadata>,
     /// The program's name in usage and help text (`blog db`); `aludel` when `None`.
     pub program_name: Option<String>,
+    /// The config file used when neither `-c` nor `ALUDEL_CONFIG` names one (instead of
+    /// `./aludel.toml`); a missing file means the defaults.
+    pub config_file: Option<PathBuf>,
+    /// The database URL used when no other source (aludel.toml, `DATABASE_URL`, `.env`,
+    /// `-x db_url`) sets one: the program's own default.
+    pub database_url: Option<String>,
+    /// Revisions compiled into the program (see
+    /// [`ScriptDirectory::from_embedded`](crate::script::ScriptDirectory::from_embedded)),
+    /// used when the script location has no `versions/` folder: a deployed binary carries
+    /// and applies its own migrations.
+    pub embedded: Option<crate::script::RevisionGraph>,
 }
 
 /// Errors in how the command line was used.
@@ -284,26 +295,41 @@ fn usage(err: clap::Error, out: &mut (dyn Write + Send)) -> Result<ExitCode, Err
 }
 
 async fn execute(cli: Cli, environment: &Environment, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
-    let options = LoadOptions { config_file: cli.config.config, overrides: cli.config.x, cwd: None, env: None };
+    let options = LoadOptions {
+        config_file: cli.config.config,
+        default_config_file: environment.config_file.clone(),
+        overrides: cli.config.x,
+        cwd: None,
+        env: None,
+    };
     if let Command::Init { directory } = &cli.command {
         return commands::init(&options, directory, out);
     }
-    let config = Config::load(&options)?;
+    let mut config = Config::load(&options)?;
+    if config.database_url.is_none()
+        && let Some(url) = &environment.database_url
+    {
+        config.database_url = Some(crate::url::DatabaseUrl::parse(url).map_err(|error| {
+            crate::config::ConfigError::BadUrl { source_name: "the program's default".to_owned(), error }
+        })?);
+    }
     match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
         Command::Revision(args) => commands::revision(config, &args, environment, out).await,
-        Command::Upgrade { target, sql } => commands::upgrade(config, &target, sql, out).await,
-        Command::Downgrade { target, sql } => commands::downgrade(config, &target, sql, out).await,
-        Command::Current { verbose } => commands::current(config, verbose, out).await,
-        Command::History { rev_range, verbose } => commands::history(&config, rev_range.as_deref(), verbose, out),
-        Command::Heads { verbose } => commands::heads(&config, verbose, out),
-        Command::Branches { verbose } => commands::branches(&config, verbose, out),
-        Command::Show { revision } => commands::show(&config, &revision, out),
-        Command::Stamp { target, purge, sql } => commands::stamp(config, &target, purge, sql, out).await,
+        Command::Upgrade { target, sql } => commands::upgrade(config, &target, sql, environment, out).await,
+        Command::Downgrade { target, sql } => commands::downgrade(config, &target, sql, environment, out).await,
+        Command::Current { verbose } => commands::current(config, verbose, environment, out).await,
+        Command::History { rev_range, verbose } => {
+            commands::history(&config, rev_range.as_deref(), verbose, environment, out)
+        }
+        Command::Heads { verbose } => commands::heads(&config, verbose, environment, out),
+        Command::Branches { verbose } => commands::branches(&config, verbose, environment, out),
+        Command::Show { revision } => commands::show(&config, &revision, environment, out),
+        Command::Stamp { target, purge, sql } => commands::stamp(config, &target, purge, sql, environment, out).await,
         Command::Merge(args) => commands::merge(&config, &args, out),
         Command::Check => commands::check(config, environment, out).await,
         Command::Diff => commands::diff(config, environment, out).await,
-        Command::Verify { accept } => commands::verify(config, accept, out).await,
+        Command::Verify { accept } => commands::verify(config, accept, environment, out).await,
     }
 }
 
