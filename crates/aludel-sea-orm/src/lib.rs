@@ -50,13 +50,15 @@
 use std::any::TypeId;
 use std::collections::BTreeMap;
 
+use aludel::diff::RenameHints;
+use aludel::models::Metadata;
 use aludel::schema::{
     Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
     References, ReferentialAction, Schema, Table,
 };
 use sea_orm::sea_query::{
-    self, ColumnType as SeaType, Expr, ForeignKeyAction, Keyword, PostgresQueryBuilder, StringLen, TableName, TableRef,
-    Value,
+    self, ColumnType as SeaType, Expr, ForeignKeyAction, Keyword, OptionEnum, PostgresQueryBuilder, StringLen,
+    TableName, TableRef, Value,
 };
 use sea_orm::{
     ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait, RelationTrait,
@@ -162,6 +164,18 @@ pub enum SeaOrmError {
         /// Its neutral type.
         ty: ColumnType,
     },
+    /// An auto-increment primary key column that also declares a default: its values come
+    /// from the identity sequence, and PostgreSQL refuses both on one column.
+    #[error(
+        "entity `{entity}` column `{column}` is an auto-increment primary key with a default; remove the \
+         default, or set `auto_increment = false`"
+    )]
+    AutoIncrementWithDefault {
+        /// The entity's Rust type.
+        entity: String,
+        /// The column.
+        column: String,
+    },
     /// The entity or a relation's target lives in a named database schema.
     #[error(
         "entity `{entity}` refers to the table `{schema}.{table}`; tables outside the default schema are not \
@@ -228,6 +242,18 @@ pub enum SeaOrmError {
         /// The action as SeaQuery names it.
         action: String,
     },
+    /// Two constraints or indexes get one name: a `fk_name` that repeats, or conventional
+    /// names that are the same once cut to PostgreSQL's 63 bytes.
+    #[error(
+        "entity `{entity}` needs the constraint or index name `{name}`, which another constraint or index has; \
+         give one of them another name (`fk_name`), or shorten the table or column names"
+    )]
+    DuplicateName {
+        /// The entity's Rust type.
+        entity: String,
+        /// The name used twice.
+        name: String,
+    },
     /// SeaORM's entity registry knows an entity that was not added.
     #[error(
         "SeaORM's entity registry has an entity in `{module_path}` (under `{prefix}`) that was not added; \
@@ -255,6 +281,8 @@ struct EntityParts {
     indexes: Vec<Index>,
     /// Enum types with the column that declares each.
     enums: Vec<(EnumType, String)>,
+    /// Columns with `renamed_from`: (column, old name).
+    renames: Vec<(String, String)>,
 }
 
 /// The SeaORM entities that make up the models; a builder.
@@ -336,18 +364,60 @@ impl Models {
         modules
     }
 
-    /// Builds the schema the added entities declare.
+    /// Builds the schema the added entities declare; the same as
+    /// [`Models::metadata`] without the renames.
+    ///
+    /// # Errors
+    ///
+    /// As [`Models::metadata`].
+    pub fn schema(&self) -> Result<Schema, SeaOrmError> {
+        self.metadata().map(|metadata| metadata.schema)
+    }
+
+    /// Builds the [`Metadata`] autogenerate compares with the database: the schema the added
+    /// entities declare, and a column rename for every `renamed_from` attribute. Chain
+    /// [`Metadata`]'s builder methods to add what an entity cannot say (a partial index, a
+    /// check on several columns, a table rename).
     ///
     /// # Errors
     ///
     /// [`SeaOrmError`] for anything the schema model cannot hold (naming the entity and
     /// column), for two entities on one table, for an enum declared twice with different
-    /// values, for a foreign key to a table that no added entity defines, and for a registered
-    /// entity that was not added (see [`Models::require_registered`]).
-    pub fn schema(&self) -> Result<Schema, SeaOrmError> {
+    /// values, for a foreign key to a table that no added entity defines, for two constraints
+    /// or indexes with one name, and for a registered entity that was not added (see
+    /// [`Models::require_registered`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # mod user {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    /// #     #[sea_orm(table_name = "users")]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         pub id: i64,
+    /// #         #[sea_orm(renamed_from = "email")]
+    /// #         pub email_address: String,
+    /// #         pub age: i32,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// use aludel_sea_orm::Models;
+    ///
+    /// // `email_address` has `#[sea_orm(renamed_from = "email")]`.
+    /// let metadata = Models::default().entity::<user::Entity>().metadata()?.check("users", "users_age_check", "age >= 0")?;
+    /// assert_eq!(metadata.renames.columns[&("users".into(), "email_address".into())], "email");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn metadata(&self) -> Result<Metadata, SeaOrmError> {
         self.check_registered()?;
         let mut schema = Schema::default();
+        let mut renames = RenameHints::default();
         let mut owners: BTreeMap<String, &'static str> = BTreeMap::new();
+        let mut names = std::collections::BTreeSet::new();
         let mut references = Vec::new();
         for entry in &self.entries {
             let parts = (entry.read)()?;
@@ -375,10 +445,37 @@ impl Models {
                     }
                 }
             }
-            for constraint in &parts.table.constraints {
+            // PostgreSQL keeps indexes, primary keys and unique constraints in one namespace;
+            // a clash (two names cut to the same 63 bytes) would fail when the table is created.
+            let table = &parts.table;
+            let uniques = table.constraints.iter().filter(|c| matches!(c, Constraint::Unique { .. }));
+            let relations = (table.primary_key_name.as_deref().into_iter())
+                .chain(uniques.filter_map(Constraint::name))
+                .chain(parts.indexes.iter().map(|i| i.name.as_str()));
+            for name in relations {
+                if !names.insert(name.to_owned()) {
+                    return Err(SeaOrmError::DuplicateName {
+                        entity: entry.type_name.to_owned(),
+                        name: name.to_owned(),
+                    });
+                }
+            }
+            let mut constraint_names = std::collections::BTreeSet::new();
+            for constraint in &table.constraints {
+                if let Some(name) = constraint.name()
+                    && !constraint_names.insert(name)
+                {
+                    return Err(SeaOrmError::DuplicateName {
+                        entity: entry.type_name.to_owned(),
+                        name: name.to_owned(),
+                    });
+                }
                 if let Constraint::ForeignKey { columns, references: target, .. } = constraint {
                     references.push((entry.type_name, columns.clone(), target.table.clone()));
                 }
+            }
+            for (column, old) in parts.renames {
+                renames.columns.insert((table.name.clone(), column), old);
             }
             for index in parts.indexes {
                 schema.indexes.insert(index.name.clone(), index);
@@ -390,7 +487,7 @@ impl Models {
                 return Err(SeaOrmError::UnknownTable { entity: entity.to_owned(), columns, table });
             }
         }
-        Ok(schema)
+        Ok(Metadata { schema, renames })
     }
 
     #[cfg(feature = "entity-registry")]
@@ -480,6 +577,7 @@ fn read_entity<E: EntityTrait + Default>() -> Result<EntityParts, SeaOrmError> {
     };
     let mut indexes = Vec::new();
     let mut enums = Vec::new();
+    let mut renames = Vec::new();
 
     for column in E::Column::iter() {
         let name = column.as_str();
@@ -504,12 +602,21 @@ fn read_entity<E: EntityTrait + Default>() -> Result<EntityParts, SeaOrmError> {
             mapped.identity = true;
         }
         if let Some(default) = def.get_column_default() {
-            mapped.default = Some(map_default(default, &site)?);
+            mapped.default = map_default(default, &site)?;
+        }
+        if mapped.identity && mapped.default.is_some() {
+            return Err(SeaOrmError::AutoIncrementWithDefault { entity: site.entity(), column: site.column() });
         }
 
         let spec = ddl.get_columns().iter().find(|c| c.get_column_name() == name).map(|c| c.get_column_spec());
         if let Some(spec) = spec {
-            mapped.comment = spec.comment.as_deref().and_then(strip_renamed_from);
+            if let Some(comment) = spec.comment.as_deref() {
+                let (comment, old) = split_renamed_from(comment);
+                mapped.comment = comment;
+                if let Some(old) = old {
+                    renames.push((name.to_owned(), old));
+                }
+            }
             if let Some(extra) = &spec.extra {
                 match read_extra(extra) {
                     Some(Extra::Check(expr)) => table.constraints.push(Constraint::Check {
@@ -570,7 +677,7 @@ fn read_entity<E: EntityTrait + Default>() -> Result<EntityParts, SeaOrmError> {
         });
     }
 
-    Ok(EntityParts { table, indexes, enums })
+    Ok(EntityParts { table, indexes, enums, renames })
 }
 
 /// Adds a unique constraint unless one on the same columns exists (`unique` and a one-column
@@ -628,7 +735,9 @@ fn map_type(ty: &SeaType, enums: &mut Vec<EnumType>) -> ColumnType {
     match ty {
         SeaType::Char(n) => ColumnType::Char(*n),
         SeaType::String(StringLen::N(n)) => ColumnType::Varchar(Some(*n)),
-        SeaType::String(StringLen::None | StringLen::Max) | SeaType::Text => ColumnType::Text,
+        // SeaORM creates `varchar` without a length for a `String` field.
+        SeaType::String(StringLen::None | StringLen::Max) => ColumnType::Varchar(None),
+        SeaType::Text => ColumnType::Text,
         SeaType::TinyInteger | SeaType::SmallInteger | SeaType::TinyUnsigned => ColumnType::SmallInt,
         SeaType::Integer | SeaType::SmallUnsigned => ColumnType::Integer,
         SeaType::BigInteger | SeaType::Unsigned | SeaType::BigUnsigned => ColumnType::BigInt,
@@ -668,27 +777,34 @@ fn postgres_type(ty: &SeaType) -> String {
         .map_or_else(|| format!("{ty:?}"), |(ty, _)| ty.trim().to_owned())
 }
 
-fn map_default(expr: &Expr, site: &Site<'_>) -> Result<DefaultValue, SeaOrmError> {
-    Ok(match expr {
+/// The server default `expr` declares; `None` for `NULL`, which is no default at all (the
+/// databases keep no `DEFAULT NULL` apart from no default).
+fn map_default(expr: &Expr, site: &Site<'_>) -> Result<Option<DefaultValue>, SeaOrmError> {
+    let unsupported =
+        || SeaOrmError::UnsupportedDefault { entity: site.entity(), column: site.column(), expr: render(expr) };
+    Ok(Some(match expr {
+        Expr::Keyword(Keyword::Null) => return Ok(None),
         Expr::Keyword(Keyword::CurrentTimestamp) => DefaultValue::Expr(PortableExpr::CurrentTimestamp),
         Expr::Keyword(Keyword::CurrentDate) => DefaultValue::Expr(PortableExpr::CurrentDate),
         Expr::Keyword(Keyword::CurrentTime) => DefaultValue::Expr(PortableExpr::CurrentTime),
+        // `DEFAULT DEFAULT` means nothing.
+        Expr::Keyword(Keyword::Default) => return Err(unsupported()),
+        Expr::Value(value) | Expr::Constant(value) if is_null(value) => return Ok(None),
         Expr::Value(value) | Expr::Constant(value) => match literal(value) {
             Some(literal) => DefaultValue::Value(literal),
             None => DefaultValue::Sql(render(expr)),
         },
         // An active enum's value: the label is the default.
-        Expr::AsEnum(_, inner) => map_default(inner, site)?,
-        Expr::Column(_) | Expr::SubQuery(..) => {
-            return Err(SeaOrmError::UnsupportedDefault {
-                entity: site.entity(),
-                column: site.column(),
-                expr: render(expr),
-            });
-        }
+        Expr::AsEnum(_, inner) => return map_default(inner, site),
+        Expr::Column(_) | Expr::SubQuery(..) => return Err(unsupported()),
         Expr::Custom(sql) => DefaultValue::Sql(sql.to_string()),
         other => DefaultValue::Sql(render(other)),
-    })
+    }))
+}
+
+/// Whether a value is SQL `NULL` (any `Value` variant holding `None`).
+fn is_null(value: &Value) -> bool {
+    *value == value.as_null()
 }
 
 /// A default that is a plain literal; `None` for NULL and for values whose SQL spelling
@@ -709,6 +825,8 @@ fn literal(value: &Value) -> Option<Literal> {
         Value::Double(Some(f)) => Literal::Float(*f),
         Value::String(Some(s)) => Literal::String(s.clone()),
         Value::Char(Some(c)) => Literal::String(c.to_string()),
+        // An active enum's value: its label.
+        Value::Enum(OptionEnum::Some(value)) => Literal::String(value.value.to_string()),
         _ => return None,
     })
 }
@@ -719,13 +837,17 @@ fn render(expr: &Expr) -> String {
     sql.strip_prefix("SELECT ").map_or_else(|| sql.clone(), str::to_owned)
 }
 
-/// SeaORM appends `renamed_from "old"` to the column comment; only the user's comment is one.
-fn strip_renamed_from(comment: &str) -> Option<String> {
-    let comment = match comment.rsplit_once("renamed_from \"") {
-        Some((before, _)) => before.trim_end().trim_end_matches(';'),
-        None => comment,
+/// SeaORM appends `renamed_from "old"` to the column comment (after `; ` when there is a
+/// comment too): splits that into the user's comment and the old name.
+fn split_renamed_from(comment: &str) -> (Option<String>, Option<String>) {
+    let (comment, old) = match comment.rsplit_once("renamed_from \"") {
+        Some((before, after)) => match after.strip_suffix('"') {
+            Some(old) => (before.trim_end().trim_end_matches(';'), Some(old.to_owned())),
+            None => (comment, None),
+        },
+        None => (comment, None),
     };
-    (!comment.is_empty()).then(|| comment.to_owned())
+    ((!comment.is_empty()).then(|| comment.to_owned()), old)
 }
 
 enum Extra {
@@ -786,7 +908,8 @@ mod tests {
     fn types_map_to_neutral_names() {
         check_type(SeaType::Char(Some(2)), "char(2)");
         check_type(SeaType::String(StringLen::N(40)), "varchar(40)");
-        check_type(SeaType::String(StringLen::None), "text");
+        check_type(SeaType::String(StringLen::None), "varchar");
+        check_type(SeaType::Text, "text");
         check_type(SeaType::TinyUnsigned, "smallint");
         check_type(SeaType::SmallUnsigned, "integer");
         check_type(SeaType::Unsigned, "bigint");
@@ -813,9 +936,10 @@ mod tests {
 
     #[test]
     fn comments_lose_the_renamed_from_marker() {
-        assert_eq!(strip_renamed_from("renamed_from \"old\""), None);
-        assert_eq!(strip_renamed_from("the title; renamed_from \"old\"").as_deref(), Some("the title"));
-        assert_eq!(strip_renamed_from("plain").as_deref(), Some("plain"));
+        let old = Some("old".to_owned());
+        assert_eq!(split_renamed_from("renamed_from \"old\""), (None, old.clone()));
+        assert_eq!(split_renamed_from("the title; renamed_from \"old\""), (Some("the title".to_owned()), old));
+        assert_eq!(split_renamed_from("plain"), (Some("plain".to_owned()), None));
     }
 
     #[test]
