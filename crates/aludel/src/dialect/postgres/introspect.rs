@@ -23,10 +23,16 @@
 //!   comes back as `identity = true` with no default, like an identity column; both
 //!   `GENERATED ALWAYS` and `BY DEFAULT` identities come back as `identity = true`.
 //!
+//! Types come back as the neutral type where there is one; others are [`ColumnType::Custom`]
+//! as `format_type` prints them, except that a time type with a precision, which it prints as
+//! `timestamp(3) without time zone`, comes back in the short form a type string can carry:
+//! `timestamp(3)`, `timestamptz(3)`, `time(3)`, `timetz(3)`.
+//!
 //! Server defaults come back as a [`DefaultValue::Value`] where PostgreSQL prints a plain
 //! literal (`true`, `42`, `1.5`, `'-1'::integer`, `'text'::type`), as a portable
 //! [`DefaultValue::Expr`] for `CURRENT_TIMESTAMP`, `CURRENT_DATE` and `CURRENT_TIME`, and as
-//! raw [`DefaultValue::Sql`] otherwise. A literal cast to an integer type is an `Int`; cast to
+//! raw [`DefaultValue::Sql`] otherwise; `now()`, the same function as `CURRENT_TIMESTAMP`,
+//! reads as `CURRENT_TIMESTAMP`. A literal cast to an integer type is an `Int`; cast to
 //! `real` or `double precision` a `Float`; cast to `numeric` an `Int` when written without a
 //! fraction or exponent (numeric keeps `5` and `5.0` apart), a `Float` otherwise; cast to any
 //! other type a `String`.
@@ -168,8 +174,8 @@ fn columns_query(scope: &Scope) -> String {
 /// Column names of a key, in key order, as a JSON array: `{key}` of the relation `{rel}`.
 fn key_names(key: &str, rel: &str) -> String {
     format!(
-        "(SELECT json_agg(ka.attname ORDER BY k.ord) FROM unnest({key}) WITH ORDINALITY k(attnum, ord) \
-         JOIN pg_attribute ka ON ka.attrelid = {rel} AND ka.attnum = k.attnum)::text"
+        "(SELECT json_agg(ka.attname ORDER BY u.ord) FROM unnest({key}) WITH ORDINALITY u(attnum, ord) \
+         JOIN pg_attribute ka ON ka.attrelid = {rel} AND ka.attnum = u.attnum)::text"
     )
 }
 
@@ -282,7 +288,8 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(),
             .map_err(|_| unexpected(&what, "the catalog returned a non-numeric attndims"))?;
         let ty = column_type(required(row, 4, &what)?, cell(row, 5), cell(row, 6), dimensions);
         let identity = !required(row, 9, &what)?.is_empty();
-        let serial = cell(row, 13) == Some("t");
+        // `boolean::text` is `true` or `false`.
+        let serial = matches!(cell(row, 13), Some("t" | "true"));
         let expression = cell(row, 11);
         let (default, generated) = match required(row, 10, &what)? {
             "" if serial => (None, None),
@@ -414,6 +421,16 @@ fn column_type(printed: &str, element: Option<&str>, enum_name: Option<&str>, di
 
 /// A non-array type as `format_type` prints it.
 fn scalar_type(printed: &str) -> ColumnType {
+    // `format_type` puts a time's precision before `with[out] time zone`, which no type
+    // string can carry (revision files could not read it back): use the short names.
+    for name in ["timestamp", "time"] {
+        let parts = printed.strip_prefix(name).and_then(|t| t.strip_prefix('(')).and_then(|t| t.split_once(')'));
+        match parts {
+            Some((precision, " without time zone")) => return ColumnType::Custom(format!("{name}({precision})")),
+            Some((precision, " with time zone")) => return ColumnType::Custom(format!("{name}tz({precision})")),
+            _ => {}
+        }
+    }
     let (base, params) = match printed.strip_suffix(')').and_then(|t| t.split_once('(')) {
         Some((base, params)) => {
             match params.split(',').map(|p| p.trim().parse::<u32>()).collect::<Result<Vec<_>, _>>() {
@@ -455,7 +472,8 @@ fn default_value(printed: &str) -> DefaultValue {
     match text {
         "true" => return DefaultValue::Value(Literal::Bool(true)),
         "false" => return DefaultValue::Value(Literal::Bool(false)),
-        "CURRENT_TIMESTAMP" => return DefaultValue::Expr(PortableExpr::CurrentTimestamp),
+        // `now()` is the function behind CURRENT_TIMESTAMP, which a schema.sql often writes.
+        "CURRENT_TIMESTAMP" | "now()" => return DefaultValue::Expr(PortableExpr::CurrentTimestamp),
         "CURRENT_DATE" => return DefaultValue::Expr(PortableExpr::CurrentDate),
         "CURRENT_TIME" => return DefaultValue::Expr(PortableExpr::CurrentTime),
         _ => {}
@@ -590,7 +608,7 @@ mod tests {
         check_default("CURRENT_DATE", DefaultValue::Expr(PortableExpr::CurrentDate));
         check_default("CURRENT_TIME", DefaultValue::Expr(PortableExpr::CurrentTime));
         check_default("LOCALTIMESTAMP", DefaultValue::Sql("LOCALTIMESTAMP".into()));
-        check_default("now()", DefaultValue::Sql("now()".into()));
+        check_default("now()", DefaultValue::Expr(PortableExpr::CurrentTimestamp));
         check_default("nextval('t_id_seq'::regclass)", DefaultValue::Sql("nextval('t_id_seq'::regclass)".into()));
     }
 
@@ -616,7 +634,18 @@ mod tests {
         assert_eq!(column_type("bpchar", None, None, 0), ColumnType::Custom("bpchar".into()));
         assert_eq!(
             column_type("timestamp(3) without time zone", None, None, 0),
-            ColumnType::Custom("timestamp(3) without time zone".into())
+            ColumnType::Custom("timestamp(3)".into())
+        );
+        assert_eq!(
+            column_type("timestamp(0) with time zone", None, None, 0),
+            ColumnType::Custom("timestamptz(0)".into())
+        );
+        assert_eq!(column_type("time(6) without time zone", None, None, 0), ColumnType::Custom("time(6)".into()));
+        assert_eq!(column_type("time(2) with time zone", None, None, 0), ColumnType::Custom("timetz(2)".into()));
+        assert_eq!(column_type("time with time zone", None, None, 0), ColumnType::Custom("time with time zone".into()));
+        assert_eq!(
+            column_type("interval day to second(3)", None, None, 0),
+            ColumnType::Custom("interval day to second(3)".into())
         );
         assert_eq!(column_type("other.mood", None, None, 0), ColumnType::Custom("other.mood".into()));
         assert_eq!(column_type("tsvector", None, None, 0), ColumnType::Custom("tsvector".into()));
