@@ -635,25 +635,26 @@ fn read_entity<E: EntityTrait + Default>() -> Result<EntityParts, SeaOrmError> {
             }
         }
         if def.is_unique() && !(in_primary_key && primary_key.len() == 1) {
-            push_unique(&mut table, vec![name.to_owned()]);
+            table.constraints.push(Constraint::Unique {
+                name: Some(conventional_name(NameKind::Unique, &table_name, &[name])),
+                columns: vec![name.to_owned()],
+            });
         }
         table.columns.push(mapped);
     }
 
+    // `indexed` columns and `unique_key` groups: SeaORM creates both as indexes (a group as a
+    // unique one, apart from any `unique` constraint on the same column).
     for index in &ddl_indexes {
         let columns = index.get_index_spec().get_column_names();
-        if index.is_unique_key() {
-            push_unique(&mut table, columns);
-        } else {
-            indexes.push(Index {
-                name: conventional_name(NameKind::Index, &table_name, &columns),
-                table: table_name.clone(),
-                columns: columns.into_iter().map(IndexKey::Column).collect(),
-                unique: false,
-                predicate: None,
-                method: None,
-            });
-        }
+        indexes.push(Index {
+            name: conventional_name(NameKind::Index, &table_name, &columns),
+            table: table_name.clone(),
+            columns: columns.into_iter().map(IndexKey::Column).collect(),
+            unique: index.is_unique_key(),
+            predicate: None,
+            method: None,
+        });
     }
 
     for relation in E::Relation::iter() {
@@ -678,19 +679,6 @@ fn read_entity<E: EntityTrait + Default>() -> Result<EntityParts, SeaOrmError> {
     }
 
     Ok(EntityParts { table, indexes, enums, renames })
-}
-
-/// Adds a unique constraint unless one on the same columns exists (`unique` and a one-column
-/// `unique_key` say the same thing).
-fn push_unique(table: &mut Table, columns: Vec<String>) {
-    let exists =
-        table.constraints.iter().any(|c| matches!(c, Constraint::Unique { columns: cs, .. } if *cs == columns));
-    if !exists {
-        table.constraints.push(Constraint::Unique {
-            name: Some(conventional_name(NameKind::Unique, &table.name, &columns)),
-            columns,
-        });
-    }
 }
 
 fn table_of(table: &TableRef, entity: &'static str) -> Result<String, SeaOrmError> {

@@ -114,16 +114,18 @@ impl TestDb {
         session.close().await.ok();
     }
 
-    /// Creates the entities `register` adds with SeaORM's own DDL (enum types, tables,
-    /// indexes), through SeaORM's connection.
-    pub async fn create_with_sea_orm(&self, register: fn(SchemaBuilder) -> SchemaBuilder) {
+    /// Creates the entities that each of `steps` registers with SeaORM's own DDL (enum types,
+    /// tables, indexes), one step after the other, through SeaORM's connection.
+    pub async fn create_with_sea_orm(&self, steps: &[fn(SchemaBuilder) -> SchemaBuilder]) {
         let url = match self.backend {
             Backend::Sqlite => format!("{}?mode=rwc", self.url),
             _ => self.url.clone(),
         };
         let db = sea_orm::Database::connect(&url).await.expect("connect with SeaORM");
-        let builder = register(sea_orm::Schema::new(db.get_database_backend()).builder());
-        builder.apply(&db).await.expect("SeaORM creates the entities");
+        for register in steps {
+            let builder = register(sea_orm::Schema::new(db.get_database_backend()).builder());
+            builder.apply(&db).await.expect("SeaORM creates the entities");
+        }
         db.close().await.expect("close SeaORM's connection");
     }
 
