@@ -1,12 +1,39 @@
 //! SeaORM 2 entities as an aludel model source: the Rust counterpart of Alembic reading
 //! SQLAlchemy's `MetaData`.
 //!
-//! [`Models`] collects entities (one [`Models::entity`] call per entity) and turns them into an
-//! [`aludel::schema::Schema`]: tables, columns with neutral types, nullability and server
-//! defaults, primary keys (identity for auto-increment integers), unique constraints, indexes,
-//! foreign keys from `belongs_to` relations with their actions, and the enum types that active
-//! enums declare. Every constraint and index gets the project's conventional name (see
-//! [`conventional_name`]), so autogenerate compares stable names.
+//! [`Models`] collects entities (one [`Models::entity`] call per entity) and turns them into
+//! aludel's [`Metadata`] ([`Models::metadata`]) or just its [`aludel::schema::Schema`]
+//! ([`Models::schema`]):
+//! - tables (with their `comment`) and columns, in field order, named as SeaORM names them
+//!   (`column_name`, `rename_all`, raw identifiers); `ignore`d fields are left out;
+//! - neutral types: integers of every width (unsigned ones as the next wider signed type, as
+//!   SeaORM creates them on PostgreSQL), floats, decimals with their precision, `String` as
+//!   `varchar` (SeaORM creates it without a length), `char`, `text`, booleans, dates, times,
+//!   timestamps with and without time zone, intervals, UUIDs, JSON and JSONB, binary strings
+//!   as `bytes`, arrays, and everything else (`column_type = "custom(...)"`, `Inet`, `Money`,
+//!   `Bit`, `LTree`, `Vector`, an interval with fields) in its PostgreSQL spelling;
+//!   `select_as` and `save_as` only change queries, not the schema;
+//! - nullability (`Option<T>` or `nullable`; primary key columns are never nullable);
+//! - server defaults: literals (`default_value`, an active enum's value as its label),
+//!   `Expr::current_timestamp()` / `current_date()` / `current_time()` as portable
+//!   expressions, `Expr::cust(...)` and other expressions as SQL; `NULL` is no default;
+//! - the primary key (composite ones too), named `{table}_pkey`; an auto-increment key is an
+//!   identity column;
+//! - `unique` columns as unique constraints, `indexed` columns as indexes and `unique_key`
+//!   groups as unique indexes, as SeaORM creates them;
+//! - `extra = "CHECK (...)"` as a check constraint and `extra = "GENERATED ALWAYS AS (...)
+//!   [STORED]"` as a generated column;
+//! - foreign keys from the owning side of relations (`belongs_to`, in the classic `Relation`
+//!   enum and in 2.0's relation fields), self-references included, with their `on_delete` and
+//!   `on_update` actions and `fk_name`; `skip_fk` declares none;
+//! - enum types from native active enums (`db_type = "Enum"`); string and integer backed
+//!   active enums are plain columns;
+//! - in [`Metadata`], a column rename for every `renamed_from`, so autogenerate renames the
+//!   column instead of dropping it.
+//!
+//! Constraints and indexes get the project's conventional names (see [`conventional_name`]),
+//! so autogenerate compares stable names. What the schema model cannot hold is a typed
+//! [`SeaOrmError`] naming the entity and column, never a silently different schema.
 //!
 //! SeaORM's entity registry (the `entity-registry` feature, on by default) only records each
 //! entity's module path and an opaque DDL builder, so it cannot stand in for the typed list.
@@ -14,6 +41,28 @@
 //! registry knows but nobody added is an error, never a silently missing table.
 //!
 //! This crate does no IO and writes no SQL of its own; diffing and rendering are aludel's job.
+//!
+//! # Compared with SeaORM's own DDL
+//!
+//! The schema is what aludel creates, and what SeaORM's own DDL (`Schema::create_table_from_entity`,
+//! `SchemaBuilder::apply`) creates has the same columns, types, nullability, defaults, keys,
+//! checks and foreign keys on PostgreSQL, with these exceptions. A database that SeaORM
+//! created therefore needs one migration to take aludel's spellings:
+//! - names: SeaORM names composite primary keys `pk-{table}`, foreign keys
+//!   `fk-{table}-{columns}` and indexes `idx-{table}-{column or key}`, where this crate uses the
+//!   conventional names;
+//! - comments: SeaORM's DDL writes table and column comments only on MySQL; the schema keeps
+//!   them, and aludel creates them on PostgreSQL;
+//! - on SQLite, SeaORM spells most types its own way so that it can read its entities back
+//!   (`uuid_text`, `datetime_text`, `timestamp_with_timezone_text`, `json_text`,
+//!   `real_decimal`, `real(10, 2)` for a decimal, `tinyint`, `integer` for 64-bit and unsigned
+//!   integers, `float`, `double`, `varbinary_blob`, `blob(16)`), creates native enums as
+//!   `enum_text` without a check of their values, and keeps a redundant unique index for a
+//!   `unique` primary key; the schema has the neutral types instead;
+//! - SeaORM's DDL refuses some entities outright where this crate maps them: an
+//!   auto-increment key that is not `i16`/`i32`/`i64` on PostgreSQL, `Year` (a `smallint` here),
+//!   and on SQLite intervals, arrays and PostgreSQL's network and bit string types. It also
+//!   creates no enum type for a column that is only an array of that enum.
 //!
 //! # Examples
 //!

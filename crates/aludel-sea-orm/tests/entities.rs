@@ -155,7 +155,12 @@ fn defaults_are_literals_portable_expressions_or_sql() {
     // An active enum's default is its label, whichever way it is written.
     assert_eq!(default("moods", "usual"), value(Literal::String("ok".into())));
     assert_eq!(default("moods", "worst"), value(Literal::String("sad".into())));
+    assert_eq!(default("moods", "usual_shade"), value(Literal::String("dark_blue".into())));
+    assert_eq!(default("moods", "best"), value(Literal::String("happy".into())));
     assert_eq!(default("moods", "usual_priority"), value(Literal::Int(1)));
+    // `DEFAULT NULL` is no default, typed or not.
+    assert_eq!(default("numbers", "typed_null"), None);
+    assert_eq!(default("strings", "null"), None);
     assert_eq!(default("accounts", "joined"), Some(DefaultValue::Sql("'x' || 'y'".into())));
     assert_eq!(default("accounts", "bio"), None);
 }

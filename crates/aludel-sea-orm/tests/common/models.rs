@@ -158,6 +158,8 @@ pub mod numbers {
         pub half: f64,
         #[sea_orm(default_value = 2.5)]
         pub ratio: Decimal,
+        #[sea_orm(default_expr = "Expr::value(Option::<i32>::None)")]
+        pub typed_null: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -197,6 +199,8 @@ pub mod strings {
         pub quoted: String,
         #[sea_orm(default_value = "")]
         pub empty: String,
+        #[sea_orm(default_expr = "Expr::null()")]
+        pub null: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -292,6 +296,10 @@ pub mod moods {
         pub worst: Mood,
         pub maybe: Option<Mood>,
         pub shade: Shade,
+        #[sea_orm(default_expr = "Expr::val(Shade::DarkBlue)")]
+        pub usual_shade: Shade,
+        #[sea_orm(default_expr = "Expr::val(Mood::Happy)")]
+        pub best: Mood,
         pub size: Size,
         #[sea_orm(default_value = "L")]
         pub usual_size: Size,
