@@ -300,18 +300,123 @@ pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
     plan.drop_enums(&protected_enums);
 
     let Plan { ops: upgrade, mut warnings, destructive, .. } = plan;
-    let downgrade = match ops::downgrade_of(&upgrade) {
-        Some(downgrade) => downgrade,
-        None => {
-            for (op_index, op) in upgrade.iter().enumerate() {
-                if op.reverse().is_none() {
-                    warnings.push(Warning::Irreversible { op_index, op: op.describe() });
+    let downgrade = downgrade(&upgrade, Some(&mut warnings));
+    Diff { upgrade, downgrade, warnings, destructive }
+}
+
+/// The upgrade reversed; an op without an inverse is left out, and `warnings` (when given)
+/// gets an [`Warning::Irreversible`] for it.
+fn downgrade(upgrade: &[Op], warnings: Option<&mut Vec<Warning>>) -> Vec<Op> {
+    if let Some(downgrade) = ops::downgrade_of(upgrade) {
+        return downgrade;
+    }
+    if let Some(warnings) = warnings {
+        for (op_index, op) in upgrade.iter().enumerate() {
+            if op.reverse().is_none() {
+                warnings.push(Warning::Irreversible { op_index, op: op.describe() });
+            }
+        }
+    }
+    upgrade.iter().rev().filter_map(Op::reverse).collect()
+}
+
+impl Diff {
+    /// The same diff, with what the upgrade takes from the models spelled as `original`
+    /// spells it rather than as `canonical` (the models restated in one database's
+    /// spellings, which the comparison needed): column types, defaults and comments, index
+    /// keys and predicates, constraints and table comments. The downgrade is derived again.
+    ///
+    /// A revision generated against SQLite thus keeps `bigint`, enum types and comments, and
+    /// one generated against PostgreSQL keeps the models' expressions rather than
+    /// PostgreSQL's deparsed ones, so the same revision serves every backend.
+    pub fn respelled(mut self, original: &Schema, canonical: &Schema) -> Diff {
+        for op in &mut self.upgrade {
+            respell(op, original, canonical);
+        }
+        self.downgrade = downgrade(&self.upgrade, None);
+        self
+    }
+}
+
+/// Puts `original`'s spelling of what `op` takes from the models into `op`.
+fn respell(op: &mut Op, original: &Schema, canonical: &Schema) {
+    match op {
+        Op::CreateTable(table) => {
+            let Some(source) = original.tables.get(&table.name) else { return };
+            for column in &mut table.columns {
+                if let Some(wanted) = source.column(&column.name) {
+                    *column = wanted.clone();
                 }
             }
-            upgrade.iter().rev().filter_map(Op::reverse).collect()
+            let spelled = canonical.tables.get(&table.name);
+            for constraint in &mut table.constraints {
+                *constraint = original_constraint(constraint, source, spelled);
+            }
+            table.comment.clone_from(&source.comment);
         }
-    };
-    Diff { upgrade, downgrade, warnings, destructive }
+        Op::AddColumn { table, column } => {
+            if let Some(wanted) = original.tables.get(table.as_str()).and_then(|t| t.column(&column.name)) {
+                *column = wanted.clone();
+            }
+        }
+        Op::AlterColumn(change) => {
+            let name = change.new_name.as_deref().unwrap_or(&change.column);
+            let Some(wanted) = original.tables.get(&change.table).and_then(|t| t.column(name)) else { return };
+            if let Some(ty) = &mut change.ty {
+                ty.to = wanted.ty.clone();
+            }
+            if let Some(default) = &mut change.default {
+                default.to.clone_from(&wanted.default);
+            }
+            if let Some(comment) = &mut change.comment {
+                comment.to.clone_from(&wanted.comment);
+            }
+        }
+        Op::CreateIndex(create) => {
+            if let Some(wanted) = original.indexes.get(&create.name).filter(|i| i.table == create.table) {
+                create.columns.clone_from(&wanted.columns);
+                create.predicate.clone_from(&wanted.predicate);
+                create.method.clone_from(&wanted.method);
+            }
+        }
+        Op::AddConstraint { table, constraint } => {
+            if let Some(source) = original.tables.get(table.as_str()) {
+                *constraint = original_constraint(constraint, source, canonical.tables.get(table.as_str()));
+            }
+        }
+        Op::DropTable { .. }
+        | Op::RenameTable { .. }
+        | Op::DropColumn { .. }
+        | Op::DropIndex { .. }
+        | Op::DropConstraint { .. }
+        | Op::CreateEnum { .. }
+        | Op::DropEnum { .. }
+        | Op::AddEnumValue { .. }
+        | Op::Sql { .. } => {}
+    }
+}
+
+/// The models' own spelling of `constraint` (as the diff emitted it, from `spelled`, the
+/// canonical table): the original constraint of the same name, or the one at the same
+/// position of the canonical table, keeping the name the diff gave it. Unchanged when
+/// neither is found.
+fn original_constraint(constraint: &Constraint, source: &Table, spelled: Option<&Table>) -> Constraint {
+    if let Some(name) = constraint.name()
+        && let Some(found) = source.constraints.iter().find(|c| c.name() == Some(name) && c.kind() == constraint.kind())
+    {
+        return found.clone();
+    }
+    let position = spelled.and_then(|spelled| {
+        (spelled.constraints.len() == source.constraints.len())
+            .then(|| spelled.constraints.iter().position(|c| constraints_match(c, constraint)))
+            .flatten()
+    });
+    match position.map(|i| &source.constraints[i]) {
+        Some(found) if found.kind() == constraint.kind() => {
+            with_name(found, constraint.name().map(str::to_owned).or_else(|| found.name().map(str::to_owned)))
+        }
+        _ => constraint.clone(),
+    }
 }
 
 /// The part of `schema` the options look at: included tables and their indexes, every enum.
@@ -771,21 +876,19 @@ impl Plan<'_> {
             .collect()
     }
 
-    /// Drops a constraint of the database state. One without a name (SQLite) gets the
-    /// conventional one first, so the op and its inverse can name it.
+    /// Drops a constraint of the database state. One without a name (SQLite) is dropped by
+    /// the conventional one and found by its definition, which the op carries unnamed, so
+    /// that the downgrade re-creates it as it was.
     fn drop_constraint(&mut self, table: &str, constraint: Constraint) {
-        let Some(live) = self.cur.tables.get_mut(table) else { return };
-        let constraint = if constraint.name().is_none() {
-            let taken: BTreeSet<String> = live.constraints.iter().filter_map(|c| c.name().map(str::to_owned)).collect();
-            let named = with_name(&constraint, Some(unique_name(&conventional_name(table, &constraint), &taken)));
-            if let Some(slot) = live.constraints.iter_mut().find(|c| **c == constraint) {
-                *slot = named.clone();
+        let Some(live) = self.cur.tables.get(table) else { return };
+        let name = match constraint.name() {
+            Some(name) => name.to_owned(),
+            None => {
+                let taken: BTreeSet<String> =
+                    live.constraints.iter().filter_map(|c| c.name().map(str::to_owned)).collect();
+                unique_name(&conventional_name(table, &constraint), &taken)
             }
-            named
-        } else {
-            constraint
         };
-        let name = constraint.name().unwrap_or_default().to_owned();
         let op = Op::DropConstraint {
             table: table.to_owned(),
             name,
@@ -796,10 +899,10 @@ impl Plan<'_> {
     }
 
     fn drop_primary_key(&mut self, table: &str) {
-        let Some(live) = self.cur.tables.get_mut(table) else { return };
+        let Some(live) = self.cur.tables.get(table) else { return };
         let name = live.primary_key_name.clone().unwrap_or_else(|| format!("{table}_pkey"));
-        live.primary_key_name = Some(name.clone());
-        let existing = Constraint::PrimaryKey { name: Some(name.clone()), columns: live.primary_key.clone() };
+        let existing =
+            Constraint::PrimaryKey { name: live.primary_key_name.clone(), columns: live.primary_key.clone() };
         let op =
             Op::DropConstraint { table: table.to_owned(), name, kind: Some(existing.kind()), existing: Some(existing) };
         self.push(op, None);

@@ -339,22 +339,19 @@ async fn what_sqlite_cannot_hold_is_restated_explicitly() {
 
     let people = &introspected.tables["people"];
     let column = |name: &str| people.column(name).expect(name);
-    // No enum types: an enum column is TEXT with the CHECK the renderer writes, unnamed,
-    // listing the values of the enum at the time of the last rebuild; names that need no
-    // quotes read back bare.
-    assert!(introspected.enums.is_empty());
-    assert_eq!(column("mood").ty, ColumnType::Text);
-    assert_eq!(column("later").ty, ColumnType::Text);
+    // No enum types: an enum column is TEXT with the CHECK the renderer writes, named after
+    // the enum and listing its values at the time of the last rebuild. It reads back as the
+    // enum column; the enum no column uses is gone.
+    assert_eq!(introspected.enums.keys().collect::<Vec<_>>(), ["mood"]);
+    assert_eq!(introspected.enums["mood"].values, ["sad", "happy", "ok"]);
+    assert_eq!(column("mood").ty, ColumnType::Enum("mood".into()));
+    assert_eq!(column("later").ty, ColumnType::Enum("mood".into()));
     let checks: Vec<&Constraint> =
         people.constraints.iter().filter(|c| matches!(c, Constraint::Check { .. })).collect();
-    assert_eq!(
-        checks,
-        [
-            &Constraint::Check { name: None, expr: "mood IN ('sad','happy','ok')".into() },
-            &Constraint::Check { name: None, expr: "later IN ('sad','happy','ok')".into() },
-            &Constraint::Check { name: Some("people_id_check".into()), expr: "id > 0".into() },
-        ]
-    );
+    assert_eq!(checks, [&Constraint::Check { name: Some("people_id_check".into()), expr: "id > 0".into() }]);
+    let stored = db.query("SELECT sql FROM sqlite_master WHERE name = 'people'").await;
+    let sql = stored[0][0].as_deref().unwrap_or_default();
+    assert!(sql.contains(r#"CONSTRAINT "aludel_enum_mood" CHECK ("mood" IN ('sad','happy','ok'))"#), "{sql}");
     // No comments.
     assert_eq!((people.comment.as_deref(), column("id").comment.as_deref()), (None, None));
     // A bigint identity is SQLite's INTEGER PRIMARY KEY AUTOINCREMENT, never null.

@@ -167,7 +167,8 @@ fn confirm_renames(
             _ => metadata.clone().table_renamed_from(&new, &old)?,
         };
         // A table rename changes which columns pair up: compare again before asking more.
-        comparison.diff = crate::diff::diff(&comparison.database, &comparison.models, &migrator.diff_options(metadata));
+        comparison.diff = crate::diff::diff(&comparison.database, &comparison.models, &migrator.diff_options(metadata))
+            .respelled(&metadata.schema, &comparison.models);
     }
 }
 

@@ -19,8 +19,8 @@ pub struct Comparison {
     pub database: Schema,
     /// The models restated in the database's spellings.
     pub models: Schema,
-    /// The ops that take the database to the models, their downgrade, warnings and the
-    /// destructive ops.
+    /// The ops that take the database to the models (spelled as the models spell them), their
+    /// downgrade, warnings and the destructive ops.
     pub diff: Diff,
     /// The revisions the database is at.
     pub heads: Vec<RevisionId>,
@@ -107,7 +107,7 @@ impl Migrator {
             .map_err(|source| RuntimeError::Introspect { url: url.clone(), source })?;
         let models =
             session.normalize(&metadata.schema).await.map_err(|source| RuntimeError::Introspect { url, source })?;
-        let diff = diff(&database, &models, &self.diff_options(metadata));
+        let diff = diff(&database, &models, &self.diff_options(metadata)).respelled(&metadata.schema, &models);
         Ok(Comparison { database, models, diff, heads })
     }
 }

@@ -50,8 +50,10 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
                 (None, Some(other)) => format!(" AFTER {}", quote_literal(other)),
                 (None, None) => String::new(),
             };
+            // IF NOT EXISTS: a downgrade cannot remove the value (PostgreSQL has no way to),
+            // so upgrading again after one must not fail on it.
             Ok(vec![Statement::new(format!(
-                "ALTER TYPE {} ADD VALUE {}{position}",
+                "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{position}",
                 r.ident("enum", name)?,
                 quote_literal(value)
             ))])

@@ -12,9 +12,9 @@
 //! SQLite cannot hold everything the model says; [`as_stored`] restates a model as SQLite
 //! stores it, which is what introspection returns after that model is migrated in:
 //! - comments are not stored;
-//! - enum types do not exist: an `enum:<name>` column is `TEXT` with an unnamed CHECK
-//!   `"col" IN ('a','b')`, and comes back as exactly that (the enum's name is nowhere in the
-//!   database, so none is invented);
+//! - enum types do not exist: an `enum:<name>` column is `TEXT` with a CHECK named
+//!   `aludel_enum_<name>` that lists the values, and comes back as the enum column with the
+//!   enum and those values; an enum no column uses is not stored at all;
 //! - an identity column is `INTEGER PRIMARY KEY AUTOINCREMENT`: it comes back as a non-null
 //!   `integer` whatever integer type the model gave it;
 //! - a primary key declared among the constraints comes back as the table's `primary_key`;
@@ -26,12 +26,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::dialect::common::{quote_ident_ansi, quote_literal};
-use crate::dialect::sqlite::types;
+use crate::dialect::sqlite::{ENUM_CHECK_PREFIX, types};
 use crate::dialect::{IntrospectError, IntrospectOptions, Session};
 use crate::schema::{
-    Column, ColumnType, Constraint, DefaultValue, Generated, Index, IndexKey, Literal, PortableExpr, References,
-    ReferentialAction, Schema, Table,
+    Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
+    References, ReferentialAction, Schema, Table,
 };
 
 /// Keeps SQLite's own objects (`sqlite_sequence`, `sqlite_stat1`, ...) and virtual tables out.
@@ -320,7 +319,24 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                         table.constraints.push(build_fk(name, fk));
                     }
                 }
-                ConstraintBody::Check(expr) => table.constraints.push(Constraint::Check { name, expr: expr.clone() }),
+                ConstraintBody::Check(expr) => {
+                    let as_enum = constraint.column.as_deref().zip(name.as_deref()).and_then(|(column, name)| {
+                        Some((column, name.strip_prefix(ENUM_CHECK_PREFIX)?, enum_values(expr, column)?))
+                    });
+                    match as_enum {
+                        Some((column, enum_name, values)) => {
+                            if let Some(target) = table.columns.iter_mut().find(|c| c.name.eq_ignore_ascii_case(column))
+                            {
+                                target.ty = ColumnType::Enum(enum_name.to_owned());
+                            }
+                            schema
+                                .enums
+                                .entry(enum_name.to_owned())
+                                .or_insert_with(|| EnumType { name: enum_name.to_owned(), values });
+                        }
+                        None => table.constraints.push(Constraint::Check { name, expr: expr.clone() }),
+                    }
+                }
             }
         }
         table
@@ -689,6 +705,25 @@ fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
 
+/// The values of a CHECK the renderer writes for an enum column: `"col" IN ('a','b')`;
+/// `None` for any other expression.
+fn enum_values(expr: &str, column: &str) -> Option<Vec<String>> {
+    let t = Tokens::new(expr).ok()?;
+    let n = t.tokens.len();
+    let names_column = n > 4 && t.tokens[0].kind.is_name() && unquote(t.text(0)).eq_ignore_ascii_case(column);
+    if !names_column || !t.is_word(1, "IN") || t.tokens[2].kind != Kind::Open || t.close_of(2).ok()? != n - 1 {
+        return None;
+    }
+    let mut values = Vec::new();
+    for (start, end) in t.items(2, n - 1) {
+        if end != start + 1 || t.tokens[start].kind != Kind::String {
+            return None;
+        }
+        values.push(unquote(t.text(start)));
+    }
+    Some(values)
+}
+
 /// Restates a model as SQLite stores it: what [`introspect`] returns once the model's
 /// tables are migrated in with the SQLite dialect (see the module documentation for what
 /// SQLite cannot hold). The diff compares a model restated so with the database.
@@ -703,13 +738,11 @@ pub fn as_stored(model: &Schema) -> Schema {
             let mut column = column.clone();
             column.comment = None;
             if let ColumnType::Enum(name) = &column.ty {
-                // The renderer's CHECK lists the values the enum has in the model.
+                // The renderer's named CHECK lists the values the enum has in the model; an
+                // enum no column uses is nowhere in the database.
                 if let Some(known) = model.enums.get(name) {
-                    let values: Vec<String> = known.values.iter().map(|v| quote_literal(v)).collect();
-                    let expr = format!("{} IN ({})", quote_ident_ansi(&column.name), values.join(","));
-                    constraints.push(Constraint::Check { name: None, expr });
+                    stored.enums.insert(name.clone(), known.clone());
                 }
-                column.ty = ColumnType::Text;
             } else if column.identity {
                 column.ty = ColumnType::Integer;
                 column.nullable = false;

@@ -15,6 +15,9 @@ mod types;
 
 pub use introspect::{as_stored, introspect};
 
+/// The name of the CHECK that stands for an enum type on a column, before the enum's name.
+pub(crate) const ENUM_CHECK_PREFIX: &str = "aludel_enum_";
+
 /// The SQLite dialect.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sqlite;

@@ -11,9 +11,11 @@
 //! - Comments: SQLite has no table or column comments. They render nothing, and an
 //!   `alter_column` that only changes a comment is no statement at all.
 //! - Enums: SQLite has no enum types, so `create_enum` and `drop_enum` render nothing. A
-//!   column of type `enum:<name>` is `TEXT` with `CHECK ("col" IN ('a','b'))`, listing the
-//!   values the schema knows at that point; `add_enum_value` rebuilds each table with such
-//!   a column so its CHECK allows the new value.
+//!   column of type `enum:<name>` is `TEXT` with
+//!   `CONSTRAINT "aludel_enum_<name>" CHECK ("col" IN ('a','b'))`, listing the values the
+//!   schema knows at that point (the name lets introspection read the column back as the
+//!   enum); `add_enum_value` rebuilds each table with such a column so its CHECK allows the
+//!   new value.
 //! - Identity: a single-column primary key, rendered inline as
 //!   `"id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT`; SQLite has no other kind.
 //! - Indexes: SQLite has only b-trees; `concurrently` means nothing here and is ignored.
@@ -24,6 +26,7 @@ use std::collections::BTreeMap;
 
 use crate::dialect::common::ddl::{DdlSpelling, IndexSql};
 use crate::dialect::common::quote_literal;
+use crate::dialect::sqlite::ENUM_CHECK_PREFIX;
 use crate::dialect::sqlite::rebuild::rebuild;
 use crate::dialect::sqlite::types::column_type;
 use crate::dialect::{RenderError, Statement};
@@ -225,7 +228,9 @@ impl<'a> Renderer<'a> {
                 )));
             };
             let values: Vec<String> = known.values.iter().map(|v| quote_literal(v)).collect();
-            sql.push_str(&format!(" CHECK ({quoted} IN ({}))", values.join(",")));
+            // Named after the enum, so that introspection reads the column back as `enum:<name>`.
+            let check_name = self.ident("enum", &format!("{ENUM_CHECK_PREFIX}{enum_name}"))?;
+            sql.push_str(&format!(" CONSTRAINT {check_name} CHECK ({quoted} IN ({}))", values.join(",")));
         }
         Ok(sql)
     }
