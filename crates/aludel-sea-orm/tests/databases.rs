@@ -1,5 +1,6 @@
 //! The adapter's schema against real databases, PostgreSQL and SQLite:
 //! - created by aludel, the database reads back as the models say (zero false positives);
+//! - `renamed_from` makes autogenerate rename the column;
 //! - created by SeaORM's own DDL, the database has the columns, types, nullability and keys
 //!   the adapter says, apart from the differences the crate documents, pinned here exactly.
 
@@ -7,6 +8,7 @@ mod common;
 
 use aludel::dialect::Backend;
 use aludel::diff::{DiffOptions, diff};
+use aludel::ops::Op;
 use aludel_sea_orm::Models;
 use sea_orm::schema::SchemaBuilder;
 
@@ -51,6 +53,47 @@ async fn aludel_creates_every_entity_without_false_positives_on_postgresql() {
 #[tokio::test]
 async fn aludel_creates_every_entity_without_false_positives_on_sqlite() {
     check_no_false_positives(Backend::Sqlite, models::sqlite()).await;
+}
+
+/// Creates the `accounts` entity as it was before its `renamed_from` columns were renamed,
+/// then requires that autogenerate renames them (keeping their data) and that nothing is left
+/// to do afterwards.
+async fn check_renamed_from(backend: Backend) {
+    let metadata = Models::default().entity::<models::accounts::Entity>().metadata().expect("accounts maps");
+    let mut before = metadata.schema.clone();
+    let accounts = before.tables.get_mut("accounts").expect("accounts");
+    for ((_, column), old) in &metadata.renames.columns {
+        accounts.column_mut(column).expect("a renamed column").name = old.clone();
+    }
+    let db = TestDb::new(backend).await;
+    db.create_with_aludel(&before).await;
+
+    let options = DiffOptions { renames: metadata.renames.clone(), ..DiffOptions::default() };
+    let models = db.normalize(&metadata.schema).await;
+    let found = diff(&db.introspect().await, &models, &options);
+    let renames: Vec<(&str, &str, Option<&str>)> = found
+        .upgrade
+        .iter()
+        .map(|op| match op {
+            Op::AlterColumn(change) => (change.table.as_str(), change.column.as_str(), change.new_name.as_deref()),
+            other => panic!("expected only renames, got {}", other.describe()),
+        })
+        .collect();
+    assert_eq!(renames, [("accounts", "about", Some("bio")), ("accounts", "points", Some("score"))]);
+
+    db.run(&before, &found.upgrade).await;
+    let again = diff(&db.introspect().await, &models, &options);
+    assert!(again.upgrade.is_empty(), "left after the renames:\n{}", show_ops(&again.upgrade));
+}
+
+#[tokio::test]
+async fn renamed_from_renames_the_column_on_postgresql() {
+    check_renamed_from(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn renamed_from_renames_the_column_on_sqlite() {
+    check_renamed_from(Backend::Sqlite).await;
 }
 
 #[tokio::test]

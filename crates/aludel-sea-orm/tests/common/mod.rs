@@ -100,10 +100,15 @@ impl TestDb {
     /// rendered against the schema the ops before it lead to, and executed.
     pub async fn create_with_aludel(&self, schema: &Schema) {
         let ops = diff(&Schema::default(), schema, &DiffOptions::default()).upgrade;
+        self.run(&Schema::default(), &ops).await;
+    }
+
+    /// Renders `ops` for the database, starting from the schema `before`, and executes them.
+    pub async fn run(&self, before: &Schema, ops: &[Op]) {
         let dialect = self.backend.dialect();
         let mut session = self.session().await;
-        let mut before = Schema::default();
-        for op in &ops {
+        let mut before = before.clone();
+        for op in ops {
             let statements =
                 dialect.render(op, &before).unwrap_or_else(|err| panic!("render {}: {err}", op.describe()));
             for statement in statements {
