@@ -291,11 +291,13 @@ pub enum SeaOrmError {
         /// The action as SeaQuery names it.
         action: String,
     },
-    /// Two constraints or indexes get one name: a `fk_name` that repeats, or conventional
-    /// names that are the same once cut to PostgreSQL's 63 bytes.
+    /// Two constraints or indexes get one name: a `fk_name` that repeats, two relations over
+    /// the same columns, or conventional names that are the same once cut to PostgreSQL's 63
+    /// bytes.
     #[error(
         "entity `{entity}` needs the constraint or index name `{name}`, which another constraint or index has; \
-         give one of them another name (`fk_name`), or shorten the table or column names"
+         give one of them another name (`fk_name`), mark one of two relations over the same columns \
+         `skip_fk`, or shorten the table or column names"
     )]
     DuplicateName {
         /// The entity's Rust type.

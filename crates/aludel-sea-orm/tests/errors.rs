@@ -385,7 +385,8 @@ fn two_constraints_with_one_name_are_refused() {
     assert_eq!(
         err.to_string(),
         "entity `errors::same_fk_name::Entity` needs the constraint or index name `owner_fk`, which another \
-         constraint or index has; give one of them another name (`fk_name`), or shorten the table or column names"
+         constraint or index has; give one of them another name (`fk_name`), mark one of two relations over the \
+         same columns `skip_fk`, or shorten the table or column names"
     );
     // Conventional names cut to 63 bytes can meet too.
     assert_eq!(
