@@ -1,0 +1,122 @@
+//! The database: the connection pool the handlers share, the schema (the SeaORM entities as
+//! aludel models, and the revisions compiled into the binary), migration at start and the
+//! readiness check.
+
+use std::time::Duration;
+
+use aludel::models::Metadata;
+use aludel::runtime::Migrator;
+use aludel::script::{RevisionGraph, ScriptDirectory};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+
+use crate::config::Settings;
+
+/// The revision files of `migrations/versions/`, compiled in by the build script.
+const MIGRATIONS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+/// The folder of the blog's `aludel.toml` in the source tree (used by `blog db` when it
+/// exists, so new revisions are written next to the others).
+pub const MIGRATIONS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+
+/// Failure to connect, migrate or read the schema.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbError {
+    /// The pool could not connect.
+    #[error("could not connect to the database {url}: {source}")]
+    Connect {
+        /// The URL, password redacted.
+        url: String,
+        /// The driver's error.
+        #[source]
+        source: sea_orm::DbErr,
+    },
+    /// The models or migrations are invalid, or migrating failed.
+    #[error(transparent)]
+    Aludel(#[from] aludel::Error),
+    /// An entity cannot be expressed as a schema.
+    #[error(transparent)]
+    Models(#[from] aludel_sea_orm::SeaOrmError),
+}
+
+/// The service's models: every SeaORM entity of the crate. `require_registered` makes a new
+/// entity that is not listed here an error instead of a silently missing table.
+///
+/// # Errors
+///
+/// [`DbError::Models`] for an entity the schema model cannot hold or one not listed.
+pub fn models() -> Result<Metadata, DbError> {
+    Ok(aludel_sea_orm::Models::default()
+        .entity::<crate::auth::models::user::Entity>()
+        .entity::<crate::auth::models::refresh_token::Entity>()
+        .entity::<crate::posts::models::post::Entity>()
+        .entity::<crate::posts::models::attachment::Entity>()
+        .require_registered("blog")
+        .metadata()?)
+}
+
+/// The revisions compiled into the binary.
+///
+/// # Errors
+///
+/// [`DbError::Aludel`] when a revision file is invalid (caught by the tests first).
+pub fn migrations() -> Result<RevisionGraph, DbError> {
+    Ok(ScriptDirectory::from_embedded(MIGRATIONS).map_err(aludel::Error::from)?)
+}
+
+/// Upgrades the database to the head revision(s) under the migration lock (a PostgreSQL
+/// advisory lock, SQLite's write lock): of many replicas starting at once, one migrates and
+/// the others wait, then find nothing to do.
+///
+/// # Errors
+///
+/// [`DbError::Aludel`] when connecting or a revision fails (that revision is rolled back).
+pub async fn migrate(database_url: &str, graph: RevisionGraph) -> Result<aludel::runtime::RunReport, DbError> {
+    let config = aludel::config::Config::for_url(database_url).map_err(aludel::Error::from)?;
+    Ok(Migrator::with_graph(config, graph).upgrade("heads").await?)
+}
+
+/// Whether the database is at the head revision(s) of `graph`.
+///
+/// # Errors
+///
+/// [`DbError::Aludel`] when the version table cannot be read.
+pub async fn at_head(database_url: &str, graph: &RevisionGraph) -> Result<bool, DbError> {
+    let mut current =
+        aludel::runtime::current_heads(&aludel::config::Config::for_url(database_url).map_err(aludel::Error::from)?)
+            .await?;
+    let mut heads: Vec<_> = graph.heads().into_iter().cloned().collect();
+    current.sort();
+    heads.sort();
+    Ok(current == heads)
+}
+
+/// Opens the connection pool. SQLite gets write-ahead logging and a busy timeout, so
+/// readers do not wait for writers and concurrent writers queue instead of failing.
+///
+/// # Errors
+///
+/// [`DbError::Connect`].
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError> {
+    let mut options = ConnectOptions::new(settings.database_url.clone());
+    options
+        .max_connections(settings.database_pool_size)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        // Statements are traced by the access log's span, not one log line each.
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options)
+        .await
+        .map_err(|source| DbError::Connect { url: aludel::url::redact(&settings.database_url), source })
+}
+
+/// Whether the pool can run a query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}

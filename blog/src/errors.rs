@@ -1,0 +1,206 @@
+//! One error type for every handler, [`AppError`], answered as JSON in FastAPI's shapes:
+//! `{"detail": "..."}` for most errors, and for invalid input (422) a list of field errors
+//! `{"detail": [{"type", "loc", "msg", "input"}]}`. Clients written for a FastAPI service keep
+//! working.
+//!
+//! 4xx bodies say what went wrong; 5xx bodies never carry details: the cause is logged with the
+//! request's id instead.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+/// One invalid field, as FastAPI (pydantic) reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The kind of error: `missing`, `string_too_short`, `value_error`, `json_invalid`...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Where: `["body", "title"]`, `["query", "page"]`, `["path", "id"]`.
+    #[schema(value_type = Vec<Object>)]
+    pub loc: Vec<Value>,
+    /// What is wrong, for people.
+    pub msg: String,
+    /// The value received.
+    #[schema(value_type = Object)]
+    pub input: Value,
+}
+
+impl FieldError {
+    /// An error at `loc` (`["body", "title"]`).
+    pub fn new(kind: &str, loc: &[&str], msg: impl Into<String>, input: Value) -> FieldError {
+        FieldError {
+            kind: kind.to_owned(),
+            loc: loc.iter().map(|part| Value::from(*part)).collect(),
+            msg: msg.into(),
+            input,
+        }
+    }
+}
+
+/// The body of every error but 422: `{"detail": "..."}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub detail: String,
+}
+
+/// The body of a 422: `{"detail": [{...}]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ValidationBody {
+    /// One entry per invalid field.
+    pub detail: Vec<FieldError>,
+}
+
+/// Everything a handler can answer besides success.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 422: invalid input, field by field.
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    /// 400: a request that makes no sense.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: missing, invalid or expired credentials (with `WWW-Authenticate: Bearer`).
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 403: authenticated, but not allowed.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// 404.
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// 409: the request conflicts with what exists.
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// 413: a body over the limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 415: a content type that is not accepted.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 429, with `Retry-After`.
+    #[error("too many requests")]
+    TooManyRequests {
+        /// What to tell the client.
+        detail: &'static str,
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
+    /// 503: a dependency is not ready.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 504: the request took longer than the configured timeout.
+    #[error("request timed out")]
+    Timeout,
+    /// 500: a bug or an outage; logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// One field error as a 422.
+    pub fn field(kind: &str, loc: &[&str], msg: impl Into<String>, input: Value) -> AppError {
+        AppError::Validation(vec![FieldError::new(kind, loc, msg, input)])
+    }
+
+    /// The status code of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        AppError::Internal(anyhow::Error::new(error).context("database error"))
+    }
+}
+
+impl From<crate::storage::errors::StorageError> for AppError {
+    fn from(error: crate::storage::errors::StorageError) -> Self {
+        AppError::Internal(anyhow::Error::new(error).context("storage error"))
+    }
+}
+
+/// `{"detail": "..."}` with `status`.
+pub fn detail(status: StatusCode, detail: impl Into<String>) -> Response {
+    (status, Json(ErrorBody { detail: detail.into() })).into_response()
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match self {
+            AppError::Validation(errors) => (status, Json(ValidationBody { detail: errors })).into_response(),
+            AppError::Unauthorized(message) => {
+                let mut response = detail(status, message);
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
+            AppError::TooManyRequests { detail: message, retry_after_secs } => {
+                let mut response = detail(status, message);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+            }
+            AppError::Internal(error) => {
+                // The whole chain goes to the log (with the request id of the current span);
+                // the client learns nothing about the internals.
+                tracing::error!(error = format!("{error:#}"), "request failed");
+                detail(status, "Internal Server Error")
+            }
+            AppError::BadRequest(message)
+            | AppError::PayloadTooLarge(message)
+            | AppError::UnsupportedMediaType(message)
+            | AppError::Unavailable(message) => detail(status, message),
+            AppError::Forbidden(message) | AppError::NotFound(message) | AppError::Conflict(message) => {
+                detail(status, message)
+            }
+            AppError::Timeout => detail(status, "Request timed out"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(error: AppError, status: u16, body: Value) {
+        let response = error.into_response();
+        assert_eq!(response.status().as_u16(), status);
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+        let bytes =
+            runtime.block_on(axum::body::to_bytes(response.into_body(), usize::MAX)).expect("the body is in memory");
+        let json: Value = serde_json::from_slice(&bytes).expect("JSON");
+        assert_eq!(json, body);
+    }
+
+    #[test]
+    fn errors_have_fastapi_shapes() {
+        check(AppError::NotFound("Post not found"), 404, serde_json::json!({"detail": "Post not found"}));
+        check(
+            AppError::field("missing", &["body", "title"], "Field required", Value::Null),
+            422,
+            serde_json::json!({"detail": [{"type": "missing", "loc": ["body", "title"], "msg": "Field required", "input": null}]}),
+        );
+        check(
+            AppError::Internal(anyhow::anyhow!("password authentication failed for user admin")),
+            500,
+            serde_json::json!({"detail": "Internal Server Error"}),
+        );
+    }
+}

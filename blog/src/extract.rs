@@ -1,0 +1,208 @@
+//! Request extractors that report invalid input the way FastAPI does (422 with field errors),
+//! so handlers only ever see valid values: [`ValidJson`] for JSON bodies, [`path_id`] for
+//! numeric path parameters and [`form_fields`] for URL-encoded forms.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::errors::{AppError, FieldError};
+
+/// A request schema's own checks, beyond its shape: lengths, formats, policies.
+pub trait Validate {
+    /// Every problem, one per field; empty when the value is valid.
+    fn validate(&self) -> Vec<FieldError>;
+}
+
+/// A JSON body, deserialized and then validated; any problem is a 422 listing each field.
+#[derive(Debug, Clone)]
+pub struct ValidJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ValidJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|essence| {
+                let essence = essence.trim().to_ascii_lowercase();
+                essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(AppError::UnsupportedMediaType("Content-Type must be application/json".to_owned()));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(body_rejection)?;
+        let value = parse_json(&bytes)?;
+        let parsed = deserialize::<T>(value)?;
+        let errors = parsed.validate();
+        if errors.is_empty() { Ok(ValidJson(parsed)) } else { Err(AppError::Validation(errors)) }
+    }
+}
+
+/// A body that could not be read: too large (413), or cut off.
+pub fn body_rejection(rejection: BytesRejection) -> AppError {
+    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge("Request body too large".to_owned())
+    } else {
+        AppError::BadRequest("Could not read the request body".to_owned())
+    }
+}
+
+/// Parses JSON text, reporting a syntax error as FastAPI's `json_invalid`.
+fn parse_json(bytes: &[u8]) -> Result<Value, AppError> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        AppError::Validation(vec![FieldError {
+            kind: "json_invalid".to_owned(),
+            loc: vec![Value::from("body"), Value::from(error.column())],
+            msg: "JSON decode error".to_owned(),
+            input: Value::Object(Default::default()),
+        }])
+    })
+}
+
+/// Deserializes a parsed body (an object: every body of this API is one) into `T`, turning
+/// serde's error into a field error at its path.
+pub fn deserialize<T: DeserializeOwned>(value: Value) -> Result<T, AppError> {
+    if !value.is_object() {
+        return Err(AppError::field(
+            "model_attributes_type",
+            &["body"],
+            "Input should be a valid dictionary or object to extract fields from",
+            value,
+        ));
+    }
+    serde_path_to_error::deserialize(&value).map_err(|error| {
+        let mut loc: Vec<Value> = vec![Value::from("body")];
+        for segment in error.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => loc.push(Value::from(*index)),
+                serde_path_to_error::Segment::Map { key } => loc.push(Value::from(key.as_str())),
+                serde_path_to_error::Segment::Enum { variant } => loc.push(Value::from(variant.as_str())),
+                serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        let message = error.inner().to_string();
+        let input = value_at(&value, &loc[1..]).cloned().unwrap_or(Value::Null);
+        let field = if let Some(name) = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next())
+        {
+            loc.push(Value::from(name));
+            FieldError { kind: "missing".to_owned(), loc, msg: "Field required".to_owned(), input }
+        } else if message.contains("expected a string") {
+            FieldError { kind: "string_type".to_owned(), loc, msg: "Input should be a valid string".to_owned(), input }
+        } else if message.contains("expected struct") || message.contains("expected a map") {
+            FieldError {
+                kind: "model_attributes_type".to_owned(),
+                loc,
+                msg: "Input should be a valid dictionary or object to extract fields from".to_owned(),
+                input,
+            }
+        } else {
+            FieldError { kind: "value_error".to_owned(), loc, msg: message, input }
+        };
+        AppError::Validation(vec![field])
+    })
+}
+
+fn value_at<'v>(value: &'v Value, path: &[Value]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |value, segment| match segment {
+        Value::String(key) => value.get(key.as_str()),
+        Value::Number(index) => value.get(usize::try_from(index.as_u64()?).ok()?),
+        _ => None,
+    })
+}
+
+/// The path parameter `name` as a positive integer id; 422 at `["path", name]` otherwise.
+///
+/// # Errors
+///
+/// [`AppError::Validation`] when the parameter is missing or not an integer.
+pub async fn path_id<S: Send + Sync>(parts: &mut Parts, state: &S, name: &str) -> Result<i64, AppError> {
+    let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::field("missing", &["path", name], "Field required", Value::Null))?;
+    let raw = params.get(name).map(String::as_str).unwrap_or_default();
+    raw.parse::<i64>().map_err(|_| {
+        AppError::field(
+            "int_parsing",
+            &["path", name],
+            "Input should be a valid integer, unable to parse string as an integer",
+            Value::from(raw),
+        )
+    })
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body (the last value of a repeated
+/// field wins).
+///
+/// # Errors
+///
+/// 415 for another content type, 413 for a body over the limit.
+pub async fn form_fields<S: Send + Sync>(request: Request, state: &S) -> Result<HashMap<String, String>, AppError> {
+    let is_form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::UnsupportedMediaType(
+            "Content-Type must be application/x-www-form-urlencoded".to_owned(),
+        ));
+    }
+    let bytes = Bytes::from_request(request, state).await.map_err(body_rejection)?;
+    Ok(form_urlencoded::parse(&bytes).into_owned().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)] // Only deserialized, to see the errors.
+    struct Input {
+        title: String,
+        tags: Vec<String>,
+    }
+
+    fn check(body: &str, expected: Value) {
+        let result = parse_json(body.as_bytes()).and_then(deserialize::<Input>);
+        let Err(AppError::Validation(errors)) = result else { panic!("{body} was accepted") };
+        assert_eq!(serde_json::to_value(errors).expect("JSON"), expected, "{body}");
+    }
+
+    #[test]
+    fn deserialization_errors_become_field_errors() {
+        check(
+            r#"{"tags": []}"#,
+            serde_json::json!([{"type": "missing", "loc": ["body", "title"], "msg": "Field required", "input": {"tags": []}}]),
+        );
+        check(
+            r#"{"title": 5, "tags": []}"#,
+            serde_json::json!([{"type": "string_type", "loc": ["body", "title"], "msg": "Input should be a valid string", "input": 5}]),
+        );
+        check(
+            r#"{"title": "a", "tags": ["x", false]}"#,
+            serde_json::json!([{"type": "string_type", "loc": ["body", "tags", 1], "msg": "Input should be a valid string", "input": false}]),
+        );
+        check(
+            r#"{"title": "#,
+            serde_json::json!([{"type": "json_invalid", "loc": ["body", 10], "msg": "JSON decode error", "input": {}}]),
+        );
+        check(
+            "[1]",
+            serde_json::json!([{"type": "model_attributes_type", "loc": ["body"], "msg": "Input should be a valid dictionary or object to extract fields from", "input": [1]}]),
+        );
+    }
+}

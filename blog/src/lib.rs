@@ -1,0 +1,179 @@
+//! blog: the reference service, a blog API laid out by domain the way FastAPI projects are,
+//! on axum + SeaORM, with its schema managed by aludel.
+//!
+//! - [`auth`]: registration, OAuth2 password flow tokens, refresh, logout, the current user.
+//! - [`posts`]: posts and their attachments.
+//! - [`storage`]: the object storage client (local files or S3-compatible).
+//! - Global modules: [`config`], [`errors`], [`extract`], [`pagination`], [`db`],
+//!   [`logging`], [`openapi`], and [`site`] (landing page, health, readiness).
+//!
+//! [`app`] builds the whole HTTP application from an [`AppState`]; `main` only loads the
+//! settings, starts logging, migrates and serves.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let settings = blog::config::Settings::from_vars(&blog::config::Vars::from_env()?)?;
+//! let state = blog::AppState::new(settings).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! axum::serve(listener, blog::app(state)).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod errors;
+pub mod extract;
+pub mod logging;
+pub mod openapi;
+pub mod pagination;
+pub mod posts;
+pub mod site;
+pub mod storage;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use object_store::ObjectStore;
+use sea_orm::DatabaseConnection;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::{Cors, Settings};
+use crate::errors::{AppError, detail};
+
+/// What every handler can reach: the database pool, settings, storage, signing keys, the
+/// login limiter, templates and the revisions the schema should be at.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The settings.
+    pub settings: Arc<Settings>,
+    /// Attachments' bytes.
+    pub storage: Arc<dyn ObjectStore>,
+    /// Access token keys and lifetimes.
+    pub tokens: Arc<auth::service::TokenKeys>,
+    /// Counts token requests.
+    pub login_limiter: Arc<auth::limiter::LoginLimiter>,
+    /// Server-rendered pages.
+    pub templates: Arc<minijinja::Environment<'static>>,
+    /// The compiled-in revisions (for `/ready`).
+    pub migrations: Arc<aludel::script::RevisionGraph>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// Why the service cannot start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The database or the migrations.
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    /// The storage backend.
+    #[error(transparent)]
+    Storage(#[from] storage::errors::StorageError),
+    /// A template does not parse.
+    #[error("invalid template: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+impl AppState {
+    /// Connects to the database and the storage backend. Does not migrate: see
+    /// [`db::migrate`].
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`] when a dependency cannot be set up.
+    pub async fn new(settings: Settings) -> Result<AppState, StartError> {
+        let db = db::connect(&settings).await?;
+        Self::with_connection(settings, db)
+    }
+
+    /// The state around an open connection pool.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`] when storage or the templates cannot be set up.
+    pub fn with_connection(settings: Settings, db: DatabaseConnection) -> Result<AppState, StartError> {
+        let storage = storage::client::build(&settings.storage)?;
+        Ok(AppState {
+            tokens: Arc::new(auth::service::TokenKeys::new(&settings.auth)),
+            login_limiter: Arc::new(auth::limiter::LoginLimiter::new(
+                settings.auth.login_attempts,
+                settings.auth.login_window,
+            )),
+            templates: Arc::new(site::templates()?),
+            migrations: Arc::new(db::migrations()?),
+            storage,
+            db,
+            settings: Arc::new(settings),
+        })
+    }
+}
+
+/// The whole HTTP application: every route, the docs, and the production layers (request id
+/// and access log, CORS, request timeout, body size limit).
+pub fn app(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    let api = Router::new()
+        .merge(site::router())
+        .merge(auth::router::router())
+        .merge(posts::router::router(settings.storage.max_upload_bytes))
+        .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not Found") })
+        .method_not_allowed_fallback(|| async { detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed") })
+        .with_state(state)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::ApiDoc::openapi()));
+
+    let mut app = api
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(settings.request_timeout, timeout));
+    if let Some(cors) = cors_layer(&settings.cors) {
+        app = app.layer(cors);
+    }
+    app.layer(PropagateRequestIdLayer::new(logging::REQUEST_ID))
+        .layer(logging::trace_layer())
+        .layer(SetRequestIdLayer::new(logging::REQUEST_ID, logging::RequestIds::default()))
+}
+
+/// Answers 504 when the handler takes longer than the configured timeout.
+async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(timeout_secs = limit.as_secs(), "request timed out");
+            AppError::Timeout.into_response()
+        }
+    }
+}
+
+fn cors_layer(cors: &Cors) -> Option<CorsLayer> {
+    let origins = match cors {
+        Cors::Off => return None,
+        Cors::Any => AllowOrigin::any(),
+        Cors::Origins(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .expose_headers([logging::REQUEST_ID])
+            .max_age(Duration::from_secs(600)),
+    )
+}

@@ -1,0 +1,96 @@
+//! Logging with tracing: human-readable or JSON lines (`LOG_FORMAT`), filtered by
+//! `LOG_LEVEL`. Every request gets an id (`x-request-id`, kept when the client sends one and
+//! returned in the response) carried by a span, so every line logged while handling it names
+//! the request; the access log is one line per response.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderName, Request, Response};
+use rand::RngCore;
+use tower_http::request_id::{MakeRequestId, RequestId};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{LogFormat, Settings};
+
+/// The request id header.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Installs the global subscriber.
+///
+/// # Errors
+///
+/// When `LOG_LEVEL` is not a valid filter, or a subscriber is installed already.
+pub fn init(settings: &Settings) -> Result<(), String> {
+    let filter = EnvFilter::try_new(&settings.log_level)
+        .map_err(|e| format!("invalid LOG_LEVEL=`{}`: {e}", settings.log_level))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let result = match settings.log_format {
+        LogFormat::Human => builder.with_target(false).try_init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).flatten_event(true).try_init(),
+    };
+    result.map_err(|e| format!("could not install the logger: {e}"))
+}
+
+/// Request ids: a random prefix per process and a counter, unique across replicas and cheap.
+#[derive(Debug, Clone)]
+pub struct RequestIds {
+    prefix: String,
+    next: std::sync::Arc<AtomicU64>,
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        let mut bytes = [0u8; 4];
+        rand::rng().fill_bytes(&mut bytes);
+        RequestIds {
+            prefix: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            next: std::sync::Arc::new(AtomicU64::new(1)),
+        }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        format!("{}-{n:x}", self.prefix).parse().ok().map(RequestId::new)
+    }
+}
+
+/// The span of a request, named by its id.
+fn request_span(request: &Request<Body>) -> Span {
+    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+}
+
+/// The access log line.
+fn log_response(response: &Response<Body>, latency: Duration, _: &Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "request finished"
+    );
+}
+
+/// The tracing layer: a span per request and the access log.
+#[allow(clippy::type_complexity)] // tower-http's layer type spells out each callback.
+pub fn trace_layer() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    fn(&Request<Body>) -> Span,
+    (),
+    fn(&Response<Body>, Duration, &Span),
+    (),
+    (),
+    (),
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(request_span as fn(&Request<Body>) -> Span)
+        .on_request(())
+        .on_response(log_response as fn(&Response<Body>, Duration, &Span))
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(())
+}

@@ -1,0 +1,135 @@
+//! The `blog` command: `blog` (or `blog serve`) serves the API; `blog db ...` is the aludel
+//! CLI with the service's models and migrations.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use blog::config::{Settings, Vars};
+
+const USAGE: &str = "usage: blog [serve]        serve the API (settings from the environment and .env)
+       blog db <command>    manage the schema: revision --autogenerate -m MSG, upgrade head, check, ...";
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&format!("could not start the async runtime: {error}")),
+    };
+    match args.get(1).and_then(|a| a.to_str()) {
+        None | Some("serve") if args.len() <= 2 => runtime.block_on(serve()),
+        Some("db") => runtime.block_on(db(&args[1..])),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => fail(&format!("unexpected arguments\n{USAGE}")),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(aludel::cli::EXIT_ERROR)
+}
+
+/// `blog db ...`: the aludel CLI, with `args[0]` (`db`) as the program name.
+async fn db(args: &[OsString]) -> ExitCode {
+    let vars = match Vars::from_env() {
+        Ok(vars) => vars,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let metadata = match blog::db::models() {
+        Ok(metadata) => metadata,
+        Err(error) => return fail(&format!("{error:#}")),
+    };
+    let graph = match blog::db::migrations() {
+        Ok(graph) => graph,
+        Err(error) => return fail(&format!("{error:#}")),
+    };
+    let config_file = std::path::Path::new(blog::db::MIGRATIONS_DIR).join("aludel.toml");
+    let environment = aludel::cli::Environment {
+        metadata: Some(metadata),
+        program_name: Some("blog db".to_owned()),
+        // In the source tree, new revisions go next to the others; a deployed binary has no
+        // such folder and uses the revisions compiled into it.
+        config_file: config_file.is_file().then_some(config_file),
+        database_url: Some(vars.get("DATABASE_URL").unwrap_or(blog::config::DEFAULT_DATABASE_URL).to_owned()),
+        embedded: Some(graph),
+    };
+    let mut out = std::io::stdout();
+    match aludel::cli::run_async(args.iter().cloned(), &environment, &mut out).await {
+        Ok(code) => code,
+        Err(error) => fail(&format!("{error:#}")),
+    }
+}
+
+async fn serve() -> ExitCode {
+    let settings = match Vars::from_env().and_then(|vars| Settings::from_vars(&vars)) {
+        Ok(settings) => settings,
+        Err(error) => return fail(&error.to_string()),
+    };
+    if let Err(error) = blog::logging::init(&settings) {
+        return fail(&error);
+    }
+    match run(settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "the service stopped");
+            fail(&format!("{error:#}"))
+        }
+    }
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    if settings.auth.secret_was_generated {
+        tracing::warn!(
+            "JWT_SECRET is not set: using a random secret made up for this run (development only). Tokens stop \
+             working when the service restarts. Set JWT_SECRET (e.g. `openssl rand -base64 48`); outside \
+             development the service refuses to start without it"
+        );
+    }
+    let url = aludel::url::redact(&settings.database_url);
+    if settings.migrate_on_start {
+        let report = blog::db::migrate(&settings.database_url, blog::db::migrations()?).await?;
+        for step in &report.steps {
+            tracing::info!(revision = %step.revision, description = step.message, "migrated");
+        }
+        tracing::info!(database = url, heads = ?report.heads.iter().map(ToString::to_string).collect::<Vec<_>>(), "schema at head");
+    }
+    let address = settings.bind_address();
+    let state = blog::AppState::new(settings).await?;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| anyhow::anyhow!("could not listen on {address}: {e}"))?;
+    tracing::info!(database = url, "listening on http://{address} (API docs at http://{address}/docs)");
+    axum::serve(listener, blog::app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C; in-flight requests then finish before the process exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,236 @@
+//! The posts routes: CRUD with owner-only changes, paginated lists, and attachments
+//! (multipart upload, download). Handlers extract, call [`crate::posts::service`] and map to
+//! schemas.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::Value;
+
+use crate::AppState;
+use crate::auth::dependencies::CurrentUser;
+use crate::errors::{AppError, ErrorBody, FieldError, ValidationBody};
+use crate::extract::{ValidJson, path_id};
+use crate::pagination::{Page, PageParams, query_int};
+use crate::posts::dependencies::{OwnedPost, PostById};
+use crate::posts::schemas::{AttachmentOut, PostCreate, PostDetail, PostOut, PostUpdate};
+use crate::posts::service;
+use crate::storage;
+
+/// Room for the multipart framing around an upload's bytes.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
+
+/// `/posts` and below. `max_upload_bytes` sets the body limit of the upload route.
+pub fn router(max_upload_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/posts", get(list_posts).post(create_post))
+        .route("/posts/{id}", get(get_post).patch(update_post).delete(delete_post))
+        .route(
+            "/posts/{id}/attachments",
+            post(upload_attachment).layer(DefaultBodyLimit::max(max_upload_bytes + MULTIPART_OVERHEAD)),
+        )
+        .route("/posts/{id}/attachments/{attachment_id}", get(download_attachment))
+}
+
+/// List posts, newest first.
+#[utoipa::path(get, path = "/posts", tag = "posts",
+    params(
+        ("page" = Option<u64>, Query, description = "Page number, from 1", minimum = 1),
+        ("size" = Option<u64>, Query, description = "Posts per page (1 to 100, default 50)", minimum = 1, maximum = 100),
+        ("author_id" = Option<i64>, Query, description = "Only this author's posts"),
+    ),
+    responses(
+        (status = 200, description = "A page of posts", body = Page<PostOut>),
+        (status = 422, description = "Invalid query parameters", body = ValidationBody),
+    ))]
+pub async fn list_posts(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Page<PostOut>>, AppError> {
+    let params = PageParams::from_query(&query);
+    let mut errors = Vec::new();
+    let author_id =
+        query.contains_key("author_id").then(|| query_int(&query, "author_id", 0, 1, i64::MAX as u64, &mut errors));
+    let params = match (params, errors.is_empty()) {
+        (Ok(params), true) => params,
+        (Ok(_), false) => return Err(AppError::Validation(errors)),
+        (Err(AppError::Validation(mut first)), _) => {
+            first.extend(errors);
+            return Err(AppError::Validation(first));
+        }
+        (Err(other), _) => return Err(other),
+    };
+    let author_id = author_id.map(|id| i64::try_from(id).unwrap_or(i64::MAX));
+    let (posts, total) = service::list_posts(&state.db, author_id, params).await?;
+    Ok(Json(Page::new(posts.into_iter().map(PostOut::from).collect(), total, params)))
+}
+
+/// Write a post.
+#[utoipa::path(post, path = "/posts", tag = "posts", request_body = PostCreate,
+    security(("OAuth2PasswordBearer" = [])),
+    responses(
+        (status = 201, description = "The new post", body = PostOut),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 422, description = "Invalid title or body", body = ValidationBody),
+    ))]
+pub async fn create_post(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ValidJson(input): ValidJson<PostCreate>,
+) -> Result<(StatusCode, Json<PostOut>), AppError> {
+    let post = service::create_post(&state.db, user.id, &input.title, &input.body).await?;
+    Ok((StatusCode::CREATED, Json(post.into())))
+}
+
+/// One post, with its attachments.
+#[utoipa::path(get, path = "/posts/{id}", tag = "posts", params(("id" = i64, Path, description = "The post")),
+    responses(
+        (status = 200, description = "The post", body = PostDetail),
+        (status = 404, description = "No such post", body = ErrorBody),
+    ))]
+pub async fn get_post(State(state): State<AppState>, PostById(post): PostById) -> Result<Json<PostDetail>, AppError> {
+    let attachments = service::list_attachments(&state.db, post.id).await?;
+    Ok(Json(PostDetail { post: post.into(), attachments: attachments.into_iter().map(AttachmentOut::from).collect() }))
+}
+
+/// Edit a post (its author only).
+#[utoipa::path(patch, path = "/posts/{id}", tag = "posts", request_body = PostUpdate,
+    params(("id" = i64, Path, description = "The post")),
+    security(("OAuth2PasswordBearer" = [])),
+    responses(
+        (status = 200, description = "The edited post", body = PostOut),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not the author", body = ErrorBody),
+        (status = 404, description = "No such post", body = ErrorBody),
+        (status = 422, description = "Invalid title or body", body = ValidationBody),
+    ))]
+pub async fn update_post(
+    State(state): State<AppState>,
+    owned: OwnedPost,
+    ValidJson(input): ValidJson<PostUpdate>,
+) -> Result<Json<PostOut>, AppError> {
+    let post = service::update_post(&state.db, owned.post, input.title.as_deref(), input.body.as_deref()).await?;
+    Ok(Json(post.into()))
+}
+
+/// Delete a post and its attachments (its author only).
+#[utoipa::path(delete, path = "/posts/{id}", tag = "posts", params(("id" = i64, Path, description = "The post")),
+    security(("OAuth2PasswordBearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not the author", body = ErrorBody),
+        (status = 404, description = "No such post", body = ErrorBody),
+    ))]
+pub async fn delete_post(State(state): State<AppState>, owned: OwnedPost) -> Result<StatusCode, AppError> {
+    service::delete_post(&state.db, state.storage.as_ref(), owned.post).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Attach a file to a post (its author only): multipart, field `file`.
+#[utoipa::path(post, path = "/posts/{id}/attachments", tag = "attachments",
+    params(("id" = i64, Path, description = "The post")),
+    request_body(content = crate::posts::schemas::UploadForm, content_type = "multipart/form-data"),
+    security(("OAuth2PasswordBearer" = [])),
+    responses(
+        (status = 201, description = "The attachment", body = AttachmentOut),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not the author", body = ErrorBody),
+        (status = 404, description = "No such post", body = ErrorBody),
+        (status = 413, description = "The file is over the size limit", body = ErrorBody),
+        (status = 415, description = "The file type is not allowed", body = ErrorBody),
+        (status = 422, description = "No `file` field", body = ValidationBody),
+    ))]
+pub async fn upload_attachment(
+    State(state): State<AppState>,
+    owned: OwnedPost,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<AttachmentOut>), AppError> {
+    let mut multipart =
+        multipart.map_err(|_| AppError::UnsupportedMediaType("Content-Type must be multipart/form-data".to_owned()))?;
+    let limits = &state.settings.storage;
+    let too_large =
+        || AppError::PayloadTooLarge(format!("File too large: the limit is {} bytes", limits.max_upload_bytes));
+    let multipart_error = |error: axum::extract::multipart::MultipartError| {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            AppError::BadRequest(format!("Invalid multipart body: {}", error.body_text()))
+        }
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let filename = field.file_name().unwrap_or("file").to_owned();
+        let content_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if bytes.len() + chunk.len() > limits.max_upload_bytes {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match storage::client::check_upload(limits, &content_type, &bytes) {
+            Ok(()) => {}
+            Err(storage::client::Rejection::TooLarge { .. }) => return Err(too_large()),
+            Err(storage::client::Rejection::Type { declared, allowed }) => {
+                return Err(AppError::UnsupportedMediaType(format!(
+                    "Unsupported file type `{declared}` (or the content does not match it); allowed: {}",
+                    allowed.join(", ")
+                )));
+            }
+        }
+        let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let attachment =
+            service::add_attachment(&state.db, state.storage.as_ref(), owned.post.id, &filename, &essence, bytes)
+                .await?;
+        tracing::info!(
+            post_id = owned.post.id,
+            attachment_id = attachment.id,
+            size = attachment.size,
+            "attachment stored"
+        );
+        return Ok((StatusCode::CREATED, Json(attachment.into())));
+    }
+    Err(AppError::Validation(vec![FieldError::new("missing", &["body", "file"], "Field required", Value::Null)]))
+}
+
+/// Download an attachment.
+#[utoipa::path(get, path = "/posts/{id}/attachments/{attachment_id}", tag = "attachments",
+    params(("id" = i64, Path, description = "The post"), ("attachment_id" = i64, Path, description = "The attachment")),
+    responses(
+        (status = 200, description = "The file, with its content type", content_type = "application/octet-stream"),
+        (status = 404, description = "No such post or attachment", body = ErrorBody),
+    ))]
+pub async fn download_attachment(
+    State(state): State<AppState>,
+    PostById(post): PostById,
+    request: axum::http::request::Parts,
+) -> Result<Response, AppError> {
+    let mut parts = request;
+    let attachment_id = path_id(&mut parts, &state, "attachment_id").await?;
+    let (attachment, bytes) =
+        service::read_attachment(&state.db, state.storage.as_ref(), post.id, attachment_id).await?;
+    let mut response = Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    let content_type = HeaderValue::from_str(&attachment.content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Only ASCII in the plain `filename`, the full name percent-encoded (RFC 6266).
+    let ascii: String =
+        attachment.filename.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
+    let encoded: String =
+        form_urlencoded::byte_serialize(attachment.filename.as_bytes()).collect::<String>().replace('+', "%20");
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
