@@ -13,6 +13,7 @@ pub(crate) mod session;
 mod types;
 
 pub use introspect::introspect;
+pub use normalize::normalize;
 
 /// The PostgreSQL dialect.
 #[derive(Debug, Clone, Copy, Default)]
