@@ -1,0 +1,275 @@
+//! The auth routes through the HTTP layer, on SQLite and PostgreSQL: registration, the token
+//! endpoint, the current user, refresh rotation and logout, from the user's side and from an
+//! attacker's (expired, tampered, forged and revoked tokens, reused refresh tokens, password
+//! guessing).
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use base64::Engine;
+use common::{Backend, PASSWORD, SECRET, TestApp, times};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+on_every_backend!(
+    registration_returns_the_user,
+    registration_refuses_a_taken_email_in_any_case,
+    registration_reports_every_invalid_field,
+    token_endpoint_follows_the_password_flow,
+    wrong_credentials_are_refused_alike,
+    current_user_needs_a_valid_token,
+    expired_tampered_and_forged_tokens_are_refused,
+    refresh_token_works_once,
+    reusing_a_refresh_token_revokes_the_user_tokens,
+    concurrent_refreshes_with_one_token_succeed_once,
+    logout_revokes_the_refresh_token,
+    login_attempts_are_rate_limited,
+);
+
+async fn registration_returns_the_user(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let response = app
+        .json(
+            Method::POST,
+            "/auth/register",
+            None,
+            &json!({"email": " Ada@Example.com ", "password": PASSWORD, "display_name": "Ada"}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED);
+    let body = response.json();
+    let id = body["id"].as_i64().expect("an id");
+    assert_eq!(
+        times(body, &["created_at"]),
+        json!({"id": id, "email": "ada@example.com", "display_name": "Ada", "created_at": "<time>"})
+    );
+}
+
+async fn registration_refuses_a_taken_email_in_any_case(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.user("ada@example.com").await;
+    let response = app
+        .json(Method::POST, "/auth/register", None, &json!({"email": "ADA@example.com", "password": PASSWORD}))
+        .await;
+    assert_eq!(response.status, StatusCode::CONFLICT);
+    assert_eq!(response.json(), json!({"detail": "A user with this email already exists"}));
+}
+
+async fn registration_reports_every_invalid_field(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let response =
+        app.json(Method::POST, "/auth/register", None, &json!({"email": "not-an-email", "password": "short1"})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json(),
+        json!({"detail": [
+            {"type": "value_error", "loc": ["body", "email"], "msg": "value is not a valid email address", "input": "not-an-email"},
+            {"type": "value_error", "loc": ["body", "password"], "msg": "Password should have at least 8 characters", "input": "**********"},
+        ]})
+    );
+    // The password is never echoed, and a missing field is named.
+    assert!(!response.text().contains("short1"));
+    let response = app.json(Method::POST, "/auth/register", None, &json!({"email": "ada@example.com"})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json(),
+        json!({"detail": [{"type": "missing", "loc": ["body", "password"], "msg": "Field required", "input": {"email": "ada@example.com"}}]})
+    );
+}
+
+async fn token_endpoint_follows_the_password_flow(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.user("ada@example.com").await;
+    let response = app.login("ADA@example.com", PASSWORD).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let body = response.json();
+    let access = body["access_token"].as_str().expect("an access token");
+    let refresh = body["refresh_token"].as_str().expect("a refresh token");
+    assert_eq!(
+        body,
+        json!({"access_token": access, "token_type": "bearer", "refresh_token": refresh, "expires_in": 900})
+    );
+    assert_eq!(access.split('.').count(), 3, "a JWT");
+    assert_ne!(access, refresh);
+
+    // FastAPI's form: both fields required.
+    let request = axum::http::Request::post("/auth/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("username=ada%40example.com"))
+        .expect("a request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json(),
+        json!({"detail": [{"type": "missing", "loc": ["body", "password"], "msg": "Field required", "input": null}]})
+    );
+}
+
+async fn wrong_credentials_are_refused_alike(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.user("ada@example.com").await;
+    for (username, password) in [("ada@example.com", "wrong password 1"), ("nobody@example.com", PASSWORD)] {
+        let response = app.login(username, password).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{username}");
+        assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+        assert_eq!(response.json(), json!({"detail": "Incorrect username or password"}));
+    }
+}
+
+async fn current_user_needs_a_valid_token(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let response = app.get("/users/me", Some(&ada.access)).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(
+        times(response.json(), &["created_at"]),
+        json!({"id": ada.id, "email": "ada@example.com", "display_name": null, "created_at": "<time>"})
+    );
+
+    let response = app.get("/users/me", None).await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(response.json(), json!({"detail": "Not authenticated"}));
+
+    let request = axum::http::Request::get("/users/me")
+        .header("authorization", format!("Basic {}", ada.access))
+        .body(axum::body::Body::empty())
+        .expect("a request");
+    assert_eq!(app.send(request).await.json(), json!({"detail": "Not authenticated"}));
+
+    // A refresh token is not an access token.
+    let response = app.get("/users/me", Some(&ada.refresh)).await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(response.json(), json!({"detail": "Could not validate credentials"}));
+}
+
+fn claims(sub: &str, exp_offset: i64, typ: &str) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"sub": sub, "iat": now, "exp": now + exp_offset, "typ": typ})
+}
+
+fn sign(claims: &Value, secret: &str) -> String {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))
+        .expect("signs")
+}
+
+fn b64(value: &Value) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+async fn expired_tampered_and_forged_tokens_are_refused(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let eve = app.user("eve@example.com").await;
+    // The forging works: a well-made token is accepted.
+    let good = sign(&claims(&ada.id.to_string(), 60, "access"), SECRET);
+    assert_eq!(app.get("/users/me", Some(&good)).await.status, StatusCode::OK);
+
+    let expired = sign(&claims(&ada.id.to_string(), -1, "access"), SECRET);
+    // Eve's token with its payload changed to Ada's id, signature kept.
+    let mut parts: Vec<String> = eve.access.split('.').map(str::to_owned).collect();
+    parts[1] = b64(&claims(&ada.id.to_string(), 600, "access"));
+    let tampered = parts.join(".");
+    let other_secret = sign(&claims(&ada.id.to_string(), 60, "access"), "some-other-secret-some-other-secret");
+    let unsigned =
+        format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims(&ada.id.to_string(), 60, "access")));
+    let wrong_type = sign(&claims(&ada.id.to_string(), 60, "refresh"), SECRET);
+    let unknown_user = sign(&claims("999999", 60, "access"), SECRET);
+    let no_expiry = sign(&json!({"sub": ada.id.to_string(), "typ": "access"}), SECRET);
+    for (name, token) in [
+        ("expired", expired),
+        ("tampered", tampered),
+        ("signed with another secret", other_secret),
+        ("alg none", unsigned),
+        ("another token type", wrong_type),
+        ("a user that does not exist", unknown_user),
+        ("no expiry", no_expiry),
+        ("garbage", "abc.def.ghi".to_owned()),
+    ] {
+        let response = app.get("/users/me", Some(&token)).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{name}");
+        assert_eq!(response.json(), json!({"detail": "Could not validate credentials"}), "{name}");
+        let response = app.json(Method::POST, "/posts", Some(&token), &json!({"title": "t", "body": "b"})).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{name}");
+    }
+}
+
+async fn refresh(app: &TestApp, token: &str) -> common::TestResponse {
+    app.json(Method::POST, "/auth/refresh", None, &json!({"refresh_token": token})).await
+}
+
+async fn refresh_token_works_once(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let response = refresh(&app, &ada.refresh).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let pair = response.json();
+    let (access, next) =
+        (pair["access_token"].as_str().expect("access"), pair["refresh_token"].as_str().expect("refresh"));
+    assert_eq!(pair, json!({"access_token": access, "token_type": "bearer", "refresh_token": next, "expires_in": 900}));
+    assert_ne!(next, ada.refresh);
+    assert_eq!(app.get("/users/me", Some(access)).await.status, StatusCode::OK);
+
+    let again = refresh(&app, &ada.refresh).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(again.json(), json!({"detail": "Invalid refresh token"}));
+    let unknown = refresh(&app, "not-a-token").await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.json(), json!({"detail": "Invalid refresh token"}));
+}
+
+async fn reusing_a_refresh_token_revokes_the_user_tokens(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let rotated = refresh(&app, &ada.refresh).await.json();
+    let newest = rotated["refresh_token"].as_str().expect("refresh").to_owned();
+    // Someone replays the old token: every token of the user stops working, the newest too.
+    assert_eq!(refresh(&app, &ada.refresh).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refresh(&app, &newest).await.status, StatusCode::UNAUTHORIZED);
+    // Logging in again works.
+    assert_eq!(app.login(&ada.email, PASSWORD).await.status, StatusCode::OK);
+}
+
+async fn concurrent_refreshes_with_one_token_succeed_once(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let (a, b, c, d) = tokio::join!(
+        refresh(&app, &ada.refresh),
+        refresh(&app, &ada.refresh),
+        refresh(&app, &ada.refresh),
+        refresh(&app, &ada.refresh)
+    );
+    let mut statuses: Vec<u16> = [a, b, c, d].iter().map(|r| r.status.as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 401, 401, 401]);
+}
+
+async fn logout_revokes_the_refresh_token(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let response = app.json(Method::POST, "/auth/logout", None, &json!({"refresh_token": ada.refresh})).await;
+    assert_eq!(response.status, StatusCode::NO_CONTENT);
+    assert!(response.bytes.is_empty());
+    let response = refresh(&app, &ada.refresh).await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(response.json(), json!({"detail": "Invalid refresh token"}));
+    // Logging out twice is fine.
+    let response = app.json(Method::POST, "/auth/logout", None, &json!({"refresh_token": ada.refresh})).await;
+    assert_eq!(response.status, StatusCode::NO_CONTENT);
+}
+
+async fn login_attempts_are_rate_limited(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("LOGIN_RATE_LIMIT", "3"), ("LOGIN_RATE_WINDOW_SECS", "60")]).await;
+    app.user("ada@example.com").await; // One attempt: the successful login.
+    for _ in 0..2 {
+        assert_eq!(app.login("ada@example.com", "guess number 1").await.status, StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused once the attempts are used.
+    let response = app.login("ada@example.com", PASSWORD).await;
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.json(), json!({"detail": "Too many login attempts; try again later"}));
+    let retry: u64 = response.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    // Other users are not affected.
+    app.user("bob@example.com").await;
+}

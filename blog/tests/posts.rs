@@ -1,0 +1,256 @@
+//! The posts routes through the HTTP layer, on SQLite and PostgreSQL: CRUD, pagination and
+//! the author filter, owner-only changes (tried by another user and by nobody), and the
+//! FastAPI error shapes for missing and invalid input.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use common::{Backend, TestApp, times};
+use serde_json::{Value, json};
+
+on_every_backend!(
+    a_post_is_created_read_edited_and_deleted,
+    lists_are_paginated_newest_first,
+    lists_filter_by_author,
+    list_parameters_are_validated,
+    another_user_cannot_change_or_delete_a_post,
+    anonymous_users_cannot_write,
+    missing_posts_are_404,
+    invalid_posts_are_422_with_field_errors,
+    bodies_over_the_limit_are_413,
+    unknown_routes_and_methods_answer_like_fastapi,
+);
+
+async fn a_post_is_created_read_edited_and_deleted(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let response =
+        app.json(Method::POST, "/posts", Some(&ada.access), &json!({"title": "  Hello  ", "body": "First."})).await;
+    assert_eq!(response.status, StatusCode::CREATED);
+    let created = response.json();
+    let id = created["id"].as_i64().expect("an id");
+    assert_eq!(
+        times(created, &["created_at", "updated_at"]),
+        json!({"id": id, "author_id": ada.id, "title": "Hello", "body": "First.", "created_at": "<time>", "updated_at": "<time>"})
+    );
+
+    let response = app.get(&format!("/posts/{id}"), None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(
+        times(response.json(), &["created_at", "updated_at"]),
+        json!({"id": id, "author_id": ada.id, "title": "Hello", "body": "First.", "created_at": "<time>", "updated_at": "<time>", "attachments": []})
+    );
+
+    let response =
+        app.json(Method::PATCH, &format!("/posts/{id}"), Some(&ada.access), &json!({"body": "Edited."})).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let edited = response.json();
+    assert!(edited["updated_at"].as_str() >= edited["created_at"].as_str());
+    assert_eq!(
+        times(edited, &["created_at", "updated_at"]),
+        json!({"id": id, "author_id": ada.id, "title": "Hello", "body": "Edited.", "created_at": "<time>", "updated_at": "<time>"})
+    );
+
+    let response = app.call(Method::DELETE, &format!("/posts/{id}"), Some(&ada.access)).await;
+    assert_eq!(response.status, StatusCode::NO_CONTENT);
+    assert!(response.bytes.is_empty());
+    assert_eq!(app.get(&format!("/posts/{id}"), None).await.status, StatusCode::NOT_FOUND);
+}
+
+fn titles(page: &Value) -> Vec<&str> {
+    page["items"].as_array().expect("items").iter().map(|p| p["title"].as_str().expect("a title")).collect()
+}
+
+async fn lists_are_paginated_newest_first(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    for n in 1..=5 {
+        app.post(&ada, &format!("post {n}")).await;
+    }
+    let response = app.get("/posts?page=1&size=2", None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let page = response.json();
+    assert_eq!(titles(&page), ["post 5", "post 4"]);
+    assert_eq!(
+        (&page["total"], &page["page"], &page["size"], &page["pages"]),
+        (&json!(5), &json!(1), &json!(2), &json!(3))
+    );
+    assert_eq!(titles(&app.get("/posts?page=3&size=2", None).await.json()), ["post 1"]);
+    let past_the_end = app.get("/posts?page=4&size=2", None).await.json();
+    assert_eq!(past_the_end, json!({"items": [], "total": 5, "page": 4, "size": 2, "pages": 3}));
+    let default = app.get("/posts", None).await.json();
+    assert_eq!((&default["page"], &default["size"], &default["pages"]), (&json!(1), &json!(50), &json!(1)));
+}
+
+async fn lists_filter_by_author(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let bob = app.user("bob@example.com").await;
+    app.post(&ada, "ada 1").await;
+    app.post(&bob, "bob 1").await;
+    app.post(&ada, "ada 2").await;
+    let page = app.get(&format!("/posts?author_id={}", ada.id), None).await.json();
+    assert_eq!(titles(&page), ["ada 2", "ada 1"]);
+    assert_eq!(page["total"], 2);
+    let page = app.get(&format!("/posts?author_id={}&size=1", bob.id), None).await.json();
+    assert_eq!(titles(&page), ["bob 1"]);
+    assert_eq!(
+        app.get("/posts?author_id=987654", None).await.json(),
+        json!({"items": [], "total": 0, "page": 1, "size": 50, "pages": 0})
+    );
+}
+
+async fn list_parameters_are_validated(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let response = app.get("/posts?page=0&size=500&author_id=x", None).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json(),
+        json!({"detail": [
+            {"type": "greater_than_equal", "loc": ["query", "page"], "msg": "Input should be greater than or equal to 1", "input": "0"},
+            {"type": "less_than_equal", "loc": ["query", "size"], "msg": "Input should be less than or equal to 100", "input": "500"},
+            {"type": "int_parsing", "loc": ["query", "author_id"], "msg": "Input should be a valid integer, unable to parse string as an integer", "input": "x"},
+        ]})
+    );
+}
+
+async fn another_user_cannot_change_or_delete_a_post(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let eve = app.user("eve@example.com").await;
+    let post = app.post(&ada, "Ada's").await;
+    let path = format!("/posts/{}", post["id"]);
+
+    let response = app.json(Method::PATCH, &path, Some(&eve.access), &json!({"title": "pwned"})).await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert_eq!(response.json(), json!({"detail": "Not the author of this post"}));
+    let response = app.call(Method::DELETE, &path, Some(&eve.access)).await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert_eq!(response.json(), json!({"detail": "Not the author of this post"}));
+    let response = app.upload(Some(&eve.access), post["id"].as_i64().expect("id"), "x.txt", "text/plain", b"x").await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+
+    // Nothing changed.
+    let after = app.get(&path, None).await.json();
+    assert_eq!(after["title"], "Ada's");
+    assert_eq!(after["attachments"], json!([]));
+}
+
+async fn anonymous_users_cannot_write(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let post = app.post(&ada, "Ada's").await;
+    let path = format!("/posts/{}", post["id"]);
+    for response in [
+        app.json(Method::POST, "/posts", None, &json!({"title": "t", "body": "b"})).await,
+        app.json(Method::PATCH, &path, None, &json!({"title": "t"})).await,
+        app.call(Method::DELETE, &path, None).await,
+        // Authentication comes first: the post's existence is not revealed.
+        app.call(Method::DELETE, "/posts/987654", None).await,
+    ] {
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(response.json(), json!({"detail": "Not authenticated"}));
+    }
+}
+
+async fn missing_posts_are_404(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    for response in [
+        app.get("/posts/987654", None).await,
+        app.json(Method::PATCH, "/posts/987654", Some(&ada.access), &json!({"title": "t"})).await,
+        app.call(Method::DELETE, "/posts/987654", Some(&ada.access)).await,
+    ] {
+        assert_eq!(response.status, StatusCode::NOT_FOUND);
+        assert_eq!(response.json(), json!({"detail": "Post not found"}));
+    }
+    let response = app.get("/posts/abc", None).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json(),
+        json!({"detail": [{"type": "int_parsing", "loc": ["path", "id"], "msg": "Input should be a valid integer, unable to parse string as an integer", "input": "abc"}]})
+    );
+}
+
+async fn invalid_posts_are_422_with_field_errors(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let token = Some(ada.access.as_str());
+
+    let response = app.json(Method::POST, "/posts", token, &json!({"title": "   ", "body": "x".repeat(100_001)})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let detail = response.json()["detail"].clone();
+    assert_eq!(
+        detail[0],
+        json!({"type": "string_too_short", "loc": ["body", "title"], "msg": "String should have at least 1 character", "input": "   "})
+    );
+    assert_eq!(
+        (&detail[1]["type"], &detail[1]["loc"], &detail[1]["msg"]),
+        (&json!("string_too_long"), &json!(["body", "body"]), &json!("String should have at most 100000 characters"))
+    );
+
+    let response = app.json(Method::POST, "/posts", token, &json!({"title": "t"})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json(),
+        json!({"detail": [{"type": "missing", "loc": ["body", "body"], "msg": "Field required", "input": {"title": "t"}}]})
+    );
+
+    let response = app.json(Method::POST, "/posts", token, &json!({"title": ["t"], "body": "b"})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json(),
+        json!({"detail": [{"type": "string_type", "loc": ["body", "title"], "msg": "Input should be a valid string", "input": ["t"]}]})
+    );
+
+    let request = Request::post("/posts")
+        .header("authorization", format!("Bearer {}", ada.access))
+        .header("content-type", "application/json")
+        .body(Body::from("{\"title\": "))
+        .expect("a request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json(),
+        json!({"detail": [{"type": "json_invalid", "loc": ["body", 10], "msg": "JSON decode error", "input": {}}]})
+    );
+
+    let request = Request::post("/posts")
+        .header("authorization", format!("Bearer {}", ada.access))
+        .header("content-type", "text/plain")
+        .body(Body::from("hello"))
+        .expect("a request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(response.json(), json!({"detail": "Content-Type must be application/json"}));
+
+    let post = app.post(&ada, "p").await;
+    let response = app.json(Method::PATCH, &format!("/posts/{}", post["id"]), token, &json!({"title": ""})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json(),
+        json!({"detail": [{"type": "string_too_short", "loc": ["body", "title"], "msg": "String should have at least 1 character", "input": ""}]})
+    );
+}
+
+async fn bodies_over_the_limit_are_413(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("MAX_BODY_BYTES", "1024")]).await;
+    let ada = app.user("ada@example.com").await;
+    let response =
+        app.json(Method::POST, "/posts", Some(&ada.access), &json!({"title": "t", "body": "x".repeat(2000)})).await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.json(), json!({"detail": "Request body too large"}));
+}
+
+async fn unknown_routes_and_methods_answer_like_fastapi(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let response = app.get("/nope", None).await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert_eq!(response.json(), json!({"detail": "Not Found"}));
+    let response = app.call(Method::PUT, "/posts", None).await;
+    assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.json(), json!({"detail": "Method Not Allowed"}));
+    // Every response carries a request id.
+    assert!(response.header("x-request-id").is_some_and(|id| !id.is_empty()));
+}
