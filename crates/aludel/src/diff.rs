@@ -397,25 +397,41 @@ fn respell(op: &mut Op, original: &Schema, canonical: &Schema) {
 }
 
 /// The models' own spelling of `constraint` (as the diff emitted it, from `spelled`, the
-/// canonical table): the original constraint of the same name, or the one at the same
-/// position of the canonical table, keeping the name the diff gave it. Unchanged when
-/// neither is found.
+/// canonical table): the original constraint of the same name; else the unnamed original of
+/// the same kind and columns; else, for checks, the unnamed original check at the same place
+/// among the unnamed checks (restating keeps their order). The name the diff gave it stays.
+/// Unchanged when nothing matches.
 fn original_constraint(constraint: &Constraint, source: &Table, spelled: Option<&Table>) -> Constraint {
     if let Some(name) = constraint.name()
         && let Some(found) = source.constraints.iter().find(|c| c.name() == Some(name) && c.kind() == constraint.kind())
     {
         return found.clone();
     }
-    let position = spelled.and_then(|spelled| {
-        (spelled.constraints.len() == source.constraints.len())
-            .then(|| spelled.constraints.iter().position(|c| constraints_match(c, constraint)))
-            .flatten()
-    });
-    match position.map(|i| &source.constraints[i]) {
-        Some(found) if found.kind() == constraint.kind() => {
-            with_name(found, constraint.name().map(str::to_owned).or_else(|| found.name().map(str::to_owned)))
+    let unnamed = |table: &Table| -> Vec<Constraint> {
+        table.constraints.iter().filter(|c| c.name().is_none() && c.kind() == constraint.kind()).cloned().collect()
+    };
+    let originals = unnamed(source);
+    let found = match constraint {
+        Constraint::Check { .. } => spelled.and_then(|spelled| {
+            let canonical = unnamed(spelled);
+            let at = canonical.iter().position(|c| constraints_match(c, constraint))?;
+            (canonical.len() == originals.len()).then(|| originals[at].clone())
+        }),
+        _ => {
+            let shape = |c: &Constraint| match c {
+                Constraint::ForeignKey { columns, references, .. } => (columns.clone(), Some(references.clone())),
+                other => (other.columns().to_vec(), None),
+            };
+            let mut candidates = originals.iter().filter(|c| shape(c) == shape(constraint));
+            match (candidates.next(), candidates.next()) {
+                (Some(one), None) => Some(one.clone()),
+                _ => None,
+            }
         }
-        _ => constraint.clone(),
+    };
+    match found {
+        Some(found) => with_name(&found, constraint.name().map(str::to_owned)),
+        None => constraint.clone(),
     }
 }
 
@@ -618,11 +634,54 @@ impl Plan<'_> {
 
     /// Drops the foreign keys the models lack, then those that tie dropped tables in a cycle.
     /// Returns the order to drop tables in: referencing tables first.
+    /// The keys (table, columns) that the next steps drop: unmatched primary keys, unique
+    /// constraints and unique indexes of the tables that stay.
+    fn doomed_keys(&self) -> BTreeSet<(String, Vec<String>)> {
+        let models = self.models;
+        let mut doomed = BTreeSet::new();
+        for (name, live) in &self.cur.tables {
+            let Some(want) = models.tables.get(name) else { continue };
+            for constraint in self.unmatched_live(name, |c| matches!(c, Constraint::Unique { .. })) {
+                doomed.insert((name.clone(), constraint.columns().to_vec()));
+            }
+            if !live.primary_key.is_empty() && !primary_keys_match(live, want) {
+                doomed.insert((name.clone(), live.primary_key.clone()));
+            }
+        }
+        for index in self.cur.indexes.values() {
+            if index.unique && models.indexes.get(&index.name) != Some(index) {
+                let columns: Option<Vec<String>> = index
+                    .columns
+                    .iter()
+                    .map(|k| match k {
+                        IndexKey::Column(c) => Some(c.clone()),
+                        IndexKey::Expr { .. } => None,
+                    })
+                    .collect();
+                if let Some(columns) = columns {
+                    doomed.insert((index.table.clone(), columns));
+                }
+            }
+        }
+        doomed
+    }
+
     fn drop_foreign_keys(&mut self) -> Vec<String> {
         let models = self.models;
-        let kept: Vec<String> = self.cur.tables.keys().filter(|n| models.tables.contains_key(*n)).cloned().collect();
-        for name in kept {
-            let drops = self.unmatched_live(&name, |c| matches!(c, Constraint::ForeignKey { .. }));
+        // A foreign key goes before the key it references does; the models' foreign keys are
+        // added back after the new keys.
+        let doomed = self.doomed_keys();
+        let names: Vec<String> = self.cur.tables.keys().cloned().collect();
+        for name in names {
+            let mut drops = self.unmatched_live(&name, |c| matches!(c, Constraint::ForeignKey { .. }));
+            for constraint in &self.cur.tables[&name].constraints {
+                if let Constraint::ForeignKey { references, .. } = constraint
+                    && doomed.contains(&(references.table.clone(), references.columns.clone()))
+                    && !drops.contains(constraint)
+                {
+                    drops.push(constraint.clone());
+                }
+            }
             for constraint in drops {
                 self.drop_constraint(&name, constraint);
             }

@@ -6,6 +6,8 @@
 
 #![allow(dead_code, unreachable_pub)] // Each test binary uses a different part of this module.
 
+pub mod random;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -396,7 +396,7 @@ mod tests {
     fn items_tmp(qty: &str) -> String {
         format!(
             "CREATE TABLE \"_aludel_tmp_items\" (\n    \"id\" INTEGER NOT NULL,\n    \"code\" TEXT NOT NULL,\n    \
-             {qty}\"mood\" TEXT CHECK (\"mood\" IN ('sad','ok')),\n    \"note\" TEXT,\n    PRIMARY KEY (\"id\"),\n    \
+             {qty}\"mood\" TEXT CONSTRAINT \"aludel_enum_mood\" CHECK (\"mood\" IN ('sad','ok')),\n    \"note\" TEXT,\n    PRIMARY KEY (\"id\"),\n    \
              CONSTRAINT \"items_note_key\" UNIQUE (\"note\"),\n    CONSTRAINT \"items_id_check\" CHECK (id > 0)\n)"
         )
     }
@@ -493,7 +493,9 @@ mod tests {
             &op(r#"op = "add_column"
                 table = "items"
                 column = { name = "m2", type = "enum:mood", nullable = false, default = { value = "ok" } }"#),
-            Ok(&[r#"ALTER TABLE "items" ADD COLUMN "m2" TEXT NOT NULL DEFAULT 'ok' CHECK ("m2" IN ('sad','ok'))"#]),
+            Ok(&[
+                r#"ALTER TABLE "items" ADD COLUMN "m2" TEXT NOT NULL DEFAULT 'ok' CONSTRAINT "aludel_enum_mood" CHECK ("m2" IN ('sad','ok'))"#,
+            ]),
         );
         check(&op("op = \"create_enum\"\nname = \"other\"\nvalues = [\"a\"]"), Ok(&[]));
         check(&op("op = \"drop_enum\"\nname = \"mood\""), Ok(&[]));
