@@ -19,6 +19,8 @@
 //! out compare equal:
 //! - a foreign key action of `NO ACTION` comes back as `None` (never `Some(NoAction)`);
 //! - the `btree` access method comes back as `None`;
+//! - a default of `NULL`, which PostgreSQL keeps as `NULL::<type>` on a type with a length or
+//!   precision (`DEFAULT NULL` on a `numeric(10,2)` column), comes back as no default;
 //! - a `serial` column (a default `nextval('<seq>'::regclass)` on a sequence the column owns)
 //!   comes back as `identity = true` with no default, like an identity column; both
 //!   `GENERATED ALWAYS` and `BY DEFAULT` identities come back as `identity = true`.
@@ -293,7 +295,7 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(),
         let expression = cell(row, 11);
         let (default, generated) = match required(row, 10, &what)? {
             "" if serial => (None, None),
-            "" => (expression.map(default_value), None),
+            "" => (expression.filter(|e| !is_null(e)).map(default_value), None),
             "s" => {
                 let expr = expression.ok_or_else(|| unexpected(&what, "a generated column without an expression"))?;
                 (None, Some(Generated { expr: expr.to_owned(), stored: true }))
@@ -543,11 +545,23 @@ fn typed_string(text: &str) -> Option<(String, &str)> {
         }
     };
     let label = rest.strip_prefix("::")?;
-    let plain = !label.is_empty()
+    type_label(label).then_some((literal, label))
+}
+
+/// Whether `label` is a type name as a cast prints it (`character varying`, `"Mood"[]`),
+/// not the start of a longer expression.
+fn type_label(label: &str) -> bool {
+    !label.is_empty()
         && label
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | ' ' | '"' | '.' | '[' | ']' | '(' | ')' | ','));
-    plain.then_some((literal, label))
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | ' ' | '"' | '.' | '[' | ']' | '(' | ')' | ','))
+}
+
+/// Whether a default is a null: `DEFAULT NULL` leaves no default, except on a type with a
+/// length or precision, where PostgreSQL keeps `NULL::numeric`. Both mean no default.
+fn is_null(printed: &str) -> bool {
+    let text = printed.trim();
+    text == "NULL" || text.strip_prefix("NULL::").is_some_and(type_label)
 }
 
 /// The expression of `CHECK (<expr>)`, as `pg_get_constraintdef` prints a check, possibly
@@ -610,6 +624,16 @@ mod tests {
         check_default("LOCALTIMESTAMP", DefaultValue::Sql("LOCALTIMESTAMP".into()));
         check_default("now()", DefaultValue::Expr(PortableExpr::CurrentTimestamp));
         check_default("nextval('t_id_seq'::regclass)", DefaultValue::Sql("nextval('t_id_seq'::regclass)".into()));
+    }
+
+    #[test]
+    fn null_defaults_are_no_defaults() {
+        for null in ["NULL", "NULL::numeric", "NULL::character varying", "NULL::bpchar", "NULL::\"Mood\"[]"] {
+            assert!(is_null(null), "{null}");
+        }
+        for other in ["NULL::text || 'x'::text", "'NULL'::text", "NULLIF(1, 2)", "nullval()"] {
+            assert!(!is_null(other), "{other}");
+        }
     }
 
     #[test]
