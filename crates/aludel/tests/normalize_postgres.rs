@@ -223,6 +223,43 @@ const MIGRATED: &[(&str, &str)] = &[
         new_name = "unit_price"
         "#,
     ),
+    (
+        "names_like_the_scratch_ones",
+        r#"
+        [[op]]
+        op = "create_enum"
+        name = "aludel_index_"
+        values = ["a"]
+
+        [[op]]
+        op = "create_table"
+        table = "aludel_spelling_0"
+        columns = [
+            { name = "aludel_key", type = "int4", nullable = false },
+            { name = "check_0", type = "float8", default = { value = 1 } },
+            { name = "c0", type = "enum:aludel_index_", default = { sql = "'a'" } },
+        ]
+        constraints = [
+            { kind = "check", name = "check_1", expr = "aludel_key > 0" },
+            { kind = "check", expr = "check_0 > 0" },
+            { kind = "check", name = "aludel_spelling_0_check", expr = "c0 = 'a'" },
+            { kind = "unique", name = "aludel_index_0", columns = ["aludel_key"] },
+        ]
+
+        [[op]]
+        op = "create_index"
+        table = "aludel_spelling_0"
+        name = "aludel_index_1"
+        columns = [{ expr = "aludel_key + 1" }]
+
+        [[op]]
+        op = "create_index"
+        table = "aludel_spelling_0"
+        name = "check_0"
+        columns = ["check_0"]
+        where = "aludel_key > 1"
+        "#,
+    ),
 ];
 
 #[tokio::test]
@@ -336,6 +373,8 @@ const SCHEMA_SQL: &[(&str, &str)] = &[
             ratio numeric(5, 2) DEFAULT '1.50',
             opened timestamp(0) with time zone DEFAULT now(),
             closed timestamp DEFAULT NULL,
+            maybe numeric(8, 2) DEFAULT NULL,
+            tag varchar(5) DEFAULT NULL,
             moment time with time zone,
             blob bytea DEFAULT '\x00',
             doc jsonb DEFAULT '[]',
@@ -875,4 +914,85 @@ async fn models_with_nothing_to_canonicalize_stay_off_the_database() {
     assert_eq!((people.primary_key_name.as_deref(), people.comment.as_deref()), (Some("people_pkey"), None));
     assert_eq!(normalized.indexes, database.indexes);
     Box::new(session).close().await.ok();
+}
+
+/// Every literal and portable default on every neutral type (and a few pass-through ones):
+/// whatever PostgreSQL accepts reads back as normalization says, column by column.
+#[tokio::test]
+async fn every_default_on_every_type_normalizes_to_what_the_database_reads() {
+    use aludel::schema::{Column, ColumnType, DefaultValue, EnumType, Literal, PortableExpr, Table};
+    let types = "smallint integer bigint real double numeric numeric(10,2) numeric(5) varchar varchar(3) char char(3) \
+                 text boolean date time timestamp timestamptz interval uuid json jsonb bytes enum:mood enum:mood[] \
+                 text[] varchar(3)[] int4 float8 citext timestamp(3) character(2)";
+    let defaults = [
+        DefaultValue::Value(Literal::Bool(true)),
+        DefaultValue::Value(Literal::Bool(false)),
+        DefaultValue::Value(Literal::Int(0)),
+        DefaultValue::Value(Literal::Int(-1)),
+        DefaultValue::Value(Literal::Int(7)),
+        DefaultValue::Value(Literal::Int(2_147_483_648)),
+        DefaultValue::Value(Literal::Int(i64::MIN)),
+        DefaultValue::Value(Literal::Float(0.0)),
+        DefaultValue::Value(Literal::Float(-0.0)),
+        DefaultValue::Value(Literal::Float(1.5)),
+        DefaultValue::Value(Literal::Float(-2.5)),
+        DefaultValue::Value(Literal::Float(0.1)),
+        DefaultValue::Value(Literal::Float(1e-7)),
+        DefaultValue::Value(Literal::Float(123_456_789.125)),
+        DefaultValue::Value(Literal::Float(1e15)),
+        DefaultValue::Value(Literal::Float(1e16)),
+        DefaultValue::Value(Literal::Float(f64::INFINITY)),
+        DefaultValue::Value(Literal::String(String::new())),
+        DefaultValue::Value(Literal::String("ok".into())),
+        DefaultValue::Value(Literal::String("abc".into())),
+        DefaultValue::Value(Literal::String("it's".into())),
+        DefaultValue::Value(Literal::String("1".into())),
+        DefaultValue::Value(Literal::String("t".into())),
+        DefaultValue::Value(Literal::String("2020-01-01".into())),
+        DefaultValue::Value(Literal::String("{}".into())),
+        DefaultValue::Value(Literal::String("1 day".into())),
+        DefaultValue::Expr(PortableExpr::CurrentTimestamp),
+        DefaultValue::Expr(PortableExpr::CurrentDate),
+        DefaultValue::Expr(PortableExpr::CurrentTime),
+        DefaultValue::Sql("NULL".into()),
+        DefaultValue::Sql("now()".into()),
+        DefaultValue::Sql("'x'".into()),
+    ];
+    let db = TestDb::new(Backend::Postgres).await;
+    db.execute("CREATE EXTENSION citext; CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE t ()").await;
+    let dialect = Backend::Postgres.dialect();
+    let mut session = connect(&db).await;
+    let mut table = Table::new("t");
+    for ty in types.split_whitespace() {
+        for default in &defaults {
+            let mut column = Column::new(&format!("c{}", table.columns.len()), ColumnType::parse(ty).unwrap());
+            column.default = Some(default.clone());
+            let op = Op::AddColumn { table: "t".into(), column: column.clone() };
+            let Ok(statements) = dialect.render(&op, &Schema::default()) else { continue };
+            // What PostgreSQL refuses is left out of the models.
+            if session.execute(&statements[0].sql).await.is_ok() {
+                table.columns.push(column);
+            }
+        }
+    }
+    let mut models = Schema::default();
+    models.enums.insert("mood".into(), EnumType { name: "mood".into(), values: vec!["sad".into(), "ok".into()] });
+    models.tables.insert("t".into(), table);
+    let database = introspect(session.as_mut(), &IntrospectOptions::default()).await.expect("introspect");
+    let normalized = normalize(session.as_mut(), &models).await.expect("normalize");
+    let mismatches: Vec<String> = models.tables["t"]
+        .columns
+        .iter()
+        .zip(&normalized.tables["t"].columns)
+        .zip(&database.tables["t"].columns)
+        .filter(|((_, n), d)| n != d)
+        .map(|((m, n), d)| format!("{} {:?}: normalized {:?}, database {:?}", m.ty, m.default, n.default, d.default))
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} columns, mismatches:\n{}",
+        database.tables["t"].columns.len(),
+        mismatches.join("\n")
+    );
+    session.close().await.ok();
 }
