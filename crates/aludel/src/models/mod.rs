@@ -406,7 +406,11 @@ fn run_command(command: &str, working_dir: &std::path::Path) -> Result<Metadata,
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
-        return Err(failed(format!("{}: {}", output.status, tail.join("\n"))));
+        let status = match output.status.code() {
+            Some(code) => format!("exited with status {code}"),
+            None => "was killed by a signal".to_owned(),
+        };
+        return Err(failed(format!("{status}: {}", tail.join("\n"))));
     }
     let text = String::from_utf8(output.stdout).map_err(|_| failed("printed output that is not UTF-8".to_owned()))?;
     Metadata::from_json(&text).map_err(|source| ModelError::CommandOutput { command: command.to_owned(), source })

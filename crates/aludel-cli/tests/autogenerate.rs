@@ -1,0 +1,239 @@
+//! `revision --autogenerate`, `check` and `diff` through the standalone binary, with the
+//! models read from a `schema.sql` or printed by a command, on PostgreSQL and SQLite: what a
+//! user sees, the files written, the exit codes and the errors.
+
+mod common;
+
+use std::io::Write as _;
+use std::process::Stdio;
+
+use common::{Backend, Project, backends};
+
+/// The blog's tables in the dialect of `backend`.
+fn schema_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => {
+            "CREATE TABLE users (id bigserial PRIMARY KEY, email varchar(255) NOT NULL UNIQUE, \
+             created_at timestamptz NOT NULL DEFAULT now());\n\
+             CREATE TABLE posts (id bigserial PRIMARY KEY, author_id bigint NOT NULL REFERENCES users (id) \
+             ON DELETE CASCADE, title text NOT NULL, body text);\n\
+             CREATE INDEX ix_posts_author_id ON posts (author_id);\n"
+        }
+        _ => {
+            "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email varchar(255) NOT NULL UNIQUE, \
+             created_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP);\n\
+             CREATE TABLE posts (id INTEGER PRIMARY KEY AUTOINCREMENT, author_id INTEGER NOT NULL REFERENCES users \
+             (id) ON DELETE CASCADE, title text NOT NULL, body text);\n\
+             CREATE INDEX ix_posts_author_id ON posts (author_id);\n"
+        }
+    }
+}
+
+/// A project whose aludel.toml reads `schema.sql`.
+async fn with_schema_sql(backend: Backend, sql: &str) -> Project {
+    let project = Project::new(backend).await;
+    let config = project.dir.path().join("aludel.toml");
+    let text = std::fs::read_to_string(&config).expect("aludel.toml").replace(
+        "# schema_sql = \"schema.sql\"                              # a desired-state schema, or",
+        "schema_sql = \"schema.sql\"",
+    );
+    std::fs::write(&config, text).expect("write aludel.toml");
+    std::fs::write(project.dir.path().join("schema.sql"), sql).expect("write schema.sql");
+    project
+}
+
+fn revision_files(project: &Project) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(project.versions())
+        .expect("versions")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn autogenerate_upgrade_check_and_diff_from_a_schema_sql() {
+    for backend in backends() {
+        let project = with_schema_sql(backend, schema_sql(backend)).await;
+
+        let run = project.run(&["check"]).await.expect_code(1);
+        assert!(run.stdout.contains("a new revision would hold 3 op(s)"), "{backend:?}: {}", run.stdout);
+        assert!(run.stdout.contains("create_table users"), "{}", run.stdout);
+
+        let run = project.run(&["diff"]).await.ok();
+        assert!(run.stdout.contains("CREATE TABLE \"users\""), "{backend:?}: {}", run.stdout);
+        assert!(revision_files(&project).is_empty(), "diff writes nothing");
+
+        let run = project.run(&["revision", "--autogenerate", "-m", "create blog", "--rev-id", "a1"]).await.ok();
+        assert_eq!(
+            run.stdout.lines().filter(|l| l.starts_with("Detected")).collect::<Vec<_>>(),
+            [
+                "Detected create_table users",
+                "Detected create_table posts",
+                "Detected create_index ix_posts_author_id on posts"
+            ],
+            "{backend:?}"
+        );
+        assert_eq!(revision_files(&project), ["a1_create_blog.toml"]);
+
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.tables().await, ["posts", "users"]);
+        let run = project.run(&["check"]).await.ok();
+        assert!(run.stdout.contains("OK: the models match the database"), "{backend:?}: {}", run.stdout);
+        let run = project.run(&["revision", "--autogenerate", "-m", "nothing"]).await.ok();
+        assert_eq!(run.stdout, "No changes in schema detected; no revision file written\n");
+        assert_eq!(revision_files(&project).len(), 1, "{backend:?}: no file for no change");
+
+        // A dropped column is flagged in the file and on the terminal.
+        let without_body = schema_sql(backend).replace(", body text", "");
+        std::fs::write(project.dir.path().join("schema.sql"), without_body).expect("write schema.sql");
+        let run = project.run(&["check"]).await.expect_code(1);
+        assert!(run.stdout.contains("drop_column posts.body"), "{}", run.stdout);
+        let run = project.run(&["revision", "--autogenerate", "-m", "drop body", "--rev-id", "b2"]).await.ok();
+        assert!(run.stdout.contains("DESTRUCTIVE: op 1: drops column `posts.body` and its data"), "{}", run.stdout);
+        let file = std::fs::read_to_string(project.versions().join("b2_drop_body.toml")).expect("b2");
+        assert!(file.contains("# DESTRUCTIVE: drops column `posts.body` and its data; review before running\n[[upgrade]]\nop = \"drop_column\""), "{file}");
+        project.run(&["upgrade", "head"]).await.ok();
+        project.run(&["check"]).await.ok();
+        assert_eq!(project.columns("posts").await, ["id", "author_id", "title"]);
+        project.run(&["downgrade", "-1"]).await.ok();
+        assert_eq!(project.columns("posts").await, ["id", "author_id", "title", "body"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn autogenerate_refuses_a_database_behind_its_revisions() {
+    for backend in backends() {
+        let project = with_schema_sql(backend, schema_sql(backend)).await;
+        project.run(&["revision", "--autogenerate", "-m", "first", "--rev-id", "a1"]).await.ok();
+        let run = project.run(&["revision", "--autogenerate", "-m", "second"]).await.expect_code(2);
+        assert!(
+            run.stderr.contains(
+                "the database is at <base> but the revision files' head(s) are a1; run `aludel upgrade heads` first"
+            ),
+            "{backend:?}: {}",
+            run.stderr
+        );
+        let run = project.run(&["diff"]).await.expect_code(2);
+        assert!(run.stderr.contains("upgrade heads"), "{}", run.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn model_source_errors_name_the_file_line_and_fix() {
+    let project = with_schema_sql(Backend::Sqlite, "CREATE TABLE t (id integer PRIMARY KEY);\n\nDROP TABLE t;\n").await;
+    let run = project.run(&["check"]).await.expect_code(2);
+    assert!(run.stderr.contains("schema.sql:3: `DROP TABLE t`"), "{}", run.stderr);
+
+    std::fs::remove_file(project.dir.path().join("schema.sql")).expect("remove");
+    let run = project.run(&["check"]).await.expect_code(2);
+    assert!(
+        run.stderr.contains("could not read the models file") && run.stderr.contains("schema.sql"),
+        "{}",
+        run.stderr
+    );
+
+    // No models at all: autogenerate says where to declare them.
+    let bare = Project::new(Backend::Sqlite).await;
+    let run = bare.run(&["revision", "--autogenerate", "-m", "x"]).await.expect_code(2);
+    assert!(run.stderr.contains("no models to compare with: set `schema_sql` or `command`"), "{}", run.stderr);
+    let run = bare.run(&["revision", "--interactive", "-m", "x"]).await.expect_code(2);
+    assert!(run.stderr.contains("--autogenerate"), "{}", run.stderr);
+}
+
+/// A project whose models come from a command printing JSON.
+async fn with_command(backend: Backend, command: &str) -> Project {
+    let project = Project::new(backend).await;
+    let config = project.dir.path().join("aludel.toml");
+    let text = std::fs::read_to_string(&config).expect("aludel.toml").replace(
+        "# command = \"cargo run -q -p app -- db models --json\"    # a command printing the schema as JSON",
+        &format!("command = {}", toml_string(command)),
+    );
+    std::fs::write(&config, text).expect("write aludel.toml");
+    project
+}
+
+fn toml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+const MODELS_JSON: &str = r#"{
+  "tables": [{ "table": "people", "columns": [
+    { "name": "id", "type": "bigint", "nullable": false, "identity": true },
+    { "name": "email_address", "type": "text", "nullable": false }
+  ], "primary_key": ["id"] }],
+  "renames": [{ "table": "people", "column": "email_address", "from": "email" }]
+}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn models_from_a_command_with_renames() {
+    for backend in backends() {
+        let project = with_command(backend, "cat models.json").await;
+        let start = MODELS_JSON.replace("email_address", "email").replace(
+            r#",
+  "renames": [{ "table": "people", "column": "email", "from": "email" }]"#,
+            "",
+        );
+        std::fs::write(project.dir.path().join("models.json"), &start).expect("write models.json");
+        project.run(&["revision", "--autogenerate", "-m", "people", "--rev-id", "a1"]).await.ok();
+        project.run(&["upgrade", "head"]).await.ok();
+
+        std::fs::write(project.dir.path().join("models.json"), MODELS_JSON).expect("write models.json");
+        let run = project.run(&["revision", "--autogenerate", "-m", "rename", "--rev-id", "b2"]).await.ok();
+        assert_eq!(
+            run.stdout.lines().filter(|l| l.starts_with("Detected")).collect::<Vec<_>>(),
+            ["Detected alter_column people.email"],
+            "{backend:?}: a rename, not a drop and an add:\n{}",
+            run.stdout
+        );
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.columns("people").await, ["id", "email_address"]);
+        project.run(&["check"]).await.ok();
+    }
+
+    let failing = with_command(Backend::Sqlite, "echo broken >&2; exit 3").await;
+    let run = failing.run(&["check"]).await.expect_code(2);
+    assert!(run.stderr.contains("the models command `echo broken >&2; exit 3` exited with"), "{}", run.stderr);
+    assert!(run.stderr.contains("broken"), "{}", run.stderr);
+    let invalid = with_command(Backend::Sqlite, "echo '{\"tables\": 1}'").await;
+    let run = invalid.run(&["check"]).await.expect_code(2);
+    assert!(run.stderr.contains("printed an invalid schema document"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interactive_autogenerate_asks_about_likely_renames() {
+    for (answer, expected) in [
+        ("y\n", vec!["Detected alter_column people.email"]),
+        ("n\n", vec!["Detected drop_column people.email", "Detected add_column people.email_address"]),
+    ] {
+        let project = with_command(Backend::Sqlite, "cat models.json").await;
+        let without_renames = MODELS_JSON.split(",\n  \"renames\"").next().expect("models").to_owned() + "\n}";
+        std::fs::write(project.dir.path().join("models.json"), without_renames.replace("email_address", "email"))
+            .expect("write");
+        project.run(&["revision", "--autogenerate", "-m", "people", "--rev-id", "a1"]).await.ok();
+        project.run(&["upgrade", "head"]).await.ok();
+        std::fs::write(project.dir.path().join("models.json"), &without_renames).expect("write");
+
+        let mut child = common::command(
+            project.dir.path(),
+            &project.db.url,
+            &["revision", "--autogenerate", "--interactive", "-m", "change", "--rev-id", "b2"],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start aludel");
+        let mut stdin = child.stdin.take().expect("stdin");
+        tokio::io::AsyncWriteExt::write_all(&mut stdin, answer.as_bytes()).await.expect("answer");
+        drop(stdin);
+        let output = child.wait_with_output().await.expect("aludel ends");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        assert!(stdout.contains("Was column `people.email` renamed to `email_address`? [y/N]"), "{stdout}");
+        let detected: Vec<&str> =
+            stdout.split("[y/N] ").last().unwrap_or_default().lines().filter(|l| l.starts_with("Detected")).collect();
+        assert_eq!(detected, expected, "answer {answer:?}");
+    }
+    let _ = std::io::stdout().flush();
+}
