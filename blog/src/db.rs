@@ -7,7 +7,7 @@ use std::time::Duration;
 use aludel::models::Metadata;
 use aludel::runtime::Migrator;
 use aludel::script::{RevisionGraph, ScriptDirectory};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 use crate::config::Settings;
 
@@ -106,14 +106,37 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError>
         // Statements are traced by the access log's span, not one log line each.
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
-            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+            opts.synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    Database::connect(options)
-        .await
-        .map_err(|source| DbError::Connect { url: aludel::url::redact(&settings.database_url), source })
+    let connect_error = |source| DbError::Connect { url: aludel::url::redact(&settings.database_url), source };
+    let db = Database::connect(options).await.map_err(connect_error)?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        use_wal(&db).await.map_err(connect_error)?;
+    }
+    Ok(db)
+}
+
+/// Switches a SQLite database to write-ahead logging (a lasting property of the file).
+///
+/// The switch needs the database to itself and cannot wait through the busy timeout, so it is
+/// not a connect option: with several processes starting at once, one of them may hold the
+/// migration lock just then. It is retried for a while instead; once the file is in WAL mode,
+/// the statement changes nothing and needs no lock.
+async fn use_wal(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    let mut attempts = 0;
+    loop {
+        match db.execute_unprepared("PRAGMA journal_mode = WAL").await {
+            Ok(_) => return Ok(()),
+            Err(error) if attempts < 100 => {
+                attempts += 1;
+                tracing::debug!(error = %error, "switching SQLite to WAL mode: retrying");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 /// Whether the pool can run a query.

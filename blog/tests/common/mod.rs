@@ -5,7 +5,7 @@
 //! [`on_every_backend!`] turns `async fn name(backend: Backend)` functions into one test per
 //! backend.
 
-#![allow(dead_code)] // Each test binary uses a different part of this module.
+#![allow(dead_code, unreachable_pub)] // Each test binary uses a different part of this module; items are `pub` for it.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

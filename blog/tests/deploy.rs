@@ -1,0 +1,219 @@
+//! The built `blog` binary, on SQLite and PostgreSQL: four replicas starting at once on an
+//! empty database (the schema is migrated exactly once and all become ready), graceful
+//! shutdown on SIGTERM, `blog db` (upgrade, check, downgrade) with the service's models, and
+//! the refusal to start in production without a strong signing secret.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Backend, SECRET, TestDb};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+on_every_backend!(
+    four_replicas_migrate_once_and_become_ready,
+    blog_db_upgrades_checks_and_downgrades,
+    production_refuses_a_missing_or_weak_secret,
+);
+
+const BLOG: &str = env!("CARGO_BIN_EXE_blog");
+
+/// The variables the binary reads, so the caller's environment does not leak in.
+const SETTINGS: &[&str] = &[
+    "ENVIRONMENT",
+    "HOST",
+    "PORT",
+    "DATABASE_URL",
+    "JWT_SECRET",
+    "STORAGE_BACKEND",
+    "STORAGE_PATH",
+    "LOG_LEVEL",
+    "RUST_LOG",
+    "LOG_FORMAT",
+    "MIGRATE_ON_START",
+    "ALUDEL_CONFIG",
+];
+
+fn blog(dir: &Path, vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(BLOG);
+    command.current_dir(dir).stdin(Stdio::null());
+    for name in SETTINGS {
+        command.env_remove(name);
+    }
+    command.envs(vars.iter().copied());
+    command
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// `GET path` on 127.0.0.1:`port`; the status, or `None` when nothing answers.
+async fn status(port: u16, path: &str) -> Option<u16> {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.ok()?;
+    response.get(9..12)?.parse().ok()
+}
+
+/// Kills the replicas a failing test leaves running.
+struct Replicas(Vec<Child>);
+
+impl Drop for Replicas {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+}
+
+async fn four_replicas_migrate_once_and_become_ready(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    let storage = dir.path().join("uploads").display().to_string();
+    // Held together, so the four ports differ.
+    let listeners: Vec<TcpListener> = (0..4).map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port")).collect();
+    let ports: Vec<u16> = listeners.iter().map(|l| l.local_addr().expect("an address").port()).collect();
+    drop(listeners);
+    let mut replicas = Replicas(Vec::new());
+    for port in &ports {
+        let port = port.to_string();
+        let child = blog(
+            dir.path(),
+            &[
+                ("ENVIRONMENT", "test"),
+                ("JWT_SECRET", SECRET),
+                ("DATABASE_URL", &db.url),
+                ("PORT", &port),
+                ("STORAGE_PATH", &storage),
+                ("LOG_LEVEL", "warn"),
+            ],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the blog binary starts");
+        replicas.0.push(child);
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for port in &ports {
+        while status(*port, "/ready").await != Some(200) {
+            for child in &mut replicas.0 {
+                if let Ok(Some(exit)) = child.try_wait() {
+                    let mut stderr = String::new();
+                    if let Some(mut pipe) = child.stderr.take() {
+                        std::io::Read::read_to_string(&mut pipe, &mut stderr).ok();
+                    }
+                    panic!("a replica exited ({exit}): {stderr}");
+                }
+            }
+            assert!(Instant::now() < deadline, "replica on port {port} not ready within 60 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    // Each revision was applied exactly once.
+    let config = aludel::config::Config::for_url(&db.url).expect("a valid URL");
+    let graph = blog::db::migrations().expect("valid revisions");
+    let history = aludel::runtime::Migrator::with_graph(config, graph.clone())
+        .recorded_history()
+        .await
+        .expect("the history table");
+    let mut applied: BTreeMap<String, usize> = BTreeMap::new();
+    for row in &history {
+        assert_eq!(row.direction, "upgrade", "{row:?}");
+        *applied.entry(row.revision.clone()).or_default() += 1;
+    }
+    let expected: BTreeMap<String, usize> = graph.revisions().iter().map(|r| (r.id.to_string(), 1)).collect();
+    assert_eq!(applied, expected);
+
+    // SIGTERM: each replica finishes and exits cleanly.
+    for child in &mut replicas.0 {
+        let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+        assert!(killed.success());
+    }
+    for child in &mut replicas.0 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let exit = loop {
+            if let Some(exit) = child.try_wait().expect("wait") {
+                break exit;
+            }
+            assert!(Instant::now() < deadline, "a replica ignored SIGTERM");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            std::io::Read::read_to_string(&mut pipe, &mut stderr).ok();
+        }
+        assert!(exit.success(), "{exit}: {stderr}");
+    }
+}
+
+fn run(dir: &Path, url: &str, args: &[&str]) -> Output {
+    let mut command = blog(dir, &[("DATABASE_URL", url)]);
+    command.arg("db").args(args).output().expect("the blog binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn blog_db_upgrades_checks_and_downgrades(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    let head = blog::db::migrations().expect("valid").heads()[0].to_string();
+
+    // Before upgrading, `check` reports the pending revision (exit 1).
+    let pending = run(dir.path(), &db.url, &["check"]);
+    assert_eq!(pending.status.code(), Some(1), "{}", stdout(&pending));
+
+    let upgrade = run(dir.path(), &db.url, &["upgrade", "head"]);
+    assert!(upgrade.status.success(), "{}{}", stdout(&upgrade), String::from_utf8_lossy(&upgrade.stderr));
+    let check = run(dir.path(), &db.url, &["check"]);
+    assert!(check.status.success(), "{}{}", stdout(&check), String::from_utf8_lossy(&check.stderr));
+    assert_eq!(
+        stdout(&check),
+        format!(
+            "OK: the database is at head ({head})\nOK: the models match the database; no new upgrade operations detected\n"
+        )
+    );
+
+    let down = run(dir.path(), &db.url, &["downgrade", "base"]);
+    assert!(down.status.success(), "{}{}", stdout(&down), String::from_utf8_lossy(&down.stderr));
+    let current = run(dir.path(), &db.url, &["current"]);
+    assert_eq!(stdout(&current), "");
+    assert!(run(dir.path(), &db.url, &["upgrade", "head"]).status.success());
+    assert_eq!(stdout(&run(dir.path(), &db.url, &["current"])).trim(), format!("{head} (head)"));
+
+    let usage = blog(dir.path(), &[]).arg("frobnicate").output().expect("runs");
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+async fn production_refuses_a_missing_or_weak_secret(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    for (secret, message) in [
+        (None, "error: JWT_SECRET is not set: production needs a signing secret of at least 32 bytes"),
+        (Some("changeme"), "error: JWT_SECRET is too weak"),
+    ] {
+        let port = free_port().to_string();
+        let mut vars = vec![("ENVIRONMENT", "production"), ("DATABASE_URL", db.url.as_str()), ("PORT", port.as_str())];
+        if let Some(secret) = secret {
+            vars.push(("JWT_SECRET", secret));
+        }
+        let output = blog(dir.path(), &vars).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with(message), "{stderr}");
+        // The weak secret itself is never printed.
+        assert!(!stderr.contains("changeme"), "{stderr}");
+    }
+}
