@@ -391,6 +391,31 @@ const SCHEMA_SQL: &[(&str, &str)] = &[
         COMMENT ON COLUMN "Accounts".code IS 'short code';
         "#,
     ),
+    (
+        "qualified_and_computed",
+        r#"
+        CREATE TYPE public."Tier" AS ENUM ('free', 'paid');
+        CREATE TABLE public.plans (
+            id int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            tier "Tier" NOT NULL DEFAULT 'free'::"Tier",
+            tiers "Tier"[] DEFAULT '{free}',
+            stamp timestamp(6) with time zone DEFAULT timezone('utc', now()),
+            starts time(0) DEFAULT LOCALTIME,
+            quota int8 DEFAULT 9223372036854775807,
+            small smallint DEFAULT +32767,
+            ratio double precision DEFAULT 'NaN',
+            limit_ numeric DEFAULT 'Infinity',
+            flag boolean DEFAULT 'yes',
+            off boolean DEFAULT 'f'::boolean,
+            raw bytea DEFAULT 'Þad',
+            name text NOT NULL,
+            CONSTRAINT plans_name_check CHECK (char_length(name::text) BETWEEN 1 AND 20),
+            CHECK (tier <> 'paid' OR quota > 0)
+        );
+        CREATE INDEX ix_plans_tier ON public.plans USING btree (tier) WHERE tier = ANY (ARRAY['paid'::"Tier"]);
+        CREATE INDEX ix_plans_name ON plans (lower(name), (quota * 2));
+        "#,
+    ),
 ];
 
 #[tokio::test]

@@ -37,7 +37,7 @@
 //! reads as `CURRENT_TIMESTAMP`. A literal cast to an integer type is an `Int`; cast to
 //! `real` or `double precision` a `Float`; cast to `numeric` an `Int` when written without a
 //! fraction or exponent (numeric keeps `5` and `5.0` apart), a `Float` otherwise; cast to any
-//! other type a `String`.
+//! other type a `String`. A NaN stays raw SQL: as a float it would not even equal itself.
 //!
 //! Expressions (checks, generated columns, index expressions and predicates, raw defaults) are
 //! PostgreSQL's deparsed text: `pg_get_expr` for defaults, generated expressions and
@@ -523,7 +523,9 @@ fn number(text: &str, kind: NumberKind) -> Option<Literal> {
     match kind {
         NumberKind::Int => text.parse().ok().map(Literal::Int),
         NumberKind::Lexical if integral => text.parse().ok().map(Literal::Int),
-        NumberKind::Float | NumberKind::Lexical => text.parse().ok().map(Literal::Float),
+        // A NaN never equals itself, so as a float it would differ from every model: it
+        // stays the SQL PostgreSQL prints, which compares equal to itself.
+        NumberKind::Float | NumberKind::Lexical => text.parse().ok().filter(|f: &f64| !f.is_nan()).map(Literal::Float),
     }
 }
 
@@ -610,6 +612,8 @@ mod tests {
         check_default("'5'::numeric", value(Literal::Int(5)));
         check_default("'1'::double precision", value(Literal::Float(1.0)));
         check_default("'-Infinity'::double precision", value(Literal::Float(f64::NEG_INFINITY)));
+        check_default("'NaN'::double precision", DefaultValue::Sql("'NaN'::double precision".into()));
+        check_default("'NaN'::numeric", DefaultValue::Sql("'NaN'::numeric".into()));
         check_default("'it''s'::character varying", value(Literal::String("it's".into())));
         check_default("''::text", value(Literal::String(String::new())));
         check_default("'ok'::\"Mood\"", value(Literal::String("ok".into())));

@@ -36,8 +36,9 @@
 //! each object in its own guarded block, which names the first object refused:
 //! [`IntrospectError::Model`]. Nothing is left behind, on success or on error.
 //!
-//! Not handled: a model enum used as a custom type of another schema, and NaN defaults
-//! (a NaN compares unequal to itself, whatever the spelling).
+//! Not handled: a custom type that names an enum the models do not declare (it reads back as
+//! a custom type here, as an enum from the database), and a string default that PostgreSQL
+//! evaluates when the column is created (`'now'` on a timestamp column is frozen then).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, RandomState};
