@@ -30,6 +30,15 @@ fn ops(text: &str) -> Vec<Op> {
     toml::from_str::<Ops>(text).unwrap_or_else(|err| panic!("invalid ops: {err}\n{text}")).op
 }
 
+/// The schema `ops` lead to, without a database.
+fn schema_of(ops: &[Op]) -> Schema {
+    let mut schema = Schema::default();
+    for op in ops {
+        schema.apply(op).unwrap_or_else(|err| panic!("{}: {err}", op.describe()));
+    }
+    schema
+}
+
 async fn connect(db: &TestDb) -> Box<dyn Session> {
     Backend::Postgres.connect(&db.url, &Default::default()).await.expect("connect")
 }
@@ -575,6 +584,46 @@ const VARIANTS: &[Variant] = &[
         expected: "add_constraint",
     },
     Variant {
+        what: "index method",
+        template: r#"[[op]]
+            op = "create_table"
+            table = "t"
+            columns = [{ name = "c", type = "integer" }]
+
+            [[op]]
+            op = "create_index"
+            table = "t"
+            name = "ix_t"
+            columns = ["c"]
+            method = "%""#,
+        database: "btree",
+        same: &["BTREE", "Btree"],
+        different: &["hash", "brin"],
+        expected: "create_index",
+    },
+    Variant {
+        what: "enum values",
+        template: r#"[[op]]
+            op = "create_enum"
+            name = "e"
+            values = %"#,
+        database: r#"["a", "b"]"#,
+        same: &[r#"["a", "b"]"#],
+        different: &[r#"["a", "b", "c"]"#, r#"["z", "a", "b"]"#],
+        expected: "add_enum_value",
+    },
+    Variant {
+        what: "column comment",
+        template: r#"[[op]]
+            op = "create_table"
+            table = "t"
+            columns = [{ name = "c", type = "integer", comment = % }]"#,
+        database: r#""it's""#,
+        same: &[r#""it's""#],
+        different: &[r#""its""#, r#""""#],
+        expected: "alter_column",
+    },
+    Variant {
         what: "nullability",
         template: r#"[[op]]
             op = "create_table"
@@ -599,11 +648,7 @@ async fn real_differences_survive_normalization() {
         let db = TestDb::new(Backend::Postgres).await;
         migrate(&db, &variant(v.template, v.database)).await;
         for same in v.same {
-            let models = Schema::default();
-            let models = variant(v.template, same).iter().fold(models, |mut schema, op| {
-                schema.apply(op).expect("ops fit");
-                schema
-            });
+            let models = schema_of(&variant(v.template, same));
             let (_, _, changes) = compare(&db, &models).await;
             assert!(
                 changes.is_empty() && changes.warnings.is_empty(),
@@ -614,10 +659,7 @@ async fn real_differences_survive_normalization() {
             );
         }
         for different in v.different {
-            let models = variant(v.template, different).iter().fold(Schema::default(), |mut schema, op| {
-                schema.apply(op).expect("ops fit");
-                schema
-            });
+            let models = schema_of(&variant(v.template, different));
             let (_, _, changes) = compare(&db, &models).await;
             let found = match v.expected {
                 "warning" => changes.warnings.iter().any(|w| matches!(w, Warning::Unsupported { .. })),
@@ -710,10 +752,7 @@ fn refused_models(part: &str) -> Schema {
         format!("op = \"add_column\"\ntable = \"t\"\ncolumn = {part}")
     };
     text.push_str(&format!("\n[[op]]\n{op}\n"));
-    ops(&text).iter().fold(Schema::default(), |mut schema, op| {
-        schema.apply(op).expect("ops fit");
-        schema
-    })
+    schema_of(&ops(&text))
 }
 
 /// Scratch schemas in the database, and whether the session is in a transaction.
