@@ -93,8 +93,10 @@ impl DdlSpelling for Renderer<'_> {
         .into())
     }
 
+    /// In parentheses: `DEFAULT` takes only a restricted expression (no `AT TIME ZONE`, for
+    /// one), and any expression in parentheses is one.
     fn sql_default(&self, expr: &str) -> String {
-        expr.to_owned()
+        format!("({expr})")
     }
 }
 
