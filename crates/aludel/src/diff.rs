@@ -246,9 +246,10 @@ impl Diff {
 /// that such a database table uses is never dropped.
 ///
 /// The upgrade runs in this order: create enums and add enum values; renames; drop foreign
-/// keys, then indexes and other constraints, then columns, then tables (referencing tables
-/// first); create tables (referenced tables first, foreign keys inline where their target
-/// exists, cycles closed by `add_constraint` later); add columns; alter columns; add keys,
+/// keys (also those whose referenced key goes), then indexes and other constraints, then
+/// columns, then tables (referencing tables first); create tables (referenced tables first,
+/// foreign keys inline where their target exists, cycles closed by `add_constraint` later);
+/// add columns; table comments and alter columns; add keys,
 /// checks and indexes; add foreign keys; drop enums. Within a step, names order the ops.
 ///
 /// # Examples
@@ -393,6 +394,11 @@ fn respell(op: &mut Op, original: &Schema, canonical: &Schema) {
         | Op::DropEnum { .. }
         | Op::AddEnumValue { .. }
         | Op::Sql { .. } => {}
+        Op::AlterTable { table, comment } => {
+            if let Some(source) = original.tables.get(table.as_str()) {
+                comment.to.clone_from(&source.comment);
+            }
+        }
     }
 }
 
@@ -849,6 +855,12 @@ impl Plan<'_> {
     fn alter_columns(&mut self) {
         let models = self.models;
         for (name, want) in &models.tables {
+            if let Some(live) = self.cur.tables.get(name)
+                && live.comment != want.comment
+            {
+                let comment = CommentChange { from: live.comment.clone(), to: want.comment.clone() };
+                self.push(Op::AlterTable { table: name.clone(), comment }, None);
+            }
             for want_column in &want.columns {
                 let Some(live) = self.cur.tables.get(name).and_then(|t| t.column(&want_column.name)).cloned() else {
                     continue;

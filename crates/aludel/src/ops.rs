@@ -109,6 +109,14 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         after: Option<String>,
     },
+    /// `alter_table`: the table's comment (`comment = { from = "...", to = "..." }`; a
+    /// missing `to` drops it).
+    AlterTable {
+        /// Table to change.
+        table: String,
+        /// New comment.
+        comment: CommentChange,
+    },
     /// `sql`: raw SQL, optionally for one dialect only.
     Sql {
         /// SQL run on upgrade (several statements allowed).
@@ -365,6 +373,7 @@ impl Op {
             Op::CreateEnum { .. } => "create_enum",
             Op::DropEnum { .. } => "drop_enum",
             Op::AddEnumValue { .. } => "add_enum_value",
+            Op::AlterTable { .. } => "alter_table",
             Op::Sql { .. } => "sql",
         }
     }
@@ -387,6 +396,7 @@ impl Op {
             Op::DropConstraint { table, name, .. } => format!("{name} on {table}"),
             Op::CreateEnum { name, .. } | Op::DropEnum { name, .. } => name.clone(),
             Op::AddEnumValue { name, value, .. } => format!("{name} += {value}"),
+            Op::AlterTable { table, .. } => table.clone(),
             Op::Sql { sql, .. } => {
                 let first = sql.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
                 let mut short: String = first.chars().take(60).collect();
@@ -440,6 +450,10 @@ impl Op {
             Op::CreateEnum { name, values } => Op::DropEnum { name: name.clone(), values: Some(values.clone()) },
             Op::DropEnum { name, values } => Op::CreateEnum { name: name.clone(), values: values.clone()? },
             Op::AddEnumValue { .. } => return None,
+            Op::AlterTable { table, comment } => Op::AlterTable {
+                table: table.clone(),
+                comment: CommentChange { from: comment.to.clone(), to: comment.from.clone() },
+            },
             Op::Sql { sql, down, dialect } => {
                 Op::Sql { sql: down.clone()?, down: Some(sql.clone()), dialect: dialect.clone() }
             }

@@ -842,6 +842,9 @@ impl Schema {
                 let at = position.unwrap_or(target.values.len());
                 target.values.insert(at, value.clone());
             }
+            Op::AlterTable { table, comment } => {
+                self.table_mut(table)?.comment.clone_from(&comment.to);
+            }
             Op::Sql { .. } => {}
         }
         Ok(())

@@ -659,6 +659,36 @@ const CASES: &[(&str, &str)] = &[
         "#,
     ),
     (
+        "alter_table_comment",
+        r#"
+        [[setup]]
+        op = "create_table"
+        table = "items"
+        comment = "the old comment"
+        columns = [{ name = "id", type = "integer", nullable = false }]
+
+        [[setup]]
+        op = "create_table"
+        table = "tags"
+        columns = [{ name = "id", type = "integer", nullable = false }]
+
+        [[upgrade]]
+        op = "alter_table"
+        table = "items"
+        comment = { from = "the old comment" }
+
+        [[upgrade]]
+        op = "alter_table"
+        table = "tags"
+        comment = { to = "what's attached" }
+
+        [[check]]
+        dialect = "postgresql"
+        query = "SELECT obj_description('items'::regclass, 'pg_class'), obj_description('tags'::regclass, 'pg_class')"
+        rows = [["NULL", "what's attached"]]
+        "#,
+    ),
+    (
         "alter_column_rename",
         r#"
         [[setup]]

@@ -58,6 +58,11 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
                 quote_literal(value)
             ))])
         }
+        Op::AlterTable { table, comment } => Ok(vec![Statement::new(format!(
+            "COMMENT ON TABLE {} IS {}",
+            r.ident("table", table)?,
+            comment.to.as_deref().map_or_else(|| "NULL".to_owned(), quote_literal)
+        ))]),
         Op::Sql { sql, down: _, dialect } => r.raw_sql(sql, dialect.as_deref()),
     }
 }

@@ -8,8 +8,8 @@
 //! `before` to know their table; ops that `ALTER TABLE` handles render without it.
 //!
 //! Spelled differently from other backends, on purpose:
-//! - Comments: SQLite has no table or column comments. They render nothing, and an
-//!   `alter_column` that only changes a comment is no statement at all.
+//! - Comments: SQLite has no table or column comments. They render nothing: `alter_table`
+//!   is no statement at all, nor is an `alter_column` that only changes a comment.
 //! - Enums: SQLite has no enum types, so `create_enum` and `drop_enum` render nothing. A
 //!   column of type `enum:<name>` is `TEXT` with
 //!   `CONSTRAINT "aludel_enum_<name>" CHECK ("col" IN ('a','b'))`, listing the values the
@@ -87,6 +87,11 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
                 statements.extend(rebuild(op, &table.name, before, &after)?);
             }
             Ok(statements)
+        }
+        Op::AlterTable { table, comment: _ } => {
+            // SQLite keeps no comments.
+            r.ident("table", table)?;
+            Ok(Vec::new())
         }
         Op::Sql { sql, down: _, dialect } => r.raw_sql(sql, dialect.as_deref()),
     }
