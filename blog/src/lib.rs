@@ -177,3 +177,27 @@ fn cors_layer(cors: &Cors) -> Option<CorsLayer> {
             .max_age(Duration::from_secs(600)),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn slow_requests_are_answered_504() {
+        let app = Router::new()
+            .route("/slow", get(|| async { tokio::time::sleep(Duration::from_secs(5)).await }))
+            .route("/fast", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(Duration::from_millis(50), timeout));
+        let slow = app.clone().oneshot(Request::get("/slow").body(Body::empty()).expect("a request")).await;
+        let slow = slow.expect("the router never fails");
+        assert_eq!(slow.status(), StatusCode::GATEWAY_TIMEOUT);
+        let body = axum::body::to_bytes(slow.into_body(), 1024).await.expect("a body");
+        assert_eq!(&body[..], br#"{"detail":"Request timed out"}"#);
+        let fast = app.oneshot(Request::get("/fast").body(Body::empty()).expect("a request")).await;
+        assert_eq!(fast.expect("the router never fails").status(), StatusCode::OK);
+    }
+}
