@@ -425,3 +425,81 @@ async fn stamp_purge_repairs_a_version_table_naming_a_deleted_revision() {
         assert_eq!(project.heads().await, ["bbbb00000002"]);
     }
 }
+
+/// A revision outside a transaction whose third statement fails: the first two took effect,
+/// the revision is recorded as unfinished, and runs refuse until `resolve` says what the
+/// database holds.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unfinished_revision_blocks_runs_until_resolved() {
+    let project = Project::new(Backend::Postgres).await;
+    write_table_revision(&project, "r1", &[]);
+    let failing = "[[upgrade]]\nop = \"add_column\"\ntable = \"t_r1\"\ncolumn = { name = \"a\", type = \"integer\" }\n\n\
+                   [[upgrade]]\nop = \"add_column\"\ntable = \"t_r1\"\ncolumn = { name = \"b\", type = \"integer\" }\n\n\
+                   [[upgrade]]\nop = \"sql\"\nsql = \"INSERT INTO missing_table VALUES (1)\"\n";
+    let file = revision("r2", &["r1"], failing, "").replace("message =", "transactional = false\nmessage =");
+    project.write("r2_partial", &file);
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    for needle in ["op 3", "outside a transaction", "aludel resolve r2 --applied", "aludel resolve r2 --reverted"] {
+        assert!(run.stderr.contains(needle), "the error should say {needle:?}: {}", run.stderr);
+    }
+    assert_eq!(project.heads().await, ["r1"]);
+    assert_eq!(project.columns("t_r1").await, ["id", "a", "b"], "the ops before the failure took effect");
+
+    for args in [&["upgrade", "head"][..], &["downgrade", "base"], &["stamp", "head"]] {
+        let run = project.run(args).await.expect_code(2);
+        assert!(
+            run.stderr.contains("revision `r2` did not finish its upgrade (it failed): 2 of its 3 op(s) ran; op 3 (sql INSERT INTO missing_table VALUES (1)) failed"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    let run = project.run(&["resolve", "r1", "--reverted"]).await.expect_code(2);
+    assert!(run.stderr.contains("`r2` is"), "{}", run.stderr);
+
+    // Undone by hand, fixed, run again.
+    project.db.execute("ALTER TABLE t_r1 DROP COLUMN a; ALTER TABLE t_r1 DROP COLUMN b").await;
+    let run = project.run(&["resolve", "r2", "--reverted"]).await.ok();
+    assert_eq!(run.stdout, "Resolved r2 as reverted; the database is at r1\n");
+    project.write("r2_partial", &file.replace("INSERT INTO missing_table VALUES (1)", "UPDATE t_r1 SET a = b"));
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    let directions: Vec<String> = project.history().await.into_iter().map(|(r, d)| format!("{d} {r}")).collect();
+    assert_eq!(directions, ["upgrade r1", "upgrade-reverted r2", "upgrade r2"]);
+
+    // Finished by hand instead: the version moves as the step would have moved it.
+    let project = Project::new(Backend::Postgres).await;
+    write_table_revision(&project, "r1", &[]);
+    project.write("r2_partial", &file);
+    project.run(&["upgrade", "head"]).await.expect_code(2);
+    let run = project.run(&["resolve", "r2", "--applied"]).await.ok();
+    assert_eq!(run.stdout, "Resolved r2 as applied; the database is at r2\n");
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    let run = project.run(&["resolve", "r2", "--applied"]).await.expect_code(2);
+    assert!(run.stderr.contains("nothing to resolve"), "{}", run.stderr);
+}
+
+/// A run killed part way through a revision outside a transaction leaves it running.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_interrupted_outside_a_transaction_is_reported() {
+    for backend in backends() {
+        let project = chain(backend).await;
+        project.run(&["upgrade", "bbbb"]).await.ok();
+        project
+            .db
+            .execute(
+                "INSERT INTO aludel_history (revision, direction, checksum) VALUES ('cccc00000003', 'upgrading', 'x')",
+            )
+            .await;
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        assert!(
+            run.stderr
+                .contains("revision `cccc00000003` did not finish its upgrade (the process stopped while it ran)"),
+            "{backend:?}: {}",
+            run.stderr
+        );
+        project.run(&["resolve", "cccc", "--reverted"]).await.ok();
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.heads().await, ["cccc00000003"]);
+    }
+}

@@ -431,6 +431,19 @@ pub(super) async fn stamp(
     Ok(ExitCode::SUCCESS)
 }
 
+pub(super) async fn resolve(
+    config: Config,
+    revision: &str,
+    resolution: crate::runtime::Resolution,
+    environment: &Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let migrator = migrator(config, environment)?;
+    let report = migrator.resolve(revision, resolution).await?;
+    output::resolved(out, revision, resolution, &report.heads)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub(super) async fn check(
     config: Config,
     environment: &Environment,

@@ -17,6 +17,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::Error;
 use crate::config::{Config, LoadOptions};
 use crate::models::Metadata;
+use crate::runtime::Resolution;
 
 /// Exit code when `check` or `verify` finds a difference.
 pub const EXIT_DRIFT: u8 = 1;
@@ -191,6 +192,23 @@ enum Command {
         #[arg(long)]
         sql: bool,
     },
+    /// Settle a revision that failed or stopped part way outside a transaction
+    ///
+    /// A revision that runs outside a transaction (on MySQL, or with `transactional = false`)
+    /// and fails part way is recorded as unfinished, and upgrade, downgrade and stamp refuse
+    /// to run until you say what the database holds: finish the revision by hand and pass
+    /// --applied (it is recorded as run), or undo what ran and pass --reverted (it is
+    /// recorded as not run, so the next upgrade runs it again).
+    Resolve {
+        /// The unfinished revision (the error names it)
+        revision: String,
+        /// The rest of the revision was done by hand
+        #[arg(long, conflicts_with = "reverted", required_unless_present = "reverted")]
+        applied: bool,
+        /// What ran was undone by hand
+        #[arg(long)]
+        reverted: bool,
+    },
     /// Join two or more heads with a new revision that has no ops
     Merge(commands::MergeArgs),
     /// Exit 1 when revisions are pending or the models differ from the database; for CI
@@ -327,6 +345,10 @@ async fn execute(cli: Cli, environment: &Environment, out: &mut (dyn Write + Sen
         Command::Show { revision } => commands::show(&config, &revision, environment, out),
         Command::Stamp { target, purge, sql } => commands::stamp(config, &target, purge, sql, environment, out).await,
         Command::Merge(args) => commands::merge(&config, &args, out),
+        Command::Resolve { revision, applied, reverted: _ } => {
+            let resolution = if applied { Resolution::Applied } else { Resolution::Reverted };
+            commands::resolve(config, &revision, resolution, environment, out).await
+        }
         Command::Check => commands::check(config, environment, out).await,
         Command::Diff => commands::diff(config, environment, out).await,
         Command::Verify { accept } => commands::verify(config, accept, environment, out).await,

@@ -296,3 +296,17 @@ pub(super) fn ask(out: &mut dyn Write, input: &mut dyn io::BufRead, question: &s
         }
     }
 }
+
+pub(super) fn resolved(
+    out: &mut dyn Write,
+    revision: &str,
+    resolution: crate::runtime::Resolution,
+    heads: &[RevisionId],
+) -> io::Result<()> {
+    let how = match resolution {
+        crate::runtime::Resolution::Applied => "as applied",
+        crate::runtime::Resolution::Reverted => "as reverted",
+    };
+    let at = if heads.is_empty() { "base".to_owned() } else { join(heads) };
+    writeln!(out, "Resolved {revision} {how}; the database is at {at}")
+}

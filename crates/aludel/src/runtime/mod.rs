@@ -20,7 +20,7 @@ use crate::dialect::{RenderError, Session};
 use crate::script::{Direction, RevisionGraph, RevisionId, ScriptDirectory};
 
 pub use autogen::Comparison;
-pub use state::{ChecksumMismatch, HistoryRow};
+pub use state::{ChecksumMismatch, HistoryRow, Unfinished};
 
 /// Errors while running migrations.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +100,27 @@ pub enum RuntimeError {
         /// Each edited revision.
         mismatches: Vec<ChecksumMismatch>,
     },
+    /// A revision that ran outside a transaction did not finish; nothing runs until the
+    /// user says what the database holds.
+    #[error(
+        "revision `{revision}` did not finish its {verb} ({state}){}; the database may hold part of it. \
+         Finish it by hand and run `aludel resolve {revision} --applied`, or undo what ran and run \
+         `aludel resolve {revision} --reverted`",
+        .detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+    )]
+    Unfinished {
+        /// The revision.
+        revision: String,
+        /// `upgrade` or `downgrade`.
+        verb: &'static str,
+        /// `it failed` or `the process stopped while it ran`.
+        state: &'static str,
+        /// What ran and what failed.
+        detail: Option<String>,
+    },
+    /// `resolve` with nothing to resolve, or for another revision.
+    #[error("{0}")]
+    Resolve(String),
     /// Autogenerate needs the database at head.
     #[error(
         "the database is at {} but the revision files' head(s) are {}; run `aludel upgrade heads` first (or `stamp` \
@@ -194,6 +215,15 @@ pub struct RunReport {
     pub steps: Vec<StepReport>,
     /// The version table's rows at the end.
     pub heads: Vec<RevisionId>,
+}
+
+/// What the user did about an unfinished revision (`aludel resolve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// The rest of the revision was done by hand: record it as run.
+    Applied,
+    /// What ran was undone by hand: record it as not run.
+    Reverted,
 }
 
 /// Applies revisions to a database. Built from a [`Config`] (and revision files on disk) or
@@ -306,6 +336,19 @@ impl Migrator {
     pub async fn stamp(&self, target: &str, purge: bool) -> Result<RunReport, Error> {
         let session = self.connect().await?;
         runner::run(&self.graph, &self.config.tables, session, runner::Goal::Stamp { target, purge }, &mut |_| {}).await
+    }
+
+    /// Settles a revision that ran outside a transaction and did not finish: `Applied` when
+    /// the user finished it by hand (the version table moves as the step would have moved
+    /// it), `Reverted` when the user undid what ran (the version table stays).
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::Resolve`] when no revision is unfinished or another one is;
+    /// [`Error::Script`] for an unknown revision.
+    pub async fn resolve(&self, revision: &str, resolution: Resolution) -> Result<RunReport, Error> {
+        let session = self.connect().await?;
+        runner::resolve(&self.graph, &self.config.tables, session, revision, resolution).await
     }
 
     /// Compares the checksum recorded for each applied revision with its file now.

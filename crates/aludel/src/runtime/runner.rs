@@ -12,7 +12,7 @@ use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Session, StateTables, Statement};
 use crate::ops::Op;
 use crate::runtime::state::{self, ChecksumMismatch};
-use crate::runtime::{RunReport, RuntimeError, StepObserver, StepReport};
+use crate::runtime::{Resolution, RunReport, RuntimeError, StepObserver, StepReport};
 use crate::schema::Schema;
 use crate::script::{Direction, RevisionGraph, RevisionId, Step};
 
@@ -58,6 +58,9 @@ async fn locked_run(
     observer: StepObserver<'_>,
 ) -> Result<RunReport, Error> {
     state::ensure_tables(session, tables).await?;
+    if let Some(unfinished) = state::read_unfinished(session, tables).await? {
+        return Err(unfinished_error(unfinished).into());
+    }
     let mut heads = state::read_heads(session, tables).await?;
     let plan = match goal {
         Goal::Upgrade(target) => graph.plan_upgrade(&heads, target)?,
@@ -153,10 +156,24 @@ async fn run_step(
     let in_transaction =
         dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
     let started = Instant::now();
+    let checksum = revision.checksum();
+    let (running, failed) = match step.direction {
+        Direction::Up => (StepKind::UpgradeRunning, StepKind::UpgradeFailed),
+        Direction::Down => (StepKind::DowngradeRunning, StepKind::DowngradeFailed),
+    };
+    if !in_transaction {
+        // Recorded first, so that a failure or a crash part way leaves a trace that stops
+        // later runs until someone looks.
+        let entry = state::history_entry(&revision.id, running, &checksum, None);
+        session
+            .execute(&common::insert_history(dialect, tables, &entry).sql)
+            .await
+            .map_err(db_error("record the revision as running"))?;
+    }
 
     let mut begin = in_transaction.then_some(transaction.begin);
     for RenderedOp { index, op, statements } in &rendered {
-        for statement in statements {
+        for (position, statement) in statements.iter().enumerate() {
             let result = match begin.take() {
                 Some(begin) => session.execute(&format!("{begin};\n{}", statement.sql)).await,
                 None => session.execute(&statement.sql).await,
@@ -166,10 +183,25 @@ async fn run_step(
                     session.execute(transaction.rollback).await.ok();
                     format!("the revision was rolled back; the database is still at {}", describe_heads(heads))
                 } else {
-                    format!(
-                        "the revision ran outside a transaction: the ops before op {} took effect and the database is still recorded at {}",
+                    let detail = format!(
+                        "{index} of its {} op(s) ran; op {} ({}) failed at its statement {} of {}: {}",
+                        rendered.len(),
                         index + 1,
-                        describe_heads(heads)
+                        op.describe(),
+                        position + 1,
+                        statements.len(),
+                        crate::runtime::database_message(&source)
+                    );
+                    let mark =
+                        common::finish_history(dialect, tables, revision.id.as_str(), failed, None, Some(&detail));
+                    session.execute(&mark.sql).await.ok();
+                    format!(
+                        "the revision ran outside a transaction, so the ops before op {} took effect; it is recorded as \
+                         unfinished and runs refuse until it is resolved: finish it by hand and run `aludel resolve {} \
+                         --applied`, or undo what ran and run `aludel resolve {} --reverted`",
+                        index + 1,
+                        revision.id,
+                        revision.id
                     )
                 };
                 return Err(RuntimeError::StatementFailed {
@@ -203,7 +235,6 @@ async fn run_step(
 
     let duration = started.elapsed();
     let new_heads = graph.heads_after(heads, step);
-    let checksum = revision.checksum();
     let kind = match step.direction {
         Direction::Up => StepKind::Upgrade,
         Direction::Down => StepKind::Downgrade,
@@ -214,8 +245,13 @@ async fn run_step(
         batch.push(begin.to_owned());
     }
     batch.extend(state::version_updates(dialect, tables, heads, &new_heads).into_iter().map(|s| s.sql));
-    let entry = state::history_entry(&revision.id, kind, &checksum, Some(duration.as_millis() as u64));
-    batch.push(common::insert_history(dialect, tables, &entry).sql);
+    let millis = Some(duration.as_millis() as u64);
+    if in_transaction {
+        let entry = state::history_entry(&revision.id, kind, &checksum, millis);
+        batch.push(common::insert_history(dialect, tables, &entry).sql);
+    } else {
+        batch.push(common::finish_history(dialect, tables, revision.id.as_str(), kind, millis, None).sql);
+    }
     batch.push(transaction.commit.to_owned());
     session.execute(&batch.join(";\n")).await.map_err(db_error("record the revision in the version table"))?;
 
@@ -277,6 +313,87 @@ pub(super) async fn accept_changes(
     .await;
     session.close().await.ok();
     result
+}
+
+fn unfinished_error(unfinished: state::Unfinished) -> RuntimeError {
+    let (verb, state) = match unfinished.kind {
+        StepKind::UpgradeRunning => ("upgrade", "the process stopped while it ran"),
+        StepKind::DowngradeRunning => ("downgrade", "the process stopped while it ran"),
+        StepKind::DowngradeFailed => ("downgrade", "it failed"),
+        _ => ("upgrade", "it failed"),
+    };
+    RuntimeError::Unfinished { revision: unfinished.revision, verb, state, detail: unfinished.detail }
+}
+
+/// Settles the unfinished revision `target` as `resolution` says, under the migration lock.
+pub(super) async fn resolve(
+    graph: &RevisionGraph,
+    tables: &StateTables,
+    mut session: Box<dyn Session>,
+    target: &str,
+    resolution: Resolution,
+) -> Result<RunReport, Error> {
+    let outcome = async {
+        session.lock().await.map_err(db_error("take the migration lock"))?;
+        let result = resolve_locked(graph, tables, session.as_mut(), target, resolution).await;
+        session.unlock().await.map_err(db_error("release the migration lock"))?;
+        result
+    }
+    .await;
+    session.close().await.ok();
+    outcome
+}
+
+async fn resolve_locked(
+    graph: &RevisionGraph,
+    tables: &StateTables,
+    session: &mut dyn Session,
+    target: &str,
+    resolution: Resolution,
+) -> Result<RunReport, Error> {
+    state::ensure_tables(session, tables).await?;
+    let Some(unfinished) = state::read_unfinished(session, tables).await? else {
+        return Err(RuntimeError::Resolve(format!(
+            "nothing to resolve: every revision finished; `resolve` is for a revision that failed or was interrupted \
+             outside a transaction (`{target}` is not one)"
+        ))
+        .into());
+    };
+    let revision = graph.resolve(target)?;
+    if revision.as_str() != unfinished.revision {
+        return Err(RuntimeError::Resolve(format!(
+            "revision `{revision}` is not the unfinished one; `{}` is: run `aludel resolve {} --applied` or `--reverted`",
+            unfinished.revision, unfinished.revision
+        ))
+        .into());
+    }
+    let direction = match unfinished.kind {
+        StepKind::DowngradeRunning | StepKind::DowngradeFailed => Direction::Down,
+        _ => Direction::Up,
+    };
+    let dialect = session.dialect();
+    let transaction = session.transaction_sql();
+    let heads = state::read_heads(session, tables).await?;
+    let mut batch = vec![transaction.begin.to_owned()];
+    let new_heads = match resolution {
+        Resolution::Applied => {
+            let new_heads = graph.heads_after(&heads, &Step { revision: revision.clone(), direction });
+            batch.extend(state::version_updates(dialect, tables, &heads, &new_heads).into_iter().map(|s| s.sql));
+            new_heads
+        }
+        Resolution::Reverted => heads.clone(),
+    };
+    let kind = match (resolution, direction) {
+        (Resolution::Applied, Direction::Up) => StepKind::Upgrade,
+        (Resolution::Applied, Direction::Down) => StepKind::Downgrade,
+        (Resolution::Reverted, Direction::Up) => StepKind::UpgradeReverted,
+        (Resolution::Reverted, Direction::Down) => StepKind::DowngradeReverted,
+    };
+    let detail = unfinished.detail.as_deref().map(|d| format!("resolved by hand after: {d}"));
+    batch.push(common::finish_history(dialect, tables, revision.as_str(), kind, None, detail.as_deref()).sql);
+    batch.push(transaction.commit.to_owned());
+    session.execute(&batch.join(";\n")).await.map_err(db_error("record the resolution"))?;
+    Ok(RunReport { steps: Vec::new(), heads: new_heads })
 }
 
 fn describe_heads(heads: &[RevisionId]) -> String {

@@ -16,7 +16,9 @@ use crate::script::{RevisionGraph, RevisionId};
 pub struct HistoryRow {
     /// Revision id.
     pub revision: String,
-    /// `upgrade`, `downgrade`, `stamp` or `accept`.
+    /// What happened: `upgrade`, `downgrade`, `stamp`, `accept`, or for a revision run
+    /// outside a transaction `upgrading`, `upgrade-failed`, `upgrade-reverted` (and the same
+    /// for downgrades); see [`StepKind`].
     pub direction: String,
     /// Checksum of the revision's upgrade ops at that time.
     pub checksum: String,
@@ -24,6 +26,15 @@ pub struct HistoryRow {
     pub applied_at: String,
     /// How long it took.
     pub duration_ms: Option<u64>,
+    /// What an unfinished step did and where it failed.
+    pub detail: Option<String>,
+}
+
+impl HistoryRow {
+    /// What the row records; `None` for a word this version does not know.
+    pub fn kind(&self) -> Option<StepKind> {
+        StepKind::parse(&self.direction)
+    }
 }
 
 /// An applied revision whose file no longer matches what ran.
@@ -110,6 +121,7 @@ pub(super) async fn read_history(session: &mut dyn Session, tables: &StateTables
                 checksum: next(),
                 applied_at: next(),
                 duration_ms: next().parse().ok(),
+                detail: Some(next()).filter(|d| !d.is_empty()),
             }
         })
         .collect())
@@ -127,6 +139,32 @@ pub(super) async fn read_history_if_any(
     }
 }
 
+/// A revision that ran outside a transaction and did not finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfinished {
+    /// The revision.
+    pub revision: String,
+    /// Running (the process died) or failed, up or down.
+    pub kind: StepKind,
+    /// What ran and what failed, when known.
+    pub detail: Option<String>,
+}
+
+/// The revision that did not finish, if any (the latest, should there be several).
+pub(super) async fn read_unfinished(
+    session: &mut dyn Session,
+    tables: &StateTables,
+) -> Result<Option<Unfinished>, Error> {
+    let query = common::select_unfinished(session.dialect(), tables);
+    let rows = session.query_text(&query).await.map_err(db_error("read the history table"))?;
+    Ok(rows.into_iter().next_back().and_then(|row| {
+        let mut cells = row.into_iter();
+        let revision = cells.next().flatten()?;
+        let kind = StepKind::parse(&cells.next().flatten()?)?;
+        Some(Unfinished { revision, kind, detail: cells.next().flatten() })
+    }))
+}
+
 /// Applied revisions whose latest recorded checksum differs from their file's.
 /// Revisions with no recorded checksum (below a stamp) are not compared.
 pub(super) fn checksum_mismatches(
@@ -136,7 +174,7 @@ pub(super) fn checksum_mismatches(
 ) -> Vec<ChecksumMismatch> {
     let mut recorded: BTreeMap<&str, &str> = BTreeMap::new();
     for row in history {
-        if row.direction != StepKind::Downgrade.as_str() {
+        if matches!(row.kind(), Some(StepKind::Upgrade | StepKind::Stamp | StepKind::Accept)) {
             recorded.insert(&row.revision, &row.checksum);
         }
     }

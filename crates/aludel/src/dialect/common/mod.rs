@@ -20,7 +20,13 @@ pub fn quote_ident_ansi(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
-/// Direction of a recorded step.
+/// What a history row records.
+///
+/// A revision that runs outside a transaction (no transactional DDL, or
+/// `transactional = false`) is recorded as running before its first statement; the row
+/// becomes the finished step when it succeeds, failed when a statement fails, and stays
+/// running when the process dies. A running or failed row marks the database unfinished
+/// until `resolve` turns it into the finished step or a reverted one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepKind {
     /// A revision's upgrade ran.
@@ -31,9 +37,35 @@ pub enum StepKind {
     Stamp,
     /// An edited revision's new checksum was accepted.
     Accept,
+    /// An upgrade outside a transaction started and has not finished.
+    UpgradeRunning,
+    /// A downgrade outside a transaction started and has not finished.
+    DowngradeRunning,
+    /// An upgrade outside a transaction failed part way.
+    UpgradeFailed,
+    /// A downgrade outside a transaction failed part way.
+    DowngradeFailed,
+    /// An unfinished upgrade was undone by hand (`resolve --reverted`).
+    UpgradeReverted,
+    /// An unfinished downgrade was undone by hand.
+    DowngradeReverted,
 }
 
 impl StepKind {
+    /// Every kind, for reading the words back.
+    pub const ALL: [StepKind; 10] = [
+        StepKind::Upgrade,
+        StepKind::Downgrade,
+        StepKind::Stamp,
+        StepKind::Accept,
+        StepKind::UpgradeRunning,
+        StepKind::DowngradeRunning,
+        StepKind::UpgradeFailed,
+        StepKind::DowngradeFailed,
+        StepKind::UpgradeReverted,
+        StepKind::DowngradeReverted,
+    ];
+
     /// The word stored in the history table.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,7 +73,26 @@ impl StepKind {
             StepKind::Downgrade => "downgrade",
             StepKind::Stamp => "stamp",
             StepKind::Accept => "accept",
+            StepKind::UpgradeRunning => "upgrading",
+            StepKind::DowngradeRunning => "downgrading",
+            StepKind::UpgradeFailed => "upgrade-failed",
+            StepKind::DowngradeFailed => "downgrade-failed",
+            StepKind::UpgradeReverted => "upgrade-reverted",
+            StepKind::DowngradeReverted => "downgrade-reverted",
         }
+    }
+
+    /// The kind a stored word names.
+    pub fn parse(word: &str) -> Option<StepKind> {
+        StepKind::ALL.into_iter().find(|kind| kind.as_str() == word)
+    }
+
+    /// Whether the row marks a revision that did not finish.
+    pub fn is_unfinished(self) -> bool {
+        matches!(
+            self,
+            StepKind::UpgradeRunning | StepKind::DowngradeRunning | StepKind::UpgradeFailed | StepKind::DowngradeFailed
+        )
     }
 }
 
@@ -108,11 +159,47 @@ pub fn insert_history(dialect: &dyn Dialect, tables: &StateTables, entry: &Histo
     ))
 }
 
-/// Reads the history, oldest first: id, revision, direction, checksum, applied_at, duration_ms.
+/// Turns the unfinished row of `revision` (running or failed) into `to`, with its duration and
+/// detail.
+pub fn finish_history(
+    dialect: &dyn Dialect,
+    tables: &StateTables,
+    revision: &str,
+    to: StepKind,
+    duration_ms: Option<u64>,
+    detail: Option<&str>,
+) -> Statement {
+    let unfinished: Vec<String> =
+        StepKind::ALL.into_iter().filter(|k| k.is_unfinished()).map(|k| quote_literal(k.as_str())).collect();
+    Statement::new(format!(
+        "UPDATE {} SET direction = {}, duration_ms = {}, detail = {} WHERE revision = {} AND direction IN ({})",
+        dialect.quote_ident(&tables.history_table),
+        quote_literal(to.as_str()),
+        duration_ms.map_or_else(|| "NULL".to_owned(), |d| d.to_string()),
+        detail.map_or_else(|| "NULL".to_owned(), quote_literal),
+        quote_literal(revision),
+        unfinished.join(", ")
+    ))
+}
+
+/// Reads the rows of revisions that did not finish (running or failed): revision,
+/// direction, detail.
+pub fn select_unfinished(dialect: &dyn Dialect, tables: &StateTables) -> String {
+    let unfinished: Vec<String> =
+        StepKind::ALL.into_iter().filter(|k| k.is_unfinished()).map(|k| quote_literal(k.as_str())).collect();
+    format!(
+        "SELECT revision, direction, detail FROM {} WHERE direction IN ({}) ORDER BY id",
+        dialect.quote_ident(&tables.history_table),
+        unfinished.join(", ")
+    )
+}
+
+/// Reads the history, oldest first: id, revision, direction, checksum, applied_at,
+/// duration_ms, detail.
 pub fn select_history(dialect: &dyn Dialect, tables: &StateTables) -> String {
     format!(
         "SELECT CAST(id AS VARCHAR(20)), revision, direction, checksum, CAST(applied_at AS VARCHAR(40)), \
-         CAST(duration_ms AS VARCHAR(20)) FROM {} ORDER BY id",
+         CAST(duration_ms AS VARCHAR(20)), detail FROM {} ORDER BY id",
         dialect.quote_ident(&tables.history_table)
     )
 }

@@ -67,8 +67,8 @@ impl Dialect for Sqlite {
             )),
             Statement::new(format!(
                 "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY AUTOINCREMENT, \
-                 revision VARCHAR(32) NOT NULL, direction VARCHAR(16) NOT NULL, checksum VARCHAR(64) NOT NULL, \
-                 applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, duration_ms BIGINT)",
+                 revision VARCHAR(32) NOT NULL, direction VARCHAR(32) NOT NULL, checksum VARCHAR(64) NOT NULL, \
+                 applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, duration_ms BIGINT, detail TEXT)",
                 self.quote_ident(&tables.history_table),
             )),
         ]
