@@ -9,64 +9,17 @@
 //! `postgresql://postgres@127.0.0.1:5432/postgres`) names the server; `ALUDEL_BENCH_REVISIONS`
 //! changes the chain length.
 
+mod support;
+
 use std::fmt::Write as _;
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
-const DEFAULT_URL: &str = "postgresql://postgres@127.0.0.1:5432/postgres";
+use support::{Measure, admin_url, drop_database, fresh_database, measure, median};
+
 const REPEAT: usize = 15;
-
-struct Measure {
-    wall: Duration,
-    peak_kib: u64,
-}
-
-/// Runs `program args` under `/usr/bin/time`, returning wall time and peak RSS.
-fn measure(program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Measure {
-    let stats = cwd.join("time.out");
-    let mut command = Command::new("/usr/bin/time");
-    command.arg("-f").arg("%M").arg("-o").arg(&stats).arg(program).args(args).current_dir(cwd);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let started = Instant::now();
-    let output = command.output().expect("/usr/bin/time is installed (Debian package `time`)");
-    let wall = started.elapsed();
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let peak_kib = std::fs::read_to_string(&stats)
-        .ok()
-        .and_then(|text| text.lines().last().and_then(|l| l.trim().parse().ok()))
-        .unwrap_or(0);
-    Measure { wall, peak_kib }
-}
-
-fn psql(admin: &str, sql: &str) {
-    let status = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", admin, "-c", sql])
-        .status()
-        .expect("psql is installed");
-    assert!(status.success(), "psql -c {sql}");
-}
-
-fn database_url(admin: &str, name: &str) -> String {
-    let (server, _) = admin.rsplit_once('/').expect("URL ends in /<database>");
-    format!("{server}/{name}")
-}
-
-fn median(mut runs: Vec<Measure>) -> Measure {
-    runs.sort_by_key(|m| m.wall);
-    runs.swap_remove(runs.len() / 2)
-}
 
 fn main() {
     // `cargo bench` passes --bench; any other argument filters, and this bench has one case.
-    let admin = std::env::var("ALUDEL_BENCH_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
+    let admin = admin_url();
     let revisions: usize = std::env::var("ALUDEL_BENCH_REVISIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let aludel = env!("CARGO_BIN_EXE_aludel");
     let dir = tempfile::tempdir().expect("temp dir");
@@ -101,31 +54,25 @@ fn main() {
     std::fs::write(dir.path().join("chain.sql"), &ddl).unwrap();
 
     let names = ["aludel_bench_psql", "aludel_bench_chain"];
-    for name in names {
-        psql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        psql(&admin, &format!("CREATE DATABASE {name}"));
-    }
-    let psql_url = database_url(&admin, names[0]);
-    let url = database_url(&admin, names[1]);
+    let psql_url = fresh_database(&admin, names[0]);
+    let url = fresh_database(&admin, names[1]);
     let env = [("DATABASE_URL", url.as_str())];
 
     let floor =
-        measure("psql", &["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &psql_url, "-f", "chain.sql"], dir.path(), &[]);
-    let upgrade = measure(aludel, &["upgrade", "head"], dir.path(), &env);
-    let current = median((0..REPEAT).map(|_| measure(aludel, &["current"], dir.path(), &env)).collect());
-    let history = median((0..REPEAT).map(|_| measure(aludel, &["history"], dir.path(), &env)).collect());
+        measure("psql", &["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &psql_url, "-f", "chain.sql"], dir.path(), &[], 0);
+    let upgrade = measure(aludel, &["upgrade", "head"], dir.path(), &env, 0);
+    let current = median((0..REPEAT).map(|_| measure(aludel, &["current"], dir.path(), &env, 0)).collect());
+    let history = median((0..REPEAT).map(|_| measure(aludel, &["history"], dir.path(), &env, 0)).collect());
 
     for name in names {
-        psql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        drop_database(&admin, name);
     }
 
     let ratio = upgrade.wall.as_secs_f64() / floor.wall.as_secs_f64();
     println!("chain of {revisions} revisions on PostgreSQL (process start to exit)\n");
     println!("| run | time | peak memory |");
     println!("| --- | ---: | ---: |");
-    let row = |name: &str, m: &Measure| {
-        println!("| {name} | {:.1} ms | {:.1} MiB |", m.wall.as_secs_f64() * 1000.0, m.peak_kib as f64 / 1024.0)
-    };
+    let row = |name: &str, m: &Measure| println!("| {name} | {:.1} ms | {:.1} MiB |", m.millis(), m.mib());
     row("psql -f (same DDL)", &floor);
     row("aludel upgrade head", &upgrade);
     row(&format!("aludel current (median of {REPEAT})"), &current);
