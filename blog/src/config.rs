@@ -12,6 +12,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use aludel::url::DatabaseUrl;
+
 use crate::auth::config::AuthConfig;
 use crate::storage::config::StorageConfig;
 
@@ -107,8 +109,8 @@ pub struct Settings {
     pub host: IpAddr,
     /// `PORT` (default 8000).
     pub port: u16,
-    /// `DATABASE_URL` (default [`DEFAULT_DATABASE_URL`]).
-    pub database_url: String,
+    /// `DATABASE_URL` (default [`DEFAULT_DATABASE_URL`]); shown with the password redacted.
+    pub database_url: DatabaseUrl,
     /// `DATABASE_POOL_SIZE`: connections in the pool (default 10).
     pub database_pool_size: u32,
     /// `MIGRATE_ON_START`: upgrade the schema to head at start, under the migration lock
@@ -132,8 +134,15 @@ pub struct Settings {
 }
 
 /// The variables the settings come from: the process environment over a `.env` file.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Vars(BTreeMap<String, String>);
+
+impl std::fmt::Debug for Vars {
+    // Names only: values include secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
 
 impl Vars {
     /// The process environment, over the `.env` file of the working directory when there is
@@ -236,10 +245,10 @@ impl Settings {
         if pool_size == 0 {
             return Err(invalid("DATABASE_POOL_SIZE", "0", "at least 1 connection"));
         }
-        let database_url = vars.get("DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL).to_owned();
-        aludel::url::DatabaseUrl::parse(&database_url).map_err(|e| ConfigError::Invalid {
+        let raw_url = vars.get("DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL);
+        let database_url = DatabaseUrl::parse(raw_url).map_err(|e| ConfigError::Invalid {
             name: "DATABASE_URL",
-            value: aludel::url::redact(&database_url),
+            value: aludel::url::redact(raw_url),
             reason: e.to_string(),
         })?;
         Ok(Settings {
@@ -284,7 +293,7 @@ mod tests {
         let settings = Settings::from_vars(&Vars::default()).expect("defaults are valid");
         assert_eq!(settings.environment, Environment::Development);
         assert_eq!(settings.bind_address().to_string(), "127.0.0.1:8000");
-        assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(settings.database_url.expose(), DEFAULT_DATABASE_URL);
         assert!(settings.auth.secret_was_generated);
         assert!(settings.migrate_on_start);
     }

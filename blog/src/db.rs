@@ -98,7 +98,7 @@ pub async fn at_head(database_url: &str, graph: &RevisionGraph) -> Result<bool, 
 ///
 /// [`DbError::Connect`].
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError> {
-    let mut options = ConnectOptions::new(settings.database_url.clone());
+    let mut options = ConnectOptions::new(settings.database_url.expose());
     options
         .max_connections(settings.database_pool_size)
         .min_connections(1)
@@ -110,7 +110,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError>
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    let connect_error = |source| DbError::Connect { url: aludel::url::redact(&settings.database_url), source };
+    let connect_error = |source| DbError::Connect { url: settings.database_url.to_string(), source };
     let db = Database::connect(options).await.map_err(connect_error)?;
     if db.get_database_backend() == DbBackend::Sqlite {
         use_wal(&db).await.map_err(connect_error)?;

@@ -88,9 +88,9 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
              development the service refuses to start without it"
         );
     }
-    let url = aludel::url::redact(&settings.database_url);
+    let url = settings.database_url.to_string();
     if settings.migrate_on_start {
-        let report = blog::db::migrate(&settings.database_url, blog::db::migrations()?).await?;
+        let report = blog::db::migrate(settings.database_url.expose(), blog::db::migrations()?).await?;
         for step in &report.steps {
             tracing::info!(revision = %step.revision, description = step.message, "migrated");
         }

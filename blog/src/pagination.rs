@@ -30,9 +30,16 @@ impl PageParams {
     /// [`AppError::Validation`] for a value that is not a number or out of range.
     pub fn from_query(query: &HashMap<String, String>) -> Result<PageParams, AppError> {
         let mut errors = Vec::new();
-        let page = query_int(query, "page", 1, 1, u64::MAX, &mut errors);
-        let size = query_int(query, "size", DEFAULT_SIZE, 1, MAX_SIZE, &mut errors);
-        if errors.is_empty() { Ok(PageParams { page, size }) } else { Err(AppError::Validation(errors)) }
+        let params = PageParams::read(query, &mut errors);
+        if errors.is_empty() { Ok(params) } else { Err(AppError::Validation(errors)) }
+    }
+
+    /// Reads `page` and `size`, pushing any problem to `errors` (for endpoints that check
+    /// more parameters and report them together).
+    pub fn read(query: &HashMap<String, String>, errors: &mut Vec<FieldError>) -> PageParams {
+        let page = query_int(query, "page", 1, 1, u64::MAX, errors);
+        let size = query_int(query, "size", DEFAULT_SIZE, 1, MAX_SIZE, errors);
+        PageParams { page, size }
     }
 
     /// Rows to skip.

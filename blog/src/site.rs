@@ -95,7 +95,7 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Status>, AppErr
     if !crate::db::ping(&state.db).await {
         return Err(AppError::Unavailable("Database unreachable".to_owned()));
     }
-    match crate::db::at_head(&state.settings.database_url, &state.migrations).await {
+    match crate::db::at_head(state.settings.database_url.expose(), &state.migrations).await {
         Ok(true) => Ok(Json(Status { status: "ready" })),
         Ok(false) => Err(AppError::Unavailable("Database schema is not at the head revision".to_owned())),
         Err(error) => {

@@ -53,20 +53,15 @@ pub async fn list_posts(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Page<PostOut>>, AppError> {
-    let params = PageParams::from_query(&query);
     let mut errors = Vec::new();
-    let author_id =
-        query.contains_key("author_id").then(|| query_int(&query, "author_id", 0, 1, i64::MAX as u64, &mut errors));
-    let params = match (params, errors.is_empty()) {
-        (Ok(params), true) => params,
-        (Ok(_), false) => return Err(AppError::Validation(errors)),
-        (Err(AppError::Validation(mut first)), _) => {
-            first.extend(errors);
-            return Err(AppError::Validation(first));
-        }
-        (Err(other), _) => return Err(other),
-    };
-    let author_id = author_id.map(|id| i64::try_from(id).unwrap_or(i64::MAX));
+    let params = PageParams::read(&query, &mut errors);
+    let author_id = query
+        .contains_key("author_id")
+        .then(|| query_int(&query, "author_id", 1, 1, i64::MAX.unsigned_abs(), &mut errors))
+        .map(|id| i64::try_from(id).unwrap_or(i64::MAX));
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     let (posts, total) = service::list_posts(&state.db, author_id, params).await?;
     Ok(Json(Page::new(posts.into_iter().map(PostOut::from).collect(), total, params)))
 }
