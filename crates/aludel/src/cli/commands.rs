@@ -14,8 +14,8 @@ use crate::config::{CONFIG_FILE, Config, LoadOptions, ModelsConfig, REFERENCE_CO
 use crate::dialect::Backend;
 use crate::diff::{RenameKind, Warning};
 use crate::models::Metadata;
-use crate::runtime::{Comparison, Migrator, StepReport};
-use crate::script::{NewRevision, RevisionGraph, RevisionId, RevisionNotes, ScriptDirectory, ScriptError};
+use crate::runtime::{Comparison, Inspection, Migrator, StepReport};
+use crate::script::{NewRevision, Revision, RevisionGraph, RevisionId, RevisionNotes, ScriptDirectory, ScriptError};
 
 /// `aludel revision`.
 #[derive(Debug, Args)]
@@ -134,6 +134,33 @@ fn metadata(config: &Config, environment: &Environment) -> Result<Option<Metadat
     Ok(crate::models::load(&config.models, dialect, working_dir)?)
 }
 
+/// Whether there are models to compare with, without reading them.
+fn has_models(config: &Config, environment: &Environment) -> bool {
+    environment.metadata.is_some() || config.models != ModelsConfig::default()
+}
+
+/// The models, the revisions and the database, read at once: the files on a thread while the
+/// database is introspected (on a large schema each takes about as long as the other).
+async fn inspect(config: &Config, environment: &Environment) -> Result<(Metadata, Migrator, Inspection), Error> {
+    let (files_config, files_environment) = (config.clone(), environment.clone());
+    let loading = std::thread::spawn(move || -> Result<_, Error> {
+        let metadata = metadata(&files_config, &files_environment)?.ok_or(CliError::NoModels)?;
+        Ok((metadata, load_graph(&files_config, &files_environment)?))
+    });
+    let inspection = Inspection::read(config).await;
+    let loaded = loading.join().expect("reading models and revision files does not panic");
+    match (loaded, inspection) {
+        (Ok((metadata, graph)), Ok(inspection)) => {
+            Ok((metadata, Migrator::with_graph(config.clone(), graph), inspection))
+        }
+        (Err(err), Ok(inspection)) => {
+            inspection.close().await;
+            Err(err)
+        }
+        (_, Err(err)) => Err(err),
+    }
+}
+
 /// Asks, for each likely rename, whether it is one; adds the renames confirmed to `metadata`
 /// and compares again.
 fn confirm_renames(
@@ -179,13 +206,15 @@ pub(super) async fn revision(
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let directory = ScriptDirectory::new(&config.script_location);
-    let graph = directory.load()?;
+    if !directory.versions_dir().is_dir() {
+        // The new file goes there: an embedded copy of the revisions will not do.
+        directory.load()?;
+    }
     let mut notes = RevisionNotes::default();
     let (mut upgrade, mut downgrade) = (Vec::new(), Vec::new());
-    if args.autogenerate {
-        let mut metadata = metadata(&config, environment)?.ok_or(CliError::NoModels)?;
-        let migrator = Migrator::with_graph(config.clone(), graph.clone());
-        let mut comparison = migrator.compare(&metadata).await?;
+    let graph = if args.autogenerate {
+        let (mut metadata, migrator, inspection) = inspect(&config, environment).await?;
+        let mut comparison = migrator.compare_inspected(inspection, &metadata).await?;
         if args.interactive {
             confirm_renames(&migrator, &mut metadata, &mut comparison, out)?;
         }
@@ -205,7 +234,10 @@ pub(super) async fn revision(
         }
         upgrade = diff.upgrade;
         downgrade = diff.downgrade;
-    }
+        migrator.into_graph()
+    } else {
+        directory.load()?
+    };
     let down_revisions = match args.head.as_str() {
         "base" => Vec::new(),
         "head" if graph.is_empty() => Vec::new(),
@@ -449,20 +481,35 @@ pub(super) async fn check(
     environment: &Environment,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
-    let metadata = metadata(&config, environment)?;
-    let migrator = migrator(config, environment)?;
-    let current = migrator.current().await?;
-    let pending = migrator.graph().plan_upgrade(&current, "heads")?;
-    let pending: Vec<_> = pending.steps.iter().filter_map(|s| migrator.graph().get(&s.revision)).collect();
-    output::check(out, &current, &pending)?;
-    if !pending.is_empty() {
-        return Ok(ExitCode::from(EXIT_DRIFT));
-    }
-    let Some(metadata) = metadata else {
+    let pending_of = |migrator: &Migrator, current: &[RevisionId]| -> Result<Vec<Revision>, Error> {
+        let plan = migrator.graph().plan_upgrade(current, "heads")?;
+        Ok(plan.steps.iter().filter_map(|s| migrator.graph().get(&s.revision)).cloned().collect())
+    };
+    if !has_models(&config, environment) {
+        let migrator = migrator(config, environment)?;
+        let current = migrator.current().await?;
+        let pending = pending_of(&migrator, &current)?;
+        output::check(out, &current, &pending)?;
+        if !pending.is_empty() {
+            return Ok(ExitCode::from(EXIT_DRIFT));
+        }
         output::no_models(out)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    let (metadata, migrator, inspection) = inspect(&config, environment).await?;
+    let pending = match pending_of(&migrator, &inspection.heads) {
+        Ok(pending) => pending,
+        Err(err) => {
+            inspection.close().await;
+            return Err(err);
+        }
     };
-    let comparison = migrator.compare(&metadata).await?;
+    output::check(out, &inspection.heads, &pending)?;
+    if !pending.is_empty() {
+        inspection.close().await;
+        return Ok(ExitCode::from(EXIT_DRIFT));
+    }
+    let comparison = migrator.compare_inspected(inspection, &metadata).await?;
     output::model_check(out, &comparison.diff)?;
     Ok(if comparison.diff.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_DRIFT) })
 }
@@ -472,9 +519,11 @@ pub(super) async fn diff(
     environment: &Environment,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
-    let metadata = metadata(&config, environment)?.ok_or(CliError::NoModels)?;
-    let migrator = migrator(config, environment)?;
-    let comparison = migrator.compare(&metadata).await?;
+    if !has_models(&config, environment) {
+        return Err(CliError::NoModels.into());
+    }
+    let (metadata, migrator, inspection) = inspect(&config, environment).await?;
+    let comparison = migrator.compare_inspected(inspection, &metadata).await?;
     let dialect = migrator.config().require_database_url()?.backend().dialect();
     let sql = comparison.upgrade_sql(dialect)?;
     output::diff_sql(out, &comparison.diff, &sql)?;

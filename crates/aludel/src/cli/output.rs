@@ -192,7 +192,7 @@ pub(super) fn stamped(out: &mut dyn Write, heads: &[RevisionId]) -> io::Result<(
     }
 }
 
-pub(super) fn check(out: &mut dyn Write, current: &[RevisionId], pending: &[&Revision]) -> io::Result<()> {
+pub(super) fn check(out: &mut dyn Write, current: &[RevisionId], pending: &[Revision]) -> io::Result<()> {
     let at = if current.is_empty() { "base".to_owned() } else { join(current) };
     if pending.is_empty() {
         return writeln!(out, "OK: the database is at head ({at})");

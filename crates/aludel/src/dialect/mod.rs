@@ -337,6 +337,15 @@ pub trait Session: Send {
     /// of distinct spellings, never with the number of tables; nothing is left behind.
     fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>>;
 
+    /// Restates what the database cannot name by itself in the models' terms, once both sides
+    /// are read: MySQL keeps an enum inline in each column, without the enum's name, and a
+    /// unique constraint as a unique index. `models` is what [`Session::normalize`] returned.
+    /// Pure; the default changes nothing.
+    fn reconcile(&self, database: Schema, models: &Schema) -> Schema {
+        let _ = models;
+        database
+    }
+
     /// Closes the connection.
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>>;
 }

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::Error;
+use crate::config::Config;
 use crate::dialect::{Dialect, IntrospectOptions, Session};
 use crate::diff::{Diff, DiffOptions, diff};
 use crate::models::Metadata;
@@ -86,28 +87,87 @@ impl Migrator {
     /// files; [`RuntimeError::Introspect`] when the schema cannot be read or the database
     /// refuses part of the models.
     pub async fn compare(&self, metadata: &Metadata) -> Result<Comparison, Error> {
-        let mut session = self.connect().await?;
-        let result = self.compare_on(session.as_mut(), metadata).await;
+        let inspection = Inspection::read(self.config()).await?;
+        self.compare_inspected(inspection, metadata).await
+    }
+
+    /// [`Migrator::compare`] on a database read already (see [`Inspection::read`], which
+    /// needs no revision files or models, so a program can read those meanwhile).
+    ///
+    /// # Errors
+    ///
+    /// As [`Migrator::compare`].
+    pub async fn compare_inspected(&self, inspection: Inspection, metadata: &Metadata) -> Result<Comparison, Error> {
+        let Inspection { mut session, heads, database, url } = inspection;
+        let result = async {
+            require_at_head(self, &heads)?;
+            let models = session
+                .normalize(&metadata.schema)
+                .await
+                .map_err(|source| RuntimeError::Introspect { url: url.clone(), source })?;
+            let database = session.reconcile(database, &models);
+            let diff = diff(&database, &models, &self.diff_options(metadata)).respelled(&metadata.schema, &models);
+            Ok(Comparison { database, models, diff, heads })
+        }
+        .await;
         session.close().await.ok();
         result
     }
+}
 
-    async fn compare_on(&self, session: &mut dyn Session, metadata: &Metadata) -> Result<Comparison, Error> {
-        let tables = &self.config().tables;
-        let heads = state::read_heads_if_any(session, tables).await?;
-        require_at_head(self, &heads)?;
-        let introspect = IntrospectOptions {
-            schema: None,
-            exclude_tables: vec![tables.version_table.clone(), tables.history_table.clone()],
-        };
-        let url = self.config().require_database_url()?.to_string();
-        let database = session
-            .introspect(&introspect)
-            .await
-            .map_err(|source| RuntimeError::Introspect { url: url.clone(), source })?;
-        let models =
-            session.normalize(&metadata.schema).await.map_err(|source| RuntimeError::Introspect { url, source })?;
-        let diff = diff(&database, &models, &self.diff_options(metadata)).respelled(&metadata.schema, &models);
-        Ok(Comparison { database, models, diff, heads })
+/// A database read for a comparison: its heads and its schema (without the version and
+/// history tables), with the session still open for restating the models.
+pub struct Inspection {
+    session: Box<dyn Session>,
+    /// The revisions the database is at.
+    pub heads: Vec<RevisionId>,
+    /// The schema, as introspected.
+    pub database: Schema,
+    url: String,
+}
+
+impl std::fmt::Debug for Inspection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inspection").field("heads", &self.heads).field("url", &self.url).finish_non_exhaustive()
+    }
+}
+
+impl Inspection {
+    /// Closes the session without comparing.
+    pub async fn close(self) {
+        self.session.close().await.ok();
+    }
+
+    /// Connects, reads the heads and introspects the schema: the part of a comparison that
+    /// needs neither the revision files nor the models.
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::Connect`] when the database cannot be reached,
+    /// [`RuntimeError::Introspect`] when its schema cannot be read.
+    pub async fn read(config: &Config) -> Result<Inspection, Error> {
+        let mut session = crate::runtime::connect(config).await?;
+        let url = config.require_database_url()?.to_string();
+        let tables = &config.tables;
+        let read = async {
+            let heads = state::read_heads_if_any(session.as_mut(), tables).await?;
+            let options = IntrospectOptions {
+                schema: None,
+                exclude_tables: vec![tables.version_table.clone(), tables.history_table.clone()],
+            };
+            let database = session
+                .introspect(&options)
+                .await
+                .map_err(|source| RuntimeError::Introspect { url: url.clone(), source })?;
+            Ok::<_, Error>((heads, database))
+        }
+        .await;
+        match read {
+            Ok((heads, database)) => Ok(Inspection { session, heads, database, url }),
+            Err(err) => {
+                session.close().await.ok();
+                Err(err)
+            }
+        }
     }
 }

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::dialect::{RenderError, Session};
 use crate::script::{Direction, RevisionGraph, RevisionId, ScriptDirectory};
 
-pub use autogen::Comparison;
+pub use autogen::{Comparison, Inspection};
 pub use state::{ChecksumMismatch, HistoryRow, Unfinished};
 
 /// Errors while running migrations.
@@ -172,7 +172,7 @@ pub(crate) fn database_message(error: &sqlx::Error) -> String {
     }
 }
 
-async fn connect(config: &Config) -> Result<Box<dyn Session>, Error> {
+pub(crate) async fn connect(config: &Config) -> Result<Box<dyn Session>, Error> {
     let url = config.require_database_url()?;
     url.backend()
         .connect(url.expose(), &config.session_options())
@@ -256,6 +256,11 @@ impl Migrator {
     /// The revision graph.
     pub fn graph(&self) -> &RevisionGraph {
         &self.graph
+    }
+
+    /// The revision graph, taking it out.
+    pub fn into_graph(self) -> RevisionGraph {
+        self.graph
     }
 
     /// The configuration.

@@ -51,6 +51,8 @@
 //! (a foreign key's referenced table is named without its schema; an enum of another schema
 //! is a [`ColumnType::Custom`] type, as `format_type` prints it). Needs PostgreSQL 12 or later.
 
+use std::collections::BTreeMap;
+
 use crate::dialect::common::quote_literal;
 use crate::dialect::{IntrospectError, IntrospectOptions, Session, TextRows};
 use crate::schema::{
@@ -96,8 +98,8 @@ pub async fn introspect(session: &mut dyn Session, options: &IntrospectOptions) 
     let enums = query(session, "enum types", &enums_query(&scope)).await?;
 
     let mut schema = Schema::default();
-    read_columns(&mut schema, &columns)?;
-    read_constraints(&mut schema, &constraints)?;
+    let names = read_columns(&mut schema, &columns)?;
+    read_constraints(&mut schema, &names, &constraints)?;
     read_indexes(&mut schema, &indexes)?;
     read_enums(&mut schema, &enums)?;
     Ok(schema)
@@ -167,8 +169,7 @@ fn columns_query(scope: &Scope) -> String {
          LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum \
          LEFT JOIN pg_description cd ON cd.objoid = c.oid AND cd.classoid = 'pg_class'::regclass \
            AND cd.objsubid = a.attnum \
-         WHERE {} \
-         ORDER BY c.relname, a.attnum",
+         WHERE {}",
         scope.tables
     )
 }
@@ -184,9 +185,14 @@ fn key_names(key: &str, rel: &str) -> String {
 /// One row per primary key, unique, foreign key and check constraint: table, name, type,
 /// columns (JSON), referenced table, referenced columns (JSON), delete and update actions,
 /// and the definition of a check.
+/// One row per constraint: table, name, type, the key's column numbers, the referenced table,
+/// its column numbers, the referenced column names when that table is in another schema (the
+/// columns query knows the names of this schema's columns; looking each name up here would
+/// cost a subquery per constraint), actions, and a check's definition.
 fn constraints_query(scope: &Scope) -> String {
     format!(
-        "SELECT c.relname, k.conname, k.contype::text, {}, r.relname, {}, \
+        "SELECT c.relname, k.conname, k.contype::text, k.conkey::text, r.relname, k.confkey::text, \
+           CASE WHEN r.relnamespace <> c.relnamespace THEN {} END, \
            k.confdeltype::text, k.confupdtype::text, \
            CASE WHEN k.contype = 'c' THEN pg_get_constraintdef(k.oid) END \
          FROM pg_constraint k \
@@ -194,7 +200,6 @@ fn constraints_query(scope: &Scope) -> String {
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_class r ON r.oid = k.confrelid \
          WHERE k.contype IN ('p', 'u', 'f', 'c') AND k.conparentid = 0 AND {}",
-        key_names("k.conkey", "k.conrelid"),
         key_names("k.confkey", "k.confrelid"),
         scope.tables
     )
@@ -271,7 +276,14 @@ fn json<T: serde::de::DeserializeOwned + Default>(
     }
 }
 
-fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(), IntrospectError> {
+/// Column names by table and column number.
+type ColumnNames = BTreeMap<String, BTreeMap<i64, String>>;
+
+/// Reads the columns into `schema`; returns their names by number, for the constraints.
+fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<ColumnNames, IntrospectError> {
+    // The rows come unsorted (sorting them by name in the query costs more than here).
+    let mut positions: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut names = ColumnNames::new();
     for row in rows {
         let table_name = required(row, 0, "a table")?;
         let table = schema.tables.entry(table_name.to_owned()).or_insert_with(|| Table {
@@ -302,6 +314,11 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(),
             }
             other => return Err(unexpected(&what, format!("unknown kind of generated column `{other}`"))),
         };
+        let attnum: i64 = required(row, 2, &what)?
+            .parse()
+            .map_err(|_| unexpected(&what, "the catalog returned a non-numeric attnum"))?;
+        positions.entry(table_name.to_owned()).or_default().push(attnum);
+        names.entry(table_name.to_owned()).or_default().insert(attnum, name.to_owned());
         table.columns.push(Column {
             name: name.to_owned(),
             ty,
@@ -312,17 +329,48 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(),
             comment: cell(row, 12).map(str::to_owned),
         });
     }
-    Ok(())
+    for (name, attnums) in positions {
+        if let Some(table) = schema.tables.get_mut(&name) {
+            let mut numbered: Vec<(i64, Column)> = attnums.into_iter().zip(table.columns.drain(..)).collect();
+            numbered.sort_by_key(|(attnum, _)| *attnum);
+            table.columns = numbered.into_iter().map(|(_, column)| column).collect();
+        }
+    }
+    Ok(names)
 }
 
-fn read_constraints(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(), IntrospectError> {
+/// The names of the columns numbered `numbers` (`{1,3}`, as PostgreSQL prints an int2 array)
+/// in `table`, from `names` (table -> attnum -> name).
+fn column_names(names: &ColumnNames, table: &str, numbers: &str, what: &str) -> Result<Vec<String>, IntrospectError> {
+    let inner = numbers.trim_start_matches('{').trim_end_matches('}');
+    if inner.is_empty() {
+        return Ok(Vec::new());
+    }
+    inner
+        .split(',')
+        .map(|n| {
+            let attnum: i64 = n.trim().parse().map_err(|_| unexpected(what, format!("column number `{n}`")))?;
+            names
+                .get(table)
+                .and_then(|columns| columns.get(&attnum))
+                .cloned()
+                .ok_or_else(|| unexpected(what, format!("no column {attnum} in table {table}")))
+        })
+        .collect()
+}
+
+fn read_constraints(
+    schema: &mut Schema,
+    names: &ColumnNames,
+    rows: &[Vec<Option<String>>],
+) -> Result<(), IntrospectError> {
     for row in rows {
         let table_name = required(row, 0, "a constraint's table")?;
         let name = required(row, 1, table_name)?;
         let what = format!("constraint {name} on {table_name}");
         // A table created after the columns were read: the caller did not ask for a snapshot.
         let Some(table) = schema.tables.get_mut(table_name) else { continue };
-        let columns: Vec<String> = json(row, 3, &what)?;
+        let columns = column_names(names, table_name, required(row, 3, &what)?, &what)?;
         let constraint = match required(row, 2, &what)? {
             "p" => {
                 table.primary_key = columns;
@@ -333,12 +381,20 @@ fn read_constraints(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result
             "f" => Constraint::ForeignKey {
                 name: Some(name.to_owned()),
                 columns,
-                references: References { table: required(row, 4, &what)?.to_owned(), columns: json(row, 5, &what)? },
-                on_delete: referential_action(required(row, 6, &what)?, &what)?,
-                on_update: referential_action(required(row, 7, &what)?, &what)?,
+                references: {
+                    let referenced = required(row, 4, &what)?;
+                    let columns = match cell(row, 6) {
+                        // A table of another schema.
+                        Some(_) => json(row, 6, &what)?,
+                        None => column_names(names, referenced, required(row, 5, &what)?, &what)?,
+                    };
+                    References { table: referenced.to_owned(), columns }
+                },
+                on_delete: referential_action(required(row, 7, &what)?, &what)?,
+                on_update: referential_action(required(row, 8, &what)?, &what)?,
             },
             "c" => {
-                let definition = required(row, 8, &what)?;
+                let definition = required(row, 9, &what)?;
                 let expr = check_expr(definition)
                     .ok_or_else(|| unexpected(&what, format!("`{definition}` is not a CHECK (...) definition")))?;
                 Constraint::Check { name: Some(name.to_owned()), expr: expr.to_owned() }
