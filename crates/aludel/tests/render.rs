@@ -7,6 +7,9 @@
 //! `{case}@{dialect}` (or the error, where one is expected), then setup and upgrade run on a
 //! fresh database, statement by statement, followed by the checks.
 //!
+//! A check without `dialect` runs on every backend but those it lists under `except`; on MySQL
+//! its `CAST(... AS TEXT)` reads `CAST(... AS CHAR)`, MySQL's spelling.
+//!
 //! `ALUDEL_TEST_DIALECT=postgresql` (comma-separated) and `ALUDEL_TEST_CASE=<substring>`
 //! narrow a run while working on one dialect or case; the test says what it left out.
 
@@ -51,6 +54,27 @@ struct Check {
     /// Run only on this dialect (for catalog queries).
     #[serde(default)]
     dialect: Option<String>,
+    /// Dialects the check does not run on (where the backend holds it otherwise, and a check
+    /// of its own says how).
+    #[serde(default)]
+    except: Vec<String>,
+}
+
+impl Check {
+    /// Whether the check runs on `dialect`.
+    fn runs_on(&self, dialect: &str) -> bool {
+        self.dialect.as_deref().is_none_or(|d| d == dialect) && !self.except.iter().any(|d| d == dialect)
+    }
+
+    /// The query as `dialect` spells it: MySQL casts to text as `CAST(... AS CHAR)`, which is
+    /// the one change a portable check needs there.
+    fn query(&self, dialect: &str) -> String {
+        if dialect == "mysql" && self.dialect.is_none() {
+            self.query.replace(" AS TEXT)", " AS CHAR)")
+        } else {
+            self.query.clone()
+        }
+    }
 }
 
 /// The `RenderError` variant a dialect must answer with.
@@ -77,6 +101,8 @@ const CASES: &[(&str, &str)] = &[
     (
         "create_table_neutral_types",
         r#"
+        expect_error = { mysql = "unsupported" }
+
         [[upgrade]]
         op = "create_table"
         table = "every_type"
@@ -117,9 +143,59 @@ const CASES: &[(&str, &str)] = &[
         "#,
     ),
     (
+        "create_table_portable_types",
+        r#"
+        [[upgrade]]
+        op = "create_enum"
+        name = "mood"
+        values = ["sad", "ok"]
+
+        [[upgrade]]
+        op = "create_table"
+        table = "every_type"
+        columns = [
+            { name = "id", type = "bigint", nullable = false },
+            { name = "small", type = "smallint" },
+            { name = "medium", type = "integer" },
+            { name = "single", type = "real" },
+            { name = "double", type = "double" },
+            { name = "amount", type = "numeric" },
+            { name = "price", type = "numeric(10,2)" },
+            { name = "code", type = "varchar" },
+            { name = "email", type = "varchar(255)", nullable = false },
+            { name = "country", type = "char(2)" },
+            { name = "grade", type = "char" },
+            { name = "body", type = "text" },
+            { name = "active", type = "boolean" },
+            { name = "born_on", type = "date" },
+            { name = "wakes_at", type = "time" },
+            { name = "seen_at", type = "timestamp" },
+            { name = "created_at", type = "timestamptz" },
+            { name = "token", type = "uuid" },
+            { name = "doc", type = "json" },
+            { name = "docb", type = "jsonb" },
+            { name = "blob", type = "bytes" },
+            { name = "mood", type = "enum:mood", nullable = false, default = { value = "ok" } },
+        ]
+        primary_key = ["id"]
+
+        [[upgrade]]
+        op = "sql"
+        sql = "INSERT INTO every_type (id, email, amount, price, active, mood) VALUES (1, 'a@example.com', 0.125, 12.5, TRUE, 'sad'), (2, 'b@example.com', NULL, NULL, NULL, 'ok')"
+
+        [[check]]
+        query = """
+            SELECT CAST(id AS TEXT), email, CAST(CAST(amount * 8 AS INTEGER) AS TEXT),
+                   CAST(CAST(price * 2 AS INTEGER) AS TEXT), CAST(mood AS TEXT)
+            FROM every_type ORDER BY id
+        """
+        rows = [["1", "a@example.com", "1", "25", "sad"], ["2", "b@example.com", "NULL", "NULL", "ok"]]
+        "#,
+    ),
+    (
         "create_table_postgresql_only_types",
         r#"
-        expect_error = { sqlite = "unsupported" }
+        expect_error = { sqlite = "unsupported", mysql = "unsupported" }
 
         [[upgrade]]
         op = "create_enum"
@@ -223,6 +299,8 @@ const CASES: &[(&str, &str)] = &[
     (
         "create_table_constraints",
         r#"
+        expect_error = { mysql = "unsupported" }
+
         [[setup]]
         op = "create_table"
         table = "authors"
@@ -285,6 +363,78 @@ const CASES: &[(&str, &str)] = &[
             ["u", " ", " ", "UNIQUE (author_id, title)"],
             ["u", " ", " ", "UNIQUE (slug)"],
         ]
+        "#,
+    ),
+    (
+        "create_table_keys_and_checks",
+        r#"
+        [[setup]]
+        op = "create_table"
+        table = "authors"
+        columns = [
+            { name = "id", type = "integer", nullable = false },
+            { name = "handle", type = "varchar(50)", nullable = false },
+        ]
+        primary_key = ["id"]
+        constraints = [{ kind = "unique", name = "authors_id_handle_key", columns = ["id", "handle"] }]
+
+        [[setup]]
+        op = "sql"
+        sql = "INSERT INTO authors (id, handle) VALUES (1, 'ann'), (2, 'bob')"
+
+        [[upgrade]]
+        op = "create_table"
+        table = "posts"
+        columns = [
+            { name = "id", type = "integer", nullable = false },
+            { name = "author_id", type = "integer", nullable = false },
+            { name = "author_handle", type = "varchar(50)", nullable = false },
+            { name = "editor_id", type = "integer" },
+            { name = "slug", type = "varchar(100)", nullable = false },
+            { name = "title", type = "text", nullable = false },
+            { name = "score", type = "integer", nullable = false, default = { value = 0 } },
+        ]
+        primary_key = ["id"]
+        constraints = [
+            { kind = "unique", name = "posts_slug_key", columns = ["slug"] },
+            { kind = "unique", columns = ["author_id", "title"] },
+            { kind = "foreign_key", name = "posts_author_fkey", columns = ["author_id", "author_handle"], references = { table = "authors", columns = ["id", "handle"] }, on_delete = "cascade", on_update = "no_action" },
+            { kind = "foreign_key", name = "posts_editor_id_fkey", columns = ["editor_id"], references = { table = "authors", columns = ["id"] }, on_delete = "set_null", on_update = "restrict" },
+            { kind = "check", name = "posts_score_check", expr = "score >= 0" },
+            { kind = "check", expr = "length(title) > 0" },
+        ]
+
+        [[upgrade]]
+        op = "sql"
+        sql = "INSERT INTO posts (id, author_id, author_handle, editor_id, slug, title) VALUES (1, 1, 'ann', 2, 'hello', 'Hello')"
+
+        [[check]]
+        query = "SELECT CAST(id AS TEXT), CAST(editor_id AS TEXT), CAST(score AS TEXT) FROM posts"
+        rows = [["1", "2", "0"]]
+
+        [[check]]
+        dialect = "mysql"
+        query = """
+            SELECT CONSTRAINT_NAME, CONSTRAINT_TYPE FROM information_schema.TABLE_CONSTRAINTS
+            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'posts' ORDER BY CONSTRAINT_TYPE, CONSTRAINT_NAME
+        """
+        rows = [
+            ["CONSTRAINT_1", "CHECK"],
+            ["posts_score_check", "CHECK"],
+            ["posts_author_fkey", "FOREIGN KEY"],
+            ["posts_editor_id_fkey", "FOREIGN KEY"],
+            ["PRIMARY", "PRIMARY KEY"],
+            ["author_id", "UNIQUE"],
+            ["posts_slug_key", "UNIQUE"],
+        ]
+
+        [[check]]
+        dialect = "mysql"
+        query = """
+            SELECT CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS
+            WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY CONSTRAINT_NAME
+        """
+        rows = [["posts_author_fkey", "NO ACTION", "CASCADE"], ["posts_editor_id_fkey", "RESTRICT", "SET NULL"]]
         "#,
     ),
     (
@@ -767,6 +917,8 @@ const CASES: &[(&str, &str)] = &[
     (
         "create_index",
         r#"
+        expect_error = { mysql = "unsupported" }
+
         [[setup]]
         op = "create_table"
         table = "users"
@@ -833,9 +985,64 @@ const CASES: &[(&str, &str)] = &[
         "#,
     ),
     (
+        "create_index_on_text_columns",
+        r#"
+        [[setup]]
+        op = "create_table"
+        table = "notes"
+        columns = [
+            { name = "id", type = "integer", nullable = false },
+            { name = "title", type = "text", nullable = false },
+            { name = "body", type = "text" },
+        ]
+        primary_key = ["id"]
+
+        [[setup]]
+        op = "sql"
+        sql = "INSERT INTO notes (id, title) VALUES (1, 'first')"
+
+        [[upgrade]]
+        op = "create_index"
+        table = "notes"
+        name = "ix_notes_body"
+        columns = ["body"]
+
+        [[upgrade]]
+        op = "create_index"
+        table = "notes"
+        name = "ux_notes_title"
+        columns = ["title"]
+        unique = true
+
+        [[upgrade]]
+        op = "add_constraint"
+        table = "notes"
+        constraint = { kind = "unique", name = "notes_title_body_key", columns = ["title", "body"] }
+
+        [[check]]
+        query = "SELECT CAST(COUNT(*) AS TEXT) FROM notes WHERE title = 'first'"
+        rows = [["1"]]
+
+        [[check]]
+        dialect = "mysql"
+        query = """
+            SELECT INDEX_NAME, COLUMN_NAME, CAST(SUB_PART AS CHAR), CAST(NON_UNIQUE AS CHAR)
+            FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'notes'
+            ORDER BY INDEX_NAME, SEQ_IN_INDEX
+        """
+        rows = [
+            ["ix_notes_body", "body", "255", "1"],
+            ["notes_title_body_key", "title", "255", "0"],
+            ["notes_title_body_key", "body", "255", "0"],
+            ["PRIMARY", "id", "NULL", "0"],
+            ["ux_notes_title", "title", "255", "0"],
+        ]
+        "#,
+    ),
+    (
         "create_index_postgresql_only",
         r#"
-        expect_error = { sqlite = "unsupported" }
+        expect_error = { sqlite = "unsupported", mysql = "invalid" }
 
         [[setup]]
         op = "create_table"
@@ -1090,6 +1297,54 @@ const CASES: &[(&str, &str)] = &[
         "#,
     ),
     (
+        "add_enum_value_to_columns",
+        r#"
+        [[setup]]
+        op = "create_enum"
+        name = "status"
+        values = ["draft", "published"]
+
+        [[setup]]
+        op = "create_table"
+        table = "posts"
+        columns = [
+            { name = "id", type = "integer", nullable = false },
+            { name = "status", type = "enum:status", nullable = false, default = { value = "draft" } },
+            { name = "previous", type = "enum:status" },
+        ]
+        primary_key = ["id"]
+
+        [[setup]]
+        op = "sql"
+        sql = "INSERT INTO posts (id) VALUES (1)"
+
+        [[upgrade]]
+        op = "add_enum_value"
+        name = "status"
+        value = "review"
+        before = "published"
+
+        [[upgrade]]
+        op = "sql"
+        sql = "UPDATE posts SET status = 'review', previous = 'draft'"
+
+        [[check]]
+        query = "SELECT CAST(status AS TEXT), CAST(previous AS TEXT) FROM posts"
+        rows = [["review", "draft"]]
+
+        [[check]]
+        dialect = "mysql"
+        query = """
+            SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT FROM information_schema.COLUMNS
+            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'posts' AND COLUMN_NAME <> 'id' ORDER BY ORDINAL_POSITION
+        """
+        rows = [
+            ["status", "enum('draft','review','published')", "NO", "'draft'"],
+            ["previous", "enum('draft','review','published')", "YES", "NULL"],
+        ]
+        "#,
+    ),
+    (
         "sql",
         r#"
         [[setup]]
@@ -1157,10 +1412,27 @@ const CASES: &[(&str, &str)] = &[
 
         [[upgrade]]
         op = "sql"
+        dialect = "postgresql"
         sql = '''INSERT INTO "Order ""Lines""" ("select") VALUES (1)'''
 
+        [[upgrade]]
+        op = "sql"
+        dialect = "sqlite"
+        sql = '''INSERT INTO "Order ""Lines""" ("select") VALUES (1)'''
+
+        [[upgrade]]
+        op = "sql"
+        dialect = "mysql"
+        sql = '''INSERT INTO `Order "Lines"` (`select`) VALUES (1)'''
+
         [[check]]
+        except = ["mysql"]
         query = '''SELECT CAST("select" AS TEXT), "Mixed Case" FROM "Order ""Lines"""'''
+        rows = [["1", "it's"]]
+
+        [[check]]
+        dialect = "mysql"
+        query = '''SELECT CAST(`select` AS CHAR), `Mixed Case` FROM `Order "Lines"`'''
         rows = [["1", "it's"]]
         "#,
     ),
@@ -1190,7 +1462,7 @@ const CASES: &[(&str, &str)] = &[
     (
         "invalid_create_table_without_columns",
         r#"
-        expect_error = { postgresql = "invalid", sqlite = "invalid" }
+        expect_error = { postgresql = "invalid", sqlite = "invalid", mysql = "invalid" }
 
         [[upgrade]]
         op = "create_table"
@@ -1201,7 +1473,7 @@ const CASES: &[(&str, &str)] = &[
     (
         "invalid_unique_without_columns",
         r#"
-        expect_error = { postgresql = "invalid", sqlite = "invalid" }
+        expect_error = { postgresql = "invalid", sqlite = "invalid", mysql = "invalid" }
 
         [[setup]]
         op = "create_table"
@@ -1217,7 +1489,7 @@ const CASES: &[(&str, &str)] = &[
     (
         "invalid_index_without_columns",
         r#"
-        expect_error = { postgresql = "invalid", sqlite = "invalid" }
+        expect_error = { postgresql = "invalid", sqlite = "invalid", mysql = "invalid" }
 
         [[setup]]
         op = "create_table"
@@ -1316,15 +1588,15 @@ async fn run_case(name: &str, text: &str, backend: Backend) -> Result<(), String
     if !violations.is_empty() {
         return Err(format!("integrity violations after the upgrade: {violations:?}"));
     }
-    for check in case.check.iter().filter(|c| c.dialect.as_deref().is_none_or(|d| d == dialect)) {
-        let rows =
-            session.query_text(&check.query).await.map_err(|err| format!("check failed: {err}\n{}", check.query))?;
+    for check in case.check.iter().filter(|c| c.runs_on(dialect)) {
+        let query = check.query(dialect);
+        let rows = session.query_text(&query).await.map_err(|err| format!("check failed: {err}\n{query}"))?;
         let rows: Vec<Vec<String>> = rows
             .into_iter()
             .map(|row| row.into_iter().map(|cell| cell.unwrap_or_else(|| "NULL".into())).collect())
             .collect();
         if rows != check.rows {
-            return Err(format!("check {}\nreturned {rows:?}\nexpected {:?}", check.query.trim(), check.rows));
+            return Err(format!("check {}\nreturned {rows:?}\nexpected {:?}", query.trim(), check.rows));
         }
     }
     session.close().await.ok();

@@ -12,11 +12,15 @@ use crate::ops::Op;
 use crate::schema::{ColumnType, Schema, SchemaError};
 
 pub mod common;
+#[cfg(feature = "mysql")]
+pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+#[cfg(feature = "mysql")]
+pub use mysql::MySql;
 #[cfg(feature = "postgres")]
 pub use postgres::Postgres;
 #[cfg(feature = "sqlite")]
@@ -78,8 +82,9 @@ pub enum RenderError {
 /// What introspection reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IntrospectOptions {
-    /// The PostgreSQL schema to read; `None` reads `current_schema()` (the first existing
-    /// schema of the session's `search_path`). Other backends read their one database.
+    /// The PostgreSQL schema (or MySQL database) to read; `None` reads `current_schema()` on
+    /// PostgreSQL (the first existing schema of the session's `search_path`) and the
+    /// connection's database on MySQL. SQLite reads its one database.
     pub schema: Option<String>,
     /// Tables to leave out, by exact name (the version and history tables, for instance).
     /// Their constraints and indexes are left out with them.
@@ -142,6 +147,17 @@ pub trait Dialect: fmt::Debug + Send + Sync {
     /// Quotes an identifier, doubling embedded quotes.
     fn quote_ident(&self, ident: &str) -> String;
 
+    /// Quotes a string literal, escaping what the backend's string syntax needs.
+    fn quote_literal(&self, text: &str) -> String {
+        common::quote_literal(text)
+    }
+
+    /// Casts an expression to a string of at most `length` characters, for bookkeeping
+    /// queries that read numbers and times as text.
+    fn cast_to_text(&self, expr: &str, length: u32) -> String {
+        format!("CAST({expr} AS VARCHAR({length}))")
+    }
+
     /// Whether DDL is transactional, so a failed revision rolls back whole.
     fn has_transactional_ddl(&self) -> bool;
 
@@ -199,12 +215,15 @@ pub enum Backend {
     /// SQLite.
     #[cfg(feature = "sqlite")]
     Sqlite,
+    /// MySQL 8 and MariaDB.
+    #[cfg(feature = "mysql")]
+    MySql,
 }
 
 /// A URL whose scheme names no backend this build supports.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unsupported database URL scheme `{scheme}`; use postgresql://user@host:port/db or sqlite://path.db (enabled backends: {enabled})"
+    "unsupported database URL scheme `{scheme}`; use postgresql://user@host:port/db, sqlite://path.db or mysql://user@host:port/db (enabled backends: {enabled})"
 )]
 pub struct UnknownBackend {
     /// The scheme as written.
@@ -220,6 +239,8 @@ impl Backend {
         Backend::Postgres,
         #[cfg(feature = "sqlite")]
         Backend::Sqlite,
+        #[cfg(feature = "mysql")]
+        Backend::MySql,
     ];
 
     /// Picks the backend from a URL's scheme.
@@ -235,13 +256,16 @@ impl Backend {
         })
     }
 
-    /// Picks the backend by dialect name or URL scheme (`postgresql`, `postgres`, `sqlite`).
+    /// Picks the backend by dialect name or URL scheme (`postgresql`, `postgres`, `sqlite`,
+    /// `mysql`, `mariadb`).
     pub fn from_name(name: &str) -> Option<Backend> {
         match name.to_ascii_lowercase().as_str() {
             #[cfg(feature = "postgres")]
             "postgres" | "postgresql" => Some(Backend::Postgres),
             #[cfg(feature = "sqlite")]
             "sqlite" => Some(Backend::Sqlite),
+            #[cfg(feature = "mysql")]
+            "mysql" | "mariadb" => Some(Backend::MySql),
             _ => None,
         }
     }
@@ -253,6 +277,8 @@ impl Backend {
             Backend::Postgres => &Postgres,
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => &Sqlite,
+            #[cfg(feature = "mysql")]
+            Backend::MySql => &MySql,
         }
     }
 
@@ -267,6 +293,8 @@ impl Backend {
             Backend::Postgres => postgres::session::connect(url, options).await,
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => sqlite::session::connect(url, options).await,
+            #[cfg(feature = "mysql")]
+            Backend::MySql => mysql::session::connect(url, options).await,
         }
     }
 }

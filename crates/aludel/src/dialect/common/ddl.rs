@@ -45,6 +45,16 @@ pub(crate) trait DdlSpelling {
     /// A raw SQL default, already checked to be non-empty, as `DEFAULT` takes it.
     fn sql_default(&self, expr: &str) -> String;
 
+    /// Quotes a name; the backends but MySQL use double quotes.
+    fn quote(&self, name: &str) -> String {
+        quote_ident_ansi(name)
+    }
+
+    /// Quotes a string literal; the backends but MySQL only double single quotes.
+    fn literal(&self, text: &str) -> String {
+        quote_literal(text)
+    }
+
     /// The op is malformed.
     fn invalid(&self, reason: impl Into<String>) -> RenderError {
         RenderError::Invalid { op: self.op().describe(), reason: reason.into() }
@@ -68,7 +78,7 @@ pub(crate) trait DdlSpelling {
                 name.len()
             )));
         }
-        Ok(quote_ident_ansi(name))
+        Ok(self.quote(name))
     }
 
     /// A parenthesised, non-empty list of quoted column names.
@@ -97,7 +107,7 @@ pub(crate) trait DdlSpelling {
             DefaultValue::Value(Literal::Float(f)) if !f.is_finite() => return self.non_finite_default(column, *f),
             // Debug keeps the `.0` of whole numbers, so the value stays a float.
             DefaultValue::Value(Literal::Float(f)) => format!("{f:?}"),
-            DefaultValue::Value(Literal::String(text)) => quote_literal(text),
+            DefaultValue::Value(Literal::String(text)) => self.literal(text),
             DefaultValue::Expr(PortableExpr::CurrentTimestamp) => "CURRENT_TIMESTAMP".into(),
             DefaultValue::Expr(PortableExpr::CurrentDate) => "CURRENT_DATE".into(),
             DefaultValue::Expr(PortableExpr::CurrentTime) => "CURRENT_TIME".into(),

@@ -176,7 +176,8 @@ pub fn finish_history(
         dialect.quote_ident(&tables.history_table),
         quote_literal(to.as_str()),
         duration_ms.map_or_else(|| "NULL".to_owned(), |d| d.to_string()),
-        detail.map_or_else(|| "NULL".to_owned(), quote_literal),
+        // The detail quotes the database's error, which may hold any character.
+        detail.map_or_else(|| "NULL".to_owned(), |detail| dialect.quote_literal(detail)),
         quote_literal(revision),
         unfinished.join(", ")
     ))
@@ -198,8 +199,10 @@ pub fn select_unfinished(dialect: &dyn Dialect, tables: &StateTables) -> String 
 /// duration_ms, detail.
 pub fn select_history(dialect: &dyn Dialect, tables: &StateTables) -> String {
     format!(
-        "SELECT CAST(id AS VARCHAR(20)), revision, direction, checksum, CAST(applied_at AS VARCHAR(40)), \
-         CAST(duration_ms AS VARCHAR(20)), detail FROM {} ORDER BY id",
+        "SELECT {}, revision, direction, checksum, {}, {}, detail FROM {} ORDER BY id",
+        dialect.cast_to_text("id", 20),
+        dialect.cast_to_text("applied_at", 40),
+        dialect.cast_to_text("duration_ms", 20),
         dialect.quote_ident(&tables.history_table)
     )
 }

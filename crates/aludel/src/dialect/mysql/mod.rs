@@ -1,0 +1,104 @@
+//! MySQL 8 and MariaDB 10.11 (one dialect: what one of them lacks is refused for both, so a
+//! revision runs on either). No transactional DDL: a revision that fails part way leaves
+//! what ran in place, which the runner records (see `runtime`), and `resolve` settles.
+//! Enums are inline `ENUM(...)` columns, identifiers are quoted with backticks, and the
+//! migration lock is `GET_LOCK`, held by the session for the whole run.
+//!
+//! One file per concern: `types` (type mapping, both ways), `render` (DDL), `introspect`
+//! (`information_schema` into the schema model), `normalize` (the models in MySQL's
+//! spellings, and `reconcile`, which names what MySQL keeps nameless), `session` (the
+//! connection, its lock and bookkeeping SQL).
+
+use crate::dialect::{Dialect, RenderError, StateTables, Statement};
+use crate::ops::Op;
+use crate::schema::{ColumnType, Schema};
+
+pub(crate) mod introspect;
+mod normalize;
+mod render;
+pub(crate) mod session;
+mod types;
+
+pub use introspect::introspect;
+pub use normalize::{normalize, reconcile};
+
+/// The MySQL / MariaDB dialect.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MySql;
+
+/// Quotes an identifier with backticks, doubling embedded ones.
+pub(crate) fn quote_ident(ident: &str) -> String {
+    format!("`{}`", ident.replace('`', "``"))
+}
+
+/// Quotes a string literal: MySQL reads a backslash as an escape, so it is doubled along with
+/// single quotes.
+pub(crate) fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+impl Dialect for MySql {
+    fn name(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn quote_ident(&self, ident: &str) -> String {
+        quote_ident(ident)
+    }
+
+    fn quote_literal(&self, text: &str) -> String {
+        quote_literal(text)
+    }
+
+    fn cast_to_text(&self, expr: &str, length: u32) -> String {
+        // MySQL casts to CHAR only (MariaDB takes VARCHAR too).
+        format!("CAST({expr} AS CHAR({length}))")
+    }
+
+    fn has_transactional_ddl(&self) -> bool {
+        // Every DDL statement commits implicitly.
+        false
+    }
+
+    fn column_type(&self, ty: &ColumnType) -> Result<String, RenderError> {
+        types::column_type(ty, None)
+    }
+
+    fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
+        render::render(op, before)
+    }
+
+    fn table_exists_query(&self, table: &str) -> String {
+        format!(
+            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
+            quote_literal(table)
+        )
+    }
+
+    fn create_state_tables(&self, tables: &StateTables) -> Vec<Statement> {
+        vec![
+            Statement::new(format!(
+                "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))",
+                self.quote_ident(&tables.version_table),
+                self.quote_ident(&format!("{}_pkc", tables.version_table)),
+            )),
+            Statement::new(format!(
+                "CREATE TABLE IF NOT EXISTS {} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+                 revision VARCHAR(32) NOT NULL, direction VARCHAR(32) NOT NULL, checksum VARCHAR(64) NOT NULL, \
+                 applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), duration_ms BIGINT, detail TEXT)",
+                self.quote_ident(&tables.history_table),
+            )),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_and_literals_escape_for_mysql() {
+        assert_eq!(quote_ident("we`ird"), "`we``ird`");
+        assert_eq!(quote_literal("it's a\\b"), "'it''s a\\\\b'");
+    }
+}

@@ -1,0 +1,837 @@
+//! Models restated in MySQL's own spellings, so that the diff compares them with an
+//! introspected database using `==` ([`normalize`]), and the few things MySQL keeps without
+//! a name named after the models ([`reconcile`]).
+//!
+//! What follows from MySQL's rules alone is restated here, without a round trip, because
+//! the renderer and `types` decide exactly what MySQL is given:
+//! - neutral types as `types::read_type` reads back their MySQL spelling (`varchar` is
+//!   `text`, `timestamptz` is `timestamp`, `jsonb` is `json`, `char` is `char(1)`,
+//!   `numeric` is `numeric(65,30)`); enum columns stay `enum:<name>`, and only the enums
+//!   some column uses are kept (MySQL keeps the others nowhere);
+//! - literal defaults where MySQL prints them as given (`0` on a decimal is `0`, `1` on a
+//!   boolean is `true`, a string that fits a string or enum column), the portable
+//!   expressions on the date and time types they belong to, and `DEFAULT NULL` as none;
+//! - keys: no `primary_key_name` (MySQL names every primary key `PRIMARY`), primary key
+//!   columns `NOT NULL`, a primary key declared among the constraints as the table's
+//!   `primary_key`; foreign key actions `no_action` and `restrict` absent; index methods
+//!   `btree` and `hash` absent (InnoDB builds b-trees for both), a prefix key of 255 on a
+//!   text column a plain column key; an index the models declare that MySQL would create
+//!   itself for a foreign key (non-unique, on exactly its columns, named after the key or its
+//!   first column) left out, as introspection leaves it out;
+//! - empty comments as none; constraints sorted by name, as introspection returns them.
+//!
+//! Everything else goes through the database, in a scratch database created for the
+//! purpose and dropped afterwards (MySQL's DDL cannot be rolled back): pass-through types
+//! (`int unsigned`, `longtext`), defaults whose reading depends on MySQL (raw SQL, a float
+//! with a fraction, a date string), check expressions and generated columns (MySQL rewrites
+//! them: `length(x)` is `octet_length(`x`)` on MariaDB). One batch creates the scratch
+//! database, MyISAM tables with one column per distinct (type, default) spelling, and a
+//! copy of each model table that has checks or generated columns (its columns, those
+//! expressions, nothing else); the same introspection reads it back, and the spellings are
+//! mapped onto the models. Seven round trips whatever the size of the models; none when
+//! nothing needs the database. The connection needs the privilege to create a database.
+//!
+//! When MySQL refuses part of the models, the scratch database is made again and the
+//! objects are created one by one, which names the first one refused:
+//! [`IntrospectError::Model`]. The scratch database is dropped on success and on error; only
+//! a process killed in between leaves one behind (named `aludel_scratch_...`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::dialect::mysql::introspect::{read, unquote};
+use crate::dialect::mysql::quote_ident;
+use crate::dialect::mysql::render::{prefix_key, render};
+use crate::dialect::mysql::session::Server;
+use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix, read_type};
+use crate::dialect::{IntrospectError, IntrospectOptions, RenderError, Session};
+use crate::ops::Op;
+use crate::schema::{
+    Column, ColumnType, Constraint, DefaultValue, EnumType, Index, IndexKey, Literal, PortableExpr, ReferentialAction,
+    Schema, Table,
+};
+
+/// The largest number of bytes of spelling columns put in one scratch table, under MySQL's
+/// 65,535-byte row.
+const ROW_BYTES: usize = 60_000;
+
+/// The most spelling columns in one scratch table (MySQL allows 4,096).
+const MAX_COLUMNS: usize = 1_000;
+
+/// What [`IntrospectError::Query`] names when the scratch work itself fails.
+const SCRATCH: &str = "models' spellings (through a scratch database)";
+
+/// Restates `models` as MySQL reads them back once created: see the module documentation
+/// for what is restated in Rust and what through the database.
+///
+/// # Errors
+///
+/// [`IntrospectError::Model`] naming the table and the column, type, default, check or
+/// generated column that MySQL (or the renderer) refuses, with its message;
+/// [`IntrospectError::Query`] when the scratch work fails for another reason (no privilege
+/// to create a database, a lost connection).
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn example(models: aludel::schema::Schema) -> Result<(), Box<dyn std::error::Error>> {
+/// use aludel::dialect::{Backend, IntrospectOptions};
+/// use aludel::diff::{DiffOptions, diff};
+///
+/// let mut session = Backend::MySql.connect("mysql://root@127.0.0.1:3306/app", &Default::default()).await?;
+/// let database = session.introspect(&IntrospectOptions::default()).await?;
+/// let models = aludel::dialect::mysql::normalize(session.as_mut(), &models).await?;
+/// let database = aludel::dialect::mysql::reconcile(database, &models);
+/// assert!(diff(&database, &models, &DiffOptions::default()).is_empty(), "the database matches the models");
+/// # Ok(())
+/// # }
+/// ```
+pub async fn normalize(session: &mut dyn Session, models: &Schema) -> Result<Schema, IntrospectError> {
+    let rows = session
+        .query_text("SELECT VERSION()")
+        .await
+        .map_err(|source| IntrospectError::Query { what: "server version", source })?;
+    let version = rows.first().and_then(|row| row.first().cloned().flatten()).unwrap_or_default();
+    restate(session, Server::from_version(&version), models).await
+}
+
+/// [`normalize`] on a server whose kind is known.
+pub(crate) async fn restate(
+    session: &mut dyn Session,
+    server: Server,
+    models: &Schema,
+) -> Result<Schema, IntrospectError> {
+    let mut plan = Plan::new(models)?;
+    if plan.is_empty() {
+        return Ok(plan.finish());
+    }
+    let work = Work::new(&plan)?;
+    let read = work.run(session, server).await?;
+    plan.apply(&read)?;
+    Ok(plan.finish())
+}
+
+/// Names what MySQL keeps without a name after the models (`models` as [`normalize`]
+/// returned them), so the diff compares like with like:
+/// - a unique constraint of the database that the models declare as a unique index of the
+///   same name becomes that index (MySQL keeps both as a unique index);
+/// - an `enum('a','b')` column whose model column is `enum:<name>` becomes `enum:<name>`, and
+///   the database's enum `<name>` has those values (the first such column's: a column with
+///   other values keeps its `enum(...)` type, so the diff restates it).
+pub fn reconcile(mut database: Schema, models: &Schema) -> Schema {
+    for index in models.indexes.values().filter(|i| i.unique) {
+        let Some(table) = database.tables.get_mut(&index.table) else { continue };
+        let found = table
+            .constraints
+            .iter()
+            .position(|c| matches!(c, Constraint::Unique { name: Some(name), .. } if *name == index.name));
+        if let Some(at) = found
+            && !database.indexes.contains_key(&index.name)
+        {
+            let columns = table.constraints.remove(at).columns().iter().cloned().map(IndexKey::Column).collect();
+            database.indexes.insert(
+                index.name.clone(),
+                Index {
+                    name: index.name.clone(),
+                    table: index.table.clone(),
+                    columns,
+                    unique: true,
+                    predicate: None,
+                    method: None,
+                },
+            );
+        }
+    }
+    for table in database.tables.values_mut() {
+        let Some(model) = models.tables.get(&table.name) else { continue };
+        for column in &mut table.columns {
+            let Some(ColumnType::Enum(name)) = model.column(&column.name).map(|c| &c.ty) else { continue };
+            let Some(values) = enum_values(&column.ty) else { continue };
+            match database.enums.get(name) {
+                Some(known) if known.values != values => continue,
+                Some(_) => {}
+                None => {
+                    database.enums.insert(name.clone(), EnumType { name: name.clone(), values });
+                }
+            }
+            column.ty = ColumnType::Enum(name.clone());
+        }
+    }
+    database
+}
+
+/// The values of an `enum('a','b')` type; `None` for any other type.
+fn enum_values(ty: &ColumnType) -> Option<Vec<String>> {
+    let ColumnType::Custom(text) = ty else { return None };
+    let text = text.trim();
+    let inner = text.get(..5).filter(|p| p.eq_ignore_ascii_case("enum("))?;
+    let list = text[inner.len()..].strip_suffix(')')?;
+    let mut values = Vec::new();
+    let mut rest = list.trim();
+    while !rest.is_empty() {
+        // Find the end of one quoted value: a quote not doubled and not escaped.
+        let bytes = rest.as_bytes();
+        if bytes.first() != Some(&b'\'') {
+            return None;
+        }
+        let mut i = 1;
+        let end = loop {
+            match bytes.get(i)? {
+                b'\\' => i += 2,
+                b'\'' if bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                b'\'' => break i,
+                _ => i += 1,
+            }
+        };
+        values.push(unquote(&rest[..=end])?);
+        rest = rest[end + 1..].trim_start();
+        rest = match rest.strip_prefix(',') {
+            Some(next) => next.trim_start(),
+            None if rest.is_empty() => rest,
+            None => return None,
+        };
+    }
+    Some(values)
+}
+
+/// One distinct (type, default) pair the database spells, and the first column that has it
+/// (for error messages).
+struct Spelling {
+    ty: ColumnType,
+    default: Option<DefaultValue>,
+    table: String,
+    column: String,
+}
+
+/// The models restated in Rust, and what is left for the database to spell.
+struct Plan {
+    schema: Schema,
+    spellings: Vec<Spelling>,
+    /// (table, column position, spelling) of every column the database spells.
+    spelled_columns: Vec<(String, usize, usize)>,
+    /// Tables copied into the scratch database for their checks and generated columns.
+    tables: Vec<String>,
+}
+
+impl Plan {
+    fn new(models: &Schema) -> Result<Plan, IntrospectError> {
+        let used: BTreeSet<&str> = models
+            .tables
+            .values()
+            .flat_map(|t| t.columns.iter())
+            .filter_map(|c| match &c.ty {
+                ColumnType::Enum(name) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let enums = models.enums.iter().filter(|(name, _)| used.contains(name.as_str()));
+        let mut plan = Plan {
+            schema: Schema {
+                tables: BTreeMap::new(),
+                indexes: BTreeMap::new(),
+                enums: enums.map(|(k, v)| (k.clone(), v.clone())).collect(),
+            },
+            spellings: Vec::new(),
+            spelled_columns: Vec::new(),
+            tables: Vec::new(),
+        };
+        let mut spelling_of: BTreeMap<String, usize> = BTreeMap::new();
+        for table in models.tables.values() {
+            let restated = restate_table(table, models)?;
+            for (position, column) in restated.columns.iter().enumerate() {
+                if !needs_database(column, models) {
+                    continue;
+                }
+                let key = format!("{:?} {:?}", column.ty, column.default);
+                let next = plan.spellings.len();
+                let spelling = *spelling_of.entry(key).or_insert(next);
+                if spelling == next {
+                    plan.spellings.push(Spelling {
+                        ty: column.ty.clone(),
+                        default: column.default.clone(),
+                        table: table.name.clone(),
+                        column: column.name.clone(),
+                    });
+                }
+                plan.spelled_columns.push((table.name.clone(), position, spelling));
+            }
+            let expressions = restated.columns.iter().any(|c| c.generated.is_some())
+                || restated.constraints.iter().any(|c| matches!(c, Constraint::Check { .. }));
+            if expressions {
+                plan.tables.push(table.name.clone());
+            }
+            plan.schema.tables.insert(table.name.clone(), restated);
+        }
+        for index in models.indexes.values() {
+            let restated = restate_index(index, models);
+            if !made_for_a_foreign_key(&restated, models) {
+                plan.schema.indexes.insert(index.name.clone(), restated);
+            }
+        }
+        Ok(plan)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.spellings.is_empty() && self.tables.is_empty()
+    }
+
+    /// Maps the scratch database's spellings back onto the models.
+    fn apply(&mut self, read: &Schema) -> Result<(), IntrospectError> {
+        let lost = |object: String| IntrospectError::Definition {
+            object,
+            reason: "the scratch copy did not read back; it may have been changed concurrently".into(),
+        };
+        let mut spelled = Vec::with_capacity(self.spellings.len());
+        for i in 0..self.spellings.len() {
+            let (table, column) = (spelling_table(&self.spellings, i), spelling_column(i));
+            let found = read.tables.get(&table).and_then(|t| t.column(&column));
+            let found = found.ok_or_else(|| lost(format!("column {table}.{column}")))?;
+            spelled.push((found.ty.clone(), found.default.clone()));
+        }
+        for (table, position, spelling) in &self.spelled_columns {
+            let column = &mut self.schema.tables.get_mut(table).expect("planned from these tables").columns[*position];
+            let (ty, default) = spelled[*spelling].clone();
+            if matches!(column.ty, ColumnType::Custom(_)) {
+                column.ty = ty;
+            }
+            column.default = default;
+        }
+        for (i, name) in self.tables.iter().enumerate() {
+            let copy_name = copy_table(i);
+            let copy = read.tables.get(&copy_name).ok_or_else(|| lost(format!("table {name}")))?;
+            let table = self.schema.tables.get_mut(name).expect("planned from these tables");
+            for column in &mut table.columns {
+                if let Some(generated) = &mut column.generated {
+                    let read_back = copy.column(&column.name).and_then(|c| c.generated.as_ref());
+                    generated.expr =
+                        read_back.ok_or_else(|| lost(format!("column {name}.{}", column.name)))?.expr.clone();
+                }
+            }
+            for (position, constraint) in table.constraints.iter_mut().enumerate() {
+                if let Constraint::Check { expr, .. } = constraint {
+                    let scratch_name = check_name(i, position);
+                    let read_back = copy.constraints.iter().find_map(|c| match c {
+                        Constraint::Check { name: Some(n), expr } if *n == scratch_name => Some(expr),
+                        _ => None,
+                    });
+                    *expr = read_back.ok_or_else(|| lost(format!("check {scratch_name} on {name}")))?.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The restated models, constraints in introspection's order.
+    fn finish(mut self) -> Schema {
+        for table in self.schema.tables.values_mut() {
+            table.constraints.sort_by(|a, b| a.name().cmp(&b.name()));
+        }
+        self.schema
+    }
+}
+
+/// What MySQL's rules say about a table, without the database.
+fn restate_table(table: &Table, models: &Schema) -> Result<Table, IntrospectError> {
+    let mut primary_key = table.primary_key.clone();
+    let mut constraints = Vec::with_capacity(table.constraints.len());
+    for constraint in &table.constraints {
+        match constraint {
+            Constraint::PrimaryKey { name: _, columns } if primary_key.is_empty() => primary_key = columns.clone(),
+            Constraint::PrimaryKey { .. } => {}
+            Constraint::ForeignKey { name, columns, references, on_delete, on_update } => {
+                let explicit = |action: &Option<ReferentialAction>| {
+                    action.filter(|a| !matches!(a, ReferentialAction::NoAction | ReferentialAction::Restrict))
+                };
+                constraints.push(Constraint::ForeignKey {
+                    name: name.clone(),
+                    columns: columns.clone(),
+                    references: references.clone(),
+                    on_delete: explicit(on_delete),
+                    on_update: explicit(on_update),
+                });
+            }
+            Constraint::Unique { .. } | Constraint::Check { .. } => constraints.push(constraint.clone()),
+        }
+    }
+    let mut columns = Vec::with_capacity(table.columns.len());
+    for column in &table.columns {
+        let mut column = column.clone();
+        let spelled = column_type(&column.ty, Some(&models.enums)).map_err(|err| IntrospectError::Model {
+            object: format!("type {} of column {}.{}", column.ty, table.name, column.name),
+            message: render_reason(err),
+        })?;
+        if !matches!(column.ty, ColumnType::Enum(_) | ColumnType::Custom(_)) {
+            column.ty = read_type(&spelled, false);
+        }
+        column.nullable &= !column.identity && !primary_key.contains(&column.name);
+        if column.generated.is_some() {
+            column.default = None;
+        } else if let Some(default) = &column.default
+            && let Some(restated) = restate_default(default, &column.ty, models)
+        {
+            column.default = restated;
+        }
+        column.comment.take_if(|c| c.is_empty());
+        columns.push(column);
+    }
+    Ok(Table {
+        name: table.name.clone(),
+        columns,
+        primary_key,
+        primary_key_name: None,
+        constraints,
+        comment: table.comment.clone().filter(|c| !c.is_empty()),
+    })
+}
+
+/// What MySQL's rules say about an index.
+fn restate_index(index: &Index, models: &Schema) -> Index {
+    let mut index = index.clone();
+    index.method = index.method.map(|m| m.to_ascii_lowercase()).filter(|m| m != "btree" && m != "hash");
+    let table = models.tables.get(&index.table);
+    for key in &mut index.columns {
+        if let IndexKey::Expr { expr } = key
+            && let Some((column, length)) = prefix_key(expr)
+        {
+            let text_like = table.and_then(|t| t.column(&column)).is_some_and(|c| needs_key_prefix(&c.ty));
+            *key = if length == KEY_PREFIX && text_like {
+                IndexKey::Column(column)
+            } else {
+                IndexKey::Expr { expr: format!("{column}({length})") }
+            };
+        }
+    }
+    index
+}
+
+/// Whether MySQL would create `index` itself for a foreign key of its table, which
+/// introspection then does not report.
+fn made_for_a_foreign_key(index: &Index, models: &Schema) -> bool {
+    let Some(table) = models.tables.get(&index.table) else { return false };
+    let columns: Option<Vec<&str>> = index
+        .columns
+        .iter()
+        .map(|k| match k {
+            IndexKey::Column(c) => Some(c.as_str()),
+            IndexKey::Expr { .. } => None,
+        })
+        .collect();
+    let Some(columns) = columns else { return false };
+    if index.unique || index.predicate.is_some() || index.method.is_some() {
+        return false;
+    }
+    table.constraints.iter().any(|c| match c {
+        Constraint::ForeignKey { name, columns: key, .. } => {
+            key.iter().map(String::as_str).eq(columns.iter().copied())
+                && (name.as_deref() == Some(index.name.as_str()) || key.first() == Some(&index.name))
+        }
+        _ => false,
+    })
+}
+
+/// A default as introspection reads it back on a column of type `ty`, when that follows
+/// from the spelling alone: `Some(None)` for no default, `None` when only the database can
+/// tell.
+fn restate_default(default: &DefaultValue, ty: &ColumnType, models: &Schema) -> Option<Option<DefaultValue>> {
+    use ColumnType as T;
+    let same = Some(Some(default.clone()));
+    let integer = matches!(ty, T::SmallInt | T::Integer | T::BigInt);
+    let number = integer || matches!(ty, T::Real | T::Double | T::Numeric(_));
+    match default {
+        DefaultValue::Sql(sql) if sql.trim().eq_ignore_ascii_case("null") => Some(None),
+        DefaultValue::Value(Literal::Bool(_)) if *ty == T::Boolean => same,
+        DefaultValue::Value(Literal::Bool(value)) if integer => {
+            Some(Some(DefaultValue::Value(Literal::Int(i64::from(*value)))))
+        }
+        DefaultValue::Value(Literal::Int(value @ (0 | 1))) if *ty == T::Boolean => {
+            Some(Some(DefaultValue::Value(Literal::Bool(*value == 1))))
+        }
+        DefaultValue::Value(Literal::Int(_)) if number => same,
+        DefaultValue::Value(Literal::Float(value))
+            if number && !integer && value.is_finite() && value.fract() == 0.0 && value.abs() < 9.0e15 =>
+        {
+            Some(Some(DefaultValue::Value(Literal::Int(*value as i64))))
+        }
+        DefaultValue::Value(Literal::String(text)) => {
+            let fits = |length: u32| text.chars().count() <= length as usize;
+            let kept = match ty {
+                T::Text | T::Varchar(None) | T::Json | T::Jsonb => true,
+                T::Varchar(Some(n)) => fits(*n),
+                T::Char(n) => fits(n.unwrap_or(1)) && !text.ends_with(' '),
+                T::Uuid => fits(36) && !text.ends_with(' '),
+                T::Enum(name) => models.enums.get(name).is_some_and(|e| e.values.contains(text)),
+                _ => false,
+            };
+            if kept { same } else { None }
+        }
+        DefaultValue::Expr(PortableExpr::CurrentTimestamp) if matches!(ty, T::Timestamp | T::Timestamptz) => same,
+        DefaultValue::Expr(PortableExpr::CurrentDate) if *ty == T::Date => same,
+        DefaultValue::Expr(PortableExpr::CurrentTime) if *ty == T::Time => same,
+        _ => None,
+    }
+}
+
+/// Whether the type or default of a restated column needs the database's spelling.
+fn needs_database(column: &Column, models: &Schema) -> bool {
+    matches!(column.ty, ColumnType::Custom(_))
+        || column.default.as_ref().is_some_and(|d| restate_default(d, &column.ty, models).is_none())
+}
+
+/// The reason of a render error, without the op (which names scratch objects).
+fn render_reason(err: RenderError) -> String {
+    match err {
+        RenderError::Invalid { reason, .. } => reason,
+        RenderError::Unsupported { hint, .. } => hint,
+        RenderError::Schema { source, .. } => source.to_string(),
+    }
+}
+
+fn spelling_column(i: usize) -> String {
+    format!("c{i}")
+}
+
+/// The bytes a column of `ty` takes at most in a MyISAM row, roughly.
+fn row_bytes(ty: &ColumnType) -> usize {
+    let length = match ty {
+        ColumnType::Varchar(Some(n)) | ColumnType::Char(Some(n)) => Some(*n as usize),
+        ColumnType::Custom(text) => {
+            text.split_once('(').and_then(|(_, rest)| rest.split([')', ',']).next()?.trim().parse::<usize>().ok())
+        }
+        _ => None,
+    };
+    length.map_or(16, |n| n * 4 + 2)
+}
+
+/// The spelling tables: consecutive runs of spellings whose columns fit one row.
+fn spelling_chunks(spellings: &[Spelling]) -> Vec<std::ops::Range<usize>> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, spelling) in spellings.iter().enumerate() {
+        let size = row_bytes(&spelling.ty);
+        if i > start && (bytes + size > ROW_BYTES || i - start >= MAX_COLUMNS) {
+            chunks.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < spellings.len() {
+        chunks.push(start..spellings.len());
+    }
+    chunks
+}
+
+/// The scratch table that holds spelling `i`.
+fn spelling_table(spellings: &[Spelling], i: usize) -> String {
+    let chunk = spelling_chunks(spellings).iter().position(|r| r.contains(&i)).unwrap_or_default();
+    format!("spelling_{chunk}")
+}
+
+/// The scratch copy of the `i`-th table with expressions.
+fn copy_table(i: usize) -> String {
+    format!("copy_{i}")
+}
+
+/// The scratch name of the check at `position` of the `i`-th copied table: MySQL names
+/// checks per database.
+fn check_name(i: usize, position: usize) -> String {
+    format!("check_{i}_{position}")
+}
+
+/// One object the database is asked to create, for error messages.
+struct Unit {
+    object: String,
+    statements: Vec<String>,
+}
+
+/// The SQL of the scratch work: one batch, and the same objects one by one for finding the
+/// one MySQL refuses.
+struct Work {
+    database: String,
+    batch: Vec<String>,
+    units: Vec<Unit>,
+}
+
+/// `CREATE TABLE` for `table` as the renderer writes it, in MyISAM (quick to create).
+fn create_table(table: &Table, enums: &Schema, object: &dyn Fn() -> String) -> Result<String, IntrospectError> {
+    let statements = render(&Op::CreateTable(table.clone()), enums)
+        .map_err(|err| IntrospectError::Model { object: object(), message: render_reason(err) })?;
+    let sql: Vec<String> = statements.into_iter().map(|s| s.sql).collect();
+    Ok(format!("{} ENGINE=MyISAM", sql.join(";\n")))
+}
+
+impl Work {
+    fn new(plan: &Plan) -> Result<Work, IntrospectError> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        // RandomState is seeded randomly per process: two processes (or machines) that
+        // normalize at the same moment still pick different names.
+        let token = RandomState::new().hash_one((std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed)));
+        let mut work = Work { database: format!("aludel_scratch_{token:016x}"), batch: Vec::new(), units: Vec::new() };
+        // Enum columns need the values; render reads them from a schema.
+        let enums = Schema { enums: plan.schema.enums.clone(), ..Schema::default() };
+        for (chunk, range) in spelling_chunks(&plan.spellings).into_iter().enumerate() {
+            let mut table = Table::new(&format!("spelling_{chunk}"));
+            for i in range {
+                let Spelling { ty, default, table: owner, column } = &plan.spellings[i];
+                let typed = Column { default: default.clone(), ..Column::new(&spelling_column(i), ty.clone()) };
+                let object = match default {
+                    Some(default) => format!("type {ty} with default {default:?} of column {owner}.{column}"),
+                    None => format!("type {ty} of column {owner}.{column}"),
+                };
+                let alone = Table { columns: vec![typed.clone()], ..Table::new(&format!("probe_{i}")) };
+                work.units.push(Unit { statements: vec![create_table(&alone, &enums, &|| object.clone())?], object });
+                table.columns.push(typed);
+            }
+            let name = table.name.clone();
+            work.batch.push(create_table(&table, &enums, &|| format!("table {name}"))?);
+        }
+        for (i, name) in plan.tables.iter().enumerate() {
+            let model = &plan.schema.tables[name];
+            let copy = scratch_copy(model, i);
+            work.batch.push(create_table(&copy, &enums, &|| format!("table {name}"))?);
+            let (generated, plain): (Vec<&Column>, Vec<&Column>) =
+                copy.columns.iter().partition(|c| c.generated.is_some());
+            let base = Table { columns: plain.into_iter().cloned().collect(), ..Table::new(&copy.name) };
+            let base = if base.columns.is_empty() {
+                Table { columns: vec![Column::new("aludel_placeholder", ColumnType::Integer)], ..base }
+            } else {
+                base
+            };
+            let object = format!("the columns of table {name}");
+            work.units.push(Unit { statements: vec![create_table(&base, &enums, &|| object.clone())?], object });
+            let quoted = quote_ident(&copy.name);
+            for column in generated {
+                let object = format!("generated column {name}.{}", column.name);
+                let op = Op::AddColumn { table: copy.name.clone(), column: column.clone() };
+                let statements = render(&op, &enums)
+                    .map_err(|err| IntrospectError::Model { object: object.clone(), message: render_reason(err) })?;
+                work.units.push(Unit { statements: statements.into_iter().map(|s| s.sql).collect(), object });
+            }
+            for (position, constraint) in model.constraints.iter().enumerate() {
+                let Constraint::Check { name: check, expr } = constraint else { continue };
+                let object = match check {
+                    Some(check) => format!("check {check} on table {name}"),
+                    None => format!("check ({}) on table {name}", expr.trim()),
+                };
+                let statement = format!(
+                    "ALTER TABLE {quoted} ADD CONSTRAINT {} CHECK ({})",
+                    quote_ident(&check_name(i, position)),
+                    expr.trim()
+                );
+                work.units.push(Unit { statements: vec![statement], object });
+            }
+        }
+        Ok(work)
+    }
+
+    /// Creates the scratch objects and reads them back; drops the scratch database whatever
+    /// happens.
+    async fn run(&self, session: &mut dyn Session, server: Server) -> Result<Schema, IntrospectError> {
+        let query = |source| IntrospectError::Query { what: SCRATCH, source };
+        let rows = session.query_text("SELECT DATABASE()").await.map_err(query)?;
+        let original = rows.first().and_then(|row| row.first().cloned().flatten());
+        let database = quote_ident(&self.database);
+        let mut statements = vec![format!("CREATE DATABASE {database}"), format!("USE {database}")];
+        statements.extend(self.batch.iter().cloned());
+        let created = session.execute(&statements.join(";\n")).await;
+        let result = match created {
+            Ok(()) => {
+                let options = IntrospectOptions { schema: Some(self.database.clone()), exclude_tables: Vec::new() };
+                read(session, server, &options).await
+            }
+            Err(source) => Err(self.find_refused(session, source).await),
+        };
+        let mut cleanup = Vec::new();
+        if let Some(original) = &original {
+            cleanup.push(format!("USE {}", quote_ident(original)));
+        }
+        cleanup.push(format!("DROP DATABASE IF EXISTS {database}"));
+        let dropped = session.execute(&cleanup.join(";\n")).await;
+        let schema = result?;
+        dropped.map_err(query)?;
+        Ok(schema)
+    }
+
+    /// Creates the objects one by one in a fresh scratch database: the first MySQL refuses is
+    /// the error. `source` is the batch's error, returned when every object passes alone.
+    async fn find_refused(&self, session: &mut dyn Session, source: sqlx::Error) -> IntrospectError {
+        let database = quote_ident(&self.database);
+        let reset = format!("DROP DATABASE IF EXISTS {database};\nCREATE DATABASE {database};\nUSE {database}");
+        if session.execute(&reset).await.is_err() {
+            return IntrospectError::Query { what: SCRATCH, source };
+        }
+        for unit in &self.units {
+            for statement in &unit.statements {
+                if let Err(err) = session.execute(statement).await {
+                    let message = match &err {
+                        sqlx::Error::Database(db) => db.message().to_owned(),
+                        other => other.to_string(),
+                    };
+                    return IntrospectError::Model { object: unit.object.clone(), message };
+                }
+            }
+        }
+        IntrospectError::Query { what: SCRATCH, source }
+    }
+}
+
+/// A copy of `model` for its expressions: its columns (nullable, without defaults, identity
+/// or comments), its generated columns and its checks under scratch names.
+fn scratch_copy(model: &Table, i: usize) -> Table {
+    let columns = model
+        .columns
+        .iter()
+        .map(|c| Column {
+            name: c.name.clone(),
+            ty: c.ty.clone(),
+            nullable: true,
+            default: None,
+            identity: false,
+            generated: c.generated.clone(),
+            comment: None,
+        })
+        .collect();
+    let constraints = model
+        .constraints
+        .iter()
+        .enumerate()
+        .filter_map(|(position, c)| match c {
+            Constraint::Check { expr, .. } => {
+                Some(Constraint::Check { name: Some(check_name(i, position)), expr: expr.clone() })
+            }
+            _ => None,
+        })
+        .collect();
+    Table { columns, constraints, ..Table::new(&copy_table(i)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_types_give_their_values() {
+        let values = |text: &str| enum_values(&ColumnType::Custom(text.into()));
+        assert_eq!(values("enum('a','b''c','d\\\\e')"), Some(vec!["a".into(), "b'c".into(), "d\\e".into()]));
+        assert_eq!(values("ENUM('x')"), Some(vec!["x".into()]));
+        assert_eq!(values("enum('a,b', 'c)')"), Some(vec!["a,b".into(), "c)".into()]));
+        assert_eq!(values("set('a')"), None);
+        assert_eq!(values("enum(a)"), None);
+    }
+
+    #[test]
+    fn reconcile_names_enums_and_unique_indexes_after_the_models() {
+        let models = Schema::from_json(
+            r#"{
+              "enums": [{ "name": "mood", "values": ["sad", "ok"] }],
+              "tables": [{ "table": "t", "columns": [
+                  { "name": "m", "type": "enum:mood" }, { "name": "n", "type": "enum:mood" }, { "name": "e", "type": "text" }
+              ] }],
+              "indexes": [{ "name": "ix_t_e", "table": "t", "columns": ["e"], "unique": true }]
+            }"#,
+        )
+        .unwrap();
+        let database = Schema::from_json(
+            r#"{
+              "tables": [{ "table": "t", "columns": [
+                  { "name": "m", "type": "enum('sad','ok')" }, { "name": "n", "type": "enum('sad')" }, { "name": "e", "type": "text" }
+              ], "constraints": [{ "kind": "unique", "name": "ix_t_e", "columns": ["e"] }] }]
+            }"#,
+        )
+        .unwrap();
+        let reconciled = reconcile(database, &models);
+        let table = &reconciled.tables["t"];
+        assert_eq!(table.columns[0].ty, ColumnType::Enum("mood".into()));
+        assert_eq!(table.columns[1].ty, ColumnType::Custom("enum('sad')".into()), "other values stay as they are");
+        assert_eq!(reconciled.enums["mood"].values, ["sad", "ok"]);
+        assert!(table.constraints.is_empty());
+        assert!(reconciled.indexes["ix_t_e"].unique);
+    }
+
+    #[test]
+    fn rules_restate_types_defaults_and_keys() {
+        let models = Schema::from_json(
+            r#"{
+              "enums": [{ "name": "mood", "values": ["sad", "ok"] }, { "name": "unused", "values": ["x"] }],
+              "tables": [
+                { "table": "p", "columns": [{ "name": "id", "type": "integer" }], "primary_key": ["id"], "primary_key_name": "p_pk" },
+                { "table": "t", "comment": "", "columns": [
+                  { "name": "id", "type": "bigint" },
+                  { "name": "flag", "type": "boolean", "default": { "value": 1 } },
+                  { "name": "price", "type": "numeric(10,2)", "default": { "value": 2.0 } },
+                  { "name": "at", "type": "timestamptz", "default": { "expr": "current_timestamp" } },
+                  { "name": "m", "type": "enum:mood", "default": { "value": "ok" } },
+                  { "name": "v", "type": "varchar", "default": { "sql": "NULL" }, "comment": "" },
+                  { "name": "p_id", "type": "integer" }
+                ], "constraints": [
+                  { "kind": "primary_key", "columns": ["id"] },
+                  { "kind": "foreign_key", "name": "t_p_fkey", "columns": ["p_id"], "references": { "table": "p", "columns": ["id"] }, "on_delete": "restrict" }
+                ] }
+              ],
+              "indexes": [
+                { "name": "t_p_fkey", "table": "t", "columns": ["p_id"] },
+                { "name": "ix_t_v", "table": "t", "columns": [{ "expr": "v(255)" }], "method": "BTREE" }
+              ]
+            }"#,
+        )
+        .unwrap();
+        let plan = Plan::new(&models).unwrap();
+        assert!(plan.is_empty(), "nothing here needs the database");
+        let restated = plan.finish();
+        let expected = Schema::from_json(
+            r#"{
+              "enums": [{ "name": "mood", "values": ["sad", "ok"] }],
+              "tables": [
+                { "table": "p", "columns": [{ "name": "id", "type": "integer", "nullable": false }], "primary_key": ["id"] },
+                { "table": "t", "columns": [
+                  { "name": "id", "type": "bigint", "nullable": false },
+                  { "name": "flag", "type": "boolean", "default": { "value": true } },
+                  { "name": "price", "type": "numeric(10,2)", "default": { "value": 2 } },
+                  { "name": "at", "type": "timestamp", "default": { "expr": "current_timestamp" } },
+                  { "name": "m", "type": "enum:mood", "default": { "value": "ok" } },
+                  { "name": "v", "type": "text" },
+                  { "name": "p_id", "type": "integer" }
+                ], "primary_key": ["id"], "constraints": [
+                  { "kind": "foreign_key", "name": "t_p_fkey", "columns": ["p_id"], "references": { "table": "p", "columns": ["id"] } }
+                ] }
+              ],
+              "indexes": [{ "name": "ix_t_v", "table": "t", "columns": ["v"] }]
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(restated, expected);
+    }
+
+    #[test]
+    fn what_only_the_database_spells_is_planned_once_per_spelling() {
+        let models = Schema::from_json(
+            r#"{ "tables": [
+              { "table": "a", "columns": [
+                { "name": "x", "type": "int unsigned" }, { "name": "y", "type": "int unsigned" },
+                { "name": "z", "type": "double", "default": { "value": 2.5 } }
+              ], "constraints": [{ "kind": "check", "expr": "x > 0" }] },
+              { "table": "b", "columns": [{ "name": "x", "type": "int unsigned" }] }
+            ] }"#,
+        )
+        .unwrap();
+        let plan = Plan::new(&models).unwrap();
+        assert_eq!(plan.spellings.len(), 2);
+        assert_eq!(plan.spelled_columns.len(), 4);
+        assert_eq!(plan.tables, ["a"]);
+        let err = Plan::new(
+            &Schema::from_json(r#"{ "tables": [{ "table": "t", "columns": [{ "name": "c", "type": "text[]" }] }] }"#)
+                .unwrap(),
+        )
+        .err()
+        .expect("arrays are refused");
+        assert_eq!(
+            err.to_string(),
+            "the database refused type text[] of column t.c of the models: MySQL has no array types; store it as \
+             json; fix it in the models"
+        );
+    }
+}

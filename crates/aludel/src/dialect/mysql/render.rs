@@ -1,0 +1,752 @@
+//! Ops rendered to MySQL / MariaDB DDL.
+//!
+//! MySQL changes a column by restating its whole definition (`MODIFY COLUMN`), so an
+//! `alter_column` that changes the type, nullability, default or comment reads the column
+//! from `before` and restates it with the change applied; a rename is `RENAME COLUMN` after
+//! it. A column `before` does not know (a database baselined with `stamp`) can still have
+//! its default set or dropped, or be renamed; anything else is refused with the fix.
+//!
+//! Spelled differently from other backends, on purpose:
+//! - Enums: MySQL has no enum types, only inline `ENUM('a','b')` columns. `create_enum` and
+//!   `drop_enum` render nothing; a column of type `enum:<name>` lists the values the schema
+//!   knows at that point; `add_enum_value` restates (`MODIFY COLUMN`) every column of that
+//!   enum with the new list.
+//! - Keys: the primary key is always named `PRIMARY` (a `primary_key_name` is not rendered).
+//!   An index or key on a text or binary column takes its first 255 characters
+//!   (`` `body`(255) ``), which is all MySQL indexes of such a column; a key written
+//!   `{ expr = "col(N)" }` takes `N`. Other expression keys and partial indexes are refused:
+//!   MariaDB has neither. `method` may be `btree`, `hash`, `fulltext` or `spatial`;
+//!   `concurrently` means nothing here (InnoDB builds indexes online) and is ignored.
+//! - Constraints: dropped with the statement of their kind (`DROP PRIMARY KEY`,
+//!   `DROP INDEX` for a unique one, `DROP FOREIGN KEY`, `DROP CONSTRAINT` for a check), so
+//!   `drop_constraint` needs `kind` (or a `before` that knows the constraint). Dropping a
+//!   foreign key also drops the index MySQL created for it (named after the key, or after its
+//!   first column when the key had no name), when there is one: otherwise the index would
+//!   outlive the key as an index nobody declared.
+//! - Defaults: `CURRENT_TIMESTAMP(6)` on a `DATETIME(6)` column (MySQL wants the column's
+//!   precision), `(CURRENT_DATE)` and `(CURRENT_TIME)` as expressions, a literal on a text,
+//!   binary or JSON column as the expression `('...')` (MySQL 8 takes no literal there), raw
+//!   SQL in parentheses (unless it is in parentheses already). NaN and infinities do not exist in MySQL and are refused.
+//! - Identity: `AUTO_INCREMENT`, on one integer column per table that starts the primary key
+//!   or a unique constraint, as MySQL requires.
+//! - Refused: `set_default` foreign key actions (InnoDB rejects them), `NOT NULL` generated
+//!   columns (MariaDB rejects them), arrays and `interval` (see `types`).
+//!
+//! Type spellings live in `types`; running the SQL is the session's job.
+
+use std::collections::BTreeMap;
+
+use crate::dialect::common::ddl::DdlSpelling;
+use crate::dialect::mysql::introspect::strip_parentheses;
+use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix};
+use crate::dialect::mysql::{quote_ident, quote_literal};
+use crate::dialect::{RenderError, Statement};
+use crate::ops::{ColumnChange, ConstraintKind, CreateIndex, Op};
+use crate::schema::{
+    Column, ColumnType, Constraint, DefaultValue, EnumType, IndexKey, Literal, PortableExpr, ReferentialAction, Schema,
+    Table,
+};
+
+/// Renders one op against the schema the earlier ops lead to.
+pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
+    let r = Renderer { op, before };
+    match op {
+        Op::CreateTable(table) => r.create_table(table),
+        Op::DropTable { table, existing: _ } => Ok(vec![r.drop_table(table)?]),
+        Op::RenameTable { table, new_name } => Ok(vec![Statement::new(format!(
+            "RENAME TABLE {} TO {}",
+            r.ident("table", table)?,
+            r.ident("table", new_name)?
+        ))]),
+        Op::AddColumn { table, column } => r.add_column(table, column),
+        Op::DropColumn { table, column } => Ok(vec![r.drop_column(table, column.name())?]),
+        Op::AlterColumn(change) => r.alter_column(change),
+        Op::CreateIndex(create) => r.create_index(create),
+        Op::DropIndex { table, name, concurrently: _, existing: _ } => {
+            Ok(vec![Statement::new(format!("DROP INDEX {} ON {}", r.ident("index", name)?, r.ident("table", table)?))])
+        }
+        Op::AddConstraint { table, constraint } => r.add_constraint(table, constraint),
+        Op::DropConstraint { table, name, kind, existing } => r.drop_constraint(table, name, *kind, existing.as_ref()),
+        Op::CreateEnum { name, values: _ } | Op::DropEnum { name, values: _ } => {
+            // MySQL keeps enums in their columns only.
+            r.ident("enum", name)?;
+            Ok(Vec::new())
+        }
+        Op::AddEnumValue { name, value: _, before: position_before, after: position_after } => {
+            if position_before.is_some() && position_after.is_some() {
+                return Err(r.invalid("set `before` or `after`, not both"));
+            }
+            r.add_enum_value(name)
+        }
+        Op::AlterTable { table, comment } => Ok(vec![Statement::new(format!(
+            "ALTER TABLE {} COMMENT = {}",
+            r.ident("table", table)?,
+            quote_literal(comment.to.as_deref().unwrap_or_default())
+        ))]),
+        Op::Sql { sql, down: _, dialect } => r.raw_sql(sql, dialect.as_deref()),
+    }
+}
+
+/// Renders the parts of one op; errors name the op.
+struct Renderer<'a> {
+    op: &'a Op,
+    before: &'a Schema,
+}
+
+impl DdlSpelling for Renderer<'_> {
+    const DIALECT: &'static str = "mysql";
+    const SQL_DIALECTS: &'static [&'static str] = &["mysql", "mariadb"];
+
+    fn op(&self) -> &Op {
+        self.op
+    }
+
+    fn quote(&self, name: &str) -> String {
+        quote_ident(name)
+    }
+
+    fn literal(&self, text: &str) -> String {
+        quote_literal(text)
+    }
+
+    fn bool_literal(&self, value: bool) -> &'static str {
+        if value { "TRUE" } else { "FALSE" }
+    }
+
+    fn non_finite_default(&self, column: &str, value: f64) -> Result<String, RenderError> {
+        Err(self.unsupported(format!(
+            "column `{column}` defaults to {value}, and MySQL floats hold no NaN or infinity; pick another default"
+        )))
+    }
+
+    /// In parentheses: MySQL takes an expression as a default only so.
+    fn sql_default(&self, expr: &str) -> String {
+        if strip_parentheses(expr).len() < expr.len() { expr.to_owned() } else { format!("({expr})") }
+    }
+}
+
+impl Renderer<'_> {
+    /// Spells a column's type, naming the column when MySQL has no such type.
+    fn column_type(
+        &self,
+        column: &str,
+        ty: &ColumnType,
+        enums: &BTreeMap<String, EnumType>,
+    ) -> Result<String, RenderError> {
+        column_type(ty, Some(enums)).map_err(|err| match err {
+            RenderError::Invalid { op, reason } => self.invalid(format!("column `{column}` has {op}: {reason}")),
+            RenderError::Unsupported { hint, .. } => {
+                self.unsupported(format!("column `{column}` has type `{ty}`, and {hint}"))
+            }
+            other => other,
+        })
+    }
+
+    /// A column's default, as `DEFAULT` takes it on a column of its type.
+    fn column_default(&self, column: &Column, default: &DefaultValue) -> Result<String, RenderError> {
+        Ok(match default {
+            DefaultValue::Expr(PortableExpr::CurrentTimestamp)
+                if matches!(column.ty, ColumnType::Timestamp | ColumnType::Timestamptz) =>
+            {
+                "CURRENT_TIMESTAMP(6)".into()
+            }
+            DefaultValue::Expr(PortableExpr::CurrentDate) => "(CURRENT_DATE)".into(),
+            DefaultValue::Expr(PortableExpr::CurrentTime) => "(CURRENT_TIME)".into(),
+            // MySQL 8 takes only expressions as defaults of text, binary and JSON columns.
+            DefaultValue::Value(_) if needs_key_prefix(&column.ty) => {
+                format!("({})", self.default_value(&column.name, default)?)
+            }
+            other => self.default_value(&column.name, other)?,
+        })
+    }
+
+    /// `` `name` TYPE [NOT NULL] [DEFAULT ...] [AUTO_INCREMENT] [GENERATED ALWAYS AS (...)
+    /// STORED|VIRTUAL] [COMMENT '...'] ``, with enum values from `enums`.
+    fn column_def(&self, column: &Column, enums: &BTreeMap<String, EnumType>) -> Result<String, RenderError> {
+        let name = &column.name;
+        let mut sql = format!("{} {}", self.ident("column", name)?, self.column_type(name, &column.ty, enums)?);
+        match (column.identity, &column.generated, &column.default) {
+            (true, Some(_), _) => {
+                return Err(self.invalid(format!("column `{name}` is both identity and generated; keep one")));
+            }
+            (true, None, Some(_)) => {
+                return Err(self.invalid(format!(
+                    "column `{name}` has both `identity` and a `default`; an identity column takes its values from \
+                     its sequence, so remove `default`"
+                )));
+            }
+            (false, Some(_), Some(_)) => {
+                return Err(self.invalid(format!("column `{name}` is generated and has a `default`; remove `default`")));
+            }
+            _ => {}
+        }
+        if column.identity && !matches!(column.ty, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt) {
+            return Err(self.invalid(format!(
+                "column `{name}` is an identity column of type `{}`; identity needs an integer type (smallint, \
+                 integer or bigint)",
+                column.ty
+            )));
+        }
+        if let Some(generated) = &column.generated {
+            if !column.nullable {
+                return Err(self.unsupported(format!(
+                    "column `{name}` is a NOT NULL generated column, and MariaDB has no NOT NULL on generated \
+                     columns; make it nullable"
+                )));
+            }
+            let expr = self.expr("generated expression", &generated.expr)?;
+            let storage = if generated.stored { "STORED" } else { "VIRTUAL" };
+            sql.push_str(&format!(" GENERATED ALWAYS AS ({expr}) {storage}"));
+        } else {
+            if !column.nullable {
+                sql.push_str(" NOT NULL");
+            }
+            if let Some(default) = &column.default {
+                sql.push_str(&format!(" DEFAULT {}", self.column_default(column, default)?));
+            }
+            if column.identity {
+                sql.push_str(" AUTO_INCREMENT");
+            }
+        }
+        if let Some(comment) = &column.comment {
+            sql.push_str(&format!(" COMMENT {}", quote_literal(comment)));
+        }
+        Ok(sql)
+    }
+
+    /// A parenthesised list of key parts: columns of `table` (a prefix of text and binary
+    /// ones) and `{ expr = "col(N)" }` prefixes. `table` is `None` when unknown.
+    fn key_parts(&self, what: &str, keys: &[IndexKey], table: Option<&Table>) -> Result<String, RenderError> {
+        if keys.is_empty() {
+            return Err(self.invalid(format!("the {what} lists no columns; name at least one")));
+        }
+        let mut parts = Vec::with_capacity(keys.len());
+        for key in keys {
+            parts.push(match key {
+                IndexKey::Column(name) => {
+                    let quoted = self.ident("column", name)?;
+                    match table.and_then(|t| t.column(name)) {
+                        Some(column) if needs_key_prefix(&column.ty) => format!("{quoted}({KEY_PREFIX})"),
+                        _ => quoted,
+                    }
+                }
+                IndexKey::Expr { expr } => match prefix_key(expr) {
+                    Some((name, length)) => format!("{}({length})", self.ident("column", &name)?),
+                    None => {
+                        return Err(self.unsupported(format!(
+                            "the {what} key `{expr}` is an expression, and MariaDB indexes columns only; index a \
+                             generated column instead"
+                        )));
+                    }
+                },
+            });
+        }
+        Ok(format!("({})", parts.join(", ")))
+    }
+
+    /// Column names as key parts.
+    fn column_keys(&self, what: &str, columns: &[String], table: Option<&Table>) -> Result<String, RenderError> {
+        let keys: Vec<IndexKey> = columns.iter().map(|c| IndexKey::Column(c.clone())).collect();
+        self.key_parts(what, &keys, table)
+    }
+
+    /// A table constraint as `CREATE TABLE` and `ALTER TABLE ... ADD` take it; `table` gives
+    /// the types of its columns.
+    fn table_constraint(&self, constraint: &Constraint, table: Option<&Table>) -> Result<String, RenderError> {
+        Ok(match constraint {
+            Constraint::PrimaryKey { name: _, columns } => {
+                format!("PRIMARY KEY {}", self.column_keys("primary key", columns, table)?)
+            }
+            Constraint::Unique { name, columns } => {
+                let name = match name {
+                    Some(name) => format!("CONSTRAINT {} ", self.ident("constraint", name)?),
+                    None => String::new(),
+                };
+                format!("{name}UNIQUE {}", self.column_keys("unique constraint", columns, table)?)
+            }
+            Constraint::ForeignKey { on_delete, on_update, .. } => {
+                if [on_delete, on_update].into_iter().any(|a| *a == Some(ReferentialAction::SetDefault)) {
+                    return Err(self.unsupported(
+                        "InnoDB has no SET DEFAULT action on foreign keys; use set_null, cascade, restrict or no_action",
+                    ));
+                }
+                self.constraint(constraint)?
+            }
+            Constraint::Check { .. } => self.constraint(constraint)?,
+        })
+    }
+
+    /// Checks that a table has at most one identity column, which starts a key.
+    fn check_identity(&self, table: &Table, key_columns: &[String]) -> Result<(), RenderError> {
+        let identities: Vec<&Column> = table.columns.iter().filter(|c| c.identity).collect();
+        if identities.len() > 1 {
+            let names: Vec<String> = identities.iter().map(|c| format!("`{}`", c.name)).collect();
+            return Err(self.unsupported(format!(
+                "table `{}` has {} identity columns ({}), and MySQL auto-increments one column per table; keep one",
+                table.name,
+                identities.len(),
+                names.join(", ")
+            )));
+        }
+        if let Some(column) = identities.first() {
+            let starts_key = key_columns.first() == Some(&column.name)
+                || table.constraints.iter().any(|c| match c {
+                    Constraint::Unique { columns, .. } | Constraint::PrimaryKey { columns, .. } => {
+                        columns.first() == Some(&column.name)
+                    }
+                    _ => false,
+                });
+            if !starts_key {
+                return Err(self.unsupported(format!(
+                    "identity column `{}` starts no key of table `{}`, and MySQL auto-increments only a key column; \
+                     make it the primary key",
+                    column.name, table.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn create_table(&self, table: &Table) -> Result<Vec<Statement>, RenderError> {
+        self.check_has_columns(table)?;
+        self.check_primary_key(table)?;
+        let key_columns = if table.primary_key.is_empty() {
+            table.constraints.iter().find_map(|c| match c {
+                Constraint::PrimaryKey { columns, .. } => Some(columns.clone()),
+                _ => None,
+            })
+        } else {
+            Some(table.primary_key.clone())
+        };
+        self.check_identity(table, key_columns.as_deref().unwrap_or_default())?;
+        let mut lines = Vec::with_capacity(table.columns.len() + table.constraints.len() + 1);
+        for column in &table.columns {
+            lines.push(self.column_def(column, &self.before.enums)?);
+        }
+        if !table.primary_key.is_empty() {
+            let key = Constraint::PrimaryKey { name: None, columns: table.primary_key.clone() };
+            lines.push(self.table_constraint(&key, Some(table))?);
+        }
+        for constraint in &table.constraints {
+            lines.push(self.table_constraint(constraint, Some(table))?);
+        }
+        let mut sql = format!("CREATE TABLE {} (\n    {}\n)", self.ident("table", &table.name)?, lines.join(",\n    "));
+        if let Some(comment) = &table.comment {
+            sql.push_str(&format!(" COMMENT = {}", quote_literal(comment)));
+        }
+        Ok(vec![Statement::new(sql)])
+    }
+
+    fn add_column(&self, table: &str, column: &Column) -> Result<Vec<Statement>, RenderError> {
+        let definition = self.column_def(column, &self.before.enums)?;
+        if column.identity {
+            return Err(self.unsupported(format!(
+                "column `{}` is an identity column, and MySQL auto-increments only a key column, which an added \
+                 column is not yet; create the table with it, or drop `identity`",
+                column.name
+            )));
+        }
+        Ok(vec![Statement::new(format!("ALTER TABLE {} ADD COLUMN {definition}", self.ident("table", table)?))])
+    }
+
+    /// `MODIFY COLUMN` with the whole new definition, then `RENAME COLUMN`. A column
+    /// `before` does not know can only have its default set or dropped, or be renamed.
+    fn alter_column(&self, change: &ColumnChange) -> Result<Vec<Statement>, RenderError> {
+        self.check_column_change(change)?;
+        let ColumnChange { table, column, ty, nullable, default, comment, new_name } = change;
+        let quoted_table = self.ident("table", table)?;
+        let mut statements = Vec::new();
+        let known = self.before.table(table).and_then(|t| t.column(column));
+        if ty.is_some() || nullable.is_some() || comment.is_some() || default.is_some() {
+            match known {
+                Some(known) => {
+                    let mut changed = known.clone();
+                    ColumnChange { new_name: None, ..change.clone() }.apply_to(&mut changed);
+                    statements.push(Statement::new(format!(
+                        "ALTER TABLE {quoted_table} MODIFY COLUMN {}",
+                        self.column_def(&changed, &self.before.enums)?
+                    )));
+                }
+                None if ty.is_none() && nullable.is_none() && comment.is_none() => {
+                    let alter = format!("ALTER TABLE {quoted_table} ALTER COLUMN {}", self.ident("column", column)?);
+                    let to = default.as_ref().and_then(|d| d.to.as_ref());
+                    statements.push(Statement::new(match to {
+                        Some(value) => {
+                            // Without the column's type, a literal cannot be told apart from
+                            // one a text column needs as an expression: write expressions.
+                            let spelled = match value {
+                                DefaultValue::Value(Literal::String(text)) => format!("({})", quote_literal(text)),
+                                DefaultValue::Expr(PortableExpr::CurrentTimestamp) => "(CURRENT_TIMESTAMP)".into(),
+                                other => {
+                                    let stand_in = Column::new(column, ColumnType::Integer);
+                                    self.column_default(&stand_in, other)?
+                                }
+                            };
+                            format!("{alter} SET DEFAULT {spelled}")
+                        }
+                        None => format!("{alter} DROP DEFAULT"),
+                    }));
+                }
+                None => {
+                    return Err(self.invalid(format!(
+                        "MySQL changes a column by restating its whole definition, and no earlier revision defines \
+                         `{table}.{column}` (a database baselined with `stamp`?); write the change as an `sql` op \
+                         with `dialect = \"mysql\"` (ALTER TABLE ... MODIFY COLUMN ...)"
+                    )));
+                }
+            }
+        }
+        if let Some(new_name) = new_name {
+            statements.push(self.rename_column(table, column, new_name)?);
+        }
+        Ok(statements)
+    }
+
+    /// `CREATE [UNIQUE | FULLTEXT | SPATIAL] INDEX name ON t (keys) [USING HASH]`.
+    fn create_index(&self, create: &CreateIndex) -> Result<Vec<Statement>, RenderError> {
+        let CreateIndex { name, table, columns, unique, predicate, method, concurrently: _ } = create;
+        self.check_index_keys(columns)?;
+        if predicate.is_some() {
+            return Err(self.unsupported(format!(
+                "index `{name}` is partial (`where`), and MySQL indexes every row; drop `where`, or create the index \
+                 in an `sql` op for another dialect"
+            )));
+        }
+        let (kind, using) = match method.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("btree") => ("", ""),
+            Some("hash") => ("", " USING HASH"),
+            Some("fulltext") => ("FULLTEXT ", ""),
+            Some("spatial") => ("SPATIAL ", ""),
+            Some(other) => {
+                return Err(self.invalid(format!(
+                    "index method `{other}` is not one MySQL has: btree, hash, fulltext or spatial"
+                )));
+            }
+        };
+        if *unique && !kind.is_empty() {
+            return Err(self.invalid(format!("a {} index cannot be unique; drop `unique`", kind.trim())));
+        }
+        let unique = if *unique { "UNIQUE " } else { "" };
+        let keys = if kind.is_empty() {
+            self.key_parts("index", columns, self.before.table(table))?
+        } else {
+            // Full-text and spatial indexes take whole columns.
+            self.key_parts("index", columns, None)?
+        };
+        Ok(vec![Statement::new(format!(
+            "CREATE {unique}{kind}INDEX {} ON {} {keys}{using}",
+            self.ident("index", name)?,
+            self.ident("table", table)?
+        ))])
+    }
+
+    fn add_constraint(&self, table: &str, constraint: &Constraint) -> Result<Vec<Statement>, RenderError> {
+        let quoted = self.ident("table", table)?;
+        let definition = self.table_constraint(constraint, self.before.table(table))?;
+        Ok(vec![Statement::new(format!("ALTER TABLE {quoted} ADD {definition}"))])
+    }
+
+    /// Each kind of constraint has its own `DROP`; a foreign key takes the index MySQL made
+    /// for it along.
+    fn drop_constraint(
+        &self,
+        table: &str,
+        name: &str,
+        kind: Option<ConstraintKind>,
+        existing: Option<&Constraint>,
+    ) -> Result<Vec<Statement>, RenderError> {
+        let quoted_table = self.ident("table", table)?;
+        let known = self.before.table(table);
+        let kind = kind.or(existing.map(Constraint::kind)).or_else(|| {
+            let known = known?;
+            if known.primary_key_name.as_deref() == Some(name) || name == "PRIMARY" {
+                return Some(ConstraintKind::PrimaryKey);
+            }
+            known.constraints.iter().find(|c| c.name() == Some(name)).map(Constraint::kind)
+        });
+        let quoted = self.ident("constraint", name)?;
+        Ok(match kind {
+            Some(ConstraintKind::PrimaryKey) => {
+                vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP PRIMARY KEY"))]
+            }
+            Some(ConstraintKind::Unique) => {
+                vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP INDEX {quoted}"))]
+            }
+            Some(ConstraintKind::Check) => {
+                vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP CONSTRAINT {quoted}"))]
+            }
+            Some(ConstraintKind::ForeignKey) => {
+                let mut statements =
+                    vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP FOREIGN KEY {quoted}"))];
+                let columns = existing
+                    .or_else(|| known?.constraints.iter().find(|c| c.name() == Some(name)))
+                    .map(|c| c.columns().to_vec())
+                    .unwrap_or_default();
+                if let Some(cleanup) = self.drop_foreign_key_index(table, name, &columns) {
+                    statements.push(cleanup);
+                }
+                statements
+            }
+            None => {
+                return Err(self.invalid(
+                    "MySQL drops each kind of constraint with its own statement, and the op does not say which kind \
+                     this is; set `kind` (primary_key, unique, foreign_key or check)",
+                ));
+            }
+        })
+    }
+
+    /// Drops the index MySQL created for the foreign key `name` on `columns`, if it exists:
+    /// named after the key, or after its first column when the key was unnamed. An index
+    /// `before` knows by one of those names is the models' own and stays.
+    fn drop_foreign_key_index(&self, table: &str, name: &str, columns: &[String]) -> Option<Statement> {
+        let mut candidates = vec![name.to_owned()];
+        candidates.extend(columns.first().cloned());
+        candidates.retain(|candidate| self.before.indexes.get(candidate).is_none_or(|index| index.table != table));
+        if candidates.is_empty() {
+            return None;
+        }
+        let names: Vec<String> = candidates.iter().map(|c| quote_literal(c)).collect();
+        let condition = if columns.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " HAVING GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX SEPARATOR ',') = {}",
+                quote_literal(&columns.join(","))
+            )
+        };
+        let alter = format!("ALTER TABLE {} DROP INDEX ", quote_ident(table));
+        // No `DROP INDEX IF EXISTS` in MySQL: the statement is prepared from the catalog.
+        Some(Statement::new(format!(
+            "SET @aludel_fk_index = (SELECT COALESCE(MIN(CONCAT({}, '`', REPLACE(INDEX_NAME, '`', '``'), '`')), \
+             'DO 0') FROM (SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+             AND TABLE_NAME = {} AND NON_UNIQUE = 1 AND INDEX_NAME IN ({}) GROUP BY INDEX_NAME{condition}) AS i);\n\
+             PREPARE aludel_fk_index FROM @aludel_fk_index;\nEXECUTE aludel_fk_index;\n\
+             DEALLOCATE PREPARE aludel_fk_index",
+            quote_literal(&alter),
+            quote_literal(table),
+            names.join(", ")
+        )))
+    }
+
+    /// Restates every column of enum `name` with its values after the op.
+    fn add_enum_value(&self, name: &str) -> Result<Vec<Statement>, RenderError> {
+        let mut after = self.before.clone();
+        after.apply(self.op).map_err(|source| RenderError::Schema { op: self.op.describe(), source })?;
+        let wanted = ColumnType::Enum(name.to_owned());
+        let mut statements = Vec::new();
+        for table in self.before.tables.values() {
+            let modifies: Result<Vec<String>, RenderError> = table
+                .columns
+                .iter()
+                .filter(|c| c.ty == wanted)
+                .map(|c| Ok(format!("MODIFY COLUMN {}", self.column_def(c, &after.enums)?)))
+                .collect();
+            let modifies = modifies?;
+            if !modifies.is_empty() {
+                statements.push(Statement::new(format!(
+                    "ALTER TABLE {} {}",
+                    self.ident("table", &table.name)?,
+                    modifies.join(", ")
+                )));
+            }
+        }
+        Ok(statements)
+    }
+}
+
+/// `col(N)` or `` `col`(N) ``: an index key on a prefix of `col`.
+pub(crate) fn prefix_key(expr: &str) -> Option<(String, u32)> {
+    let text = expr.trim();
+    let (name, length) = text.strip_suffix(')')?.rsplit_once('(')?;
+    let length: u32 = length.trim().parse().ok()?;
+    let name = name.trim();
+    let name = match name.strip_prefix('`').and_then(|n| n.strip_suffix('`')) {
+        Some(quoted) => quoted.replace("``", "`"),
+        None if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$') => {
+            name.to_owned()
+        }
+        None => return None,
+    };
+    Some((name, length))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::common::ddl::check_render;
+
+    /// `input` lists ops under `[[op]]`: all but the last build `before`, the last is
+    /// rendered. `expected` is its statements, or the error's message.
+    fn check(input: &str, expected: Result<&[&str], &str>) {
+        check_render(render, input, expected);
+    }
+
+    const ITEMS: &str = r#"
+        [[op]]
+        op = "create_enum"
+        name = "mood"
+        values = ["sad", "ok"]
+
+        [[op]]
+        op = "create_table"
+        table = "items"
+        columns = [
+            { name = "id", type = "bigint", nullable = false, identity = true },
+            { name = "body", type = "text", default = { value = "it's" } },
+            { name = "mood", type = "enum:mood", nullable = false, default = { value = "ok" } },
+            { name = "at", type = "timestamptz", default = { expr = "current_timestamp" } },
+        ]
+        primary_key = ["id"]
+    "#;
+
+    fn op(text: &str) -> String {
+        format!("{ITEMS}\n[[op]]\n{text}")
+    }
+
+    #[test]
+    fn create_table_spells_mysql_columns() {
+        check(
+            &format!(
+                "{ITEMS}\n[[op]]\nop = \"create_index\"\ntable = \"items\"\nname = \"ix\"\ncolumns = [\"body\", \"id\", {{ expr = \"body(10)\" }}]"
+            ),
+            Ok(&["CREATE INDEX `ix` ON `items` (`body`(255), `id`, `body`(10))"]),
+        );
+        check(
+            r#"
+            [[op]]
+            op = "create_enum"
+            name = "mood"
+            values = ["sad", "ok"]
+
+            [[op]]
+            op = "create_table"
+            table = "items"
+            comment = "things"
+            columns = [
+                { name = "id", type = "bigint", nullable = false, identity = true },
+                { name = "body", type = "text", default = { value = "it's" }, comment = "a\\b" },
+                { name = "mood", type = "enum:mood", nullable = false, default = { value = "ok" } },
+                { name = "at", type = "timestamptz", default = { expr = "current_timestamp" } },
+                { name = "on", type = "date", default = { expr = "current_date" } },
+                { name = "twice", type = "bigint", generated = { expr = "id * 2", stored = false } },
+            ]
+            primary_key = ["id"]
+            primary_key_name = "items_pk"
+            constraints = [{ kind = "unique", name = "items_body_key", columns = ["body"] }]
+            "#,
+            Ok(&["CREATE TABLE `items` (\n    `id` BIGINT NOT NULL AUTO_INCREMENT,\n    \
+                 `body` TEXT DEFAULT ('it''s') COMMENT 'a\\\\b',\n    \
+                 `mood` ENUM('sad','ok') NOT NULL DEFAULT 'ok',\n    \
+                 `at` DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6),\n    `on` DATE DEFAULT (CURRENT_DATE),\n    \
+                 `twice` BIGINT GENERATED ALWAYS AS (id * 2) VIRTUAL,\n    PRIMARY KEY (`id`),\n    \
+                 CONSTRAINT `items_body_key` UNIQUE (`body`(255))\n) COMMENT = 'things'"]),
+        );
+    }
+
+    #[test]
+    fn alter_column_restates_the_column() {
+        check(
+            &op("op = \"alter_column\"\ntable = \"items\"\ncolumn = \"mood\"\nnullable = true\nnew_name = \"feeling\""),
+            Ok(&[
+                "ALTER TABLE `items` MODIFY COLUMN `mood` ENUM('sad','ok') DEFAULT 'ok'",
+                "ALTER TABLE `items` RENAME COLUMN `mood` TO `feeling`",
+            ]),
+        );
+        check(
+            "[[op]]\nop = \"alter_column\"\ntable = \"legacy\"\ncolumn = \"n\"\ndefault = { to = { value = 2 } }",
+            Ok(&["ALTER TABLE `legacy` ALTER COLUMN `n` SET DEFAULT 2"]),
+        );
+        check(
+            "[[op]]\nop = \"alter_column\"\ntable = \"legacy\"\ncolumn = \"n\"\nnullable = false",
+            Err("alter_column legacy.n: MySQL changes a column by restating its whole definition, and no earlier \
+                 revision defines `legacy.n` (a database baselined with `stamp`?); write the change as an `sql` op \
+                 with `dialect = \"mysql\"` (ALTER TABLE ... MODIFY COLUMN ...)"),
+        );
+    }
+
+    #[test]
+    fn add_enum_value_restates_every_column_of_the_enum() {
+        check(
+            &op("op = \"add_enum_value\"\nname = \"mood\"\nvalue = \"happy\"\nbefore = \"ok\""),
+            Ok(&["ALTER TABLE `items` MODIFY COLUMN `mood` ENUM('sad','happy','ok') NOT NULL DEFAULT 'ok'"]),
+        );
+    }
+
+    #[test]
+    fn constraints_are_dropped_by_kind() {
+        check(
+            "[[op]]\nop = \"drop_constraint\"\ntable = \"t\"\nname = \"t_pkey\"\nkind = \"primary_key\"",
+            Ok(&["ALTER TABLE `t` DROP PRIMARY KEY"]),
+        );
+        check(
+            "[[op]]\nop = \"drop_constraint\"\ntable = \"t\"\nname = \"t_c_key\"\nkind = \"unique\"",
+            Ok(&["ALTER TABLE `t` DROP INDEX `t_c_key`"]),
+        );
+        check(
+            "[[op]]\nop = \"drop_constraint\"\ntable = \"t\"\nname = \"t_c_check\"\nkind = \"check\"",
+            Ok(&["ALTER TABLE `t` DROP CONSTRAINT `t_c_check`"]),
+        );
+        check(
+            "[[op]]\nop = \"drop_constraint\"\ntable = \"t\"\nname = \"t_x\"",
+            Err("drop_constraint t_x on t: MySQL drops each kind of constraint with its own statement, and the op \
+                 does not say which kind this is; set `kind` (primary_key, unique, foreign_key or check)"),
+        );
+        check(
+            "[[op]]\nop = \"drop_constraint\"\ntable = \"t\"\nname = \"t_p_fkey\"\n\
+             existing = { kind = \"foreign_key\", name = \"t_p_fkey\", columns = [\"p\"], references = { table = \"p\", columns = [\"id\"] } }",
+            Ok(&[
+                "ALTER TABLE `t` DROP FOREIGN KEY `t_p_fkey`",
+                "SET @aludel_fk_index = (SELECT COALESCE(MIN(CONCAT('ALTER TABLE `t` DROP INDEX ', '`', \
+                 REPLACE(INDEX_NAME, '`', '``'), '`')), 'DO 0') FROM (SELECT INDEX_NAME FROM \
+                 information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND NON_UNIQUE = \
+                 1 AND INDEX_NAME IN ('t_p_fkey', 'p') GROUP BY INDEX_NAME HAVING GROUP_CONCAT(COLUMN_NAME ORDER BY \
+                 SEQ_IN_INDEX SEPARATOR ',') = 'p') AS i);\nPREPARE aludel_fk_index FROM @aludel_fk_index;\n\
+                 EXECUTE aludel_fk_index;\nDEALLOCATE PREPARE aludel_fk_index",
+            ]),
+        );
+    }
+
+    #[test]
+    fn what_mysql_lacks_is_refused() {
+        check(
+            "[[op]]\nop = \"create_index\"\ntable = \"t\"\nname = \"ix\"\ncolumns = [\"a\"]\nwhere = \"a > 0\"",
+            Err("create_index ix on t is not supported on mysql: index `ix` is partial (`where`), and MySQL indexes \
+                 every row; drop `where`, or create the index in an `sql` op for another dialect"),
+        );
+        check(
+            "[[op]]\nop = \"create_index\"\ntable = \"t\"\nname = \"ix\"\ncolumns = [{ expr = \"lower(a)\" }]",
+            Err("create_index ix on t is not supported on mysql: the index key `lower(a)` is an expression, and \
+                 MariaDB indexes columns only; index a generated column instead"),
+        );
+        check(
+            "[[op]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"tags\", type = \"text[]\" }",
+            Err("add_column t.tags is not supported on mysql: column `tags` has type `text[]`, and MySQL has no \
+                 array types; store it as json"),
+        );
+        check(
+            "[[op]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"r\", type = \"double\", default = { value = nan } }",
+            Err("add_column t.r is not supported on mysql: column `r` defaults to NaN, and MySQL floats hold no NaN \
+                 or infinity; pick another default"),
+        );
+        check(
+            "[[op]]\nop = \"add_constraint\"\ntable = \"t\"\n\
+             constraint = { kind = \"foreign_key\", columns = [\"a\"], references = { table = \"p\", columns = [\"id\"] }, on_delete = \"set_default\" }",
+            Err("add_constraint t is not supported on mysql: InnoDB has no SET DEFAULT action on foreign keys; use \
+                 set_null, cascade, restrict or no_action"),
+        );
+        check(
+            "[[op]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [{ name = \"id\", type = \"integer\", identity = true, nullable = false }]",
+            Err("create_table t is not supported on mysql: identity column `id` starts no key of table `t`, and \
+                 MySQL auto-increments only a key column; make it the primary key"),
+        );
+    }
+
+    #[test]
+    fn prefix_keys_name_a_column_and_a_length() {
+        assert_eq!(prefix_key("body(10)"), Some(("body".into(), 10)));
+        assert_eq!(prefix_key(" `we``ird`( 3 ) "), Some(("we`ird".into(), 3)));
+        assert_eq!(prefix_key("lower(body)"), None);
+        assert_eq!(prefix_key("a + b(1)"), None);
+    }
+}

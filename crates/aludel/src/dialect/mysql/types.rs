@@ -1,0 +1,325 @@
+//! Neutral column types spelled for MySQL and MariaDB, and read back from
+//! `information_schema.COLUMNS.COLUMN_TYPE`.
+//!
+//! | neutral | MySQL | why |
+//! | --- | --- | --- |
+//! | `smallint`, `integer`, `bigint` | `SMALLINT`, `INT`, `BIGINT` | |
+//! | `real`, `double` | `FLOAT`, `DOUBLE` | |
+//! | `numeric(p,s)` | `DECIMAL(p,s)` | up to 65 digits, scale up to 30 |
+//! | `numeric` | `DECIMAL(65,30)` | MySQL has no unbounded decimal; a bare `DECIMAL` would be `DECIMAL(10,0)` and round every fraction away |
+//! | `varchar(n)`, `char(n)`, `char` | `VARCHAR(n)`, `CHAR(n)`, `CHAR(1)` | |
+//! | `varchar` | `TEXT` | MySQL needs a length for `VARCHAR`; an unbounded one is text |
+//! | `text`, `bytes` | `TEXT`, `BLOB` | up to 64 KiB; write `longtext` / `longblob` for more |
+//! | `boolean` | `TINYINT(1)` | MySQL's `BOOLEAN` is this |
+//! | `date`, `time` | `DATE`, `TIME` | |
+//! | `timestamp`, `timestamptz` | `DATETIME(6)` | microseconds, as PostgreSQL keeps; no zone: a `timestamptz` column holds UTC by convention (MySQL's `TIMESTAMP` would convert, but ends in 2038) |
+//! | `uuid` | `CHAR(36)` | the text form, readable in any client |
+//! | `json`, `jsonb` | `JSON` | MariaDB makes it `LONGTEXT` with a `json_valid` check |
+//! | `enum:<name>` | `ENUM('a', ...)` | inline, with the values the schema knows at that point (see `render`) |
+//! | `interval`, `<type>[]` | refused | MySQL has neither |
+//!
+//! Other types pass through verbatim. Reading back (`read_type`) maps what these spellings
+//! become in `COLUMN_TYPE` to the neutral types, with the display widths MariaDB and older
+//! MySQL print (`int(11)`, `bigint(20)`) left out; `datetime(6)` reads as `timestamp`, the
+//! type that says what MySQL holds. A native type that would read as a neutral type's name
+//! and mean something else (`timestamp`, MySQL's converting one) reads as a type string that
+//! renders it again (`timestamp(0)`).
+
+use std::collections::BTreeMap;
+
+use crate::dialect::RenderError;
+use crate::dialect::common::types::TypeSpelling;
+use crate::schema::{ColumnType, EnumType};
+
+/// The name `RenderError::Unsupported` reports.
+const DIALECT: &str = "mysql";
+
+/// The prefix, in characters, an index keeps of a text or binary column (MySQL indexes
+/// only a prefix of them). 255 four-byte characters fit any InnoDB row format.
+pub(crate) const KEY_PREFIX: u32 = 255;
+
+/// Spells a neutral type. Enum columns need their values: `enums` gives them.
+///
+/// # Errors
+///
+/// [`RenderError::Unsupported`] for `interval` and arrays, which MySQL has no type for;
+/// [`RenderError::Invalid`] for a length, precision or scale MySQL rejects, and for an enum
+/// that `enums` does not know.
+pub(crate) fn column_type(ty: &ColumnType, enums: Option<&BTreeMap<String, EnumType>>) -> Result<String, RenderError> {
+    let invalid = |reason: String| RenderError::Invalid { op: format!("type `{ty}`"), reason };
+    Ok(match ty {
+        ColumnType::Integer => "INT".into(),
+        ColumnType::Real => "FLOAT".into(),
+        ColumnType::Double => "DOUBLE".into(),
+        ColumnType::Numeric(None) => "DECIMAL(65,30)".into(),
+        ColumnType::Numeric(Some((precision, scale))) => {
+            if !(1..=65).contains(precision) {
+                return Err(invalid("the precision must be between 1 and 65".into()));
+            }
+            if *scale > 30 || scale > precision {
+                return Err(invalid("the scale must be at most 30 and at most the precision".into()));
+            }
+            format!("DECIMAL({precision},{scale})")
+        }
+        ColumnType::Varchar(None) => "TEXT".into(),
+        // 16,383 four-byte characters fill MySQL's 65,535-byte row.
+        ColumnType::Varchar(Some(length)) if !(1..=16_383).contains(length) => {
+            return Err(invalid("the length must be between 1 and 16383".into()));
+        }
+        ColumnType::Char(Some(length)) if !(1..=255).contains(length) => {
+            return Err(invalid("the length must be between 1 and 255".into()));
+        }
+        ColumnType::Char(None) => "CHAR(1)".into(),
+        ColumnType::Boolean => "TINYINT(1)".into(),
+        ColumnType::Timestamp | ColumnType::Timestamptz => "DATETIME(6)".into(),
+        ColumnType::Interval => {
+            return Err(RenderError::Unsupported {
+                op: format!("type `{ty}`"),
+                dialect: DIALECT,
+                hint: "MySQL has no interval type; store a number of seconds (bigint) or a time".into(),
+            });
+        }
+        ColumnType::Uuid => "CHAR(36)".into(),
+        ColumnType::Json | ColumnType::Jsonb => "JSON".into(),
+        ColumnType::Enum(name) => {
+            let Some(known) = enums.and_then(|enums| enums.get(name)) else {
+                return Err(invalid(format!(
+                    "MySQL lists an enum's values in the column, and no enum `{name}` exists at this point of the \
+                     migration history; create it with `create_enum` first"
+                )));
+            };
+            enum_type(&known.values)
+        }
+        other => MySqlTypes::column_type(other)?,
+    })
+}
+
+/// `ENUM('a','b')`.
+pub(crate) fn enum_type(values: &[String]) -> String {
+    let values: Vec<String> = values.iter().map(|v| super::quote_literal(v)).collect();
+    format!("ENUM({})", values.join(","))
+}
+
+/// MySQL's spellings of what `common::types` spells alike; the rest is in [`column_type`].
+struct MySqlTypes;
+
+impl TypeSpelling for MySqlTypes {
+    const MAX_CHAR_LENGTH: Option<u32> = None;
+    const MAX_NUMERIC_PRECISION: Option<u32> = Some(65);
+    const BYTES: &'static str = "BLOB";
+
+    fn enum_type(name: &str) -> String {
+        // Enums are spelled by `column_type`, which knows their values.
+        format!("ENUM /* {name} */")
+    }
+
+    fn array_type(ty: &ColumnType, _inner: &ColumnType) -> Result<String, RenderError> {
+        Err(RenderError::Unsupported {
+            op: format!("type `{ty}`"),
+            dialect: DIALECT,
+            hint: "MySQL has no array types; store it as json".into(),
+        })
+    }
+}
+
+/// Whether an index must take a prefix of a column of this type: MySQL indexes only a
+/// prefix of text and binary columns.
+pub(crate) fn needs_key_prefix(ty: &ColumnType) -> bool {
+    match ty {
+        ColumnType::Text | ColumnType::Varchar(None) | ColumnType::Bytes | ColumnType::Json | ColumnType::Jsonb => true,
+        ColumnType::Custom(text) => {
+            let base = text.trim().to_ascii_lowercase();
+            let base = base.split(['(', ' ']).next().unwrap_or_default();
+            matches!(
+                base,
+                "tinytext" | "text" | "mediumtext" | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob"
+            )
+        }
+        _ => false,
+    }
+}
+
+/// The neutral type of a column as `COLUMN_TYPE` shows it (`int(11)`, `varchar(255)`,
+/// `decimal(10,2)`, `enum('a','b')`); `data_type` is `DATA_TYPE`, `json_checked` whether
+/// MariaDB's `json_valid` check guards the column (its `JSON`). Anything without a neutral
+/// type is [`ColumnType::Custom`], as MySQL prints it without display widths.
+pub(crate) fn read_type(column_type: &str, json_checked: bool) -> ColumnType {
+    let printed = column_type.trim();
+    let lower = printed.to_ascii_lowercase();
+    if lower == "longtext" && json_checked {
+        return ColumnType::Json;
+    }
+    let (base, rest) = match lower.find(['(', ' ']) {
+        Some(at) => (&lower[..at], &lower[at..]),
+        None => (lower.as_str(), ""),
+    };
+    let (params, attributes) = match rest.strip_prefix('(').and_then(|r| r.split_once(')')) {
+        Some((params, attributes)) => (Some(params), attributes.trim()),
+        None => (None, rest.trim()),
+    };
+    let numbers: Option<Vec<u32>> = params.and_then(|p| p.split(',').map(|n| n.trim().parse().ok()).collect());
+    let integer = matches!(base, "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint");
+    if integer && !attributes.is_empty() {
+        // `int(10) unsigned`: the display width means nothing; the attributes do.
+        return ColumnType::Custom(format!("{base} {attributes}"));
+    }
+    if !attributes.is_empty() {
+        return ColumnType::Custom(printed.to_owned());
+    }
+    match (base, numbers.as_deref(), params) {
+        ("tinyint", Some([1]), _) => ColumnType::Boolean,
+        ("smallint", _, _) => ColumnType::SmallInt,
+        ("int" | "integer", _, _) => ColumnType::Integer,
+        ("bigint", _, _) => ColumnType::BigInt,
+        ("tinyint" | "mediumint", _, _) => ColumnType::Custom(base.to_owned()),
+        ("float", None, None) => ColumnType::Real,
+        ("double", None, None) => ColumnType::Double,
+        ("decimal", Some([p, s]), _) => ColumnType::Numeric(Some((*p, *s))),
+        ("varchar", Some([n]), _) => ColumnType::Varchar(Some(*n)),
+        ("char", Some([n]), _) => ColumnType::Char(Some(*n)),
+        ("text", None, None) => ColumnType::Text,
+        ("blob", None, None) => ColumnType::Bytes,
+        ("json", None, None) => ColumnType::Json,
+        ("date", None, None) => ColumnType::Date,
+        ("time", None, None) => ColumnType::Time,
+        ("datetime", Some([6]), _) => ColumnType::Timestamp,
+        // MariaDB's own UUID type (10.7 on) holds the same values.
+        ("uuid", None, None) => ColumnType::Uuid,
+        // MySQL's `timestamp` converts to and from the session's zone: it is not the neutral
+        // `timestamp`, and the type string must not read as that.
+        ("timestamp", None, None) => ColumnType::Custom("timestamp(0)".into()),
+        _ => {
+            let ty = ColumnType::parse(printed).unwrap_or_else(|_| ColumnType::Custom(printed.to_owned()));
+            match ty {
+                ColumnType::Custom(_) => ty,
+                // Whatever else reads as a neutral name (`real`, `boolean`) is kept verbatim
+                // in a form that does not.
+                _ => ColumnType::Custom(format!("{printed} /* mysql */")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::dialect::common::types::check_column_type;
+
+    fn spell(ty: &ColumnType) -> Result<String, RenderError> {
+        let enums = BTreeMap::from([(
+            "mood".to_owned(),
+            EnumType { name: "mood".into(), values: vec!["sad".into(), "it's ok".into()] },
+        )]);
+        column_type(ty, Some(&enums))
+    }
+
+    /// `expected` is the MySQL spelling, or `Err(message)` for a type it refuses.
+    fn check(input: &str, expected: Result<&str, &str>) {
+        check_column_type(spell, |err| Some(err.to_string()), input, expected);
+    }
+
+    #[test]
+    fn neutral_types_are_spelled_for_mysql() {
+        check("smallint", Ok("SMALLINT"));
+        check("integer", Ok("INT"));
+        check("bigint", Ok("BIGINT"));
+        check("real", Ok("FLOAT"));
+        check("double", Ok("DOUBLE"));
+        check("numeric", Ok("DECIMAL(65,30)"));
+        check("numeric(10,2)", Ok("DECIMAL(10,2)"));
+        check("numeric(5)", Ok("DECIMAL(5,0)"));
+        check("varchar", Ok("TEXT"));
+        check("varchar(255)", Ok("VARCHAR(255)"));
+        check("char", Ok("CHAR(1)"));
+        check("char(2)", Ok("CHAR(2)"));
+        check("text", Ok("TEXT"));
+        check("boolean", Ok("TINYINT(1)"));
+        check("date", Ok("DATE"));
+        check("time", Ok("TIME"));
+        check("timestamp", Ok("DATETIME(6)"));
+        check("timestamptz", Ok("DATETIME(6)"));
+        check("uuid", Ok("CHAR(36)"));
+        check("json", Ok("JSON"));
+        check("jsonb", Ok("JSON"));
+        check("bytes", Ok("BLOB"));
+        check("enum:mood", Ok("ENUM('sad','it''s ok')"));
+        check("int unsigned", Ok("int unsigned"));
+        check("longtext", Ok("longtext"));
+    }
+
+    #[test]
+    fn what_mysql_lacks_or_rejects_is_refused() {
+        check(
+            "interval",
+            Err(
+                "type `interval` is not supported on mysql: MySQL has no interval type; store a number of seconds (bigint) or a time",
+            ),
+        );
+        check("text[]", Err("type `text[]` is not supported on mysql: MySQL has no array types; store it as json"));
+        check(
+            "enum:other",
+            Err(
+                "type `enum:other`: MySQL lists an enum's values in the column, and no enum `other` exists at this point of the migration history; create it with `create_enum` first",
+            ),
+        );
+        check("varchar(0)", Err("type `varchar(0)`: the length must be between 1 and 16383"));
+        check("char(256)", Err("type `char(256)`: the length must be between 1 and 255"));
+        check("numeric(66,2)", Err("type `numeric(66,2)`: the precision must be between 1 and 65"));
+        check("numeric(40,31)", Err("type `numeric(40,31)`: the scale must be at most 30 and at most the precision"));
+    }
+
+    #[test]
+    fn column_types_read_back_without_display_widths() {
+        let read = |printed: &str| read_type(printed, false).to_string();
+        for (printed, neutral) in [
+            ("tinyint(1)", "boolean"),
+            ("smallint(6)", "smallint"),
+            ("smallint", "smallint"),
+            ("int(11)", "integer"),
+            ("int", "integer"),
+            ("bigint(20)", "bigint"),
+            ("float", "real"),
+            ("double", "double"),
+            ("decimal(10,2)", "numeric(10,2)"),
+            ("decimal(65,30)", "numeric(65,30)"),
+            ("varchar(255)", "varchar(255)"),
+            ("char(36)", "char(36)"),
+            ("char(1)", "char(1)"),
+            ("text", "text"),
+            ("blob", "bytes"),
+            ("json", "json"),
+            ("date", "date"),
+            ("time", "time"),
+            ("datetime(6)", "timestamp"),
+            ("int(10) unsigned", "int unsigned"),
+            ("bigint(20) unsigned zerofill", "bigint unsigned zerofill"),
+            ("tinyint(4)", "tinyint"),
+            ("mediumint(9)", "mediumint"),
+            ("datetime", "datetime"),
+            ("datetime(3)", "datetime(3)"),
+            ("timestamp", "timestamp(0)"),
+            ("timestamp(6)", "timestamp(6)"),
+            ("longtext", "longtext"),
+            ("enum('a','b''c')", "enum('a','b''c')"),
+            ("year(4)", "year(4)"),
+            ("double(8,2)", "double(8,2)"),
+        ] {
+            assert_eq!(read(printed), neutral, "{printed}");
+            // What reads back renders what it read.
+            let ty = ColumnType::parse(neutral).unwrap();
+            assert_eq!(read_type(printed, false), ty, "{printed} round trip");
+        }
+        assert_eq!(read_type("longtext", true), ColumnType::Json);
+    }
+
+    #[test]
+    fn text_and_binary_columns_take_a_key_prefix() {
+        for ty in ["text", "varchar", "bytes", "json", "longtext", "mediumblob", "TEXT"] {
+            assert!(needs_key_prefix(&ColumnType::parse(ty).unwrap()), "{ty}");
+        }
+        for ty in ["varchar(255)", "integer", "uuid", "enum:mood", "textual"] {
+            assert!(!needs_key_prefix(&ColumnType::parse(ty).unwrap()), "{ty}");
+        }
+    }
+}
