@@ -13,7 +13,11 @@
 //!   (columns or expressions) [WHERE predicate]`;
 //! - `ALTER TABLE t ADD [COLUMN] ...` and `ALTER TABLE t ADD [CONSTRAINT name] ...`;
 //! - `CREATE TYPE name AS ENUM (...)`;
-//! - `COMMENT ON TABLE t IS '...'` and `COMMENT ON COLUMN t.c IS '...'` (`IS NULL` removes it).
+//! - `COMMENT ON TABLE t IS '...'` and `COMMENT ON COLUMN t.c IS '...'` (`IS NULL` removes it);
+//! - on MySQL: backquoted names, `AUTO_INCREMENT`, inline `ENUM(...)`, `COMMENT '...'` on
+//!   columns and `COMMENT = '...'` on tables, and `KEY` / `INDEX` / `UNIQUE KEY` /
+//!   `FULLTEXT KEY` inside `CREATE TABLE`; table options (`ENGINE`, `CHARSET`, `COLLATE`,
+//!   `AUTO_INCREMENT`, ...) are accepted and ignored, as they say nothing the model holds.
 //!
 //! `SET ...`, `CREATE EXTENSION ...`, `BEGIN` / `START TRANSACTION` and `COMMIT` are accepted
 //! and ignored: they configure a session, not the schema. `CONCURRENTLY` and `IF NOT EXISTS`
@@ -35,7 +39,16 @@
 //!   `CURRENT_TIME` and, on PostgreSQL, `now()` (the same function as `CURRENT_TIMESTAMP`
 //!   there) are portable expressions; `DEFAULT NULL` is no default; anything else is raw SQL.
 //! - `serial` types and identity columns are `identity = true` and `NOT NULL`. A primary key
-//!   column is `NOT NULL` on PostgreSQL; on SQLite it stays as declared, as SQLite keeps it.
+//!   column is `NOT NULL` on PostgreSQL and MySQL; on SQLite it stays as declared, as SQLite
+//!   keeps it.
+//! - MySQL types map to the neutral type they are (`TINYINT(1)` and `BOOL` to `boolean`,
+//!   `INT(11)` to `integer`, `DOUBLE` and `REAL` to `double`, `FLOAT` to `real`,
+//!   `DATETIME(6)` to `timestamp`, `DECIMAL` to `numeric(10,0)`, `BLOB` to `bytes`); others
+//!   pass through as written, MySQL's converting `TIMESTAMP` as `timestamp(0)` so that no
+//!   revision file reads it as the neutral `timestamp`. An inline `ENUM('a','b')` column is
+//!   `enum:<table>_<column>`, an enum of the file with those values (MySQL keeps no enum
+//!   name), so that its revisions hold portable enum ops. A `KEY` without a name is named
+//!   after its first column, as MySQL names it.
 //! - A type that names an enum created anywhere in the file is `enum:<name>`; an unknown type
 //!   is passed through verbatim as a custom type, never an error.
 //! - A foreign key must reference a table the file creates; without a column list it
@@ -53,8 +66,10 @@ use sqlparser::ast::{
     IndexType, NullsDistinctOption, ObjectName, ObjectNamePart, PrimaryKeyConstraint, ReferentialAction as SqlAction,
     Statement, TableConstraint, TimezoneInfo, UnaryOperator, UniqueConstraint, UserDefinedTypeRepresentation, Value,
 };
-use sqlparser::ast::{ArrayElemTypeDef, CharacterLength, FunctionArguments};
-use sqlparser::dialect::{Dialect as ParserDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::ast::{
+    ArrayElemTypeDef, CharacterLength, CommentDef, CreateTableOptions, EnumMember, FunctionArguments, SqlOption,
+};
+use sqlparser::dialect::{Dialect as ParserDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, Tokenizer};
@@ -72,14 +87,17 @@ pub enum SqlDialect {
     Postgres,
     /// SQLite.
     Sqlite,
+    /// MySQL and MariaDB: backquoted names, kept as written.
+    MySql,
 }
 
 impl SqlDialect {
-    /// The SQL dialect of a backend, by its dialect name (`postgresql`, `sqlite`).
+    /// The SQL dialect of a backend, by its dialect name (`postgresql`, `sqlite`, `mysql`).
     pub fn from_name(name: &str) -> Option<SqlDialect> {
         match name {
             "postgresql" => Some(SqlDialect::Postgres),
             "sqlite" => Some(SqlDialect::Sqlite),
+            "mysql" => Some(SqlDialect::MySql),
             _ => None,
         }
     }
@@ -121,6 +139,7 @@ pub fn parse_schema_sql(text: &str, dialect: SqlDialect, path: &Path) -> Result<
     let parser_dialect: &dyn ParserDialect = match dialect {
         SqlDialect::Postgres => &PostgreSqlDialect {},
         SqlDialect::Sqlite => &SQLiteDialect {},
+        SqlDialect::MySql => &MySqlDialect {},
     };
     let lines = LineIndex::new(text);
     let tokens = Tokenizer::new(parser_dialect, text).tokenize_with_location().map_err(|err| {
@@ -296,14 +315,16 @@ impl Builder<'_> {
                 }
             }
         }
+        // MySQL's database is whatever the connection names: no qualifier is the default.
         let default_schema = match self.dialect {
-            SqlDialect::Postgres => "public",
-            SqlDialect::Sqlite => "main",
+            SqlDialect::Postgres => Some("public"),
+            SqlDialect::Sqlite => Some("main"),
+            SqlDialect::MySql => None,
         };
         Ok(parts
             .into_iter()
             .enumerate()
-            .filter(|(i, part)| !(*i == 0 && name.0.len() > 1 && part == default_schema))
+            .filter(|(i, part)| !(*i == 0 && name.0.len() > 1 && Some(part.as_str()) == default_schema))
             .map(|(_, p)| p)
             .collect())
     }
@@ -337,6 +358,18 @@ impl Builder<'_> {
         rest.columns.clear();
         rest.constraints.clear();
         rest.if_not_exists = false;
+        let mut comment = None;
+        if self.dialect == SqlDialect::MySql
+            && let CreateTableOptions::Plain(options) = &rest.table_options
+        {
+            // ENGINE, CHARSET, COLLATE, AUTO_INCREMENT, ...: storage, not schema.
+            for option in options {
+                if let SqlOption::Comment(CommentDef::WithEq(text) | CommentDef::WithoutEq(text)) = option {
+                    comment = Some(text.clone());
+                }
+            }
+            rest.table_options = CreateTableOptions::None;
+        }
         if rest != CreateTableBuilder::new(create.name.clone()).build() {
             return Err(self.unsupported(
                 here,
@@ -355,7 +388,7 @@ impl Builder<'_> {
             primary_key: Vec::new(),
             primary_key_name: None,
             constraints: Vec::new(),
-            comment: None,
+            comment,
         };
         for def in &create.columns {
             self.column(&mut table, def, here)?;
@@ -373,7 +406,12 @@ impl Builder<'_> {
         if table.column(&name).is_some() {
             return Err(self.invalid(here, format!("column `{}.{name}` is declared twice", table.name)));
         }
-        let (ty, serial) = self.column_type(&def.data_type);
+        let (ty, serial) = match (&def.data_type, self.dialect) {
+            (DataType::Enum(members, _), SqlDialect::MySql) => {
+                (self.inline_enum(&table.name, &name, members, here)?, false)
+            }
+            _ => self.column_type(&def.data_type),
+        };
         let mut column = Column::new(&name, ty);
         column.identity = serial;
         let mut autoincrement = false;
@@ -429,13 +467,19 @@ impl Builder<'_> {
                 {
                     autoincrement = true;
                 }
+                ColumnOption::DialectSpecific(tokens)
+                    if self.dialect == SqlDialect::MySql
+                        && matches!(tokens.as_slice(), [Token::Word(w)] if w.keyword == Keyword::AUTO_INCREMENT) =>
+                {
+                    column.identity = true;
+                }
                 ColumnOption::Comment(text) => column.comment = Some(text.clone()),
                 other => {
                     return Err(self.unsupported(
                         here,
                         format!("the column option `{other}` on `{name}`"),
-                        "columns take NOT NULL, NULL, DEFAULT, PRIMARY KEY, UNIQUE, REFERENCES, CHECK, GENERATED \
-                         and (SQLite) AUTOINCREMENT",
+                        "columns take NOT NULL, NULL, DEFAULT, PRIMARY KEY, UNIQUE, REFERENCES, CHECK, GENERATED, \
+                         COMMENT, (SQLite) AUTOINCREMENT and (MySQL) AUTO_INCREMENT",
                     ));
                 }
             }
@@ -458,6 +502,9 @@ impl Builder<'_> {
 
     /// Maps a type; the flag says it is a `serial` type (an identity column).
     fn column_type(&self, data_type: &DataType) -> (ColumnType, bool) {
+        if self.dialect == SqlDialect::MySql {
+            return (mysql_type(data_type), false);
+        }
         let length = |length: &Option<CharacterLength>| match length {
             None => Some(None),
             Some(CharacterLength::IntegerLength { length, unit: None }) => u32::try_from(*length).ok().map(Some),
@@ -543,6 +590,18 @@ impl Builder<'_> {
                     {
                         Some(PortableExpr::CurrentTimestamp)
                     }
+                    // MySQL: the same functions with a precision (the column's), and their
+                    // other names.
+                    (FunctionArguments::List(list), name)
+                        if self.dialect == SqlDialect::MySql && list.args.len() <= 1 =>
+                    {
+                        match name {
+                            "current_timestamp" | "now" | "localtimestamp" => Some(PortableExpr::CurrentTimestamp),
+                            "current_date" | "curdate" if list.args.is_empty() => Some(PortableExpr::CurrentDate),
+                            "current_time" | "curtime" => Some(PortableExpr::CurrentTime),
+                            _ => None,
+                        }
+                    }
                     _ => None,
                 };
                 if let Some(portable) = portable {
@@ -567,7 +626,8 @@ impl Builder<'_> {
     }
 
     fn check_unique_options(&self, unique: &UniqueConstraint, here: &Here) -> Result<(), ModelError> {
-        if unique.index_name.is_some()
+        // MySQL's `UNIQUE KEY name (...)` names the key that way.
+        if (unique.index_name.is_some() && self.dialect != SqlDialect::MySql)
             || unique.index_type.is_some()
             || !unique.include.is_empty()
             || !unique.index_options.is_empty()
@@ -674,8 +734,20 @@ impl Builder<'_> {
             TableConstraint::Unique(unique) => {
                 self.check_unique_options(unique, here)?;
                 let columns = self.column_list(&unique.columns, "unique", here)?;
-                table.constraints.push(Constraint::Unique { name: name(&unique.name), columns });
+                let constraint_name = name(&unique.name).or_else(|| name(&unique.index_name));
+                table.constraints.push(Constraint::Unique { name: constraint_name, columns });
                 Ok(())
+            }
+            TableConstraint::Index(index) if self.dialect == SqlDialect::MySql => {
+                if !index.index_options.is_empty() {
+                    return Err(self.unsupported(here, "an index option", "write KEY name (columns) [USING method]"));
+                }
+                let method = index.index_type.as_ref().map(|using| using.to_string().to_lowercase());
+                self.inline_index(table, name(&index.name), &index.columns, false, method, here)
+            }
+            TableConstraint::FulltextOrSpatial(index) if self.dialect == SqlDialect::MySql => {
+                let method = if index.fulltext { "fulltext" } else { "spatial" };
+                self.inline_index(table, name(&index.opt_index_name), &index.columns, false, Some(method.into()), here)
             }
             TableConstraint::ForeignKey(key) => {
                 let columns = key.columns.iter().map(|c| self.ident(c)).collect();
@@ -693,6 +765,99 @@ impl Builder<'_> {
                 "tables take PRIMARY KEY, UNIQUE, FOREIGN KEY and CHECK constraints; write indexes as CREATE INDEX",
             )),
         }
+    }
+
+    /// A MySQL index declared inside `CREATE TABLE`; without a name it is named after its
+    /// first column, as MySQL names it.
+    fn inline_index(
+        &mut self,
+        table: &Table,
+        name: Option<String>,
+        keys: &[IndexColumn],
+        unique: bool,
+        method: Option<String>,
+        here: &Here,
+    ) -> Result<(), ModelError> {
+        let columns = self.index_keys(keys, here)?;
+        let name = match name {
+            Some(name) => name,
+            None => {
+                // A prefix key `col(10)` is named after `col` too.
+                let first = match columns.first() {
+                    Some(IndexKey::Column(first)) => Some(first.clone()),
+                    Some(IndexKey::Expr { expr }) => expr
+                        .split_once('(')
+                        .map(|(name, _)| name.trim().trim_matches('`').to_owned())
+                        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')),
+                    None => None,
+                };
+                first.ok_or_else(|| self.invalid(here, "the index has no name; name it, e.g. `ix_<table>_<column>`"))?
+            }
+        };
+        if self.schema.indexes.contains_key(&name) {
+            return Err(self.invalid(here, format!("index `{name}` is created twice; keep one")));
+        }
+        let index = Index { name: name.clone(), table: table.name.clone(), columns, unique, predicate: None, method };
+        self.schema.indexes.insert(name, index);
+        Ok(())
+    }
+
+    /// An index's keys: columns or expressions, in ascending order.
+    fn index_keys(&self, keys: &[IndexColumn], here: &Here) -> Result<Vec<IndexKey>, ModelError> {
+        let mut columns = Vec::with_capacity(keys.len());
+        for key in keys {
+            let order = &key.column;
+            if key.operator_class.is_some()
+                || order.options.sort.is_some()
+                || order.options.nulls_first.is_some()
+                || order.with_fill.is_some()
+            {
+                return Err(self.unsupported(
+                    here,
+                    format!("the index key `{key}` (an order, NULLS or operator class)"),
+                    "index keys are columns or expressions in ascending order",
+                ));
+            }
+            columns.push(match unwrap_nested(&order.expr) {
+                Expr::Identifier(ident) => IndexKey::Column(self.ident(ident)),
+                expr => IndexKey::Expr { expr: expr.to_string() },
+            });
+        }
+        Ok(columns)
+    }
+
+    /// A MySQL inline `ENUM(...)`: an enum of the file named `<table>_<column>`.
+    fn inline_enum(
+        &mut self,
+        table: &str,
+        column: &str,
+        members: &[EnumMember],
+        here: &Here,
+    ) -> Result<ColumnType, ModelError> {
+        let mut values = Vec::with_capacity(members.len());
+        for member in members {
+            match member {
+                EnumMember::Name(value) => values.push(value.clone()),
+                EnumMember::NamedValue(value, _) => {
+                    return Err(self.unsupported(
+                        here,
+                        format!("the enum value `{value}` with a number"),
+                        "list the values as strings",
+                    ));
+                }
+            }
+        }
+        let name = format!("{table}_{column}");
+        match self.schema.enums.get(&name) {
+            Some(known) if known.values != values => {
+                return Err(self.invalid(here, format!("enum `{name}` is declared twice with other values")));
+            }
+            Some(_) => {}
+            None => {
+                self.schema.enums.insert(name.clone(), EnumType { name: name.clone(), values });
+            }
+        }
+        Ok(ColumnType::Enum(name))
     }
 
     fn alter_table(&mut self, alter: &AlterTable, here: &Here) -> Result<(), ModelError> {
@@ -742,25 +907,7 @@ impl Builder<'_> {
         if self.schema.indexes.contains_key(&name) {
             return Err(self.invalid(here, format!("index `{name}` is created twice; keep one")));
         }
-        let mut columns = Vec::with_capacity(create.columns.len());
-        for key in &create.columns {
-            let order = &key.column;
-            if key.operator_class.is_some()
-                || order.options.sort.is_some()
-                || order.options.nulls_first.is_some()
-                || order.with_fill.is_some()
-            {
-                return Err(self.unsupported(
-                    here,
-                    format!("the index key `{key}` (an order, NULLS or operator class)"),
-                    "index keys are columns or expressions in ascending order",
-                ));
-            }
-            columns.push(match unwrap_nested(&order.expr) {
-                Expr::Identifier(ident) => IndexKey::Column(self.ident(ident)),
-                expr => IndexKey::Expr { expr: expr.to_string() },
-            });
-        }
+        let columns = self.index_keys(&create.columns, here)?;
         let method = create.using.as_ref().map(|using| match using {
             IndexType::Custom(ident) => self.ident(ident),
             other => other.to_string().to_lowercase(),
@@ -818,8 +965,8 @@ impl Builder<'_> {
             for column in &mut table.columns {
                 resolve_enum(&mut column.ty, &enums);
             }
-            if self.dialect == SqlDialect::Postgres {
-                // PostgreSQL makes primary key columns NOT NULL; SQLite does not.
+            if matches!(self.dialect, SqlDialect::Postgres | SqlDialect::MySql) {
+                // PostgreSQL and MySQL make primary key columns NOT NULL; SQLite does not.
                 for key in &table.primary_key {
                     if let Some(column) = table.columns.iter_mut().find(|c| &c.name == key) {
                         column.nullable = false;
@@ -879,6 +1026,61 @@ impl Builder<'_> {
         }
         Ok(self.schema)
     }
+}
+
+/// A MySQL type: the neutral type it is, or the type as written. A type written so that it
+/// would read back as a neutral type that means something else (`TIMESTAMP`, `REAL`) is
+/// spelled so that it does not.
+fn mysql_type(data_type: &DataType) -> ColumnType {
+    let numeric = |info: &ExactNumberInfo| match info {
+        ExactNumberInfo::None => Some((10, 0)),
+        ExactNumberInfo::Precision(p) => u32::try_from(*p).ok().map(|p| (p, 0)),
+        ExactNumberInfo::PrecisionAndScale(p, s) => Some((u32::try_from(*p).ok()?, u32::try_from(*s).ok()?)),
+    };
+    let length = |length: &Option<CharacterLength>| match length {
+        Some(CharacterLength::IntegerLength { length, unit: None }) => u32::try_from(*length).ok(),
+        _ => None,
+    };
+    let mapped = match data_type {
+        DataType::Bool | DataType::Boolean | DataType::TinyInt(Some(1)) => Some(ColumnType::Boolean),
+        // A display width means nothing.
+        DataType::SmallInt(_) => Some(ColumnType::SmallInt),
+        DataType::Int(_) | DataType::Integer(_) => Some(ColumnType::Integer),
+        DataType::BigInt(_) => Some(ColumnType::BigInt),
+        // MySQL's REAL is a DOUBLE; FLOAT(p) is a DOUBLE from 25 bits of precision.
+        DataType::Real | DataType::DoublePrecision | DataType::Double(ExactNumberInfo::None) => {
+            Some(ColumnType::Double)
+        }
+        DataType::Float(ExactNumberInfo::None) => Some(ColumnType::Real),
+        DataType::Float(ExactNumberInfo::Precision(p)) => {
+            Some(if *p <= 24 { ColumnType::Real } else { ColumnType::Double })
+        }
+        DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => {
+            numeric(info).map(|ps| ColumnType::Numeric(Some(ps)))
+        }
+        DataType::Varchar(len) | DataType::CharacterVarying(len) | DataType::CharVarying(len) => {
+            length(len).map(|n| ColumnType::Varchar(Some(n)))
+        }
+        DataType::Char(None) | DataType::Character(None) => Some(ColumnType::Char(Some(1))),
+        DataType::Char(len) | DataType::Character(len) => length(len).map(|n| ColumnType::Char(Some(n))),
+        DataType::Text => Some(ColumnType::Text),
+        DataType::Blob(None) => Some(ColumnType::Bytes),
+        DataType::JSON => Some(ColumnType::Json),
+        DataType::Date => Some(ColumnType::Date),
+        DataType::Time(None, TimezoneInfo::None) => Some(ColumnType::Time),
+        DataType::Datetime(Some(6)) => Some(ColumnType::Timestamp),
+        DataType::Timestamp(None, TimezoneInfo::None) => Some(ColumnType::Custom("timestamp(0)".into())),
+        DataType::Uuid => Some(ColumnType::Uuid),
+        _ => None,
+    };
+    mapped.unwrap_or_else(|| {
+        let text = data_type.to_string();
+        match ColumnType::parse(&text) {
+            Ok(ColumnType::Custom(_)) | Err(_) => ColumnType::Custom(text),
+            // Written as a neutral name, and meaning it (`DATE`, `TIME`).
+            Ok(neutral) => neutral,
+        }
+    })
 }
 
 /// `Custom(name)` becomes `Enum(name)` when the file creates that enum.
@@ -1006,6 +1208,74 @@ mod tests {
                 { "name": "c", "type": "bytes", "nullable": true },
                 { "name": "d", "type": "integer", "nullable": true },
             ]))),
+        );
+    }
+
+    #[test]
+    fn mysql_types_map_to_neutral_types_or_pass_through() {
+        let cases = [
+            ("TINYINT(1)", "boolean"),
+            ("BOOL", "boolean"),
+            ("INT(11)", "integer"),
+            ("INTEGER", "integer"),
+            ("BIGINT(20)", "bigint"),
+            ("SMALLINT", "smallint"),
+            ("FLOAT", "real"),
+            ("DOUBLE", "double"),
+            ("REAL", "double"),
+            ("DECIMAL", "numeric(10,0)"),
+            ("DECIMAL(10, 2)", "numeric(10,2)"),
+            ("VARCHAR(255)", "varchar(255)"),
+            ("CHAR", "char(1)"),
+            ("TEXT", "text"),
+            ("BLOB", "bytes"),
+            ("JSON", "json"),
+            ("DATE", "date"),
+            ("TIME", "time"),
+            ("DATETIME(6)", "timestamp"),
+            ("DATETIME", "DATETIME"),
+            ("TIMESTAMP", "timestamp(0)"),
+            ("INT UNSIGNED", "INT UNSIGNED"),
+            ("LONGTEXT", "LONGTEXT"),
+        ];
+        for (sql_type, neutral) in cases {
+            check(
+                SqlDialect::MySql,
+                &format!("CREATE TABLE t (c {sql_type});"),
+                Ok(table(json!([{ "name": "c", "type": neutral, "nullable": true }]))),
+            );
+        }
+    }
+
+    #[test]
+    fn mysql_tables_hold_keys_inline_enums_comments_and_options() {
+        check(
+            SqlDialect::MySql,
+            "CREATE TABLE `Things` (
+                 id BIGINT NOT NULL AUTO_INCREMENT COMMENT 'the key',
+                 mood ENUM('sad', 'ok') NOT NULL DEFAULT 'ok',
+                 body TEXT,
+                 at DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6),
+                 PRIMARY KEY (id),
+                 UNIQUE KEY things_mood_key (mood),
+                 KEY (body(100)),
+                 FULLTEXT KEY ft_things_body (body)
+             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='things';",
+            Ok(json!({
+                "tables": [{ "table": "Things", "comment": "things", "columns": [
+                    { "name": "id", "type": "bigint", "nullable": false, "identity": true, "comment": "the key" },
+                    { "name": "mood", "type": "enum:Things_mood", "nullable": false, "default": { "value": "ok" } },
+                    { "name": "body", "type": "text", "nullable": true },
+                    { "name": "at", "type": "timestamp", "nullable": true, "default": { "expr": "current_timestamp" } },
+                ], "primary_key": ["id"], "constraints": [
+                    { "kind": "unique", "name": "things_mood_key", "columns": ["mood"] },
+                ] }],
+                "indexes": [
+                    { "name": "body", "table": "Things", "columns": [{ "expr": "body(100)" }] },
+                    { "name": "ft_things_body", "table": "Things", "columns": ["body"], "method": "fulltext" },
+                ],
+                "enums": [{ "name": "Things_mood", "values": ["sad", "ok"] }],
+            })),
         );
     }
 
@@ -1251,7 +1521,7 @@ mod tests {
                 "CREATE TABLE t (c text COLLATE \"C\");",
                 "schema.sql:1: `CREATE TABLE t (c text COLLATE \"C\")`: the column option `COLLATE \"C\"` on `c` is \
                  not supported in a schema model; columns take NOT NULL, NULL, DEFAULT, PRIMARY KEY, UNIQUE, \
-                 REFERENCES, CHECK, GENERATED and (SQLite) AUTOINCREMENT",
+                 REFERENCES, CHECK, GENERATED, COMMENT, (SQLite) AUTOINCREMENT and (MySQL) AUTO_INCREMENT",
             ),
             (
                 "CREATE TABLE other.t (c text);",

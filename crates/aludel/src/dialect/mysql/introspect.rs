@@ -22,8 +22,9 @@
 //! - the index MySQL creates for a foreign key (named after the key, or after its first
 //!   column when the key has no name, on exactly its columns) is not reported: the foreign
 //!   key stands for it;
-//! - a key on the first 255 characters of a text or binary column (the renderer's) comes back
-//!   as a key on the column; another prefix as the key `{ expr = "col(N)" }`;
+//! - a key on the first 255 characters of a text or binary column (the renderer's), or on
+//!   the longest prefix InnoDB keeps (which MariaDB takes for a key written without a length),
+//!   comes back as a key on the column; another prefix as the key `{ expr = "col(N)" }`;
 //! - a foreign key action `RESTRICT` or `NO ACTION` comes back absent: InnoDB treats them
 //!   alike, and MariaDB reports `RESTRICT` for a key declared without one;
 //! - an index method `BTREE` comes back absent, `HASH`, `FULLTEXT` and `SPATIAL` lower case
@@ -268,7 +269,8 @@ fn assemble(
         let generated = if extra.contains("generated") && !extra.contains("default_generated") {
             let expr = cell(row, 7).filter(|e| !e.is_empty());
             let expr = expr.ok_or_else(|| unexpected(&what, "a generated column without an expression"))?;
-            Some(Generated { expr: expr.to_owned(), stored: extra.contains("stored") || extra.contains("persistent") })
+            let stored = extra.contains("stored") || extra.contains("persistent");
+            Some(Generated { expr: expression(expr), stored })
         } else {
             None
         };
@@ -343,16 +345,16 @@ fn assemble(
                     let text_like = table.column(column).is_some_and(|c| needs_key_prefix(&c.ty));
                     match part.prefix {
                         None => IndexKey::Column(column.to_owned()),
-                        Some(KEY_PREFIX) if text_like => IndexKey::Column(column.to_owned()),
+                        Some(length) if text_like && whole_column_prefix(length) => IndexKey::Column(column.to_owned()),
                         Some(length) => {
                             plain = false;
                             IndexKey::Expr { expr: prefix_expr(column, length) }
                         }
                     }
                 }
-                (None, Some(expression)) => {
+                (None, Some(text)) => {
                     plain = false;
-                    IndexKey::Expr { expr: expression.to_owned() }
+                    IndexKey::Expr { expr: expression(text) }
                 }
                 (None, None) => return Err(unexpected(&what, "a key part with neither a column nor an expression")),
             });
@@ -410,7 +412,7 @@ fn assemble(
     }
     for (table, name, clause) in table_checks {
         if let Some(table) = schema.tables.get_mut(table) {
-            table.constraints.push(Constraint::Check { name: Some(name.to_owned()), expr: clause.to_owned() });
+            table.constraints.push(Constraint::Check { name: Some(name.to_owned()), expr: expression(clause) });
         }
     }
     for table in schema.tables.values_mut() {
@@ -419,8 +421,16 @@ fn assemble(
     Ok(schema)
 }
 
+/// Whether a key prefix on a text or binary column stands for the whole column: the
+/// renderer's, or the longest InnoDB keeps (3,072 bytes), which MariaDB takes by itself for a
+/// key written without a length (768 four-byte, 1,024 three-byte or 3,072 one-byte
+/// characters).
+fn whole_column_prefix(length: u32) -> bool {
+    length == KEY_PREFIX || matches!(length, 768 | 1024 | 3072)
+}
+
 /// A prefix key part as a key expression: `col(N)`, the column quoted when it must be.
-fn prefix_expr(column: &str, length: u32) -> String {
+pub(crate) fn prefix_expr(column: &str, length: u32) -> String {
     let plain = !column.is_empty() && column.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain { format!("{column}({length})") } else { format!("{}({length})", super::quote_ident(column)) }
 }
@@ -470,7 +480,337 @@ pub(crate) fn read_default(server: Server, printed: &str, generated: bool, ty: &
     if is_literal && let Some(literal) = literal_for(text, ty, server) {
         return Some(DefaultValue::Value(literal));
     }
-    Some(DefaultValue::Sql(strip_parentheses(text).to_owned()))
+    Some(DefaultValue::Sql(expression(strip_parentheses(text))))
+}
+
+/// An expression as MySQL prints it, with the backquotes around plain names (lower case,
+/// not reserved) left out: MySQL quotes every name, the models and the names a rename
+/// writes mostly do not.
+pub(crate) fn expression(text: &str) -> String {
+    let text = text.trim();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['\'', '"', '`']) {
+        out.push_str(&rest[..at]);
+        let quote = rest.as_bytes()[at];
+        let body = &rest[at + 1..];
+        // The end of the quoted part: a quote not doubled (strings also take `\` escapes).
+        let mut end = None;
+        let mut i = 0;
+        let bytes = body.as_bytes();
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' if quote != b'`' => i += 2,
+                b if b == quote && bytes.get(i + 1) == Some(&quote) => i += 2,
+                b if b == quote => {
+                    end = Some(i);
+                    break;
+                }
+                _ => i += 1,
+            }
+        }
+        let Some(end) = end else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let name = &body[..end];
+        let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !is_reserved(name);
+        if quote == b'`' && plain {
+            out.push_str(name);
+        } else {
+            out.push_str(&rest[at..at + end + 2]);
+        }
+        rest = &body[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `word` is reserved in MySQL 8 or MariaDB, and so stays quoted as a name.
+fn is_reserved(word: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "accessible",
+        "add",
+        "all",
+        "alter",
+        "analyze",
+        "and",
+        "as",
+        "asc",
+        "asensitive",
+        "before",
+        "between",
+        "bigint",
+        "binary",
+        "blob",
+        "both",
+        "by",
+        "call",
+        "cascade",
+        "case",
+        "change",
+        "char",
+        "character",
+        "check",
+        "collate",
+        "column",
+        "condition",
+        "constraint",
+        "continue",
+        "convert",
+        "create",
+        "cross",
+        "cube",
+        "cume_dist",
+        "current_date",
+        "current_role",
+        "current_time",
+        "current_timestamp",
+        "current_user",
+        "cursor",
+        "database",
+        "databases",
+        "day_hour",
+        "day_microsecond",
+        "day_minute",
+        "day_second",
+        "dec",
+        "decimal",
+        "declare",
+        "default",
+        "delayed",
+        "delete",
+        "dense_rank",
+        "desc",
+        "describe",
+        "deterministic",
+        "distinct",
+        "distinctrow",
+        "div",
+        "do_domain_ids",
+        "double",
+        "drop",
+        "dual",
+        "each",
+        "else",
+        "elseif",
+        "empty",
+        "enclosed",
+        "escaped",
+        "except",
+        "exists",
+        "exit",
+        "explain",
+        "false",
+        "fetch",
+        "first_value",
+        "float",
+        "float4",
+        "float8",
+        "for",
+        "force",
+        "foreign",
+        "from",
+        "fulltext",
+        "function",
+        "general",
+        "generated",
+        "get",
+        "grant",
+        "group",
+        "grouping",
+        "groups",
+        "having",
+        "high_priority",
+        "hour_microsecond",
+        "hour_minute",
+        "hour_second",
+        "if",
+        "ignore",
+        "ignore_domain_ids",
+        "ignore_server_ids",
+        "in",
+        "index",
+        "infile",
+        "inner",
+        "inout",
+        "insensitive",
+        "insert",
+        "int",
+        "int1",
+        "int2",
+        "int3",
+        "int4",
+        "int8",
+        "integer",
+        "intersect",
+        "interval",
+        "into",
+        "io_after_gtids",
+        "io_before_gtids",
+        "is",
+        "iterate",
+        "join",
+        "json_table",
+        "key",
+        "keys",
+        "kill",
+        "lag",
+        "last_value",
+        "lateral",
+        "lead",
+        "leading",
+        "leave",
+        "left",
+        "like",
+        "limit",
+        "linear",
+        "lines",
+        "load",
+        "localtime",
+        "localtimestamp",
+        "lock",
+        "long",
+        "longblob",
+        "longtext",
+        "loop",
+        "low_priority",
+        "master_bind",
+        "master_heartbeat_period",
+        "master_ssl_verify_server_cert",
+        "match",
+        "maxvalue",
+        "mediumblob",
+        "mediumint",
+        "mediumtext",
+        "middleint",
+        "minute_microsecond",
+        "minute_second",
+        "mod",
+        "modifies",
+        "natural",
+        "not",
+        "no_write_to_binlog",
+        "nth_value",
+        "ntile",
+        "null",
+        "numeric",
+        "of",
+        "offset",
+        "on",
+        "optimize",
+        "optimizer_costs",
+        "option",
+        "optionally",
+        "or",
+        "order",
+        "out",
+        "outer",
+        "outfile",
+        "over",
+        "page_checksum",
+        "parse_vcol_expr",
+        "partition",
+        "percent_rank",
+        "position",
+        "precision",
+        "primary",
+        "procedure",
+        "purge",
+        "range",
+        "rank",
+        "read",
+        "reads",
+        "read_write",
+        "real",
+        "recursive",
+        "ref_system_id",
+        "references",
+        "regexp",
+        "release",
+        "rename",
+        "repeat",
+        "replace",
+        "require",
+        "resignal",
+        "restrict",
+        "return",
+        "returning",
+        "revoke",
+        "right",
+        "rlike",
+        "row",
+        "row_number",
+        "rows",
+        "schema",
+        "schemas",
+        "second_microsecond",
+        "select",
+        "sensitive",
+        "separator",
+        "set",
+        "show",
+        "signal",
+        "slow",
+        "smallint",
+        "spatial",
+        "specific",
+        "sql",
+        "sqlexception",
+        "sqlstate",
+        "sqlwarning",
+        "sql_big_result",
+        "sql_calc_found_rows",
+        "sql_small_result",
+        "ssl",
+        "starting",
+        "stats_auto_recalc",
+        "stats_persistent",
+        "stats_sample_pages",
+        "stored",
+        "straight_join",
+        "system",
+        "table",
+        "terminated",
+        "then",
+        "tinyblob",
+        "tinyint",
+        "tinytext",
+        "to",
+        "trailing",
+        "trigger",
+        "true",
+        "undo",
+        "union",
+        "unique",
+        "unlock",
+        "unsigned",
+        "update",
+        "usage",
+        "use",
+        "using",
+        "utc_date",
+        "utc_time",
+        "utc_timestamp",
+        "values",
+        "varbinary",
+        "varchar",
+        "varcharacter",
+        "varying",
+        "virtual",
+        "when",
+        "where",
+        "while",
+        "window",
+        "with",
+        "write",
+        "xor",
+        "year_month",
+        "zerofill",
+    ];
+    RESERVED.contains(&word)
 }
 
 /// The portable expression `text` spells, in any of MySQL's and MariaDB's spellings.
@@ -506,8 +846,10 @@ fn literal_for(text: &str, ty: &ColumnType, server: Server) -> Option<Literal> {
         }
         ColumnType::Real | ColumnType::Double | ColumnType::Numeric(_) if number => Some(number_literal(text)),
         ColumnType::Custom(custom) if number && is_numeric_custom(custom) => Some(number_literal(text)),
-        // MySQL 8 prints string literals bare; MariaDB quotes them (handled before).
+        // MySQL 8 prints string literals bare; MariaDB quotes them (handled before), so a
+        // bare number is a number whatever the column's type.
         _ if server == Server::MySql => Some(Literal::String(text.to_owned())),
+        _ if number => Some(number_literal(text)),
         _ => None,
     }
 }
@@ -639,6 +981,7 @@ mod tests {
         check(m, "(1 + 2)", false, "integer", Some(DefaultValue::Sql("1 + 2".into())));
         check(m, "uuid()", false, "char(36)", Some(DefaultValue::Sql("uuid()".into())));
         check(m, "'a' + 'b'", false, "text", Some(DefaultValue::Sql("'a' + 'b'".into())));
+        check(m, "7", false, "text", value(Literal::Int(7)));
     }
 
     #[test]
@@ -653,6 +996,14 @@ mod tests {
         check(m, "_utf8mb4\\'it\\'s\\'", true, "text", value(Literal::String("it's".into())));
         check(m, "_utf8mb4'{}'", true, "json", value(Literal::String("{}".into())));
         check(m, "(1 + 2)", true, "integer", Some(DefaultValue::Sql("1 + 2".into())));
+    }
+
+    #[test]
+    fn expressions_lose_the_quotes_plain_names_do_not_need() {
+        assert_eq!(expression("octet_length(`email`) > 3"), "octet_length(email) > 3");
+        assert_eq!(expression("`rank` > 0 and `Mixed` <> 'it''s `x`'"), "`rank` > 0 and `Mixed` <> 'it''s `x`'");
+        assert_eq!(expression("`we``ird` + `a_1` + \"`q`\""), "`we``ird` + a_1 + \"`q`\"");
+        assert_eq!(expression("'a\\'b' = `c`"), "'a\\'b' = c");
     }
 
     #[test]

@@ -41,7 +41,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::dialect::mysql::introspect::{read, unquote};
+use crate::dialect::mysql::introspect::{prefix_expr, read, unquote};
 use crate::dialect::mysql::quote_ident;
 use crate::dialect::mysql::render::{prefix_key, render};
 use crate::dialect::mysql::session::Server;
@@ -399,7 +399,7 @@ fn restate_index(index: &Index, models: &Schema) -> Index {
             *key = if length == KEY_PREFIX && text_like {
                 IndexKey::Column(column)
             } else {
-                IndexKey::Expr { expr: format!("{column}({length})") }
+                IndexKey::Expr { expr: prefix_expr(&column, length) }
             };
         }
     }

@@ -63,7 +63,8 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
         Op::AlterColumn(change) => r.alter_column(change),
         Op::CreateIndex(create) => r.create_index(create),
         Op::DropIndex { table, name, concurrently: _, existing: _ } => {
-            Ok(vec![Statement::new(format!("DROP INDEX {} ON {}", r.ident("index", name)?, r.ident("table", table)?))])
+            let columns = before.indexes.get(name).filter(|i| i.table == *table).map(plain_columns);
+            Ok(vec![r.drop_index(table, name, &columns.unwrap_or_default())?])
         }
         Op::AddConstraint { table, constraint } => r.add_constraint(table, constraint),
         Op::DropConstraint { table, name, kind, existing } => r.drop_constraint(table, name, *kind, existing.as_ref()),
@@ -467,10 +468,16 @@ impl Renderer<'_> {
         let quoted = self.ident("constraint", name)?;
         Ok(match kind {
             Some(ConstraintKind::PrimaryKey) => {
-                vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP PRIMARY KEY"))]
+                let columns = known.map(|t| t.primary_key.clone()).unwrap_or_default();
+                let replacement = self.foreign_key_index(table, None, &columns)?;
+                vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP PRIMARY KEY{replacement}"))]
             }
             Some(ConstraintKind::Unique) => {
-                vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP INDEX {quoted}"))]
+                let columns = existing
+                    .or_else(|| known?.constraints.iter().find(|c| c.name() == Some(name)))
+                    .map(|c| c.columns().to_vec())
+                    .unwrap_or_default();
+                vec![self.drop_index(table, name, &columns)?]
             }
             Some(ConstraintKind::Check) => {
                 vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP CONSTRAINT {quoted}"))]
@@ -494,6 +501,55 @@ impl Renderer<'_> {
                 ));
             }
         })
+    }
+
+    /// `DROP INDEX`. MySQL refuses to drop the index a foreign key uses; when the index on
+    /// `columns` is the one left that starts with a foreign key's columns, the same statement
+    /// adds the index MySQL would have made for the key (named after its first column, as
+    /// MySQL names one).
+    fn drop_index(&self, table: &str, name: &str, columns: &[String]) -> Result<Statement, RenderError> {
+        let replacement = self.foreign_key_index(table, Some(name), columns)?;
+        let (table, name) = (self.ident("table", table)?, self.ident("index", name)?);
+        Ok(Statement::new(if replacement.is_empty() {
+            format!("DROP INDEX {name} ON {table}")
+        } else {
+            format!("ALTER TABLE {table} DROP INDEX {name}{replacement}")
+        }))
+    }
+
+    /// `, ADD INDEX ...` for a foreign key of `table` that only the key on `columns` serves
+    /// (the index `dropped`, or the primary key when `None`); empty when none needs it.
+    fn foreign_key_index(&self, table: &str, dropped: Option<&str>, columns: &[String]) -> Result<String, RenderError> {
+        let Some(known) = self.before.table(table) else { return Ok(String::new()) };
+        let serves =
+            |key: &[String], foreign: &[String]| key.len() >= foreign.len() && key[..foreign.len()] == *foreign;
+        let mut others: Vec<Vec<String>> = Vec::new();
+        if dropped.is_some() && !known.primary_key.is_empty() {
+            others.push(known.primary_key.clone());
+        }
+        for constraint in &known.constraints {
+            if let Constraint::Unique { name, columns } = constraint
+                && (dropped.is_none() || name.as_deref() != dropped)
+            {
+                others.push(columns.clone());
+            }
+        }
+        for index in self.before.indexes_on(table) {
+            if Some(index.name.as_str()) != dropped {
+                others.push(plain_columns(index));
+            }
+        }
+        let mut added = Vec::new();
+        for constraint in &known.constraints {
+            let Constraint::ForeignKey { columns: foreign, .. } = constraint else { continue };
+            if foreign.is_empty() || !serves(columns, foreign) || others.iter().any(|key| serves(key, foreign)) {
+                continue;
+            }
+            let keys = self.column_keys("index", foreign, Some(known))?;
+            added.push(format!(", ADD INDEX {} {keys}", self.ident("index", &foreign[0])?));
+            others.push(foreign.clone());
+        }
+        Ok(added.concat())
     }
 
     /// Drops the index MySQL created for the foreign key `name` on `columns`, if it exists:
@@ -553,6 +609,18 @@ impl Renderer<'_> {
         }
         Ok(statements)
     }
+}
+
+/// The leading plain columns of an index's keys.
+fn plain_columns(index: &crate::schema::Index) -> Vec<String> {
+    index
+        .columns
+        .iter()
+        .map_while(|k| match k {
+            IndexKey::Column(c) => Some(c.clone()),
+            IndexKey::Expr { .. } => None,
+        })
+        .collect()
 }
 
 /// `col(N)` or `` `col`(N) ``: an index key on a prefix of `col`.
@@ -681,7 +749,32 @@ mod tests {
         );
         check(
             "[[op]]\nop = \"drop_constraint\"\ntable = \"t\"\nname = \"t_c_key\"\nkind = \"unique\"",
-            Ok(&["ALTER TABLE `t` DROP INDEX `t_c_key`"]),
+            Ok(&["DROP INDEX `t_c_key` ON `t`"]),
+        );
+        // The index a foreign key uses goes only with the index MySQL would have made instead.
+        let referenced = r#"
+            [[op]]
+            op = "create_table"
+            table = "p"
+            columns = [{ name = "id", type = "integer", nullable = false }]
+            primary_key = ["id"]
+
+            [[op]]
+            op = "create_table"
+            table = "t"
+            columns = [{ name = "id", type = "integer", nullable = false }, { name = "p_id", type = "integer" }]
+            primary_key = ["id"]
+            constraints = [{ kind = "foreign_key", columns = ["p_id"], references = { table = "p", columns = ["id"] } }]
+
+            [[op]]
+            op = "create_index"
+            table = "t"
+            name = "ix_t_p_id"
+            columns = ["p_id", "id"]
+        "#;
+        check(
+            &format!("{referenced}\n[[op]]\nop = \"drop_index\"\ntable = \"t\"\nname = \"ix_t_p_id\""),
+            Ok(&["ALTER TABLE `t` DROP INDEX `ix_t_p_id`, ADD INDEX `p_id` (`p_id`)"]),
         );
         check(
             "[[op]]\nop = \"drop_constraint\"\ntable = \"t\"\nname = \"t_c_check\"\nkind = \"check\"",
