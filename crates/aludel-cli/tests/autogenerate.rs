@@ -1,6 +1,6 @@
 //! `revision --autogenerate`, `check` and `diff` through the standalone binary, with the
-//! models read from a `schema.sql` or printed by a command, on PostgreSQL and SQLite: what a
-//! user sees, the files written, the exit codes and the errors.
+//! models read from a `schema.sql` or printed by a command, on PostgreSQL, SQLite and MySQL:
+//! what a user sees, the files written, the exit codes and the errors.
 
 mod common;
 
@@ -17,6 +17,13 @@ fn schema_sql(backend: Backend) -> &'static str {
              created_at timestamptz NOT NULL DEFAULT now());\n\
              CREATE TABLE posts (id bigserial PRIMARY KEY, author_id bigint NOT NULL REFERENCES users (id) \
              ON DELETE CASCADE, title text NOT NULL, body text);\n\
+             CREATE INDEX ix_posts_author_id ON posts (author_id);\n"
+        }
+        Backend::MySql => {
+            "CREATE TABLE users (id bigint AUTO_INCREMENT PRIMARY KEY, email varchar(255) NOT NULL UNIQUE, \
+             created_at datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB;\n\
+             CREATE TABLE posts (id bigint AUTO_INCREMENT PRIMARY KEY, author_id bigint NOT NULL, title text NOT NULL, \
+             body text, FOREIGN KEY (author_id) REFERENCES users (id) ON DELETE CASCADE);\n\
              CREATE INDEX ix_posts_author_id ON posts (author_id);\n"
         }
         _ => {
@@ -61,7 +68,8 @@ async fn autogenerate_upgrade_check_and_diff_from_a_schema_sql() {
         assert!(run.stdout.contains("create_table users"), "{}", run.stdout);
 
         let run = project.run(&["diff"]).await.ok();
-        assert!(run.stdout.contains("CREATE TABLE \"users\""), "{backend:?}: {}", run.stdout);
+        let create_users = format!("CREATE TABLE {}", backend.dialect().quote_ident("users"));
+        assert!(run.stdout.contains(&create_users), "{backend:?}: {}", run.stdout);
         assert!(revision_files(&project).is_empty(), "diff writes nothing");
 
         let run = project.run(&["revision", "--autogenerate", "-m", "create blog", "--rev-id", "a1"]).await.ok();

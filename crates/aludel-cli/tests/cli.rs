@@ -1,5 +1,5 @@
-//! The `aludel` binary end to end, on PostgreSQL and SQLite: every command, branch and merge
-//! graphs, every target syntax, checksums, failure recovery and password redaction.
+//! The `aludel` binary end to end, on PostgreSQL, SQLite and MySQL: every command, branch and
+//! merge graphs, every target syntax, checksums, failure recovery and password redaction.
 
 mod common;
 
@@ -269,14 +269,60 @@ async fn a_revision_failing_midway_leaves_the_previous_revision_whole() {
         project.write("r2_fails", &revision("r2", &["r1"], failing, ""));
         let run = project.run(&["upgrade", "head"]).await.expect_code(2);
         assert!(run.stdout.contains("-> r1"), "r1 ran: {}", run.stdout);
-        for needle in ["r2", "op 3", "INSERT INTO missing_table VALUES (1)", "missing_table", "still at r1"] {
+        for needle in ["r2", "op 3", "INSERT INTO missing_table VALUES (1)", "missing_table"] {
             assert!(run.stderr.contains(needle), "{backend:?}: error should name {needle:?}: {}", run.stderr);
         }
         assert_eq!(project.heads().await, ["r1"]);
-        assert_eq!(project.columns("keep").await, ["id"], "{backend:?}: the added column was rolled back");
         assert_eq!(project.db.query("SELECT COUNT(*) FROM keep").await[0][0].as_deref(), Some("1"));
-        assert_eq!(project.history().await, [("r1".to_owned(), "upgrade".to_owned())]);
+        if backend.dialect().has_transactional_ddl() {
+            assert!(run.stderr.contains("still at r1"), "{backend:?}: {}", run.stderr);
+            assert_eq!(project.columns("keep").await, ["id"], "{backend:?}: the added column was rolled back");
+            assert_eq!(project.history().await, [("r1".to_owned(), "upgrade".to_owned())]);
+        } else {
+            let fixed = failing.replace("INSERT INTO missing_table VALUES (1)", "INSERT INTO keep (id) VALUES (2)");
+            failed_midway_outside_a_transaction(&project, &run, &fixed).await;
+        }
     }
+}
+
+/// Without transactional DDL (MySQL), the ops before the failing one stay: the database is
+/// marked dirty, the error says what ran and how to resolve it, runs refuse until then, and
+/// undoing by hand and `resolve --reverted` bring it back to a clean state, from which the
+/// fixed revision runs.
+async fn failed_midway_outside_a_transaction(project: &Project, run: &common::Run, fixed: &str) {
+    for needle in [
+        "ran outside a transaction, so the ops before op 3 took effect",
+        "recorded as unfinished",
+        "aludel resolve r2 --applied",
+        "aludel resolve r2 --reverted",
+    ] {
+        assert!(run.stderr.contains(needle), "the error should say {needle:?}: {}", run.stderr);
+    }
+    assert_eq!(project.columns("keep").await, ["id", "extra"], "the ops before the failure took effect");
+    assert_eq!(project.db.query("SELECT CAST(extra AS CHAR) FROM keep").await[0][0].as_deref(), Some("5"));
+    let history = [("r1".to_owned(), "upgrade".to_owned()), ("r2".to_owned(), "upgrade-failed".to_owned())];
+    assert_eq!(project.history().await, history);
+    for args in [&["upgrade", "head"][..], &["downgrade", "base"], &["stamp", "head"]] {
+        let refused = project.run(args).await.expect_code(2);
+        assert!(
+            refused.stderr.contains(
+                "revision `r2` did not finish its upgrade (it failed): 2 of its 3 op(s) ran; op 3 (sql INSERT INTO \
+                 missing_table VALUES (1)) failed"
+            ),
+            "{args:?}: {}",
+            refused.stderr
+        );
+    }
+    // The documented way back: undo what ran, say so, fix the revision, run it again.
+    project.db.execute("ALTER TABLE keep DROP COLUMN extra").await;
+    let resolved = project.run(&["resolve", "r2", "--reverted"]).await.ok();
+    assert_eq!(resolved.stdout, "Resolved r2 as reverted; the database is at r1\n");
+    assert_eq!(project.columns("keep").await, ["id"]);
+    project.write("r2_fails", &revision("r2", &["r1"], fixed, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    let directions: Vec<String> = project.history().await.into_iter().map(|(r, d)| format!("{d} {r}")).collect();
+    assert_eq!(directions, ["upgrade r1", "upgrade-reverted r2", "upgrade r2"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,5 +1,5 @@
-//! `--sql`: the printed script, run by `psql` or `sqlite3` on an empty database, must produce
-//! the same schema and version table as the online `upgrade head`.
+//! `--sql`: the printed script, run by `psql`, `sqlite3` or `mariadb` on an empty database,
+//! must produce the same schema and version table as the online `upgrade head`.
 
 mod common;
 
@@ -93,6 +93,21 @@ async fn run_script(db: &TestDb, script: &str) {
             c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url, "-f", "-"]);
             c
         }
+        Backend::MySql => {
+            // mysql://user[:password]@host[:port]/database; the client stops at the first error.
+            let rest = db.url.split_once("://").map_or(db.url.as_str(), |(_, rest)| rest);
+            let (authority, database) = rest.split_once('/').expect("a URL ending in /<database>");
+            let (user, server) = authority.rsplit_once('@').unwrap_or(("root", authority));
+            let (user, password) = user.split_once(':').map_or((user, None), |(u, p)| (u, Some(p)));
+            let (host, port) = server.split_once(':').unwrap_or((server, "3306"));
+            let mut c = tokio::process::Command::new("mariadb");
+            c.args(["--batch", "--host", host, "--port", port, "--user", user]);
+            if let Some(password) = password {
+                c.arg(format!("--password={password}"));
+            }
+            c.arg(database);
+            c
+        }
         _ => {
             let mut c = tokio::process::Command::new("sqlite3");
             c.args(["-bail", db.url.trim_start_matches("sqlite://")]);
@@ -104,7 +119,7 @@ async fn run_script(db: &TestDb, script: &str) {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("psql and sqlite3 are installed (.ci/run installs them)");
+        .expect("psql, sqlite3 and mariadb are installed (.ci/run installs them)");
     child.stdin.take().unwrap().write_all(script.as_bytes()).await.unwrap();
     let output = child.wait_with_output().await.unwrap();
     assert!(output.status.success(), "script failed: {}\n{script}", String::from_utf8_lossy(&output.stderr));
@@ -121,6 +136,16 @@ async fn dump(db: &TestDb) -> Vec<Vec<Option<String>>> {
              UNION ALL SELECT 'version', version_num, '', '', '', '' FROM aludel_version \
              UNION ALL SELECT 'users', email, '', '', '', '' FROM users \
              ORDER BY 1, 2"
+        }
+        Backend::MySql => {
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA \
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+             UNION ALL SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, CAST(NON_UNIQUE AS CHAR), \
+               CAST(SEQ_IN_INDEX AS CHAR), INDEX_TYPE FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+             UNION ALL SELECT TABLE_NAME, CONSTRAINT_NAME, CONSTRAINT_TYPE, '', '', '' \
+               FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() \
+             UNION ALL SELECT 'version', version_num, '', '', '', '' FROM aludel_version \
+             UNION ALL SELECT 'users', email, '', '', '', '' FROM users"
         }
         _ => {
             "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' \
@@ -174,5 +199,11 @@ async fn offline_scripts_need_no_database() {
     assert!(run.stdout.contains("CREATE TABLE \"users\""), "{}", run.stdout);
     let sqlite = project.run_with_url("sqlite://never-created.db", &["upgrade", "head", "--sql"]).await.ok();
     assert!(sqlite.stdout.contains("AUTOINCREMENT"), "{}", sqlite.stdout);
+    let mysql = project.run_with_url("mysql://root@127.0.0.1:1/nowhere", &["upgrade", "head", "--sql"]).await.ok();
+    assert!(
+        mysql.stdout.contains("CREATE TABLE `users`") && mysql.stdout.contains("AUTO_INCREMENT"),
+        "{}",
+        mysql.stdout
+    );
     assert!(!project.dir.path().join("never-created.db").exists());
 }

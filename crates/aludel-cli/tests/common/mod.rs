@@ -107,6 +107,9 @@ impl Project {
             Backend::Postgres => {
                 "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
             }
+            Backend::MySql => {
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1"
+            }
             _ => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
         };
         self.db
@@ -123,6 +126,10 @@ impl Project {
         let sql = match self.db.backend {
             Backend::Postgres => format!(
                 "SELECT column_name::text FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"
+            ),
+            Backend::MySql => format!(
+                "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+                 AND TABLE_NAME = '{table}' ORDER BY ORDINAL_POSITION"
             ),
             _ => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
         };

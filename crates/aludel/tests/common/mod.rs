@@ -1,8 +1,10 @@
 //! Test support: a uniquely named database per test on a real server, dropped afterwards.
 //!
 //! PostgreSQL comes from `ALUDEL_TEST_POSTGRES_URL` (default
-//! `postgresql://postgres@127.0.0.1:5432/postgres`); SQLite databases are files in a temp
-//! folder. An unreachable server fails the test with instructions, never skips it.
+//! `postgresql://postgres@127.0.0.1:5432/postgres`), MySQL / MariaDB from
+//! `ALUDEL_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/mysql`); SQLite databases
+//! are files in a temp folder. An unreachable server fails the test with instructions, never
+//! skips it.
 
 #![allow(dead_code, unreachable_pub)] // Each test binary uses a different part of this module.
 
@@ -16,10 +18,37 @@ use aludel::dialect::Backend;
 use sqlx::{AssertSqlSafe, Connection};
 
 const DEFAULT_POSTGRES_URL: &str = "postgresql://postgres@127.0.0.1:5432/postgres";
+const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/mysql";
 
 /// The admin URL of the PostgreSQL server the tests use.
 pub fn postgres_admin_url() -> String {
     std::env::var("ALUDEL_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
+}
+
+/// The admin URL of the MySQL / MariaDB server the tests use.
+pub fn mysql_admin_url() -> String {
+    std::env::var("ALUDEL_TEST_MYSQL_URL").unwrap_or_else(|_| DEFAULT_MYSQL_URL.to_owned())
+}
+
+/// Connects to the MySQL server as its admin, or fails with how to start it.
+async fn mysql_admin() -> sqlx::MySqlConnection {
+    let admin = mysql_admin_url();
+    sqlx::MySqlConnection::connect(&admin).await.unwrap_or_else(|err| {
+        panic!(
+            "cannot reach MySQL / MariaDB at {}: {err}\nstart it (e.g. `start-stop-daemon --start --oknodo \
+             --background --exec /usr/sbin/mariadbd`) or point ALUDEL_TEST_MYSQL_URL at a server where the user may \
+             create databases",
+            aludel::url::redact(&admin)
+        )
+    })
+}
+
+/// The URL of database `name` on the server of `admin` (which ends in `/<database>`).
+fn sibling_url(admin: &str, name: &str, variable: &str) -> String {
+    match admin.rsplit_once('/') {
+        Some((server, _)) if server.contains("://") => format!("{server}/{name}"),
+        _ => panic!("{variable} must end in /<database>"),
+    }
 }
 
 /// A database that exists for one test.
@@ -57,10 +86,17 @@ impl TestDb {
                     .await
                     .expect("create test database");
                 conn.close().await.ok();
-                let url = match admin.rsplit_once('/') {
-                    Some((server, _)) => format!("{server}/{name}"),
-                    None => panic!("ALUDEL_TEST_POSTGRES_URL must end in /<database>"),
-                };
+                let url = sibling_url(&admin, &name, "ALUDEL_TEST_POSTGRES_URL");
+                TestDb { url, backend, name, dir: None }
+            }
+            Backend::MySql => {
+                let mut conn = mysql_admin().await;
+                sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                conn.close().await.ok();
+                let url = sibling_url(&mysql_admin_url(), &name, "ALUDEL_TEST_MYSQL_URL");
                 TestDb { url, backend, name, dir: None }
             }
             Backend::Sqlite => {
@@ -96,7 +132,8 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if self.backend != Backend::Postgres {
+        let backend = self.backend;
+        if !matches!(backend, Backend::Postgres | Backend::MySql) {
             return;
         }
         let name = self.name.clone();
@@ -104,6 +141,13 @@ impl Drop for TestDb {
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async move {
+                if backend == Backend::MySql {
+                    let mut conn = sqlx::MySqlConnection::connect(&mysql_admin_url()).await?;
+                    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
+                        .execute(&mut conn)
+                        .await?;
+                    return conn.close().await;
+                }
                 let mut conn = sqlx::PgConnection::connect(&postgres_admin_url()).await?;
                 sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
                     .execute(&mut conn)

@@ -12,6 +12,8 @@ pub enum Flavor {
     Postgres,
     /// SQLite: no arrays.
     Sqlite,
+    /// MySQL / MariaDB: no arrays, no partial indexes, `uuid()`.
+    MySql,
 }
 
 /// xorshift64*: enough randomness for schemas, with no dependency.
@@ -68,8 +70,9 @@ const COLUMNS: usize = 4;
 /// type, defaults, comments, uniques, checks, indexes (unique, partial), foreign keys between
 /// the tables (cycles and self references included) and an enum. `named` gives every
 /// constraint a name, as an introspected database has; otherwise some are left unnamed, as
-/// models may. `flavor` keeps out what a backend cannot hold (arrays on SQLite) and picks
-/// its raw SQL.
+/// models may. `flavor` keeps out what a backend cannot hold (arrays on SQLite and MySQL,
+/// partial indexes and indexes on JSON on MySQL) and picks its raw SQL; the draws are the same
+/// whatever the flavor, so a seed gives the same schema but for those.
 pub fn random_schema(shared_seed: u64, own_seed: u64, named: bool, flavor: Flavor) -> Schema {
     let mut draw = Draws { shared: Rng::new(shared_seed), own: Rng::new(own_seed) };
     let mut schema = Schema::default();
@@ -100,8 +103,8 @@ pub fn random_schema(shared_seed: u64, own_seed: u64, named: bool, flavor: Flavo
             }
             let c = format!("c{k}");
             let ty = if ty == "enum:mood" && !has_enum { "text" } else { ty };
-            // SQLite has no arrays.
-            let ty = if flavor == Flavor::Sqlite && ty.ends_with("[]") { "text" } else { ty };
+            // SQLite and MySQL have no arrays.
+            let ty = if flavor != Flavor::Postgres && ty.ends_with("[]") { "text" } else { ty };
             let mut column = Column::new(&c, ColumnType::parse(ty).expect("valid type"));
             column.nullable = nullable;
             column.default = if default < 4 { default_for(&column.ty, flavor) } else { None };
@@ -115,13 +118,15 @@ pub fn random_schema(shared_seed: u64, own_seed: u64, named: bool, flavor: Flavo
                 let expr = if check == 0 { format!("{c} IS NOT NULL") } else { format!("{c} <> {c}") };
                 constraints.push(Constraint::Check { name: name("check"), expr });
             }
-            if index < 3 {
+            // MySQL has no partial indexes, and MySQL 8 indexes no JSON column.
+            let mysql = flavor == Flavor::MySql;
+            if index < 3 && !(mysql && ty == "jsonb") {
                 indexes.push(Index {
                     name: format!("ix_{t}_{c}"),
                     table: t.clone(),
                     columns: vec![IndexKey::Column(c.clone())],
                     unique: index == 1,
-                    predicate: (index == 2).then(|| format!("{c} IS NOT NULL")),
+                    predicate: (index == 2 && !mysql).then(|| format!("{c} IS NOT NULL")),
                     method: None,
                 });
             }
@@ -184,6 +189,7 @@ fn default_for(ty: &ColumnType, flavor: Flavor) -> Option<DefaultValue> {
         ColumnType::Timestamptz => DefaultValue::Expr(PortableExpr::CurrentTimestamp),
         ColumnType::Jsonb => DefaultValue::Value(Literal::String("{}".into())),
         ColumnType::Uuid if flavor == Flavor::Postgres => DefaultValue::Sql("gen_random_uuid()".into()),
+        ColumnType::Uuid if flavor == Flavor::MySql => DefaultValue::Sql("uuid()".into()),
         ColumnType::Uuid => DefaultValue::Sql("lower(hex(randomblob(16)))".into()),
         _ => return None,
     })
