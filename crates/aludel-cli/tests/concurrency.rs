@@ -1,5 +1,6 @@
 //! Many replicas starting at once: eight `aludel upgrade head` processes on one database
-//! must all succeed and apply each revision exactly once.
+//! must all succeed and apply each revision exactly once; a run that finds the migration lock
+//! held waits for it, up to the lock timeout.
 
 mod common;
 
@@ -50,5 +51,26 @@ async fn eight_concurrent_upgrades_apply_each_revision_once() {
             .map(|o| String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with("Running upgrade")).count())
             .sum();
         assert_eq!(lines, REVISIONS, "{backend:?}: the processes together report each revision once");
+    }
+}
+
+/// A run that finds the migration lock held waits for it, and gives up after the lock
+/// timeout with an error that says so; once the lock is free, the run goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_migration_lock_makes_a_run_wait_then_give_up() {
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        write_table_revision(&project, "rev0000", &[]);
+        let mut holder = backend.connect(&project.db.url, &Default::default()).await.expect("connect");
+        holder.lock().await.expect("take the lock");
+        let started = std::time::Instant::now();
+        let run = project.run(&["-x", "lock_timeout=1", "upgrade", "head"]).await.expect_code(2);
+        assert!(run.stderr.contains("could not take the migration lock"), "{backend:?}: {}", run.stderr);
+        assert!(started.elapsed() >= std::time::Duration::from_millis(900), "{backend:?}: the run waited");
+        assert!(project.tables().await.is_empty(), "{backend:?}: nothing ran");
+        holder.unlock().await.expect("release the lock");
+        holder.close().await.ok();
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.heads().await, ["rev0000"]);
     }
 }

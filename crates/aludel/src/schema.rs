@@ -95,7 +95,11 @@ impl ColumnType {
         }
         let (base, params) = match text.find('(') {
             Some(open) => {
-                let close = text.rfind(')').filter(|&c| c == text.len() - 1).ok_or_else(|| err("missing `)`"))?;
+                let close = text.rfind(')').filter(|&c| c > open).ok_or_else(|| err("missing `)`"))?;
+                if close != text.len() - 1 {
+                    // Words after the parameters (`int(10) unsigned`) belong to a backend type.
+                    return Ok(ColumnType::Custom(text.to_owned()));
+                }
                 let params: Result<Vec<u32>, _> =
                     text[open + 1..close].split(',').map(|p| p.trim().parse::<u32>()).collect();
                 match params {
@@ -999,6 +1003,8 @@ mod tests {
         check("integer[][]", &ColumnType::Array(Box::new(ColumnType::Array(Box::new(ColumnType::Integer)))));
         check("tsvector", &ColumnType::Custom("tsvector".into()));
         check("geometry(Point, 4326)", &ColumnType::Custom("geometry(Point, 4326)".into()));
+        check("int(10) unsigned", &ColumnType::Custom("int(10) unsigned".into()));
+        check("float(7,3) unsigned zerofill", &ColumnType::Custom("float(7,3) unsigned zerofill".into()));
     }
 
     #[test]

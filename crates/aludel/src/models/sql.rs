@@ -571,7 +571,7 @@ impl Builder<'_> {
     fn default_value(&self, expr: &Expr, ty: &ColumnType) -> Option<DefaultValue> {
         let expr = unwrap_nested(expr);
         if let Some(literal) = literal(expr) {
-            return literal.map(DefaultValue::Value);
+            return literal.map(|literal| DefaultValue::Value(self.mysql_number(literal, ty)));
         }
         match expr {
             Expr::Cast { expr: inner, data_type, .. } if self.column_type(data_type).0 == *ty => {
@@ -611,6 +611,31 @@ impl Builder<'_> {
             _ => {}
         }
         Some(DefaultValue::Sql(expr.to_string()))
+    }
+
+    /// On MySQL, a quoted number on a numeric or boolean column (as mysqldump writes every
+    /// default: `DEFAULT '0.00'`) is that number, which is what MySQL stores.
+    fn mysql_number(&self, literal: Literal, ty: &ColumnType) -> Literal {
+        let Literal::String(text) = &literal else { return literal };
+        let numeric = matches!(
+            ty,
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt | ColumnType::Real | ColumnType::Double
+        ) || matches!(ty, ColumnType::Numeric(_));
+        if self.dialect != SqlDialect::MySql || !(numeric || *ty == ColumnType::Boolean) {
+            return literal;
+        }
+        match (ty, text.trim()) {
+            (ColumnType::Boolean, "0" | "1") => Literal::Bool(text.trim() == "1"),
+            (_, number) => match (number.parse::<i64>(), number.parse::<f64>()) {
+                (Ok(int), _) => Literal::Int(int),
+                // `'0.00'` is the whole number 0 (MySQL prints a decimal's scale).
+                (_, Ok(float)) if float.is_finite() && float.fract() == 0.0 && float.abs() < 9.0e15 => {
+                    Literal::Int(float as i64)
+                }
+                (_, Ok(float)) if float.is_finite() => Literal::Float(float),
+                _ => literal,
+            },
+        }
     }
 
     fn check_primary_key_options(&self, key: &PrimaryKeyConstraint, here: &Here) -> Result<(), ModelError> {
@@ -1256,6 +1281,8 @@ mod tests {
                  mood ENUM('sad', 'ok') NOT NULL DEFAULT 'ok',
                  body TEXT,
                  at DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6),
+                 active TINYINT(1) DEFAULT '1',
+                 price DECIMAL(8,2) DEFAULT '0.00',
                  PRIMARY KEY (id),
                  UNIQUE KEY things_mood_key (mood),
                  KEY (body(100)),
@@ -1267,6 +1294,8 @@ mod tests {
                     { "name": "mood", "type": "enum:Things_mood", "nullable": false, "default": { "value": "ok" } },
                     { "name": "body", "type": "text", "nullable": true },
                     { "name": "at", "type": "timestamp", "nullable": true, "default": { "expr": "current_timestamp" } },
+                    { "name": "active", "type": "boolean", "nullable": true, "default": { "value": true } },
+                    { "name": "price", "type": "numeric(8,2)", "nullable": true, "default": { "value": 0 } },
                 ], "primary_key": ["id"], "constraints": [
                     { "kind": "unique", "name": "things_mood_key", "columns": ["mood"] },
                 ] }],

@@ -181,10 +181,10 @@ impl Renderer<'_> {
             }
             _ => {}
         }
-        if column.identity && !matches!(column.ty, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt) {
+        if column.identity && !integer_type(&column.ty) {
             return Err(self.invalid(format!(
                 "column `{name}` is an identity column of type `{}`; identity needs an integer type (smallint, \
-                 integer or bigint)",
+                 integer, bigint, or MySQL's own such as `bigint unsigned`)",
                 column.ty
             )));
         }
@@ -608,6 +608,19 @@ impl Renderer<'_> {
             }
         }
         Ok(statements)
+    }
+}
+
+/// Whether `ty` is an integer type, neutral or one of MySQL's (`int(10) unsigned`).
+fn integer_type(ty: &ColumnType) -> bool {
+    match ty {
+        ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => true,
+        ColumnType::Custom(text) => {
+            let lower = text.trim().to_ascii_lowercase();
+            let base = lower.split(['(', ' ']).next().unwrap_or_default();
+            matches!(base, "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint")
+        }
+        _ => false,
     }
 }
 

@@ -1,0 +1,16 @@
+CREATE TABLE owners (
+  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  PRIMARY KEY (id)
+) ENGINE=InnoDB AUTO_INCREMENT=7 DEFAULT CHARSET=utf8mb4;
+CREATE TABLE accounts (
+  id int(11) NOT NULL AUTO_INCREMENT,
+  owner_id bigint(20) unsigned DEFAULT NULL,
+  active tinyint(1) NOT NULL DEFAULT '1',
+  balance decimal(12,2) NOT NULL DEFAULT '0.00',
+  created_at timestamp NOT NULL DEFAULT current_timestamp(),
+  updated_at datetime(6) DEFAULT CURRENT_TIMESTAMP(6),
+  note varchar(100) DEFAULT NULL,
+  PRIMARY KEY (id),
+  KEY ix_accounts_note (note),
+  CONSTRAINT accounts_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='money';
