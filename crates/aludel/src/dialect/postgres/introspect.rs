@@ -141,7 +141,9 @@ impl Scope {
 /// table, table comment, attnum, name, type as `format_type` prints it, the element type of an
 /// array, the enum's name when the (element) type is an enum of the schema, array dimensions,
 /// not null, identity, generated, default expression, comment, and whether the default is
-/// the `nextval` of a sequence the column owns (a `serial` column).
+/// the `nextval` of a sequence the column owns (a `serial` column). A default is deparsed once,
+/// without its relation (a default names no column; only a generated expression does), which
+/// saves opening the table for each one.
 fn columns_query(scope: &Scope) -> String {
     format!(
         "SELECT c.relname, td.description, a.attnum::text, a.attname, \
@@ -149,13 +151,13 @@ fn columns_query(scope: &Scope) -> String {
            CASE WHEN et.oid IS NOT NULL THEN format_type(et.oid, a.atttypmod) END, \
            CASE WHEN bt.typtype = 'e' AND bt.typnamespace = c.relnamespace THEN bt.typname::text END, \
            a.attndims::text, a.attnotnull::text, a.attidentity::text, a.attgenerated::text, \
-           pg_get_expr(ad.adbin, ad.adrelid), cd.description, \
+           d.def, cd.description, \
            CASE WHEN a.attidentity = '' AND a.attgenerated = '' \
-             AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%' THEN EXISTS ( \
+             AND d.def LIKE 'nextval(%' THEN EXISTS ( \
                SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' \
                WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass \
                  AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' \
-                 AND pg_get_expr(ad.adbin, ad.adrelid) \
+                 AND d.def \
                    = 'nextval(' || quote_literal(s.oid::regclass::text) || '::regclass)')::text \
            END \
          FROM pg_class c \
@@ -167,6 +169,8 @@ fn columns_query(scope: &Scope) -> String {
          LEFT JOIN pg_type et ON et.oid = t.typelem AND et.typarray = t.oid \
          LEFT JOIN pg_type bt ON bt.oid = coalesce(et.oid, t.oid) \
          LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum \
+         LEFT JOIN LATERAL (SELECT CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) \
+           ELSE pg_get_expr(ad.adbin, ad.adrelid) END AS def) d ON true \
          LEFT JOIN pg_description cd ON cd.objoid = c.oid AND cd.classoid = 'pg_class'::regclass \
            AND cd.objsubid = a.attnum \
          WHERE {}",
