@@ -308,12 +308,17 @@ mod tests {
             &[("CORS_ORIGINS", "app.example.com")],
             Err("invalid CORS_ORIGINS=`app.example.com`: origins such as https://app.example.com, or *"),
         );
-        check(
-            &[("DATABASE_URL", "mongodb://u:hunter2@db/x")],
-            Err(
-                "invalid DATABASE_URL=`mongodb://u:***@db/x`: unsupported database URL scheme `mongodb`; use postgresql://user@host:port/db or sqlite://path.db (enabled backends: postgresql, sqlite)",
+        // aludel's message lists the backends compiled in, which depends on the build's features.
+        let err = Settings::from_vars(&Vars::from_pairs([("DATABASE_URL", "mongodb://u:hunter2@db/x")]))
+            .expect_err("mongodb is not a backend");
+        let message = err.to_string();
+        assert!(
+            message.starts_with(
+                "invalid DATABASE_URL=`mongodb://u:***@db/x`: unsupported database URL scheme `mongodb`; use "
             ),
+            "{message}"
         );
+        assert!(!message.contains("hunter2"), "{message}");
         check(&[("CORS_ORIGINS", "https://a.example, http://localhost:3000")], Ok(()));
     }
 
