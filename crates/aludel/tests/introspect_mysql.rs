@@ -632,3 +632,49 @@ async fn the_number_of_queries_does_not_grow_with_the_tables() {
     // The server's version, then columns, indexes, foreign keys and checks.
     assert_eq!(counts, [5, 5]);
 }
+
+/// What MySQL refuses in the models is named, with MySQL's message; the scratch database is
+/// gone afterwards, on error as on success.
+#[tokio::test]
+async fn refused_models_are_named_and_nothing_is_left_behind() {
+    let db = common::TestDb::new(Backend::MySql).await;
+    let scratch = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'aludel\\_scratch\\_%'";
+    let before = db.query(scratch).await.len();
+    for (models, object, message) in [
+        (
+            r#"{ "tables": [{ "table": "t", "columns": [{ "name": "x", "type": "integer" }],
+                 "constraints": [{ "kind": "check", "name": "t_x_check", "expr": "no_such_function(x) > 0" }] }] }"#,
+            "check t_x_check on table t",
+            "no_such_function",
+        ),
+        (
+            r#"{ "tables": [{ "table": "t", "columns": [{ "name": "c", "type": "no_such_type" }] }] }"#,
+            "type no_such_type of column t.c",
+            "Unknown data type",
+        ),
+        (
+            r#"{ "tables": [{ "table": "t", "columns": [{ "name": "c", "type": "interval" }] }] }"#,
+            "type interval of column t.c",
+            "MySQL has no interval type",
+        ),
+    ] {
+        let models = Schema::from_json(models).expect("valid models");
+        let mut session = connect(&db).await;
+        let err = normalize(session.as_mut(), &models).await.expect_err("refused");
+        session.close().await.ok();
+        match &err {
+            aludel::dialect::IntrospectError::Model { object: got, message: why } => {
+                assert_eq!(got, object, "{err}");
+                assert!(why.contains(message), "{err}");
+            }
+            other => panic!("expected a model error, got {other}"),
+        }
+    }
+    let fine = Schema::from_json(
+        r#"{ "tables": [{ "table": "t", "columns": [{ "name": "x", "type": "int unsigned" }],
+             "constraints": [{ "kind": "check", "expr": "x > 0" }] }] }"#,
+    )
+    .expect("valid models");
+    normalized(&db, &fine).await;
+    assert_eq!(db.query(scratch).await.len(), before, "no scratch database is left behind");
+}

@@ -25,10 +25,11 @@
 //! (`int unsigned`, `longtext`), defaults whose reading depends on MySQL (raw SQL, a float
 //! with a fraction, a date string), check expressions and generated columns (MySQL rewrites
 //! them: `length(x)` is `octet_length(`x`)` on MariaDB). One batch creates the scratch
-//! database, MyISAM tables with one column per distinct (type, default) spelling, and a
-//! copy of each model table that has checks or generated columns (its columns, those
-//! expressions, nothing else); the same introspection reads it back, and the spellings are
-//! mapped onto the models. Seven round trips whatever the size of the models; none when
+//! database, MyISAM tables with one column per distinct (type, default) spelling, and
+//! copies of the model tables that have checks or generated columns (their columns, those
+//! expressions, nothing else; tables whose columns of one name are alike share one copy,
+//! since each `CREATE TABLE` costs MySQL milliseconds); the same introspection reads it
+//! back, and the spellings are mapped onto the models. Seven round trips whatever the size of the models; none when
 //! nothing needs the database. The connection needs the privilege to create a database.
 //!
 //! When MySQL refuses part of the models, the scratch database is made again and the
@@ -213,6 +214,8 @@ struct Plan {
     spelled_columns: Vec<(String, usize, usize)>,
     /// Tables copied into the scratch database for their checks and generated columns.
     tables: Vec<String>,
+    /// The scratch table that holds each copy (by position in `tables`).
+    copy_groups: Vec<usize>,
 }
 
 impl Plan {
@@ -236,6 +239,7 @@ impl Plan {
             spellings: Vec::new(),
             spelled_columns: Vec::new(),
             tables: Vec::new(),
+            copy_groups: Vec::new(),
         };
         let mut spelling_of: BTreeMap<String, usize> = BTreeMap::new();
         for table in models.tables.values() {
@@ -270,6 +274,7 @@ impl Plan {
                 plan.schema.indexes.insert(index.name.clone(), restated);
             }
         }
+        plan.copy_groups = copy_groups(&plan.tables.iter().map(|t| &plan.schema.tables[t]).collect::<Vec<_>>());
         Ok(plan)
     }
 
@@ -299,7 +304,7 @@ impl Plan {
             column.default = default;
         }
         for (i, name) in self.tables.iter().enumerate() {
-            let copy_name = copy_table(i);
+            let copy_name = copy_table(self.copy_groups[i]);
             let copy = read.tables.get(&copy_name).ok_or_else(|| lost(format!("table {name}")))?;
             let table = self.schema.tables.get_mut(name).expect("planned from these tables");
             for column in &mut table.columns {
@@ -530,7 +535,7 @@ fn spelling_table(spellings: &[Spelling], i: usize) -> String {
     format!("spelling_{chunk}")
 }
 
-/// The scratch copy of the `i`-th table with expressions.
+/// The `i`-th scratch table of copies.
 fn copy_table(i: usize) -> String {
     format!("copy_{i}")
 }
@@ -589,10 +594,32 @@ impl Work {
             let name = table.name.clone();
             work.batch.push(create_table(&table, &enums, &|| format!("table {name}"))?);
         }
+        // Tables whose columns of one name are alike share a scratch copy: one CREATE TABLE
+        // costs MySQL milliseconds, a thousand of them seconds.
+        let mut copies: Vec<Table> = Vec::new();
+        for (i, name) in plan.tables.iter().enumerate() {
+            let copy = scratch_copy(&plan.schema.tables[name], i);
+            let group = plan.copy_groups[i];
+            if copies.len() <= group {
+                copies.push(Table::new(&copy_table(group)));
+            }
+            let shared = &mut copies[group];
+            for column in copy.columns {
+                if shared.column(&column.name).is_none() {
+                    shared.columns.push(column);
+                }
+            }
+            shared.constraints.extend(copy.constraints);
+        }
+        for copy in &mut copies {
+            // Generated columns last: they may read any other column.
+            copy.columns.sort_by_key(|c| c.generated.is_some());
+            let name = copy.name.clone();
+            work.batch.push(create_table(copy, &enums, &|| format!("table {name}"))?);
+        }
         for (i, name) in plan.tables.iter().enumerate() {
             let model = &plan.schema.tables[name];
             let copy = scratch_copy(model, i);
-            work.batch.push(create_table(&copy, &enums, &|| format!("table {name}"))?);
             let (generated, plain): (Vec<&Column>, Vec<&Column>) =
                 copy.columns.iter().partition(|c| c.generated.is_some());
             let base = Table { columns: plain.into_iter().cloned().collect(), ..Table::new(&copy.name) };
@@ -677,6 +704,51 @@ impl Work {
         }
         IntrospectError::Query { what: SCRATCH, source }
     }
+}
+
+/// The scratch table of each of `tables` (their copies): a table joins the first one where
+/// every column of the same name has the same type and generation, while the columns fit
+/// MySQL's row; otherwise it starts another.
+fn copy_groups(tables: &[&Table]) -> Vec<usize> {
+    struct Group<'t> {
+        columns: BTreeMap<&'t str, (&'t ColumnType, Option<&'t crate::schema::Generated>)>,
+        bytes: usize,
+    }
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    let mut assigned = Vec::with_capacity(tables.len());
+    for table in tables {
+        let fits = |group: &Group<'_>| {
+            let mut bytes = group.bytes;
+            let mut count = group.columns.len();
+            for column in &table.columns {
+                match group.columns.get(column.name.as_str()) {
+                    Some(known) if *known == (&column.ty, column.generated.as_ref()) => {}
+                    Some(_) => return false,
+                    None => {
+                        bytes += row_bytes(&column.ty);
+                        count += 1;
+                    }
+                }
+            }
+            bytes <= ROW_BYTES && count <= MAX_COLUMNS
+        };
+        let at = match groups.iter().position(fits) {
+            Some(at) => at,
+            None => {
+                groups.push(Group { columns: BTreeMap::new(), bytes: 0 });
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[at];
+        for column in &table.columns {
+            if !group.columns.contains_key(column.name.as_str()) {
+                group.bytes += row_bytes(&column.ty);
+                group.columns.insert(&column.name, (&column.ty, column.generated.as_ref()));
+            }
+        }
+        assigned.push(at);
+    }
+    assigned
 }
 
 /// A copy of `model` for its expressions: its columns (nullable, without defaults, identity
@@ -804,6 +876,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(restated, expected);
+    }
+
+    #[test]
+    fn copies_share_a_scratch_table_while_their_columns_agree() {
+        let table = |name: &str, columns: &[(&str, &str)]| {
+            let mut table = Table::new(name);
+            for (column, ty) in columns {
+                table.columns.push(Column::new(column, ColumnType::parse(ty).unwrap()));
+            }
+            table
+        };
+        let a = table("a", &[("id", "integer"), ("qty", "integer")]);
+        let b = table("b", &[("id", "integer"), ("note", "text")]);
+        let c = table("c", &[("id", "bigint")]);
+        let d = table("d", &[("qty", "integer")]);
+        let wide = table("wide", &[("w1", "varchar(8000)"), ("w2", "varchar(8000)")]);
+        assert_eq!(copy_groups(&[&a, &b, &c, &d, &wide]), [0, 0, 1, 0, 2]);
     }
 
     #[test]
