@@ -548,10 +548,11 @@ async fn hand_written_sql_reads_back() {
     insta::assert_snapshot!("hand_written_sql@mysql", schema.to_json());
 }
 
-/// Counts the statements a session runs.
+/// Counts the statements a session runs, and keeps their text.
 struct Counting {
     inner: Box<dyn Session>,
     statements: usize,
+    log: Vec<String>,
 }
 
 impl Session for Counting {
@@ -560,10 +561,12 @@ impl Session for Counting {
     }
     fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
         self.statements += 1;
+        self.log.push(sql.to_owned());
         self.inner.execute(sql)
     }
     fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
         self.statements += 1;
+        self.log.push(sql.to_owned());
         self.inner.query_text(sql)
     }
     fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
@@ -620,7 +623,7 @@ async fn the_number_of_queries_does_not_grow_with_the_tables() {
     for tables in [2, 200] {
         let db = common::TestDb::new(Backend::MySql).await;
         db.execute(&many_tables(tables)).await;
-        let mut session = Counting { inner: connect(&db).await, statements: 0 };
+        let mut session = Counting { inner: connect(&db).await, statements: 0, log: Vec::new() };
         let schema = session.introspect(&IntrospectOptions::default()).await.expect("introspect");
         assert_eq!((schema.tables.len(), schema.indexes.len()), (tables, tables));
         let last = &schema.tables[&format!("t{}", tables - 1)];
@@ -629,8 +632,8 @@ async fn the_number_of_queries_does_not_grow_with_the_tables() {
         counts.push(session.statements);
         Box::new(session).close().await.ok();
     }
-    // The server's version, then columns, indexes, foreign keys and checks.
-    assert_eq!(counts, [5, 5]);
+    // The server's version, then tables, columns, indexes, foreign keys and checks.
+    assert_eq!(counts, [6, 6]);
 }
 
 /// What MySQL refuses in the models is named, with MySQL's message; the scratch database is
@@ -638,8 +641,14 @@ async fn the_number_of_queries_does_not_grow_with_the_tables() {
 #[tokio::test]
 async fn refused_models_are_named_and_nothing_is_left_behind() {
     let db = common::TestDb::new(Backend::MySql).await;
-    let scratch = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'aludel\\_scratch\\_%'";
-    let before = db.query(scratch).await.len();
+    // The scratch databases this session created, by their CREATE DATABASE statements.
+    let created = |log: &[String]| -> Vec<String> {
+        log.iter()
+            .flat_map(|sql| sql.split(";\n"))
+            .filter_map(|sql| sql.strip_prefix("CREATE DATABASE `")?.split('`').next().map(str::to_owned))
+            .collect()
+    };
+    let mut scratch = Vec::new();
     for (models, object, message) in [
         (
             r#"{ "tables": [{ "table": "t", "columns": [{ "name": "x", "type": "integer" }],
@@ -659,9 +668,10 @@ async fn refused_models_are_named_and_nothing_is_left_behind() {
         ),
     ] {
         let models = Schema::from_json(models).expect("valid models");
-        let mut session = connect(&db).await;
-        let err = normalize(session.as_mut(), &models).await.expect_err("refused");
-        session.close().await.ok();
+        let mut session = Counting { inner: connect(&db).await, statements: 0, log: Vec::new() };
+        let err = normalize(&mut session, &models).await.expect_err("refused");
+        scratch.extend(created(&session.log));
+        Box::new(session).close().await.ok();
         match &err {
             aludel::dialect::IntrospectError::Model { object: got, message: why } => {
                 assert_eq!(got, object, "{err}");
@@ -675,6 +685,16 @@ async fn refused_models_are_named_and_nothing_is_left_behind() {
              "constraints": [{ "kind": "check", "expr": "x > 0" }] }] }"#,
     )
     .expect("valid models");
-    normalized(&db, &fine).await;
-    assert_eq!(db.query(scratch).await.len(), before, "no scratch database is left behind");
+    let mut session = Counting { inner: connect(&db).await, statements: 0, log: Vec::new() };
+    normalize(&mut session, &fine).await.expect("normalize");
+    scratch.extend(created(&session.log));
+    Box::new(session).close().await.ok();
+    // The type is refused in Rust; the check and the custom type reach the database (which
+    // makes the scratch database again to find what it refuses).
+    scratch.dedup();
+    assert_eq!(scratch.len(), 3, "{scratch:?}");
+    for name in scratch {
+        let sql = format!("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'");
+        assert!(db.query(&sql).await.is_empty(), "scratch database {name} is left behind");
+    }
 }

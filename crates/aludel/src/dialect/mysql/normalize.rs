@@ -29,7 +29,7 @@
 //! copies of the model tables that have checks or generated columns (their columns, those
 //! expressions, nothing else; tables whose columns of one name are alike share one copy,
 //! since each `CREATE TABLE` costs MySQL milliseconds); the same introspection reads it
-//! back, and the spellings are mapped onto the models. Seven round trips whatever the size of the models; none when
+//! back, and the spellings are mapped onto the models. Eight round trips whatever the size of the models; none when
 //! nothing needs the database. The connection needs the privilege to create a database.
 //!
 //! When MySQL refuses part of the models, the scratch database is made again and the
