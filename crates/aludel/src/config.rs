@@ -219,7 +219,7 @@ impl Config {
         let base_dir = config_file.as_deref().and_then(Path::parent).map_or_else(|| cwd.clone(), Path::to_path_buf);
 
         let mut config = Config {
-            script_location: base_dir.join(raw.script_location.as_deref().unwrap_or("migrations")),
+            script_location: tidy(&base_dir.join(raw.script_location.as_deref().unwrap_or("migrations"))),
             database_url: None,
             tables: StateTables {
                 version_table: raw.version_table.unwrap_or_else(|| StateTables::default().version_table),
@@ -240,7 +240,12 @@ impl Config {
             url = env.get("DATABASE_URL").map(|u| (u.clone(), "DATABASE_URL".to_owned()));
         }
         if url.is_none() {
-            url = dotenv_database_url(&base_dir)?.map(|u| (u, ".env DATABASE_URL".to_owned()));
+            // The working directory's .env first, as dotenv tools read it; then the one beside
+            // the config file.
+            url = dotenv_database_url(&cwd)?.map(|u| (u, ".env DATABASE_URL".to_owned()));
+            if url.is_none() && base_dir != cwd {
+                url = dotenv_database_url(&base_dir)?.map(|u| (u, ".env DATABASE_URL".to_owned()));
+            }
         }
 
         for arg in &options.overrides {
@@ -248,7 +253,7 @@ impl Config {
             let (key, value) = (key.trim(), value.trim());
             match key {
                 "db_url" | "database_url" | "sqlalchemy.url" => url = Some((value.to_owned(), "-x db_url".to_owned())),
-                "script_location" => config.script_location = cwd.join(value),
+                "script_location" => config.script_location = tidy(&cwd.join(value)),
                 "version_table" => config.tables.version_table = checked_name(key, value)?,
                 "history_table" => config.tables.history_table = checked_name(key, value)?,
                 "lock_timeout" => {
@@ -331,6 +336,23 @@ fn parse_file(path: &Path) -> Result<RawConfig, ConfigError> {
         line: err.span().map_or(1, |span| text[..span.start].matches('\n').count() + 1),
         message: err.message().to_owned(),
     })
+}
+
+/// `path` without `.` components and with `..` applied where it can be, for messages that
+/// show it (`-c ./aludel.toml` with `script_location = "."` is `migrations`, not `./.`).
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut tidied = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(tidied.components().next_back(), Some(Component::Normal(_))) => {
+                tidied.pop();
+            }
+            other => tidied.push(other),
+        }
+    }
+    tidied
 }
 
 fn dotenv_database_url(dir: &Path) -> Result<Option<String>, ConfigError> {
@@ -426,6 +448,15 @@ mod tests {
         assert!(matches!(err, ConfigError::BadValue { .. }), "{err}");
         let err = load(&[], &[("ALUDEL_CONFIG", "elsewhere.toml")], &[]).unwrap_err();
         assert!(matches!(err, ConfigError::Missing { .. }), "{err}");
+    }
+
+    #[test]
+    fn paths_are_tidied() {
+        for (input, expected) in
+            [("/a/./b/.", "/a/b"), ("/a/b/../c", "/a/c"), ("a/../../b", "../b"), ("/a/migrations", "/a/migrations")]
+        {
+            assert_eq!(tidy(Path::new(input)), PathBuf::from(expected), "{input}");
+        }
     }
 
     #[test]
