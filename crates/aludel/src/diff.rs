@@ -275,7 +275,14 @@ impl Diff {
 /// ```
 pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
     let protected_enums = enums_of_excluded_tables(database, options);
-    let models = in_scope(models, options);
+    // The models are read only: borrowed when every table is in scope, as it usually is.
+    let all_in_scope = models.tables.keys().all(|name| options.includes(name))
+        && models.indexes.values().all(|index| options.includes(&index.table));
+    let models = if all_in_scope {
+        std::borrow::Cow::Borrowed(models)
+    } else {
+        std::borrow::Cow::Owned(in_scope(models, options))
+    };
     let mut plan = Plan {
         options,
         models: &models,

@@ -139,17 +139,26 @@ fn has_models(config: &Config, environment: &Environment) -> bool {
     environment.metadata.is_some() || config.models != ModelsConfig::default()
 }
 
-/// The models, the revisions and the database, read at once: the files on a thread while the
-/// database is introspected (on a large schema each takes about as long as the other).
+/// The models, the revisions and the database, read at once: the models and the revision
+/// files (their headers: comparing plans nothing) each on a thread while the database is
+/// introspected. On a large schema each takes about as long as the others.
 async fn inspect(config: &Config, environment: &Environment) -> Result<(Metadata, Migrator, Inspection), Error> {
-    let (files_config, files_environment) = (config.clone(), environment.clone());
-    let loading = std::thread::spawn(move || -> Result<_, Error> {
-        let metadata = metadata(&files_config, &files_environment)?.ok_or(CliError::NoModels)?;
-        Ok((metadata, load_graph(&files_config, &files_environment)?))
+    let (models_config, models_environment) = (config.clone(), environment.clone());
+    let models = std::thread::spawn(move || -> Result<Metadata, Error> {
+        metadata(&models_config, &models_environment)?.ok_or_else(|| CliError::NoModels.into())
+    });
+    let (graph_config, embedded) = (config.clone(), environment.embedded.clone());
+    let graph = std::thread::spawn(move || -> Result<RevisionGraph, Error> {
+        let directory = ScriptDirectory::new(&graph_config.script_location);
+        match embedded {
+            Some(graph) if !directory.versions_dir().is_dir() => Ok(graph),
+            _ => Ok(directory.load_headers()?),
+        }
     });
     let inspection = Inspection::read(config).await;
-    let loaded = loading.join().expect("reading models and revision files does not panic");
-    match (loaded, inspection) {
+    let models = models.join().expect("reading the models does not panic");
+    let graph = graph.join().expect("reading revision files does not panic");
+    match (models.and_then(|m| graph.map(|g| (m, g))), inspection) {
         (Ok((metadata, graph)), Ok(inspection)) => {
             Ok((metadata, Migrator::with_graph(config.clone(), graph), inspection))
         }

@@ -92,6 +92,19 @@ impl Revision {
         Revision::from_raw(raw, path)
     }
 
+    /// Reads only a revision file's header (id, parents, message, labels, dependencies),
+    /// leaving its ops empty: what commands that need the graph's shape but not its ops
+    /// (autogenerate, `check`) read, since the ops are most of a large file.
+    ///
+    /// A revision read so has no ops; its [`Revision::checksum`] is not the file's.
+    ///
+    /// # Errors
+    ///
+    /// As [`Revision::parse`], for the header.
+    pub fn parse_header(text: &str, path: &Path) -> Result<Revision, ScriptError> {
+        Revision::parse(header_of(text), path)
+    }
+
     fn from_raw(raw: RawRevision, path: &Path) -> Result<Revision, ScriptError> {
         let id = raw.revision.ok_or_else(|| ScriptError::MissingField { path: path.to_owned(), field: "revision" })?;
         if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
@@ -338,7 +351,20 @@ impl ScriptDirectory {
     /// ```
     pub fn load(&self) -> Result<RevisionGraph, ScriptError> {
         let paths = self.revision_files()?;
-        let revisions = read_all(&paths)?;
+        let revisions = read_all(&paths, Reading::Whole)?;
+        RevisionGraph::from_revisions(revisions)
+    }
+
+    /// [`ScriptDirectory::load`], reading only each file's header (see
+    /// [`Revision::parse_header`]): the graph's shape without its ops, for commands that
+    /// plan nothing (autogenerate, `check`).
+    ///
+    /// # Errors
+    ///
+    /// As [`ScriptDirectory::load`].
+    pub fn load_headers(&self) -> Result<RevisionGraph, ScriptError> {
+        let paths = self.revision_files()?;
+        let revisions = read_all(&paths, Reading::Header)?;
         RevisionGraph::from_revisions(revisions)
     }
 
@@ -429,23 +455,49 @@ impl ScriptDirectory {
 }
 
 /// Reads and parses the files; large histories are split over the available cores.
-fn read_all(paths: &[PathBuf]) -> Result<Vec<Revision>, ScriptError> {
+/// The text before the first table header (`[[upgrade]]`), where TOML puts a file's
+/// top-level keys; lines inside multi-line strings do not count.
+fn header_of(text: &str) -> &str {
+    let mut offset = 0;
+    let mut open: Option<&str> = None;
+    for line in text.split_inclusive('\n') {
+        if open.is_none() && line.trim_start().starts_with('[') {
+            return &text[..offset];
+        }
+        for delimiter in ["\"\"\"", "'''"] {
+            if open.is_none_or(|d| d == delimiter) && line.matches(delimiter).count() % 2 == 1 {
+                open = if open.is_some() { None } else { Some(delimiter) };
+            }
+        }
+        offset += line.len();
+    }
+    text
+}
+
+/// How much of each file to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Whole,
+    Header,
+}
+
+fn read_all(paths: &[PathBuf], reading: Reading) -> Result<Vec<Revision>, ScriptError> {
     // A thread only pays for itself with enough files to parse.
     const PER_THREAD: usize = 64;
     let wanted = paths.len() / PER_THREAD;
     if wanted < 2 {
-        return read_some(paths);
+        return read_some(paths, reading);
     }
     let threads = std::thread::available_parallelism().map_or(1, usize::from).min(wanted);
     if threads < 2 {
-        return read_some(paths);
+        return read_some(paths, reading);
     }
     let chunk = paths.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let mut parts = paths.chunks(chunk);
         let first = parts.next().unwrap_or_default();
-        let others: Vec<_> = parts.map(|part| scope.spawn(move || read_some(part))).collect();
-        let mut revisions = read_some(first)?;
+        let others: Vec<_> = parts.map(|part| scope.spawn(move || read_some(part, reading))).collect();
+        let mut revisions = read_some(first, reading)?;
         revisions.reserve(paths.len() - revisions.len());
         // Joining in order keeps file name order, and reports the first bad file.
         for handle in others {
@@ -455,7 +507,7 @@ fn read_all(paths: &[PathBuf]) -> Result<Vec<Revision>, ScriptError> {
     })
 }
 
-fn read_some(paths: &[PathBuf]) -> Result<Vec<Revision>, ScriptError> {
+fn read_some(paths: &[PathBuf], reading: Reading) -> Result<Vec<Revision>, ScriptError> {
     let mut buffer = Vec::with_capacity(8 * 1024);
     paths
         .iter()
@@ -464,7 +516,10 @@ fn read_some(paths: &[PathBuf]) -> Result<Vec<Revision>, ScriptError> {
             read_into(path, &mut buffer).map_err(io_error)?;
             let text = std::str::from_utf8(&buffer)
                 .map_err(|err| io_error(io::Error::new(io::ErrorKind::InvalidData, err)))?;
-            Revision::parse(text, path)
+            match reading {
+                Reading::Whole => Revision::parse(text, path),
+                Reading::Header => Revision::parse_header(text, path),
+            }
         })
         .collect()
 }
@@ -846,6 +901,21 @@ pub fn slug(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_ends_at_the_first_table_outside_a_multi_line_string() {
+        for (text, header) in [
+            ("revision = \"a\"\n\n[[upgrade]]\nop = \"sql\"\n", "revision = \"a\"\n\n"),
+            (
+                "revision = \"a\"\nmessage = \"\"\"\n[[not a table]]\n\"\"\"\n[[upgrade]]\n",
+                "revision = \"a\"\nmessage = \"\"\"\n[[not a table]]\n\"\"\"\n",
+            ),
+            ("message = '''x\n  [y]\n'''\n  [[downgrade]]\n", "message = '''x\n  [y]\n'''\n"),
+            ("revision = \"a\"\n", "revision = \"a\"\n"),
+        ] {
+            assert_eq!(header_of(text), header, "{text:?}");
+        }
+    }
 
     #[test]
     fn slug_makes_short_file_name_fragments() {
