@@ -7,8 +7,9 @@
 
 mod common;
 
+use crate::common::counting::Counting;
 use aludel::dialect::mysql::{introspect, normalize, reconcile};
-use aludel::dialect::{Backend, BoxFuture, Dialect, IntrospectOptions, Session, StateTables, TextRows, TransactionSql};
+use aludel::dialect::{Backend, IntrospectOptions, Session, StateTables};
 use aludel::diff::{DiffOptions, diff};
 use aludel::ops::Op;
 use aludel::schema::{ColumnType, Constraint, DefaultValue, Generated, IndexKey, Literal, PortableExpr, Schema};
@@ -548,57 +549,6 @@ async fn hand_written_sql_reads_back() {
     insta::assert_snapshot!("hand_written_sql@mysql", schema.to_json());
 }
 
-/// Counts the statements a session runs, and keeps their text.
-struct Counting {
-    inner: Box<dyn Session>,
-    statements: usize,
-    log: Vec<String>,
-}
-
-impl Session for Counting {
-    fn dialect(&self) -> &'static dyn Dialect {
-        self.inner.dialect()
-    }
-    fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-        self.statements += 1;
-        self.log.push(sql.to_owned());
-        self.inner.execute(sql)
-    }
-    fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
-        self.statements += 1;
-        self.log.push(sql.to_owned());
-        self.inner.query_text(sql)
-    }
-    fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-        self.inner.lock()
-    }
-    fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-        self.inner.unlock()
-    }
-    fn transaction_sql(&self) -> TransactionSql {
-        self.inner.transaction_sql()
-    }
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
-        self.inner.check_integrity()
-    }
-    fn introspect<'a>(
-        &'a mut self,
-        options: &'a IntrospectOptions,
-    ) -> BoxFuture<'a, Result<Schema, aludel::dialect::IntrospectError>> {
-        // Through this wrapper, so that the catalog queries are counted.
-        Box::pin(introspect(self, options))
-    }
-    fn normalize<'a>(
-        &'a mut self,
-        models: &'a Schema,
-    ) -> BoxFuture<'a, Result<Schema, aludel::dialect::IntrospectError>> {
-        Box::pin(normalize(self, models))
-    }
-    fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
-        self.inner.close()
-    }
-}
-
 /// `count` tables, each with a foreign key to the one before, a unique, a check and an
 /// index.
 fn many_tables(count: usize) -> String {
@@ -623,7 +573,7 @@ async fn the_number_of_queries_does_not_grow_with_the_tables() {
     for tables in [2, 200] {
         let db = common::TestDb::new(Backend::MySql).await;
         db.execute(&many_tables(tables)).await;
-        let mut session = Counting { inner: connect(&db).await, statements: 0, log: Vec::new() };
+        let mut session = Counting::new(connect(&db).await);
         let schema = session.introspect(&IntrospectOptions::default()).await.expect("introspect");
         assert_eq!((schema.tables.len(), schema.indexes.len()), (tables, tables));
         let last = &schema.tables[&format!("t{}", tables - 1)];
@@ -668,7 +618,7 @@ async fn refused_models_are_named_and_nothing_is_left_behind() {
         ),
     ] {
         let models = Schema::from_json(models).expect("valid models");
-        let mut session = Counting { inner: connect(&db).await, statements: 0, log: Vec::new() };
+        let mut session = Counting::new(connect(&db).await);
         let err = normalize(&mut session, &models).await.expect_err("refused");
         scratch.extend(created(&session.log));
         Box::new(session).close().await.ok();
@@ -685,7 +635,7 @@ async fn refused_models_are_named_and_nothing_is_left_behind() {
              "constraints": [{ "kind": "check", "expr": "x > 0" }] }] }"#,
     )
     .expect("valid models");
-    let mut session = Counting { inner: connect(&db).await, statements: 0, log: Vec::new() };
+    let mut session = Counting::new(connect(&db).await);
     normalize(&mut session, &fine).await.expect("normalize");
     scratch.extend(created(&session.log));
     Box::new(session).close().await.ok();

@@ -5,9 +5,10 @@
 
 mod common;
 
+use crate::common::counting::Counting;
 use aludel::dialect::IntrospectOptions;
 use aludel::dialect::sqlite::{as_stored, introspect};
-use aludel::dialect::{Backend, BoxFuture, Dialect, Session, StateTables, TextRows, TransactionSql};
+use aludel::dialect::{Backend, Session, StateTables};
 use aludel::ops::Op;
 use aludel::schema::{ColumnType, Constraint, Schema};
 use serde::Deserialize;
@@ -441,54 +442,6 @@ async fn state_tables_and_sqlites_own_tables_can_be_left_out() {
     assert_eq!(read(&db, &options).await, Schema::default());
 }
 
-/// Counts the statements a session runs.
-struct Counting {
-    inner: Box<dyn Session>,
-    statements: usize,
-}
-
-impl Session for Counting {
-    fn dialect(&self) -> &'static dyn Dialect {
-        self.inner.dialect()
-    }
-    fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-        self.statements += 1;
-        self.inner.execute(sql)
-    }
-    fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
-        self.statements += 1;
-        self.inner.query_text(sql)
-    }
-    fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-        self.inner.lock()
-    }
-    fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-        self.inner.unlock()
-    }
-    fn transaction_sql(&self) -> TransactionSql {
-        self.inner.transaction_sql()
-    }
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
-        self.inner.check_integrity()
-    }
-    fn introspect<'a>(
-        &'a mut self,
-        options: &'a IntrospectOptions,
-    ) -> BoxFuture<'a, Result<Schema, aludel::dialect::IntrospectError>> {
-        // Through this wrapper, so that the catalog queries are counted.
-        Box::pin(introspect(self, options))
-    }
-    fn normalize<'a>(
-        &'a mut self,
-        models: &'a Schema,
-    ) -> BoxFuture<'a, Result<Schema, aludel::dialect::IntrospectError>> {
-        self.inner.normalize(models)
-    }
-    fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
-        self.inner.close()
-    }
-}
-
 /// `count` tables, each with a foreign key to the one before, a unique, a check and an index.
 fn many_tables(count: usize) -> String {
     (0..count)
@@ -508,7 +461,7 @@ async fn the_number_of_queries_does_not_grow_with_the_tables() {
     for tables in [2, 200] {
         let db = common::TestDb::new(Backend::Sqlite).await;
         db.execute(&many_tables(tables)).await;
-        let mut session = Counting { inner: connect(&db).await, statements: 0 };
+        let mut session = Counting::new(connect(&db).await);
         let schema = introspect(&mut session, &IntrospectOptions::default()).await.expect("introspect");
         assert_eq!((schema.tables.len(), schema.indexes.len()), (tables, tables));
         let last = &schema.tables[&format!("t{}", tables - 1)];

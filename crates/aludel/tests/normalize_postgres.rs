@@ -7,12 +7,11 @@
 
 mod common;
 
+use crate::common::counting::Counting;
 use std::path::Path;
 
 use aludel::dialect::postgres::{introspect, normalize};
-use aludel::dialect::{
-    Backend, BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, TextRows, TransactionSql,
-};
+use aludel::dialect::{Backend, IntrospectError, IntrospectOptions, Session};
 use aludel::diff::{Diff, DiffOptions, Warning, diff};
 use aludel::models::{SqlDialect, parse_schema_sql};
 use aludel::ops::Op;
@@ -799,48 +798,6 @@ async fn refused_models_name_the_object_and_leave_nothing_behind() {
     session.close().await.ok();
 }
 
-/// Counts the statements a session runs.
-struct Counting {
-    inner: Box<dyn Session>,
-    statements: usize,
-}
-
-impl Session for Counting {
-    fn dialect(&self) -> &'static dyn Dialect {
-        self.inner.dialect()
-    }
-    fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-        self.statements += 1;
-        self.inner.execute(sql)
-    }
-    fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
-        self.statements += 1;
-        self.inner.query_text(sql)
-    }
-    fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-        self.inner.lock()
-    }
-    fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-        self.inner.unlock()
-    }
-    fn transaction_sql(&self) -> TransactionSql {
-        self.inner.transaction_sql()
-    }
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
-        self.inner.check_integrity()
-    }
-    fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
-        // Through this wrapper, so that the catalog queries are counted.
-        Box::pin(introspect(self, options))
-    }
-    fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
-        Box::pin(normalize(self, models))
-    }
-    fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
-        self.inner.close()
-    }
-}
-
 /// `count` tables of 8 columns of mixed types (some only the database spells), each with a
 /// foreign key to the one before, a unique, a check and a partial index.
 fn many_tables(count: usize) -> Vec<Op> {
@@ -891,7 +848,7 @@ async fn round_trips_do_not_grow_with_the_tables() {
     for tables in [10, 1000] {
         let db = TestDb::new(Backend::Postgres).await;
         let models = migrate(&db, &many_tables(tables)).await;
-        let mut session = Counting { inner: connect(&db).await, statements: 0 };
+        let mut session = Counting::new(connect(&db).await);
         let normalized = session.normalize(&models).await.expect("normalize");
         counts.push(session.statements);
         let database = session.introspect(&IntrospectOptions::default()).await.expect("introspect");
@@ -917,7 +874,7 @@ async fn spellings_beyond_a_tables_column_limit_are_split() {
     );
     let db = TestDb::new(Backend::Postgres).await;
     let models = migrate(&db, &ops(&text)).await;
-    let mut session = Counting { inner: connect(&db).await, statements: 0 };
+    let mut session = Counting::new(connect(&db).await);
     let normalized = session.normalize(&models).await.expect("normalize");
     assert_eq!(session.statements, 6);
     assert_eq!(normalized.tables["b"].columns[849].ty, aludel::schema::ColumnType::Varchar(Some(1700)));
@@ -967,7 +924,7 @@ async fn models_with_nothing_to_canonicalize_stay_off_the_database() {
         method = "BTREE"
     "#;
     let models = migrate(&db, &ops(text)).await;
-    let mut session = Counting { inner: connect(&db).await, statements: 0 };
+    let mut session = Counting::new(connect(&db).await);
     let normalized = session.normalize(&models).await.expect("normalize");
     assert_eq!(session.statements, 0, "restated without the database");
     let database = session.introspect(&IntrospectOptions::default()).await.expect("introspect");

@@ -8,6 +8,7 @@
 
 #![allow(dead_code, unreachable_pub)] // Each test binary uses a different part of this module.
 
+pub mod counting;
 pub mod random;
 
 use std::path::PathBuf;
