@@ -549,3 +549,25 @@ async fn a_revision_interrupted_outside_a_transaction_is_reported() {
         assert_eq!(project.heads().await, ["cccc00000003"]);
     }
 }
+
+/// `[mysql] uuid` (or `-x mysql_uuid=...`) picks how MySQL stores uuid columns, online and in
+/// `--sql` scripts alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_stores_uuid_as_the_configuration_says() {
+    let project = Project::new(Backend::MySql).await;
+    let up = "[[upgrade]]\nop = \"create_table\"\ntable = \"tokens\"\ncolumns = [{ name = \"id\", type = \"uuid\", nullable = false }]\n";
+    project.write("r1_tokens", &revision("r1", &[], up, ""));
+    let script = project.run(&["upgrade", "head", "--sql"]).await.ok().stdout;
+    assert!(script.contains("`id` CHAR(36) NOT NULL"), "{script}");
+    let script = project.run(&["-x", "mysql_uuid=binary16", "upgrade", "head", "--sql"]).await.ok().stdout;
+    assert!(script.contains("`id` BINARY(16) NOT NULL"), "{script}");
+
+    let config = project.dir.path().join("aludel.toml");
+    let text =
+        std::fs::read_to_string(&config).expect("aludel.toml").replace("uuid = \"char36\"", "uuid = \"binary16\"");
+    std::fs::write(&config, text).expect("write aludel.toml");
+    project.run(&["upgrade", "head"]).await.ok();
+    let types =
+        project.db.query("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_NAME = 'tokens'").await;
+    assert_eq!(types, [[Some("binary(16)".to_owned())]]);
+}

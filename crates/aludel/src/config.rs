@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::dialect::{SessionOptions, StateTables, UnknownBackend};
+use crate::dialect::{DialectOptions, SessionOptions, StateTables, UnknownBackend, UuidStorage};
 use crate::url::DatabaseUrl;
 
 /// The file name searched for in the working directory.
@@ -99,6 +99,17 @@ struct RawConfig {
     models: ModelsConfig,
     #[serde(default)]
     autogenerate: AutogenerateConfig,
+    #[serde(default)]
+    mysql: MySqlConfig,
+}
+
+/// MySQL settings (`[mysql]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MySqlConfig {
+    /// How `uuid` columns are stored: `char36` (default) or `binary16`.
+    #[serde(default)]
+    pub uuid: UuidStorage,
 }
 
 /// Where the standalone binary finds the models (`[models]`).
@@ -178,6 +189,8 @@ pub struct Config {
     pub autogenerate: AutogenerateConfig,
     /// `-x` values that are not settings, for the embedding program.
     pub extra: BTreeMap<String, String>,
+    /// What the dialect renders with (`[mysql] uuid`).
+    pub dialect: DialectOptions,
 }
 
 impl Config {
@@ -232,6 +245,7 @@ impl Config {
             },
             autogenerate: raw.autogenerate,
             extra: BTreeMap::new(),
+            dialect: DialectOptions { mysql_uuid: raw.mysql.uuid },
             config_file,
         };
 
@@ -256,6 +270,18 @@ impl Config {
                 "script_location" => config.script_location = tidy(&cwd.join(value)),
                 "version_table" => config.tables.version_table = checked_name(key, value)?,
                 "history_table" => config.tables.history_table = checked_name(key, value)?,
+                "mysql_uuid" => {
+                    config.dialect.mysql_uuid = match value {
+                        "char36" => UuidStorage::Char36,
+                        "binary16" => UuidStorage::Binary16,
+                        _ => {
+                            return Err(ConfigError::BadValue {
+                                key: key.to_owned(),
+                                reason: format!("`{value}` is neither `char36` nor `binary16`"),
+                            });
+                        }
+                    };
+                }
                 "lock_timeout" => {
                     config.lock_timeout_secs = value.parse().map_err(|_| ConfigError::BadValue {
                         key: key.to_owned(),
@@ -311,6 +337,7 @@ impl Config {
             models: ModelsConfig::default(),
             autogenerate: AutogenerateConfig::default(),
             extra: BTreeMap::new(),
+            dialect: DialectOptions::default(),
         })
     }
 
@@ -325,7 +352,7 @@ impl Config {
 
     /// Options for a migration session.
     pub fn session_options(&self) -> SessionOptions {
-        SessionOptions { tables: self.tables.clone(), lock_timeout_secs: self.lock_timeout_secs }
+        SessionOptions { tables: self.tables.clone(), lock_timeout_secs: self.lock_timeout_secs, dialect: self.dialect }
     }
 }
 
@@ -448,6 +475,21 @@ mod tests {
         assert!(matches!(err, ConfigError::BadValue { .. }), "{err}");
         let err = load(&[], &[("ALUDEL_CONFIG", "elsewhere.toml")], &[]).unwrap_err();
         assert!(matches!(err, ConfigError::Missing { .. }), "{err}");
+    }
+
+    #[test]
+    fn mysql_uuid_storage_from_the_file_or_a_flag() {
+        let file = ("aludel.toml", "[mysql]\nuuid = \"binary16\"\n");
+        assert_eq!(load(&[file], &[], &[]).unwrap().dialect.mysql_uuid, UuidStorage::Binary16);
+        assert_eq!(
+            load(&[file], &[], &["mysql_uuid=char36"]).unwrap().session_options().dialect.mysql_uuid,
+            UuidStorage::Char36
+        );
+        assert_eq!(load(&[], &[], &[]).unwrap().dialect.mysql_uuid, UuidStorage::Char36);
+        let err = load(&[("aludel.toml", "[mysql]\nuuid = \"bytes\"\n")], &[], &[]).unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { line: 2, .. }), "{err}");
+        let err = load(&[], &[], &["mysql_uuid=bytes"]).unwrap_err();
+        assert!(matches!(err, ConfigError::BadValue { .. }), "{err}");
     }
 
     #[test]

@@ -648,3 +648,45 @@ async fn refused_models_are_named_and_nothing_is_left_behind() {
         assert!(db.query(&sql).await.is_empty(), "scratch database {name} is left behind");
     }
 }
+
+/// `[mysql] uuid = "binary16"`: uuid columns are BINARY(16), created, read back and compared
+/// as such, while the revision keeps the neutral `uuid`.
+#[tokio::test]
+async fn uuid_columns_can_be_stored_as_sixteen_bytes() {
+    use aludel::dialect::{DialectOptions, SessionOptions, UuidStorage};
+
+    let models = Schema::from_json(
+        r#"{ "tables": [{ "table": "tokens", "columns": [
+            { "name": "id", "type": "uuid", "nullable": false },
+            { "name": "owner", "type": "uuid" }
+        ], "primary_key": ["id"] }] }"#,
+    )
+    .expect("models");
+    for (storage, spelled) in [(UuidStorage::Binary16, "binary(16)"), (UuidStorage::Char36, "char(36)")] {
+        let db = common::TestDb::new(Backend::MySql).await;
+        let options = SessionOptions { dialect: DialectOptions { mysql_uuid: storage }, ..Default::default() };
+        let mut session = Backend::MySql.connect(&db.url, &options).await.expect("connect");
+        let create = aludel::diff::diff(&Schema::default(), &models, &aludel::diff::DiffOptions::default());
+        let mut before = Schema::default();
+        for op in &create.upgrade {
+            for statement in session.dialect().render(op, &before).expect("renders") {
+                session.execute(&statement.sql).await.expect("runs");
+            }
+            before.apply(op).expect("applies");
+        }
+        let types = db
+            .query("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY ORDINAL_POSITION")
+            .await;
+        assert_eq!(types, [[Some(spelled.to_owned())], [Some(spelled.to_owned())]], "{storage:?}");
+        if storage == UuidStorage::Binary16 {
+            db.execute("INSERT INTO tokens (id) VALUES (UNHEX(REPLACE(UUID(), '-', '')))").await;
+        }
+        let database = session.introspect(&IntrospectOptions::default()).await.expect("introspect");
+        let restated = session.normalize(&models).await.expect("normalize");
+        let database = session.reconcile(database, &restated);
+        let diff = aludel::diff::diff(&database, &restated, &aludel::diff::DiffOptions::default());
+        assert!(diff.is_empty(), "{storage:?}: {:?}", diff.upgrade);
+        assert_eq!(create.upgrade[0].describe(), "create_table tokens");
+        session.close().await.ok();
+    }
+}

@@ -533,7 +533,7 @@ pub(super) async fn diff(
     }
     let (metadata, migrator, inspection) = inspect(&config, environment).await?;
     let comparison = migrator.compare_inspected(inspection, &metadata).await?;
-    let dialect = migrator.config().require_database_url()?.backend().dialect();
+    let dialect = migrator.config().require_database_url()?.backend().dialect_with(&migrator.config().dialect);
     let sql = comparison.upgrade_sql(dialect)?;
     output::diff_sql(out, &comparison.diff, &sql)?;
     Ok(ExitCode::SUCCESS)

@@ -278,7 +278,20 @@ impl Backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => &Sqlite,
             #[cfg(feature = "mysql")]
-            Backend::MySql => &MySql,
+            Backend::MySql => MySql::with_uuid(UuidStorage::Char36),
+        }
+    }
+
+    /// The backend's dialect with the project's settings (`[mysql] uuid`, say).
+    pub fn dialect_with(self, options: &DialectOptions) -> &'static dyn Dialect {
+        match self {
+            #[cfg(feature = "mysql")]
+            Backend::MySql => MySql::with_uuid(options.mysql_uuid),
+            #[allow(unreachable_patterns)] // The other backends have no settings.
+            other => {
+                let _ = options;
+                other.dialect()
+            }
         }
     }
 
@@ -299,6 +312,25 @@ impl Backend {
     }
 }
 
+/// How MySQL stores the neutral `uuid` type (`[mysql] uuid` in aludel.toml).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UuidStorage {
+    /// `CHAR(36)`: the text form, readable as it is.
+    #[default]
+    Char36,
+    /// `BINARY(16)`: the 16 bytes, less than half the size and faster to index; the program
+    /// converts (MySQL 8: `UUID_TO_BIN` / `BIN_TO_UUID`).
+    Binary16,
+}
+
+/// Per-project settings a dialect renders with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DialectOptions {
+    /// How MySQL stores `uuid` columns.
+    pub mysql_uuid: UuidStorage,
+}
+
 /// Settings for a migration session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionOptions {
@@ -306,11 +338,13 @@ pub struct SessionOptions {
     pub tables: StateTables,
     /// How long to wait for another process's migration lock, in seconds.
     pub lock_timeout_secs: u64,
+    /// The dialect's settings.
+    pub dialect: DialectOptions,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { tables: StateTables::default(), lock_timeout_secs: 600 }
+        SessionOptions { tables: StateTables::default(), lock_timeout_secs: 600, dialect: DialectOptions::default() }
     }
 }
 

@@ -398,7 +398,14 @@ impl Migrator {
         target: &str,
     ) -> Result<String, Error> {
         let plan = self.graph.plan_upgrade(from, target)?;
-        offline::script(&self.graph, &self.config.tables, backend.dialect(), from, &plan, "upgrade")
+        offline::script(
+            &self.graph,
+            &self.config.tables,
+            backend.dialect_with(&self.config.dialect),
+            from,
+            &plan,
+            "upgrade",
+        )
     }
 
     /// The SQL script for a downgrade from `from` to `target`, without connecting.
@@ -413,7 +420,14 @@ impl Migrator {
         target: &str,
     ) -> Result<String, Error> {
         let plan = self.graph.plan_downgrade(from, target)?;
-        offline::script(&self.graph, &self.config.tables, backend.dialect(), from, &plan, "downgrade")
+        offline::script(
+            &self.graph,
+            &self.config.tables,
+            backend.dialect_with(&self.config.dialect),
+            from,
+            &plan,
+            "downgrade",
+        )
     }
 
     /// The SQL script that stamps `target` over `from`, without connecting.
@@ -429,6 +443,12 @@ impl Migrator {
         purge: bool,
     ) -> Result<String, Error> {
         let heads = self.graph.stamp_heads(from, target, purge)?;
-        Ok(offline::stamp_script(&self.graph, &self.config.tables, backend.dialect(), from, &heads))
+        Ok(offline::stamp_script(
+            &self.graph,
+            &self.config.tables,
+            backend.dialect_with(&self.config.dialect),
+            from,
+            &heads,
+        ))
     }
 }

@@ -9,7 +9,7 @@
 //! spellings, and `reconcile`, which names what MySQL keeps nameless), `session` (the
 //! connection, its lock and bookkeeping SQL).
 
-use crate::dialect::{Dialect, RenderError, StateTables, Statement};
+use crate::dialect::{Dialect, RenderError, StateTables, Statement, UuidStorage};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
@@ -22,9 +22,28 @@ mod types;
 pub use introspect::introspect;
 pub use normalize::{normalize, reconcile};
 
-/// The MySQL / MariaDB dialect.
+/// The MySQL / MariaDB dialect, with how it stores `uuid` columns.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct MySql;
+pub struct MySql {
+    uuid: UuidStorage,
+}
+
+impl MySql {
+    /// The dialect storing `uuid` as `uuid` says.
+    pub fn with_uuid(uuid: UuidStorage) -> &'static MySql {
+        static CHAR36: MySql = MySql { uuid: UuidStorage::Char36 };
+        static BINARY16: MySql = MySql { uuid: UuidStorage::Binary16 };
+        match uuid {
+            UuidStorage::Char36 => &CHAR36,
+            UuidStorage::Binary16 => &BINARY16,
+        }
+    }
+
+    /// How this dialect stores `uuid` columns.
+    pub fn uuid(&self) -> UuidStorage {
+        self.uuid
+    }
+}
 
 /// Quotes an identifier with backticks, doubling embedded ones.
 pub(crate) fn quote_ident(ident: &str) -> String {
@@ -61,11 +80,11 @@ impl Dialect for MySql {
     }
 
     fn column_type(&self, ty: &ColumnType) -> Result<String, RenderError> {
-        types::column_type(ty, None)
+        types::column_type(ty, None, self.uuid)
     }
 
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
-        render::render(op, before)
+        render::render(op, before, self.uuid)
     }
 
     fn table_exists_query(&self, table: &str) -> String {

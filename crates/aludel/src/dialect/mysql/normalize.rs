@@ -47,7 +47,7 @@ use crate::dialect::mysql::quote_ident;
 use crate::dialect::mysql::render::{prefix_key, render};
 use crate::dialect::mysql::session::Server;
 use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix, read_type};
-use crate::dialect::{IntrospectError, IntrospectOptions, RenderError, Session};
+use crate::dialect::{IntrospectError, IntrospectOptions, RenderError, Session, UuidStorage};
 use crate::ops::Op;
 use crate::schema::{
     Column, ColumnType, Constraint, DefaultValue, EnumType, Index, IndexKey, Literal, PortableExpr, ReferentialAction,
@@ -104,7 +104,12 @@ pub(crate) async fn restate(
     server: Server,
     models: &Schema,
 ) -> Result<Schema, IntrospectError> {
-    let mut plan = Plan::new(models)?;
+    // The dialect says how it stores `uuid`; its spelling tells which.
+    let uuid = match session.dialect().column_type(&ColumnType::Uuid) {
+        Ok(spelled) if spelled == "BINARY(16)" => UuidStorage::Binary16,
+        _ => UuidStorage::Char36,
+    };
+    let mut plan = Plan::new(models, uuid)?;
     if plan.is_empty() {
         return Ok(plan.finish());
     }
@@ -216,10 +221,12 @@ struct Plan {
     tables: Vec<String>,
     /// The scratch table that holds each copy (by position in `tables`).
     copy_groups: Vec<usize>,
+    /// How `uuid` columns are stored.
+    uuid: UuidStorage,
 }
 
 impl Plan {
-    fn new(models: &Schema) -> Result<Plan, IntrospectError> {
+    fn new(models: &Schema, uuid: UuidStorage) -> Result<Plan, IntrospectError> {
         let used: BTreeSet<&str> = models
             .tables
             .values()
@@ -240,10 +247,11 @@ impl Plan {
             spelled_columns: Vec::new(),
             tables: Vec::new(),
             copy_groups: Vec::new(),
+            uuid,
         };
         let mut spelling_of: BTreeMap<String, usize> = BTreeMap::new();
         for table in models.tables.values() {
-            let restated = restate_table(table, models)?;
+            let restated = restate_table(table, models, uuid)?;
             for (position, column) in restated.columns.iter().enumerate() {
                 if !needs_database(column, models) {
                     continue;
@@ -338,7 +346,7 @@ impl Plan {
 }
 
 /// What MySQL's rules say about a table, without the database.
-fn restate_table(table: &Table, models: &Schema) -> Result<Table, IntrospectError> {
+fn restate_table(table: &Table, models: &Schema, uuid: UuidStorage) -> Result<Table, IntrospectError> {
     let mut primary_key = table.primary_key.clone();
     let mut constraints = Vec::with_capacity(table.constraints.len());
     for constraint in &table.constraints {
@@ -363,7 +371,7 @@ fn restate_table(table: &Table, models: &Schema) -> Result<Table, IntrospectErro
     let mut columns = Vec::with_capacity(table.columns.len());
     for column in &table.columns {
         let mut column = column.clone();
-        let spelled = column_type(&column.ty, Some(&models.enums)).map_err(|err| IntrospectError::Model {
+        let spelled = column_type(&column.ty, Some(&models.enums), uuid).map_err(|err| IntrospectError::Model {
             object: format!("type {} of column {}.{}", column.ty, table.name, column.name),
             message: render_reason(err),
         })?;
@@ -561,8 +569,13 @@ struct Work {
 }
 
 /// `CREATE TABLE` for `table` as the renderer writes it, in MyISAM (quick to create).
-fn create_table(table: &Table, enums: &Schema, object: &dyn Fn() -> String) -> Result<String, IntrospectError> {
-    let statements = render(&Op::CreateTable(table.clone()), enums)
+fn create_table(
+    table: &Table,
+    enums: &Schema,
+    uuid: UuidStorage,
+    object: &dyn Fn() -> String,
+) -> Result<String, IntrospectError> {
+    let statements = render(&Op::CreateTable(table.clone()), enums, uuid)
         .map_err(|err| IntrospectError::Model { object: object(), message: render_reason(err) })?;
     let sql: Vec<String> = statements.into_iter().map(|s| s.sql).collect();
     Ok(format!("{} ENGINE=MyISAM", sql.join(";\n")))
@@ -588,11 +601,14 @@ impl Work {
                     None => format!("type {ty} of column {owner}.{column}"),
                 };
                 let alone = Table { columns: vec![typed.clone()], ..Table::new(&format!("probe_{i}")) };
-                work.units.push(Unit { statements: vec![create_table(&alone, &enums, &|| object.clone())?], object });
+                work.units.push(Unit {
+                    statements: vec![create_table(&alone, &enums, plan.uuid, &|| object.clone())?],
+                    object,
+                });
                 table.columns.push(typed);
             }
             let name = table.name.clone();
-            work.batch.push(create_table(&table, &enums, &|| format!("table {name}"))?);
+            work.batch.push(create_table(&table, &enums, plan.uuid, &|| format!("table {name}"))?);
         }
         // Tables whose columns of one name are alike share a scratch copy: one CREATE TABLE
         // costs MySQL milliseconds, a thousand of them seconds.
@@ -615,7 +631,7 @@ impl Work {
             // Generated columns last: they may read any other column.
             copy.columns.sort_by_key(|c| c.generated.is_some());
             let name = copy.name.clone();
-            work.batch.push(create_table(copy, &enums, &|| format!("table {name}"))?);
+            work.batch.push(create_table(copy, &enums, plan.uuid, &|| format!("table {name}"))?);
         }
         for (i, name) in plan.tables.iter().enumerate() {
             let model = &plan.schema.tables[name];
@@ -629,12 +645,13 @@ impl Work {
                 base
             };
             let object = format!("the columns of table {name}");
-            work.units.push(Unit { statements: vec![create_table(&base, &enums, &|| object.clone())?], object });
+            work.units
+                .push(Unit { statements: vec![create_table(&base, &enums, plan.uuid, &|| object.clone())?], object });
             let quoted = quote_ident(&copy.name);
             for column in generated {
                 let object = format!("generated column {name}.{}", column.name);
                 let op = Op::AddColumn { table: copy.name.clone(), column: column.clone() };
-                let statements = render(&op, &enums)
+                let statements = render(&op, &enums, plan.uuid)
                     .map_err(|err| IntrospectError::Model { object: object.clone(), message: render_reason(err) })?;
                 work.units.push(Unit { statements: statements.into_iter().map(|s| s.sql).collect(), object });
             }
@@ -851,7 +868,7 @@ mod tests {
             }"#,
         )
         .unwrap();
-        let plan = Plan::new(&models).unwrap();
+        let plan = Plan::new(&models, UuidStorage::Char36).unwrap();
         assert!(plan.is_empty(), "nothing here needs the database");
         let restated = plan.finish();
         let expected = Schema::from_json(
@@ -907,13 +924,14 @@ mod tests {
             ] }"#,
         )
         .unwrap();
-        let plan = Plan::new(&models).unwrap();
+        let plan = Plan::new(&models, UuidStorage::Char36).unwrap();
         assert_eq!(plan.spellings.len(), 2);
         assert_eq!(plan.spelled_columns.len(), 4);
         assert_eq!(plan.tables, ["a"]);
         let err = Plan::new(
             &Schema::from_json(r#"{ "tables": [{ "table": "t", "columns": [{ "name": "c", "type": "text[]" }] }] }"#)
                 .unwrap(),
+            UuidStorage::Char36,
         )
         .err()
         .expect("arrays are refused");

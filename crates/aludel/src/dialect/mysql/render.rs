@@ -40,7 +40,7 @@ use crate::dialect::common::ddl::DdlSpelling;
 use crate::dialect::mysql::introspect::strip_parentheses;
 use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix};
 use crate::dialect::mysql::{quote_ident, quote_literal};
-use crate::dialect::{RenderError, Statement};
+use crate::dialect::{RenderError, Statement, UuidStorage};
 use crate::ops::{ColumnChange, ConstraintKind, CreateIndex, Op};
 use crate::schema::{
     Column, ColumnType, Constraint, DefaultValue, EnumType, IndexKey, Literal, PortableExpr, ReferentialAction, Schema,
@@ -48,8 +48,8 @@ use crate::schema::{
 };
 
 /// Renders one op against the schema the earlier ops lead to.
-pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
-    let r = Renderer { op, before };
+pub(super) fn render(op: &Op, before: &Schema, uuid: UuidStorage) -> Result<Vec<Statement>, RenderError> {
+    let r = Renderer { op, before, uuid };
     match op {
         Op::CreateTable(table) => r.create_table(table),
         Op::DropTable { table, existing: _ } => Ok(vec![r.drop_table(table)?]),
@@ -92,6 +92,7 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
 struct Renderer<'a> {
     op: &'a Op,
     before: &'a Schema,
+    uuid: UuidStorage,
 }
 
 impl DdlSpelling for Renderer<'_> {
@@ -134,7 +135,7 @@ impl Renderer<'_> {
         ty: &ColumnType,
         enums: &BTreeMap<String, EnumType>,
     ) -> Result<String, RenderError> {
-        column_type(ty, Some(enums)).map_err(|err| match err {
+        column_type(ty, Some(enums), self.uuid).map_err(|err| match err {
             RenderError::Invalid { op, reason } => self.invalid(format!("column `{column}` has {op}: {reason}")),
             RenderError::Unsupported { hint, .. } => {
                 self.unsupported(format!("column `{column}` has type `{ty}`, and {hint}"))
@@ -660,7 +661,7 @@ mod tests {
     /// `input` lists ops under `[[op]]`: all but the last build `before`, the last is
     /// rendered. `expected` is its statements, or the error's message.
     fn check(input: &str, expected: Result<&[&str], &str>) {
-        check_render(render, input, expected);
+        check_render(|op, before| render(op, before, UuidStorage::Char36), input, expected);
     }
 
     const ITEMS: &str = r#"

@@ -16,6 +16,7 @@ use sqlx::{AssertSqlSafe, Connection, Row};
 use crate::dialect::mysql::{MySql, introspect, normalize, quote_literal};
 use crate::dialect::{
     BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, TransactionSql,
+    UuidStorage,
 };
 use crate::schema::Schema;
 
@@ -37,6 +38,7 @@ impl Server {
 
 struct MySqlSession {
     conn: MySqlConnection,
+    uuid: UuidStorage,
     server: Server,
     lock_name: String,
     lock_timeout_secs: u64,
@@ -57,6 +59,7 @@ pub(crate) async fn connect(url: &str, options: &SessionOptions) -> Result<Box<d
     };
     Ok(Box::new(MySqlSession {
         conn,
+        uuid: options.dialect.mysql_uuid,
         server: Server::from_version(&version),
         lock_name: lock_name(&database, &options.tables.version_table),
         lock_timeout_secs: options.lock_timeout_secs,
@@ -73,7 +76,7 @@ fn lock_name(database: &str, version_table: &str) -> String {
 
 impl Session for MySqlSession {
     fn dialect(&self) -> &'static dyn Dialect {
-        &MySql
+        MySql::with_uuid(self.uuid)
     }
 
     fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {

@@ -27,8 +27,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::dialect::RenderError;
 use crate::dialect::common::types::TypeSpelling;
+use crate::dialect::{RenderError, UuidStorage};
 use crate::schema::{ColumnType, EnumType};
 
 /// The name `RenderError::Unsupported` reports.
@@ -38,14 +38,19 @@ const DIALECT: &str = "mysql";
 /// only a prefix of them). 255 four-byte characters fit any InnoDB row format.
 pub(crate) const KEY_PREFIX: u32 = 255;
 
-/// Spells a neutral type. Enum columns need their values: `enums` gives them.
+/// Spells a neutral type. Enum columns need their values: `enums` gives them; `uuid` says
+/// how `uuid` is stored.
 ///
 /// # Errors
 ///
 /// [`RenderError::Unsupported`] for `interval` and arrays, which MySQL has no type for;
 /// [`RenderError::Invalid`] for a length, precision or scale MySQL rejects, and for an enum
 /// that `enums` does not know.
-pub(crate) fn column_type(ty: &ColumnType, enums: Option<&BTreeMap<String, EnumType>>) -> Result<String, RenderError> {
+pub(crate) fn column_type(
+    ty: &ColumnType,
+    enums: Option<&BTreeMap<String, EnumType>>,
+    uuid: UuidStorage,
+) -> Result<String, RenderError> {
     let invalid = |reason: String| RenderError::Invalid { op: format!("type `{ty}`"), reason };
     Ok(match ty {
         ColumnType::Integer => "INT".into(),
@@ -79,7 +84,10 @@ pub(crate) fn column_type(ty: &ColumnType, enums: Option<&BTreeMap<String, EnumT
                 hint: "MySQL has no interval type; store a number of seconds (bigint) or a time".into(),
             });
         }
-        ColumnType::Uuid => "CHAR(36)".into(),
+        ColumnType::Uuid => match uuid {
+            UuidStorage::Char36 => "CHAR(36)".into(),
+            UuidStorage::Binary16 => "BINARY(16)".into(),
+        },
         ColumnType::Json | ColumnType::Jsonb => "JSON".into(),
         ColumnType::Enum(name) => {
             let Some(known) = enums.and_then(|enums| enums.get(name)) else {
@@ -211,7 +219,7 @@ mod tests {
             "mood".to_owned(),
             EnumType { name: "mood".into(), values: vec!["sad".into(), "it's ok".into()] },
         )]);
-        column_type(ty, Some(&enums))
+        column_type(ty, Some(&enums), UuidStorage::Char36)
     }
 
     /// `expected` is the MySQL spelling, or `Err(message)` for a type it refuses.
