@@ -301,6 +301,9 @@ impl Backend {
     ///
     /// The driver's error when the database cannot be reached.
     pub async fn connect(self, url: &str, options: &SessionOptions) -> Result<Box<dyn Session>, sqlx::Error> {
+        // Without any backend compiled in, there is nothing to connect with.
+        #[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
+        let _ = (url, options);
         match self {
             #[cfg(feature = "postgres")]
             Backend::Postgres => postgres::session::connect(url, options).await,

@@ -7,7 +7,10 @@
 
 use crate::dialect::{Dialect, StateTables, Statement};
 
+// The DDL and type spellings the backends share; a build without any backend has no use for them.
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod ddl;
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod types;
 
 /// Quotes a string literal, doubling embedded single quotes.
