@@ -1123,7 +1123,32 @@ fn with_name(constraint: &Constraint, new_name: Option<String>) -> Constraint {
 
 /// Same constraint, or the same shape where one side has no name (the backend named it).
 fn constraints_match(live: &Constraint, want: &Constraint) -> bool {
-    live == want || ((live.name().is_none() || want.name().is_none()) && with_name(live, None) == with_name(want, None))
+    live == want || ((live.name().is_none() || want.name().is_none()) && same_but_name(live, want))
+}
+
+/// Whether `a` and `b` are the same constraint, names aside (without cloning either).
+fn same_but_name(a: &Constraint, b: &Constraint) -> bool {
+    match (a, b) {
+        (Constraint::PrimaryKey { columns: x, .. }, Constraint::PrimaryKey { columns: y, .. })
+        | (Constraint::Unique { columns: x, .. }, Constraint::Unique { columns: y, .. }) => x == y,
+        (
+            Constraint::ForeignKey { columns, references, on_delete, on_update, .. },
+            Constraint::ForeignKey {
+                columns: other_columns,
+                references: other_references,
+                on_delete: other_delete,
+                on_update: other_update,
+                ..
+            },
+        ) => {
+            columns == other_columns
+                && references == other_references
+                && on_delete == other_delete
+                && on_update == other_update
+        }
+        (Constraint::Check { expr: x, .. }, Constraint::Check { expr: y, .. }) => x == y,
+        _ => false,
+    }
 }
 
 /// Pairs database constraints with the models' ones: first by equal name, then by shape
@@ -1299,6 +1324,9 @@ fn narrowing(from: &ColumnType, to: &ColumnType) -> Option<String> {
 
 /// Matches `text` against a glob of `*` (any run of characters) and `?` (one character).
 fn glob_match(pattern: &str, text: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     let (mut p, mut t) = (0, 0);

@@ -266,7 +266,7 @@ impl Builder<'_> {
 
     fn statement(&mut self, statement: Statement, here: &Here) -> Result<(), ModelError> {
         match statement {
-            Statement::CreateTable(create) => self.create_table(&create, here),
+            Statement::CreateTable(create) => self.create_table(create, here),
             Statement::CreateIndex(create) => self.create_index(&create, here),
             Statement::AlterTable(alter) => self.alter_table(&alter, here),
             Statement::CreateType { name, representation: Some(UserDefinedTypeRepresentation::Enum { labels }) } => {
@@ -351,12 +351,11 @@ impl Builder<'_> {
         Ok(self.schema.tables.get_mut(name).expect("checked above"))
     }
 
-    fn create_table(&mut self, create: &CreateTable, here: &Here) -> Result<(), ModelError> {
+    fn create_table(&mut self, mut rest: CreateTable, here: &Here) -> Result<(), ModelError> {
         // Every clause but the name, columns and constraints must be absent: compare the rest
         // with a bare `CREATE TABLE name ()`, so a clause this code does not know is refused.
-        let mut rest = create.clone();
-        rest.columns.clear();
-        rest.constraints.clear();
+        let columns = std::mem::take(&mut rest.columns);
+        let constraints = std::mem::take(&mut rest.constraints);
         rest.if_not_exists = false;
         let mut comment = None;
         if self.dialect == SqlDialect::MySql
@@ -370,7 +369,7 @@ impl Builder<'_> {
             }
             rest.table_options = CreateTableOptions::None;
         }
-        if rest != CreateTableBuilder::new(create.name.clone()).build() {
+        if rest != CreateTableBuilder::new(rest.name.clone()).build() {
             return Err(self.unsupported(
                 here,
                 "a table clause other than columns and constraints (TEMPORARY, AS SELECT, WITHOUT ROWID, STRICT, \
@@ -378,7 +377,7 @@ impl Builder<'_> {
                 "write columns and constraints only",
             ));
         }
-        let name = self.object_name(&create.name, here)?;
+        let name = self.object_name(&rest.name, here)?;
         if self.schema.tables.contains_key(&name) {
             return Err(self.invalid(here, format!("table `{name}` is created twice; keep one")));
         }
@@ -390,10 +389,10 @@ impl Builder<'_> {
             constraints: Vec::new(),
             comment,
         };
-        for def in &create.columns {
+        for def in &columns {
             self.column(&mut table, def, here)?;
         }
-        for constraint in &create.constraints {
+        for constraint in &constraints {
             self.table_constraint(&mut table, constraint, here)?;
         }
         self.schema.tables.insert(name, table);
