@@ -571,3 +571,109 @@ async fn mysql_stores_uuid_as_the_configuration_says() {
         project.db.query("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_NAME = 'tokens'").await;
     assert_eq!(types, [[Some("binary(16)".to_owned())]]);
 }
+
+/// An enum value added and used in one revision (PostgreSQL lets a value be used only once
+/// committed), removed again by the downgrade, and a removal refused while a row holds the
+/// value, then done once the rows have changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn enum_values_are_added_used_and_removed() {
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        let base = r#"
+            [[upgrade]]
+            op = "create_enum"
+            name = "mood"
+            values = ["sad", "ok"]
+
+            [[upgrade]]
+            op = "create_table"
+            table = "people"
+            columns = [
+                { name = "id", type = "integer", nullable = false },
+                { name = "mood", type = "enum:mood", nullable = false, default = { value = "ok" } },
+            ]
+            primary_key = ["id"]
+
+            [[upgrade]]
+            op = "sql"
+            sql = "INSERT INTO people (id, mood) VALUES (1, 'sad'), (2, 'ok')"
+
+            [[downgrade]]
+            op = "drop_table"
+            table = "people"
+
+            [[downgrade]]
+            op = "drop_enum"
+            name = "mood"
+        "#;
+        project.write("e1_people", &revision("e1", &[], base, ""));
+        let add = r#"
+            [[upgrade]]
+            op = "add_enum_value"
+            name = "mood"
+            value = "happy"
+            after = "ok"
+
+            [[upgrade]]
+            op = "alter_column"
+            table = "people"
+            column = "mood"
+            default = { from = { value = "ok" }, to = { value = "happy" } }
+
+            [[upgrade]]
+            op = "sql"
+            sql = "INSERT INTO people (id) VALUES (3)"
+            down = "DELETE FROM people WHERE id = 3"
+        "#;
+        // The downgrade is the upgrade reversed, as autogenerate writes it.
+        let ops: Vec<aludel::ops::Op> =
+            toml::from_str::<toml::Table>(add).unwrap()["upgrade"].clone().try_into().expect("valid ops");
+        let reversed = aludel::ops::downgrade_of(&ops).expect("every op has an inverse");
+        let mut file = toml::Table::new();
+        file.insert("downgrade".into(), toml::Value::try_from(reversed).unwrap());
+        let downgrade = toml::to_string(&file).unwrap();
+        assert!(downgrade.contains("op = \"drop_enum_value\""), "{downgrade}");
+        project.write("e2_happy", &revision("e2", &["e1"], add, &downgrade));
+        project.run(&["upgrade", "head"]).await.ok();
+        let moods = || async {
+            project
+                .db
+                .query("SELECT CAST(mood AS CHAR(10)) FROM people ORDER BY id")
+                .await
+                .into_iter()
+                .map(|row| row[0].clone().unwrap_or_default().trim_end().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(moods().await, ["sad", "ok", "happy"], "{backend:?}");
+
+        project.run(&["downgrade", "-1"]).await.ok();
+        assert_eq!(moods().await, ["sad", "ok"], "{backend:?}");
+        let refused = project.db.try_execute("INSERT INTO people (id, mood) VALUES (4, 'happy')").await;
+        assert!(refused.is_err(), "{backend:?}: the downgrade removed `happy`");
+        project.run(&["upgrade", "head"]).await.ok();
+
+        let drop = "[[upgrade]]\nop = \"drop_enum_value\"\nname = \"mood\"\nvalue = \"sad\"\nbefore = \"ok\"\n";
+        project.write("e3_not_sad", &revision("e3", &["e2"], drop, ""));
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        for needle in ["e3", "op 1", "drop_enum_value mood -= sad"] {
+            assert!(run.stderr.contains(needle), "{backend:?}: the error should name {needle:?}: {}", run.stderr);
+        }
+        if backend == Backend::Postgres {
+            assert!(run.stderr.contains("column people.mood holds it"), "{}", run.stderr);
+        }
+        if backend.dialect().has_transactional_ddl() {
+            assert_eq!(project.heads().await, ["e2"]);
+        } else {
+            project.run(&["resolve", "e3", "--reverted"]).await.ok();
+        }
+        let fixed =
+            format!("[[upgrade]]\nop = \"sql\"\nsql = \"UPDATE people SET mood = 'ok' WHERE id = 1\"\n\n{drop}");
+        project.write("e3_not_sad", &revision("e3", &["e2"], &fixed, ""));
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(moods().await, ["ok", "ok", "happy"], "{backend:?}");
+        let refused = project.db.try_execute("INSERT INTO people (id, mood) VALUES (5, 'sad')").await;
+        assert!(refused.is_err(), "{backend:?}: `sad` is gone");
+        project.db.execute("INSERT INTO people (id) VALUES (6)").await;
+        assert_eq!(moods().await, ["ok", "ok", "happy", "happy"], "{backend:?}: the default survives");
+    }
+}

@@ -129,15 +129,11 @@ pub enum Warning {
         /// Why it was not used.
         reason: String,
     },
-    /// The models' enum lacks values the database has, or orders them differently. No op can
-    /// say that safely, so the diff leaves the enum as it is.
-    EnumValuesRemoved {
+    /// The models' enum orders the values it shares with the database differently. The diff
+    /// adds and removes values but keeps the database's order.
+    EnumValuesReordered {
         /// Enum type name.
         name: String,
-        /// Values the database has and the models do not.
-        removed: Vec<String>,
-        /// Whether the values both have are in a different order.
-        reordered: bool,
     },
     /// An upgrade op with no automatic inverse; the downgrade leaves its effect in place.
     Irreversible {
@@ -180,22 +176,12 @@ impl fmt::Display for Warning {
                 let prefix = table.as_deref().map(|t| format!("{t}.")).unwrap_or_default();
                 write!(f, "ignored the rename of {what} `{prefix}{old}` to `{prefix}{new}`: {reason}")
             }
-            Warning::EnumValuesRemoved { name, removed, reordered } => {
-                let mut what = Vec::new();
-                if !removed.is_empty() {
-                    let values: Vec<String> = removed.iter().map(|v| format!("`{v}`")).collect();
-                    what.push(format!("lacks {}", values.join(", ")));
-                }
-                if *reordered {
-                    what.push("orders its values differently".to_owned());
-                }
-                write!(
-                    f,
-                    "enum `{name}` in the models {} than in the database; autogenerate leaves it unchanged: \
-                     write that migration by hand (create a new type, convert the columns, drop the old one)",
-                    what.join(" and ")
-                )
-            }
+            Warning::EnumValuesReordered { name } => write!(
+                f,
+                "enum `{name}` in the models orders its values differently than the database; autogenerate keeps \
+                 the database's order: to change it, write that migration by hand (create a new type, convert the \
+                 columns, drop the old one)"
+            ),
             Warning::Irreversible { op_index, op } => write!(
                 f,
                 "upgrade op {} (`{op}`) has no automatic inverse; the downgrade leaves it in place",
@@ -250,7 +236,8 @@ impl Diff {
 /// columns, then tables (referencing tables first); create tables (referenced tables first,
 /// foreign keys inline where their target exists, cycles closed by `add_constraint` later);
 /// add columns; table comments and alter columns; add keys,
-/// checks and indexes; add foreign keys; drop enums. Within a step, names order the ops.
+/// checks and indexes; add foreign keys; remove enum values; drop enums. Within a step, names
+/// order the ops.
 ///
 /// # Examples
 ///
@@ -305,6 +292,7 @@ pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
     plan.alter_columns();
     plan.add_keys_and_indexes();
     plan.add_foreign_keys();
+    plan.drop_enum_values();
     plan.drop_enums(&protected_enums);
 
     let Plan { ops: upgrade, mut warnings, destructive, .. } = plan;
@@ -400,6 +388,7 @@ fn respell(op: &mut Op, original: &Schema, canonical: &Schema) {
         | Op::CreateEnum { .. }
         | Op::DropEnum { .. }
         | Op::AddEnumValue { .. }
+        | Op::DropEnumValue { .. }
         | Op::Sql { .. } => {}
         Op::AlterTable { table, comment } => {
             if let Some(source) = original.tables.get(table.as_str()) {
@@ -521,15 +510,27 @@ impl Plan<'_> {
                 continue;
             }
             let live = live.values.clone();
-            let removed: Vec<String> = live.iter().filter(|v| !want.values.contains(v)).cloned().collect();
             let kept: Vec<&String> = live.iter().filter(|v| want.values.contains(v)).collect();
             let wanted: Vec<&String> = want.values.iter().filter(|v| live.contains(v)).collect();
-            let reordered = kept != wanted;
             for op in enum_additions(name, &live, &want.values) {
                 self.push(op, None);
             }
-            if !removed.is_empty() || reordered {
-                self.warnings.push(Warning::EnumValuesRemoved { name: name.clone(), removed, reordered });
+            if kept != wanted {
+                self.warnings.push(Warning::EnumValuesReordered { name: name.clone() });
+            }
+        }
+    }
+
+    /// Values the models' enums lack, removed last: the columns, defaults and checks that
+    /// used them have changed by then.
+    fn drop_enum_values(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.enums {
+            let Some(live) = self.cur.enums.get(name) else { continue };
+            for op in enum_removals(name, &live.values, &want.values) {
+                let Op::DropEnumValue { value, .. } = &op else { unreachable!("enum_removals drops values") };
+                let reason = format!("removes value `{value}` from enum `{name}`; rows that hold it stop the upgrade");
+                self.push(op, Some(reason));
             }
         }
     }
@@ -1091,6 +1092,21 @@ fn enum_additions(name: &str, live: &[String], want: &[String]) -> Vec<Op> {
         };
         values.insert(at.unwrap_or(values.len()), value.clone());
         ops.push(Op::AddEnumValue { name: name.to_owned(), value: value.clone(), before, after });
+    }
+    ops
+}
+
+/// The `drop_enum_value` ops that remove from `live` what `want` lacks, each noting the
+/// neighbour it had when it went, so that the reversed ops put every value back in place.
+fn enum_removals(name: &str, live: &[String], want: &[String]) -> Vec<Op> {
+    let mut values = live.to_vec();
+    let mut ops = Vec::new();
+    for value in live.iter().filter(|v| !want.contains(v)) {
+        let at = values.iter().position(|v| v == value).expect("each live value is still there once");
+        let after = at.checked_sub(1).map(|previous| values[previous].clone());
+        let before = if after.is_none() { values.get(at + 1).cloned() } else { None };
+        values.remove(at);
+        ops.push(Op::DropEnumValue { name: name.to_owned(), value: value.clone(), before, after });
     }
     ops
 }

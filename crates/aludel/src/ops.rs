@@ -109,6 +109,20 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         after: Option<String>,
     },
+    /// `drop_enum_value`: removes a value no row may hold any more. PostgreSQL, which cannot
+    /// remove a value in place, recreates the type and converts the columns that use it.
+    DropEnumValue {
+        /// Enum type name.
+        name: String,
+        /// The value to remove.
+        value: String,
+        /// The value it stands before, so the drop can be reversed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<String>,
+        /// The value it stands after, so the drop can be reversed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+    },
     /// `alter_table`: the table's comment (`comment = { from = "...", to = "..." }`; a
     /// missing `to` drops it).
     AlterTable {
@@ -373,6 +387,7 @@ impl Op {
             Op::CreateEnum { .. } => "create_enum",
             Op::DropEnum { .. } => "drop_enum",
             Op::AddEnumValue { .. } => "add_enum_value",
+            Op::DropEnumValue { .. } => "drop_enum_value",
             Op::AlterTable { .. } => "alter_table",
             Op::Sql { .. } => "sql",
         }
@@ -396,6 +411,7 @@ impl Op {
             Op::DropConstraint { table, name, .. } => format!("{name} on {table}"),
             Op::CreateEnum { name, .. } | Op::DropEnum { name, .. } => name.clone(),
             Op::AddEnumValue { name, value, .. } => format!("{name} += {value}"),
+            Op::DropEnumValue { name, value, .. } => format!("{name} -= {value}"),
             Op::AlterTable { table, .. } => table.clone(),
             Op::Sql { sql, .. } => {
                 let first = sql.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
@@ -410,8 +426,7 @@ impl Op {
     }
 
     /// Returns the operation that undoes `self`, or `None` when the op does not carry what
-    /// its inverse needs (a drop without its definition, raw SQL without `down`, an added
-    /// enum value, which PostgreSQL cannot remove).
+    /// its inverse needs (a drop without its definition, raw SQL without `down`).
     pub fn reverse(&self) -> Option<Op> {
         Some(match self {
             Op::CreateTable(table) => {
@@ -449,7 +464,18 @@ impl Op {
             }
             Op::CreateEnum { name, values } => Op::DropEnum { name: name.clone(), values: Some(values.clone()) },
             Op::DropEnum { name, values } => Op::CreateEnum { name: name.clone(), values: values.clone()? },
-            Op::AddEnumValue { .. } => return None,
+            Op::AddEnumValue { name, value, before, after } => Op::DropEnumValue {
+                name: name.clone(),
+                value: value.clone(),
+                before: before.clone(),
+                after: after.clone(),
+            },
+            Op::DropEnumValue { name, value, before, after } => Op::AddEnumValue {
+                name: name.clone(),
+                value: value.clone(),
+                before: before.clone(),
+                after: after.clone(),
+            },
             Op::AlterTable { table, comment } => Op::AlterTable {
                 table: table.clone(),
                 comment: CommentChange { from: comment.to.clone(), to: comment.from.clone() },

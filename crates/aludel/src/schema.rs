@@ -846,6 +846,18 @@ impl Schema {
                 let at = position.unwrap_or(target.values.len());
                 target.values.insert(at, value.clone());
             }
+            Op::DropEnumValue { name, value, .. } => {
+                let target = self
+                    .enums
+                    .get_mut(name)
+                    .ok_or_else(|| SchemaError::Unknown { what: "enum", name: name.clone() })?;
+                let at = target
+                    .values
+                    .iter()
+                    .position(|v| v == value)
+                    .ok_or_else(|| SchemaError::Unknown { what: "enum value", name: format!("{name}.{value}") })?;
+                target.values.remove(at);
+            }
             Op::AlterTable { table, comment } => {
                 self.table_mut(table)?.comment.clone_from(&comment.to);
             }

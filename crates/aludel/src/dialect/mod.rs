@@ -31,12 +31,21 @@ pub use sqlite::Sqlite;
 pub struct Statement {
     /// The SQL text.
     pub sql: String,
+    /// Runs, committed on its own, before the transaction of its revision: a PostgreSQL enum
+    /// value can be used only once the `ADD VALUE` that made it is committed.
+    pub before_transaction: bool,
 }
 
 impl Statement {
     /// Wraps SQL text.
     pub fn new(sql: impl Into<String>) -> Self {
-        Statement { sql: sql.into() }
+        Statement { sql: sql.into(), before_transaction: false }
+    }
+
+    /// Wraps SQL text that runs before the revision's transaction (see
+    /// [`Statement::before_transaction`]).
+    pub fn before_transaction(sql: impl Into<String>) -> Self {
+        Statement { sql: sql.into(), before_transaction: true }
     }
 }
 

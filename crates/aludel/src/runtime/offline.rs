@@ -1,13 +1,13 @@
 //! `--sql`: the steps of a plan written as one SQL script, without a connection, in the same
-//! shape the online run executes them (state tables, then per revision `BEGIN`, its
-//! statements, the version update, the history row, `COMMIT`).
+//! shape the online run executes them (state tables, then per revision what must be committed
+//! first, `BEGIN`, its statements, the version update, the history row, `COMMIT`).
 
 use std::fmt::Write as _;
 
 use crate::Error;
 use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Dialect, StateTables};
-use crate::runtime::runner::{direction_word, render_step, schema_of};
+use crate::runtime::runner::{before_transaction, direction_word, render_step, schema_of};
 use crate::runtime::state;
 use crate::script::{Direction, Plan, RevisionGraph, RevisionId};
 
@@ -47,11 +47,20 @@ pub(super) fn script(
         };
         writeln!(out, "\n-- Running {} {arrow}, {}", direction_word(step.direction), revision.message).ok();
         if in_transaction {
+            let mut early = before_transaction(&rendered).peekable();
+            if early.peek().is_some() {
+                writeln!(out, "-- committed before the revision's transaction, so that the revision can use them").ok();
+            }
+            for statement in early {
+                writeln!(out, "{};", statement.sql).ok();
+            }
             writeln!(out, "{};", dialect.begin_transaction()).ok();
         }
         for rendered_op in &rendered {
             for statement in &rendered_op.statements {
-                writeln!(out, "{};", statement.sql).ok();
+                if !(in_transaction && statement.before_transaction) {
+                    writeln!(out, "{};", statement.sql).ok();
+                }
             }
         }
         if !in_transaction {

@@ -5,6 +5,7 @@
 //! chain: the transaction's `BEGIN` travels with the first statement, and the version update,
 //! history row and `COMMIT` travel together.
 
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use crate::Error;
@@ -129,16 +130,35 @@ pub(super) fn render_step<'a>(
         Direction::Down => &revision.downgrade,
     };
     let mut rendered = Vec::with_capacity(ops.len());
+    // Enums an earlier op of the step created, replaced or dropped (all of them after raw
+    // SQL): a statement on one of those stays in the transaction, in its place.
+    let mut touched: BTreeSet<&str> = BTreeSet::new();
+    let mut after_raw_sql = false;
     for (index, op) in ops.iter().enumerate() {
-        let statements = dialect.render(op, schema).map_err(|source| RuntimeError::Render {
+        let mut statements = dialect.render(op, schema).map_err(|source| RuntimeError::Render {
             revision: revision.id.clone(),
             path: revision.path.clone(),
             source,
         })?;
         schema.apply(op).ok();
+        match op {
+            Op::AddEnumValue { name, .. } if after_raw_sql || touched.contains(name.as_str()) => {
+                statements.iter_mut().for_each(|s| s.before_transaction = false);
+            }
+            Op::CreateEnum { name, .. } | Op::DropEnum { name, .. } | Op::DropEnumValue { name, .. } => {
+                touched.insert(name);
+            }
+            Op::Sql { .. } if !statements.is_empty() => after_raw_sql = true,
+            _ => {}
+        }
         rendered.push(RenderedOp { index, op, statements });
     }
     Ok(rendered)
+}
+
+/// The statements of `rendered` that run before its transaction ([`Statement::before_transaction`]).
+pub(super) fn before_transaction<'r>(rendered: &'r [RenderedOp<'_>]) -> impl Iterator<Item = &'r Statement> {
+    rendered.iter().flat_map(|r| &r.statements).filter(|s| s.before_transaction)
 }
 
 async fn run_step(
@@ -172,50 +192,68 @@ async fn run_step(
     }
 
     let mut begin = in_transaction.then_some(transaction.begin);
-    for RenderedOp { index, op, statements } in &rendered {
-        for (position, statement) in statements.iter().enumerate() {
-            let result = match begin.take() {
-                Some(begin) => session.execute(&format!("{begin};\n{}", statement.sql)).await,
-                None => session.execute(&statement.sql).await,
-            };
-            if let Err(source) = result {
-                let outcome = if in_transaction {
-                    session.execute(transaction.rollback).await.ok();
-                    format!("the revision was rolled back; the database is still at {}", describe_heads(heads))
-                } else {
-                    let detail = format!(
-                        "{index} of its {} op(s) ran; op {} ({}) failed at its statement {} of {}: {}",
-                        rendered.len(),
-                        index + 1,
-                        op.describe(),
-                        position + 1,
-                        statements.len(),
-                        crate::runtime::database_message(&source)
-                    );
-                    let mark =
-                        common::finish_history(dialect, tables, revision.id.as_str(), failed, None, Some(&detail));
-                    session.execute(&mark.sql).await.ok();
-                    format!(
-                        "the revision ran outside a transaction, so the ops before op {} took effect; it is recorded as \
+    // In a transaction, what must be committed first runs first, each statement on its own.
+    let early = in_transaction && before_transaction(&rendered).next().is_some();
+    let passes: &[bool] = if early { &[true, false] } else { &[false] };
+    for &early_pass in passes {
+        for RenderedOp { index, op, statements } in &rendered {
+            for (position, statement) in statements.iter().enumerate() {
+                if in_transaction && statement.before_transaction != early_pass {
+                    continue;
+                }
+                let result = match begin.take_if(|_| !early_pass) {
+                    Some(begin) => session.execute(&format!("{begin};\n{}", statement.sql)).await,
+                    None => session.execute(&statement.sql).await,
+                };
+                if let Err(source) = result {
+                    let kept = if early {
+                        "; the enum values it adds before its transaction stay, as PostgreSQL commits them on their own"
+                    } else {
+                        ""
+                    };
+                    let outcome = if early_pass {
+                        format!("the revision did not start{kept}; the database is still at {}", describe_heads(heads))
+                    } else if in_transaction {
+                        session.execute(transaction.rollback).await.ok();
+                        format!(
+                            "the revision was rolled back{kept}; the database is still at {}",
+                            describe_heads(heads)
+                        )
+                    } else {
+                        let detail = format!(
+                            "{index} of its {} op(s) ran; op {} ({}) failed at its statement {} of {}: {}",
+                            rendered.len(),
+                            index + 1,
+                            op.describe(),
+                            position + 1,
+                            statements.len(),
+                            crate::runtime::database_message(&source)
+                        );
+                        let mark =
+                            common::finish_history(dialect, tables, revision.id.as_str(), failed, None, Some(&detail));
+                        session.execute(&mark.sql).await.ok();
+                        format!(
+                            "the revision ran outside a transaction, so the ops before op {} took effect; it is recorded as \
                          unfinished and runs refuse until it is resolved: finish it by hand and run `aludel resolve {} \
                          --applied`, or undo what ran and run `aludel resolve {} --reverted`",
-                        index + 1,
-                        revision.id,
-                        revision.id
-                    )
-                };
-                return Err(RuntimeError::StatementFailed {
-                    revision: revision.id.clone(),
-                    path: revision.path.clone(),
-                    direction: direction_word(step.direction),
-                    op_number: index + 1,
-                    op: op.describe(),
-                    statement: statement.sql.clone(),
-                    outcome,
-                    reason: crate::runtime::database_message(&source),
-                    source,
+                            index + 1,
+                            revision.id,
+                            revision.id
+                        )
+                    };
+                    return Err(RuntimeError::StatementFailed {
+                        revision: revision.id.clone(),
+                        path: revision.path.clone(),
+                        direction: direction_word(step.direction),
+                        op_number: index + 1,
+                        op: op.describe(),
+                        statement: statement.sql.clone(),
+                        outcome,
+                        reason: crate::runtime::database_message(&source),
+                        source,
+                    }
+                    .into());
                 }
-                .into());
             }
         }
     }

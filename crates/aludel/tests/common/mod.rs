@@ -122,6 +122,14 @@ impl TestDb {
         session.close().await.ok();
     }
 
+    /// Runs SQL that returns nothing, giving back the database's error.
+    pub async fn try_execute(&self, sql: &str) -> Result<(), String> {
+        let mut session = self.backend.connect(&self.url, &Default::default()).await.expect("connect");
+        let result = session.execute(sql).await.map_err(|e| e.to_string());
+        session.close().await.ok();
+        result
+    }
+
     /// Runs a query and returns every cell as text.
     pub async fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
         let mut session = self.backend.connect(&self.url, &Default::default()).await.expect("connect");

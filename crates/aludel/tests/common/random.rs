@@ -62,7 +62,7 @@ const FAMILIES: &[&[&str]] = &[
     &["enum:mood", "text"],
     &["text[]"],
 ];
-pub const MOODS: &[&str] = &["sad", "ok", "happy", "ecstatic"];
+const MOODS: &[&str] = &["sad", "ok", "happy", "ecstatic"];
 const TABLES: usize = 5;
 const COLUMNS: usize = 4;
 

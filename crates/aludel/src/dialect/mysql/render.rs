@@ -9,8 +9,8 @@
 //! Spelled differently from other backends, on purpose:
 //! - Enums: MySQL has no enum types, only inline `ENUM('a','b')` columns. `create_enum` and
 //!   `drop_enum` render nothing; a column of type `enum:<name>` lists the values the schema
-//!   knows at that point; `add_enum_value` restates (`MODIFY COLUMN`) every column of that
-//!   enum with the new list.
+//!   knows at that point; `add_enum_value` and `drop_enum_value` restate (`MODIFY COLUMN`)
+//!   every column of that enum with the new list.
 //! - Keys: the primary key is always named `PRIMARY` (a `primary_key_name` is not rendered).
 //!   An index or key on a text or binary column takes its first 255 characters
 //!   (`` `body`(255) ``), which is all MySQL indexes of such a column; a key written
@@ -73,11 +73,12 @@ pub(super) fn render(op: &Op, before: &Schema, uuid: UuidStorage) -> Result<Vec<
             r.ident("enum", name)?;
             Ok(Vec::new())
         }
-        Op::AddEnumValue { name, value: _, before: position_before, after: position_after } => {
+        Op::AddEnumValue { name, value: _, before: position_before, after: position_after }
+        | Op::DropEnumValue { name, value: _, before: position_before, after: position_after } => {
             if position_before.is_some() && position_after.is_some() {
                 return Err(r.invalid("set `before` or `after`, not both"));
             }
-            r.add_enum_value(name)
+            r.restate_enum_columns(name)
         }
         Op::AlterTable { table, comment } => Ok(vec![Statement::new(format!(
             "ALTER TABLE {} COMMENT = {}",
@@ -586,8 +587,8 @@ impl Renderer<'_> {
         )))
     }
 
-    /// Restates every column of enum `name` with its values after the op.
-    fn add_enum_value(&self, name: &str) -> Result<Vec<Statement>, RenderError> {
+    /// `MODIFY COLUMN` of every column of the enum `name`, with the values the op leaves.
+    fn restate_enum_columns(&self, name: &str) -> Result<Vec<Statement>, RenderError> {
         let mut after = self.before.clone();
         after.apply(self.op).map_err(|source| RenderError::Schema { op: self.op.describe(), source })?;
         let wanted = ColumnType::Enum(name.to_owned());

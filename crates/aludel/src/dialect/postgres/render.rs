@@ -50,14 +50,15 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
                 (None, Some(other)) => format!(" AFTER {}", quote_literal(other)),
                 (None, None) => String::new(),
             };
-            // IF NOT EXISTS: a downgrade cannot remove the value (PostgreSQL has no way to),
-            // so upgrading again after one must not fail on it.
-            Ok(vec![Statement::new(format!(
+            // Committed before the revision's transaction, so that the revision can use the
+            // value; IF NOT EXISTS, so that the revision can run again after a failure.
+            Ok(vec![Statement::before_transaction(format!(
                 "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{position}",
                 r.ident("enum", name)?,
                 quote_literal(value)
             ))])
         }
+        Op::DropEnumValue { name, value, before: _, after: _ } => Ok(vec![r.drop_enum_value(name, value)?]),
         Op::AlterTable { table, comment } => Ok(vec![Statement::new(format!(
             "COMMENT ON TABLE {} IS {}",
             r.ident("table", table)?,
@@ -66,6 +67,96 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
         Op::Sql { sql, down: _, dialect } => r.raw_sql(sql, dialect.as_deref()),
     }
 }
+
+/// The body of the `DO` block that removes `{value}` from the enum `{type}` (a quoted name,
+/// as a literal) named `{name}`; see [`Renderer::drop_enum_value`].
+const DROP_ENUM_VALUE: &str = r#"DECLARE
+    old_type oid := {type}::regtype;
+    old_array oid;
+    schema_name text;
+    new_type text;
+    replaced text := quote_ident('aludel_enum_being_replaced');
+    restore text[] := '{}';
+    statement text;
+    held boolean;
+    dep record;
+BEGIN
+    SELECT typnamespace::regnamespace::text, typarray INTO schema_name, old_array FROM pg_type WHERE oid = old_type;
+    IF NOT EXISTS (SELECT FROM pg_enum WHERE enumtypid = old_type AND enumlabel = {value}) THEN
+        RAISE EXCEPTION 'enum % has no value %', {name}, quote_literal({value});
+    END IF;
+    FOR dep IN
+        SELECT a.attrelid::regclass AS tbl, a.attname, a.atttypid = old_array AS is_array
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE a.atttypid IN (old_type, old_array) AND a.attnum > 0 AND NOT a.attisdropped AND a.attinhcount = 0
+          AND c.relkind IN ('r', 'p')
+    LOOP
+        IF dep.is_array THEN
+            EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %L = ANY (%I::text[]))', dep.tbl, {value}, dep.attname)
+                INTO held;
+        ELSE
+            EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I::text = %L)', dep.tbl, dep.attname, {value})
+                INTO held;
+        END IF;
+        IF held THEN
+            RAISE EXCEPTION 'cannot remove value % from enum %: column %.% holds it', quote_literal({value}), {name},
+                dep.tbl, quote_ident(dep.attname)
+                USING HINT = 'change those rows first (an `sql` op before this one)';
+        END IF;
+    END LOOP;
+    EXECUTE format('ALTER TYPE %s RENAME TO %s', old_type::regtype, replaced);
+    new_type := schema_name || '.' || quote_ident({name});
+    EXECUTE format('CREATE TYPE %s AS ENUM (%s)', new_type, (
+        SELECT coalesce(string_agg(quote_literal(enumlabel), ', ' ORDER BY enumsortorder), '')
+        FROM pg_enum WHERE enumtypid = old_type AND enumlabel <> {value}));
+    FOR dep IN
+        SELECT d.adrelid::regclass AS tbl, a.attname, pg_get_expr(d.adbin, d.adrelid) AS def
+        FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+        WHERE a.attgenerated = '' AND strpos(pg_get_expr(d.adbin, d.adrelid), replaced) > 0
+    LOOP
+        EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', dep.tbl, dep.attname);
+        restore := restore || format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', dep.tbl, dep.attname,
+            replace(dep.def, replaced, quote_ident({name})));
+    END LOOP;
+    FOR dep IN
+        SELECT i.indexrelid::regclass AS idx, pg_get_indexdef(i.indexrelid) AS def
+        FROM pg_index i
+        WHERE (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)
+          AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+          AND NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+          AND strpos(pg_get_indexdef(i.indexrelid), replaced) > 0
+    LOOP
+        EXECUTE format('DROP INDEX %s', dep.idx);
+        restore := restore || replace(dep.def, replaced, quote_ident({name}));
+    END LOOP;
+    FOR dep IN
+        SELECT c.conrelid::regclass AS tbl, c.conname, pg_get_constraintdef(c.oid) AS def
+        FROM pg_constraint c
+        WHERE c.contype = 'c' AND c.conrelid <> 0 AND c.coninhcount = 0
+          AND strpos(pg_get_constraintdef(c.oid), replaced) > 0
+    LOOP
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', dep.tbl, dep.conname);
+        restore := restore || format('ALTER TABLE %s ADD CONSTRAINT %I %s', dep.tbl, dep.conname,
+            replace(dep.def, replaced, quote_ident({name})));
+    END LOOP;
+    FOR statement IN
+        SELECT format('ALTER TABLE %s %s', a.attrelid::regclass, string_agg(format(
+            'ALTER COLUMN %I TYPE %s USING %I::text%s::%s', a.attname, new_type || suffix, a.attname, suffix,
+            new_type || suffix), ', ' ORDER BY a.attnum))
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid,
+            LATERAL (SELECT CASE WHEN a.atttypid = old_array THEN '[]' ELSE '' END AS suffix) s
+        WHERE a.atttypid IN (old_type, old_array) AND a.attnum > 0 AND NOT a.attisdropped AND a.attinhcount = 0
+          AND c.relkind IN ('r', 'p')
+        GROUP BY a.attrelid
+    LOOP
+        EXECUTE statement;
+    END LOOP;
+    FOREACH statement IN ARRAY restore LOOP
+        EXECUTE statement;
+    END LOOP;
+    EXECUTE format('DROP TYPE %s', old_type::regtype);
+END
+"#;
 
 /// Renders the parts of one op; errors name the op.
 struct Renderer<'a> {
@@ -106,6 +197,25 @@ impl DdlSpelling for Renderer<'_> {
 }
 
 impl Renderer<'_> {
+    /// PostgreSQL cannot remove an enum value, so the type is replaced: renamed away, created
+    /// anew without the value, every column of it (or of an array of it) converted through
+    /// text, and the old type dropped. Defaults, check constraints and expression or partial
+    /// indexes that name the type are dropped first and restored with the new type. The
+    /// catalog says what uses the type, so a database baselined with `stamp` is served too;
+    /// a row holding the value stops the upgrade with the table and column that hold it.
+    fn drop_enum_value(&self, name: &str, value: &str) -> Result<Statement, RenderError> {
+        const QUOTE: &str = "$aludel$";
+        let quoted = self.ident("enum", name)?;
+        if name.contains(QUOTE) || value.contains(QUOTE) {
+            return Err(self.invalid(format!("the enum name and value must not contain `{QUOTE}`")));
+        }
+        let body = DROP_ENUM_VALUE
+            .replace("{type}", &quote_literal(&quoted))
+            .replace("{name}", &quote_literal(name))
+            .replace("{value}", &quote_literal(value));
+        Ok(Statement::new(format!("DO {QUOTE}\n{body}{QUOTE}")))
+    }
+
     /// Spells a column's type, naming the column when the type is invalid.
     fn column_type(&self, column: &str, ty: &ColumnType) -> Result<String, RenderError> {
         column_type(ty).map_err(|err| match err {

@@ -76,10 +76,12 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
             r.ident("enum", name)?;
             Ok(Vec::new())
         }
-        Op::AddEnumValue { name, value: _, before: position_before, after: position_after } => {
+        Op::AddEnumValue { name, value: _, before: position_before, after: position_after }
+        | Op::DropEnumValue { name, value: _, before: position_before, after: position_after } => {
             if position_before.is_some() && position_after.is_some() {
                 return Err(r.invalid("set `before` or `after`, not both"));
             }
+            // The enum's check constraint lists the values: each table of it is rebuilt.
             let after = after(op, before)?;
             let wanted = ColumnType::Enum(name.clone());
             let mut statements = Vec::new();
