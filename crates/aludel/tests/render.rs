@@ -1345,6 +1345,86 @@ const CASES: &[(&str, &str)] = &[
         "#,
     ),
     (
+        "drop_enum_value",
+        r#"
+        [[setup]]
+        op = "create_enum"
+        name = "status"
+        values = ["draft", "review", "published", "archived"]
+
+        [[setup]]
+        op = "create_table"
+        table = "posts"
+        columns = [
+            { name = "id", type = "integer", nullable = false },
+            { name = "status", type = "enum:status", nullable = false, default = { value = "draft" } },
+        ]
+        primary_key = ["id"]
+        constraints = [{ kind = "check", name = "posts_archived_check", expr = "status <> 'archived' OR id > 0" }]
+
+        [[setup]]
+        op = "sql"
+        dialect = "postgresql"
+        sql = """
+            ALTER TABLE posts ADD COLUMN history status[] DEFAULT '{draft,published}';
+            CREATE INDEX ix_posts_live ON posts (id) WHERE status <> 'archived';
+            CREATE INDEX ix_posts_published ON posts ((status = 'published'));
+        """
+
+        [[setup]]
+        op = "sql"
+        sql = "INSERT INTO posts (id, status) VALUES (1, 'published'), (2, 'archived'), (3, 'draft')"
+
+        [[upgrade]]
+        op = "drop_enum_value"
+        name = "status"
+        value = "review"
+        after = "draft"
+
+        [[upgrade]]
+        op = "sql"
+        sql = "INSERT INTO posts (id) VALUES (4)"
+
+        [[check]]
+        query = "SELECT CAST(id AS TEXT), CAST(status AS TEXT) FROM posts ORDER BY id"
+        rows = [["1", "published"], ["2", "archived"], ["3", "draft"], ["4", "draft"]]
+
+        [[check]]
+        dialect = "postgresql"
+        query = """
+            SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder), CAST(to_regtype('aludel_enum_being_replaced') AS TEXT)
+            FROM pg_enum WHERE enumtypid = 'status'::regtype
+        """
+        rows = [["draft,published,archived", "NULL"]]
+
+        [[check]]
+        dialect = "postgresql"
+        query = """
+            SELECT CAST(history AS TEXT), pg_get_constraintdef(c.oid),
+                (SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'posts' AND indexname LIKE 'ix_%')
+            FROM posts, pg_constraint c WHERE id = 4 AND c.conname = 'posts_archived_check'
+        """
+        rows = [[
+            "{draft,published}",
+            "CHECK (((status <> 'archived'::status) OR (id > 0)))",
+            "CREATE INDEX ix_posts_live ON public.posts USING btree (id) WHERE (status <> 'archived'::status); CREATE INDEX ix_posts_published ON public.posts USING btree (((status = 'published'::status)))",
+        ]]
+
+        [[check]]
+        dialect = "mysql"
+        query = """
+            SELECT COLUMN_TYPE, COLUMN_DEFAULT FROM information_schema.COLUMNS
+            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'posts' AND COLUMN_NAME = 'status'
+        """
+        rows = [["enum('draft','published','archived')", "'draft'"]]
+
+        [[check]]
+        dialect = "sqlite"
+        query = "SELECT sql LIKE '%''review''%' FROM sqlite_master WHERE name = 'posts'"
+        rows = [["0"]]
+        "#,
+    ),
+    (
         "sql",
         r#"
         [[setup]]
