@@ -164,10 +164,22 @@ fn revisions_or_base(revisions: &[RevisionId]) -> String {
 /// The database's own words for an error, without the driver's decoration.
 pub(crate) fn database_message(error: &sqlx::Error) -> String {
     match error {
-        sqlx::Error::Database(db) => match db.code() {
-            Some(code) => format!("{} (SQLSTATE {code})", db.message()),
-            None => db.message().to_owned(),
-        },
+        sqlx::Error::Database(db) => {
+            let mut message = match db.code() {
+                Some(code) => format!("{} (SQLSTATE {code})", db.message()),
+                None => db.message().to_owned(),
+            };
+            // PostgreSQL often says what depends on what, and what to do, beside the message.
+            #[cfg(feature = "postgres")]
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                for (label, text) in [("detail", pg.detail()), ("hint", pg.hint())] {
+                    if let Some(text) = text {
+                        message.push_str(&format!("\n  {label}: {}", text.replace('\n', "\n    ")));
+                    }
+                }
+            }
+            message
+        }
         other => other.to_string(),
     }
 }
