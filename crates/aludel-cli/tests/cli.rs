@@ -661,6 +661,12 @@ async fn enum_values_are_added_used_and_removed() {
         if backend == Backend::Postgres {
             assert!(run.stderr.contains("column people.mood holds it"), "{}", run.stderr);
             assert!(run.stderr.contains("\n  hint: change those rows first"), "PostgreSQL's hint: {}", run.stderr);
+            assert!(
+                run.stderr.contains("statement: DO $aludel$")
+                    && run.stderr.contains("more lines; `--sql` prints them all"),
+                "the generated block is abbreviated: {}",
+                run.stderr
+            );
         }
         if backend.dialect().has_transactional_ddl() {
             assert_eq!(project.heads().await, ["e2"]);

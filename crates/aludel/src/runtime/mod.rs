@@ -46,7 +46,8 @@ pub enum RuntimeError {
     },
     /// A statement of a revision failed.
     #[error(
-        "{direction} of revision `{revision}` ({path}) failed at op {op_number} ({op}): {reason}\n  statement: {statement}\n  {outcome}"
+        "{direction} of revision `{revision}` ({path}) failed at op {op_number} ({op}): {reason}\n  statement: {}\n  {outcome}",
+        abbreviated(statement)
     )]
     StatementFailed {
         /// The revision.
@@ -159,6 +160,18 @@ fn revisions_or_base(revisions: &[RevisionId]) -> String {
     } else {
         revisions.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
     }
+}
+
+/// A statement as an error shows it: whole, unless it is a long block (a generated `DO`
+/// block), of which the first lines are enough to recognise it.
+fn abbreviated(statement: &str) -> String {
+    const SHOWN: usize = 3;
+    let lines = statement.lines().count();
+    if lines <= 12 {
+        return statement.to_owned();
+    }
+    let head: Vec<&str> = statement.lines().take(SHOWN).collect();
+    format!("{}\n  ... ({} more lines; `--sql` prints them all)", head.join("\n"), lines - SHOWN)
 }
 
 /// The database's own words for an error, without the driver's decoration.
