@@ -303,6 +303,7 @@ fn a_column_keeps_every_attribute_it_declares() {
             ty: ColumnType::Jsonb,
             nullable: false,
             default: Some(DefaultValue::Value(Literal::String("{}".into()))),
+            on_update: None,
             identity: false,
             generated: None,
             comment: None,

@@ -364,6 +364,9 @@ fn respell(op: &mut Op, original: &Schema, canonical: &Schema) {
             if let Some(default) = &mut change.default {
                 default.to.clone_from(&wanted.default);
             }
+            if let Some(on_update) = &mut change.on_update {
+                on_update.to.clone_from(&wanted.on_update);
+            }
             if let Some(comment) = &mut change.comment {
                 comment.to.clone_from(&wanted.comment);
             }
@@ -1031,6 +1034,9 @@ impl Plan<'_> {
         if self.options.compare_server_defaults && live.default != want.default {
             change.default = Some(DefaultChange { from: live.default.clone(), to: want.default.clone() });
         }
+        if self.options.compare_server_defaults && live.on_update != want.on_update {
+            change.on_update = Some(DefaultChange { from: live.on_update.clone(), to: want.on_update.clone() });
+        }
         if live.comment != want.comment {
             change.comment = Some(CommentChange { from: live.comment.clone(), to: want.comment.clone() });
         }
@@ -1068,6 +1074,7 @@ fn is_noop(change: &ColumnChange) -> bool {
     change.ty.is_none()
         && change.nullable.is_none()
         && change.default.is_none()
+        && change.on_update.is_none()
         && change.comment.is_none()
         && change.new_name.is_none()
 }

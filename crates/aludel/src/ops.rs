@@ -246,6 +246,10 @@ pub struct ColumnChange {
     /// New server default: `default = { from = {...}, to = {...} }`; a missing `to` drops it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<DefaultChange>,
+    /// New `ON UPDATE` value (MySQL): `on_update = { from = {...}, to = {...} }`; a missing
+    /// `to` drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<DefaultChange>,
     /// New comment: `comment = { from = "...", to = "..." }`; a missing `to` drops it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<CommentChange>,
@@ -318,6 +322,7 @@ impl ColumnChange {
             ty: None,
             nullable: None,
             default: None,
+            on_update: None,
             comment: None,
             new_name: None,
         }
@@ -338,6 +343,9 @@ impl ColumnChange {
         }
         if let Some(default) = &self.default {
             column.default = default.to.clone();
+        }
+        if let Some(on_update) = &self.on_update {
+            column.on_update = on_update.to.clone();
         }
         if let Some(comment) = &self.comment {
             column.comment = comment.to.clone();
@@ -360,6 +368,7 @@ impl ColumnChange {
             ty,
             nullable: self.nullable.map(|n| !n),
             default: self.default.as_ref().map(|d| DefaultChange { from: d.to.clone(), to: d.from.clone() }),
+            on_update: self.on_update.as_ref().map(|d| DefaultChange { from: d.to.clone(), to: d.from.clone() }),
             comment: self.comment.as_ref().map(|c| CommentChange { from: c.to.clone(), to: c.from.clone() }),
             new_name: self.new_name.as_ref().map(|_| self.column.clone()),
         })

@@ -286,6 +286,11 @@ pub struct Column {
     /// Server default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<DefaultValue>,
+    /// What an update that does not set the column writes into it: MySQL's
+    /// `ON UPDATE CURRENT_TIMESTAMP` (`on_update = { expr = "current_timestamp" }`), which no
+    /// other backend has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<DefaultValue>,
     /// Values come from an identity / auto-increment sequence.
     #[serde(default, skip_serializing_if = "is_false")]
     pub identity: bool,
@@ -305,6 +310,7 @@ impl Column {
             ty,
             nullable: true,
             default: None,
+            on_update: None,
             identity: false,
             generated: None,
             comment: None,

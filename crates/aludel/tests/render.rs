@@ -1345,6 +1345,45 @@ const CASES: &[(&str, &str)] = &[
         "#,
     ),
     (
+        "on_update_current_timestamp",
+        r#"
+        expect_error = { postgresql = "unsupported", sqlite = "unsupported" }
+
+        [[setup]]
+        op = "create_table"
+        table = "events"
+        columns = [
+            { name = "id", type = "integer", nullable = false },
+            { name = "name", type = "varchar(20)" },
+            { name = "changed_at", type = "timestamptz", default = { value = "2020-01-01 00:00:00" } },
+        ]
+        primary_key = ["id"]
+
+        [[setup]]
+        op = "sql"
+        sql = "INSERT INTO events (id, name) VALUES (1, 'a')"
+
+        [[upgrade]]
+        op = "alter_column"
+        table = "events"
+        column = "changed_at"
+        on_update = { to = { expr = "current_timestamp" } }
+
+        [[upgrade]]
+        op = "add_column"
+        table = "events"
+        column = { name = "seen_at", type = "DATETIME", on_update = { expr = "current_timestamp" } }
+
+        [[upgrade]]
+        op = "sql"
+        sql = "UPDATE events SET name = 'b'"
+
+        [[check]]
+        query = "SELECT name, CAST(changed_at > '2021-01-01' AS CHAR), CAST(seen_at IS NOT NULL AS CHAR) FROM events"
+        rows = [["b", "1", "1"]]
+        "#,
+    ),
+    (
         "drop_enum_value",
         r#"
         [[setup]]

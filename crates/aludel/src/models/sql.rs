@@ -14,8 +14,8 @@
 //! - `ALTER TABLE t ADD [COLUMN] ...` and `ALTER TABLE t ADD [CONSTRAINT name] ...`;
 //! - `CREATE TYPE name AS ENUM (...)`;
 //! - `COMMENT ON TABLE t IS '...'` and `COMMENT ON COLUMN t.c IS '...'` (`IS NULL` removes it);
-//! - on MySQL: backquoted names, `AUTO_INCREMENT`, inline `ENUM(...)`, `COMMENT '...'` on
-//!   columns and `COMMENT = '...'` on tables, and `KEY` / `INDEX` / `UNIQUE KEY` /
+//! - on MySQL: backquoted names, `AUTO_INCREMENT`, `ON UPDATE CURRENT_TIMESTAMP`, inline
+//!   `ENUM(...)`, `COMMENT '...'` on columns and `COMMENT = '...'` on tables, and `KEY` / `INDEX` / `UNIQUE KEY` /
 //!   `FULLTEXT KEY` inside `CREATE TABLE`; table options (`ENGINE`, `CHARSET`, `COLLATE`,
 //!   `AUTO_INCREMENT`, ...) are accepted and ignored, as they say nothing the model holds.
 //!
@@ -472,13 +472,27 @@ impl Builder<'_> {
                 {
                     column.identity = true;
                 }
+                ColumnOption::OnUpdate(expr) if self.dialect == SqlDialect::MySql => {
+                    match self.default_value(expr, &column.ty) {
+                        Some(value @ DefaultValue::Expr(PortableExpr::CurrentTimestamp)) => {
+                            column.on_update = Some(value)
+                        }
+                        _ => {
+                            return Err(self.unsupported(
+                                here,
+                                format!("`ON UPDATE {expr}` on `{name}`"),
+                                "MySQL updates a column only to the current time: write ON UPDATE CURRENT_TIMESTAMP",
+                            ));
+                        }
+                    }
+                }
                 ColumnOption::Comment(text) => column.comment = Some(text.clone()),
                 other => {
                     return Err(self.unsupported(
                         here,
                         format!("the column option `{other}` on `{name}`"),
                         "columns take NOT NULL, NULL, DEFAULT, PRIMARY KEY, UNIQUE, REFERENCES, CHECK, GENERATED, \
-                         COMMENT, (SQLite) AUTOINCREMENT and (MySQL) AUTO_INCREMENT",
+                         COMMENT, (SQLite) AUTOINCREMENT and (MySQL) AUTO_INCREMENT and ON UPDATE CURRENT_TIMESTAMP",
                     ));
                 }
             }
@@ -1279,7 +1293,7 @@ mod tests {
                  id BIGINT NOT NULL AUTO_INCREMENT COMMENT 'the key',
                  mood ENUM('sad', 'ok') NOT NULL DEFAULT 'ok',
                  body TEXT,
-                 at DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6),
+                 at DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
                  active TINYINT(1) DEFAULT '1',
                  price DECIMAL(8,2) DEFAULT '0.00',
                  PRIMARY KEY (id),
@@ -1292,7 +1306,8 @@ mod tests {
                     { "name": "id", "type": "bigint", "nullable": false, "identity": true, "comment": "the key" },
                     { "name": "mood", "type": "enum:Things_mood", "nullable": false, "default": { "value": "ok" } },
                     { "name": "body", "type": "text", "nullable": true },
-                    { "name": "at", "type": "timestamp", "nullable": true, "default": { "expr": "current_timestamp" } },
+                    { "name": "at", "type": "timestamp", "nullable": true, "default": { "expr": "current_timestamp" },
+                      "on_update": { "expr": "current_timestamp" } },
                     { "name": "active", "type": "boolean", "nullable": true, "default": { "value": true } },
                     { "name": "price", "type": "numeric(8,2)", "nullable": true, "default": { "value": 0 } },
                 ], "primary_key": ["id"], "constraints": [
@@ -1549,7 +1564,8 @@ mod tests {
                 "CREATE TABLE t (c text COLLATE \"C\");",
                 "schema.sql:1: `CREATE TABLE t (c text COLLATE \"C\")`: the column option `COLLATE \"C\"` on `c` is \
                  not supported in a schema model; columns take NOT NULL, NULL, DEFAULT, PRIMARY KEY, UNIQUE, \
-                 REFERENCES, CHECK, GENERATED, COMMENT, (SQLite) AUTOINCREMENT and (MySQL) AUTO_INCREMENT",
+                 REFERENCES, CHECK, GENERATED, COMMENT, (SQLite) AUTOINCREMENT and (MySQL) AUTO_INCREMENT and ON \
+                 UPDATE CURRENT_TIMESTAMP",
             ),
             (
                 "CREATE TABLE other.t (c text);",
@@ -1579,6 +1595,16 @@ mod tests {
         for (sql, message) in cases {
             check(SqlDialect::Postgres, sql, Err(message));
         }
+    }
+
+    #[test]
+    fn mysql_on_update_takes_only_the_current_time() {
+        check(
+            SqlDialect::MySql,
+            "CREATE TABLE t (n int ON UPDATE 5);",
+            Err("schema.sql:1: `CREATE TABLE t (n int ON UPDATE 5)`: `ON UPDATE 5` on `n` is not supported in a \
+                 schema model; MySQL updates a column only to the current time: write ON UPDATE CURRENT_TIMESTAMP"),
+        );
     }
 
     #[test]

@@ -178,9 +178,29 @@ pub(crate) trait DdlSpelling {
 
     /// Checks that an `alter_column` changes something.
     fn check_column_change(&self, change: &ColumnChange) -> Result<(), RenderError> {
-        let ColumnChange { table: _, column: _, ty, nullable, default, comment, new_name } = change;
-        if ty.is_none() && nullable.is_none() && default.is_none() && comment.is_none() && new_name.is_none() {
-            return Err(self.invalid("nothing to change; set `type`, `nullable`, `default`, `comment` or `new_name`"));
+        let ColumnChange { table: _, column: _, ty, nullable, default, on_update, comment, new_name } = change;
+        if ty.is_none()
+            && nullable.is_none()
+            && default.is_none()
+            && on_update.is_none()
+            && comment.is_none()
+            && new_name.is_none()
+        {
+            return Err(self.invalid(
+                "nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment` or `new_name`",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses `on_update`, which only MySQL has.
+    fn refuse_on_update(&self, column: &str, on_update: bool) -> Result<(), RenderError> {
+        if on_update {
+            return Err(self.unsupported(format!(
+                "column `{column}` has `on_update`, which only MySQL has; keep it to revisions for MySQL, or set the \
+                 column in a trigger (an `sql` op for {})",
+                Self::DIALECT
+            )));
         }
         Ok(())
     }

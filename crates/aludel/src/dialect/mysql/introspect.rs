@@ -34,11 +34,12 @@
 //!   expressions `DEFAULT_GENERATED`. Both come back as literals (numbers by the column's type:
 //!   `0.00` on a decimal is `0`, `1` on a boolean is `true`), as the portable
 //!   `current_timestamp`, `current_date` and `current_time` (whatever their precision), or as
-//!   raw SQL without its outer parentheses; `NULL` is no default.
+//!   raw SQL without its outer parentheses; `NULL` is no default. `ON UPDATE
+//!   CURRENT_TIMESTAMP` (in `EXTRA`, at any precision) is the column's `on_update`.
 //!
 //! Not modelled, so not read: views, sequences, triggers, partitions, character sets and
-//! collations (left implicit on both sides), `ON UPDATE CURRENT_TIMESTAMP`, invisible
-//! columns, index key order and index comments, table options (engine, row format).
+//! collations (left implicit on both sides), invisible columns, index key order and index
+//! comments, table options (engine, row format).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -295,6 +296,9 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
             nullable: required(row, 3, &what)? == "YES",
             ty,
             default,
+            on_update: extra
+                .contains("on update current_timestamp")
+                .then_some(DefaultValue::Expr(PortableExpr::CurrentTimestamp)),
             identity: extra.contains("auto_increment"),
             generated,
             comment: cell(row, 7).filter(|c| !c.is_empty()).map(str::to_owned),

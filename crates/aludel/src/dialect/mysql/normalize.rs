@@ -779,6 +779,7 @@ fn scratch_copy(model: &Table, i: usize) -> Table {
             ty: c.ty.clone(),
             nullable: true,
             default: None,
+            on_update: None,
             identity: false,
             generated: c.generated.clone(),
             comment: None,

@@ -27,6 +27,8 @@
 //!   precision), `(CURRENT_DATE)` and `(CURRENT_TIME)` as expressions, a literal on a text,
 //!   binary or JSON column as the expression `('...')` (MySQL 8 takes no literal there), raw
 //!   SQL in parentheses (unless it is in parentheses already). NaN and infinities do not exist in MySQL and are refused.
+//! - `on_update`: `ON UPDATE CURRENT_TIMESTAMP` at the column's precision, on a timestamp or
+//!   datetime column (the other backends refuse `on_update`: they have no such clause).
 //! - Identity: `AUTO_INCREMENT`, on one integer column per table that starts the primary key
 //!   or a unique constraint, as MySQL requires.
 //! - Refused: `set_default` foreign key actions (InnoDB rejects them), `NOT NULL` generated
@@ -163,7 +165,37 @@ impl Renderer<'_> {
         })
     }
 
-    /// `` `name` TYPE [NOT NULL] [DEFAULT ...] [AUTO_INCREMENT] [GENERATED ALWAYS AS (...)
+    /// `CURRENT_TIMESTAMP` at the precision of the column's type, the one value MySQL takes
+    /// for `ON UPDATE`, on the one kind of column that takes it.
+    fn on_update(&self, column: &Column, value: &DefaultValue) -> Result<String, RenderError> {
+        let precision = match (&column.ty, value) {
+            (ColumnType::Timestamp | ColumnType::Timestamptz, DefaultValue::Expr(PortableExpr::CurrentTimestamp)) => {
+                Some("6".to_owned())
+            }
+            (ColumnType::Custom(text), DefaultValue::Expr(PortableExpr::CurrentTimestamp)) => {
+                let lower = text.trim().to_ascii_lowercase();
+                let base = lower.split(['(', ' ']).next().unwrap_or_default();
+                matches!(base, "datetime" | "timestamp").then(|| {
+                    lower
+                        .split_once('(')
+                        .and_then(|(_, rest)| rest.split_once(')'))
+                        .map_or(String::new(), |p| p.0.trim().to_owned())
+                })
+            }
+            _ => None,
+        };
+        match precision {
+            Some(p) if p.is_empty() => Ok("CURRENT_TIMESTAMP".to_owned()),
+            Some(p) => Ok(format!("CURRENT_TIMESTAMP({p})")),
+            None => Err(self.invalid(format!(
+                "column `{}` has an `on_update` MySQL cannot take: it takes only `{{ expr = \"current_timestamp\" }}`, \
+                 on a timestamp, timestamptz, DATETIME or TIMESTAMP column",
+                column.name
+            ))),
+        }
+    }
+
+    /// `` `name` TYPE [NOT NULL] [DEFAULT ...] [ON UPDATE ...] [AUTO_INCREMENT] [GENERATED ALWAYS AS (...)
     /// STORED|VIRTUAL] [COMMENT '...'] ``, with enum values from `enums`.
     fn column_def(&self, column: &Column, enums: &BTreeMap<String, EnumType>) -> Result<String, RenderError> {
         let name = &column.name;
@@ -206,6 +238,9 @@ impl Renderer<'_> {
             }
             if let Some(default) = &column.default {
                 sql.push_str(&format!(" DEFAULT {}", self.column_default(column, default)?));
+            }
+            if let Some(on_update) = &column.on_update {
+                sql.push_str(&format!(" ON UPDATE {}", self.on_update(column, on_update)?));
             }
             if column.identity {
                 sql.push_str(" AUTO_INCREMENT");
@@ -356,11 +391,11 @@ impl Renderer<'_> {
     /// `before` does not know can only have its default set or dropped, or be renamed.
     fn alter_column(&self, change: &ColumnChange) -> Result<Vec<Statement>, RenderError> {
         self.check_column_change(change)?;
-        let ColumnChange { table, column, ty, nullable, default, comment, new_name } = change;
+        let ColumnChange { table, column, ty, nullable, default, on_update, comment, new_name } = change;
         let quoted_table = self.ident("table", table)?;
         let mut statements = Vec::new();
         let known = self.before.table(table).and_then(|t| t.column(column));
-        if ty.is_some() || nullable.is_some() || comment.is_some() || default.is_some() {
+        if ty.is_some() || nullable.is_some() || comment.is_some() || default.is_some() || on_update.is_some() {
             match known {
                 Some(known) => {
                     let mut changed = known.clone();
@@ -370,7 +405,7 @@ impl Renderer<'_> {
                         self.column_def(&changed, &self.before.enums)?
                     )));
                 }
-                None if ty.is_none() && nullable.is_none() && comment.is_none() => {
+                None if ty.is_none() && nullable.is_none() && comment.is_none() && on_update.is_none() => {
                     let alter = format!("ALTER TABLE {quoted_table} ALTER COLUMN {}", self.ident("column", column)?);
                     let to = default.as_ref().and_then(|d| d.to.as_ref());
                     statements.push(Statement::new(match to {

@@ -330,6 +330,7 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<Col
             ty,
             nullable: !flag(row, 8, &what)?,
             default,
+            on_update: None,
             identity: identity || serial,
             generated,
             comment: cell(row, 12).map(str::to_owned),

@@ -227,6 +227,7 @@ impl Renderer<'_> {
     /// `"name" TYPE [GENERATED ...] [NOT NULL] [DEFAULT ...]`.
     fn column_def(&self, column: &Column) -> Result<String, RenderError> {
         let name = &column.name;
+        self.refuse_on_update(name, column.on_update.is_some())?;
         let mut sql = format!("{} {}", self.ident("column", name)?, self.column_type(name, &column.ty)?);
         match (column.identity, &column.generated, &column.default) {
             (true, Some(_), _) => {
@@ -326,7 +327,8 @@ impl Renderer<'_> {
     /// rename, so every earlier statement still uses the old name.
     fn alter_column(&self, change: &ColumnChange, before: &Schema) -> Result<Vec<Statement>, RenderError> {
         self.check_column_change(change)?;
-        let ColumnChange { table, column, ty, nullable, default, comment, new_name } = change;
+        let ColumnChange { table, column, ty, nullable, default, on_update, comment, new_name } = change;
+        self.refuse_on_update(column, on_update.is_some())?;
         let alter =
             format!("ALTER TABLE {} ALTER COLUMN {}", self.ident("table", table)?, self.ident("column", column)?);
         // The column's current default: from `before` when it knows the column (a database
@@ -494,7 +496,9 @@ mod tests {
     fn malformed_ops_are_refused_with_the_fix() {
         check(
             "[[op]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"",
-            Err("alter_column t.c: nothing to change; set `type`, `nullable`, `default`, `comment` or `new_name`"),
+            Err(
+                "alter_column t.c: nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment` or `new_name`",
+            ),
         );
         check(
             "[[op]]\nop = \"add_enum_value\"\nname = \"mood\"\nvalue = \"ok\"\nbefore = \"a\"\nafter = \"b\"",

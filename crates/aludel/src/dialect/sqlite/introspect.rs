@@ -257,6 +257,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                 ty,
                 nullable: !row.not_null,
                 default,
+                on_update: None,
                 identity: written.is_some_and(|c| c.autoincrement),
                 generated,
                 comment: None,

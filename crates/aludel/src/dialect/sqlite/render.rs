@@ -184,6 +184,7 @@ impl<'a> Renderer<'a> {
     /// `autoincrement` carries that key's name then.
     fn column_def(&self, column: &Column, autoincrement: Option<Option<&str>>) -> Result<String, RenderError> {
         let name = &column.name;
+        self.refuse_on_update(name, column.on_update.is_some())?;
         let quoted = self.ident("column", name)?;
         if column.identity {
             if column.generated.is_some() {
@@ -280,7 +281,8 @@ impl<'a> Renderer<'a> {
     /// default then rebuilds the table; a comment renders nothing.
     fn alter_column(&self, change: &ColumnChange, before: &Schema) -> Result<Vec<Statement>, RenderError> {
         self.check_column_change(change)?;
-        let ColumnChange { table, column, ty, nullable, default, comment: _, new_name } = change;
+        let ColumnChange { table, column, ty, nullable, default, on_update, comment: _, new_name } = change;
+        self.refuse_on_update(column, on_update.is_some())?;
         let mut statements = Vec::new();
         let mut renamed = None;
         if let Some(new_name) = new_name {
@@ -629,7 +631,7 @@ mod tests {
         check(
             &alter(""),
             Err(
-                "alter_column items.qty: nothing to change; set `type`, `nullable`, `default`, `comment` or `new_name`",
+                "alter_column items.qty: nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment` or `new_name`",
             ),
         );
         // The rename runs first, so the rebuild copies the renamed column.
