@@ -682,5 +682,23 @@ async fn enum_values_are_added_used_and_removed() {
         assert!(refused.is_err(), "{backend:?}: `sad` is gone");
         project.db.execute("INSERT INTO people (id) VALUES (6)").await;
         assert_eq!(moods().await, ["ok", "ok", "happy", "happy"], "{backend:?}: the default survives");
+
+        // A revision that adds a value and then fails: run again once fixed, it adds it once.
+        if backend.dialect().has_transactional_ddl() {
+            let add = "[[upgrade]]\nop = \"add_enum_value\"\nname = \"mood\"\nvalue = \"meh\"\n";
+            let failing = format!("{add}\n[[upgrade]]\nop = \"sql\"\nsql = \"INSERT INTO missing_table VALUES (1)\"\n");
+            project.write("e4_meh", &revision("e4", &["e3"], &failing, ""));
+            let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+            assert_eq!(project.heads().await, ["e3"], "{backend:?}");
+            if backend == Backend::Postgres {
+                assert!(run.stderr.contains("the enum values it adds before its transaction stay"), "{}", run.stderr);
+            }
+            let fixed = format!(
+                "{add}\n[[upgrade]]\nop = \"sql\"\nsql = \"INSERT INTO people (id, mood) VALUES (7, 'meh')\"\n"
+            );
+            project.write("e4_meh", &revision("e4", &["e3"], &fixed, ""));
+            project.run(&["upgrade", "head"]).await.ok();
+            assert_eq!(moods().await, ["ok", "ok", "happy", "happy", "meh"], "{backend:?}");
+        }
     }
 }
