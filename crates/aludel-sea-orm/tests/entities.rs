@@ -307,6 +307,7 @@ fn a_column_keeps_every_attribute_it_declares() {
             identity: false,
             generated: None,
             comment: None,
+            collation: None,
         }
     );
     let token = documents.column("token").expect("token");

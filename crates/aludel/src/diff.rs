@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::config::AutogenerateConfig;
-use crate::ops::{self, ColumnChange, ColumnRef, CommentChange, CreateIndex, DefaultChange, Op, TypeChange};
+use crate::ops::{
+    self, CollationChange, ColumnChange, ColumnRef, CommentChange, CreateIndex, DefaultChange, Op, TypeChange,
+};
 use crate::schema::{Column, ColumnType, Constraint, Index, IndexKey, Schema, Table};
 
 /// The longest identifier every backend keeps whole (PostgreSQL truncates at 63 bytes).
@@ -369,6 +371,9 @@ fn respell(op: &mut Op, original: &Schema, canonical: &Schema) {
             }
             if let Some(comment) = &mut change.comment {
                 comment.to.clone_from(&wanted.comment);
+            }
+            if let Some(collation) = &mut change.collation {
+                collation.to.clone_from(&wanted.collation);
             }
         }
         Op::CreateIndex(create) => {
@@ -1040,6 +1045,9 @@ impl Plan<'_> {
         if live.comment != want.comment {
             change.comment = Some(CommentChange { from: live.comment.clone(), to: want.comment.clone() });
         }
+        if self.options.compare_types && live.collation != want.collation {
+            change.collation = Some(CollationChange { from: live.collation.clone(), to: want.collation.clone() });
+        }
         let mut unsupported = |what: &str| {
             self.warnings.push(Warning::Unsupported {
                 table: table.to_owned(),
@@ -1076,6 +1084,7 @@ fn is_noop(change: &ColumnChange) -> bool {
         && change.default.is_none()
         && change.on_update.is_none()
         && change.comment.is_none()
+        && change.collation.is_none()
         && change.new_name.is_none()
 }
 

@@ -253,6 +253,10 @@ pub struct ColumnChange {
     /// New comment: `comment = { from = "...", to = "..." }`; a missing `to` drops it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<CommentChange>,
+    /// New collation: `collation = { from = "...", to = "..." }`; a missing `to` returns to
+    /// the backend's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<CollationChange>,
     /// New name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_name: Option<String>,
@@ -313,6 +317,18 @@ pub struct CommentChange {
     pub to: Option<String>,
 }
 
+/// A collation change; an absent side means the backend's default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollationChange {
+    /// The collation before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The collation after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
 impl ColumnChange {
     /// A change of nothing yet on `table.column`.
     pub fn new(table: &str, column: &str) -> Self {
@@ -324,6 +340,7 @@ impl ColumnChange {
             default: None,
             on_update: None,
             comment: None,
+            collation: None,
             new_name: None,
         }
     }
@@ -350,6 +367,9 @@ impl ColumnChange {
         if let Some(comment) = &self.comment {
             column.comment = comment.to.clone();
         }
+        if let Some(collation) = &self.collation {
+            column.collation = collation.to.clone();
+        }
         if let Some(new_name) = &self.new_name {
             column.name = new_name.clone();
         }
@@ -370,6 +390,7 @@ impl ColumnChange {
             default: self.default.as_ref().map(|d| DefaultChange { from: d.to.clone(), to: d.from.clone() }),
             on_update: self.on_update.as_ref().map(|d| DefaultChange { from: d.to.clone(), to: d.from.clone() }),
             comment: self.comment.as_ref().map(|c| CommentChange { from: c.to.clone(), to: c.from.clone() }),
+            collation: self.collation.as_ref().map(|c| CollationChange { from: c.to.clone(), to: c.from.clone() }),
             new_name: self.new_name.as_ref().map(|_| self.column.clone()),
         })
     }

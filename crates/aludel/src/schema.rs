@@ -300,6 +300,10 @@ pub struct Column {
     /// Column comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Collation, as the backend names it (`C`, `NOCASE`, `utf8mb4_bin`); `None` leaves the
+    /// backend's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
 }
 
 impl Column {
@@ -314,6 +318,7 @@ impl Column {
             identity: false,
             generated: None,
             comment: None,
+            collation: None,
         }
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! - `CREATE TABLE [IF NOT EXISTS]` with columns and inline constraints (`NOT NULL`, `NULL`,
 //!   `DEFAULT`, `PRIMARY KEY`, `UNIQUE`, `REFERENCES t (c) [ON DELETE ..] [ON UPDATE ..]`,
-//!   `CHECK`, each optionally `CONSTRAINT name`), `serial` / `bigserial` / `smallserial`,
+//!   `CHECK`, each optionally `CONSTRAINT name`), `COLLATE`, `serial` / `bigserial` / `smallserial`,
 //!   `GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY`, `GENERATED ALWAYS AS (expr) [STORED]`,
 //!   SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT`, and table constraints (`PRIMARY KEY`,
 //!   `UNIQUE`, `FOREIGN KEY`, `CHECK`, named or not);
@@ -22,7 +22,7 @@
 //! `SET ...`, `CREATE EXTENSION ...`, `BEGIN` / `START TRANSACTION` and `COMMIT` are accepted
 //! and ignored: they configure a session, not the schema. `CONCURRENTLY` and `IF NOT EXISTS`
 //! are accepted and ignored for the same reason. Any other statement, and any clause the
-//! [`Schema`] model cannot hold (a `DESC` index key, `WITHOUT ROWID`, `COLLATE`, identity
+//! [`Schema`] model cannot hold (a `DESC` index key, `WITHOUT ROWID`, identity
 //! sequence options, ...) is a [`ModelError`] naming the file, the statement's line and what
 //! is supported: nothing is silently dropped.
 //!
@@ -472,6 +472,30 @@ impl Builder<'_> {
                 {
                     column.identity = true;
                 }
+                ColumnOption::Collation(collation) => {
+                    let Some(last) = collation.0.last().and_then(|part| part.as_ident()) else {
+                        return Err(self.invalid(here, format!("the collation of `{name}` has no name")));
+                    };
+                    let spelled = self.ident(last);
+                    column.collation = Some(match self.dialect {
+                        // Case-insensitive names, spelled as the catalogs print them.
+                        SqlDialect::MySql => spelled.to_ascii_lowercase(),
+                        SqlDialect::Sqlite => spelled.to_ascii_uppercase(),
+                        SqlDialect::Postgres => spelled,
+                    });
+                }
+                // The collation says the character set; a character set alone is refused below.
+                ColumnOption::CharacterSet(_)
+                    if self.dialect == SqlDialect::MySql
+                        && def.options.iter().any(|o| matches!(o.option, ColumnOption::Collation(_))) => {}
+                ColumnOption::CharacterSet(set) if self.dialect == SqlDialect::MySql => {
+                    return Err(self.unsupported(
+                        here,
+                        format!("`CHARACTER SET {set}` without COLLATE on `{name}`"),
+                        "write the collation too (`CHARACTER SET latin1 COLLATE latin1_swedish_ci`): it implies the \
+                         character set",
+                    ));
+                }
                 ColumnOption::OnUpdate(expr) if self.dialect == SqlDialect::MySql => {
                     match self.default_value(expr, &column.ty) {
                         Some(value @ DefaultValue::Expr(PortableExpr::CurrentTimestamp)) => {
@@ -492,7 +516,8 @@ impl Builder<'_> {
                         here,
                         format!("the column option `{other}` on `{name}`"),
                         "columns take NOT NULL, NULL, DEFAULT, PRIMARY KEY, UNIQUE, REFERENCES, CHECK, GENERATED, \
-                         COMMENT, (SQLite) AUTOINCREMENT and (MySQL) AUTO_INCREMENT and ON UPDATE CURRENT_TIMESTAMP",
+                         COLLATE, COMMENT, (SQLite) AUTOINCREMENT and (MySQL) AUTO_INCREMENT and ON UPDATE \
+                         CURRENT_TIMESTAMP",
                     ));
                 }
             }
@@ -1561,11 +1586,11 @@ mod tests {
                  in a schema model; write columns and constraints only",
             ),
             (
-                "CREATE TABLE t (c text COLLATE \"C\");",
-                "schema.sql:1: `CREATE TABLE t (c text COLLATE \"C\")`: the column option `COLLATE \"C\"` on `c` is \
-                 not supported in a schema model; columns take NOT NULL, NULL, DEFAULT, PRIMARY KEY, UNIQUE, \
-                 REFERENCES, CHECK, GENERATED, COMMENT, (SQLite) AUTOINCREMENT and (MySQL) AUTO_INCREMENT and ON \
-                 UPDATE CURRENT_TIMESTAMP",
+                "CREATE TABLE t (c text CHARACTER SET utf8);",
+                "schema.sql:1: `CREATE TABLE t (c text CHARACTER SET utf8)`: the column option `CHARACTER SET utf8` \
+                 on `c` is not supported in a schema model; columns take NOT NULL, NULL, DEFAULT, PRIMARY KEY, \
+                 UNIQUE, REFERENCES, CHECK, GENERATED, COLLATE, COMMENT, (SQLite) AUTOINCREMENT and (MySQL) \
+                 AUTO_INCREMENT and ON UPDATE CURRENT_TIMESTAMP",
             ),
             (
                 "CREATE TABLE other.t (c text);",
@@ -1595,6 +1620,39 @@ mod tests {
         for (sql, message) in cases {
             check(SqlDialect::Postgres, sql, Err(message));
         }
+    }
+
+    #[test]
+    fn collations_are_named_as_each_catalog_prints_them() {
+        let collation = |dialect, sql: &str| {
+            let schema = parse_schema_sql(sql, dialect, Path::new("schema.sql")).unwrap_or_else(|e| panic!("{e}"));
+            schema.tables["t"].columns.iter().map(|c| c.collation.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            collation(
+                SqlDialect::Postgres,
+                "CREATE TABLE t (a text COLLATE \"C\", b text COLLATE pg_catalog.\"en_US\", c text);"
+            ),
+            [Some("C".to_owned()), Some("en_US".to_owned()), None]
+        );
+        assert_eq!(
+            collation(SqlDialect::Sqlite, "CREATE TABLE t (a TEXT COLLATE nocase, b TEXT);"),
+            [Some("NOCASE".to_owned()), None]
+        );
+        assert_eq!(
+            collation(
+                SqlDialect::MySql,
+                "CREATE TABLE t (a varchar(9) CHARACTER SET latin1 COLLATE Latin1_Bin, b varchar(9) COLLATE utf8mb4_bin);"
+            ),
+            [Some("latin1_bin".to_owned()), Some("utf8mb4_bin".to_owned())]
+        );
+        check(
+            SqlDialect::MySql,
+            "CREATE TABLE t (a varchar(9) CHARACTER SET latin1);",
+            Err("schema.sql:1: `CREATE TABLE t (a varchar(9) CHARACTER SET latin1)`: `CHARACTER SET latin1` without \
+                 COLLATE on `a` is not supported in a schema model; write the collation too (`CHARACTER SET latin1 \
+                 COLLATE latin1_swedish_ci`): it implies the character set"),
+        );
     }
 
     #[test]

@@ -178,16 +178,18 @@ pub(crate) trait DdlSpelling {
 
     /// Checks that an `alter_column` changes something.
     fn check_column_change(&self, change: &ColumnChange) -> Result<(), RenderError> {
-        let ColumnChange { table: _, column: _, ty, nullable, default, on_update, comment, new_name } = change;
+        let ColumnChange { table: _, column: _, ty, nullable, default, on_update, comment, collation, new_name } =
+            change;
         if ty.is_none()
             && nullable.is_none()
             && default.is_none()
             && on_update.is_none()
             && comment.is_none()
+            && collation.is_none()
             && new_name.is_none()
         {
             return Err(self.invalid(
-                "nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment` or `new_name`",
+                "nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment`, `collation` or `new_name`",
             ));
         }
         Ok(())

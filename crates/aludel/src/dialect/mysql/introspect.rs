@@ -37,8 +37,11 @@
 //!   raw SQL without its outer parentheses; `NULL` is no default. `ON UPDATE
 //!   CURRENT_TIMESTAMP` (in `EXTRA`, at any precision) is the column's `on_update`.
 //!
-//! Not modelled, so not read: views, sequences, triggers, partitions, character sets and
-//! collations (left implicit on both sides), invisible columns, index key order and index
+//! A column's collation is read only when it differs from its table's (one chosen for the
+//! column), lower-cased; a character set is implied by its collation.
+//!
+//! Not modelled, so not read: views, sequences, triggers, partitions, table character sets
+//! and collations (left implicit on both sides), invisible columns, index key order and index
 //! comments, table options (engine, row format).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,13 +141,13 @@ impl Scope {
 }
 
 /// One row per column of every table and view: table, column, `COLUMN_TYPE`, nullable,
-/// default, extra, generation expression, comment.
+/// default, extra, generation expression, comment, collation.
 fn columns_query(scope: &Scope) -> String {
     // Not joined with TABLES: MariaDB then opens every table once more, ten times slower.
     // The columns of views are left out in Rust.
     format!(
         "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE, c.COLUMN_DEFAULT, c.EXTRA, \
-           c.GENERATION_EXPRESSION, c.COLUMN_COMMENT \
+           c.GENERATION_EXPRESSION, c.COLUMN_COMMENT, c.COLLATION_NAME \
          FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = {}{} \
          ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
         scope.database,
@@ -155,7 +158,7 @@ fn columns_query(scope: &Scope) -> String {
 /// One row per base table: name, comment.
 fn tables_query(scope: &Scope) -> String {
     format!(
-        "SELECT t.TABLE_NAME, t.TABLE_COMMENT FROM information_schema.TABLES t \
+        "SELECT t.TABLE_NAME, t.TABLE_COMMENT, t.TABLE_COLLATION FROM information_schema.TABLES t \
          WHERE t.TABLE_SCHEMA = {} AND t.TABLE_TYPE = 'BASE TABLE'{} ORDER BY t.TABLE_NAME",
         scope.database,
         scope.exclude("t")
@@ -266,10 +269,14 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
     }
 
     let mut schema = Schema::default();
+    let mut table_collations: BTreeMap<&str, &str> = BTreeMap::new();
     for row in tables {
         let name = required(row, 0, "a table")?;
         let table = Table { comment: cell(row, 1).filter(|c| !c.is_empty()).map(str::to_owned), ..Table::new(name) };
         schema.tables.insert(name.to_owned(), table);
+        if let Some(collation) = cell(row, 2) {
+            table_collations.insert(name, collation);
+        }
     }
     for row in columns {
         let table_name = required(row, 0, "a column's table")?;
@@ -291,6 +298,11 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
             (None, Some(printed)) => read_default(server, printed, extra.contains("default_generated"), &ty),
             _ => None,
         };
+        // Only a collation other than the table's was chosen; MariaDB's JSON is text that
+        // always collates as binary.
+        let collation = cell(row, 8)
+            .filter(|c| table_collations.get(table_name) != Some(c) && ty != ColumnType::Json)
+            .map(str::to_ascii_lowercase);
         table.columns.push(Column {
             name: name.to_owned(),
             nullable: required(row, 3, &what)? == "YES",
@@ -302,6 +314,7 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
             identity: extra.contains("auto_increment"),
             generated,
             comment: cell(row, 7).filter(|c| !c.is_empty()).map(str::to_owned),
+            collation,
         });
     }
 

@@ -387,6 +387,8 @@ fn restate_table(table: &Table, models: &Schema, uuid: UuidStorage) -> Result<Ta
             column.default = restated;
         }
         column.comment.take_if(|c| c.is_empty());
+        // Collation names ignore case; the catalog prints them in lower case.
+        column.collation = column.collation.map(|name| name.to_ascii_lowercase());
         columns.push(column);
     }
     Ok(Table {
@@ -783,6 +785,7 @@ fn scratch_copy(model: &Table, i: usize) -> Table {
             identity: false,
             generated: c.generated.clone(),
             comment: None,
+            collation: None,
         })
         .collect();
     let constraints = model

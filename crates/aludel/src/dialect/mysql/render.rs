@@ -200,6 +200,9 @@ impl Renderer<'_> {
     fn column_def(&self, column: &Column, enums: &BTreeMap<String, EnumType>) -> Result<String, RenderError> {
         let name = &column.name;
         let mut sql = format!("{} {}", self.ident("column", name)?, self.column_type(name, &column.ty, enums)?);
+        if let Some(collation) = &column.collation {
+            sql.push_str(&format!(" COLLATE {}", self.ident("collation", collation)?));
+        }
         match (column.identity, &column.generated, &column.default) {
             (true, Some(_), _) => {
                 return Err(self.invalid(format!("column `{name}` is both identity and generated; keep one")));
@@ -391,11 +394,13 @@ impl Renderer<'_> {
     /// `before` does not know can only have its default set or dropped, or be renamed.
     fn alter_column(&self, change: &ColumnChange) -> Result<Vec<Statement>, RenderError> {
         self.check_column_change(change)?;
-        let ColumnChange { table, column, ty, nullable, default, on_update, comment, new_name } = change;
+        let ColumnChange { table, column, ty, nullable, default, on_update, comment, collation, new_name } = change;
         let quoted_table = self.ident("table", table)?;
         let mut statements = Vec::new();
         let known = self.before.table(table).and_then(|t| t.column(column));
-        if ty.is_some() || nullable.is_some() || comment.is_some() || default.is_some() || on_update.is_some() {
+        let restated =
+            ty.is_some() || nullable.is_some() || comment.is_some() || on_update.is_some() || collation.is_some();
+        if restated || default.is_some() {
             match known {
                 Some(known) => {
                     let mut changed = known.clone();
@@ -405,7 +410,7 @@ impl Renderer<'_> {
                         self.column_def(&changed, &self.before.enums)?
                     )));
                 }
-                None if ty.is_none() && nullable.is_none() && comment.is_none() && on_update.is_none() => {
+                None if !restated => {
                     let alter = format!("ALTER TABLE {quoted_table} ALTER COLUMN {}", self.ident("column", column)?);
                     let to = default.as_ref().and_then(|d| d.to.as_ref());
                     statements.push(Statement::new(match to {

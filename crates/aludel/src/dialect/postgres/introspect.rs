@@ -47,7 +47,7 @@
 //!
 //! Not modelled, so not read: views, sequences of their own, domains' constraints, exclusion
 //! constraints, deferrability and `MATCH` of foreign keys, index key order, operator classes,
-//! collations and `INCLUDE` columns, identity sequence options, and objects of other schemas
+//! index collations and `INCLUDE` columns, identity sequence options, and objects of other schemas
 //! (a foreign key's referenced table is named without its schema; an enum of another schema
 //! is a [`ColumnType::Custom`] type, as `format_type` prints it). Needs PostgreSQL 12 or later.
 
@@ -142,8 +142,9 @@ impl Scope {
 /// One row per column of every table (one row with no column for a table without columns):
 /// table, table comment, attnum, name, type as `format_type` prints it, the element type of an
 /// array, the enum's name when the (element) type is an enum of the schema, array dimensions,
-/// not null, identity, generated, default expression, comment, and whether the default is
-/// the `nextval` of a sequence the column owns (a `serial` column). A default is deparsed once,
+/// not null, identity, generated, default expression, comment, whether the default is
+/// the `nextval` of a sequence the column owns (a `serial` column), and the collation when it
+/// is not the type's default. A default is deparsed once,
 /// without its relation (a default names no column; only a generated expression does), which
 /// saves opening the table for each one.
 fn columns_query(scope: &Scope) -> String {
@@ -161,7 +162,9 @@ fn columns_query(scope: &Scope) -> String {
                  AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' \
                  AND d.def \
                    = 'nextval(' || quote_literal(s.oid::regclass::text) || '::regclass)')::text \
-           END \
+           END, \
+           CASE WHEN a.attcollation <> t.typcollation \
+             THEN (SELECT co.collname::text FROM pg_collation co WHERE co.oid = a.attcollation) END \
          FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_description td ON td.objoid = c.oid AND td.classoid = 'pg_class'::regclass \
@@ -334,6 +337,7 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<Col
             identity: identity || serial,
             generated,
             comment: cell(row, 12).map(str::to_owned),
+            collation: cell(row, 14).map(str::to_owned),
         });
     }
     for (name, attnums) in positions {

@@ -224,11 +224,20 @@ impl Renderer<'_> {
         })
     }
 
-    /// `"name" TYPE [GENERATED ...] [NOT NULL] [DEFAULT ...]`.
+    /// ` COLLATE "name"`, or nothing for the default collation.
+    fn collate(&self, collation: Option<&str>) -> Result<String, RenderError> {
+        Ok(match collation {
+            Some(name) => format!(" COLLATE {}", self.ident("collation", name)?),
+            None => String::new(),
+        })
+    }
+
+    /// `"name" TYPE [COLLATE ...] [GENERATED ...] [NOT NULL] [DEFAULT ...]`.
     fn column_def(&self, column: &Column) -> Result<String, RenderError> {
         let name = &column.name;
         self.refuse_on_update(name, column.on_update.is_some())?;
         let mut sql = format!("{} {}", self.ident("column", name)?, self.column_type(name, &column.ty)?);
+        sql.push_str(&self.collate(column.collation.as_deref())?);
         match (column.identity, &column.generated, &column.default) {
             (true, Some(_), _) => {
                 return Err(self.invalid(format!("column `{name}` is both identity and generated; keep one")));
@@ -327,15 +336,36 @@ impl Renderer<'_> {
     /// rename, so every earlier statement still uses the old name.
     fn alter_column(&self, change: &ColumnChange, before: &Schema) -> Result<Vec<Statement>, RenderError> {
         self.check_column_change(change)?;
-        let ColumnChange { table, column, ty, nullable, default, on_update, comment, new_name } = change;
+        let ColumnChange { table, column, ty, nullable, default, on_update, comment, collation, new_name } = change;
         self.refuse_on_update(column, on_update.is_some())?;
         let alter =
             format!("ALTER TABLE {} ALTER COLUMN {}", self.ident("table", table)?, self.ident("column", column)?);
+        let known = before.table(table).and_then(|t| t.column(column));
         // The column's current default: from `before` when it knows the column (a database
         // baselined with `stamp` has columns no revision created), else from the change.
-        let current_default = match before.table(table).and_then(|t| t.column(column)) {
+        let current_default = match known {
             Some(known) => known.default.as_ref(),
             None => default.as_ref().and_then(|d| d.from.as_ref()),
+        };
+        // A collation changes with the type (`TYPE t COLLATE c`); a type change keeps the
+        // collation the column has.
+        let wanted_collation = match (collation, known) {
+            (Some(change), _) => change.to.as_deref(),
+            (None, Some(known)) => known.collation.as_deref(),
+            (None, None) => None,
+        };
+        let collation_only = match (ty, collation) {
+            (None, Some(_)) => {
+                let Some(known) = known else {
+                    return Err(self.invalid(format!(
+                        "PostgreSQL changes a collation together with the type, and no earlier revision defines \
+                         `{table}.{column}` (a database baselined with `stamp`?); add `type = \"...\"` (its current \
+                         type) to the change"
+                    )));
+                };
+                Some(&known.ty)
+            }
+            _ => None,
         };
         let mut statements = Vec::new();
         // A default of the old type may not cast to the new one, and PostgreSQL refuses the
@@ -347,9 +377,14 @@ impl Renderer<'_> {
             }
             let spelled = self.column_type(column, &ty.to)?;
             statements.push(Statement::new(format!(
-                "{alter} TYPE {spelled} USING {}::{spelled}",
+                "{alter} TYPE {spelled}{} USING {}::{spelled}",
+                self.collate(wanted_collation)?,
                 self.ident("column", column)?
             )));
+        }
+        if let Some(current) = collation_only {
+            let spelled = self.column_type(column, current)?;
+            statements.push(Statement::new(format!("{alter} TYPE {spelled}{}", self.collate(wanted_collation)?)));
         }
         match nullable {
             Some(true) => statements.push(Statement::new(format!("{alter} DROP NOT NULL"))),
@@ -497,7 +532,7 @@ mod tests {
         check(
             "[[op]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"",
             Err(
-                "alter_column t.c: nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment` or `new_name`",
+                "alter_column t.c: nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment`, `collation` or `new_name`",
             ),
         );
         check(

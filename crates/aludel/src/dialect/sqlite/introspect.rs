@@ -261,6 +261,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                 identity: written.is_some_and(|c| c.autoincrement),
                 generated,
                 comment: None,
+                collation: written.and_then(|c| c.collation.clone()),
             });
         }
 
@@ -738,6 +739,7 @@ pub fn as_stored(model: &Schema) -> Schema {
         for column in &table.columns {
             let mut column = column.clone();
             column.comment = None;
+            column.collation = column.collation.map(|name| name.to_ascii_uppercase());
             if let ColumnType::Enum(name) = &column.ty {
                 // The renderer's named CHECK lists the values the enum has in the model; an
                 // enum no column uses is nowhere in the database.
@@ -1094,6 +1096,8 @@ struct ColumnText {
     name: String,
     autoincrement: bool,
     generated: Option<String>,
+    /// `COLLATE name`, upper-cased (SQLite's names ignore case).
+    collation: Option<String>,
 }
 
 /// A constraint as written, on a column or on the table.
@@ -1137,7 +1141,7 @@ fn parse_create_table(sql: &str) -> Result<TableText, String> {
 /// One column definition: its name, type and column constraints.
 fn parse_column(t: &Tokens<'_>, start: usize, end: usize, table: &mut TableText) -> Result<(), String> {
     let name = t.name(start)?;
-    let mut column = ColumnText { name: name.clone(), autoincrement: false, generated: None };
+    let mut column = ColumnText { name: name.clone(), autoincrement: false, generated: None, collation: None };
     // `CONSTRAINT x` names the constraint that follows it, whichever it is.
     let mut pending: Option<String> = None;
     let mut push = |pending: &mut Option<String>, body: ConstraintBody| {
@@ -1194,7 +1198,12 @@ fn parse_column(t: &Tokens<'_>, start: usize, end: usize, table: &mut TableText)
                 i = skip_default(t, i + 1);
             }
             "ON" => i = skip_on(t, i),
-            "COLLATE" | "MATCH" => {
+            "COLLATE" => {
+                pending = None;
+                column.collation = Some(t.name(i + 1)?.to_ascii_uppercase());
+                i += 2;
+            }
+            "MATCH" => {
                 pending = None;
                 i += 2;
             }

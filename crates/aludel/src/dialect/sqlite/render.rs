@@ -214,6 +214,9 @@ impl<'a> Renderer<'a> {
             return Ok(format!("{quoted} INTEGER NOT NULL {constraint}PRIMARY KEY AUTOINCREMENT"));
         }
         let mut sql = format!("{quoted} {}", self.column_type(name, &column.ty)?);
+        if let Some(collation) = &column.collation {
+            sql.push_str(&format!(" COLLATE {}", self.ident("collation", collation)?));
+        }
         if column.generated.is_some() && column.default.is_some() {
             return Err(self.invalid(format!("column `{name}` is generated and has a `default`; remove `default`")));
         }
@@ -278,10 +281,10 @@ impl<'a> Renderer<'a> {
 
     /// A rename is `ALTER TABLE ... RENAME COLUMN`, which also updates the indexes, checks
     /// and other tables' foreign keys that name the column; a new type, nullability or
-    /// default then rebuilds the table; a comment renders nothing.
+    /// default or collation then rebuilds the table; a comment renders nothing.
     fn alter_column(&self, change: &ColumnChange, before: &Schema) -> Result<Vec<Statement>, RenderError> {
         self.check_column_change(change)?;
-        let ColumnChange { table, column, ty, nullable, default, on_update, comment: _, new_name } = change;
+        let ColumnChange { table, column, ty, nullable, default, on_update, comment: _, collation, new_name } = change;
         self.refuse_on_update(column, on_update.is_some())?;
         let mut statements = Vec::new();
         let mut renamed = None;
@@ -291,7 +294,7 @@ impl<'a> Renderer<'a> {
                 Op::AlterColumn(ColumnChange { new_name: Some(new_name.clone()), ..ColumnChange::new(table, column) });
             renamed = Some(after(&rename, before)?);
         }
-        if ty.is_some() || nullable.is_some() || default.is_some() {
+        if ty.is_some() || nullable.is_some() || default.is_some() || collation.is_some() {
             let after = after(self.op, before)?;
             statements.extend(rebuild(self.op, table, renamed.as_ref().unwrap_or(before), &after)?);
         }
@@ -631,7 +634,7 @@ mod tests {
         check(
             &alter(""),
             Err(
-                "alter_column items.qty: nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment` or `new_name`",
+                "alter_column items.qty: nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment`, `collation` or `new_name`",
             ),
         );
         // The rename runs first, so the rebuild copies the renamed column.
