@@ -245,3 +245,20 @@ async fn interactive_autogenerate_asks_about_likely_renames() {
     }
     let _ = std::io::stdout().flush();
 }
+
+/// A table made outside aludel (no revision knows it) keeps its collation when autogenerate
+/// widens the column on PostgreSQL: the change states the collation, which `ALTER COLUMN ...
+/// TYPE` would otherwise reset. (SQLite and MySQL restate whole columns and refuse to change
+/// one that no revision defines.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_type_change_keeps_a_collation_no_revision_wrote() {
+    let table =
+        |width: u32| format!("CREATE TABLE words (id integer PRIMARY KEY, word varchar({width}) COLLATE \"C\");\n");
+    let project = with_schema_sql(Backend::Postgres, &table(30)).await;
+    project.db.execute(&table(10)).await;
+    let run = project.run(&["revision", "--autogenerate", "-m", "wider", "--rev-id", "w1"]).await.ok();
+    assert!(run.stdout.contains("Detected alter_column words.word"), "{}", run.stdout);
+    project.run(&["upgrade", "head"]).await.ok();
+    let check = project.run(&["check"]).await;
+    assert_eq!(check.code, 0, "the collation survived the type change:\n{}{}", check.stdout, check.stderr);
+}

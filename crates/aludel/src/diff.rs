@@ -1045,7 +1045,10 @@ impl Plan<'_> {
         if live.comment != want.comment {
             change.comment = Some(CommentChange { from: live.comment.clone(), to: want.comment.clone() });
         }
-        if self.options.compare_types && live.collation != want.collation {
+        // A type change restates the collation it keeps: PostgreSQL and MySQL reset it otherwise,
+        // and the database may hold one no earlier revision wrote.
+        let restated = change.ty.is_some() && want.collation.is_some();
+        if self.options.compare_types && (live.collation != want.collation || restated) {
             change.collation = Some(CollationChange { from: live.collation.clone(), to: want.collation.clone() });
         }
         let mut unsupported = |what: &str| {
