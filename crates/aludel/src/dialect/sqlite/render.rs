@@ -70,6 +70,7 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
             Ok(vec![Statement::new(format!("DROP INDEX {}", r.ident("index", name)?))])
         }
         Op::AddConstraint { table, constraint: _ } | Op::DropConstraint { table, name: _, kind: _, existing: _ } => {
+            r.rebuildable(table, before)?;
             rebuild(op, table, before, &after(op, before)?)
         }
         Op::CreateEnum { name, values: _ } | Op::DropEnum { name, values: _ } => {
@@ -295,10 +296,23 @@ impl<'a> Renderer<'a> {
             renamed = Some(after(&rename, before)?);
         }
         if ty.is_some() || nullable.is_some() || default.is_some() || collation.is_some() {
+            self.rebuildable(table, before)?;
             let after = after(self.op, before)?;
             statements.extend(rebuild(self.op, table, renamed.as_ref().unwrap_or(before), &after)?);
         }
         Ok(statements)
+    }
+
+    /// Checks that `before` knows `table`, whose definition a rebuild restates.
+    fn rebuildable(&self, table: &str, before: &Schema) -> Result<(), RenderError> {
+        if before.table(table).is_none() {
+            return Err(self.invalid(format!(
+                "SQLite makes this change by rebuilding table `{table}` from its definition, and no earlier revision \
+                 creates `{table}` (a database baselined with `stamp`?); write the change as an `sql` op with \
+                 `dialect = \"sqlite\"`"
+            )));
+        }
+        Ok(())
     }
 
     /// `CREATE [UNIQUE] INDEX "name" ON "t" (keys) [WHERE ...]`.
@@ -660,7 +674,9 @@ mod tests {
         check(&alter("default = { from = { value = 1 }, to = { value = 2 } }"), Ok(&expected));
         check(
             "[[op]]\nop = \"alter_column\"\ntable = \"legacy\"\ncolumn = \"c\"\ntype = \"text\"",
-            Err("alter_column legacy.c: table `legacy` does not exist at this point of the migration history"),
+            Err("alter_column legacy.c: SQLite makes this change by rebuilding table `legacy` from its definition, \
+                 and no earlier revision creates `legacy` (a database baselined with `stamp`?); write the change as \
+                 an `sql` op with `dialect = \"sqlite\"`"),
         );
     }
 
