@@ -262,3 +262,33 @@ async fn a_type_change_keeps_a_collation_no_revision_wrote() {
     let check = project.run(&["check"]).await;
     assert_eq!(check.code, 0, "the collation survived the type change:\n{}{}", check.stdout, check.stderr);
 }
+
+/// Adopting aludel on a database that already has its tables, as README describes: the
+/// baseline revision is generated against an empty database, the existing one is stamped,
+/// and from then on autogenerate works against it, including the changes SQLite and MySQL make
+/// by restating whole tables or columns (the baseline tells them the definitions).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_existing_database_is_adopted_with_a_baseline_and_stamp() {
+    for backend in backends() {
+        let table = |width: u32| {
+            format!("CREATE TABLE notes (id integer PRIMARY KEY, title varchar({width}) NOT NULL, body text);\n")
+        };
+        let project = with_schema_sql(backend, &table(40)).await;
+        project.db.execute(&table(40)).await;
+        project.db.execute("INSERT INTO notes (id, title) VALUES (1, 'kept')").await;
+
+        let empty = common::TestDb::new(backend).await;
+        let baseline = ["revision", "--autogenerate", "-m", "baseline", "--rev-id", "base1"];
+        project.run_with_url(&empty.url, &baseline).await.ok();
+        project.run(&["stamp", "head"]).await.ok();
+        project.run(&["check"]).await.ok();
+
+        std::fs::write(project.dir.path().join("schema.sql"), table(80)).expect("write schema.sql");
+        let run = project.run(&["revision", "--autogenerate", "-m", "wider", "--rev-id", "wide2"]).await.ok();
+        assert!(run.stdout.contains("Detected alter_column notes.title"), "{backend:?}: {}", run.stdout);
+        project.run(&["upgrade", "head"]).await.ok();
+        project.run(&["check"]).await.ok();
+        let rows = project.db.query("SELECT title FROM notes").await;
+        assert_eq!(rows, [[Some("kept".to_owned())]], "{backend:?}: the row survived");
+    }
+}
