@@ -433,7 +433,8 @@ impl Renderer<'_> {
                 None => {
                     return Err(self.invalid(format!(
                         "MySQL changes a column by restating its whole definition, and no earlier revision defines \
-                         `{table}.{column}` (a database baselined with `stamp`?); write the change as an `sql` op \
+                         `{table}.{column}` (a database stamped without a baseline?); stamp a baseline revision \
+                         that creates the tables (README: adopting aludel), or write the change as an `sql` op \
                          with `dialect = \"mysql\"` (ALTER TABLE ... MODIFY COLUMN ...)"
                     )));
                 }
@@ -783,8 +784,9 @@ mod tests {
         check(
             "[[op]]\nop = \"alter_column\"\ntable = \"legacy\"\ncolumn = \"n\"\nnullable = false",
             Err("alter_column legacy.n: MySQL changes a column by restating its whole definition, and no earlier \
-                 revision defines `legacy.n` (a database baselined with `stamp`?); write the change as an `sql` op \
-                 with `dialect = \"mysql\"` (ALTER TABLE ... MODIFY COLUMN ...)"),
+                 revision defines `legacy.n` (a database stamped without a baseline?); stamp a baseline revision \
+                 that creates the tables (README: adopting aludel), or write the change as an `sql` op with \
+                 `dialect = \"mysql\"` (ALTER TABLE ... MODIFY COLUMN ...)"),
         );
     }
 

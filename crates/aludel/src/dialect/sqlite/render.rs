@@ -308,7 +308,8 @@ impl<'a> Renderer<'a> {
         if before.table(table).is_none() {
             return Err(self.invalid(format!(
                 "SQLite makes this change by rebuilding table `{table}` from its definition, and no earlier revision \
-                 creates `{table}` (a database baselined with `stamp`?); write the change as an `sql` op with \
+                 creates `{table}` (a database stamped without a baseline?); stamp a baseline revision that \
+                 creates the tables (README: adopting aludel), or write the change as an `sql` op with \
                  `dialect = \"sqlite\"`"
             )));
         }
@@ -675,8 +676,9 @@ mod tests {
         check(
             "[[op]]\nop = \"alter_column\"\ntable = \"legacy\"\ncolumn = \"c\"\ntype = \"text\"",
             Err("alter_column legacy.c: SQLite makes this change by rebuilding table `legacy` from its definition, \
-                 and no earlier revision creates `legacy` (a database baselined with `stamp`?); write the change as \
-                 an `sql` op with `dialect = \"sqlite\"`"),
+                 and no earlier revision creates `legacy` (a database stamped without a baseline?); stamp a \
+                 baseline revision that creates the tables (README: adopting aludel), or write the change as an \
+                 `sql` op with `dialect = \"sqlite\"`"),
         );
     }
 
