@@ -31,7 +31,9 @@ use crate::dialect::sqlite::rebuild::rebuild;
 use crate::dialect::sqlite::types::column_type;
 use crate::dialect::{RenderError, Statement};
 use crate::ops::{ColumnChange, Op};
-use crate::schema::{Column, ColumnType, Constraint, DefaultValue, EnumType, Index, IndexKey, Schema, Table};
+use crate::schema::{
+    Column, ColumnType, Constraint, DefaultValue, EnumType, Index, IndexKey, Schema, SchemaError, Table,
+};
 
 /// Renders one op against the schema the earlier ops lead to.
 pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
@@ -70,7 +72,6 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
             Ok(vec![Statement::new(format!("DROP INDEX {}", r.ident("index", name)?))])
         }
         Op::AddConstraint { table, constraint: _ } | Op::DropConstraint { table, name: _, kind: _, existing: _ } => {
-            r.rebuildable(table, before)?;
             rebuild(op, table, before, &after(op, before)?)
         }
         Op::CreateEnum { name, values: _ } | Op::DropEnum { name, values: _ } => {
@@ -100,11 +101,30 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
     }
 }
 
-/// The schema after `op`, which a rebuild renders the new table from.
+/// The schema after `op`, which a rebuild renders the new table from. A table no earlier
+/// revision creates has no definition to rebuild from.
 fn after(op: &Op, before: &Schema) -> Result<Schema, RenderError> {
     let mut after = before.clone();
-    after.apply(op).map_err(|source| RenderError::Schema { op: op.describe(), source })?;
+    after.apply(op).map_err(|source| match source {
+        SchemaError::UnknownTable { table } => RenderError::Invalid {
+            op: op.describe(),
+            reason: format!(
+                "SQLite makes this change by rebuilding table `{table}` from its definition, and no earlier revision \
+                 creates `{table}` (a database stamped without a baseline?); stamp a baseline revision that \
+                 creates the tables (README: adopting aludel), or write the change as an `sql` op with \
+                 `dialect = \"sqlite\"`"
+            ),
+        },
+        source => RenderError::Schema { op: op.describe(), source },
+    })?;
     Ok(after)
+}
+
+/// The schema after renaming `table.column` to `new_name`.
+fn after_rename(table: &str, column: &str, new_name: &str, before: &Schema) -> Result<Schema, RenderError> {
+    let rename =
+        Op::AlterColumn(ColumnChange { new_name: Some(new_name.to_owned()), ..ColumnChange::new(table, column) });
+    after(&rename, before)
 }
 
 /// Whether `ALTER TABLE ... ADD COLUMN` accepts the column: SQLite refuses a `NOT NULL`
@@ -288,32 +308,19 @@ impl<'a> Renderer<'a> {
         let ColumnChange { table, column, ty, nullable, default, on_update, comment: _, collation, new_name } = change;
         self.refuse_on_update(column, on_update.is_some())?;
         let mut statements = Vec::new();
-        let mut renamed = None;
         if let Some(new_name) = new_name {
             statements.push(self.rename_column(table, column, new_name)?);
-            let rename =
-                Op::AlterColumn(ColumnChange { new_name: Some(new_name.clone()), ..ColumnChange::new(table, column) });
-            renamed = Some(after(&rename, before)?);
         }
         if ty.is_some() || nullable.is_some() || default.is_some() || collation.is_some() {
-            self.rebuildable(table, before)?;
             let after = after(self.op, before)?;
+            // The rebuild copies from the table as the rename left it.
+            let renamed = match new_name {
+                Some(new_name) => Some(after_rename(table, column, new_name, before)?),
+                None => None,
+            };
             statements.extend(rebuild(self.op, table, renamed.as_ref().unwrap_or(before), &after)?);
         }
         Ok(statements)
-    }
-
-    /// Checks that `before` knows `table`, whose definition a rebuild restates.
-    fn rebuildable(&self, table: &str, before: &Schema) -> Result<(), RenderError> {
-        if before.table(table).is_none() {
-            return Err(self.invalid(format!(
-                "SQLite makes this change by rebuilding table `{table}` from its definition, and no earlier revision \
-                 creates `{table}` (a database stamped without a baseline?); stamp a baseline revision that \
-                 creates the tables (README: adopting aludel), or write the change as an `sql` op with \
-                 `dialect = \"sqlite\"`"
-            )));
-        }
-        Ok(())
     }
 
     /// `CREATE [UNIQUE] INDEX "name" ON "t" (keys) [WHERE ...]`.
@@ -678,6 +685,18 @@ mod tests {
             Err("alter_column legacy.c: SQLite makes this change by rebuilding table `legacy` from its definition, \
                  and no earlier revision creates `legacy` (a database stamped without a baseline?); stamp a \
                  baseline revision that creates the tables (README: adopting aludel), or write the change as an \
+                 `sql` op with `dialect = \"sqlite\"`"),
+        );
+        // A rename alone needs no definition: SQLite renames in place.
+        check(
+            "[[op]]\nop = \"alter_column\"\ntable = \"legacy\"\ncolumn = \"c\"\nnew_name = \"d\"",
+            Ok(&[r#"ALTER TABLE "legacy" RENAME COLUMN "c" TO "d""#]),
+        );
+        check(
+            "[[op]]\nop = \"add_constraint\"\ntable = \"legacy\"\nconstraint = { kind = \"check\", name = \"c\", expr = \"c > 0\" }",
+            Err("add_constraint c on legacy: SQLite makes this change by rebuilding table `legacy` from its \
+                 definition, and no earlier revision creates `legacy` (a database stamped without a baseline?); stamp \
+                 a baseline revision that creates the tables (README: adopting aludel), or write the change as an \
                  `sql` op with `dialect = \"sqlite\"`"),
         );
     }
