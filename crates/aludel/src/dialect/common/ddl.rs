@@ -12,7 +12,7 @@ use std::fmt;
 use crate::dialect::common::{quote_ident_ansi, quote_literal};
 use crate::dialect::{RenderError, Statement};
 use crate::ops::{ColumnChange, Op};
-use crate::schema::{Constraint, DefaultValue, IndexKey, Literal, PortableExpr, ReferentialAction, Table};
+use crate::schema::{Column, Constraint, DefaultValue, IndexKey, Literal, PortableExpr, ReferentialAction, Table};
 
 /// The longest name a backend keeps as written.
 pub(crate) struct NameLimit {
@@ -193,6 +193,35 @@ pub(crate) trait DdlSpelling {
             ));
         }
         Ok(())
+    }
+
+    /// Checks that a column is at most one of identity, generated and defaulted.
+    fn check_value_source(&self, column: &Column) -> Result<(), RenderError> {
+        let name = &column.name;
+        match (column.identity, &column.generated, &column.default) {
+            (true, Some(_), _) => {
+                return Err(self.invalid(format!("column `{name}` is both identity and generated; keep one")));
+            }
+            (true, None, Some(_)) => {
+                return Err(self.invalid(format!(
+                    "column `{name}` has both `identity` and a `default`; an identity column takes its values from \
+                     its sequence, so remove `default`"
+                )));
+            }
+            (false, Some(_), Some(_)) => {
+                return Err(self.invalid(format!("column `{name}` is generated and has a `default`; remove `default`")));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// ` COLLATE name`, or nothing for the backend's default collation.
+    fn collate(&self, collation: Option<&str>) -> Result<String, RenderError> {
+        Ok(match collation {
+            Some(name) => format!(" COLLATE {}", self.ident("collation", name)?),
+            None => String::new(),
+        })
     }
 
     /// Refuses `on_update`, which only MySQL has.

@@ -200,24 +200,8 @@ impl Renderer<'_> {
     fn column_def(&self, column: &Column, enums: &BTreeMap<String, EnumType>) -> Result<String, RenderError> {
         let name = &column.name;
         let mut sql = format!("{} {}", self.ident("column", name)?, self.column_type(name, &column.ty, enums)?);
-        if let Some(collation) = &column.collation {
-            sql.push_str(&format!(" COLLATE {}", self.ident("collation", collation)?));
-        }
-        match (column.identity, &column.generated, &column.default) {
-            (true, Some(_), _) => {
-                return Err(self.invalid(format!("column `{name}` is both identity and generated; keep one")));
-            }
-            (true, None, Some(_)) => {
-                return Err(self.invalid(format!(
-                    "column `{name}` has both `identity` and a `default`; an identity column takes its values from \
-                     its sequence, so remove `default`"
-                )));
-            }
-            (false, Some(_), Some(_)) => {
-                return Err(self.invalid(format!("column `{name}` is generated and has a `default`; remove `default`")));
-            }
-            _ => {}
-        }
+        sql.push_str(&self.collate(column.collation.as_deref())?);
+        self.check_value_source(column)?;
         if column.identity && !integer_type(&column.ty) {
             return Err(self.invalid(format!(
                 "column `{name}` is an identity column of type `{}`; identity needs an integer type (smallint, \

@@ -207,23 +207,13 @@ impl<'a> Renderer<'a> {
         let name = &column.name;
         self.refuse_on_update(name, column.on_update.is_some())?;
         let quoted = self.ident("column", name)?;
-        if column.identity {
-            if column.generated.is_some() {
-                return Err(self.invalid(format!("column `{name}` is both identity and generated; keep one")));
-            }
-            if column.default.is_some() {
-                return Err(self.invalid(format!(
-                    "column `{name}` has both `identity` and a `default`; an identity column takes its values from \
-                     its sequence, so remove `default`"
-                )));
-            }
-            if !matches!(column.ty, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt) {
-                return Err(self.invalid(format!(
-                    "column `{name}` is an identity column of type `{}`; identity needs an integer type (smallint, \
-                     integer or bigint)",
-                    column.ty
-                )));
-            }
+        self.check_value_source(column)?;
+        if column.identity && !matches!(column.ty, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt) {
+            return Err(self.invalid(format!(
+                "column `{name}` is an identity column of type `{}`; identity needs an integer type (smallint, \
+                 integer or bigint)",
+                column.ty
+            )));
         }
         if let Some(key_name) = autoincrement {
             let constraint = match key_name {
@@ -235,12 +225,7 @@ impl<'a> Renderer<'a> {
             return Ok(format!("{quoted} INTEGER NOT NULL {constraint}PRIMARY KEY AUTOINCREMENT"));
         }
         let mut sql = format!("{quoted} {}", self.column_type(name, &column.ty)?);
-        if let Some(collation) = &column.collation {
-            sql.push_str(&format!(" COLLATE {}", self.ident("collation", collation)?));
-        }
-        if column.generated.is_some() && column.default.is_some() {
-            return Err(self.invalid(format!("column `{name}` is generated and has a `default`; remove `default`")));
-        }
+        sql.push_str(&self.collate(column.collation.as_deref())?);
         if !column.nullable {
             sql.push_str(" NOT NULL");
         }
