@@ -293,41 +293,35 @@ impl From<TypeChangeRepr> for TypeChange {
     }
 }
 
-/// A server default change; an absent side means "no default".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A change of an optional attribute, `{ from = ..., to = ... }`; `from` is what reversing it
+/// needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DefaultChange {
-    /// The default before.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<DefaultValue>,
-    /// The default after; absent drops the default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<DefaultValue>,
+pub struct Change<T> {
+    // `default = "Option::default"`: a plain `default` would require `T: Default`.
+    /// The value before.
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub from: Option<T>,
+    /// The value after.
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub to: Option<T>,
 }
+
+impl<T: Clone> Change<T> {
+    /// The change that undoes this one.
+    pub fn reversed(&self) -> Change<T> {
+        Change { from: self.to.clone(), to: self.from.clone() }
+    }
+}
+
+/// A server default change; an absent side means "no default".
+pub type DefaultChange = Change<DefaultValue>;
 
 /// A comment change; an absent side means "no comment".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CommentChange {
-    /// The comment before.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// The comment after; absent drops the comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
+pub type CommentChange = Change<String>;
 
 /// A collation change; an absent side means the backend's default.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CollationChange {
-    /// The collation before.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// The collation after.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
+pub type CollationChange = Change<String>;
 
 impl ColumnChange {
     /// A change of nothing yet on `table.column`.
@@ -387,10 +381,10 @@ impl ColumnChange {
             column: self.final_name().to_owned(),
             ty,
             nullable: self.nullable.map(|n| !n),
-            default: self.default.as_ref().map(|d| DefaultChange { from: d.to.clone(), to: d.from.clone() }),
-            on_update: self.on_update.as_ref().map(|d| DefaultChange { from: d.to.clone(), to: d.from.clone() }),
-            comment: self.comment.as_ref().map(|c| CommentChange { from: c.to.clone(), to: c.from.clone() }),
-            collation: self.collation.as_ref().map(|c| CollationChange { from: c.to.clone(), to: c.from.clone() }),
+            default: self.default.as_ref().map(Change::reversed),
+            on_update: self.on_update.as_ref().map(Change::reversed),
+            comment: self.comment.as_ref().map(Change::reversed),
+            collation: self.collation.as_ref().map(Change::reversed),
             new_name: self.new_name.as_ref().map(|_| self.column.clone()),
         })
     }
@@ -506,10 +500,7 @@ impl Op {
                 before: before.clone(),
                 after: after.clone(),
             },
-            Op::AlterTable { table, comment } => Op::AlterTable {
-                table: table.clone(),
-                comment: CommentChange { from: comment.to.clone(), to: comment.from.clone() },
-            },
+            Op::AlterTable { table, comment } => Op::AlterTable { table: table.clone(), comment: comment.reversed() },
             Op::Sql { sql, down, dialect } => {
                 Op::Sql { sql: down.clone()?, down: Some(sql.clone()), dialect: dialect.clone() }
             }
