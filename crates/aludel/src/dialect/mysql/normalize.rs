@@ -38,16 +38,16 @@
 //! a process killed in between leaves one behind (named `aludel_scratch_...`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::dialect::common::normalize::{
+    Spelling, Spellings, in_catalog_order, lost, read_back_expressions, render_reason, scratch_token, spelling_column,
+};
 use crate::dialect::mysql::introspect::{prefix_expr, read, unquote};
 use crate::dialect::mysql::quote_ident;
 use crate::dialect::mysql::render::{prefix_key, render};
 use crate::dialect::mysql::session::Server;
 use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix, read_type};
-use crate::dialect::{IntrospectError, IntrospectOptions, RenderError, Session, UuidStorage};
+use crate::dialect::{IntrospectError, IntrospectOptions, Session, UuidStorage};
 use crate::ops::Op;
 use crate::schema::{
     Column, ColumnType, Constraint, DefaultValue, EnumType, Index, IndexKey, Literal, PortableExpr, ReferentialAction,
@@ -202,21 +202,11 @@ fn enum_values(ty: &ColumnType) -> Option<Vec<String>> {
     Some(values)
 }
 
-/// One distinct (type, default) pair the database spells, and the first column that has it
-/// (for error messages).
-struct Spelling {
-    ty: ColumnType,
-    default: Option<DefaultValue>,
-    table: String,
-    column: String,
-}
-
 /// The models restated in Rust, and what is left for the database to spell.
 struct Plan {
     schema: Schema,
-    spellings: Vec<Spelling>,
-    /// (table, column position, spelling) of every column the database spells.
-    spelled_columns: Vec<(String, usize, usize)>,
+    /// The columns whose default (and, for a type of MySQL's own, type) the database spells.
+    spellings: Spellings,
     /// Tables copied into the scratch database for their checks and generated columns.
     tables: Vec<String>,
     /// The scratch table that holds each copy (by position in `tables`).
@@ -243,31 +233,17 @@ impl Plan {
                 indexes: BTreeMap::new(),
                 enums: enums.map(|(k, v)| (k.clone(), v.clone())).collect(),
             },
-            spellings: Vec::new(),
-            spelled_columns: Vec::new(),
+            spellings: Spellings::default(),
             tables: Vec::new(),
             copy_groups: Vec::new(),
             uuid,
         };
-        let mut spelling_of: BTreeMap<String, usize> = BTreeMap::new();
         for table in models.tables.values() {
             let restated = restate_table(table, models, uuid)?;
             for (position, column) in restated.columns.iter().enumerate() {
-                if !needs_database(column, models) {
-                    continue;
+                if needs_database(column, models) {
+                    plan.spellings.add(&table.name, position, column);
                 }
-                let key = format!("{:?} {:?}", column.ty, column.default);
-                let next = plan.spellings.len();
-                let spelling = *spelling_of.entry(key).or_insert(next);
-                if spelling == next {
-                    plan.spellings.push(Spelling {
-                        ty: column.ty.clone(),
-                        default: column.default.clone(),
-                        table: table.name.clone(),
-                        column: column.name.clone(),
-                    });
-                }
-                plan.spelled_columns.push((table.name.clone(), position, spelling));
             }
             let expressions = restated.columns.iter().any(|c| c.generated.is_some())
                 || restated.constraints.iter().any(|c| matches!(c, Constraint::Check { .. }));
@@ -292,18 +268,17 @@ impl Plan {
 
     /// Maps the scratch database's spellings back onto the models.
     fn apply(&mut self, read: &Schema) -> Result<(), IntrospectError> {
-        let lost = |object: String| IntrospectError::Definition {
-            object,
-            reason: "the scratch copy did not read back; it may have been changed concurrently".into(),
-        };
-        let mut spelled = Vec::with_capacity(self.spellings.len());
-        for i in 0..self.spellings.len() {
-            let (table, column) = (spelling_table(&self.spellings, i), spelling_column(i));
-            let found = read.tables.get(&table).and_then(|t| t.column(&column));
-            let found = found.ok_or_else(|| lost(format!("column {table}.{column}")))?;
-            spelled.push((found.ty.clone(), found.default.clone()));
+        let mut spelled = Vec::with_capacity(self.spellings.list.len());
+        for (chunk, range) in spelling_chunks(&self.spellings.list).into_iter().enumerate() {
+            let table = spelling_table(chunk);
+            for i in range {
+                let column = spelling_column(i);
+                let found = read.tables.get(&table).and_then(|t| t.column(&column));
+                let found = found.ok_or_else(|| lost(format!("column {table}.{column}")))?;
+                spelled.push((found.ty.clone(), found.default.clone()));
+            }
         }
-        for (table, position, spelling) in &self.spelled_columns {
+        for (table, position, spelling) in &self.spellings.columns {
             let column = &mut self.schema.tables.get_mut(table).expect("planned from these tables").columns[*position];
             let (ty, default) = spelled[*spelling].clone();
             if matches!(column.ty, ColumnType::Custom(_)) {
@@ -315,33 +290,14 @@ impl Plan {
             let copy_name = copy_table(self.copy_groups[i]);
             let copy = read.tables.get(&copy_name).ok_or_else(|| lost(format!("table {name}")))?;
             let table = self.schema.tables.get_mut(name).expect("planned from these tables");
-            for column in &mut table.columns {
-                if let Some(generated) = &mut column.generated {
-                    let read_back = copy.column(&column.name).and_then(|c| c.generated.as_ref());
-                    generated.expr =
-                        read_back.ok_or_else(|| lost(format!("column {name}.{}", column.name)))?.expr.clone();
-                }
-            }
-            for (position, constraint) in table.constraints.iter_mut().enumerate() {
-                if let Constraint::Check { expr, .. } = constraint {
-                    let scratch_name = check_name(i, position);
-                    let read_back = copy.constraints.iter().find_map(|c| match c {
-                        Constraint::Check { name: Some(n), expr } if *n == scratch_name => Some(expr),
-                        _ => None,
-                    });
-                    *expr = read_back.ok_or_else(|| lost(format!("check {scratch_name} on {name}")))?.clone();
-                }
-            }
+            read_back_expressions(table, copy, |position| check_name(i, position))?;
         }
         Ok(())
     }
 
     /// The restated models, constraints in introspection's order.
-    fn finish(mut self) -> Schema {
-        for table in self.schema.tables.values_mut() {
-            table.constraints.sort_by(|a, b| a.name().cmp(&b.name()));
-        }
-        self.schema
+    fn finish(self) -> Schema {
+        in_catalog_order(self.schema)
     }
 }
 
@@ -494,19 +450,6 @@ fn needs_database(column: &Column, models: &Schema) -> bool {
         || column.default.as_ref().is_some_and(|d| restate_default(d, &column.ty, models).is_none())
 }
 
-/// The reason of a render error, without the op (which names scratch objects).
-fn render_reason(err: RenderError) -> String {
-    match err {
-        RenderError::Invalid { reason, .. } => reason,
-        RenderError::Unsupported { hint, .. } => hint,
-        RenderError::Schema { source, .. } => source.to_string(),
-    }
-}
-
-fn spelling_column(i: usize) -> String {
-    format!("c{i}")
-}
-
 /// The bytes a column of `ty` takes at most in a MyISAM row, roughly.
 fn row_bytes(ty: &ColumnType) -> usize {
     let length = match ty {
@@ -539,9 +482,8 @@ fn spelling_chunks(spellings: &[Spelling]) -> Vec<std::ops::Range<usize>> {
     chunks
 }
 
-/// The scratch table that holds spelling `i`.
-fn spelling_table(spellings: &[Spelling], i: usize) -> String {
-    let chunk = spelling_chunks(spellings).iter().position(|r| r.contains(&i)).unwrap_or_default();
+/// The scratch table that holds the spellings of `chunk` (see [`spelling_chunks`]).
+fn spelling_table(chunk: usize) -> String {
     format!("spelling_{chunk}")
 }
 
@@ -585,18 +527,14 @@ fn create_table(
 
 impl Work {
     fn new(plan: &Plan) -> Result<Work, IntrospectError> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        // RandomState is seeded randomly per process: two processes (or machines) that
-        // normalize at the same moment still pick different names.
-        let token = RandomState::new().hash_one((std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed)));
+        let token = scratch_token();
         let mut work = Work { database: format!("aludel_scratch_{token:016x}"), batch: Vec::new(), units: Vec::new() };
         // Enum columns need the values; render reads them from a schema.
         let enums = Schema { enums: plan.schema.enums.clone(), ..Schema::default() };
-        for (chunk, range) in spelling_chunks(&plan.spellings).into_iter().enumerate() {
-            let mut table = Table::new(&format!("spelling_{chunk}"));
+        for (chunk, range) in spelling_chunks(&plan.spellings.list).into_iter().enumerate() {
+            let mut table = Table::new(&spelling_table(chunk));
             for i in range {
-                let Spelling { ty, default, table: owner, column } = &plan.spellings[i];
+                let Spelling { ty, default, table: owner, column } = &plan.spellings.list[i];
                 let typed = Column { default: default.clone(), ..Column::new(&spelling_column(i), ty.clone()) };
                 let object = match default {
                     Some(default) => format!("type {ty} with default {default:?} of column {owner}.{column}"),
@@ -929,8 +867,8 @@ mod tests {
         )
         .unwrap();
         let plan = Plan::new(&models, UuidStorage::Char36).unwrap();
-        assert_eq!(plan.spellings.len(), 2);
-        assert_eq!(plan.spelled_columns.len(), 4);
+        assert_eq!(plan.spellings.list.len(), 2);
+        assert_eq!(plan.spellings.columns.len(), 4);
         assert_eq!(plan.tables, ["a"]);
         let err = Plan::new(
             &Schema::from_json(r#"{ "tables": [{ "table": "t", "columns": [{ "name": "c", "type": "text[]" }] }] }"#)

@@ -41,15 +41,15 @@
 //! evaluates when the column is created (`'now'` on a timestamp column is frozen then).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::dialect::common::normalize::{
+    Spelling, Spellings, in_catalog_order, lost, read_back_expressions, render_reason, scratch_token, spelling_column,
+};
 use crate::dialect::common::{quote_ident_ansi, quote_literal};
 use crate::dialect::postgres::introspect::introspect;
 use crate::dialect::postgres::render::render;
 use crate::dialect::postgres::types::column_type;
-use crate::dialect::{IntrospectError, IntrospectOptions, RenderError, Session};
+use crate::dialect::{IntrospectError, IntrospectOptions, Session};
 use crate::ops::{CreateIndex, Op};
 use crate::schema::{
     Column, ColumnType, Constraint, DefaultValue, Generated, Index, IndexKey, Literal, PortableExpr, ReferentialAction,
@@ -102,23 +102,12 @@ pub async fn normalize(session: &mut dyn Session, models: &Schema) -> Result<Sch
     Ok(plan.finish())
 }
 
-/// One distinct (type, default) pair the database spells, and the first column that has it
-/// (for error messages).
-struct Spelling {
-    ty: ColumnType,
-    default: Option<DefaultValue>,
-    table: String,
-    column: String,
-}
-
 /// The models restated in Rust, and what is left for the database to spell.
 struct Plan {
     /// The restated models; the parts the database spells are filled in by [`Plan::apply`].
     schema: Schema,
-    spellings: Vec<Spelling>,
-    /// (table, column position, spelling) of every column whose type and default the
-    /// database spells.
-    spelled_columns: Vec<(String, usize, usize)>,
+    /// The columns whose type and default the database spells.
+    spellings: Spellings,
     /// Tables copied into the scratch schema for their expressions.
     tables: Vec<String>,
     /// Indexes (by model name) created in the scratch schema for their expressions.
@@ -129,31 +118,17 @@ impl Plan {
     fn new(models: &Schema) -> Result<Plan, IntrospectError> {
         let mut plan = Plan {
             schema: Schema { tables: BTreeMap::new(), indexes: BTreeMap::new(), enums: models.enums.clone() },
-            spellings: Vec::new(),
-            spelled_columns: Vec::new(),
+            spellings: Spellings::default(),
             tables: Vec::new(),
             indexes: Vec::new(),
         };
         let mut tables = BTreeSet::new();
-        let mut spelling_of: BTreeMap<(String, String), usize> = BTreeMap::new();
         for table in models.tables.values() {
             let restated = restate_table(table, models)?;
             for (position, column) in restated.columns.iter().enumerate() {
-                if !needs_database(column, models) {
-                    continue;
+                if needs_database(column, models) {
+                    plan.spellings.add(&table.name, position, column);
                 }
-                let key = (format!("{:?}", column.ty), format!("{:?}", column.default));
-                let next = plan.spellings.len();
-                let spelling = *spelling_of.entry(key).or_insert(next);
-                if spelling == next {
-                    plan.spellings.push(Spelling {
-                        ty: column.ty.clone(),
-                        default: column.default.clone(),
-                        table: table.name.clone(),
-                        column: column.name.clone(),
-                    });
-                }
-                plan.spelled_columns.push((table.name.clone(), position, spelling));
             }
             let expressions = restated.columns.iter().any(|c| c.generated.is_some())
                 || restated.constraints.iter().any(|c| matches!(c, Constraint::Check { .. }));
@@ -183,12 +158,8 @@ impl Plan {
 
     /// Maps the scratch schema's spellings back onto the models.
     fn apply(&mut self, read: &Schema, scratch: &Scratch) -> Result<(), IntrospectError> {
-        let lost = |object: String| IntrospectError::Definition {
-            object,
-            reason: "the scratch copy did not read back; it may have been changed concurrently".into(),
-        };
-        let mut spelled = Vec::with_capacity(self.spellings.len());
-        for i in 0..self.spellings.len() {
+        let mut spelled = Vec::with_capacity(self.spellings.list.len());
+        for i in 0..self.spellings.list.len() {
             let column = read
                 .tables
                 .get(&scratch.spelling_table(i))
@@ -196,30 +167,14 @@ impl Plan {
                 .ok_or_else(|| lost(format!("column {}.{}", scratch.spelling_table(i), spelling_column(i))))?;
             spelled.push((column.ty.clone(), column.default.clone()));
         }
-        for (table, position, spelling) in &self.spelled_columns {
+        for (table, position, spelling) in &self.spellings.columns {
             let column = &mut self.schema.tables.get_mut(table).expect("planned from these tables").columns[*position];
             (column.ty, column.default) = spelled[*spelling].clone();
         }
         for name in &self.tables {
             let copy = read.tables.get(name).ok_or_else(|| lost(format!("table {name}")))?;
             let table = self.schema.tables.get_mut(name).expect("planned from these tables");
-            for column in &mut table.columns {
-                if let Some(generated) = &mut column.generated {
-                    let read_back = copy.column(&column.name).and_then(|c| c.generated.as_ref());
-                    generated.expr =
-                        read_back.ok_or_else(|| lost(format!("column {name}.{}", column.name)))?.expr.clone();
-                }
-            }
-            for (position, constraint) in table.constraints.iter_mut().enumerate() {
-                if let Constraint::Check { expr, .. } = constraint {
-                    let scratch_name = check_name(position);
-                    let read_back = copy.constraints.iter().find_map(|c| match c {
-                        Constraint::Check { name: Some(n), expr } if *n == scratch_name => Some(expr),
-                        _ => None,
-                    });
-                    *expr = read_back.ok_or_else(|| lost(format!("check {scratch_name} on {name}")))?.clone();
-                }
-            }
+            read_back_expressions(table, copy, check_name)?;
         }
         for (i, name) in self.indexes.iter().enumerate() {
             let copy = read.indexes.get(&scratch.index_name(i)).ok_or_else(|| lost(format!("index {name}")))?;
@@ -231,11 +186,8 @@ impl Plan {
     }
 
     /// The restated models, constraints in introspection's order.
-    fn finish(mut self) -> Schema {
-        for table in self.schema.tables.values_mut() {
-            table.constraints.sort_by(|a, b| a.name().cmp(&b.name()));
-        }
-        self.schema
+    fn finish(self) -> Schema {
+        in_catalog_order(self.schema)
     }
 }
 
@@ -374,19 +326,6 @@ fn needs_database(column: &Column, models: &Schema) -> bool {
         || column.default.as_ref().is_some_and(|d| restate_default(d, &column.ty, models).is_none())
 }
 
-/// The reason of a render error, without the op (which names scratch objects).
-fn render_reason(err: RenderError) -> String {
-    match err {
-        RenderError::Invalid { reason, .. } => reason,
-        RenderError::Unsupported { hint, .. } => hint,
-        RenderError::Schema { source, .. } => source.to_string(),
-    }
-}
-
-fn spelling_column(i: usize) -> String {
-    format!("c{i}")
-}
-
 /// The scratch name of the check at `position` among its table's constraints.
 fn check_name(position: usize) -> String {
     format!("check_{position}")
@@ -404,11 +343,7 @@ struct Scratch {
 
 impl Scratch {
     fn new(models: &Schema) -> Scratch {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        // RandomState is seeded randomly per process: two processes (or machines) that
-        // normalize at the same moment still pick different names.
-        let token = RandomState::new().hash_one((std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed)));
+        let token = scratch_token();
         // Scratch tables share the schema with the models' tables and enum types.
         let free = |base: &str| {
             let mut prefix = base.to_owned();
@@ -458,7 +393,7 @@ impl Work {
             work.batch.extend(statements.iter().cloned());
             work.units.push(Unit { object: format!("enum {}", values.name), statements });
         }
-        for (chunk, spellings) in plan.spellings.chunks(MAX_COLUMNS).enumerate() {
+        for (chunk, spellings) in plan.spellings.list.chunks(MAX_COLUMNS).enumerate() {
             let first = chunk * MAX_COLUMNS;
             let mut table = Table::new(&scratch.spelling_table(first));
             for (offset, spelling) in spellings.iter().enumerate() {
