@@ -178,19 +178,19 @@ fn abbreviated(statement: &str) -> String {
 pub(crate) fn database_message(error: &sqlx::Error) -> String {
     match error {
         sqlx::Error::Database(db) => {
-            let mut message = match db.code() {
+            let message = match db.code() {
                 Some(code) => format!("{} (SQLSTATE {code})", db.message()),
                 None => db.message().to_owned(),
             };
             // PostgreSQL often says what depends on what, and what to do, beside the message.
             #[cfg(feature = "postgres")]
-            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-                for (label, text) in [("detail", pg.detail()), ("hint", pg.hint())] {
-                    if let Some(text) = text {
-                        message.push_str(&format!("\n  {label}: {}", text.replace('\n', "\n    ")));
-                    }
-                }
-            }
+            let message = match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                Some(pg) => [("detail", pg.detail()), ("hint", pg.hint())]
+                    .into_iter()
+                    .filter_map(|(label, text)| Some(format!("\n  {label}: {}", text?.replace('\n', "\n    "))))
+                    .fold(message, |message, line| message + &line),
+                None => message,
+            };
             message
         }
         other => other.to_string(),

@@ -225,6 +225,7 @@ pub(crate) trait DdlSpelling {
     }
 
     /// Refuses `on_update`, which only MySQL has.
+    #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))] // MySQL spells its own.
     fn refuse_on_update(&self, column: &str, on_update: bool) -> Result<(), RenderError> {
         if on_update {
             return Err(self.unsupported(format!(
@@ -245,6 +246,7 @@ pub(crate) trait DdlSpelling {
     }
 
     /// An index's keys, parenthesised: quoted columns and parenthesised expressions.
+    #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))] // MySQL spells its own.
     fn index_keys(&self, keys: &[IndexKey]) -> Result<String, RenderError> {
         let keys: Result<Vec<String>, RenderError> = keys
             .iter()
@@ -257,6 +259,7 @@ pub(crate) trait DdlSpelling {
     }
 
     /// A partial index's predicate, checked to be non-empty.
+    #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))] // MySQL spells its own.
     fn index_predicate<'e>(&self, predicate: Option<&'e str>) -> Result<Option<&'e str>, RenderError> {
         predicate.map(|predicate| self.expr("`where` predicate", predicate)).transpose()
     }
@@ -267,6 +270,7 @@ pub(crate) trait DdlSpelling {
     }
 
     /// `ALTER TABLE "t" RENAME TO "new"`.
+    #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))] // MySQL spells its own.
     fn rename_table(&self, table: &str, new_name: &str) -> Result<Statement, RenderError> {
         Ok(Statement::new(format!(
             "ALTER TABLE {} RENAME TO {}",
@@ -322,6 +326,7 @@ pub(crate) fn referential_action(action: ReferentialAction) -> &'static str {
 
 /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] "name" ON "t" [USING method] (keys) [WHERE ...]`,
 /// from parts the backend has checked and quoted in its own order.
+#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))] // MySQL spells its own.
 pub(crate) struct IndexSql<'a> {
     /// `UNIQUE`.
     pub(crate) unique: bool,
