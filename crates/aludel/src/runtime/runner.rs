@@ -193,69 +193,61 @@ async fn run_step(
 
     let mut begin = in_transaction.then_some(transaction.begin);
     // In a transaction, what must be committed first runs first, each statement on its own.
-    let early = in_transaction && before_transaction(&rendered).next().is_some();
-    let passes: &[bool] = if early { &[true, false] } else { &[false] };
-    for &early_pass in passes {
-        for RenderedOp { index, op, statements } in &rendered {
-            for (position, statement) in statements.iter().enumerate() {
-                if in_transaction && statement.before_transaction != early_pass {
-                    continue;
-                }
-                let result = match begin.take_if(|_| !early_pass) {
-                    Some(begin) => session.execute(&format!("{begin};\n{}", statement.sql)).await,
-                    None => session.execute(&statement.sql).await,
-                };
-                if let Err(source) = result {
-                    let kept = if early {
-                        "; the enum values it adds before its transaction stay, as PostgreSQL commits them on their own"
-                    } else {
-                        ""
-                    };
-                    let outcome = if early_pass {
-                        format!("the revision did not start{kept}; the database is still at {}", describe_heads(heads))
-                    } else if in_transaction {
-                        session.execute(transaction.rollback).await.ok();
-                        format!(
-                            "the revision was rolled back{kept}; the database is still at {}",
-                            describe_heads(heads)
-                        )
-                    } else {
-                        let detail = format!(
-                            "{index} of its {} op(s) ran; op {} ({}) failed at its statement {} of {}: {}",
-                            rendered.len(),
-                            index + 1,
-                            op.describe(),
-                            position + 1,
-                            statements.len(),
-                            crate::runtime::database_message(&source)
-                        );
-                        let mark =
-                            common::finish_history(dialect, tables, revision.id.as_str(), failed, None, Some(&detail));
-                        session.execute(&mark.sql).await.ok();
-                        format!(
-                            "the revision ran outside a transaction, so the ops before op {} took effect; it is recorded as \
-                         unfinished and runs refuse until it is resolved: finish it by hand and run `aludel resolve {} \
-                         --applied`, or undo what ran and run `aludel resolve {} --reverted`",
-                            index + 1,
-                            revision.id,
-                            revision.id
-                        )
-                    };
-                    return Err(RuntimeError::StatementFailed {
-                        revision: revision.id.clone(),
-                        path: revision.path.clone(),
-                        direction: direction_word(step.direction),
-                        op_number: index + 1,
-                        op: op.describe(),
-                        statement: statement.sql.clone(),
-                        outcome,
-                        reason: crate::runtime::database_message(&source),
-                        source,
-                    }
-                    .into());
-                }
-            }
+    let statements = rendered
+        .iter()
+        .flat_map(|r| r.statements.iter().enumerate().map(move |(position, statement)| (r, position, statement)));
+    let (early, in_place): (Vec<_>, Vec<_>) =
+        statements.partition(|(_, _, statement)| in_transaction && statement.before_transaction);
+    let kept = if early.is_empty() {
+        ""
+    } else {
+        "; the enum values it adds before its transaction stay, as PostgreSQL commits them on their own"
+    };
+    let sequence = early.into_iter().map(|s| (true, s)).chain(in_place.into_iter().map(|s| (false, s)));
+    for (early, (RenderedOp { index, op, statements }, position, statement)) in sequence {
+        let result = match begin.take_if(|_| !early) {
+            Some(begin) => session.execute(&format!("{begin};\n{}", statement.sql)).await,
+            None => session.execute(&statement.sql).await,
+        };
+        let Err(source) = result else { continue };
+        let outcome = if early {
+            format!("the revision did not start{kept}; the database is still at {}", describe_heads(heads))
+        } else if in_transaction {
+            session.execute(transaction.rollback).await.ok();
+            format!("the revision was rolled back{kept}; the database is still at {}", describe_heads(heads))
+        } else {
+            let detail = format!(
+                "{index} of its {} op(s) ran; op {} ({}) failed at its statement {} of {}: {}",
+                rendered.len(),
+                index + 1,
+                op.describe(),
+                position + 1,
+                statements.len(),
+                crate::runtime::database_message(&source)
+            );
+            let mark = common::finish_history(dialect, tables, revision.id.as_str(), failed, None, Some(&detail));
+            session.execute(&mark.sql).await.ok();
+            format!(
+                "the revision ran outside a transaction, so the ops before op {} took effect; it is recorded as \
+                 unfinished and runs refuse until it is resolved: finish it by hand and run `aludel resolve {} \
+                 --applied`, or undo what ran and run `aludel resolve {} --reverted`",
+                index + 1,
+                revision.id,
+                revision.id
+            )
+        };
+        return Err(RuntimeError::StatementFailed {
+            revision: revision.id.clone(),
+            path: revision.path.clone(),
+            direction: direction_word(step.direction),
+            op_number: index + 1,
+            op: op.describe(),
+            statement: statement.sql.clone(),
+            outcome,
+            reason: crate::runtime::database_message(&source),
+            source,
         }
+        .into());
     }
 
     let problems = session.check_integrity().await.map_err(db_error("check foreign keys"))?;
