@@ -271,16 +271,13 @@ impl Config {
                 "version_table" => config.tables.version_table = checked_name(key, value)?,
                 "history_table" => config.tables.history_table = checked_name(key, value)?,
                 "mysql_uuid" => {
-                    config.dialect.mysql_uuid = match value {
-                        "char36" => UuidStorage::Char36,
-                        "binary16" => UuidStorage::Binary16,
-                        _ => {
-                            return Err(ConfigError::BadValue {
-                                key: key.to_owned(),
-                                reason: format!("`{value}` is neither `char36` nor `binary16`"),
-                            });
-                        }
-                    };
+                    // The names `[mysql] uuid` takes in the file.
+                    let parsed: Result<UuidStorage, serde::de::value::Error> =
+                        UuidStorage::deserialize(serde::de::IntoDeserializer::into_deserializer(value));
+                    config.dialect.mysql_uuid = parsed.map_err(|_| ConfigError::BadValue {
+                        key: key.to_owned(),
+                        reason: format!("`{value}` is neither `char36` nor `binary16`"),
+                    })?;
                 }
                 "lock_timeout" => {
                     config.lock_timeout_secs = value.parse().map_err(|_| ConfigError::BadValue {
