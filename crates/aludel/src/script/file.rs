@@ -4,18 +4,15 @@
 //! `down_revision`, `message`, ...) and then one `[[upgrade]]` / `[[downgrade]]` table per
 //! [`Op`]. How revisions relate to each other is [`crate::script::graph`]'s business.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
 
-use crate::ops::{ColumnRef, Op};
-use crate::schema::{Column, ColumnType};
-use crate::script::{RevisionGraph, RevisionId, ScriptError};
+use crate::ops::Op;
+use crate::script::{NewRevision, RevisionGraph, RevisionId, ScriptError};
 
 /// One revision file, parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,7 +81,7 @@ impl Revision {
     /// ```
     pub fn parse(text: &str, path: &Path) -> Result<Revision, ScriptError> {
         // The fast reader covers the usual files; `toml` reads the rest and explains errors.
-        let fast = crate::script::fast::parse(text).and_then(|value| RawRevision::deserialize(value).ok());
+        let fast = crate::script::plain_toml::parse(text).and_then(|value| RawRevision::deserialize(value).ok());
         let raw = match fast {
             Some(raw) => raw,
             None => toml::from_str::<RawRevision>(text).map_err(|err| parse_error(text, path, &err))?,
@@ -552,352 +549,6 @@ fn read_into(path: &Path, buffer: &mut Vec<u8>) -> io::Result<()> {
     }
 }
 
-/// A revision to write: what `aludel revision` and `aludel merge` create.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewRevision {
-    /// Its id.
-    pub id: RevisionId,
-    /// Its parents (none for the first revision, several for a merge).
-    pub down_revisions: Vec<RevisionId>,
-    /// What it does.
-    pub message: String,
-    /// Creation time, e.g. `2026-11-22T10:00:00Z`.
-    pub created: String,
-    /// Branch labels (usually none).
-    pub branch_labels: Vec<String>,
-    /// Revisions it depends on (usually none).
-    pub depends_on: Vec<RevisionId>,
-    /// Whether it runs in one transaction.
-    pub transactional: bool,
-    /// Upgrade ops.
-    pub upgrade: Vec<Op>,
-    /// Downgrade ops.
-    pub downgrade: Vec<Op>,
-    /// Comments for the reader of the file (autogenerate's warnings and destructive ops).
-    pub notes: RevisionNotes,
-}
-
-/// Comments written into a new revision file; they do not change what it does or its checksum.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RevisionNotes {
-    /// Lines written after the header (one `# ` comment each).
-    pub header: Vec<String>,
-    /// Lines written above an upgrade op, by the op's 0-based index.
-    pub upgrade: BTreeMap<usize, Vec<String>>,
-}
-
-impl NewRevision {
-    /// The file name: `<rev>_<slug>.toml`.
-    pub fn file_name(&self) -> String {
-        format!("{}_{}.toml", self.id, slug(&self.message))
-    }
-
-    /// The file's text. Header keys come first (`down_revision` is left out for a base,
-    /// `branch_labels` / `depends_on` when empty, `transactional` when true), then one
-    /// `[[upgrade]]` table per op and one `[[downgrade]]` table per op. Without ops, a
-    /// commented example shows what to write.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::path::Path;
-    /// use aludel::script::{NewRevision, Revision, RevisionId};
-    ///
-    /// let new = NewRevision {
-    ///     id: RevisionId::parse("a1")?,
-    ///     down_revisions: vec![],
-    ///     message: "empty".into(),
-    ///     created: "2026-11-22T10:00:00Z".into(),
-    ///     branch_labels: vec![],
-    ///     depends_on: vec![],
-    ///     transactional: true,
-    ///     upgrade: vec![],
-    ///     downgrade: vec![],
-    ///     notes: Default::default(),
-    /// };
-    /// let text = new.to_toml();
-    /// assert!(text.starts_with("revision = \"a1\"\n"));
-    /// assert!(Revision::parse(&text, Path::new("a1_empty.toml"))?.upgrade.is_empty());
-    /// # Ok::<(), aludel::script::ScriptError>(())
-    /// ```
-    pub fn to_toml(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "revision = {}", string(self.id.as_str()));
-        match self.down_revisions.as_slice() {
-            [] => {}
-            [one] => {
-                let _ = writeln!(out, "down_revision = {}", string(one.as_str()));
-            }
-            many => {
-                let _ = writeln!(out, "down_revision = {}", string_list(many.iter().map(RevisionId::as_str)));
-            }
-        }
-        let _ = writeln!(out, "message = {}", string(&self.message));
-        let _ = writeln!(out, "created = {}", string(&self.created));
-        if !self.branch_labels.is_empty() {
-            let _ = writeln!(out, "branch_labels = {}", string_list(self.branch_labels.iter().map(String::as_str)));
-        }
-        if !self.depends_on.is_empty() {
-            let _ = writeln!(out, "depends_on = {}", string_list(self.depends_on.iter().map(RevisionId::as_str)));
-        }
-        if !self.transactional {
-            out.push_str("transactional = false\n");
-        }
-        if !self.notes.header.is_empty() {
-            out.push('\n');
-            write_comment(&mut out, &self.notes.header);
-        }
-        write_ops(&mut out, "upgrade", &self.upgrade, &self.notes.upgrade);
-        write_ops(&mut out, "downgrade", &self.downgrade, &BTreeMap::new());
-        out
-    }
-}
-
-/// Writes `lines` as `# ` comments, each line of a multi-line note on its own.
-fn write_comment(out: &mut String, lines: &[String]) {
-    for line in lines.iter().flat_map(|l| l.lines()) {
-        let _ = writeln!(out, "# {line}");
-    }
-}
-
-/// Appends one `[[<section>]]` table per op, with its notes above it, or a commented example
-/// when there are none.
-fn write_ops(out: &mut String, section: &str, ops: &[Op], notes: &BTreeMap<usize, Vec<String>>) {
-    if ops.is_empty() {
-        let (intro, example) = example(section);
-        out.push('\n');
-        out.push_str(intro);
-        out.push_str("#\n");
-        for line in op_table(section, &example).lines() {
-            let _ = writeln!(out, "# {line}");
-        }
-        return;
-    }
-    for (index, op) in ops.iter().enumerate() {
-        out.push('\n');
-        if let Some(lines) = notes.get(&index) {
-            write_comment(out, lines);
-        }
-        out.push_str(&op_table(section, op));
-    }
-}
-
-/// The comment and example op written in place of an empty `section`.
-fn example(section: &str) -> (&'static str, Op) {
-    let column = Column::new("age", ColumnType::Integer);
-    if section == "upgrade" {
-        let intro = "# Steps of `aludel upgrade`, one [[upgrade]] table each, for example:\n\
-                     # (ops: create_table, drop_table, rename_table, add_column, drop_column, alter_column,\n\
-                     # create_index, drop_index, add_constraint, drop_constraint, create_enum, drop_enum,\n\
-                     # add_enum_value, sql)\n";
-        (intro, Op::AddColumn { table: "users".to_owned(), column })
-    } else {
-        let intro = "# Steps of `aludel downgrade` that undo the upgrade, in reverse order, for example:\n";
-        (intro, Op::DropColumn { table: "users".to_owned(), column: ColumnRef::Name("age".to_owned()) })
-    }
-}
-
-/// `[[section]]` followed by the op's fields, one `key = value` line each.
-fn op_table(section: &str, op: &Op) -> String {
-    let mut out = format!("[[{section}]]\n");
-    let Node::Table(fields) = Node::of(op) else {
-        unreachable!("an op always serializes to a table");
-    };
-    for (key, value) in &fields {
-        write_field(&mut out, &bare_or_quoted(key), value);
-    }
-    out
-}
-
-/// Writes `key = value`. A list of tables (the columns of `create_table`) gets one line per
-/// table; a table that holds such a list (the `existing` table of `drop_table`) is spread
-/// over dotted keys (`existing.columns = [...]`) so that its list can do the same.
-fn write_field(out: &mut String, key: &str, value: &Node) {
-    match value {
-        Node::Null => {}
-        Node::Array(items) if is_table_list(items) => {
-            let _ = writeln!(out, "{key} = [");
-            for item in items {
-                out.push_str("  ");
-                item.write_inline(out);
-                out.push_str(",\n");
-            }
-            out.push_str("]\n");
-        }
-        Node::Table(fields) if fields.iter().any(|(_, v)| matches!(v, Node::Array(items) if is_table_list(items))) => {
-            for (inner, value) in fields {
-                write_field(out, &format!("{key}.{}", bare_or_quoted(inner)), value);
-            }
-        }
-        _ => {
-            let _ = write!(out, "{key} = ");
-            value.write_inline(out);
-            out.push('\n');
-        }
-    }
-}
-
-fn is_table_list(items: &[Node]) -> bool {
-    !items.is_empty() && items.iter().all(|item| matches!(item, Node::Table(_)))
-}
-
-/// A TOML string literal for `text`.
-fn string(text: &str) -> String {
-    toml::Value::String(text.to_owned()).to_string()
-}
-
-fn string_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    format!("[{}]", items.map(string).collect::<Vec<_>>().join(", "))
-}
-
-fn bare_or_quoted(key: &str) -> String {
-    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        key.to_owned()
-    } else {
-        string(key)
-    }
-}
-
-/// A serialized value that keeps the order of struct fields, which `toml::Value` (sorted
-/// keys) does not: files list `op` first and a column's `name` before its `type`.
-#[derive(Debug)]
-enum Node {
-    Null,
-    Bool(bool),
-    Int(i64),
-    UInt(u64),
-    Float(f64),
-    Str(String),
-    Array(Vec<Node>),
-    Table(Vec<(String, Node)>),
-}
-
-impl Node {
-    fn of<T: Serialize>(value: &T) -> Node {
-        // JSON text keeps field order; parsing it into `Node` keeps it too.
-        let json = serde_json::to_string(value).expect("ops always serialize to JSON");
-        serde_json::from_str(&json).expect("serde_json reads what it wrote")
-    }
-
-    fn write_inline(&self, out: &mut String) {
-        match self {
-            Node::Null => out.push_str("\"\""),
-            Node::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
-            Node::Int(value) => {
-                let _ = write!(out, "{value}");
-            }
-            Node::UInt(value) => {
-                let _ = write!(out, "{value}");
-            }
-            Node::Float(value) => out.push_str(&toml::Value::Float(*value).to_string()),
-            Node::Str(value) => out.push_str(&string(value)),
-            Node::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().filter(|i| !matches!(i, Node::Null)).enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    item.write_inline(out);
-                }
-                out.push(']');
-            }
-            Node::Table(fields) => {
-                let fields: Vec<_> = fields.iter().filter(|(_, v)| !matches!(v, Node::Null)).collect();
-                if fields.is_empty() {
-                    out.push_str("{}");
-                    return;
-                }
-                out.push_str("{ ");
-                for (i, (key, value)) in fields.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    let _ = write!(out, "{} = ", bare_or_quoted(key));
-                    value.write_inline(out);
-                }
-                out.push_str(" }");
-            }
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NodeVisitor;
-
-        impl<'de> Visitor<'de> for NodeVisitor {
-            type Value = Node;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_unit<E>(self) -> Result<Node, E> {
-                Ok(Node::Null)
-            }
-            fn visit_bool<E>(self, value: bool) -> Result<Node, E> {
-                Ok(Node::Bool(value))
-            }
-            fn visit_i64<E>(self, value: i64) -> Result<Node, E> {
-                Ok(Node::Int(value))
-            }
-            fn visit_u64<E>(self, value: u64) -> Result<Node, E> {
-                Ok(i64::try_from(value).map_or(Node::UInt(value), Node::Int))
-            }
-            fn visit_f64<E>(self, value: f64) -> Result<Node, E> {
-                Ok(Node::Float(value))
-            }
-            fn visit_str<E>(self, value: &str) -> Result<Node, E> {
-                Ok(Node::Str(value.to_owned()))
-            }
-            fn visit_string<E>(self, value: String) -> Result<Node, E> {
-                Ok(Node::Str(value))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(Node::Array(items))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-                let mut fields = Vec::new();
-                while let Some(entry) = map.next_entry()? {
-                    fields.push(entry);
-                }
-                Ok(Node::Table(fields))
-            }
-        }
-
-        deserializer.deserialize_any(NodeVisitor)
-    }
-}
-
-/// A file name fragment for `message`: lowercase ASCII words joined by `_`, at most 40
-/// characters, `revision` when nothing is left.
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(aludel::script::slug("Add age to users!"), "add_age_to_users");
-/// assert_eq!(aludel::script::slug("¿?"), "revision");
-/// ```
-pub fn slug(message: &str) -> String {
-    const MAX: usize = 40;
-    let mut out = String::new();
-    for word in message.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push('_');
-        }
-        out.push_str(&word.to_ascii_lowercase());
-        if out.len() >= MAX {
-            break;
-        }
-    }
-    out.truncate(MAX);
-    let trimmed = out.trim_end_matches('_');
-    if trimmed.is_empty() { "revision".to_owned() } else { trimmed.to_owned() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -915,21 +566,6 @@ mod tests {
         ] {
             assert_eq!(header_of(text), header, "{text:?}");
         }
-    }
-
-    #[test]
-    fn slug_makes_short_file_name_fragments() {
-        fn check(message: &str, expected: &str) {
-            assert_eq!(slug(message), expected, "{message:?}");
-        }
-        check("Add age to users!", "add_age_to_users");
-        check("  create   users  ", "create_users");
-        check("merge a1, b2", "merge_a1_b2");
-        check("", "revision");
-        check("!!!", "revision");
-        check("Ünïcode names", "n_code_names");
-        check(&"word ".repeat(20), "word_word_word_word_word_word_word_word");
-        check(&"x".repeat(50), &"x".repeat(40));
     }
 
     /// Parses `text` as `versions/<name>`, returning the revision or the error's display.
@@ -1042,7 +678,7 @@ mod tests {
         ];
         for text in files {
             let path = Path::new("a1_x.toml");
-            let node = crate::script::fast::parse(text).unwrap_or_else(|| panic!("the fast reader takes {text}"));
+            let node = crate::script::plain_toml::parse(text).unwrap_or_else(|| panic!("the fast reader takes {text}"));
             let raw = RawRevision::deserialize(node).unwrap_or_else(|err| panic!("{err}\n{text}"));
             let fast = Revision::from_raw(raw, path).unwrap();
             let reference = Revision::from_raw(toml::from_str(text).unwrap(), path).unwrap();

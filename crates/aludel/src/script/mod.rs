@@ -1,8 +1,10 @@
 //! Revision files and the revision graph: the only module that reads or writes `versions/`.
 //!
 //! - [`id`]: [`RevisionId`], valid by construction.
-//! - [`file`](mod@file): one TOML file per revision ([`Revision`], [`NewRevision`]) and the folder that
-//!   holds them ([`ScriptDirectory`]).
+//! - [`file`](mod@file): one TOML file per revision ([`Revision`]) and the folder that holds
+//!   them ([`ScriptDirectory`]).
+//! - [`writer`]: new revisions ([`NewRevision`]), their parents resolved ([`Parent`]), and
+//!   their text.
 //! - [`graph`]: the [`RevisionGraph`] the files form, Alembic's target syntax (`head`, `+1`,
 //!   `label@head`, `base`, `-1`, ...) and upgrade / downgrade / stamp planning.
 //!
@@ -11,21 +13,23 @@
 
 use std::path::PathBuf;
 
-mod fast;
 pub mod file;
 pub mod graph;
 pub mod id;
+mod plain_toml;
+pub mod writer;
 
-pub use file::{NewRevision, Revision, RevisionNotes, ScriptDirectory, check_label, slug};
+pub use file::{Revision, ScriptDirectory, check_label};
 pub use graph::{Direction, Plan, RevisionGraph, Step};
 pub use id::RevisionId;
+pub use writer::{NewRevision, Parent, RevisionNotes, RevisionSpec, Splice, slug};
 
 /// Errors in revision files, the revision graph or a target.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScriptError {
     /// Reading or writing a file failed.
-    #[error("could not access `{path}`: {source}")]
+    #[error("could not access `{path}`")]
     Io {
         /// The file or folder.
         path: PathBuf,
@@ -246,6 +250,27 @@ pub enum ScriptError {
         target: String,
         /// The current heads.
         heads: Vec<RevisionId>,
+    },
+    /// A new revision would follow a revision that is not a head, without saying it starts a
+    /// branch there.
+    #[error("revision `{revision}` is not a head; pass --splice to start a branch from it")]
+    NotAHead {
+        /// The parent asked for.
+        revision: RevisionId,
+    },
+    /// A merge names fewer than two revisions.
+    #[error("nothing to merge: {} names {found} revision(s); name two or more heads", .targets.join(" "))]
+    NothingToMerge {
+        /// The targets as given.
+        targets: Vec<String>,
+        /// How many distinct revisions they name.
+        found: usize,
+    },
+    /// A new revision's id is taken.
+    #[error("revision `{id}` already exists; pick another --rev-id")]
+    RevisionExists {
+        /// The id asked for.
+        id: RevisionId,
     },
     /// A downgrade target that is not applied (it would be an upgrade).
     #[error("cannot downgrade to `{target}`: revision `{rev}` is not applied; use `aludel upgrade {target}`")]

@@ -1,0 +1,548 @@
+//! Writing new revision files: [`NewRevision`] (what `aludel revision` and `aludel merge`
+//! create, with its parents resolved against the graph) and its TOML text.
+//!
+//! The text is written by hand rather than by `toml`'s serializer so that a file reads well:
+//! header keys first, `op` first in each table, one line per column of `create_table`, and
+//! autogenerate's notes as comments above the ops they concern.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::diff::Diff;
+use crate::ops::{ColumnRef, Op};
+use crate::schema::{Column, ColumnType};
+use crate::script::{RevisionGraph, RevisionId, ScriptError, check_label};
+
+/// Which revision a new one follows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Parent {
+    /// The single head (none while the graph is empty).
+    #[default]
+    Head,
+    /// None: the revision starts a new base.
+    Base,
+    /// A head, by id, prefix, label or `label@head`.
+    Revision(String),
+    /// Any revision, starting a branch there when it is not a head.
+    Splice(String),
+}
+
+impl Parent {
+    /// Reads `aludel revision --head TARGET [--splice]`: `head`, `base`, or a revision.
+    pub fn from_target(target: &str, splice: Splice) -> Parent {
+        match (target, splice) {
+            ("head", _) => Parent::Head,
+            ("base", _) => Parent::Base,
+            (other, Splice::Allowed) => Parent::Splice(other.to_owned()),
+            (other, Splice::HeadsOnly) => Parent::Revision(other.to_owned()),
+        }
+    }
+}
+
+/// Whether a new revision may follow a revision that is not a head.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Splice {
+    /// Only heads (a revision that is not one is an error).
+    #[default]
+    HeadsOnly,
+    /// Any revision: a new branch starts there.
+    Allowed,
+}
+
+/// What a new revision says about itself, besides its parents and ops.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevisionSpec {
+    /// What it does; also names the file. A merge without one is called `merge <parents>`.
+    pub message: String,
+    /// Its id; a random one when `None`.
+    pub id: Option<String>,
+    /// Labels for the branch it starts.
+    pub branch_labels: Vec<String>,
+    /// Revisions on other branches that must be applied first (ids, prefixes or labels).
+    pub depends_on: Vec<String>,
+}
+
+/// A revision to write: what `aludel revision` and `aludel merge` create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRevision {
+    /// Its id.
+    pub id: RevisionId,
+    /// Its parents (none for the first revision, several for a merge).
+    pub down_revisions: Vec<RevisionId>,
+    /// What it does.
+    pub message: String,
+    /// Creation time, e.g. `2026-11-22T10:00:00Z`.
+    pub created: String,
+    /// Branch labels (usually none).
+    pub branch_labels: Vec<String>,
+    /// Revisions it depends on (usually none).
+    pub depends_on: Vec<RevisionId>,
+    /// Whether it runs in one transaction.
+    pub transactional: bool,
+    /// Upgrade ops.
+    pub upgrade: Vec<Op>,
+    /// Downgrade ops.
+    pub downgrade: Vec<Op>,
+    /// Comments for the reader of the file (autogenerate's warnings and destructive ops).
+    pub notes: RevisionNotes,
+}
+
+/// Comments written into a new revision file; they do not change what it does or its checksum.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevisionNotes {
+    /// Lines written after the header (one `# ` comment each).
+    pub header: Vec<String>,
+    /// Lines written above an upgrade op, by the op's 0-based index.
+    pub upgrade: BTreeMap<usize, Vec<String>>,
+}
+
+impl NewRevision {
+    /// A revision without ops that follows `parent` in `graph`, created now. Fill it with
+    /// [`NewRevision::with_diff`] or by setting its ops.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::NotAHead`] for a [`Parent::Revision`] that is not a head,
+    /// [`ScriptError::RevisionExists`] when the id is taken, and the target errors of
+    /// [`RevisionGraph::resolve`] (unknown revision, several heads, ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aludel::script::{NewRevision, Parent, RevisionGraph, RevisionSpec};
+    ///
+    /// let graph = RevisionGraph::from_revisions(Vec::new())?;
+    /// let spec = RevisionSpec { message: "create users".into(), id: Some("a1".into()), ..Default::default() };
+    /// let revision = NewRevision::child(&graph, &Parent::Head, &spec)?;
+    /// assert_eq!(revision.file_name(), "a1_create_users.toml");
+    /// assert!(revision.down_revisions.is_empty());
+    /// # Ok::<(), aludel::script::ScriptError>(())
+    /// ```
+    pub fn child(graph: &RevisionGraph, parent: &Parent, spec: &RevisionSpec) -> Result<NewRevision, ScriptError> {
+        let down_revisions = match parent {
+            Parent::Base => Vec::new(),
+            Parent::Head if graph.is_empty() => Vec::new(),
+            Parent::Head => vec![graph.resolve("head")?],
+            Parent::Revision(target) => {
+                let revision = graph.resolve(target)?;
+                if !graph.heads().contains(&&revision) {
+                    return Err(ScriptError::NotAHead { revision });
+                }
+                vec![revision]
+            }
+            Parent::Splice(target) => vec![graph.resolve(target)?],
+        };
+        NewRevision::following(graph, down_revisions, spec.message.clone(), spec)
+    }
+
+    /// A revision without ops that joins the revisions `targets` name (`heads` for every
+    /// head), created now.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::NothingToMerge`] when they name fewer than two revisions, and the
+    /// errors of [`NewRevision::child`].
+    pub fn merge(graph: &RevisionGraph, targets: &[String], spec: &RevisionSpec) -> Result<NewRevision, ScriptError> {
+        let mut parents: Vec<RevisionId> = Vec::new();
+        for target in targets {
+            let resolved = match target.as_str() {
+                "heads" => graph.heads().into_iter().cloned().collect(),
+                other => vec![graph.resolve(other)?],
+            };
+            for id in resolved {
+                if !parents.contains(&id) {
+                    parents.push(id);
+                }
+            }
+        }
+        if parents.len() < 2 {
+            return Err(ScriptError::NothingToMerge { targets: targets.to_vec(), found: parents.len() });
+        }
+        let message = if spec.message.is_empty() {
+            format!("merge {}", parents.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", "))
+        } else {
+            spec.message.clone()
+        };
+        NewRevision::following(graph, parents, message, spec)
+    }
+
+    fn following(
+        graph: &RevisionGraph,
+        down_revisions: Vec<RevisionId>,
+        message: String,
+        spec: &RevisionSpec,
+    ) -> Result<NewRevision, ScriptError> {
+        let id = match &spec.id {
+            Some(text) => RevisionId::parse(text)?,
+            None => RevisionId::generate(),
+        };
+        if graph.get(&id).is_some() {
+            return Err(ScriptError::RevisionExists { id });
+        }
+        for label in &spec.branch_labels {
+            check_label(label)?;
+        }
+        let depends_on = spec.depends_on.iter().map(|d| graph.resolve(d)).collect::<Result<Vec<_>, _>>()?;
+        Ok(NewRevision {
+            id,
+            down_revisions,
+            message,
+            created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            branch_labels: spec.branch_labels.clone(),
+            depends_on,
+            transactional: true,
+            upgrade: Vec::new(),
+            downgrade: Vec::new(),
+            notes: RevisionNotes::default(),
+        })
+    }
+
+    /// Takes autogenerate's ops and downgrade, with its warnings as comments at the top of
+    /// the file and each destructive op marked where it stands.
+    pub fn with_diff(mut self, diff: &Diff) -> NewRevision {
+        self.notes.header.extend(diff.warnings.iter().map(|w| format!("warning: {w}")));
+        for destructive in &diff.destructive {
+            self.notes
+                .upgrade
+                .entry(destructive.op_index)
+                .or_default()
+                .push(format!("DESTRUCTIVE: {}; review before running", destructive.reason));
+        }
+        self.upgrade = diff.upgrade.clone();
+        self.downgrade = diff.downgrade.clone();
+        self
+    }
+
+    /// The file name: `<rev>_<slug>.toml`.
+    pub fn file_name(&self) -> String {
+        format!("{}_{}.toml", self.id, slug(&self.message))
+    }
+
+    /// The file's text. Header keys come first (`down_revision` is left out for a base,
+    /// `branch_labels` / `depends_on` when empty, `transactional` when true), then one
+    /// `[[upgrade]]` table per op and one `[[downgrade]]` table per op. Without ops, a
+    /// commented example shows what to write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use aludel::script::{NewRevision, Revision, RevisionId};
+    ///
+    /// let new = NewRevision {
+    ///     id: RevisionId::parse("a1")?,
+    ///     down_revisions: vec![],
+    ///     message: "empty".into(),
+    ///     created: "2026-11-22T10:00:00Z".into(),
+    ///     branch_labels: vec![],
+    ///     depends_on: vec![],
+    ///     transactional: true,
+    ///     upgrade: vec![],
+    ///     downgrade: vec![],
+    ///     notes: Default::default(),
+    /// };
+    /// let text = new.to_toml();
+    /// assert!(text.starts_with("revision = \"a1\"\n"));
+    /// assert!(Revision::parse(&text, Path::new("a1_empty.toml"))?.upgrade.is_empty());
+    /// # Ok::<(), aludel::script::ScriptError>(())
+    /// ```
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "revision = {}", string(self.id.as_str()));
+        match self.down_revisions.as_slice() {
+            [] => {}
+            [one] => {
+                let _ = writeln!(out, "down_revision = {}", string(one.as_str()));
+            }
+            many => {
+                let _ = writeln!(out, "down_revision = {}", string_list(many.iter().map(RevisionId::as_str)));
+            }
+        }
+        let _ = writeln!(out, "message = {}", string(&self.message));
+        let _ = writeln!(out, "created = {}", string(&self.created));
+        if !self.branch_labels.is_empty() {
+            let _ = writeln!(out, "branch_labels = {}", string_list(self.branch_labels.iter().map(String::as_str)));
+        }
+        if !self.depends_on.is_empty() {
+            let _ = writeln!(out, "depends_on = {}", string_list(self.depends_on.iter().map(RevisionId::as_str)));
+        }
+        if !self.transactional {
+            out.push_str("transactional = false\n");
+        }
+        if !self.notes.header.is_empty() {
+            out.push('\n');
+            write_comment(&mut out, &self.notes.header);
+        }
+        write_ops(&mut out, "upgrade", &self.upgrade, &self.notes.upgrade);
+        write_ops(&mut out, "downgrade", &self.downgrade, &BTreeMap::new());
+        out
+    }
+}
+
+/// Writes `lines` as `# ` comments, each line of a multi-line note on its own.
+fn write_comment(out: &mut String, lines: &[String]) {
+    for line in lines.iter().flat_map(|l| l.lines()) {
+        let _ = writeln!(out, "# {line}");
+    }
+}
+
+/// Appends one `[[<section>]]` table per op, with its notes above it, or a commented example
+/// when there are none.
+fn write_ops(out: &mut String, section: &str, ops: &[Op], notes: &BTreeMap<usize, Vec<String>>) {
+    if ops.is_empty() {
+        let (intro, example) = example(section);
+        out.push('\n');
+        out.push_str(intro);
+        out.push_str("#\n");
+        for line in op_table(section, &example).lines() {
+            let _ = writeln!(out, "# {line}");
+        }
+        return;
+    }
+    for (index, op) in ops.iter().enumerate() {
+        out.push('\n');
+        if let Some(lines) = notes.get(&index) {
+            write_comment(out, lines);
+        }
+        out.push_str(&op_table(section, op));
+    }
+}
+
+/// The comment and example op written in place of an empty `section`.
+fn example(section: &str) -> (&'static str, Op) {
+    let column = Column::new("age", ColumnType::Integer);
+    if section == "upgrade" {
+        let intro = "# Steps of `aludel upgrade`, one [[upgrade]] table each, for example:\n\
+                     # (ops: create_table, drop_table, rename_table, add_column, drop_column, alter_column,\n\
+                     # create_index, drop_index, add_constraint, drop_constraint, create_enum, drop_enum,\n\
+                     # add_enum_value, sql)\n";
+        (intro, Op::AddColumn { table: "users".to_owned(), column })
+    } else {
+        let intro = "# Steps of `aludel downgrade` that undo the upgrade, in reverse order, for example:\n";
+        (intro, Op::DropColumn { table: "users".to_owned(), column: ColumnRef::Name("age".to_owned()) })
+    }
+}
+
+/// `[[section]]` followed by the op's fields, one `key = value` line each.
+fn op_table(section: &str, op: &Op) -> String {
+    let mut out = format!("[[{section}]]\n");
+    let Node::Table(fields) = Node::of(op) else {
+        unreachable!("an op always serializes to a table");
+    };
+    for (key, value) in &fields {
+        write_field(&mut out, &bare_or_quoted(key), value);
+    }
+    out
+}
+
+/// Writes `key = value`. A list of tables (the columns of `create_table`) gets one line per
+/// table; a table that holds such a list (the `existing` table of `drop_table`) is spread
+/// over dotted keys (`existing.columns = [...]`) so that its list can do the same.
+fn write_field(out: &mut String, key: &str, value: &Node) {
+    match value {
+        Node::Null => {}
+        Node::Array(items) if is_table_list(items) => {
+            let _ = writeln!(out, "{key} = [");
+            for item in items {
+                out.push_str("  ");
+                item.write_inline(out);
+                out.push_str(",\n");
+            }
+            out.push_str("]\n");
+        }
+        Node::Table(fields) if fields.iter().any(|(_, v)| matches!(v, Node::Array(items) if is_table_list(items))) => {
+            for (inner, value) in fields {
+                write_field(out, &format!("{key}.{}", bare_or_quoted(inner)), value);
+            }
+        }
+        _ => {
+            let _ = write!(out, "{key} = ");
+            value.write_inline(out);
+            out.push('\n');
+        }
+    }
+}
+
+fn is_table_list(items: &[Node]) -> bool {
+    !items.is_empty() && items.iter().all(|item| matches!(item, Node::Table(_)))
+}
+
+/// A TOML string literal for `text`.
+fn string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+fn string_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    format!("[{}]", items.map(string).collect::<Vec<_>>().join(", "))
+}
+
+fn bare_or_quoted(key: &str) -> String {
+    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        key.to_owned()
+    } else {
+        string(key)
+    }
+}
+
+/// A serialized value that keeps the order of struct fields, which `toml::Value` (sorted
+/// keys) does not: files list `op` first and a column's `name` before its `type`.
+#[derive(Debug)]
+enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    Array(Vec<Node>),
+    Table(Vec<(String, Node)>),
+}
+
+impl Node {
+    fn of<T: Serialize>(value: &T) -> Node {
+        // JSON text keeps field order; parsing it into `Node` keeps it too.
+        let json = serde_json::to_string(value).expect("ops always serialize to JSON");
+        serde_json::from_str(&json).expect("serde_json reads what it wrote")
+    }
+
+    fn write_inline(&self, out: &mut String) {
+        match self {
+            Node::Null => out.push_str("\"\""),
+            Node::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
+            Node::Int(value) => {
+                let _ = write!(out, "{value}");
+            }
+            Node::UInt(value) => {
+                let _ = write!(out, "{value}");
+            }
+            Node::Float(value) => out.push_str(&toml::Value::Float(*value).to_string()),
+            Node::Str(value) => out.push_str(&string(value)),
+            Node::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().filter(|i| !matches!(i, Node::Null)).enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    item.write_inline(out);
+                }
+                out.push(']');
+            }
+            Node::Table(fields) => {
+                let fields: Vec<_> = fields.iter().filter(|(_, v)| !matches!(v, Node::Null)).collect();
+                if fields.is_empty() {
+                    out.push_str("{}");
+                    return;
+                }
+                out.push_str("{ ");
+                for (i, (key, value)) in fields.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    let _ = write!(out, "{} = ", bare_or_quoted(key));
+                    value.write_inline(out);
+                }
+                out.push_str(" }");
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NodeVisitor;
+
+        impl<'de> Visitor<'de> for NodeVisitor {
+            type Value = Node;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_bool<E>(self, value: bool) -> Result<Node, E> {
+                Ok(Node::Bool(value))
+            }
+            fn visit_i64<E>(self, value: i64) -> Result<Node, E> {
+                Ok(Node::Int(value))
+            }
+            fn visit_u64<E>(self, value: u64) -> Result<Node, E> {
+                Ok(i64::try_from(value).map_or(Node::UInt(value), Node::Int))
+            }
+            fn visit_f64<E>(self, value: f64) -> Result<Node, E> {
+                Ok(Node::Float(value))
+            }
+            fn visit_str<E>(self, value: &str) -> Result<Node, E> {
+                Ok(Node::Str(value.to_owned()))
+            }
+            fn visit_string<E>(self, value: String) -> Result<Node, E> {
+                Ok(Node::Str(value))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Node::Array(items))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    fields.push(entry);
+                }
+                Ok(Node::Table(fields))
+            }
+        }
+
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+/// A file name fragment for `message`: lowercase ASCII words joined by `_`, at most 40
+/// characters, `revision` when nothing is left.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(aludel::script::slug("Add age to users!"), "add_age_to_users");
+/// assert_eq!(aludel::script::slug("¿?"), "revision");
+/// ```
+pub fn slug(message: &str) -> String {
+    const MAX: usize = 40;
+    let mut out = String::new();
+    for word in message.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(&word.to_ascii_lowercase());
+        if out.len() >= MAX {
+            break;
+        }
+    }
+    out.truncate(MAX);
+    let trimmed = out.trim_end_matches('_');
+    if trimmed.is_empty() { "revision".to_owned() } else { trimmed.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slug_makes_short_file_name_fragments() {
+        fn check(message: &str, expected: &str) {
+            assert_eq!(slug(message), expected, "{message:?}");
+        }
+        check("Add age to users!", "add_age_to_users");
+        check("  create   users  ", "create_users");
+        check("merge a1, b2", "merge_a1_b2");
+        check("", "revision");
+        check("!!!", "revision");
+        check("Ünïcode names", "n_code_names");
+        check(&"word ".repeat(20), "word_word_word_word_word_word_word_word");
+        check(&"x".repeat(50), &"x".repeat(40));
+    }
+}
