@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(error) => return fail(&format!("could not start the async runtime: {error}")),
+        Err(error) => return fail_with(&format!("could not start the async runtime: {error}")),
     };
     match args.get(1).and_then(|a| a.to_str()) {
         None | Some("serve") if args.len() <= 2 => runtime.block_on(serve()),
@@ -23,11 +23,17 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             ExitCode::SUCCESS
         }
-        _ => fail(&format!("unexpected arguments\n{USAGE}")),
+        _ => fail_with(&format!("unexpected arguments\n{USAGE}")),
     }
 }
 
-fn fail(message: &str) -> ExitCode {
+/// Prints `error` with its causes, one per line, and returns the error exit code.
+fn fail(error: &(dyn std::error::Error + 'static)) -> ExitCode {
+    eprintln!("{}", aludel::error::report(error));
+    ExitCode::from(aludel::cli::EXIT_ERROR)
+}
+
+fn fail_with(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(aludel::cli::EXIT_ERROR)
 }
@@ -36,15 +42,15 @@ fn fail(message: &str) -> ExitCode {
 async fn db(args: &[OsString]) -> ExitCode {
     let vars = match Vars::from_env() {
         Ok(vars) => vars,
-        Err(error) => return fail(&error.to_string()),
+        Err(error) => return fail(&error),
     };
     let metadata = match blog::db::models() {
         Ok(metadata) => metadata,
-        Err(error) => return fail(&format!("{error:#}")),
+        Err(error) => return fail(&error),
     };
     let graph = match blog::db::migrations() {
         Ok(graph) => graph,
-        Err(error) => return fail(&format!("{error:#}")),
+        Err(error) => return fail(&error),
     };
     let config_file = std::path::Path::new(blog::db::MIGRATIONS_DIR).join("aludel.toml");
     let environment = aludel::cli::Environment {
@@ -59,23 +65,23 @@ async fn db(args: &[OsString]) -> ExitCode {
     let mut out = std::io::stdout();
     match aludel::cli::run_async(args.iter().cloned(), &environment, &mut out).await {
         Ok(code) => code,
-        Err(error) => fail(&format!("{error:#}")),
+        Err(error) => fail(&error),
     }
 }
 
 async fn serve() -> ExitCode {
     let settings = match Vars::from_env().and_then(|vars| Settings::from_vars(&vars)) {
         Ok(settings) => settings,
-        Err(error) => return fail(&error.to_string()),
+        Err(error) => return fail(&error),
     };
     if let Err(error) = blog::logging::init(&settings) {
-        return fail(&error);
+        return fail_with(&error);
     }
     match run(settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "the service stopped");
-            fail(&format!("{error:#}"))
+            tracing::error!(error = aludel::error::report(error.as_ref()), "the service stopped");
+            fail(error.as_ref())
         }
     }
 }

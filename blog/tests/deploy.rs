@@ -129,7 +129,7 @@ async fn four_replicas_migrate_once_and_become_ready(backend: Backend) {
         .expect("the history table");
     let mut applied: BTreeMap<String, usize> = BTreeMap::new();
     for row in &history {
-        assert_eq!(row.direction, "upgrade", "{row:?}");
+        assert_eq!(row.kind, Some(aludel::dialect::common::StepKind::Upgrade), "{row:?}");
         *applied.entry(row.revision.clone()).or_default() += 1;
     }
     let expected: BTreeMap<String, usize> = graph.revisions().iter().map(|r| (r.id.to_string(), 1)).collect();

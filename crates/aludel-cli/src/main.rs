@@ -6,8 +6,7 @@ fn main() -> ExitCode {
     match aludel::cli::run(&Default::default()) {
         Ok(code) => code,
         Err(err) => {
-            // Each error's message already names its cause.
-            eprintln!("error: {err}");
+            eprintln!("{}", aludel::error::report(&err));
             ExitCode::from(aludel::cli::EXIT_ERROR)
         }
     }

@@ -345,6 +345,24 @@ async fn passwords_never_appear_in_output() {
     assert!(failed.stderr.contains("postgres:***@"), "{}", failed.stderr);
 }
 
+/// The binary prints an error, then each cause on its own `caused by:` line, and a driver's
+/// message reaches the user once (not once per wrapper that repeats it).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_driver_error_reaches_the_user_exactly_once() {
+    let project = chain(Backend::Postgres).await;
+    let refused = project.run_with_url(&project.db.url.replace("5432", "1"), &["current"]).await.expect_code(2);
+    assert!(refused.stderr.starts_with("error: could not connect to postgresql://"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("\ncaused by: "), "{}", refused.stderr);
+    assert_eq!(refused.stderr.matches("Connection refused").count(), 1, "{}", refused.stderr);
+
+    let failing = "[[upgrade]]\nop = \"sql\"\nsql = \"INSERT INTO missing_table VALUES (1)\"\n";
+    project.write("r9_fails", &revision("r9", &["cccc00000003"], failing, ""));
+    let failed = project.run(&["upgrade", "head"]).await.expect_code(2);
+    let message = "relation \"missing_table\" does not exist (SQLSTATE 42P01)";
+    assert_eq!(failed.stderr.matches(message).count(), 1, "{}", failed.stderr);
+    assert!(failed.stderr.contains(&format!("\ncaused by: {message}")), "{}", failed.stderr);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn configuration_sources() {
     let project = chain(Backend::Sqlite).await;

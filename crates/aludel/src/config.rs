@@ -24,7 +24,7 @@ pub const REFERENCE_CONFIG: &str = include_str!("../aludel.reference.toml");
 #[non_exhaustive]
 pub enum ConfigError {
     /// The configuration file could not be read.
-    #[error("could not read config file `{path}`: {source}")]
+    #[error("could not read config file `{path}`")]
     Read {
         /// The file.
         path: PathBuf,

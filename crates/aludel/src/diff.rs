@@ -272,7 +272,7 @@ pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
     } else {
         std::borrow::Cow::Owned(in_scope(models, options))
     };
-    let mut plan = Plan {
+    let mut plan = UpgradeBuilder {
         options,
         models: &models,
         cur: in_scope(database, options),
@@ -297,7 +297,7 @@ pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
     plan.drop_enum_values();
     plan.drop_enums(&protected_enums);
 
-    let Plan { ops: upgrade, mut warnings, destructive, .. } = plan;
+    let UpgradeBuilder { ops: upgrade, mut warnings, destructive, .. } = plan;
     let downgrade = downgrade(&upgrade, Some(&mut warnings));
     Diff { upgrade, downgrade, warnings, destructive }
 }
@@ -320,16 +320,16 @@ fn downgrade(upgrade: &[Op], warnings: Option<&mut Vec<Warning>>) -> Vec<Op> {
 
 impl Diff {
     /// The same diff, with what the upgrade takes from the models spelled as `original`
-    /// spells it rather than as `canonical` (the models restated in one database's
-    /// spellings, which the comparison needed): column types, defaults and comments, index
+    /// spells it rather than as `normalized` (the models normalized: restated in one
+    /// database's spellings, which the comparison needed): column types, defaults and comments, index
     /// keys and predicates, constraints and table comments. The downgrade is derived again.
     ///
     /// A revision generated against SQLite thus keeps `bigint`, enum types and comments, and
     /// one generated against PostgreSQL keeps the models' expressions rather than
     /// PostgreSQL's deparsed ones, so the same revision serves every backend.
-    pub fn respelled(mut self, original: &Schema, canonical: &Schema) -> Diff {
+    pub fn in_model_spellings(mut self, original: &Schema, normalized: &Schema) -> Diff {
         for op in &mut self.upgrade {
-            respell(op, original, canonical);
+            use_model_spellings(op, original, normalized);
         }
         self.downgrade = downgrade(&self.upgrade, None);
         self
@@ -337,7 +337,7 @@ impl Diff {
 }
 
 /// Puts `original`'s spelling of what `op` takes from the models into `op`.
-fn respell(op: &mut Op, original: &Schema, canonical: &Schema) {
+fn use_model_spellings(op: &mut Op, original: &Schema, canonical: &Schema) {
     match op {
         Op::CreateTable(table) => {
             let Some(source) = original.tables.get(&table.name) else { return };
@@ -483,7 +483,7 @@ fn enums_of_excluded_tables(database: &Schema, options: &DiffOptions) -> BTreeSe
 }
 
 /// The upgrade being built, and the schema it has led to so far.
-struct Plan<'a> {
+struct UpgradeBuilder<'a> {
     options: &'a DiffOptions,
     models: &'a Schema,
     /// The database as the ops pushed so far leave it; drops read what they remove from it,
@@ -496,7 +496,7 @@ struct Plan<'a> {
     taken: Option<BTreeSet<String>>,
 }
 
-impl Plan<'_> {
+impl UpgradeBuilder<'_> {
     fn push(&mut self, op: Op, destructive: Option<String>) {
         // An op that does not fit comes from inconsistent models (a key on a column they do
         // not define, say); it is still emitted, and running it reports the problem.
@@ -822,7 +822,7 @@ impl Plan<'_> {
 
     /// Creates the models' new tables, each after the new tables it references. A foreign key
     /// goes inline when its target key exists by then; the others (cycles, targets whose key
-    /// comes later) are added by [`Plan::add_foreign_keys`].
+    /// comes later) are added by [`UpgradeBuilder::add_foreign_keys`].
     fn create_tables(&mut self) {
         let models = self.models;
         let new: BTreeSet<&str> =
@@ -1001,7 +1001,7 @@ impl Plan<'_> {
         let constraint = match constraint.name() {
             Some(_) => constraint.clone(),
             None => {
-                let Plan { taken, cur, models, .. } = self;
+                let UpgradeBuilder { taken, cur, models, .. } = self;
                 let taken = taken.get_or_insert_with(|| names_in_use(cur, models));
                 let name = unique_name(&conventional_name(table, constraint), taken);
                 taken.insert(name.clone());

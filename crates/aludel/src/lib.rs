@@ -8,7 +8,7 @@
 pub mod config;
 pub mod dialect;
 pub mod diff;
-mod error;
+pub mod error;
 pub mod models;
 pub mod ops;
 pub mod runtime;

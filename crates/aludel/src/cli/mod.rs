@@ -17,7 +17,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::Error;
 use crate::config::{Config, LoadOptions};
 use crate::models::Metadata;
-use crate::runtime::Resolution;
+use crate::runtime::{Project, Resolution, StampFrom};
+use crate::script::Direction;
+use commands::Mode;
 
 /// Exit code when `check` or `verify` finds a difference.
 pub const EXIT_DRIFT: u8 = 1;
@@ -71,19 +73,10 @@ pub enum CliError {
         path: PathBuf,
     },
     /// The async runtime could not start.
-    #[error("could not start the async runtime: {0}")]
+    #[error("could not start the async runtime")]
     Runtime(#[source] std::io::Error),
-    /// A command needs something the arguments lack.
-    #[error("{0}")]
-    Invalid(String),
-    /// Autogenerate, `check` or `diff` without a models source.
-    #[error(
-        "no models to compare with: set `schema_sql` or `command` under `[models]` in aludel.toml, or embed the CLI in \
-         your program with its models (aludel::cli::run)"
-    )]
-    NoModels,
     /// Reading an answer for `--interactive` failed.
-    #[error("could not read an answer from standard input: {0}")]
+    #[error("could not read an answer from standard input")]
     Input(#[source] std::io::Error),
 }
 
@@ -331,27 +324,33 @@ async fn execute(cli: Cli, environment: &Environment, out: &mut (dyn Write + Sen
             crate::config::ConfigError::BadUrl { source_name: "the program's default".to_owned(), error }
         })?);
     }
+    let project = Project { config, models: environment.metadata.clone(), embedded: environment.embedded.clone() };
     match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
-        Command::Revision(args) => commands::revision(config, &args, environment, out).await,
-        Command::Upgrade { target, sql } => commands::upgrade(config, &target, sql, environment, out).await,
-        Command::Downgrade { target, sql } => commands::downgrade(config, &target, sql, environment, out).await,
-        Command::Current { verbose } => commands::current(config, verbose, environment, out).await,
-        Command::History { rev_range, verbose } => {
-            commands::history(&config, rev_range.as_deref(), verbose, environment, out)
+        Command::Revision(args) => commands::revision(&project, &args, out).await,
+        Command::Upgrade { target, sql } => {
+            commands::migrate(&project, Direction::Up, &target, Mode::from_sql_flag(sql), out).await
         }
-        Command::Heads { verbose } => commands::heads(&config, verbose, environment, out),
-        Command::Branches { verbose } => commands::branches(&config, verbose, environment, out),
-        Command::Show { revision } => commands::show(&config, &revision, environment, out),
-        Command::Stamp { target, purge, sql } => commands::stamp(config, &target, purge, sql, environment, out).await,
-        Command::Merge(args) => commands::merge(&config, &args, out),
+        Command::Downgrade { target, sql } => {
+            commands::migrate(&project, Direction::Down, &target, Mode::from_sql_flag(sql), out).await
+        }
+        Command::Current { verbose } => commands::current(&project, verbose, out).await,
+        Command::History { rev_range, verbose } => commands::history(&project, rev_range.as_deref(), verbose, out),
+        Command::Heads { verbose } => commands::heads(&project, verbose, out),
+        Command::Branches { verbose } => commands::branches(&project, verbose, out),
+        Command::Show { revision } => commands::show(&project, &revision, out),
+        Command::Stamp { target, purge, sql } => {
+            let from = if purge { StampFrom::Empty } else { StampFrom::Current };
+            commands::stamp(&project, &target, from, Mode::from_sql_flag(sql), out).await
+        }
+        Command::Merge(args) => commands::merge(&project, &args, out),
         Command::Resolve { revision, applied, reverted: _ } => {
             let resolution = if applied { Resolution::Applied } else { Resolution::Reverted };
-            commands::resolve(config, &revision, resolution, environment, out).await
+            commands::resolve(&project, &revision, resolution, out).await
         }
-        Command::Check => commands::check(config, environment, out).await,
-        Command::Diff => commands::diff(config, environment, out).await,
-        Command::Verify { accept } => commands::verify(config, accept, environment, out).await,
+        Command::Check => commands::check(&project, out).await,
+        Command::Diff => commands::diff(&project, out).await,
+        Command::Verify { accept } => commands::verify(&project, accept, out).await,
     }
 }
 

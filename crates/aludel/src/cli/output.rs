@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::diff::Diff;
-use crate::runtime::{ChecksumMismatch, HistoryRow, StepReport};
+use crate::diff::{Diff, RenameKind};
+use crate::runtime::{ChecksumMismatch, HistoryRow, RenameQuestion, StepReport};
 use crate::script::{Direction, Revision, RevisionGraph, RevisionId};
 
 fn join(ids: &[RevisionId]) -> String {
@@ -123,7 +123,8 @@ pub(super) fn current(
             (Some(revision), Some(history)) => {
                 details(out, graph, revision)?;
                 if let Some(row) = history.iter().rev().find(|row| row.revision == id.as_str()) {
-                    writeln!(out, "Applied: {} ({})", row.applied_at, row.direction)?;
+                    let kind = row.kind.map_or("a step this version of aludel does not know", |k| k.as_str());
+                    writeln!(out, "Applied: {} ({kind})", row.applied_at)?;
                 }
             }
             (Some(revision), None) => writeln!(out, "{}{}", id, markers(graph, revision))?,
@@ -277,6 +278,16 @@ pub(super) fn diff_sql(out: &mut dyn Write, diff: &Diff, sql: &str) -> io::Resul
         writeln!(out, "-- DESTRUCTIVE: op {}: {}", destructive.op_index + 1, destructive.reason)?;
     }
     out.write_all(sql.as_bytes())
+}
+
+/// The question `--interactive` asks about a likely rename.
+pub(super) fn rename_question(question: &RenameQuestion) -> String {
+    match (&question.kind, &question.table) {
+        (RenameKind::Column, Some(table)) => {
+            format!("Was column `{table}.{}` renamed to `{}`?", question.old, question.new)
+        }
+        _ => format!("Was table `{}` renamed to `{}`?", question.old, question.new),
+    }
 }
 
 /// Asks a yes/no question on `out` and reads the answer from `input`; no is the default.

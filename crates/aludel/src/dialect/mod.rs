@@ -70,13 +70,12 @@ pub enum RenderError {
         hint: String,
     },
     /// The op does not fit the schema that the earlier revisions lead to.
-    #[error("{op}: {source}")]
+    #[error("{op}: {problem}")]
     Schema {
         /// The op, described.
         op: String,
-        /// What does not fit.
-        #[source]
-        source: SchemaError,
+        /// What does not fit (the explanation, not a cause of its own).
+        problem: SchemaError,
     },
     /// The op is malformed (an empty column list, an enum type that was never created).
     #[error("{op}: {reason}")]

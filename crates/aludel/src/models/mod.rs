@@ -83,7 +83,7 @@ pub enum ModelError {
         outcome: String,
     },
     /// The models command printed something that is not a schema document.
-    #[error("the models command `{command}` printed an invalid schema document: {source}")]
+    #[error("the models command `{command}` printed an invalid schema document")]
     CommandOutput {
         /// The command line.
         command: String,

@@ -106,7 +106,8 @@ impl Migrator {
                 .await
                 .map_err(|source| RuntimeError::Introspect { url: url.clone(), source })?;
             let database = session.reconcile(database, &models);
-            let diff = diff(&database, &models, &self.diff_options(metadata)).respelled(&metadata.schema, &models);
+            let diff =
+                diff(&database, &models, &self.diff_options(metadata)).in_model_spellings(&metadata.schema, &models);
             Ok(Comparison { database, models, diff, heads })
         }
         .await;

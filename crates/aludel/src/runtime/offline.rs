@@ -25,10 +25,10 @@ pub(super) fn script(
     dialect: &dyn Dialect,
     from: &[RevisionId],
     plan: &Plan,
-    verb: &str,
+    direction: Direction,
 ) -> Result<String, Error> {
     let mut out = String::new();
-    header(&mut out, dialect, tables, verb);
+    header(&mut out, dialect, tables, direction_word(direction));
     let mut heads = from.to_vec();
     let mut schema = schema_of(graph, &graph.applied(from)?);
     for step in &plan.steps {

@@ -244,8 +244,7 @@ async fn run_step(
             op: op.describe(),
             statement: statement.sql.clone(),
             outcome,
-            reason: crate::runtime::database_message(&source),
-            source,
+            source: crate::runtime::DatabaseError(source),
         }
         .into());
     }

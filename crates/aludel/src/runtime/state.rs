@@ -16,10 +16,10 @@ use crate::script::{RevisionGraph, RevisionId};
 pub struct HistoryRow {
     /// Revision id.
     pub revision: String,
-    /// What happened: `upgrade`, `downgrade`, `stamp`, `accept`, or for a revision run
-    /// outside a transaction `upgrading`, `upgrade-failed`, `upgrade-reverted` (and the same
-    /// for downgrades); see [`StepKind`].
-    pub direction: String,
+    /// What happened (stored as `upgrade`, `downgrade`, `stamp`, `accept`, or for a revision
+    /// run outside a transaction `upgrading`, `upgrade-failed`, `upgrade-reverted` and the
+    /// same for downgrades); `None` for a word this version does not know.
+    pub kind: Option<StepKind>,
     /// Checksum of the revision's upgrade ops at that time.
     pub checksum: String,
     /// When, as the database spells it.
@@ -28,13 +28,6 @@ pub struct HistoryRow {
     pub duration_ms: Option<u64>,
     /// What an unfinished step did and where it failed.
     pub detail: Option<String>,
-}
-
-impl HistoryRow {
-    /// What the row records; `None` for a word this version does not know.
-    pub fn kind(&self) -> Option<StepKind> {
-        StepKind::parse(&self.direction)
-    }
 }
 
 /// An applied revision whose file no longer matches what ran.
@@ -117,7 +110,7 @@ pub(super) async fn read_history(session: &mut dyn Session, tables: &StateTables
             let mut next = || cells.next().flatten().unwrap_or_default();
             HistoryRow {
                 revision: next(),
-                direction: next(),
+                kind: StepKind::parse(&next()),
                 checksum: next(),
                 applied_at: next(),
                 duration_ms: next().parse().ok(),
@@ -174,7 +167,7 @@ pub(super) fn checksum_mismatches(
 ) -> Vec<ChecksumMismatch> {
     let mut recorded: BTreeMap<&str, &str> = BTreeMap::new();
     for row in history {
-        if matches!(row.kind(), Some(StepKind::Upgrade | StepKind::Stamp | StepKind::Accept)) {
+        if matches!(row.kind, Some(StepKind::Upgrade | StepKind::Stamp | StepKind::Accept)) {
             recorded.insert(&row.revision, &row.checksum);
         }
     }

@@ -70,7 +70,7 @@ pub(crate) fn render_reason(err: RenderError) -> String {
     match err {
         RenderError::Invalid { reason, .. } => reason,
         RenderError::Unsupported { hint, .. } => hint,
-        RenderError::Schema { source, .. } => source.to_string(),
+        RenderError::Schema { problem, .. } => problem.to_string(),
     }
 }
 

@@ -615,7 +615,7 @@ impl Renderer<'_> {
     /// `MODIFY COLUMN` of every column of the enum `name`, with the values the op leaves.
     fn restate_enum_columns(&self, name: &str) -> Result<Vec<Statement>, RenderError> {
         let mut after = self.before.clone();
-        after.apply(self.op).map_err(|source| RenderError::Schema { op: self.op.describe(), source })?;
+        after.apply(self.op).map_err(|source| RenderError::Schema { op: self.op.describe(), problem: source })?;
         let wanted = ColumnType::Enum(name.to_owned());
         let mut statements = Vec::new();
         for table in self.before.tables.values() {

@@ -38,7 +38,7 @@ const TMP_PREFIX: &str = "_aludel_tmp_";
 /// `after`, for `op` (which errors name).
 pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> Result<Vec<Statement>, RenderError> {
     let unknown =
-        || RenderError::Schema { op: op.describe(), source: SchemaError::UnknownTable { table: table.to_owned() } };
+        || RenderError::Schema { op: op.describe(), problem: SchemaError::UnknownTable { table: table.to_owned() } };
     let old = before.table(table).ok_or_else(unknown)?;
     let new = after.table(table).ok_or_else(unknown)?;
     // The new definition's enum CHECKs list the values `after` knows (`add_enum_value`).

@@ -115,7 +115,7 @@ fn after(op: &Op, before: &Schema) -> Result<Schema, RenderError> {
                  `dialect = \"sqlite\"`"
             ),
         },
-        source => RenderError::Schema { op: op.describe(), source },
+        problem => RenderError::Schema { op: op.describe(), problem },
     })?;
     Ok(after)
 }
