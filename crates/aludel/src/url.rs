@@ -33,23 +33,58 @@ impl DatabaseUrl {
     }
 }
 
-/// Replaces the password of a URL (`scheme://user:password@host`) with `***`.
+/// Query parameters that carry a secret: drivers accept a password there too.
+const SECRET_PARAMETERS: [&str; 3] = ["password", "sslpassword", "passfile"];
+
+/// What a URL shows in place of a secret.
+const HIDDEN: &str = "***";
+
+/// The URL with its password, and any `password=` query parameter, replaced by `***`. A URL
+/// that does not parse (a password holding an unescaped `/`, `?` or `#`, say) shows its
+/// scheme only, since where its password ends cannot be told.
+///
+/// # Examples
+///
+/// ```
+/// use aludel::url::redact;
+/// assert_eq!(redact("postgresql://app:s3cret@db:5432/app"), "postgresql://app:***@db:5432/app");
+/// assert_eq!(redact("postgresql://app@db/app?password=s3cret"), "postgresql://app@db/app?password=***");
+/// assert_eq!(redact("postgresql://app:a/b@db/app"), "postgresql://***");
+/// ```
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rfind('@') {
-        Some(at) => {
-            let userinfo = &authority[..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{scheme}://{user}:***{}{tail}", &authority[at..]),
-                None => url.to_owned(),
-            }
+    let scheme_only = || match url.split_once(':') {
+        Some((scheme, _))
+            if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            format!("{scheme}://{HIDDEN}")
         }
-        None => url.to_owned(),
+        _ => HIDDEN.to_owned(),
+    };
+    let Ok(mut parsed) = url::Url::parse(url) else { return scheme_only() };
+    let has_password = parsed.password().is_some();
+    let secret_parameter = parsed.query_pairs().any(|(key, _)| is_secret(&key));
+    if !has_password && !secret_parameter {
+        return url.to_owned();
     }
+    if has_password && parsed.set_password(Some(HIDDEN)).is_err() {
+        return scheme_only();
+    }
+    if secret_parameter {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if is_secret(&key) { HIDDEN.to_owned() } else { value.into_owned() };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    // `***` is written as is: nothing in it needs escaping, so the text reads as typed.
+    parsed.to_string().replace("%2A%2A%2A", HIDDEN)
+}
+
+fn is_secret(key: &str) -> bool {
+    SECRET_PARAMETERS.iter().any(|secret| key.eq_ignore_ascii_case(secret))
 }
 
 impl fmt::Display for DatabaseUrl {
@@ -79,6 +114,40 @@ mod tests {
         check("postgresql://u@h/db", "postgresql://u@h/db");
         check("sqlite://app.db", "sqlite://app.db");
         check("sqlite::memory:", "sqlite::memory:");
+        check("mysql://root@127.0.0.1:3306/app", "mysql://root@127.0.0.1:3306/app");
+    }
+
+    /// Passwords as password generators make them: every character that means something in
+    /// a URL. Escaped, they parse and only the password is hidden; unescaped, where the
+    /// password ends cannot be told, and only the scheme is shown.
+    #[test]
+    fn passwords_with_url_characters_never_show() {
+        let secret = "Zx9";
+        for password in ["a/b", "a?b", "a#b", "a@b", "a:b", "a%b", "a%2Fb", "/?#@:%", "ab/"] {
+            let password = format!("{secret}{password}{secret}");
+            let escaped: String = url::form_urlencoded::byte_serialize(password.as_bytes()).collect();
+            for written in [&password, &escaped] {
+                let url = format!("postgresql://app:{written}@db.example:5432/app?sslmode=require");
+                let shown = redact(&url);
+                assert!(!shown.contains(secret), "{url} shown as {shown}");
+                assert!(shown.starts_with("postgresql://"), "{url} shown as {shown}");
+                if written == &escaped {
+                    assert_eq!(shown, "postgresql://app:***@db.example:5432/app?sslmode=require", "{url}");
+                }
+            }
+        }
+        for (url, shown) in [
+            (
+                "postgresql://app@db/app?password=Zx9secret&sslmode=require",
+                "postgresql://app@db/app?password=***&sslmode=require",
+            ),
+            ("postgresql://app@db/app?sslpassword=Zx9secret", "postgresql://app@db/app?sslpassword=***"),
+            ("postgresql://app:Zx9@db/app?PASSWORD=Zx9", "postgresql://app:***@db/app?PASSWORD=***"),
+            ("not a url Zx9", "***"),
+            ("postgresql://app:Zx9 with spaces@db/app", "postgresql://app:***@db/app"),
+        ] {
+            assert_eq!(redact(url), shown, "{url}");
+        }
         let url = DatabaseUrl::parse("postgres://a:b@c/d").unwrap();
         assert!(!format!("{url} {url:?}").contains(":b@"));
     }
