@@ -292,3 +292,31 @@ async fn an_existing_database_is_adopted_with_a_baseline_and_stamp() {
         assert_eq!(rows, [[Some("kept".to_owned())]], "{backend:?}: the row survived");
     }
 }
+
+/// A database adopted from another migration tool keeps that tool's version table:
+/// autogenerate leaves it alone by default, and compares it when `exclude_tables` is emptied.
+#[tokio::test(flavor = "multi_thread")]
+async fn other_tools_version_tables_are_left_out_of_the_comparison() {
+    let others = ["alembic_version", "_sqlx_migrations", "__diesel_schema_migrations", "refinery_schema_history"];
+    for backend in backends() {
+        let project = with_schema_sql(backend, "CREATE TABLE users (id integer PRIMARY KEY);\n").await;
+        for table in others {
+            project.db.execute(&format!("CREATE TABLE {table} (version varchar(32) NOT NULL)")).await;
+        }
+        let run = project.run(&["revision", "--autogenerate", "-m", "users", "--rev-id", "a1"]).await.ok();
+        let detected: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("Detected")).collect();
+        assert_eq!(detected, ["Detected create_table users"], "{backend:?}: {}", run.stdout);
+        project.run(&["upgrade", "head"]).await.ok();
+        project.run(&["check"]).await.ok();
+
+        let config = project.dir.path().join("aludel.toml");
+        let text = std::fs::read_to_string(&config).expect("aludel.toml");
+        let start = text.find("\nexclude_tables = [").expect("the reference config lists the tables") + 1;
+        let end = start + text[start..].find(']').expect("the list ends");
+        std::fs::write(&config, format!("{}exclude_tables = []{}", &text[..start], &text[end + 1..])).expect("write");
+        let run = project.run(&["check"]).await.expect_code(1);
+        for table in others {
+            assert!(run.stdout.contains(&format!("drop_table {table}")), "{backend:?}: {}", run.stdout);
+        }
+    }
+}

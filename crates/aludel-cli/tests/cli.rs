@@ -29,7 +29,10 @@ async fn upgrade_downgrade_current_on_a_chain() {
         assert_eq!(project.run(&["current"]).await.ok().stdout, "cccc00000003 (head)\n");
 
         let run = project.run(&["upgrade", "head"]).await.ok();
-        assert_eq!(run.stdout, "Nothing to do: the database is at cccc00000003\n");
+        assert_eq!(
+            run.stdout,
+            format!("Database: {}\nNothing to do: the database is at cccc00000003\n", project.db.url)
+        );
 
         project.run(&["downgrade", "-1"]).await.ok();
         assert_eq!(project.heads().await, ["bbbb00000002"]);
@@ -316,7 +319,10 @@ async fn failed_midway_outside_a_transaction(project: &Project, run: &common::Ru
     // The documented way back: undo what ran, say so, fix the revision, run it again.
     project.db.execute("ALTER TABLE keep DROP COLUMN extra").await;
     let resolved = project.run(&["resolve", "r2", "--reverted"]).await.ok();
-    assert_eq!(resolved.stdout, "Resolved r2 as reverted; the database is at r1\n");
+    assert_eq!(
+        resolved.stdout,
+        format!("Database: {}\nResolved r2 as reverted; the database is at r1\n", project.db.url)
+    );
     assert_eq!(project.columns("keep").await, ["id"]);
     project.write("r2_fails", &revision("r2", &["r1"], fixed, ""));
     project.run(&["upgrade", "head"]).await.ok();
@@ -343,6 +349,50 @@ async fn passwords_never_appear_in_output() {
     }
     let failed = project.run_with_url(&with_password.replace("5432", "1"), &["current"]).await.expect_code(2);
     assert!(failed.stderr.contains("postgres:***@"), "{}", failed.stderr);
+}
+
+/// Generated passwords hold every character that means something in a URL. Escaped, the URL
+/// works and every line that names the database hides the password; unescaped, the URL does
+/// not parse, and the error shows its scheme only.
+#[tokio::test(flavor = "multi_thread")]
+async fn passwords_with_url_characters_never_appear_in_output() {
+    let project = chain(Backend::Postgres).await;
+    let secret = "hunter2";
+    for special in ["/", "?", "#", "@", ":", "%", "/?#@:%"] {
+        let password = format!("{secret}{special}{secret}");
+        let escaped: String = url_escape(&password);
+        let working = project.db.url.replace("postgres@", &format!("postgres:{escaped}@"));
+        assert_ne!(working, project.db.url);
+        let runs = [
+            project.run_with_url(&working, &["upgrade", "head"]).await.ok(),
+            project.run_with_url(&working, &["current", "--verbose"]).await.ok(),
+            project.run_with_url(&working, &["downgrade", "-1"]).await.ok(),
+            project.run_with_url(&working, &["upgrade", "+1"]).await.ok(),
+            project.run_with_url(&working, &["stamp", "head"]).await.ok(),
+            project.run_with_url(&working, &["verify", "--accept"]).await.ok(),
+            project.run_with_url(&working, &["upgrade", "head", "--sql"]).await.ok(),
+            project.run_with_url(&working.replace("5432", "1"), &["upgrade", "head"]).await.expect_code(2),
+        ];
+        for run in &runs {
+            let all = format!("{}{}", run.stdout, run.stderr);
+            assert!(!all.contains(secret), "{special:?}: password leaked: {all}");
+        }
+        assert!(runs[0].stdout.contains("Database: postgresql://postgres:***@127.0.0.1"), "{}", runs[0].stdout);
+        assert!(runs[1].stdout.starts_with("Current revision(s) for postgresql://postgres:***@"), "{}", runs[1].stdout);
+        assert!(runs[7].stderr.contains("could not connect to postgresql://postgres:***@"), "{}", runs[7].stderr);
+
+        let unescaped = project.db.url.replace("postgres@", &format!("postgres:{password}@"));
+        let run = project.run_with_url(&unescaped, &["upgrade", "head"]).await;
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(!all.contains(secret), "{special:?} unescaped: password leaked: {all}");
+    }
+}
+
+/// Percent-escapes everything but letters and digits, as a URL's userinfo needs.
+fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 /// The binary prints an error, then each cause on its own `caused by:` line, and a driver's
@@ -523,7 +573,7 @@ async fn an_unfinished_revision_blocks_runs_until_resolved() {
     // Undone by hand, fixed, run again.
     project.db.execute("ALTER TABLE t_r1 DROP COLUMN a; ALTER TABLE t_r1 DROP COLUMN b").await;
     let run = project.run(&["resolve", "r2", "--reverted"]).await.ok();
-    assert_eq!(run.stdout, "Resolved r2 as reverted; the database is at r1\n");
+    assert_eq!(run.stdout, format!("Database: {}\nResolved r2 as reverted; the database is at r1\n", project.db.url));
     project.write("r2_partial", &file.replace("INSERT INTO missing_table VALUES (1)", "UPDATE t_r1 SET a = b"));
     project.run(&["upgrade", "head"]).await.ok();
     assert_eq!(project.heads().await, ["r2"]);
@@ -536,7 +586,7 @@ async fn an_unfinished_revision_blocks_runs_until_resolved() {
     project.write("r2_partial", &file);
     project.run(&["upgrade", "head"]).await.expect_code(2);
     let run = project.run(&["resolve", "r2", "--applied"]).await.ok();
-    assert_eq!(run.stdout, "Resolved r2 as applied; the database is at r2\n");
+    assert_eq!(run.stdout, format!("Database: {}\nResolved r2 as applied; the database is at r2\n", project.db.url));
     project.run(&["upgrade", "head"]).await.ok();
     assert_eq!(project.heads().await, ["r2"]);
     let run = project.run(&["resolve", "r2", "--applied"]).await.expect_code(2);

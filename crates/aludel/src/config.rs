@@ -140,13 +140,25 @@ pub struct AutogenerateConfig {
     pub rename_columns: BTreeMap<String, String>,
 }
 
+/// The version tables of other migration tools (Alembic, sqlx, diesel, refinery, Flyway,
+/// Prisma), which a database adopted from them keeps: left out of the comparison unless
+/// `exclude_tables` says otherwise, so autogenerate never proposes to drop them.
+pub const OTHER_TOOLS_TABLES: [&str; 6] = [
+    "alembic_version",
+    "_sqlx_migrations",
+    "__diesel_schema_migrations",
+    "refinery_schema_history",
+    "flyway_schema_history",
+    "_prisma_migrations",
+];
+
 impl Default for AutogenerateConfig {
     fn default() -> Self {
         AutogenerateConfig {
             compare_type: true,
             compare_server_default: true,
             include_tables: vec!["*".into()],
-            exclude_tables: Vec::new(),
+            exclude_tables: OTHER_TOOLS_TABLES.iter().map(|t| (*t).to_owned()).collect(),
             rename_tables: BTreeMap::new(),
             rename_columns: BTreeMap::new(),
         }
@@ -249,10 +261,10 @@ impl Config {
             config_file,
         };
 
-        let mut url = raw.database_url.map(|u| (u, "aludel.toml".to_owned()));
-        if url.is_none() {
-            url = env.get("DATABASE_URL").map(|u| (u.clone(), "DATABASE_URL".to_owned()));
-        }
+        // The environment wins over the file, as Alembic's env.py, sqlx, diesel and
+        // twelve-factor apps read it: a user who exports DATABASE_URL for one database never
+        // migrates the one a committed aludel.toml names. `-x db_url` (below) wins over both.
+        let mut url = env.get("DATABASE_URL").map(|u| (u.clone(), "DATABASE_URL".to_owned()));
         if url.is_none() {
             // The working directory's .env first, as dotenv tools read it; then the one beside
             // the config file.
@@ -260,6 +272,9 @@ impl Config {
             if url.is_none() && base_dir != cwd {
                 url = dotenv_database_url(&base_dir)?.map(|u| (u, ".env DATABASE_URL".to_owned()));
             }
+        }
+        if url.is_none() {
+            url = raw.database_url.map(|u| (u, "aludel.toml".to_owned()));
         }
 
         for arg in &options.overrides {
@@ -445,8 +460,13 @@ mod tests {
             (vec![], vec![], vec![], None),
             (vec![dotenv], vec![], vec![], Some("sqlite://dotenv.db")),
             (vec![dotenv], vec![env], vec![], Some("postgresql://env/db")),
-            (vec![file, dotenv], vec![env], vec![], Some("sqlite://file.db")),
+            (vec![file], vec![], vec![], Some("sqlite://file.db")),
+            // The environment (and .env) over the file: exporting DATABASE_URL is never
+            // overruled by a committed aludel.toml.
+            (vec![file, dotenv], vec![env], vec![], Some("postgresql://env/db")),
+            (vec![file, dotenv], vec![], vec![], Some("sqlite://dotenv.db")),
             (vec![file], vec![env], vec!["db_url=sqlite://x.db"], Some("sqlite://x.db")),
+            (vec![file, dotenv], vec![], vec!["db_url=sqlite://x.db"], Some("sqlite://x.db")),
         ];
         for (files, env, overrides, expected) in cases {
             let config = load(&files, &env, &overrides).unwrap();
@@ -457,6 +477,8 @@ mod tests {
     #[test]
     fn reference_config_parses() {
         let raw: RawConfig = toml::from_str(REFERENCE_CONFIG).expect("reference config is valid");
+        // The file shows the defaults: what `init` writes behaves as no file at all.
+        assert_eq!(raw.autogenerate, AutogenerateConfig::default());
         assert_eq!(raw.script_location.as_deref(), Some("migrations"));
     }
 

@@ -166,6 +166,7 @@ pub(super) async fn migrate(
         out.write_all(migrator.script(direction, target)?.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
+    output::database(out, migrator.config())?;
     let mut progress = output::Progress::new(out);
     let report = migrator.migrate(direction, target, &mut |step: &StepReport| progress.step(step)).await;
     progress.finish(report.as_ref().ok().map(|r| r.heads.as_slice()))?;
@@ -186,6 +187,9 @@ pub(super) async fn current(project: &Project, verbose: bool, out: &mut (dyn Wri
     } else {
         Vec::new()
     };
+    if verbose {
+        output::current_for(out, &project.config)?;
+    }
     output::current(out, &graph, &heads, verbose.then_some(history.as_slice()))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -235,6 +239,7 @@ pub(super) async fn stamp(
         out.write_all(migrator.stamp_script(target, from)?.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
+    output::database(out, migrator.config())?;
     let report = migrator.stamp(target, from).await?;
     output::stamped(out, &report.heads)?;
     Ok(ExitCode::SUCCESS)
@@ -246,7 +251,9 @@ pub(super) async fn resolve(
     resolution: Resolution,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
-    let report = project.migrator()?.resolve(revision, resolution).await?;
+    let migrator = project.migrator()?;
+    output::database(out, migrator.config())?;
+    let report = migrator.resolve(revision, resolution).await?;
     output::resolved(out, revision, resolution, &report.heads)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -271,6 +278,7 @@ pub(super) async fn diff(project: &Project, out: &mut (dyn Write + Send)) -> Res
 pub(super) async fn verify(project: &Project, accept: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
     let migrator = project.migrator()?;
     if accept {
+        output::database(out, migrator.config())?;
         let accepted = migrator.accept_changes().await?;
         output::accepted(out, &accepted)?;
         return Ok(ExitCode::SUCCESS);

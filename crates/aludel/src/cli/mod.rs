@@ -49,8 +49,8 @@ pub struct Environment {
     /// The config file used when neither `-c` nor `ALUDEL_CONFIG` names one (instead of
     /// `./aludel.toml`); a missing file means the defaults.
     pub config_file: Option<PathBuf>,
-    /// The database URL used when no other source (aludel.toml, `DATABASE_URL`, `.env`,
-    /// `-x db_url`) sets one: the program's own default.
+    /// The database URL used when no other source (`-x db_url`, `DATABASE_URL`, `.env`,
+    /// aludel.toml) sets one: the program's own default.
     pub database_url: Option<String>,
     /// Revisions compiled into the program (see
     /// [`ScriptDirectory::from_embedded`](crate::script::ScriptDirectory::from_embedded)),
@@ -83,8 +83,9 @@ pub enum CliError {
 /// Schema migrations with Alembic's workflow: revision files in a graph, upgrade, downgrade,
 /// stamp, history and offline SQL, on PostgreSQL and SQLite.
 ///
-/// The database URL comes from `database_url` in aludel.toml, else DATABASE_URL (also read
-/// from .env), and `-x db_url=...` overrides both. Exit codes: 0 ok, 1 `check`/`verify` found
+/// The database URL comes from `-x db_url=...`, else DATABASE_URL (from the environment,
+/// then .env), else `database_url` in aludel.toml; commands that change the database name it
+/// first, password hidden. Exit codes: 0 ok, 1 `check`/`verify` found
 /// a difference, 2 error.
 #[derive(Debug, Parser)]
 #[command(name = "aludel", version, max_term_width = 100)]

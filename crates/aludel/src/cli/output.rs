@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::config::Config;
 use crate::diff::{Diff, RenameKind};
 use crate::runtime::{ChecksumMismatch, HistoryRow, RenameQuestion, StepReport};
 use crate::script::{Direction, Revision, RevisionGraph, RevisionId};
@@ -62,6 +63,22 @@ pub(super) fn init(out: &mut dyn Write, config: &Path, versions: &Path) -> io::R
     writeln!(out, "Created {}", config.display())?;
     writeln!(out, "Created {}", versions.display())?;
     writeln!(out, "Next: set DATABASE_URL (or database_url in the config), then `aludel revision -m \"...\"`")
+}
+
+/// Names the database a changing command acts on (password hidden), before it acts.
+pub(super) fn database(out: &mut dyn Write, config: &Config) -> io::Result<()> {
+    match &config.database_url {
+        Some(url) => writeln!(out, "Database: {url}"),
+        None => Ok(()),
+    }
+}
+
+/// The first line of `current --verbose`, as Alembic words it.
+pub(super) fn current_for(out: &mut dyn Write, config: &Config) -> io::Result<()> {
+    match &config.database_url {
+        Some(url) => writeln!(out, "Current revision(s) for {url}:"),
+        None => Ok(()),
+    }
 }
 
 pub(super) fn generated(out: &mut dyn Write, path: &Path) -> io::Result<()> {

@@ -193,7 +193,12 @@ impl std::fmt::Display for DatabaseError {
 
 impl std::error::Error for DatabaseError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(&self.0)
+        match &self.0 {
+            // The database's words are whole already; the driver's error under them only
+            // repeats them (with the line of the server's source code that raised them).
+            sqlx::Error::Database(_) => None,
+            other => std::error::Error::source(other),
+        }
     }
 }
 
