@@ -24,6 +24,9 @@
 
 #![warn(missing_docs)]
 
+#[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
+compile_error!("aludel-test-support needs a backend: enable `postgres`, `sqlite` or `mysql`");
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -95,6 +98,7 @@ fn unique_name(prefix: &str) -> String {
 }
 
 /// The URL of database `name` on the server of `admin`, which ends in `/<database>`.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 fn sibling_url(admin: &str, name: &str, variable: &str) -> String {
     match admin.rsplit_once('/') {
         Some((server, _)) if server.contains("://") => format!("{server}/{name}"),
@@ -103,6 +107,7 @@ fn sibling_url(admin: &str, name: &str, variable: &str) -> String {
 }
 
 /// A backend's server as a message names it, and how to start one.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 fn server(backend: Backend) -> (&'static str, &'static str) {
     match backend {
         #[cfg(feature = "postgres")]
@@ -121,6 +126,7 @@ fn server(backend: Backend) -> (&'static str, &'static str) {
 }
 
 /// A session on the server of `admin`, or a panic that says how to start the server.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn admin_session(backend: Backend, admin: &str, variable: &str) -> Box<dyn Session> {
     backend.connect(admin, &Default::default()).await.unwrap_or_else(|err| {
         let (server, start) = server(backend);
@@ -146,24 +152,24 @@ impl TestDb {
     /// Creates an empty database on `backend`, on `servers`.
     pub async fn on(backend: Backend, servers: &Servers) -> TestDb {
         let name = unique_name(servers.prefix);
-        let (admin, variable) = match backend {
+        match backend {
             #[cfg(feature = "postgres")]
-            Backend::Postgres => (servers.postgres_url(), servers.postgres_var),
+            Backend::Postgres => TestDb::create(backend, &servers.postgres_url(), servers.postgres_var, name).await,
             #[cfg(feature = "mysql")]
-            Backend::MySql => (servers.mysql_url(), servers.mysql_var),
+            Backend::MySql => TestDb::create(backend, &servers.mysql_url(), servers.mysql_var, name).await,
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary folder");
                 let path = dir.path().join(format!("{name}.db"));
                 let url = format!("sqlite://{}{}", path.display(), servers.sqlite_query);
-                return TestDb { url, backend, server: None, _dir: Some(dir) };
+                TestDb { url, backend, server: None, _dir: Some(dir) }
             }
             _ => panic!("aludel-test-support is built without the {} feature", backend.dialect().name()),
-        };
-        TestDb::create(backend, &admin, variable, name).await
+        }
     }
 
     /// Creates database `name` on the server of `admin`, which `variable` names.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
     async fn create(backend: Backend, admin: &str, variable: &str, name: String) -> TestDb {
         let url = sibling_url(admin, &name, variable);
         let mut session = admin_session(backend, admin, variable).await;
@@ -276,6 +282,7 @@ mod tests {
     use super::*;
 
     /// The names of the databases on the server of `admin` that start with `prefix`.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
     async fn databases(backend: Backend, admin: &str, prefix: &str) -> Vec<String> {
         let sql = match backend {
             #[cfg(feature = "mysql")]
@@ -291,6 +298,7 @@ mod tests {
     }
 
     /// Each server database is created empty under its own name and is gone once dropped.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
     async fn check_server(backend: Backend, servers: &Servers) {
         let admin = match backend {
             #[cfg(feature = "mysql")]
@@ -339,6 +347,7 @@ mod tests {
     }
 
     /// The panic message of a future that must panic.
+    #[cfg(feature = "postgres")]
     async fn panic_of<F: std::future::Future<Output = TestDb> + Send + 'static>(future: F) -> String {
         let err = tokio::spawn(future).await.err().expect("the future panics");
         let payload = err.into_panic();
@@ -360,6 +369,7 @@ mod tests {
         assert!(message.contains("point ALUDEL_TEST_POSTGRES_URL at a server"), "{message}");
     }
 
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
     #[test]
     fn a_database_url_is_its_servers_url_with_the_name() {
         assert_eq!(sibling_url("mysql://root@127.0.0.1:3306/mysql", "t1", "V"), "mysql://root@127.0.0.1:3306/t1");
