@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Backend, SECRET, TestDb};
+use common::{Backend, SECRET};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 on_every_backend!(
@@ -75,7 +75,7 @@ impl Drop for Replicas {
 }
 
 async fn four_replicas_migrate_once_and_become_ready(backend: Backend) {
-    let db = TestDb::create(backend).await;
+    let db = common::database(backend).await;
     let dir = tempfile::tempdir().expect("a folder");
     let storage = dir.path().join("uploads").display().to_string();
     // Held together, so the four ports differ.
@@ -167,7 +167,7 @@ fn stdout(output: &Output) -> String {
 }
 
 async fn blog_db_upgrades_checks_and_downgrades(backend: Backend) {
-    let db = TestDb::create(backend).await;
+    let db = common::database(backend).await;
     let dir = tempfile::tempdir().expect("a folder");
     let head = blog::db::migrations().expect("valid").heads()[0].to_string();
 
@@ -198,7 +198,7 @@ async fn blog_db_upgrades_checks_and_downgrades(backend: Backend) {
 }
 
 async fn production_refuses_a_missing_or_weak_secret(backend: Backend) {
-    let db = TestDb::create(backend).await;
+    let db = common::database(backend).await;
     let dir = tempfile::tempdir().expect("a folder");
     for (secret, message) in [
         (None, "error: JWT_SECRET is not set: production needs a signing secret of at least 32 bytes"),

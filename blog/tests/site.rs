@@ -6,7 +6,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::{Backend, TestApp, TestDb};
+use common::{Backend, TestApp};
 use serde_json::json;
 
 on_every_backend!(
@@ -88,7 +88,7 @@ async fn health_and_readiness_are_reported(backend: Backend) {
 }
 
 async fn readiness_waits_for_the_schema(backend: Backend) {
-    let db = TestDb::create(backend).await;
+    let db = common::database(backend).await;
     let url = db.url.clone();
     let app = TestApp::on(db, &[]).await;
     let ready = app.get("/ready", None).await;

@@ -1,20 +1,21 @@
-//! Test support: a [`TestDb`] per test (a uniquely named PostgreSQL database, or a SQLite file
-//! in a temporary folder), a [`TestApp`] that builds `blog::app` on it with local-file storage
-//! in a temporary folder, and helpers that drive it through `tower::ServiceExt::oneshot`.
+//! Test support: a database of its own per test ([`database`]: an `aludel-test-support`
+//! [`TestDb`], a uniquely named PostgreSQL database or a SQLite file in a temporary folder), a
+//! [`TestApp`] that builds `blog::app` on it with local-file storage in a temporary folder, and
+//! helpers that drive it through `tower::ServiceExt::oneshot`.
 //!
 //! [`on_every_backend!`] turns `async fn name(backend: Backend)` functions into one test per
 //! backend.
 
 #![allow(dead_code, unreachable_pub)] // Each test binary uses a different part of this module; items are `pub` for it.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
+pub use aludel::dialect::Backend;
+use aludel_test_support::Servers;
+pub use aludel_test_support::TestDb;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use blog::config::{Settings, Vars};
 use http_body_util::BodyExt;
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -24,9 +25,13 @@ pub const SECRET: &str = "blog-tests-signing-secret-0123456789";
 /// A password that passes the policy.
 pub const PASSWORD: &str = "correct horse 9";
 
-/// The database server the tests run against.
-pub const POSTGRES_URL_VAR: &str = "BLOG_TEST_POSTGRES_URL";
-const DEFAULT_POSTGRES_URL: &str = "postgresql://postgres@127.0.0.1:5432/postgres";
+/// The blog's test servers: `BLOG_TEST_POSTGRES_URL`, and SQLite files the app's pool creates.
+const SERVERS: Servers = Servers {
+    prefix: "blog_test",
+    postgres_var: "BLOG_TEST_POSTGRES_URL",
+    sqlite_query: "?mode=rwc",
+    ..Servers::ALUDEL
+};
 
 /// Generates one `#[tokio::test]` per backend for each named `async fn(Backend)`.
 #[macro_export]
@@ -51,87 +56,9 @@ macro_rules! on_every_backend {
     };
 }
 
-/// A database backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// A SQLite file.
-    Sqlite,
-    /// A database on the PostgreSQL server.
-    Postgres,
-}
-
-/// The PostgreSQL server's admin URL.
-pub fn postgres_admin_url() -> String {
-    std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
-}
-
-/// A database of its own for one test, dropped (or deleted) afterwards.
-pub struct TestDb {
-    /// Its URL.
-    pub url: String,
-    /// Which backend.
-    pub backend: Backend,
-    /// The PostgreSQL database's name.
-    name: Option<String>,
-    /// The SQLite file's folder.
-    _dir: Option<tempfile::TempDir>,
-}
-
-fn unique_name() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    format!("blog_test_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
-}
-
-impl TestDb {
-    /// Creates an empty database.
-    pub async fn create(backend: Backend) -> TestDb {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("a temporary folder");
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
-                TestDb { url, backend, name: None, _dir: Some(dir) }
-            }
-            Backend::Postgres => {
-                let admin = postgres_admin_url();
-                let name = unique_name();
-                let conn = Database::connect(admin.as_str()).await.unwrap_or_else(|e| {
-                    panic!(
-                        "cannot reach PostgreSQL at {admin} ({e}).\nStart it (e.g. `pg_ctlcluster 15 main start`, or \
-                         `docker run -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres`), or point \
-                         {POSTGRES_URL_VAR} at a server where this user may create databases"
-                    )
-                });
-                conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap_or_else(|e| panic!("cannot create database {name} on {admin}: {e}"));
-                conn.close().await.ok();
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
-                TestDb { url: format!("{base}/{name}"), backend, name: Some(name), _dir: None }
-            }
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let Some(name) = self.name.take() else { return };
-        // Drop runs outside async code: a thread with its own runtime does the dropping.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            runtime.block_on(async move {
-                let conn = Database::connect(postgres_admin_url().as_str()).await.map_err(std::io::Error::other)?;
-                conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await
-                    .map_err(std::io::Error::other)?;
-                conn.close().await.map_err(std::io::Error::other)
-            })
-        })
-        .join();
-        if let Ok(Err(error)) = dropped {
-            eprintln!("could not drop a test database: {error}");
-        }
-    }
+/// An empty database of its own on `backend`, dropped (or deleted) with the value.
+pub async fn database(backend: Backend) -> TestDb {
+    TestDb::on(backend, &SERVERS).await
 }
 
 /// A response, read whole.
@@ -199,7 +126,7 @@ impl TestApp {
 
     /// The app on a migrated database, with `vars` over the test settings.
     pub async fn with_vars(backend: Backend, vars: &[(&str, &str)]) -> TestApp {
-        let db = TestDb::create(backend).await;
+        let db = database(backend).await;
         let graph = blog::db::migrations().expect("the embedded revisions are valid");
         blog::db::migrate(&db.url, graph).await.expect("the migrations apply");
         TestApp::on(db, vars).await

@@ -12,14 +12,14 @@ use aludel::ops::Op;
 use aludel_sea_orm::Models;
 use sea_orm::schema::SchemaBuilder;
 
-use common::{TestDb, conventionally_named, models, show_ops};
+use common::{conventionally_named, create_with_aludel, create_with_sea_orm, database, models, show_ops};
 
 /// Creates `models` with aludel's rendered ops, then requires that autogenerate finds
 /// nothing to do: the introspected database equals the models restated by the database.
 async fn check_no_false_positives(backend: Backend, models: Models) {
     let metadata = models.metadata().expect("the entity set maps");
-    let db = TestDb::new(backend).await;
-    db.create_with_aludel(&metadata.schema).await;
+    let db = database(backend).await;
+    create_with_aludel(&db, &metadata.schema).await;
 
     let introspected = db.introspect().await;
     let normalized = db.normalize(&metadata.schema).await;
@@ -38,8 +38,8 @@ async fn sea_orm_against_the_adapter(
     models: Models,
 ) -> String {
     let schema = models.schema().expect("the entity set maps");
-    let db = TestDb::new(backend).await;
-    db.create_with_sea_orm(steps).await;
+    let db = database(backend).await;
+    create_with_sea_orm(&db, steps).await;
     let created = conventionally_named(&db.introspect().await);
     let adapter = conventionally_named(&db.normalize(&schema).await);
     show_ops(&diff(&created, &adapter, &DiffOptions::default()).upgrade)
@@ -65,8 +65,8 @@ async fn check_renamed_from(backend: Backend) {
     for ((_, column), old) in &metadata.renames.columns {
         accounts.column_mut(column).expect("a renamed column").name = old.clone();
     }
-    let db = TestDb::new(backend).await;
-    db.create_with_aludel(&before).await;
+    let db = database(backend).await;
+    create_with_aludel(&db, &before).await;
 
     let options = DiffOptions { renames: metadata.renames.clone(), ..DiffOptions::default() };
     let models = db.normalize(&metadata.schema).await;

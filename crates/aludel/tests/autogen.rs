@@ -24,7 +24,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aludel::cli::Environment;
@@ -33,8 +33,8 @@ use aludel::models::{Metadata, SqlDialect, parse_schema_sql};
 use aludel::schema::{IndexKey, Schema};
 use serde::Deserialize;
 
-use crate::common::TestDb;
 use crate::common::random::{Flavor, random_schema};
+use crate::common::{TestDb, backends};
 
 /// `case.toml`.
 #[derive(Debug, Default, Deserialize)]
@@ -78,47 +78,21 @@ impl Case {
     }
 }
 
-/// The backends to run on: every one, or those `ALUDEL_TEST_DIALECT` names.
-fn backends() -> Vec<Backend> {
-    let only: Option<Vec<String>> = std::env::var("ALUDEL_TEST_DIALECT")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect());
-    let backends: Vec<Backend> = Backend::ALL
-        .iter()
-        .copied()
-        .filter(|b| only.as_ref().is_none_or(|only| only.iter().any(|o| o == b.dialect().name())))
-        .collect();
-    assert!(!backends.is_empty(), "no backend matches ALUDEL_TEST_DIALECT");
-    backends
-}
-
+/// The folders under `tests/autogen/`, each with its `case.toml`.
 fn cases() -> Vec<Case> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/autogen");
-    let only: Option<Vec<String>> = std::env::var("ALUDEL_TEST_CASE")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect());
-    let mut cases: Vec<Case> = std::fs::read_dir(&root)
-        .expect("tests/autogen exists")
-        .map(|entry| entry.expect("readable entry").path())
-        .filter(|path| path.is_dir())
-        .map(|dir| {
-            let name = dir.file_name().and_then(|n| n.to_str()).expect("a UTF-8 folder name").to_owned();
-            let config_path = dir.join("case.toml");
+    common::cases("autogen", true)
+        .into_iter()
+        .map(|case| {
+            let config_path = case.path.join("case.toml");
             let config = if config_path.is_file() {
                 let text = std::fs::read_to_string(&config_path).expect("readable case.toml");
                 toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", config_path.display()))
             } else {
                 CaseConfig::default()
             };
-            Case { name, dir, config }
+            Case { name: case.name, dir: case.path, config }
         })
-        .filter(|case| only.as_ref().is_none_or(|only| only.iter().any(|o| case.name.contains(o.as_str()))))
-        .collect();
-    cases.sort_by(|a, b| a.name.cmp(&b.name));
-    assert!(!cases.is_empty(), "no autogenerate case matches ALUDEL_TEST_CASE");
-    cases
+        .collect()
 }
 
 /// A project folder (aludel.toml + versions/) on one test database.

@@ -1,17 +1,18 @@
 //! Test support for the `aludel` binary: a project folder with revision files, a database
-//! of its own, and a way to run the binary in it.
+//! of its own ([`TestDb`], from `aludel-test-support`), and a way to run the binary in it.
 
 #![allow(dead_code, unreachable_pub)] // Each test binary uses a different part of this module.
-
-#[path = "../../../aludel/tests/common/mod.rs"]
-mod db;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-pub use db::{TestDb, backends};
-
 pub use aludel::dialect::Backend;
+pub use aludel_test_support::TestDb;
+
+/// Every backend the binary is tested on.
+pub fn backends() -> Vec<Backend> {
+    Backend::ALL.to_vec()
+}
 
 /// What one run of the binary did.
 #[derive(Debug)]

@@ -1,178 +1,53 @@
-//! Test support: the entity set ([`models`]), a uniquely named database per test on a real
-//! server (dropped afterwards), and the ways to create a schema in it (aludel's rendered ops,
-//! SeaORM's own DDL) and read it back.
-//!
-//! PostgreSQL comes from `ALUDEL_TEST_POSTGRES_URL` (default
-//! `postgresql://postgres@127.0.0.1:5432/postgres`); SQLite databases are files in a temp
-//! folder. An unreachable server fails the test with instructions, never skips it.
+//! Test support: the entity set ([`models`]), a database of its own per test ([`database`],
+//! an `aludel-test-support` [`TestDb`] with the extensions the entities need), and the ways to
+//! create a schema in it (aludel's rendered ops, SeaORM's own DDL).
 
 #![allow(dead_code, unreachable_pub)] // Each test binary uses a different part of this module.
 
 pub mod models;
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use aludel::dialect::{Backend, IntrospectOptions, Session};
+use aludel::dialect::Backend;
 use aludel::diff::{DiffOptions, diff};
 use aludel::ops::Op;
 use aludel::schema::{Constraint, Index, IndexKey, Schema};
 use aludel_sea_orm::{NameKind, conventional_name};
+use aludel_test_support::Servers;
+pub use aludel_test_support::TestDb;
 use sea_orm::schema::SchemaBuilder;
-use sqlx::{AssertSqlSafe, Connection};
 
-const DEFAULT_POSTGRES_URL: &str = "postgresql://postgres@127.0.0.1:5432/postgres";
+/// aludel's test servers, with database names that say they are this crate's.
+const SERVERS: Servers = Servers { prefix: "aludel_sea_orm_test", ..Servers::ALUDEL };
 
-/// The admin URL of the PostgreSQL server the tests use.
-pub fn postgres_admin_url() -> String {
-    std::env::var("ALUDEL_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
+/// Creates an empty database on `backend`; on PostgreSQL with the extensions the entities'
+/// custom types come from (`citext`, `ltree`).
+pub async fn database(backend: Backend) -> TestDb {
+    let db = TestDb::on(backend, &SERVERS).await;
+    if backend == Backend::Postgres {
+        db.execute("CREATE EXTENSION citext; CREATE EXTENSION ltree").await;
+    }
+    db
 }
 
-/// A database that exists for one test.
-pub struct TestDb {
-    /// URL of the test database.
-    pub url: String,
-    /// Its backend.
-    pub backend: Backend,
-    name: String,
-    _dir: Option<tempfile::TempDir>,
+/// Creates `schema` in `db` as aludel does: the ops of a diff from the empty schema, each
+/// rendered against the schema the ops before it lead to, and executed.
+pub async fn create_with_aludel(db: &TestDb, schema: &Schema) {
+    let ops = diff(&Schema::default(), schema, &DiffOptions::default()).upgrade;
+    db.run(&Schema::default(), &ops).await;
 }
 
-fn unique_name() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").subsec_nanos();
-    format!("aludel_sea_orm_test_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
-}
-
-impl TestDb {
-    /// Creates an empty database on `backend`; on PostgreSQL with the extensions the entities'
-    /// custom types come from (`citext`, `ltree`).
-    pub async fn new(backend: Backend) -> TestDb {
-        let name = unique_name();
-        let db = match backend {
-            Backend::Postgres => {
-                let admin = postgres_admin_url();
-                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|err| {
-                    panic!(
-                        "cannot reach PostgreSQL at {}: {err}\nstart it (e.g. `pg_ctlcluster 15 main start`) \
-                         or point ALUDEL_TEST_POSTGRES_URL at a server where the user may create databases",
-                        aludel::url::redact(&admin)
-                    )
-                });
-                sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create test database");
-                conn.close().await.ok();
-                let url = match admin.rsplit_once('/') {
-                    Some((server, _)) => format!("{server}/{name}"),
-                    None => panic!("ALUDEL_TEST_POSTGRES_URL must end in /<database>"),
-                };
-                TestDb { url, backend, name, _dir: None }
-            }
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let path = dir.path().join(format!("{name}.db"));
-                TestDb { url: format!("sqlite://{}", path.display()), backend, name, _dir: Some(dir) }
-            }
-            #[allow(unreachable_patterns)] // Other backends are behind features.
-            _ => panic!("no test database for {backend:?}"),
-        };
-        if backend == Backend::Postgres {
-            db.execute("CREATE EXTENSION citext; CREATE EXTENSION ltree").await;
-        }
-        db
+/// Creates in `db` the entities that each of `steps` registers with SeaORM's own DDL (enum
+/// types, tables, indexes), one step after the other, through SeaORM's connection.
+pub async fn create_with_sea_orm(db: &TestDb, steps: &[fn(SchemaBuilder) -> SchemaBuilder]) {
+    let url = match db.backend {
+        Backend::Sqlite => format!("{}?mode=rwc", db.url),
+        _ => db.url.clone(),
+    };
+    let connection = sea_orm::Database::connect(&url).await.expect("connect with SeaORM");
+    for register in steps {
+        let builder = register(sea_orm::Schema::new(connection.get_database_backend()).builder());
+        builder.apply(&connection).await.expect("SeaORM creates the entities");
     }
-
-    /// A migration session on the database.
-    pub async fn session(&self) -> Box<dyn Session> {
-        self.backend.connect(&self.url, &Default::default()).await.expect("connect to the test database")
-    }
-
-    /// Runs SQL that returns nothing.
-    pub async fn execute(&self, sql: &str) {
-        let mut session = self.session().await;
-        session.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-        session.close().await.ok();
-    }
-
-    /// Creates `schema` as aludel does: the ops of a diff from the empty schema, each
-    /// rendered against the schema the ops before it lead to, and executed.
-    pub async fn create_with_aludel(&self, schema: &Schema) {
-        let ops = diff(&Schema::default(), schema, &DiffOptions::default()).upgrade;
-        self.run(&Schema::default(), &ops).await;
-    }
-
-    /// Renders `ops` for the database, starting from the schema `before`, and executes them.
-    pub async fn run(&self, before: &Schema, ops: &[Op]) {
-        let dialect = self.backend.dialect();
-        let mut session = self.session().await;
-        let mut before = before.clone();
-        for op in ops {
-            let statements =
-                dialect.render(op, &before).unwrap_or_else(|err| panic!("render {}: {err}", op.describe()));
-            for statement in statements {
-                session.execute(&statement.sql).await.unwrap_or_else(|err| panic!("{}: {err}", statement.sql));
-            }
-            before.apply(op).unwrap_or_else(|err| panic!("apply {}: {err}", op.describe()));
-        }
-        session.close().await.ok();
-    }
-
-    /// Creates the entities that each of `steps` registers with SeaORM's own DDL (enum types,
-    /// tables, indexes), one step after the other, through SeaORM's connection.
-    pub async fn create_with_sea_orm(&self, steps: &[fn(SchemaBuilder) -> SchemaBuilder]) {
-        let url = match self.backend {
-            Backend::Sqlite => format!("{}?mode=rwc", self.url),
-            _ => self.url.clone(),
-        };
-        let db = sea_orm::Database::connect(&url).await.expect("connect with SeaORM");
-        for register in steps {
-            let builder = register(sea_orm::Schema::new(db.get_database_backend()).builder());
-            builder.apply(&db).await.expect("SeaORM creates the entities");
-        }
-        db.close().await.expect("close SeaORM's connection");
-    }
-
-    /// The database's schema, read back by aludel.
-    pub async fn introspect(&self) -> Schema {
-        let mut session = self.session().await;
-        let schema = session.introspect(&IntrospectOptions::default()).await.expect("introspect");
-        session.close().await.ok();
-        schema
-    }
-
-    /// `models` restated in the database's own spellings.
-    pub async fn normalize(&self, models: &Schema) -> Schema {
-        let mut session = self.session().await;
-        let schema = session.normalize(models).await.expect("normalize the models");
-        session.close().await.ok();
-        schema
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if self.backend != Backend::Postgres {
-            return;
-        }
-        let name = self.name.clone();
-        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            runtime.block_on(async move {
-                let mut conn = sqlx::PgConnection::connect(&postgres_admin_url()).await?;
-                sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-                    .execute(&mut conn)
-                    .await?;
-                conn.close().await
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("warning: could not drop test database {}", self.name);
-        }
-    }
+    connection.close().await.expect("close SeaORM's connection");
 }
 
 /// One op per line, described and then in full, for a snapshot that shows what differs.
