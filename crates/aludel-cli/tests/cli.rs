@@ -770,3 +770,60 @@ async fn enum_values_are_added_used_and_removed() {
         }
     }
 }
+
+/// SQLite runs each revision as a savepoint inside the run's transaction, which releasing
+/// the lock commits. A revision whose bookkeeping is refused must leave nothing behind:
+/// before, its tables and rows were committed without a version row, and the next run ran
+/// it again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_whose_bookkeeping_fails_leaves_the_database_unchanged() {
+    let project = Project::new(Backend::Sqlite).await;
+    write_table_revision(&project, "r1", &[]);
+    project.run(&["upgrade", "head"]).await.ok();
+    let (up, down) = common::table_ops("t2");
+    let up = format!("{up}\n[[upgrade]]\nop = \"sql\"\nsql = \"INSERT INTO t2 (id) VALUES (7)\"\n");
+    project.write("r2_t2", &revision("r2", &["r1"], &up, &down));
+
+    // The history table refuses the row that records r2.
+    project
+        .db
+        .execute(
+            "CREATE TRIGGER refuse_r2 BEFORE INSERT ON aludel_history WHEN NEW.revision = 'r2' \
+             BEGIN SELECT RAISE(ABORT, 'the history refuses r2'); END",
+        )
+        .await;
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    assert!(run.stderr.contains("could not record the revision in the version table"), "{}", run.stderr);
+    assert!(run.stderr.contains("the history refuses r2"), "{}", run.stderr);
+    assert_eq!(project.tables().await, ["t_r1"], "r2's table was rolled back");
+    assert_eq!(project.heads().await, ["r1"]);
+    assert_eq!(project.history().await, [("r1".to_owned(), "upgrade".to_owned())]);
+
+    // A stamp refused the same way leaves the version table as it was.
+    let run = project.run(&["stamp", "r2"]).await.expect_code(2);
+    assert!(run.stderr.contains("could not stamp the version table"), "{}", run.stderr);
+    assert_eq!(project.heads().await, ["r1"]);
+
+    // Once the history takes the row, r2 runs once.
+    project.db.execute("DROP TRIGGER refuse_r2").await;
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    assert_eq!(project.db.query("SELECT COUNT(*) FROM t2").await[0][0].as_deref(), Some("1"));
+}
+
+/// When SQLite's foreign-key check itself fails (a foreign key whose parent key is not one),
+/// the revision is rolled back, not committed unrecorded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_whose_foreign_key_check_fails_is_rolled_back() {
+    let project = Project::new(Backend::Sqlite).await;
+    write_table_revision(&project, "r1", &[]);
+    let up = "[[upgrade]]\nop = \"sql\"\nsql = \"\"\"\nCREATE TABLE parent (id INTEGER);\n\
+              CREATE TABLE child (id INTEGER, p INTEGER REFERENCES parent (id));\n\
+              INSERT INTO child VALUES (1, 5)\n\"\"\"\n";
+    project.write("r2_mismatch", &revision("r2", &["r1"], up, ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    assert!(run.stderr.contains("could not check foreign keys"), "{}", run.stderr);
+    assert!(run.stderr.contains("foreign key mismatch"), "{}", run.stderr);
+    assert_eq!(project.tables().await, ["t_r1"], "r1 stays, r2 is rolled back");
+    assert_eq!(project.heads().await, ["r1"]);
+}

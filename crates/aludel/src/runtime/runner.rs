@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::Error;
 use crate::dialect::common::{self, StepKind};
-use crate::dialect::{Session, StateTables, Statement};
+use crate::dialect::{Session, StateTables, Statement, TransactionSql};
 use crate::ops::Op;
 use crate::runtime::state::{self, ChecksumMismatch};
 use crate::runtime::{Resolution, RunReport, RuntimeError, StepObserver, StepReport};
@@ -26,6 +26,25 @@ pub(super) enum Goal<'a> {
 
 fn db_error(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
     move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
+}
+
+/// Runs `batch`, which ends with the transaction's commit. When any statement of it fails,
+/// the transaction is rolled back before the error returns: on SQLite a revision is a
+/// savepoint inside the run's transaction, and one left open would be committed with the
+/// run, its changes kept without the bookkeeping that records them.
+async fn commit_batch(
+    session: &mut dyn Session,
+    batch: &[String],
+    transaction: &TransactionSql,
+    action: &'static str,
+) -> Result<(), Error> {
+    match session.execute(&batch.join(";\n")).await {
+        Ok(_) => Ok(()),
+        Err(source) => {
+            session.execute(transaction.rollback).await.ok();
+            Err(db_error(action)(source))
+        }
+    }
 }
 
 /// Runs `goal` under the migration lock, then releases the lock and closes the session,
@@ -249,7 +268,15 @@ async fn run_step(
         .into());
     }
 
-    let problems = session.check_integrity().await.map_err(db_error("check foreign keys"))?;
+    let problems = match session.check_integrity().await {
+        Ok(problems) => problems,
+        Err(source) => {
+            if in_transaction {
+                session.execute(transaction.rollback).await.ok();
+            }
+            return Err(db_error("check foreign keys")(source));
+        }
+    };
     if !problems.is_empty() {
         if in_transaction {
             session.execute(transaction.rollback).await.ok();
@@ -282,7 +309,7 @@ async fn run_step(
         batch.push(common::finish_history(dialect, tables, revision.id.as_str(), kind, millis, None).sql);
     }
     batch.push(transaction.commit.to_owned());
-    session.execute(&batch.join(";\n")).await.map_err(db_error("record the revision in the version table"))?;
+    commit_batch(session, &batch, &transaction, "record the revision in the version table").await?;
 
     *heads = new_heads;
     Ok(StepReport {
@@ -311,7 +338,7 @@ async fn stamp(
         batch.push(common::insert_history(dialect, tables, &entry).sql);
     }
     batch.push(transaction.commit.to_owned());
-    session.execute(&batch.join(";\n")).await.map_err(db_error("stamp the version table"))
+    commit_batch(session, &batch, &transaction, "stamp the version table").await
 }
 
 /// Records the current checksums of edited applied revisions.
@@ -334,7 +361,7 @@ pub(super) async fn accept_changes(
                 batch.push(common::insert_history(dialect, tables, &entry).sql);
             }
             batch.push(transaction.commit.to_owned());
-            session.execute(&batch.join(";\n")).await.map_err(db_error("record the accepted checksums"))?;
+            commit_batch(session.as_mut(), &batch, &transaction, "record the accepted checksums").await?;
         }
         session.unlock().await.map_err(db_error("release the migration lock"))?;
         Ok(mismatches)
@@ -421,7 +448,7 @@ async fn resolve_locked(
     let detail = unfinished.detail.as_deref().map(|d| format!("resolved by hand after: {d}"));
     batch.push(common::finish_history(dialect, tables, revision.as_str(), kind, None, detail.as_deref()).sql);
     batch.push(transaction.commit.to_owned());
-    session.execute(&batch.join(";\n")).await.map_err(db_error("record the resolution"))?;
+    commit_batch(session, &batch, &transaction, "record the resolution").await?;
     Ok(RunReport { steps: Vec::new(), heads: new_heads })
 }
 
