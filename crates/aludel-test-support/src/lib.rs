@@ -377,7 +377,7 @@ mod tests {
         let message = std::panic::catch_unwind(|| sibling_url("not a url", "t1", "V")).expect_err("refused");
         assert_eq!(
             message.downcast_ref::<String>().map(String::as_str),
-            Some("V must be a URL ending in /<database>, not not a url")
+            Some("V must be a URL ending in /<database>, not ***")
         );
     }
 

@@ -5,7 +5,6 @@
 //! downgrade. Rendering to SQL lives in `dialect`; reading and writing files in `script`.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::schema::{Column, ColumnType, Constraint, DefaultValue, Index, IndexKey, Table};
 
@@ -514,16 +513,6 @@ pub fn downgrade_of(upgrade: &[Op]) -> Option<Vec<Op>> {
     upgrade.iter().rev().map(Op::reverse).collect()
 }
 
-/// SHA-256 (hex) of the canonical form of a revision's upgrade: its ops serialized as JSON
-/// with every absent optional field left out, plus whether it runs in a transaction.
-///
-/// Formatting, comments, key order and line endings of the file do not change it.
-pub fn checksum(upgrade: &[Op], transactional: bool) -> String {
-    let canonical = serde_json::to_vec(&(upgrade, transactional)).expect("ops always serialize to JSON");
-    let digest = Sha256::digest(&canonical);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -620,15 +609,5 @@ mod tests {
         assert!(err.unwrap_err().to_string().contains("colum"));
         let err = toml::from_str::<Op>("op = \"add_columns\"\ntable = \"t\"").unwrap_err();
         assert!(err.to_string().contains("add_columns"), "{err}");
-    }
-
-    #[test]
-    fn checksum_ignores_formatting_and_sees_changes() {
-        let a = parse("[[upgrade]]\nop = \"drop_table\"\ntable = \"users\"\n");
-        let b = parse("# a comment\r\n[[upgrade]]\r\ntable   =   'users'\r\nop='drop_table'\r\n");
-        let c = parse("[[upgrade]]\nop = \"drop_table\"\ntable = \"posts\"\n");
-        assert_eq!(checksum(&a, true), checksum(&b, true));
-        assert_ne!(checksum(&a, true), checksum(&c, true));
-        assert_ne!(checksum(&a, true), checksum(&a, false));
     }
 }

@@ -176,12 +176,11 @@ pub(super) fn checksum_mismatches(
         .filter_map(|id| {
             let revision = graph.get(id)?;
             let recorded = *recorded.get(id.as_str())?;
-            let current = revision.checksum();
-            (recorded != current).then(|| ChecksumMismatch {
+            (!crate::script::checksum::matches(recorded, revision)).then(|| ChecksumMismatch {
                 revision: id.clone(),
                 path: revision.path.clone(),
                 recorded: recorded.to_owned(),
-                current,
+                current: revision.checksum(),
             })
         })
         .collect()

@@ -40,9 +40,10 @@ pub struct Revision {
 }
 
 impl Revision {
-    /// SHA-256 of the upgrade ops and the transaction mode; see [`crate::ops::checksum`].
+    /// SHA-256 of what the revision runs and where it sits in the graph (upgrade ops,
+    /// transaction mode, parents, dependencies); see [`crate::script::checksum`].
     pub fn checksum(&self) -> String {
-        crate::ops::checksum(&self.upgrade, self.transactional)
+        crate::script::checksum::checksum(self)
     }
 
     /// Whether this revision has no parent.

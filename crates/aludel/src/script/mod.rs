@@ -13,6 +13,7 @@
 
 use std::path::PathBuf;
 
+pub(crate) mod checksum;
 pub mod file;
 pub mod graph;
 pub mod id;

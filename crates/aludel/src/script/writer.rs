@@ -8,9 +8,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
-
 use crate::diff::Diff;
 use crate::ops::{ColumnRef, Op};
 use crate::schema::{Column, ColumnType};
@@ -329,8 +326,11 @@ fn example(section: &str) -> (&'static str, Op) {
 /// `[[section]]` followed by the op's fields, one `key = value` line each.
 fn op_table(section: &str, op: &Op) -> String {
     let mut out = format!("[[{section}]]\n");
-    let Node::Table(fields) = Node::of(op) else {
-        unreachable!("an op always serializes to a table");
+    // `toml`'s value tree keeps the order of struct fields (files list `op` first and a
+    // column's `name` before its `type`) and every float, NaN and infinities included.
+    let fields = match toml::Value::try_from(op) {
+        Ok(toml::Value::Table(fields)) => fields,
+        other => unreachable!("an op always serializes to a table, not {other:?}"),
     };
     for (key, value) in &fields {
         write_field(&mut out, &bare_or_quoted(key), value);
@@ -341,33 +341,67 @@ fn op_table(section: &str, op: &Op) -> String {
 /// Writes `key = value`. A list of tables (the columns of `create_table`) gets one line per
 /// table; a table that holds such a list (the `existing` table of `drop_table`) is spread
 /// over dotted keys (`existing.columns = [...]`) so that its list can do the same.
-fn write_field(out: &mut String, key: &str, value: &Node) {
+fn write_field(out: &mut String, key: &str, value: &toml::Value) {
     match value {
-        Node::Null => {}
-        Node::Array(items) if is_table_list(items) => {
+        toml::Value::Array(items) if is_table_list(items) => {
             let _ = writeln!(out, "{key} = [");
             for item in items {
                 out.push_str("  ");
-                item.write_inline(out);
+                write_inline(out, item);
                 out.push_str(",\n");
             }
             out.push_str("]\n");
         }
-        Node::Table(fields) if fields.iter().any(|(_, v)| matches!(v, Node::Array(items) if is_table_list(items))) => {
+        toml::Value::Table(fields)
+            if fields.values().any(|v| matches!(v, toml::Value::Array(items) if is_table_list(items))) =>
+        {
             for (inner, value) in fields {
                 write_field(out, &format!("{key}.{}", bare_or_quoted(inner)), value);
             }
         }
         _ => {
             let _ = write!(out, "{key} = ");
-            value.write_inline(out);
+            write_inline(out, value);
             out.push('\n');
         }
     }
 }
 
-fn is_table_list(items: &[Node]) -> bool {
-    !items.is_empty() && items.iter().all(|item| matches!(item, Node::Table(_)))
+fn is_table_list(items: &[toml::Value]) -> bool {
+    !items.is_empty() && items.iter().all(toml::Value::is_table)
+}
+
+/// Writes `value` on one line: inline tables as `{ key = value, ... }`.
+fn write_inline(out: &mut String, value: &toml::Value) {
+    match value {
+        toml::Value::String(text) => out.push_str(&string(text)),
+        toml::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_inline(out, item);
+            }
+            out.push(']');
+        }
+        toml::Value::Table(fields) if fields.is_empty() => out.push_str("{}"),
+        toml::Value::Table(fields) => {
+            out.push_str("{ ");
+            for (i, (key, value)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let _ = write!(out, "{} = ", bare_or_quoted(key));
+                write_inline(out, value);
+            }
+            out.push_str(" }");
+        }
+        // Numbers (`nan`, `inf` and `-inf` too), booleans and dates as TOML spells them.
+        scalar => {
+            let _ = write!(out, "{scalar}");
+        }
+    }
 }
 
 /// A TOML string literal for `text`.
@@ -384,120 +418,6 @@ fn bare_or_quoted(key: &str) -> String {
         key.to_owned()
     } else {
         string(key)
-    }
-}
-
-/// A serialized value that keeps the order of struct fields, which `toml::Value` (sorted
-/// keys) does not: files list `op` first and a column's `name` before its `type`.
-#[derive(Debug)]
-enum Node {
-    Null,
-    Bool(bool),
-    Int(i64),
-    UInt(u64),
-    Float(f64),
-    Str(String),
-    Array(Vec<Node>),
-    Table(Vec<(String, Node)>),
-}
-
-impl Node {
-    fn of<T: Serialize>(value: &T) -> Node {
-        // JSON text keeps field order; parsing it into `Node` keeps it too.
-        let json = serde_json::to_string(value).expect("ops always serialize to JSON");
-        serde_json::from_str(&json).expect("serde_json reads what it wrote")
-    }
-
-    fn write_inline(&self, out: &mut String) {
-        match self {
-            Node::Null => out.push_str("\"\""),
-            Node::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
-            Node::Int(value) => {
-                let _ = write!(out, "{value}");
-            }
-            Node::UInt(value) => {
-                let _ = write!(out, "{value}");
-            }
-            Node::Float(value) => out.push_str(&toml::Value::Float(*value).to_string()),
-            Node::Str(value) => out.push_str(&string(value)),
-            Node::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().filter(|i| !matches!(i, Node::Null)).enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    item.write_inline(out);
-                }
-                out.push(']');
-            }
-            Node::Table(fields) => {
-                let fields: Vec<_> = fields.iter().filter(|(_, v)| !matches!(v, Node::Null)).collect();
-                if fields.is_empty() {
-                    out.push_str("{}");
-                    return;
-                }
-                out.push_str("{ ");
-                for (i, (key, value)) in fields.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    let _ = write!(out, "{} = ", bare_or_quoted(key));
-                    value.write_inline(out);
-                }
-                out.push_str(" }");
-            }
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NodeVisitor;
-
-        impl<'de> Visitor<'de> for NodeVisitor {
-            type Value = Node;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_unit<E>(self) -> Result<Node, E> {
-                Ok(Node::Null)
-            }
-            fn visit_bool<E>(self, value: bool) -> Result<Node, E> {
-                Ok(Node::Bool(value))
-            }
-            fn visit_i64<E>(self, value: i64) -> Result<Node, E> {
-                Ok(Node::Int(value))
-            }
-            fn visit_u64<E>(self, value: u64) -> Result<Node, E> {
-                Ok(i64::try_from(value).map_or(Node::UInt(value), Node::Int))
-            }
-            fn visit_f64<E>(self, value: f64) -> Result<Node, E> {
-                Ok(Node::Float(value))
-            }
-            fn visit_str<E>(self, value: &str) -> Result<Node, E> {
-                Ok(Node::Str(value.to_owned()))
-            }
-            fn visit_string<E>(self, value: String) -> Result<Node, E> {
-                Ok(Node::Str(value))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(Node::Array(items))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-                let mut fields = Vec::new();
-                while let Some(entry) = map.next_entry()? {
-                    fields.push(entry);
-                }
-                Ok(Node::Table(fields))
-            }
-        }
-
-        deserializer.deserialize_any(NodeVisitor)
     }
 }
 
@@ -544,5 +464,25 @@ mod tests {
         check("Ünïcode names", "n_code_names");
         check(&"word ".repeat(20), "word_word_word_word_word_word_word_word");
         check(&"x".repeat(50), &"x".repeat(40));
+    }
+
+    /// NaN and the infinities are written as TOML spells them and read back the same: before,
+    /// a NaN default was written as `default = {}`, which no reader accepts.
+    #[test]
+    fn every_float_default_survives_a_round_trip() {
+        for value in ["nan", "inf", "-inf", "1.5", "-0.0"] {
+            let text = format!(
+                "op = \"add_column\"\ntable = \"t\"\ncolumn = {{ name = \"f\", type = \"double\", default = {{ value = {value} }} }}\n"
+            );
+            let op: Op = toml::from_str(&text).expect("a valid op");
+            let written = op_table("upgrade", &op);
+            assert!(written.contains(&format!("default = {{ value = {value} }}")), "{written}");
+            #[derive(serde::Deserialize)]
+            struct File {
+                upgrade: Vec<Op>,
+            }
+            let read: File = toml::from_str(&written).expect("what is written reads back");
+            assert_eq!(format!("{:?}", read.upgrade[0]), format!("{op:?}"), "{value}");
+        }
     }
 }
