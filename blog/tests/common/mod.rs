@@ -97,9 +97,12 @@ impl TestDb {
                 let name = unique_name();
                 let conn = Database::connect(admin.as_str()).await.unwrap_or_else(|e| {
                     panic!(
-                        "cannot reach PostgreSQL at {admin} ({e}).\nStart it (e.g. `pg_ctlcluster 15 main start`, or \
-                         `docker run -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres`), or point \
-                         {POSTGRES_URL_VAR} at a server where this user may create databases"
+                        "cannot reach PostgreSQL at {} ({e}).\nRun the tests with `scripts/test`, which starts a \
+                         throwaway server when {POSTGRES_URL_VAR} is unset and none answers at its default; or start \
+                         one (e.g. `pg_ctlcluster 15 main start`, or `docker run -p 5432:5432 -e \
+                         POSTGRES_HOST_AUTH_METHOD=trust postgres`), or point {POSTGRES_URL_VAR} at a server where \
+                         this user may create databases",
+                        aludel::url::redact(&admin)
                     )
                 });
                 conn.execute_unprepared(&format!("CREATE DATABASE {name}"))

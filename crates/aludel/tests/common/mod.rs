@@ -36,9 +36,10 @@ async fn mysql_admin() -> sqlx::MySqlConnection {
     let admin = mysql_admin_url();
     sqlx::MySqlConnection::connect(&admin).await.unwrap_or_else(|err| {
         panic!(
-            "cannot reach MySQL / MariaDB at {}: {err}\nstart it (e.g. `start-stop-daemon --start --oknodo \
-             --background --exec /usr/sbin/mariadbd`) or point ALUDEL_TEST_MYSQL_URL at a server where the user may \
-             create databases",
+            "cannot reach MySQL / MariaDB at {}: {err}\nrun the tests with `scripts/test`, which starts a throwaway \
+             server when ALUDEL_TEST_MYSQL_URL is unset and none answers at its default; or start one (e.g. \
+             `start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`), or point \
+             ALUDEL_TEST_MYSQL_URL at a server where the user may create databases",
             aludel::url::redact(&admin)
         )
     })
@@ -77,8 +78,10 @@ impl TestDb {
                 let admin = postgres_admin_url();
                 let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|err| {
                     panic!(
-                        "cannot reach PostgreSQL at {}: {err}\nstart it (e.g. `pg_ctlcluster 15 main start`) \
-                         or point ALUDEL_TEST_POSTGRES_URL at a server where the user may create databases",
+                        "cannot reach PostgreSQL at {}: {err}\nrun the tests with `scripts/test`, which starts a \
+                         throwaway server when ALUDEL_TEST_POSTGRES_URL is unset and none answers at its default; \
+                         or start one (e.g. `pg_ctlcluster 15 main start`), or point ALUDEL_TEST_POSTGRES_URL at a \
+                         server where the user may create databases",
                         aludel::url::redact(&admin)
                     )
                 });
