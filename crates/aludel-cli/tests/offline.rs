@@ -119,7 +119,7 @@ async fn run_script(db: &TestDb, script: &str) {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("psql, sqlite3 and mariadb are installed (.ci/run installs them)");
+        .expect("psql, sqlite3 and mariadb are installed (scripts/test installs them)");
     child.stdin.take().unwrap().write_all(script.as_bytes()).await.unwrap();
     let output = child.wait_with_output().await.unwrap();
     assert!(output.status.success(), "script failed: {}\n{script}", String::from_utf8_lossy(&output.stderr));

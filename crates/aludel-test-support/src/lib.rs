@@ -131,8 +131,9 @@ async fn admin_session(backend: Backend, admin: &str, variable: &str) -> Box<dyn
     backend.connect(admin, &Default::default()).await.unwrap_or_else(|err| {
         let (server, start) = server(backend);
         panic!(
-            "cannot reach {server} at {}: {err}\nstart it (e.g. {start}) or point {variable} at a server where the \
-             user may create databases",
+            "cannot reach {server} at {}: {err}\nrun the tests with `scripts/test`, which starts a throwaway server \
+             when {variable} is unset and none answers at its default; or start one (e.g. {start}), or point \
+             {variable} at a server where the user may create databases",
             aludel::url::redact(admin),
         )
     })
