@@ -101,6 +101,7 @@ use std::collections::BTreeMap;
 
 use aludel::diff::RenameHints;
 use aludel::models::Metadata;
+use aludel::naming;
 use aludel::schema::{
     Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
     References, ReferentialAction, Schema, Table,
@@ -113,61 +114,7 @@ use sea_orm::{
     ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait, RelationTrait,
 };
 
-/// What a conventional name is for; see [`conventional_name`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NameKind {
-    /// `{table}_pkey`.
-    PrimaryKey,
-    /// `{table}_{columns}_key`.
-    Unique,
-    /// `{table}_{columns}_fkey`.
-    ForeignKey,
-    /// `ix_{table}_{columns}`.
-    Index,
-    /// `{table}_{columns}_check`.
-    Check,
-}
-
-/// PostgreSQL keeps the first 63 bytes of an identifier; longer names would never compare equal
-/// to what introspection reads back.
-const MAX_NAME_BYTES: usize = 63;
-
-/// The project's naming convention for constraints and indexes: `{table}_pkey`,
-/// `{table}_{column}_key`, `{table}_{column}_fkey`, `ix_{table}_{column}` and
-/// `{table}_{column}_check`, with several columns joined by `_` (`{table}_{a}_{b}_key`).
-///
-/// Every name this crate generates comes from here. Names are cut to 63 bytes, as PostgreSQL
-/// stores them, so a long name still compares equal after introspection.
-///
-/// # Examples
-///
-/// ```
-/// use aludel_sea_orm::{NameKind, conventional_name};
-///
-/// assert_eq!(conventional_name::<&str>(NameKind::PrimaryKey, "users", &[]), "users_pkey");
-/// assert_eq!(conventional_name(NameKind::Unique, "users", &["email"]), "users_email_key");
-/// assert_eq!(conventional_name(NameKind::ForeignKey, "posts", &["author_id"]), "posts_author_id_fkey");
-/// assert_eq!(conventional_name(NameKind::Index, "posts", &["slug"]), "ix_posts_slug");
-/// assert_eq!(conventional_name(NameKind::Unique, "tags", &["post_id", "name"]), "tags_post_id_name_key");
-/// ```
-pub fn conventional_name<S: AsRef<str>>(kind: NameKind, table: &str, columns: &[S]) -> String {
-    let columns = columns.iter().map(AsRef::as_ref).collect::<Vec<_>>().join("_");
-    let mut name = match kind {
-        NameKind::PrimaryKey => format!("{table}_pkey"),
-        NameKind::Unique => format!("{table}_{columns}_key"),
-        NameKind::ForeignKey => format!("{table}_{columns}_fkey"),
-        NameKind::Index => format!("ix_{table}_{columns}"),
-        NameKind::Check => format!("{table}_{columns}_check"),
-    };
-    if name.len() > MAX_NAME_BYTES {
-        let mut end = MAX_NAME_BYTES;
-        while !name.is_char_boundary(end) {
-            end -= 1;
-        }
-        name.truncate(end);
-    }
-    name
-}
+pub use aludel::naming::{NameKind, conventional_name};
 
 /// An entity that cannot be expressed in the schema model. Each variant names the entity (its
 /// Rust type) and, where there is one, the column.
@@ -670,10 +617,8 @@ fn read_entity<E: EntityTrait + Default>() -> Result<EntityParts, SeaOrmError> {
             }
             if let Some(extra) = &spec.extra {
                 match read_extra(extra) {
-                    Some(Extra::Check(expr)) => table.constraints.push(Constraint::Check {
-                        name: Some(conventional_name(NameKind::Check, &table_name, &[name])),
-                        expr,
-                    }),
+                    // Named once every column is known: after the column the expression reads.
+                    Some(Extra::Check(expr)) => table.constraints.push(Constraint::Check { name: None, expr }),
                     Some(Extra::Generated(generated)) => mapped.generated = Some(generated),
                     None => {
                         return Err(SeaOrmError::UnsupportedExtra {
@@ -692,6 +637,13 @@ fn read_entity<E: EntityTrait + Default>() -> Result<EntityParts, SeaOrmError> {
             });
         }
         table.columns.push(mapped);
+    }
+
+    let names: Vec<String> = table.constraints.iter().map(|c| naming::constraint_name(&table, c)).collect();
+    for (constraint, conventional) in table.constraints.iter_mut().zip(names) {
+        if let Constraint::Check { name: name @ None, .. } = constraint {
+            *name = Some(conventional);
+        }
     }
 
     // `indexed` columns and `unique_key` groups: SeaORM creates both as indexes (a group as a

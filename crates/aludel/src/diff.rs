@@ -13,13 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::config::AutogenerateConfig;
+use crate::naming;
 use crate::ops::{
     self, CollationChange, ColumnChange, ColumnRef, CommentChange, CreateIndex, DefaultChange, Op, TypeChange,
 };
 use crate::schema::{Column, ColumnType, Constraint, Index, IndexKey, Schema, Table};
-
-/// The longest identifier every backend keeps whole (PostgreSQL truncates at 63 bytes).
-const MAX_IDENTIFIER: usize = 63;
 
 /// Renames the models declare (`renamed_from`). A hint turns what would be a drop and an add
 /// into `rename_table` or an `alter_column` with `new_name`, which keeps the rows.
@@ -973,7 +971,7 @@ impl Plan<'_> {
             None => {
                 let taken: BTreeSet<String> =
                     live.constraints.iter().filter_map(|c| c.name().map(str::to_owned)).collect();
-                unique_name(&conventional_name(table, &constraint), &taken)
+                naming::unique_name(&naming::constraint_name(live, &constraint), &taken)
             }
         };
         let op = Op::DropConstraint {
@@ -987,7 +985,10 @@ impl Plan<'_> {
 
     fn drop_primary_key(&mut self, table: &str) {
         let Some(live) = self.cur.tables.get(table) else { return };
-        let name = live.primary_key_name.clone().unwrap_or_else(|| format!("{table}_pkey"));
+        let name = live
+            .primary_key_name
+            .clone()
+            .unwrap_or_else(|| naming::conventional_name::<&str>(naming::NameKind::PrimaryKey, table, &[]));
         let existing =
             Constraint::PrimaryKey { name: live.primary_key_name.clone(), columns: live.primary_key.clone() };
         let op =
@@ -1003,7 +1004,13 @@ impl Plan<'_> {
             None => {
                 let Plan { taken, cur, models, .. } = self;
                 let taken = taken.get_or_insert_with(|| names_in_use(cur, models));
-                let name = unique_name(&conventional_name(table, constraint), taken);
+                // The table as the models have it: a check is named after the column it reads.
+                let owner = models.tables.get(table).or_else(|| cur.tables.get(table));
+                let base = match owner {
+                    Some(owner) => naming::constraint_name(owner, constraint),
+                    None => naming::constraint_name(&Table::new(table), constraint),
+                };
+                let name = naming::unique_name(&base, taken);
                 taken.insert(name.clone());
                 with_name(constraint, Some(name))
             }
@@ -1238,35 +1245,6 @@ fn has_key<'i>(table: &Table, mut indexes: impl Iterator<Item = &'i Index>, colu
                 .collect();
             index.unique && index.predicate.is_none() && keys.is_some_and(|keys| same(&keys))
         })
-}
-
-/// PostgreSQL's naming: `{table}_pkey`, `{table}_{columns}_key`, `{table}_{columns}_fkey`,
-/// `{table}_check`.
-fn conventional_name(table: &str, constraint: &Constraint) -> String {
-    let columns = constraint.columns().join("_");
-    match constraint {
-        Constraint::PrimaryKey { .. } => format!("{table}_pkey"),
-        Constraint::Unique { .. } => format!("{table}_{columns}_key"),
-        Constraint::ForeignKey { .. } => format!("{table}_{columns}_fkey"),
-        Constraint::Check { .. } => format!("{table}_check"),
-    }
-}
-
-/// `base`, or `base1`, `base2`, ... : the first not in `taken`, cut to [`MAX_IDENTIFIER`] bytes.
-fn unique_name(base: &str, taken: &BTreeSet<String>) -> String {
-    let mut n = 0u32;
-    loop {
-        let suffix = if n == 0 { String::new() } else { n.to_string() };
-        let mut end = base.len().min(MAX_IDENTIFIER - suffix.len());
-        while !base.is_char_boundary(end) {
-            end -= 1;
-        }
-        let name = format!("{}{suffix}", &base[..end]);
-        if !taken.contains(&name) {
-            return name;
-        }
-        n += 1;
-    }
 }
 
 /// Every constraint and index name of both schemas: PostgreSQL keeps index names (and the
@@ -1536,24 +1514,5 @@ mod tests {
             (&[true, true], &[true, true]),
         );
         check(&[fk(Some("f"))], &[fk(None), fk(None)], (&[true], &[true, false]));
-    }
-
-    #[test]
-    fn made_up_names_follow_the_convention_and_avoid_clashes() {
-        let fk = Constraint::ForeignKey {
-            name: None,
-            columns: vec!["a".into(), "b".into()],
-            references: References { table: "t".into(), columns: vec!["x".into(), "y".into()] },
-            on_delete: None,
-            on_update: None,
-        };
-        assert_eq!(conventional_name("posts", &fk), "posts_a_b_fkey");
-        let check = Constraint::Check { name: None, expr: "a > 0".into() };
-        let taken: BTreeSet<String> = ["posts_check".to_owned(), "posts_check1".to_owned()].into();
-        assert_eq!(unique_name(&conventional_name("posts", &check), &taken), "posts_check2");
-        let long = "t".repeat(80);
-        let name = unique_name(&long, &BTreeSet::from([long[..63].to_owned()]));
-        assert_eq!(name.len(), 63);
-        assert!(name.ends_with('1'));
     }
 }

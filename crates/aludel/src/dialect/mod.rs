@@ -16,6 +16,8 @@ pub mod common;
 pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "schema-sql")]
+pub(crate) mod schema_sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -288,6 +290,19 @@ impl Backend {
             Backend::Sqlite => &Sqlite,
             #[cfg(feature = "mysql")]
             Backend::MySql => MySql::with_uuid(UuidStorage::Char36),
+        }
+    }
+
+    /// The backend's hooks for reading a desired-state `schema.sql` written in its SQL.
+    #[cfg(feature = "schema-sql")]
+    pub(crate) fn schema_sql(self) -> &'static dyn schema_sql::SchemaSqlDialect {
+        match self {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => &postgres::schema_sql::PostgresSchemaSql,
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => &sqlite::schema_sql::SqliteSchemaSql,
+            #[cfg(feature = "mysql")]
+            Backend::MySql => &mysql::schema_sql::MySqlSchemaSql,
         }
     }
 

@@ -14,10 +14,12 @@
 //! - `ALTER TABLE t ADD [COLUMN] ...` and `ALTER TABLE t ADD [CONSTRAINT name] ...`;
 //! - `CREATE TYPE name AS ENUM (...)`;
 //! - `COMMENT ON TABLE t IS '...'` and `COMMENT ON COLUMN t.c IS '...'` (`IS NULL` removes it);
-//! - on MySQL: backquoted names, `AUTO_INCREMENT`, `ON UPDATE CURRENT_TIMESTAMP`, inline
-//!   `ENUM(...)`, `COMMENT '...'` on columns and `COMMENT = '...'` on tables, and `KEY` / `INDEX` / `UNIQUE KEY` /
-//!   `FULLTEXT KEY` inside `CREATE TABLE`; table options (`ENGINE`, `CHARSET`, `COLLATE`,
-//!   `AUTO_INCREMENT`, ...) are accepted and ignored, as they say nothing the model holds.
+//! - what only one backend has, as its hooks say (`dialect/<backend>/schema_sql.rs`): on
+//!   MySQL backquoted names, `AUTO_INCREMENT`, `ON UPDATE CURRENT_TIMESTAMP`, inline
+//!   `ENUM(...)`, `COMMENT '...'` on columns and `COMMENT = '...'` on tables, and `KEY` /
+//!   `INDEX` / `UNIQUE KEY` / `FULLTEXT KEY` inside `CREATE TABLE` (table options such as
+//!   `ENGINE` are accepted and ignored, as they say nothing the model holds); on SQLite
+//!   `AUTOINCREMENT`.
 //!
 //! `SET ...`, `CREATE EXTENSION ...`, `BEGIN` / `START TRANSACTION` and `COMMIT` are accepted
 //! and ignored: they configure a session, not the schema. `CONCURRENTLY` and `IF NOT EXISTS`
@@ -31,24 +33,22 @@
 //! - Expressions (checks, generated columns, index keys and predicates, defaults that are not
 //!   literals) are kept as the SQL text `sqlparser` prints. They are not canonical; the
 //!   normalisation stage canonicalises them through the database before comparing.
-//! - Unquoted identifiers are folded to lower case on PostgreSQL, as the server does; quoted
-//!   ones are kept. SQLite names are kept as written. `public.` (PostgreSQL) and `main.`
-//!   (SQLite) qualifiers are dropped; other schemas are refused.
+//! - Identifiers are folded as the backend folds them (unquoted ones to lower case on
+//!   PostgreSQL; kept as written on SQLite and MySQL). The default schema's qualifier
+//!   (`public.` on PostgreSQL, `main.` on SQLite) is dropped; other schemas are refused.
 //! - Defaults: `true` / `false`, numbers and strings are literals (also a string cast to the
 //!   column's own type, `'draft'::status`); `CURRENT_TIMESTAMP`, `CURRENT_DATE`,
-//!   `CURRENT_TIME` and, on PostgreSQL, `now()` (the same function as `CURRENT_TIMESTAMP`
-//!   there) are portable expressions; `DEFAULT NULL` is no default; anything else is raw SQL.
+//!   `CURRENT_TIME` and what the backend calls them besides (`now()` on PostgreSQL) are
+//!   portable expressions; `DEFAULT NULL` is no default; anything else is raw SQL.
 //! - `serial` types and identity columns are `identity = true` and `NOT NULL`. A primary key
-//!   column is `NOT NULL` on PostgreSQL and MySQL; on SQLite it stays as declared, as SQLite
-//!   keeps it.
-//! - MySQL types map to the neutral type they are (`TINYINT(1)` and `BOOL` to `boolean`,
-//!   `INT(11)` to `integer`, `DOUBLE` and `REAL` to `double`, `FLOAT` to `real`,
-//!   `DATETIME(6)` to `timestamp`, `DECIMAL` to `numeric(10,0)`, `BLOB` to `bytes`); others
-//!   pass through as written, MySQL's converting `TIMESTAMP` as `timestamp(0)` so that no
-//!   revision file reads it as the neutral `timestamp`. An inline `ENUM('a','b')` column is
-//!   `enum:<table>_<column>`, an enum of the file with those values (MySQL keeps no enum
-//!   name), so that its revisions hold portable enum ops. A `KEY` without a name is named
-//!   after its first column, as MySQL names it.
+//!   column is `NOT NULL` where the backend makes it so (PostgreSQL, MySQL); on SQLite it
+//!   stays as declared, as SQLite keeps it.
+//! - Types map to the neutral type they are, as the backend reads them (on MySQL as its
+//!   catalog's types read back: `TINYINT(1)` and `BOOL` are `boolean`, `DATETIME(6)` is
+//!   `timestamp`); others pass through as written. An inline enum column (MySQL's
+//!   `ENUM('a','b')`) is `enum:<table>_<column>` (see `naming`), an enum of the file with
+//!   those values, so that its revisions hold portable enum ops. An inline index without a
+//!   name is named as the backend names it.
 //! - A type that names an enum created anywhere in the file is `enum:<name>`; an unknown type
 //!   is passed through verbatim as a custom type, never an error.
 //! - A foreign key must reference a table the file creates; without a column list it
@@ -62,46 +62,22 @@ use std::path::{Path, PathBuf};
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{
     AlterTable, AlterTableOperation, CheckConstraint, ColumnDef, ColumnOption, CommentObject, CreateIndex, CreateTable,
-    DataType, ExactNumberInfo, Expr, ForeignKeyConstraint, GeneratedAs, GeneratedExpressionMode, Ident, IndexColumn,
-    IndexType, NullsDistinctOption, ObjectName, ObjectNamePart, PrimaryKeyConstraint, ReferentialAction as SqlAction,
-    Statement, TableConstraint, TimezoneInfo, UnaryOperator, UniqueConstraint, UserDefinedTypeRepresentation, Value,
+    CreateTableOptions, DataType, Expr, ForeignKeyConstraint, FunctionArguments, GeneratedAs, GeneratedExpressionMode,
+    Ident, IndexColumn, IndexType, NullsDistinctOption, ObjectName, ObjectNamePart, PrimaryKeyConstraint,
+    ReferentialAction as SqlAction, Statement, TableConstraint, UnaryOperator, UniqueConstraint,
+    UserDefinedTypeRepresentation, Value,
 };
-use sqlparser::ast::{
-    ArrayElemTypeDef, CharacterLength, CommentDef, CreateTableOptions, EnumMember, FunctionArguments, SqlOption,
-};
-use sqlparser::dialect::{Dialect as ParserDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
+use crate::dialect::Backend;
+use crate::dialect::schema_sql::{ColumnOptionReading, DeclaredType, Refusal, SchemaSqlDialect};
 use crate::models::ModelError;
+use crate::naming;
 use crate::schema::{
     Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
     References, ReferentialAction, Schema, Table,
 };
-
-/// The SQL dialect a `schema.sql` is written in: the target database's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SqlDialect {
-    /// PostgreSQL: unquoted identifiers fold to lower case.
-    Postgres,
-    /// SQLite.
-    Sqlite,
-    /// MySQL and MariaDB: backquoted names, kept as written.
-    MySql,
-}
-
-impl SqlDialect {
-    /// The SQL dialect of a backend, by its dialect name (`postgresql`, `sqlite`, `mysql`).
-    pub fn from_name(name: &str) -> Option<SqlDialect> {
-        match name {
-            "postgresql" => Some(SqlDialect::Postgres),
-            "sqlite" => Some(SqlDialect::Sqlite),
-            "mysql" => Some(SqlDialect::MySql),
-            _ => None,
-        }
-    }
-}
 
 /// What a schema.sql may hold, for error messages.
 const STATEMENTS: &str = "a schema.sql holds CREATE TABLE, CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD [COLUMN | \
@@ -112,7 +88,8 @@ const STATEMENTS: &str = "a schema.sql holds CREATE TABLE, CREATE [UNIQUE] INDEX
 /// How long an excerpt of a statement may be, in characters.
 const EXCERPT_CHARS: usize = 60;
 
-/// Parses a desired-state `schema.sql` into a [`Schema`]. `path` is only used in errors.
+/// Parses a desired-state `schema.sql` written in `backend`'s SQL into a [`Schema`]. `path` is
+/// only used in errors.
 ///
 /// # Errors
 ///
@@ -126,21 +103,19 @@ const EXCERPT_CHARS: usize = 60;
 /// ```
 /// use std::path::Path;
 ///
-/// use aludel::models::{SqlDialect, parse_schema_sql};
+/// use aludel::dialect::Backend;
+/// use aludel::models::parse_schema_sql;
 /// use aludel::schema::ColumnType;
 ///
 /// let sql = "CREATE TABLE users (id bigserial PRIMARY KEY, email varchar(255) NOT NULL UNIQUE);";
-/// let schema = parse_schema_sql(sql, SqlDialect::Postgres, Path::new("schema.sql")).unwrap();
+/// let schema = parse_schema_sql(sql, Backend::Postgres, Path::new("schema.sql")).unwrap();
 /// let users = &schema.tables["users"];
 /// assert_eq!(users.primary_key, ["id"]);
 /// assert_eq!(users.columns[1].ty, ColumnType::Varchar(Some(255)));
 /// ```
-pub fn parse_schema_sql(text: &str, dialect: SqlDialect, path: &Path) -> Result<Schema, ModelError> {
-    let parser_dialect: &dyn ParserDialect = match dialect {
-        SqlDialect::Postgres => &PostgreSqlDialect {},
-        SqlDialect::Sqlite => &SQLiteDialect {},
-        SqlDialect::MySql => &MySqlDialect {},
-    };
+pub fn parse_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Schema, ModelError> {
+    let hooks = backend.schema_sql();
+    let parser_dialect = hooks.parser();
     let lines = LineIndex::new(text);
     let tokens = Tokenizer::new(parser_dialect, text).tokenize_with_location().map_err(|err| {
         let line = err.location.line.max(1) as usize;
@@ -152,7 +127,7 @@ pub fn parse_schema_sql(text: &str, dialect: SqlDialect, path: &Path) -> Result<
         }
     })?;
     let mut parser = Parser::new(parser_dialect).with_tokens_with_locations(tokens);
-    let mut builder = Builder { dialect, path, schema: Schema::default(), foreign_keys: Vec::new() };
+    let mut builder = Builder { hooks, path, schema: Schema::default(), foreign_keys: Vec::new() };
     loop {
         // Empty statements (`;;`) are fine.
         while parser.consume_token(&Token::SemiColon) {}
@@ -239,7 +214,8 @@ struct PendingForeignKey {
 
 /// Builds the schema statement by statement.
 struct Builder<'p> {
-    dialect: SqlDialect,
+    /// What the backend says about its SQL.
+    hooks: &'p dyn SchemaSqlDialect,
     path: &'p Path,
     schema: Schema,
     foreign_keys: Vec<PendingForeignKey>,
@@ -258,6 +234,10 @@ impl Builder<'_> {
             what: what.into(),
             hint: hint.into(),
         }
+    }
+
+    fn refused(&self, here: &Here, refusal: Refusal) -> ModelError {
+        self.unsupported(here, refusal.what, refusal.hint)
     }
 
     fn invalid(&self, here: &Here, reason: impl Into<String>) -> ModelError {
@@ -298,10 +278,7 @@ impl Builder<'_> {
 
     /// An identifier as the database stores it.
     fn ident(&self, ident: &Ident) -> String {
-        match (self.dialect, ident.quote_style) {
-            (SqlDialect::Postgres, None) => ident.value.to_lowercase(),
-            _ => ident.value.clone(),
-        }
+        self.hooks.fold(ident)
     }
 
     /// The parts of a dotted name, with the default schema's qualifier dropped.
@@ -315,12 +292,7 @@ impl Builder<'_> {
                 }
             }
         }
-        // MySQL's database is whatever the connection names: no qualifier is the default.
-        let default_schema = match self.dialect {
-            SqlDialect::Postgres => Some("public"),
-            SqlDialect::Sqlite => Some("main"),
-            SqlDialect::MySql => None,
-        };
+        let default_schema = self.hooks.default_schema();
         Ok(parts
             .into_iter()
             .enumerate()
@@ -358,15 +330,8 @@ impl Builder<'_> {
         let constraints = std::mem::take(&mut rest.constraints);
         rest.if_not_exists = false;
         let mut comment = None;
-        if self.dialect == SqlDialect::MySql
-            && let CreateTableOptions::Plain(options) = &rest.table_options
-        {
-            // ENGINE, CHARSET, COLLATE, AUTO_INCREMENT, ...: storage, not schema.
-            for option in options {
-                if let SqlOption::Comment(CommentDef::WithEq(text) | CommentDef::WithoutEq(text)) = option {
-                    comment = Some(text.clone());
-                }
-            }
+        if let Some(said) = self.hooks.table_options(&rest.table_options) {
+            comment = said;
             rest.table_options = CreateTableOptions::None;
         }
         if rest != CreateTableBuilder::new(rest.name.clone()).build() {
@@ -405,17 +370,27 @@ impl Builder<'_> {
         if table.column(&name).is_some() {
             return Err(self.invalid(here, format!("column `{}.{name}` is declared twice", table.name)));
         }
-        let (ty, serial) = match (&def.data_type, self.dialect) {
-            (DataType::Enum(members, _), SqlDialect::MySql) => {
-                (self.inline_enum(&table.name, &name, members, here)?, false)
-            }
-            _ => self.column_type(&def.data_type),
+        let (ty, serial) = match self.hooks.column_type(&def.data_type).map_err(|r| self.refused(here, r))? {
+            DeclaredType::Plain(ty) => (ty, false),
+            DeclaredType::Serial(ty) => (ty, true),
+            DeclaredType::InlineEnum(values) => (self.inline_enum(&table.name, &name, values, here)?, false),
         };
         let mut column = Column::new(&name, ty);
         column.identity = serial;
         let mut autoincrement = false;
         for option in &def.options {
             let constraint_name = option.name.as_ref().map(|n| self.ident(n));
+            let ty = column.ty.clone();
+            let read_default = |expr: &Expr| self.default_value(expr, &ty);
+            if let Some(reading) = self.hooks.column_option(&option.option, &name, def, &read_default) {
+                match reading.map_err(|r| self.refused(here, r))? {
+                    ColumnOptionReading::Identity => column.identity = true,
+                    ColumnOptionReading::KeyIdentity => autoincrement = true,
+                    ColumnOptionReading::OnUpdate(value) => column.on_update = Some(value),
+                    ColumnOptionReading::Nothing => {}
+                }
+                continue;
+            }
             match &option.option {
                 ColumnOption::Null => column.nullable = true,
                 ColumnOption::NotNull => column.nullable = false,
@@ -460,55 +435,12 @@ impl Builder<'_> {
                         stored: *generation_expr_mode == Some(GeneratedExpressionMode::Stored),
                     });
                 }
-                ColumnOption::DialectSpecific(tokens)
-                    if self.dialect == SqlDialect::Sqlite
-                        && matches!(tokens.as_slice(), [Token::Word(w)] if w.keyword == Keyword::AUTOINCREMENT) =>
-                {
-                    autoincrement = true;
-                }
-                ColumnOption::DialectSpecific(tokens)
-                    if self.dialect == SqlDialect::MySql
-                        && matches!(tokens.as_slice(), [Token::Word(w)] if w.keyword == Keyword::AUTO_INCREMENT) =>
-                {
-                    column.identity = true;
-                }
                 ColumnOption::Collation(collation) => {
                     let Some(last) = collation.0.last().and_then(|part| part.as_ident()) else {
                         return Err(self.invalid(here, format!("the collation of `{name}` has no name")));
                     };
-                    let spelled = self.ident(last);
-                    column.collation = Some(match self.dialect {
-                        // Case-insensitive names, spelled as the catalogs print them.
-                        SqlDialect::MySql => spelled.to_ascii_lowercase(),
-                        SqlDialect::Sqlite => spelled.to_ascii_uppercase(),
-                        SqlDialect::Postgres => spelled,
-                    });
-                }
-                // The collation says the character set; a character set alone is refused below.
-                ColumnOption::CharacterSet(_)
-                    if self.dialect == SqlDialect::MySql
-                        && def.options.iter().any(|o| matches!(o.option, ColumnOption::Collation(_))) => {}
-                ColumnOption::CharacterSet(set) if self.dialect == SqlDialect::MySql => {
-                    return Err(self.unsupported(
-                        here,
-                        format!("`CHARACTER SET {set}` without COLLATE on `{name}`"),
-                        "write the collation too (`CHARACTER SET latin1 COLLATE latin1_swedish_ci`): it implies the \
-                         character set",
-                    ));
-                }
-                ColumnOption::OnUpdate(expr) if self.dialect == SqlDialect::MySql => {
-                    match self.default_value(expr, &column.ty) {
-                        Some(value @ DefaultValue::Expr(PortableExpr::CurrentTimestamp)) => {
-                            column.on_update = Some(value)
-                        }
-                        _ => {
-                            return Err(self.unsupported(
-                                here,
-                                format!("`ON UPDATE {expr}` on `{name}`"),
-                                "MySQL updates a column only to the current time: write ON UPDATE CURRENT_TIMESTAMP",
-                            ));
-                        }
-                    }
+                    // Case-insensitive names, spelled as the catalog prints them.
+                    column.collation = Some(self.hooks.collation(self.ident(last)));
                 }
                 ColumnOption::Comment(text) => column.comment = Some(text.clone()),
                 other => {
@@ -538,81 +470,17 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// Maps a type; the flag says it is a `serial` type (an identity column).
-    fn column_type(&self, data_type: &DataType) -> (ColumnType, bool) {
-        if self.dialect == SqlDialect::MySql {
-            return (mysql_type(data_type), false);
-        }
-        let length = |length: &Option<CharacterLength>| match length {
-            None => Some(None),
-            Some(CharacterLength::IntegerLength { length, unit: None }) => u32::try_from(*length).ok().map(Some),
-            Some(_) => None,
-        };
-        let numeric = |info: &ExactNumberInfo| match info {
-            ExactNumberInfo::None => Some(None),
-            ExactNumberInfo::Precision(p) => u32::try_from(*p).ok().map(|p| Some((p, 0))),
-            ExactNumberInfo::PrecisionAndScale(p, s) => Some(Some((u32::try_from(*p).ok()?, u32::try_from(*s).ok()?))),
-        };
-        let plain_time = |tz: &TimezoneInfo| matches!(tz, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone);
-        let mapped = match data_type {
-            DataType::SmallInt(None) | DataType::Int2(None) => Some(ColumnType::SmallInt),
-            DataType::Int(None) | DataType::Integer(None) | DataType::Int4(None) => Some(ColumnType::Integer),
-            DataType::BigInt(None) | DataType::Int8(None) => Some(ColumnType::BigInt),
-            DataType::Real | DataType::Float4 => Some(ColumnType::Real),
-            DataType::DoublePrecision | DataType::Float8 | DataType::Double(ExactNumberInfo::None) => {
-                Some(ColumnType::Double)
-            }
-            // `float` is `double precision`; `float(p)` is `real` up to 24 bits of precision.
-            DataType::Float(ExactNumberInfo::None) => Some(ColumnType::Double),
-            DataType::Float(ExactNumberInfo::Precision(p)) if *p <= 24 => Some(ColumnType::Real),
-            DataType::Float(ExactNumberInfo::Precision(p)) if *p <= 53 => Some(ColumnType::Double),
-            DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => {
-                numeric(info).map(ColumnType::Numeric)
-            }
-            DataType::Varchar(len) | DataType::CharacterVarying(len) | DataType::CharVarying(len) => {
-                length(len).map(ColumnType::Varchar)
-            }
-            DataType::Char(len) | DataType::Character(len) => length(len).map(ColumnType::Char),
-            DataType::Text => Some(ColumnType::Text),
-            DataType::Bool | DataType::Boolean => Some(ColumnType::Boolean),
-            DataType::Date => Some(ColumnType::Date),
-            DataType::Time(None, tz) if plain_time(tz) => Some(ColumnType::Time),
-            DataType::Timestamp(None, tz) if plain_time(tz) => Some(ColumnType::Timestamp),
-            DataType::Timestamp(None, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => Some(ColumnType::Timestamptz),
-            DataType::Interval { fields: None, precision: None } => Some(ColumnType::Interval),
-            DataType::Uuid => Some(ColumnType::Uuid),
-            DataType::JSON => Some(ColumnType::Json),
-            DataType::JSONB => Some(ColumnType::Jsonb),
-            DataType::Bytea | DataType::Blob(None) => Some(ColumnType::Bytes),
-            DataType::Array(ArrayElemTypeDef::SquareBracket(inner, None)) => {
-                return (ColumnType::Array(Box::new(self.column_type(inner).0)), false);
-            }
-            DataType::Custom(name, modifiers) if modifiers.is_empty() && name.0.len() == 1 => {
-                let ObjectNamePart::Identifier(ident) = &name.0[0] else {
-                    return (ColumnType::Custom(data_type.to_string()), false);
-                };
-                let folded = self.ident(ident);
-                return match folded.as_str() {
-                    "serial" | "serial4" => (ColumnType::Integer, true),
-                    "bigserial" | "serial8" => (ColumnType::BigInt, true),
-                    "smallserial" | "serial2" => (ColumnType::SmallInt, true),
-                    // Kept by name, so a later pass can recognise an enum created in the file.
-                    _ => (ColumnType::Custom(folded), false),
-                };
-            }
-            _ => None,
-        };
-        (mapped.unwrap_or_else(|| ColumnType::Custom(data_type.to_string())), false)
-    }
-
     /// Maps a `DEFAULT` expression; `DEFAULT NULL` is no default.
     fn default_value(&self, expr: &Expr, ty: &ColumnType) -> Option<DefaultValue> {
         let expr = unwrap_nested(expr);
         if let Some(literal) = literal(expr) {
-            return literal.map(|literal| DefaultValue::Value(self.mysql_number(literal, ty)));
+            return literal.map(|literal| DefaultValue::Value(self.hooks.literal_default(literal, ty)));
         }
+        let cast_to_own_type = |data_type: &DataType| {
+            self.hooks.column_type(data_type).ok().and_then(DeclaredType::column_type).as_ref() == Some(ty)
+        };
         match expr {
-            Expr::Cast { expr: inner, data_type, .. } if self.column_type(data_type).0 == *ty => {
+            Expr::Cast { expr: inner, data_type, .. } if cast_to_own_type(data_type) => {
                 if let Some(Some(Literal::String(text))) = literal(unwrap_nested(inner)) {
                     return Some(DefaultValue::Value(Literal::String(text)));
                 }
@@ -623,24 +491,7 @@ impl Builder<'_> {
                     (FunctionArguments::None, "current_timestamp") => Some(PortableExpr::CurrentTimestamp),
                     (FunctionArguments::None, "current_date") => Some(PortableExpr::CurrentDate),
                     (FunctionArguments::None, "current_time") => Some(PortableExpr::CurrentTime),
-                    (FunctionArguments::List(list), "now")
-                        if list.args.is_empty() && self.dialect == SqlDialect::Postgres =>
-                    {
-                        Some(PortableExpr::CurrentTimestamp)
-                    }
-                    // MySQL: the same functions with a precision (the column's), and their
-                    // other names.
-                    (FunctionArguments::List(list), name)
-                        if self.dialect == SqlDialect::MySql && list.args.len() <= 1 =>
-                    {
-                        match name {
-                            "current_timestamp" | "now" | "localtimestamp" => Some(PortableExpr::CurrentTimestamp),
-                            "current_date" | "curdate" if list.args.is_empty() => Some(PortableExpr::CurrentDate),
-                            "current_time" | "curtime" => Some(PortableExpr::CurrentTime),
-                            _ => None,
-                        }
-                    }
-                    _ => None,
+                    (args, name) => self.hooks.portable_call(name, args),
                 };
                 if let Some(portable) = portable {
                     return Some(DefaultValue::Expr(portable));
@@ -649,31 +500,6 @@ impl Builder<'_> {
             _ => {}
         }
         Some(DefaultValue::Sql(expr.to_string()))
-    }
-
-    /// On MySQL, a quoted number on a numeric or boolean column (as mysqldump writes every
-    /// default: `DEFAULT '0.00'`) is that number, which is what MySQL stores.
-    fn mysql_number(&self, literal: Literal, ty: &ColumnType) -> Literal {
-        let Literal::String(text) = &literal else { return literal };
-        let numeric = matches!(
-            ty,
-            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt | ColumnType::Real | ColumnType::Double
-        ) || matches!(ty, ColumnType::Numeric(_));
-        if self.dialect != SqlDialect::MySql || !(numeric || *ty == ColumnType::Boolean) {
-            return literal;
-        }
-        match (ty, text.trim()) {
-            (ColumnType::Boolean, "0" | "1") => Literal::Bool(text.trim() == "1"),
-            (_, number) => match (number.parse::<i64>(), number.parse::<f64>()) {
-                (Ok(int), _) => Literal::Int(int),
-                // `'0.00'` is the whole number 0 (MySQL prints a decimal's scale).
-                (_, Ok(float)) if float.is_finite() && float.fract() == 0.0 && float.abs() < 9.0e15 => {
-                    Literal::Int(float as i64)
-                }
-                (_, Ok(float)) if float.is_finite() => Literal::Float(float),
-                _ => literal,
-            },
-        }
     }
 
     fn check_primary_key_options(&self, key: &PrimaryKeyConstraint, here: &Here) -> Result<(), ModelError> {
@@ -690,7 +516,7 @@ impl Builder<'_> {
 
     fn check_unique_options(&self, unique: &UniqueConstraint, here: &Here) -> Result<(), ModelError> {
         // MySQL's `UNIQUE KEY name (...)` names the key that way.
-        if (unique.index_name.is_some() && self.dialect != SqlDialect::MySql)
+        if (unique.index_name.is_some() && !self.hooks.unique_key_names())
             || unique.index_type.is_some()
             || !unique.include.is_empty()
             || !unique.index_options.is_empty()
@@ -788,6 +614,11 @@ impl Builder<'_> {
         here: &Here,
     ) -> Result<(), ModelError> {
         let name = |n: &Option<Ident>| n.as_ref().map(|n| self.ident(n));
+        if let Some(index) = self.hooks.inline_index(constraint) {
+            let index = index.map_err(|r| self.refused(here, r))?;
+            let name = index.name.map(|n| self.ident(n));
+            return self.inline_index(table, name, index.keys, index.method, here);
+        }
         match constraint {
             TableConstraint::PrimaryKey(key) => {
                 self.check_primary_key_options(key, here)?;
@@ -800,17 +631,6 @@ impl Builder<'_> {
                 let constraint_name = name(&unique.name).or_else(|| name(&unique.index_name));
                 table.constraints.push(Constraint::Unique { name: constraint_name, columns });
                 Ok(())
-            }
-            TableConstraint::Index(index) if self.dialect == SqlDialect::MySql => {
-                if !index.index_options.is_empty() {
-                    return Err(self.unsupported(here, "an index option", "write KEY name (columns) [USING method]"));
-                }
-                let method = index.index_type.as_ref().map(|using| using.to_string().to_lowercase());
-                self.inline_index(table, name(&index.name), &index.columns, false, method, here)
-            }
-            TableConstraint::FulltextOrSpatial(index) if self.dialect == SqlDialect::MySql => {
-                let method = if index.fulltext { "fulltext" } else { "spatial" };
-                self.inline_index(table, name(&index.opt_index_name), &index.columns, false, Some(method.into()), here)
             }
             TableConstraint::ForeignKey(key) => {
                 let columns = key.columns.iter().map(|c| self.ident(c)).collect();
@@ -830,37 +650,26 @@ impl Builder<'_> {
         }
     }
 
-    /// A MySQL index declared inside `CREATE TABLE`; without a name it is named after its
-    /// first column, as MySQL names it.
+    /// An index declared inside `CREATE TABLE`; without a name it is named as the backend
+    /// names it.
     fn inline_index(
         &mut self,
         table: &Table,
         name: Option<String>,
         keys: &[IndexColumn],
-        unique: bool,
         method: Option<String>,
         here: &Here,
     ) -> Result<(), ModelError> {
         let columns = self.index_keys(keys, here)?;
-        let name = match name {
+        let name = match name.or_else(|| self.hooks.unnamed_index(&columns)) {
             Some(name) => name,
-            None => {
-                // A prefix key `col(10)` is named after `col` too.
-                let first = match columns.first() {
-                    Some(IndexKey::Column(first)) => Some(first.clone()),
-                    Some(IndexKey::Expr { expr }) => expr
-                        .split_once('(')
-                        .map(|(name, _)| name.trim().trim_matches('`').to_owned())
-                        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')),
-                    None => None,
-                };
-                first.ok_or_else(|| self.invalid(here, "the index has no name; name it, e.g. `ix_<table>_<column>`"))?
-            }
+            None => return Err(self.invalid(here, "the index has no name; name it, e.g. `ix_<table>_<column>`")),
         };
         if self.schema.indexes.contains_key(&name) {
             return Err(self.invalid(here, format!("index `{name}` is created twice; keep one")));
         }
-        let index = Index { name: name.clone(), table: table.name.clone(), columns, unique, predicate: None, method };
+        let index =
+            Index { name: name.clone(), table: table.name.clone(), columns, unique: false, predicate: None, method };
         self.schema.indexes.insert(name, index);
         Ok(())
     }
@@ -889,28 +698,15 @@ impl Builder<'_> {
         Ok(columns)
     }
 
-    /// A MySQL inline `ENUM(...)`: an enum of the file named `<table>_<column>`.
+    /// An enum written inline in a column: an enum of the file, named by the convention.
     fn inline_enum(
         &mut self,
         table: &str,
         column: &str,
-        members: &[EnumMember],
+        values: Vec<String>,
         here: &Here,
     ) -> Result<ColumnType, ModelError> {
-        let mut values = Vec::with_capacity(members.len());
-        for member in members {
-            match member {
-                EnumMember::Name(value) => values.push(value.clone()),
-                EnumMember::NamedValue(value, _) => {
-                    return Err(self.unsupported(
-                        here,
-                        format!("the enum value `{value}` with a number"),
-                        "list the values as strings",
-                    ));
-                }
-            }
-        }
-        let name = format!("{table}_{column}");
+        let name = naming::inline_enum_name(table, column);
         match self.schema.enums.get(&name) {
             Some(known) if known.values != values => {
                 return Err(self.invalid(here, format!("enum `{name}` is declared twice with other values")));
@@ -1028,8 +824,7 @@ impl Builder<'_> {
             for column in &mut table.columns {
                 resolve_enum(&mut column.ty, &enums);
             }
-            if matches!(self.dialect, SqlDialect::Postgres | SqlDialect::MySql) {
-                // PostgreSQL and MySQL make primary key columns NOT NULL; SQLite does not.
+            if self.hooks.primary_key_not_null() {
                 for key in &table.primary_key {
                     if let Some(column) = table.columns.iter_mut().find(|c| &c.name == key) {
                         column.nullable = false;
@@ -1091,61 +886,6 @@ impl Builder<'_> {
     }
 }
 
-/// A MySQL type: the neutral type it is, or the type as written. A type written so that it
-/// would read back as a neutral type that means something else (`TIMESTAMP`, `REAL`) is
-/// spelled so that it does not.
-fn mysql_type(data_type: &DataType) -> ColumnType {
-    let numeric = |info: &ExactNumberInfo| match info {
-        ExactNumberInfo::None => Some((10, 0)),
-        ExactNumberInfo::Precision(p) => u32::try_from(*p).ok().map(|p| (p, 0)),
-        ExactNumberInfo::PrecisionAndScale(p, s) => Some((u32::try_from(*p).ok()?, u32::try_from(*s).ok()?)),
-    };
-    let length = |length: &Option<CharacterLength>| match length {
-        Some(CharacterLength::IntegerLength { length, unit: None }) => u32::try_from(*length).ok(),
-        _ => None,
-    };
-    let mapped = match data_type {
-        DataType::Bool | DataType::Boolean | DataType::TinyInt(Some(1)) => Some(ColumnType::Boolean),
-        // A display width means nothing.
-        DataType::SmallInt(_) => Some(ColumnType::SmallInt),
-        DataType::Int(_) | DataType::Integer(_) => Some(ColumnType::Integer),
-        DataType::BigInt(_) => Some(ColumnType::BigInt),
-        // MySQL's REAL is a DOUBLE; FLOAT(p) is a DOUBLE from 25 bits of precision.
-        DataType::Real | DataType::DoublePrecision | DataType::Double(ExactNumberInfo::None) => {
-            Some(ColumnType::Double)
-        }
-        DataType::Float(ExactNumberInfo::None) => Some(ColumnType::Real),
-        DataType::Float(ExactNumberInfo::Precision(p)) => {
-            Some(if *p <= 24 { ColumnType::Real } else { ColumnType::Double })
-        }
-        DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => {
-            numeric(info).map(|ps| ColumnType::Numeric(Some(ps)))
-        }
-        DataType::Varchar(len) | DataType::CharacterVarying(len) | DataType::CharVarying(len) => {
-            length(len).map(|n| ColumnType::Varchar(Some(n)))
-        }
-        DataType::Char(None) | DataType::Character(None) => Some(ColumnType::Char(Some(1))),
-        DataType::Char(len) | DataType::Character(len) => length(len).map(|n| ColumnType::Char(Some(n))),
-        DataType::Text => Some(ColumnType::Text),
-        DataType::Blob(None) => Some(ColumnType::Bytes),
-        DataType::JSON => Some(ColumnType::Json),
-        DataType::Date => Some(ColumnType::Date),
-        DataType::Time(None, TimezoneInfo::None) => Some(ColumnType::Time),
-        DataType::Datetime(Some(6)) => Some(ColumnType::Timestamp),
-        DataType::Timestamp(None, TimezoneInfo::None) => Some(ColumnType::Custom("timestamp(0)".into())),
-        DataType::Uuid => Some(ColumnType::Uuid),
-        _ => None,
-    };
-    mapped.unwrap_or_else(|| {
-        let text = data_type.to_string();
-        match ColumnType::parse(&text) {
-            Ok(ColumnType::Custom(_)) | Err(_) => ColumnType::Custom(text),
-            // Written as a neutral name, and meaning it (`DATE`, `TIME`).
-            Ok(neutral) => neutral,
-        }
-    })
-}
-
 /// `Custom(name)` becomes `Enum(name)` when the file creates that enum.
 fn resolve_enum(ty: &mut ColumnType, enums: &[String]) {
     match ty {
@@ -1199,7 +939,7 @@ mod tests {
 
     /// Parses `sql` and compares the schema's JSON form with `expected`, or the error's
     /// message with `Err(message)`.
-    fn check(dialect: SqlDialect, sql: &str, expected: Result<serde_json::Value, &str>) {
+    fn check(dialect: Backend, sql: &str, expected: Result<serde_json::Value, &str>) {
         let got = parse_schema_sql(sql, dialect, Path::new("schema.sql"));
         match (got, expected) {
             (Ok(schema), Ok(want)) => {
@@ -1259,13 +999,13 @@ mod tests {
         ];
         for (sql_type, neutral) in cases {
             check(
-                SqlDialect::Postgres,
+                Backend::Postgres,
                 &format!("CREATE TABLE t (c {sql_type});"),
                 Ok(table(json!([{ "name": "c", "type": neutral, "nullable": true }]))),
             );
         }
         check(
-            SqlDialect::Sqlite,
+            Backend::Sqlite,
             "CREATE TABLE t (c blob, d INT);",
             Ok(table(json!([
                 { "name": "c", "type": "bytes", "nullable": true },
@@ -1303,7 +1043,7 @@ mod tests {
         ];
         for (sql_type, neutral) in cases {
             check(
-                SqlDialect::MySql,
+                Backend::MySql,
                 &format!("CREATE TABLE t (c {sql_type});"),
                 Ok(table(json!([{ "name": "c", "type": neutral, "nullable": true }]))),
             );
@@ -1313,7 +1053,7 @@ mod tests {
     #[test]
     fn mysql_tables_hold_keys_inline_enums_comments_and_options() {
         check(
-            SqlDialect::MySql,
+            Backend::MySql,
             "CREATE TABLE `Things` (
                  id BIGINT NOT NULL AUTO_INCREMENT COMMENT 'the key',
                  mood ENUM('sad', 'ok') NOT NULL DEFAULT 'ok',
@@ -1357,20 +1097,20 @@ mod tests {
             ("int generated by default as identity", "integer"),
         ] {
             check(
-                SqlDialect::Postgres,
+                Backend::Postgres,
                 &format!("CREATE TABLE t (id {sql_type});"),
                 Ok(table(json!([{ "name": "id", "type": neutral, "nullable": false, "identity": true }]))),
             );
         }
         check(
-            SqlDialect::Sqlite,
+            Backend::Sqlite,
             "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT);",
             Ok(json!({ "tables": [{ "table": "t", "columns": [
                 { "name": "id", "type": "integer", "nullable": false, "identity": true },
             ], "primary_key": ["id"] }], "indexes": [], "enums": [] })),
         );
         check(
-            SqlDialect::Postgres,
+            Backend::Postgres,
             "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY (START WITH 10));",
             Err("schema.sql:1: `CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY (STAR…`: identity \
                  options on column `id` is not supported in a schema model; write `GENERATED ... AS IDENTITY` \
@@ -1399,19 +1139,19 @@ mod tests {
         ];
         for (column, ty, default) in cases {
             check(
-                SqlDialect::Postgres,
+                Backend::Postgres,
                 &format!("CREATE TABLE t (c {column});"),
                 Ok(table(json!([{ "name": "c", "type": ty, "nullable": true, "default": default }]))),
             );
         }
         check(
-            SqlDialect::Postgres,
+            Backend::Postgres,
             "CREATE TABLE t (c text DEFAULT NULL);",
             Ok(table(json!([{ "name": "c", "type": "text", "nullable": true }]))),
         );
         // now() is not a SQLite function: it stays raw SQL there.
         check(
-            SqlDialect::Sqlite,
+            Backend::Sqlite,
             "CREATE TABLE t (c text DEFAULT (datetime('now')), d text DEFAULT now());",
             Ok(table(json!([
                 { "name": "c", "type": "text", "nullable": true, "default": { "sql": "datetime('now')" } },
@@ -1423,7 +1163,7 @@ mod tests {
     #[test]
     fn constraints_inline_and_on_the_table() {
         check(
-            SqlDialect::Postgres,
+            Backend::Postgres,
             "CREATE TABLE a (id int CONSTRAINT a_pk PRIMARY KEY);
              CREATE TABLE t (
                  id int,
@@ -1465,7 +1205,7 @@ mod tests {
     #[test]
     fn generated_columns_keep_their_expression() {
         check(
-            SqlDialect::Postgres,
+            Backend::Postgres,
             "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);",
             Ok(table(json!([
                 { "name": "a", "type": "integer", "nullable": true },
@@ -1473,7 +1213,7 @@ mod tests {
             ]))),
         );
         check(
-            SqlDialect::Sqlite,
+            Backend::Sqlite,
             "CREATE TABLE t (a int, b int AS (a + 1));",
             Ok(table(json!([
                 { "name": "a", "type": "integer", "nullable": true },
@@ -1485,7 +1225,7 @@ mod tests {
     #[test]
     fn identifiers_fold_on_postgres_only() {
         check(
-            SqlDialect::Postgres,
+            Backend::Postgres,
             r#"CREATE TABLE public.Things ("Id" INT, Name TEXT);"#,
             Ok(json!({ "tables": [{ "table": "things", "columns": [
                 { "name": "Id", "type": "integer", "nullable": true },
@@ -1493,7 +1233,7 @@ mod tests {
             ] }], "indexes": [], "enums": [] })),
         );
         check(
-            SqlDialect::Sqlite,
+            Backend::Sqlite,
             "CREATE TABLE Things (Id INT);",
             Ok(json!({ "tables": [{ "table": "Things", "columns": [
                 { "name": "Id", "type": "integer", "nullable": true },
@@ -1504,7 +1244,7 @@ mod tests {
     #[test]
     fn indexes_enums_comments_and_alter_table() {
         check(
-            SqlDialect::Postgres,
+            Backend::Postgres,
             "CREATE TABLE t (id int, email text, m mood, ms mood[]);
              CREATE TYPE mood AS ENUM ('sad', 'ok');
              CREATE UNIQUE INDEX ix_t_email ON t USING btree ((lower(email)), id) WHERE id > 0;
@@ -1533,7 +1273,7 @@ mod tests {
     #[test]
     fn session_statements_and_comments_are_ignored() {
         check(
-            SqlDialect::Postgres,
+            Backend::Postgres,
             "-- a comment\nBEGIN;\nSET search_path = public;\nCREATE EXTENSION IF NOT EXISTS pgcrypto;\n;;\n\
              /* block */ CREATE TABLE t (c text);\nCOMMIT;",
             Ok(table(json!([{ "name": "c", "type": "text", "nullable": true }]))),
@@ -1618,7 +1358,7 @@ mod tests {
             ),
         ];
         for (sql, message) in cases {
-            check(SqlDialect::Postgres, sql, Err(message));
+            check(Backend::Postgres, sql, Err(message));
         }
     }
 
@@ -1630,24 +1370,24 @@ mod tests {
         };
         assert_eq!(
             collation(
-                SqlDialect::Postgres,
+                Backend::Postgres,
                 "CREATE TABLE t (a text COLLATE \"C\", b text COLLATE pg_catalog.\"en_US\", c text);"
             ),
             [Some("C".to_owned()), Some("en_US".to_owned()), None]
         );
         assert_eq!(
-            collation(SqlDialect::Sqlite, "CREATE TABLE t (a TEXT COLLATE nocase, b TEXT);"),
+            collation(Backend::Sqlite, "CREATE TABLE t (a TEXT COLLATE nocase, b TEXT);"),
             [Some("NOCASE".to_owned()), None]
         );
         assert_eq!(
             collation(
-                SqlDialect::MySql,
+                Backend::MySql,
                 "CREATE TABLE t (a varchar(9) CHARACTER SET latin1 COLLATE Latin1_Bin, b varchar(9) COLLATE utf8mb4_bin);"
             ),
             [Some("latin1_bin".to_owned()), Some("utf8mb4_bin".to_owned())]
         );
         check(
-            SqlDialect::MySql,
+            Backend::MySql,
             "CREATE TABLE t (a varchar(9) CHARACTER SET latin1);",
             Err("schema.sql:1: `CREATE TABLE t (a varchar(9) CHARACTER SET latin1)`: `CHARACTER SET latin1` without \
                  COLLATE on `a` is not supported in a schema model; write the collation too (`CHARACTER SET latin1 \
@@ -1658,7 +1398,7 @@ mod tests {
     #[test]
     fn mysql_on_update_takes_only_the_current_time() {
         check(
-            SqlDialect::MySql,
+            Backend::MySql,
             "CREATE TABLE t (n int ON UPDATE 5);",
             Err("schema.sql:1: `CREATE TABLE t (n int ON UPDATE 5)`: `ON UPDATE 5` on `n` is not supported in a \
                  schema model; MySQL updates a column only to the current time: write ON UPDATE CURRENT_TIMESTAMP"),
@@ -1668,7 +1408,7 @@ mod tests {
     #[test]
     fn lines_count_from_the_statement_start() {
         let sql = "-- header\n\n/* a\n block */\nCREATE TABLE t (\n  c text\n);\n\n  DROP TABLE t;";
-        let err = parse_schema_sql(sql, SqlDialect::Postgres, Path::new("db/schema.sql")).unwrap_err();
+        let err = parse_schema_sql(sql, Backend::Postgres, Path::new("db/schema.sql")).unwrap_err();
         assert!(
             matches!(&err, ModelError::Unsupported { line: 9, excerpt, path, .. }
             if excerpt == "DROP TABLE t" && path == Path::new("db/schema.sql")),
@@ -1676,7 +1416,7 @@ mod tests {
         );
         // Multi-byte text before the statement on the same line does not shift it.
         let sql = "CREATE TABLE t (c text DEFAULT 'é'); DROP TABLE t;";
-        let err = parse_schema_sql(sql, SqlDialect::Postgres, Path::new("s.sql")).unwrap_err();
+        let err = parse_schema_sql(sql, Backend::Postgres, Path::new("s.sql")).unwrap_err();
         assert!(
             matches!(&err, ModelError::Unsupported { line: 1, excerpt, .. } if excerpt == "DROP TABLE t"),
             "{err:?}"

@@ -10,6 +10,8 @@ use crate::schema::{ColumnType, Schema};
 pub(crate) mod introspect;
 mod rebuild;
 mod render;
+#[cfg(feature = "schema-sql")]
+pub(crate) mod schema_sql;
 pub(crate) mod session;
 mod types;
 
