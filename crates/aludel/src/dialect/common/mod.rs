@@ -10,8 +10,10 @@ use crate::dialect::{Dialect, StateTables, Statement};
 // The DDL and type spellings the backends share; a build without any backend has no use for them.
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod ddl;
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod normalize;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) mod scratch;
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod types;
 

@@ -39,13 +39,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dialect::common::normalize::{
+use crate::dialect::common::normalize::{FoldedKeys, fold_keys};
+use crate::dialect::common::scratch::{
     Spelling, Spellings, in_catalog_order, lost, read_back_expressions, render_reason, scratch_token, spelling_column,
 };
-use crate::dialect::mysql::introspect::{prefix_expr, read, unquote};
-use crate::dialect::mysql::quote_ident;
-use crate::dialect::mysql::render::{prefix_key, render};
-use crate::dialect::mysql::session::Server;
+use crate::dialect::mysql::Server;
+use crate::dialect::mysql::introspect::read;
+use crate::dialect::mysql::render::render;
+use crate::dialect::mysql::text::{enum_values, prefix_expr, prefix_key, quote_ident};
 use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix, read_type};
 use crate::dialect::{IntrospectError, IntrospectOptions, Session, UuidStorage};
 use crate::ops::Op;
@@ -168,40 +169,6 @@ pub fn reconcile(mut database: Schema, models: &Schema) -> Schema {
     database
 }
 
-/// The values of an `enum('a','b')` type; `None` for any other type.
-fn enum_values(ty: &ColumnType) -> Option<Vec<String>> {
-    let ColumnType::Custom(text) = ty else { return None };
-    let text = text.trim();
-    let inner = text.get(..5).filter(|p| p.eq_ignore_ascii_case("enum("))?;
-    let list = text[inner.len()..].strip_suffix(')')?;
-    let mut values = Vec::new();
-    let mut rest = list.trim();
-    while !rest.is_empty() {
-        // Find the end of one quoted value: a quote not doubled and not escaped.
-        let bytes = rest.as_bytes();
-        if bytes.first() != Some(&b'\'') {
-            return None;
-        }
-        let mut i = 1;
-        let end = loop {
-            match bytes.get(i)? {
-                b'\\' => i += 2,
-                b'\'' if bytes.get(i + 1) == Some(&b'\'') => i += 2,
-                b'\'' => break i,
-                _ => i += 1,
-            }
-        };
-        values.push(unquote(&rest[..=end])?);
-        rest = rest[end + 1..].trim_start();
-        rest = match rest.strip_prefix(',') {
-            Some(next) => next.trim_start(),
-            None if rest.is_empty() => rest,
-            None => return None,
-        };
-    }
-    Some(values)
-}
-
 /// The models restated in Rust, and what is left for the database to spell.
 struct Plan {
     schema: Schema,
@@ -303,27 +270,9 @@ impl Plan {
 
 /// What MySQL's rules say about a table, without the database.
 fn restate_table(table: &Table, models: &Schema, uuid: UuidStorage) -> Result<Table, IntrospectError> {
-    let mut primary_key = table.primary_key.clone();
-    let mut constraints = Vec::with_capacity(table.constraints.len());
-    for constraint in &table.constraints {
-        match constraint {
-            Constraint::PrimaryKey { name: _, columns } if primary_key.is_empty() => primary_key = columns.clone(),
-            Constraint::PrimaryKey { .. } => {}
-            Constraint::ForeignKey { name, columns, references, on_delete, on_update } => {
-                let explicit = |action: &Option<ReferentialAction>| {
-                    action.filter(|a| !matches!(a, ReferentialAction::NoAction | ReferentialAction::Restrict))
-                };
-                constraints.push(Constraint::ForeignKey {
-                    name: name.clone(),
-                    columns: columns.clone(),
-                    references: references.clone(),
-                    on_delete: explicit(on_delete),
-                    on_update: explicit(on_update),
-                });
-            }
-            Constraint::Unique { .. } | Constraint::Check { .. } => constraints.push(constraint.clone()),
-        }
-    }
+    // MySQL names every primary key `PRIMARY`: the name is dropped below.
+    let FoldedKeys { primary_key, constraints, .. } =
+        fold_keys(table, &[ReferentialAction::NoAction, ReferentialAction::Restrict]);
     let mut columns = Vec::with_capacity(table.columns.len());
     for column in &table.columns {
         let mut column = column.clone();
@@ -743,16 +692,6 @@ fn scratch_copy(model: &Table, i: usize) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn enum_types_give_their_values() {
-        let values = |text: &str| enum_values(&ColumnType::Custom(text.into()));
-        assert_eq!(values("enum('a','b''c','d\\\\e')"), Some(vec!["a".into(), "b'c".into(), "d\\e".into()]));
-        assert_eq!(values("ENUM('x')"), Some(vec!["x".into()]));
-        assert_eq!(values("enum('a,b', 'c)')"), Some(vec!["a,b".into(), "c)".into()]));
-        assert_eq!(values("set('a')"), None);
-        assert_eq!(values("enum(a)"), None);
-    }
 
     #[test]
     fn reconcile_names_enums_and_unique_indexes_after_the_models() {

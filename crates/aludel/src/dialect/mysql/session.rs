@@ -13,28 +13,13 @@ use std::str::FromStr;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use crate::dialect::mysql::{MySql, introspect, normalize, quote_literal};
+use crate::dialect::mysql::text::quote_literal;
+use crate::dialect::mysql::{MySql, Server, introspect, normalize};
 use crate::dialect::{
     BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, TransactionSql,
     UuidStorage,
 };
 use crate::schema::Schema;
-
-/// Which server a session talks to: their catalogs differ in a few columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Server {
-    /// MariaDB.
-    MariaDb,
-    /// MySQL (8.0 or later).
-    MySql,
-}
-
-impl Server {
-    /// The server that `SELECT VERSION()` names.
-    pub(crate) fn from_version(version: &str) -> Server {
-        if version.to_ascii_lowercase().contains("mariadb") { Server::MariaDb } else { Server::MySql }
-    }
-}
 
 struct MySqlSession {
     conn: MySqlConnection,

@@ -28,6 +28,7 @@
 use std::collections::BTreeMap;
 
 use crate::dialect::common::types::TypeSpelling;
+use crate::dialect::mysql::text::quote_literal;
 use crate::dialect::{RenderError, UuidStorage};
 use crate::schema::{ColumnType, EnumType};
 
@@ -104,7 +105,7 @@ pub(crate) fn column_type(
 
 /// `ENUM('a','b')`.
 pub(crate) fn enum_type(values: &[String]) -> String {
-    let values: Vec<String> = values.iter().map(|v| super::quote_literal(v)).collect();
+    let values: Vec<String> = values.iter().map(|v| quote_literal(v)).collect();
     format!("ENUM({})", values.join(","))
 }
 
@@ -291,6 +292,7 @@ pub(crate) fn read_type(column_type: &str, json_checked: bool) -> ColumnType {
 /// `INT(11)`, `DECIMAL`, `DATETIME(6)`), by the same rules as [`read_type`]; any other type
 /// passes through as written (`INT UNSIGNED`, `LONGTEXT`), or as the neutral type its name
 /// says (`DATE`).
+#[cfg(feature = "schema-sql")]
 pub(crate) fn read_declared_type(written: &str) -> ColumnType {
     let written = written.trim();
     TypeParts::new(written).neutral().unwrap_or_else(|| match ColumnType::parse(written) {
@@ -422,6 +424,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "schema-sql")]
     #[test]
     fn declared_and_printed_types_read_alike() {
         // Each type as a schema.sql may declare it, and as `COLUMN_TYPE` prints it once created

@@ -42,7 +42,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dialect::common::normalize::{
+use crate::dialect::common::normalize::{FoldedKeys, fold_keys};
+use crate::dialect::common::scratch::{
     Spelling, Spellings, in_catalog_order, lost, read_back_expressions, render_reason, scratch_token, spelling_column,
 };
 use crate::dialect::common::{quote_ident_ansi, quote_literal};
@@ -194,31 +195,7 @@ impl Plan {
 /// What PostgreSQL's rules say about a table, without the database. Expressions, and the
 /// types and defaults [`needs_database`] picks, are left for the database.
 fn restate_table(table: &Table, models: &Schema) -> Result<Table, IntrospectError> {
-    let mut primary_key = table.primary_key.clone();
-    let mut primary_key_name = table.primary_key_name.clone();
-    let mut constraints = Vec::with_capacity(table.constraints.len());
-    for constraint in &table.constraints {
-        match constraint {
-            Constraint::PrimaryKey { name, columns } if primary_key.is_empty() => {
-                primary_key = columns.clone();
-                primary_key_name = name.clone();
-            }
-            // Two primary keys: the renderer refuses the table; keep the first.
-            Constraint::PrimaryKey { .. } => {}
-            Constraint::ForeignKey { name, columns, references, on_delete, on_update } => {
-                let explicit =
-                    |action: &Option<ReferentialAction>| action.filter(|a| *a != ReferentialAction::NoAction);
-                constraints.push(Constraint::ForeignKey {
-                    name: name.clone(),
-                    columns: columns.clone(),
-                    references: references.clone(),
-                    on_delete: explicit(on_delete),
-                    on_update: explicit(on_update),
-                });
-            }
-            Constraint::Unique { .. } | Constraint::Check { .. } => constraints.push(constraint.clone()),
-        }
-    }
+    let FoldedKeys { primary_key, primary_key_name, constraints } = fold_keys(table, &[ReferentialAction::NoAction]);
     let mut columns = Vec::with_capacity(table.columns.len());
     for column in &table.columns {
         let mut column = column.clone();

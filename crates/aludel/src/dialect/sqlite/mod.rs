@@ -7,15 +7,20 @@ use crate::dialect::{Dialect, RenderError, StateTables, Statement};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
+mod ddl;
 pub(crate) mod introspect;
+mod keywords;
+pub(crate) mod normalize;
 mod rebuild;
 mod render;
 #[cfg(feature = "schema-sql")]
 pub(crate) mod schema_sql;
 pub(crate) mod session;
+mod text;
 mod types;
 
-pub use introspect::{as_stored, introspect};
+pub use introspect::introspect;
+pub use normalize::normalize;
 
 /// The name of the CHECK that stands for an enum type on a column, before the enum's name.
 pub(crate) const ENUM_CHECK_PREFIX: &str = "aludel_enum_";

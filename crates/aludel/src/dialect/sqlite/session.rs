@@ -93,7 +93,7 @@ impl Session for SqliteSession {
     fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
         // SQLite keeps the text of every definition as the renderer wrote it, so restating
         // the models needs no round trip.
-        Box::pin(async move { Ok(super::introspect::as_stored(models)) })
+        Box::pin(async move { Ok(super::normalize::normalize(models)) })
     }
 
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
