@@ -12,6 +12,7 @@
 //! | check on one column | `{table}_{column}_check` |
 //! | check on several columns, or none | `{table}_check` |
 //! | enum written inline in a column (MySQL) | `{table}_{column}` |
+//! | primary key of the version table | `{table}_pkc`, as Alembic names it |
 //!
 //! Several columns are joined by `_`. These are PostgreSQL's own names for what it names by
 //! itself (a check names the one column its expression reads, as PostgreSQL decides), so a
@@ -169,6 +170,11 @@ fn words(expr: &str) -> Vec<(String, bool)> {
         }
     }
     words
+}
+
+/// `name` cut to [`MAX_NAME_BYTES`], on a character boundary: the name PostgreSQL keeps.
+pub fn fitted(name: &str) -> &str {
+    truncated(name, MAX_NAME_BYTES)
 }
 
 /// `name` cut to at most `bytes` bytes, on a character boundary.

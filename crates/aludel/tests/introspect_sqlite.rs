@@ -430,7 +430,13 @@ async fn hand_written_sql_reads_back() {
 async fn state_tables_and_sqlites_own_tables_can_be_left_out() {
     let db = common::TestDb::new(Backend::Sqlite).await;
     let tables = StateTables::default();
-    let sql: Vec<String> = Backend::Sqlite.dialect().create_state_tables(&tables).into_iter().map(|s| s.sql).collect();
+    let sql: Vec<String> = Backend::Sqlite
+        .dialect()
+        .create_state_tables(&tables)
+        .expect("valid names")
+        .into_iter()
+        .map(|s| s.sql)
+        .collect();
     db.execute(&sql.join(";\n")).await;
     db.execute("INSERT INTO aludel_history (revision, direction, checksum) VALUES ('a', 'upgrade', 'c'); ANALYZE")
         .await;

@@ -188,8 +188,15 @@ pub trait Dialect: fmt::Debug + Send + Sync {
     /// [`RenderError`] when the backend cannot express the op or it does not fit `before`.
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError>;
 
-    /// Creates the version and history tables when they are missing.
-    fn create_state_tables(&self, tables: &StateTables) -> Vec<Statement>;
+    /// Creates the version and history tables when they are missing: the tables
+    /// [`common::state_tables`] describes, rendered as this dialect creates any table.
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError`] when a table name is one the backend cannot keep.
+    fn create_state_tables(&self, tables: &StateTables) -> Result<Vec<Statement>, RenderError> {
+        common::create_state_tables(self, tables)
+    }
 
     /// Whether a revision marked `transactional = false` really runs outside a transaction
     /// (for statements such as `CREATE INDEX CONCURRENTLY`).

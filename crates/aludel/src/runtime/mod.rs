@@ -468,12 +468,12 @@ impl Migrator {
         purge: bool,
     ) -> Result<String, Error> {
         let heads = self.graph.stamp_heads(from, target, purge)?;
-        Ok(offline::stamp_script(
+        offline::stamp_script(
             &self.graph,
             &self.config.tables,
             backend.dialect_with(&self.config.dialect),
             from,
             &heads,
-        ))
+        )
     }
 }

@@ -46,6 +46,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::dialect::common::catalog::{cell, query, required, unexpected};
 use crate::dialect::mysql::Server;
 use crate::dialect::mysql::text::{expression, prefix_expr, quote_ident, quote_literal, strip_parentheses, unquote};
 use crate::dialect::mysql::types::{KEY_PREFIX, needs_key_prefix, read_type};
@@ -108,10 +109,6 @@ struct Catalog {
     indexes: TextRows,
     foreign_keys: TextRows,
     checks: TextRows,
-}
-
-async fn query(session: &mut dyn Session, what: &'static str, sql: &str) -> Result<TextRows, IntrospectError> {
-    session.query_text(sql).await.map_err(|source| IntrospectError::Query { what, source })
 }
 
 /// The SQL conditions that pick the database and its tables.
@@ -219,19 +216,6 @@ fn checks_query(scope: &Scope, server: Server) -> String {
             scope.exclude("t")
         ),
     }
-}
-
-fn unexpected(what: impl Into<String>, detail: impl Into<String>) -> IntrospectError {
-    IntrospectError::Definition { object: what.into(), reason: detail.into() }
-}
-
-fn cell(row: &[Option<String>], i: usize) -> Option<&str> {
-    row.get(i).and_then(|c| c.as_deref())
-}
-
-/// A cell the query always fills.
-fn required<'a>(row: &'a [Option<String>], i: usize, what: &str) -> Result<&'a str, IntrospectError> {
-    cell(row, i).ok_or_else(|| unexpected(what, format!("the catalog returned no value in column {i}")))
 }
 
 /// One key part of an index.

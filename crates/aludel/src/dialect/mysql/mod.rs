@@ -11,7 +11,7 @@
 //! connection, its lock and bookkeeping SQL), `schema_sql` (reading a schema.sql).
 
 use crate::dialect::mysql::text::{quote_ident, quote_literal};
-use crate::dialect::{Dialect, RenderError, StateTables, Statement, UuidStorage};
+use crate::dialect::{Dialect, RenderError, Statement, UuidStorage};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
@@ -103,21 +103,5 @@ impl Dialect for MySql {
             "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
             quote_literal(table)
         )
-    }
-
-    fn create_state_tables(&self, tables: &StateTables) -> Vec<Statement> {
-        vec![
-            Statement::new(format!(
-                "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))",
-                self.quote_ident(&tables.version_table),
-                self.quote_ident(&format!("{}_pkc", tables.version_table)),
-            )),
-            Statement::new(format!(
-                "CREATE TABLE IF NOT EXISTS {} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-                 revision VARCHAR(32) NOT NULL, direction VARCHAR(32) NOT NULL, checksum VARCHAR(64) NOT NULL, \
-                 applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), duration_ms BIGINT, detail TEXT)",
-                self.quote_ident(&tables.history_table),
-            )),
-        ]
     }
 }

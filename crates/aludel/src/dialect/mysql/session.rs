@@ -13,6 +13,7 @@ use std::str::FromStr;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
+use crate::dialect::common::session;
 use crate::dialect::mysql::text::quote_literal;
 use crate::dialect::mysql::{MySql, Server, introspect, normalize};
 use crate::dialect::{
@@ -65,20 +66,12 @@ impl Session for MySqlSession {
     }
 
     fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-        Box::pin(async move {
-            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
-            Ok(())
-        })
+        session::execute(&mut self.conn, sql)
     }
 
     fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
-        Box::pin(async move {
-            // Plain queries use MySQL's text protocol: every value arrives as text.
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut self.conn).await?;
-            rows.iter()
-                .map(|row| (0..row.len()).map(|i| row.try_get_unchecked::<Option<String>, _>(i)).collect())
-                .collect()
-        })
+        // Plain queries use MySQL's text protocol: every value arrives as text.
+        session::query_text(&mut self.conn, sql)
     }
 
     fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
@@ -100,8 +93,7 @@ impl Session for MySqlSession {
     fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
         Box::pin(async move {
             let sql = format!("DO RELEASE_LOCK({})", quote_literal(&self.lock_name));
-            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
-            Ok(())
+            session::execute(&mut self.conn, &sql).await
         })
     }
 

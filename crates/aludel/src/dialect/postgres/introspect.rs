@@ -53,8 +53,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::dialect::common::catalog::{cell, query, required, unexpected};
 use crate::dialect::common::quote_literal;
-use crate::dialect::{IntrospectError, IntrospectOptions, Session, TextRows};
+use crate::dialect::{IntrospectError, IntrospectOptions, Session};
 use crate::schema::{
     Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
     References, ReferentialAction, Schema, Table,
@@ -103,10 +104,6 @@ pub async fn introspect(session: &mut dyn Session, options: &IntrospectOptions) 
     read_indexes(&mut schema, &indexes)?;
     read_enums(&mut schema, &enums)?;
     Ok(schema)
-}
-
-async fn query(session: &mut dyn Session, what: &'static str, sql: &str) -> Result<TextRows, IntrospectError> {
-    session.query_text(sql).await.map_err(|source| IntrospectError::Query { what, source })
 }
 
 /// The SQL conditions that pick the schema and its tables, shared by the queries.
@@ -248,19 +245,6 @@ fn enums_query(scope: &Scope) -> String {
              AND x.objid = t.oid AND x.deptype = 'e')",
         scope.namespace
     )
-}
-
-fn unexpected(what: impl Into<String>, detail: impl Into<String>) -> IntrospectError {
-    IntrospectError::Definition { object: what.into(), reason: detail.into() }
-}
-
-fn cell(row: &[Option<String>], i: usize) -> Option<&str> {
-    row.get(i).and_then(|c| c.as_deref())
-}
-
-/// A cell the query always fills.
-fn required<'a>(row: &'a [Option<String>], i: usize, what: &str) -> Result<&'a str, IntrospectError> {
-    cell(row, i).ok_or_else(|| unexpected(what, format!("the catalog returned no value in column {i}")))
 }
 
 /// A boolean cell: `t` or `f`.

@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::dialect::common::catalog::{cell, number, query, required, unexpected};
 use crate::dialect::sqlite::ENUM_CHECK_PREFIX;
 use crate::dialect::sqlite::normalize::canonical_expressions;
 use crate::dialect::sqlite::text::{
@@ -84,7 +85,7 @@ fn catalog_queries() -> [(&'static str, String); 4] {
 pub async fn introspect(session: &mut dyn Session, options: &IntrospectOptions) -> Result<Schema, IntrospectError> {
     let mut results = Vec::with_capacity(4);
     for (what, sql) in catalog_queries() {
-        results.push(session.query_text(&sql).await.map_err(|source| IntrospectError::Query { what, source })?);
+        results.push(query(session, what, &sql).await?);
     }
     let [objects, columns, indexes, foreign_keys]: [_; 4] = results.try_into().expect("one result per catalog query");
     assemble(&Catalog { objects, columns, indexes, foreign_keys }, options)
@@ -130,32 +131,13 @@ struct ForeignKeyRows<'a> {
     on_delete: &'a str,
 }
 
-fn definition_error(object: &str, reason: impl Into<String>) -> IntrospectError {
-    IntrospectError::Definition { object: object.to_owned(), reason: reason.into() }
-}
-
-fn cell(row: &[Option<String>], i: usize) -> Option<&str> {
-    row.get(i).and_then(|c| c.as_deref())
-}
-
-fn text<'a>(row: &'a [Option<String>], i: usize, object: &str) -> Result<&'a str, IntrospectError> {
-    cell(row, i).ok_or_else(|| definition_error(object, format!("the catalog returned no value in column {i}")))
-}
-
-fn number(row: &[Option<String>], i: usize, object: &str) -> Result<i64, IntrospectError> {
-    let value = text(row, i, object)?;
-    value
-        .parse()
-        .map_err(|_| definition_error(object, format!("the catalog returned `{value}` where a number belongs")))
-}
-
 /// Builds the schema from the catalog rows.
 fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, IntrospectError> {
     let excluded: HashSet<&str> = options.exclude_tables.iter().map(String::as_str).collect();
     let mut table_sql: BTreeMap<&str, &str> = BTreeMap::new();
     let mut index_sql: BTreeMap<&str, &str> = BTreeMap::new();
     for row in &catalog.objects {
-        let name = text(row, 1, "sqlite_master")?;
+        let name = required(row, 1, "sqlite_master")?;
         let Some(sql) = cell(row, 3) else { continue };
         match cell(row, 0) {
             Some("table") if !starts_with_words(sql, &["CREATE", "VIRTUAL"]) => {
@@ -170,9 +152,9 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
 
     let mut columns: BTreeMap<&str, Vec<ColumnRow<'_>>> = BTreeMap::new();
     for row in &catalog.columns {
-        let table = text(row, 0, "pragma_table_xinfo")?;
+        let table = required(row, 0, "pragma_table_xinfo")?;
         columns.entry(table).or_default().push(ColumnRow {
-            name: text(row, 2, table)?,
+            name: required(row, 2, table)?,
             declared: cell(row, 3).unwrap_or(""),
             not_null: number(row, 4, table)? != 0,
             default: cell(row, 5),
@@ -183,11 +165,11 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
 
     let mut indexes: BTreeMap<&str, BTreeMap<&str, IndexRows<'_>>> = BTreeMap::new();
     for row in &catalog.indexes {
-        let table = text(row, 0, "pragma_index_list")?;
-        let name = text(row, 1, table)?;
+        let table = required(row, 0, "pragma_index_list")?;
+        let name = required(row, 1, table)?;
         let entry = indexes.entry(table).or_default().entry(name).or_insert(IndexRows {
             unique: number(row, 2, name)? != 0,
-            origin: text(row, 3, name)?,
+            origin: required(row, 3, name)?,
             partial: number(row, 4, name)? != 0,
             keys: Vec::new(),
         });
@@ -196,15 +178,15 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
 
     let mut foreign_keys: BTreeMap<&str, BTreeMap<i64, ForeignKeyRows<'_>>> = BTreeMap::new();
     for row in &catalog.foreign_keys {
-        let table = text(row, 0, "pragma_foreign_key_list")?;
+        let table = required(row, 0, "pragma_foreign_key_list")?;
         let entry = foreign_keys.entry(table).or_default().entry(number(row, 1, table)?).or_insert(ForeignKeyRows {
-            table: text(row, 3, table)?,
+            table: required(row, 3, table)?,
             from: Vec::new(),
             to: Vec::new(),
             on_update: cell(row, 6).unwrap_or("NO ACTION"),
             on_delete: cell(row, 7).unwrap_or("NO ACTION"),
         });
-        entry.from.push(text(row, 4, table)?);
+        entry.from.push(required(row, 4, table)?);
         entry.to.push(cell(row, 5).filter(|to| !to.is_empty()));
     }
 
@@ -222,7 +204,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
         if excluded.contains(table_name) {
             continue;
         }
-        let parsed = parse_create_table(sql).map_err(|reason| definition_error(table_name, reason))?;
+        let parsed = parse_create_table(sql).map_err(|reason| unexpected(table_name, reason))?;
         let rows = columns.get(table_name).map(Vec::as_slice).unwrap_or_default();
         let mut table = Table {
             name: table_name.to_owned(),
@@ -238,7 +220,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
             let generated = match row.hidden {
                 2 | 3 => {
                     let expr = written.and_then(|c| c.generated.clone()).ok_or_else(|| {
-                        definition_error(table_name, format!("no expression found for generated column `{}`", row.name))
+                        unexpected(table_name, format!("no expression found for generated column `{}`", row.name))
                     })?;
                     Some(Generated { expr, stored: row.hidden == 3 })
                 }
@@ -348,15 +330,15 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
             }
             let sql = index_sql
                 .get(index_name)
-                .ok_or_else(|| definition_error(index_name, "the index has no SQL in sqlite_master"))?;
-            let parsed = parse_create_index(sql).map_err(|reason| definition_error(index_name, reason))?;
+                .ok_or_else(|| unexpected(index_name, "the index has no SQL in sqlite_master"))?;
+            let parsed = parse_create_index(sql).map_err(|reason| unexpected(index_name, reason))?;
             let columns = index
                 .keys
                 .iter()
                 .enumerate()
                 .map(|(i, (cid, name))| match (cid, name) {
                     (-2, _) => parsed.keys.get(i).map(|expr| IndexKey::Expr { expr: expr.clone() }).ok_or_else(|| {
-                        definition_error(index_name, format!("key {} is an expression the SQL does not show", i + 1))
+                        unexpected(index_name, format!("key {} is an expression the SQL does not show", i + 1))
                     }),
                     (_, Some(name)) => Ok(IndexKey::Column((*name).to_owned())),
                     (_, None) => Ok(IndexKey::Column("rowid".to_owned())),

@@ -3,7 +3,7 @@
 //! every row, index and foreign key. Migrations hold the database's write lock for the run.
 
 use crate::dialect::common::{quote_ident_ansi, quote_literal};
-use crate::dialect::{Dialect, RenderError, StateTables, Statement};
+use crate::dialect::{Dialect, RenderError, Statement};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
@@ -63,21 +63,5 @@ impl Dialect for Sqlite {
 
     fn table_exists_query(&self, table: &str) -> String {
         format!("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {}", quote_literal(table))
-    }
-
-    fn create_state_tables(&self, tables: &StateTables) -> Vec<Statement> {
-        vec![
-            Statement::new(format!(
-                "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))",
-                self.quote_ident(&tables.version_table),
-                self.quote_ident(&format!("{}_pkc", tables.version_table)),
-            )),
-            Statement::new(format!(
-                "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY AUTOINCREMENT, \
-                 revision VARCHAR(32) NOT NULL, direction VARCHAR(32) NOT NULL, checksum VARCHAR(64) NOT NULL, \
-                 applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, duration_ms BIGINT, detail TEXT)",
-                self.quote_ident(&tables.history_table),
-            )),
-        ]
     }
 }
