@@ -114,7 +114,7 @@ impl Session for MySqlSession {
 
     fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
         let server = self.server;
-        Box::pin(normalize::restate(self, server, models))
+        Box::pin(normalize::normalize_on(self, server, models))
     }
 
     fn reconcile(&self, database: Schema, models: &Schema) -> Schema {
