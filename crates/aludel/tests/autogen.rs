@@ -192,7 +192,7 @@ impl Project {
             ..Default::default()
         };
         let schema = session.introspect(&options).await.expect("introspect");
-        let schema = session.reconcile(schema, &models.schema);
+        let schema = session.normalize_database(schema, &models.schema);
         session.close().await.ok();
         schema
     }

@@ -102,7 +102,7 @@ pub struct IntrospectOptions {
     pub exclude_tables: Vec<String>,
 }
 
-/// Why a database's schema could not be read, or a model could not be restated in the
+/// Why a database's schema could not be read, or a model could not be normalized to the
 /// database's spellings.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -427,17 +427,18 @@ pub trait Session: Send {
     /// queries, whatever the number of tables.
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>>;
 
-    /// Restates `models` as this database would read them back once created: types,
+    /// Normalizes `models`: states them as this database would read them back once created:
+    /// types,
     /// defaults and expressions in the database's own spellings, and what the backend cannot
     /// hold as it holds it. The diff then compares with `==`. The cost grows with the number
     /// of distinct spellings, never with the number of tables; nothing is left behind.
     fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>>;
 
-    /// Restates what the database cannot name by itself in the models' terms, once both sides
-    /// are read: MySQL keeps an enum inline in each column, without the enum's name, and a
-    /// unique constraint as a unique index. `models` is what [`Session::normalize`] returned.
-    /// Pure; the default changes nothing.
-    fn reconcile(&self, database: Schema, models: &Schema) -> Schema {
+    /// Normalizes what introspection read where the database cannot name things by itself,
+    /// naming them in the models' terms once both sides are read: MySQL keeps an enum inline
+    /// in each column, without the enum's name, and a unique constraint as a unique index.
+    /// `models` is what [`Session::normalize`] returned. Pure; the default changes nothing.
+    fn normalize_database(&self, database: Schema, models: &Schema) -> Schema {
         let _ = models;
         database
     }

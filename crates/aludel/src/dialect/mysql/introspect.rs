@@ -9,14 +9,14 @@
 //! keys and checks, all with the names MySQL keeps.
 //!
 //! MySQL holds some things differently from how the models say them, and they come back as
-//! MySQL holds them (`normalize` restates the models the same way):
+//! MySQL holds them (`normalize` states the models the same way):
 //! - the primary key is always named `PRIMARY`: `primary_key_name` comes back absent;
 //! - a unique constraint is a unique index, and comes back as a unique constraint (autogenerate
-//!   turns it into an index where the models declare an index, see `reconcile`); one with a
+//!   turns it into an index where the models declare an index, see `normalize_database`); one with a
 //!   key MySQL alone can express (an expression, a prefix other than ours) comes back as a
 //!   unique index;
 //! - an `ENUM('a','b')` column comes back as the type string `enum('a','b')`: MySQL keeps no
-//!   enum name (autogenerate names it after the models' enum, see `reconcile`);
+//!   enum name (autogenerate names it after the models' enum, see `normalize_database`);
 //! - MariaDB's `JSON` is `LONGTEXT` guarded by a `json_valid` check named after the column:
 //!   it comes back as `json`, without the check;
 //! - the index MySQL creates for a foreign key (named after the key, or after its first

@@ -7,7 +7,7 @@
 //! One file per concern: `keywords` (reserved words), `text` (quoting and reading MySQL's
 //! text), `types` (type mapping, both ways), `render` (DDL), `introspect`
 //! (`information_schema` into the schema model), `normalize` (the models in MySQL's
-//! spellings, and `reconcile`, which names what MySQL keeps nameless), `session` (the
+//! spellings, and `normalize_database`, which names what MySQL keeps nameless), `session` (the
 //! connection, its lock and bookkeeping SQL), `schema_sql` (reading a schema.sql).
 
 use crate::dialect::mysql::text::{quote_ident, quote_literal};
@@ -26,7 +26,7 @@ mod text;
 mod types;
 
 pub use introspect::introspect;
-pub use normalize::{normalize, reconcile};
+pub use normalize::{normalize, normalize_database};
 
 /// The MySQL / MariaDB dialect, with how it stores `uuid` columns.
 #[derive(Debug, Clone, Copy, Default)]

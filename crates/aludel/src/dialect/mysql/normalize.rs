@@ -1,8 +1,8 @@
-//! Models restated in MySQL's own spellings, so that the diff compares them with an
+//! Models normalized to MySQL's own spellings, so that the diff compares them with an
 //! introspected database using `==` ([`normalize`]), and the few things MySQL keeps without
-//! a name named after the models ([`reconcile`]).
+//! a name named after the models ([`normalize_database`]).
 //!
-//! What follows from MySQL's rules alone is restated here, without a round trip, because
+//! What follows from MySQL's rules alone is normalized here, without a round trip, because
 //! the renderer and `types` decide exactly what MySQL is given:
 //! - neutral types as `types::read_type` reads back their MySQL spelling (`varchar` is
 //!   `text`, `timestamptz` is `timestamp`, `jsonb` is `json`, `char` is `char(1)`,
@@ -65,8 +65,8 @@ const MAX_COLUMNS: usize = 1_000;
 /// What [`IntrospectError::Query`] names when the scratch work itself fails.
 const SCRATCH: &str = "models' spellings (through a scratch database)";
 
-/// Restates `models` as MySQL reads them back once created: see the module documentation
-/// for what is restated in Rust and what through the database.
+/// Normalizes `models`: states them as MySQL reads them back once created (see the module
+/// documentation for what is settled in Rust and what through the database).
 ///
 /// # Errors
 ///
@@ -85,7 +85,7 @@ const SCRATCH: &str = "models' spellings (through a scratch database)";
 /// let mut session = Backend::MySql.connect("mysql://root@127.0.0.1:3306/app", &Default::default()).await?;
 /// let database = session.introspect(&IntrospectOptions::default()).await?;
 /// let models = aludel::dialect::mysql::normalize(session.as_mut(), &models).await?;
-/// let database = aludel::dialect::mysql::reconcile(database, &models);
+/// let database = aludel::dialect::mysql::normalize_database(database, &models);
 /// assert!(diff(&database, &models, &DiffOptions::default()).is_empty(), "the database matches the models");
 /// # Ok(())
 /// # }
@@ -128,8 +128,8 @@ pub(crate) async fn normalize_on(
 ///   same name becomes that index (MySQL keeps both as a unique index);
 /// - an `enum('a','b')` column whose model column is `enum:<name>` becomes `enum:<name>`, and
 ///   the database's enum `<name>` has those values (the first such column's: a column with
-///   other values keeps its `enum(...)` type, so the diff restates it).
-pub fn reconcile(mut database: Schema, models: &Schema) -> Schema {
+///   other values keeps its `enum(...)` type, so the diff changes it).
+pub fn normalize_database(mut database: Schema, models: &Schema) -> Schema {
     for index in models.indexes.values().filter(|i| i.unique) {
         let Some(table) = database.tables.get_mut(&index.table) else { continue };
         let found = table
@@ -281,9 +281,9 @@ fn normalize_table(table: &Table, models: &Schema, uuid: UuidStorage) -> Result<
         if column.generated.is_some() {
             column.default = None;
         } else if let Some(default) = &column.default
-            && let Some(restated) = normalized_default(default, &column.ty, models)
+            && let Some(normalized) = normalized_default(default, &column.ty, models)
         {
-            column.default = restated;
+            column.default = normalized;
         }
         column.comment.take_if(|c| c.is_empty());
         // Collation names ignore case; the catalog prints them in lower case.
@@ -387,7 +387,7 @@ fn normalized_default(default: &DefaultValue, ty: &ColumnType, models: &Schema) 
     }
 }
 
-/// Whether the type or default of a restated column needs the database's spelling.
+/// Whether the type or default of a normalized column needs the database's spelling.
 fn needs_database(column: &Column, models: &Schema) -> bool {
     matches!(column.ty, ColumnType::Custom(_))
         || column.default.as_ref().is_some_and(|d| normalized_default(d, &column.ty, models).is_none())
@@ -692,7 +692,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reconcile_names_enums_and_unique_indexes_after_the_models() {
+    fn normalize_database_names_enums_and_unique_indexes_after_the_models() {
         let models = Schema::from_json(
             r#"{
               "enums": [{ "name": "mood", "values": ["sad", "ok"] }],
@@ -711,17 +711,17 @@ mod tests {
             }"#,
         )
         .unwrap();
-        let reconciled = reconcile(database, &models);
-        let table = &reconciled.tables["t"];
+        let normalized = normalize_database(database, &models);
+        let table = &normalized.tables["t"];
         assert_eq!(table.columns[0].ty, ColumnType::Enum("mood".into()));
         assert_eq!(table.columns[1].ty, ColumnType::Custom("enum('sad')".into()), "other values stay as they are");
-        assert_eq!(reconciled.enums["mood"].values, ["sad", "ok"]);
+        assert_eq!(normalized.enums["mood"].values, ["sad", "ok"]);
         assert!(table.constraints.is_empty());
-        assert!(reconciled.indexes["ix_t_e"].unique);
+        assert!(normalized.indexes["ix_t_e"].unique);
     }
 
     #[test]
-    fn rules_restate_types_defaults_and_keys() {
+    fn rules_normalize_types_defaults_and_keys() {
         let models = Schema::from_json(
             r#"{
               "enums": [{ "name": "mood", "values": ["sad", "ok"] }, { "name": "unused", "values": ["x"] }],
@@ -749,7 +749,7 @@ mod tests {
         .unwrap();
         let plan = MySqlRules { uuid: UuidStorage::Char36 }.normalization(&models).unwrap();
         assert!(plan.is_settled(), "nothing here needs the database");
-        let restated = plan.finish();
+        let normalized = plan.finish();
         let expected = Schema::from_json(
             r#"{
               "enums": [{ "name": "mood", "values": ["sad", "ok"] }],
@@ -771,7 +771,7 @@ mod tests {
             }"#,
         )
         .unwrap();
-        assert_eq!(restated, expected);
+        assert_eq!(normalized, expected);
     }
 
     #[test]

@@ -117,8 +117,8 @@ impl Session for MySqlSession {
         Box::pin(normalize::normalize_on(self, server, models))
     }
 
-    fn reconcile(&self, database: Schema, models: &Schema) -> Schema {
-        normalize::reconcile(database, models)
+    fn normalize_database(&self, database: Schema, models: &Schema) -> Schema {
+        normalize::normalize_database(database, models)
     }
 
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {

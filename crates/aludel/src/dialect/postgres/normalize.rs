@@ -1,8 +1,8 @@
-//! Models restated in PostgreSQL's own spellings, so that the diff compares them with an
+//! Models normalized to PostgreSQL's own spellings, so that the diff compares them with an
 //! introspected database using `==`: [`normalize`] returns what introspection would read
 //! back once the models were created in the database.
 //!
-//! What follows from PostgreSQL's rules alone is restated here, without a round trip:
+//! What follows from PostgreSQL's rules alone is normalized here, without a round trip:
 //! - a foreign key action of `no_action` is absent, and an index method of `btree` too
 //!   (introspection reads them so); other methods are lower-cased;
 //! - `serial`, `bigserial` and `smallserial` (and `serial2/4/8`) are identity columns of
@@ -61,8 +61,8 @@ const MAX_COLUMNS: usize = 1600;
 /// What [`IntrospectError::Query`] names when the scratch work itself fails.
 const SCRATCH: &str = "models' spellings (through a scratch schema)";
 
-/// Restates `models` as PostgreSQL reads them back once created: see the module
-/// documentation for what is restated in Rust and what through the database.
+/// Normalizes `models`: states them as PostgreSQL reads them back once created (see the
+/// module documentation for what is settled in Rust and what through the database).
 ///
 /// The session must not be inside a transaction: the scratch work runs in a transaction of
 /// its own, which is always rolled back. Creating the scratch schema needs the `CREATE`
@@ -227,7 +227,7 @@ fn normalized_default(default: &DefaultValue, ty: &ColumnType, models: &Schema) 
     }
 }
 
-/// Whether the type or default of a restated column needs the database's spelling.
+/// Whether the type or default of a normalized column needs the database's spelling.
 fn needs_database(column: &Column, models: &Schema) -> bool {
     normalized_type(&column.ty).is_none()
         || column.default.as_ref().is_some_and(|d| normalized_default(d, &column.ty, models).is_none())
@@ -540,7 +540,7 @@ fn dollar_tag(bodies: &[String]) -> String {
 mod tests {
     use super::*;
 
-    /// `default` on a column of type `ty`: `Some(expected)` when Rust restates it (`None`
+    /// `default` on a column of type `ty`: `Some(expected)` when Rust normalizes it (`None`
     /// for no default), `None` when it is left for the database.
     fn check(ty: &str, default: DefaultValue, expected: Option<Option<DefaultValue>>) {
         let mut models = Schema::default();
@@ -555,7 +555,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_restated_without_the_database() {
+    fn defaults_normalized_without_the_database() {
         let kept = |d: &DefaultValue| Some(Some(d.clone()));
         for (ty, default) in [
             ("boolean", value(Literal::Bool(true))),
@@ -602,14 +602,14 @@ mod tests {
     }
 
     #[test]
-    fn types_restated_without_the_database() {
-        let restated = |ty: &str| normalized_type(&ColumnType::parse(ty).expect("a type")).map(|t| t.to_string());
-        assert_eq!(restated("char").as_deref(), Some("char(1)"));
-        assert_eq!(restated("char[][]").as_deref(), Some("char(1)[][]"));
-        assert_eq!(restated("enum:mood[]").as_deref(), Some("enum:mood[]"));
-        assert_eq!(restated("numeric(5)").as_deref(), Some("numeric(5,0)"));
-        assert_eq!(restated("int4"), None);
-        assert_eq!(restated("character varying(20)[]"), None);
+    fn types_normalized_without_the_database() {
+        let normalized = |ty: &str| normalized_type(&ColumnType::parse(ty).expect("a type")).map(|t| t.to_string());
+        assert_eq!(normalized("char").as_deref(), Some("char(1)"));
+        assert_eq!(normalized("char[][]").as_deref(), Some("char(1)[][]"));
+        assert_eq!(normalized("enum:mood[]").as_deref(), Some("enum:mood[]"));
+        assert_eq!(normalized("numeric(5)").as_deref(), Some("numeric(5,0)"));
+        assert_eq!(normalized("int4"), None);
+        assert_eq!(normalized("character varying(20)[]"), None);
         assert_eq!(serial_type(&ColumnType::Custom("BIGSERIAL".into())), Some(ColumnType::BigInt));
         assert_eq!(serial_type(&ColumnType::Custom("serial2".into())), Some(ColumnType::SmallInt));
         assert_eq!(serial_type(&ColumnType::Custom("serials".into())), None);

@@ -8,7 +8,7 @@
 //! generated column expressions, `AUTOINCREMENT`, index expressions and predicates) is read
 //! from that text (see `text`).
 //!
-//! SQLite cannot hold everything the model says; `normalize` restates a model as SQLite
+//! SQLite cannot hold everything the model says; `normalize` states a model as SQLite
 //! stores it, which is what introspection returns after that model is migrated in (its
 //! documentation lists the differences).
 //!
@@ -107,15 +107,60 @@ struct ColumnRow<'a> {
     default: Option<&'a str>,
     /// 1-based position in the primary key, 0 outside it.
     pk: i64,
-    /// 0 plain, 1 hidden (virtual tables), 2 generated virtual, 3 generated stored.
-    hidden: i64,
+    kind: ColumnKind,
+}
+
+/// What `pragma_table_xinfo`'s `hidden` says a column is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ColumnKind {
+    /// `0`: a column.
+    Plain,
+    /// `1`: a virtual table's hidden column.
+    Hidden,
+    /// `2`: a generated column computed when read.
+    GeneratedVirtual,
+    /// `3`: a generated column stored with the row.
+    GeneratedStored,
+}
+
+impl ColumnKind {
+    fn read(row: &[Option<String>], i: usize, table: &str) -> Result<ColumnKind, IntrospectError> {
+        Ok(match number(row, i, table)? {
+            0 => ColumnKind::Plain,
+            1 => ColumnKind::Hidden,
+            2 => ColumnKind::GeneratedVirtual,
+            3 => ColumnKind::GeneratedStored,
+            other => return Err(unexpected(table, format!("the catalog returned `{other}` as a column's kind"))),
+        })
+    }
+}
+
+/// Where an index comes from, as `pragma_index_list`'s `origin` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IndexOrigin {
+    /// `c`: `CREATE INDEX`.
+    CreateIndex,
+    /// `u`: a `UNIQUE` constraint.
+    Unique,
+    /// `pk`: the `PRIMARY KEY`.
+    PrimaryKey,
+}
+
+impl IndexOrigin {
+    fn read(row: &[Option<String>], i: usize, index: &str) -> Result<IndexOrigin, IntrospectError> {
+        Ok(match required(row, i, index)? {
+            "c" => IndexOrigin::CreateIndex,
+            "u" => IndexOrigin::Unique,
+            "pk" => IndexOrigin::PrimaryKey,
+            other => return Err(unexpected(index, format!("the catalog returned `{other}` as an index's origin"))),
+        })
+    }
 }
 
 /// One index from `pragma_index_list` with its keys from `pragma_index_xinfo`.
 struct IndexRows<'a> {
     unique: bool,
-    /// `c` (CREATE INDEX), `u` (UNIQUE constraint) or `pk` (PRIMARY KEY).
-    origin: &'a str,
+    origin: IndexOrigin,
     partial: bool,
     /// Column position (-1 rowid, -2 expression) and name of each key, in order.
     keys: Vec<(i64, Option<&'a str>)>,
@@ -159,7 +204,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
             not_null: number(row, 4, table)? != 0,
             default: cell(row, 5),
             pk: number(row, 6, table)?,
-            hidden: number(row, 7, table)?,
+            kind: ColumnKind::read(row, 7, table)?,
         });
     }
 
@@ -169,7 +214,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
         let name = required(row, 1, table)?;
         let entry = indexes.entry(table).or_default().entry(name).or_insert(IndexRows {
             unique: number(row, 2, name)? != 0,
-            origin: required(row, 3, name)?,
+            origin: IndexOrigin::read(row, 3, name)?,
             partial: number(row, 4, name)? != 0,
             keys: Vec::new(),
         });
@@ -214,17 +259,17 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
             constraints: Vec::new(),
             comment: None,
         };
-        for row in rows.iter().filter(|r| r.hidden != 1) {
+        for row in rows.iter().filter(|r| r.kind != ColumnKind::Hidden) {
             let written = parsed.columns.iter().find(|c| c.name.eq_ignore_ascii_case(row.name));
             let ty = read_type(row.declared);
-            let generated = match row.hidden {
-                2 | 3 => {
+            let generated = match row.kind {
+                ColumnKind::GeneratedVirtual | ColumnKind::GeneratedStored => {
                     let expr = written.and_then(|c| c.generated.clone()).ok_or_else(|| {
                         unexpected(table_name, format!("no expression found for generated column `{}`", row.name))
                     })?;
-                    Some(Generated { expr, stored: row.hidden == 3 })
+                    Some(Generated { expr, stored: row.kind == ColumnKind::GeneratedStored })
                 }
-                _ => None,
+                ColumnKind::Plain | ColumnKind::Hidden => None,
             };
             let default = match (&generated, row.default) {
                 (None, Some(text)) => read_default(text, &ty),
@@ -256,7 +301,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
         let mut uniques: Vec<Option<Vec<String>>> = table_indexes
             .into_iter()
             .flat_map(|by_name| by_name.values())
-            .filter(|index| index.origin == "u")
+            .filter(|index| index.origin == IndexOrigin::Unique)
             .map(|index| Some(index.keys.iter().filter_map(|(_, name)| name.map(str::to_owned)).collect()))
             .collect();
         // SQLite lists foreign keys newest first: reversed, they are in the order written.
@@ -325,7 +370,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
         table.constraints.extend(fks.into_iter().flatten().map(|fk| build_fk(None, fk)));
 
         for (&index_name, index) in table_indexes.into_iter().flatten() {
-            if index.origin != "c" {
+            if index.origin != IndexOrigin::CreateIndex {
                 continue;
             }
             let sql = index_sql

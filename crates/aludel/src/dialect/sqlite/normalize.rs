@@ -1,4 +1,4 @@
-//! Models restated as SQLite stores them ([`normalize`]): what introspection returns once
+//! Models normalized as SQLite stores them ([`normalize`]): what introspection returns once
 //! the models' tables are migrated in with the SQLite dialect, so that the diff compares
 //! with `==`. SQLite keeps the text of every definition as the renderer wrote it, so this
 //! needs no round trip. What SQLite cannot hold, and how it comes back:
@@ -19,9 +19,9 @@ use crate::dialect::sqlite::text::{Kind, Tokens, expression, unquote};
 use crate::dialect::sqlite::types::{column_type, read_type};
 use crate::schema::{ColumnType, Constraint, DefaultValue, Index, IndexKey, Literal, ReferentialAction, Schema, Table};
 
-/// Restates a model as SQLite stores it: what introspection returns once the model's tables
-/// are migrated in with the SQLite dialect (see the module documentation for what SQLite
-/// cannot hold). The diff compares a model restated so with the database.
+/// Normalizes a model as SQLite stores it: what introspection returns once the model's
+/// tables are migrated in with the SQLite dialect (see the module documentation for what
+/// SQLite cannot hold). The diff compares a model normalized so with the database.
 pub fn normalize(model: &Schema) -> Schema {
     let mut stored = Schema::default();
     for table in model.tables.values() {
@@ -68,7 +68,7 @@ pub fn normalize(model: &Schema) -> Schema {
                 other => other,
             })
             .collect();
-        let restated = Table {
+        let normalized = Table {
             name: table.name.clone(),
             columns,
             primary_key: keys.primary_key,
@@ -76,7 +76,7 @@ pub fn normalize(model: &Schema) -> Schema {
             constraints,
             comment: None,
         };
-        stored.tables.insert(restated.name.clone(), restated);
+        stored.tables.insert(normalized.name.clone(), normalized);
     }
     for index in model.indexes.values() {
         let table = model.tables.get(&index.table);
@@ -100,7 +100,7 @@ pub fn normalize(model: &Schema) -> Schema {
                 },
             })
             .collect();
-        let restated = Index {
+        let normalized = Index {
             name: index.name.clone(),
             table: index.table.clone(),
             columns,
@@ -108,7 +108,7 @@ pub fn normalize(model: &Schema) -> Schema {
             predicate: index.predicate.as_ref().map(|p| p.trim().to_owned()),
             method: None,
         };
-        stored.indexes.insert(restated.name.clone(), restated);
+        stored.indexes.insert(normalized.name.clone(), normalized);
     }
     canonical_expressions(&mut stored);
     stored

@@ -84,7 +84,7 @@ impl Session for SqliteSession {
     }
 
     fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
-        // SQLite keeps the text of every definition as the renderer wrote it, so restating
+        // SQLite keeps the text of every definition as the renderer wrote it, so normalizing
         // the models needs no round trip.
         Box::pin(async move { Ok(super::normalize::normalize(models)) })
     }
