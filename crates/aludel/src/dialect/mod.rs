@@ -155,8 +155,11 @@ pub trait Dialect: fmt::Debug + Send + Sync {
     /// `postgresql`, `sqlite` or `mysql`: the name `dialect = "..."` uses in files.
     fn name(&self) -> &'static str;
 
-    /// Quotes an identifier, doubling embedded quotes.
-    fn quote_ident(&self, ident: &str) -> String;
+    /// Quotes an identifier, doubling embedded quotes; the default uses double quotes, as
+    /// standard SQL does.
+    fn quote_ident(&self, ident: &str) -> String {
+        common::quote_ident_ansi(ident)
+    }
 
     /// Quotes a string literal, escaping what the backend's string syntax needs.
     fn quote_literal(&self, text: &str) -> String {
@@ -416,12 +419,18 @@ pub trait Session: Send {
     /// Releases the migration lock (commits what the run did, where the lock is a transaction).
     fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>>;
 
-    /// How this session opens, commits and rolls back one revision's transaction.
-    fn transaction_sql(&self) -> TransactionSql;
+    /// How this session opens, commits and rolls back one revision's transaction; the
+    /// default is `BEGIN`, `COMMIT` and `ROLLBACK`.
+    fn transaction_sql(&self) -> TransactionSql {
+        TransactionSql { begin: "BEGIN", commit: "COMMIT", rollback: "ROLLBACK" }
+    }
 
     /// Checks integrity the backend only verifies on request (SQLite's foreign keys after a
-    /// table rebuild); returns a description of each violation.
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>>;
+    /// table rebuild); returns a description of each violation. The default has nothing to
+    /// check: the database checks every constraint as the statements run.
+    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
 
     /// Reads the database's schema into the [`Schema`] model with a fixed number of catalog
     /// queries, whatever the number of tables.

@@ -76,6 +76,17 @@ pub(crate) enum ColumnOptionReading {
     Nothing,
 }
 
+/// The column a column option is read on.
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))] // Only MySQL's options read their column.
+pub(crate) struct ColumnSite<'a> {
+    /// The column's name, folded.
+    pub(crate) name: &'a str,
+    /// Its whole definition, with its other options.
+    pub(crate) def: &'a ColumnDef,
+    /// Reads an expression as a default of this column would be read.
+    pub(crate) read_default: &'a dyn Fn(&Expr) -> Option<DefaultValue>,
+}
+
 /// An index declared inside `CREATE TABLE` (MySQL's `KEY`, `INDEX`, `FULLTEXT KEY`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InlineIndex<'a> {
@@ -175,17 +186,14 @@ pub(crate) trait SchemaSqlDialect: Sync {
         name
     }
 
-    /// A column option only this backend has, on `column` (folded) defined by `def`;
-    /// `read_default` reads an expression as a default would be. `None` when the backend
-    /// has no such option.
+    /// A column option only this backend has, on the column `site` describes; `None` when
+    /// the backend has no such option.
     fn column_option(
         &self,
         option: &ColumnOption,
-        column: &str,
-        def: &ColumnDef,
-        read_default: &dyn Fn(&Expr) -> Option<DefaultValue>,
+        site: &ColumnSite<'_>,
     ) -> Option<Result<ColumnOptionReading, Refusal>> {
-        let _ = (option, column, def, read_default);
+        let _ = (option, site);
         None
     }
 

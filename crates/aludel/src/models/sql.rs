@@ -71,7 +71,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 use crate::dialect::Backend;
-use crate::dialect::schema_sql::{ColumnOptionReading, DeclaredType, Refusal, SchemaSqlDialect};
+use crate::dialect::schema_sql::{ColumnOptionReading, ColumnSite, DeclaredType, Refusal, SchemaSqlDialect};
 use crate::models::ModelError;
 use crate::naming;
 use crate::schema::{
@@ -382,7 +382,8 @@ impl Builder<'_> {
             let constraint_name = option.name.as_ref().map(|n| self.ident(n));
             let ty = column.ty.clone();
             let read_default = |expr: &Expr| self.default_value(expr, &ty);
-            if let Some(reading) = self.hooks.column_option(&option.option, &name, def, &read_default) {
+            let site = ColumnSite { name: &name, def, read_default: &read_default };
+            if let Some(reading) = self.hooks.column_option(&option.option, &site) {
                 match reading.map_err(|r| self.refused(here, r))? {
                     ColumnOptionReading::Identity => column.identity = true,
                     ColumnOptionReading::KeyIdentity => autoincrement = true,

@@ -35,6 +35,24 @@ pub(crate) fn number(row: &[Option<String>], i: usize, what: &str) -> Result<i64
     value.parse().map_err(|_| unexpected(what, format!("the catalog returned `{value}` where a number belongs")))
 }
 
+/// A cell holding one of a closed set of words, each standing for a value of `T`; `kind`
+/// says what the word is (`a column's kind`) when it is none of them.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // Only SQLite's pragmas answer in codes.
+pub(crate) fn one_of<T: Copy>(
+    row: &[Option<String>],
+    i: usize,
+    what: &str,
+    kind: &str,
+    words: &[(&str, T)],
+) -> Result<T, IntrospectError> {
+    let value = required(row, i, what)?;
+    words
+        .iter()
+        .find(|(word, _)| *word == value)
+        .map(|(_, meaning)| *meaning)
+        .ok_or_else(|| unexpected(what, format!("the catalog returned `{value}` as {kind}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,6 +69,13 @@ mod tests {
             required(&row, 1, "table t").map_err(message),
             Err("could not read the definition of table t: the catalog returned no value in column 1; please \
                  report it with the object's SQL"
+                .to_owned())
+        );
+        assert_eq!(one_of(&row, 0, "t", "a code", &[("6", 'a'), ("7", 'b')]).ok(), Some('b'));
+        assert_eq!(
+            one_of(&row, 2, "table t", "a code", &[("7", 'b')]).map_err(message),
+            Err("could not read the definition of table t: the catalog returned `x` as a code; please report it \
+                 with the object's SQL"
                 .to_owned())
         );
         assert_eq!(

@@ -82,9 +82,8 @@ use crate::schema::{
 /// # }
 /// ```
 pub async fn introspect(session: &mut dyn Session, options: &IntrospectOptions) -> Result<Schema, IntrospectError> {
-    let rows = query(session, "server version", "SELECT VERSION()").await?;
-    let version = rows.first().and_then(|row| cell(row, 0)).unwrap_or_default().to_owned();
-    read(session, Server::from_version(&version), options).await
+    let server = Server::of(session).await?;
+    read(session, server, options).await
 }
 
 /// [`introspect`] on a server whose kind is known: the five catalog queries.

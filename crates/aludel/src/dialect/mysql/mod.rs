@@ -10,8 +10,9 @@
 //! spellings, and `normalize_database`, which names what MySQL keeps nameless), `session` (the
 //! connection, its lock and bookkeeping SQL), `schema_sql` (reading a schema.sql).
 
+use crate::dialect::common::catalog;
 use crate::dialect::mysql::text::{quote_ident, quote_literal};
-use crate::dialect::{Dialect, RenderError, Statement, UuidStorage};
+use crate::dialect::{Dialect, IntrospectError, RenderError, Session, Statement, UuidStorage};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
@@ -64,6 +65,12 @@ impl Server {
     /// The server that `SELECT VERSION()` names.
     pub(crate) fn from_version(version: &str) -> Server {
         if version.to_ascii_lowercase().contains("mariadb") { Server::MariaDb } else { Server::MySql }
+    }
+
+    /// The server `session` talks to, asked.
+    pub(crate) async fn of(session: &mut dyn Session) -> Result<Server, IntrospectError> {
+        let rows = catalog::query(session, "server version", "SELECT VERSION()").await?;
+        Ok(Server::from_version(rows.first().and_then(|row| catalog::cell(row, 0)).unwrap_or_default()))
     }
 }
 

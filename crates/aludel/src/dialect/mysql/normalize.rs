@@ -91,12 +91,8 @@ const SCRATCH: &str = "models' spellings (through a scratch database)";
 /// # }
 /// ```
 pub async fn normalize(session: &mut dyn Session, models: &Schema) -> Result<Schema, IntrospectError> {
-    let rows = session
-        .query_text("SELECT VERSION()")
-        .await
-        .map_err(|source| IntrospectError::Query { what: "server version", source })?;
-    let version = rows.first().and_then(|row| row.first().cloned().flatten()).unwrap_or_default();
-    normalize_on(session, Server::from_version(&version), models).await
+    let server = Server::of(session).await?;
+    normalize_on(session, server, models).await
 }
 
 /// [`normalize`] on a server whose kind is known.

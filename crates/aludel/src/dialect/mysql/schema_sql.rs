@@ -15,15 +15,16 @@
 //!   `CURTIME()` and `LOCALTIMESTAMP` are the portable expressions, with a precision or not.
 
 use sqlparser::ast::{
-    ColumnDef, ColumnOption, CommentDef, CreateTableOptions, DataType, EnumMember, Expr, FunctionArguments, SqlOption,
-    TableConstraint,
+    ColumnOption, CommentDef, CreateTableOptions, DataType, EnumMember, FunctionArguments, SqlOption, TableConstraint,
 };
 use sqlparser::dialect::{Dialect as ParserDialect, MySqlDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::Token;
 
 use crate::dialect::mysql::types::read_declared_type;
-use crate::dialect::schema_sql::{ColumnOptionReading, DeclaredType, InlineIndex, Refusal, SchemaSqlDialect};
+use crate::dialect::schema_sql::{
+    ColumnOptionReading, ColumnSite, DeclaredType, InlineIndex, Refusal, SchemaSqlDialect,
+};
 use crate::schema::{ColumnType, DefaultValue, IndexKey, Literal, PortableExpr};
 
 /// MySQL's schema.sql hooks.
@@ -71,17 +72,16 @@ impl SchemaSqlDialect for MySqlSchemaSql {
     fn column_option(
         &self,
         option: &ColumnOption,
-        column: &str,
-        def: &ColumnDef,
-        read_default: &dyn Fn(&Expr) -> Option<DefaultValue>,
+        site: &ColumnSite<'_>,
     ) -> Option<Result<ColumnOptionReading, Refusal>> {
+        let column = site.name;
         Some(match option {
             ColumnOption::DialectSpecific(tokens) if matches!(tokens.as_slice(), [Token::Word(w)] if w.keyword == Keyword::AUTO_INCREMENT) => {
                 Ok(ColumnOptionReading::Identity)
             }
             // The collation says the character set; a character set alone is refused.
             ColumnOption::CharacterSet(_)
-                if def.options.iter().any(|o| matches!(o.option, ColumnOption::Collation(_))) =>
+                if site.def.options.iter().any(|o| matches!(o.option, ColumnOption::Collation(_))) =>
             {
                 Ok(ColumnOptionReading::Nothing)
             }
@@ -90,7 +90,7 @@ impl SchemaSqlDialect for MySqlSchemaSql {
                 "write the collation too (`CHARACTER SET latin1 COLLATE latin1_swedish_ci`): it implies the \
                  character set",
             )),
-            ColumnOption::OnUpdate(expr) => match read_default(expr) {
+            ColumnOption::OnUpdate(expr) => match (site.read_default)(expr) {
                 Some(value @ DefaultValue::Expr(PortableExpr::CurrentTimestamp)) => {
                     Ok(ColumnOptionReading::OnUpdate(value))
                 }

@@ -17,8 +17,7 @@ use crate::dialect::common::session;
 use crate::dialect::mysql::text::quote_literal;
 use crate::dialect::mysql::{MySql, Server, introspect, normalize};
 use crate::dialect::{
-    BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, TransactionSql,
-    UuidStorage,
+    BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, UuidStorage,
 };
 use crate::schema::Schema;
 
@@ -95,16 +94,6 @@ impl Session for MySqlSession {
             let sql = format!("DO RELEASE_LOCK({})", quote_literal(&self.lock_name));
             session::execute(&mut self.conn, &sql).await
         })
-    }
-
-    fn transaction_sql(&self) -> TransactionSql {
-        // Only the bookkeeping runs in these: every DDL statement commits on its own.
-        TransactionSql { begin: "BEGIN", commit: "COMMIT", rollback: "ROLLBACK" }
-    }
-
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
-        // InnoDB checks foreign keys as the statements run.
-        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>> {

@@ -1,7 +1,7 @@
 //! PostgreSQL: the first-class backend. Transactional DDL, native enums, arrays, identity
 //! columns, concurrent index builds, and a session-level advisory lock for migrations.
 
-use crate::dialect::common::{quote_ident_ansi, quote_literal};
+use crate::dialect::common::quote_literal;
 use crate::dialect::{Dialect, RenderError, Statement};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
@@ -24,10 +24,6 @@ pub struct Postgres;
 impl Dialect for Postgres {
     fn name(&self) -> &'static str {
         "postgresql"
-    }
-
-    fn quote_ident(&self, ident: &str) -> String {
-        quote_ident_ansi(ident)
     }
 
     fn has_transactional_ddl(&self) -> bool {

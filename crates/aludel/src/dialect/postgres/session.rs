@@ -4,9 +4,7 @@
 use sqlx::{Connection, PgConnection};
 
 use crate::dialect::common::session;
-use crate::dialect::{
-    BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, TransactionSql,
-};
+use crate::dialect::{BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows};
 use crate::schema::Schema;
 
 use super::Postgres;
@@ -65,15 +63,6 @@ impl Session for PgSession {
             let sql = format!("SELECT pg_advisory_unlock({})", self.lock_key);
             session::execute(&mut self.conn, &sql).await
         })
-    }
-
-    fn transaction_sql(&self) -> TransactionSql {
-        TransactionSql { begin: "BEGIN", commit: "COMMIT", rollback: "ROLLBACK" }
-    }
-
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
-        // PostgreSQL checks every constraint as the statements run.
-        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>> {

@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::dialect::common::catalog::{cell, number, query, required, unexpected};
+use crate::dialect::common::catalog::{cell, number, one_of, query, required, unexpected};
 use crate::dialect::sqlite::ENUM_CHECK_PREFIX;
 use crate::dialect::sqlite::normalize::canonical_expressions;
 use crate::dialect::sqlite::text::{
@@ -123,17 +123,13 @@ enum ColumnKind {
     GeneratedStored,
 }
 
-impl ColumnKind {
-    fn read(row: &[Option<String>], i: usize, table: &str) -> Result<ColumnKind, IntrospectError> {
-        Ok(match number(row, i, table)? {
-            0 => ColumnKind::Plain,
-            1 => ColumnKind::Hidden,
-            2 => ColumnKind::GeneratedVirtual,
-            3 => ColumnKind::GeneratedStored,
-            other => return Err(unexpected(table, format!("the catalog returned `{other}` as a column's kind"))),
-        })
-    }
-}
+/// `hidden`'s codes.
+const COLUMN_KINDS: &[(&str, ColumnKind)] = &[
+    ("0", ColumnKind::Plain),
+    ("1", ColumnKind::Hidden),
+    ("2", ColumnKind::GeneratedVirtual),
+    ("3", ColumnKind::GeneratedStored),
+];
 
 /// Where an index comes from, as `pragma_index_list`'s `origin` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,16 +142,9 @@ enum IndexOrigin {
     PrimaryKey,
 }
 
-impl IndexOrigin {
-    fn read(row: &[Option<String>], i: usize, index: &str) -> Result<IndexOrigin, IntrospectError> {
-        Ok(match required(row, i, index)? {
-            "c" => IndexOrigin::CreateIndex,
-            "u" => IndexOrigin::Unique,
-            "pk" => IndexOrigin::PrimaryKey,
-            other => return Err(unexpected(index, format!("the catalog returned `{other}` as an index's origin"))),
-        })
-    }
-}
+/// `origin`'s codes.
+const INDEX_ORIGINS: &[(&str, IndexOrigin)] =
+    &[("c", IndexOrigin::CreateIndex), ("u", IndexOrigin::Unique), ("pk", IndexOrigin::PrimaryKey)];
 
 /// One index from `pragma_index_list` with its keys from `pragma_index_xinfo`.
 struct IndexRows<'a> {
@@ -204,7 +193,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
             not_null: number(row, 4, table)? != 0,
             default: cell(row, 5),
             pk: number(row, 6, table)?,
-            kind: ColumnKind::read(row, 7, table)?,
+            kind: one_of(row, 7, table, "a column's kind", COLUMN_KINDS)?,
         });
     }
 
@@ -214,7 +203,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
         let name = required(row, 1, table)?;
         let entry = indexes.entry(table).or_default().entry(name).or_insert(IndexRows {
             unique: number(row, 2, name)? != 0,
-            origin: IndexOrigin::read(row, 3, name)?,
+            origin: one_of(row, 3, name, "an index's origin", INDEX_ORIGINS)?,
             partial: number(row, 4, name)? != 0,
             keys: Vec::new(),
         });

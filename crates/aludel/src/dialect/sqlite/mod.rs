@@ -2,7 +2,7 @@
 //! rename and drop plain columns: everything else is rendered as a table rebuild that keeps
 //! every row, index and foreign key. Migrations hold the database's write lock for the run.
 
-use crate::dialect::common::{quote_ident_ansi, quote_literal};
+use crate::dialect::common::quote_literal;
 use crate::dialect::{Dialect, RenderError, Statement};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
@@ -32,10 +32,6 @@ pub struct Sqlite;
 impl Dialect for Sqlite {
     fn name(&self) -> &'static str {
         "sqlite"
-    }
-
-    fn quote_ident(&self, ident: &str) -> String {
-        quote_ident_ansi(ident)
     }
 
     fn has_transactional_ddl(&self) -> bool {

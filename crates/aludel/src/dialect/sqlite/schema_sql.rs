@@ -3,13 +3,12 @@
 //! `NOT NULL`), collations are upper case, and `AUTOINCREMENT` makes the primary key column
 //! an identity column.
 
-use sqlparser::ast::{ColumnDef, ColumnOption, Expr};
+use sqlparser::ast::ColumnOption;
 use sqlparser::dialect::{Dialect as ParserDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::Token;
 
-use crate::dialect::schema_sql::{ColumnOptionReading, Refusal, SchemaSqlDialect};
-use crate::schema::DefaultValue;
+use crate::dialect::schema_sql::{ColumnOptionReading, ColumnSite, Refusal, SchemaSqlDialect};
 
 /// SQLite's schema.sql hooks.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,9 +35,7 @@ impl SchemaSqlDialect for SqliteSchemaSql {
     fn column_option(
         &self,
         option: &ColumnOption,
-        _column: &str,
-        _def: &ColumnDef,
-        _read_default: &dyn Fn(&Expr) -> Option<DefaultValue>,
+        _site: &ColumnSite<'_>,
     ) -> Option<Result<ColumnOptionReading, Refusal>> {
         match option {
             ColumnOption::DialectSpecific(tokens) if matches!(tokens.as_slice(), [Token::Word(w)] if w.keyword == Keyword::AUTOINCREMENT) => {
