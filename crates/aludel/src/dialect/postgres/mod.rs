@@ -12,6 +12,7 @@ mod render;
 #[cfg(feature = "schema-sql")]
 pub(crate) mod schema_sql;
 pub(crate) mod session;
+mod text;
 mod types;
 
 pub use introspect::introspect;

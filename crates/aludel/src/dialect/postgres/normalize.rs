@@ -47,6 +47,7 @@ use crate::dialect::common::scratch::{
 use crate::dialect::common::{quote_ident_ansi, quote_literal};
 use crate::dialect::postgres::introspect::introspect;
 use crate::dialect::postgres::render::render;
+use crate::dialect::postgres::text::dollar_tag;
 use crate::dialect::postgres::types::column_type;
 use crate::dialect::{IntrospectError, IntrospectOptions, Session};
 use crate::ops::{CreateIndex, Op};
@@ -524,18 +525,6 @@ fn describe_default(default: &DefaultValue) -> String {
     }
 }
 
-/// A dollar-quote tag that occurs in none of `bodies`.
-fn dollar_tag(bodies: &[String]) -> String {
-    let mut n = 0usize;
-    loop {
-        let tag = format!("$aludel{n}$");
-        if !bodies.iter().any(|body| body.contains(&tag)) {
-            return tag;
-        }
-        n += 1;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,11 +602,5 @@ mod tests {
         assert_eq!(serial_type(&ColumnType::Custom("BIGSERIAL".into())), Some(ColumnType::BigInt));
         assert_eq!(serial_type(&ColumnType::Custom("serial2".into())), Some(ColumnType::SmallInt));
         assert_eq!(serial_type(&ColumnType::Custom("serials".into())), None);
-    }
-
-    #[test]
-    fn dollar_tags_avoid_the_quoted_text() {
-        assert_eq!(dollar_tag(&["SELECT 1".into()]), "$aludel0$");
-        assert_eq!(dollar_tag(&["SELECT '$aludel0$'".into(), "$aludel1$".into()]), "$aludel2$");
     }
 }
