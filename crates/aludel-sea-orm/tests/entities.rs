@@ -319,3 +319,56 @@ fn a_column_keeps_every_attribute_it_declares() {
     let names: Vec<&str> = legacy.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["itemNumber", "displayTitle", "KEPT"]);
 }
+
+/// A table whose constraints the entity leaves to the naming convention.
+pub mod checked {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "checked")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(unique)]
+        pub email: String,
+        #[sea_orm(extra = "CHECK (age >= 0)")]
+        pub age: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[test]
+fn entities_and_schema_sql_name_constraints_alike() {
+    use std::path::Path;
+
+    use aludel::diff::{DiffOptions, diff};
+    use aludel::ops::Op;
+
+    let entity = Models::default().entity::<checked::Entity>().schema().expect("the entity maps");
+    // The same table in a schema.sql, its constraints unnamed.
+    let sql = "CREATE TABLE checked (id serial PRIMARY KEY, email varchar NOT NULL UNIQUE, \
+               age integer NOT NULL CHECK (age >= 0));";
+    let file = aludel::models::parse_schema_sql(sql, aludel::dialect::Backend::Postgres, Path::new("schema.sql"))
+        .expect("the file parses");
+    // A database with the table and none of its constraints: the names autogenerate adds them by.
+    let mut database = file.clone();
+    let bare = database.tables.get_mut("checked").expect("checked");
+    bare.constraints.clear();
+    let added = |models: &aludel::schema::Schema| -> Vec<String> {
+        diff(&database, models, &DiffOptions::default())
+            .upgrade
+            .iter()
+            .filter_map(|op| match op {
+                Op::AddConstraint { constraint, .. } => constraint.name().map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(added(&file), ["checked_email_key", "checked_age_check"]);
+    assert_eq!(added(&entity), added(&file));
+    assert_eq!(entity.table("checked").expect("checked").primary_key_name.as_deref(), Some("checked_pkey"));
+}

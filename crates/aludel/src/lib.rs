@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod diff;
 pub mod error;
 pub mod models;
+pub mod naming;
 pub mod ops;
 pub mod runtime;
 pub mod schema;

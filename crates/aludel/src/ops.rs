@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::schema::ConstraintKind;
 use crate::schema::{Column, ColumnType, Constraint, DefaultValue, Index, IndexKey, Table};
 
 /// One migration step. Variant names are the `op = "..."` values of revision files.
@@ -141,20 +142,6 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         dialect: Option<String>,
     },
-}
-
-/// The kind of a table constraint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConstraintKind {
-    /// Primary key.
-    PrimaryKey,
-    /// Unique constraint.
-    Unique,
-    /// Foreign key.
-    ForeignKey,
-    /// Check constraint.
-    Check,
 }
 
 /// A column named by `drop_column`: just its name, or its whole definition.

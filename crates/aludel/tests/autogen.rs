@@ -29,7 +29,7 @@ use std::process::ExitCode;
 
 use aludel::cli::Environment;
 use aludel::dialect::{Backend, IntrospectOptions};
-use aludel::models::{Metadata, SqlDialect, parse_schema_sql};
+use aludel::models::{Metadata, parse_schema_sql};
 use aludel::schema::{IndexKey, Schema};
 use serde::Deserialize;
 
@@ -68,7 +68,7 @@ impl Case {
 
     fn metadata(&self, stem: &str, dialect: &str) -> Metadata {
         let (text, path) = self.sql(stem, dialect);
-        let sql_dialect = SqlDialect::from_name(dialect).expect("a dialect with a schema.sql parser");
+        let sql_dialect = Backend::from_name(dialect).expect("a dialect with a schema.sql parser");
         let schema = parse_schema_sql(&text, sql_dialect, &path).unwrap_or_else(|e| panic!("{e}"));
         Metadata::new(schema)
     }
@@ -166,7 +166,7 @@ impl Project {
             ..Default::default()
         };
         let schema = session.introspect(&options).await.expect("introspect");
-        let schema = session.reconcile(schema, &models.schema);
+        let schema = session.normalize_database(schema, &models.schema);
         session.close().await.ok();
         schema
     }

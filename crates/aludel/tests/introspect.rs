@@ -3,7 +3,7 @@
 //! backend's dialect and run on a fresh database. Then, on every backend:
 //!
 //! 1. the database reads back exactly the ops' schema restated in its own spellings
-//!    (`Session::normalize`, and `Session::reconcile` for what MySQL cannot name by itself);
+//!    (`Session::normalize`, and `Session::normalize_database` for what MySQL cannot name by itself);
 //! 2. restating what it reads back changes nothing;
 //! 3. what it reads back is snapshotted as `{case}@{dialect}`, so what each database holds
 //!    its own way (deparsed expressions, primary keys without names, enums as checks) is
@@ -77,7 +77,7 @@ async fn every_case_reads_back_as_restated_on_every_backend() {
             let restated =
                 session.normalize(&simulated).await.unwrap_or_else(|err| panic!("{label}: normalize: {err}"));
             let introspected = session.introspect(&IntrospectOptions::default()).await.expect("introspect");
-            let read = session.reconcile(introspected, &restated);
+            let read = session.normalize_database(introspected, &restated);
             assert_eq!(
                 comparable(read.clone(), &restated),
                 by_name(restated),

@@ -1,6 +1,6 @@
 //! MySQL / MariaDB introspection on a real server: schemas migrated in with the MySQL
 //! dialect, written in MySQL's own spellings, read back as exactly the schema the ops lead to
-//! (once `reconcile` names the inline enums and unique indexes after them, and normalizing
+//! (once `normalize_database` names the inline enums and unique indexes after them, and normalizing
 //! them changes nothing); what MySQL holds differently from how the models say it, asserted
 //! one by one; another database than the connection's; excluded tables; hand-written SQL
 //! read back in full; and a query count that does not grow with the number of tables.
@@ -10,7 +10,7 @@
 mod common;
 
 use crate::common::counting::Counting;
-use aludel::dialect::mysql::{introspect, normalize, reconcile};
+use aludel::dialect::mysql::{introspect, normalize, normalize_database};
 use aludel::dialect::{Backend, IntrospectOptions, Session, StateTables};
 use aludel::diff::{DiffOptions, diff};
 use aludel::ops::Op;
@@ -51,7 +51,7 @@ fn database_name(db: &common::TestDb) -> String {
 }
 
 /// Cases written the way MySQL reads them back (no primary key names, MySQL's types and
-/// default spellings, expressions as MySQL prints them): introspection, once `reconcile`
+/// default spellings, expressions as MySQL prints them): introspection, once `normalize_database`
 /// names enums and unique indexes after them, gives back exactly the schema the ops lead to.
 const EXACT: &[(&str, &str)] = &[
     (
@@ -197,7 +197,7 @@ async fn migrated_schemas_read_back_exactly() {
         for table in simulated.tables.values_mut() {
             table.constraints.sort_by(|a, b| a.name().cmp(&b.name()));
         }
-        let introspected = reconcile(read(&db, &IntrospectOptions::default()).await, &simulated);
+        let introspected = normalize_database(read(&db, &IntrospectOptions::default()).await, &simulated);
         assert_eq!(introspected, simulated, "{case}: introspection differs from the schema the ops lead to");
         assert_eq!(normalized(&db, &simulated).await, simulated, "{case}: normalizing a canonical schema changes it");
     }
@@ -308,7 +308,7 @@ async fn what_mysql_holds_differently_is_read_its_way() {
     let models = normalized(&db, &simulated).await;
     assert_eq!(models.enums.keys().collect::<Vec<_>>(), ["mood"], "an enum no column uses is nowhere");
     assert!(models.tables["people"].constraints.iter().all(|c| c.name().is_none()));
-    let database = reconcile(introspected, &models);
+    let database = normalize_database(introspected, &models);
     assert_eq!(models.indexes, database.indexes);
     assert_eq!(models.tables["people"].columns, database.tables["people"].columns);
     let changes = diff(&database, &models, &DiffOptions::default());
@@ -346,7 +346,13 @@ async fn another_database_is_read_when_named() {
 async fn excluded_tables_are_left_out_with_their_indexes() {
     let db = common::TestDb::new(Backend::MySql).await;
     let tables = StateTables::default();
-    let sql: Vec<String> = Backend::MySql.dialect().create_state_tables(&tables).into_iter().map(|s| s.sql).collect();
+    let sql: Vec<String> = Backend::MySql
+        .dialect()
+        .create_state_tables(&tables)
+        .expect("valid names")
+        .into_iter()
+        .map(|s| s.sql)
+        .collect();
     db.execute(&sql.join(";\n")).await;
     db.execute("CREATE INDEX ix_history_revision ON aludel_history (revision); CREATE TABLE kept (id integer)").await;
     let all = read(&db, &IntrospectOptions::default()).await;
@@ -553,7 +559,7 @@ async fn uuid_columns_can_be_stored_as_sixteen_bytes() {
         }
         let database = session.introspect(&IntrospectOptions::default()).await.expect("introspect");
         let restated = session.normalize(&models).await.expect("normalize");
-        let database = session.reconcile(database, &restated);
+        let database = session.normalize_database(database, &restated);
         let diff = aludel::diff::diff(&database, &restated, &aludel::diff::DiffOptions::default());
         assert!(diff.is_empty(), "{storage:?}: {:?}", diff.upgrade);
         assert_eq!(create.upgrade[0].describe(), "create_table tokens");

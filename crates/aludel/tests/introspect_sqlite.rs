@@ -1,5 +1,5 @@
 //! SQLite introspection on a real database: schemas migrated in with the SQLite dialect read
-//! back as the schema the ops lead to (restated by `as_stored` where SQLite cannot hold
+//! back as the schema the ops lead to (restated by `normalize` where SQLite cannot hold
 //! something, and those differences asserted one by one), hand-written SQL read back in
 //! full, and a query count that does not grow with the number of tables.
 //!
@@ -9,7 +9,7 @@ mod common;
 
 use crate::common::counting::Counting;
 use aludel::dialect::IntrospectOptions;
-use aludel::dialect::sqlite::{as_stored, introspect};
+use aludel::dialect::sqlite::{introspect, normalize};
 use aludel::dialect::{Backend, Session, StateTables};
 use aludel::ops::Op;
 use aludel::schema::{ColumnType, Constraint, Schema};
@@ -160,11 +160,11 @@ async fn migrated_schemas_read_back_exactly() {
         let simulated = migrate(&db, text).await;
         let introspected = read(&db, &IntrospectOptions::default()).await;
         assert_eq!(introspected, simulated, "{case}: introspection differs from the schema the ops lead to");
-        assert_eq!(as_stored(&simulated), simulated, "{case}: SQLite holds everything this case says");
+        assert_eq!(normalize(&simulated), simulated, "{case}: SQLite holds everything this case says");
     }
 }
 
-/// What SQLite cannot hold, case by case: introspection returns the model as `as_stored`
+/// What SQLite cannot hold, case by case: introspection returns the model as `normalize`
 /// restates it, and each difference is asserted.
 #[tokio::test]
 async fn what_sqlite_cannot_hold_is_restated_explicitly() {
@@ -222,7 +222,7 @@ async fn what_sqlite_cannot_hold_is_restated_explicitly() {
     )
     .await;
     let introspected = read(&db, &IntrospectOptions::default()).await;
-    assert_eq!(introspected, as_stored(&simulated));
+    assert_eq!(introspected, normalize(&simulated));
 
     let people = &introspected.tables["people"];
     let column = |name: &str| people.column(name).expect(name);
@@ -316,7 +316,13 @@ async fn hand_written_sql_reads_back() {
 async fn state_tables_and_sqlites_own_tables_can_be_left_out() {
     let db = common::TestDb::new(Backend::Sqlite).await;
     let tables = StateTables::default();
-    let sql: Vec<String> = Backend::Sqlite.dialect().create_state_tables(&tables).into_iter().map(|s| s.sql).collect();
+    let sql: Vec<String> = Backend::Sqlite
+        .dialect()
+        .create_state_tables(&tables)
+        .expect("valid names")
+        .into_iter()
+        .map(|s| s.sql)
+        .collect();
     db.execute(&sql.join(";\n")).await;
     db.execute("INSERT INTO aludel_history (revision, direction, checksum) VALUES ('a', 'upgrade', 'c'); ANALYZE")
         .await;

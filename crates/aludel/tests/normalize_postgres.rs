@@ -13,7 +13,7 @@ use std::path::Path;
 use aludel::dialect::postgres::{introspect, normalize};
 use aludel::dialect::{Backend, IntrospectError, IntrospectOptions, Session};
 use aludel::diff::{Diff, DiffOptions, Warning, diff};
-use aludel::models::{SqlDialect, parse_schema_sql};
+use aludel::models::parse_schema_sql;
 use aludel::ops::Op;
 use aludel::schema::Schema;
 use serde::Deserialize;
@@ -431,7 +431,7 @@ async fn hand_written_schema_sql_normalizes_to_what_the_database_reads() {
     for (case, sql) in SCHEMA_SQL {
         let db = TestDb::new(Backend::Postgres).await;
         db.execute(sql).await;
-        let models = parse_schema_sql(sql, SqlDialect::Postgres, Path::new("schema.sql"))
+        let models = parse_schema_sql(sql, Backend::Postgres, Path::new("schema.sql"))
             .unwrap_or_else(|err| panic!("{case}: {err}"));
         let (database, normalized, changes) = compare(&db, &models).await;
         assert!(changes.is_empty() && changes.warnings.is_empty(), "{case}: false positives\n{}", describe(&changes));

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use aludel::dialect::Backend;
-use aludel::models::{ModelError, SqlDialect, parse_schema_sql};
+use aludel::models::{ModelError, parse_schema_sql};
 use aludel::ops::{CreateIndex, Op};
 use aludel::schema::{ColumnType, Constraint, Schema};
 
@@ -163,10 +163,10 @@ COMMIT;
 "#;
 
 /// The fixture, the parser dialect and the backend for each dialect.
-fn cases() -> [(&'static str, SqlDialect, Backend, &'static str); 2] {
+fn cases() -> [(&'static str, Backend, Backend, &'static str); 2] {
     [
-        ("postgresql", SqlDialect::Postgres, Backend::Postgres, POSTGRES_SQL),
-        ("sqlite", SqlDialect::Sqlite, Backend::Sqlite, SQLITE_SQL),
+        ("postgresql", Backend::Postgres, Backend::Postgres, POSTGRES_SQL),
+        ("sqlite", Backend::Sqlite, Backend::Sqlite, SQLITE_SQL),
     ]
 }
 
@@ -263,7 +263,7 @@ fn an_unsupported_statement_is_an_error_with_its_line() {
 #[test]
 fn an_unknown_column_type_passes_through() {
     let sql = "CREATE TABLE places (id integer, at point, area geometry(Polygon, 4326), ip inet);";
-    let schema = parse_schema_sql(sql, SqlDialect::Postgres, Path::new("schema.sql")).expect("unknown types are fine");
+    let schema = parse_schema_sql(sql, Backend::Postgres, Path::new("schema.sql")).expect("unknown types are fine");
     let types: Vec<&ColumnType> = schema.tables["places"].columns.iter().map(|c| &c.ty).collect();
     assert_eq!(
         types,

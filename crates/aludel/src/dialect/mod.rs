@@ -16,6 +16,8 @@ pub mod common;
 pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "schema-sql")]
+pub(crate) mod schema_sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -99,7 +101,7 @@ pub struct IntrospectOptions {
     pub exclude_tables: Vec<String>,
 }
 
-/// Why a database's schema could not be read, or a model could not be restated in the
+/// Why a database's schema could not be read, or a model could not be normalized to the
 /// database's spellings.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -152,8 +154,11 @@ pub trait Dialect: fmt::Debug + Send + Sync {
     /// `postgresql`, `sqlite` or `mysql`: the name `dialect = "..."` uses in files.
     fn name(&self) -> &'static str;
 
-    /// Quotes an identifier, doubling embedded quotes.
-    fn quote_ident(&self, ident: &str) -> String;
+    /// Quotes an identifier, doubling embedded quotes; the default uses double quotes, as
+    /// standard SQL does.
+    fn quote_ident(&self, ident: &str) -> String {
+        common::quote_ident_ansi(ident)
+    }
 
     /// Quotes a string literal, escaping what the backend's string syntax needs.
     fn quote_literal(&self, text: &str) -> String {
@@ -185,8 +190,15 @@ pub trait Dialect: fmt::Debug + Send + Sync {
     /// [`RenderError`] when the backend cannot express the op or it does not fit `before`.
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError>;
 
-    /// Creates the version and history tables when they are missing.
-    fn create_state_tables(&self, tables: &StateTables) -> Vec<Statement>;
+    /// Creates the version and history tables when they are missing: the tables
+    /// [`common::state_tables`] describes, rendered as this dialect creates any table.
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError`] when a table name is one the backend cannot keep.
+    fn create_state_tables(&self, tables: &StateTables) -> Result<Vec<Statement>, RenderError> {
+        common::create_state_tables(self, tables)
+    }
 
     /// Whether a revision marked `transactional = false` really runs outside a transaction
     /// (for statements such as `CREATE INDEX CONCURRENTLY`).
@@ -287,6 +299,19 @@ impl Backend {
             Backend::Sqlite => &Sqlite,
             #[cfg(feature = "mysql")]
             Backend::MySql => MySql::with_uuid(UuidStorage::Char36),
+        }
+    }
+
+    /// The backend's hooks for reading a desired-state `schema.sql` written in its SQL.
+    #[cfg(feature = "schema-sql")]
+    pub(crate) fn schema_sql(self) -> &'static dyn schema_sql::SchemaSqlDialect {
+        match self {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => &postgres::schema_sql::PostgresSchemaSql,
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => &sqlite::schema_sql::SqliteSchemaSql,
+            #[cfg(feature = "mysql")]
+            Backend::MySql => &mysql::schema_sql::MySqlSchemaSql,
         }
     }
 
@@ -393,28 +418,35 @@ pub trait Session: Send {
     /// Releases the migration lock (commits what the run did, where the lock is a transaction).
     fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>>;
 
-    /// How this session opens, commits and rolls back one revision's transaction.
-    fn transaction_sql(&self) -> TransactionSql;
+    /// How this session opens, commits and rolls back one revision's transaction; the
+    /// default is `BEGIN`, `COMMIT` and `ROLLBACK`.
+    fn transaction_sql(&self) -> TransactionSql {
+        TransactionSql { begin: "BEGIN", commit: "COMMIT", rollback: "ROLLBACK" }
+    }
 
     /// Checks integrity the backend only verifies on request (SQLite's foreign keys after a
-    /// table rebuild); returns a description of each violation.
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>>;
+    /// table rebuild); returns a description of each violation. The default has nothing to
+    /// check: the database checks every constraint as the statements run.
+    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
 
     /// Reads the database's schema into the [`Schema`] model with a fixed number of catalog
     /// queries, whatever the number of tables.
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>>;
 
-    /// Restates `models` as this database would read them back once created: types,
+    /// Normalizes `models`: states them as this database would read them back once created:
+    /// types,
     /// defaults and expressions in the database's own spellings, and what the backend cannot
     /// hold as it holds it. The diff then compares with `==`. The cost grows with the number
     /// of distinct spellings, never with the number of tables; nothing is left behind.
     fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>>;
 
-    /// Restates what the database cannot name by itself in the models' terms, once both sides
-    /// are read: MySQL keeps an enum inline in each column, without the enum's name, and a
-    /// unique constraint as a unique index. `models` is what [`Session::normalize`] returned.
-    /// Pure; the default changes nothing.
-    fn reconcile(&self, database: Schema, models: &Schema) -> Schema {
+    /// Normalizes what introspection read where the database cannot name things by itself,
+    /// naming them in the models' terms once both sides are read: MySQL keeps an enum inline
+    /// in each column, without the enum's name, and a unique constraint as a unique index.
+    /// `models` is what [`Session::normalize`] returned. Pure; the default changes nothing.
+    fn normalize_database(&self, database: Schema, models: &Schema) -> Schema {
         let _ = models;
         database
     }

@@ -18,7 +18,7 @@ use crate::schema::{Column, Constraint, Index, Schema, SchemaJsonError, Table};
 pub mod sql;
 
 #[cfg(feature = "schema-sql")]
-pub use sql::{SqlDialect, parse_schema_sql};
+pub use sql::parse_schema_sql;
 
 /// A model source that cannot be turned into a schema. Errors in a `schema.sql` name the file
 /// and the 1-based line of the statement at fault, with a short excerpt of it.
@@ -350,8 +350,8 @@ struct Rename {
     from: String,
 }
 
-/// Reads the models that `[models]` in aludel.toml names: a `schema.sql` in the dialect
-/// `dialect` (`postgresql`, `sqlite`), or the JSON document a command prints (see
+/// Reads the models that `[models]` in aludel.toml names: a `schema.sql` in the SQL of the
+/// backend `dialect` names (`postgresql`, `sqlite`, `mysql`), or the JSON document a command prints (see
 /// [`Metadata::from_json`]); `None` when it names neither.
 ///
 /// The command runs through the shell (`sh -c`, or `cmd /C` on Windows) in `working_dir`.
@@ -375,11 +375,11 @@ pub fn load(
 
 #[cfg(feature = "schema-sql")]
 fn load_schema_sql(path: &std::path::Path, dialect: &str) -> Result<Metadata, ModelError> {
-    let sql_dialect =
-        SqlDialect::from_name(dialect).ok_or_else(|| ModelError::NoSqlParser { dialect: dialect.to_owned() })?;
+    let backend = crate::dialect::Backend::from_name(dialect)
+        .ok_or_else(|| ModelError::NoSqlParser { dialect: dialect.to_owned() })?;
     let text = std::fs::read_to_string(path)
         .map_err(|err| ModelError::Read { path: path.to_owned(), message: err.to_string() })?;
-    Ok(Metadata::new(parse_schema_sql(&text, sql_dialect, path)?))
+    Ok(Metadata::new(parse_schema_sql(&text, backend, path)?))
 }
 
 #[cfg(not(feature = "schema-sql"))]

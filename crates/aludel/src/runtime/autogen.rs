@@ -105,7 +105,7 @@ impl Migrator {
                 .normalize(&metadata.schema)
                 .await
                 .map_err(|source| RuntimeError::Introspect { url: url.clone(), source })?;
-            let database = session.reconcile(database, &models);
+            let database = session.normalize_database(database, &models);
             let diff =
                 diff(&database, &models, &self.diff_options(metadata)).in_model_spellings(&metadata.schema, &models);
             Ok(Comparison { database, models, diff, heads })

@@ -483,7 +483,7 @@ impl Migrator {
         let from = self.offline_start(from)?;
         let dialect = self.offline_dialect()?;
         let heads = self.graph.stamp_heads(&from, to, stamp_from == StampFrom::Empty)?;
-        Ok(offline::stamp_script(&self.graph, &self.config.tables, dialect, &from, &heads))
+        offline::stamp_script(&self.graph, &self.config.tables, dialect, &from, &heads)
     }
 
     /// The heads an offline script starts from.

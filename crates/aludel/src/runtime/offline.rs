@@ -11,11 +11,12 @@ use crate::runtime::runner::{before_transaction, direction_word, render_step, sc
 use crate::runtime::state;
 use crate::script::{Direction, Plan, RevisionGraph, RevisionId};
 
-fn header(out: &mut String, dialect: &dyn Dialect, tables: &StateTables, verb: &str) {
+fn header(out: &mut String, dialect: &dyn Dialect, tables: &StateTables, verb: &str) -> Result<(), Error> {
     writeln!(out, "-- aludel {verb} script for {}", dialect.name()).ok();
-    for statement in dialect.script_prologue().into_iter().chain(dialect.create_state_tables(tables)) {
+    for statement in dialect.script_prologue().into_iter().chain(dialect.create_state_tables(tables)?) {
         writeln!(out, "{};", statement.sql).ok();
     }
+    Ok(())
 }
 
 /// The script for `plan`, starting from the heads `from`.
@@ -28,7 +29,7 @@ pub(super) fn script(
     direction: Direction,
 ) -> Result<String, Error> {
     let mut out = String::new();
-    header(&mut out, dialect, tables, direction_word(direction));
+    header(&mut out, dialect, tables, direction_word(direction))?;
     let mut heads = from.to_vec();
     let mut schema = schema_of(graph, &graph.applied(from)?);
     for step in &plan.steps {
@@ -90,9 +91,9 @@ pub(super) fn stamp_script(
     dialect: &dyn Dialect,
     from: &[RevisionId],
     to: &[RevisionId],
-) -> String {
+) -> Result<String, Error> {
     let mut out = String::new();
-    header(&mut out, dialect, tables, "stamp");
+    header(&mut out, dialect, tables, "stamp")?;
     writeln!(out, "\n{};", dialect.begin_transaction()).ok();
     for statement in state::version_updates(dialect, tables, from, to) {
         writeln!(out, "{};", statement.sql).ok();
@@ -103,5 +104,5 @@ pub(super) fn stamp_script(
         writeln!(out, "{};", common::insert_history(dialect, tables, &entry).sql).ok();
     }
     writeln!(out, "{};", dialect.commit_transaction()).ok();
-    out
+    Ok(out)
 }

@@ -72,7 +72,7 @@ async fn table_exists(session: &mut dyn Session, table: &str) -> Result<bool, Er
 
 /// Creates the version and history tables when they are missing.
 pub(super) async fn ensure_tables(session: &mut dyn Session, tables: &StateTables) -> Result<(), Error> {
-    for statement in session.dialect().create_state_tables(tables) {
+    for statement in session.dialect().create_state_tables(tables)? {
         session.execute(&statement.sql).await.map_err(db_error("create the version and history tables"))?;
     }
     Ok(())

@@ -60,8 +60,8 @@ impl Session for Counting {
             _ => self.inner.normalize(models),
         }
     }
-    fn reconcile(&self, database: Schema, models: &Schema) -> Schema {
-        self.inner.reconcile(database, models)
+    fn normalize_database(&self, database: Schema, models: &Schema) -> Schema {
+        self.inner.normalize_database(database, models)
     }
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
         self.inner.close()

@@ -1,17 +1,26 @@
-//! SQL that every backend spells the same way: literals and the statements that read and
-//! write the version and history tables here, the DDL that the backends' renderers share in
-//! `ddl`, and the column types they spell alike in `types`.
-//!
-//! Backend-specific DDL for the version tables lives in each dialect's `create_state_tables`;
-//! what only one backend spells stays in its own folder.
+//! SQL that every backend spells the same way: literals, the version and history tables
+//! (described once as [`Table`]s that each dialect renders through its own `create_table`)
+//! and the statements that read and write them here; the DDL that the backends' renderers
+//! share in `ddl`, the column types they spell alike in `types`, the catalog rows and
+//! session calls they read alike in `catalog` and `session`, and what their normalizations
+//! share in `normalize` and `scratch`. What only one backend spells stays in its own folder.
 
-use crate::dialect::{Dialect, StateTables, Statement};
+use crate::dialect::{Dialect, RenderError, StateTables, Statement};
+use crate::naming;
+use crate::ops::Op;
+use crate::schema::{Column, ColumnType, DefaultValue, PortableExpr, Schema, Table};
 
-// The DDL and type spellings the backends share; a build without any backend has no use for them.
+// What the backends share; a build without any backend has no use for it.
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub(crate) mod catalog;
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod ddl;
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod normalize;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) mod scratch;
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub(crate) mod session;
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod types;
 
@@ -99,6 +108,59 @@ impl StepKind {
             StepKind::UpgradeRunning | StepKind::DowngradeRunning | StepKind::UpgradeFailed | StepKind::DowngradeFailed
         )
     }
+}
+
+/// The version and history tables, described once: the version table holds the current
+/// heads (`version_num`, the primary key `{table}_pkc`), the history table every step
+/// (an identity `id`, `revision`, `direction`, `checksum`, `applied_at`, `duration_ms`,
+/// `detail`).
+pub fn state_tables(tables: &StateTables) -> [Table; 2] {
+    let required = |name: &str, ty: ColumnType| Column { nullable: false, ..Column::new(name, ty) };
+    let version = Table {
+        columns: vec![required("version_num", ColumnType::Varchar(Some(32)))],
+        primary_key: vec!["version_num".to_owned()],
+        primary_key_name: Some(naming::fitted(&format!("{}_pkc", tables.version_table)).to_owned()),
+        ..Table::new(&tables.version_table)
+    };
+    let history = Table {
+        columns: vec![
+            Column { identity: true, ..required("id", ColumnType::BigInt) },
+            required("revision", ColumnType::Varchar(Some(32))),
+            required("direction", ColumnType::Varchar(Some(32))),
+            required("checksum", ColumnType::Varchar(Some(64))),
+            Column {
+                default: Some(DefaultValue::Expr(PortableExpr::CurrentTimestamp)),
+                ..required("applied_at", ColumnType::Timestamptz)
+            },
+            Column::new("duration_ms", ColumnType::BigInt),
+            Column::new("detail", ColumnType::Text),
+        ],
+        primary_key: vec!["id".to_owned()],
+        ..Table::new(&tables.history_table)
+    };
+    [version, history]
+}
+
+/// `CREATE TABLE IF NOT EXISTS` for the version and history tables, as `dialect` renders
+/// [`state_tables`].
+///
+/// # Errors
+///
+/// [`RenderError`] when a table name is one the backend cannot keep (empty, too long).
+pub fn create_state_tables<D: Dialect + ?Sized>(
+    dialect: &D,
+    tables: &StateTables,
+) -> Result<Vec<Statement>, RenderError> {
+    let mut statements = Vec::new();
+    for table in state_tables(tables) {
+        for mut statement in dialect.render(&Op::CreateTable(table), &Schema::default())? {
+            if let Some(rest) = statement.sql.strip_prefix("CREATE TABLE ") {
+                statement.sql = format!("CREATE TABLE IF NOT EXISTS {rest}");
+            }
+            statements.push(statement);
+        }
+    }
+    Ok(statements)
 }
 
 /// Reads the current heads: one row, one column each.
@@ -215,6 +277,26 @@ pub fn select_history(dialect: &dyn Dialect, tables: &StateTables) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_tables_render_as_each_dialect_creates_tables() {
+        // Running them is every database test's first step; here is what they say.
+        for backend in crate::dialect::Backend::ALL {
+            let dialect = backend.dialect();
+            let sql = dialect.create_state_tables(&StateTables::default()).expect("valid names");
+            let sql: Vec<String> = sql.into_iter().map(|s| s.sql).collect();
+            insta::assert_snapshot!(format!("state_tables@{}", dialect.name()), sql.join(";\n"));
+        }
+        let long = StateTables { version_table: "v".repeat(63), history_table: "h".repeat(63) };
+        let sql = crate::dialect::Backend::ALL[0].dialect().create_state_tables(&long).expect("valid names");
+        // The key's name is cut to what PostgreSQL keeps.
+        assert!(sql[0].sql.contains(&format!("CONSTRAINT \"{}\" PRIMARY KEY", "v".repeat(63))), "{}", sql[0].sql);
+        let empty = StateTables { version_table: String::new(), history_table: "h".into() };
+        assert!(matches!(
+            crate::dialect::Backend::ALL[0].dialect().create_state_tables(&empty),
+            Err(RenderError::Invalid { .. })
+        ));
+    }
 
     #[test]
     fn literals_and_identifiers_escape_their_quotes() {

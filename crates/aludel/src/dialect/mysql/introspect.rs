@@ -9,14 +9,14 @@
 //! keys and checks, all with the names MySQL keeps.
 //!
 //! MySQL holds some things differently from how the models say them, and they come back as
-//! MySQL holds them (`normalize` restates the models the same way):
+//! MySQL holds them (`normalize` states the models the same way):
 //! - the primary key is always named `PRIMARY`: `primary_key_name` comes back absent;
 //! - a unique constraint is a unique index, and comes back as a unique constraint (autogenerate
-//!   turns it into an index where the models declare an index, see `reconcile`); one with a
+//!   turns it into an index where the models declare an index, see `normalize_database`); one with a
 //!   key MySQL alone can express (an expression, a prefix other than ours) comes back as a
 //!   unique index;
 //! - an `ENUM('a','b')` column comes back as the type string `enum('a','b')`: MySQL keeps no
-//!   enum name (autogenerate names it after the models' enum, see `reconcile`);
+//!   enum name (autogenerate names it after the models' enum, see `normalize_database`);
 //! - MariaDB's `JSON` is `LONGTEXT` guarded by a `json_valid` check named after the column:
 //!   it comes back as `json`, without the check;
 //! - the index MySQL creates for a foreign key (named after the key, or after its first
@@ -46,8 +46,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dialect::mysql::quote_literal;
-use crate::dialect::mysql::session::Server;
+use crate::dialect::common::catalog::{cell, query, required, unexpected};
+use crate::dialect::mysql::Server;
+use crate::dialect::mysql::text::{expression, prefix_expr, quote_ident, quote_literal, strip_parentheses, unquote};
 use crate::dialect::mysql::types::{KEY_PREFIX, needs_key_prefix, read_type};
 use crate::dialect::{IntrospectError, IntrospectOptions, Session, TextRows};
 use crate::schema::{
@@ -81,9 +82,8 @@ use crate::schema::{
 /// # }
 /// ```
 pub async fn introspect(session: &mut dyn Session, options: &IntrospectOptions) -> Result<Schema, IntrospectError> {
-    let rows = query(session, "server version", "SELECT VERSION()").await?;
-    let version = rows.first().and_then(|row| cell(row, 0)).unwrap_or_default().to_owned();
-    read(session, Server::from_version(&version), options).await
+    let server = Server::of(session).await?;
+    read(session, server, options).await
 }
 
 /// [`introspect`] on a server whose kind is known: the five catalog queries.
@@ -108,10 +108,6 @@ struct Catalog {
     indexes: TextRows,
     foreign_keys: TextRows,
     checks: TextRows,
-}
-
-async fn query(session: &mut dyn Session, what: &'static str, sql: &str) -> Result<TextRows, IntrospectError> {
-    session.query_text(sql).await.map_err(|source| IntrospectError::Query { what, source })
 }
 
 /// The SQL conditions that pick the database and its tables.
@@ -221,19 +217,6 @@ fn checks_query(scope: &Scope, server: Server) -> String {
     }
 }
 
-fn unexpected(what: impl Into<String>, detail: impl Into<String>) -> IntrospectError {
-    IntrospectError::Definition { object: what.into(), reason: detail.into() }
-}
-
-fn cell(row: &[Option<String>], i: usize) -> Option<&str> {
-    row.get(i).and_then(|c| c.as_deref())
-}
-
-/// A cell the query always fills.
-fn required<'a>(row: &'a [Option<String>], i: usize, what: &str) -> Result<&'a str, IntrospectError> {
-    cell(row, i).ok_or_else(|| unexpected(what, format!("the catalog returned no value in column {i}")))
-}
-
 /// One key part of an index.
 struct KeyPart<'a> {
     column: Option<&'a str>,
@@ -261,7 +244,7 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
         let name = required(row, 1, table)?;
         let clause = required(row, 2, name)?;
         let column_level = cell(row, 3) == Some("Column");
-        if column_level && clause == format!("json_valid({})", super::quote_ident(name)) {
+        if column_level && clause == format!("json_valid({})", quote_ident(name)) {
             json_checks.insert((table, name));
         } else {
             table_checks.push((table, name, clause));
@@ -463,12 +446,6 @@ fn whole_column_prefix(length: u32) -> bool {
     length == KEY_PREFIX || matches!(length, 768 | 1024 | 3072)
 }
 
-/// A prefix key part as a key expression: `col(N)`, the column quoted when it must be.
-pub(crate) fn prefix_expr(column: &str, length: u32) -> String {
-    let plain = !column.is_empty() && column.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain { format!("{column}({length})") } else { format!("{}({length})", super::quote_ident(column)) }
-}
-
 /// `UPDATE_RULE` / `DELETE_RULE`: `RESTRICT` and `NO ACTION` (the same in InnoDB) are `None`.
 fn referential_action(rule: &str, what: &str) -> Result<Option<ReferentialAction>, IntrospectError> {
     Ok(match rule {
@@ -515,336 +492,6 @@ pub(crate) fn read_default(server: Server, printed: &str, generated: bool, ty: &
         return Some(DefaultValue::Value(literal));
     }
     Some(DefaultValue::Sql(expression(strip_parentheses(text))))
-}
-
-/// An expression as MySQL prints it, with the backquotes around plain names (lower case,
-/// not reserved) left out: MySQL quotes every name, the models and the names a rename
-/// writes mostly do not.
-pub(crate) fn expression(text: &str) -> String {
-    let text = text.trim();
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(['\'', '"', '`']) {
-        out.push_str(&rest[..at]);
-        let quote = rest.as_bytes()[at];
-        let body = &rest[at + 1..];
-        // The end of the quoted part: a quote not doubled (strings also take `\` escapes).
-        let mut end = None;
-        let mut i = 0;
-        let bytes = body.as_bytes();
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\\' if quote != b'`' => i += 2,
-                b if b == quote && bytes.get(i + 1) == Some(&quote) => i += 2,
-                b if b == quote => {
-                    end = Some(i);
-                    break;
-                }
-                _ => i += 1,
-            }
-        }
-        let Some(end) = end else {
-            out.push_str(&rest[at..]);
-            return out;
-        };
-        let name = &body[..end];
-        let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            && !is_reserved(name);
-        if quote == b'`' && plain {
-            out.push_str(name);
-        } else {
-            out.push_str(&rest[at..at + end + 2]);
-        }
-        rest = &body[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Whether `word` is reserved in MySQL 8 or MariaDB, and so stays quoted as a name.
-fn is_reserved(word: &str) -> bool {
-    const RESERVED: &[&str] = &[
-        "accessible",
-        "add",
-        "all",
-        "alter",
-        "analyze",
-        "and",
-        "as",
-        "asc",
-        "asensitive",
-        "before",
-        "between",
-        "bigint",
-        "binary",
-        "blob",
-        "both",
-        "by",
-        "call",
-        "cascade",
-        "case",
-        "change",
-        "char",
-        "character",
-        "check",
-        "collate",
-        "column",
-        "condition",
-        "constraint",
-        "continue",
-        "convert",
-        "create",
-        "cross",
-        "cube",
-        "cume_dist",
-        "current_date",
-        "current_role",
-        "current_time",
-        "current_timestamp",
-        "current_user",
-        "cursor",
-        "database",
-        "databases",
-        "day_hour",
-        "day_microsecond",
-        "day_minute",
-        "day_second",
-        "dec",
-        "decimal",
-        "declare",
-        "default",
-        "delayed",
-        "delete",
-        "dense_rank",
-        "desc",
-        "describe",
-        "deterministic",
-        "distinct",
-        "distinctrow",
-        "div",
-        "do_domain_ids",
-        "double",
-        "drop",
-        "dual",
-        "each",
-        "else",
-        "elseif",
-        "empty",
-        "enclosed",
-        "escaped",
-        "except",
-        "exists",
-        "exit",
-        "explain",
-        "false",
-        "fetch",
-        "first_value",
-        "float",
-        "float4",
-        "float8",
-        "for",
-        "force",
-        "foreign",
-        "from",
-        "fulltext",
-        "function",
-        "general",
-        "generated",
-        "get",
-        "grant",
-        "group",
-        "grouping",
-        "groups",
-        "having",
-        "high_priority",
-        "hour_microsecond",
-        "hour_minute",
-        "hour_second",
-        "if",
-        "ignore",
-        "ignore_domain_ids",
-        "ignore_server_ids",
-        "in",
-        "index",
-        "infile",
-        "inner",
-        "inout",
-        "insensitive",
-        "insert",
-        "int",
-        "int1",
-        "int2",
-        "int3",
-        "int4",
-        "int8",
-        "integer",
-        "intersect",
-        "interval",
-        "into",
-        "io_after_gtids",
-        "io_before_gtids",
-        "is",
-        "iterate",
-        "join",
-        "json_table",
-        "key",
-        "keys",
-        "kill",
-        "lag",
-        "last_value",
-        "lateral",
-        "lead",
-        "leading",
-        "leave",
-        "left",
-        "like",
-        "limit",
-        "linear",
-        "lines",
-        "load",
-        "localtime",
-        "localtimestamp",
-        "lock",
-        "long",
-        "longblob",
-        "longtext",
-        "loop",
-        "low_priority",
-        "master_bind",
-        "master_heartbeat_period",
-        "master_ssl_verify_server_cert",
-        "match",
-        "maxvalue",
-        "mediumblob",
-        "mediumint",
-        "mediumtext",
-        "middleint",
-        "minute_microsecond",
-        "minute_second",
-        "mod",
-        "modifies",
-        "natural",
-        "not",
-        "no_write_to_binlog",
-        "nth_value",
-        "ntile",
-        "null",
-        "numeric",
-        "of",
-        "offset",
-        "on",
-        "optimize",
-        "optimizer_costs",
-        "option",
-        "optionally",
-        "or",
-        "order",
-        "out",
-        "outer",
-        "outfile",
-        "over",
-        "page_checksum",
-        "parse_vcol_expr",
-        "partition",
-        "percent_rank",
-        "position",
-        "precision",
-        "primary",
-        "procedure",
-        "purge",
-        "range",
-        "rank",
-        "read",
-        "reads",
-        "read_write",
-        "real",
-        "recursive",
-        "ref_system_id",
-        "references",
-        "regexp",
-        "release",
-        "rename",
-        "repeat",
-        "replace",
-        "require",
-        "resignal",
-        "restrict",
-        "return",
-        "returning",
-        "revoke",
-        "right",
-        "rlike",
-        "row",
-        "row_number",
-        "rows",
-        "schema",
-        "schemas",
-        "second_microsecond",
-        "select",
-        "sensitive",
-        "separator",
-        "set",
-        "show",
-        "signal",
-        "slow",
-        "smallint",
-        "spatial",
-        "specific",
-        "sql",
-        "sqlexception",
-        "sqlstate",
-        "sqlwarning",
-        "sql_big_result",
-        "sql_calc_found_rows",
-        "sql_small_result",
-        "ssl",
-        "starting",
-        "stats_auto_recalc",
-        "stats_persistent",
-        "stats_sample_pages",
-        "stored",
-        "straight_join",
-        "system",
-        "table",
-        "terminated",
-        "then",
-        "tinyblob",
-        "tinyint",
-        "tinytext",
-        "to",
-        "trailing",
-        "trigger",
-        "true",
-        "undo",
-        "union",
-        "unique",
-        "unlock",
-        "unsigned",
-        "update",
-        "usage",
-        "use",
-        "using",
-        "utc_date",
-        "utc_time",
-        "utc_timestamp",
-        "values",
-        "varbinary",
-        "varchar",
-        "varcharacter",
-        "varying",
-        "virtual",
-        "when",
-        "where",
-        "while",
-        "window",
-        "with",
-        "write",
-        "xor",
-        "year_month",
-        "zerofill",
-    ];
-    RESERVED.contains(&word)
 }
 
 /// The portable expression `text` spells, in any of MySQL's and MariaDB's spellings.
@@ -917,69 +564,6 @@ pub(crate) fn number_literal(text: &str) -> Literal {
     }
 }
 
-/// The text of a single-quoted MySQL string (`''` and backslash escapes); `None` when `text`
-/// is not exactly one string.
-pub(crate) fn unquote(text: &str) -> Option<String> {
-    let body = text.strip_prefix('\'')?;
-    let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars();
-    loop {
-        match chars.next()? {
-            '\\' => out.push(match chars.next()? {
-                'n' => '\n',
-                't' => '\t',
-                'r' => '\r',
-                '0' => '\0',
-                'Z' => '\u{1a}',
-                'b' => '\u{8}',
-                other => other,
-            }),
-            '\'' => {
-                let rest = chars.as_str();
-                if let Some(after) = rest.strip_prefix('\'') {
-                    out.push('\'');
-                    chars = after.chars();
-                } else {
-                    return rest.is_empty().then_some(out);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-}
-
-/// `text` without parentheses that enclose all of it.
-pub(crate) fn strip_parentheses(text: &str) -> &str {
-    let mut text = text.trim();
-    while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
-        // `(a) + (b)` is not enclosed: the first `(` must close at the end.
-        let mut depth = 0i32;
-        let mut quote = None;
-        let mut closes_at_end = true;
-        for (i, c) in text.char_indices() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\'' | '"' | '`') => quote = Some(c),
-                (None, '(') => depth += 1,
-                (None, ')') => {
-                    depth -= 1;
-                    if depth == 0 && i != text.len() - 1 {
-                        closes_at_end = false;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        if !closes_at_end {
-            break;
-        }
-        text = inner.trim();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1030,20 +614,5 @@ mod tests {
         check(m, "_utf8mb4\\'it\\'s\\'", true, "text", value(Literal::String("it's".into())));
         check(m, "_utf8mb4'{}'", true, "json", value(Literal::String("{}".into())));
         check(m, "(1 + 2)", true, "integer", Some(DefaultValue::Sql("1 + 2".into())));
-    }
-
-    #[test]
-    fn expressions_lose_the_quotes_plain_names_do_not_need() {
-        assert_eq!(expression("octet_length(`email`) > 3"), "octet_length(email) > 3");
-        assert_eq!(expression("`rank` > 0 and `Mixed` <> 'it''s `x`'"), "`rank` > 0 and `Mixed` <> 'it''s `x`'");
-        assert_eq!(expression("`we``ird` + `a_1` + \"`q`\""), "`we``ird` + a_1 + \"`q`\"");
-        assert_eq!(expression("'a\\'b' = `c`"), "'a\\'b' = c");
-    }
-
-    #[test]
-    fn outer_parentheses_only_go_when_they_enclose_everything() {
-        assert_eq!(strip_parentheses("((1 + 2))"), "1 + 2");
-        assert_eq!(strip_parentheses("(a) + (b)"), "(a) + (b)");
-        assert_eq!(strip_parentheses("(')')"), "')'");
     }
 }

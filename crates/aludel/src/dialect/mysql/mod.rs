@@ -4,23 +4,30 @@
 //! Enums are inline `ENUM(...)` columns, identifiers are quoted with backticks, and the
 //! migration lock is `GET_LOCK`, held by the session for the whole run.
 //!
-//! One file per concern: `types` (type mapping, both ways), `render` (DDL), `introspect`
+//! One file per concern: `keywords` (reserved words), `text` (quoting and reading MySQL's
+//! text), `types` (type mapping, both ways), `render` (DDL), `introspect`
 //! (`information_schema` into the schema model), `normalize` (the models in MySQL's
-//! spellings, and `reconcile`, which names what MySQL keeps nameless), `session` (the
-//! connection, its lock and bookkeeping SQL).
+//! spellings, and `normalize_database`, which names what MySQL keeps nameless), `session` (the
+//! connection, its lock and bookkeeping SQL), `schema_sql` (reading a schema.sql).
 
-use crate::dialect::{Dialect, RenderError, StateTables, Statement, UuidStorage};
+use crate::dialect::common::catalog;
+use crate::dialect::mysql::text::{quote_ident, quote_literal};
+use crate::dialect::{Dialect, IntrospectError, RenderError, Session, Statement, UuidStorage};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
 pub(crate) mod introspect;
+mod keywords;
 mod normalize;
 mod render;
+#[cfg(feature = "schema-sql")]
+pub(crate) mod schema_sql;
 pub(crate) mod session;
+mod text;
 mod types;
 
 pub use introspect::introspect;
-pub use normalize::{normalize, reconcile};
+pub use normalize::{normalize, normalize_database};
 
 /// The MySQL / MariaDB dialect, with how it stores `uuid` columns.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,15 +52,26 @@ impl MySql {
     }
 }
 
-/// Quotes an identifier with backticks, doubling embedded ones.
-pub(crate) fn quote_ident(ident: &str) -> String {
-    format!("`{}`", ident.replace('`', "``"))
+/// Which server a session talks to: their catalogs differ in a few columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Server {
+    /// MariaDB.
+    MariaDb,
+    /// MySQL (8.0 or later).
+    MySql,
 }
 
-/// Quotes a string literal: MySQL reads a backslash as an escape, so it is doubled along with
-/// single quotes.
-pub(crate) fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+impl Server {
+    /// The server that `SELECT VERSION()` names.
+    pub(crate) fn from_version(version: &str) -> Server {
+        if version.to_ascii_lowercase().contains("mariadb") { Server::MariaDb } else { Server::MySql }
+    }
+
+    /// The server `session` talks to, asked.
+    pub(crate) async fn of(session: &mut dyn Session) -> Result<Server, IntrospectError> {
+        let rows = catalog::query(session, "server version", "SELECT VERSION()").await?;
+        Ok(Server::from_version(rows.first().and_then(|row| catalog::cell(row, 0)).unwrap_or_default()))
+    }
 }
 
 impl Dialect for MySql {
@@ -92,32 +110,5 @@ impl Dialect for MySql {
             "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
             quote_literal(table)
         )
-    }
-
-    fn create_state_tables(&self, tables: &StateTables) -> Vec<Statement> {
-        vec![
-            Statement::new(format!(
-                "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))",
-                self.quote_ident(&tables.version_table),
-                self.quote_ident(&format!("{}_pkc", tables.version_table)),
-            )),
-            Statement::new(format!(
-                "CREATE TABLE IF NOT EXISTS {} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-                 revision VARCHAR(32) NOT NULL, direction VARCHAR(32) NOT NULL, checksum VARCHAR(64) NOT NULL, \
-                 applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), duration_ms BIGINT, detail TEXT)",
-                self.quote_ident(&tables.history_table),
-            )),
-        ]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identifiers_and_literals_escape_for_mysql() {
-        assert_eq!(quote_ident("we`ird"), "`we``ird`");
-        assert_eq!(quote_literal("it's a\\b"), "'it''s a\\\\b'");
     }
 }

@@ -1,8 +1,8 @@
-//! Models restated in MySQL's own spellings, so that the diff compares them with an
+//! Models normalized to MySQL's own spellings, so that the diff compares them with an
 //! introspected database using `==` ([`normalize`]), and the few things MySQL keeps without
-//! a name named after the models ([`reconcile`]).
+//! a name named after the models ([`normalize_database`]).
 //!
-//! What follows from MySQL's rules alone is restated here, without a round trip, because
+//! What follows from MySQL's rules alone is normalized here, without a round trip, because
 //! the renderer and `types` decide exactly what MySQL is given:
 //! - neutral types as `types::read_type` reads back their MySQL spelling (`varchar` is
 //!   `text`, `timestamptz` is `timestamp`, `jsonb` is `json`, `char` is `char(1)`,
@@ -39,13 +39,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dialect::common::normalize::{
-    Spelling, Spellings, in_catalog_order, lost, read_back_expressions, render_reason, scratch_token, spelling_column,
+use crate::dialect::common::normalize::{FoldedKeys, fold_keys};
+use crate::dialect::common::scratch::{
+    Normalization, ScratchNames, ScratchRules, Spelling, render_reason, scratch_token, spelling_column,
 };
-use crate::dialect::mysql::introspect::{prefix_expr, read, unquote};
-use crate::dialect::mysql::quote_ident;
-use crate::dialect::mysql::render::{prefix_key, render};
-use crate::dialect::mysql::session::Server;
+use crate::dialect::mysql::Server;
+use crate::dialect::mysql::introspect::read;
+use crate::dialect::mysql::render::render;
+use crate::dialect::mysql::text::{enum_values, prefix_expr, prefix_key, quote_ident};
 use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix, read_type};
 use crate::dialect::{IntrospectError, IntrospectOptions, Session, UuidStorage};
 use crate::ops::Op;
@@ -64,8 +65,8 @@ const MAX_COLUMNS: usize = 1_000;
 /// What [`IntrospectError::Query`] names when the scratch work itself fails.
 const SCRATCH: &str = "models' spellings (through a scratch database)";
 
-/// Restates `models` as MySQL reads them back once created: see the module documentation
-/// for what is restated in Rust and what through the database.
+/// Normalizes `models`: states them as MySQL reads them back once created (see the module
+/// documentation for what is settled in Rust and what through the database).
 ///
 /// # Errors
 ///
@@ -84,22 +85,18 @@ const SCRATCH: &str = "models' spellings (through a scratch database)";
 /// let mut session = Backend::MySql.connect("mysql://root@127.0.0.1:3306/app", &Default::default()).await?;
 /// let database = session.introspect(&IntrospectOptions::default()).await?;
 /// let models = aludel::dialect::mysql::normalize(session.as_mut(), &models).await?;
-/// let database = aludel::dialect::mysql::reconcile(database, &models);
+/// let database = aludel::dialect::mysql::normalize_database(database, &models);
 /// assert!(diff(&database, &models, &DiffOptions::default()).is_empty(), "the database matches the models");
 /// # Ok(())
 /// # }
 /// ```
 pub async fn normalize(session: &mut dyn Session, models: &Schema) -> Result<Schema, IntrospectError> {
-    let rows = session
-        .query_text("SELECT VERSION()")
-        .await
-        .map_err(|source| IntrospectError::Query { what: "server version", source })?;
-    let version = rows.first().and_then(|row| row.first().cloned().flatten()).unwrap_or_default();
-    restate(session, Server::from_version(&version), models).await
+    let server = Server::of(session).await?;
+    normalize_on(session, server, models).await
 }
 
 /// [`normalize`] on a server whose kind is known.
-pub(crate) async fn restate(
+pub(crate) async fn normalize_on(
     session: &mut dyn Session,
     server: Server,
     models: &Schema,
@@ -109,14 +106,16 @@ pub(crate) async fn restate(
         Ok(spelled) if spelled == "BINARY(16)" => UuidStorage::Binary16,
         _ => UuidStorage::Char36,
     };
-    let mut plan = Plan::new(models, uuid)?;
-    if plan.is_empty() {
-        return Ok(plan.finish());
+    let rules = MySqlRules { uuid };
+    let mut normalization = rules.normalization(models)?;
+    if normalization.is_settled() {
+        return Ok(normalization.finish());
     }
-    let work = Work::new(&plan)?;
-    let read = work.run(session, server).await?;
-    plan.apply(&read)?;
-    Ok(plan.finish())
+    let layout = ScratchLayout::new(&normalization);
+    let sql = ScratchSql::new(&normalization, &layout, uuid)?;
+    let read = sql.run(session, server).await?;
+    normalization.read_back(&rules, &read, &layout)?;
+    Ok(normalization.finish())
 }
 
 /// Names what MySQL keeps without a name after the models (`models` as [`normalize`]
@@ -125,8 +124,8 @@ pub(crate) async fn restate(
 ///   same name becomes that index (MySQL keeps both as a unique index);
 /// - an `enum('a','b')` column whose model column is `enum:<name>` becomes `enum:<name>`, and
 ///   the database's enum `<name>` has those values (the first such column's: a column with
-///   other values keeps its `enum(...)` type, so the diff restates it).
-pub fn reconcile(mut database: Schema, models: &Schema) -> Schema {
+///   other values keeps its `enum(...)` type, so the diff changes it).
+pub fn normalize_database(mut database: Schema, models: &Schema) -> Schema {
     for index in models.indexes.values().filter(|i| i.unique) {
         let Some(table) = database.tables.get_mut(&index.table) else { continue };
         let found = table
@@ -168,55 +167,15 @@ pub fn reconcile(mut database: Schema, models: &Schema) -> Schema {
     database
 }
 
-/// The values of an `enum('a','b')` type; `None` for any other type.
-fn enum_values(ty: &ColumnType) -> Option<Vec<String>> {
-    let ColumnType::Custom(text) = ty else { return None };
-    let text = text.trim();
-    let inner = text.get(..5).filter(|p| p.eq_ignore_ascii_case("enum("))?;
-    let list = text[inner.len()..].strip_suffix(')')?;
-    let mut values = Vec::new();
-    let mut rest = list.trim();
-    while !rest.is_empty() {
-        // Find the end of one quoted value: a quote not doubled and not escaped.
-        let bytes = rest.as_bytes();
-        if bytes.first() != Some(&b'\'') {
-            return None;
-        }
-        let mut i = 1;
-        let end = loop {
-            match bytes.get(i)? {
-                b'\\' => i += 2,
-                b'\'' if bytes.get(i + 1) == Some(&b'\'') => i += 2,
-                b'\'' => break i,
-                _ => i += 1,
-            }
-        };
-        values.push(unquote(&rest[..=end])?);
-        rest = rest[end + 1..].trim_start();
-        rest = match rest.strip_prefix(',') {
-            Some(next) => next.trim_start(),
-            None if rest.is_empty() => rest,
-            None => return None,
-        };
-    }
-    Some(values)
-}
-
-/// The models restated in Rust, and what is left for the database to spell.
-struct Plan {
-    schema: Schema,
-    /// The columns whose default (and, for a type of MySQL's own, type) the database spells.
-    spellings: Spellings,
-    /// Tables copied into the scratch database for their checks and generated columns.
-    tables: Vec<String>,
-    /// The scratch table that holds each copy (by position in `tables`).
-    copy_groups: Vec<usize>,
-    /// How `uuid` columns are stored.
+/// MySQL's rules for what it spells by itself, with how it stores `uuid` columns.
+struct MySqlRules {
     uuid: UuidStorage,
 }
 
-impl Plan {
-    fn new(models: &Schema, uuid: UuidStorage) -> Result<Plan, IntrospectError> {
+impl MySqlRules {
+    /// A normalization of `models`, keeping the enums some column uses (MySQL keeps the
+    /// others nowhere).
+    fn normalization(&self, models: &Schema) -> Result<Normalization, IntrospectError> {
         let used: BTreeSet<&str> = models
             .tables
             .values()
@@ -227,103 +186,83 @@ impl Plan {
             })
             .collect();
         let enums = models.enums.iter().filter(|(name, _)| used.contains(name.as_str()));
-        let mut plan = Plan {
-            schema: Schema {
-                tables: BTreeMap::new(),
-                indexes: BTreeMap::new(),
-                enums: enums.map(|(k, v)| (k.clone(), v.clone())).collect(),
-            },
-            spellings: Spellings::default(),
-            tables: Vec::new(),
-            copy_groups: Vec::new(),
-            uuid,
-        };
-        for table in models.tables.values() {
-            let restated = restate_table(table, models, uuid)?;
-            for (position, column) in restated.columns.iter().enumerate() {
-                if needs_database(column, models) {
-                    plan.spellings.add(&table.name, position, column);
-                }
-            }
-            let expressions = restated.columns.iter().any(|c| c.generated.is_some())
-                || restated.constraints.iter().any(|c| matches!(c, Constraint::Check { .. }));
-            if expressions {
-                plan.tables.push(table.name.clone());
-            }
-            plan.schema.tables.insert(table.name.clone(), restated);
-        }
-        for index in models.indexes.values() {
-            let restated = restate_index(index, models);
-            if !made_for_a_foreign_key(&restated, models) {
-                plan.schema.indexes.insert(index.name.clone(), restated);
-            }
-        }
-        plan.copy_groups = copy_groups(&plan.tables.iter().map(|t| &plan.schema.tables[t]).collect::<Vec<_>>());
-        Ok(plan)
+        Normalization::new(self, models, enums.map(|(k, v)| (k.clone(), v.clone())).collect())
+    }
+}
+
+impl ScratchRules for MySqlRules {
+    fn normalize_table(&self, table: &Table, models: &Schema) -> Result<Table, IntrospectError> {
+        normalize_table(table, models, self.uuid)
     }
 
-    fn is_empty(&self) -> bool {
-        self.spellings.is_empty() && self.tables.is_empty()
+    fn normalize_index(&self, index: &Index, models: &Schema) -> Option<Index> {
+        let normalized = normalize_index(index, models);
+        (!made_for_a_foreign_key(&normalized, models)).then_some(normalized)
     }
 
-    /// Maps the scratch database's spellings back onto the models.
-    fn apply(&mut self, read: &Schema) -> Result<(), IntrospectError> {
-        let mut spelled = Vec::with_capacity(self.spellings.list.len());
-        for (chunk, range) in spelling_chunks(&self.spellings.list).into_iter().enumerate() {
-            let table = spelling_table(chunk);
-            for i in range {
-                let column = spelling_column(i);
-                let found = read.tables.get(&table).and_then(|t| t.column(&column));
-                let found = found.ok_or_else(|| lost(format!("column {table}.{column}")))?;
-                spelled.push((found.ty.clone(), found.default.clone()));
-            }
-        }
-        for (table, position, spelling) in &self.spellings.columns {
-            let column = &mut self.schema.tables.get_mut(table).expect("planned from these tables").columns[*position];
-            let (ty, default) = spelled[*spelling].clone();
-            if matches!(column.ty, ColumnType::Custom(_)) {
-                column.ty = ty;
-            }
-            column.default = default;
-        }
-        for (i, name) in self.tables.iter().enumerate() {
-            let copy_name = copy_table(self.copy_groups[i]);
-            let copy = read.tables.get(&copy_name).ok_or_else(|| lost(format!("table {name}")))?;
-            let table = self.schema.tables.get_mut(name).expect("planned from these tables");
-            read_back_expressions(table, copy, |position| check_name(i, position))?;
-        }
-        Ok(())
+    fn needs_database(&self, column: &Column, models: &Schema) -> bool {
+        needs_database(column, models)
     }
 
-    /// The restated models, constraints in introspection's order.
-    fn finish(self) -> Schema {
-        in_catalog_order(self.schema)
+    fn spells_index_expressions(&self) -> bool {
+        // MySQL keeps index expressions as written.
+        false
+    }
+
+    fn takes_spelled_type(&self, ty: &ColumnType) -> bool {
+        // A neutral type is settled by the rules; an enum reads back nameless.
+        matches!(ty, ColumnType::Custom(_))
+    }
+}
+
+/// Where the scratch objects are in the scratch database: the spelling tables (runs of
+/// spellings whose columns fit one row) and the tables of copies (tables whose columns agree
+/// share one).
+struct ScratchLayout {
+    /// The spelling table of each spelling.
+    chunk_of: Vec<usize>,
+    /// The runs of spellings, one per spelling table.
+    chunks: Vec<std::ops::Range<usize>>,
+    /// The table of copies that holds the copy of each copied table.
+    copy_groups: Vec<usize>,
+}
+
+impl ScratchLayout {
+    fn new(normalization: &Normalization) -> ScratchLayout {
+        let chunks = spelling_chunks(&normalization.spellings.list);
+        let mut chunk_of = vec![0; normalization.spellings.list.len()];
+        for (chunk, range) in chunks.iter().enumerate() {
+            chunk_of[range.clone()].fill(chunk);
+        }
+        let copied: Vec<&Table> = normalization.tables.iter().map(|t| &normalization.schema.tables[t]).collect();
+        ScratchLayout { chunk_of, chunks, copy_groups: copy_groups(&copied) }
+    }
+}
+
+impl ScratchNames for ScratchLayout {
+    fn spelling_table(&self, i: usize) -> String {
+        spelling_table(self.chunk_of[i])
+    }
+
+    fn copy(&self, i: usize, _table: &str) -> String {
+        copy_table(self.copy_groups[i])
+    }
+
+    fn check(&self, i: usize, position: usize) -> String {
+        check_name(i, position)
+    }
+
+    fn index(&self, i: usize) -> String {
+        // No index is created among the scratch objects (see `spells_index_expressions`).
+        format!("index_{i}")
     }
 }
 
 /// What MySQL's rules say about a table, without the database.
-fn restate_table(table: &Table, models: &Schema, uuid: UuidStorage) -> Result<Table, IntrospectError> {
-    let mut primary_key = table.primary_key.clone();
-    let mut constraints = Vec::with_capacity(table.constraints.len());
-    for constraint in &table.constraints {
-        match constraint {
-            Constraint::PrimaryKey { name: _, columns } if primary_key.is_empty() => primary_key = columns.clone(),
-            Constraint::PrimaryKey { .. } => {}
-            Constraint::ForeignKey { name, columns, references, on_delete, on_update } => {
-                let explicit = |action: &Option<ReferentialAction>| {
-                    action.filter(|a| !matches!(a, ReferentialAction::NoAction | ReferentialAction::Restrict))
-                };
-                constraints.push(Constraint::ForeignKey {
-                    name: name.clone(),
-                    columns: columns.clone(),
-                    references: references.clone(),
-                    on_delete: explicit(on_delete),
-                    on_update: explicit(on_update),
-                });
-            }
-            Constraint::Unique { .. } | Constraint::Check { .. } => constraints.push(constraint.clone()),
-        }
-    }
+fn normalize_table(table: &Table, models: &Schema, uuid: UuidStorage) -> Result<Table, IntrospectError> {
+    // MySQL names every primary key `PRIMARY`: the name is dropped below.
+    let FoldedKeys { primary_key, constraints, .. } =
+        fold_keys(table, &[ReferentialAction::NoAction, ReferentialAction::Restrict]);
     let mut columns = Vec::with_capacity(table.columns.len());
     for column in &table.columns {
         let mut column = column.clone();
@@ -338,9 +277,9 @@ fn restate_table(table: &Table, models: &Schema, uuid: UuidStorage) -> Result<Ta
         if column.generated.is_some() {
             column.default = None;
         } else if let Some(default) = &column.default
-            && let Some(restated) = restate_default(default, &column.ty, models)
+            && let Some(normalized) = normalized_default(default, &column.ty, models)
         {
-            column.default = restated;
+            column.default = normalized;
         }
         column.comment.take_if(|c| c.is_empty());
         // Collation names ignore case; the catalog prints them in lower case.
@@ -358,7 +297,7 @@ fn restate_table(table: &Table, models: &Schema, uuid: UuidStorage) -> Result<Ta
 }
 
 /// What MySQL's rules say about an index.
-fn restate_index(index: &Index, models: &Schema) -> Index {
+fn normalize_index(index: &Index, models: &Schema) -> Index {
     let mut index = index.clone();
     index.method = index.method.map(|m| m.to_ascii_lowercase()).filter(|m| m != "btree" && m != "hash");
     let table = models.tables.get(&index.table);
@@ -405,7 +344,7 @@ fn made_for_a_foreign_key(index: &Index, models: &Schema) -> bool {
 /// A default as introspection reads it back on a column of type `ty`, when that follows
 /// from the spelling alone: `Some(None)` for no default, `None` when only the database can
 /// tell.
-fn restate_default(default: &DefaultValue, ty: &ColumnType, models: &Schema) -> Option<Option<DefaultValue>> {
+fn normalized_default(default: &DefaultValue, ty: &ColumnType, models: &Schema) -> Option<Option<DefaultValue>> {
     use ColumnType as T;
     let same = Some(Some(default.clone()));
     let integer = matches!(ty, T::SmallInt | T::Integer | T::BigInt);
@@ -444,10 +383,10 @@ fn restate_default(default: &DefaultValue, ty: &ColumnType, models: &Schema) -> 
     }
 }
 
-/// Whether the type or default of a restated column needs the database's spelling.
+/// Whether the type or default of a normalized column needs the database's spelling.
 fn needs_database(column: &Column, models: &Schema) -> bool {
     matches!(column.ty, ColumnType::Custom(_))
-        || column.default.as_ref().is_some_and(|d| restate_default(d, &column.ty, models).is_none())
+        || column.default.as_ref().is_some_and(|d| normalized_default(d, &column.ty, models).is_none())
 }
 
 /// The bytes a column of `ty` takes at most in a MyISAM row, roughly.
@@ -499,17 +438,17 @@ fn check_name(i: usize, position: usize) -> String {
 }
 
 /// One object the database is asked to create, for error messages.
-struct Unit {
+struct ScratchObject {
     object: String,
     statements: Vec<String>,
 }
 
 /// The SQL of the scratch work: one batch, and the same objects one by one for finding the
 /// one MySQL refuses.
-struct Work {
+struct ScratchSql {
     database: String,
     batch: Vec<String>,
-    units: Vec<Unit>,
+    objects: Vec<ScratchObject>,
 }
 
 /// `CREATE TABLE` for `table` as the renderer writes it, in MyISAM (quick to create).
@@ -525,13 +464,14 @@ fn create_table(
     Ok(format!("{} ENGINE=MyISAM", sql.join(";\n")))
 }
 
-impl Work {
-    fn new(plan: &Plan) -> Result<Work, IntrospectError> {
+impl ScratchSql {
+    fn new(plan: &Normalization, layout: &ScratchLayout, uuid: UuidStorage) -> Result<ScratchSql, IntrospectError> {
         let token = scratch_token();
-        let mut work = Work { database: format!("aludel_scratch_{token:016x}"), batch: Vec::new(), units: Vec::new() };
+        let mut work =
+            ScratchSql { database: format!("aludel_scratch_{token:016x}"), batch: Vec::new(), objects: Vec::new() };
         // Enum columns need the values; render reads them from a schema.
         let enums = Schema { enums: plan.schema.enums.clone(), ..Schema::default() };
-        for (chunk, range) in spelling_chunks(&plan.spellings.list).into_iter().enumerate() {
+        for (chunk, range) in layout.chunks.iter().cloned().enumerate() {
             let mut table = Table::new(&spelling_table(chunk));
             for i in range {
                 let Spelling { ty, default, table: owner, column } = &plan.spellings.list[i];
@@ -541,21 +481,21 @@ impl Work {
                     None => format!("type {ty} of column {owner}.{column}"),
                 };
                 let alone = Table { columns: vec![typed.clone()], ..Table::new(&format!("probe_{i}")) };
-                work.units.push(Unit {
-                    statements: vec![create_table(&alone, &enums, plan.uuid, &|| object.clone())?],
+                work.objects.push(ScratchObject {
+                    statements: vec![create_table(&alone, &enums, uuid, &|| object.clone())?],
                     object,
                 });
                 table.columns.push(typed);
             }
             let name = table.name.clone();
-            work.batch.push(create_table(&table, &enums, plan.uuid, &|| format!("table {name}"))?);
+            work.batch.push(create_table(&table, &enums, uuid, &|| format!("table {name}"))?);
         }
         // Tables whose columns of one name are alike share a scratch copy: one CREATE TABLE
         // costs MySQL milliseconds, a thousand of them seconds.
         let mut copies: Vec<Table> = Vec::new();
         for (i, name) in plan.tables.iter().enumerate() {
             let copy = scratch_copy(&plan.schema.tables[name], i);
-            let group = plan.copy_groups[i];
+            let group = layout.copy_groups[i];
             if copies.len() <= group {
                 copies.push(Table::new(&copy_table(group)));
             }
@@ -571,7 +511,7 @@ impl Work {
             // Generated columns last: they may read any other column.
             copy.columns.sort_by_key(|c| c.generated.is_some());
             let name = copy.name.clone();
-            work.batch.push(create_table(copy, &enums, plan.uuid, &|| format!("table {name}"))?);
+            work.batch.push(create_table(copy, &enums, uuid, &|| format!("table {name}"))?);
         }
         for (i, name) in plan.tables.iter().enumerate() {
             let model = &plan.schema.tables[name];
@@ -585,15 +525,18 @@ impl Work {
                 base
             };
             let object = format!("the columns of table {name}");
-            work.units
-                .push(Unit { statements: vec![create_table(&base, &enums, plan.uuid, &|| object.clone())?], object });
+            work.objects.push(ScratchObject {
+                statements: vec![create_table(&base, &enums, uuid, &|| object.clone())?],
+                object,
+            });
             let quoted = quote_ident(&copy.name);
             for column in generated {
                 let object = format!("generated column {name}.{}", column.name);
                 let op = Op::AddColumn { table: copy.name.clone(), column: column.clone() };
-                let statements = render(&op, &enums, plan.uuid)
+                let statements = render(&op, &enums, uuid)
                     .map_err(|err| IntrospectError::Model { object: object.clone(), message: render_reason(err) })?;
-                work.units.push(Unit { statements: statements.into_iter().map(|s| s.sql).collect(), object });
+                work.objects
+                    .push(ScratchObject { statements: statements.into_iter().map(|s| s.sql).collect(), object });
             }
             for (position, constraint) in model.constraints.iter().enumerate() {
                 let Constraint::Check { name: check, expr } = constraint else { continue };
@@ -606,7 +549,7 @@ impl Work {
                     quote_ident(&check_name(i, position)),
                     expr.trim()
                 );
-                work.units.push(Unit { statements: vec![statement], object });
+                work.objects.push(ScratchObject { statements: vec![statement], object });
             }
         }
         Ok(work)
@@ -648,7 +591,7 @@ impl Work {
         if session.execute(&reset).await.is_err() {
             return IntrospectError::Query { what: SCRATCH, source };
         }
-        for unit in &self.units {
+        for unit in &self.objects {
             for statement in &unit.statements {
                 if let Err(err) = session.execute(statement).await {
                     let message = match &err {
@@ -745,17 +688,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn enum_types_give_their_values() {
-        let values = |text: &str| enum_values(&ColumnType::Custom(text.into()));
-        assert_eq!(values("enum('a','b''c','d\\\\e')"), Some(vec!["a".into(), "b'c".into(), "d\\e".into()]));
-        assert_eq!(values("ENUM('x')"), Some(vec!["x".into()]));
-        assert_eq!(values("enum('a,b', 'c)')"), Some(vec!["a,b".into(), "c)".into()]));
-        assert_eq!(values("set('a')"), None);
-        assert_eq!(values("enum(a)"), None);
-    }
-
-    #[test]
-    fn reconcile_names_enums_and_unique_indexes_after_the_models() {
+    fn normalize_database_names_enums_and_unique_indexes_after_the_models() {
         let models = Schema::from_json(
             r#"{
               "enums": [{ "name": "mood", "values": ["sad", "ok"] }],
@@ -774,17 +707,17 @@ mod tests {
             }"#,
         )
         .unwrap();
-        let reconciled = reconcile(database, &models);
-        let table = &reconciled.tables["t"];
+        let normalized = normalize_database(database, &models);
+        let table = &normalized.tables["t"];
         assert_eq!(table.columns[0].ty, ColumnType::Enum("mood".into()));
         assert_eq!(table.columns[1].ty, ColumnType::Custom("enum('sad')".into()), "other values stay as they are");
-        assert_eq!(reconciled.enums["mood"].values, ["sad", "ok"]);
+        assert_eq!(normalized.enums["mood"].values, ["sad", "ok"]);
         assert!(table.constraints.is_empty());
-        assert!(reconciled.indexes["ix_t_e"].unique);
+        assert!(normalized.indexes["ix_t_e"].unique);
     }
 
     #[test]
-    fn rules_restate_types_defaults_and_keys() {
+    fn rules_normalize_types_defaults_and_keys() {
         let models = Schema::from_json(
             r#"{
               "enums": [{ "name": "mood", "values": ["sad", "ok"] }, { "name": "unused", "values": ["x"] }],
@@ -810,9 +743,9 @@ mod tests {
             }"#,
         )
         .unwrap();
-        let plan = Plan::new(&models, UuidStorage::Char36).unwrap();
-        assert!(plan.is_empty(), "nothing here needs the database");
-        let restated = plan.finish();
+        let plan = MySqlRules { uuid: UuidStorage::Char36 }.normalization(&models).unwrap();
+        assert!(plan.is_settled(), "nothing here needs the database");
+        let normalized = plan.finish();
         let expected = Schema::from_json(
             r#"{
               "enums": [{ "name": "mood", "values": ["sad", "ok"] }],
@@ -834,7 +767,7 @@ mod tests {
             }"#,
         )
         .unwrap();
-        assert_eq!(restated, expected);
+        assert_eq!(normalized, expected);
     }
 
     #[test]
@@ -866,17 +799,19 @@ mod tests {
             ] }"#,
         )
         .unwrap();
-        let plan = Plan::new(&models, UuidStorage::Char36).unwrap();
+        let plan = MySqlRules { uuid: UuidStorage::Char36 }.normalization(&models).unwrap();
         assert_eq!(plan.spellings.list.len(), 2);
         assert_eq!(plan.spellings.columns.len(), 4);
         assert_eq!(plan.tables, ["a"]);
-        let err = Plan::new(
-            &Schema::from_json(r#"{ "tables": [{ "table": "t", "columns": [{ "name": "c", "type": "text[]" }] }] }"#)
+        let err = MySqlRules { uuid: UuidStorage::Char36 }
+            .normalization(
+                &Schema::from_json(
+                    r#"{ "tables": [{ "table": "t", "columns": [{ "name": "c", "type": "text[]" }] }] }"#,
+                )
                 .unwrap(),
-            UuidStorage::Char36,
-        )
-        .err()
-        .expect("arrays are refused");
+            )
+            .err()
+            .expect("arrays are refused");
         assert_eq!(
             err.to_string(),
             "the database refused type text[] of column t.c of the models: MySQL has no array types; store it as \

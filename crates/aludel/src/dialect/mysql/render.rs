@@ -39,9 +39,8 @@
 use std::collections::BTreeMap;
 
 use crate::dialect::common::ddl::DdlSpelling;
-use crate::dialect::mysql::introspect::strip_parentheses;
+use crate::dialect::mysql::text::{prefix_key, quote_ident, quote_literal, strip_parentheses};
 use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix};
-use crate::dialect::mysql::{quote_ident, quote_literal};
 use crate::dialect::{RenderError, Statement, UuidStorage};
 use crate::ops::{ColumnChange, ConstraintKind, CreateIndex, Op};
 use crate::schema::{
@@ -663,22 +662,6 @@ fn plain_columns(index: &crate::schema::Index) -> Vec<String> {
         .collect()
 }
 
-/// `col(N)` or `` `col`(N) ``: an index key on a prefix of `col`.
-pub(crate) fn prefix_key(expr: &str) -> Option<(String, u32)> {
-    let text = expr.trim();
-    let (name, length) = text.strip_suffix(')')?.rsplit_once('(')?;
-    let length: u32 = length.trim().parse().ok()?;
-    let name = name.trim();
-    let name = match name.strip_prefix('`').and_then(|n| n.strip_suffix('`')) {
-        Some(quoted) => quoted.replace("``", "`"),
-        None if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$') => {
-            name.to_owned()
-        }
-        None => return None,
-    };
-    Some((name, length))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -874,13 +857,5 @@ mod tests {
             Err("create_table t is not supported on mysql: identity column `id` starts no key of table `t`, and \
                  MySQL auto-increments only a key column; make it the primary key"),
         );
-    }
-
-    #[test]
-    fn prefix_keys_name_a_column_and_a_length() {
-        assert_eq!(prefix_key("body(10)"), Some(("body".into(), 10)));
-        assert_eq!(prefix_key(" `we``ird`( 3 ) "), Some(("we`ird".into(), 3)));
-        assert_eq!(prefix_key("lower(body)"), None);
-        assert_eq!(prefix_key("a + b(1)"), None);
     }
 }

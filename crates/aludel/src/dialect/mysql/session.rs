@@ -13,28 +13,13 @@ use std::str::FromStr;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use crate::dialect::mysql::{MySql, introspect, normalize, quote_literal};
+use crate::dialect::common::session;
+use crate::dialect::mysql::text::quote_literal;
+use crate::dialect::mysql::{MySql, Server, introspect, normalize};
 use crate::dialect::{
-    BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, TransactionSql,
-    UuidStorage,
+    BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, UuidStorage,
 };
 use crate::schema::Schema;
-
-/// Which server a session talks to: their catalogs differ in a few columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Server {
-    /// MariaDB.
-    MariaDb,
-    /// MySQL (8.0 or later).
-    MySql,
-}
-
-impl Server {
-    /// The server that `SELECT VERSION()` names.
-    pub(crate) fn from_version(version: &str) -> Server {
-        if version.to_ascii_lowercase().contains("mariadb") { Server::MariaDb } else { Server::MySql }
-    }
-}
 
 struct MySqlSession {
     conn: MySqlConnection,
@@ -80,20 +65,12 @@ impl Session for MySqlSession {
     }
 
     fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-        Box::pin(async move {
-            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
-            Ok(())
-        })
+        session::execute(&mut self.conn, sql)
     }
 
     fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
-        Box::pin(async move {
-            // Plain queries use MySQL's text protocol: every value arrives as text.
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut self.conn).await?;
-            rows.iter()
-                .map(|row| (0..row.len()).map(|i| row.try_get_unchecked::<Option<String>, _>(i)).collect())
-                .collect()
-        })
+        // Plain queries use MySQL's text protocol: every value arrives as text.
+        session::query_text(&mut self.conn, sql)
     }
 
     fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
@@ -115,19 +92,8 @@ impl Session for MySqlSession {
     fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
         Box::pin(async move {
             let sql = format!("DO RELEASE_LOCK({})", quote_literal(&self.lock_name));
-            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
-            Ok(())
+            session::execute(&mut self.conn, &sql).await
         })
-    }
-
-    fn transaction_sql(&self) -> TransactionSql {
-        // Only the bookkeeping runs in these: every DDL statement commits on its own.
-        TransactionSql { begin: "BEGIN", commit: "COMMIT", rollback: "ROLLBACK" }
-    }
-
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
-        // InnoDB checks foreign keys as the statements run.
-        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
@@ -137,11 +103,11 @@ impl Session for MySqlSession {
 
     fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
         let server = self.server;
-        Box::pin(normalize::restate(self, server, models))
+        Box::pin(normalize::normalize_on(self, server, models))
     }
 
-    fn reconcile(&self, database: Schema, models: &Schema) -> Schema {
-        normalize::reconcile(database, models)
+    fn normalize_database(&self, database: Schema, models: &Schema) -> Schema {
+        normalize::normalize_database(database, models)
     }
 
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {

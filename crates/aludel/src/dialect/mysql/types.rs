@@ -28,6 +28,7 @@
 use std::collections::BTreeMap;
 
 use crate::dialect::common::types::TypeSpelling;
+use crate::dialect::mysql::text::quote_literal;
 use crate::dialect::{RenderError, UuidStorage};
 use crate::schema::{ColumnType, EnumType};
 
@@ -104,7 +105,7 @@ pub(crate) fn column_type(
 
 /// `ENUM('a','b')`.
 pub(crate) fn enum_type(values: &[String]) -> String {
-    let values: Vec<String> = values.iter().map(|v| super::quote_literal(v)).collect();
+    let values: Vec<String> = values.iter().map(|v| quote_literal(v)).collect();
     format!("ENUM({})", values.join(","))
 }
 
@@ -147,65 +148,157 @@ pub(crate) fn needs_key_prefix(ty: &ColumnType) -> bool {
     }
 }
 
-/// The neutral type of a column as `COLUMN_TYPE` shows it (`int(11)`, `varchar(255)`,
-/// `decimal(10,2)`, `enum('a','b')`); `data_type` is `DATA_TYPE`, `json_checked` whether
-/// MariaDB's `json_valid` check guards the column (its `JSON`). Anything without a neutral
-/// type is [`ColumnType::Custom`], as MySQL prints it without display widths.
-pub(crate) fn read_type(column_type: &str, json_checked: bool) -> ColumnType {
-    let printed = column_type.trim();
-    let lower = printed.to_ascii_lowercase();
-    if lower == "longtext" && json_checked {
-        return ColumnType::Json;
-    }
-    let (base, rest) = match lower.find(['(', ' ']) {
-        Some(at) => (&lower[..at], &lower[at..]),
-        None => (lower.as_str(), ""),
-    };
-    let (params, attributes) = match rest.strip_prefix('(').and_then(|r| r.split_once(')')) {
-        Some((params, attributes)) => (Some(params), attributes.trim()),
-        None => (None, rest.trim()),
-    };
-    let numbers: Option<Vec<u32>> = params.and_then(|p| p.split(',').map(|n| n.trim().parse().ok()).collect());
-    let integer = matches!(base, "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint");
-    if integer && !attributes.is_empty() {
-        // `int(10) unsigned`: the display width means nothing; the attributes do.
-        return ColumnType::Custom(format!("{base} {attributes}"));
-    }
-    if !attributes.is_empty() {
-        return ColumnType::Custom(printed.to_owned());
-    }
-    match (base, numbers.as_deref(), params) {
-        ("tinyint", Some([1]), _) => ColumnType::Boolean,
-        ("smallint", _, _) => ColumnType::SmallInt,
-        ("int" | "integer", _, _) => ColumnType::Integer,
-        ("bigint", _, _) => ColumnType::BigInt,
-        ("tinyint" | "mediumint", _, _) => ColumnType::Custom(base.to_owned()),
-        ("float", None, None) => ColumnType::Real,
-        ("double", None, None) => ColumnType::Double,
-        ("decimal", Some([p, s]), _) => ColumnType::Numeric(Some((*p, *s))),
-        ("varchar", Some([n]), _) => ColumnType::Varchar(Some(*n)),
-        ("char", Some([n]), _) => ColumnType::Char(Some(*n)),
-        ("text", None, None) => ColumnType::Text,
-        ("blob", None, None) => ColumnType::Bytes,
-        ("json", None, None) => ColumnType::Json,
-        ("date", None, None) => ColumnType::Date,
-        ("time", None, None) => ColumnType::Time,
-        ("datetime", Some([6]), _) => ColumnType::Timestamp,
-        // MariaDB's own UUID type (10.7 on) holds the same values.
-        ("uuid", None, None) => ColumnType::Uuid,
-        // MySQL's `timestamp` converts to and from the session's zone: it is not the neutral
-        // `timestamp`, and the type string must not read as that.
-        ("timestamp", None, None) => ColumnType::Custom("timestamp(0)".into()),
-        _ => {
-            let ty = ColumnType::parse(printed).unwrap_or_else(|_| ColumnType::Custom(printed.to_owned()));
-            match ty {
-                ColumnType::Custom(_) => ty,
-                // Whatever else reads as a neutral name (`real`, `boolean`) is kept verbatim
-                // in a form that does not.
-                _ => ColumnType::Custom(format!("{printed} /* mysql */")),
+/// A MySQL type, as a `schema.sql` writes it or `COLUMN_TYPE` prints it, cut into its name,
+/// parameters and attributes, with MySQL's synonyms resolved to the names `COLUMN_TYPE`
+/// prints: `integer` is `int`, `bool` is `tinyint(1)`, `real` and `float(30)` are `double`,
+/// `numeric(5)` is `decimal(5,0)`, `char` is `char(1)`.
+struct TypeParts {
+    /// The name, lower case.
+    base: String,
+    /// The parameters when they are numbers.
+    numbers: Option<Vec<u32>>,
+    /// Whether the name has parameters at all (numbers or not).
+    parenthesised: bool,
+    /// What follows the parameters (`unsigned zerofill`), lower case.
+    attributes: String,
+}
+
+impl TypeParts {
+    fn new(text: &str) -> TypeParts {
+        let mut lower = text.trim().to_ascii_lowercase();
+        // Names of two words, and the synonym that would read as the start of one.
+        for (alias, name) in [
+            ("double precision", "double"),
+            ("character varying", "varchar"),
+            ("char varying", "varchar"),
+            ("character", "char"),
+        ] {
+            if let Some(rest) = lower.strip_prefix(alias)
+                && !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            {
+                lower = format!("{name}{rest}");
+                break;
             }
         }
+        let (base, rest) = match lower.find(['(', ' ']) {
+            Some(at) => (&lower[..at], &lower[at..]),
+            None => (lower.as_str(), ""),
+        };
+        let (params, attributes) = match rest.strip_prefix('(').and_then(|r| r.split_once(')')) {
+            Some((params, attributes)) => (Some(params), attributes.trim()),
+            None => (None, rest.trim()),
+        };
+        let numbers: Option<Vec<u32>> = params.and_then(|p| p.split(',').map(|n| n.trim().parse().ok()).collect());
+        let mut parts = TypeParts {
+            base: base.to_owned(),
+            numbers,
+            parenthesised: params.is_some(),
+            attributes: attributes.to_owned(),
+        };
+        let synonym = match (parts.base.as_str(), parts.numbers.as_deref()) {
+            ("bool" | "boolean", None) if !parts.parenthesised => Some(("tinyint", Some(vec![1]))),
+            ("integer", numbers) => Some(("int", numbers.map(<[u32]>::to_vec))),
+            ("real", None) if !parts.parenthesised => Some(("double", None)),
+            ("dec" | "numeric" | "fixed" | "decimal", None) if !parts.parenthesised => {
+                Some(("decimal", Some(vec![10, 0])))
+            }
+            ("dec" | "numeric" | "fixed" | "decimal", Some([p])) => Some(("decimal", Some(vec![*p, 0]))),
+            ("dec" | "numeric" | "fixed", Some(numbers)) => Some(("decimal", Some(numbers.to_vec()))),
+            // FLOAT(p) is a FLOAT up to 24 bits of precision, a DOUBLE from 25.
+            ("float", Some([p])) if *p <= 24 => Some(("float", None)),
+            ("float", Some([p])) if *p <= 53 => Some(("double", None)),
+            ("char", None) if !parts.parenthesised => Some(("char", Some(vec![1]))),
+            _ => None,
+        };
+        if let Some((base, numbers)) = synonym {
+            parts.parenthesised = numbers.is_some();
+            parts.base = base.to_owned();
+            parts.numbers = numbers;
+        }
+        parts
     }
+
+    /// Whether the name is one of MySQL's integer types.
+    fn is_integer(&self) -> bool {
+        matches!(self.base.as_str(), "tinyint" | "smallint" | "mediumint" | "int" | "bigint")
+    }
+
+    /// The neutral type this MySQL type is, when it is one.
+    fn neutral(&self) -> Option<ColumnType> {
+        if !self.attributes.is_empty() {
+            return None;
+        }
+        let bare = !self.parenthesised;
+        Some(match (self.base.as_str(), self.numbers.as_deref()) {
+            ("tinyint", Some([1])) => ColumnType::Boolean,
+            // A display width means nothing.
+            ("smallint", _) => ColumnType::SmallInt,
+            ("int", _) => ColumnType::Integer,
+            ("bigint", _) => ColumnType::BigInt,
+            ("float", _) if bare => ColumnType::Real,
+            ("double", _) if bare => ColumnType::Double,
+            ("decimal", Some([p, s])) => ColumnType::Numeric(Some((*p, *s))),
+            ("varchar", Some([n])) => ColumnType::Varchar(Some(*n)),
+            ("char", Some([n])) => ColumnType::Char(Some(*n)),
+            ("text", _) if bare => ColumnType::Text,
+            ("blob", _) if bare => ColumnType::Bytes,
+            ("json", _) if bare => ColumnType::Json,
+            ("date", _) if bare => ColumnType::Date,
+            ("time", _) if bare => ColumnType::Time,
+            ("datetime", Some([6])) => ColumnType::Timestamp,
+            // MariaDB's own UUID type (10.7 on) holds the same values.
+            ("uuid", _) if bare => ColumnType::Uuid,
+            // MySQL's `timestamp` converts to and from the session's zone: it is not the neutral
+            // `timestamp`, and the type string must not read as that.
+            ("timestamp", _) if bare => ColumnType::Custom("timestamp(0)".into()),
+            _ => return None,
+        })
+    }
+}
+
+/// The neutral type of a column as `COLUMN_TYPE` shows it (`int(11)`, `varchar(255)`,
+/// `decimal(10,2)`, `enum('a','b')`); `json_checked` whether MariaDB's `json_valid` check
+/// guards the column (its `JSON`). Anything without a neutral type is
+/// [`ColumnType::Custom`], as MySQL prints it without display widths.
+pub(crate) fn read_type(column_type: &str, json_checked: bool) -> ColumnType {
+    let printed = column_type.trim();
+    if printed.eq_ignore_ascii_case("longtext") && json_checked {
+        return ColumnType::Json;
+    }
+    let parts = TypeParts::new(printed);
+    if let Some(neutral) = parts.neutral() {
+        return neutral;
+    }
+    if parts.is_integer() && !parts.attributes.is_empty() {
+        // `int(10) unsigned`: the display width means nothing; the attributes do.
+        return ColumnType::Custom(format!("{} {}", parts.base, parts.attributes));
+    }
+    if !parts.attributes.is_empty() {
+        return ColumnType::Custom(printed.to_owned());
+    }
+    if matches!(parts.base.as_str(), "tinyint" | "mediumint") {
+        return ColumnType::Custom(parts.base);
+    }
+    let ty = ColumnType::parse(printed).unwrap_or_else(|_| ColumnType::Custom(printed.to_owned()));
+    match ty {
+        ColumnType::Custom(_) => ty,
+        // Whatever else reads as a neutral name (`real`, `boolean`) is kept verbatim in a form
+        // that does not.
+        _ => ColumnType::Custom(format!("{printed} /* mysql */")),
+    }
+}
+
+/// The neutral type of a column type as a `schema.sql` declares it (`TINYINT(1)`, `BOOL`,
+/// `INT(11)`, `DECIMAL`, `DATETIME(6)`), by the same rules as [`read_type`]; any other type
+/// passes through as written (`INT UNSIGNED`, `LONGTEXT`), or as the neutral type its name
+/// says (`DATE`).
+#[cfg(feature = "schema-sql")]
+pub(crate) fn read_declared_type(written: &str) -> ColumnType {
+    let written = written.trim();
+    TypeParts::new(written).neutral().unwrap_or_else(|| match ColumnType::parse(written) {
+        Ok(ColumnType::Custom(_)) | Err(_) => ColumnType::Custom(written.to_owned()),
+        Ok(neutral) => neutral,
+    })
 }
 
 #[cfg(test)]
@@ -328,6 +421,73 @@ mod tests {
         }
         for ty in ["varchar(255)", "integer", "uuid", "enum:mood", "textual"] {
             assert!(!needs_key_prefix(&ColumnType::parse(ty).unwrap()), "{ty}");
+        }
+    }
+
+    #[cfg(feature = "schema-sql")]
+    #[test]
+    fn declared_and_printed_types_read_alike() {
+        // Each type as a schema.sql may declare it, and as `COLUMN_TYPE` prints it once created
+        // (MySQL 8 prints no display widths, MariaDB does).
+        for (declared, printed) in [
+            ("BOOL", "tinyint(1)"),
+            ("BOOLEAN", "tinyint(1)"),
+            ("TINYINT(1)", "tinyint(1)"),
+            ("SMALLINT", "smallint(6)"),
+            ("SMALLINT(6)", "smallint"),
+            ("INT", "int(11)"),
+            ("INT(11)", "int"),
+            ("INTEGER", "int(11)"),
+            ("BIGINT", "bigint(20)"),
+            ("BIGINT(20)", "bigint"),
+            ("FLOAT", "float"),
+            ("FLOAT(10)", "float"),
+            ("FLOAT(30)", "double"),
+            ("REAL", "double"),
+            ("DOUBLE", "double"),
+            ("DOUBLE PRECISION", "double"),
+            ("DECIMAL", "decimal(10,0)"),
+            ("DECIMAL(8, 2)", "decimal(8,2)"),
+            ("NUMERIC(5)", "decimal(5,0)"),
+            ("DEC(8,2)", "decimal(8,2)"),
+            ("FIXED(8,2)", "decimal(8,2)"),
+            ("VARCHAR(255)", "varchar(255)"),
+            ("CHARACTER VARYING(40)", "varchar(40)"),
+            ("CHAR", "char(1)"),
+            ("CHARACTER(3)", "char(3)"),
+            ("TEXT", "text"),
+            ("BLOB", "blob"),
+            ("JSON", "json"),
+            ("DATE", "date"),
+            ("TIME", "time"),
+            ("DATETIME(6)", "datetime(6)"),
+            ("TIMESTAMP", "timestamp"),
+            ("UUID", "uuid"),
+        ] {
+            let from_file = read_declared_type(declared);
+            assert_eq!(from_file, read_type(printed, false), "{declared} / {printed}");
+            assert!(!matches!(from_file, ColumnType::Custom(_)) || declared == "TIMESTAMP", "{declared}");
+        }
+        // MySQL's own types pass through on both sides; normalization spells them alike
+        // through the database.
+        for (declared, printed) in [
+            ("INT UNSIGNED", "int(10) unsigned"),
+            ("BIGINT(20) UNSIGNED ZEROFILL", "bigint(20) unsigned zerofill"),
+            ("TINYINT", "tinyint(4)"),
+            ("MEDIUMINT", "mediumint(9)"),
+            ("LONGTEXT", "longtext"),
+            ("DATETIME", "datetime"),
+            ("DATETIME(3)", "datetime(3)"),
+            ("TIMESTAMP(6)", "timestamp(6)"),
+            ("TIME(3)", "time(3)"),
+            ("DOUBLE(8,2)", "double(8,2)"),
+            ("FLOAT(7,4)", "float(7,4)"),
+            ("YEAR", "year(4)"),
+            ("BINARY(16)", "binary(16)"),
+            ("SET('a','b')", "set('a','b')"),
+        ] {
+            assert_eq!(read_declared_type(declared), ColumnType::Custom(declared.to_owned()), "{declared}");
+            assert!(matches!(read_type(printed, false), ColumnType::Custom(_)), "{printed}");
         }
     }
 }

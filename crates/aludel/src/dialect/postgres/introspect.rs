@@ -53,11 +53,14 @@
 
 use std::collections::BTreeMap;
 
+use crate::dialect::common::catalog::{cell, query, required, unexpected};
 use crate::dialect::common::quote_literal;
-use crate::dialect::{IntrospectError, IntrospectOptions, Session, TextRows};
+use crate::dialect::postgres::text::{check_expr, is_null, typed_string};
+use crate::dialect::postgres::types::read_type;
+use crate::dialect::{IntrospectError, IntrospectOptions, Session};
 use crate::schema::{
-    Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
-    References, ReferentialAction, Schema, Table,
+    Column, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr, References,
+    ReferentialAction, Schema, Table,
 };
 
 /// Reads every table of one schema (see [`IntrospectOptions`]) with its columns, constraints
@@ -103,10 +106,6 @@ pub async fn introspect(session: &mut dyn Session, options: &IntrospectOptions) 
     read_indexes(&mut schema, &indexes)?;
     read_enums(&mut schema, &enums)?;
     Ok(schema)
-}
-
-async fn query(session: &mut dyn Session, what: &'static str, sql: &str) -> Result<TextRows, IntrospectError> {
-    session.query_text(sql).await.map_err(|source| IntrospectError::Query { what, source })
 }
 
 /// The SQL conditions that pick the schema and its tables, shared by the queries.
@@ -250,19 +249,6 @@ fn enums_query(scope: &Scope) -> String {
     )
 }
 
-fn unexpected(what: impl Into<String>, detail: impl Into<String>) -> IntrospectError {
-    IntrospectError::Definition { object: what.into(), reason: detail.into() }
-}
-
-fn cell(row: &[Option<String>], i: usize) -> Option<&str> {
-    row.get(i).and_then(|c| c.as_deref())
-}
-
-/// A cell the query always fills.
-fn required<'a>(row: &'a [Option<String>], i: usize, what: &str) -> Result<&'a str, IntrospectError> {
-    cell(row, i).ok_or_else(|| unexpected(what, format!("the catalog returned no value in column {i}")))
-}
-
 /// A boolean cell: `t` or `f`.
 fn flag(row: &[Option<String>], i: usize, what: &str) -> Result<bool, IntrospectError> {
     match required(row, i, what)? {
@@ -309,7 +295,7 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<Col
         let dimensions: usize = required(row, 7, &what)?
             .parse()
             .map_err(|_| unexpected(&what, "the catalog returned a non-numeric attndims"))?;
-        let ty = column_type(required(row, 4, &what)?, cell(row, 5), cell(row, 6), dimensions);
+        let ty = read_type(required(row, 4, &what)?, cell(row, 5), cell(row, 6), dimensions);
         let identity = !required(row, 9, &what)?.is_empty();
         // `boolean::text` is `true` or `false`.
         let serial = matches!(cell(row, 13), Some("t" | "true"));
@@ -467,74 +453,6 @@ fn referential_action(code: &str, what: &str) -> Result<Option<ReferentialAction
     })
 }
 
-/// The neutral type of a column. `printed` is `format_type(atttypid, atttypmod)`; `element`
-/// the element type of an array, printed the same way; `enum_name` the (element) type's name
-/// when it is an enum of the introspected schema. PostgreSQL does not enforce an array's
-/// dimensions, but keeps the number declared, which gives the nesting.
-fn column_type(printed: &str, element: Option<&str>, enum_name: Option<&str>, dimensions: usize) -> ColumnType {
-    let scalar = |text: &str| match enum_name {
-        Some(name) => ColumnType::Enum(name.to_owned()),
-        None => scalar_type(text),
-    };
-    match element {
-        Some(element) => {
-            let mut ty = scalar(element);
-            for _ in 0..dimensions.max(1) {
-                ty = ColumnType::Array(Box::new(ty));
-            }
-            ty
-        }
-        None => scalar(printed),
-    }
-}
-
-/// A non-array type as `format_type` prints it.
-fn scalar_type(printed: &str) -> ColumnType {
-    // `format_type` puts a time's precision before `with[out] time zone`, which no type
-    // string can carry (revision files could not read it back): use the short names.
-    for name in ["timestamp", "time"] {
-        let parts = printed.strip_prefix(name).and_then(|t| t.strip_prefix('(')).and_then(|t| t.split_once(')'));
-        match parts {
-            Some((precision, " without time zone")) => return ColumnType::Custom(format!("{name}({precision})")),
-            Some((precision, " with time zone")) => return ColumnType::Custom(format!("{name}tz({precision})")),
-            _ => {}
-        }
-    }
-    let (base, params) = match printed.strip_suffix(')').and_then(|t| t.split_once('(')) {
-        Some((base, params)) => {
-            match params.split(',').map(|p| p.trim().parse::<u32>()).collect::<Result<Vec<_>, _>>() {
-                Ok(params) => (base, Some(params)),
-                Err(_) => return ColumnType::Custom(printed.to_owned()),
-            }
-        }
-        None => (printed, None),
-    };
-    match (base, params.as_deref()) {
-        ("smallint", None) => ColumnType::SmallInt,
-        ("integer", None) => ColumnType::Integer,
-        ("bigint", None) => ColumnType::BigInt,
-        ("real", None) => ColumnType::Real,
-        ("double precision", None) => ColumnType::Double,
-        ("numeric", None) => ColumnType::Numeric(None),
-        ("numeric", Some([p, s])) => ColumnType::Numeric(Some((*p, *s))),
-        ("character varying", None) => ColumnType::Varchar(None),
-        ("character varying", Some([n])) => ColumnType::Varchar(Some(*n)),
-        ("character", Some([n])) => ColumnType::Char(Some(*n)),
-        ("text", None) => ColumnType::Text,
-        ("boolean", None) => ColumnType::Boolean,
-        ("date", None) => ColumnType::Date,
-        ("time without time zone", None) => ColumnType::Time,
-        ("timestamp without time zone", None) => ColumnType::Timestamp,
-        ("timestamp with time zone", None) => ColumnType::Timestamptz,
-        ("interval", None) => ColumnType::Interval,
-        ("uuid", None) => ColumnType::Uuid,
-        ("json", None) => ColumnType::Json,
-        ("jsonb", None) => ColumnType::Jsonb,
-        ("bytea", None) => ColumnType::Bytes,
-        _ => ColumnType::Custom(printed.to_owned()),
-    }
-}
-
 /// A server default as `pg_get_expr` prints it.
 fn default_value(printed: &str) -> DefaultValue {
     let text = printed.trim();
@@ -596,63 +514,6 @@ fn number(text: &str, kind: NumberKind) -> Option<Literal> {
     }
 }
 
-/// `'text'::label`: the unescaped text and the type label. `None` for anything else, such as
-/// an expression that merely starts with a literal.
-fn typed_string(text: &str) -> Option<(String, &str)> {
-    let body = text.strip_prefix('\'')?;
-    let mut literal = String::new();
-    let mut chars = body.char_indices();
-    let rest = loop {
-        let (i, c) = chars.next()?;
-        if c != '\'' {
-            literal.push(c);
-        } else if body[i + 1..].starts_with('\'') {
-            literal.push('\'');
-            chars.next();
-        } else {
-            break &body[i + 1..];
-        }
-    };
-    let label = rest.strip_prefix("::")?;
-    type_label(label).then_some((literal, label))
-}
-
-/// Whether `label` is a type name as a cast prints it (`character varying`, `"Mood"[]`),
-/// not the start of a longer expression.
-fn type_label(label: &str) -> bool {
-    !label.is_empty()
-        && label
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | ' ' | '"' | '.' | '[' | ']' | '(' | ')' | ','))
-}
-
-/// Whether a default is a null: `DEFAULT NULL` leaves no default, except on a type with a
-/// length or precision, where PostgreSQL keeps `NULL::numeric`. Both mean no default.
-fn is_null(printed: &str) -> bool {
-    let text = printed.trim();
-    text == "NULL" || text.strip_prefix("NULL::").is_some_and(type_label)
-}
-
-/// The expression of `CHECK (<expr>)`, as `pg_get_constraintdef` prints a check, possibly
-/// followed by `NOT VALID` or `NO INHERIT`.
-fn check_expr(definition: &str) -> Option<&str> {
-    let body = definition.strip_prefix("CHECK (")?;
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    for (i, c) in body.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') if depth == 0 => return Some(&body[..i]),
-            (None, ')') => depth -= 1,
-            (None, _) => {}
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -695,64 +556,5 @@ mod tests {
         check_default("LOCALTIMESTAMP", DefaultValue::Sql("LOCALTIMESTAMP".into()));
         check_default("now()", DefaultValue::Expr(PortableExpr::CurrentTimestamp));
         check_default("nextval('t_id_seq'::regclass)", DefaultValue::Sql("nextval('t_id_seq'::regclass)".into()));
-    }
-
-    #[test]
-    fn null_defaults_are_no_defaults() {
-        for null in ["NULL", "NULL::numeric", "NULL::character varying", "NULL::bpchar", "NULL::\"Mood\"[]"] {
-            assert!(is_null(null), "{null}");
-        }
-        for other in ["NULL::text || 'x'::text", "'NULL'::text", "NULLIF(1, 2)", "nullval()"] {
-            assert!(!is_null(other), "{other}");
-        }
-    }
-
-    #[test]
-    fn types_read_as_format_type_prints_them() {
-        let check = |printed: &str, element: Option<&str>, enum_name: Option<&str>, dims: usize, expected: &str| {
-            let ty = column_type(printed, element, enum_name, dims);
-            assert_eq!(ty, ColumnType::parse(expected).unwrap(), "{printed}");
-        };
-        check("integer", None, None, 0, "integer");
-        check("double precision", None, None, 0, "double");
-        check("numeric(10,2)", None, None, 0, "numeric(10,2)");
-        check("character varying(255)", None, None, 0, "varchar(255)");
-        check("character varying", None, None, 0, "varchar");
-        check("character(1)", None, None, 0, "char(1)");
-        check("timestamp with time zone", None, None, 0, "timestamptz");
-        check("time without time zone", None, None, 0, "time");
-        check("bytea", None, None, 0, "bytes");
-        check("mood", None, Some("mood"), 0, "enum:mood");
-        check("\"Mood\"[]", Some("\"Mood\""), Some("Mood"), 1, "enum:Mood[]");
-        check("integer[]", Some("integer"), None, 2, "integer[][]");
-        check("character varying(10)[]", Some("character varying(10)"), None, 0, "varchar(10)[]");
-        assert_eq!(column_type("bpchar", None, None, 0), ColumnType::Custom("bpchar".into()));
-        assert_eq!(
-            column_type("timestamp(3) without time zone", None, None, 0),
-            ColumnType::Custom("timestamp(3)".into())
-        );
-        assert_eq!(
-            column_type("timestamp(0) with time zone", None, None, 0),
-            ColumnType::Custom("timestamptz(0)".into())
-        );
-        assert_eq!(column_type("time(6) without time zone", None, None, 0), ColumnType::Custom("time(6)".into()));
-        assert_eq!(column_type("time(2) with time zone", None, None, 0), ColumnType::Custom("timetz(2)".into()));
-        assert_eq!(column_type("time with time zone", None, None, 0), ColumnType::Custom("time with time zone".into()));
-        assert_eq!(
-            column_type("interval day to second(3)", None, None, 0),
-            ColumnType::Custom("interval day to second(3)".into())
-        );
-        assert_eq!(column_type("other.mood", None, None, 0), ColumnType::Custom("other.mood".into()));
-        assert_eq!(column_type("tsvector", None, None, 0), ColumnType::Custom("tsvector".into()));
-    }
-
-    #[test]
-    fn check_definitions_lose_their_check_keyword() {
-        assert_eq!(check_expr("CHECK ((x > 0))"), Some("(x > 0)"));
-        assert_eq!(check_expr("CHECK ((y IS NOT NULL)) NOT VALID"), Some("(y IS NOT NULL)"));
-        assert_eq!(check_expr("CHECK ((z <> ')'::text)) NO INHERIT"), Some("(z <> ')'::text)"));
-        assert_eq!(check_expr("CHECK (\"we)ird\")"), Some("\"we)ird\""));
-        assert_eq!(check_expr("UNIQUE (x)"), None);
-        assert_eq!(check_expr("CHECK ((x > 0)"), None);
     }
 }

@@ -1,8 +1,8 @@
-//! Models restated in PostgreSQL's own spellings, so that the diff compares them with an
+//! Models normalized to PostgreSQL's own spellings, so that the diff compares them with an
 //! introspected database using `==`: [`normalize`] returns what introspection would read
 //! back once the models were created in the database.
 //!
-//! What follows from PostgreSQL's rules alone is restated here, without a round trip:
+//! What follows from PostgreSQL's rules alone is normalized here, without a round trip:
 //! - a foreign key action of `no_action` is absent, and an index method of `btree` too
 //!   (introspection reads them so); other methods are lower-cased;
 //! - `serial`, `bigserial` and `smallserial` (and `serial2/4/8`) are identity columns of
@@ -40,20 +40,20 @@
 //! a custom type here, as an enum from the database), and a string default that PostgreSQL
 //! evaluates when the column is created (`'now'` on a timestamp column is frozen then).
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use crate::dialect::common::normalize::{
-    Spelling, Spellings, in_catalog_order, lost, read_back_expressions, render_reason, scratch_token, spelling_column,
+use crate::dialect::common::normalize::{FoldedKeys, fold_keys};
+use crate::dialect::common::scratch::{
+    Normalization, ScratchNames, ScratchRules, Spelling, render_reason, scratch_token, spelling_column,
 };
 use crate::dialect::common::{quote_ident_ansi, quote_literal};
 use crate::dialect::postgres::introspect::introspect;
 use crate::dialect::postgres::render::render;
+use crate::dialect::postgres::text::dollar_tag;
 use crate::dialect::postgres::types::column_type;
 use crate::dialect::{IntrospectError, IntrospectOptions, Session};
 use crate::ops::{CreateIndex, Op};
 use crate::schema::{
-    Column, ColumnType, Constraint, DefaultValue, Generated, Index, IndexKey, Literal, PortableExpr, ReferentialAction,
-    Schema, Table,
+    Column, ColumnType, Constraint, DefaultValue, Generated, Index, Literal, PortableExpr, ReferentialAction, Schema,
+    Table,
 };
 
 /// PostgreSQL's limit on the number of columns of a table.
@@ -62,8 +62,8 @@ const MAX_COLUMNS: usize = 1600;
 /// What [`IntrospectError::Query`] names when the scratch work itself fails.
 const SCRATCH: &str = "models' spellings (through a scratch schema)";
 
-/// Restates `models` as PostgreSQL reads them back once created: see the module
-/// documentation for what is restated in Rust and what through the database.
+/// Normalizes `models`: states them as PostgreSQL reads them back once created (see the
+/// module documentation for what is settled in Rust and what through the database).
 ///
 /// The session must not be inside a transaction: the scratch work runs in a transaction of
 /// its own, which is always rolled back. Creating the scratch schema needs the `CREATE`
@@ -91,134 +91,42 @@ const SCRATCH: &str = "models' spellings (through a scratch schema)";
 /// # }
 /// ```
 pub async fn normalize(session: &mut dyn Session, models: &Schema) -> Result<Schema, IntrospectError> {
-    let mut plan = Plan::new(models)?;
-    if plan.is_empty() {
-        return Ok(plan.finish());
+    let mut normalization = Normalization::new(&PostgresRules, models, models.enums.clone())?;
+    if normalization.is_settled() {
+        return Ok(normalization.finish());
     }
-    let scratch = Scratch::new(&plan.schema);
-    let work = Work::new(&plan, &scratch)?;
-    let read = work.run(session, &scratch).await?;
-    plan.apply(&read, &scratch)?;
-    Ok(plan.finish())
+    let scratch = Scratch::new(&normalization.schema);
+    let sql = ScratchSql::new(&normalization, &scratch)?;
+    let read = sql.run(session, &scratch).await?;
+    normalization.read_back(&PostgresRules, &read, &scratch)?;
+    Ok(normalization.finish())
 }
 
-/// The models restated in Rust, and what is left for the database to spell.
-struct Plan {
-    /// The restated models; the parts the database spells are filled in by [`Plan::apply`].
-    schema: Schema,
-    /// The columns whose type and default the database spells.
-    spellings: Spellings,
-    /// Tables copied into the scratch schema for their expressions.
-    tables: Vec<String>,
-    /// Indexes (by model name) created in the scratch schema for their expressions.
-    indexes: Vec<String>,
-}
+/// PostgreSQL's rules for what it spells by itself.
+struct PostgresRules;
 
-impl Plan {
-    fn new(models: &Schema) -> Result<Plan, IntrospectError> {
-        let mut plan = Plan {
-            schema: Schema { tables: BTreeMap::new(), indexes: BTreeMap::new(), enums: models.enums.clone() },
-            spellings: Spellings::default(),
-            tables: Vec::new(),
-            indexes: Vec::new(),
-        };
-        let mut tables = BTreeSet::new();
-        for table in models.tables.values() {
-            let restated = restate_table(table, models)?;
-            for (position, column) in restated.columns.iter().enumerate() {
-                if needs_database(column, models) {
-                    plan.spellings.add(&table.name, position, column);
-                }
-            }
-            let expressions = restated.columns.iter().any(|c| c.generated.is_some())
-                || restated.constraints.iter().any(|c| matches!(c, Constraint::Check { .. }));
-            if expressions {
-                tables.insert(table.name.clone());
-            }
-            plan.schema.tables.insert(table.name.clone(), restated);
-        }
-        for index in models.indexes.values() {
-            let restated = restate_index(index);
-            let expressions =
-                restated.predicate.is_some() || restated.columns.iter().any(|k| matches!(k, IndexKey::Expr { .. }));
-            // An index on a table the models lack cannot be created; the diff reports it.
-            if expressions && models.tables.contains_key(&index.table) {
-                plan.indexes.push(index.name.clone());
-                tables.insert(index.table.clone());
-            }
-            plan.schema.indexes.insert(index.name.clone(), restated);
-        }
-        plan.tables = tables.into_iter().collect();
-        Ok(plan)
+impl ScratchRules for PostgresRules {
+    fn normalize_table(&self, table: &Table, models: &Schema) -> Result<Table, IntrospectError> {
+        normalize_table(table, models)
     }
 
-    fn is_empty(&self) -> bool {
-        self.spellings.is_empty() && self.tables.is_empty() && self.indexes.is_empty()
+    fn normalize_index(&self, index: &Index, _models: &Schema) -> Option<Index> {
+        Some(normalize_index(index))
     }
 
-    /// Maps the scratch schema's spellings back onto the models.
-    fn apply(&mut self, read: &Schema, scratch: &Scratch) -> Result<(), IntrospectError> {
-        let mut spelled = Vec::with_capacity(self.spellings.list.len());
-        for i in 0..self.spellings.list.len() {
-            let column = read
-                .tables
-                .get(&scratch.spelling_table(i))
-                .and_then(|t| t.column(&spelling_column(i)))
-                .ok_or_else(|| lost(format!("column {}.{}", scratch.spelling_table(i), spelling_column(i))))?;
-            spelled.push((column.ty.clone(), column.default.clone()));
-        }
-        for (table, position, spelling) in &self.spellings.columns {
-            let column = &mut self.schema.tables.get_mut(table).expect("planned from these tables").columns[*position];
-            (column.ty, column.default) = spelled[*spelling].clone();
-        }
-        for name in &self.tables {
-            let copy = read.tables.get(name).ok_or_else(|| lost(format!("table {name}")))?;
-            let table = self.schema.tables.get_mut(name).expect("planned from these tables");
-            read_back_expressions(table, copy, check_name)?;
-        }
-        for (i, name) in self.indexes.iter().enumerate() {
-            let copy = read.indexes.get(&scratch.index_name(i)).ok_or_else(|| lost(format!("index {name}")))?;
-            let index = self.schema.indexes.get_mut(name).expect("planned from these indexes");
-            index.columns = copy.columns.clone();
-            index.predicate = copy.predicate.clone();
-        }
-        Ok(())
+    fn needs_database(&self, column: &Column, models: &Schema) -> bool {
+        needs_database(column, models)
     }
 
-    /// The restated models, constraints in introspection's order.
-    fn finish(self) -> Schema {
-        in_catalog_order(self.schema)
+    fn spells_index_expressions(&self) -> bool {
+        true
     }
 }
 
 /// What PostgreSQL's rules say about a table, without the database. Expressions, and the
 /// types and defaults [`needs_database`] picks, are left for the database.
-fn restate_table(table: &Table, models: &Schema) -> Result<Table, IntrospectError> {
-    let mut primary_key = table.primary_key.clone();
-    let mut primary_key_name = table.primary_key_name.clone();
-    let mut constraints = Vec::with_capacity(table.constraints.len());
-    for constraint in &table.constraints {
-        match constraint {
-            Constraint::PrimaryKey { name, columns } if primary_key.is_empty() => {
-                primary_key = columns.clone();
-                primary_key_name = name.clone();
-            }
-            // Two primary keys: the renderer refuses the table; keep the first.
-            Constraint::PrimaryKey { .. } => {}
-            Constraint::ForeignKey { name, columns, references, on_delete, on_update } => {
-                let explicit =
-                    |action: &Option<ReferentialAction>| action.filter(|a| *a != ReferentialAction::NoAction);
-                constraints.push(Constraint::ForeignKey {
-                    name: name.clone(),
-                    columns: columns.clone(),
-                    references: references.clone(),
-                    on_delete: explicit(on_delete),
-                    on_update: explicit(on_update),
-                });
-            }
-            Constraint::Unique { .. } | Constraint::Check { .. } => constraints.push(constraint.clone()),
-        }
-    }
+fn normalize_table(table: &Table, models: &Schema) -> Result<Table, IntrospectError> {
+    let FoldedKeys { primary_key, primary_key_name, constraints } = fold_keys(table, &[ReferentialAction::NoAction]);
     let mut columns = Vec::with_capacity(table.columns.len());
     for column in &table.columns {
         let mut column = column.clone();
@@ -232,12 +140,12 @@ fn restate_table(table: &Table, models: &Schema) -> Result<Table, IntrospectErro
                 message: render_reason(err),
             });
         }
-        if let Some(ty) = restate_type(&column.ty) {
+        if let Some(ty) = normalized_type(&column.ty) {
             column.ty = ty;
         }
         column.nullable &= !column.identity && !primary_key.contains(&column.name);
         if let Some(default) = &column.default
-            && restate_default(default, &column.ty, models) == Some(None)
+            && normalized_default(default, &column.ty, models) == Some(None)
         {
             column.default = None;
         }
@@ -255,7 +163,7 @@ fn restate_table(table: &Table, models: &Schema) -> Result<Table, IntrospectErro
 }
 
 /// What PostgreSQL's rules say about an index, without the database.
-fn restate_index(index: &Index) -> Index {
+fn normalize_index(index: &Index) -> Index {
     let mut index = index.clone();
     index.method = index.method.map(|m| m.to_ascii_lowercase()).filter(|m| m != "btree");
     index
@@ -274,11 +182,11 @@ fn serial_type(ty: &ColumnType) -> Option<ColumnType> {
 
 /// A type as introspection reads it back, when that follows from the type alone; `None`
 /// for a custom type, which only the database can spell.
-fn restate_type(ty: &ColumnType) -> Option<ColumnType> {
+fn normalized_type(ty: &ColumnType) -> Option<ColumnType> {
     match ty {
         ColumnType::Custom(_) => None,
         ColumnType::Char(None) => Some(ColumnType::Char(Some(1))),
-        ColumnType::Array(inner) => restate_type(inner).map(|inner| ColumnType::Array(Box::new(inner))),
+        ColumnType::Array(inner) => normalized_type(inner).map(|inner| ColumnType::Array(Box::new(inner))),
         other => Some(other.clone()),
     }
 }
@@ -287,7 +195,7 @@ fn restate_type(ty: &ColumnType) -> Option<ColumnType> {
 /// from the spelling alone: `Some(None)` for no default, `None` when only the database can
 /// tell. PostgreSQL prints a number literal as written whatever the column's type, but
 /// coerces a string literal to the column's type before keeping it.
-fn restate_default(default: &DefaultValue, ty: &ColumnType, models: &Schema) -> Option<Option<DefaultValue>> {
+fn normalized_default(default: &DefaultValue, ty: &ColumnType, models: &Schema) -> Option<Option<DefaultValue>> {
     use ColumnType as T;
     let numeric = matches!(ty, T::SmallInt | T::Integer | T::BigInt | T::Real | T::Double | T::Numeric(_));
     let same = Some(Some(default.clone()));
@@ -320,10 +228,10 @@ fn restate_default(default: &DefaultValue, ty: &ColumnType, models: &Schema) -> 
     }
 }
 
-/// Whether the type or default of a restated column needs the database's spelling.
+/// Whether the type or default of a normalized column needs the database's spelling.
 fn needs_database(column: &Column, models: &Schema) -> bool {
-    restate_type(&column.ty).is_none()
-        || column.default.as_ref().is_some_and(|d| restate_default(d, &column.ty, models).is_none())
+    normalized_type(&column.ty).is_none()
+        || column.default.as_ref().is_some_and(|d| normalized_default(d, &column.ty, models).is_none())
 }
 
 /// The scratch name of the check at `position` among its table's constraints.
@@ -358,40 +266,49 @@ impl Scratch {
             index: free("aludel_index_"),
         }
     }
+}
 
-    /// The spelling table that holds spelling `i`.
+impl ScratchNames for Scratch {
     fn spelling_table(&self, i: usize) -> String {
         format!("{}{}", self.spelling, i / MAX_COLUMNS)
     }
 
-    /// The scratch name of the `i`-th index created.
-    fn index_name(&self, i: usize) -> String {
+    fn copy(&self, _i: usize, table: &str) -> String {
+        // A table's copy takes its name, in the scratch schema.
+        table.to_owned()
+    }
+
+    fn check(&self, _i: usize, position: usize) -> String {
+        check_name(position)
+    }
+
+    fn index(&self, i: usize) -> String {
         format!("{}{i}", self.index)
     }
 }
 
 /// One object the database is asked to create, for error messages: the first refused is
 /// named.
-struct Unit {
+struct ScratchObject {
     object: String,
     statements: Vec<String>,
 }
 
 /// The SQL of the scratch work: one batch for the usual case, and the same objects one by
 /// one, each guarded, for finding the one PostgreSQL refuses.
-struct Work {
+struct ScratchSql {
     batch: Vec<String>,
-    units: Vec<Unit>,
+    objects: Vec<ScratchObject>,
 }
 
-impl Work {
-    fn new(plan: &Plan, scratch: &Scratch) -> Result<Work, IntrospectError> {
-        let mut work = Work { batch: Vec::new(), units: Vec::new() };
+impl ScratchSql {
+    fn new(plan: &Normalization, scratch: &Scratch) -> Result<ScratchSql, IntrospectError> {
+        let mut work = ScratchSql { batch: Vec::new(), objects: Vec::new() };
         for values in plan.schema.enums.values() {
             let op = Op::CreateEnum { name: values.name.clone(), values: values.values.clone() };
             let statements = rendered(&op, || format!("enum {}", values.name))?;
             work.batch.extend(statements.iter().cloned());
-            work.units.push(Unit { object: format!("enum {}", values.name), statements });
+            work.objects.push(ScratchObject { object: format!("enum {}", values.name), statements });
         }
         for (chunk, spellings) in plan.spellings.list.chunks(MAX_COLUMNS).enumerate() {
             let first = chunk * MAX_COLUMNS;
@@ -403,7 +320,7 @@ impl Work {
                 let type_object = format!("type {ty} of column {owner}.{column}");
                 let typed_table =
                     Table { columns: vec![typed.clone()], ..Table::new(&format!("{}t{i}", scratch.spelling)) };
-                work.units.push(Unit {
+                work.objects.push(ScratchObject {
                     object: type_object.clone(),
                     statements: rendered(&Op::CreateTable(typed_table), || type_object.clone())?,
                 });
@@ -412,7 +329,7 @@ impl Work {
                     let default_object = format!("default {} of column {owner}.{column}", describe_default(default));
                     let defaulted =
                         Table { columns: vec![typed.clone()], ..Table::new(&format!("{}d{i}", scratch.spelling)) };
-                    work.units.push(Unit {
+                    work.objects.push(ScratchObject {
                         object: default_object.clone(),
                         statements: rendered(&Op::CreateTable(defaulted), || default_object.clone())?,
                     });
@@ -428,7 +345,7 @@ impl Work {
             let mut create = rendered(&Op::CreateTable(copy.clone()), || format!("table {name}"))?;
             create[0].push_str(&format!(" PARTITION BY LIST ({})", quote_ident_ansi(&key)));
             work.batch.extend(create);
-            work.units.push(Unit {
+            work.objects.push(ScratchObject {
                 object: format!("table {name}"),
                 statements: vec![format!(
                     "CREATE TABLE {} ({key} INTEGER) PARTITION BY LIST ({key})",
@@ -445,7 +362,7 @@ impl Work {
                     None => format!("column {name}.{}", column.name),
                 };
                 let op = Op::AddColumn { table: name.clone(), column: column.clone() };
-                work.units.push(Unit { statements: rendered(&op, || object.clone())?, object });
+                work.objects.push(ScratchObject { statements: rendered(&op, || object.clone())?, object });
             }
             for (position, constraint) in model.constraints.iter().enumerate() {
                 let Constraint::Check { name: check, expr } = constraint else { continue };
@@ -457,18 +374,18 @@ impl Work {
                     table: name.clone(),
                     constraint: Constraint::Check { name: Some(check_name(position)), expr: expr.clone() },
                 };
-                work.units.push(Unit { statements: rendered(&op, || object.clone())?, object });
+                work.objects.push(ScratchObject { statements: rendered(&op, || object.clone())?, object });
             }
         }
         for (i, name) in plan.indexes.iter().enumerate() {
             let model = &plan.schema.indexes[name];
             // A unique index on a partitioned table must hold the partition key; uniqueness
             // changes nothing in how the keys and predicate are spelled.
-            let index = Index { name: scratch.index_name(i), unique: false, ..model.clone() };
+            let index = Index { name: scratch.index(i), unique: false, ..model.clone() };
             let object = format!("index {name} on table {}", model.table);
             let statements = rendered(&Op::CreateIndex(CreateIndex::from_index(&index)), || object.clone())?;
             work.batch.extend(statements.iter().cloned());
-            work.units.push(Unit { object, statements });
+            work.objects.push(ScratchObject { object, statements });
         }
         Ok(work)
     }
@@ -488,7 +405,7 @@ impl Work {
 
     /// Creates the scratch objects, reads them back and rolls back, whatever happens.
     async fn run(&self, session: &mut dyn Session, scratch: &Scratch) -> Result<Schema, IntrospectError> {
-        let mut statements = Work::prologue(scratch);
+        let mut statements = ScratchSql::prologue(scratch);
         statements.extend(self.batch.iter().cloned());
         let created = session.execute(&statements.join(";\n")).await;
         let read = match created {
@@ -514,7 +431,7 @@ impl Work {
             return IntrospectError::Query { what: SCRATCH, source: original };
         }
         let bodies: Vec<String> = self
-            .units
+            .objects
             .iter()
             .enumerate()
             .map(|(i, unit)| {
@@ -527,7 +444,7 @@ impl Work {
             })
             .collect();
         let tag = dollar_tag(&bodies);
-        let mut statements = Work::prologue(scratch);
+        let mut statements = ScratchSql::prologue(scratch);
         statements.extend(bodies.iter().map(|body| format!("DO {tag}{body}{tag}")));
         let diagnosed = session.execute(&statements.join(";\n")).await;
         session.execute("ROLLBACK").await.ok();
@@ -544,8 +461,8 @@ impl Work {
             Some((unit.parse::<usize>().ok()?, message.to_owned()))
         });
         match tagged {
-            Some((unit, message)) if unit < self.units.len() => {
-                IntrospectError::Model { object: self.units[unit].object.clone(), message }
+            Some((unit, message)) if unit < self.objects.len() => {
+                IntrospectError::Model { object: self.objects[unit].object.clone(), message }
             }
             _ => IntrospectError::Query { what: SCRATCH, source: err },
         }
@@ -608,30 +525,18 @@ fn describe_default(default: &DefaultValue) -> String {
     }
 }
 
-/// A dollar-quote tag that occurs in none of `bodies`.
-fn dollar_tag(bodies: &[String]) -> String {
-    let mut n = 0usize;
-    loop {
-        let tag = format!("$aludel{n}$");
-        if !bodies.iter().any(|body| body.contains(&tag)) {
-            return tag;
-        }
-        n += 1;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// `default` on a column of type `ty`: `Some(expected)` when Rust restates it (`None`
+    /// `default` on a column of type `ty`: `Some(expected)` when Rust normalizes it (`None`
     /// for no default), `None` when it is left for the database.
     fn check(ty: &str, default: DefaultValue, expected: Option<Option<DefaultValue>>) {
         let mut models = Schema::default();
         let mood = crate::schema::EnumType { name: "mood".into(), values: vec!["ok".into()] };
         models.enums.insert("mood".into(), mood);
         let ty = ColumnType::parse(ty).expect("a type");
-        assert_eq!(restate_default(&default, &ty, &models), expected, "{default:?} on {ty}");
+        assert_eq!(normalized_default(&default, &ty, &models), expected, "{default:?} on {ty}");
     }
 
     fn value(literal: Literal) -> DefaultValue {
@@ -639,7 +544,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_restated_without_the_database() {
+    fn defaults_normalized_without_the_database() {
         let kept = |d: &DefaultValue| Some(Some(d.clone()));
         for (ty, default) in [
             ("boolean", value(Literal::Bool(true))),
@@ -686,22 +591,16 @@ mod tests {
     }
 
     #[test]
-    fn types_restated_without_the_database() {
-        let restated = |ty: &str| restate_type(&ColumnType::parse(ty).expect("a type")).map(|t| t.to_string());
-        assert_eq!(restated("char").as_deref(), Some("char(1)"));
-        assert_eq!(restated("char[][]").as_deref(), Some("char(1)[][]"));
-        assert_eq!(restated("enum:mood[]").as_deref(), Some("enum:mood[]"));
-        assert_eq!(restated("numeric(5)").as_deref(), Some("numeric(5,0)"));
-        assert_eq!(restated("int4"), None);
-        assert_eq!(restated("character varying(20)[]"), None);
+    fn types_normalized_without_the_database() {
+        let normalized = |ty: &str| normalized_type(&ColumnType::parse(ty).expect("a type")).map(|t| t.to_string());
+        assert_eq!(normalized("char").as_deref(), Some("char(1)"));
+        assert_eq!(normalized("char[][]").as_deref(), Some("char(1)[][]"));
+        assert_eq!(normalized("enum:mood[]").as_deref(), Some("enum:mood[]"));
+        assert_eq!(normalized("numeric(5)").as_deref(), Some("numeric(5,0)"));
+        assert_eq!(normalized("int4"), None);
+        assert_eq!(normalized("character varying(20)[]"), None);
         assert_eq!(serial_type(&ColumnType::Custom("BIGSERIAL".into())), Some(ColumnType::BigInt));
         assert_eq!(serial_type(&ColumnType::Custom("serial2".into())), Some(ColumnType::SmallInt));
         assert_eq!(serial_type(&ColumnType::Custom("serials".into())), None);
-    }
-
-    #[test]
-    fn dollar_tags_avoid_the_quoted_text() {
-        assert_eq!(dollar_tag(&["SELECT 1".into()]), "$aludel0$");
-        assert_eq!(dollar_tag(&["SELECT '$aludel0$'".into(), "$aludel1$".into()]), "$aludel2$");
     }
 }

@@ -1,11 +1,10 @@
 //! A PostgreSQL migration session: one connection holding a session-level advisory lock for
 //! the whole run, so even revisions that run outside a transaction are protected.
 
-use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
+use sqlx::{Connection, PgConnection};
 
-use crate::dialect::{
-    BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, TransactionSql,
-};
+use crate::dialect::common::session;
+use crate::dialect::{BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows};
 use crate::schema::Schema;
 
 use super::Postgres;
@@ -40,19 +39,11 @@ impl Session for PgSession {
     }
 
     fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-        Box::pin(async move {
-            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
-            Ok(())
-        })
+        session::execute(&mut self.conn, sql)
     }
 
     fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
-        Box::pin(async move {
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut self.conn).await?;
-            rows.iter()
-                .map(|row| (0..row.len()).map(|i| row.try_get_unchecked::<Option<String>, _>(i)).collect())
-                .collect()
-        })
+        session::query_text(&mut self.conn, sql)
     }
 
     fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
@@ -63,26 +54,15 @@ impl Session for PgSession {
                 "SET lock_timeout = '{}s'; SELECT pg_advisory_lock({}); RESET lock_timeout",
                 self.lock_timeout_secs, self.lock_key
             );
-            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
-            Ok(())
+            session::execute(&mut self.conn, &sql).await
         })
     }
 
     fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
         Box::pin(async move {
             let sql = format!("SELECT pg_advisory_unlock({})", self.lock_key);
-            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
-            Ok(())
+            session::execute(&mut self.conn, &sql).await
         })
-    }
-
-    fn transaction_sql(&self) -> TransactionSql {
-        TransactionSql { begin: "BEGIN", commit: "COMMIT", rollback: "ROLLBACK" }
-    }
-
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
-        // PostgreSQL checks every constraint as the statements run.
-        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>> {

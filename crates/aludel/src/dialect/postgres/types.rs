@@ -1,4 +1,4 @@
-//! Neutral column types spelled for PostgreSQL.
+//! Neutral column types spelled for PostgreSQL, and read back as `format_type` prints them.
 //!
 //! Every neutral type has a native PostgreSQL spelling, arrays and enums included. Custom
 //! types pass through verbatim. Rendering whole column definitions lives in `render`.
@@ -34,6 +34,79 @@ impl TypeSpelling for PostgresTypes {
 
     fn array_type(_ty: &ColumnType, inner: &ColumnType) -> Result<String, RenderError> {
         Ok(format!("{}[]", Self::column_type(inner)?))
+    }
+}
+
+/// The neutral type of a column. `printed` is `format_type(atttypid, atttypmod)`; `element`
+/// the element type of an array, printed the same way; `enum_name` the (element) type's name
+/// when it is an enum of the introspected schema. PostgreSQL does not enforce an array's
+/// dimensions, but keeps the number declared, which gives the nesting.
+pub(super) fn read_type(
+    printed: &str,
+    element: Option<&str>,
+    enum_name: Option<&str>,
+    dimensions: usize,
+) -> ColumnType {
+    let scalar = |text: &str| match enum_name {
+        Some(name) => ColumnType::Enum(name.to_owned()),
+        None => scalar_type(text),
+    };
+    match element {
+        Some(element) => {
+            let mut ty = scalar(element);
+            for _ in 0..dimensions.max(1) {
+                ty = ColumnType::Array(Box::new(ty));
+            }
+            ty
+        }
+        None => scalar(printed),
+    }
+}
+
+/// A non-array type as `format_type` prints it.
+fn scalar_type(printed: &str) -> ColumnType {
+    // `format_type` puts a time's precision before `with[out] time zone`, which no type
+    // string can carry (revision files could not read it back): use the short names.
+    for name in ["timestamp", "time"] {
+        let parts = printed.strip_prefix(name).and_then(|t| t.strip_prefix('(')).and_then(|t| t.split_once(')'));
+        match parts {
+            Some((precision, " without time zone")) => return ColumnType::Custom(format!("{name}({precision})")),
+            Some((precision, " with time zone")) => return ColumnType::Custom(format!("{name}tz({precision})")),
+            _ => {}
+        }
+    }
+    let (base, params) = match printed.strip_suffix(')').and_then(|t| t.split_once('(')) {
+        Some((base, params)) => {
+            match params.split(',').map(|p| p.trim().parse::<u32>()).collect::<Result<Vec<_>, _>>() {
+                Ok(params) => (base, Some(params)),
+                Err(_) => return ColumnType::Custom(printed.to_owned()),
+            }
+        }
+        None => (printed, None),
+    };
+    match (base, params.as_deref()) {
+        ("smallint", None) => ColumnType::SmallInt,
+        ("integer", None) => ColumnType::Integer,
+        ("bigint", None) => ColumnType::BigInt,
+        ("real", None) => ColumnType::Real,
+        ("double precision", None) => ColumnType::Double,
+        ("numeric", None) => ColumnType::Numeric(None),
+        ("numeric", Some([p, s])) => ColumnType::Numeric(Some((*p, *s))),
+        ("character varying", None) => ColumnType::Varchar(None),
+        ("character varying", Some([n])) => ColumnType::Varchar(Some(*n)),
+        ("character", Some([n])) => ColumnType::Char(Some(*n)),
+        ("text", None) => ColumnType::Text,
+        ("boolean", None) => ColumnType::Boolean,
+        ("date", None) => ColumnType::Date,
+        ("time without time zone", None) => ColumnType::Time,
+        ("timestamp without time zone", None) => ColumnType::Timestamp,
+        ("timestamp with time zone", None) => ColumnType::Timestamptz,
+        ("interval", None) => ColumnType::Interval,
+        ("uuid", None) => ColumnType::Uuid,
+        ("json", None) => ColumnType::Json,
+        ("jsonb", None) => ColumnType::Jsonb,
+        ("bytea", None) => ColumnType::Bytes,
+        _ => ColumnType::Custom(printed.to_owned()),
     }
 }
 
@@ -99,5 +172,44 @@ mod tests {
         check("numeric(1001,2)", Err("the precision must be between 1 and 1000"));
         check("numeric(2,5)", Ok("NUMERIC(2,5)"));
         check("numeric(0,0)[]", Err("the precision must be between 1 and 1000"));
+    }
+
+    #[test]
+    fn types_read_as_format_type_prints_them() {
+        let check = |printed: &str, element: Option<&str>, enum_name: Option<&str>, dims: usize, expected: &str| {
+            let ty = read_type(printed, element, enum_name, dims);
+            assert_eq!(ty, ColumnType::parse(expected).unwrap(), "{printed}");
+        };
+        check("integer", None, None, 0, "integer");
+        check("double precision", None, None, 0, "double");
+        check("numeric(10,2)", None, None, 0, "numeric(10,2)");
+        check("character varying(255)", None, None, 0, "varchar(255)");
+        check("character varying", None, None, 0, "varchar");
+        check("character(1)", None, None, 0, "char(1)");
+        check("timestamp with time zone", None, None, 0, "timestamptz");
+        check("time without time zone", None, None, 0, "time");
+        check("bytea", None, None, 0, "bytes");
+        check("mood", None, Some("mood"), 0, "enum:mood");
+        check("\"Mood\"[]", Some("\"Mood\""), Some("Mood"), 1, "enum:Mood[]");
+        check("integer[]", Some("integer"), None, 2, "integer[][]");
+        check("character varying(10)[]", Some("character varying(10)"), None, 0, "varchar(10)[]");
+        assert_eq!(read_type("bpchar", None, None, 0), ColumnType::Custom("bpchar".into()));
+        assert_eq!(
+            read_type("timestamp(3) without time zone", None, None, 0),
+            ColumnType::Custom("timestamp(3)".into())
+        );
+        assert_eq!(
+            read_type("timestamp(0) with time zone", None, None, 0),
+            ColumnType::Custom("timestamptz(0)".into())
+        );
+        assert_eq!(read_type("time(6) without time zone", None, None, 0), ColumnType::Custom("time(6)".into()));
+        assert_eq!(read_type("time(2) with time zone", None, None, 0), ColumnType::Custom("timetz(2)".into()));
+        assert_eq!(read_type("time with time zone", None, None, 0), ColumnType::Custom("time with time zone".into()));
+        assert_eq!(
+            read_type("interval day to second(3)", None, None, 0),
+            ColumnType::Custom("interval day to second(3)".into())
+        );
+        assert_eq!(read_type("other.mood", None, None, 0), ColumnType::Custom("other.mood".into()));
+        assert_eq!(read_type("tsvector", None, None, 0), ColumnType::Custom("tsvector".into()));
     }
 }

@@ -2,18 +2,25 @@
 //! rename and drop plain columns: everything else is rendered as a table rebuild that keeps
 //! every row, index and foreign key. Migrations hold the database's write lock for the run.
 
-use crate::dialect::common::{quote_ident_ansi, quote_literal};
-use crate::dialect::{Dialect, RenderError, StateTables, Statement};
+use crate::dialect::common::quote_literal;
+use crate::dialect::{Dialect, RenderError, Statement};
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
+mod ddl;
 pub(crate) mod introspect;
+mod keywords;
+pub(crate) mod normalize;
 mod rebuild;
 mod render;
+#[cfg(feature = "schema-sql")]
+pub(crate) mod schema_sql;
 pub(crate) mod session;
+mod text;
 mod types;
 
-pub use introspect::{as_stored, introspect};
+pub use introspect::introspect;
+pub use normalize::normalize;
 
 /// The name of the CHECK that stands for an enum type on a column, before the enum's name.
 pub(crate) const ENUM_CHECK_PREFIX: &str = "aludel_enum_";
@@ -25,10 +32,6 @@ pub struct Sqlite;
 impl Dialect for Sqlite {
     fn name(&self) -> &'static str {
         "sqlite"
-    }
-
-    fn quote_ident(&self, ident: &str) -> String {
-        quote_ident_ansi(ident)
     }
 
     fn has_transactional_ddl(&self) -> bool {
@@ -56,21 +59,5 @@ impl Dialect for Sqlite {
 
     fn table_exists_query(&self, table: &str) -> String {
         format!("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {}", quote_literal(table))
-    }
-
-    fn create_state_tables(&self, tables: &StateTables) -> Vec<Statement> {
-        vec![
-            Statement::new(format!(
-                "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))",
-                self.quote_ident(&tables.version_table),
-                self.quote_ident(&format!("{}_pkc", tables.version_table)),
-            )),
-            Statement::new(format!(
-                "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY AUTOINCREMENT, \
-                 revision VARCHAR(32) NOT NULL, direction VARCHAR(32) NOT NULL, checksum VARCHAR(64) NOT NULL, \
-                 applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, duration_ms BIGINT, detail TEXT)",
-                self.quote_ident(&tables.history_table),
-            )),
-        ]
     }
 }

@@ -26,7 +26,7 @@
 
 use crate::dialect::common::ddl::DdlSpelling;
 use crate::dialect::common::quote_literal;
-use crate::dialect::sqlite::render::{Renderer, autoincrement_column};
+use crate::dialect::sqlite::ddl::{Renderer, autoincrement_column};
 use crate::dialect::{RenderError, Statement};
 use crate::ops::Op;
 use crate::schema::{Schema, SchemaError};

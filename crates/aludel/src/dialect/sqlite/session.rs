@@ -11,6 +11,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
+use crate::dialect::common::session;
 use crate::dialect::{
     BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, TransactionSql,
 };
@@ -38,19 +39,11 @@ impl Session for SqliteSession {
     }
 
     fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-        Box::pin(async move {
-            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await?;
-            Ok(())
-        })
+        session::execute(&mut self.conn, sql)
     }
 
     fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
-        Box::pin(async move {
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut self.conn).await?;
-            rows.iter()
-                .map(|row| (0..row.len()).map(|i| row.try_get_unchecked::<Option<String>, _>(i)).collect())
-                .collect()
-        })
+        session::query_text(&mut self.conn, sql)
     }
 
     fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
@@ -91,9 +84,9 @@ impl Session for SqliteSession {
     }
 
     fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
-        // SQLite keeps the text of every definition as the renderer wrote it, so restating
+        // SQLite keeps the text of every definition as the renderer wrote it, so normalizing
         // the models needs no round trip.
-        Box::pin(async move { Ok(super::introspect::as_stored(models)) })
+        Box::pin(async move { Ok(super::normalize::normalize(models)) })
     }
 
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {

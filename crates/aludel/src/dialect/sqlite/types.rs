@@ -44,6 +44,51 @@ impl TypeSpelling for SqliteTypes {
     }
 }
 
+/// The neutral type for a declared column type: the spellings this module writes (in any case
+/// and spacing), and anything else verbatim as [`ColumnType::Custom`].
+pub(super) fn read_type(declared: &str) -> ColumnType {
+    let custom = || ColumnType::Custom(declared.to_owned());
+    let words: Vec<&str> = declared.split_whitespace().collect();
+    let normalized = words.join(" ").to_ascii_uppercase();
+    let (base, params) = match normalized.split_once('(') {
+        Some((base, rest)) => {
+            let Some(inner) = rest.strip_suffix(')') else { return custom() };
+            let params: Result<Vec<u32>, _> = inner.split(',').map(|p| p.trim().parse::<u32>()).collect();
+            match params {
+                Ok(params) => (base.trim_end(), Some(params)),
+                Err(_) => return custom(),
+            }
+        }
+        None => (normalized.as_str(), None),
+    };
+    match (base, params.as_deref()) {
+        ("SMALLINT", None) => ColumnType::SmallInt,
+        ("INTEGER", None) => ColumnType::Integer,
+        ("BIGINT", None) => ColumnType::BigInt,
+        ("REAL", None) => ColumnType::Real,
+        ("DOUBLE PRECISION", None) => ColumnType::Double,
+        ("NUMERIC", None) => ColumnType::Numeric(None),
+        ("NUMERIC", Some([precision])) => ColumnType::Numeric(Some((*precision, 0))),
+        ("NUMERIC", Some([precision, scale])) => ColumnType::Numeric(Some((*precision, *scale))),
+        ("VARCHAR", None) => ColumnType::Varchar(None),
+        ("VARCHAR", Some([length])) => ColumnType::Varchar(Some(*length)),
+        ("CHAR", None) => ColumnType::Char(None),
+        ("CHAR", Some([length])) => ColumnType::Char(Some(*length)),
+        ("TEXT", None) => ColumnType::Text,
+        ("BOOLEAN", None) => ColumnType::Boolean,
+        ("DATE", None) => ColumnType::Date,
+        ("TIME", None) => ColumnType::Time,
+        ("TIMESTAMP", None) => ColumnType::Timestamp,
+        ("TIMESTAMPTZ", None) => ColumnType::Timestamptz,
+        ("INTERVAL", None) => ColumnType::Interval,
+        ("UUID", None) => ColumnType::Uuid,
+        ("JSON", None) => ColumnType::Json,
+        ("JSONB", None) => ColumnType::Jsonb,
+        ("BLOB", None) => ColumnType::Bytes,
+        _ => custom(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +142,54 @@ mod tests {
         check("text[]", Err(&format!("type `text[]` {refused}")));
         check("integer[][]", Err(&format!("type `integer[][]` {refused}")));
         check("enum:mood[]", Err(&format!("type `enum:mood[]` {refused}")));
+    }
+
+    #[test]
+    fn declared_types_read_back_to_neutral_types() {
+        let check = |declared: &str, expected: ColumnType| assert_eq!(read_type(declared), expected, "{declared}");
+        check("INTEGER", ColumnType::Integer);
+        check("bigint", ColumnType::BigInt);
+        check("DOUBLE   precision", ColumnType::Double);
+        check("NUMERIC( 10 , 2 )", ColumnType::Numeric(Some((10, 2))));
+        check("NUMERIC(5)", ColumnType::Numeric(Some((5, 0))));
+        check("VARCHAR(255)", ColumnType::Varchar(Some(255)));
+        check("CHAR", ColumnType::Char(None));
+        check("BLOB", ColumnType::Bytes);
+        check("TIMESTAMPTZ", ColumnType::Timestamptz);
+        check("INT", ColumnType::Custom("INT".into()));
+        check("DOUBLE", ColumnType::Custom("DOUBLE".into()));
+        check("unsigned big int", ColumnType::Custom("unsigned big int".into()));
+        check("VARCHAR(1,2)", ColumnType::Custom("VARCHAR(1,2)".into()));
+        check("TEXT(x)", ColumnType::Custom("TEXT(x)".into()));
+        check("", ColumnType::Custom(String::new()));
+        // Every spelling the renderer writes reads back as the type it came from.
+        for ty in [
+            "smallint",
+            "integer",
+            "bigint",
+            "real",
+            "double",
+            "numeric",
+            "numeric(10,2)",
+            "varchar",
+            "varchar(9)",
+            "char",
+            "char(2)",
+            "text",
+            "boolean",
+            "date",
+            "time",
+            "timestamp",
+            "timestamptz",
+            "interval",
+            "uuid",
+            "json",
+            "jsonb",
+            "bytes",
+            "float8",
+        ] {
+            let ty = ColumnType::parse(ty).unwrap();
+            assert_eq!(read_type(&column_type(&ty).unwrap()), ty);
+        }
     }
 }

@@ -12,84 +12,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::config::AutogenerateConfig;
+use crate::naming;
 use crate::ops::{
     self, CollationChange, ColumnChange, ColumnRef, CommentChange, CreateIndex, DefaultChange, Op, TypeChange,
 };
 use crate::schema::{Column, ColumnType, Constraint, Index, IndexKey, Schema, Table};
 
-/// The longest identifier every backend keeps whole (PostgreSQL truncates at 63 bytes).
-const MAX_IDENTIFIER: usize = 63;
+mod narrowing;
+mod options;
 
-/// Renames the models declare (`renamed_from`). A hint turns what would be a drop and an add
-/// into `rename_table` or an `alter_column` with `new_name`, which keeps the rows.
-///
-/// A hint whose rename the database already shows (only the new name exists) is ignored
-/// silently, so hints can stay in the models after the migration ran.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RenameHints {
-    /// New table name (as the models name it) -> old table name (as the database has it).
-    pub tables: BTreeMap<String, String>,
-    /// (table as the models name it, new column name) -> old column name.
-    pub columns: BTreeMap<(String, String), String>,
-}
-
-/// What [`diff`] compares and which tables it looks at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiffOptions {
-    /// Compare column types (`compare_type` in aludel.toml).
-    pub compare_types: bool,
-    /// Compare server defaults (`compare_server_default` in aludel.toml).
-    pub compare_server_defaults: bool,
-    /// Renames declared by the models.
-    pub renames: RenameHints,
-    /// Globs (`*` and `?`) of the tables to compare; empty means every table.
-    pub include: Vec<String>,
-    /// Globs of tables to leave out, on both sides. The caller adds the version and history
-    /// tables here.
-    pub exclude: Vec<String>,
-}
-
-impl Default for DiffOptions {
-    fn default() -> Self {
-        DiffOptions {
-            compare_types: true,
-            compare_server_defaults: true,
-            renames: RenameHints::default(),
-            include: Vec::new(),
-            exclude: Vec::new(),
-        }
-    }
-}
-
-impl DiffOptions {
-    /// Whether `table` is compared: it matches an include glob (or there are none) and no
-    /// exclude glob. Globs know `*` (any run of characters) and `?` (one character).
-    pub fn includes(&self, table: &str) -> bool {
-        (self.include.is_empty() || self.include.iter().any(|glob| glob_match(glob, table)))
-            && !self.exclude.iter().any(|glob| glob_match(glob, table))
-    }
-}
-
-impl From<&AutogenerateConfig> for DiffOptions {
-    fn from(config: &AutogenerateConfig) -> Self {
-        let columns = config
-            .rename_columns
-            .iter()
-            .filter_map(|(key, old)| {
-                let (table, column) = key.rsplit_once('.')?;
-                Some(((table.to_owned(), column.to_owned()), old.clone()))
-            })
-            .collect();
-        DiffOptions {
-            compare_types: config.compare_type,
-            compare_server_defaults: config.compare_server_default,
-            renames: RenameHints { tables: config.rename_tables.clone(), columns },
-            include: config.include_tables.clone(),
-            exclude: config.exclude_tables.clone(),
-        }
-    }
-}
+use narrowing::narrowing;
+pub use options::{DiffOptions, RenameHints};
 
 /// What a rename warning is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -973,7 +906,7 @@ impl UpgradeBuilder<'_> {
             None => {
                 let taken: BTreeSet<String> =
                     live.constraints.iter().filter_map(|c| c.name().map(str::to_owned)).collect();
-                unique_name(&conventional_name(table, &constraint), &taken)
+                naming::unique_name(&naming::constraint_name(live, &constraint), &taken)
             }
         };
         let op = Op::DropConstraint {
@@ -987,7 +920,10 @@ impl UpgradeBuilder<'_> {
 
     fn drop_primary_key(&mut self, table: &str) {
         let Some(live) = self.cur.tables.get(table) else { return };
-        let name = live.primary_key_name.clone().unwrap_or_else(|| format!("{table}_pkey"));
+        let name = live
+            .primary_key_name
+            .clone()
+            .unwrap_or_else(|| naming::conventional_name::<&str>(naming::NameKind::PrimaryKey, table, &[]));
         let existing =
             Constraint::PrimaryKey { name: live.primary_key_name.clone(), columns: live.primary_key.clone() };
         let op =
@@ -1003,7 +939,13 @@ impl UpgradeBuilder<'_> {
             None => {
                 let UpgradeBuilder { taken, cur, models, .. } = self;
                 let taken = taken.get_or_insert_with(|| names_in_use(cur, models));
-                let name = unique_name(&conventional_name(table, constraint), taken);
+                // The table as the models have it: a check is named after the column it reads.
+                let owner = models.tables.get(table).or_else(|| cur.tables.get(table));
+                let base = match owner {
+                    Some(owner) => naming::constraint_name(owner, constraint),
+                    None => naming::constraint_name(&Table::new(table), constraint),
+                };
+                let name = naming::unique_name(&base, taken);
                 taken.insert(name.clone());
                 with_name(constraint, Some(name))
             }
@@ -1240,35 +1182,6 @@ fn has_key<'i>(table: &Table, mut indexes: impl Iterator<Item = &'i Index>, colu
         })
 }
 
-/// PostgreSQL's naming: `{table}_pkey`, `{table}_{columns}_key`, `{table}_{columns}_fkey`,
-/// `{table}_check`.
-fn conventional_name(table: &str, constraint: &Constraint) -> String {
-    let columns = constraint.columns().join("_");
-    match constraint {
-        Constraint::PrimaryKey { .. } => format!("{table}_pkey"),
-        Constraint::Unique { .. } => format!("{table}_{columns}_key"),
-        Constraint::ForeignKey { .. } => format!("{table}_{columns}_fkey"),
-        Constraint::Check { .. } => format!("{table}_check"),
-    }
-}
-
-/// `base`, or `base1`, `base2`, ... : the first not in `taken`, cut to [`MAX_IDENTIFIER`] bytes.
-fn unique_name(base: &str, taken: &BTreeSet<String>) -> String {
-    let mut n = 0u32;
-    loop {
-        let suffix = if n == 0 { String::new() } else { n.to_string() };
-        let mut end = base.len().min(MAX_IDENTIFIER - suffix.len());
-        while !base.is_char_boundary(end) {
-            end -= 1;
-        }
-        let name = format!("{}{suffix}", &base[..end]);
-        if !taken.contains(&name) {
-            return name;
-        }
-        n += 1;
-    }
-}
-
 /// Every constraint and index name of both schemas: PostgreSQL keeps index names (and the
 /// indexes behind keys) in one namespace per schema, so made-up names avoid them all.
 fn names_in_use(cur: &Schema, models: &Schema) -> BTreeSet<String> {
@@ -1283,196 +1196,10 @@ fn names_in_use(cur: &Schema, models: &Schema) -> BTreeSet<String> {
     names
 }
 
-/// Integer digits and fraction a numeric type holds, for deciding whether a change narrows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Number {
-    /// An integer type holding this many decimal digits.
-    Integer(u32),
-    /// `numeric(p,s)`, or unbounded.
-    Exact(Option<(u32, u32)>),
-    /// A float with this many significant decimal digits.
-    Float(u32),
-}
-
-fn number(ty: &ColumnType) -> Option<Number> {
-    Some(match ty {
-        ColumnType::SmallInt => Number::Integer(5),
-        ColumnType::Integer => Number::Integer(10),
-        ColumnType::BigInt => Number::Integer(19),
-        ColumnType::Numeric(ps) => Number::Exact(*ps),
-        ColumnType::Real => Number::Float(6),
-        ColumnType::Double => Number::Float(15),
-        _ => return None,
-    })
-}
-
-/// The length limit of a character type: `Some(None)` when unbounded, `None` for other types.
-fn text_length(ty: &ColumnType) -> Option<Option<u32>> {
-    match ty {
-        ColumnType::Text | ColumnType::Varchar(None) => Some(None),
-        ColumnType::Varchar(Some(n)) | ColumnType::Char(Some(n)) => Some(Some(*n)),
-        // `char` without a length is `char(1)`.
-        ColumnType::Char(None) => Some(Some(1)),
-        _ => None,
-    }
-}
-
-/// Why changing a column from `from` to `to` can lose or reject data; `None` when every value
-/// converts.
-fn narrowing(from: &ColumnType, to: &ColumnType) -> Option<String> {
-    use ColumnType as T;
-    if from == to {
-        return None;
-    }
-    if let (T::Array(from), T::Array(to)) = (from, to) {
-        return narrowing(from, to);
-    }
-    match (text_length(from), text_length(to)) {
-        // Every value has a text spelling.
-        (_, Some(None)) => return None,
-        (Some(Some(a)), Some(Some(b))) if a <= b => return None,
-        (Some(_), Some(Some(b))) => return Some(format!("values longer than {b} characters do not fit")),
-        (None, Some(Some(b))) => return Some(format!("values whose text is longer than {b} characters do not fit")),
-        (Some(_), None) => return Some(format!("text that is not a valid `{to}` does not convert")),
-        (None, None) => {}
-    }
-    if let (Some(a), Some(b)) = (number(from), number(to)) {
-        let fits = match (a, b) {
-            (Number::Integer(d), Number::Integer(e)) | (Number::Integer(d), Number::Float(e)) => d <= e,
-            (Number::Integer(_) | Number::Exact(_) | Number::Float(_), Number::Exact(None)) => true,
-            (Number::Integer(d), Number::Exact(Some((p, s)))) => d <= p.saturating_sub(s),
-            (Number::Exact(Some((p, s))), Number::Exact(Some((q, t)))) => {
-                p.saturating_sub(s) <= q.saturating_sub(t) && s <= t
-            }
-            (Number::Float(d), Number::Float(e)) => d <= e,
-            _ => false,
-        };
-        return (!fits).then(|| format!("`{from}` values may not fit in `{to}` (range or precision)"));
-    }
-    match (from, to) {
-        (T::Json, T::Jsonb) | (T::Jsonb, T::Json) => None,
-        (T::Date, T::Timestamp | T::Timestamptz) | (T::Timestamp, T::Timestamptz) => None,
-        (T::Timestamptz, T::Timestamp) => Some("the time zone of each value is lost".to_owned()),
-        _ => Some(format!("`{from}` values may not convert to `{to}`")),
-    }
-}
-
-/// Matches `text` against a glob of `*` (any run of characters) and `?` (one character).
-fn glob_match(pattern: &str, text: &str) -> bool {
-    if pattern == "*" {
-        return true;
-    }
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    // Where the last `*` was, and how much of the text it has swallowed so far.
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((star_p, star_t)) = star {
-            p = star_p + 1;
-            t = star_t + 1;
-            star = Some((star_p, star_t + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::schema::References;
-
-    fn ty(text: &str) -> ColumnType {
-        ColumnType::parse(text).expect("valid type")
-    }
-
-    #[test]
-    fn globs_match_star_and_question_mark() {
-        let check = |pattern: &str, text: &str, expected: bool| {
-            assert_eq!(glob_match(pattern, text), expected, "{pattern:?} vs {text:?}");
-        };
-        check("*", "", true);
-        check("*", "users", true);
-        check("users", "users", true);
-        check("users", "user", false);
-        check("user?", "users", true);
-        check("user?", "user", false);
-        check("aludel_*", "aludel_version", true);
-        check("aludel_*", "users", false);
-        check("*_log", "audit_log", true);
-        check("*_log", "audit_logs", false);
-        check("a*b*c", "axxbyyc", true);
-        check("a*b*c", "axxbyy", false);
-        check("**x", "abx", true);
-        check("?", "é", true);
-    }
-
-    #[test]
-    fn options_include_then_exclude() {
-        let options = DiffOptions {
-            include: vec!["app_*".into(), "users".into()],
-            exclude: vec!["app_tmp*".into()],
-            ..DiffOptions::default()
-        };
-        for (table, expected) in [("users", true), ("app_posts", true), ("app_tmp_1", false), ("other", false)] {
-            assert_eq!(options.includes(table), expected, "{table}");
-        }
-        assert!(DiffOptions::default().includes("anything"));
-        let from_config = DiffOptions::from(&AutogenerateConfig::default());
-        assert!(from_config.includes("users"));
-    }
-
-    #[test]
-    fn narrowing_type_changes_are_named() {
-        let check = |from: &str, to: &str, narrows: bool| {
-            let got = narrowing(&ty(from), &ty(to));
-            assert_eq!(got.is_some(), narrows, "{from} -> {to}: {got:?}");
-        };
-        check("varchar(255)", "varchar(50)", true);
-        check("varchar(50)", "varchar(255)", false);
-        check("varchar(50)", "text", false);
-        check("text", "varchar(50)", true);
-        check("char(2)", "varchar(2)", false);
-        check("char", "char(3)", false);
-        check("text", "integer", true);
-        check("text", "enum:mood", true);
-        check("enum:mood", "text", false);
-        check("integer", "varchar(5)", true);
-        check("bigint", "integer", true);
-        check("integer", "smallint", true);
-        check("smallint", "bigint", false);
-        check("integer", "double", false);
-        check("bigint", "double", true);
-        check("integer", "numeric(12,2)", false);
-        check("integer", "numeric(10,2)", true);
-        check("numeric(10,2)", "numeric(8,2)", true);
-        check("numeric(10,2)", "numeric(12,4)", false);
-        check("numeric(10,2)", "numeric(10,1)", true);
-        check("numeric(10,2)", "numeric", false);
-        check("numeric", "numeric(10,2)", true);
-        check("numeric(10,2)", "integer", true);
-        check("double", "real", true);
-        check("real", "double", false);
-        check("timestamp", "timestamptz", false);
-        check("timestamptz", "timestamp", true);
-        check("date", "timestamp", false);
-        check("timestamp", "date", true);
-        check("json", "jsonb", false);
-        check("uuid", "text", false);
-        check("integer[]", "bigint[]", false);
-        check("bigint[]", "integer[]", true);
-        check("boolean", "integer", true);
-        check("enum:a", "enum:b", true);
-        check("tsvector", "text", false);
-    }
 
     #[test]
     fn enum_values_are_added_next_to_their_neighbours() {
@@ -1536,24 +1263,5 @@ mod tests {
             (&[true, true], &[true, true]),
         );
         check(&[fk(Some("f"))], &[fk(None), fk(None)], (&[true], &[true, false]));
-    }
-
-    #[test]
-    fn made_up_names_follow_the_convention_and_avoid_clashes() {
-        let fk = Constraint::ForeignKey {
-            name: None,
-            columns: vec!["a".into(), "b".into()],
-            references: References { table: "t".into(), columns: vec!["x".into(), "y".into()] },
-            on_delete: None,
-            on_update: None,
-        };
-        assert_eq!(conventional_name("posts", &fk), "posts_a_b_fkey");
-        let check = Constraint::Check { name: None, expr: "a > 0".into() };
-        let taken: BTreeSet<String> = ["posts_check".to_owned(), "posts_check1".to_owned()].into();
-        assert_eq!(unique_name(&conventional_name("posts", &check), &taken), "posts_check2");
-        let long = "t".repeat(80);
-        let name = unique_name(&long, &BTreeSet::from([long[..63].to_owned()]));
-        assert_eq!(name.len(), 63);
-        assert!(name.ends_with('1'));
     }
 }

@@ -2,7 +2,8 @@
 //! constraints and enums.
 //!
 //! The same structs describe the desired models, an introspected database and the state a
-//! chain of revisions leads to (see [`Schema::apply`]). Nothing here does IO or writes SQL.
+//! chain of revisions leads to (see [`Schema::apply`], in `apply`). Nothing here does IO or
+//! writes SQL.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,7 +11,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::ops::{ConstraintKind, Op};
+mod apply;
+
+pub use apply::rename_identifier;
 
 /// A dialect-neutral column type, written in revision files as a string (`"varchar(255)"`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -395,6 +398,20 @@ pub enum Constraint {
     },
 }
 
+/// The kind of a table constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConstraintKind {
+    /// Primary key.
+    PrimaryKey,
+    /// Unique constraint.
+    Unique,
+    /// Foreign key.
+    ForeignKey,
+    /// Check constraint.
+    Check,
+}
+
 impl Constraint {
     /// The constraint's name, when it has one.
     pub fn name(&self) -> Option<&str> {
@@ -672,340 +689,11 @@ impl Schema {
                     .any(|c| matches!(c, Constraint::ForeignKey { references, .. } if references.table == table))
         })
     }
-
-    fn table_mut(&mut self, name: &str) -> Result<&mut Table, SchemaError> {
-        self.tables.get_mut(name).ok_or_else(|| SchemaError::UnknownTable { table: name.to_owned() })
-    }
-
-    /// Evolves the schema by one op, as running it on a database would.
-    ///
-    /// Raw SQL ops cannot be followed and leave the schema unchanged.
-    ///
-    /// # Errors
-    ///
-    /// Returns [`SchemaError`] when the op names something that does not exist or creates
-    /// something that already does.
-    pub fn apply(&mut self, op: &Op) -> Result<(), SchemaError> {
-        match op {
-            Op::CreateTable(table) => {
-                if self.tables.contains_key(&table.name) {
-                    return Err(SchemaError::AlreadyExists { what: "table", name: table.name.clone() });
-                }
-                self.tables.insert(table.name.clone(), table.clone());
-            }
-            Op::DropTable { table, .. } => {
-                self.tables.remove(table).ok_or_else(|| SchemaError::UnknownTable { table: table.clone() })?;
-                self.indexes.retain(|_, index| &index.table != table);
-            }
-            Op::RenameTable { table, new_name } => {
-                if self.tables.contains_key(new_name) {
-                    return Err(SchemaError::AlreadyExists { what: "table", name: new_name.clone() });
-                }
-                let mut moved =
-                    self.tables.remove(table).ok_or_else(|| SchemaError::UnknownTable { table: table.clone() })?;
-                moved.name = new_name.clone();
-                self.tables.insert(new_name.clone(), moved);
-                for index in self.indexes.values_mut().filter(|i| &i.table == table) {
-                    index.table = new_name.clone();
-                }
-                for other in self.tables.values_mut() {
-                    for constraint in &mut other.constraints {
-                        if let Constraint::ForeignKey { references, .. } = constraint
-                            && &references.table == table
-                        {
-                            references.table = new_name.clone();
-                        }
-                    }
-                }
-            }
-            Op::AddColumn { table, column } => {
-                let target = self.table_mut(table)?;
-                if target.column(&column.name).is_some() {
-                    return Err(SchemaError::AlreadyExists {
-                        what: "column",
-                        name: format!("{table}.{}", column.name),
-                    });
-                }
-                target.columns.push(column.clone());
-            }
-            Op::DropColumn { table, column } => {
-                let name = column.name();
-                let target = self.table_mut(table)?;
-                let before = target.columns.len();
-                target.columns.retain(|c| c.name != name);
-                if target.columns.len() == before {
-                    return Err(SchemaError::UnknownColumn { table: table.clone(), column: name.to_owned() });
-                }
-                target.primary_key.retain(|c| c != name);
-                target.constraints.retain(|c| !c.columns().iter().any(|col| col == name));
-                self.indexes.retain(|_, index| {
-                    !(&index.table == table
-                        && index.columns.iter().any(|k| matches!(k, IndexKey::Column(c) if c == name)))
-                });
-            }
-            Op::AlterColumn(change) => {
-                let target = self.table_mut(&change.table)?;
-                let column = target.column_mut(&change.column).ok_or_else(|| SchemaError::UnknownColumn {
-                    table: change.table.clone(),
-                    column: change.column.clone(),
-                })?;
-                change.apply_to(column);
-                if let Some(new_name) = &change.new_name {
-                    let old = change.column.clone();
-                    let rename = |c: &mut String| {
-                        if *c == old {
-                            *c = new_name.clone();
-                        }
-                    };
-                    // Databases rewrite the references in expressions too (PostgreSQL stores
-                    // them parsed; SQLite edits the stored text).
-                    let rewrite = |expr: &mut String| *expr = rename_identifier(expr, &old, new_name);
-                    target.primary_key.iter_mut().for_each(rename);
-                    for constraint in &mut target.constraints {
-                        match constraint {
-                            Constraint::PrimaryKey { columns, .. }
-                            | Constraint::Unique { columns, .. }
-                            | Constraint::ForeignKey { columns, .. } => columns.iter_mut().for_each(rename),
-                            Constraint::Check { expr, .. } => rewrite(expr),
-                        }
-                    }
-                    for column in &mut target.columns {
-                        if let Some(generated) = &mut column.generated {
-                            rewrite(&mut generated.expr);
-                        }
-                    }
-                    for index in self.indexes.values_mut().filter(|i| i.table == change.table) {
-                        for key in &mut index.columns {
-                            match key {
-                                IndexKey::Column(c) => rename(c),
-                                IndexKey::Expr { expr } => rewrite(expr),
-                            }
-                        }
-                        if let Some(predicate) = &mut index.predicate {
-                            rewrite(predicate);
-                        }
-                    }
-                    let table_name = change.table.clone();
-                    for other in self.tables.values_mut() {
-                        for constraint in &mut other.constraints {
-                            if let Constraint::ForeignKey { references, .. } = constraint
-                                && references.table == table_name
-                            {
-                                references.columns.iter_mut().for_each(rename);
-                            }
-                        }
-                    }
-                }
-            }
-            Op::CreateIndex(create) => {
-                let index = create.index();
-                if self.indexes.contains_key(&index.name) {
-                    return Err(SchemaError::AlreadyExists { what: "index", name: index.name.clone() });
-                }
-                self.table_mut(&index.table)?;
-                self.indexes.insert(index.name.clone(), index);
-            }
-            Op::DropIndex { name, .. } => {
-                self.indexes.remove(name).ok_or_else(|| SchemaError::Unknown { what: "index", name: name.clone() })?;
-            }
-            Op::AddConstraint { table, constraint } => {
-                let target = self.table_mut(table)?;
-                if let Constraint::PrimaryKey { name, columns } = constraint {
-                    target.primary_key = columns.clone();
-                    target.primary_key_name = name.clone();
-                } else {
-                    target.constraints.push(constraint.clone());
-                }
-            }
-            Op::DropConstraint { table, name, existing, .. } => {
-                let target = self.table_mut(table)?;
-                let unnamed_key = target.primary_key_name.is_none()
-                    && !target.primary_key.is_empty()
-                    && matches!(existing, Some(Constraint::PrimaryKey { columns, .. }) if *columns == target.primary_key);
-                if target.primary_key_name.as_deref() == Some(name.as_str()) || unnamed_key {
-                    target.primary_key.clear();
-                    target.primary_key_name = None;
-                } else if let Some(at) = target.constraints.iter().position(|c| c.name() == Some(name.as_str())) {
-                    target.constraints.remove(at);
-                } else if let Some(at) = existing.as_ref().and_then(|existing| unnamed_match(target, existing)) {
-                    // A constraint the database keeps without a name (SQLite): the op names
-                    // it by convention and carries its definition, which identifies it.
-                    target.constraints.remove(at);
-                } else {
-                    return Err(SchemaError::Unknown { what: "constraint", name: format!("{table}.{name}") });
-                }
-            }
-            Op::CreateEnum { name, values } => {
-                if self.enums.contains_key(name) {
-                    return Err(SchemaError::AlreadyExists { what: "enum", name: name.clone() });
-                }
-                self.enums.insert(name.clone(), EnumType { name: name.clone(), values: values.clone() });
-            }
-            Op::DropEnum { name, .. } => {
-                self.enums.remove(name).ok_or_else(|| SchemaError::Unknown { what: "enum", name: name.clone() })?;
-            }
-            Op::AddEnumValue { name, value, before, after } => {
-                let target = self
-                    .enums
-                    .get_mut(name)
-                    .ok_or_else(|| SchemaError::Unknown { what: "enum", name: name.clone() })?;
-                let position = match (before, after) {
-                    (Some(b), _) => target.values.iter().position(|v| v == b),
-                    (None, Some(a)) => target.values.iter().position(|v| v == a).map(|p| p + 1),
-                    (None, None) => None,
-                };
-                let at = position.unwrap_or(target.values.len());
-                target.values.insert(at, value.clone());
-            }
-            Op::DropEnumValue { name, value, .. } => {
-                let target = self
-                    .enums
-                    .get_mut(name)
-                    .ok_or_else(|| SchemaError::Unknown { what: "enum", name: name.clone() })?;
-                let at = target
-                    .values
-                    .iter()
-                    .position(|v| v == value)
-                    .ok_or_else(|| SchemaError::Unknown { what: "enum value", name: format!("{name}.{value}") })?;
-                target.values.remove(at);
-            }
-            Op::AlterTable { table, comment } => {
-                self.table_mut(table)?.comment.clone_from(&comment.to);
-            }
-            Op::Sql { .. } => {}
-        }
-        Ok(())
-    }
-}
-
-/// `expr` with every reference to the column `old` spelled as `new`: bare identifiers match
-/// case-insensitively, quoted ones (`"x"`, `` `x` ``, `[x]`) exactly; strings, comments and
-/// function names are left alone. `new` is written bare when it is a plain lower-case name,
-/// quoted otherwise.
-pub fn rename_identifier(expr: &str, old: &str, new: &str) -> String {
-    let plain = |name: &str| {
-        name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    };
-    let spelled = if plain(new) { new.to_owned() } else { format!("\"{}\"", new.replace('"', "\"\"")) };
-    let bytes = expr.as_bytes();
-    let mut out = String::with_capacity(expr.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        let start = i;
-        match c {
-            b'\'' => {
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == b'\'' {
-                        if bytes.get(i + 1) == Some(&b'\'') {
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    i += 1;
-                }
-                out.push_str(&expr[start..i]);
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = expr[i..].find('\n').map_or(bytes.len(), |n| i + n);
-                out.push_str(&expr[start..i]);
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = expr[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2);
-                out.push_str(&expr[start..i]);
-            }
-            b'"' | b'`' | b'[' => {
-                let close = match c {
-                    b'[' => b']',
-                    other => other,
-                };
-                let mut name = String::new();
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == close {
-                        if close != b']' && bytes.get(i + 1) == Some(&close) {
-                            name.push(close as char);
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    let ch = expr[i..].chars().next().expect("inside the string");
-                    name.push(ch);
-                    i += ch.len_utf8();
-                }
-                if name == old { out.push_str(&spelled) } else { out.push_str(&expr[start..i]) }
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$' || bytes[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                let word = &expr[start..i];
-                let is_call = expr[i..].trim_start().starts_with('(');
-                if !is_call && word.eq_ignore_ascii_case(old) && (plain(old) || word == old) {
-                    out.push_str(&spelled);
-                } else {
-                    out.push_str(word);
-                }
-            }
-            c if c.is_ascii_digit() => {
-                // A number (with its exponent or hex digits) is never a name.
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_') {
-                    i += 1;
-                }
-                out.push_str(&expr[start..i]);
-            }
-            _ => {
-                let ch = expr[i..].chars().next().expect("inside the string");
-                i += ch.len_utf8();
-                out.push(ch);
-            }
-        }
-    }
-    out
-}
-
-/// The position of the unnamed constraint of `table` that `existing` describes, names aside.
-fn unnamed_match(table: &Table, existing: &Constraint) -> Option<usize> {
-    let mut wanted = existing.clone();
-    match &mut wanted {
-        Constraint::PrimaryKey { name, .. }
-        | Constraint::Unique { name, .. }
-        | Constraint::ForeignKey { name, .. }
-        | Constraint::Check { name, .. } => *name = None,
-    }
-    table.constraints.iter().position(|c| *c == wanted)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn renaming_a_column_rewrites_its_references_only() {
-        for (expr, old, new, expected) in [
-            ("length(title) > 0", "title", "headline", "length(headline) > 0"),
-            (
-                "\"title\" <> 'title' AND Title IS NOT NULL",
-                "title",
-                "headline",
-                "headline <> 'title' AND headline IS NOT NULL",
-            ),
-            ("title_2 > 0 AND subtitle > 0 -- title", "title", "headline", "title_2 > 0 AND subtitle > 0 -- title"),
-            ("title(x) = title", "title", "Head Line", "title(x) = \"Head Line\""),
-            ("\"Code\" > 1 AND code > 2", "Code", "sku", "sku > 1 AND code > 2"),
-            ("[a b] + `a b` + 1e5", "a b", "ab", "ab + ab + 1e5"),
-        ] {
-            assert_eq!(rename_identifier(expr, old, new), expected, "{expr}");
-        }
-    }
 
     fn check(input: &str, expected: &ColumnType) {
         let parsed = ColumnType::parse(input).expect(input);

@@ -1,0 +1,251 @@
+//! The project's naming convention for constraints and indexes, in one place: every model
+//! source that names what its models leave unnamed (the SeaORM adapter, the schema.sql
+//! reader) and the diff, when it makes up a name an op needs, take names from here, so that
+//! the same constraint gets the same name whichever way it was declared.
+//!
+//! | what | name |
+//! | --- | --- |
+//! | primary key | `{table}_pkey` |
+//! | unique constraint | `{table}_{columns}_key` |
+//! | foreign key | `{table}_{columns}_fkey` |
+//! | index | `ix_{table}_{columns}` |
+//! | check on one column | `{table}_{column}_check` |
+//! | check on several columns, or none | `{table}_check` |
+//! | enum written inline in a column (MySQL) | `{table}_{column}` |
+//! | primary key of the version table | `{table}_pkc`, as Alembic names it |
+//!
+//! Several columns are joined by `_`. These are PostgreSQL's own names for what it names by
+//! itself (a check names the one column its expression reads, as PostgreSQL decides), so a
+//! database created without names reads back with the same ones. Names are cut to 63 bytes,
+//! as PostgreSQL stores them, so that a long name still compares equal once read back.
+//!
+//! Pure: no IO, no SQL. Names a backend gives by itself (MySQL's `PRIMARY`, its index named
+//! after a key's first column) are that backend's business, in its `dialect` folder.
+
+use std::collections::BTreeSet;
+
+use crate::schema::{Constraint, Table};
+
+/// The longest name every backend keeps whole: PostgreSQL keeps the first 63 bytes of an
+/// identifier.
+pub const MAX_NAME_BYTES: usize = 63;
+
+/// What a conventional name is for; see [`conventional_name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// `{table}_pkey`.
+    PrimaryKey,
+    /// `{table}_{columns}_key`.
+    Unique,
+    /// `{table}_{columns}_fkey`.
+    ForeignKey,
+    /// `ix_{table}_{columns}`.
+    Index,
+    /// `{table}_{columns}_check`, or `{table}_check` without columns.
+    Check,
+}
+
+/// The conventional name of a constraint or index of `kind` on `columns` of `table`, cut to
+/// [`MAX_NAME_BYTES`].
+///
+/// # Examples
+///
+/// ```
+/// use aludel::naming::{NameKind, conventional_name};
+///
+/// assert_eq!(conventional_name::<&str>(NameKind::PrimaryKey, "users", &[]), "users_pkey");
+/// assert_eq!(conventional_name(NameKind::Unique, "users", &["email"]), "users_email_key");
+/// assert_eq!(conventional_name(NameKind::ForeignKey, "posts", &["author_id"]), "posts_author_id_fkey");
+/// assert_eq!(conventional_name(NameKind::Index, "posts", &["slug"]), "ix_posts_slug");
+/// assert_eq!(conventional_name(NameKind::Check, "users", &["age"]), "users_age_check");
+/// assert_eq!(conventional_name::<&str>(NameKind::Check, "users", &[]), "users_check");
+/// assert_eq!(conventional_name(NameKind::Unique, "tags", &["post_id", "name"]), "tags_post_id_name_key");
+/// ```
+pub fn conventional_name<S: AsRef<str>>(kind: NameKind, table: &str, columns: &[S]) -> String {
+    let columns = columns.iter().map(AsRef::as_ref).collect::<Vec<_>>().join("_");
+    let name = match kind {
+        NameKind::PrimaryKey => format!("{table}_pkey"),
+        NameKind::Unique => format!("{table}_{columns}_key"),
+        NameKind::ForeignKey => format!("{table}_{columns}_fkey"),
+        NameKind::Index => format!("ix_{table}_{columns}"),
+        NameKind::Check if columns.is_empty() => format!("{table}_check"),
+        NameKind::Check => format!("{table}_{columns}_check"),
+    };
+    truncated(&name, MAX_NAME_BYTES).to_owned()
+}
+
+/// The conventional name of `constraint` on `table`. A check is named after the one column
+/// of `table` its expression reads, as PostgreSQL names a check by itself; after the table
+/// alone when it reads several columns or none.
+pub fn constraint_name(table: &Table, constraint: &Constraint) -> String {
+    let kind = match constraint {
+        Constraint::PrimaryKey { .. } => NameKind::PrimaryKey,
+        Constraint::Unique { .. } => NameKind::Unique,
+        Constraint::ForeignKey { .. } => NameKind::ForeignKey,
+        Constraint::Check { expr, .. } => {
+            let columns = check_columns(table, expr);
+            let column: &[&str] = if let [one] = columns.as_slice() { &[one] } else { &[] };
+            return conventional_name(NameKind::Check, &table.name, column);
+        }
+    };
+    match kind {
+        NameKind::PrimaryKey => conventional_name::<&str>(kind, &table.name, &[]),
+        _ => conventional_name(kind, &table.name, constraint.columns()),
+    }
+}
+
+/// The name of the enum type that a column's inline enum (MySQL's `ENUM('a','b')`, which
+/// has no name of its own) stands for in the models.
+pub fn inline_enum_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}")
+}
+
+/// `base`, or `base1`, `base2`, ...: the first not in `taken`, cut to [`MAX_NAME_BYTES`].
+pub fn unique_name(base: &str, taken: &BTreeSet<String>) -> String {
+    (0u32..)
+        .map(|n| {
+            let suffix = if n == 0 { String::new() } else { n.to_string() };
+            format!("{}{suffix}", truncated(base, MAX_NAME_BYTES - suffix.len()))
+        })
+        .find(|name| !taken.contains(name))
+        .expect("the counter outlasts any set of names")
+}
+
+/// The columns of `table` that `expr` names, each once, in the table's order. Names are
+/// words outside string literals, bare (compared without regard to case, as unquoted names
+/// fold) or quoted with `"` or `` ` `` (compared exactly).
+fn check_columns<'t>(table: &'t Table, expr: &str) -> Vec<&'t str> {
+    let words = words(expr);
+    table
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|name| {
+            words.iter().any(|(word, quoted)| if *quoted { word == name } else { word.eq_ignore_ascii_case(name) })
+        })
+        .collect()
+}
+
+/// The names in an SQL expression, each with whether it was quoted.
+fn words(expr: &str) -> Vec<(String, bool)> {
+    let mut words = Vec::new();
+    let mut chars = expr.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        match c {
+            '\'' | '"' | '`' => {
+                let mut text = String::new();
+                loop {
+                    match chars.next() {
+                        Some((_, q)) if q == c && chars.peek().is_some_and(|(_, n)| *n == c) => {
+                            chars.next();
+                            text.push(c);
+                        }
+                        Some((_, q)) if q == c => break,
+                        Some((_, other)) => text.push(other),
+                        None => break,
+                    }
+                }
+                if c != '\'' {
+                    words.push((text, true));
+                }
+            }
+            _ if c.is_alphabetic() || c == '_' => {
+                let mut end = start + c.len_utf8();
+                while let Some(&(i, n)) = chars.peek() {
+                    if !(n.is_alphanumeric() || n == '_' || n == '$') {
+                        break;
+                    }
+                    end = i + n.len_utf8();
+                    chars.next();
+                }
+                words.push((expr[start..end].to_owned(), false));
+            }
+            // A number's digits and letters (`1e5`, `0x1f`) are no name.
+            _ if c.is_ascii_digit() => {
+                while chars.peek().is_some_and(|(_, n)| n.is_alphanumeric() || *n == '.' || *n == '_') {
+                    chars.next();
+                }
+            }
+            _ => {}
+        }
+    }
+    words
+}
+
+/// `name` cut to [`MAX_NAME_BYTES`], on a character boundary: the name PostgreSQL keeps.
+pub fn fitted(name: &str) -> &str {
+    truncated(name, MAX_NAME_BYTES)
+}
+
+/// `name` cut to at most `bytes` bytes, on a character boundary.
+fn truncated(name: &str, bytes: usize) -> &str {
+    let mut end = name.len().min(bytes);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::schema::{Column, ColumnType, References};
+
+    fn table(name: &str, columns: &[&str]) -> Table {
+        let mut table = Table::new(name);
+        table.columns = columns.iter().map(|c| Column::new(c, ColumnType::Integer)).collect();
+        table
+    }
+
+    /// `expr` as the check of a table with `columns`: the name the convention gives it.
+    fn check(columns: &[&str], expr: &str, expected: &str) {
+        let constraint = Constraint::Check { name: None, expr: expr.to_owned() };
+        assert_eq!(constraint_name(&table("posts", columns), &constraint), expected, "{expr}");
+    }
+
+    #[test]
+    fn checks_are_named_after_the_one_column_they_read() {
+        check(&["id", "age"], "age >= 0", "posts_age_check");
+        check(&["id", "age"], "AGE >= 0 AND age < 200", "posts_age_check");
+        check(&["id", "Age"], r#""Age" >= 0"#, "posts_Age_check");
+        check(&["id", "Age"], r#""age" >= 0"#, "posts_check");
+        check(&["id", "age"], "age > id", "posts_check");
+        check(&["id", "age"], "length('age') > 1e3", "posts_check");
+        check(&["id", "age"], "'it''s age' <> '' AND `age` > 0", "posts_age_check");
+        check(&["a"], "a > 0", "posts_a_check");
+        check(&[], "a > 0", "posts_check");
+    }
+
+    #[test]
+    fn made_up_names_follow_the_convention_and_avoid_clashes() {
+        let fk = Constraint::ForeignKey {
+            name: None,
+            columns: vec!["a".into(), "b".into()],
+            references: References { table: "t".into(), columns: vec!["x".into(), "y".into()] },
+            on_delete: None,
+            on_update: None,
+        };
+        let posts = table("posts", &["id"]);
+        assert_eq!(constraint_name(&posts, &fk), "posts_a_b_fkey");
+        let check = Constraint::Check { name: None, expr: "a > 0".into() };
+        let taken: BTreeSet<String> = ["posts_check".to_owned(), "posts_check1".to_owned()].into();
+        assert_eq!(unique_name(&constraint_name(&posts, &check), &taken), "posts_check2");
+        let long = "t".repeat(80);
+        let name = unique_name(&long, &BTreeSet::from([long[..63].to_owned()]));
+        assert_eq!(name.len(), 63);
+        assert!(name.ends_with('1'));
+        let key = Constraint::PrimaryKey { name: None, columns: vec!["id".into()] };
+        assert_eq!(constraint_name(&posts, &key), "posts_pkey");
+        let unique = Constraint::Unique { name: None, columns: vec!["id".into()] };
+        assert_eq!(constraint_name(&posts, &unique), "posts_id_key");
+    }
+
+    #[test]
+    fn names_are_cut_on_a_character_boundary() {
+        let long = "é".repeat(40);
+        assert_eq!(conventional_name(NameKind::Unique, &long, &["a"]).len(), 62);
+        assert_eq!(conventional_name(NameKind::Unique, &"t".repeat(80), &["a"]).len(), 63);
+        assert_eq!(inline_enum_name("posts", "mood"), "posts_mood");
+    }
+}
