@@ -476,4 +476,51 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+
+    /// Runs the command line in `dir` as a program embedding it would, returning the exit
+    /// code (or the error) and the output.
+    fn embedded(dir: &std::path::Path, environment: &Environment, args: &[&str]) -> (Result<ExitCode, Error>, String) {
+        let config = dir.join("aludel.toml");
+        let url = format!("db_url=sqlite://{}?mode=rwc", dir.join("app.db").display());
+        let mut argv = vec!["blog db", "-c", config.to_str().expect("UTF-8 path"), "-x", &url];
+        argv.extend(args);
+        let mut out = Vec::new();
+        let code = run_with(argv, environment, &mut out);
+        (code, String::from_utf8(out).expect("UTF-8 output"))
+    }
+
+    #[test]
+    fn an_embedding_program_gets_color_and_json_as_it_asks() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let versions = dir.path().join("migrations/versions");
+        std::fs::create_dir_all(&versions).expect("versions");
+        std::fs::write(dir.path().join("aludel.toml"), "script_location = \"migrations\"\n").expect("config");
+        std::fs::write(
+            versions.join("aaaa00000001_users.toml"),
+            "revision = \"aaaa00000001\"\nmessage = \"users\"\n\n[[upgrade]]\nop = \"create_table\"\ntable = \"users\"\n\
+             columns = [{ name = \"id\", type = \"integer\", nullable = false }]\n",
+        )
+        .expect("revision");
+        let models = Metadata::default();
+        let plain =
+            Environment { metadata: Some(models.clone()), program_name: Some("blog db".into()), ..Default::default() };
+        let colored = Environment { console: Console { color: true, terminal: false }, ..plain.clone() };
+
+        let (code, out) = embedded(dir.path(), &plain, &["upgrade", "head"]);
+        assert_eq!(code.expect("upgrade runs"), ExitCode::SUCCESS, "{out}");
+        // The models hold no table: a new revision would drop `users`, which loses data.
+        let (code, out) = embedded(dir.path(), &plain, &["check"]);
+        assert_eq!(code.expect("check runs"), ExitCode::from(EXIT_DRIFT));
+        assert!(out.contains("    drop_table users\n"), "{out}");
+        let (_, out) = embedded(dir.path(), &colored, &["check"]);
+        assert!(out.contains("    \x1b[1;31mdrop_table users\x1b[0m\n"), "{out:?}");
+        let (_, out) = embedded(dir.path(), &colored, &["check", "--format", "json"]);
+        let document: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        assert_eq!(document["models"]["ops"][0]["description"], "drop_table users");
+        assert!(!out.contains('\x1b'), "JSON is never colored");
+
+        let (code, _) = embedded(dir.path(), &plain, &["completions", "bash"]);
+        let err = code.expect_err("a subcommand has no completions of its own");
+        assert!(matches!(&err, Error::Cli(CliError::NotACommand { program }) if program == "blog db"), "{err}");
+    }
 }
