@@ -109,7 +109,7 @@ pub enum CliError {
 }
 
 /// Schema migrations with Alembic's workflow: revision files in a graph, upgrade, downgrade,
-/// stamp, history and offline SQL, on PostgreSQL and SQLite.
+/// stamp, history and offline SQL, on PostgreSQL, SQLite and MySQL/MariaDB.
 ///
 /// The database URL comes from `-x db_url=...`, else DATABASE_URL (from the environment,
 /// then .env), else `database_url` in aludel.toml; commands that change the database name it

@@ -27,6 +27,9 @@ pub(super) const TICK_PLAIN: Duration = Duration::from_millis(250);
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 /// Erases the line the cursor is on and returns to its start.
 const CLEAR_LINE: &str = "\r\x1b[2K";
+/// The most characters of a revision's label the spinner line shows: a line longer than the
+/// terminal wraps, and erasing it would leave its first part behind.
+const LABEL_WIDTH: usize = 60;
 
 /// The revision running now.
 struct Running {
@@ -129,7 +132,11 @@ impl<'a> Progress<'a> {
         let frame = SPINNER[(elapsed.as_millis() / TICK_TERMINAL.as_millis()) as usize % SPINNER.len()];
         let of = if running.total > 1 { format!(" [{}/{}]", running.number, running.total) } else { String::new() };
         let time = if elapsed >= SHOW_AFTER { format!(" ({:.1} s)", elapsed.as_secs_f64()) } else { String::new() };
-        write!(self.out, "{CLEAR_LINE}{frame}{of} {}{time}", running.label)?;
+        let label = match running.label.char_indices().nth(LABEL_WIDTH) {
+            Some((cut, _)) => format!("{}…", &running.label[..cut]),
+            None => running.label.clone(),
+        };
+        write!(self.out, "{CLEAR_LINE}{frame}{of} {label}{time}")?;
         self.drawn = true;
         Ok(())
     }
@@ -263,6 +270,22 @@ mod tests {
              \r\x1b[2K⠹ [1/2] upgrade aaaa00000001, step aaaa00000001 (1.2 s)\
              \r\x1b[2KRunning upgrade <base> -> aaaa00000001, step aaaa00000001 (1300 ms)\n",
         );
+    }
+
+    #[test]
+    fn a_long_message_is_cut_on_a_terminal_so_the_line_does_not_wrap() {
+        // Two bytes a character: a cut by bytes would split one.
+        let long = "ü".repeat(50);
+        let text = format!("revision = \"aaaa00000001\"\nmessage = \"{long}\"\n");
+        let revision = Revision::parse(&text, &PathBuf::from("aaaa00000001.toml")).expect("a valid revision");
+        let mut out = Vec::new();
+        let origin = Instant::now();
+        let mut progress = Progress::new(&mut out, Console { terminal: true, color: false });
+        progress
+            .event(StepEvent::Started { revision: &revision, direction: Direction::Up, number: 1, total: 2 }, origin);
+        drop(progress);
+        let line = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(line, format!("\r\x1b[2K⠋ [1/2] upgrade aaaa00000001, {}…", "ü".repeat(38)));
     }
 
     #[test]
