@@ -51,7 +51,7 @@ struct RevisionJson<'a> {
     branch_point: bool,
     merge_point: bool,
     transactional: bool,
-    /// SHA-256 of the canonical upgrade ops, as the history table records it.
+    /// The revision's checksum, as the history table records it.
     checksum: String,
 }
 
