@@ -323,10 +323,11 @@ async fn a_terminal_shows_which_revision_of_how_many_runs() {
     let run = project.run_on_terminal(&[("NO_COLOR", "1")], &["upgrade", "head"]).await.ok();
     let screen = &run.stdout;
     assert!(screen.contains("[1/2] upgrade aaaa00000001, revision aaaa00000001"), "{screen:?}");
-    assert!(screen.contains("[2/2] upgrade bbbb00000002, revision bbbb00000002"), "{screen:?}");
-    // Each status line is erased before the revision's line is written.
+    // The status line is erased before the revision's line is written. (Whether the second
+    // revision gets one depends on the clock: the line is redrawn ten times a second at most.)
     assert!(screen.contains("\r\x1b[2KRunning upgrade <base> -> aaaa00000001, revision aaaa00000001 ("), "{screen:?}");
-    assert!(screen.contains("\r\x1b[2KRunning upgrade aaaa00000001 -> bbbb00000002"), "{screen:?}");
+    assert!(screen.contains("Running upgrade aaaa00000001 -> bbbb00000002, revision bbbb00000002 ("), "{screen:?}");
+    assert!(screen.ends_with(" ms)\r\n"), "nothing is left after the last line: {screen:?}");
 
     // In a pipe, the same run is one line per revision and nothing else.
     project.run(&["downgrade", "base"]).await.ok();

@@ -49,13 +49,16 @@ pub(super) struct Progress<'a> {
     running: Option<Running>,
     /// A spinner line is on the terminal, to be erased before the next line.
     drawn: bool,
+    /// When the spinner line was last drawn: a run of quick revisions redraws it at the
+    /// clock's pace, not once per revision, which would cost more than the revisions.
+    last_draw: Option<Instant>,
     steps: usize,
     error: Option<io::Error>,
 }
 
 impl<'a> Progress<'a> {
     pub(super) fn new(out: &'a mut (dyn Write + Send), console: Console) -> Self {
-        Progress { out, console, running: None, drawn: false, steps: 0, error: None }
+        Progress { out, console, running: None, drawn: false, last_draw: None, steps: 0, error: None }
     }
 
     /// How often [`Progress::tick`] should be called.
@@ -78,8 +81,10 @@ impl<'a> Progress<'a> {
                     started: now,
                     next_note: SHOW_AFTER,
                 });
-                // On a terminal a run of several revisions says at once where it is.
-                if self.console.terminal && total > 1 { self.draw(now) } else { Ok(()) }
+                // On a terminal a run of several revisions says at once where it is, unless
+                // the line was drawn a moment ago.
+                let recently = self.last_draw.is_some_and(|at| now.saturating_duration_since(at) < TICK_TERMINAL);
+                if self.console.terminal && total > 1 && !recently { self.draw(now) } else { Ok(()) }
             }
             StepEvent::Finished { report, .. } => {
                 self.running = None;
@@ -138,6 +143,7 @@ impl<'a> Progress<'a> {
         };
         write!(self.out, "{CLEAR_LINE}{frame}{of} {label}{time}")?;
         self.drawn = true;
+        self.last_draw = Some(now);
         Ok(())
     }
 
@@ -269,6 +275,27 @@ mod tests {
              \r\x1b[2K⠙ [1/2] upgrade aaaa00000001, step aaaa00000001\
              \r\x1b[2K⠹ [1/2] upgrade aaaa00000001, step aaaa00000001 (1.2 s)\
              \r\x1b[2KRunning upgrade <base> -> aaaa00000001, step aaaa00000001 (1300 ms)\n",
+        );
+    }
+
+    #[test]
+    fn quick_revisions_on_a_terminal_redraw_the_line_at_the_clocks_pace() {
+        let terminal = Console { terminal: true, color: false };
+        // The second revision starts 30 ms after the line was drawn: the next tick draws it.
+        let events = [
+            (0, At::Start(0)),
+            (20, At::Finish(0, 20)),
+            (30, At::Start(1)),
+            (100, At::Tick),
+            (150, At::Finish(1, 120)),
+        ];
+        check(
+            terminal,
+            &events,
+            "\r\x1b[2K⠋ [1/2] upgrade aaaa00000001, step aaaa00000001\
+             \r\x1b[2KRunning upgrade <base> -> aaaa00000001, step aaaa00000001 (20 ms)\n\
+             \r\x1b[2K⠋ [2/2] upgrade bbbb00000002, step bbbb00000002\
+             \r\x1b[2KRunning upgrade aaaa00000001 -> bbbb00000002, step bbbb00000002 (120 ms)\n",
         );
     }
 
