@@ -27,9 +27,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints `error` with its causes, one per line, and returns the error exit code.
+/// Prints `error` with its causes, one per line (`error:` in red on a terminal), and returns
+/// the error exit code.
 fn fail(error: &(dyn std::error::Error + 'static)) -> ExitCode {
-    eprintln!("{}", aludel::error::report(error));
+    eprintln!("{}", aludel::cli::error_report(error, aludel::cli::Console::detect_stderr()));
     ExitCode::from(aludel::cli::EXIT_ERROR)
 }
 
@@ -61,6 +62,7 @@ async fn db(args: &[OsString]) -> ExitCode {
         config_file: config_file.is_file().then_some(config_file),
         database_url: Some(vars.get("DATABASE_URL").unwrap_or(blog::config::DEFAULT_DATABASE_URL).to_owned()),
         embedded: Some(graph),
+        console: aludel::cli::Console::detect_stdout(),
     };
     let mut out = std::io::stdout();
     match aludel::cli::run_async(args.iter().cloned(), &environment, &mut out).await {

@@ -1,7 +1,8 @@
 //! The built `blog` binary, on SQLite and PostgreSQL: four replicas starting at once on an
 //! empty database (the schema is migrated exactly once and all become ready), graceful
-//! shutdown on SIGTERM, `blog db` (upgrade, check, downgrade) with the service's models, and
-//! the refusal to start in production without a strong signing secret.
+//! shutdown on SIGTERM, `blog db` (upgrade, check as text and JSON, colored errors, downgrade)
+//! with the service's models, and the refusal to start in production without a strong
+//! signing secret.
 
 mod common;
 
@@ -185,6 +186,22 @@ async fn blog_db_upgrades_checks_and_downgrades(backend: Backend) {
             "OK: the database is at head ({head})\nOK: the models match the database; no new upgrade operations detected\n"
         )
     );
+
+    // `--format json` and color reach the embedded command line too.
+    let json = run(dir.path(), &db.url, &["check", "--format", "json"]);
+    assert!(json.status.success(), "{}{}", stdout(&json), String::from_utf8_lossy(&json.stderr));
+    let document: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("a JSON document");
+    assert_eq!((document["version"].as_u64(), document["drift"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(document["current"], serde_json::json!([head]));
+    assert_eq!(document["models"]["status"], "compared");
+    let colored = blog(dir.path(), &[("DATABASE_URL", &db.url), ("CLICOLOR_FORCE", "1")])
+        .env_remove("NO_COLOR")
+        .args(["db", "show", "nosuchrev"])
+        .output()
+        .expect("runs");
+    assert_eq!(colored.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&colored.stderr);
+    assert!(stderr.starts_with("\x1b[1;31merror:\x1b[0m "), "{stderr:?}");
 
     let down = run(dir.path(), &db.url, &["downgrade", "base"]);
     assert!(down.status.success(), "{}{}", stdout(&down), String::from_utf8_lossy(&down.stderr));

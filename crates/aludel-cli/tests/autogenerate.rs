@@ -7,7 +7,7 @@ mod common;
 use std::io::Write as _;
 use std::process::Stdio;
 
-use common::{Backend, Project, backends};
+use common::{Backend, Project, backends, with_schema_sql};
 
 /// The blog's tables in the dialect of `backend`.
 fn schema_sql(backend: Backend) -> &'static str {
@@ -34,19 +34,6 @@ fn schema_sql(backend: Backend) -> &'static str {
              CREATE INDEX ix_posts_author_id ON posts (author_id);\n"
         }
     }
-}
-
-/// A project whose aludel.toml reads `schema.sql`.
-async fn with_schema_sql(backend: Backend, sql: &str) -> Project {
-    let project = Project::new(backend).await;
-    let config = project.dir.path().join("aludel.toml");
-    let text = std::fs::read_to_string(&config).expect("aludel.toml").replace(
-        "# schema_sql = \"schema.sql\"                              # a desired-state schema, or",
-        "schema_sql = \"schema.sql\"",
-    );
-    std::fs::write(&config, text).expect("write aludel.toml");
-    std::fs::write(project.dir.path().join("schema.sql"), sql).expect("write schema.sql");
-    project
 }
 
 fn revision_files(project: &Project) -> Vec<String> {

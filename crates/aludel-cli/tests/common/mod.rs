@@ -82,6 +82,34 @@ impl Project {
         Run::from(command(self.dir.path(), url, args).output().await.expect("run aludel"))
     }
 
+    /// Runs `aludel ARGS` in the project with `vars` added to its environment.
+    pub async fn run_env(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut command = command(self.dir.path(), &self.db.url, args);
+        command.envs(vars.iter().copied());
+        Run::from(command.output().await.expect("run aludel"))
+    }
+
+    /// Runs `aludel ARGS` on a pseudo-terminal (util-linux `script`), with `vars` added to its
+    /// environment. Standard output and error both go to the terminal: `stdout` holds them
+    /// in the order they came, with the terminal's `\r\n` line ends.
+    pub async fn run_on_terminal(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
+        let line: Vec<String> =
+            std::iter::once(env!("CARGO_BIN_EXE_aludel")).chain(args.iter().copied()).map(quote).collect();
+        let mut command = tokio::process::Command::new("script");
+        command
+            .args(["--quiet", "--return", "--command", &line.join(" "), "/dev/null"])
+            .current_dir(self.dir.path())
+            .env("DATABASE_URL", &self.db.url)
+            .env("TERM", "xterm-256color")
+            .env_remove("ALUDEL_CONFIG")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .envs(vars.iter().copied())
+            .stdin(std::process::Stdio::null());
+        Run::from(command.output().await.expect("util-linux `script` runs (apt-get install bsdutils)"))
+    }
+
     /// The version table's rows.
     pub async fn heads(&self) -> Vec<String> {
         self.db
@@ -141,8 +169,29 @@ impl Project {
 /// The `aludel` command, in `dir`, with `url` as DATABASE_URL and no inherited config.
 pub fn command(dir: &Path, url: &str, args: &[&str]) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_aludel"));
-    command.current_dir(dir).env("DATABASE_URL", url).env_remove("ALUDEL_CONFIG").args(args);
+    // Color is the terminal's and the environment's choice: none of either reaches a test
+    // unless it asks.
     command
+        .current_dir(dir)
+        .env("DATABASE_URL", url)
+        .env_remove("ALUDEL_CONFIG")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .args(args);
+    command
+}
+
+/// A project whose aludel.toml reads its models from `schema.sql`, holding `sql`.
+pub async fn with_schema_sql(backend: Backend, sql: &str) -> Project {
+    let project = Project::new(backend).await;
+    let config = project.dir.path().join("aludel.toml");
+    let text = std::fs::read_to_string(&config).expect("aludel.toml").replace(
+        "# schema_sql = \"schema.sql\"                              # a desired-state schema, or",
+        "schema_sql = \"schema.sql\"",
+    );
+    std::fs::write(&config, text).expect("write aludel.toml");
+    std::fs::write(project.dir.path().join("schema.sql"), sql).expect("write schema.sql");
+    project
 }
 
 /// A revision file's text: `ops` are TOML tables for [[upgrade]] and [[downgrade]].

@@ -4,15 +4,18 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use clap::Args;
 
 use crate::Error;
-use crate::cli::output;
-use crate::cli::{CliError, EXIT_DRIFT};
+use crate::cli::progress::Progress;
+use crate::cli::style::{Console, Style};
+use crate::cli::{CliError, EXIT_DRIFT, Format, json, output};
 use crate::config::{CONFIG_FILE, LoadOptions, REFERENCE_CONFIG};
 use crate::runtime::{
-    Migrator, ModelCheck, Project, RenameQuestion, Renames, Resolution, SqlDiff, StampFrom, StepReport,
+    Migrator, ModelCheck, Project, RenameQuestion, Renames, Resolution, SqlDiff, StampFrom, StepEvent,
 };
 use crate::script::{Direction, Parent, RevisionSpec, ScriptError, Splice};
 
@@ -119,6 +122,7 @@ fn spec(message: Option<&str>, rev_id: Option<&str>, branch_labels: &[String], d
 pub(super) async fn revision(
     project: &Project,
     args: &RevisionArgs,
+    style: Style,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let spec = spec(args.message.as_deref(), args.rev_id.as_deref(), &args.branch_label, &args.depends_on);
@@ -138,7 +142,7 @@ pub(super) async fn revision(
     } else {
         project.autogenerate(&parent, &spec, Renames::AsDetected).await?
     };
-    output::detected(out, &outcome.diff)?;
+    output::detected(out, style, &outcome.diff)?;
     match &outcome.written {
         Some(path) => output::generated(out, path)?,
         None => output::no_changes(out)?,
@@ -159,6 +163,7 @@ pub(super) async fn migrate(
     direction: Direction,
     target: &str,
     mode: Mode,
+    console: Console,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let migrator = project.migrator()?;
@@ -167,14 +172,38 @@ pub(super) async fn migrate(
         return Ok(ExitCode::SUCCESS);
     }
     output::database(out, migrator.config())?;
-    let mut progress = output::Progress::new(out);
-    let report = migrator.migrate(direction, target, &mut |step: &StepReport| progress.step(step)).await;
+    // The run reports its steps; a clock ticking beside it in the same task shows the time
+    // of a long one. The lock is never contended: both sides run on this task, in turn.
+    let progress = Mutex::new(Progress::new(out, console));
+    let tick = lock(&progress).tick_interval();
+    let report = {
+        let mut observe = |event: StepEvent<'_>| lock(&progress).event(event, Instant::now());
+        let run = migrator.migrate(direction, target, &mut observe);
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                report = &mut run => break report,
+                () = tokio::time::sleep(tick) => lock(&progress).tick(Instant::now()),
+            }
+        }
+    };
+    let progress = progress.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     progress.finish(report.as_ref().ok().map(|r| r.heads.as_slice()))?;
     report?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn current(project: &Project, verbose: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+fn lock<'m, 'a>(progress: &'m Mutex<Progress<'a>>) -> std::sync::MutexGuard<'m, Progress<'a>> {
+    // A panic while writing progress leaves nothing half-updated that matters.
+    progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub(super) async fn current(
+    project: &Project,
+    verbose: bool,
+    format: Format,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     // Reading the revision files and asking the database overlap: on a long chain each
     // costs about as much as the other.
     let loading_project = project.clone();
@@ -182,11 +211,17 @@ pub(super) async fn current(project: &Project, verbose: bool, out: &mut (dyn Wri
     let heads = crate::runtime::current_heads(&project.config).await;
     let graph = loading.join().expect("loading revision files does not panic")?;
     let heads = heads?;
+    // JSON always carries what --verbose shows.
+    let verbose = verbose || format == Format::Json;
     let history = if verbose {
         Migrator::with_graph(project.config.clone(), graph.clone()).recorded_history().await?
     } else {
         Vec::new()
     };
+    if format == Format::Json {
+        json::current(out, database(project), &graph, &heads, &history)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if verbose {
         output::current_for(out, &project.config)?;
     }
@@ -194,36 +229,69 @@ pub(super) async fn current(project: &Project, verbose: bool, out: &mut (dyn Wri
     Ok(ExitCode::SUCCESS)
 }
 
+/// The database URL as JSON documents name it, password hidden.
+fn database(project: &Project) -> Option<String> {
+    project.config.database_url.as_ref().map(ToString::to_string)
+}
+
 pub(super) fn history(
     project: &Project,
     range: Option<&str>,
     verbose: bool,
+    format: Format,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let graph = project.revisions()?;
     let revisions = graph.history(range)?;
-    output::revisions(out, &graph, &revisions, verbose)?;
+    match format {
+        Format::Text => output::revisions(out, &graph, &revisions, verbose)?,
+        Format::Json => json::history(out, &graph, &revisions)?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn heads(project: &Project, verbose: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+pub(super) fn heads(
+    project: &Project,
+    verbose: bool,
+    format: Format,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let graph = project.revisions()?;
     let heads: Vec<_> = graph.heads().into_iter().filter_map(|id| graph.get(id)).collect();
-    output::revisions(out, &graph, &heads, verbose)?;
+    match format {
+        Format::Text => output::revisions(out, &graph, &heads, verbose)?,
+        Format::Json => json::heads(out, &graph, &heads)?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn branches(project: &Project, verbose: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+pub(super) fn branches(
+    project: &Project,
+    verbose: bool,
+    format: Format,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let graph = project.revisions()?;
-    output::branches(out, &graph, verbose)?;
+    match format {
+        Format::Text => output::branches(out, &graph, verbose)?,
+        Format::Json => json::branches(out, &graph)?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn show(project: &Project, target: &str, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+pub(super) fn show(
+    project: &Project,
+    target: &str,
+    format: Format,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let graph = project.revisions()?;
     let id = graph.resolve(target)?;
     let revision = graph.get(&id).expect("resolve returns revisions of the graph");
-    output::show(out, &graph, revision)?;
+    match format {
+        Format::Text => output::show(out, &graph, revision)?,
+        Format::Json => json::show(out, &graph, revision)?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -258,32 +326,104 @@ pub(super) async fn resolve(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn check(project: &Project, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+pub(super) async fn check(
+    project: &Project,
+    format: Format,
+    style: Style,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let report = project.check().await?;
+    let code = if report.has_drift() { ExitCode::from(EXIT_DRIFT) } else { ExitCode::SUCCESS };
+    if format == Format::Json {
+        json::check(out, database(project), report.has_drift(), &report.current, &report.pending, &report.models)?;
+        return Ok(code);
+    }
     output::check(out, &report.current, &report.pending)?;
     match &report.models {
         ModelCheck::NotConfigured if report.pending.is_empty() => output::no_models(out)?,
         ModelCheck::NotConfigured | ModelCheck::NotCompared => {}
-        ModelCheck::Compared(diff) => output::model_check(out, diff)?,
+        ModelCheck::Compared(diff) => output::model_check(out, style, diff)?,
     }
-    Ok(if report.has_drift() { ExitCode::from(EXIT_DRIFT) } else { ExitCode::SUCCESS })
+    Ok(code)
 }
 
-pub(super) async fn diff(project: &Project, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+pub(super) async fn diff(
+    project: &Project,
+    format: Format,
+    style: Style,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let SqlDiff { diff, sql } = project.diff().await?;
-    output::diff_sql(out, &diff, &sql)?;
+    match format {
+        Format::Text => output::diff_sql(out, style, &diff, &sql)?,
+        Format::Json => {
+            let url = project.config.require_database_url()?;
+            let dialect = url.backend().dialect_with(&project.config.dialect).name();
+            json::diff(out, database(project), dialect, &diff, &sql)?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn verify(project: &Project, accept: bool, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+pub(super) async fn verify(
+    project: &Project,
+    accept: bool,
+    format: Format,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let migrator = project.migrator()?;
     if accept {
-        output::database(out, migrator.config())?;
+        if format == Format::Text {
+            output::database(out, migrator.config())?;
+        }
         let accepted = migrator.accept_changes().await?;
-        output::accepted(out, &accepted)?;
+        match format {
+            Format::Text => output::accepted(out, &accepted)?,
+            Format::Json => json::verify(out, true, database(project), &accepted)?,
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let mismatches = migrator.verify().await?;
-    output::verified(out, &mismatches)?;
+    match format {
+        Format::Text => output::verified(out, &mismatches)?,
+        Format::Json => json::verify(out, false, database(project), &mismatches)?,
+    }
     Ok(if mismatches.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_DRIFT) })
+}
+
+/// `completions SHELL`: the script for `command`, as clap describes it.
+pub(super) fn completions(
+    mut command: clap::Command,
+    shell: clap_complete::Shell,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let name = own_command_name(&command)?;
+    clap_complete::generate(shell, &mut command, name, out);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `man`: the page of `command` on `out`, or with `dir` one page per command in that folder.
+pub(super) fn man(command: clap::Command, dir: Option<&Path>, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+    let name = own_command_name(&command)?;
+    let command = command.name(name.clone()).display_name(name);
+    match dir {
+        None => clap_mangen::Man::new(command).render(out)?,
+        Some(dir) => {
+            let failed = |source| CliError::ManPages { dir: dir.to_owned(), source };
+            std::fs::create_dir_all(dir).map_err(failed)?;
+            clap_mangen::generate_to(command, dir).map_err(failed)?;
+            output::man_pages(out, dir)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The name a shell runs the program by; a program that embeds the CLI under a subcommand
+/// (`blog db`) has none.
+fn own_command_name(command: &clap::Command) -> Result<String, Error> {
+    let name = command.get_bin_name().unwrap_or(command.get_name());
+    if name.contains(char::is_whitespace) {
+        return Err(CliError::NotACommand { program: name.to_owned() }.into());
+    }
+    Ok(name.to_owned())
 }

@@ -1,11 +1,17 @@
 //! The command-line interface: Alembic's verbs, one function each in `commands`, with the
-//! output formatted in `output`. The `aludel` binary and any program embedding the CLI
+//! output formatted in `output` (text), `json` (`--format json`) and `progress` (a run as it
+//! goes), colored through `style`. The `aludel` binary and any program embedding the CLI
 //! call [`run`]; tests call [`run_with`] to capture the output.
 //!
-//! Nothing here prints errors or exits: the binary's `main` does.
+//! Nothing here prints errors or exits: the binary's `main` does, with [`error_report`].
+//! Whether the output is a terminal and takes color is decided once, by [`run`] for its
+//! stdout, or by the caller of [`run_with`] and [`run_async`] ([`Environment::console`]).
 
 mod commands;
+mod json;
 mod output;
+mod progress;
+mod style;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -20,6 +26,7 @@ use crate::models::Metadata;
 use crate::runtime::{Project, Resolution, StampFrom};
 use crate::script::Direction;
 use commands::Mode;
+pub use style::{Console, error_report};
 
 /// Exit code when `check` or `verify` finds a difference.
 pub const EXIT_DRIFT: u8 = 1;
@@ -57,6 +64,9 @@ pub struct Environment {
     /// used when the script location has no `versions/` folder: a deployed binary carries
     /// and applies its own migrations.
     pub embedded: Option<crate::script::RevisionGraph>,
+    /// What the writer given to [`run_with`] or [`run_async`] can show (color, a terminal);
+    /// [`Console::PLAIN`] by default. [`run`] detects its stdout instead.
+    pub console: Console,
 }
 
 /// Errors in how the command line was used.
@@ -78,10 +88,28 @@ pub enum CliError {
     /// Reading an answer for `--interactive` failed.
     #[error("could not read an answer from standard input")]
     Input(#[source] std::io::Error),
+    /// `completions` or `man` for a program embedding the CLI under a subcommand.
+    #[error(
+        "`{program}` is a subcommand of another program, so the shell cannot complete it on its own: completions \
+         and man pages are generated for a command of its own, such as `aludel`"
+    )]
+    NotACommand {
+        /// The program's name, as [`Environment::program_name`] gives it.
+        program: String,
+    },
+    /// `man --dir` could not write the pages.
+    #[error("could not write the man pages to `{dir}`; check that the folder can be written, or pick another")]
+    ManPages {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Schema migrations with Alembic's workflow: revision files in a graph, upgrade, downgrade,
-/// stamp, history and offline SQL, on PostgreSQL and SQLite.
+/// stamp, history and offline SQL, on PostgreSQL, SQLite and MySQL/MariaDB.
 ///
 /// The database URL comes from `-x db_url=...`, else DATABASE_URL (from the environment,
 /// then .env), else `database_url` in aludel.toml; commands that change the database name it
@@ -94,6 +122,24 @@ pub struct Cli {
     config: ConfigArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How a command that reports data prints it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// Lines for people (the default)
+    #[default]
+    Text,
+    /// One JSON object with `"version": 1`, for CI and other tools (shapes in the README)
+    Json,
+}
+
+/// `--format`, on the commands that report data.
+#[derive(Debug, Args)]
+struct FormatArg {
+    /// Output format; `json` prints one object whose shape is documented and stable
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    format: Format,
 }
 
 /// Where configuration comes from.
@@ -148,6 +194,8 @@ enum Command {
         /// Show each revision's details and when it was applied
         #[arg(short, long)]
         verbose: bool,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// List revisions, newest first
     History {
@@ -157,23 +205,31 @@ enum Command {
         /// Show each revision's details
         #[arg(short, long)]
         verbose: bool,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Show the head revisions
     Heads {
         /// Show each revision's details
         #[arg(short, long)]
         verbose: bool,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Show the branch points and the branches leaving them
     Branches {
         /// Show each revision's details
         #[arg(short, long)]
         verbose: bool,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Show one revision: id, parents, labels, file and ops
     Show {
         /// A revision id, unique prefix, label, head or label@head
         revision: String,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Set the version table to a revision without running migrations (a baseline)
     Stamp {
@@ -210,18 +266,43 @@ enum Command {
     /// First the database must be at the head(s); then, when there are models (`[models]` in
     /// aludel.toml, or the embedding program's), the models are compared with it as
     /// `revision --autogenerate` would, and every op a new revision would hold is listed.
-    Check,
+    Check {
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Print the SQL that would bring the database to the models; writes nothing
     ///
     /// Compares the models with the database at head, as `revision --autogenerate` does, and
     /// prints the upgrade as SQL for the database's dialect, with warnings on stderr-like
     /// comment lines.
-    Diff,
+    Diff {
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Compare applied revisions with their files by checksum; exit 1 on a difference
     Verify {
         /// Record the edited files' checksums as intended, so upgrades proceed
         #[arg(long)]
         accept: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Print a shell completion script
+    ///
+    /// bash: `aludel completions bash > ~/.local/share/bash-completion/completions/aludel`;
+    /// zsh: into a folder of $fpath as `_aludel`; fish: `~/.config/fish/completions/aludel.fish`.
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a folder
+    ///
+    /// `aludel man | man -l -` reads it at once; `aludel man --dir DIR` writes aludel.1 and
+    /// aludel-<command>.1 for a folder of $MANPATH.
+    Man {
+        /// Write the pages into this folder instead of printing aludel.1
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -232,8 +313,9 @@ enum Command {
 ///
 /// Any [`Error`]; the caller prints it and exits with [`EXIT_ERROR`].
 pub fn run(environment: &Environment) -> Result<ExitCode, Error> {
+    // Progress flushes what it writes, so buffering costs a terminal nothing.
     let mut out = std::io::BufWriter::new(std::io::stdout());
-    let code = run_with(std::env::args_os(), environment, &mut out);
+    let code = run_on(std::env::args_os(), environment, Console::detect_stdout(), &mut out);
     out.flush()?;
     code
 }
@@ -249,6 +331,19 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    run_on(args, environment, environment.console, out)
+}
+
+fn run_on<I, T>(
+    args: I,
+    environment: &Environment,
+    console: Console,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let cli = match parse(args, environment) {
         Ok(cli) => cli,
         Err(err) => return usage(err, out),
@@ -257,7 +352,7 @@ where
         .enable_all()
         .build()
         .map_err(|e| Error::Cli(CliError::Runtime(e)))?;
-    runtime.block_on(execute(cli, environment, out))
+    runtime.block_on(execute(cli, environment, console, out))
 }
 
 /// The async form of [`run_with`], for programs that already run a tokio runtime.
@@ -275,8 +370,18 @@ where
     T: Into<OsString> + Clone,
 {
     match parse(args, environment) {
-        Ok(cli) => execute(cli, environment, out).await,
+        Ok(cli) => execute(cli, environment, environment.console, out).await,
         Err(err) => usage(err, out),
+    }
+}
+
+/// The clap command, named as the program calls itself.
+fn command(environment: &Environment) -> clap::Command {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    match &environment.program_name {
+        Some(name) => command.bin_name(name.clone()),
+        None => command,
     }
 }
 
@@ -285,12 +390,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    use clap::{CommandFactory, FromArgMatches};
-    let mut command = Cli::command();
-    if let Some(name) = &environment.program_name {
-        command = command.bin_name(name.clone());
-    }
-    let matches = command.try_get_matches_from(args)?;
+    use clap::FromArgMatches;
+    let matches = command(environment).try_get_matches_from(args)?;
     Cli::from_arg_matches(&matches)
 }
 
@@ -306,7 +407,12 @@ fn usage(err: clap::Error, out: &mut (dyn Write + Send)) -> Result<ExitCode, Err
     }
 }
 
-async fn execute(cli: Cli, environment: &Environment, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+async fn execute(
+    cli: Cli,
+    environment: &Environment,
+    console: Console,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let options = LoadOptions {
         config_file: cli.config.config,
         default_config_file: environment.config_file.clone(),
@@ -314,8 +420,11 @@ async fn execute(cli: Cli, environment: &Environment, out: &mut (dyn Write + Sen
         cwd: None,
         env: None,
     };
-    if let Command::Init { directory } = &cli.command {
-        return commands::init(&options, directory, out);
+    match &cli.command {
+        Command::Init { directory } => return commands::init(&options, directory, out),
+        Command::Completions { shell } => return commands::completions(command(environment), *shell, out),
+        Command::Man { dir } => return commands::man(command(environment), dir.as_deref(), out),
+        _ => {}
     }
     let mut config = Config::load(&options)?;
     if config.database_url.is_none()
@@ -326,20 +435,23 @@ async fn execute(cli: Cli, environment: &Environment, out: &mut (dyn Write + Sen
         })?);
     }
     let project = Project { config, models: environment.metadata.clone(), embedded: environment.embedded.clone() };
+    let style = console.style();
     match cli.command {
-        Command::Init { .. } => unreachable!("handled above"),
-        Command::Revision(args) => commands::revision(&project, &args, out).await,
+        Command::Init { .. } | Command::Completions { .. } | Command::Man { .. } => unreachable!("handled above"),
+        Command::Revision(args) => commands::revision(&project, &args, style, out).await,
         Command::Upgrade { target, sql } => {
-            commands::migrate(&project, Direction::Up, &target, Mode::from_sql_flag(sql), out).await
+            commands::migrate(&project, Direction::Up, &target, Mode::from_sql_flag(sql), console, out).await
         }
         Command::Downgrade { target, sql } => {
-            commands::migrate(&project, Direction::Down, &target, Mode::from_sql_flag(sql), out).await
+            commands::migrate(&project, Direction::Down, &target, Mode::from_sql_flag(sql), console, out).await
         }
-        Command::Current { verbose } => commands::current(&project, verbose, out).await,
-        Command::History { rev_range, verbose } => commands::history(&project, rev_range.as_deref(), verbose, out),
-        Command::Heads { verbose } => commands::heads(&project, verbose, out),
-        Command::Branches { verbose } => commands::branches(&project, verbose, out),
-        Command::Show { revision } => commands::show(&project, &revision, out),
+        Command::Current { verbose, format } => commands::current(&project, verbose, format.format, out).await,
+        Command::History { rev_range, verbose, format } => {
+            commands::history(&project, rev_range.as_deref(), verbose, format.format, out)
+        }
+        Command::Heads { verbose, format } => commands::heads(&project, verbose, format.format, out),
+        Command::Branches { verbose, format } => commands::branches(&project, verbose, format.format, out),
+        Command::Show { revision, format } => commands::show(&project, &revision, format.format, out),
         Command::Stamp { target, purge, sql } => {
             let from = if purge { StampFrom::Empty } else { StampFrom::Current };
             commands::stamp(&project, &target, from, Mode::from_sql_flag(sql), out).await
@@ -349,9 +461,9 @@ async fn execute(cli: Cli, environment: &Environment, out: &mut (dyn Write + Sen
             let resolution = if applied { Resolution::Applied } else { Resolution::Reverted };
             commands::resolve(&project, &revision, resolution, out).await
         }
-        Command::Check => commands::check(&project, out).await,
-        Command::Diff => commands::diff(&project, out).await,
-        Command::Verify { accept } => commands::verify(&project, accept, out).await,
+        Command::Check { format } => commands::check(&project, format.format, style, out).await,
+        Command::Diff { format } => commands::diff(&project, format.format, style, out).await,
+        Command::Verify { accept, format } => commands::verify(&project, accept, format.format, out).await,
     }
 }
 
@@ -363,5 +475,52 @@ mod tests {
     fn cli_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    /// Runs the command line in `dir` as a program embedding it would, returning the exit
+    /// code (or the error) and the output.
+    fn embedded(dir: &std::path::Path, environment: &Environment, args: &[&str]) -> (Result<ExitCode, Error>, String) {
+        let config = dir.join("aludel.toml");
+        let url = format!("db_url=sqlite://{}?mode=rwc", dir.join("app.db").display());
+        let mut argv = vec!["blog db", "-c", config.to_str().expect("UTF-8 path"), "-x", &url];
+        argv.extend(args);
+        let mut out = Vec::new();
+        let code = run_with(argv, environment, &mut out);
+        (code, String::from_utf8(out).expect("UTF-8 output"))
+    }
+
+    #[test]
+    fn an_embedding_program_gets_color_and_json_as_it_asks() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let versions = dir.path().join("migrations/versions");
+        std::fs::create_dir_all(&versions).expect("versions");
+        std::fs::write(dir.path().join("aludel.toml"), "script_location = \"migrations\"\n").expect("config");
+        std::fs::write(
+            versions.join("aaaa00000001_users.toml"),
+            "revision = \"aaaa00000001\"\nmessage = \"users\"\n\n[[upgrade]]\nop = \"create_table\"\ntable = \"users\"\n\
+             columns = [{ name = \"id\", type = \"integer\", nullable = false }]\n",
+        )
+        .expect("revision");
+        let models = Metadata::default();
+        let plain =
+            Environment { metadata: Some(models.clone()), program_name: Some("blog db".into()), ..Default::default() };
+        let colored = Environment { console: Console { color: true, terminal: false }, ..plain.clone() };
+
+        let (code, out) = embedded(dir.path(), &plain, &["upgrade", "head"]);
+        assert_eq!(code.expect("upgrade runs"), ExitCode::SUCCESS, "{out}");
+        // The models hold no table: a new revision would drop `users`, which loses data.
+        let (code, out) = embedded(dir.path(), &plain, &["check"]);
+        assert_eq!(code.expect("check runs"), ExitCode::from(EXIT_DRIFT));
+        assert!(out.contains("    drop_table users\n"), "{out}");
+        let (_, out) = embedded(dir.path(), &colored, &["check"]);
+        assert!(out.contains("    \x1b[1;31mdrop_table users\x1b[0m\n"), "{out:?}");
+        let (_, out) = embedded(dir.path(), &colored, &["check", "--format", "json"]);
+        let document: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        assert_eq!(document["models"]["ops"][0]["description"], "drop_table users");
+        assert!(!out.contains('\x1b'), "JSON is never colored");
+
+        let (code, _) = embedded(dir.path(), &plain, &["completions", "bash"]);
+        let err = code.expect_err("a subcommand has no completions of its own");
+        assert!(matches!(&err, Error::Cli(CliError::NotACommand { program }) if program == "blog db"), "{err}");
     }
 }

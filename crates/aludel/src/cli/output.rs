@@ -1,15 +1,19 @@
-//! How command results look on the terminal. Lines scripts may parse (`current`, `heads`,
-//! `history`) keep Alembic's shapes: `<parents> -> <rev> (head), <message>`.
+//! How command results look as text. Lines scripts may parse (`current`, `heads`,
+//! `history`) keep Alembic's shapes: `<parents> -> <rev> (head), <message>`. Color, when the
+//! console takes it, only wraps words in escape codes: without it the text is the same.
+//! `json` holds the `--format json` documents, `progress` the output of a run.
 
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::cli::style::{Paint, Style};
 use crate::config::Config;
-use crate::diff::{Diff, RenameKind};
+use crate::diff::{Diff, RenameKind, Warning};
+use crate::ops::Op;
 use crate::runtime::{ChecksumMismatch, HistoryRow, RenameQuestion, StepReport};
 use crate::script::{Direction, Revision, RevisionGraph, RevisionId};
 
-fn join(ids: &[RevisionId]) -> String {
+pub(super) fn join(ids: &[RevisionId]) -> String {
     ids.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
 }
 
@@ -81,51 +85,20 @@ pub(super) fn current_for(out: &mut dyn Write, config: &Config) -> io::Result<()
     }
 }
 
+pub(super) fn man_pages(out: &mut dyn Write, dir: &Path) -> io::Result<()> {
+    writeln!(out, "Wrote the man pages to {}", dir.display())
+}
+
 pub(super) fn generated(out: &mut dyn Write, path: &Path) -> io::Result<()> {
     writeln!(out, "Generating {} ... done", path.display())
 }
 
-fn step_line(step: &StepReport) -> String {
+pub(super) fn step_line(step: &StepReport) -> String {
     let parents = if step.down_revisions.is_empty() { "<base>".to_owned() } else { join(&step.down_revisions) };
     let millis = step.duration.as_millis();
     match step.direction {
         Direction::Up => format!("Running upgrade {parents} -> {}, {} ({millis} ms)", step.revision, step.message),
         Direction::Down => format!("Running downgrade {} -> {parents}, {} ({millis} ms)", step.revision, step.message),
-    }
-}
-
-/// Writes a line per revision as a run goes, then where the database ended up.
-pub(super) struct Progress<'a> {
-    out: &'a mut (dyn Write + Send),
-    steps: usize,
-    error: Option<io::Error>,
-}
-
-impl<'a> Progress<'a> {
-    pub(super) fn new(out: &'a mut (dyn Write + Send)) -> Self {
-        Progress { out, steps: 0, error: None }
-    }
-
-    /// Reports one finished revision at once (flushed), so long runs show progress.
-    pub(super) fn step(&mut self, step: &StepReport) {
-        self.steps += 1;
-        if self.error.is_none()
-            && let Err(err) = writeln!(self.out, "{}", step_line(step)).and_then(|()| self.out.flush())
-        {
-            self.error = Some(err);
-        }
-    }
-
-    /// Ends the run's output; `heads` is `None` when the run failed.
-    pub(super) fn finish(self, heads: Option<&[RevisionId]>) -> io::Result<()> {
-        if let Some(err) = self.error {
-            return Err(err);
-        }
-        match heads {
-            Some([]) if self.steps == 0 => writeln!(self.out, "Nothing to do: the database is at base"),
-            Some(heads) if self.steps == 0 => writeln!(self.out, "Nothing to do: the database is at {}", join(heads)),
-            _ => Ok(()),
-        }
     }
 }
 
@@ -243,17 +216,37 @@ pub(super) fn accepted(out: &mut dyn Write, accepted: &[ChecksumMismatch]) -> io
     Ok(())
 }
 
+fn is_destructive(diff: &Diff, index: usize) -> bool {
+    diff.destructive.iter().any(|destructive| destructive.op_index == index)
+}
+
+/// An op as `check` and autogenerate list it, colored by what it does.
+fn op_text(style: Style, diff: &Diff, index: usize, op: &Op) -> String {
+    let description = op.describe();
+    style.paint(Paint::of_op(&description, is_destructive(diff, index)), &description).into_owned()
+}
+
+fn warning_line(out: &mut dyn Write, style: Style, warning: &Warning) -> io::Result<()> {
+    writeln!(out, "{} {warning}", style.paint(Paint::Warning, "warning:"))
+}
+
 /// The ops autogenerate found, its warnings and the destructive ops, as Alembic's
 /// "Detected ..." lines.
-pub(super) fn detected(out: &mut dyn Write, diff: &Diff) -> io::Result<()> {
-    for op in &diff.upgrade {
-        writeln!(out, "Detected {}", op.describe())?;
+pub(super) fn detected(out: &mut dyn Write, style: Style, diff: &Diff) -> io::Result<()> {
+    for (index, op) in diff.upgrade.iter().enumerate() {
+        writeln!(out, "Detected {}", op_text(style, diff, index, op))?;
     }
     for warning in &diff.warnings {
-        writeln!(out, "warning: {warning}")?;
+        warning_line(out, style, warning)?;
     }
     for destructive in &diff.destructive {
-        writeln!(out, "DESTRUCTIVE: op {}: {}", destructive.op_index + 1, destructive.reason)?;
+        writeln!(
+            out,
+            "{} op {}: {}",
+            style.paint(Paint::Error, "DESTRUCTIVE:"),
+            destructive.op_index + 1,
+            destructive.reason
+        )?;
     }
     Ok(())
 }
@@ -266,35 +259,55 @@ pub(super) fn no_models(out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "No models configured (`[models]` in aludel.toml): the models were not compared")
 }
 
-pub(super) fn model_check(out: &mut dyn Write, diff: &Diff) -> io::Result<()> {
+pub(super) fn model_check(out: &mut dyn Write, style: Style, diff: &Diff) -> io::Result<()> {
     if diff.is_empty() {
         for warning in &diff.warnings {
-            writeln!(out, "warning: {warning}")?;
+            warning_line(out, style, warning)?;
         }
         return writeln!(out, "OK: the models match the database; no new upgrade operations detected");
     }
     writeln!(out, "The models differ from the database; a new revision would hold {} op(s):", diff.upgrade.len())?;
-    for op in &diff.upgrade {
-        writeln!(out, "    {}", op.describe())?;
+    for (index, op) in diff.upgrade.iter().enumerate() {
+        writeln!(out, "    {}", op_text(style, diff, index, op))?;
     }
     for warning in &diff.warnings {
-        writeln!(out, "warning: {warning}")?;
+        warning_line(out, style, warning)?;
     }
     writeln!(out, "Run `aludel revision --autogenerate -m \"...\"` to write it.")
 }
 
-/// The SQL of a comparison, with its warnings and destructive ops as comments first.
-pub(super) fn diff_sql(out: &mut dyn Write, diff: &Diff, sql: &str) -> io::Result<()> {
+/// The SQL of a comparison, with its warnings and destructive ops as comments first. With
+/// color, comments are dim and the comment that opens each op's statements takes the op's
+/// color.
+pub(super) fn diff_sql(out: &mut dyn Write, style: Style, diff: &Diff, sql: &str) -> io::Result<()> {
     if diff.is_empty() {
         return writeln!(out, "-- the models match the database: nothing to do");
     }
     for warning in &diff.warnings {
-        writeln!(out, "-- warning: {warning}")?;
+        writeln!(out, "{}", style.paint(Paint::Warning, &format!("-- warning: {warning}")))?;
     }
     for destructive in &diff.destructive {
-        writeln!(out, "-- DESTRUCTIVE: op {}: {}", destructive.op_index + 1, destructive.reason)?;
+        let line = format!("-- DESTRUCTIVE: op {}: {}", destructive.op_index + 1, destructive.reason);
+        writeln!(out, "{}", style.paint(Paint::Error, &line))?;
     }
-    out.write_all(sql.as_bytes())
+    if style == Style::default() {
+        return out.write_all(sql.as_bytes());
+    }
+    // Each op's statements follow a `-- <op described>` line, in the order of the ops.
+    let mut next = 0;
+    for line in sql.lines() {
+        let opens_op = diff.upgrade.get(next).is_some_and(|op| line.strip_prefix("-- ") == Some(&op.describe()));
+        let line = if opens_op {
+            next += 1;
+            style.paint(Paint::of_op(line.trim_start_matches("-- "), is_destructive(diff, next - 1)), line)
+        } else if line.starts_with("--") {
+            style.paint(Paint::Comment, line)
+        } else {
+            line.into()
+        };
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 /// The question `--interactive` asks about a likely rename.

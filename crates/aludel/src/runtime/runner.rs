@@ -13,7 +13,7 @@ use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Session, StateTables, Statement, TransactionSql};
 use crate::ops::Op;
 use crate::runtime::state::{self, ChecksumMismatch};
-use crate::runtime::{Resolution, RunReport, RuntimeError, StepObserver, StepReport};
+use crate::runtime::{Resolution, RunReport, RuntimeError, StepEvent, StepObserver, StepReport};
 use crate::schema::Schema;
 use crate::script::{Direction, RevisionGraph, RevisionId, Step};
 
@@ -104,9 +104,12 @@ async fn locked_run(
 
     let mut schema = schema_of(graph, &applied);
     let mut report = RunReport::default();
-    for step in &plan.steps {
+    let total = plan.steps.len();
+    for (number, step) in (1..).zip(&plan.steps) {
+        let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
+        observer(StepEvent::Started { revision, direction: step.direction, number, total });
         let step_report = run_step(graph, tables, session, &mut schema, &mut heads, step).await?;
-        observer(&step_report);
+        observer(StepEvent::Finished { report: &step_report, number, total });
         report.steps.push(step_report);
     }
     report.heads = heads;

@@ -1,0 +1,361 @@
+//! The documents `--format json` prints: one JSON object per command, with `"version": 1` so
+//! that tools can tell the shape. Version 1 only grows: a field may be added, none is renamed,
+//! removed or given another type; a change that breaks that is version 2.
+//!
+//! The shapes are documented in the README (section "Output for CI and tools"); each struct
+//! here is one of them. Text output lives in `output`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::diff::{Destructive, Diff, Warning};
+use crate::ops::Op;
+use crate::runtime::{ChecksumMismatch, HistoryRow, ModelCheck};
+use crate::script::{Revision, RevisionGraph, RevisionId};
+
+/// The shape's version, the `"version"` of every document.
+pub(super) const VERSION: u32 = 1;
+
+/// Every document: the version, then the command's own fields.
+#[derive(Serialize)]
+struct Document<T: Serialize> {
+    version: u32,
+    #[serde(flatten)]
+    body: T,
+}
+
+/// Writes `body` as a document: pretty-printed, one newline at the end.
+fn write<T: Serialize>(out: &mut dyn Write, body: T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Document { version: VERSION, body })?;
+    writeln!(out)
+}
+
+fn ids(ids: &[RevisionId]) -> Vec<&str> {
+    ids.iter().map(RevisionId::as_str).collect()
+}
+
+/// A revision in the graph: `history`, `heads`, `branches`, `current` and `show`.
+#[derive(Serialize)]
+struct RevisionJson<'a> {
+    id: &'a str,
+    /// Its down revisions: empty for a base, two or more for a merge.
+    parents: Vec<&'a str>,
+    children: Vec<&'a str>,
+    message: &'a str,
+    branch_labels: &'a [String],
+    depends_on: Vec<&'a str>,
+    created: Option<&'a str>,
+    path: String,
+    head: bool,
+    branch_point: bool,
+    merge_point: bool,
+    transactional: bool,
+    /// The revision's checksum, as the history table records it.
+    checksum: String,
+}
+
+impl<'a> RevisionJson<'a> {
+    fn new(graph: &'a RevisionGraph, revision: &'a Revision) -> Self {
+        RevisionJson {
+            id: revision.id.as_str(),
+            parents: ids(&revision.down_revisions),
+            children: graph.children(&revision.id).into_iter().map(RevisionId::as_str).collect(),
+            message: &revision.message,
+            branch_labels: &revision.branch_labels,
+            depends_on: ids(&revision.depends_on),
+            created: revision.created.as_deref(),
+            path: revision.path.display().to_string(),
+            head: graph.heads().contains(&&revision.id),
+            branch_point: graph.branch_points().contains(&&revision.id),
+            merge_point: revision.down_revisions.len() > 1,
+            transactional: revision.transactional,
+            checksum: revision.checksum(),
+        }
+    }
+}
+
+/// A revision not applied yet, in `check`: what its header says.
+#[derive(Serialize)]
+struct PendingJson<'a> {
+    id: &'a str,
+    parents: Vec<&'a str>,
+    message: &'a str,
+    branch_labels: &'a [String],
+    depends_on: Vec<&'a str>,
+    path: String,
+}
+
+/// An op: its one-line description and its definition in the revision file's terms.
+#[derive(Serialize)]
+struct OpJson<'a> {
+    description: String,
+    definition: &'a Op,
+}
+
+fn ops(ops: &[Op]) -> Vec<OpJson<'_>> {
+    ops.iter().map(|op| OpJson { description: op.describe(), definition: op }).collect()
+}
+
+#[derive(Serialize)]
+struct WarningJson {
+    kind: &'static str,
+    message: String,
+}
+
+fn warnings(warnings: &[Warning]) -> Vec<WarningJson> {
+    warnings
+        .iter()
+        .map(|warning| {
+            let kind = match warning {
+                Warning::LikelyRename { .. } => "likely_rename",
+                Warning::RenameHintIgnored { .. } => "rename_hint_ignored",
+                Warning::EnumValuesReordered { .. } => "enum_values_reordered",
+                Warning::Irreversible { .. } => "irreversible",
+                Warning::Unsupported { .. } => "unsupported",
+            };
+            WarningJson { kind, message: warning.to_string() }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct DestructiveJson {
+    /// Index into the document's `ops`, from 0.
+    op_index: usize,
+    description: String,
+    reason: String,
+}
+
+fn destructive(diff: &Diff) -> Vec<DestructiveJson> {
+    diff.destructive
+        .iter()
+        .map(|Destructive { op_index, reason }| DestructiveJson {
+            op_index: *op_index,
+            description: diff.upgrade.get(*op_index).map(Op::describe).unwrap_or_default(),
+            reason: reason.clone(),
+        })
+        .collect()
+}
+
+/// `history`: newest first, as the range selects them.
+pub(super) fn history(out: &mut dyn Write, graph: &RevisionGraph, revisions: &[&Revision]) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct History<'a> {
+        revisions: Vec<RevisionJson<'a>>,
+    }
+    write(out, History { revisions: revisions.iter().map(|r| RevisionJson::new(graph, r)).collect() })
+}
+
+/// `heads`.
+pub(super) fn heads(out: &mut dyn Write, graph: &RevisionGraph, heads: &[&Revision]) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Heads<'a> {
+        heads: Vec<RevisionJson<'a>>,
+    }
+    write(out, Heads { heads: heads.iter().map(|r| RevisionJson::new(graph, r)).collect() })
+}
+
+/// `branches`: each branch point with the revisions that leave it.
+pub(super) fn branches(out: &mut dyn Write, graph: &RevisionGraph) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct BranchPoint<'a> {
+        revision: RevisionJson<'a>,
+        branches: Vec<RevisionJson<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Branches<'a> {
+        branch_points: Vec<BranchPoint<'a>>,
+    }
+    let branch_points = graph
+        .branch_points()
+        .into_iter()
+        .filter_map(|id| graph.get(id))
+        .map(|revision| BranchPoint {
+            revision: RevisionJson::new(graph, revision),
+            branches: graph
+                .children(&revision.id)
+                .into_iter()
+                .filter_map(|child| graph.get(child))
+                .map(|child| RevisionJson::new(graph, child))
+                .collect(),
+        })
+        .collect();
+    write(out, Branches { branch_points })
+}
+
+/// `show`: the revision with its ops.
+pub(super) fn show(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revision) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Detailed<'a> {
+        #[serde(flatten)]
+        revision: RevisionJson<'a>,
+        upgrade: Vec<OpJson<'a>>,
+        downgrade: Vec<OpJson<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Show<'a> {
+        revision: Detailed<'a>,
+    }
+    let revision = Detailed {
+        revision: RevisionJson::new(graph, revision),
+        upgrade: ops(&revision.upgrade),
+        downgrade: ops(&revision.downgrade),
+    };
+    write(out, Show { revision })
+}
+
+/// `current`: each row of the version table, its revision (`null` when no file defines it)
+/// and the last history row that brought the database there (`null` when none).
+pub(super) fn current(
+    out: &mut dyn Write,
+    database: Option<String>,
+    graph: &RevisionGraph,
+    heads: &[RevisionId],
+    history: &[HistoryRow],
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Applied<'a> {
+        at: &'a str,
+        /// `upgrade`, `stamp`, ...; `null` for a word this version does not know.
+        kind: Option<&'static str>,
+    }
+    #[derive(Serialize)]
+    struct Head<'a> {
+        id: &'a str,
+        revision: Option<RevisionJson<'a>>,
+        applied: Option<Applied<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Current<'a> {
+        database: Option<String>,
+        current: Vec<Head<'a>>,
+    }
+    let current = heads
+        .iter()
+        .map(|id| Head {
+            id: id.as_str(),
+            revision: graph.get(id).map(|revision| RevisionJson::new(graph, revision)),
+            applied: history
+                .iter()
+                .rev()
+                .find(|row| row.revision == id.as_str())
+                .map(|row| Applied { at: &row.applied_at, kind: row.kind.map(|kind| kind.as_str()) }),
+        })
+        .collect();
+    write(out, Current { database, current })
+}
+
+/// `check`: whether anything differs, the pending revisions, and the comparison with the
+/// models (`status`: `compared`, `not_compared` while revisions are pending, or
+/// `not_configured`).
+pub(super) fn check(
+    out: &mut dyn Write,
+    database: Option<String>,
+    drift: bool,
+    current: &[RevisionId],
+    pending: &[Revision],
+    models: &ModelCheck,
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Models<'a> {
+        status: &'static str,
+        ops: Vec<OpJson<'a>>,
+        warnings: Vec<WarningJson>,
+        destructive: Vec<DestructiveJson>,
+    }
+    #[derive(Serialize)]
+    struct Check<'a> {
+        database: Option<String>,
+        drift: bool,
+        current: Vec<&'a str>,
+        pending: Vec<PendingJson<'a>>,
+        models: Models<'a>,
+    }
+    let pending = pending
+        .iter()
+        .map(|revision| PendingJson {
+            id: revision.id.as_str(),
+            parents: ids(&revision.down_revisions),
+            message: &revision.message,
+            branch_labels: &revision.branch_labels,
+            depends_on: ids(&revision.depends_on),
+            path: revision.path.display().to_string(),
+        })
+        .collect();
+    let empty = |status| Models { status, ops: Vec::new(), warnings: Vec::new(), destructive: Vec::new() };
+    let models = match models {
+        ModelCheck::NotConfigured => empty("not_configured"),
+        ModelCheck::NotCompared => empty("not_compared"),
+        ModelCheck::Compared(diff) => Models {
+            status: "compared",
+            ops: ops(&diff.upgrade),
+            warnings: warnings(&diff.warnings),
+            destructive: destructive(diff),
+        },
+    };
+    write(out, Check { database, drift, current: ids(current), pending, models })
+}
+
+/// `diff`: the ops, their SQL for `dialect`, warnings and destructive ops.
+pub(super) fn diff(
+    out: &mut dyn Write,
+    database: Option<String>,
+    dialect: &str,
+    diff: &Diff,
+    sql: &str,
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct DiffJson<'a> {
+        database: Option<String>,
+        dialect: &'a str,
+        ops: Vec<OpJson<'a>>,
+        warnings: Vec<WarningJson>,
+        destructive: Vec<DestructiveJson>,
+        sql: &'a str,
+    }
+    write(
+        out,
+        DiffJson {
+            database,
+            dialect,
+            ops: ops(&diff.upgrade),
+            warnings: warnings(&diff.warnings),
+            destructive: destructive(diff),
+            sql,
+        },
+    )
+}
+
+/// `verify`: the applied revisions whose files changed since they ran; with `--accept`,
+/// `accepted` is true and they are the ones just recorded as intended.
+pub(super) fn verify(
+    out: &mut dyn Write,
+    accepted: bool,
+    database: Option<String>,
+    mismatches: &[ChecksumMismatch],
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Mismatch<'a> {
+        revision: &'a str,
+        path: String,
+        recorded: &'a str,
+        current: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Verify<'a> {
+        accepted: bool,
+        database: Option<String>,
+        mismatches: Vec<Mismatch<'a>>,
+    }
+    let mismatches = mismatches
+        .iter()
+        .map(|m| Mismatch {
+            revision: m.revision.as_str(),
+            path: m.path.display().to_string(),
+            recorded: &m.recorded,
+            current: &m.current,
+        })
+        .collect();
+    write(out, Verify { accepted, database, mismatches })
+}
