@@ -1,0 +1,620 @@
+//! The upgrade built step by step, each step one kind of change in an order that runs: what
+//! [`diff`](crate::diff::diff) calls, like Alembic's comparators. A new comparison is a new
+//! step, not a branch inside another.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diff::matching::*;
+use crate::diff::narrowing::narrowing;
+use crate::diff::{Destructive, DiffOptions, RenameKind, Warning};
+use crate::naming;
+use crate::ops::{CollationChange, ColumnChange, ColumnRef, CommentChange, CreateIndex, DefaultChange, Op, TypeChange};
+use crate::schema::{Column, Constraint, Index, IndexKey, Schema, Table};
+
+/// The upgrade being built, and the schema it has led to so far.
+pub(super) struct UpgradeBuilder<'a> {
+    pub(super) options: &'a DiffOptions,
+    pub(super) models: &'a Schema,
+    /// The database as the ops pushed so far leave it; drops read what they remove from it,
+    /// so each op carries the state its inverse restores.
+    pub(super) cur: Schema,
+    pub(super) ops: Vec<Op>,
+    pub(super) warnings: Vec<Warning>,
+    pub(super) destructive: Vec<Destructive>,
+    /// Constraint and index names in use, built when the first name is made up.
+    pub(super) taken: Option<BTreeSet<String>>,
+}
+
+impl UpgradeBuilder<'_> {
+    fn push(&mut self, op: Op, destructive: Option<String>) {
+        // An op that does not fit comes from inconsistent models (a key on a column they do
+        // not define, say); it is still emitted, and running it reports the problem.
+        self.cur.apply(&op).ok();
+        if let Some(reason) = destructive {
+            self.destructive.push(Destructive { op_index: self.ops.len(), reason });
+        }
+        self.ops.push(op);
+    }
+
+    pub(super) fn create_enums(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.enums {
+            let Some(live) = self.cur.enums.get(name) else {
+                self.push(Op::CreateEnum { name: name.clone(), values: want.values.clone() }, None);
+                continue;
+            };
+            if live.values == want.values {
+                continue;
+            }
+            let live = live.values.clone();
+            let kept: Vec<&String> = live.iter().filter(|v| want.values.contains(v)).collect();
+            let wanted: Vec<&String> = want.values.iter().filter(|v| live.contains(v)).collect();
+            for op in enum_additions(name, &live, &want.values) {
+                self.push(op, None);
+            }
+            if kept != wanted {
+                self.warnings.push(Warning::EnumValuesReordered { name: name.clone() });
+            }
+        }
+    }
+
+    /// Values the models' enums lack, removed last: the columns, defaults and checks that
+    /// used them have changed by then.
+    pub(super) fn drop_enum_values(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.enums {
+            let Some(live) = self.cur.enums.get(name) else { continue };
+            for op in enum_removals(name, &live.values, &want.values) {
+                let Op::DropEnumValue { value, .. } = &op else { unreachable!("enum_removals drops values") };
+                let reason = format!("removes value `{value}` from enum `{name}`; rows that hold it stop the upgrade");
+                self.push(op, Some(reason));
+            }
+        }
+    }
+
+    pub(super) fn rename_tables(&mut self) {
+        let models = self.models;
+        let mut claimed = BTreeSet::new();
+        for (new, old) in &self.options.renames.tables {
+            if old == new || !models.tables.contains_key(new) || !self.cur.tables.contains_key(old) {
+                continue;
+            }
+            let conflict = if self.cur.tables.contains_key(new) {
+                Some(format!("the database has both `{old}` and `{new}`"))
+            } else if models.tables.contains_key(old) {
+                Some(format!("the models still define `{old}`"))
+            } else if !claimed.insert(old.clone()) {
+                Some(format!("another hint renames `{old}` too"))
+            } else {
+                None
+            };
+            match conflict {
+                Some(reason) => self.warnings.push(Warning::RenameHintIgnored {
+                    kind: RenameKind::Table,
+                    table: None,
+                    old: old.clone(),
+                    new: new.clone(),
+                    reason,
+                }),
+                None => self.push(Op::RenameTable { table: old.clone(), new_name: new.clone() }, None),
+            }
+        }
+    }
+
+    pub(super) fn rename_columns(&mut self) {
+        let models = self.models;
+        let mut claimed = BTreeSet::new();
+        for ((table, new), old) in &self.options.renames.columns {
+            let (Some(want_table), Some(live_table)) = (models.tables.get(table), self.cur.tables.get(table)) else {
+                continue;
+            };
+            let (Some(want), Some(live)) = (want_table.column(new), live_table.column(old)) else {
+                continue;
+            };
+            if old == new {
+                continue;
+            }
+            let conflict = if live_table.column(new).is_some() {
+                Some(format!("the database table has both `{old}` and `{new}`"))
+            } else if want_table.column(old).is_some() {
+                Some(format!("the models still define `{table}.{old}`"))
+            } else if !claimed.insert((table.clone(), old.clone())) {
+                Some(format!("another hint renames `{table}.{old}` too"))
+            } else {
+                None
+            };
+            if let Some(reason) = conflict {
+                self.warnings.push(Warning::RenameHintIgnored {
+                    kind: RenameKind::Column,
+                    table: Some(table.clone()),
+                    old: old.clone(),
+                    new: new.clone(),
+                    reason,
+                });
+                continue;
+            }
+            let live = live.clone();
+            let mut change = self.column_change(table, &live, want);
+            change.new_name = Some(new.clone());
+            self.push_alter(change);
+        }
+    }
+
+    /// Warns about drop + add pairs of the same shape that no hint declared.
+    pub(super) fn warn_likely_renames(&mut self) {
+        let models = self.models;
+        let dropped: Vec<&Table> = self.cur.tables.values().filter(|t| !models.tables.contains_key(&t.name)).collect();
+        let mut paired = BTreeSet::new();
+        for created in models.tables.values().filter(|t| !self.cur.tables.contains_key(&t.name)) {
+            let shape = table_shape(created);
+            if let Some(old) = dropped.iter().find(|t| !paired.contains(&t.name) && table_shape(t) == shape) {
+                paired.insert(old.name.clone());
+                self.warnings.push(Warning::LikelyRename {
+                    kind: RenameKind::Table,
+                    table: None,
+                    old: old.name.clone(),
+                    new: created.name.clone(),
+                    hint: format!("declare `renamed_from = \"{}\"` on table `{}`", old.name, created.name),
+                });
+            }
+        }
+        for (name, want) in &models.tables {
+            let Some(live) = self.cur.tables.get(name) else { continue };
+            let dropped: Vec<&Column> = live.columns.iter().filter(|c| want.column(&c.name).is_none()).collect();
+            let mut paired = BTreeSet::new();
+            for added in want.columns.iter().filter(|c| live.column(&c.name).is_none()) {
+                if let Some(old) = dropped
+                    .iter()
+                    .find(|c| !paired.contains(&c.name) && c.ty == added.ty && c.nullable == added.nullable)
+                {
+                    paired.insert(old.name.clone());
+                    self.warnings.push(Warning::LikelyRename {
+                        kind: RenameKind::Column,
+                        table: Some(name.clone()),
+                        old: old.name.clone(),
+                        new: added.name.clone(),
+                        hint: format!(
+                            "declare `renamed_from = \"{}\"` on column `{}` of table `{name}`",
+                            old.name, added.name
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Drops the foreign keys the models lack, then those that tie dropped tables in a cycle.
+    /// Returns the order to drop tables in: referencing tables first.
+    /// The keys (table, columns) that the next steps drop: unmatched primary keys, unique
+    /// constraints and unique indexes of the tables that stay.
+    fn doomed_keys(&self) -> BTreeSet<(String, Vec<String>)> {
+        let models = self.models;
+        let mut doomed = BTreeSet::new();
+        for (name, live) in &self.cur.tables {
+            let Some(want) = models.tables.get(name) else { continue };
+            for constraint in self.unmatched_live(name, |c| matches!(c, Constraint::Unique { .. })) {
+                doomed.insert((name.clone(), constraint.columns().to_vec()));
+            }
+            if !live.primary_key.is_empty() && !primary_keys_match(live, want) {
+                doomed.insert((name.clone(), live.primary_key.clone()));
+            }
+        }
+        for index in self.cur.indexes.values() {
+            if index.unique && models.indexes.get(&index.name) != Some(index) {
+                let columns: Option<Vec<String>> = index
+                    .columns
+                    .iter()
+                    .map(|k| match k {
+                        IndexKey::Column(c) => Some(c.clone()),
+                        IndexKey::Expr { .. } => None,
+                    })
+                    .collect();
+                if let Some(columns) = columns {
+                    doomed.insert((index.table.clone(), columns));
+                }
+            }
+        }
+        doomed
+    }
+
+    pub(super) fn drop_foreign_keys(&mut self) -> Vec<String> {
+        let models = self.models;
+        // A foreign key goes before the key it references does; the models' foreign keys are
+        // added back after the new keys.
+        let doomed = self.doomed_keys();
+        let names: Vec<String> = self.cur.tables.keys().cloned().collect();
+        for name in names {
+            let mut drops = self.unmatched_live(&name, |c| matches!(c, Constraint::ForeignKey { .. }));
+            for constraint in &self.cur.tables[&name].constraints {
+                if let Constraint::ForeignKey { references, .. } = constraint
+                    && doomed.contains(&(references.table.clone(), references.columns.clone()))
+                    && !drops.contains(constraint)
+                {
+                    drops.push(constraint.clone());
+                }
+            }
+            for constraint in drops {
+                self.drop_constraint(&name, constraint);
+            }
+        }
+
+        // Kahn's algorithm over "is referenced by", among the tables to drop. When every
+        // remaining table is referenced (a cycle), the first by name loses the foreign keys
+        // that point at it, which makes it droppable.
+        let dropped: BTreeSet<String> =
+            self.cur.tables.keys().filter(|n| !models.tables.contains_key(*n)).cloned().collect();
+        let mut targets: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut referrers: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for name in &dropped {
+            for target in foreign_targets(&self.cur.tables[name]) {
+                if target != name && dropped.contains(target) {
+                    targets.entry(name).or_default().insert(target);
+                    referrers.entry(target).or_default().insert(name);
+                }
+            }
+        }
+        let mut pending: BTreeMap<&str, usize> = dropped.iter().map(|n| (n.as_str(), 0)).collect();
+        for (target, from) in &referrers {
+            pending.insert(target, from.len());
+        }
+        let mut ready: BTreeSet<&str> = pending.iter().filter(|(_, n)| **n == 0).map(|(t, _)| *t).collect();
+        let mut remaining: BTreeSet<&str> = dropped.iter().map(String::as_str).collect();
+        let mut order = Vec::new();
+        let mut cuts = Vec::new();
+        while let Some(name) = ready.pop_first().or_else(|| remaining.first().copied()) {
+            remaining.remove(name);
+            if pending[name] > 0 {
+                for &from in referrers.get(name).into_iter().flatten() {
+                    if remaining.contains(from) {
+                        cuts.push((from.to_owned(), name.to_owned()));
+                    }
+                }
+            }
+            for &target in targets.get(name).into_iter().flatten() {
+                if let Some(count) = pending.get_mut(target)
+                    && remaining.contains(target)
+                {
+                    *count -= 1;
+                    if *count == 0 {
+                        ready.insert(target);
+                    }
+                }
+            }
+            order.push(name.to_owned());
+        }
+        for (from, target) in cuts {
+            let drops: Vec<Constraint> = self.cur.tables[&from]
+                .constraints
+                .iter()
+                .filter(|c| matches!(c, Constraint::ForeignKey { references, .. } if references.table == target))
+                .cloned()
+                .collect();
+            for constraint in drops {
+                self.drop_constraint(&from, constraint);
+            }
+        }
+        order
+    }
+
+    /// Drops indexes the models lack (every index of a dropped table, so the downgrade
+    /// recreates them), then unique and check constraints, then primary keys.
+    pub(super) fn drop_indexes_and_keys(&mut self) {
+        let models = self.models;
+        let drops: Vec<Index> = self
+            .cur
+            .indexes
+            .values()
+            .filter(|index| models.indexes.get(&index.name) != Some(*index))
+            .cloned()
+            .collect();
+        for index in drops {
+            let op = Op::DropIndex {
+                table: index.table.clone(),
+                name: index.name.clone(),
+                concurrently: false,
+                existing: Some(index),
+            };
+            self.push(op, None);
+        }
+        let kept: Vec<String> = self.cur.tables.keys().filter(|n| models.tables.contains_key(*n)).cloned().collect();
+        for name in kept {
+            let drops = self.unmatched_live(&name, |c| !matches!(c, Constraint::ForeignKey { .. }));
+            for constraint in drops {
+                self.drop_constraint(&name, constraint);
+            }
+            let live = &self.cur.tables[&name];
+            if !live.primary_key.is_empty() && !primary_keys_match(live, &models.tables[&name]) {
+                self.drop_primary_key(&name);
+            }
+        }
+    }
+
+    pub(super) fn drop_columns(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.tables {
+            let Some(live) = self.cur.tables.get(name) else { continue };
+            let drops: Vec<Column> = live.columns.iter().filter(|c| want.column(&c.name).is_none()).cloned().collect();
+            for column in drops {
+                let reason = format!("drops column `{name}.{}` and its data", column.name);
+                self.push(Op::DropColumn { table: name.clone(), column: ColumnRef::Definition(column) }, Some(reason));
+            }
+        }
+    }
+
+    pub(super) fn drop_tables(&mut self, order: &[String]) {
+        for name in order {
+            let Some(existing) = self.cur.tables.get(name).cloned() else { continue };
+            let reason = format!("drops table `{name}` and all its rows");
+            self.push(Op::DropTable { table: name.clone(), existing: Some(Box::new(existing)) }, Some(reason));
+        }
+    }
+
+    /// Creates the models' new tables, each after the new tables it references. A foreign key
+    /// goes inline when its target key exists by then; the others (cycles, targets whose key
+    /// comes later) are added by [`UpgradeBuilder::add_foreign_keys`].
+    pub(super) fn create_tables(&mut self) {
+        let models = self.models;
+        let new: BTreeSet<&str> =
+            models.tables.keys().map(String::as_str).filter(|n| !self.cur.tables.contains_key(*n)).collect();
+        let mut pending: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for &name in &new {
+            let targets: BTreeSet<&str> =
+                foreign_targets(&models.tables[name]).filter(|t| *t != name && new.contains(t)).collect();
+            pending.insert(name, targets.len());
+            for target in targets {
+                dependents.entry(target).or_default().push(name);
+            }
+        }
+        let mut ready: BTreeSet<&str> = pending.iter().filter(|(_, n)| **n == 0).map(|(t, _)| *t).collect();
+        let mut remaining = new.clone();
+        while let Some(name) = ready.pop_first().or_else(|| remaining.first().copied()) {
+            remaining.remove(name);
+            let want = &models.tables[name];
+            let mut table = want.clone();
+            table.constraints.retain(|c| self.key_ready(want, c));
+            self.push(Op::CreateTable(table), None);
+            for &dependent in dependents.get(name).into_iter().flatten() {
+                if remaining.contains(dependent) {
+                    let count = pending.get_mut(dependent).expect("every new table has a count");
+                    *count -= 1;
+                    if *count == 0 {
+                        ready.insert(dependent);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn add_columns(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.tables {
+            let Some(live) = self.cur.tables.get(name) else { continue };
+            let adds: Vec<Column> = want.columns.iter().filter(|c| live.column(&c.name).is_none()).cloned().collect();
+            for column in adds {
+                self.push(Op::AddColumn { table: name.clone(), column }, None);
+            }
+        }
+    }
+
+    pub(super) fn alter_columns(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.tables {
+            if let Some(live) = self.cur.tables.get(name)
+                && live.comment != want.comment
+            {
+                let comment = CommentChange { from: live.comment.clone(), to: want.comment.clone() };
+                self.push(Op::AlterTable { table: name.clone(), comment }, None);
+            }
+            for want_column in &want.columns {
+                let Some(live) = self.cur.tables.get(name).and_then(|t| t.column(&want_column.name)).cloned() else {
+                    continue;
+                };
+                let change = self.column_change(name, &live, want_column);
+                if !is_noop(&change) {
+                    self.push_alter(change);
+                }
+            }
+        }
+    }
+
+    /// Adds primary keys, unique and check constraints, then creates indexes.
+    pub(super) fn add_keys_and_indexes(&mut self) {
+        let models = self.models;
+        for (name, want) in &models.tables {
+            let Some(live) = self.cur.tables.get(name) else { continue };
+            if !want.primary_key.is_empty() && !primary_keys_match(live, want) {
+                let constraint =
+                    Constraint::PrimaryKey { name: want.primary_key_name.clone(), columns: want.primary_key.clone() };
+                self.add_constraint(name, &constraint);
+            }
+            for constraint in self.unmatched_wanted(name, |c| !matches!(c, Constraint::ForeignKey { .. })) {
+                self.add_constraint(name, &constraint);
+            }
+        }
+        for index in models.indexes.values() {
+            if self.cur.indexes.get(&index.name) != Some(index) {
+                self.push(Op::CreateIndex(CreateIndex::from_index(index)), None);
+            }
+        }
+    }
+
+    pub(super) fn add_foreign_keys(&mut self) {
+        let models = self.models;
+        for name in models.tables.keys() {
+            for constraint in self.unmatched_wanted(name, |c| matches!(c, Constraint::ForeignKey { .. })) {
+                self.add_constraint(name, &constraint);
+            }
+        }
+    }
+
+    pub(super) fn drop_enums(&mut self, protected: &BTreeSet<String>) {
+        let models = self.models;
+        let drops: Vec<(String, Vec<String>)> = self
+            .cur
+            .enums
+            .values()
+            .filter(|e| !models.enums.contains_key(&e.name) && !protected.contains(&e.name))
+            .map(|e| (e.name.clone(), e.values.clone()))
+            .collect();
+        for (name, values) in drops {
+            self.push(Op::DropEnum { name, values: Some(values) }, None);
+        }
+    }
+
+    /// Constraints of `table` in the database state that the models do not have, among
+    /// those `wanted` selects.
+    fn unmatched_live(&self, table: &str, wanted: impl Fn(&Constraint) -> bool) -> Vec<Constraint> {
+        let (Some(live), Some(want)) = (self.cur.tables.get(table), self.models.tables.get(table)) else {
+            return Vec::new();
+        };
+        let (live_matched, _) = match_constraints(&live.constraints, &want.constraints);
+        live.constraints
+            .iter()
+            .zip(live_matched)
+            .filter(|(c, matched)| !matched && wanted(c))
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
+    /// Constraints of the models' `table` that the database state lacks, among those
+    /// `wanted` selects.
+    fn unmatched_wanted(&self, table: &str, wanted: impl Fn(&Constraint) -> bool) -> Vec<Constraint> {
+        let (Some(live), Some(want)) = (self.cur.tables.get(table), self.models.tables.get(table)) else {
+            return Vec::new();
+        };
+        let (_, want_matched) = match_constraints(&live.constraints, &want.constraints);
+        want.constraints
+            .iter()
+            .zip(want_matched)
+            .filter(|(c, matched)| !matched && wanted(c))
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
+    /// Drops a constraint of the database state. One without a name (SQLite) is dropped by
+    /// the conventional one and found by its definition, which the op carries unnamed, so
+    /// that the downgrade re-creates it as it was.
+    fn drop_constraint(&mut self, table: &str, constraint: Constraint) {
+        let Some(live) = self.cur.tables.get(table) else { return };
+        let name = match constraint.name() {
+            Some(name) => name.to_owned(),
+            None => {
+                let taken: BTreeSet<String> =
+                    live.constraints.iter().filter_map(|c| c.name().map(str::to_owned)).collect();
+                naming::unique_name(&naming::constraint_name(live, &constraint), &taken)
+            }
+        };
+        let op = Op::DropConstraint {
+            table: table.to_owned(),
+            name,
+            kind: Some(constraint.kind()),
+            existing: Some(constraint),
+        };
+        self.push(op, None);
+    }
+
+    fn drop_primary_key(&mut self, table: &str) {
+        let Some(live) = self.cur.tables.get(table) else { return };
+        let name = live
+            .primary_key_name
+            .clone()
+            .unwrap_or_else(|| naming::conventional_name::<&str>(naming::NameKind::PrimaryKey, table, &[]));
+        let existing =
+            Constraint::PrimaryKey { name: live.primary_key_name.clone(), columns: live.primary_key.clone() };
+        let op =
+            Op::DropConstraint { table: table.to_owned(), name, kind: Some(existing.kind()), existing: Some(existing) };
+        self.push(op, None);
+    }
+
+    /// Adds a constraint, named: the models' name, or a made-up conventional one so that the
+    /// downgrade can drop it by name.
+    fn add_constraint(&mut self, table: &str, constraint: &Constraint) {
+        let constraint = match constraint.name() {
+            Some(_) => constraint.clone(),
+            None => {
+                let UpgradeBuilder { taken, cur, models, .. } = self;
+                let taken = taken.get_or_insert_with(|| names_in_use(cur, models));
+                // The table as the models have it: a check is named after the column it reads.
+                let owner = models.tables.get(table).or_else(|| cur.tables.get(table));
+                let base = match owner {
+                    Some(owner) => naming::constraint_name(owner, constraint),
+                    None => naming::constraint_name(&Table::new(table), constraint),
+                };
+                let name = naming::unique_name(&base, taken);
+                taken.insert(name.clone());
+                with_name(constraint, Some(name))
+            }
+        };
+        self.push(Op::AddConstraint { table: table.to_owned(), constraint }, None);
+    }
+
+    /// Whether a foreign key of the new table `own` can be created inline: its target is
+    /// `own` itself or a table that exists by now, with a primary key, unique constraint or
+    /// unique index on exactly the referenced columns.
+    fn key_ready(&self, own: &Table, constraint: &Constraint) -> bool {
+        let Constraint::ForeignKey { references, .. } = constraint else { return true };
+        if references.table == own.name {
+            return has_key(own, std::iter::empty(), &references.columns);
+        }
+        match self.cur.tables.get(&references.table) {
+            Some(target) => has_key(target, self.cur.indexes_on(&target.name), &references.columns),
+            // A table outside the diff (excluded): nothing to wait for.
+            None => !self.models.tables.contains_key(&references.table),
+        }
+    }
+
+    /// The alter_column that takes `live` to `want` (not yet renamed); warns about what no
+    /// op can change.
+    fn column_change(&mut self, table: &str, live: &Column, want: &Column) -> ColumnChange {
+        let mut change = ColumnChange::new(table, &live.name);
+        if self.options.compare_types && live.ty != want.ty {
+            change.ty = Some(TypeChange { from: Some(live.ty.clone()), to: want.ty.clone() });
+        }
+        if live.nullable != want.nullable {
+            change.nullable = Some(want.nullable);
+        }
+        if self.options.compare_server_defaults && live.default != want.default {
+            change.default = Some(DefaultChange { from: live.default.clone(), to: want.default.clone() });
+        }
+        if self.options.compare_server_defaults && live.on_update != want.on_update {
+            change.on_update = Some(DefaultChange { from: live.on_update.clone(), to: want.on_update.clone() });
+        }
+        if live.comment != want.comment {
+            change.comment = Some(CommentChange { from: live.comment.clone(), to: want.comment.clone() });
+        }
+        // A type change restates the collation it keeps: PostgreSQL and MySQL reset it otherwise,
+        // and the database may hold one no earlier revision wrote.
+        let restated = change.ty.is_some() && want.collation.is_some();
+        if self.options.compare_types && (live.collation != want.collation || restated) {
+            change.collation = Some(CollationChange { from: live.collation.clone(), to: want.collation.clone() });
+        }
+        let mut unsupported = |what: &str| {
+            self.warnings.push(Warning::Unsupported {
+                table: table.to_owned(),
+                column: want.name.clone(),
+                change: what.to_owned(),
+            });
+        };
+        if live.identity != want.identity {
+            unsupported(if want.identity {
+                "a column into an identity column"
+            } else {
+                "an identity column into a plain one"
+            });
+        }
+        if live.generated != want.generated {
+            unsupported("whether or how a column is generated");
+        }
+        change
+    }
+
+    fn push_alter(&mut self, change: ColumnChange) {
+        let reason = change.ty.as_ref().and_then(|ty| {
+            let from = ty.from.as_ref()?;
+            let why = narrowing(from, &ty.to)?;
+            Some(format!("changes `{}.{}` from `{from}` to `{}`: {why}", change.table, change.column, ty.to))
+        });
+        self.push(Op::AlterColumn(change), reason);
+    }
+}

@@ -1,0 +1,316 @@
+//! Planning a run: which revisions are applied, and the steps that take the database from
+//! where it is to a target (upgrade, downgrade, stamp), and history ranges.
+
+use std::collections::BTreeSet;
+
+use crate::script::graph::target::{Relative, current_relative, split_relative};
+use crate::script::graph::{Edges, Plan, RevisionGraph, Step};
+use crate::script::{Direction, Revision, RevisionId, ScriptError};
+
+impl RevisionGraph {
+    /// The revisions applied when the version table holds `current`: those heads and
+    /// everything they need, through `down_revision` and `depends_on`.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::UnknownCurrent`] when a current revision has no file.
+    pub fn applied(&self, current: &[RevisionId]) -> Result<BTreeSet<RevisionId>, ScriptError> {
+        let mask = self.up_mask(self.current_indices(current)?, Edges::All);
+        Ok(mask.iter().enumerate().filter(|(_, on)| **on).map(|(i, _)| self.id(i).clone()).collect())
+    }
+
+    /// The steps that take the database from `current` to `target`: every revision the
+    /// target needs that is not applied yet, parents first. An applied target gives an
+    /// empty plan.
+    ///
+    /// `target` is `head`, `heads`, a revision (id, prefix, label, `<label>@head`,
+    /// `<rev>+N`), `+N` (from the current head, or from base when nothing is applied) or
+    /// `<label>@+N` (from the current head of that branch).
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::UnknownCurrent`], any error of [`RevisionGraph::resolve`],
+    /// [`ScriptError::AmbiguousCurrent`] for `+N` with several current heads, and
+    /// [`ScriptError::InvalidTarget`] for downgrade targets.
+    pub fn plan_upgrade(&self, current: &[RevisionId], target: &str) -> Result<Plan, ScriptError> {
+        let applied = self.up_mask(self.current_indices(current)?, Edges::All);
+        let targets = self.upgrade_targets(current, target)?;
+        let needed = self.up_mask(targets, Edges::All);
+        let steps = (0..self.nodes.len())
+            .filter(|&i| needed[i] && !applied[i])
+            .map(|i| Step { revision: self.id(i).clone(), direction: Direction::Up })
+            .collect();
+        Ok(Plan { steps })
+    }
+
+    /// The revisions an upgrade (or stamp) target names.
+    fn upgrade_targets(&self, current: &[RevisionId], target: &str) -> Result<Vec<usize>, ScriptError> {
+        let invalid =
+            |reason: &str| ScriptError::InvalidTarget { target: target.to_owned(), reason: reason.to_owned() };
+        match target {
+            "heads" => return Ok(self.heads.clone()),
+            "head" if self.is_empty() => return Ok(Vec::new()),
+            "base" => {
+                return Err(invalid(
+                    "`base` is below every revision; to revert everything use `aludel downgrade base`",
+                ));
+            }
+            _ => {}
+        }
+        match current_relative(target)? {
+            Some(Relative { direction: Direction::Down, .. }) => {
+                Err(invalid("it counts down; use `aludel downgrade` to revert revisions"))
+            }
+            Some(relative) => {
+                let count = relative.count;
+                let label = relative.label().map(|l| self.label_index(l)).transpose()?;
+                let label_start: Vec<usize> = label.into_iter().collect();
+                let mut at = self.current_head_in(current, target, label)?;
+                for done in 0..count {
+                    // With nothing of the branch applied, its first step is the labeled
+                    // revision itself.
+                    let next = match at {
+                        Some(i) => self.nodes[i].children.as_slice(),
+                        None if label.is_some() => label_start.as_slice(),
+                        None => self.bases.as_slice(),
+                    };
+                    at = Some(self.one_way(target, at, next, count, done)?);
+                }
+                Ok(at.into_iter().collect())
+            }
+            None => Ok(vec![self.resolve_index(target)?]),
+        }
+    }
+
+    /// The current head that a relative target counts from: the only one, or the only one
+    /// on the branch of `label`; `None` when there is none.
+    fn current_head_in(
+        &self,
+        current: &[RevisionId],
+        target: &str,
+        label: Option<usize>,
+    ) -> Result<Option<usize>, ScriptError> {
+        let mut heads = self.current_indices(current)?;
+        if let Some(l) = label {
+            let branch = self.down_mask([l], Edges::Lineage);
+            heads.retain(|&h| branch[h]);
+        }
+        heads.sort_unstable();
+        heads.dedup();
+        match heads.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            many => {
+                let mut heads = self.owned_ids(many);
+                heads.sort();
+                Err(ScriptError::AmbiguousCurrent { target: target.to_owned(), heads })
+            }
+        }
+    }
+
+    /// The steps that revert the database from `current` to `target`, children first.
+    ///
+    /// `target` is `base` (revert everything), a revision (revert what was applied after
+    /// it), `-N` (the last N revisions below the current head), `<label>@-N`, `<rev>-N` or
+    /// `<label>@base` (revert that branch).
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::UnknownCurrent`], any error of [`RevisionGraph::resolve`],
+    /// [`ScriptError::NotApplied`] when the target is not applied (an upgrade),
+    /// [`ScriptError::RelativeOutOfRange`] for `-N` past the base,
+    /// [`ScriptError::AmbiguousCurrent`] for `-N` with several current heads, and
+    /// [`ScriptError::InvalidTarget`] for upgrade targets.
+    pub fn plan_downgrade(&self, current: &[RevisionId], target: &str) -> Result<Plan, ScriptError> {
+        let applied = self.up_mask(self.current_indices(current)?, Edges::All);
+        let revert = self.revert_set(current, target, &applied)?;
+        let steps = (0..self.nodes.len())
+            .rev()
+            .filter(|&i| revert[i] && applied[i])
+            .map(|i| Step { revision: self.id(i).clone(), direction: Direction::Down })
+            .collect();
+        Ok(Plan { steps })
+    }
+
+    /// The revisions a downgrade target reverts, applied or not.
+    fn revert_set(&self, current: &[RevisionId], target: &str, applied: &[bool]) -> Result<Vec<bool>, ScriptError> {
+        if target == "base" {
+            return Ok(vec![true; self.nodes.len()]);
+        }
+        if let Some(relative) = current_relative(target)? {
+            let count = relative.count;
+            if relative.direction == Direction::Up {
+                return Err(ScriptError::InvalidTarget {
+                    target: target.to_owned(),
+                    reason: "it counts up; use `aludel upgrade` to apply revisions".to_owned(),
+                });
+            }
+            let label = relative.label().map(|l| self.label_index(l)).transpose()?;
+            let Some(head) = self.current_head_in(current, target, label)? else {
+                return Err(ScriptError::RelativeOutOfRange { target: target.to_owned(), steps: count, available: 0 });
+            };
+            return self.revert_from(target, head, count, applied);
+        }
+        if let Some(label) = target.strip_suffix("@base") {
+            let l = self.label_index(label)?;
+            return Ok(self.down_mask([l], Edges::All));
+        }
+        let exact = self.position(target).is_some() || self.labels.contains_key(target);
+        if !exact
+            && let Some(relative) = split_relative(target)?
+            && relative.direction == Direction::Down
+        {
+            let start = self.resolve_index(relative.from)?;
+            return self.revert_from(target, start, relative.count, applied);
+        }
+        let x = self.resolve_index(target)?;
+        if !applied[x] {
+            return Err(ScriptError::NotApplied { target: target.to_owned(), rev: self.id(x).clone() });
+        }
+        let mut revert = self.down_mask([x], Edges::All);
+        revert[x] = false;
+        Ok(revert)
+    }
+
+    /// Reverting `count` revisions down the line from `start` (itself the first): everything
+    /// that descends from the last of them.
+    fn revert_from(
+        &self,
+        target: &str,
+        start: usize,
+        count: usize,
+        applied: &[bool],
+    ) -> Result<Vec<bool>, ScriptError> {
+        let mut at = start;
+        for done in 1..count {
+            at = self.one_way(target, Some(at), &self.nodes[at].parents, count, done)?;
+        }
+        if let Some(&p) = self.nodes[at].parents.iter().find(|&&p| !applied[p]) {
+            return Err(ScriptError::NotApplied { target: target.to_owned(), rev: self.id(p).clone() });
+        }
+        Ok(self.down_mask([at], Edges::All))
+    }
+
+    /// The version table's rows after `step`, sorted.
+    ///
+    /// Up of R: the heads that R descends from (through `down_revision`) give way to R.
+    /// Down of R: R gives way to each of its parents that no other head descends from.
+    pub fn heads_after(&self, heads: &[RevisionId], step: &Step) -> Vec<RevisionId> {
+        let position = |id: &RevisionId| self.position(id);
+        let r = position(&step.revision);
+        let mut after: Vec<RevisionId> = match step.direction {
+            Direction::Up => {
+                let below = r.map(|r| self.up_mask([r], Edges::Lineage));
+                let mut kept: Vec<RevisionId> = heads
+                    .iter()
+                    .filter(|h| match (&below, position(h)) {
+                        (Some(below), Some(i)) => !below[i],
+                        _ => **h != step.revision,
+                    })
+                    .cloned()
+                    .collect();
+                kept.push(step.revision.clone());
+                kept
+            }
+            Direction::Down => {
+                let mut kept: Vec<RevisionId> = heads.iter().filter(|h| **h != step.revision).cloned().collect();
+                if let Some(r) = r {
+                    let covered = self.up_mask(kept.iter().filter_map(position), Edges::Lineage);
+                    kept.extend(self.nodes[r].parents.iter().filter(|&&p| !covered[p]).map(|&p| self.id(p).clone()));
+                }
+                kept
+            }
+        };
+        after.sort();
+        after.dedup();
+        after
+    }
+
+    /// The version table's rows after `aludel stamp <target>`, sorted.
+    ///
+    /// `target` is `base` (no rows), an upgrade target (see [`RevisionGraph::plan_upgrade`])
+    /// or a downgrade target that counts down (`-N`, `<label>@-N`, `<label>@base`). With
+    /// `purge` the rows are exactly the target's and `current` is not checked (this is how
+    /// a version table that names deleted revisions is repaired). Without it, current heads
+    /// that are neither ancestors nor descendants of the target are kept.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::UnknownCurrent`] (without `purge`) and any error of the target.
+    pub fn stamp_heads(
+        &self,
+        current: &[RevisionId],
+        target: &str,
+        purge: bool,
+    ) -> Result<Vec<RevisionId>, ScriptError> {
+        if target == "base" {
+            return Ok(Vec::new());
+        }
+        let counts_down = match current_relative(target)? {
+            Some(relative) => relative.direction == Direction::Down,
+            None => target.ends_with("@base") && !self.labels.contains_key(target),
+        };
+        if counts_down {
+            let plan = self.plan_downgrade(current, target)?;
+            let mut heads = current.to_vec();
+            heads.sort();
+            for step in &plan.steps {
+                heads = self.heads_after(&heads, step);
+            }
+            return Ok(heads);
+        }
+        let targets = self.upgrade_targets(current, target)?;
+        let mut heads = Vec::new();
+        if !purge {
+            let current = self.current_indices(current)?;
+            let above = self.down_mask(targets.iter().copied(), Edges::All);
+            let below = self.up_mask(targets.iter().copied(), Edges::All);
+            heads.extend(current.into_iter().filter(|&h| !above[h] && !below[h]).map(|h| self.id(h).clone()));
+        }
+        heads.extend(targets.into_iter().map(|t| self.id(t).clone()));
+        heads.sort();
+        heads.dedup();
+        Ok(heads)
+    }
+
+    /// Revisions newest first, like `alembic history`; `range` limits them to
+    /// `<from>:<to>` (inclusive), `<from>:` or `:<to>`, where each end is a revision,
+    /// `base`, `head` or `heads`.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::InvalidTarget`] for a malformed range or one whose start is not an
+    /// ancestor of its end, and any error of [`RevisionGraph::resolve`].
+    pub fn history(&self, range: Option<&str>) -> Result<Vec<&Revision>, ScriptError> {
+        let Some(range) = range else {
+            return Ok(self.nodes.iter().rev().map(|node| &node.revision).collect());
+        };
+        let invalid = |reason: String| ScriptError::InvalidTarget { target: range.to_owned(), reason };
+        let Some((lower, upper)) = range.split_once(':') else {
+            return Err(invalid("a range is `<from>:<to>`, `<from>:` or `:<to>`, e.g. `base:head`".to_owned()));
+        };
+        let low = match lower {
+            "" | "base" => None,
+            "heads" => Some(self.heads.clone()),
+            other => Some(vec![self.resolve_index(other)?]),
+        };
+        let high = match upper {
+            "" | "heads" => None,
+            "base" => return Err(invalid("`base` is below every revision, so a range cannot end there".to_owned())),
+            other => Some(vec![self.resolve_index(other)?]),
+        };
+        if let (Some([a]), Some([b])) = (low.as_deref(), high.as_deref())
+            && !self.up_mask([*b], Edges::All)[*a]
+        {
+            return Err(invalid(format!(
+                "`{lower}` ({}) is not an ancestor of `{upper}` ({}); the lower end comes first",
+                self.id(*a),
+                self.id(*b)
+            )));
+        }
+        let low = low.map(|starts| self.down_mask(starts, Edges::All));
+        let high = high.map(|starts| self.up_mask(starts, Edges::All));
+        let inside = |i: usize| low.as_ref().is_none_or(|m| m[i]) && high.as_ref().is_none_or(|m| m[i]);
+        Ok((0..self.nodes.len()).rev().filter(|&i| inside(i)).map(|i| &self.nodes[i].revision).collect())
+    }
+}
