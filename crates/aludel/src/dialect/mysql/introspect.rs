@@ -114,25 +114,26 @@ struct Catalog {
 struct Scope {
     /// The database, as an SQL expression.
     database: String,
-    /// `AND <alias>.TABLE_NAME NOT IN (...)` for the excluded tables, with `{t}` for the alias.
-    exclude: String,
+    /// The excluded tables as a list of literals (`'a', 'b'`); empty when none are.
+    excluded: String,
 }
 
 impl Scope {
     fn new(options: &IntrospectOptions) -> Scope {
         let database = options.schema.as_deref().map_or_else(|| "DATABASE()".to_owned(), quote_literal);
-        let exclude = if options.exclude_tables.is_empty() {
-            String::new()
-        } else {
-            let names: Vec<String> = options.exclude_tables.iter().map(|t| quote_literal(t)).collect();
-            format!(" AND {{t}}.TABLE_NAME NOT IN ({})", names.join(", "))
-        };
-        Scope { database, exclude }
+        let names: Vec<String> = options.exclude_tables.iter().map(|t| quote_literal(t)).collect();
+        Scope { database, excluded: names.join(", ") }
     }
 
-    /// The exclusion condition on the table aliased `alias`.
+    /// `AND <alias>.TABLE_NAME NOT IN (...)` for the excluded tables; empty when none are.
+    /// Built whole each time: a table name may hold any text, so nothing is substituted
+    /// into a text that already holds names.
     fn exclude(&self, alias: &str) -> String {
-        self.exclude.replace("{t}", alias)
+        if self.excluded.is_empty() {
+            String::new()
+        } else {
+            format!(" AND {alias}.TABLE_NAME NOT IN ({})", self.excluded)
+        }
     }
 }
 

@@ -68,10 +68,10 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
     }
 }
 
-/// The body of the `DO` block that removes `{value}` from the enum `{type}` (a quoted name,
-/// as a literal) named `{name}`; see [`Renderer::drop_enum_value`].
-const DROP_ENUM_VALUE: &str = r#"DECLARE
-    old_type oid := {type}::regtype;
+/// The body of the `DO` block that removes the value `removed` from the enum `type_name`
+/// (its quoted name) named `enum_name`; see [`Renderer::drop_enum_value`]. Constant text: the
+/// three names arrive as literals in the variables declared before it, never spliced in.
+const DROP_ENUM_VALUE: &str = r#"    old_type oid := type_name::regtype;
     old_array oid;
     schema_name text;
     new_type text;
@@ -82,8 +82,8 @@ const DROP_ENUM_VALUE: &str = r#"DECLARE
     dep record;
 BEGIN
     SELECT typnamespace::regnamespace::text, typarray INTO schema_name, old_array FROM pg_type WHERE oid = old_type;
-    IF NOT EXISTS (SELECT FROM pg_enum WHERE enumtypid = old_type AND enumlabel = {value}) THEN
-        RAISE EXCEPTION 'enum % has no value %', {name}, quote_literal({value});
+    IF NOT EXISTS (SELECT FROM pg_enum WHERE enumtypid = old_type AND enumlabel = removed) THEN
+        RAISE EXCEPTION 'enum % has no value %', enum_name, quote_literal(removed);
     END IF;
     FOR dep IN
         SELECT a.attrelid::regclass AS tbl, a.attname, a.atttypid = old_array AS is_array
@@ -92,23 +92,23 @@ BEGIN
           AND c.relkind IN ('r', 'p')
     LOOP
         IF dep.is_array THEN
-            EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %L = ANY (%I::text[]))', dep.tbl, {value}, dep.attname)
+            EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %L = ANY (%I::text[]))', dep.tbl, removed, dep.attname)
                 INTO held;
         ELSE
-            EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I::text = %L)', dep.tbl, dep.attname, {value})
+            EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I::text = %L)', dep.tbl, dep.attname, removed)
                 INTO held;
         END IF;
         IF held THEN
-            RAISE EXCEPTION 'cannot remove value % from enum %: column %.% holds it', quote_literal({value}), {name},
+            RAISE EXCEPTION 'cannot remove value % from enum %: column %.% holds it', quote_literal(removed), enum_name,
                 dep.tbl, quote_ident(dep.attname)
                 USING HINT = 'change those rows first (an `sql` op before this one)';
         END IF;
     END LOOP;
     EXECUTE format('ALTER TYPE %s RENAME TO %s', old_type::regtype, replaced);
-    new_type := schema_name || '.' || quote_ident({name});
+    new_type := schema_name || '.' || quote_ident(enum_name);
     EXECUTE format('CREATE TYPE %s AS ENUM (%s)', new_type, (
         SELECT coalesce(string_agg(quote_literal(enumlabel), ', ' ORDER BY enumsortorder), '')
-        FROM pg_enum WHERE enumtypid = old_type AND enumlabel <> {value}));
+        FROM pg_enum WHERE enumtypid = old_type AND enumlabel <> removed));
     FOR dep IN
         SELECT d.adrelid::regclass AS tbl, a.attname, pg_get_expr(d.adbin, d.adrelid) AS def
         FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
@@ -116,7 +116,7 @@ BEGIN
     LOOP
         EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', dep.tbl, dep.attname);
         restore := restore || format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', dep.tbl, dep.attname,
-            replace(dep.def, replaced, quote_ident({name})));
+            replace(dep.def, replaced, quote_ident(enum_name)));
     END LOOP;
     FOR dep IN
         SELECT i.indexrelid::regclass AS idx, pg_get_indexdef(i.indexrelid) AS def
@@ -127,7 +127,7 @@ BEGIN
           AND strpos(pg_get_indexdef(i.indexrelid), replaced) > 0
     LOOP
         EXECUTE format('DROP INDEX %s', dep.idx);
-        restore := restore || replace(dep.def, replaced, quote_ident({name}));
+        restore := restore || replace(dep.def, replaced, quote_ident(enum_name));
     END LOOP;
     FOR dep IN
         SELECT c.conrelid::regclass AS tbl, c.conname, pg_get_constraintdef(c.oid) AS def
@@ -137,7 +137,7 @@ BEGIN
     LOOP
         EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', dep.tbl, dep.conname);
         restore := restore || format('ALTER TABLE %s ADD CONSTRAINT %I %s', dep.tbl, dep.conname,
-            replace(dep.def, replaced, quote_ident({name})));
+            replace(dep.def, replaced, quote_ident(enum_name)));
     END LOOP;
     FOR statement IN
         SELECT format('ALTER TABLE %s %s', a.attrelid::regclass, string_agg(format(
@@ -157,6 +157,15 @@ BEGIN
     EXECUTE format('DROP TYPE %s', old_type::regtype);
 END
 "#;
+
+/// A dollar-quote tag (`$aludel$`, else `$aludel_1$`, ...) that `body` does not contain, so
+/// any name or value may appear in the block.
+fn dollar_quote_tag(body: &str) -> String {
+    (0..)
+        .map(|n| if n == 0 { "$aludel$".to_owned() } else { format!("$aludel_{n}$") })
+        .find(|tag| !body.contains(tag.as_str()))
+        .expect("some tag is absent from a finite text")
+}
 
 /// Renders the parts of one op; errors name the op.
 struct Renderer<'a> {
@@ -204,16 +213,15 @@ impl Renderer<'_> {
     /// catalog says what uses the type, so a database baselined with `stamp` is served too;
     /// a row holding the value stops the upgrade with the table and column that hold it.
     fn drop_enum_value(&self, name: &str, value: &str) -> Result<Statement, RenderError> {
-        const QUOTE: &str = "$aludel$";
         let quoted = self.ident("enum", name)?;
-        if name.contains(QUOTE) || value.contains(QUOTE) {
-            return Err(self.invalid(format!("the enum name and value must not contain `{QUOTE}`")));
-        }
-        let body = DROP_ENUM_VALUE
-            .replace("{type}", &quote_literal(&quoted))
-            .replace("{name}", &quote_literal(name))
-            .replace("{value}", &quote_literal(value));
-        Ok(Statement::new(format!("DO {QUOTE}\n{body}{QUOTE}")))
+        let body = format!(
+            "DECLARE\n    type_name text := {};\n    enum_name text := {};\n    removed text := {};\n{DROP_ENUM_VALUE}",
+            quote_literal(&quoted),
+            quote_literal(name),
+            quote_literal(value)
+        );
+        let tag = dollar_quote_tag(&body);
+        Ok(Statement::new(format!("DO {tag}\n{body}{tag}")))
     }
 
     /// Spells a column's type, naming the column when the type is invalid.

@@ -24,13 +24,31 @@ pub(super) fn typed_string(text: &str) -> Option<(String, &str)> {
     type_label(label).then_some((literal, label))
 }
 
-/// Whether `label` is a type name as a cast prints it (`character varying`, `"Mood"[]`),
-/// not the start of a longer expression.
+/// Whether `label` is a type name as a cast prints it (`character varying`, `"Mood"[]`,
+/// `public."it's {odd}"`), not the start of a longer expression. A quoted name may hold
+/// anything, `""` standing for a quote.
 fn type_label(label: &str) -> bool {
-    !label.is_empty()
-        && label
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | ' ' | '"' | '.' | '[' | ']' | '(' | ')' | ','))
+    let mut chars = label.chars().peekable();
+    if label.is_empty() {
+        return false;
+    }
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                    }
+                    Some('"') => break,
+                    Some(_) => {}
+                    None => return false,
+                }
+            },
+            c if c.is_alphanumeric() || matches!(c, '_' | ' ' | '.' | '[' | ']' | '(' | ')' | ',') => {}
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Whether a default is a null: `DEFAULT NULL` leaves no default, except on a type with a
@@ -75,6 +93,20 @@ pub(super) fn dollar_tag(bodies: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn casts_to_quoted_type_names_are_typed_strings() {
+        for (printed, literal, label) in [
+            ("'x'::\"Mood\"", "x", "\"Mood\""),
+            ("'$aludel$'::\"mo'od {value}\"", "$aludel$", "\"mo'od {value}\""),
+            ("'a''b'::public.\"it\"\"s\"[]", "a'b", "public.\"it\"\"s\"[]"),
+        ] {
+            assert_eq!(typed_string(printed), Some((literal.to_owned(), label)), "{printed}");
+        }
+        for expression in ["'x'::\"unclosed", "'x'::text || 'y'::text", "'x'::\"a\" || 'y'"] {
+            assert_eq!(typed_string(expression), None, "{expression}");
+        }
+    }
 
     #[test]
     fn null_defaults_are_no_defaults() {
