@@ -834,3 +834,38 @@ async fn a_revision_whose_foreign_key_check_fails_is_rolled_back() {
     assert_eq!(project.tables().await, ["t_r1"], "r1 stays, r2 is rolled back");
     assert_eq!(project.heads().await, ["r1"]);
 }
+
+/// SQLite's foreign-key check reads the whole database. An orphan row that was there before a
+/// revision does not stop it; a revision that adds one is rolled back, and the error names
+/// that row, not the older one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_answers_only_for_the_orphan_rows_it_adds() {
+    let project = Project::new(Backend::Sqlite).await;
+    let up = "[[upgrade]]\nop = \"create_table\"\ntable = \"parent\"\n\
+              columns = [{ name = \"id\", type = \"integer\", nullable = false }]\nprimary_key = [\"id\"]\n\n\
+              [[upgrade]]\nop = \"create_table\"\ntable = \"child\"\n\
+              columns = [{ name = \"id\", type = \"integer\", nullable = false }, { name = \"parent_id\", type = \"integer\" }]\n\
+              primary_key = [\"id\"]\n\
+              constraints = [{ kind = \"foreign_key\", columns = [\"parent_id\"], references = { table = \"parent\", columns = [\"id\"] } }]\n";
+    project.write("r1_tables", &revision("r1", &[], up, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    // An orphan written outside aludel, with the database's checks off.
+    project.db.execute("PRAGMA foreign_keys = OFF; INSERT INTO child (id, parent_id) VALUES (1, 99)").await;
+
+    write_table_revision(&project, "r2", &["r1"]);
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"], "the older orphan does not stop r2");
+
+    let orphan = "[[upgrade]]\nop = \"sql\"\nsql = \"INSERT INTO child (id, parent_id) VALUES (2, 98)\"\n";
+    project.write("r3_orphan", &revision("r3", &["r2"], orphan, ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    assert!(
+        run.stderr.contains("revision `r3`")
+            && run.stderr.contains("was rolled back: it leaves row 2 of `child` referencing a missing row of `parent`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("row 1 of"), "the older orphan is not r3's: {}", run.stderr);
+    assert_eq!(project.heads().await, ["r2"]);
+    assert_eq!(project.db.query("SELECT COUNT(*) FROM child").await[0][0].as_deref(), Some("1"));
+}

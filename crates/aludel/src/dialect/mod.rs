@@ -89,6 +89,26 @@ pub enum RenderError {
     },
 }
 
+/// A row that breaks a foreign key the backend checks only on request.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Violation {
+    /// The referencing table.
+    pub table: String,
+    /// The row, when the table has row ids.
+    pub rowid: Option<i64>,
+    /// The table it references.
+    pub parent: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.rowid {
+            Some(rowid) => write!(f, "row {rowid} of `{}` referencing a missing row of `{}`", self.table, self.parent),
+            None => write!(f, "a row of `{}` referencing a missing row of `{}`", self.table, self.parent),
+        }
+    }
+}
+
 /// What introspection reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IntrospectOptions {
@@ -425,9 +445,9 @@ pub trait Session: Send {
     }
 
     /// Checks integrity the backend only verifies on request (SQLite's foreign keys after a
-    /// table rebuild); returns a description of each violation. The default has nothing to
-    /// check: the database checks every constraint as the statements run.
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
+    /// table rebuild); returns each row that breaks it. The default has nothing to check: the
+    /// database checks every constraint as the statements run.
+    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<Violation>, sqlx::Error>> {
         Box::pin(async { Ok(Vec::new()) })
     }
 

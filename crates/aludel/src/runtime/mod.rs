@@ -71,7 +71,11 @@ pub enum RuntimeError {
         source: DatabaseError,
     },
     /// A revision left rows that violate a constraint the backend checks only on request.
-    #[error("revision `{revision}` ({path}) was rolled back: it leaves {}", .problems.join("; "))]
+    #[error(
+        "revision `{revision}` ({path}) was rolled back: it leaves {}; fix the rows in the revision (an `sql` op) \
+         or first, then run it again",
+        .problems.join("; ")
+    )]
     IntegrityViolation {
         /// The revision.
         revision: RevisionId,

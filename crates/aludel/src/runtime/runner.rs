@@ -5,12 +5,12 @@
 //! chain: the transaction's `BEGIN` travels with the first statement, and the version update,
 //! history row and `COMMIT` travel together.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use crate::Error;
 use crate::dialect::common::{self, StepKind};
-use crate::dialect::{Session, StateTables, Statement, TransactionSql};
+use crate::dialect::{Session, StateTables, Statement, TransactionSql, Violation};
 use crate::ops::Op;
 use crate::runtime::state::{self, ChecksumMismatch};
 use crate::runtime::{Resolution, RunReport, RuntimeError, StepEvent, StepObserver, StepReport};
@@ -103,12 +103,14 @@ async fn locked_run(
     }
 
     let mut schema = schema_of(graph, &applied);
+    let mut baseline =
+        IntegrityBaseline::of(&session.check_integrity().await.map_err(db_error("check foreign keys before the run"))?);
     let mut report = RunReport::default();
     let total = plan.steps.len();
     for (number, step) in (1..).zip(&plan.steps) {
         let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
         observer(StepEvent::Started { revision, direction: step.direction, number, total });
-        let step_report = run_step(graph, tables, session, &mut schema, &mut heads, step).await?;
+        let step_report = run_step(graph, tables, session, &mut schema, &mut heads, &mut baseline, step).await?;
         observer(StepEvent::Finished { report: &step_report, number, total });
         report.steps.push(step_report);
     }
@@ -183,12 +185,47 @@ pub(super) fn before_transaction<'r>(rendered: &'r [RenderedOp<'_>]) -> impl Ite
     rendered.iter().flat_map(|r| &r.statements).filter(|s| s.before_transaction)
 }
 
+/// The foreign-key violations the database held before a revision ran, by referencing and
+/// referenced table: a revision answers only for those it adds, not for orphan rows that
+/// were there before it (SQLite's check reads the whole database).
+#[derive(Debug, Default)]
+pub(super) struct IntegrityBaseline(BTreeMap<(String, String), BTreeSet<Option<i64>>>);
+
+impl IntegrityBaseline {
+    pub(super) fn of(violations: &[Violation]) -> IntegrityBaseline {
+        let mut rows: BTreeMap<(String, String), BTreeSet<Option<i64>>> = BTreeMap::new();
+        for violation in violations {
+            rows.entry((violation.table.clone(), violation.parent.clone())).or_default().insert(violation.rowid);
+        }
+        IntegrityBaseline(rows)
+    }
+
+    /// The violations of `after` that were not there before. Where a table holds more than
+    /// before but its row ids changed (a rebuild renumbers them), all of its rows are named.
+    pub(super) fn added<'a>(&self, after: &'a [Violation]) -> Vec<&'a Violation> {
+        let now = IntegrityBaseline::of(after);
+        let mut added = Vec::new();
+        for (key, rows) in &now.0 {
+            let before = self.0.get(key);
+            if rows.len() <= before.map_or(0, BTreeSet::len) {
+                continue;
+            }
+            let of_key = after.iter().filter(|v| v.table == key.0 && v.parent == key.1);
+            let new: Vec<&Violation> =
+                of_key.clone().filter(|v| before.is_none_or(|b| !b.contains(&v.rowid))).collect();
+            added.extend(if new.is_empty() { of_key.collect() } else { new });
+        }
+        added
+    }
+}
+
 async fn run_step(
     graph: &RevisionGraph,
     tables: &StateTables,
     session: &mut dyn Session,
     schema: &mut Schema,
     heads: &mut Vec<RevisionId>,
+    baseline: &mut IntegrityBaseline,
     step: &Step,
 ) -> Result<StepReport, Error> {
     let dialect = session.dialect();
@@ -271,8 +308,8 @@ async fn run_step(
         .into());
     }
 
-    let problems = match session.check_integrity().await {
-        Ok(problems) => problems,
+    let violations = match session.check_integrity().await {
+        Ok(violations) => violations,
         Err(source) => {
             if in_transaction {
                 session.execute(transaction.rollback).await.ok();
@@ -280,17 +317,19 @@ async fn run_step(
             return Err(db_error("check foreign keys")(source));
         }
     };
-    if !problems.is_empty() {
+    let added = baseline.added(&violations);
+    if !added.is_empty() {
         if in_transaction {
             session.execute(transaction.rollback).await.ok();
         }
         return Err(RuntimeError::IntegrityViolation {
             revision: revision.id.clone(),
             path: revision.path.clone(),
-            problems,
+            problems: added.iter().map(ToString::to_string).collect(),
         }
         .into());
     }
+    *baseline = IntegrityBaseline::of(&violations);
 
     let duration = started.elapsed();
     let new_heads = graph.heads_after(heads, step);
@@ -467,5 +506,35 @@ pub(super) fn direction_word(direction: Direction) -> &'static str {
     match direction {
         Direction::Up => "upgrade",
         Direction::Down => "downgrade",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn orphan(table: &str, rowid: Option<i64>) -> Violation {
+        Violation { table: table.to_owned(), rowid, parent: "parent".to_owned() }
+    }
+
+    #[test]
+    fn a_revision_answers_for_the_violations_it_adds() {
+        let before = IntegrityBaseline::of(&[orphan("child", Some(1)), orphan("other", Some(7))]);
+        for (after, expected) in [
+            // Nothing new: the older orphans stay, or some were fixed.
+            (vec![orphan("child", Some(1)), orphan("other", Some(7))], vec![]),
+            (vec![orphan("child", Some(1))], vec![]),
+            // A new row of a table that had one, and one of a table that had none.
+            (vec![orphan("child", Some(1)), orphan("child", Some(2))], vec![orphan("child", Some(2))]),
+            (vec![orphan("fresh", Some(3))], vec![orphan("fresh", Some(3))]),
+            // A rebuild renumbered the rows: which one is new cannot be told, so all are named.
+            (
+                vec![orphan("child", Some(10)), orphan("child", Some(11))],
+                vec![orphan("child", Some(10)), orphan("child", Some(11))],
+            ),
+        ] {
+            let added: Vec<Violation> = before.added(&after).into_iter().cloned().collect();
+            assert_eq!(added, expected, "{after:?}");
+        }
     }
 }

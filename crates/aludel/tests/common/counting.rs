@@ -43,7 +43,7 @@ impl Session for Counting {
     fn transaction_sql(&self) -> TransactionSql {
         self.inner.transaction_sql()
     }
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
+    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<aludel::dialect::Violation>, sqlx::Error>> {
         self.inner.check_integrity()
     }
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>> {

@@ -14,6 +14,7 @@ use sqlx::{AssertSqlSafe, Connection, Row};
 use crate::dialect::common::session;
 use crate::dialect::{
     BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows, TransactionSql,
+    Violation,
 };
 use crate::schema::Schema;
 
@@ -62,19 +63,11 @@ impl Session for SqliteSession {
         }
     }
 
-    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
+    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<Violation>, sqlx::Error>> {
         Box::pin(async move {
             let rows = sqlx::raw_sql(AssertSqlSafe("PRAGMA foreign_key_check")).fetch_all(&mut self.conn).await?;
             rows.iter()
-                .map(|row| {
-                    let table: String = row.try_get(0)?;
-                    let rowid: Option<i64> = row.try_get(1)?;
-                    let parent: String = row.try_get(2)?;
-                    Ok(format!(
-                        "row {} of `{table}` references a missing row of `{parent}`",
-                        rowid.map_or_else(|| "?".to_owned(), |r| r.to_string())
-                    ))
-                })
+                .map(|row| Ok(Violation { table: row.try_get(0)?, rowid: row.try_get(1)?, parent: row.try_get(2)? }))
                 .collect()
         })
     }
