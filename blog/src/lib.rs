@@ -4,7 +4,7 @@
 //! - [`auth`]: registration, OAuth2 password flow tokens, refresh, logout, the current user.
 //! - [`posts`]: posts and their attachments.
 //! - [`storage`]: the object storage client (local files or S3-compatible).
-//! - Global modules: [`config`], [`errors`], [`extract`], [`pagination`], [`db`],
+//! - Global modules: [`config`] (over [`vars`]), [`errors`], [`extract`], [`pagination`], [`db`],
 //!   [`logging`], [`openapi`], and [`site`] (landing page, health, readiness).
 //!
 //! [`app`] builds the whole HTTP application from an [`AppState`]; `main` only loads the
@@ -33,6 +33,7 @@ pub mod pagination;
 pub mod posts;
 pub mod site;
 pub mod storage;
+pub mod vars;
 
 use std::sync::Arc;
 use std::time::Duration;

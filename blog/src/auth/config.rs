@@ -1,12 +1,13 @@
 //! Settings of the auth domain: the token signing secret, token lifetimes and login rate
-//! limiting. Read by [`crate::config::Settings`], never from the environment directly.
+//! limiting. Read through [`crate::vars`], never from the environment directly; the global
+//! settings nest this section, and this module knows nothing of them.
 
 use std::time::Duration;
 
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::{ConfigError, Environment, Vars};
+use crate::vars::{ConfigError, Environment, Vars, invalid};
 
 /// The shortest signing secret accepted outside development, in bytes (HS256 wants 256 bits).
 const MIN_SECRET_BYTES: usize = 32;
@@ -76,7 +77,7 @@ impl AuthConfig {
             ("LOGIN_RATE_WINDOW_SECS", window),
         ] {
             if value == 0 {
-                return Err(crate::config::invalid(name, "0", "a value above 0"));
+                return Err(invalid(name, "0", "a value above 0"));
             }
         }
         Ok(AuthConfig {

@@ -362,11 +362,11 @@ mod tests {
     use super::*;
 
     fn keys(ttl: u64) -> TokenKeys {
-        let vars = crate::config::Vars::from_pairs([
+        let vars = crate::vars::Vars::from_pairs([
             ("JWT_SECRET", "unit-test-secret-unit-test-secret!"),
             ("ACCESS_TOKEN_TTL_SECS", &*ttl.to_string()),
         ]);
-        TokenKeys::new(&AuthConfig::from_vars(&vars, crate::config::Environment::Test).expect("valid"))
+        TokenKeys::new(&AuthConfig::from_vars(&vars, crate::vars::Environment::Test).expect("valid"))
     }
 
     fn sign(keys: &TokenKeys, claims: &Claims) -> String {

@@ -143,7 +143,7 @@ mod tests {
     use super::*;
 
     fn config() -> StorageConfig {
-        StorageConfig::from_vars(&crate::config::Vars::from_pairs([("MAX_UPLOAD_BYTES", "16")])).expect("valid")
+        StorageConfig::from_vars(&crate::vars::Vars::from_pairs([("MAX_UPLOAD_BYTES", "16")])).expect("valid")
     }
 
     fn check(declared: &str, bytes: &[u8], expected: Result<(), &str>) {

@@ -1,11 +1,12 @@
 //! Settings of the storage client: which backend holds attachments, and which uploads are
-//! accepted. Read by [`crate::config::Settings`].
+//! accepted. Read through [`crate::vars`]; the global settings nest this section, and this
+//! module knows nothing of them.
 
 use std::path::PathBuf;
 
 use secrecy::SecretString;
 
-use crate::config::{ConfigError, Vars, invalid};
+use crate::vars::{ConfigError, Vars, invalid};
 
 /// The content types accepted when `ALLOWED_UPLOAD_TYPES` is unset: common images, PDF and
 /// plain text.
