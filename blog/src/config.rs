@@ -7,6 +7,7 @@
 //! development only) a signing secret made up at start.
 
 use std::net::IpAddr;
+use std::str::FromStr;
 use std::time::Duration;
 
 use aludel::url::DatabaseUrl;
@@ -40,6 +41,109 @@ pub enum Cors {
     Origins(Vec<String>),
 }
 
+/// The reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`). Empty by
+/// default: a client's own header is never trusted, so it cannot choose the address its
+/// requests are counted under.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Whether `address` is one of the proxies.
+    pub fn contains(&self, address: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(address))
+    }
+
+    /// Whether no proxy is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The client behind the proxies: `peer` when it is not a trusted proxy; otherwise the
+    /// `X-Forwarded-For` entries (`forwarded`, in header order) are read from the right, each
+    /// trusted proxy adding the address it saw, and the first one that is not a proxy is the
+    /// client. Entries left of it were written by the client and are ignored. When every
+    /// entry is a proxy (or one does not parse), the last trusted hop stands for the client.
+    pub fn client<'h>(&self, peer: IpAddr, forwarded: impl IntoIterator<Item = &'h str>) -> IpAddr {
+        if !self.contains(peer) {
+            return peer;
+        }
+        let entries: Vec<&str> = forwarded.into_iter().flat_map(|value| value.split(',')).collect();
+        let mut client = peer;
+        for entry in entries.iter().rev() {
+            let Some(address) = parse_forwarded(entry) else { return client };
+            client = address;
+            if !self.contains(address) {
+                return address;
+            }
+        }
+        client
+    }
+}
+
+/// One `X-Forwarded-For` entry: an address, optionally with a port (`[2001:db8::1]:443`).
+fn parse_forwarded(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry.parse().ok().or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+}
+
+impl FromStr for TrustedProxies {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| item.parse().map_err(|()| item.to_owned()))
+            .collect::<Result<Vec<IpNet>, String>>()
+            .map(TrustedProxies)
+    }
+}
+
+/// An address or a network in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`, `127.0.0.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    /// Whether `address` is in this network (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, address: IpAddr) -> bool {
+        match (self.network, address.to_canonical()) {
+            (IpAddr::V4(network), IpAddr::V4(address)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(network) & mask == u32::from(address) & mask
+            }
+            (IpAddr::V6(network), IpAddr::V6(address)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(network) & mask == u128::from(address) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for IpNet {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: IpAddr = address.trim().parse::<IpAddr>().map_err(|_| ())?.to_canonical();
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(prefix) => prefix.trim().parse::<u8>().map_err(|_| ())?,
+            None => max,
+        };
+        if prefix > max {
+            return Err(());
+        }
+        Ok(IpNet { network, prefix })
+    }
+}
+
 /// Every setting of the service.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -67,6 +171,15 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// `CORS_ORIGINS`: empty (default, no CORS), `*`, or a comma-separated list of origins.
     pub cors: Cors,
+    /// `TRUSTED_PROXIES`: addresses or networks (`10.0.0.0/8`) of the reverse proxies in front
+    /// of the service, whose `X-Forwarded-For` names the client (default none).
+    pub trusted_proxies: TrustedProxies,
+    /// `HSTS_MAX_AGE_SECS`: sends `Strict-Transport-Security` with this max-age when above 0
+    /// (default 0, off: turn it on when the service is only reached over HTTPS).
+    pub hsts_max_age: Duration,
+    /// `MAINTENANCE_INTERVAL_SECS`: how often expired refresh tokens and orphaned files are
+    /// removed (default 600).
+    pub maintenance_interval: Duration,
     /// Tokens, passwords and login rate limiting.
     pub auth: AuthConfig,
     /// Where attachments are stored and what is accepted.
@@ -116,6 +229,16 @@ impl Settings {
         if pool_size == 0 {
             return Err(invalid("DATABASE_POOL_SIZE", "0", "at least 1 connection"));
         }
+        let trusted_proxies = match vars.get("TRUSTED_PROXIES") {
+            None => TrustedProxies::default(),
+            Some(list) => list.parse().map_err(|bad: String| {
+                invalid("TRUSTED_PROXIES", &bad, "addresses or networks such as 10.0.0.0/8, 127.0.0.1, fd00::/8")
+            })?,
+        };
+        let maintenance_secs: u64 = vars.parse("MAINTENANCE_INTERVAL_SECS", 600, "a whole number of seconds")?;
+        if maintenance_secs == 0 {
+            return Err(invalid("MAINTENANCE_INTERVAL_SECS", "0", "at least 1 second"));
+        }
         let raw_url = vars.get("DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL);
         let database_url = DatabaseUrl::parse(raw_url).map_err(|e| ConfigError::Invalid {
             name: "DATABASE_URL",
@@ -134,6 +257,9 @@ impl Settings {
             request_timeout: Duration::from_secs(timeout_secs),
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024, "a number of bytes")?,
             cors,
+            trusted_proxies,
+            hsts_max_age: Duration::from_secs(vars.parse("HSTS_MAX_AGE_SECS", 0, "a whole number of seconds")?),
+            maintenance_interval: Duration::from_secs(maintenance_secs),
             auth: AuthConfig::from_vars(vars, environment)?,
             storage: StorageConfig::from_vars(vars)?,
         })
@@ -191,6 +317,42 @@ mod tests {
         );
         assert!(!message.contains("hunter2"), "{message}");
         check(&[("CORS_ORIGINS", "https://a.example, http://localhost:3000")], Ok(()));
+        check(
+            &[("TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")],
+            Err("invalid TRUSTED_PROXIES=`proxy.local`: addresses or networks such as 10.0.0.0/8, 127.0.0.1, fd00::/8"),
+        );
+        check(
+            &[("TRUSTED_PROXIES", "10.0.0.0/33")],
+            Err("invalid TRUSTED_PROXIES=`10.0.0.0/33`: addresses or networks such as 10.0.0.0/8, 127.0.0.1, fd00::/8"),
+        );
+        check(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1, fd00::/8")], Ok(()));
+        check(&[("MAINTENANCE_INTERVAL_SECS", "0")], Err("invalid MAINTENANCE_INTERVAL_SECS=`0`: at least 1 second"));
+    }
+
+    #[test]
+    fn the_client_behind_trusted_proxies_is_found() {
+        let proxies: TrustedProxies = "10.0.0.0/8, 2001:db8::/32".parse().expect("valid");
+        let ip = |text: &str| -> IpAddr { text.parse().expect("an address") };
+        let check = |peer: &str, forwarded: &[&str], expected: &str| {
+            assert_eq!(proxies.client(ip(peer), forwarded.iter().copied()), ip(expected), "{peer} {forwarded:?}");
+        };
+        // A client that is not a proxy is itself, whatever it says.
+        check("198.51.100.7", &["203.0.113.1"], "198.51.100.7");
+        // Behind one proxy: the address the proxy saw.
+        check("10.0.0.2", &["198.51.100.7"], "198.51.100.7");
+        // A client's own entries (left) are ignored; chains of proxies are followed.
+        check("10.0.0.2", &["203.0.113.66, 198.51.100.7", "10.1.2.3"], "198.51.100.7");
+        check("10.0.0.2", &["[2001:db9::5]:443"], "2001:db9::5");
+        // Nothing forwarded, or garbage: the last proxy stands for the client.
+        check("10.0.0.2", &[], "10.0.0.2");
+        check("10.0.0.2", &["unknown"], "10.0.0.2");
+        check("10.0.0.2", &["198.51.100.7, garbage", "10.0.0.3"], "10.0.0.3");
+        // Without trusted proxies the header is never read.
+        assert_eq!(TrustedProxies::default().client(ip("10.0.0.2"), ["198.51.100.7"]), ip("10.0.0.2"));
+        assert!(proxies.contains(ip("::ffff:10.9.9.9")));
+        assert!(!proxies.contains(ip("11.0.0.1")));
+        let everything: TrustedProxies = "0.0.0.0/0, ::/0".parse().expect("valid");
+        assert!(everything.contains(ip("8.8.8.8")) && everything.contains(ip("2606:4700::1")));
     }
 
     #[test]
@@ -208,5 +370,26 @@ mod tests {
             ),
         );
         check(&[("ENVIRONMENT", "production"), ("JWT_SECRET", "Zr8u2Vx0pQ4mLk9sT1yW6bN3cH7gJ5dF0aE")], Ok(()));
+    }
+
+    #[test]
+    fn a_weak_secret_is_refused_in_every_environment() {
+        for environment in ["development", "test", "production"] {
+            check(
+                &[("ENVIRONMENT", environment), ("JWT_SECRET", "secret")],
+                Err(
+                    "JWT_SECRET is too weak: use at least 32 bytes with at least 10 distinct characters, e.g. `openssl rand -base64 48`",
+                ),
+            );
+            check(
+                &[("ENVIRONMENT", environment), ("JWT_SECRET", &"ab".repeat(20))],
+                Err(
+                    "JWT_SECRET is too weak: use at least 32 bytes with at least 10 distinct characters, e.g. `openssl rand -base64 48`",
+                ),
+            );
+        }
+        // Development without a secret still makes one up.
+        let settings = Settings::from_vars(&Vars::default()).expect("valid");
+        assert!(settings.auth.secret_was_generated);
     }
 }

@@ -52,6 +52,9 @@ pub struct StorageConfig {
     /// `ALLOWED_UPLOAD_TYPES`: a comma-separated list of content types (default
     /// [`DEFAULT_ALLOWED_TYPES`]).
     pub allowed_types: Vec<String>,
+    /// `UPLOAD_QUOTA_BYTES`: the most bytes of attachments one user may have stored (default
+    /// 100 MiB).
+    pub quota_bytes: u64,
 }
 
 impl StorageConfig {
@@ -102,6 +105,10 @@ impl StorageConfig {
         if max_upload_bytes == 0 {
             return Err(invalid("MAX_UPLOAD_BYTES", "0", "a value above 0"));
         }
-        Ok(StorageConfig { backend, max_upload_bytes, allowed_types })
+        let quota_bytes = vars.parse("UPLOAD_QUOTA_BYTES", 100 * 1024 * 1024, "a number of bytes")?;
+        if quota_bytes == 0 {
+            return Err(invalid("UPLOAD_QUOTA_BYTES", "0", "a value above 0"));
+        }
+        Ok(StorageConfig { backend, max_upload_bytes, allowed_types, quota_bytes })
     }
 }

@@ -269,6 +269,32 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// `POST /auth/token` with a form, as if from `peer` (behind which `forwarded` is the
+    /// `X-Forwarded-For` header, when given).
+    pub async fn login_from(
+        &self,
+        peer: &str,
+        forwarded: Option<&str>,
+        username: &str,
+        password: &str,
+    ) -> TestResponse {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("username", username)
+            .append_pair("password", password)
+            .finish();
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/auth/token")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        let mut request = request.body(Body::from(body)).expect("a valid request");
+        let peer: std::net::SocketAddr = peer.parse().expect("a socket address");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.send(request).await
+    }
+
     /// Registers `email` with [`PASSWORD`] and logs in.
     pub async fn user(&self, email: &str) -> TestUser {
         let registered =
