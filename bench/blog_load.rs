@@ -17,7 +17,8 @@
 //! - `BLOG_BENCH_POSTGRES_URL`: the server's admin URL (default
 //!   `postgresql://postgres@127.0.0.1:5432/postgres`); a database is created and dropped.
 //! - `BLOG_BENCH_SECS`: seconds measured per request kind (default 10), after 2 s of warm-up;
-//!   the floor runs as long.
+//!   the floor runs as long. Both are split into `BLOG_BENCH_ROUNDS` (default 5) turns, the
+//!   blog's and the floor's alternating, so that other work on the machine weighs on both.
 //! - `BLOG_BENCH_CONNECTIONS`: concurrent HTTP connections (default 64).
 //! - `BLOG_BENCH_POSTS`: posts in the table (default 10,000).
 //! - `BLOG_BENCH_POOL`: the blog's `DATABASE_POOL_SIZE` and the floor's clients (default 10).
@@ -57,6 +58,8 @@ const POST_COLUMNS: &str =
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    /// `/health`: the HTTP stack alone, no database (no floor).
+    Health,
     List,
     Get,
     Create,
@@ -65,6 +68,7 @@ enum Kind {
 impl Kind {
     fn name(self) -> &'static str {
         match self {
+            Kind::Health => "health (`GET /health`, no database)",
             Kind::List => "list (`GET /posts?size=20`)",
             Kind::Get => "get (`GET /posts/{id}`)",
             Kind::Create => "create (`POST /posts`)",
@@ -75,13 +79,12 @@ impl Kind {
     /// post, `:author` the benchmark user, `:body` and `:now` what the client sends.
     fn floor_script(self) -> String {
         let statements: Vec<String> = match self {
-            Kind::List => vec![
-                r#"SELECT COUNT(*) AS num_items FROM (SELECT "posts"."id", "posts"."author_id", "posts"."title", "posts"."body", "posts"."created_at", "posts"."updated_at" FROM "posts") AS "sub_query""#.to_owned(),
-                format!(r#"SELECT {POST_COLUMNS} FROM "posts" ORDER BY "posts"."created_at" DESC, "posts"."id" DESC LIMIT :size OFFSET :offset"#),
-            ],
+            Kind::Health => Vec::new(),
+            Kind::List => vec![format!(
+                r#"SELECT {POST_COLUMNS}, (SELECT COUNT(*) AS "total" FROM "posts") AS "total" FROM "posts" ORDER BY "posts"."created_at" DESC, "posts"."id" DESC LIMIT :size OFFSET :offset"#
+            )],
             Kind::Get => vec![
-                format!(r#"SELECT {POST_COLUMNS} FROM "posts" WHERE "posts"."id" = :id LIMIT :one"#),
-                r#"SELECT "attachments"."id", "attachments"."post_id", "attachments"."filename", "attachments"."content_type", "attachments"."size", "attachments"."object_key", "attachments"."created_at" FROM "attachments" WHERE "attachments"."post_id" = :id ORDER BY "attachments"."id" ASC"#.to_owned(),
+                r#"SELECT "posts"."id" AS "A_id", "posts"."author_id" AS "A_author_id", "posts"."title" AS "A_title", "posts"."body" AS "A_body", "posts"."created_at" AS "A_created_at", "posts"."updated_at" AS "A_updated_at", "attachments"."id" AS "B_id", "attachments"."post_id" AS "B_post_id", "attachments"."filename" AS "B_filename", "attachments"."content_type" AS "B_content_type", "attachments"."size" AS "B_size", "attachments"."object_key" AS "B_object_key", "attachments"."created_at" AS "B_created_at" FROM "posts" LEFT JOIN "attachments" ON "posts"."id" = "attachments"."post_id" WHERE "posts"."id" = :id ORDER BY "posts"."id" ASC, "attachments"."id" ASC"#.to_owned(),
             ],
             Kind::Create => vec![
                 r#"SELECT "users"."id", "users"."email", "users"."password_hash", "users"."display_name", "users"."created_at" FROM "users" WHERE "users"."id" = :author LIMIT :one"#.to_owned(),
@@ -293,6 +296,13 @@ impl Measurement {
     fn rps(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
+
+    fn add(&mut self, other: Measurement) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.elapsed += other.elapsed;
+        self.latencies_us.extend(other.latencies_us);
+    }
 }
 
 /// What every connection needs to make requests.
@@ -324,6 +334,7 @@ async fn worker(load: Arc<Load>, seed: u64) -> (usize, Vec<u32>) {
         n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         let started = Instant::now();
         let outcome = match load.kind {
+            Kind::Health => connection.send(Method::GET, "/health", None, "", Bytes::new()).await,
             Kind::List => connection.send(Method::GET, "/posts?page=1&size=20", None, "", Bytes::new()).await,
             Kind::Get => {
                 let id = load.ids.0 + i64::try_from((n >> 33) % span).expect("fits");
@@ -369,12 +380,20 @@ async fn drive(load: Load, connections: usize) -> Measurement {
 }
 
 /// The distinct statements the other sessions of this database ran, sampled from
-/// `pg_stat_activity` until `stop` is set.
-async fn sample_statements(db: DatabaseConnection, stop: Arc<AtomicBool>) -> BTreeSet<String> {
+/// `pg_stat_activity` while `sampling` is set, until `stop` is.
+async fn sample_statements(
+    db: DatabaseConnection,
+    sampling: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+) -> BTreeSet<String> {
     let sql = "SELECT DISTINCT query FROM pg_stat_activity WHERE datname = current_database() \
                AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND query <> ''";
     let mut seen = BTreeSet::new();
     while !stop.load(Ordering::Relaxed) {
+        if !sampling.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        }
         let rows = db.query_all_raw(Statement::from_string(DbBackend::Postgres, sql)).await.expect("samples");
         for row in rows {
             seen.insert(row.try_get::<String>("", "query").expect("a statement"));
@@ -424,6 +443,7 @@ fn percentile(sorted: &[u32], p: usize) -> f64 {
 struct Config {
     connections: usize,
     secs: u64,
+    rounds: u64,
     posts: usize,
     pool: usize,
 }
@@ -447,29 +467,49 @@ async fn bench_backend(name: &str, url: &str, config: &Config, rows: &mut Vec<St
     let total = |page: &serde_json::Value| page["total"].as_u64().expect("a total");
     assert_eq!(total(&client.json("/posts?size=20").await), config.posts as u64, "the seeded posts are listed");
 
-    for kind in [Kind::List, Kind::Get, Kind::Create] {
-        let measure_from = Instant::now() + Duration::from_secs(2);
-        let end = measure_from + Duration::from_secs(config.secs);
-        let load = Load {
-            address: server.address,
-            kind,
-            token: token.clone(),
-            ids,
-            post: post.clone().into(),
-            measure_from,
-            end,
-        };
+    for kind in [Kind::Health, Kind::List, Kind::Get, Kind::Create] {
+        // The blog and its floor take turns, so that a change in what else the machine runs
+        // weighs on both alike.
+        let round_secs = (config.secs / config.rounds).max(1);
+        let sampling = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let sampler = is_postgres.then(|| {
-            let (db, stop) = (db.clone(), stop.clone());
-            tokio::spawn(async move {
-                tokio::time::sleep_until(measure_from.into()).await;
-                sample_statements(db, stop).await
-            })
+            let (db, sampling, stop) = (db.clone(), sampling.clone(), stop.clone());
+            tokio::spawn(sample_statements(db, sampling, stop))
         });
-        let result = drive(load, config.connections).await;
+        let mut result = Measurement { requests: 0, errors: 0, elapsed: Duration::ZERO, latencies_us: Vec::new() };
+        let mut floor_tps = Vec::new();
+        for round in 0..config.rounds {
+            let warm_up = if round == 0 { Duration::from_secs(2) } else { Duration::from_millis(500) };
+            let measure_from = Instant::now() + warm_up;
+            let end = measure_from + Duration::from_secs(round_secs);
+            let load = Load {
+                address: server.address,
+                kind,
+                token: token.clone(),
+                ids,
+                post: post.clone().into(),
+                measure_from,
+                end,
+            };
+            let sample_from = tokio::spawn({
+                let sampling = sampling.clone();
+                async move {
+                    tokio::time::sleep_until(measure_from.into()).await;
+                    sampling.store(true, Ordering::Relaxed);
+                }
+            });
+            let measured = drive(load, config.connections).await;
+            sample_from.abort();
+            sampling.store(false, Ordering::Relaxed);
+            result.add(measured);
+            if is_postgres && kind != Kind::Health {
+                floor_tps.push(floor(url, kind, config.pool, round_secs, author, ids, dir.path()));
+            }
+        }
+        result.latencies_us.sort_unstable();
         stop.store(true, Ordering::Relaxed);
-        let (floor_tps, ratio) = match sampler {
+        let (floor_tps, ratio) = match sampler.filter(|_| kind != Kind::Health) {
             Some(sampler) => {
                 let sent: BTreeSet<String> = sampler.await.expect("the sampler").iter().map(|s| shape(s)).collect();
                 let script = kind.floor_script();
@@ -481,7 +521,7 @@ async fn bench_backend(name: &str, url: &str, config: &Config, rows: &mut Vec<St
                     "{}: the floor's statements (right) are not the ones the blog sent (left); update `floor_script`",
                     kind.name()
                 );
-                let tps = floor(url, kind, config.pool, config.secs, author, ids, dir.path());
+                let tps = floor_tps.iter().sum::<f64>() / floor_tps.len() as f64;
                 (format!("{tps:.0}"), format!("{:.0}%", result.rps() / tps * 100.0))
             }
             None => ("–".to_owned(), "–".to_owned()),
@@ -517,6 +557,7 @@ fn main() {
     let config = Config {
         connections: setting("BLOG_BENCH_CONNECTIONS", 64),
         secs: setting("BLOG_BENCH_SECS", 10),
+        rounds: setting("BLOG_BENCH_ROUNDS", 5).max(1),
         posts: setting("BLOG_BENCH_POSTS", 10_000),
         pool: setting("BLOG_BENCH_POOL", 10),
     };
@@ -537,8 +578,8 @@ fn main() {
         println!("\n`{}`", blog_binary());
         println!(
             "{} connections, {} s per row after 2 s of warm-up, {} posts, pool of {}; the floor is \
-             `pgbench -M prepared` of the route's own statements with {} clients\n",
-            config.connections, config.secs, config.posts, config.pool, config.pool
+             `pgbench -M prepared` of the route's own statements with {} clients, in {} turns with the blog's\n",
+            config.connections, config.secs, config.posts, config.pool, config.pool, config.rounds
         );
         println!("| database | request | requests/s | floor (tps) | of the floor | p50 | p99 | errors |");
         println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");

@@ -120,6 +120,10 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError>
         .max_connections(settings.database_pool_size)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings a connection on every checkout by default: a round trip per statement,
+        // as costly to the database as the statement itself. Only a connection that sat idle
+        // long enough to have been dropped by a server, proxy or firewall is checked.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         // Statements are traced by the access log's span, not one log line each.
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {

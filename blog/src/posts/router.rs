@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -92,8 +93,12 @@ pub async fn create_post(
         (status = 404, description = "No such post", body = ErrorBody),
         (status = 422, description = "The id is not an integer", body = ValidationBody),
     ))]
-pub async fn get_post(State(state): State<AppState>, PostById(post): PostById) -> Result<Json<PostDetail>, AppError> {
-    let attachments = service::list_attachments(&state.db, post.id).await?;
+pub async fn get_post(State(state): State<AppState>, request: Parts) -> Result<Json<PostDetail>, AppError> {
+    let mut parts = request;
+    let id = path_id(&mut parts, &state, "id").await?;
+    let Some((post, attachments)) = service::find_post_with_attachments(&state.db, id).await? else {
+        return Err(AppError::NotFound("Post not found"));
+    };
     Ok(Json(PostDetail { post: post.into(), attachments: attachments.into_iter().map(AttachmentOut::from).collect() }))
 }
 
@@ -222,7 +227,7 @@ pub async fn upload_attachment(
 pub async fn download_attachment(
     State(state): State<AppState>,
     PostById(post): PostById,
-    request: axum::http::request::Parts,
+    request: Parts,
 ) -> Result<Response, AppError> {
     let mut parts = request;
     let attachment_id = path_id(&mut parts, &state, "attachment_id").await?;

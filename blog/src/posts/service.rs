@@ -7,10 +7,10 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use object_store::ObjectStore;
 use rand::RngCore;
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::{Asterisk, Expr, Func, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, IntoActiveModel,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Set, SqlErr, TransactionTrait,
 };
 
 use crate::auth::models::user;
@@ -58,7 +58,23 @@ impl From<PostsError> for AppError {
     }
 }
 
+/// A post read with the size of the list it was read from.
+#[derive(Debug)]
+struct Counted {
+    post: post::Model,
+    total: i64,
+}
+
+impl FromQueryResult for Counted {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Counted { post: post::Model::from_query_result(row, prefix)?, total: row.try_get(prefix, "total")? })
+    }
+}
+
 /// A page of posts, newest first, optionally by one author, and the total count.
+///
+/// The page and the count travel in one statement (the count as a subquery the database
+/// runs once); only a page past the end, which has no row to carry it, costs a second.
 ///
 /// # Errors
 ///
@@ -68,19 +84,44 @@ pub async fn list_posts(
     author_id: Option<i64>,
     params: PageParams,
 ) -> Result<(Vec<post::Model>, u64), PostsError> {
-    let mut query = post::Entity::find();
-    if let Some(author_id) = author_id {
-        query = query.filter(post::Column::AuthorId.eq(author_id));
-    }
-    let total = query.clone().count(db).await?;
-    let items = query
+    let filter = |query: Select<post::Entity>| match author_id {
+        Some(author_id) => query.filter(post::Column::AuthorId.eq(author_id)),
+        None => query,
+    };
+    let count =
+        filter(post::Entity::find()).select_only().column_as(Expr::expr(Func::count(Expr::col(Asterisk))), "total");
+    let rows: Vec<Counted> = filter(post::Entity::find())
+        .column_as(SimpleExpr::SubQuery(None, Box::new(count.clone().into_query().into_sub_query_statement())), "total")
         .order_by_desc(post::Column::CreatedAt)
         .order_by_desc(post::Column::Id)
         .offset(params.offset())
         .limit(params.size)
+        .into_model()
         .all(db)
         .await?;
-    Ok((items, total))
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None if params.offset() == 0 => 0,
+        None => count.into_tuple::<i64>().one(db).await?.unwrap_or(0),
+    };
+    Ok((rows.into_iter().map(|row| row.post).collect(), u64::try_from(total).unwrap_or(0)))
+}
+
+/// The post with this id and its attachments (oldest first), in one statement.
+///
+/// # Errors
+///
+/// [`PostsError::Db`].
+pub async fn find_post_with_attachments(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<Option<(post::Model, Vec<attachment::Model>)>, PostsError> {
+    let mut found = post::Entity::find_by_id(id)
+        .find_with_related(attachment::Entity)
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await?;
+    Ok(found.pop())
 }
 
 /// The post with this id, if any.
@@ -172,19 +213,6 @@ pub async fn delete_post(
         }
     }
     Ok(())
-}
-
-/// The attachments of a post, oldest first.
-///
-/// # Errors
-///
-/// [`PostsError::Db`].
-pub async fn list_attachments(db: &DatabaseConnection, post_id: i64) -> Result<Vec<attachment::Model>, PostsError> {
-    Ok(attachment::Entity::find()
-        .filter(attachment::Column::PostId.eq(post_id))
-        .order_by_asc(attachment::Column::Id)
-        .all(db)
-        .await?)
 }
 
 /// Stores a file and records it as an attachment of `post`, within its author's quota. The
