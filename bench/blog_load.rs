@@ -32,8 +32,8 @@ use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -75,32 +75,69 @@ impl Kind {
         }
     }
 
-    /// The statements the route sends per request, as a pgbench script: `:id` is a random
-    /// post, `:author` the benchmark user, `:body` and `:now` what the client sends.
-    fn floor_script(self) -> String {
-        let statements: Vec<String> = match self {
+    /// The statements the route may send per request, as pgbench scripts: what it sends now
+    /// first, then what earlier builds sent (so that `BLOG_BENCH_BIN` can measure them against
+    /// their own floor). `:id` is a random post, `:author` the benchmark user, `:body` and
+    /// `:now` what the client sends.
+    fn floor_scripts(self) -> Vec<String> {
+        let post = format!(r#"SELECT {POST_COLUMNS} FROM "posts" WHERE "posts"."id" = :id LIMIT :one"#);
+        let attachments = r#"SELECT "attachments"."id", "attachments"."post_id", "attachments"."filename", "attachments"."content_type", "attachments"."size", "attachments"."object_key", "attachments"."created_at" FROM "attachments" WHERE "attachments"."post_id" = :id ORDER BY "attachments"."id" ASC"#;
+        let sets: Vec<Vec<String>> = match self {
             Kind::Health => Vec::new(),
-            Kind::List => vec![format!(
-                r#"SELECT {POST_COLUMNS}, (SELECT COUNT(*) AS "total" FROM "posts") AS "total" FROM "posts" ORDER BY "posts"."created_at" DESC, "posts"."id" DESC LIMIT :size OFFSET :offset"#
-            )],
-            Kind::Get => vec![
-                r#"SELECT "posts"."id" AS "A_id", "posts"."author_id" AS "A_author_id", "posts"."title" AS "A_title", "posts"."body" AS "A_body", "posts"."created_at" AS "A_created_at", "posts"."updated_at" AS "A_updated_at", "attachments"."id" AS "B_id", "attachments"."post_id" AS "B_post_id", "attachments"."filename" AS "B_filename", "attachments"."content_type" AS "B_content_type", "attachments"."size" AS "B_size", "attachments"."object_key" AS "B_object_key", "attachments"."created_at" AS "B_created_at" FROM "posts" LEFT JOIN "attachments" ON "posts"."id" = "attachments"."post_id" WHERE "posts"."id" = :id ORDER BY "posts"."id" ASC, "attachments"."id" ASC"#.to_owned(),
+            Kind::List => vec![
+                // The page and its total in one statement.
+                vec![format!(
+                    r#"SELECT {POST_COLUMNS}, (SELECT COUNT(*) AS "total" FROM "posts") AS "total" FROM "posts" ORDER BY "posts"."created_at" DESC, "posts"."id" DESC LIMIT :size OFFSET :offset"#
+                )],
+                // Earlier: the count, then the page.
+                vec![
+                    format!(r#"SELECT COUNT(*) AS num_items FROM (SELECT {POST_COLUMNS} FROM "posts") AS "sub_query""#),
+                    format!(r#"SELECT {POST_COLUMNS} FROM "posts" ORDER BY "posts"."created_at" DESC, "posts"."id" DESC LIMIT :size OFFSET :offset"#),
+                ],
             ],
-            Kind::Create => vec![
+            Kind::Get => vec![
+                // The post and its attachments in one statement.
+                vec![r#"SELECT "posts"."id" AS "A_id", "posts"."author_id" AS "A_author_id", "posts"."title" AS "A_title", "posts"."body" AS "A_body", "posts"."created_at" AS "A_created_at", "posts"."updated_at" AS "A_updated_at", "attachments"."id" AS "B_id", "attachments"."post_id" AS "B_post_id", "attachments"."filename" AS "B_filename", "attachments"."content_type" AS "B_content_type", "attachments"."size" AS "B_size", "attachments"."object_key" AS "B_object_key", "attachments"."created_at" AS "B_created_at" FROM "posts" LEFT JOIN "attachments" ON "posts"."id" = "attachments"."post_id" WHERE "posts"."id" = :id ORDER BY "posts"."id" ASC, "attachments"."id" ASC"#.to_owned()],
+                // Earlier: the post, then its attachments.
+                vec![post, attachments.to_owned()],
+            ],
+            Kind::Create => vec![vec![
                 r#"SELECT "users"."id", "users"."email", "users"."password_hash", "users"."display_name", "users"."created_at" FROM "users" WHERE "users"."id" = :author LIMIT :one"#.to_owned(),
                 format!(r#"INSERT INTO "posts" ("author_id", "title", "body", "created_at", "updated_at") VALUES (:author, :title, :body, :now, :now) RETURNING {}"#, POST_COLUMNS.replace("\"posts\".", "")),
-            ],
+            ]],
         };
-        let mut script = String::new();
-        if self == Kind::Get {
-            script.push_str("\\set id random(:first_id, :last_id)\n");
-        }
-        for statement in statements {
-            script.push_str(&statement);
-            script.push_str(";\n");
-        }
-        script
+        sets.into_iter()
+            .map(|statements| {
+                let mut script = String::new();
+                if self == Kind::Get {
+                    script.push_str("\\set id random(:first_id, :last_id)\n");
+                }
+                for statement in statements {
+                    script.push_str(&statement);
+                    script.push_str(";\n");
+                }
+                script
+            })
+            .collect()
     }
+
+    /// The floor script whose statements are the ones the blog sent (as [`shape`] writes them).
+    fn floor_script_for(self, sent: &BTreeSet<String>) -> String {
+        let scripts = self.floor_scripts();
+        scripts.iter().find(|script| &statements(script) == sent).cloned().unwrap_or_else(|| {
+            panic!(
+                "{}: the blog sent statements no floor script has; add them to `floor_scripts`:\n{sent:#?}\n\
+                 known:\n{:#?}",
+                self.name(),
+                scripts.iter().map(|s| statements(s)).collect::<Vec<_>>()
+            )
+        })
+    }
+}
+
+/// The statements of a pgbench script, as [`shape`] writes them.
+fn statements(script: &str) -> BTreeSet<String> {
+    script.lines().filter(|line| !line.starts_with('\\')).map(shape).collect()
 }
 
 /// A statement with its parameters and pgbench variables written alike, for comparing the
@@ -380,34 +417,33 @@ async fn drive(load: Load, connections: usize) -> Measurement {
 }
 
 /// The distinct statements the other sessions of this database ran, sampled from
-/// `pg_stat_activity` while `sampling` is set, until `stop` is.
+/// `pg_stat_activity` into `seen` while `sampling` is set, until `stop` is.
 async fn sample_statements(
     db: DatabaseConnection,
+    seen: Arc<Mutex<BTreeSet<String>>>,
     sampling: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
-) -> BTreeSet<String> {
+) {
     let sql = "SELECT DISTINCT query FROM pg_stat_activity WHERE datname = current_database() \
                AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND query <> ''";
-    let mut seen = BTreeSet::new();
     while !stop.load(Ordering::Relaxed) {
-        if !sampling.load(Ordering::Relaxed) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            continue;
-        }
-        let rows = db.query_all_raw(Statement::from_string(DbBackend::Postgres, sql)).await.expect("samples");
-        for row in rows {
-            seen.insert(row.try_get::<String>("", "query").expect("a statement"));
+        if sampling.load(Ordering::Relaxed) {
+            let rows = db.query_all_raw(Statement::from_string(DbBackend::Postgres, sql)).await.expect("samples");
+            let mut seen = seen.lock().expect("not poisoned");
+            for row in rows {
+                seen.insert(shape(&row.try_get::<String>("", "query").expect("a statement")));
+            }
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    seen
 }
 
-/// `pgbench -M prepared` of the route's statements with `clients` clients for `secs` seconds;
-/// returns transactions per second.
-fn floor(url: &str, kind: Kind, clients: usize, secs: u64, author: i64, ids: (i64, i64), dir: &Path) -> f64 {
-    let script = dir.join("floor.sql");
-    std::fs::write(&script, kind.floor_script()).expect("writes the script");
+/// `pgbench -M prepared` of `script` with `clients` clients for `secs` seconds; returns
+/// transactions per second.
+fn floor(url: &str, script: &str, clients: usize, secs: u64, author: i64, ids: (i64, i64), dir: &Path) -> f64 {
+    let path = dir.join("floor.sql");
+    std::fs::write(&path, script).expect("writes the script");
+    let script = path;
     let body = BODY_SENTENCE.repeat(BODY_REPEAT);
     let output = Command::new("pgbench")
         .args(["-n", "-M", "prepared", "-j", "2"])
@@ -473,12 +509,14 @@ async fn bench_backend(name: &str, url: &str, config: &Config, rows: &mut Vec<St
         let round_secs = (config.secs / config.rounds).max(1);
         let sampling = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
-        let sampler = is_postgres.then(|| {
-            let (db, sampling, stop) = (db.clone(), sampling.clone(), stop.clone());
-            tokio::spawn(sample_statements(db, sampling, stop))
-        });
+        let seen = Arc::new(Mutex::new(BTreeSet::new()));
+        let sampled = kind != Kind::Health && is_postgres;
+        if sampled {
+            tokio::spawn(sample_statements(db.clone(), seen.clone(), sampling.clone(), stop.clone()));
+        }
         let mut result = Measurement { requests: 0, errors: 0, elapsed: Duration::ZERO, latencies_us: Vec::new() };
         let mut floor_tps = Vec::new();
+        let mut script = None;
         for round in 0..config.rounds {
             let warm_up = if round == 0 { Duration::from_secs(2) } else { Duration::from_millis(500) };
             let measure_from = Instant::now() + warm_up;
@@ -503,24 +541,20 @@ async fn bench_backend(name: &str, url: &str, config: &Config, rows: &mut Vec<St
             sample_from.abort();
             sampling.store(false, Ordering::Relaxed);
             result.add(measured);
-            if is_postgres && kind != Kind::Health {
-                floor_tps.push(floor(url, kind, config.pool, round_secs, author, ids, dir.path()));
+            if sampled {
+                // The floor runs what the blog was seen sending.
+                let script =
+                    script.get_or_insert_with(|| kind.floor_script_for(&seen.lock().expect("not poisoned"))).clone();
+                floor_tps.push(floor(url, &script, config.pool, round_secs, author, ids, dir.path()));
             }
         }
         result.latencies_us.sort_unstable();
         stop.store(true, Ordering::Relaxed);
-        let (floor_tps, ratio) = match sampler.filter(|_| kind != Kind::Health) {
-            Some(sampler) => {
-                let sent: BTreeSet<String> = sampler.await.expect("the sampler").iter().map(|s| shape(s)).collect();
-                let script = kind.floor_script();
-                let floor_statements: BTreeSet<String> =
-                    script.lines().filter(|l| !l.starts_with('\\')).map(shape).collect();
-                assert_eq!(
-                    sent,
-                    floor_statements,
-                    "{}: the floor's statements (right) are not the ones the blog sent (left); update `floor_script`",
-                    kind.name()
-                );
+        let (floor_tps, ratio) = match script {
+            Some(script) => {
+                // Every round sent the same statements.
+                let sent = seen.lock().expect("not poisoned").clone();
+                assert_eq!(sent, statements(&script), "{}: the blog's statements changed during the run", kind.name());
                 let tps = floor_tps.iter().sum::<f64>() / floor_tps.len() as f64;
                 (format!("{tps:.0}"), format!("{:.0}%", result.rps() / tps * 100.0))
             }

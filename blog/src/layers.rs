@@ -1,6 +1,6 @@
 //! The production layers [`crate::app`] wraps around the routes, each a small function: the
-//! request timeout, the panic catcher, the security headers, and the check of a client's
-//! `x-request-id` before it reaches a log line. The request id itself and the access log are
+//! request timeout, the panic catcher, and the outermost [`guard`] (the check of a client's
+//! `x-request-id` before it reaches a log line, and the security headers). The request id itself and the access log are
 //! in [`crate::logging`]; CORS is built from the settings in [`crate::app`].
 
 use std::any::Any;
@@ -51,17 +51,25 @@ pub fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
     detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
 }
 
-/// The security headers every response gets (unless a handler set its own): a content
-/// security policy (for HTML pages, [`HTML_CSP`]; for anything else, [`API_CSP`]),
-/// `X-Frame-Options: DENY` for browsers without `frame-ancestors`, `nosniff`, no referrer, and
-/// HSTS when `hsts` holds a header value.
-pub async fn security_headers(State(hsts): State<Option<HeaderValue>>, request: Request, next: Next) -> Response {
+/// The outermost layer, one function so that a request pays for one: a client's
+/// `x-request-id` is dropped unless it is 1 to [`MAX_REQUEST_ID_LEN`] characters of
+/// `A-Z a-z 0-9 - _ . :` (the request then gets an id of ours, so log lines and responses only
+/// carry ids of that shape); and every response gets the security headers a handler did not
+/// set itself: a content security policy (for HTML pages, [`HTML_CSP`]; for anything else,
+/// [`API_CSP`]), `X-Frame-Options: DENY` for browsers without `frame-ancestors`, `nosniff`, no
+/// referrer, and HSTS when `hsts` holds a header value.
+pub async fn guard(State(hsts): State<Option<HeaderValue>>, mut request: Request, next: Next) -> Response {
+    let valid = request.headers().get_all(REQUEST_ID).iter().count() <= 1
+        && request.headers().get(REQUEST_ID).is_none_or(|value| is_valid_request_id(value.as_bytes()));
+    if !valid {
+        request.headers_mut().remove(REQUEST_ID);
+    }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let is_html = headers
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/html"));
+        .and_then(|value| value.as_bytes().get(..9))
+        .is_some_and(|essence| essence.eq_ignore_ascii_case(b"text/html"));
     let csp = if is_html { HTML_CSP } else { API_CSP };
     set_default(headers, header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     set_default(headers, header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -75,18 +83,6 @@ pub async fn security_headers(State(hsts): State<Option<HeaderValue>>, request: 
 
 fn set_default(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue) {
     headers.entry(name).or_insert(value);
-}
-
-/// Drops a client's `x-request-id` unless it is 1 to [`MAX_REQUEST_ID_LEN`] characters of
-/// `A-Z a-z 0-9 - _ . :`; the request then gets an id of ours. Log lines and responses only
-/// ever carry ids of that shape.
-pub async fn check_request_id(mut request: Request, next: Next) -> Response {
-    let valid = request.headers().get_all(REQUEST_ID).iter().count() <= 1
-        && request.headers().get(REQUEST_ID).is_none_or(|value| is_valid_request_id(value.as_bytes()));
-    if !valid {
-        request.headers_mut().remove(REQUEST_ID);
-    }
-    next.run(request).await
 }
 
 /// Whether a client's request id may be kept.

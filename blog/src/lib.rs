@@ -55,11 +55,14 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::{Cors, Settings};
 use crate::errors::detail;
 
-/// What every handler can reach: the database pool, settings, storage, signing keys, the
-/// password hashing slots and rate limits, templates, the revisions the schema should be at
-/// and the last readiness answer.
+/// What every handler can reach (see [`Shared`]), behind one `Arc`: axum clones the state
+/// for every request, and one reference count costs less than a dozen.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The database pool, settings, storage, signing keys, the password hashing slots and rate
+/// limits, templates, the revisions the schema should be at and the last readiness answer.
+pub struct Shared {
     /// The connection pool.
     pub db: DatabaseConnection,
     /// The settings.
@@ -67,17 +70,25 @@ pub struct AppState {
     /// Attachments' bytes.
     pub storage: Arc<dyn ObjectStore>,
     /// Access token keys and lifetimes.
-    pub tokens: Arc<auth::service::TokenKeys>,
+    pub tokens: auth::service::TokenKeys,
     /// Bounds the password hashes computed at once.
-    pub hashing: Arc<auth::service::Hashing>,
+    pub hashing: auth::service::Hashing,
     /// Counts requests to the routes that hash passwords, per client and per account.
-    pub auth_limits: Arc<auth::limiter::AuthLimits>,
+    pub auth_limits: auth::limiter::AuthLimits,
     /// Server-rendered pages.
-    pub templates: Arc<minijinja::Environment<'static>>,
+    pub templates: minijinja::Environment<'static>,
     /// The compiled-in revisions (for `/ready`).
-    pub migrations: Arc<aludel::script::RevisionGraph>,
+    pub migrations: aludel::script::RevisionGraph,
     /// The last answer of `/ready`.
-    pub readiness: Arc<site::ReadinessCache>,
+    pub readiness: site::ReadinessCache,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -123,26 +134,25 @@ impl AppState {
     /// [`StartError`] when storage or the templates cannot be set up.
     pub fn with_connection(settings: Settings, db: DatabaseConnection) -> Result<AppState, StartError> {
         let storage = storage::client::build(&settings.storage)?;
-        Ok(AppState {
-            tokens: Arc::new(auth::service::TokenKeys::new(&settings.auth)),
-            hashing: Arc::new(
-                auth::service::Hashing::new(settings.auth.hash_concurrency).map_err(StartError::Threads)?,
-            ),
-            auth_limits: Arc::new(auth::limiter::AuthLimits::new(&settings.auth)),
-            templates: Arc::new(site::templates()?),
-            migrations: Arc::new(db::migrations()?),
-            readiness: Arc::new(site::ReadinessCache::default()),
+        Ok(AppState(Arc::new(Shared {
+            tokens: auth::service::TokenKeys::new(&settings.auth),
+            hashing: auth::service::Hashing::new(settings.auth.hash_concurrency).map_err(StartError::Threads)?,
+            auth_limits: auth::limiter::AuthLimits::new(&settings.auth),
+            templates: site::templates()?,
+            migrations: db::migrations()?,
+            readiness: site::ReadinessCache::default(),
             storage,
             db,
             settings: Arc::new(settings),
-        })
+        })))
     }
 }
 
 /// The whole HTTP application: every route, the docs, and the production layers. From the
-/// outside in: a client's `x-request-id` is checked, then kept or made up; the access log and
-/// the request's span; the id is returned; security headers; CORS when configured; a panic in
-/// a handler becomes a logged 500; the request timeout; the body size limit.
+/// outside in: a client's `x-request-id` is checked (and security headers go on the way out);
+/// the id is kept or made up; the access log and the request's span; the id is returned;
+/// CORS when configured; a panic in a handler becomes a logged 500; the request timeout; the
+/// body size limit.
 pub fn app(state: AppState) -> Router {
     let settings = state.settings.clone();
     let api = Router::new()
@@ -164,11 +174,10 @@ pub fn app(state: AppState) -> Router {
     if let Some(cors) = cors_layer(&settings.cors) {
         app = app.layer(cors);
     }
-    app.layer(axum::middleware::from_fn_with_state(hsts, layers::security_headers))
-        .layer(PropagateRequestIdLayer::new(logging::REQUEST_ID))
+    app.layer(PropagateRequestIdLayer::new(logging::REQUEST_ID))
         .layer(logging::trace_layer())
         .layer(SetRequestIdLayer::new(logging::REQUEST_ID, logging::RequestIds::default()))
-        .layer(axum::middleware::from_fn(layers::check_request_id))
+        .layer(axum::middleware::from_fn_with_state(hsts, layers::guard))
 }
 
 fn cors_layer(cors: &Cors) -> Option<CorsLayer> {
