@@ -101,10 +101,21 @@ impl Kind {
                 // Earlier: the post, then its attachments.
                 vec![post, attachments.to_owned()],
             ],
-            Kind::Create => vec![vec![
-                r#"SELECT "users"."id", "users"."email", "users"."password_hash", "users"."display_name", "users"."created_at" FROM "users" WHERE "users"."id" = :author LIMIT :one"#.to_owned(),
-                format!(r#"INSERT INTO "posts" ("author_id", "title", "body", "created_at", "updated_at") VALUES (:author, :title, :body, :now, :now) RETURNING {}"#, POST_COLUMNS.replace("\"posts\".", "")),
-            ]],
+            Kind::Create => {
+                let insert = format!(
+                    r#"INSERT INTO "posts" ("author_id", "title", "body", "created_at", "updated_at") VALUES (:author, :title, :body, :now, :now) RETURNING {}"#,
+                    POST_COLUMNS.replace("\"posts\".", "")
+                );
+                vec![
+                    // The insert alone: the foreign key vouches for the author.
+                    vec![insert.clone()],
+                    // Earlier: the token's user read first.
+                    vec![
+                        r#"SELECT "users"."id", "users"."email", "users"."password_hash", "users"."display_name", "users"."created_at" FROM "users" WHERE "users"."id" = :author LIMIT :one"#.to_owned(),
+                        insert,
+                    ],
+                ]
+            }
         };
         sets.into_iter()
             .map(|statements| {

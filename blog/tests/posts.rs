@@ -288,7 +288,7 @@ async fn an_edit_racing_a_delete_is_404(backend: Backend) {
     assert!(matches!(result, Err(blog::posts::service::PostsError::PostNotFound)), "{result:?}");
 
     // Through the API, many times over: every answer is 200, 204 or 404, never 500.
-    for n in 0..20 {
+    for n in 0..100 {
         let id = app.post(&ada, &format!("race {n}")).await["id"].as_i64().expect("an id");
         let path = format!("/posts/{id}");
         let edited = json!({"title": "edited"});

@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::dependencies::CurrentUser;
+use crate::auth::dependencies::Authenticated;
 use crate::errors::{AppError, ErrorBody, FieldError, ValidationBody};
 use crate::extract::{ValidJson, path_id};
 use crate::pagination::{Page, PageParams, query_int};
@@ -79,10 +79,10 @@ pub async fn list_posts(
     ))]
 pub async fn create_post(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Authenticated(user_id): Authenticated,
     ValidJson(input): ValidJson<PostCreate>,
 ) -> Result<(StatusCode, Json<PostOut>), AppError> {
-    let post = service::create_post(&state.db, user.id, &input.title, &input.body).await?;
+    let post = service::create_post(&state.db, user_id, &input.title, &input.body).await?;
     Ok((StatusCode::CREATED, Json(post.into())))
 }
 

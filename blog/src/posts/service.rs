@@ -25,6 +25,9 @@ pub enum PostsError {
     /// The post does not exist (any more: it may have been deleted meanwhile).
     #[error("post not found")]
     PostNotFound,
+    /// The author of a new post does not exist (a valid token of a deleted user).
+    #[error("no such author")]
+    AuthorNotFound,
     /// The attachment does not exist (or belongs to another post).
     #[error("attachment not found")]
     AttachmentNotFound,
@@ -48,6 +51,7 @@ impl From<PostsError> for AppError {
     fn from(error: PostsError) -> Self {
         match error {
             PostsError::PostNotFound => AppError::NotFound("Post not found"),
+            PostsError::AuthorNotFound => AppError::Unauthorized("Could not validate credentials"),
             PostsError::AttachmentNotFound => AppError::NotFound("Attachment not found"),
             PostsError::QuotaExceeded { quota, used } => AppError::PayloadTooLarge(format!(
                 "Storage quota exceeded: {used} of {quota} bytes are used; delete attachments to make room"
@@ -133,11 +137,12 @@ pub async fn find_post(db: &DatabaseConnection, id: i64) -> Result<Option<post::
     Ok(post::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Creates a post; `title` and `body` must be valid already.
+/// Creates a post; `title` and `body` must be valid already. The author's existence is left
+/// to the foreign key: one statement, no read first.
 ///
 /// # Errors
 ///
-/// [`PostsError::Db`].
+/// [`PostsError::AuthorNotFound`] when no user has that id, [`PostsError::Db`].
 pub async fn create_post(
     db: &DatabaseConnection,
     author_id: i64,
@@ -153,7 +158,10 @@ pub async fn create_post(
         updated_at: Set(now),
         ..Default::default()
     };
-    Ok(row.insert(db).await?)
+    row.insert(db).await.map_err(|error| match error.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => PostsError::AuthorNotFound,
+        _ => PostsError::Db(error),
+    })
 }
 
 /// Changes the given fields of a post.
@@ -180,8 +188,10 @@ pub async fn update_post(
     row.updated_at = Set(Utc::now());
     match row.update(db).await {
         Ok(post) => Ok(post),
-        // Deleted between being read and being written: as if it had never been found.
-        Err(DbErr::RecordNotUpdated) => Err(PostsError::PostNotFound),
+        // Deleted between being read and being written (or, where the database cannot return
+        // the row it updated, between the update and the read that follows): as if it had
+        // never been found.
+        Err(DbErr::RecordNotUpdated | DbErr::RecordNotFound(_)) => Err(PostsError::PostNotFound),
         Err(error) => Err(error.into()),
     }
 }
