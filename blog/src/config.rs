@@ -6,9 +6,7 @@
 //! with no set-up: SQLite in the working directory, local files for uploads, and (in
 //! development only) a signing secret made up at start.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -16,69 +14,12 @@ use aludel::url::DatabaseUrl;
 
 use crate::auth::config::AuthConfig;
 use crate::storage::config::StorageConfig;
+use crate::vars::invalid;
+pub use crate::vars::{ConfigError, Environment, Vars};
 
 /// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory,
 /// created on first use.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://blog.db?mode=rwc";
-
-/// A setting with a value the service cannot use; startup stops with it.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// A variable holds something that does not parse.
-    #[error("invalid {name}=`{value}`: {reason}")]
-    Invalid {
-        /// The environment variable.
-        name: &'static str,
-        /// Its value (never a secret's).
-        value: String,
-        /// What is expected.
-        reason: String,
-    },
-    /// A variable the configuration needs is not set.
-    #[error("{name} is not set: {reason}")]
-    Missing {
-        /// The environment variable.
-        name: &'static str,
-        /// Why it is needed and how to set it.
-        reason: String,
-    },
-    /// A secret is set but too weak for this environment.
-    #[error("{name} is too weak: {reason}")]
-    Weak {
-        /// The environment variable.
-        name: &'static str,
-        /// What a strong value looks like.
-        reason: String,
-    },
-    /// The `.env` file exists but cannot be read.
-    #[error("could not read .env: {0}")]
-    DotEnv(String),
-}
-
-/// Where the service runs; decides how strict the configuration is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
-    /// A developer's machine: missing secrets are made up (and said so).
-    Development,
-    /// The test suite: like production, but secrets may be short.
-    Test,
-    /// Anything deployed: every secret must be set and strong.
-    Production,
-}
-
-impl FromStr for Environment {
-    type Err = ();
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.to_ascii_lowercase().as_str() {
-            "development" | "dev" | "local" => Ok(Environment::Development),
-            "test" | "testing" => Ok(Environment::Test),
-            "production" | "prod" | "staging" => Ok(Environment::Production),
-            _ => Err(()),
-        }
-    }
-}
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +39,109 @@ pub enum Cors {
     Any,
     /// These origins exactly.
     Origins(Vec<String>),
+}
+
+/// The reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`). Empty by
+/// default: a client's own header is never trusted, so it cannot choose the address its
+/// requests are counted under.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Whether `address` is one of the proxies.
+    pub fn contains(&self, address: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(address))
+    }
+
+    /// Whether no proxy is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The client behind the proxies: `peer` when it is not a trusted proxy; otherwise the
+    /// `X-Forwarded-For` entries (`forwarded`, in header order) are read from the right, each
+    /// trusted proxy adding the address it saw, and the first one that is not a proxy is the
+    /// client. Entries left of it were written by the client and are ignored. When every
+    /// entry is a proxy (or one does not parse), the last trusted hop stands for the client.
+    pub fn client<'h>(&self, peer: IpAddr, forwarded: impl IntoIterator<Item = &'h str>) -> IpAddr {
+        if !self.contains(peer) {
+            return peer;
+        }
+        let entries: Vec<&str> = forwarded.into_iter().flat_map(|value| value.split(',')).collect();
+        let mut client = peer;
+        for entry in entries.iter().rev() {
+            let Some(address) = parse_forwarded(entry) else { return client };
+            client = address;
+            if !self.contains(address) {
+                return address;
+            }
+        }
+        client
+    }
+}
+
+/// One `X-Forwarded-For` entry: an address, optionally with a port (`[2001:db8::1]:443`).
+fn parse_forwarded(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry.parse().ok().or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+}
+
+impl FromStr for TrustedProxies {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| item.parse().map_err(|()| item.to_owned()))
+            .collect::<Result<Vec<IpNet>, String>>()
+            .map(TrustedProxies)
+    }
+}
+
+/// An address or a network in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`, `127.0.0.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    /// Whether `address` is in this network (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, address: IpAddr) -> bool {
+        match (self.network, address.to_canonical()) {
+            (IpAddr::V4(network), IpAddr::V4(address)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(network) & mask == u32::from(address) & mask
+            }
+            (IpAddr::V6(network), IpAddr::V6(address)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(network) & mask == u128::from(address) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for IpNet {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: IpAddr = address.trim().parse::<IpAddr>().map_err(|_| ())?.to_canonical();
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(prefix) => prefix.trim().parse::<u8>().map_err(|_| ())?,
+            None => max,
+        };
+        if prefix > max {
+            return Err(());
+        }
+        Ok(IpNet { network, prefix })
+    }
 }
 
 /// Every setting of the service.
@@ -127,79 +171,19 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// `CORS_ORIGINS`: empty (default, no CORS), `*`, or a comma-separated list of origins.
     pub cors: Cors,
+    /// `TRUSTED_PROXIES`: addresses or networks (`10.0.0.0/8`) of the reverse proxies in front
+    /// of the service, whose `X-Forwarded-For` names the client (default none).
+    pub trusted_proxies: TrustedProxies,
+    /// `HSTS_MAX_AGE_SECS`: sends `Strict-Transport-Security` with this max-age when above 0
+    /// (default 0, off: turn it on when the service is only reached over HTTPS).
+    pub hsts_max_age: Duration,
+    /// `MAINTENANCE_INTERVAL_SECS`: how often expired refresh tokens and orphaned files are
+    /// removed (default 600).
+    pub maintenance_interval: Duration,
     /// Tokens, passwords and login rate limiting.
     pub auth: AuthConfig,
     /// Where attachments are stored and what is accepted.
     pub storage: StorageConfig,
-}
-
-/// The variables the settings come from: the process environment over a `.env` file.
-#[derive(Clone, Default)]
-pub struct Vars(BTreeMap<String, String>);
-
-impl std::fmt::Debug for Vars {
-    // Names only: values include secrets.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_set().entries(self.0.keys()).finish()
-    }
-}
-
-impl Vars {
-    /// The process environment, over the `.env` file of the working directory when there is
-    /// one (variables already set win, as with dotenv everywhere).
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::DotEnv`] when `.env` exists but cannot be parsed.
-    pub fn from_env() -> Result<Vars, ConfigError> {
-        let mut vars = BTreeMap::new();
-        if Path::new(".env").is_file() {
-            for item in dotenvy::from_path_iter(".env").map_err(|e| ConfigError::DotEnv(e.to_string()))? {
-                let (key, value) = item.map_err(|e| ConfigError::DotEnv(e.to_string()))?;
-                vars.insert(key, value);
-            }
-        }
-        vars.extend(std::env::vars());
-        Ok(Vars(vars))
-    }
-
-    /// Exactly these variables (for tests and embedding).
-    pub fn from_pairs<I, K, V>(pairs: I) -> Vars
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        Vars(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
-    }
-
-    /// The value of `name`, `None` when unset or blank.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
-    }
-
-    /// Parses `name` with `FromStr`, or returns `default` when unset.
-    pub(crate) fn parse<T: FromStr>(&self, name: &'static str, default: T, expected: &str) -> Result<T, ConfigError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(value) => value.parse().map_err(|_| invalid(name, value, expected)),
-        }
-    }
-
-    /// A boolean: true/false, 1/0, yes/no, on/off.
-    pub(crate) fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
-        match self.get(name).map(str::to_ascii_lowercase).as_deref() {
-            None => Ok(default),
-            Some("true" | "1" | "yes" | "on") => Ok(true),
-            Some("false" | "0" | "no" | "off") => Ok(false),
-            Some(other) => Err(invalid(name, other, "true or false")),
-        }
-    }
-}
-
-/// A [`ConfigError::Invalid`] for a value that is not secret.
-pub(crate) fn invalid(name: &'static str, value: &str, reason: &str) -> ConfigError {
-    ConfigError::Invalid { name, value: value.to_owned(), reason: reason.to_owned() }
 }
 
 impl Settings {
@@ -245,6 +229,16 @@ impl Settings {
         if pool_size == 0 {
             return Err(invalid("DATABASE_POOL_SIZE", "0", "at least 1 connection"));
         }
+        let trusted_proxies = match vars.get("TRUSTED_PROXIES") {
+            None => TrustedProxies::default(),
+            Some(list) => list.parse().map_err(|bad: String| {
+                invalid("TRUSTED_PROXIES", &bad, "addresses or networks such as 10.0.0.0/8, 127.0.0.1, fd00::/8")
+            })?,
+        };
+        let maintenance_secs: u64 = vars.parse("MAINTENANCE_INTERVAL_SECS", 600, "a whole number of seconds")?;
+        if maintenance_secs == 0 {
+            return Err(invalid("MAINTENANCE_INTERVAL_SECS", "0", "at least 1 second"));
+        }
         let raw_url = vars.get("DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL);
         let database_url = DatabaseUrl::parse(raw_url).map_err(|e| ConfigError::Invalid {
             name: "DATABASE_URL",
@@ -263,6 +257,9 @@ impl Settings {
             request_timeout: Duration::from_secs(timeout_secs),
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024, "a number of bytes")?,
             cors,
+            trusted_proxies,
+            hsts_max_age: Duration::from_secs(vars.parse("HSTS_MAX_AGE_SECS", 0, "a whole number of seconds")?),
+            maintenance_interval: Duration::from_secs(maintenance_secs),
             auth: AuthConfig::from_vars(vars, environment)?,
             storage: StorageConfig::from_vars(vars)?,
         })
@@ -320,6 +317,42 @@ mod tests {
         );
         assert!(!message.contains("hunter2"), "{message}");
         check(&[("CORS_ORIGINS", "https://a.example, http://localhost:3000")], Ok(()));
+        check(
+            &[("TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")],
+            Err("invalid TRUSTED_PROXIES=`proxy.local`: addresses or networks such as 10.0.0.0/8, 127.0.0.1, fd00::/8"),
+        );
+        check(
+            &[("TRUSTED_PROXIES", "10.0.0.0/33")],
+            Err("invalid TRUSTED_PROXIES=`10.0.0.0/33`: addresses or networks such as 10.0.0.0/8, 127.0.0.1, fd00::/8"),
+        );
+        check(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1, fd00::/8")], Ok(()));
+        check(&[("MAINTENANCE_INTERVAL_SECS", "0")], Err("invalid MAINTENANCE_INTERVAL_SECS=`0`: at least 1 second"));
+    }
+
+    #[test]
+    fn the_client_behind_trusted_proxies_is_found() {
+        let proxies: TrustedProxies = "10.0.0.0/8, 2001:db8::/32".parse().expect("valid");
+        let ip = |text: &str| -> IpAddr { text.parse().expect("an address") };
+        let check = |peer: &str, forwarded: &[&str], expected: &str| {
+            assert_eq!(proxies.client(ip(peer), forwarded.iter().copied()), ip(expected), "{peer} {forwarded:?}");
+        };
+        // A client that is not a proxy is itself, whatever it says.
+        check("198.51.100.7", &["203.0.113.1"], "198.51.100.7");
+        // Behind one proxy: the address the proxy saw.
+        check("10.0.0.2", &["198.51.100.7"], "198.51.100.7");
+        // A client's own entries (left) are ignored; chains of proxies are followed.
+        check("10.0.0.2", &["203.0.113.66, 198.51.100.7", "10.1.2.3"], "198.51.100.7");
+        check("10.0.0.2", &["[2001:db9::5]:443"], "2001:db9::5");
+        // Nothing forwarded, or garbage: the last proxy stands for the client.
+        check("10.0.0.2", &[], "10.0.0.2");
+        check("10.0.0.2", &["unknown"], "10.0.0.2");
+        check("10.0.0.2", &["198.51.100.7, garbage", "10.0.0.3"], "10.0.0.3");
+        // Without trusted proxies the header is never read.
+        assert_eq!(TrustedProxies::default().client(ip("10.0.0.2"), ["198.51.100.7"]), ip("10.0.0.2"));
+        assert!(proxies.contains(ip("::ffff:10.9.9.9")));
+        assert!(!proxies.contains(ip("11.0.0.1")));
+        let everything: TrustedProxies = "0.0.0.0/0, ::/0".parse().expect("valid");
+        assert!(everything.contains(ip("8.8.8.8")) && everything.contains(ip("2606:4700::1")));
     }
 
     #[test]
@@ -337,5 +370,26 @@ mod tests {
             ),
         );
         check(&[("ENVIRONMENT", "production"), ("JWT_SECRET", "Zr8u2Vx0pQ4mLk9sT1yW6bN3cH7gJ5dF0aE")], Ok(()));
+    }
+
+    #[test]
+    fn a_weak_secret_is_refused_in_every_environment() {
+        for environment in ["development", "test", "production"] {
+            check(
+                &[("ENVIRONMENT", environment), ("JWT_SECRET", "secret")],
+                Err(
+                    "JWT_SECRET is too weak: use at least 32 bytes with at least 10 distinct characters, e.g. `openssl rand -base64 48`",
+                ),
+            );
+            check(
+                &[("ENVIRONMENT", environment), ("JWT_SECRET", &"ab".repeat(20))],
+                Err(
+                    "JWT_SECRET is too weak: use at least 32 bytes with at least 10 distinct characters, e.g. `openssl rand -base64 48`",
+                ),
+            );
+        }
+        // Development without a secret still makes one up.
+        let settings = Settings::from_vars(&Vars::default()).expect("valid");
+        assert!(settings.auth.secret_was_generated);
     }
 }

@@ -37,6 +37,15 @@ pub enum DbError {
     /// An entity cannot be expressed as a schema.
     #[error(transparent)]
     Models(#[from] aludel_sea_orm::SeaOrmError),
+    /// A table the service reads for itself (aludel's version table) cannot be read.
+    #[error("could not read `{table}`: {source}")]
+    Read {
+        /// The table.
+        table: String,
+        /// The database's error.
+        #[source]
+        source: sea_orm::DbErr,
+    },
 }
 
 /// The service's models: every SeaORM entity of the crate. `require_registered` makes a new
@@ -76,16 +85,24 @@ pub async fn migrate(database_url: &str, graph: RevisionGraph) -> Result<aludel:
     Ok(Migrator::with_graph(config, graph).upgrade("heads").await?)
 }
 
-/// Whether the database is at the head revision(s) of `graph`.
+/// Whether the database is at the head revision(s) of `graph`, read through the pool from the
+/// version table aludel keeps (a missing table is no revision at all).
 ///
 /// # Errors
 ///
-/// [`DbError::Aludel`] when the version table cannot be read.
-pub async fn at_head(database_url: &str, graph: &RevisionGraph) -> Result<bool, DbError> {
-    let mut current =
-        aludel::runtime::current_heads(&aludel::config::Config::for_url(database_url).map_err(aludel::Error::from)?)
-            .await?;
-    let mut heads: Vec<_> = graph.heads().into_iter().cloned().collect();
+/// [`DbError::Read`] when the version table cannot be read.
+pub async fn at_head(db: &DatabaseConnection, graph: &RevisionGraph) -> Result<bool, DbError> {
+    let table = aludel::dialect::StateTables::default().version_table;
+    let query = sea_orm::sea_query::Query::select()
+        .column(sea_orm::sea_query::Alias::new("version_num"))
+        .from(sea_orm::sea_query::Alias::new(table.as_str()))
+        .to_owned();
+    let read = async {
+        let rows = db.query_all(&query).await?;
+        rows.iter().map(|row| row.try_get::<String>("", "version_num")).collect::<Result<Vec<String>, _>>()
+    };
+    let mut current = read.await.map_err(|source| DbError::Read { table, source })?;
+    let mut heads: Vec<String> = graph.heads().into_iter().map(ToString::to_string).collect();
     current.sort();
     heads.sort();
     Ok(current == heads)
@@ -103,6 +120,10 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError>
         .max_connections(settings.database_pool_size)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings a connection on every checkout by default: a round trip per statement,
+        // as costly to the database as the statement itself. Only a connection that sat idle
+        // long enough to have been dropped by a server, proxy or firewall is checked.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         // Statements are traced by the access log's span, not one log line each.
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {

@@ -18,14 +18,29 @@ pub struct FieldError {
     /// The kind of error: `missing`, `string_too_short`, `value_error`, `json_invalid`...
     #[serde(rename = "type")]
     pub kind: String,
-    /// Where: `["body", "title"]`, `["query", "page"]`, `["path", "id"]`.
-    #[schema(value_type = Vec<Object>)]
+    /// Where: `["body", "title"]`, `["query", "page"]`, `["path", "id"]`; a position in a
+    /// list or in the body's text is a number.
+    #[schema(schema_with = loc_schema)]
     pub loc: Vec<Value>,
     /// What is wrong, for people.
     pub msg: String,
-    /// The value received.
-    #[schema(value_type = Object)]
+    /// The value received (any JSON value; secrets are replaced by `**********`).
+    #[schema(schema_with = any_schema)]
     pub input: Value,
+}
+
+/// `loc`'s schema: a list of strings and integers.
+fn loc_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let item = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(ObjectBuilder::new().schema_type(Type::Integer));
+    ArrayBuilder::new().items(item).build()
+}
+
+/// `input`'s schema: any JSON value (`{}`).
+fn any_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::Object::with_type(utoipa::openapi::schema::SchemaType::AnyValue)
 }
 
 impl FieldError {
@@ -92,6 +107,14 @@ pub enum AppError {
     /// 503: a dependency is not ready.
     #[error("{0}")]
     Unavailable(String),
+    /// 503 with `Retry-After`: the service is at capacity for this kind of work.
+    #[error("busy")]
+    Busy {
+        /// What to tell the client.
+        detail: &'static str,
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
     /// 504: the request took longer than the configured timeout.
     #[error("request timed out")]
     Timeout,
@@ -118,7 +141,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -152,7 +175,8 @@ impl IntoResponse for AppError {
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 response
             }
-            AppError::TooManyRequests { detail: message, retry_after_secs } => {
+            AppError::TooManyRequests { detail: message, retry_after_secs }
+            | AppError::Busy { detail: message, retry_after_secs } => {
                 let mut response = detail(status, message);
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 response

@@ -1,17 +1,20 @@
 //! Request extractors that report invalid input the way FastAPI does (422 with field errors),
 //! so handlers only ever see valid values: [`ValidJson`] for JSON bodies, [`path_id`] for
-//! numeric path parameters and [`form_fields`] for URL-encoded forms.
+//! numeric path parameters and [`form_fields`] for URL-encoded forms; and [`ClientAddress`],
+//! the client's address as far as the configured proxies vouch for it.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::AppState;
 use crate::errors::{AppError, FieldError};
 
 /// A request schema's own checks, beyond its shape: lengths, formats, policies.
@@ -95,7 +98,10 @@ pub fn deserialize<T: DeserializeOwned>(value: Value) -> Result<T, AppError> {
             }
         }
         let message = error.inner().to_string();
-        let input = value_at(&value, &loc[1..]).cloned().unwrap_or(Value::Null);
+        let input = match loc.last() {
+            Some(Value::String(field)) if is_secret(field) => Value::from(REDACTED),
+            _ => value_at(&value, &loc[1..]).map(redact).unwrap_or(Value::Null),
+        };
         let field = if let Some(name) = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next())
         {
             loc.push(Value::from(name));
@@ -114,6 +120,32 @@ pub fn deserialize<T: DeserializeOwned>(value: Value) -> Result<T, AppError> {
         };
         AppError::Validation(vec![field])
     })
+}
+
+/// What an error shows instead of a secret field's value.
+pub const REDACTED: &str = "**********";
+
+/// The body fields whose values are never echoed in an error: passwords and tokens.
+const SECRET_FIELDS: &[&str] = &["password", "refresh_token", "access_token"];
+
+fn is_secret(field: &str) -> bool {
+    SECRET_FIELDS.contains(&field)
+}
+
+/// `value` with the values of secret fields, at any depth, replaced by [`REDACTED`].
+pub fn redact(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, item)| {
+                    let item = if is_secret(key) { Value::from(REDACTED) } else { redact(item) };
+                    (key.clone(), item)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
+        other => other.clone(),
+    }
 }
 
 fn value_at<'v>(value: &'v Value, path: &[Value]) -> Option<&'v Value> {
@@ -142,6 +174,24 @@ pub async fn path_id<S: Send + Sync>(parts: &mut Parts, state: &S, name: &str) -
             Value::from(raw),
         )
     })
+}
+
+/// The address of the client: the connection's peer, or, when the peer is one of
+/// `TRUSTED_PROXIES`, the address those proxies saw (from `X-Forwarded-For`). `None` when the
+/// connection's address is unknown (a request made in-process).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+            return Ok(ClientAddress(None));
+        };
+        let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        Ok(ClientAddress(Some(state.settings.trusted_proxies.client(peer.ip(), forwarded))))
+    }
 }
 
 /// The fields of an `application/x-www-form-urlencoded` body (the last value of a repeated
@@ -203,6 +253,32 @@ mod tests {
         check(
             "[1]",
             serde_json::json!([{"type": "model_attributes_type", "loc": ["body"], "msg": "Input should be a valid dictionary or object to extract fields from", "input": [1]}]),
+        );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)] // Only deserialized, to see the errors.
+    struct Login {
+        email: String,
+        password: String,
+    }
+
+    #[test]
+    fn secrets_are_never_echoed_in_field_errors() {
+        let errors = |body: &str| {
+            let Err(AppError::Validation(errors)) = parse_json(body.as_bytes()).and_then(deserialize::<Login>) else {
+                panic!("{body} was accepted")
+            };
+            serde_json::to_value(errors).expect("JSON")
+        };
+        assert_eq!(
+            errors(r#"{"password": "hunter2 secret", "extra": {"refresh_token": "abc"}}"#),
+            serde_json::json!([{"type": "missing", "loc": ["body", "email"], "msg": "Field required",
+                "input": {"password": "**********", "extra": {"refresh_token": "**********"}}}])
+        );
+        assert_eq!(
+            errors(r#"{"email": "a@b.c", "password": ["hunter2"]}"#),
+            serde_json::json!([{"type": "string_type", "loc": ["body", "password"], "msg": "Input should be a valid string", "input": "**********"}])
         );
     }
 }

@@ -4,8 +4,9 @@
 //! - [`auth`]: registration, OAuth2 password flow tokens, refresh, logout, the current user.
 //! - [`posts`]: posts and their attachments.
 //! - [`storage`]: the object storage client (local files or S3-compatible).
-//! - Global modules: [`config`], [`errors`], [`extract`], [`pagination`], [`db`],
-//!   [`logging`], [`openapi`], and [`site`] (landing page, health, readiness).
+//! - Global modules: [`config`] (over [`vars`]), [`errors`], [`extract`], [`pagination`], [`db`],
+//!   [`layers`], [`logging`], [`maintenance`], [`openapi`], and [`site`] (landing page, health,
+//!   readiness).
 //!
 //! [`app`] builds the whole HTTP application from an [`AppState`]; `main` only loads the
 //! settings, starts logging, migrates and serves.
@@ -27,35 +28,41 @@ pub mod config;
 pub mod db;
 pub mod errors;
 pub mod extract;
+pub mod layers;
 pub mod logging;
+pub mod maintenance;
 pub mod openapi;
 pub mod pagination;
 pub mod posts;
 pub mod site;
 pub mod storage;
+pub mod vars;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use object_store::ObjectStore;
 use sea_orm::DatabaseConnection;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::{Cors, Settings};
-use crate::errors::{AppError, detail};
+use crate::errors::detail;
 
-/// What every handler can reach: the database pool, settings, storage, signing keys, the
-/// login limiter, templates and the revisions the schema should be at.
+/// What every handler can reach (see [`Shared`]), behind one `Arc`: axum clones the state
+/// for every request, and one reference count costs less than a dozen.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The database pool, settings, storage, signing keys, the password hashing slots and rate
+/// limits, templates, the revisions the schema should be at and the last readiness answer.
+pub struct Shared {
     /// The connection pool.
     pub db: DatabaseConnection,
     /// The settings.
@@ -63,13 +70,25 @@ pub struct AppState {
     /// Attachments' bytes.
     pub storage: Arc<dyn ObjectStore>,
     /// Access token keys and lifetimes.
-    pub tokens: Arc<auth::service::TokenKeys>,
-    /// Counts token requests.
-    pub login_limiter: Arc<auth::limiter::LoginLimiter>,
+    pub tokens: auth::service::TokenKeys,
+    /// Bounds the password hashes computed at once.
+    pub hashing: auth::service::Hashing,
+    /// Counts requests to the routes that hash passwords, per client and per account.
+    pub auth_limits: auth::limiter::AuthLimits,
     /// Server-rendered pages.
-    pub templates: Arc<minijinja::Environment<'static>>,
+    pub templates: minijinja::Environment<'static>,
     /// The compiled-in revisions (for `/ready`).
-    pub migrations: Arc<aludel::script::RevisionGraph>,
+    pub migrations: aludel::script::RevisionGraph,
+    /// The last answer of `/ready`.
+    pub readiness: site::ReadinessCache,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -91,6 +110,9 @@ pub enum StartError {
     /// A template does not parse.
     #[error("invalid template: {0}")]
     Template(#[from] minijinja::Error),
+    /// The password hashing threads cannot be started.
+    #[error("could not start the password hashing threads: {0}")]
+    Threads(#[source] std::io::Error),
 }
 
 impl AppState {
@@ -112,23 +134,25 @@ impl AppState {
     /// [`StartError`] when storage or the templates cannot be set up.
     pub fn with_connection(settings: Settings, db: DatabaseConnection) -> Result<AppState, StartError> {
         let storage = storage::client::build(&settings.storage)?;
-        Ok(AppState {
-            tokens: Arc::new(auth::service::TokenKeys::new(&settings.auth)),
-            login_limiter: Arc::new(auth::limiter::LoginLimiter::new(
-                settings.auth.login_attempts,
-                settings.auth.login_window,
-            )),
-            templates: Arc::new(site::templates()?),
-            migrations: Arc::new(db::migrations()?),
+        Ok(AppState(Arc::new(Shared {
+            tokens: auth::service::TokenKeys::new(&settings.auth),
+            hashing: auth::service::Hashing::new(settings.auth.hash_concurrency).map_err(StartError::Threads)?,
+            auth_limits: auth::limiter::AuthLimits::new(&settings.auth),
+            templates: site::templates()?,
+            migrations: db::migrations()?,
+            readiness: site::ReadinessCache::default(),
             storage,
             db,
             settings: Arc::new(settings),
-        })
+        })))
     }
 }
 
-/// The whole HTTP application: every route, the docs, and the production layers (request id
-/// and access log, CORS, request timeout, body size limit).
+/// The whole HTTP application: every route, the docs, and the production layers. From the
+/// outside in: a client's `x-request-id` is checked (and security headers go on the way out);
+/// the id is kept or made up; the access log and the request's span; the id is returned;
+/// CORS when configured; a panic in a handler becomes a logged 500; the request timeout; the
+/// body size limit.
 pub fn app(state: AppState) -> Router {
     let settings = state.settings.clone();
     let api = Router::new()
@@ -140,26 +164,20 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::ApiDoc::openapi()));
 
+    let hsts = (!settings.hsts_max_age.is_zero())
+        .then(|| HeaderValue::from_str(&format!("max-age={}; includeSubDomains", settings.hsts_max_age.as_secs())))
+        .and_then(Result::ok);
     let mut app = api
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(settings.request_timeout, timeout));
+        .layer(axum::middleware::from_fn_with_state(settings.request_timeout, layers::timeout))
+        .layer(CatchPanicLayer::custom(layers::panic_response));
     if let Some(cors) = cors_layer(&settings.cors) {
         app = app.layer(cors);
     }
     app.layer(PropagateRequestIdLayer::new(logging::REQUEST_ID))
         .layer(logging::trace_layer())
         .layer(SetRequestIdLayer::new(logging::REQUEST_ID, logging::RequestIds::default()))
-}
-
-/// Answers 504 when the handler takes longer than the configured timeout.
-async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::warn!(timeout_secs = limit.as_secs(), "request timed out");
-            AppError::Timeout.into_response()
-        }
-    }
+        .layer(axum::middleware::from_fn_with_state(hsts, layers::guard))
 }
 
 fn cors_layer(cors: &Cors) -> Option<CorsLayer> {
@@ -176,28 +194,4 @@ fn cors_layer(cors: &Cors) -> Option<CorsLayer> {
             .expose_headers([logging::REQUEST_ID])
             .max_age(Duration::from_secs(600)),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::body::Body;
-    use axum::routing::get;
-    use tower::ServiceExt;
-
-    use super::*;
-
-    #[tokio::test]
-    async fn slow_requests_are_answered_504() {
-        let app = Router::new()
-            .route("/slow", get(|| async { tokio::time::sleep(Duration::from_secs(5)).await }))
-            .route("/fast", get(|| async { "ok" }))
-            .layer(axum::middleware::from_fn_with_state(Duration::from_millis(50), timeout));
-        let slow = app.clone().oneshot(Request::get("/slow").body(Body::empty()).expect("a request")).await;
-        let slow = slow.expect("the router never fails");
-        assert_eq!(slow.status(), StatusCode::GATEWAY_TIMEOUT);
-        let body = axum::body::to_bytes(slow.into_body(), 1024).await.expect("a body");
-        assert_eq!(&body[..], br#"{"detail":"Request timed out"}"#);
-        let fast = app.oneshot(Request::get("/fast").body(Body::empty()).expect("a request")).await;
-        assert_eq!(fast.expect("the router never fails").status(), StatusCode::OK);
-    }
 }

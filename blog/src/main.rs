@@ -1,5 +1,6 @@
-//! The `blog` command: `blog` (or `blog serve`) serves the API; `blog db ...` is the aludel
-//! CLI with the service's models and migrations.
+//! The `blog` command: `blog` (or `blog serve`) serves the API (and runs its upkeep, see
+//! `blog::maintenance`); `blog db ...` is the aludel CLI with the service's models and
+//! migrations.
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
@@ -106,6 +107,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     }
     let address = settings.bind_address();
     let state = blog::AppState::new(settings).await?;
+    let maintenance = blog::maintenance::spawn(state.clone(), state.settings.maintenance_interval);
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| anyhow::anyhow!("could not listen on {address}: {e}"))?;
@@ -113,6 +115,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     axum::serve(listener, blog::app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    maintenance.abort();
     tracing::info!("stopped");
     Ok(())
 }

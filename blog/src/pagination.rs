@@ -12,6 +12,9 @@ use crate::errors::{AppError, FieldError};
 pub const DEFAULT_SIZE: u64 = 50;
 /// The largest `size` accepted.
 pub const MAX_SIZE: u64 = 100;
+/// The largest `page` accepted: its offset, at most `(MAX_PAGE - 1) * MAX_SIZE` rows, fits
+/// every database's 64-bit signed integer with room to spare.
+pub const MAX_PAGE: u64 = 1_000_000_000;
 
 /// Which page to return: `page` from 1, `size` from 1 to [`MAX_SIZE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,14 +40,14 @@ impl PageParams {
     /// Reads `page` and `size`, pushing any problem to `errors` (for endpoints that check
     /// more parameters and report them together).
     pub fn read(query: &HashMap<String, String>, errors: &mut Vec<FieldError>) -> PageParams {
-        let page = query_int(query, "page", 1, 1, u64::MAX, errors);
+        let page = query_int(query, "page", 1, 1, MAX_PAGE, errors);
         let size = query_int(query, "size", DEFAULT_SIZE, 1, MAX_SIZE, errors);
         PageParams { page, size }
     }
 
-    /// Rows to skip.
+    /// Rows to skip (at most `(MAX_PAGE - 1) * MAX_SIZE` for parameters read from a query).
     pub fn offset(&self) -> u64 {
-        (self.page - 1).saturating_mul(self.size)
+        self.page.saturating_sub(1).saturating_mul(self.size)
     }
 }
 
@@ -126,6 +129,12 @@ mod tests {
         check(&[("page", "3"), ("size", "20")], Ok((3, 20)));
         check(&[("page", "0")], Err(vec!["greater_than_equal"]));
         check(&[("page", "x"), ("size", "101")], Err(vec!["int_parsing", "less_than_equal"]));
+        check(&[("page", "1000000000"), ("size", "100")], Ok((MAX_PAGE, MAX_SIZE)));
+        check(&[("page", "1000000001")], Err(vec!["less_than_equal"]));
+        check(&[("page", "9223372036854775807")], Err(vec!["less_than_equal"]));
+        check(&[("page", "99999999999999999999999999999999999999999")], Err(vec!["int_parsing"]));
+        let deepest = PageParams { page: MAX_PAGE, size: MAX_SIZE };
+        assert!(i64::try_from(deepest.offset()).is_ok());
         assert_eq!(Page::new(vec![1], 41, PageParams { page: 1, size: 20 }).pages, 3);
         assert_eq!(Page::<u8>::new(vec![], 0, PageParams { page: 1, size: 20 }).pages, 0);
     }

@@ -2,11 +2,14 @@
 //! liveness check (`/health`) and the readiness check (`/ready`: database reachable, schema at
 //! head).
 
+use std::time::{Duration, Instant};
+
+use aludel::script::RevisionGraph;
 use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use axum::{Json, Router};
-use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::AppState;
@@ -92,16 +95,59 @@ pub async fn health() -> Json<Status> {
     (status = 503, description = "The database is unreachable or not migrated", body = ErrorBody),
 ))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Status>, AppError> {
-    if !crate::db::ping(&state.db).await {
-        return Err(AppError::Unavailable("Database unreachable".to_owned()));
+    match state.readiness.check(&state.db, &state.migrations).await {
+        Readiness::Ready => Ok(Json(Status { status: "ready" })),
+        Readiness::Unreachable => Err(AppError::Unavailable("Database unreachable".to_owned())),
+        Readiness::NotAtHead => Err(AppError::Unavailable("Database schema is not at the head revision".to_owned())),
     }
-    match crate::db::at_head(state.settings.database_url.expose(), &state.migrations).await {
-        Ok(true) => Ok(Json(Status { status: "ready" })),
-        Ok(false) => Err(AppError::Unavailable("Database schema is not at the head revision".to_owned())),
-        Err(error) => {
-            tracing::warn!(error = format!("{error:#}"), "readiness check failed");
-            Err(AppError::Unavailable("Database schema could not be read".to_owned()))
+}
+
+/// What `/ready` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// The database answers and its schema is at head.
+    Ready,
+    /// The database does not answer.
+    Unreachable,
+    /// The schema is behind, ahead, or not there.
+    NotAtHead,
+}
+
+/// How long one readiness answer is reused.
+pub const READINESS_TTL: Duration = Duration::from_secs(1);
+
+/// The last readiness answer, reused for [`READINESS_TTL`]: a flood of probes (the route needs
+/// no credentials) costs one check of the database per second, through the pool, and never a
+/// connection of its own.
+#[derive(Debug, Default)]
+pub struct ReadinessCache {
+    last: tokio::sync::Mutex<Option<(Instant, Readiness)>>,
+}
+
+impl ReadinessCache {
+    /// The cached answer, or a fresh one when it is older than [`READINESS_TTL`]. Probes that
+    /// arrive while one checks wait for its answer.
+    pub async fn check(&self, db: &DatabaseConnection, graph: &RevisionGraph) -> Readiness {
+        let mut last = self.last.lock().await;
+        if let Some((at, answer)) = *last
+            && at.elapsed() < READINESS_TTL
+        {
+            return answer;
         }
+        let answer = if !crate::db::ping(db).await {
+            Readiness::Unreachable
+        } else {
+            match crate::db::at_head(db, graph).await {
+                Ok(true) => Readiness::Ready,
+                Ok(false) => Readiness::NotAtHead,
+                Err(error) => {
+                    tracing::warn!(error = format!("{error:#}"), "readiness check failed");
+                    Readiness::NotAtHead
+                }
+            }
+        };
+        *last = Some((Instant::now(), answer));
+        answer
     }
 }
 

@@ -7,8 +7,11 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use base64::Engine;
+use blog::auth::models::refresh_token;
 use common::{Backend, PASSWORD, SECRET, TestApp, times};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 on_every_backend!(
@@ -24,6 +27,17 @@ on_every_backend!(
     concurrent_refreshes_with_one_token_succeed_once,
     logout_revokes_the_refresh_token,
     login_attempts_are_rate_limited,
+    random_user_names_do_not_get_past_the_client_limit,
+    registration_is_rate_limited_per_client,
+    one_account_is_limited_across_clients,
+    behind_a_trusted_proxy_clients_are_told_apart,
+    ipv6_clients_are_limited_per_64,
+    hashing_at_capacity_answers_503_with_retry_after,
+    a_logged_out_token_replayed_revokes_nothing,
+    an_expired_rotated_token_replayed_revokes_nothing,
+    the_loser_of_a_concurrent_refresh_revokes_the_family,
+    expired_refresh_tokens_are_purged,
+    passwords_are_never_echoed_in_errors,
 );
 
 async fn registration_returns_the_user(backend: Backend) {
@@ -239,9 +253,217 @@ async fn concurrent_refreshes_with_one_token_succeed_once(backend: Backend) {
         refresh(&app, &ada.refresh),
         refresh(&app, &ada.refresh)
     );
-    let mut statuses: Vec<u16> = [a, b, c, d].iter().map(|r| r.status.as_u16()).collect();
+    let responses = [a, b, c, d];
+    let mut statuses: Vec<u16> = responses.iter().map(|r| r.status.as_u16()).collect();
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 401, 401, 401]);
+}
+
+async fn the_loser_of_a_concurrent_refresh_revokes_the_family(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let (a, b) = tokio::join!(refresh(&app, &ada.refresh), refresh(&app, &ada.refresh));
+    let winner = [a, b].into_iter().find(|r| r.status == StatusCode::OK).expect("one refresh wins");
+    let next = winner.json()["refresh_token"].as_str().expect("a refresh token").to_owned();
+    // Two parties held the token: the pair the winner got is revoked too.
+    assert_eq!(refresh(&app, &next).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(tokens_of(&app, ada.id).await, 0);
+}
+
+/// The user's refresh token rows.
+async fn tokens_of(app: &TestApp, user_id: i64) -> u64 {
+    refresh_token::Entity::find()
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .count(&app.state.db)
+        .await
+        .expect("a count")
+}
+
+async fn a_logged_out_token_replayed_revokes_nothing(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    // A second session, on another device.
+    let other = app.login(&ada.email, PASSWORD).await.json();
+    let other_refresh = other["refresh_token"].as_str().expect("a refresh token").to_owned();
+    let response = app.json(Method::POST, "/auth/logout", None, &json!({"refresh_token": ada.refresh})).await;
+    assert_eq!(response.status, StatusCode::NO_CONTENT);
+    // Whoever finds the logged-out token in a log replays it, again and again.
+    for _ in 0..3 {
+        assert_eq!(refresh(&app, &ada.refresh).await.status, StatusCode::UNAUTHORIZED);
+    }
+    // The other session is untouched.
+    assert_eq!(refresh(&app, &other_refresh).await.status, StatusCode::OK);
+}
+
+async fn an_expired_rotated_token_replayed_revokes_nothing(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let rotated = refresh(&app, &ada.refresh).await.json();
+    let newest = rotated["refresh_token"].as_str().expect("refresh").to_owned();
+    // The first token was rotated long ago and has expired since.
+    let past = chrono::Utc::now() - chrono::Duration::days(30);
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::ExpiresAt, Expr::value(past))
+        .filter(refresh_token::Column::RevokedAt.is_not_null())
+        .exec(&app.state.db)
+        .await
+        .expect("an update");
+    let replay = refresh(&app, &ada.refresh).await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(replay.json(), json!({"detail": "Invalid refresh token"}));
+    // Expiry is checked first: the live session goes on.
+    assert_eq!(refresh(&app, &newest).await.status, StatusCode::OK);
+}
+
+async fn expired_refresh_tokens_are_purged(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    refresh(&app, &ada.refresh).await;
+    assert_eq!(tokens_of(&app, ada.id).await, 2, "the rotated token and the new one");
+    let report = blog::maintenance::run_once(&app.state, chrono::Utc::now()).await.expect("runs");
+    assert_eq!(report.expired_tokens, 0);
+    // Fifteen days on (the lifetime is fourteen), nothing is left.
+    let later = chrono::Utc::now() + chrono::Duration::days(15);
+    let report = blog::maintenance::run_once(&app.state, later).await.expect("runs");
+    assert_eq!(report.expired_tokens, 2);
+    assert_eq!(tokens_of(&app, ada.id).await, 0);
+}
+
+async fn passwords_are_never_echoed_in_errors(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let secret = "my very secret password 7";
+    let response = app.json(Method::POST, "/auth/register", None, &json!({"password": secret})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json(),
+        json!({"detail": [{"type": "missing", "loc": ["body", "email"], "msg": "Field required", "input": {"password": "**********"}}]})
+    );
+    let response = app
+        .json(Method::POST, "/auth/register", None, &json!({"email": "ada@example.com", "password": [secret]}))
+        .await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!response.text().contains(secret), "{}", response.text());
+    let response = app.json(Method::POST, "/auth/refresh", None, &json!({"refresh_token": 5, "note": secret})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.json()["detail"][0]["input"], json!("**********"));
+}
+
+/// A user name nobody registered, different each time.
+fn random_name(n: usize) -> String {
+    format!("attacker-{n}-{}@example.com", rand_suffix())
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+async fn random_user_names_do_not_get_past_the_client_limit(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("CLIENT_RATE_LIMIT", "5")]).await;
+    for n in 0..5 {
+        let response = app.login_from("198.51.100.7:40000", None, &random_name(n), "guess number 1").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let response = app.login_from("198.51.100.7:40001", None, &random_name(5), "guess number 1").await;
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.json(), json!({"detail": "Too many login attempts; try again later"}));
+    assert!(response.header("retry-after").is_some());
+    // Another client is not affected.
+    let response = app.login_from("198.51.100.8:40000", None, &random_name(6), "guess number 1").await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn registration_is_rate_limited_per_client(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("CLIENT_RATE_LIMIT", "3")]).await;
+    let register = |n: usize| {
+        let body = json!({"email": format!("user{n}@example.com"), "password": PASSWORD});
+        let mut request = axum::http::Request::post("/auth/register")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.to_string()))
+            .expect("a request");
+        let peer: std::net::SocketAddr = "198.51.100.7:40000".parse().expect("an address");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        app.send(request)
+    };
+    for n in 0..3 {
+        assert_eq!(register(n).await.status, StatusCode::CREATED, "registration {n}");
+    }
+    let response = register(3).await;
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.json(), json!({"detail": "Too many registration attempts; try again later"}));
+    assert!(response.header("retry-after").is_some());
+}
+
+async fn one_account_is_limited_across_clients(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("LOGIN_RATE_LIMIT", "3")]).await;
+    app.user("ada@example.com").await; // One attempt on the account: the login.
+    for n in 0..2 {
+        let peer = format!("203.0.113.{n}:5000");
+        assert_eq!(app.login_from(&peer, None, "ada@example.com", "guess 1").await.status, StatusCode::UNAUTHORIZED);
+    }
+    // A fresh address changes nothing: the account has used its attempts.
+    let response = app.login_from("203.0.113.99:5000", None, "ADA@example.com", PASSWORD).await;
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn behind_a_trusted_proxy_clients_are_told_apart(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("CLIENT_RATE_LIMIT", "3"), ("TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    let proxy = "10.0.0.2:443";
+    for n in 0..3 {
+        let response = app.login_from(proxy, Some("198.51.100.7"), &random_name(n), "guess 1").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    }
+    // That client is limited, however its requests are forwarded or what it claims to be.
+    let spoofed = app.login_from(proxy, Some("192.0.2.1, 198.51.100.7"), &random_name(3), "guess 1").await;
+    assert_eq!(spoofed.status, StatusCode::TOO_MANY_REQUESTS);
+    // Everyone else behind the same proxy still gets in.
+    let other = app.login_from(proxy, Some("198.51.100.8"), &random_name(4), "guess 1").await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED);
+    // A client talking to the service directly cannot pick its address with the header.
+    for n in 0..3 {
+        let forged = format!("192.0.2.{n}");
+        let response = app.login_from("203.0.113.5:5000", Some(&forged), &random_name(10 + n), "guess 1").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    }
+    let response = app.login_from("203.0.113.5:5000", Some("192.0.2.200"), &random_name(20), "guess 1").await;
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn ipv6_clients_are_limited_per_64(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("CLIENT_RATE_LIMIT", "3")]).await;
+    for n in 0..3 {
+        // Every address of one /64: what a single subscriber gets.
+        let peer = format!("[2001:db8:7:9::{:x}]:5000", n + 1);
+        assert_eq!(app.login_from(&peer, None, &random_name(n), "guess 1").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let response = app.login_from("[2001:db8:7:9:ffff::1]:5000", None, &random_name(3), "guess 1").await;
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+    let response = app.login_from("[2001:db8:7:a::1]:5000", None, &random_name(4), "guess 1").await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn hashing_at_capacity_answers_503_with_retry_after(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("PASSWORD_HASH_CONCURRENCY", "1"), ("CLIENT_RATE_LIMIT", "100000")]).await;
+    let attempts = (0..60).map(|n| {
+        let app = &app;
+        async move { app.login_from(&format!("198.51.100.{}:5000", n % 200), None, &random_name(n), "guess 1").await }
+    });
+    let responses = futures_util::future::join_all(attempts).await;
+    let mut busy = 0;
+    for response in &responses {
+        match response.status {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                busy += 1;
+                assert_eq!(response.header("retry-after"), Some("1"));
+                assert_eq!(response.json(), json!({"detail": "Too many password checks at once; try again shortly"}));
+            }
+            other => panic!("unexpected {other}: {}", response.text()),
+        }
+    }
+    // One hash at a time and a short line: most of a burst is turned away, not queued.
+    assert!(busy > 0, "no request was turned away");
+    assert!(responses.len() - busy >= 1, "none was served");
 }
 
 async fn logout_revokes_the_refresh_token(backend: Backend) {

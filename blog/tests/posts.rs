@@ -6,7 +6,9 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use blog::posts::models::post;
 use common::{Backend, TestApp, times};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 on_every_backend!(
@@ -20,6 +22,8 @@ on_every_backend!(
     invalid_posts_are_422_with_field_errors,
     bodies_over_the_limit_are_413,
     unknown_routes_and_methods_answer_like_fastapi,
+    a_huge_page_number_is_422_not_a_dropped_connection,
+    an_edit_racing_a_delete_is_404,
 );
 
 async fn a_post_is_created_read_edited_and_deleted(backend: Backend) {
@@ -253,4 +257,49 @@ async fn unknown_routes_and_methods_answer_like_fastapi(backend: Backend) {
     assert_eq!(response.json(), json!({"detail": "Method Not Allowed"}));
     // Every response carries a request id.
     assert!(response.header("x-request-id").is_some_and(|id| !id.is_empty()));
+}
+
+async fn a_huge_page_number_is_422_not_a_dropped_connection(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    app.post(&ada, "one").await;
+    for page in ["9223372036854775807", "18446744073709551615", "1000000001"] {
+        let response = app.get(&format!("/posts?page={page}&size=100"), None).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "page={page}");
+        assert_eq!(
+            response.json(),
+            json!({"detail": [{"type": "less_than_equal", "loc": ["query", "page"], "msg": "Input should be less than or equal to 1000000000", "input": page}]})
+        );
+    }
+    // The deepest page there is answers, empty.
+    let response = app.get("/posts?page=1000000000&size=100", None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.json(), json!({"items": [], "total": 1, "page": 1_000_000_000, "size": 100, "pages": 1}));
+}
+
+async fn an_edit_racing_a_delete_is_404(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    // Deterministically: the post is read, then deleted, then written.
+    let id = app.post(&ada, "doomed").await["id"].as_i64().expect("an id");
+    let stale = post::Entity::find_by_id(id).one(&app.state.db).await.expect("a query").expect("the post");
+    post::Entity::delete_by_id(id).exec(&app.state.db).await.expect("deleted");
+    let result = blog::posts::service::update_post(&app.state.db, stale, Some("too late"), None).await;
+    assert!(matches!(result, Err(blog::posts::service::PostsError::PostNotFound)), "{result:?}");
+
+    // Through the API, many times over: every answer is 200, 204 or 404, never 500.
+    for n in 0..100 {
+        let id = app.post(&ada, &format!("race {n}")).await["id"].as_i64().expect("an id");
+        let path = format!("/posts/{id}");
+        let edited = json!({"title": "edited"});
+        let (edit, delete) = tokio::join!(
+            app.json(Method::PATCH, &path, Some(&ada.access), &edited),
+            app.call(Method::DELETE, &path, Some(&ada.access)),
+        );
+        assert!(matches!(edit.status.as_u16(), 200 | 404), "PATCH answered {}: {}", edit.status, edit.text());
+        if edit.status == StatusCode::NOT_FOUND {
+            assert_eq!(edit.json(), json!({"detail": "Post not found"}));
+        }
+        assert!(matches!(delete.status.as_u16(), 204 | 404), "DELETE answered {}", delete.status);
+    }
 }

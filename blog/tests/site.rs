@@ -7,6 +7,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use common::{Backend, TestApp};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::json;
 
 on_every_backend!(
@@ -16,6 +17,10 @@ on_every_backend!(
     readiness_waits_for_the_schema,
     request_ids_are_kept_or_made,
     cors_follows_the_configuration,
+    html_pages_send_security_headers,
+    client_request_ids_are_checked_before_they_are_logged,
+    a_flood_of_readiness_probes_opens_no_connection,
+    the_openapi_document_describes_the_errors,
 );
 
 async fn the_landing_page_lists_the_latest_posts_escaped(backend: Backend) {
@@ -98,6 +103,8 @@ async fn readiness_waits_for_the_schema(backend: Backend) {
     assert_eq!(app.get("/health", None).await.status, StatusCode::OK);
 
     blog::db::migrate(&url, blog::db::migrations().expect("valid")).await.expect("migrates");
+    // The last answer is reused for a moment.
+    tokio::time::sleep(blog::site::READINESS_TTL).await;
     assert_eq!(app.get("/ready", None).await.status, StatusCode::OK);
 }
 
@@ -132,4 +139,131 @@ async fn cors_follows_the_configuration(backend: Backend) {
     let other =
         Request::get("/health").header("origin", "https://evil.example").body(Body::empty()).expect("a request");
     assert_eq!(open.send(other).await.header("access-control-allow-origin"), None);
+}
+
+async fn html_pages_send_security_headers(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    for path in ["/", "/docs/"] {
+        let page = app.get(path, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let csp = page.header("content-security-policy").expect("a content security policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe"), "{path}: {csp}");
+        assert_eq!(page.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(page.header("referrer-policy"), Some("no-referrer"), "{path}");
+        assert_eq!(page.header("strict-transport-security"), None, "HSTS is off unless configured");
+    }
+    let api = app.get("/posts", None).await;
+    assert_eq!(api.header("content-security-policy"), Some("default-src 'none'; frame-ancestors 'none'"));
+
+    let https = TestApp::with_vars(backend, &[("HSTS_MAX_AGE_SECS", "31536000")]).await;
+    let page = https.get("/", None).await;
+    assert_eq!(page.header("strict-transport-security"), Some("max-age=31536000; includeSubDomains"));
+}
+
+async fn client_request_ids_are_checked_before_they_are_logged(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let with_id = |id: &[u8]| {
+        Request::get("/health")
+            .header("x-request-id", axum::http::HeaderValue::from_bytes(id).expect("a header value"))
+            .body(Body::empty())
+            .expect("a request")
+    };
+    let kept = app.send(with_id(b"from-the-proxy-42")).await;
+    assert_eq!(kept.header("x-request-id"), Some("from-the-proxy-42"));
+    let long = vec![b'a'; 10_000];
+    for bad in [&long[..], b"a\" injected=\"1", b"id with spaces", b"\xe2\x80\xae-rtl", b"{{template}}"] {
+        let response = app.send(with_id(bad)).await;
+        let id = response.header("x-request-id").expect("an id of ours");
+        assert_ne!(id.as_bytes(), bad);
+        assert!(id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'), "{id}");
+    }
+}
+
+/// Connections ever made to the test's PostgreSQL database, as the server counts them.
+async fn sessions(admin: &sea_orm::DatabaseConnection, name: &str) -> i64 {
+    // The server publishes its counters in batches; wait until they stop moving.
+    let query = || {
+        Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT sessions FROM pg_stat_database WHERE datname = $1",
+            [name.into()],
+        )
+    };
+    let mut last = -1;
+    for _ in 0..40 {
+        let row = admin.query_one_raw(query()).await.expect("a query").expect("the database's row");
+        let now: i64 = row.try_get("", "sessions").expect("a count");
+        if now == last {
+            return now;
+        }
+        last = now;
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    }
+    last
+}
+
+async fn a_flood_of_readiness_probes_opens_no_connection(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    assert_eq!(app.get("/ready", None).await.status, StatusCode::OK);
+    let admin = match backend {
+        Backend::Postgres => Some(Database::connect(common::SERVERS.postgres_url().as_str()).await.expect("connects")),
+        _ => None,
+    };
+    let name = app.db.url.rsplit('/').next().expect("a database name").to_owned();
+    let before = match &admin {
+        Some(admin) => sessions(admin, &name).await,
+        None => 0,
+    };
+    // Probes need no credentials: anyone can send as many as they like, at once.
+    let probes = (0..200).map(|_| app.get("/ready", None));
+    for response in futures_util::future::join_all(probes).await {
+        assert_eq!(response.status, StatusCode::OK);
+    }
+    if let Some(admin) = &admin {
+        let after = sessions(admin, &name).await;
+        assert_eq!(after - before, 0, "the probes opened connections of their own");
+    }
+    // An unreachable database is still reported (the answer is reused for a second at most).
+    let pool = app.state.db.clone();
+    pool.close().await.expect("closes the pool");
+    tokio::time::sleep(blog::site::READINESS_TTL).await;
+    let response = app.get("/ready", None).await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.json(), json!({"detail": "Database unreachable"}));
+}
+
+async fn the_openapi_document_describes_the_errors(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let spec = app.get("/openapi.json", None).await.json();
+    let field = &spec["components"]["schemas"]["FieldError"]["properties"];
+    assert_eq!(field["input"], json!({}), "input is any JSON value");
+    assert_eq!(field["loc"]["items"], json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}));
+    // Every route with an id documents the 422 a non-integer id gets.
+    for (path, methods) in spec["paths"].as_object().expect("paths") {
+        if !path.contains('{') {
+            continue;
+        }
+        for (method, operation) in methods.as_object().expect("operations") {
+            assert!(operation["responses"].get("422").is_some(), "{method} {path} does not document 422");
+        }
+    }
+    // Every route with a body documents the 415 a wrong content type gets.
+    for (path, methods) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in methods.as_object().expect("operations") {
+            if operation.get("requestBody").is_some() {
+                assert!(operation["responses"].get("415").is_some(), "{method} {path} does not document 415");
+            }
+        }
+    }
+    assert!(spec["paths"]["/posts/{id}/attachments"]["post"]["responses"].get("400").is_some());
+    let page = spec["paths"]["/posts"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "page")
+        .expect("page")
+        .clone();
+    assert_eq!(page["schema"]["maximum"], json!(1_000_000_000));
 }

@@ -25,6 +25,9 @@ on_every_backend!(
     attachments_are_removed_with_their_post,
     an_attachment_is_only_found_under_its_post,
     the_s3_backend_stores_attachments,
+    downloads_are_streamed,
+    no_file_outlives_a_cleanup,
+    uploads_stop_at_the_quota,
 );
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
@@ -269,4 +272,126 @@ async fn the_s3_backend_stores_attachments(backend: Backend) {
         StatusCode::NO_CONTENT
     );
     assert!(matches!(app.state.storage.head(&path).await, Err(object_store::Error::NotFound { .. })));
+}
+
+async fn downloads_are_streamed(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("MAX_UPLOAD_BYTES", "4194304")]).await;
+    let ada = app.user("ada@example.com").await;
+    let post_id = app.post(&ada, "p").await["id"].as_i64().expect("id");
+    let text: Vec<u8> = (0..3_000_000u32).map(|n| b'a' + u8::try_from(n % 26).expect("a letter")).collect();
+    let response = app.upload(Some(&ada.access), post_id, "big.txt", "text/plain", &text).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    let id = response.json()["id"].as_i64().expect("id");
+
+    let request = Request::get(format!("/posts/{post_id}/attachments/{id}")).body(Body::empty()).expect("a request");
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request).await.expect("the router never fails");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers().get("content-length").and_then(|v| v.to_str().ok()), Some("3000000"));
+    // The body arrives in pieces as the store reads them, never as one buffer of the whole file.
+    let mut body = response.into_body();
+    let (mut frames, mut bytes, mut largest) = (0, Vec::new(), 0);
+    while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+        let data = frame.expect("a frame").into_data().expect("data");
+        frames += 1;
+        largest = largest.max(data.len());
+        bytes.extend_from_slice(&data);
+    }
+    assert_eq!(bytes, text);
+    assert!(frames > 1 && largest < text.len(), "{frames} frames, the largest {largest} bytes");
+}
+
+/// Every file under the storage folder's `posts/`.
+fn stored_files(root: &std::path::Path) -> Vec<String> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                out.push(relative.display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root.join("posts"), root, &mut out);
+    out.sort();
+    out
+}
+
+async fn no_file_outlives_a_cleanup(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    // Uploads racing the deletion of their post, as a client that deletes while another
+    // uploads would make them.
+    for n in 0..8 {
+        let post_id = app.post(&ada, &format!("p{n}")).await["id"].as_i64().expect("id");
+        let path = format!("/posts/{post_id}");
+        let (upload, delete) = tokio::join!(
+            app.upload(Some(&ada.access), post_id, "a.txt", "text/plain", b"racing"),
+            app.call(Method::DELETE, &path, Some(&ada.access)),
+        );
+        assert!(matches!(upload.status.as_u16(), 201 | 404), "upload answered {}: {}", upload.status, upload.text());
+        assert_eq!(delete.status, StatusCode::NO_CONTENT);
+    }
+    // An upload cut short between storing its file and recording it (a timeout, a crash)
+    // leaves a file no row names.
+    let kept = app.post(&ada, "kept").await["id"].as_i64().expect("id");
+    let kept_upload = app.upload(Some(&ada.access), kept, "k.txt", "text/plain", b"kept").await;
+    assert_eq!(kept_upload.status, StatusCode::CREATED);
+    let orphan = object_store::path::Path::from(format!("posts/{kept}/0123456789abcdef0123456789abcdef"));
+    app.state.storage.put(&orphan, b"cut short".to_vec().into()).await.expect("stored");
+
+    // Just after, the cleanup leaves young files alone: an upload may still be recording them.
+    let report = blog::maintenance::run_once(&app.state, chrono::Utc::now()).await.expect("runs");
+    assert_eq!(report.orphaned_files, 0);
+    assert!(app.storage.path().join(orphan.as_ref()).is_file());
+
+    // Once any request that wrote them is over, no file that no attachment names survives.
+    let later = chrono::Utc::now() + chrono::Duration::seconds(61);
+    blog::maintenance::run_once(&app.state, later).await.expect("runs");
+    let rows: Vec<String> = attachment::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("a query")
+        .into_iter()
+        .map(|a| a.object_key)
+        .collect();
+    let files = stored_files(app.storage.path());
+    assert_eq!(files, rows, "files on disk against attachment rows");
+    assert_eq!(rows.len(), 1, "only the kept attachment: {rows:?}");
+    assert_eq!(app.get(&format!("/posts/{kept}/attachments/{}", kept_upload.json()["id"]), None).await.bytes, b"kept");
+}
+
+async fn uploads_stop_at_the_quota(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("UPLOAD_QUOTA_BYTES", "30")]).await;
+    let ada = app.user("ada@example.com").await;
+    let bob = app.user("bob@example.com").await;
+    let first = app.post(&ada, "first").await["id"].as_i64().expect("id");
+    let second = app.post(&ada, "second").await["id"].as_i64().expect("id");
+    assert_eq!(
+        app.upload(Some(&ada.access), first, "a.txt", "text/plain", &[b'a'; 20]).await.status,
+        StatusCode::CREATED
+    );
+    // The quota counts every post of the author.
+    let response = app.upload(Some(&ada.access), second, "b.txt", "text/plain", &[b'b'; 11]).await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        response.json(),
+        json!({"detail": "Storage quota exceeded: 20 of 30 bytes are used; delete attachments to make room"})
+    );
+    assert_eq!(
+        app.upload(Some(&ada.access), second, "c.txt", "text/plain", &[b'c'; 10]).await.status,
+        StatusCode::CREATED
+    );
+
+    // Many uploads at once cannot all slip under the quota.
+    let bobs = app.post(&bob, "bob's").await["id"].as_i64().expect("id");
+    let names: Vec<String> = (0..6).map(|n| format!("{n}.txt")).collect();
+    let uploads = names.iter().map(|name| app.upload(Some(&bob.access), bobs, name, "text/plain", &[b'x'; 10]));
+    let statuses: Vec<u16> = futures_util::future::join_all(uploads).await.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 413).count(), 3, "{statuses:?}");
+    // Refused uploads leave no file behind.
+    let files = stored_files(app.storage.path());
+    assert_eq!(files.len(), 5, "{files:?}");
 }

@@ -1,20 +1,22 @@
 //! Settings of the auth domain: the token signing secret, token lifetimes and login rate
-//! limiting. Read by [`crate::config::Settings`], never from the environment directly.
+//! limiting. Read through [`crate::vars`], never from the environment directly; the global
+//! settings nest this section, and this module knows nothing of them.
 
 use std::time::Duration;
 
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::{ConfigError, Environment, Vars};
+use crate::vars::{ConfigError, Environment, Vars, invalid};
 
-/// The shortest signing secret accepted outside development, in bytes (HS256 wants 256 bits).
+/// The shortest signing secret accepted, in bytes (HS256 wants 256 bits).
 const MIN_SECRET_BYTES: usize = 32;
 
 /// Token and login settings.
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
-    /// `JWT_SECRET`: signs access tokens (HS256). Required outside development.
+    /// `JWT_SECRET`: signs access tokens (HS256). Required outside development; checked for
+    /// strength whenever it is set.
     pub jwt_secret: SecretString,
     /// True when no `JWT_SECRET` was set and one was made up (development only): tokens stop
     /// working at each restart.
@@ -23,11 +25,17 @@ pub struct AuthConfig {
     pub access_token_ttl: Duration,
     /// `REFRESH_TOKEN_TTL_SECS` (default 1,209,600, 14 days).
     pub refresh_token_ttl: Duration,
-    /// `LOGIN_RATE_LIMIT`: token requests allowed per client and user name in one window
-    /// (default 10).
+    /// `LOGIN_RATE_LIMIT`: token requests allowed per account (user name) in one window, from
+    /// any client (default 10).
     pub login_attempts: u32,
-    /// `LOGIN_RATE_WINDOW_SECS`: the window (default 60).
+    /// `CLIENT_RATE_LIMIT`: requests to `/auth/token` and `/auth/register` allowed per client
+    /// (an IPv4 address or an IPv6 /64) in one window, whatever the user name (default 30).
+    pub client_attempts: u32,
+    /// `LOGIN_RATE_WINDOW_SECS`: the window of both limits (default 60).
     pub login_window: Duration,
+    /// `PASSWORD_HASH_CONCURRENCY`: password hashes computed at once, 19 MiB each (default:
+    /// the number of CPU cores).
+    pub hash_concurrency: usize,
 }
 
 impl AuthConfig {
@@ -35,11 +43,14 @@ impl AuthConfig {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] for a missing or weak secret outside development, or a bad number.
+    /// [`ConfigError`] for a weak secret (in any environment), a missing one outside
+    /// development, or a bad number.
     pub fn from_vars(vars: &Vars, environment: Environment) -> Result<AuthConfig, ConfigError> {
         let (jwt_secret, secret_was_generated) = match vars.get("JWT_SECRET") {
             Some(secret) => {
-                if environment == Environment::Production && !is_strong(secret) {
+                // A secret that is supplied is checked everywhere: a weak one set "just for
+                // development" has a way of reaching a deployment.
+                if !is_strong(secret) {
                     return Err(ConfigError::Weak {
                         name: "JWT_SECRET",
                         reason: format!(
@@ -68,15 +79,20 @@ impl AuthConfig {
         let access: u64 = vars.parse("ACCESS_TOKEN_TTL_SECS", 15 * 60, "a whole number of seconds")?;
         let refresh: u64 = vars.parse("REFRESH_TOKEN_TTL_SECS", 14 * 24 * 3600, "a whole number of seconds")?;
         let attempts = vars.parse("LOGIN_RATE_LIMIT", 10, "a number of attempts")?;
+        let client_attempts = vars.parse("CLIENT_RATE_LIMIT", 30, "a number of requests")?;
         let window: u64 = vars.parse("LOGIN_RATE_WINDOW_SECS", 60, "a whole number of seconds")?;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let hash_concurrency: usize = vars.parse("PASSWORD_HASH_CONCURRENCY", cores, "a number of hashes")?;
         for (name, value) in [
             ("ACCESS_TOKEN_TTL_SECS", access),
             ("REFRESH_TOKEN_TTL_SECS", refresh),
             ("LOGIN_RATE_LIMIT", u64::from(attempts)),
+            ("CLIENT_RATE_LIMIT", u64::from(client_attempts)),
             ("LOGIN_RATE_WINDOW_SECS", window),
+            ("PASSWORD_HASH_CONCURRENCY", u64::try_from(hash_concurrency).unwrap_or(u64::MAX)),
         ] {
             if value == 0 {
-                return Err(crate::config::invalid(name, "0", "a value above 0"));
+                return Err(invalid(name, "0", "a value above 0"));
             }
         }
         Ok(AuthConfig {
@@ -85,7 +101,9 @@ impl AuthConfig {
             access_token_ttl: Duration::from_secs(access),
             refresh_token_ttl: Duration::from_secs(refresh),
             login_attempts: attempts,
+            client_attempts,
             login_window: Duration::from_secs(window),
+            hash_concurrency,
         })
     }
 

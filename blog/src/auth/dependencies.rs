@@ -1,6 +1,6 @@
-//! Extractors of the auth domain: [`CurrentUser`], the user an access token names. Every
-//! route that needs a user takes it as an argument; nothing else reads the `Authorization`
-//! header.
+//! Extractors of the auth domain: [`Authenticated`], the id of the user a valid access token
+//! names, and [`CurrentUser`], that user's row. Every route that needs a user takes one of
+//! them as an argument; nothing else reads the `Authorization` header.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -11,12 +11,15 @@ use crate::auth::models::user;
 use crate::auth::service::{self, AuthError};
 use crate::errors::AppError;
 
-/// The authenticated user (`Authorization: Bearer <access token>`); 401 otherwise, as
-/// FastAPI's `OAuth2PasswordBearer` answers.
-#[derive(Debug, Clone)]
-pub struct CurrentUser(pub user::Model);
+/// The id of the user a valid access token names (`Authorization: Bearer <access token>`,
+/// signature, type and expiry checked); 401 otherwise, as FastAPI's `OAuth2PasswordBearer`
+/// answers. No database read: routes that only act on the user's own rows take this, and the
+/// database's foreign keys refuse a user who no longer exists (see [`CurrentUser`] for the
+/// row itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authenticated(pub i64);
 
-impl FromRequestParts<AppState> for CurrentUser {
+impl FromRequestParts<AppState> for Authenticated {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -24,7 +27,20 @@ impl FromRequestParts<AppState> for CurrentUser {
         let Some(token) = header.and_then(bearer_token) else {
             return Err(AppError::Unauthorized("Not authenticated"));
         };
-        let user_id = service::decode_access_token(&state.tokens, token)?;
+        Ok(Authenticated(service::decode_access_token(&state.tokens, token)?))
+    }
+}
+
+/// The authenticated user's row; 401 as for [`Authenticated`], and for a user who no longer
+/// exists.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub user::Model);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Authenticated(user_id) = Authenticated::from_request_parts(parts, state).await?;
         match service::find_user(&state.db, user_id).await? {
             Some(user) => Ok(CurrentUser(user)),
             // A valid token for a user who no longer exists.

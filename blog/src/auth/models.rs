@@ -54,7 +54,8 @@ pub mod refresh_token {
         pub created_at: DateTimeUtc,
         /// When it stops working.
         pub expires_at: DateTimeUtc,
-        /// When it was used (rotated) or revoked by a logout; it never works again after.
+        /// When it was rotated (exchanged for a new pair); it never works again after, and using
+        /// it again ends every session of its user. Logging out deletes the row instead.
         pub revoked_at: Option<DateTimeUtc>,
     }
 

@@ -1,10 +1,9 @@
 //! The auth routes: register, the OAuth2 password flow token endpoint, refresh, logout and
 //! the current user. Handlers extract, call [`crate::auth::service`] and map to schemas.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,10 +11,11 @@ use secrecy::ExposeSecret;
 
 use crate::AppState;
 use crate::auth::dependencies::CurrentUser;
+use crate::auth::limiter::ClientKey;
 use crate::auth::schemas::{RefreshIn, RegisterIn, TokenForm, TokenOut, UserOut};
 use crate::auth::service::{self, TokenPair};
 use crate::errors::{AppError, ErrorBody, ValidationBody};
-use crate::extract::{ValidJson, form_fields};
+use crate::extract::{ClientAddress, ValidJson, form_fields};
 
 /// `/auth/*` and `/users/me`.
 pub fn router() -> Router<AppState> {
@@ -40,17 +40,36 @@ fn token_out(pair: TokenPair) -> TokenOut {
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterIn, responses(
     (status = 201, description = "The new user", body = UserOut),
     (status = 409, description = "The email is registered", body = ErrorBody),
+    (status = 413, description = "The body is over the size limit", body = ErrorBody),
+    (status = 415, description = "The body is not JSON", body = ErrorBody),
     (status = 422, description = "Invalid email, password or display name", body = ValidationBody),
+    (status = 429, description = "Too many requests from this client; see Retry-After", body = ErrorBody),
+    (status = 503, description = "Too many password checks at once; see Retry-After", body = ErrorBody),
 ))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     ValidJson(input): ValidJson<RegisterIn>,
 ) -> Result<(StatusCode, Json<UserOut>), AppError> {
-    let user = service::register(&state.db, input.normalized_email(), &input.password, input.normalized_display_name())
-        .await?;
+    if let Err(retry_after_secs) = state.auth_limits.client(ClientKey::of(client), Instant::now()) {
+        tracing::warn!(client = ?client, "registration rate limit reached");
+        let detail = "Too many registration attempts; try again later";
+        return Err(AppError::TooManyRequests { detail, retry_after_secs });
+    }
+    let user = service::register(
+        &state.db,
+        &state.hashing,
+        input.normalized_email(),
+        &input.password,
+        input.normalized_display_name(),
+    )
+    .await?;
     tracing::info!(user_id = user.id, "user registered");
     Ok((StatusCode::CREATED, Json(user.into())))
 }
+
+/// What a client over a login limit is told.
+const LOGIN_LIMITED: &str = "Too many login attempts; try again later";
 
 /// Log in: exchange an email (`username`) and password for tokens (OAuth2 password flow).
 #[utoipa::path(post, path = "/auth/token", tag = "auth",
@@ -58,24 +77,31 @@ pub async fn register(
     responses(
         (status = 200, description = "An access token and a refresh token", body = TokenOut),
         (status = 401, description = "Incorrect username or password", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not a URL-encoded form", body = ErrorBody),
         (status = 422, description = "A field is missing", body = ValidationBody),
-        (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this client or on this account; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Too many password checks at once; see Retry-After", body = ErrorBody),
     ))]
-pub async fn token(State(state): State<AppState>, request: Request) -> Result<Json<TokenOut>, AppError> {
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.ip().to_string());
-    let form = TokenForm::from_fields(form_fields(request, &state).await?)?;
-    let key = format!("{client} {}", form.username.trim().to_lowercase());
-    if let Err(retry_after_secs) = state.login_limiter.check(&key, Instant::now()) {
-        tracing::warn!(client, "login rate limit reached");
-        return Err(AppError::TooManyRequests { detail: "Too many login attempts; try again later", retry_after_secs });
+pub async fn token(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    request: Request,
+) -> Result<Json<TokenOut>, AppError> {
+    let now = Instant::now();
+    if let Err(retry_after_secs) = state.auth_limits.client(ClientKey::of(client), now) {
+        tracing::warn!(client = ?client, "login rate limit reached for a client");
+        return Err(AppError::TooManyRequests { detail: LOGIN_LIMITED, retry_after_secs });
     }
-    let user = match service::authenticate(&state.db, &form.username, &form.password).await {
+    let form = TokenForm::from_fields(form_fields(request, &state).await?)?;
+    if let Err(retry_after_secs) = state.auth_limits.account(&form.username, now) {
+        tracing::warn!(client = ?client, "login rate limit reached for an account");
+        return Err(AppError::TooManyRequests { detail: LOGIN_LIMITED, retry_after_secs });
+    }
+    let user = match service::authenticate(&state.db, &state.hashing, &form.username, &form.password).await {
         Ok(user) => user,
         Err(error) => {
-            tracing::info!(client, "login failed");
+            tracing::info!(client = ?client, "login failed");
             return Err(error.into());
         }
     };
@@ -88,6 +114,9 @@ pub async fn token(State(state): State<AppState>, request: Request) -> Result<Js
 #[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshIn, responses(
     (status = 200, description = "A new access token and refresh token", body = TokenOut),
     (status = 401, description = "The refresh token is unknown, expired, used or revoked", body = ErrorBody),
+    (status = 413, description = "The body is over the size limit", body = ErrorBody),
+    (status = 415, description = "The body is not JSON", body = ErrorBody),
+    (status = 422, description = "No refresh token in the body", body = ValidationBody),
 ))]
 pub async fn refresh(
     State(state): State<AppState>,
@@ -100,6 +129,9 @@ pub async fn refresh(
 /// Log out: revoke a refresh token.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body = RefreshIn, responses(
     (status = 204, description = "The refresh token no longer works"),
+    (status = 413, description = "The body is over the size limit", body = ErrorBody),
+    (status = 415, description = "The body is not JSON", body = ErrorBody),
+    (status = 422, description = "No refresh token in the body", body = ValidationBody),
 ))]
 pub async fn logout(
     State(state): State<AppState>,

@@ -21,14 +21,14 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterIn {
     /// The email address; the login name. Compared without regard to case.
-    #[schema(example = "ada@example.com")]
+    #[schema(format = Email, max_length = 254, example = "ada@example.com")]
     pub email: String,
     /// 8 to 128 characters, with at least one letter and one character that is not a letter,
     /// and not the email address.
-    #[schema(value_type = String, format = Password, example = "correct horse 9")]
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 128, example = "correct horse 9")]
     pub password: SecretString,
     /// The name shown with the user's posts (1 to 100 characters).
-    #[schema(example = "Ada")]
+    #[schema(min_length = 1, max_length = 100, example = "Ada")]
     pub display_name: Option<String>,
 }
 

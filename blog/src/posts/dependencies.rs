@@ -6,7 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::AppState;
-use crate::auth::dependencies::CurrentUser;
+use crate::auth::dependencies::Authenticated;
 use crate::errors::AppError;
 use crate::extract::path_id;
 use crate::posts::models::post;
@@ -34,7 +34,7 @@ pub struct OwnedPost {
     /// The post.
     pub post: post::Model,
     /// Its author, the current user.
-    pub user: CurrentUser,
+    pub user_id: i64,
 }
 
 impl FromRequestParts<AppState> for OwnedPost {
@@ -42,11 +42,11 @@ impl FromRequestParts<AppState> for OwnedPost {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         // Authentication first: an anonymous caller learns nothing about which posts exist.
-        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let Authenticated(user_id) = Authenticated::from_request_parts(parts, state).await?;
         let PostById(post) = PostById::from_request_parts(parts, state).await?;
-        if post.author_id != user.0.id {
+        if post.author_id != user_id {
             return Err(AppError::Forbidden("Not the author of this post"));
         }
-        Ok(OwnedPost { post, user })
+        Ok(OwnedPost { post, user_id })
     }
 }

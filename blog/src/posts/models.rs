@@ -39,11 +39,20 @@ pub mod post {
             on_delete = "Cascade"
         )]
         Author,
+        /// The files attached to it.
+        #[sea_orm(has_many = "super::attachment::Entity")]
+        Attachments,
     }
 
     impl Related<crate::auth::models::user::Entity> for Entity {
         fn to() -> RelationDef {
             Relation::Author.def()
+        }
+    }
+
+    impl Related<super::attachment::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Attachments.def()
         }
     }
 

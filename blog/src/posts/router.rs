@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,7 +15,7 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::dependencies::CurrentUser;
+use crate::auth::dependencies::Authenticated;
 use crate::errors::{AppError, ErrorBody, FieldError, ValidationBody};
 use crate::extract::{ValidJson, path_id};
 use crate::pagination::{Page, PageParams, query_int};
@@ -41,7 +42,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
 /// List posts, newest first.
 #[utoipa::path(get, path = "/posts", tag = "posts",
     params(
-        ("page" = Option<u64>, Query, description = "Page number, from 1", minimum = 1),
+        ("page" = Option<u64>, Query, description = "Page number, from 1", minimum = 1, maximum = 1_000_000_000),
         ("size" = Option<u64>, Query, description = "Posts per page (1 to 100, default 50)", minimum = 1, maximum = 100),
         ("author_id" = Option<i64>, Query, description = "Only this author's posts"),
     ),
@@ -72,14 +73,16 @@ pub async fn list_posts(
     responses(
         (status = 201, description = "The new post", body = PostOut),
         (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid title or body", body = ValidationBody),
     ))]
 pub async fn create_post(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Authenticated(user_id): Authenticated,
     ValidJson(input): ValidJson<PostCreate>,
 ) -> Result<(StatusCode, Json<PostOut>), AppError> {
-    let post = service::create_post(&state.db, user.id, &input.title, &input.body).await?;
+    let post = service::create_post(&state.db, user_id, &input.title, &input.body).await?;
     Ok((StatusCode::CREATED, Json(post.into())))
 }
 
@@ -88,9 +91,14 @@ pub async fn create_post(
     responses(
         (status = 200, description = "The post", body = PostDetail),
         (status = 404, description = "No such post", body = ErrorBody),
+        (status = 422, description = "The id is not an integer", body = ValidationBody),
     ))]
-pub async fn get_post(State(state): State<AppState>, PostById(post): PostById) -> Result<Json<PostDetail>, AppError> {
-    let attachments = service::list_attachments(&state.db, post.id).await?;
+pub async fn get_post(State(state): State<AppState>, request: Parts) -> Result<Json<PostDetail>, AppError> {
+    let mut parts = request;
+    let id = path_id(&mut parts, &state, "id").await?;
+    let Some((post, attachments)) = service::find_post_with_attachments(&state.db, id).await? else {
+        return Err(AppError::NotFound("Post not found"));
+    };
     Ok(Json(PostDetail { post: post.into(), attachments: attachments.into_iter().map(AttachmentOut::from).collect() }))
 }
 
@@ -102,8 +110,10 @@ pub async fn get_post(State(state): State<AppState>, PostById(post): PostById) -
         (status = 200, description = "The edited post", body = PostOut),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not the author", body = ErrorBody),
-        (status = 404, description = "No such post", body = ErrorBody),
-        (status = 422, description = "Invalid title or body", body = ValidationBody),
+        (status = 404, description = "No such post (or it was deleted meanwhile)", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid id, title or body", body = ValidationBody),
     ))]
 pub async fn update_post(
     State(state): State<AppState>,
@@ -122,6 +132,7 @@ pub async fn update_post(
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not the author", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
+        (status = 422, description = "The id is not an integer", body = ValidationBody),
     ))]
 pub async fn delete_post(State(state): State<AppState>, owned: OwnedPost) -> Result<StatusCode, AppError> {
     service::delete_post(&state.db, state.storage.as_ref(), owned.post).await?;
@@ -135,12 +146,13 @@ pub async fn delete_post(State(state): State<AppState>, owned: OwnedPost) -> Res
     security(("OAuth2PasswordBearer" = [])),
     responses(
         (status = 201, description = "The attachment", body = AttachmentOut),
+        (status = 400, description = "The multipart body is malformed", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not the author", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
-        (status = 413, description = "The file is over the size limit", body = ErrorBody),
-        (status = 415, description = "The file type is not allowed", body = ErrorBody),
-        (status = 422, description = "No `file` field", body = ValidationBody),
+        (status = 413, description = "The file is over the size limit, or the author's storage quota", body = ErrorBody),
+        (status = 415, description = "The body is not multipart, or the file type is not allowed", body = ErrorBody),
+        (status = 422, description = "Invalid id, or no `file` field", body = ValidationBody),
     ))]
 pub async fn upload_attachment(
     State(state): State<AppState>,
@@ -183,9 +195,16 @@ pub async fn upload_attachment(
             }
         }
         let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        let attachment =
-            service::add_attachment(&state.db, state.storage.as_ref(), owned.post.id, &filename, &essence, bytes)
-                .await?;
+        let attachment = service::add_attachment(
+            &state.db,
+            state.storage.as_ref(),
+            limits.quota_bytes,
+            &owned.post,
+            &filename,
+            &essence,
+            bytes,
+        )
+        .await?;
         tracing::info!(
             post_id = owned.post.id,
             attachment_id = attachment.id,
@@ -201,20 +220,23 @@ pub async fn upload_attachment(
 #[utoipa::path(get, path = "/posts/{id}/attachments/{attachment_id}", tag = "attachments",
     params(("id" = i64, Path, description = "The post"), ("attachment_id" = i64, Path, description = "The attachment")),
     responses(
-        (status = 200, description = "The file, with its content type", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, with the content type it was uploaded with", content_type = "*/*"),
         (status = 404, description = "No such post or attachment", body = ErrorBody),
+        (status = 422, description = "An id is not an integer", body = ValidationBody),
     ))]
 pub async fn download_attachment(
     State(state): State<AppState>,
     PostById(post): PostById,
-    request: axum::http::request::Parts,
+    request: Parts,
 ) -> Result<Response, AppError> {
     let mut parts = request;
     let attachment_id = path_id(&mut parts, &state, "attachment_id").await?;
-    let (attachment, bytes) =
+    let (attachment, download) =
         service::read_attachment(&state.db, state.storage.as_ref(), post.id, attachment_id).await?;
-    let mut response = Body::from(bytes).into_response();
+    // Streamed from the store as it arrives; a file is never held in memory whole.
+    let mut response = Body::from_stream(download.stream).into_response();
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(download.size));
     let content_type = HeaderValue::from_str(&attachment.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, content_type);

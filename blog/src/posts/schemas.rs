@@ -17,10 +17,10 @@ pub const MAX_BODY_CHARS: usize = 100_000;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PostCreate {
     /// 1 to 200 characters (surrounding spaces are removed).
-    #[schema(example = "Hello, world")]
+    #[schema(min_length = 1, max_length = 200, example = "Hello, world")]
     pub title: String,
     /// 1 to 100,000 characters.
-    #[schema(example = "The first post.")]
+    #[schema(min_length = 1, max_length = 100_000, example = "The first post.")]
     pub body: String,
 }
 
@@ -36,9 +36,11 @@ impl Validate for PostCreate {
 /// `PATCH /posts/{id}`: the fields to change.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PostUpdate {
-    /// A new title.
+    /// A new title (1 to 200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
-    /// A new body.
+    /// A new body (1 to 100,000 characters).
+    #[schema(min_length = 1, max_length = 100_000)]
     pub body: Option<String>,
 }
 

@@ -1,14 +1,19 @@
 //! The posts domain's logic: posts (newest first, paginated, filterable by author) and their
 //! attachments, whose bytes live in object storage. No axum types; errors are [`PostsError`].
 
+use std::collections::HashSet;
+
 use chrono::Utc;
+use futures_util::StreamExt;
 use object_store::ObjectStore;
 use rand::RngCore;
+use sea_orm::sea_query::{Asterisk, Expr, Func, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, IntoActiveModel,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Set, SqlErr, TransactionTrait,
 };
 
+use crate::auth::models::user;
 use crate::errors::AppError;
 use crate::pagination::PageParams;
 use crate::posts::models::{attachment, post};
@@ -17,9 +22,23 @@ use crate::storage;
 /// What can go wrong in the posts domain.
 #[derive(Debug, thiserror::Error)]
 pub enum PostsError {
+    /// The post does not exist (any more: it may have been deleted meanwhile).
+    #[error("post not found")]
+    PostNotFound,
+    /// The author of a new post does not exist (a valid token of a deleted user).
+    #[error("no such author")]
+    AuthorNotFound,
     /// The attachment does not exist (or belongs to another post).
     #[error("attachment not found")]
     AttachmentNotFound,
+    /// The upload would take the author over their storage quota.
+    #[error("storage quota of {quota} bytes exceeded ({used} bytes used)")]
+    QuotaExceeded {
+        /// The quota in bytes.
+        quota: u64,
+        /// The bytes stored already.
+        used: u64,
+    },
     /// The database failed.
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
@@ -31,14 +50,35 @@ pub enum PostsError {
 impl From<PostsError> for AppError {
     fn from(error: PostsError) -> Self {
         match error {
+            PostsError::PostNotFound => AppError::NotFound("Post not found"),
+            PostsError::AuthorNotFound => AppError::Unauthorized("Could not validate credentials"),
             PostsError::AttachmentNotFound => AppError::NotFound("Attachment not found"),
+            PostsError::QuotaExceeded { quota, used } => AppError::PayloadTooLarge(format!(
+                "Storage quota exceeded: {used} of {quota} bytes are used; delete attachments to make room"
+            )),
             PostsError::Db(error) => error.into(),
             PostsError::Storage(error) => error.into(),
         }
     }
 }
 
+/// A post read with the size of the list it was read from.
+#[derive(Debug)]
+struct Counted {
+    post: post::Model,
+    total: i64,
+}
+
+impl FromQueryResult for Counted {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Counted { post: post::Model::from_query_result(row, prefix)?, total: row.try_get(prefix, "total")? })
+    }
+}
+
 /// A page of posts, newest first, optionally by one author, and the total count.
+///
+/// The page and the count travel in one statement (the count as a subquery the database
+/// runs once); only a page past the end, which has no row to carry it, costs a second.
 ///
 /// # Errors
 ///
@@ -48,19 +88,44 @@ pub async fn list_posts(
     author_id: Option<i64>,
     params: PageParams,
 ) -> Result<(Vec<post::Model>, u64), PostsError> {
-    let mut query = post::Entity::find();
-    if let Some(author_id) = author_id {
-        query = query.filter(post::Column::AuthorId.eq(author_id));
-    }
-    let total = query.clone().count(db).await?;
-    let items = query
+    let filter = |query: Select<post::Entity>| match author_id {
+        Some(author_id) => query.filter(post::Column::AuthorId.eq(author_id)),
+        None => query,
+    };
+    let count =
+        filter(post::Entity::find()).select_only().column_as(Expr::expr(Func::count(Expr::col(Asterisk))), "total");
+    let rows: Vec<Counted> = filter(post::Entity::find())
+        .column_as(SimpleExpr::SubQuery(None, Box::new(count.clone().into_query().into_sub_query_statement())), "total")
         .order_by_desc(post::Column::CreatedAt)
         .order_by_desc(post::Column::Id)
         .offset(params.offset())
         .limit(params.size)
+        .into_model()
         .all(db)
         .await?;
-    Ok((items, total))
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None if params.offset() == 0 => 0,
+        None => count.into_tuple::<i64>().one(db).await?.unwrap_or(0),
+    };
+    Ok((rows.into_iter().map(|row| row.post).collect(), u64::try_from(total).unwrap_or(0)))
+}
+
+/// The post with this id and its attachments (oldest first), in one statement.
+///
+/// # Errors
+///
+/// [`PostsError::Db`].
+pub async fn find_post_with_attachments(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<Option<(post::Model, Vec<attachment::Model>)>, PostsError> {
+    let mut found = post::Entity::find_by_id(id)
+        .find_with_related(attachment::Entity)
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await?;
+    Ok(found.pop())
 }
 
 /// The post with this id, if any.
@@ -72,11 +137,12 @@ pub async fn find_post(db: &DatabaseConnection, id: i64) -> Result<Option<post::
     Ok(post::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Creates a post; `title` and `body` must be valid already.
+/// Creates a post; `title` and `body` must be valid already. The author's existence is left
+/// to the foreign key: one statement, no read first.
 ///
 /// # Errors
 ///
-/// [`PostsError::Db`].
+/// [`PostsError::AuthorNotFound`] when no user has that id, [`PostsError::Db`].
 pub async fn create_post(
     db: &DatabaseConnection,
     author_id: i64,
@@ -92,7 +158,10 @@ pub async fn create_post(
         updated_at: Set(now),
         ..Default::default()
     };
-    Ok(row.insert(db).await?)
+    row.insert(db).await.map_err(|error| match error.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => PostsError::AuthorNotFound,
+        _ => PostsError::Db(error),
+    })
 }
 
 /// Changes the given fields of a post.
@@ -117,12 +186,20 @@ pub async fn update_post(
         row.body = Set(body.to_owned());
     }
     row.updated_at = Set(Utc::now());
-    Ok(row.update(db).await?)
+    match row.update(db).await {
+        Ok(post) => Ok(post),
+        // Deleted between being read and being written (or, where the database cannot return
+        // the row it updated, between the update and the read that follows): as if it had
+        // never been found.
+        Err(DbErr::RecordNotUpdated | DbErr::RecordNotFound(_)) => Err(PostsError::PostNotFound),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Deletes a post with its attachments: the rows go with the post (foreign key cascade), then
-/// the files are removed from storage. A file that cannot be removed is logged and left
-/// behind: the post is gone either way.
+/// the files are removed from storage. A file that cannot be removed, or one an upload still
+/// in flight stores meanwhile, is left for [`remove_orphaned_files`]: the post is gone either
+/// way.
 ///
 /// # Errors
 ///
@@ -148,58 +225,96 @@ pub async fn delete_post(
     Ok(())
 }
 
-/// The attachments of a post, oldest first.
+/// Stores a file and records it as an attachment of `post`, within its author's quota. The
+/// bytes must have passed [`storage::client::check_upload`].
+///
+/// The file is stored first and recorded after, in a transaction that first takes a lock on
+/// the author's row (a row lock on PostgreSQL, the write lock on SQLite), so two uploads by
+/// one author cannot both fit under the quota. When recording fails the file is removed; when
+/// the request is cut short between the two, [`remove_orphaned_files`] removes it later.
 ///
 /// # Errors
 ///
-/// [`PostsError::Db`].
-pub async fn list_attachments(db: &DatabaseConnection, post_id: i64) -> Result<Vec<attachment::Model>, PostsError> {
-    Ok(attachment::Entity::find()
-        .filter(attachment::Column::PostId.eq(post_id))
-        .order_by_asc(attachment::Column::Id)
-        .all(db)
-        .await?)
-}
-
-/// Stores a file and records it as an attachment of `post_id`. The bytes must have passed
-/// [`storage::client::check_upload`].
-///
-/// # Errors
-///
-/// [`PostsError::Storage`] or [`PostsError::Db`]; when recording fails the file is removed.
+/// [`PostsError::QuotaExceeded`], [`PostsError::PostNotFound`] when the post was deleted
+/// meanwhile, [`PostsError::Storage`] or [`PostsError::Db`].
 pub async fn add_attachment(
     db: &DatabaseConnection,
     store: &dyn ObjectStore,
-    post_id: i64,
+    quota: u64,
+    post: &post::Model,
     filename: &str,
     content_type: &str,
     bytes: Vec<u8>,
 ) -> Result<attachment::Model, PostsError> {
     let mut random = [0u8; 16];
     rand::rng().fill_bytes(&mut random);
-    let key = format!("posts/{post_id}/{}", random.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let key = format!("posts/{}/{}", post.id, random.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     storage::client::put(store, &key, bytes).await?;
     let row = attachment::ActiveModel {
-        post_id: Set(post_id),
+        post_id: Set(post.id),
         filename: Set(clean_filename(filename)),
         content_type: Set(content_type.to_owned()),
-        size: Set(size),
+        size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
         object_key: Set(key.clone()),
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    match row.insert(db).await {
+    match record_within_quota(db, quota, post.author_id, size, row).await {
         Ok(model) => Ok(model),
         Err(error) => {
-            // The post may have been deleted meanwhile; do not leave the file behind.
-            storage::client::delete(store, &key).await.ok();
-            Err(error.into())
+            if let Err(cleanup) = storage::client::delete(store, &key).await {
+                tracing::warn!(error = format!("{cleanup:#}"), key, "could not remove an unrecorded upload");
+            }
+            Err(error)
         }
     }
 }
 
-/// The attachment `id` of post `post_id`, with its bytes.
+/// Inserts the attachment row when the author's attachments plus `size` fit in `quota`.
+async fn record_within_quota(
+    db: &DatabaseConnection,
+    quota: u64,
+    author_id: i64,
+    size: u64,
+    row: attachment::ActiveModel,
+) -> Result<attachment::Model, PostsError> {
+    let txn = db.begin().await?;
+    // A write first: it serializes the author's uploads until commit (PostgreSQL locks the
+    // row; SQLite takes its write lock now rather than failing to upgrade a read later).
+    user::Entity::update_many()
+        .col_expr(user::Column::Id, Expr::col(user::Column::Id))
+        .filter(user::Column::Id.eq(author_id))
+        .exec(&txn)
+        .await?;
+    let used: Option<i64> = attachment::Entity::find()
+        .select_only()
+        // SUM of a bigint is a numeric on PostgreSQL: brought back to a bigint.
+        .column_as(
+            Expr::expr(Func::cast_as(Func::sum(Expr::col((attachment::Entity, attachment::Column::Size))), "BIGINT")),
+            "used",
+        )
+        .inner_join(post::Entity)
+        .filter(post::Column::AuthorId.eq(author_id))
+        .into_tuple()
+        .one(&txn)
+        .await?
+        .flatten();
+    let used = used.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+    if used.saturating_add(size) > quota {
+        txn.rollback().await?;
+        return Err(PostsError::QuotaExceeded { quota, used });
+    }
+    let model = row.insert(&txn).await.map_err(|error| match error.sql_err() {
+        // The post was deleted since it was read.
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => PostsError::PostNotFound,
+        _ => PostsError::Db(error),
+    })?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// The attachment `id` of post `post_id`, with its bytes as a stream.
 ///
 /// # Errors
 ///
@@ -209,17 +324,73 @@ pub async fn read_attachment(
     store: &dyn ObjectStore,
     post_id: i64,
     id: i64,
-) -> Result<(attachment::Model, Vec<u8>), PostsError> {
+) -> Result<(attachment::Model, storage::client::Download), PostsError> {
     let found = attachment::Entity::find_by_id(id)
         .filter(attachment::Column::PostId.eq(post_id))
         .one(db)
         .await?
         .ok_or(PostsError::AttachmentNotFound)?;
     match storage::client::get(store, &found.object_key).await {
-        Ok(bytes) => Ok((found, bytes)),
+        Ok(download) => Ok((found, download)),
         Err(storage::errors::StorageError::NotFound { .. }) => Err(PostsError::AttachmentNotFound),
         Err(error) => Err(error.into()),
     }
+}
+
+/// Keys checked against the attachment rows per query.
+const SWEEP_BATCH: usize = 500;
+
+/// Removes the files under `posts/` that no attachment row names and that were written before
+/// `older_than` (so an upload still between storing its file and recording it is left
+/// alone); returns how many were removed.
+///
+/// # Errors
+///
+/// [`PostsError::Storage`] when the store cannot be listed, [`PostsError::Db`].
+pub async fn remove_orphaned_files(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+    older_than: chrono::DateTime<Utc>,
+) -> Result<u64, PostsError> {
+    let mut listing = storage::client::list(store, "posts/");
+    let mut batch = Vec::with_capacity(SWEEP_BATCH);
+    let mut removed = 0;
+    while let Some(object) = listing.next().await {
+        let object = object?;
+        if object.last_modified < older_than {
+            batch.push(object.key);
+        }
+        if batch.len() == SWEEP_BATCH {
+            removed += remove_unreferenced(db, store, std::mem::take(&mut batch)).await?;
+        }
+    }
+    if !batch.is_empty() {
+        removed += remove_unreferenced(db, store, batch).await?;
+    }
+    Ok(removed)
+}
+
+async fn remove_unreferenced(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+    keys: Vec<String>,
+) -> Result<u64, PostsError> {
+    let referenced: HashSet<String> = attachment::Entity::find()
+        .select_only()
+        .column(attachment::Column::ObjectKey)
+        .filter(attachment::Column::ObjectKey.is_in(keys.iter().map(String::as_str)))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut removed = 0;
+    for key in keys.into_iter().filter(|key| !referenced.contains(key)) {
+        storage::client::delete(store, &key).await?;
+        tracing::info!(key, "removed a file no attachment names");
+        removed += 1;
+    }
+    Ok(removed)
 }
 
 /// The last path segment of a client's file name, without control characters or quotes, at

@@ -7,6 +7,9 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::stream::{BoxStream, StreamExt};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use secrecy::ExposeSecret;
@@ -60,18 +63,52 @@ pub async fn put(store: &dyn ObjectStore, key: &str, bytes: Vec<u8>) -> Result<(
         .map_err(|source| StorageError::Backend { key: key.to_owned(), source })
 }
 
-/// The object under `key`, whole.
+/// An object being read: its size, and its bytes as a stream of chunks.
+pub struct Download {
+    /// The size in bytes.
+    pub size: u64,
+    /// The bytes, as the store delivers them.
+    pub stream: BoxStream<'static, Result<Bytes, object_store::Error>>,
+}
+
+impl std::fmt::Debug for Download {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Download").field("size", &self.size).finish_non_exhaustive()
+    }
+}
+
+/// The object under `key`, as a stream: it is never held in memory whole.
 ///
 /// # Errors
 ///
 /// [`StorageError::NotFound`] when there is no such object, [`StorageError::Backend`] else.
-pub async fn get(store: &dyn ObjectStore, key: &str) -> Result<Vec<u8>, StorageError> {
-    let map = |source: object_store::Error| match source {
+pub async fn get(store: &dyn ObjectStore, key: &str) -> Result<Download, StorageError> {
+    let result = store.get(&ObjectPath::from(key)).await.map_err(|source| match source {
         object_store::Error::NotFound { .. } => StorageError::NotFound { key: key.to_owned() },
         source => StorageError::Backend { key: key.to_owned(), source },
-    };
-    let result = store.get(&ObjectPath::from(key)).await.map_err(map)?;
-    Ok(result.bytes().await.map_err(map)?.to_vec())
+    })?;
+    Ok(Download { size: result.meta.size, stream: result.into_stream() })
+}
+
+/// An object's key and when it was last written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The key.
+    pub key: String,
+    /// When it was written.
+    pub last_modified: DateTime<Utc>,
+}
+
+/// The objects whose keys start with `prefix` (a folder such as `posts/`), as a stream.
+pub fn list(store: &dyn ObjectStore, prefix: &str) -> BoxStream<'static, Result<Listed, StorageError>> {
+    let folder = prefix.to_owned();
+    store
+        .list(Some(&ObjectPath::from(prefix)))
+        .map(move |item| match item {
+            Ok(meta) => Ok(Listed { key: meta.location.to_string(), last_modified: meta.last_modified }),
+            Err(source) => Err(StorageError::Backend { key: folder.clone(), source }),
+        })
+        .boxed()
 }
 
 /// Removes the object under `key`; removing a missing object is not an error.
@@ -143,7 +180,7 @@ mod tests {
     use super::*;
 
     fn config() -> StorageConfig {
-        StorageConfig::from_vars(&crate::config::Vars::from_pairs([("MAX_UPLOAD_BYTES", "16")])).expect("valid")
+        StorageConfig::from_vars(&crate::vars::Vars::from_pairs([("MAX_UPLOAD_BYTES", "16")])).expect("valid")
     }
 
     fn check(declared: &str, bytes: &[u8], expected: Result<(), &str>) {

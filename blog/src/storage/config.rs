@@ -1,11 +1,12 @@
 //! Settings of the storage client: which backend holds attachments, and which uploads are
-//! accepted. Read by [`crate::config::Settings`].
+//! accepted. Read through [`crate::vars`]; the global settings nest this section, and this
+//! module knows nothing of them.
 
 use std::path::PathBuf;
 
 use secrecy::SecretString;
 
-use crate::config::{ConfigError, Vars, invalid};
+use crate::vars::{ConfigError, Vars, invalid};
 
 /// The content types accepted when `ALLOWED_UPLOAD_TYPES` is unset: common images, PDF and
 /// plain text.
@@ -51,6 +52,9 @@ pub struct StorageConfig {
     /// `ALLOWED_UPLOAD_TYPES`: a comma-separated list of content types (default
     /// [`DEFAULT_ALLOWED_TYPES`]).
     pub allowed_types: Vec<String>,
+    /// `UPLOAD_QUOTA_BYTES`: the most bytes of attachments one user may have stored (default
+    /// 100 MiB).
+    pub quota_bytes: u64,
 }
 
 impl StorageConfig {
@@ -101,6 +105,10 @@ impl StorageConfig {
         if max_upload_bytes == 0 {
             return Err(invalid("MAX_UPLOAD_BYTES", "0", "a value above 0"));
         }
-        Ok(StorageConfig { backend, max_upload_bytes, allowed_types })
+        let quota_bytes = vars.parse("UPLOAD_QUOTA_BYTES", 100 * 1024 * 1024, "a number of bytes")?;
+        if quota_bytes == 0 {
+            return Err(invalid("UPLOAD_QUOTA_BYTES", "0", "a value above 0"));
+        }
+        Ok(StorageConfig { backend, max_upload_bytes, allowed_types, quota_bytes })
     }
 }

@@ -26,7 +26,7 @@ pub const SECRET: &str = "blog-tests-signing-secret-0123456789";
 pub const PASSWORD: &str = "correct horse 9";
 
 /// The blog's test servers: `BLOG_TEST_POSTGRES_URL`, and SQLite files the app's pool creates.
-const SERVERS: Servers = Servers {
+pub const SERVERS: Servers = Servers {
     prefix: "blog_test",
     postgres_var: "BLOG_TEST_POSTGRES_URL",
     sqlite_query: "?mode=rwc",
@@ -193,6 +193,32 @@ impl TestApp {
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))
             .expect("a valid request");
+        self.send(request).await
+    }
+
+    /// `POST /auth/token` with a form, as if from `peer` (behind which `forwarded` is the
+    /// `X-Forwarded-For` header, when given).
+    pub async fn login_from(
+        &self,
+        peer: &str,
+        forwarded: Option<&str>,
+        username: &str,
+        password: &str,
+    ) -> TestResponse {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("username", username)
+            .append_pair("password", password)
+            .finish();
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/auth/token")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        let mut request = request.body(Body::from(body)).expect("a valid request");
+        let peer: std::net::SocketAddr = peer.parse().expect("a socket address");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
         self.send(request).await
     }
 

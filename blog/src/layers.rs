@@ -1,0 +1,152 @@
+//! The production layers [`crate::app`] wraps around the routes, each a small function: the
+//! request timeout, the panic catcher, and the outermost [`guard`] (the check of a client's
+//! `x-request-id` before it reaches a log line, and the security headers). The request id itself and the access log are
+//! in [`crate::logging`]; CORS is built from the settings in [`crate::app`].
+
+use std::any::Any;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::errors::{AppError, detail};
+use crate::logging::REQUEST_ID;
+
+/// The longest `x-request-id` kept from a client.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// What HTML pages (the landing page, the docs) may load: their own scripts and styles (the
+/// landing page's inline style block and Swagger UI's style attributes need
+/// `'unsafe-inline'` for styles only), images including inline icons, and nothing framing them.
+pub const HTML_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                            img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+                            frame-ancestors 'none'";
+
+/// What any other response (JSON, files) may load: nothing, and nothing may frame it.
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Answers 504 when the handler takes longer than the configured timeout.
+pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(timeout_secs = limit.as_secs(), "request timed out");
+            AppError::Timeout.into_response()
+        }
+    }
+}
+
+/// The answer to a request whose handler panicked: logged with the panic's message (in the
+/// request's span, so with its id), then a plain 500 in FastAPI's shape. Used by
+/// `tower_http::catch_panic::CatchPanicLayer`, so no request ends without a response.
+pub fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned());
+    tracing::error!(panic = message, "request handler panicked");
+    detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+}
+
+/// The outermost layer, one function so that a request pays for one: a client's
+/// `x-request-id` is dropped unless it is 1 to [`MAX_REQUEST_ID_LEN`] characters of
+/// `A-Z a-z 0-9 - _ . :` (the request then gets an id of ours, so log lines and responses only
+/// carry ids of that shape); and every response gets the security headers a handler did not
+/// set itself: a content security policy (for HTML pages, [`HTML_CSP`]; for anything else,
+/// [`API_CSP`]), `X-Frame-Options: DENY` for browsers without `frame-ancestors`, `nosniff`, no
+/// referrer, and HSTS when `hsts` holds a header value.
+pub async fn guard(State(hsts): State<Option<HeaderValue>>, mut request: Request, next: Next) -> Response {
+    let valid = request.headers().get_all(REQUEST_ID).iter().count() <= 1
+        && request.headers().get(REQUEST_ID).is_none_or(|value| is_valid_request_id(value.as_bytes()));
+    if !valid {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.as_bytes().get(..9))
+        .is_some_and(|essence| essence.eq_ignore_ascii_case(b"text/html"));
+    let csp = if is_html { HTML_CSP } else { API_CSP };
+    set_default(headers, header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    set_default(headers, header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    set_default(headers, header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    set_default(headers, header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if let Some(hsts) = hsts {
+        set_default(headers, header::STRICT_TRANSPORT_SECURITY, hsts);
+    }
+    response
+}
+
+fn set_default(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue) {
+    headers.entry(name).or_insert(value);
+}
+
+/// Whether a client's request id may be kept.
+pub fn is_valid_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&id.len())
+        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn body_of(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1024).await.expect("a body");
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[tokio::test]
+    async fn slow_requests_are_answered_504() {
+        let app = Router::new()
+            .route("/slow", get(|| async { tokio::time::sleep(Duration::from_secs(5)).await }))
+            .route("/fast", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(Duration::from_millis(50), timeout));
+        let slow = app.clone().oneshot(Request::get("/slow").body(Body::empty()).expect("a request")).await;
+        let slow = slow.expect("the router never fails");
+        assert_eq!(slow.status(), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(body_of(slow).await, r#"{"detail":"Request timed out"}"#);
+        let fast = app.oneshot(Request::get("/fast").body(Body::empty()).expect("a request")).await;
+        assert_eq!(fast.expect("the router never fails").status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_500() {
+        async fn boom() -> &'static str {
+            panic!("attempt to multiply with overflow")
+        }
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response));
+        let response = app.oneshot(Request::get("/boom").body(Body::empty()).expect("a request")).await;
+        let response = response.expect("the router never fails");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body_of(response).await, r#"{"detail":"Internal Server Error"}"#);
+    }
+
+    #[test]
+    fn request_ids_are_checked() {
+        for (id, valid) in [
+            (&b"from-the-proxy-42"[..], true),
+            (b"0f3a9c1b-7d04-4e2b-9a1f-5c6d7e8f9a0b", true),
+            (b"Root=1-67891233-abcdef012345678912345678", false),
+            (b"a b", false),
+            (b"a\"b", false),
+            (b"\xc3\xa9", false),
+            (b"", false),
+        ] {
+            assert_eq!(is_valid_request_id(id), valid, "{}", String::from_utf8_lossy(id));
+        }
+        assert!(is_valid_request_id(&[b'a'; MAX_REQUEST_ID_LEN]));
+        assert!(!is_valid_request_id(&[b'a'; MAX_REQUEST_ID_LEN + 1]));
+    }
+}
