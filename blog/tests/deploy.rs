@@ -322,3 +322,60 @@ async fn a_thousand_concurrent_logins_keep_memory_bounded() {
     assert!(refused >= 2 && busy > 0, "{refused} refused, {busy} busy");
     drop(replicas);
 }
+
+/// A generated password holds characters that mean something in a URL. The service's start-up
+/// log names the database it migrates and serves, and `blog db` names it too: none of them
+/// shows the password, escaped or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_password_never_reaches_a_log() {
+    let db = common::database(Backend::Postgres).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    let secret = "Hunter2Zx";
+    // PostgreSQL here trusts local connections, so any password connects.
+    let escaped = format!("{secret}%2F%3F%23%40%3A%25{secret}");
+    let url = db.url.replacen("postgres@", &format!("postgres:{escaped}@"), 1);
+    assert_ne!(url, db.url, "the URL carries a user to add a password to: {}", db.url);
+    let port = free_port();
+    let storage = dir.path().join("uploads").display().to_string();
+    let child = blog(
+        dir.path(),
+        &[
+            ("ENVIRONMENT", "test"),
+            ("JWT_SECRET", SECRET),
+            ("DATABASE_URL", &url),
+            ("PORT", &port.to_string()),
+            ("STORAGE_PATH", &storage),
+            ("LOG_LEVEL", "info"),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("the blog binary starts");
+    let mut replicas = Replicas(vec![child]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while status(port, "/ready").await != Some(200) {
+        assert!(Instant::now() < deadline, "the service did not become ready within 60 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let child = replicas.0.pop().expect("the service");
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+    let output = child.wait_with_output().expect("the service exits");
+    let log = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(log.contains("postgres:***@"), "the log names the database: {log}");
+    assert!(!log.contains(secret), "the password leaked into the log: {log}");
+
+    let unescaped = db.url.replacen("postgres@", &format!("postgres:{secret}/?#@:%{secret}@"), 1);
+    let unreachable = format!("postgresql://postgres:{escaped}@127.0.0.1:1/blog");
+    for (url, args, named) in [
+        (&url, &["current", "--verbose"][..], true),
+        (&url, &["upgrade", "head"], true),
+        (&unreachable, &["current"], true),
+        (&unescaped, &["current"], false),
+    ] {
+        let output = run(dir.path(), url, args);
+        let all = format!("{}{}", stdout(&output), String::from_utf8_lossy(&output.stderr));
+        assert!(!all.contains(secret), "{args:?}: the password leaked: {all}");
+        assert!(!named || all.contains("postgres:***@"), "{args:?}: the database is named: {all}");
+    }
+}
