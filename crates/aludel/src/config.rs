@@ -101,6 +101,23 @@ struct RawConfig {
     autogenerate: AutogenerateConfig,
     #[serde(default)]
     mysql: MySqlConfig,
+    #[serde(default)]
+    postgres: PostgresConfig,
+}
+
+/// PostgreSQL settings (`[postgres]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostgresConfig {
+    /// Whether autogenerate writes the lock-avoiding forms (`CONCURRENTLY`, `NOT VALID` then
+    /// `VALIDATE`) for tables that exist already; `true` by default.
+    pub online: bool,
+}
+
+impl Default for PostgresConfig {
+    fn default() -> Self {
+        PostgresConfig { online: true }
+    }
 }
 
 /// MySQL settings (`[mysql]`).
@@ -203,6 +220,8 @@ pub struct Config {
     pub extra: BTreeMap<String, String>,
     /// What the dialect renders with (`[mysql] uuid`).
     pub dialect: DialectOptions,
+    /// PostgreSQL settings (`[postgres] online`).
+    pub postgres: PostgresConfig,
 }
 
 impl Config {
@@ -258,6 +277,7 @@ impl Config {
             autogenerate: raw.autogenerate,
             extra: BTreeMap::new(),
             dialect: DialectOptions { mysql_uuid: raw.mysql.uuid },
+            postgres: raw.postgres,
             config_file,
         };
 
@@ -292,6 +312,12 @@ impl Config {
                     config.dialect.mysql_uuid = parsed.map_err(|_| ConfigError::BadValue {
                         key: key.to_owned(),
                         reason: format!("`{value}` is neither `char36` nor `binary16`"),
+                    })?;
+                }
+                "postgres_online" => {
+                    config.postgres.online = value.parse().map_err(|_| ConfigError::BadValue {
+                        key: key.to_owned(),
+                        reason: format!("`{value}` is neither `true` nor `false`"),
                     })?;
                 }
                 "lock_timeout" => {
@@ -350,6 +376,7 @@ impl Config {
             autogenerate: AutogenerateConfig::default(),
             extra: BTreeMap::new(),
             dialect: DialectOptions::default(),
+            postgres: PostgresConfig::default(),
         })
     }
 
@@ -479,7 +506,23 @@ mod tests {
         let raw: RawConfig = toml::from_str(REFERENCE_CONFIG).expect("reference config is valid");
         // The file shows the defaults: what `init` writes behaves as no file at all.
         assert_eq!(raw.autogenerate, AutogenerateConfig::default());
+        assert_eq!(raw.postgres, PostgresConfig::default());
         assert_eq!(raw.script_location.as_deref(), Some("migrations"));
+    }
+
+    #[test]
+    fn postgres_online_is_on_unless_the_file_or_a_flag_turns_it_off() {
+        let off = ("aludel.toml", "[postgres]\nonline = false\n");
+        for (files, overrides, expected) in [
+            (vec![], vec![], true),
+            (vec![off], vec![], false),
+            (vec![off], vec!["postgres_online=true"], true),
+            (vec![], vec!["postgres_online=false"], false),
+        ] {
+            assert_eq!(load(&files, &[], &overrides).unwrap().postgres.online, expected, "{files:?} {overrides:?}");
+        }
+        let err = load(&[], &[], &["postgres_online=maybe"]).unwrap_err();
+        assert!(matches!(err, ConfigError::BadValue { ref key, .. } if key == "postgres_online"), "{err}");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! | check on several columns, or none | `{table}_check` |
 //! | enum written inline in a column (MySQL) | `{table}_{column}` |
 //! | primary key of the version table | `{table}_pkc`, as Alembic names it |
+//! | check that stands for `NOT NULL` while it is set online | `{table}_{column}_not_null` |
 //!
 //! Several columns are joined by `_`. These are PostgreSQL's own names for what it names by
 //! itself (a check names the one column its expression reads, as PostgreSQL decides), so a
@@ -92,6 +93,12 @@ pub fn constraint_name(table: &Table, constraint: &Constraint) -> String {
         NameKind::PrimaryKey => conventional_name::<&str>(kind, &table.name, &[]),
         _ => conventional_name(kind, &table.name, constraint.columns()),
     }
+}
+
+/// The name of the check `column IS NOT NULL` that lets PostgreSQL set `NOT NULL` without a
+/// scan; it lives only while the revision that sets it runs.
+pub fn not_null_check_name(table: &str, column: &str) -> String {
+    truncated(&format!("{table}_{column}_not_null"), MAX_NAME_BYTES).to_owned()
 }
 
 /// The name of the enum type that a column's inline enum (MySQL's `ENUM('a','b')`, which

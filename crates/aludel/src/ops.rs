@@ -67,6 +67,25 @@ pub enum Op {
         table: String,
         /// The constraint.
         constraint: Constraint,
+        /// A foreign key or check that holds for new rows only until `validate_constraint`
+        /// checks the existing ones (PostgreSQL `NOT VALID`: no scan under a lock that stops
+        /// writers). Other backends validate at once.
+        #[serde(default, skip_serializing_if = "is_false")]
+        not_valid: bool,
+        /// A unique constraint or primary key whose index is built first without blocking
+        /// writes, then attached (PostgreSQL `CREATE UNIQUE INDEX CONCURRENTLY`, then
+        /// `ADD CONSTRAINT ... USING INDEX`; MySQL `ALGORITHM=INPLACE, LOCK=NONE`).
+        #[serde(default, skip_serializing_if = "is_false")]
+        concurrently: bool,
+    },
+    /// `validate_constraint`: checks the existing rows against a foreign key or check added
+    /// with `not_valid`, in a transaction of its own, under a lock that lets writers on.
+    /// Nothing to do on backends that validate when they add.
+    ValidateConstraint {
+        /// Table the constraint is on.
+        table: String,
+        /// Constraint name.
+        name: String,
     },
     /// `drop_constraint`.
     DropConstraint {
@@ -393,6 +412,7 @@ impl Op {
             Op::CreateIndex(_) => "create_index",
             Op::DropIndex { .. } => "drop_index",
             Op::AddConstraint { .. } => "add_constraint",
+            Op::ValidateConstraint { .. } => "validate_constraint",
             Op::DropConstraint { .. } => "drop_constraint",
             Op::CreateEnum { .. } => "create_enum",
             Op::DropEnum { .. } => "drop_enum",
@@ -414,11 +434,13 @@ impl Op {
             Op::AlterColumn(change) => format!("{}.{}", change.table, change.column),
             Op::CreateIndex(index) => format!("{} on {}", index.name, index.table),
             Op::DropIndex { table, name, .. } => format!("{name} on {table}"),
-            Op::AddConstraint { table, constraint } => match constraint.name() {
+            Op::AddConstraint { table, constraint, .. } => match constraint.name() {
                 Some(name) => format!("{name} on {table}"),
                 None => table.clone(),
             },
-            Op::DropConstraint { table, name, .. } => format!("{name} on {table}"),
+            Op::DropConstraint { table, name, .. } | Op::ValidateConstraint { table, name } => {
+                format!("{name} on {table}")
+            }
             Op::CreateEnum { name, .. } | Op::DropEnum { name, .. } => name.clone(),
             Op::AddEnumValue { name, value, .. } => format!("{name} += {value}"),
             Op::DropEnumValue { name, value, .. } => format!("{name} -= {value}"),
@@ -463,15 +485,21 @@ impl Op {
                 create.concurrently = *concurrently;
                 Op::CreateIndex(create)
             }
-            Op::AddConstraint { table, constraint } => Op::DropConstraint {
+            Op::AddConstraint { table, constraint, .. } => Op::DropConstraint {
                 table: table.clone(),
                 name: constraint.name()?.to_owned(),
                 kind: Some(constraint.kind()),
                 existing: Some(constraint.clone()),
             },
-            Op::DropConstraint { table, existing, .. } => {
-                Op::AddConstraint { table: table.clone(), constraint: existing.clone()? }
-            }
+            Op::DropConstraint { table, existing, .. } => Op::AddConstraint {
+                table: table.clone(),
+                constraint: existing.clone()?,
+                not_valid: false,
+                concurrently: false,
+            },
+            // A constraint cannot be made not valid again; the validation stays, harmless,
+            // and `downgrade_of` leaves it out (see `Op::needs_undoing`).
+            Op::ValidateConstraint { .. } => self.clone(),
             Op::CreateEnum { name, values } => Op::DropEnum { name: name.clone(), values: Some(values.clone()) },
             Op::DropEnum { name, values } => Op::CreateEnum { name: name.clone(), values: values.clone()? },
             Op::AddEnumValue { name, value, before, after } => Op::DropEnumValue {
@@ -494,10 +522,18 @@ impl Op {
     }
 }
 
-/// The downgrade of `upgrade`: each op reversed, in reverse order. `None` when some op
-/// cannot be reversed.
+impl Op {
+    /// Whether undoing the op takes a step: a validation changes no definition, so a
+    /// downgrade has nothing to run for it.
+    pub fn needs_undoing(&self) -> bool {
+        !matches!(self, Op::ValidateConstraint { .. })
+    }
+}
+
+/// The downgrade of `upgrade`: each op reversed, in reverse order (ops with nothing to undo
+/// left out). `None` when some op cannot be reversed.
 pub fn downgrade_of(upgrade: &[Op]) -> Option<Vec<Op>> {
-    upgrade.iter().rev().map(Op::reverse).collect()
+    upgrade.iter().rev().filter(|op| op.needs_undoing()).map(Op::reverse).collect()
 }
 
 #[cfg(test)]
@@ -562,6 +598,40 @@ mod tests {
         let down = downgrade_of(&ops).expect("all reversible");
         let back = downgrade_of(&down).expect("reverse of reverse");
         assert_eq!(back, ops);
+    }
+
+    #[test]
+    fn online_fields_are_written_only_when_set_and_a_validation_needs_no_undoing() {
+        let ops = parse(
+            r#"
+            [[upgrade]]
+            op = "add_constraint"
+            table = "users"
+            constraint = { kind = "check", name = "users_age_check", expr = "age >= 0" }
+            not_valid = true
+
+            [[upgrade]]
+            op = "validate_constraint"
+            table = "users"
+            name = "users_age_check"
+
+            [[upgrade]]
+            op = "add_constraint"
+            table = "users"
+            constraint = { kind = "unique", name = "users_email_key", columns = ["email"] }
+            concurrently = true
+            "#,
+        );
+        let text = toml::to_string(&ops[0]).expect("serializes");
+        assert!(text.contains("not_valid = true") && !text.contains("concurrently"), "{text}");
+        let down = downgrade_of(&ops).expect("reversible");
+        assert_eq!(
+            down.iter().map(Op::describe).collect::<Vec<_>>(),
+            ["drop_constraint users_email_key on users", "drop_constraint users_age_check on users"]
+        );
+        // Reversed again, the constraints come back in their plain forms.
+        let back = downgrade_of(&down).expect("reversible");
+        assert!(back.iter().all(|op| matches!(op, Op::AddConstraint { not_valid: false, concurrently: false, .. })));
     }
 
     #[test]

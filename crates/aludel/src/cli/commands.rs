@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
@@ -15,7 +15,7 @@ use crate::cli::style::{Console, Style};
 use crate::cli::{CliError, EXIT_DRIFT, Format, json, output};
 use crate::config::{CONFIG_FILE, LoadOptions, REFERENCE_CONFIG};
 use crate::runtime::{
-    Migrator, ModelCheck, Project, RenameQuestion, Renames, Resolution, SqlDiff, StampFrom, StepEvent,
+    Migrator, ModelCheck, Project, RenameQuestion, Renames, Resolution, SqlDiff, StampFrom, StepEvent, TraceOptions,
 };
 use crate::script::{Direction, Parent, RevisionSpec, ScriptError, Splice};
 
@@ -389,6 +389,27 @@ pub(super) async fn verify(
         Format::Json => json::verify(out, false, database(project), &mismatches)?,
     }
     Ok(if mismatches.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_DRIFT) })
+}
+
+pub(super) async fn trace(
+    project: &Project,
+    revision: &str,
+    rows: u64,
+    budget_ms: u64,
+    format: Format,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let migrator = project.migrator()?;
+    let options = TraceOptions { target: revision.to_owned(), rows, budget: Duration::from_millis(budget_ms) };
+    let report = migrator.trace(&options).await?;
+    match format {
+        Format::Text => {
+            output::database(out, migrator.config())?;
+            output::trace(out, &report)?;
+        }
+        Format::Json => json::trace(out, database(project), &report)?,
+    }
+    Ok(if report.over_budget().next().is_some() { ExitCode::from(EXIT_DRIFT) } else { ExitCode::SUCCESS })
 }
 
 /// `completions SHELL`: the script for `command`, as clap describes it.

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::diff::{Destructive, Diff, Warning};
 use crate::ops::Op;
-use crate::runtime::{ChecksumMismatch, HistoryRow, ModelCheck};
+use crate::runtime::{ChecksumMismatch, HistoryRow, ModelCheck, TraceReport};
 use crate::script::{Revision, RevisionGraph, RevisionId};
 
 /// The shape's version, the `"version"` of every document.
@@ -113,6 +113,7 @@ fn warnings(warnings: &[Warning]) -> Vec<WarningJson> {
                 Warning::EnumValuesReordered { .. } => "enum_values_reordered",
                 Warning::Irreversible { .. } => "irreversible",
                 Warning::Unsupported { .. } => "unsupported",
+                Warning::RewritesTable { .. } => "rewrites_table",
             };
             WarningJson { kind, message: warning.to_string() }
         })
@@ -358,4 +359,55 @@ pub(super) fn verify(
         })
         .collect();
     write(out, Verify { accepted, database, mismatches })
+}
+
+/// `trace --format json`.
+pub(super) fn trace(out: &mut dyn Write, database: Option<String>, report: &TraceReport) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Statement<'a> {
+        revision: &'a str,
+        sql: &'a str,
+        duration_ms: u128,
+        locks: &'a std::collections::BTreeMap<String, String>,
+        blocks_writers: bool,
+        longest_writer_wait_ms: Option<u128>,
+        longest_writer_wait_table: Option<&'a str>,
+        rewritten: &'a [String],
+        over_budget: bool,
+    }
+    #[derive(Serialize)]
+    struct Trace<'a> {
+        database: Option<String>,
+        rows: u64,
+        budget_ms: u128,
+        over_budget: bool,
+        statements: Vec<Statement<'a>>,
+        notes: &'a [String],
+    }
+    let statements = report
+        .statements
+        .iter()
+        .map(|s| Statement {
+            revision: s.revision.as_str(),
+            sql: &s.sql,
+            duration_ms: s.duration.as_millis(),
+            locks: &s.locks,
+            blocks_writers: s.blocks_writers,
+            longest_writer_wait_ms: s.longest_stall.as_ref().map(|(_, wait)| wait.as_millis()),
+            longest_writer_wait_table: s.longest_stall.as_ref().map(|(table, _)| table.as_str()),
+            rewritten: &s.rewritten,
+            over_budget: s.exceeds(report.budget),
+        })
+        .collect();
+    write(
+        out,
+        Trace {
+            database,
+            rows: report.rows,
+            budget_ms: report.budget.as_millis(),
+            over_budget: report.over_budget().next().is_some(),
+            statements,
+            notes: &report.notes,
+        },
+    )
 }

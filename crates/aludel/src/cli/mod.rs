@@ -287,6 +287,30 @@ enum Command {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Run the pending revisions on a scratch copy and report the locks they take (PostgreSQL)
+    ///
+    /// Creates a scratch database on the same server (`aludel_trace_<random>`, dropped at the
+    /// end, also on failure), copies the database's schema and version into it, fills each
+    /// table with generated rows, then upgrades it to REVISION while a second connection
+    /// watches pg_locks and a probe writes to every table the revisions touch. Reports per
+    /// statement the locks taken, the longest a writer waited and the tables rewritten; exits
+    /// 1 when a statement stopped writers longer than the budget. The database itself is only
+    /// read.
+    ///
+    /// Examples: `aludel trace`, `aludel trace +1 --rows 1000000 --budget 50`
+    Trace {
+        /// The revision to trace up to (`heads`, a revision, `+1`)
+        #[arg(default_value = "heads")]
+        revision: String,
+        /// Generated rows per table
+        #[arg(long, default_value_t = 100_000)]
+        rows: u64,
+        /// Milliseconds a statement may stop writers before the trace fails
+        #[arg(long, default_value_t = 100)]
+        budget: u64,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Print a shell completion script
     ///
     /// bash: `aludel completions bash > ~/.local/share/bash-completion/completions/aludel`;
@@ -464,6 +488,9 @@ async fn execute(
         Command::Check { format } => commands::check(&project, format.format, style, out).await,
         Command::Diff { format } => commands::diff(&project, format.format, style, out).await,
         Command::Verify { accept, format } => commands::verify(&project, accept, format.format, out).await,
+        Command::Trace { revision, rows, budget, format } => {
+            commands::trace(&project, &revision, rows, budget, format.format, out).await
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use crate::cli::style::{Paint, Style};
 use crate::config::Config;
 use crate::diff::{Diff, RenameKind, Warning};
 use crate::ops::Op;
-use crate::runtime::{ChecksumMismatch, HistoryRow, RenameQuestion, StepReport};
+use crate::runtime::{ChecksumMismatch, HistoryRow, RenameQuestion, StepReport, TraceReport, TracedStatement};
 use crate::script::{Direction, Revision, RevisionGraph, RevisionId};
 
 pub(super) fn join(ids: &[RevisionId]) -> String {
@@ -214,6 +214,49 @@ pub(super) fn accepted(out: &mut dyn Write, accepted: &[ChecksumMismatch]) -> io
         writeln!(out, "Accepted the edit of {} ({})", mismatch.revision, mismatch.path.display())?;
     }
     Ok(())
+}
+
+/// `trace`: one block per statement, then the verdict.
+pub(super) fn trace(out: &mut dyn Write, report: &TraceReport) -> io::Result<()> {
+    let millis = |d: std::time::Duration| format!("{} ms", d.as_millis());
+    if report.statements.is_empty() {
+        writeln!(out, "Nothing to trace: no revision is pending")?;
+    }
+    for statement in &report.statements {
+        let first_line = statement.sql.lines().map(str::trim).find(|l| !l.is_empty() && *l != "BEGIN;").unwrap_or("");
+        writeln!(out, "{} {first_line}", statement.revision)?;
+        let locks: Vec<String> = statement.locks.iter().map(|(table, mode)| format!("{mode} on {table}")).collect();
+        let locks = if locks.is_empty() { "none".to_owned() } else { locks.join(", ") };
+        writeln!(out, "    ran {}; locks: {locks}", millis(statement.duration))?;
+        match &statement.longest_stall {
+            Some((table, wait)) => writeln!(out, "    longest writer wait: {} on {table}", millis(*wait))?,
+            None => writeln!(out, "    longest writer wait: none measured")?,
+        }
+        if !statement.rewritten.is_empty() {
+            writeln!(out, "    rewrote: {}", statement.rewritten.join(", "))?;
+        }
+    }
+    for note in &report.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    let over: Vec<&TracedStatement> = report.over_budget().collect();
+    if over.is_empty() {
+        writeln!(
+            out,
+            "OK: no statement stopped writers longer than {} ({} rows per table)",
+            millis(report.budget),
+            report.rows
+        )
+    } else {
+        writeln!(
+            out,
+            "{} statement(s) stopped writers longer than {} ({} rows per table); write them in their online forms \
+             (CONCURRENTLY, NOT VALID then VALIDATE) or split them",
+            over.len(),
+            millis(report.budget),
+            report.rows
+        )
+    }
 }
 
 fn is_destructive(diff: &Diff, index: usize) -> bool {

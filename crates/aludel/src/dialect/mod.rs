@@ -20,6 +20,7 @@ pub mod postgres;
 pub(crate) mod schema_sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod trace;
 
 #[cfg(feature = "mysql")]
 pub use mysql::MySql;
@@ -36,18 +37,40 @@ pub struct Statement {
     /// Runs, committed on its own, before the transaction of its revision: a PostgreSQL enum
     /// value can be used only once the `ADD VALUE` that made it is committed.
     pub before_transaction: bool,
+    /// Whether it shares its revision's transaction, or must run apart from the statements
+    /// around it (the online forms of PostgreSQL).
+    pub placement: Placement,
+}
+
+/// Where a statement of a transactional revision runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Placement {
+    /// In the revision's transaction, with its other statements.
+    #[default]
+    InRevision,
+    /// In a transaction of its own, committed after the statements before it: a
+    /// `VALIDATE CONSTRAINT` must not hold the lock that adding the constraint took.
+    OwnTransaction,
+    /// Outside any transaction (`CREATE INDEX CONCURRENTLY`), committed on its own.
+    NoTransaction,
 }
 
 impl Statement {
     /// Wraps SQL text.
     pub fn new(sql: impl Into<String>) -> Self {
-        Statement { sql: sql.into(), before_transaction: false }
+        Statement { sql: sql.into(), before_transaction: false, placement: Placement::InRevision }
     }
 
     /// Wraps SQL text that runs before the revision's transaction (see
     /// [`Statement::before_transaction`]).
     pub fn before_transaction(sql: impl Into<String>) -> Self {
-        Statement { sql: sql.into(), before_transaction: true }
+        Statement { sql: sql.into(), before_transaction: true, placement: Placement::InRevision }
+    }
+
+    /// Wraps SQL text that runs apart from its revision's other statements (see
+    /// [`Placement`]).
+    pub fn apart(sql: impl Into<String>, placement: Placement) -> Self {
+        Statement { sql: sql.into(), before_transaction: false, placement }
     }
 }
 
@@ -226,6 +249,32 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         true
     }
 
+    /// What a failed run of `op` outside a transaction may have left behind (the invalid index
+    /// of a failed `CREATE INDEX CONCURRENTLY`), so that running it again first removes it.
+    fn leftover(&self, _op: &Op) -> Option<Leftover> {
+        None
+    }
+
+    /// Whether a column's type change from `from` to `to` rewrites the table (and its
+    /// indexes) under a lock that stops readers and writers; `false` where the backend does
+    /// not say.
+    fn type_change_rewrites(&self, _from: &ColumnType, _to: &ColumnType) -> bool {
+        false
+    }
+
+    /// The SQL with which `aludel trace` watches a run on this backend; none where the
+    /// backend cannot show the locks a session holds.
+    fn tracer(&self) -> Option<&'static dyn trace::TraceSql> {
+        None
+    }
+
+    /// Whether autogenerate writes the lock-avoiding forms of its ops for tables that exist
+    /// already (`concurrently`, `not_valid` and `validate_constraint`), which this backend
+    /// runs without blocking writers.
+    fn has_online_ddl(&self) -> bool {
+        false
+    }
+
     /// A query that returns one row when `table` exists, none otherwise.
     fn table_exists_query(&self, table: &str) -> String;
 
@@ -243,6 +292,16 @@ pub trait Dialect: fmt::Debug + Send + Sync {
     fn commit_transaction(&self) -> &'static str {
         "COMMIT"
     }
+}
+
+/// What a failed op may have left behind: `probe` returns a row when it is there, and
+/// `cleanup` removes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    /// A query that returns a row when the leftover exists.
+    pub probe: String,
+    /// The statement that removes it.
+    pub cleanup: Statement,
 }
 
 /// The backends this build supports.

@@ -546,7 +546,10 @@ impl UpgradeBuilder<'_> {
                 with_name(constraint, Some(name))
             }
         };
-        self.push(Op::AddConstraint { table: table.to_owned(), constraint }, None);
+        self.push(
+            Op::AddConstraint { table: table.to_owned(), constraint, not_valid: false, concurrently: false },
+            None,
+        );
     }
 
     /// Whether a foreign key of the new table `own` can be created inline: its target is

@@ -18,6 +18,7 @@ use crate::schema::{ColumnType, Schema};
 mod builder;
 mod matching;
 mod narrowing;
+mod online;
 mod options;
 mod spellings;
 
@@ -77,6 +78,18 @@ pub enum Warning {
         /// The op, described (`add_enum_value mood += happy`).
         op: String,
     },
+    /// A type change that rewrites a table which exists already, under a lock that stops
+    /// its readers and writers for as long as the rewrite takes.
+    RewritesTable {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+        /// The type before.
+        from: ColumnType,
+        /// The type after.
+        to: ColumnType,
+    },
     /// A column difference no op can express (identity, generated expression).
     Unsupported {
         /// Table name.
@@ -121,6 +134,10 @@ impl fmt::Display for Warning {
                 f,
                 "upgrade op {} (`{op}`) has no automatic inverse; the downgrade leaves it in place",
                 op_index + 1
+            ),
+            Warning::RewritesTable { table, column, from, to } => write!(
+                f,
+                "column `{table}.{column}`: changing its type from {from} to {to} rewrites the table, and readers and                  writers wait until it is done; on a large table expand and contract instead: add a column of the new                  type, keep it in step (a trigger, or the application writing both), backfill it in batches, switch                  the readers to it, then drop the old column and rename the new one"
             ),
             Warning::Unsupported { table, column, change } => write!(
                 f,
@@ -248,7 +265,7 @@ pub(super) fn downgrade(upgrade: &[Op], warnings: Option<&mut Vec<Warning>>) -> 
             }
         }
     }
-    upgrade.iter().rev().filter_map(Op::reverse).collect()
+    upgrade.iter().rev().filter(|op| op.needs_undoing()).filter_map(Op::reverse).collect()
 }
 
 /// The part of `schema` the options look at: included tables and their indexes, every enum.

@@ -72,7 +72,7 @@ fn use_model_spellings(op: &mut Op, original: &Schema, canonical: &Schema) {
                 create.method.clone_from(&wanted.method);
             }
         }
-        Op::AddConstraint { table, constraint } => {
+        Op::AddConstraint { table, constraint, .. } => {
             if let Some(source) = original.tables.get(table.as_str()) {
                 *constraint = original_constraint(constraint, source, canonical.tables.get(table.as_str()));
             }
@@ -86,6 +86,7 @@ fn use_model_spellings(op: &mut Op, original: &Schema, canonical: &Schema) {
         | Op::DropEnum { .. }
         | Op::AddEnumValue { .. }
         | Op::DropEnumValue { .. }
+        | Op::ValidateConstraint { .. }
         | Op::Sql { .. } => {}
         Op::AlterTable { table, comment } => {
             if let Some(source) = original.tables.get(table.as_str()) {

@@ -106,8 +106,12 @@ impl Migrator {
                 .await
                 .map_err(|source| RuntimeError::Introspect { url: url.clone(), source })?;
             let database = session.normalize_database(database, &models);
-            let diff =
+            let mut diff =
                 diff(&database, &models, &self.diff_options(metadata)).in_model_spellings(&metadata.schema, &models);
+            let dialect = session.dialect();
+            if dialect.has_online_ddl() && self.config().postgres.online {
+                diff = diff.online(&database, |from, to| dialect.type_change_rewrites(from, to));
+            }
             Ok(Comparison { database, models, diff, heads })
         }
         .await;

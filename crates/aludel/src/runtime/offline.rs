@@ -1,6 +1,8 @@
 //! `--sql`: the steps of a plan written as one SQL script, without a connection, in the same
 //! shape the online run executes them (state tables, then per revision what must be committed
-//! first, `BEGIN`, its statements, the version update, the history row, `COMMIT`).
+//! first, `BEGIN`, its statements, the version update, the history row, `COMMIT`). A revision
+//! that runs in segments (see `split`) is written segment by segment, its concurrent
+//! statements outside any `BEGIN`, then its bookkeeping in a transaction of its own.
 
 use std::fmt::Write as _;
 
@@ -8,6 +10,7 @@ use crate::Error;
 use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Dialect, StateTables};
 use crate::runtime::runner::{before_transaction, direction_word, render_step, schema_of};
+use crate::runtime::split::{Segment, runs_split, segments};
 use crate::runtime::state;
 use crate::script::{Direction, Plan, RevisionGraph, RevisionId};
 
@@ -55,16 +58,29 @@ pub(super) fn script(
             for statement in early {
                 writeln!(out, "{};", statement.sql).ok();
             }
+        }
+        let split = in_transaction && runs_split(&rendered);
+        if in_transaction && !split {
             writeln!(out, "{};", dialect.begin_transaction()).ok();
         }
-        for rendered_op in &rendered {
-            for statement in &rendered_op.statements {
-                if !(in_transaction && statement.before_transaction) {
-                    writeln!(out, "{};", statement.sql).ok();
+        let segments =
+            if split { segments(&rendered) } else { vec![Segment { ops: 0..rendered.len(), transaction: false }] };
+        for segment in segments {
+            if split && segment.transaction {
+                writeln!(out, "{};", dialect.begin_transaction()).ok();
+            }
+            for rendered_op in &rendered[segment.ops] {
+                for statement in &rendered_op.statements {
+                    if !(in_transaction && statement.before_transaction) {
+                        writeln!(out, "{};", statement.sql).ok();
+                    }
                 }
             }
+            if split && segment.transaction {
+                writeln!(out, "{};", dialect.commit_transaction()).ok();
+            }
         }
-        if !in_transaction {
+        if !in_transaction || split {
             writeln!(out, "{};", dialect.begin_transaction()).ok();
         }
         let new_heads = graph.heads_after(&heads, step);

@@ -12,6 +12,7 @@ use crate::Error;
 use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Session, StateTables, Statement, TransactionSql, Violation};
 use crate::ops::Op;
+use crate::runtime::split;
 use crate::runtime::state::{self, ChecksumMismatch};
 use crate::runtime::{Resolution, RunReport, RuntimeError, StepEvent, StepObserver, StepReport};
 use crate::schema::Schema;
@@ -78,8 +79,9 @@ async fn locked_run(
     observer: StepObserver<'_>,
 ) -> Result<RunReport, Error> {
     state::ensure_tables(session, tables).await?;
-    if let Some(unfinished) = state::read_unfinished(session, tables).await? {
-        return Err(unfinished_error(unfinished).into());
+    let unfinished = state::read_unfinished(session, tables).await?;
+    if let (Some(unfinished), Goal::Stamp { .. }) = (&unfinished, &goal) {
+        return Err(unfinished_error(unfinished.clone()).into());
     }
     let mut heads = state::read_heads(session, tables).await?;
     let plan = match goal {
@@ -92,6 +94,9 @@ async fn locked_run(
         }
     };
     if plan.steps.is_empty() {
+        if let Some(unfinished) = unfinished {
+            return Err(unfinished_error(unfinished).into());
+        }
         return Ok(RunReport { steps: Vec::new(), heads });
     }
     let applied = graph.applied(&heads)?;
@@ -103,6 +108,14 @@ async fn locked_run(
     }
 
     let mut schema = schema_of(graph, &applied);
+    // A revision that runs in segments resumes where it stopped; any other unfinished one
+    // waits for `resolve`.
+    let mut resume = match unfinished {
+        Some(unfinished) => {
+            Some(split::resume_point(graph, session.dialect(), &schema, &plan, unfinished, unfinished_error)?)
+        }
+        None => None,
+    };
     let mut baseline =
         IntegrityBaseline::of(&session.check_integrity().await.map_err(db_error("check foreign keys before the run"))?);
     let mut report = RunReport::default();
@@ -110,7 +123,9 @@ async fn locked_run(
     for (number, step) in (1..).zip(&plan.steps) {
         let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
         observer(StepEvent::Started { revision, direction: step.direction, number, total });
-        let step_report = run_step(graph, tables, session, &mut schema, &mut heads, &mut baseline, step).await?;
+        let resume = resume.take();
+        let step_report =
+            run_step(graph, tables, session, &mut schema, &mut heads, &mut baseline, step, resume).await?;
         observer(StepEvent::Finished { report: &step_report, number, total });
         report.steps.push(step_report);
     }
@@ -219,6 +234,7 @@ impl IntegrityBaseline {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // One step's whole context; a struct would only rename it.
 async fn run_step(
     graph: &RevisionGraph,
     tables: &StateTables,
@@ -227,6 +243,7 @@ async fn run_step(
     heads: &mut Vec<RevisionId>,
     baseline: &mut IntegrityBaseline,
     step: &Step,
+    resume: Option<usize>,
 ) -> Result<StepReport, Error> {
     let dialect = session.dialect();
     let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
@@ -234,6 +251,10 @@ async fn run_step(
     let transaction = session.transaction_sql();
     let in_transaction =
         dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
+    if in_transaction && split::runs_split(&rendered) {
+        let run = split::SplitRun { graph, tables, step, heads, baseline, resume };
+        return run.run(session, &rendered).await;
+    }
     let started = Instant::now();
     let checksum = revision.checksum();
     let (running, failed) = match step.direction {

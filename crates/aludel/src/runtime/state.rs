@@ -141,6 +141,8 @@ pub struct Unfinished {
     pub kind: StepKind,
     /// What ran and what failed, when known.
     pub detail: Option<String>,
+    /// The checksum of the revision that ran.
+    pub checksum: String,
 }
 
 /// The revision that did not finish, if any (the latest, should there be several).
@@ -154,7 +156,8 @@ pub(super) async fn read_unfinished(
         let mut cells = row.into_iter();
         let revision = cells.next().flatten()?;
         let kind = StepKind::parse(&cells.next().flatten()?)?;
-        Some(Unfinished { revision, kind, detail: cells.next().flatten() })
+        let detail = cells.next().flatten();
+        Some(Unfinished { revision, kind, detail, checksum: cells.next().flatten().unwrap_or_default() })
     }))
 }
 

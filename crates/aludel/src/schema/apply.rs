@@ -141,7 +141,7 @@ impl Schema {
             Op::DropIndex { name, .. } => {
                 self.indexes.remove(name).ok_or_else(|| SchemaError::Unknown { what: "index", name: name.clone() })?;
             }
-            Op::AddConstraint { table, constraint } => {
+            Op::AddConstraint { table, constraint, .. } => {
                 let target = self.table_mut(table)?;
                 if let Constraint::PrimaryKey { name, columns } = constraint {
                     target.primary_key = columns.clone();
@@ -205,7 +205,7 @@ impl Schema {
             Op::AlterTable { table, comment } => {
                 self.table_mut(table)?.comment.clone_from(&comment.to);
             }
-            Op::Sql { .. } => {}
+            Op::Sql { .. } | Op::ValidateConstraint { .. } => {}
         }
         Ok(())
     }

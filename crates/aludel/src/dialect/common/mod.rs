@@ -251,12 +251,12 @@ pub fn finish_history(
 }
 
 /// Reads the rows of revisions that did not finish (running or failed): revision,
-/// direction, detail.
+/// direction, detail, checksum.
 pub fn select_unfinished(dialect: &dyn Dialect, tables: &StateTables) -> String {
     let unfinished: Vec<String> =
         StepKind::ALL.into_iter().filter(|k| k.is_unfinished()).map(|k| quote_literal(k.as_str())).collect();
     format!(
-        "SELECT revision, direction, detail FROM {} WHERE direction IN ({}) ORDER BY id",
+        "SELECT revision, direction, detail, checksum FROM {} WHERE direction IN ({}) ORDER BY id",
         dialect.quote_ident(&tables.history_table),
         unfinished.join(", ")
     )

@@ -15,8 +15,13 @@
 //!   An index or key on a text or binary column takes its first 255 characters
 //!   (`` `body`(255) ``), which is all MySQL indexes of such a column; a key written
 //!   `{ expr = "col(N)" }` takes `N`. Other expression keys and partial indexes are refused:
-//!   MariaDB has neither. `method` may be `btree`, `hash`, `fulltext` or `spatial`;
-//!   `concurrently` means nothing here (InnoDB builds indexes online) and is ignored.
+//!   MariaDB has neither. `method` may be `btree`, `hash`, `fulltext` or `spatial`.
+//! - Online forms: `concurrently` on `create_index`, `drop_index` and a unique
+//!   `add_constraint` asks for `ALGORITHM=INPLACE, LOCK=NONE`, so the server refuses rather
+//!   than blocking writers (a b-tree or hash index; full-text and spatial ones cannot take
+//!   `LOCK=NONE` and are built plain). A primary key is added plain: InnoDB rebuilds the table
+//!   for it. `not_valid` has no counterpart (the key or check is validated as it is added) and
+//!   `validate_constraint` renders nothing.
 //! - Constraints: dropped with the statement of their kind (`DROP PRIMARY KEY`,
 //!   `DROP INDEX` for a unique one, `DROP FOREIGN KEY`, `DROP CONSTRAINT` for a check), so
 //!   `drop_constraint` needs `kind` (or a `before` that knows the constraint). Dropping a
@@ -63,11 +68,18 @@ pub(super) fn render(op: &Op, before: &Schema, uuid: UuidStorage) -> Result<Vec<
         Op::DropColumn { table, column } => Ok(vec![r.drop_column(table, column.name())?]),
         Op::AlterColumn(change) => r.alter_column(change),
         Op::CreateIndex(create) => r.create_index(create),
-        Op::DropIndex { table, name, concurrently: _, existing: _ } => {
+        Op::DropIndex { table, name, concurrently, existing: _ } => {
             let columns = before.indexes.get(name).filter(|i| i.table == *table).map(plain_columns);
-            Ok(vec![r.drop_index(table, name, &columns.unwrap_or_default())?])
+            Ok(vec![r.drop_index(table, name, &columns.unwrap_or_default(), *concurrently)?])
         }
-        Op::AddConstraint { table, constraint } => r.add_constraint(table, constraint),
+        Op::AddConstraint { table, constraint, not_valid: _, concurrently } => {
+            r.add_constraint(table, constraint, *concurrently)
+        }
+        Op::ValidateConstraint { table, name } => {
+            r.ident("table", table)?;
+            r.ident("constraint", name)?;
+            Ok(Vec::new())
+        }
         Op::DropConstraint { table, name, kind, existing } => r.drop_constraint(table, name, *kind, existing.as_ref()),
         Op::CreateEnum { name, values: _ } | Op::DropEnum { name, values: _ } => {
             // MySQL keeps enums in their columns only.
@@ -89,6 +101,13 @@ pub(super) fn render(op: &Op, before: &Schema, uuid: UuidStorage) -> Result<Vec<
         Op::Sql { sql, down: _, dialect } => r.raw_sql(sql, dialect.as_deref()),
     }
 }
+
+/// What an online `CREATE INDEX` appends, so that the server refuses rather than blocks
+/// writers.
+const ONLINE: &str = " ALGORITHM=INPLACE LOCK=NONE";
+
+/// The same for `ALTER TABLE`, whose options are a comma-separated list.
+const ONLINE_ALTER: &str = ", ALGORITHM=INPLACE, LOCK=NONE";
 
 /// Renders the parts of one op; errors name the op.
 struct Renderer<'a> {
@@ -431,7 +450,7 @@ impl Renderer<'_> {
 
     /// `CREATE [UNIQUE | FULLTEXT | SPATIAL] INDEX name ON t (keys) [USING HASH]`.
     fn create_index(&self, create: &CreateIndex) -> Result<Vec<Statement>, RenderError> {
-        let CreateIndex { name, table, columns, unique, predicate, method, concurrently: _ } = create;
+        let CreateIndex { name, table, columns, unique, predicate, method, concurrently } = create;
         self.check_index_keys(columns)?;
         if predicate.is_some() {
             return Err(self.unsupported(format!(
@@ -460,17 +479,24 @@ impl Renderer<'_> {
             // Full-text and spatial indexes take whole columns.
             self.key_parts("index", columns, None)?
         };
+        let online = if *concurrently && kind.is_empty() { ONLINE } else { "" };
         Ok(vec![Statement::new(format!(
-            "CREATE {unique}{kind}INDEX {} ON {} {keys}{using}",
+            "CREATE {unique}{kind}INDEX {} ON {} {keys}{using}{online}",
             self.ident("index", name)?,
             self.ident("table", table)?
         ))])
     }
 
-    fn add_constraint(&self, table: &str, constraint: &Constraint) -> Result<Vec<Statement>, RenderError> {
+    fn add_constraint(
+        &self,
+        table: &str,
+        constraint: &Constraint,
+        concurrently: bool,
+    ) -> Result<Vec<Statement>, RenderError> {
         let quoted = self.ident("table", table)?;
         let definition = self.table_constraint(constraint, self.before.table(table))?;
-        Ok(vec![Statement::new(format!("ALTER TABLE {quoted} ADD {definition}"))])
+        let online = if concurrently && matches!(constraint, Constraint::Unique { .. }) { ONLINE_ALTER } else { "" };
+        Ok(vec![Statement::new(format!("ALTER TABLE {quoted} ADD {definition}{online}"))])
     }
 
     /// Each kind of constraint has its own `DROP`; a foreign key takes the index MySQL made
@@ -503,7 +529,7 @@ impl Renderer<'_> {
                     .or_else(|| known?.constraints.iter().find(|c| c.name() == Some(name)))
                     .map(|c| c.columns().to_vec())
                     .unwrap_or_default();
-                vec![self.drop_index(table, name, &columns)?]
+                vec![self.drop_index(table, name, &columns, false)?]
             }
             Some(ConstraintKind::Check) => {
                 vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP CONSTRAINT {quoted}"))]
@@ -533,13 +559,16 @@ impl Renderer<'_> {
     /// `columns` is the one left that starts with a foreign key's columns, the same statement
     /// adds the index MySQL would have made for the key (named after its first column, as
     /// MySQL names one).
-    fn drop_index(&self, table: &str, name: &str, columns: &[String]) -> Result<Statement, RenderError> {
+    /// `DROP INDEX`; online, the `ALTER TABLE` form, as MariaDB's `DROP INDEX` takes no
+    /// `ALGORITHM`.
+    fn drop_index(&self, table: &str, name: &str, columns: &[String], online: bool) -> Result<Statement, RenderError> {
         let replacement = self.foreign_key_index(table, Some(name), columns)?;
         let (table, name) = (self.ident("table", table)?, self.ident("index", name)?);
-        Ok(Statement::new(if replacement.is_empty() {
+        Ok(Statement::new(if replacement.is_empty() && !online {
             format!("DROP INDEX {name} ON {table}")
         } else {
-            format!("ALTER TABLE {table} DROP INDEX {name}{replacement}")
+            let online = if online { ONLINE_ALTER } else { "" };
+            format!("ALTER TABLE {table} DROP INDEX {name}{replacement}{online}")
         }))
     }
 

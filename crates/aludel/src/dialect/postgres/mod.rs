@@ -2,8 +2,8 @@
 //! columns, concurrent index builds, and a session-level advisory lock for migrations.
 
 use crate::dialect::common::quote_literal;
-use crate::dialect::{Dialect, RenderError, Statement};
-use crate::ops::Op;
+use crate::dialect::{Dialect, Leftover, Placement, RenderError, Statement};
+use crate::ops::{CreateIndex, Op};
 use crate::schema::{ColumnType, Schema};
 
 pub(crate) mod introspect;
@@ -13,6 +13,7 @@ mod render;
 pub(crate) mod schema_sql;
 pub(crate) mod session;
 mod text;
+mod trace;
 mod types;
 
 pub use introspect::introspect;
@@ -37,6 +38,38 @@ impl Dialect for Postgres {
 
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
         render::render(op, before)
+    }
+
+    fn has_online_ddl(&self) -> bool {
+        true
+    }
+
+    fn tracer(&self) -> Option<&'static dyn crate::dialect::trace::TraceSql> {
+        Some(&trace::PostgresTrace)
+    }
+
+    fn leftover(&self, op: &Op) -> Option<Leftover> {
+        // A failed concurrent build leaves its index behind, marked invalid; one attached by
+        // `USING INDEX` may also be valid, its constraint never added.
+        let (name, condition) = match op {
+            Op::CreateIndex(CreateIndex { name, concurrently: true, .. }) => (name.as_str(), "NOT i.indisvalid"),
+            Op::AddConstraint { constraint, concurrently: true, .. } => {
+                (constraint.name()?, "NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid)")
+            }
+            _ => return None,
+        };
+        let quoted = self.quote_ident(name);
+        Some(Leftover {
+            probe: format!(
+                "SELECT 1 FROM pg_index i WHERE i.indexrelid = to_regclass({}) AND {condition}",
+                quote_literal(&quoted)
+            ),
+            cleanup: Statement::apart(format!("DROP INDEX CONCURRENTLY IF EXISTS {quoted}"), Placement::NoTransaction),
+        })
+    }
+
+    fn type_change_rewrites(&self, from: &ColumnType, to: &ColumnType) -> bool {
+        types::rewrites(from, to)
     }
 
     fn table_exists_query(&self, table: &str) -> String {

@@ -373,6 +373,8 @@ impl ScratchSql {
                 let op = Op::AddConstraint {
                     table: name.clone(),
                     constraint: Constraint::Check { name: Some(check_name(position)), expr: expr.clone() },
+                    not_valid: false,
+                    concurrently: false,
                 };
                 work.objects.push(ScratchObject { statements: rendered(&op, || object.clone())?, object });
             }

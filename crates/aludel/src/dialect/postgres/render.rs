@@ -5,11 +5,16 @@
 //! column whose type changes). Rendering does not require `before` to know the tables an op
 //! touches: a database baselined with `stamp` has tables no revision created.
 //! Type spellings live in `types`; running the SQL is the session's job.
+//!
+//! The online forms run apart from the revision's transaction ([`Placement`]): a concurrent
+//! index build or drop outside any transaction, `VALIDATE CONSTRAINT` in a transaction of its
+//! own. A unique constraint or primary key added `concurrently` is its index built
+//! concurrently under the constraint's name, then attached with `USING INDEX`.
 
 use crate::dialect::common::ddl::{DdlSpelling, IndexSql, NameLimit};
 use crate::dialect::common::quote_literal;
 use crate::dialect::postgres::types::column_type;
-use crate::dialect::{RenderError, Statement};
+use crate::dialect::{Placement, RenderError, Statement};
 use crate::ops::{ColumnChange, CreateIndex, Op};
 use crate::schema::{Column, ColumnType, Constraint, Schema, Table};
 
@@ -24,15 +29,20 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
         Op::DropColumn { table, column } => Ok(vec![r.drop_column(table, column.name())?]),
         Op::AlterColumn(change) => r.alter_column(change, before),
         Op::CreateIndex(create) => r.create_index(create),
-        Op::DropIndex { table: _, name, concurrently, existing: _ } => {
-            let concurrently = if *concurrently { "CONCURRENTLY " } else { "" };
-            Ok(vec![Statement::new(format!("DROP INDEX {concurrently}{}", r.ident("index", name)?))])
+        Op::DropIndex { table: _, name, concurrently: false, existing: _ } => {
+            Ok(vec![Statement::new(format!("DROP INDEX {}", r.ident("index", name)?))])
         }
-        Op::AddConstraint { table, constraint } => Ok(vec![Statement::new(format!(
-            "ALTER TABLE {} ADD {}",
-            r.ident("table", table)?,
-            r.constraint(constraint)?
-        ))]),
+        Op::DropIndex { table: _, name, concurrently: true, existing: _ } => Ok(vec![Statement::apart(
+            format!("DROP INDEX CONCURRENTLY {}", r.ident("index", name)?),
+            Placement::NoTransaction,
+        )]),
+        Op::AddConstraint { table, constraint, not_valid, concurrently } => {
+            r.add_constraint(table, constraint, *not_valid, *concurrently)
+        }
+        Op::ValidateConstraint { table, name } => Ok(vec![Statement::apart(
+            format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", r.ident("table", table)?, r.ident("constraint", name)?),
+            Placement::OwnTransaction,
+        )]),
         Op::DropConstraint { table, name, kind: _, existing: _ } => Ok(vec![Statement::new(format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",
             r.ident("table", table)?,
@@ -408,7 +418,58 @@ impl Renderer<'_> {
         let keys = self.index_keys(columns)?;
         let predicate = self.index_predicate(predicate.as_deref())?;
         let index = IndexSql { unique: *unique, concurrently: *concurrently, name, table, method, keys, predicate };
-        Ok(vec![Statement::new(index.to_string())])
+        let placement = if *concurrently { Placement::NoTransaction } else { Placement::InRevision };
+        Ok(vec![Statement::apart(index.to_string(), placement)])
+    }
+
+    /// `ADD CONSTRAINT`, or its online forms: `NOT VALID` for a foreign key or check, a
+    /// concurrently built index attached with `USING INDEX` for a unique key or primary key.
+    fn add_constraint(
+        &self,
+        table: &str,
+        constraint: &Constraint,
+        not_valid: bool,
+        concurrently: bool,
+    ) -> Result<Vec<Statement>, RenderError> {
+        let quoted_table = self.ident("table", table)?;
+        let keyed = matches!(constraint, Constraint::PrimaryKey { .. } | Constraint::Unique { .. });
+        if not_valid && keyed {
+            return Err(self.invalid(
+                "`not_valid` applies to foreign keys and checks; a unique key or primary key is built `concurrently`",
+            ));
+        }
+        if !concurrently {
+            let valid = if not_valid { " NOT VALID" } else { "" };
+            let sql = format!("ALTER TABLE {quoted_table} ADD {}{valid}", self.constraint(constraint)?);
+            return Ok(vec![Statement::new(sql)]);
+        }
+        let (kind, columns) = match constraint {
+            Constraint::PrimaryKey { columns, .. } => ("PRIMARY KEY", columns),
+            Constraint::Unique { columns, .. } => ("UNIQUE", columns),
+            Constraint::ForeignKey { .. } | Constraint::Check { .. } => {
+                return Err(self.invalid(
+                    "`concurrently` applies to unique keys and primary keys; add a foreign key or check \
+                     `not_valid`, then `validate_constraint`",
+                ));
+            }
+        };
+        let Some(name) = constraint.name() else {
+            return Err(self.invalid(
+                "a constraint added `concurrently` needs a `name`: its index is built under that name first",
+            ));
+        };
+        let name = self.ident("constraint", name)?;
+        let columns = self.column_list("constraint", columns)?;
+        Ok(vec![
+            Statement::apart(
+                format!("CREATE UNIQUE INDEX CONCURRENTLY {name} ON {quoted_table} {columns}"),
+                Placement::NoTransaction,
+            ),
+            Statement::apart(
+                format!("ALTER TABLE {quoted_table} ADD CONSTRAINT {name} {kind} USING INDEX {name}"),
+                Placement::NoTransaction,
+            ),
+        ])
     }
 
     /// An index access method, lower-cased.

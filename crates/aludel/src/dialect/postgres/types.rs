@@ -18,6 +18,25 @@ pub(super) fn column_type(ty: &ColumnType) -> Result<String, RenderError> {
     PostgresTypes::column_type(ty)
 }
 
+/// Whether `ALTER COLUMN ... TYPE` from `from` to `to` rewrites the table (or, for a narrower
+/// bound, reads every row) under an `ACCESS EXCLUSIVE` lock. Only conversions PostgreSQL
+/// treats as binary coercible with a looser or equal bound are free: a longer or unbounded
+/// `varchar`, `varchar` to `text`, more `numeric` precision at the same scale.
+pub(super) fn rewrites(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::{Numeric, Text, Varchar};
+    let free = match (from, to) {
+        _ if from == to => true,
+        (Varchar(_), Varchar(None) | Text) | (Text, Varchar(None)) => true,
+        (Varchar(Some(old)), Varchar(Some(new))) => new >= old,
+        (Numeric(Some(_)), Numeric(None)) => true,
+        (Numeric(Some((old_precision, old_scale))), Numeric(Some((new_precision, new_scale)))) => {
+            new_scale == old_scale && new_precision >= old_precision
+        }
+        _ => false,
+    };
+    !free
+}
+
 /// PostgreSQL's limits and spellings; the types every backend spells alike are in
 /// `common::types`.
 struct PostgresTypes;
@@ -211,5 +230,25 @@ mod tests {
         );
         assert_eq!(read_type("other.mood", None, None, 0), ColumnType::Custom("other.mood".into()));
         assert_eq!(read_type("tsvector", None, None, 0), ColumnType::Custom("tsvector".into()));
+    }
+
+    #[test]
+    fn only_widening_a_bound_changes_a_type_without_a_rewrite() {
+        let ty = |text: &str| ColumnType::parse(text).expect("valid type");
+        for (from, to, rewrites) in [
+            ("varchar(50)", "varchar(100)", false),
+            ("varchar(50)", "varchar", false),
+            ("varchar(50)", "text", false),
+            ("text", "varchar", false),
+            ("numeric(10,2)", "numeric(12,2)", false),
+            ("numeric(10,2)", "numeric", false),
+            ("varchar(100)", "varchar(50)", true),
+            ("numeric(10,2)", "numeric(12,3)", true),
+            ("integer", "bigint", true),
+            ("timestamp", "timestamptz", true),
+            ("text", "varchar(10)", true),
+        ] {
+            assert_eq!(super::rewrites(&ty(from), &ty(to)), rewrites, "{from} -> {to}");
+        }
     }
 }

@@ -18,7 +18,8 @@
 //!   new value.
 //! - Identity: a single-column primary key, rendered inline as
 //!   `"id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT`; SQLite has no other kind.
-//! - Indexes: SQLite has only b-trees; `concurrently` means nothing here and is ignored.
+//! - Indexes: SQLite has only b-trees; `concurrently` means nothing here and is ignored, as are
+//!   `not_valid` (a rebuild checks every row) and `validate_constraint` (nothing to run).
 //!
 //! Column definitions, `CREATE TABLE` and `CREATE INDEX` are spelled in `ddl`, which the
 //! rebuild shares; type spellings live in `types`; running the SQL is the session's job.
@@ -66,11 +67,18 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
         Op::DropIndex { table: _, name, concurrently: _, existing: _ } => {
             Ok(vec![Statement::new(format!("DROP INDEX {}", r.ident("index", name)?))])
         }
-        Op::AddConstraint { table, constraint: _ } | Op::DropConstraint { table, name: _, kind: _, existing: _ } => {
+        Op::AddConstraint { table, constraint: _, not_valid: _, concurrently: _ }
+        | Op::DropConstraint { table, name: _, kind: _, existing: _ } => {
             rebuild(op, table, before, &after(op, before)?)
         }
         Op::CreateEnum { name, values: _ } | Op::DropEnum { name, values: _ } => {
             r.ident("enum", name)?;
+            Ok(Vec::new())
+        }
+        // The rebuild that adds a constraint checks every row already.
+        Op::ValidateConstraint { table, name } => {
+            r.ident("table", table)?;
+            r.ident("constraint", name)?;
             Ok(Vec::new())
         }
         Op::AddEnumValue { name, value: _, before: position_before, after: position_after }

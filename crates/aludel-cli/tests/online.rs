@@ -1,0 +1,343 @@
+//! Online migrations on PostgreSQL: a revision with concurrent index builds and constraints
+//! validated apart runs in segments (online and `--sql`), its downgrade too; a failed
+//! concurrent build is dropped and built again by the next run; `trace` catches a plain index
+//! build on a filled table and passes its concurrent form.
+
+mod common;
+
+use std::process::Stdio;
+
+use tokio::io::AsyncWriteExt;
+
+use common::{Backend, Project, TestDb, revision};
+
+/// A table of `accounts` with rows, one of which has no email.
+const ACCOUNTS: &str = r#"
+[[upgrade]]
+op = "create_table"
+table = "accounts"
+columns = [
+  { name = "id", type = "integer", nullable = false },
+  { name = "email", type = "text" },
+  { name = "owner_id", type = "integer" },
+]
+
+[[upgrade]]
+op = "create_table"
+table = "owners"
+columns = [{ name = "id", type = "integer", nullable = false }]
+primary_key = ["id"]
+
+[[upgrade]]
+op = "sql"
+sql = "INSERT INTO owners VALUES (1); INSERT INTO accounts SELECT g, 'a' || g, 1 FROM generate_series(1, 1000) g"
+
+[[downgrade]]
+op = "drop_table"
+table = "owners"
+
+[[downgrade]]
+op = "drop_table"
+table = "accounts"
+"#;
+
+/// Every online form autogenerate writes, on the existing `accounts`.
+const ONLINE: &str = r#"
+[[upgrade]]
+op = "add_constraint"
+table = "accounts"
+constraint = { kind = "primary_key", name = "accounts_pkey", columns = ["id"] }
+concurrently = true
+
+[[upgrade]]
+op = "add_constraint"
+table = "accounts"
+constraint = { kind = "check", name = "accounts_email_not_null", expr = "email IS NOT NULL" }
+not_valid = true
+
+[[upgrade]]
+op = "validate_constraint"
+table = "accounts"
+name = "accounts_email_not_null"
+
+[[upgrade]]
+op = "alter_column"
+table = "accounts"
+column = "email"
+nullable = false
+
+[[upgrade]]
+op = "drop_constraint"
+table = "accounts"
+name = "accounts_email_not_null"
+kind = "check"
+existing = { kind = "check", name = "accounts_email_not_null", expr = "email IS NOT NULL" }
+
+[[upgrade]]
+op = "add_constraint"
+table = "accounts"
+constraint = { kind = "unique", name = "accounts_email_key", columns = ["email"] }
+concurrently = true
+
+[[upgrade]]
+op = "create_index"
+table = "accounts"
+name = "ix_accounts_owner_id"
+columns = ["owner_id"]
+concurrently = true
+
+[[upgrade]]
+op = "add_constraint"
+table = "accounts"
+constraint = { kind = "foreign_key", name = "accounts_owner_id_fkey", columns = ["owner_id"], references = { table = "owners", columns = ["id"] } }
+not_valid = true
+
+[[upgrade]]
+op = "validate_constraint"
+table = "accounts"
+name = "accounts_owner_id_fkey"
+
+[[downgrade]]
+op = "drop_constraint"
+table = "accounts"
+name = "accounts_owner_id_fkey"
+kind = "foreign_key"
+
+[[downgrade]]
+op = "drop_index"
+table = "accounts"
+name = "ix_accounts_owner_id"
+concurrently = true
+
+[[downgrade]]
+op = "drop_constraint"
+table = "accounts"
+name = "accounts_email_key"
+kind = "unique"
+
+[[downgrade]]
+op = "alter_column"
+table = "accounts"
+column = "email"
+nullable = true
+
+[[downgrade]]
+op = "drop_constraint"
+table = "accounts"
+name = "accounts_pkey"
+kind = "primary_key"
+"#;
+
+/// What the online revision leaves: constraints (name, definition, validated) and indexes
+/// (name, valid), and whether `email` is NOT NULL.
+async fn online_state(db: &TestDb) -> Vec<Vec<Option<String>>> {
+    db.query(
+        "SELECT conname::text, pg_get_constraintdef(oid), convalidated::text FROM pg_constraint \
+         WHERE conrelid = 'accounts'::regclass \
+         UNION ALL SELECT c.relname::text, 'index', i.indisvalid::text FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'accounts'::regclass \
+         UNION ALL SELECT 'email', 'not null', attnotnull::text FROM pg_attribute \
+         WHERE attrelid = 'accounts'::regclass AND attname = 'email' \
+         ORDER BY 1, 2",
+    )
+    .await
+}
+
+fn expected_online_state() -> Vec<Vec<Option<String>>> {
+    [
+        ["accounts_email_key", "UNIQUE (email)", "true"],
+        ["accounts_email_key", "index", "true"],
+        ["accounts_owner_id_fkey", "FOREIGN KEY (owner_id) REFERENCES owners(id)", "true"],
+        ["accounts_pkey", "PRIMARY KEY (id)", "true"],
+        ["accounts_pkey", "index", "true"],
+        ["email", "not null", "true"],
+        ["ix_accounts_owner_id", "index", "true"],
+    ]
+    .iter()
+    .map(|row| row.iter().map(|cell| Some((*cell).to_owned())).collect())
+    .collect()
+}
+
+/// The project: `r1` creates the filled tables, `r2` is [`ONLINE`] (transactional, as
+/// autogenerate writes it).
+async fn online_project() -> Project {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    project.write("r2_online", &revision("r2", &["r1"], ONLINE, ""));
+    project
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_online_revision_runs_in_segments_and_its_downgrade_too() {
+    let project = online_project().await;
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    assert_eq!(online_state(&project.db).await, expected_online_state());
+    let history: Vec<String> = project.history().await.into_iter().map(|(r, d)| format!("{d} {r}")).collect();
+    assert_eq!(history, ["upgrade r1", "upgrade r2"], "the running row became the finished step");
+
+    project.run(&["downgrade", "r1"]).await.ok();
+    assert_eq!(project.heads().await, ["r1"]);
+    let left = project.db.query("SELECT count(*)::text FROM pg_index WHERE indrelid = 'accounts'::regclass").await;
+    assert_eq!(left, [[Some("0".to_owned())]], "the downgrade dropped every index");
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(online_state(&project.db).await, expected_online_state());
+}
+
+/// The nesting of `BEGIN` / `COMMIT` at each line of `script`.
+fn in_transaction_at(script: &str, needle: &str) -> Vec<bool> {
+    let mut depth = false;
+    let mut found = Vec::new();
+    for line in script.lines() {
+        match line.trim() {
+            "BEGIN;" => depth = true,
+            "COMMIT;" => depth = false,
+            other if other.contains(needle) => found.push(depth),
+            _ => {}
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sql_script_of_an_online_revision_keeps_concurrent_statements_outside_transactions() {
+    let project = online_project().await;
+    let script = project.run(&["upgrade", "head", "--sql"]).await.ok().stdout;
+    let r2 = &script[script.find("-> r2").expect("r2 in the script")..];
+    assert_eq!(in_transaction_at(r2, "CONCURRENTLY"), [false, false, false], "{r2}");
+    assert_eq!(in_transaction_at(r2, "VALIDATE CONSTRAINT"), [true, true], "{r2}");
+    // Each validation in a transaction of its own, after the one that added the constraint.
+    let validate = r2
+        .find("VALIDATE CONSTRAINT \"accounts_owner_id_fkey\"")
+        .or_else(|| r2.find("VALIDATE CONSTRAINT accounts_owner_id_fkey"))
+        .expect("validate");
+    let added = r2.find("accounts_owner_id_fkey").expect("add");
+    assert!(r2[added..validate].contains("COMMIT;"), "{r2}");
+
+    // The script does on an empty database what the online run does.
+    run_psql(&project.db, &script).await;
+    assert_eq!(project.heads().await, ["r2"]);
+    assert_eq!(online_state(&project.db).await, expected_online_state());
+
+    let down = project.run(&["downgrade", "r2:r1", "--sql"]).await.ok().stdout;
+    assert_eq!(in_transaction_at(&down, "DROP INDEX CONCURRENTLY"), [false], "{down}");
+    run_psql(&project.db, &down).await;
+    assert_eq!(project.heads().await, ["r1"]);
+}
+
+/// Feeds `script` to `psql`, stopping at the first error.
+async fn run_psql(db: &TestDb, script: &str) {
+    let mut child = tokio::process::Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url, "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psql runs (apt-get install postgresql-client)");
+    child.stdin.take().expect("stdin").write_all(script.as_bytes()).await.expect("write the script");
+    let output = child.wait_with_output().await.expect("psql finishes");
+    assert!(output.status.success(), "psql failed:\n{}\n{script}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_concurrent_build_is_dropped_and_built_again_by_the_next_run() {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    project.db.execute("UPDATE accounts SET email = 'same' WHERE id <= 2").await;
+    let unique = r#"
+[[upgrade]]
+op = "add_column"
+table = "accounts"
+column = { name = "note", type = "text" }
+
+[[upgrade]]
+op = "create_index"
+table = "accounts"
+name = "ux_accounts_email"
+columns = ["email"]
+unique = true
+concurrently = true
+
+[[upgrade]]
+op = "create_index"
+table = "accounts"
+name = "ix_accounts_owner_id"
+columns = ["owner_id"]
+concurrently = true
+"#;
+    project.write("r2_unique", &revision("r2", &["r1"], unique, ""));
+
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    for needle in ["op 2", "its first 1 op(s) took effect", "resumes at op 2", "ux_accounts_email"] {
+        assert!(run.stderr.contains(needle), "the error should say {needle:?}: {}", run.stderr);
+    }
+    let invalid = "SELECT c.relname::text, i.indisvalid::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                   WHERE i.indrelid = 'accounts'::regclass ORDER BY 1";
+    assert_eq!(
+        project.db.query(invalid).await,
+        [[Some("ux_accounts_email".to_owned()), Some("false".to_owned())]],
+        "the failed build left its index, invalid"
+    );
+    assert_eq!(project.heads().await, ["r1"]);
+    let history: Vec<String> = project.history().await.into_iter().map(|(r, d)| format!("{d} {r}")).collect();
+    assert_eq!(history, ["upgrade r1", "upgrade-failed r2"]);
+
+    // Fixed, run again: the column is not added twice, the invalid index is rebuilt.
+    project.db.execute("UPDATE accounts SET email = 'other' WHERE id = 2").await;
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    assert_eq!(
+        project.db.query(invalid).await,
+        [
+            [Some("ix_accounts_owner_id".to_owned()), Some("true".to_owned())],
+            [Some("ux_accounts_email".to_owned()), Some("true".to_owned())],
+        ]
+    );
+    let history: Vec<String> = project.history().await.into_iter().map(|(r, d)| format!("{d} {r}")).collect();
+    assert_eq!(history, ["upgrade r1", "upgrade r2"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_catches_a_plain_index_build_and_passes_its_concurrent_form() {
+    let project = Project::new(Backend::Postgres).await;
+    let table = r#"
+[[upgrade]]
+op = "create_table"
+table = "events"
+columns = [{ name = "id", type = "bigint", nullable = false }, { name = "kind", type = "integer" }, { name = "body", type = "text" }]
+primary_key = ["id"]
+"#;
+    project.write("r1_events", &revision("r1", &[], table, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    let index = |concurrently: bool| {
+        format!(
+            "[[upgrade]]\nop = \"create_index\"\ntable = \"events\"\nname = \"ix_events_kind\"\ncolumns = [\"kind\", \
+             \"body\"]\nconcurrently = {concurrently}\n"
+        )
+    };
+    let scratch = "SELECT count(*)::text FROM pg_database WHERE datname LIKE 'aludel\\_trace\\_%'";
+    let before = project.db.query(scratch).await;
+
+    project.write("r2_index", &revision("r2", &["r1"], &index(false), ""));
+    let run = project.run(&["trace", "--rows", "1000000", "--format", "json"]).await.expect_code(1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON document");
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["over_budget"], true, "{report:#}");
+    let statements = report["statements"].as_array().expect("statements");
+    let build = statements.iter().find(|s| s["sql"].as_str().is_some_and(|sql| sql.contains("CREATE INDEX")));
+    let build = build.unwrap_or_else(|| panic!("the index build is reported: {report:#}"));
+    assert_eq!(build["locks"]["events"], "ShareLock", "{build:#}");
+    assert_eq!(build["blocks_writers"], true);
+    assert!(build["longest_writer_wait_ms"].as_u64().is_some_and(|ms| ms > 100), "{build:#}");
+    assert_eq!(build["over_budget"], true);
+
+    project.write("r2_index", &revision("r2", &["r1"], &index(true), ""));
+    let run = project.run(&["trace", "--rows", "1000000"]).await.ok();
+    assert!(run.stdout.contains("ShareUpdateExclusiveLock on events"), "{}", run.stdout);
+    assert!(run.stdout.contains("OK: no statement stopped writers longer than 100 ms"), "{}", run.stdout);
+
+    // The target was only read, and no scratch database is left.
+    assert_eq!(project.heads().await, ["r1"]);
+    assert_eq!(project.db.query(scratch).await, before);
+}

@@ -1,0 +1,211 @@
+//! The SQL of `aludel trace` on PostgreSQL: a scratch database, rows made with
+//! `generate_series`, a probe `UPDATE` that keeps a row as it is, and the catalog reads of
+//! `pg_locks` and `pg_class.relfilenode`.
+
+use std::collections::BTreeSet;
+
+use crate::dialect::common::{quote_ident_ansi as quote, quote_literal};
+use crate::dialect::trace::TraceSql;
+use crate::schema::{ColumnType, Constraint, Schema, Table};
+
+/// PostgreSQL's [`TraceSql`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PostgresTrace;
+
+/// The user tables of the session's schema, as `pg_class` rows `c`.
+const USER_TABLES: &str = "c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace";
+
+impl TraceSql for PostgresTrace {
+    fn create_database(&self, name: &str) -> String {
+        format!("CREATE DATABASE {}", quote(name))
+    }
+
+    fn drop_database(&self, name: &str) -> String {
+        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote(name))
+    }
+
+    fn database_url(&self, server_url: &str, name: &str) -> String {
+        let (base, query) = server_url.split_once('?').map_or((server_url, None), |(b, q)| (b, Some(q)));
+        let authority_start = base.find("://").map_or(0, |i| i + 3);
+        let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
+        let mut url = format!("{}/{name}", &base[..path_start]);
+        if let Some(query) = query {
+            url.push('?');
+            url.push_str(query);
+        }
+        url
+    }
+
+    fn session_id(&self) -> &'static str {
+        "SELECT pg_backend_pid()::text"
+    }
+
+    fn locks_of(&self, session_id: &str) -> String {
+        // The id is read back from the server as digits; anything else matches no session.
+        let pid: i64 = session_id.trim().parse().unwrap_or(-1);
+        format!(
+            "SELECT c.relname::text, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+             WHERE l.pid = {pid} AND l.granted AND l.locktype = 'relation' AND {USER_TABLES}"
+        )
+    }
+
+    fn own_locks(&self) -> &'static str {
+        "SELECT c.relname::text, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+         WHERE l.pid = pg_backend_pid() AND l.granted AND l.locktype = 'relation' \
+         AND c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace"
+    }
+
+    fn file_nodes(&self) -> &'static str {
+        "SELECT c.relname::text, c.relfilenode::text FROM pg_class c \
+         WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace"
+    }
+
+    fn blocks_writers(&self, mode: &str) -> bool {
+        // The modes that conflict with ROW EXCLUSIVE, which INSERT, UPDATE and DELETE take.
+        matches!(mode, "ShareLock" | "ShareRowExclusiveLock" | "ExclusiveLock" | "AccessExclusiveLock")
+    }
+
+    fn fill(&self, schema: &Schema, rows: u64) -> Vec<(String, String)> {
+        let rows = rows.max(1);
+        let mut filled = Vec::new();
+        for table in referenced_first(schema) {
+            if let Some(sql) = fill_table(schema, table, rows) {
+                filled.push((table.name.clone(), sql));
+            }
+        }
+        filled
+    }
+
+    fn probe(&self, table: &Table) -> Option<String> {
+        let column = table.columns.iter().find(|c| !c.identity && c.generated.is_none())?;
+        let (table, column) = (quote(&table.name), quote(&column.name));
+        Some(format!("UPDATE {table} SET {column} = {column} WHERE ctid = (SELECT ctid FROM {table} LIMIT 1)"))
+    }
+}
+
+/// The tables of `schema`, each after the tables its foreign keys reference (as far as a
+/// cycle allows).
+fn referenced_first(schema: &Schema) -> Vec<&Table> {
+    let mut placed: BTreeSet<&str> = BTreeSet::new();
+    let mut ordered = Vec::with_capacity(schema.tables.len());
+    while ordered.len() < schema.tables.len() {
+        let ready: Vec<&Table> = schema
+            .tables
+            .values()
+            .filter(|t| !placed.contains(t.name.as_str()))
+            .filter(|t| {
+                t.constraints.iter().all(|c| match c {
+                    Constraint::ForeignKey { references, .. } => {
+                        references.table == t.name || placed.contains(references.table.as_str())
+                    }
+                    _ => true,
+                })
+            })
+            .collect();
+        // A cycle: take the rest in name order.
+        let next = if ready.is_empty() {
+            schema.tables.values().filter(|t| !placed.contains(t.name.as_str())).collect()
+        } else {
+            ready
+        };
+        for table in next {
+            placed.insert(&table.name);
+            ordered.push(table);
+        }
+    }
+    ordered
+}
+
+/// `INSERT ... SELECT ... FROM generate_series(1, rows)` for `table`: row `g` holds values
+/// made from `g`, and a foreign key column the value row `g` of the referenced table holds.
+fn fill_table(schema: &Schema, table: &Table, rows: u64) -> Option<String> {
+    let mut columns = Vec::new();
+    let mut values = Vec::new();
+    for column in table.columns.iter().filter(|c| !c.identity && c.generated.is_none()) {
+        let referenced = table.constraints.iter().find_map(|c| match c {
+            Constraint::ForeignKey { columns, references, .. } => {
+                let at = columns.iter().position(|name| *name == column.name)?;
+                let target = schema.tables.get(&references.table)?.column(references.columns.get(at)?)?;
+                Some(target)
+            }
+            _ => None,
+        });
+        let value = match referenced {
+            // Identity keys count from 1 as the rows go in, as `g` does.
+            Some(target) => value(schema, &target.ty, &format!("((g - 1) % {rows} + 1)")),
+            None => value(schema, &column.ty, "g"),
+        };
+        match value {
+            Some(value) => {
+                columns.push(quote(&column.name));
+                values.push(value);
+            }
+            None if column.nullable || column.default.is_some() => {}
+            None => return None,
+        }
+    }
+    if columns.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "INSERT INTO {} ({}) SELECT {} FROM generate_series(1, {rows}) AS g",
+        quote(&table.name),
+        columns.join(", "),
+        values.join(", ")
+    ))
+}
+
+/// A value of type `ty` made from the integer expression `g`; none for a type the generator
+/// does not know.
+fn value(schema: &Schema, ty: &ColumnType, g: &str) -> Option<String> {
+    Some(match ty {
+        ColumnType::SmallInt => format!("({g} % 32767)::smallint"),
+        ColumnType::Integer | ColumnType::BigInt | ColumnType::Real | ColumnType::Double => g.to_owned(),
+        ColumnType::Numeric(Some((precision, scale))) => {
+            let digits = precision.saturating_sub(*scale).clamp(1, 9);
+            format!("({g} % {})", 10u64.pow(digits))
+        }
+        ColumnType::Numeric(None) => g.to_owned(),
+        ColumnType::Varchar(Some(n)) | ColumnType::Char(Some(n)) => format!("left('r' || {g}, {n})"),
+        ColumnType::Varchar(None) | ColumnType::Char(None) | ColumnType::Text => format!("'r' || {g}"),
+        ColumnType::Boolean => format!("({g} % 2 = 0)"),
+        ColumnType::Date => format!("(DATE '2020-01-01' + ({g} % 3650)::int)"),
+        ColumnType::Time => "TIME '12:00'".to_owned(),
+        ColumnType::Timestamp => format!("(TIMESTAMP '2020-01-01' + {g} * INTERVAL '1 second')"),
+        ColumnType::Timestamptz => format!("(TIMESTAMPTZ '2020-01-01 00:00:00+00' + {g} * INTERVAL '1 second')"),
+        ColumnType::Interval => format!("({g} * INTERVAL '1 second')"),
+        ColumnType::Uuid => format!("md5({g}::text)::uuid"),
+        ColumnType::Json => "'{}'::json".to_owned(),
+        ColumnType::Jsonb => "'{}'::jsonb".to_owned(),
+        ColumnType::Bytes => format!("decode(md5({g}::text), 'hex')"),
+        ColumnType::Enum(name) => {
+            let first = schema.enums.get(name)?.values.first()?;
+            format!("{}::{}", quote_literal(first), quote(name))
+        }
+        ColumnType::Array(_) => "'{}'".to_owned(),
+        ColumnType::Custom(_) => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scratch_url_names_the_scratch_database_on_the_same_server() {
+        let trace = PostgresTrace;
+        for (server, expected) in [
+            ("postgresql://u:pw@h:5432/app", "postgresql://u:pw@h:5432/aludel_trace_1"),
+            ("postgresql://u@h/app?sslmode=require", "postgresql://u@h/aludel_trace_1?sslmode=require"),
+            ("postgres://h", "postgres://h/aludel_trace_1"),
+        ] {
+            assert_eq!(trace.database_url(server, "aludel_trace_1"), expected);
+        }
+    }
+
+    #[test]
+    fn locks_of_a_session_take_only_its_numeric_id() {
+        assert!(PostgresTrace.locks_of("123").contains("l.pid = 123 "));
+        assert!(PostgresTrace.locks_of("1; DROP TABLE x").contains("l.pid = -1 "));
+    }
+}

@@ -1,0 +1,45 @@
+//! What `aludel trace` asks of a backend that can watch its own locks: the SQL that makes and
+//! drops a scratch database, fills its tables with generated rows, writes to a table as a
+//! probe, and reads which locks a session holds and which tables were rewritten. PostgreSQL
+//! alone answers ([`Dialect::tracer`](crate::dialect::Dialect::tracer)); running the trace is
+//! `runtime::trace`'s job.
+
+use crate::schema::{Schema, Table};
+
+/// The SQL of a trace, for one backend.
+pub trait TraceSql: Send + Sync {
+    /// Creates the scratch database `name`.
+    fn create_database(&self, name: &str) -> String;
+
+    /// Drops the scratch database `name`, closing the connections still open to it.
+    fn drop_database(&self, name: &str) -> String;
+
+    /// The URL of database `name` on the server of `server_url`.
+    fn database_url(&self, server_url: &str, name: &str) -> String;
+
+    /// A query returning the current session's id, one row and one cell.
+    fn session_id(&self) -> &'static str;
+
+    /// A query returning the table locks the session `session_id` holds, as rows of table
+    /// name and lock mode.
+    fn locks_of(&self, session_id: &str) -> String;
+
+    /// A query returning the table locks the current session holds (table, mode).
+    fn own_locks(&self) -> &'static str;
+
+    /// A query returning each table's storage file (table, file node): a new file after a
+    /// statement means it rewrote the table.
+    fn file_nodes(&self) -> &'static str;
+
+    /// Whether a lock of `mode` stops writers (inserts, updates, deletes) on its table.
+    fn blocks_writers(&self, mode: &str) -> bool;
+
+    /// Statements that fill the tables of `schema` with `rows` generated rows each, referenced
+    /// tables first: (table, statement). Tables the generator cannot fill (a required column
+    /// of a type it does not know) are left out.
+    fn fill(&self, schema: &Schema, rows: u64) -> Vec<(String, String)>;
+
+    /// A statement that writes one row of `table` without changing it, as a writer would; none
+    /// when the table has no column it can assign.
+    fn probe(&self, table: &Table) -> Option<String>;
+}

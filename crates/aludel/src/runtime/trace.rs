@@ -1,0 +1,470 @@
+//! `aludel trace`: the pending revisions run on a scratch copy of the target's schema, filled
+//! with generated rows, while one connection watches the locks the run holds and probes write
+//! to every table the revisions touch, timing how long each write waits. The report says per
+//! statement the locks it took, the tables it rewrote (a new storage file) and the longest
+//! wait of a writer, and which statements held a lock that stops writers longer than the
+//! budget.
+//!
+//! The target is only read (its schema and heads); the scratch database is created on the
+//! same server under a random name and dropped at the end, also when the trace fails. What
+//! the backend spells is in its `dialect` folder ([`TraceSql`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::Error;
+use crate::dialect::common;
+use crate::dialect::trace::TraceSql;
+use crate::dialect::{
+    BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, TextRows, TransactionSql, Violation,
+};
+use crate::diff::{DiffOptions, diff};
+use crate::ops::Op;
+use crate::runtime::runner::{self, Goal};
+use crate::runtime::{Migrator, RuntimeError, StepEvent, state};
+use crate::schema::Schema;
+use crate::script::{Direction, RevisionId};
+
+/// What to trace and how.
+#[derive(Debug, Clone)]
+pub struct TraceOptions {
+    /// The revision to upgrade the scratch copy to (`heads`, a revision, `+1`).
+    pub target: String,
+    /// Generated rows per table.
+    pub rows: u64,
+    /// How long a lock that stops writers may hold them.
+    pub budget: Duration,
+}
+
+/// One statement of a traced run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracedStatement {
+    /// The revision it belongs to.
+    pub revision: RevisionId,
+    /// The SQL, as run.
+    pub sql: String,
+    /// How long it ran.
+    pub duration: Duration,
+    /// The strongest lock it took on each table (table -> mode), as the database names it.
+    pub locks: BTreeMap<String, String>,
+    /// Whether one of those locks stops writers.
+    pub blocks_writers: bool,
+    /// The longest a probe's write on one of its tables waited while it ran: table and wait.
+    pub longest_stall: Option<(String, Duration)>,
+    /// Tables it rewrote (their storage file changed).
+    pub rewritten: Vec<String>,
+}
+
+/// What `aludel trace` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceReport {
+    /// The statements of the pending revisions, in the order they ran.
+    pub statements: Vec<TracedStatement>,
+    /// Rows generated per table.
+    pub rows: u64,
+    /// The budget statements are held to.
+    pub budget: Duration,
+    /// Tables the generator could not fill, and why.
+    pub notes: Vec<String>,
+}
+
+impl TracedStatement {
+    /// Whether it stopped writers longer than `budget`: a writer waited that long, or it held
+    /// a lock that stops writers for that long.
+    pub fn exceeds(&self, budget: Duration) -> bool {
+        let stalled = self.longest_stall.as_ref().is_some_and(|(_, wait)| *wait > budget);
+        stalled || (self.blocks_writers && self.duration > budget)
+    }
+}
+
+impl TraceReport {
+    /// The statements that stopped writers longer than the budget.
+    pub fn over_budget(&self) -> impl Iterator<Item = &TracedStatement> {
+        self.statements.iter().filter(|s| s.exceeds(self.budget))
+    }
+}
+
+/// What the traced session saw of one `execute`.
+#[derive(Debug, Clone)]
+struct Executed {
+    revision: Option<RevisionId>,
+    sql: String,
+    start: Instant,
+    end: Instant,
+    locks: Vec<(String, String)>,
+    rewritten: Vec<String>,
+}
+
+/// A probe's timed write.
+#[derive(Debug, Clone)]
+struct Write {
+    table: String,
+    start: Instant,
+    end: Instant,
+}
+
+/// A sample of the run's locks.
+#[derive(Debug, Clone)]
+struct LockSample {
+    at: Instant,
+    table: String,
+    mode: String,
+}
+
+impl Migrator {
+    /// Traces the pending revisions up to `options.target` on a scratch copy of the
+    /// database's schema (see the module's documentation).
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::TraceUnsupported`] on a backend that cannot show its locks;
+    /// [`Error::Runtime`] when the target cannot be read, the scratch database cannot be made,
+    /// or a revision fails on it.
+    pub async fn trace(&self, options: &TraceOptions) -> Result<TraceReport, Error> {
+        let url = self.config().require_database_url()?;
+        let dialect = url.backend().dialect_with(&self.config().dialect);
+        let tracer = dialect.tracer().ok_or(RuntimeError::TraceUnsupported { dialect: dialect.name() })?;
+
+        let mut target = crate::runtime::connect(self.config()).await?;
+        let read = async {
+            let tables = &self.config().tables;
+            let heads = state::read_heads_if_any(target.as_mut(), tables).await?;
+            let options = IntrospectOptions {
+                schema: None,
+                exclude_tables: vec![tables.version_table.clone(), tables.history_table.clone()],
+            };
+            let schema = target
+                .introspect(&options)
+                .await
+                .map_err(|source| RuntimeError::Introspect { url: url.to_string(), source })?;
+            Ok::<_, Error>((heads, schema))
+        }
+        .await;
+        let (heads, schema) = match read {
+            Ok(read) => read,
+            Err(err) => {
+                target.close().await.ok();
+                return Err(err);
+            }
+        };
+
+        let token = RandomState::new().hash_one((std::process::id(), SystemTime::now()));
+        let name = format!("aludel_trace_{token:016x}");
+        if let Err(source) = target.execute(&tracer.create_database(&name)).await {
+            target.close().await.ok();
+            return Err(
+                RuntimeError::Database { action: "create the scratch database for the trace".into(), source }.into()
+            );
+        }
+        let scratch_url = tracer.database_url(url.expose(), &name);
+        let traced = self.trace_on(tracer, dialect, &scratch_url, heads, &schema, options).await;
+        // Dropped whatever happened; a failure to drop says which database is left.
+        let dropped = target.execute(&tracer.drop_database(&name)).await;
+        target.close().await.ok();
+        let report = traced?;
+        dropped.map_err(|source| RuntimeError::Database {
+            action: format!("drop the scratch database `{name}` (drop it by hand)"),
+            source,
+        })?;
+        Ok(report)
+    }
+
+    async fn trace_on(
+        &self,
+        tracer: &'static dyn TraceSql,
+        dialect: &'static dyn Dialect,
+        scratch_url: &str,
+        heads: Vec<RevisionId>,
+        schema: &Schema,
+        options: &TraceOptions,
+    ) -> Result<TraceReport, Error> {
+        let graph = self.graph();
+        let tables = &self.config().tables;
+        let plan = graph.plan_upgrade(&heads, &options.target)?;
+        let connect = || async {
+            let backend = self.config().require_database_url()?.backend();
+            backend.connect(scratch_url, &self.config().session_options()).await.map_err(|source| {
+                Error::from(RuntimeError::Database { action: "connect to the scratch database".into(), source })
+            })
+        };
+
+        // The target's schema and heads, then the rows.
+        let mut session = connect().await?;
+        let mut built = Schema::default();
+        for op in diff(&Schema::default(), schema, &DiffOptions::default()).upgrade {
+            for statement in dialect.render(&op, &built)? {
+                session.execute(&statement.sql).await.map_err(db_error("copy the schema"))?;
+            }
+            built.apply(&op).ok();
+        }
+        for statement in dialect.create_state_tables(tables)? {
+            session.execute(&statement.sql).await.map_err(db_error("create the version table"))?;
+        }
+        for head in &heads {
+            let insert = common::insert_head(dialect, tables, head.as_str());
+            session.execute(&insert.sql).await.map_err(db_error("copy the version table"))?;
+        }
+        let mut notes = Vec::new();
+        for (table, sql) in tracer.fill(schema, options.rows) {
+            if let Err(source) = session.execute(&sql).await {
+                notes.push(format!("table `{table}` has no rows: {}", crate::runtime::database_message(&source)));
+            }
+        }
+        session.execute("ANALYZE").await.ok();
+        let session_id = session.query_text(tracer.session_id()).await.map_err(db_error("read the session id"))?;
+        let session_id = session_id.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default();
+
+        // The tables the pending revisions change that hold rows now.
+        let mut touched = BTreeSet::new();
+        for step in &plan.steps {
+            let Some(revision) = graph.get(&step.revision) else { continue };
+            let ops = if step.direction == Direction::Up { &revision.upgrade } else { &revision.downgrade };
+            touched.extend(ops.iter().flat_map(tables_of).filter(|t| schema.tables.contains_key(t)));
+        }
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let samples: Arc<Mutex<Vec<LockSample>>> = Arc::default();
+        let writes: Arc<Mutex<Vec<Write>>> = Arc::default();
+        let mut watchers = Vec::new();
+        {
+            let mut watcher = connect().await?;
+            let (stop, samples, query) = (stop.clone(), samples.clone(), tracer.locks_of(&session_id));
+            watchers.push(tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let at = Instant::now();
+                    if let Ok(rows) = watcher.query_text(&query).await {
+                        let mut samples = samples.lock().expect("no panic holds the samples");
+                        for row in rows {
+                            let mut cells = row.into_iter().map(Option::unwrap_or_default);
+                            if let (Some(table), Some(mode)) = (cells.next(), cells.next()) {
+                                samples.push(LockSample { at, table, mode });
+                            }
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                watcher.close().await.ok();
+            }));
+        }
+        for table in &touched {
+            let Some(probe) = schema.tables.get(table).and_then(|t| tracer.probe(t)) else { continue };
+            let mut writer = connect().await?;
+            let (stop, writes, table) = (stop.clone(), writes.clone(), table.clone());
+            watchers.push(tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let start = Instant::now();
+                    let ok = writer.execute(&probe).await.is_ok();
+                    let end = Instant::now();
+                    if ok {
+                        writes.lock().expect("no panic holds the writes").push(Write {
+                            table: table.clone(),
+                            start,
+                            end,
+                        });
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                writer.close().await.ok();
+            }));
+        }
+
+        let shared = Arc::new(Mutex::new(Traced::default()));
+        let traced = Box::new(TracedSession { inner: session, tracer, shared: shared.clone() });
+        let mut observer = |event: StepEvent<'_>| {
+            if let StepEvent::Started { revision, .. } = event {
+                shared.lock().expect("no panic holds the trace").revision = Some(revision.id.clone());
+            }
+        };
+        let outcome = runner::run(graph, tables, traced, Goal::Upgrade(&options.target), &mut observer).await;
+        stop.store(true, Ordering::Relaxed);
+        for watcher in watchers {
+            watcher.await.ok();
+        }
+        outcome?;
+
+        let executed = std::mem::take(&mut shared.lock().expect("no panic holds the trace").executed);
+        let samples = samples.lock().expect("no panic holds the samples").clone();
+        let writes = writes.lock().expect("no panic holds the writes").clone();
+        let state_tables = [tables.version_table.as_str(), tables.history_table.as_str()];
+        let statements = executed
+            .into_iter()
+            .filter_map(|executed| traced_statement(tracer, executed, &samples, &writes, &state_tables))
+            .collect();
+        Ok(TraceReport { statements, rows: options.rows, budget: options.budget, notes })
+    }
+}
+
+fn db_error(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
+}
+
+/// The report of one `execute`, or none for the run's own bookkeeping.
+fn traced_statement(
+    tracer: &dyn TraceSql,
+    executed: Executed,
+    samples: &[LockSample],
+    writes: &[Write],
+    state_tables: &[&str],
+) -> Option<TracedStatement> {
+    let revision = executed.revision?;
+    let mut locks: BTreeMap<String, String> = BTreeMap::new();
+    let seen = samples.iter().filter(|s| s.at >= executed.start && s.at <= executed.end).map(|s| (&s.table, &s.mode));
+    for (table, mode) in executed.locks.iter().map(|(t, m)| (t, m)).chain(seen) {
+        if state_tables.contains(&table.as_str()) {
+            continue;
+        }
+        let entry = locks.entry(table.clone()).or_insert_with(|| mode.clone());
+        if strength(mode) > strength(entry) {
+            *entry = mode.clone();
+        }
+    }
+    let bookkeeping = state_tables.iter().any(|t| executed.sql.contains(t));
+    if locks.is_empty() && bookkeeping {
+        return None;
+    }
+    let longest_stall = writes
+        .iter()
+        .filter(|w| locks.contains_key(&w.table) && w.start <= executed.end && w.end >= executed.start)
+        .map(|w| (w.table.clone(), w.end - w.start))
+        .max_by_key(|(_, wait)| *wait);
+    Some(TracedStatement {
+        revision,
+        sql: executed.sql,
+        duration: executed.end - executed.start,
+        blocks_writers: locks.values().any(|mode| tracer.blocks_writers(mode)),
+        locks,
+        longest_stall,
+        rewritten: executed.rewritten,
+    })
+}
+
+/// PostgreSQL's table lock modes, weakest first; an unknown one counts as the weakest.
+fn strength(mode: &str) -> usize {
+    const ORDER: [&str; 8] = [
+        "AccessShareLock",
+        "RowShareLock",
+        "RowExclusiveLock",
+        "ShareUpdateExclusiveLock",
+        "ShareLock",
+        "ShareRowExclusiveLock",
+        "ExclusiveLock",
+        "AccessExclusiveLock",
+    ];
+    ORDER.iter().position(|m| *m == mode).unwrap_or(0)
+}
+
+/// The tables an op names (changed, or referenced by a new foreign key).
+fn tables_of(op: &Op) -> Vec<String> {
+    let mut tables = match op {
+        Op::CreateTable(table) => vec![table.name.clone()],
+        Op::DropTable { table, .. }
+        | Op::RenameTable { table, .. }
+        | Op::AddColumn { table, .. }
+        | Op::DropColumn { table, .. }
+        | Op::DropIndex { table, .. }
+        | Op::AddConstraint { table, .. }
+        | Op::DropConstraint { table, .. }
+        | Op::ValidateConstraint { table, .. }
+        | Op::AlterTable { table, .. } => vec![table.clone()],
+        Op::AlterColumn(change) => vec![change.table.clone()],
+        Op::CreateIndex(create) => vec![create.table.clone()],
+        Op::CreateEnum { .. }
+        | Op::DropEnum { .. }
+        | Op::AddEnumValue { .. }
+        | Op::DropEnumValue { .. }
+        | Op::Sql { .. } => Vec::new(),
+    };
+    if let Op::AddConstraint { constraint: crate::schema::Constraint::ForeignKey { references, .. }, .. } = op {
+        tables.push(references.table.clone());
+    }
+    tables
+}
+
+/// What the traced session records.
+#[derive(Debug, Default)]
+struct Traced {
+    revision: Option<RevisionId>,
+    executed: Vec<Executed>,
+}
+
+/// The run's session, recording each statement with the locks it holds after it and the
+/// tables whose storage file it changed.
+struct TracedSession {
+    inner: Box<dyn Session>,
+    tracer: &'static dyn TraceSql,
+    shared: Arc<Mutex<Traced>>,
+}
+
+fn pairs(rows: TextRows) -> Vec<(String, String)> {
+    rows.into_iter()
+        .filter_map(|row| {
+            let mut cells = row.into_iter().map(Option::unwrap_or_default);
+            Some((cells.next()?, cells.next()?))
+        })
+        .collect()
+}
+
+impl Session for TracedSession {
+    fn dialect(&self) -> &'static dyn Dialect {
+        self.inner.dialect()
+    }
+
+    fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        Box::pin(async move {
+            let before: BTreeMap<String, String> =
+                pairs(self.inner.query_text(self.tracer.file_nodes()).await.unwrap_or_default()).into_iter().collect();
+            let start = Instant::now();
+            let result = self.inner.execute(sql).await;
+            let end = Instant::now();
+            if result.is_ok() {
+                // Inside a transaction the locks are still held; outside, the watcher saw them.
+                let locks = pairs(self.inner.query_text(self.tracer.own_locks()).await.unwrap_or_default());
+                let after = pairs(self.inner.query_text(self.tracer.file_nodes()).await.unwrap_or_default());
+                let rewritten = after
+                    .into_iter()
+                    .filter(|(t, node)| before.get(t).is_some_and(|b| b != node))
+                    .map(|(t, _)| t)
+                    .collect();
+                let mut shared = self.shared.lock().expect("no panic holds the trace");
+                let revision = shared.revision.clone();
+                shared.executed.push(Executed { revision, sql: sql.to_owned(), start, end, locks, rewritten });
+            }
+            result
+        })
+    }
+
+    fn query_text<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<TextRows, sqlx::Error>> {
+        self.inner.query_text(sql)
+    }
+
+    fn lock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+        self.inner.lock()
+    }
+
+    fn unlock(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+        self.inner.unlock()
+    }
+
+    fn transaction_sql(&self) -> TransactionSql {
+        self.inner.transaction_sql()
+    }
+
+    fn check_integrity(&mut self) -> BoxFuture<'_, Result<Vec<Violation>, sqlx::Error>> {
+        self.inner.check_integrity()
+    }
+
+    fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
+        self.inner.introspect(options)
+    }
+
+    fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
+        self.inner.normalize(models)
+    }
+
+    fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
+        self.inner.close()
+    }
+}
