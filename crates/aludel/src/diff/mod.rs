@@ -137,7 +137,10 @@ impl fmt::Display for Warning {
             ),
             Warning::RewritesTable { table, column, from, to } => write!(
                 f,
-                "column `{table}.{column}`: changing its type from {from} to {to} rewrites the table, and readers and                  writers wait until it is done; on a large table expand and contract instead: add a column of the new                  type, keep it in step (a trigger, or the application writing both), backfill it in batches, switch                  the readers to it, then drop the old column and rename the new one"
+                "column `{table}.{column}`: changing its type from {from} to {to} rewrites the table, and readers and \
+                 writers wait until it is done; on a large table expand and contract instead: add a column of the \
+                 new type, keep it in step (a trigger, or the application writing both), backfill it in batches, \
+                 switch the readers to it, then drop the old column and rename the new one"
             ),
             Warning::Unsupported { table, column, change } => write!(
                 f,
