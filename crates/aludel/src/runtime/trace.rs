@@ -321,8 +321,7 @@ fn traced_statement(
             *entry = mode.clone();
         }
     }
-    let bookkeeping = state_tables.iter().any(|t| executed.sql.contains(t));
-    if locks.is_empty() && bookkeeping {
+    if is_bookkeeping(&executed.sql, state_tables) {
         return None;
     }
     let longest_stall = writes
@@ -338,6 +337,16 @@ fn traced_statement(
         locks,
         longest_stall,
         rewritten: executed.rewritten,
+    })
+}
+
+/// Whether `sql` only opens or ends a transaction or writes the version and history tables:
+/// the run's own steps, which hold the locks of the statements before them but take none.
+fn is_bookkeeping(sql: &str, state_tables: &[&str]) -> bool {
+    sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()).all(|statement| {
+        let word = statement.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        matches!(word.as_str(), "BEGIN" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "RELEASE")
+            || state_tables.iter().any(|table| statement.contains(&format!("\"{table}\"")))
     })
 }
 
@@ -466,5 +475,46 @@ impl Session for TracedSession {
 
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
         self.inner.close()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runs_own_statements_are_left_out_of_the_report() {
+        let tables = ["aludel_version", "aludel_history"];
+        for (sql, bookkeeping) in [
+            ("BEGIN", true),
+            ("COMMIT", true),
+            ("UPDATE \"aludel_history\" SET direction = 'upgrading'", true),
+            (
+                "UPDATE \"aludel_version\" SET version_num = 'b';\nINSERT INTO \"aludel_history\" VALUES (1);\nCOMMIT",
+                true,
+            ),
+            ("BEGIN;\nCREATE INDEX \"ix\" ON \"events\" (\"kind\")", false),
+            ("ALTER TABLE \"events\" VALIDATE CONSTRAINT \"c\"", false),
+        ] {
+            assert_eq!(is_bookkeeping(sql, &tables), bookkeeping, "{sql}");
+        }
+    }
+
+    #[test]
+    fn a_statement_is_over_budget_when_writers_waited_or_it_held_a_blocking_lock_that_long() {
+        let statement = |stall: Option<u64>, blocks_writers, duration| TracedStatement {
+            revision: RevisionId::parse("r2").expect("valid id"),
+            sql: "CREATE INDEX".into(),
+            duration: Duration::from_millis(duration),
+            locks: BTreeMap::new(),
+            blocks_writers,
+            longest_stall: stall.map(|ms| ("events".to_owned(), Duration::from_millis(ms))),
+            rewritten: Vec::new(),
+        };
+        let budget = Duration::from_millis(100);
+        assert!(statement(Some(150), false, 10).exceeds(budget));
+        assert!(statement(None, true, 150).exceeds(budget));
+        assert!(!statement(Some(50), true, 50).exceeds(budget));
+        assert!(!statement(None, false, 500).exceeds(budget), "a long statement that lets writers on passes");
     }
 }
