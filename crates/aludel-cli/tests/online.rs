@@ -338,6 +338,23 @@ primary_key = ["id"]
     assert!(run.stdout.contains("ShareUpdateExclusiveLock on events"), "{}", run.stdout);
     assert!(run.stdout.contains("OK: no statement stopped writers longer than 250 ms"), "{}", run.stdout);
 
+    // A range: r2 runs untraced first, r3 alone is traced and caught.
+    let other =
+        "[[upgrade]]\nop = \"create_index\"\ntable = \"events\"\nname = \"ix_events_body\"\ncolumns = [\"body\"]\n";
+    project.write("r3_index", &revision("r3", &["r2"], other, ""));
+    let run =
+        project.run(&["trace", "-r", "r2:head", "--rows", "1000000", "--budget", "250", "--format", "json"]).await;
+    let report: serde_json::Value = serde_json::from_str(&run.expect_code(1).stdout).expect("a JSON document");
+    let traced: Vec<&str> = report["statements"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .map(|s| s["revision"].as_str().expect("revision"))
+        .collect();
+    assert_eq!(traced, ["r3"], "{report:#}");
+    let run = project.run(&["trace", "-r", "r2"]).await.expect_code(2);
+    assert!(run.stderr.contains("trace range `r2` is not FROM:TO"), "{}", run.stderr);
+
     // The target was only read, and no scratch database is left.
     assert_eq!(project.heads().await, ["r1"]);
     assert_eq!(project.db.query(scratch).await, before);

@@ -394,13 +394,18 @@ pub(super) async fn verify(
 pub(super) async fn trace(
     project: &Project,
     revision: &str,
+    range: Option<&str>,
     rows: u64,
     budget_ms: u64,
     format: Format,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let migrator = project.migrator()?;
-    let options = TraceOptions { target: revision.to_owned(), rows, budget: Duration::from_millis(budget_ms) };
+    let budget = Duration::from_millis(budget_ms);
+    let mut options = TraceOptions { from: None, target: revision.to_owned(), rows, budget };
+    if let Some(range) = range {
+        options = options.with_range(range)?;
+    }
     let report = migrator.trace(&options).await?;
     match format {
         Format::Text => {

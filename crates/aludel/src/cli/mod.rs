@@ -297,11 +297,15 @@ enum Command {
     /// 1 when a statement stopped writers longer than the budget. The database itself is only
     /// read.
     ///
-    /// Examples: `aludel trace`, `aludel trace +1 --rows 1000000 --budget 50`
+    /// Examples: `aludel trace`, `aludel trace +1 --rows 1000000 --budget 50`,
+    /// `aludel trace -r 1a2b:head` (the revisions up to 1a2b run untraced first)
     Trace {
         /// The revision to trace up to (`heads`, a revision, `+1`)
-        #[arg(default_value = "heads")]
+        #[arg(default_value = "heads", conflicts_with = "rev_range")]
         revision: String,
+        /// Trace only the revisions after FROM up to TO; those up to FROM run untraced first
+        #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
+        rev_range: Option<String>,
         /// Generated rows per table
         #[arg(long, default_value_t = 100_000)]
         rows: u64,
@@ -488,8 +492,9 @@ async fn execute(
         Command::Check { format } => commands::check(&project, format.format, style, out).await,
         Command::Diff { format } => commands::diff(&project, format.format, style, out).await,
         Command::Verify { accept, format } => commands::verify(&project, accept, format.format, out).await,
-        Command::Trace { revision, rows, budget, format } => {
-            commands::trace(&project, &revision, rows, budget, format.format, out).await
+        Command::Trace { revision, rev_range, rows, budget, format } => {
+            let range = rev_range.as_deref();
+            commands::trace(&project, &revision, range, rows, budget, format.format, out).await
         }
     }
 }

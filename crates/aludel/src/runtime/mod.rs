@@ -132,6 +132,15 @@ pub enum RuntimeError {
         /// The database's dialect.
         dialect: &'static str,
     },
+    /// `trace -r` with a range that is not `FROM:TO`.
+    #[error(
+        "trace range `{range}` is not FROM:TO; e.g. `aludel trace -r 1a2b:head` traces the revisions after 1a2b up \
+         to head"
+    )]
+    TraceRange {
+        /// The range as given.
+        range: String,
+    },
     /// `resolve` with nothing to resolve, or for another revision.
     #[error("{0}")]
     Resolve(String),

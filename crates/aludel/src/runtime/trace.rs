@@ -31,12 +31,33 @@ use crate::script::{Direction, RevisionId};
 /// What to trace and how.
 #[derive(Debug, Clone)]
 pub struct TraceOptions {
+    /// Where the traced part starts: the scratch copy is first upgraded to it untraced. `None`
+    /// starts at the database's heads.
+    pub from: Option<String>,
     /// The revision to upgrade the scratch copy to (`heads`, a revision, `+1`).
     pub target: String,
     /// Generated rows per table.
     pub rows: u64,
     /// How long a lock that stops writers may hold them.
     pub budget: Duration,
+}
+
+impl TraceOptions {
+    /// Options tracing the revisions after `FROM` up to `TO`, as `range` (`FROM:TO`) names them.
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::TraceRange`] when `range` is not `FROM:TO`.
+    pub fn with_range(mut self, range: &str) -> Result<TraceOptions, RuntimeError> {
+        match range.split_once(':') {
+            Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+                self.from = Some(from.trim().to_owned());
+                self.target = to.trim().to_owned();
+                Ok(self)
+            }
+            _ => Err(RuntimeError::TraceRange { range: range.to_owned() }),
+        }
+    }
 }
 
 /// One statement of a traced run.
@@ -183,7 +204,6 @@ impl Migrator {
     ) -> Result<TraceReport, Error> {
         let graph = self.graph();
         let tables = &self.config().tables;
-        let plan = graph.plan_upgrade(&heads, &options.target)?;
         let connect = || async {
             let backend = self.config().require_database_url()?.backend();
             backend.connect(scratch_url, &self.config().session_options()).await.map_err(|source| {
@@ -207,6 +227,27 @@ impl Migrator {
             let insert = common::insert_head(dialect, tables, head.as_str());
             session.execute(&insert.sql).await.map_err(db_error("copy the version table"))?;
         }
+        // The revisions before the traced range run untraced, so that what they create is
+        // filled too.
+        let (schema, heads) = match &options.from {
+            None => (schema.clone(), heads),
+            Some(from) => {
+                session.close().await.ok();
+                let untraced = runner::run(graph, tables, connect().await?, Goal::Upgrade(from), &mut |_| {}).await?;
+                session = connect().await?;
+                let options = IntrospectOptions {
+                    schema: None,
+                    exclude_tables: vec![tables.version_table.clone(), tables.history_table.clone()],
+                };
+                let schema = session
+                    .introspect(&options)
+                    .await
+                    .map_err(|source| RuntimeError::Introspect { url: "the scratch database".to_owned(), source })?;
+                (schema, untraced.heads)
+            }
+        };
+        let schema = &schema;
+        let plan = graph.plan_upgrade(&heads, &options.target)?;
         let mut notes = Vec::new();
         for (table, sql) in tracer.fill(schema, options.rows) {
             if let Err(source) = session.execute(&sql).await {
@@ -497,6 +538,16 @@ mod tests {
             ("ALTER TABLE \"events\" VALIDATE CONSTRAINT \"c\"", false),
         ] {
             assert_eq!(is_bookkeeping(sql, &tables), bookkeeping, "{sql}");
+        }
+    }
+
+    #[test]
+    fn a_range_names_where_the_trace_starts_and_ends() {
+        let options = TraceOptions { from: None, target: "heads".into(), rows: 1, budget: Duration::ZERO };
+        let ranged = options.clone().with_range("1a2b:head").expect("a range");
+        assert_eq!((ranged.from.as_deref(), ranged.target.as_str()), (Some("1a2b"), "head"));
+        for bad in ["1a2b", ":head", "1a2b:"] {
+            assert!(matches!(options.clone().with_range(bad), Err(RuntimeError::TraceRange { .. })), "{bad}");
         }
     }
 
