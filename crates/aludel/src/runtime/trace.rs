@@ -48,14 +48,14 @@ impl TraceOptions {
     /// # Errors
     ///
     /// [`RuntimeError::TraceRange`] when `range` is not `FROM:TO`.
-    pub fn with_range(mut self, range: &str) -> Result<TraceOptions, RuntimeError> {
+    pub fn with_range(mut self, range: &str) -> Result<TraceOptions, Error> {
         match range.split_once(':') {
             Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
                 self.from = Some(from.trim().to_owned());
                 self.target = to.trim().to_owned();
                 Ok(self)
             }
-            _ => Err(RuntimeError::TraceRange { range: range.to_owned() }),
+            _ => Err(RuntimeError::TraceRange { range: range.to_owned() }.into()),
         }
     }
 }
@@ -547,7 +547,11 @@ mod tests {
         let ranged = options.clone().with_range("1a2b:head").expect("a range");
         assert_eq!((ranged.from.as_deref(), ranged.target.as_str()), (Some("1a2b"), "head"));
         for bad in ["1a2b", ":head", "1a2b:"] {
-            assert!(matches!(options.clone().with_range(bad), Err(RuntimeError::TraceRange { .. })), "{bad}");
+            let err = options.clone().with_range(bad).expect_err("not a range");
+            assert!(
+                matches!(err, Error::Runtime(ref e) if matches!(**e, RuntimeError::TraceRange { .. })),
+                "{bad}: {err}"
+            );
         }
     }
 
