@@ -352,6 +352,15 @@ primary_key = ["id"]
         .map(|s| s["revision"].as_str().expect("revision"))
         .collect();
     assert_eq!(traced, ["r3"], "{report:#}");
+    // Without --rows, each table gets the rows the target's statistics estimate.
+    project
+        .db
+        .execute("INSERT INTO events (id, kind) SELECT g, g FROM generate_series(1, 30000) g; ANALYZE events")
+        .await;
+    let run = project.run(&["trace", "-r", "r2:head", "--budget", "100000", "--format", "json"]).await.ok();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON document");
+    assert_eq!(report["rows"]["events"], 30000, "{report:#}");
+
     let run = project.run(&["trace", "-r", "r2"]).await.expect_code(2);
     assert!(run.stderr.contains("trace range `r2` is not FROM:TO"), "{}", run.stderr);
 

@@ -395,7 +395,7 @@ pub(super) async fn trace(
     project: &Project,
     revision: &str,
     range: Option<&str>,
-    rows: u64,
+    rows: Option<u64>,
     budget_ms: u64,
     format: Format,
     out: &mut (dyn Write + Send),

@@ -378,7 +378,7 @@ pub(super) fn trace(out: &mut dyn Write, database: Option<String>, report: &Trac
     #[derive(Serialize)]
     struct Trace<'a> {
         database: Option<String>,
-        rows: u64,
+        rows: &'a std::collections::BTreeMap<String, u64>,
         budget_ms: u128,
         over_budget: bool,
         statements: Vec<Statement<'a>>,
@@ -403,7 +403,7 @@ pub(super) fn trace(out: &mut dyn Write, database: Option<String>, report: &Trac
         out,
         Trace {
             database,
-            rows: report.rows,
+            rows: &report.rows,
             budget_ms: report.budget.as_millis(),
             over_budget: report.over_budget().next().is_some(),
             statements,

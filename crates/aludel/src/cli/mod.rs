@@ -291,7 +291,8 @@ enum Command {
     ///
     /// Creates a scratch database on the same server (`aludel_trace_<random>`, dropped at the
     /// end, also on failure), copies the database's schema and version into it, fills each
-    /// table with generated rows, then upgrades it to REVISION while a second connection
+    /// table with generated rows (as many as the database holds, by its statistics, or
+    /// `--rows`), then upgrades it to REVISION while a second connection
     /// watches pg_locks and a probe writes to every table the revisions touch. Reports per
     /// statement the locks taken, the longest a writer waited and the tables rewritten; exits
     /// 1 when a statement stopped writers longer than the budget. The database itself is only
@@ -306,9 +307,10 @@ enum Command {
         /// Trace only the revisions after FROM up to TO; those up to FROM run untraced first
         #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
         rev_range: Option<String>,
-        /// Generated rows per table
-        #[arg(long, default_value_t = 100_000)]
-        rows: u64,
+        /// Generated rows per table; without it, each table gets as many rows as the database's
+        /// statistics estimate it holds (10,000 to 2,000,000)
+        #[arg(long)]
+        rows: Option<u64>,
         /// Milliseconds a statement may stop writers before the trace fails
         #[arg(long, default_value_t = 100)]
         budget: u64,

@@ -239,22 +239,18 @@ pub(super) fn trace(out: &mut dyn Write, report: &TraceReport) -> io::Result<()>
     for note in &report.notes {
         writeln!(out, "note: {note}")?;
     }
+    let rows: Vec<String> = report.rows.iter().map(|(table, rows)| format!("{table} {rows}")).collect();
+    writeln!(out, "Rows generated: {}", if rows.is_empty() { "none".to_owned() } else { rows.join(", ") })?;
     let over: Vec<&TracedStatement> = report.over_budget().collect();
     if over.is_empty() {
-        writeln!(
-            out,
-            "OK: no statement stopped writers longer than {} ({} rows per table)",
-            millis(report.budget),
-            report.rows
-        )
+        writeln!(out, "OK: no statement stopped writers longer than {}", millis(report.budget))
     } else {
         writeln!(
             out,
-            "{} statement(s) stopped writers longer than {} ({} rows per table); write them in their online forms \
-             (CONCURRENTLY, NOT VALID then VALIDATE) or split them",
+            "{} statement(s) stopped writers longer than {}; write them in their online forms (CONCURRENTLY, NOT \
+             VALID then VALIDATE) or split them",
             over.len(),
-            millis(report.budget),
-            report.rows
+            millis(report.budget)
         )
     }
 }

@@ -4,6 +4,8 @@
 //! alone answers ([`Dialect::tracer`](crate::dialect::Dialect::tracer)); running the trace is
 //! `runtime::trace`'s job.
 
+use std::collections::BTreeMap;
+
 use crate::schema::{Schema, Table};
 
 /// The SQL of a trace, for one backend.
@@ -27,6 +29,10 @@ pub trait TraceSql: Send + Sync {
     /// A query returning the table locks the current session holds (table, mode).
     fn own_locks(&self) -> &'static str;
 
+    /// A query returning each table's estimated number of rows (table, rows), as the
+    /// database's statistics have it; a table never analyzed may be missing or negative.
+    fn row_estimates(&self) -> &'static str;
+
     /// A query returning each table's storage file (table, file node): a new file after a
     /// statement means it rewrote the table.
     fn file_nodes(&self) -> &'static str;
@@ -34,10 +40,10 @@ pub trait TraceSql: Send + Sync {
     /// Whether a lock of `mode` stops writers (inserts, updates, deletes) on its table.
     fn blocks_writers(&self, mode: &str) -> bool;
 
-    /// Statements that fill the tables of `schema` with `rows` generated rows each, referenced
-    /// tables first: (table, statement). Tables the generator cannot fill (a required column
-    /// of a type it does not know) are left out.
-    fn fill(&self, schema: &Schema, rows: u64) -> Vec<(String, String)>;
+    /// Statements that fill the tables of `schema` with generated rows, as many as `rows`
+    /// says for each table, referenced tables first: (table, statement). Tables the generator
+    /// cannot fill (a required column of a type it does not know) are left out.
+    fn fill(&self, schema: &Schema, rows: &BTreeMap<String, u64>) -> Vec<(String, String)>;
 
     /// A statement that writes one row of `table` without changing it, as a writer would; none
     /// when the table has no column it can assign.

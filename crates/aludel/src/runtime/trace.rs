@@ -36,13 +36,32 @@ pub struct TraceOptions {
     pub from: Option<String>,
     /// The revision to upgrade the scratch copy to (`heads`, a revision, `+1`).
     pub target: String,
-    /// Generated rows per table.
-    pub rows: u64,
+    /// Generated rows per table; `None` takes each table's estimate from the database's
+    /// statistics, between [`TraceOptions::MIN_SCALED_ROWS`] and
+    /// [`TraceOptions::MAX_SCALED_ROWS`].
+    pub rows: Option<u64>,
     /// How long a lock that stops writers may hold them.
     pub budget: Duration,
 }
 
 impl TraceOptions {
+    /// The fewest rows a table scaled from the statistics gets (a table never analyzed, too).
+    pub const MIN_SCALED_ROWS: u64 = 10_000;
+    /// The most rows a table scaled from the statistics gets, so that a trace stays bounded.
+    pub const MAX_SCALED_ROWS: u64 = 2_000_000;
+
+    /// The rows each table of `schema` gets: `rows`, or the database's estimate bounded.
+    fn rows_for(&self, schema: &Schema, estimates: &BTreeMap<String, i64>) -> BTreeMap<String, u64> {
+        let rows = |table: &str| match self.rows {
+            Some(rows) => rows,
+            None => {
+                let estimate = estimates.get(table).copied().unwrap_or(0).max(0) as u64;
+                estimate.clamp(Self::MIN_SCALED_ROWS, Self::MAX_SCALED_ROWS)
+            }
+        };
+        schema.tables.keys().map(|table| (table.clone(), rows(table))).collect()
+    }
+
     /// Options tracing the revisions after `FROM` up to `TO`, as `range` (`FROM:TO`) names them.
     ///
     /// # Errors
@@ -85,7 +104,7 @@ pub struct TraceReport {
     /// The statements of the pending revisions, in the order they ran.
     pub statements: Vec<TracedStatement>,
     /// Rows generated per table.
-    pub rows: u64,
+    pub rows: BTreeMap<String, u64>,
     /// The budget statements are held to.
     pub budget: Duration,
     /// Tables the generator could not fill, and why.
@@ -106,6 +125,13 @@ impl TraceReport {
     pub fn over_budget(&self) -> impl Iterator<Item = &TracedStatement> {
         self.statements.iter().filter(|s| s.exceeds(self.budget))
     }
+}
+
+/// What a trace reads from its target: the heads, the schema and each table's estimated rows.
+struct TargetRead {
+    heads: Vec<RevisionId>,
+    schema: Schema,
+    estimates: BTreeMap<String, i64>,
 }
 
 /// What the traced session saw of one `execute`.
@@ -153,6 +179,9 @@ impl Migrator {
         let read = async {
             let tables = &self.config().tables;
             let heads = state::read_heads_if_any(target.as_mut(), tables).await?;
+            let estimates = target.query_text(tracer.row_estimates()).await.map_err(db_error("read row estimates"))?;
+            let estimates: BTreeMap<String, i64> =
+                pairs(estimates).into_iter().filter_map(|(table, rows)| Some((table, rows.parse().ok()?))).collect();
             let options = IntrospectOptions {
                 schema: None,
                 exclude_tables: vec![tables.version_table.clone(), tables.history_table.clone()],
@@ -161,10 +190,10 @@ impl Migrator {
                 .introspect(&options)
                 .await
                 .map_err(|source| RuntimeError::Introspect { url: url.to_string(), source })?;
-            Ok::<_, Error>((heads, schema))
+            Ok::<_, Error>((heads, schema, estimates))
         }
         .await;
-        let (heads, schema) = match read {
+        let (heads, schema, estimates) = match read {
             Ok(read) => read,
             Err(err) => {
                 target.close().await.ok();
@@ -181,7 +210,8 @@ impl Migrator {
             );
         }
         let scratch_url = tracer.database_url(url.expose(), &name);
-        let traced = self.trace_on(tracer, dialect, &scratch_url, heads, &schema, options).await;
+        let traced =
+            self.trace_on(tracer, dialect, &scratch_url, TargetRead { heads, schema, estimates }, options).await;
         // Dropped whatever happened; a failure to drop says which database is left.
         let dropped = target.execute(&tracer.drop_database(&name)).await;
         target.close().await.ok();
@@ -198,10 +228,11 @@ impl Migrator {
         tracer: &'static dyn TraceSql,
         dialect: &'static dyn Dialect,
         scratch_url: &str,
-        heads: Vec<RevisionId>,
-        schema: &Schema,
+        target: TargetRead,
         options: &TraceOptions,
     ) -> Result<TraceReport, Error> {
+        let TargetRead { heads, schema, estimates } = target;
+        let (schema, estimates) = (&schema, &estimates);
         let graph = self.graph();
         let tables = &self.config().tables;
         let connect = || async {
@@ -249,7 +280,8 @@ impl Migrator {
         let schema = &schema;
         let plan = graph.plan_upgrade(&heads, &options.target)?;
         let mut notes = Vec::new();
-        for (table, sql) in tracer.fill(schema, options.rows) {
+        let rows = options.rows_for(schema, estimates);
+        for (table, sql) in tracer.fill(schema, &rows) {
             if let Err(source) = session.execute(&sql).await {
                 notes.push(format!("table `{table}` has no rows: {}", crate::runtime::database_message(&source)));
             }
@@ -334,7 +366,7 @@ impl Migrator {
             .into_iter()
             .filter_map(|executed| traced_statement(tracer, executed, &samples, &writes, &state_tables))
             .collect();
-        Ok(TraceReport { statements, rows: options.rows, budget: options.budget, notes })
+        Ok(TraceReport { statements, rows, budget: options.budget, notes })
     }
 }
 
@@ -543,7 +575,7 @@ mod tests {
 
     #[test]
     fn a_range_names_where_the_trace_starts_and_ends() {
-        let options = TraceOptions { from: None, target: "heads".into(), rows: 1, budget: Duration::ZERO };
+        let options = TraceOptions { from: None, target: "heads".into(), rows: Some(1), budget: Duration::ZERO };
         let ranged = options.clone().with_range("1a2b:head").expect("a range");
         assert_eq!((ranged.from.as_deref(), ranged.target.as_str()), (Some("1a2b"), "head"));
         for bad in ["1a2b", ":head", "1a2b:"] {
@@ -553,6 +585,25 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn rows_come_from_the_option_or_the_bounded_estimates() {
+        let mut schema = Schema::default();
+        for name in ["big", "huge", "never_analyzed", "small"] {
+            schema.tables.insert(name.into(), crate::schema::Table::new(name));
+        }
+        let estimates: BTreeMap<String, i64> =
+            [("big", 300_000), ("huge", 90_000_000), ("never_analyzed", -1), ("small", 12)]
+                .into_iter()
+                .map(|(t, n)| (t.to_owned(), n))
+                .collect();
+        let options = TraceOptions { from: None, target: "heads".into(), rows: None, budget: Duration::ZERO };
+        let rows = options.rows_for(&schema, &estimates);
+        let expected = [("big", 300_000), ("huge", 2_000_000), ("never_analyzed", 10_000), ("small", 10_000)];
+        assert_eq!(rows, expected.into_iter().map(|(t, n)| (t.to_owned(), n)).collect::<BTreeMap<_, _>>());
+        let fixed = TraceOptions { rows: Some(5), ..options }.rows_for(&schema, &estimates);
+        assert!(fixed.values().all(|rows| *rows == 5));
     }
 
     #[test]

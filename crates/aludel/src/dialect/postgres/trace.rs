@@ -2,7 +2,7 @@
 //! `generate_series`, a probe `UPDATE` that keeps a row as it is, and the catalog reads of
 //! `pg_locks` and `pg_class.relfilenode`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::dialect::common::{quote_ident_ansi as quote, quote_literal};
 use crate::dialect::trace::TraceSql;
@@ -55,6 +55,11 @@ impl TraceSql for PostgresTrace {
          AND c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace"
     }
 
+    fn row_estimates(&self) -> &'static str {
+        "SELECT c.relname::text, c.reltuples::bigint::text FROM pg_class c \
+         WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace"
+    }
+
     fn file_nodes(&self) -> &'static str {
         "SELECT c.relname::text, c.relfilenode::text FROM pg_class c \
          WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace"
@@ -65,8 +70,7 @@ impl TraceSql for PostgresTrace {
         matches!(mode, "ShareLock" | "ShareRowExclusiveLock" | "ExclusiveLock" | "AccessExclusiveLock")
     }
 
-    fn fill(&self, schema: &Schema, rows: u64) -> Vec<(String, String)> {
-        let rows = rows.max(1);
+    fn fill(&self, schema: &Schema, rows: &BTreeMap<String, u64>) -> Vec<(String, String)> {
         let mut filled = Vec::new();
         for table in referenced_first(schema) {
             if let Some(sql) = fill_table(schema, table, rows) {
@@ -117,8 +121,13 @@ fn referenced_first(schema: &Schema) -> Vec<&Table> {
 }
 
 /// `INSERT ... SELECT ... FROM generate_series(1, rows)` for `table`: row `g` holds values
-/// made from `g`, and a foreign key column the value row `g` of the referenced table holds.
-fn fill_table(schema: &Schema, table: &Table, rows: u64) -> Option<String> {
+/// made from `g`, and a foreign key column the value some row of the referenced table holds.
+fn fill_table(schema: &Schema, table: &Table, counts: &BTreeMap<String, u64>) -> Option<String> {
+    let count = |name: &str| counts.get(name).copied().unwrap_or(0);
+    let rows = count(&table.name);
+    if rows == 0 {
+        return None;
+    }
     let mut columns = Vec::new();
     let mut values = Vec::new();
     for column in table.columns.iter().filter(|c| !c.identity && c.generated.is_none()) {
@@ -126,13 +135,13 @@ fn fill_table(schema: &Schema, table: &Table, rows: u64) -> Option<String> {
             Constraint::ForeignKey { columns, references, .. } => {
                 let at = columns.iter().position(|name| *name == column.name)?;
                 let target = schema.tables.get(&references.table)?.column(references.columns.get(at)?)?;
-                Some(target)
+                Some((target, count(&references.table).max(1)))
             }
             _ => None,
         });
         let value = match referenced {
             // Identity keys count from 1 as the rows go in, as `g` does.
-            Some(target) => value(schema, &target.ty, &format!("((g - 1) % {rows} + 1)")),
+            Some((target, referenced)) => value(schema, &target.ty, &format!("((g - 1) % {referenced} + 1)")),
             None => value(schema, &column.ty, "g"),
         };
         match value {
