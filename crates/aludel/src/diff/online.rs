@@ -9,7 +9,8 @@
 //!   in a later transaction;
 //! - `nullable = false` is preceded by a check `column IS NOT NULL` added `not_valid` and
 //!   validated (PostgreSQL 12 and later then set `NOT NULL` without a scan), and followed by
-//!   the check's drop;
+//!   the check's drop; the downgrade only drops `NOT NULL`, without the check, which would
+//!   scan the table for nothing;
 //! - a type change the backend says rewrites the table stays as it is, with a
 //!   [`Warning::RewritesTable`] that gives the expand-and-contract recipe.
 //!
@@ -56,9 +57,39 @@ impl Diff {
             .map(|Destructive { op_index, reason }| Destructive { op_index: moved[op_index], reason })
             .collect();
         warnings.retain(|warning| !matches!(warning, Warning::Irreversible { .. }));
-        let downgrade = downgrade(&online, Some(&mut warnings));
+        let mut downgrade = downgrade(&online, Some(&mut warnings));
+        // The checks that stand for NOT NULL while it is set have nothing to undo.
+        let transient = transient_constraints(&online);
+        downgrade.retain(|op| match op {
+            Op::AddConstraint { table, constraint, .. } => {
+                constraint.name().is_none_or(|name| !transient.contains(&(table.as_str(), name)))
+            }
+            Op::DropConstraint { table, name, .. } => !transient.contains(&(table.as_str(), name.as_str())),
+            _ => true,
+        });
         Diff { upgrade: online, downgrade, warnings, destructive }
     }
+}
+
+/// The constraints `upgrade` adds and later drops again: (table, name). A constraint dropped
+/// and then added (a changed one) is not one of them.
+fn transient_constraints(upgrade: &[Op]) -> BTreeSet<(&str, &str)> {
+    let mut added = BTreeSet::new();
+    let mut transient = BTreeSet::new();
+    for op in upgrade {
+        match op {
+            Op::AddConstraint { table, constraint, .. } => {
+                if let Some(name) = constraint.name() {
+                    added.insert((table.as_str(), name));
+                }
+            }
+            Op::DropConstraint { table, name, .. } if added.contains(&(table.as_str(), name.as_str())) => {
+                transient.insert((table.as_str(), name.as_str()));
+            }
+            _ => {}
+        }
+    }
+    transient
 }
 
 /// The table an op changes in place, if any.
@@ -271,6 +302,11 @@ mod tests {
         }
         assert!(diff(&downgraded, &database, &DiffOptions::default()).is_empty());
         assert!(!online.downgrade.iter().any(|op| matches!(op, Op::ValidateConstraint { .. })));
+        assert!(
+            !online.downgrade.iter().any(|op| op.describe().contains("posts_user_id_not_null")),
+            "the downgrade drops NOT NULL without the check: {:#?}",
+            online.downgrade
+        );
     }
 
     #[test]
