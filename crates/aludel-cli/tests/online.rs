@@ -368,3 +368,33 @@ primary_key = ["id"]
     assert_eq!(project.heads().await, ["r1"]);
     assert_eq!(project.db.query(scratch).await, before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_unique_key_build_is_dropped_and_built_again_by_the_next_run() {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    project.db.execute("UPDATE accounts SET email = 'same' WHERE id <= 2").await;
+    let unique = r#"
+[[upgrade]]
+op = "add_constraint"
+table = "accounts"
+constraint = { kind = "unique", name = "accounts_email_key", columns = ["email"] }
+concurrently = true
+"#;
+    project.write("r2_unique", &revision("r2", &["r1"], unique, ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    assert!(run.stderr.contains("resumes at op 1"), "{}", run.stderr);
+    let state = "SELECT c.relname::text, i.indisvalid::text, \
+                 (SELECT count(*) FROM pg_constraint k WHERE k.conindid = i.indexrelid)::text \
+                 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'accounts'::regclass";
+    let row = |valid: &str, constraints: &str| {
+        vec![vec![Some("accounts_email_key".to_owned()), Some(valid.to_owned()), Some(constraints.to_owned())]]
+    };
+    assert_eq!(project.db.query(state).await, row("false", "0"), "the failed build left its index, invalid");
+
+    project.db.execute("UPDATE accounts SET email = 'other' WHERE id = 2").await;
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    assert_eq!(project.db.query(state).await, row("true", "1"), "rebuilt and attached to the constraint");
+}
