@@ -205,9 +205,11 @@ impl Migrator {
         let name = format!("aludel_trace_{token:016x}");
         if let Err(source) = target.execute(&tracer.create_database(&name)).await {
             target.close().await.ok();
-            return Err(
-                RuntimeError::Database { action: "create the scratch database for the trace".into(), source }.into()
-            );
+            return Err(RuntimeError::Database {
+                action: "create the scratch database for the trace (the role needs CREATEDB on that server)".into(),
+                source,
+            }
+            .into());
         }
         let scratch_url = tracer.database_url(url.expose(), &name);
         let traced =
