@@ -68,6 +68,8 @@ pub(super) fn script(
         for segment in segments {
             if split && segment.transaction {
                 writeln!(out, "{};", dialect.begin_transaction()).ok();
+            } else if split {
+                writeln!(out, "-- outside any transaction, as a concurrent build or drop must run").ok();
             }
             for rendered_op in &rendered[segment.ops] {
                 for statement in &rendered_op.statements {
