@@ -24,6 +24,7 @@ impl Builder<'_> {
             DeclaredType::Serial(ty) => (ty, true),
             DeclaredType::InlineEnum(values) => (self.inline_enum(&table.name, &name, values, here)?, false),
         };
+        self.name_lines.column(def.name.span.start.line, &table.name, &name);
         let mut column = Column::new(&name, ty);
         column.identity = serial;
         let mut autoincrement = false;
