@@ -1,8 +1,23 @@
 //! What every backend's normalization shares: a table's keys folded as introspection reads
-//! them back. The normalizations through scratch objects (PostgreSQL, MySQL) share more, in
+//! them back, and a column's spellings no introspection tells apart. The normalizations through scratch objects (PostgreSQL, MySQL) share more, in
 //! `scratch`.
 
-use crate::schema::{Constraint, ReferentialAction, Table};
+use crate::schema::{Column, Constraint, DefaultValue, PortableExpr, ReferentialAction, Table};
+
+/// `column` with the spellings no introspection reads back apart stated as it reads them: a
+/// serial column is an identity, and `now()` the current timestamp. The revision keeps the
+/// models' spellings all the same (`Diff::in_model_spellings`). A number kept as written is
+/// each backend's to read: PostgreSQL prints `1e3` as `'1000'::numeric`, SQLite keeps it.
+pub(crate) fn unspelled(mut column: Column) -> Column {
+    let now = |value: DefaultValue| match value {
+        DefaultValue::Expr(PortableExpr::Now) => DefaultValue::Expr(PortableExpr::CurrentTimestamp),
+        other => other,
+    };
+    column.serial = false;
+    column.default = column.default.map(now);
+    column.on_update = column.on_update.map(now);
+    column
+}
 
 /// A table's keys as introspection reads them back.
 pub(crate) struct FoldedKeys {

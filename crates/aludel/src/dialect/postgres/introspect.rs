@@ -321,6 +321,8 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<Col
             default,
             on_update: None,
             identity: identity || serial,
+            // introspection does not tell a serial column from an identity one.
+            serial: false,
             generated,
             comment: cell(row, 12).map(str::to_owned),
             collation: cell(row, 14).map(str::to_owned),

@@ -271,6 +271,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                 default,
                 on_update: None,
                 identity: written.is_some_and(|c| c.autoincrement),
+                serial: false,
                 generated,
                 comment: None,
                 collation: written.and_then(|c| c.collation.clone()),

@@ -37,10 +37,14 @@
 //!   PostgreSQL; kept as written on SQLite and MySQL). The default schema's qualifier
 //!   (`public.` on PostgreSQL, `main.` on SQLite) is dropped; other schemas are refused.
 //! - Defaults: `true` / `false`, numbers and strings are literals (also a string cast to the
-//!   column's own type, `'draft'::status`); `CURRENT_TIMESTAMP`, `CURRENT_DATE`,
-//!   `CURRENT_TIME` and what the backend calls them besides (`now()` on PostgreSQL) are
-//!   portable expressions; `DEFAULT NULL` is no default; anything else is raw SQL.
-//! - `serial` types and identity columns are `identity = true` and `NOT NULL`. A primary key
+//!   column's own type, `'draft'::status`), and a number its value would spell otherwise
+//!   (`0.00`, `1e3`) is kept as written (`{ number = "0.00" }`); `CURRENT_TIMESTAMP`,
+//!   `CURRENT_DATE`, `CURRENT_TIME` and what the backend calls them besides are portable
+//!   expressions, PostgreSQL's `now()` the portable `now`, which PostgreSQL keeps apart in
+//!   its catalog; `DEFAULT NULL` is no default; anything else is raw SQL.
+//! - `serial` types and identity columns are `identity = true` and `NOT NULL`; `serial`
+//!   types are also `serial = true`, which PostgreSQL renders as `serial` again (an owned
+//!   sequence and a `nextval` default) rather than as an identity column. A primary key
 //!   column is `NOT NULL` where the backend makes it so (PostgreSQL, MySQL); on SQLite it
 //!   stays as declared, as SQLite keeps it.
 //! - Types map to the neutral type they are, as the backend reads them (on MySQL as its
