@@ -455,6 +455,30 @@ async fn a_revision_generated_on_one_backend_serves_the_others() {
     serve(&columns_only, &all, &all, |from, to| mysql(from) || mysql(to)).await;
 }
 
+/// A database no revision made (its tables created by hand, then adopted): a type change
+/// sets the default again, since PostgreSQL keeps a default cast to the old type
+/// (`'none'::character varying`) and the renderer cannot know a default no revision wrote.
+/// The database then equals the models run by hand, as `pg_dump` prints them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_type_change_leaves_no_default_cast_to_the_old_type() {
+    let start = "CREATE TABLE notes (id integer PRIMARY KEY, code varchar(20) NOT NULL DEFAULT 'none', \
+                 kind char(4) DEFAULT 'memo');";
+    let models_sql = "CREATE TABLE notes (id integer PRIMARY KEY, code text NOT NULL DEFAULT 'none', \
+                      kind varchar(10) DEFAULT 'memo');";
+    let project = Project::new(Backend::Postgres, None).await;
+    project.db.execute(start).await;
+    let schema = parse_schema_sql(models_sql, Backend::Postgres, Path::new("models.sql")).expect("valid models");
+    let models = Metadata::new(schema);
+    project.ok(&models, &["revision", "--autogenerate", "-m", "text", "--rev-id", "d0000000text"]);
+    project.ok(&models, &["upgrade", "head"]);
+    project.ok(&models, &["check"]);
+
+    let direct = TestDb::new(Backend::Postgres).await;
+    direct.execute(models_sql).await;
+    let (got, want) = (schema_dump(&project.db).await, schema_dump(&direct).await);
+    assert!(got == want, "{}\n{}", line_diff(&got, &want), project.revision_file("d0000000text"));
+}
+
 /// A revision generated from PostgreSQL models keeps their spellings (`now()`, `0.00`, `1e3`,
 /// `bigserial`) and still means the same on every backend: it runs there, and `check` is
 /// clean.

@@ -574,7 +574,11 @@ impl UpgradeBuilder<'_> {
         if live.nullable != want.nullable {
             change.nullable = Some(want.nullable);
         }
-        if self.options.compare_server_defaults && live.default != want.default {
+        // A type change restates the default it keeps: PostgreSQL keeps a default in the old
+        // type (`'x'::character varying` after a change to `text`), and the database may hold
+        // one no earlier revision wrote, which the renderer cannot know to set again.
+        let default_restated = change.ty.is_some() && live.default.is_some() && want.default.is_some();
+        if self.options.compare_server_defaults && (live.default != want.default || default_restated) {
             change.default = Some(DefaultChange { from: live.default.clone(), to: want.default.clone() });
         }
         if self.options.compare_server_defaults && live.on_update != want.on_update {
