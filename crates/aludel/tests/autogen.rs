@@ -17,7 +17,8 @@
 //! 6. `upgrade` again, and `check` reports nothing;
 //! 7. with `compare_dumps`, fidelity: the database the revisions made is the one
 //!    `models.sql` executed as plain DDL makes, as the backend's own dump tool prints it
-//!    (`common::dump`: `pg_dump --schema-only`, defaults, casts and sequences included).
+//!    (`common::dump`: `pg_dump --schema-only`, defaults, casts and sequences included);
+//!    after `downgrade -1`, the one `start.sql` makes.
 //!
 //! Beside the corpus: random pairs of schemas A and B on both backends (autogenerate A, then
 //! A -> B; B must be reached with `check` clean, and the downgrade must give A back), and a
@@ -277,21 +278,25 @@ async fn run_case(case: &Case, backend: Backend) {
     project.ok(&models, &["check"]);
 
     if case.config.compare_dumps {
-        dumps_match(case, &project).await;
+        dumps_match(case, "models", &project).await;
+        project.ok(&models, &["downgrade", "-1"]);
+        dumps_match(case, "start", &project).await;
     }
 }
 
-/// Step 7: the database the revisions made is the one `models.sql` run by hand makes, as
+/// Step 7: the database the revisions made is the one `<stem>.sql` run by hand makes, as
 /// the backend's dump tool prints them.
-async fn dumps_match(case: &Case, migrated: &Project) {
+async fn dumps_match(case: &Case, stem: &str, migrated: &Project) {
     let dialect = migrated.dialect();
     let direct = Project::new(migrated.db.backend, None).await;
-    let (models_sql, _) = case.sql("models", dialect);
-    direct.db.execute(&models_sql).await;
+    let (sql, _) = case.sql(stem, dialect);
+    if !sql.trim().is_empty() {
+        direct.db.execute(&sql).await;
+    }
     let (got, want) = (schema_dump(&migrated.db).await, schema_dump(&direct.db).await);
     assert!(
         got == want,
-        "{}@{dialect}: the revisions' database differs from models.sql run by hand\n{}\n--- revision\n{}",
+        "{}@{dialect}: the revisions' database differs from {stem}.sql run by hand\n{}\n--- revision\n{}",
         case.name,
         line_diff(&got, &want),
         migrated.revision_file("b000000change")

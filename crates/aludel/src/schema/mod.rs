@@ -262,6 +262,17 @@ impl DefaultValue {
     }
 }
 
+/// Whether a number written `text` is spelled so again from its value, as a literal default
+/// renders it (`10`, `2.5`), and not otherwise (`0.00`, `1e3`, a number no `i64` or `f64`
+/// holds exactly as written): those are kept as [`DefaultValue::Number`].
+pub fn spelled_as_value(text: &str) -> bool {
+    match number_literal(text) {
+        Some(Literal::Int(n)) => n.to_string() == text,
+        Some(Literal::Float(f)) => format!("{f:?}") == text,
+        _ => false,
+    }
+}
+
 /// The value of a number written in SQL (`-1`, `0.00`, `1e3`); `None` for anything else.
 pub fn number_literal(text: &str) -> Option<Literal> {
     let text = text.trim();

@@ -11,7 +11,7 @@ use crate::models::ModelError;
 use crate::models::sql::{Builder, Here, unwrap_nested};
 use crate::naming;
 use crate::schema::{
-    Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Literal, PortableExpr, Table, number_literal,
+    Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Literal, PortableExpr, Table, spelled_as_value,
 };
 
 impl Builder<'_> {
@@ -128,7 +128,7 @@ impl Builder<'_> {
     pub(super) fn default_value(&self, expr: &Expr, ty: &ColumnType) -> Option<DefaultValue> {
         let expr = unwrap_nested(expr);
         if let Some(text) = number_text(expr)
-            && !spelled_alike(&text)
+            && !spelled_as_value(&text)
         {
             return Some(DefaultValue::Number(text));
         }
@@ -194,16 +194,6 @@ fn number_text(expr: &Expr) -> Option<String> {
             number_text(unwrap_nested(expr)).map(|text| format!("-{text}"))
         }
         _ => None,
-    }
-}
-
-/// Whether a number written `text` is spelled so again from its value (`10`, `2.5`), and
-/// not otherwise (`0.00`, `1e3`, a number no `i64` or `f64` holds exactly as written).
-fn spelled_alike(text: &str) -> bool {
-    match number_literal(text) {
-        Some(Literal::Int(n)) => n.to_string() == text,
-        Some(Literal::Float(f)) => format!("{f:?}") == text,
-        _ => false,
     }
 }
 
