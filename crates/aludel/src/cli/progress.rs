@@ -86,6 +86,14 @@ impl<'a> Progress<'a> {
                 let recently = self.last_draw.is_some_and(|at| now.saturating_duration_since(at) < TICK_TERMINAL);
                 if self.console.terminal && total > 1 && !recently { self.draw(now) } else { Ok(()) }
             }
+            StepEvent::Retrying { revision, attempt, retries, wait } => {
+                let line = format!(
+                    "{} gave up waiting for a lock and was rolled back; trying again in {:.1} s ({attempt} of {retries})",
+                    revision.id,
+                    wait.as_secs_f64()
+                );
+                self.erase().and_then(|()| writeln!(self.out, "{line}"))
+            }
             StepEvent::Finished { report, .. } => {
                 self.running = None;
                 self.steps += 1;
