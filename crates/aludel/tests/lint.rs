@@ -193,3 +193,14 @@ async fn an_unreachable_database_lints_everything() {
     assert_eq!(run.report.revisions.len(), 2);
     assert!(run.report.has_errors());
 }
+
+/// The README's table documents every rule, by id, with the severity and backends the code
+/// gives it.
+#[test]
+fn the_readme_documents_every_rule() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    for rule in aludel::lint::RULES {
+        let row = format!("| `{}` | {} | {} |", rule.id, rule.dialects.join(", "), rule.severity.as_str());
+        assert!(readme.contains(&row), "the README has no row starting {row}");
+    }
+}

@@ -15,8 +15,16 @@ use aludel::runtime::{Migrator, RuntimeError, StepEvent};
 use aludel::script::Direction;
 use common::TestDb;
 
-/// `t` created by `a1`; `b2` adds a column to it, which needs `t`'s exclusive lock.
+/// `b2`'s op: a column added to `t`, which needs `t`'s exclusive lock.
+const ADD_COLUMN: &str =
+    "[[upgrade]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"note\", type = \"text\" }\n";
+
+/// `t` created by `a1`; `b2` runs `b2_ops` (`ADD_COLUMN` unless a test needs another).
 fn project(dir: &Path, db: &TestDb, timeouts: Timeouts, b2_header: &str) -> Migrator {
+    project_with(dir, db, timeouts, b2_header, ADD_COLUMN)
+}
+
+fn project_with(dir: &Path, db: &TestDb, timeouts: Timeouts, b2_header: &str, b2_ops: &str) -> Migrator {
     let versions = dir.join("versions");
     std::fs::create_dir_all(&versions).unwrap();
     std::fs::write(
@@ -27,10 +35,7 @@ fn project(dir: &Path, db: &TestDb, timeouts: Timeouts, b2_header: &str) -> Migr
     .unwrap();
     std::fs::write(
         versions.join("b2_column.toml"),
-        format!(
-            "revision = \"b2\"\ndown_revision = \"a1\"\n{b2_header}\n[[upgrade]]\nop = \"add_column\"\ntable = \"t\"\n\
-             column = {{ name = \"note\", type = \"text\" }}\n"
-        ),
+        format!("revision = \"b2\"\ndown_revision = \"a1\"\n{b2_header}\n{b2_ops}"),
     )
     .unwrap();
     let mut config = Config::for_url(&db.url).unwrap();
@@ -132,6 +137,45 @@ async fn mariadb_retries_a_revision_that_gave_up_waiting_for_a_lock() {
     gives_up_after_its_retries(Backend::MySql).await;
 }
 
+/// A concurrent index build (outside a transaction) that gave up waiting leaves an INVALID
+/// index behind; the retry drops it and builds the index again, valid.
+#[tokio::test]
+async fn postgres_builds_again_an_index_a_concurrent_build_left_invalid() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let index = "[[upgrade]]\nop = \"create_index\"\ntable = \"t\"\nname = \"ix_t_id\"\ncolumns = [\"id\"]\nconcurrently = true\n";
+    let migrator = project_with(dir.path(), &db, SHORT, "transactional = false", index);
+    migrator.upgrade("a1").await.unwrap();
+    // A writer's open transaction: the build records the index, then waits for the writer.
+    let mut writer = db.session().await;
+    writer.execute("BEGIN; INSERT INTO t (id) VALUES (1)").await.unwrap();
+
+    let (retried, mut retries) = tokio::sync::mpsc::unbounded_channel();
+    let mut invalid_before_retry = Vec::new();
+    let mut observe = |event: StepEvent<'_>| {
+        if let StepEvent::Retrying { .. } = event {
+            retried.send(()).ok();
+        }
+    };
+    let run = migrator.migrate(Direction::Up, "head", &mut observe);
+    let release = async {
+        retries.recv().await;
+        invalid_before_retry = db.query("SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid").await;
+        writer.execute("COMMIT").await.unwrap();
+        writer
+    };
+    let (report, writer) =
+        tokio::time::timeout(Duration::from_secs(30), async { tokio::join!(run, release) }).await.expect("no hang");
+    writer.close().await.ok();
+    report.unwrap();
+    assert_eq!(invalid_before_retry, [vec![Some("ix_t_id".to_owned())]], "the first build left its index invalid");
+    let valid = db.query("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_t_id'::regclass").await;
+    assert_eq!(valid, [vec![Some("true".to_owned())]]);
+    let history = db.query("SELECT direction FROM aludel_history WHERE revision = 'b2' ORDER BY id").await;
+    let history: Vec<String> = history.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect();
+    assert_eq!(history, ["upgrade-reverted", "upgrade"], "the failed attempt is history, the retry applied");
+}
+
 /// A statement past its statement timeout fails with how to give the revision longer.
 #[tokio::test]
 async fn a_statement_past_its_timeout_says_how_to_raise_it() {
@@ -177,10 +221,10 @@ fn scripts_carry_the_timeouts() {
         (
             "mysql://localhost/app",
             vec![
-                "SET SESSION lock_wait_timeout = 2;\nSET SESSION innodb_lock_wait_timeout = 2;\n\
-                 /*M!100108 SET SESSION max_statement_time = 3.000 */;\nCREATE TABLE",
-                "SET SESSION lock_wait_timeout = 1;\nSET SESSION innodb_lock_wait_timeout = 1;\n\
-                 /*M!100108 SET SESSION max_statement_time = 3.000 */;\nALTER TABLE",
+                "SET SESSION lock_wait_timeout = 2, innodb_lock_wait_timeout = 2 \
+                 /*M!100108 , max_statement_time = 3.000 */;\nCREATE TABLE",
+                "SET SESSION lock_wait_timeout = 1, innodb_lock_wait_timeout = 1 \
+                 /*M!100108 , max_statement_time = 3.000 */;\nALTER TABLE",
             ],
         ),
     ] {

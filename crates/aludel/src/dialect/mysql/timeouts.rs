@@ -4,7 +4,7 @@
 //! The lock waits are whole seconds (rounded up, at least one; zero is the largest wait the
 //! server takes). MariaDB's `max_statement_time` limits every statement; MySQL's
 //! `max_execution_time` limits only SELECT, so on MySQL a statement timeout is not set. The
-//! MariaDB setting is written in a `/*M! ... */` comment, which MariaDB runs and MySQL skips,
+//! MariaDB setting is written in a `/*M! ... */` comment, which MariaDB reads and MySQL skips,
 //! so one script serves both.
 
 use std::time::Duration;
@@ -22,17 +22,14 @@ const MAX_LOCK_WAIT: u64 = 31_536_000;
 const MAX_INNODB_LOCK_WAIT: u64 = 1_073_741_824;
 
 pub(super) fn statements(timeouts: &Timeouts) -> Vec<Statement> {
-    vec![
-        Statement::new(format!("SET SESSION lock_wait_timeout = {}", seconds(timeouts.lock_timeout, MAX_LOCK_WAIT))),
-        Statement::new(format!(
-            "SET SESSION innodb_lock_wait_timeout = {}",
-            seconds(timeouts.lock_timeout, MAX_INNODB_LOCK_WAIT)
-        )),
-        Statement::new(format!(
-            "/*M!100108 SET SESSION max_statement_time = {:.3} */",
-            timeouts.statement_timeout.as_secs_f64()
-        )),
-    ]
+    // One statement: a statement that is only a comment is an error on MySQL ("Query was
+    // empty"), so MariaDB's setting rides in a comment inside it.
+    vec![Statement::new(format!(
+        "SET SESSION lock_wait_timeout = {}, innodb_lock_wait_timeout = {} /*M!100108 , max_statement_time = {:.3} */",
+        seconds(timeouts.lock_timeout, MAX_LOCK_WAIT),
+        seconds(timeouts.lock_timeout, MAX_INNODB_LOCK_WAIT),
+        timeouts.statement_timeout.as_secs_f64()
+    ))]
 }
 
 /// Whole seconds, rounded up; zero (none) is `max`.
@@ -58,6 +55,11 @@ mod tests {
         assert_eq!(seconds(Duration::from_millis(2_001), MAX_LOCK_WAIT), 3);
         assert_eq!(seconds(Duration::ZERO, MAX_LOCK_WAIT), MAX_LOCK_WAIT);
         let sql: Vec<String> = statements(&Timeouts::default()).into_iter().map(|s| s.sql).collect();
-        assert_eq!(sql[2], "/*M!100108 SET SESSION max_statement_time = 3.000 */");
+        assert_eq!(
+            sql,
+            [
+                "SET SESSION lock_wait_timeout = 2, innodb_lock_wait_timeout = 2 /*M!100108 , max_statement_time = 3.000 */"
+            ]
+        );
     }
 }
