@@ -7,13 +7,14 @@
 //! memory. Target: under 200 ms for 1,000 revisions.
 //!
 //! Run with `cargo bench -p aludel-cli --bench lint`; `ALUDEL_BENCH_REVISIONS` changes the
-//! history's length. No server is needed.
+//! history's length; `ALUDEL_BENCH_BIN` measures another build's `aludel`. No server is
+//! needed.
 
 mod support;
 
 use std::fmt::Write as _;
 
-use support::{Measure, measure, median};
+use support::{Measure, aludel_binary, measure, median};
 
 const REPEAT: usize = 15;
 
@@ -44,7 +45,7 @@ fn ops(i: usize, table: &str) -> String {
 
 fn main() {
     let revisions: usize = std::env::var("ALUDEL_BENCH_REVISIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
-    let aludel = env!("CARGO_BIN_EXE_aludel");
+    let aludel = &aludel_binary(env!("CARGO_BIN_EXE_aludel"));
     let dir = tempfile::tempdir().expect("temp dir");
     let versions = dir.path().join("migrations/versions");
     std::fs::create_dir_all(&versions).unwrap();
