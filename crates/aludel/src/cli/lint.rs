@@ -99,11 +99,17 @@ fn finding_text(out: &mut dyn Write, style: Style, finding: &Finding) -> io::Res
     writeln!(out, "    {}: {statement}{}{rows}", style.paint(paint(finding.severity), &label), finding.message)?;
     writeln!(out, "      why: {}", finding.rule.why)?;
     writeln!(out, "      fix: {}", finding.rule.fix)?;
-    writeln!(
-        out,
-        "      or allow it in the revision file: allow = [{{ rule = \"{}\", reason = \"...\" }}]",
-        finding.rule.id
-    )
+    match allow_hint(finding) {
+        Some(hint) => writeln!(out, "      or {hint}"),
+        None => Ok(()),
+    }
+}
+
+/// How to accept the finding in the revision file; none for a misspelt `allow` itself.
+fn allow_hint(finding: &Finding) -> Option<String> {
+    (finding.rule.id != crate::lint::UNKNOWN_ALLOW).then(|| {
+        format!("allow it in the revision file: allow = [{{ rule = \"{}\", reason = \"...\" }}]", finding.rule.id)
+    })
 }
 
 /// One GitHub Actions workflow command per standing finding, so a pull request shows each
@@ -118,10 +124,8 @@ pub(super) fn github(out: &mut dyn Write, cwd: &Path, report: &Report) -> io::Re
         let path = finding.path.strip_prefix(cwd).unwrap_or(&finding.path);
         let line = finding.line.map(|l| format!(",line={l}")).unwrap_or_default();
         let op = finding.op.as_deref().map(|op| format!("{op}: ")).unwrap_or_default();
-        let message = format!(
-            "{op}{} Why: {}. Fix: {}. Or allow it in the revision file: allow = [{{ rule = \"{}\", reason = \"...\" }}]",
-            finding.message, finding.rule.why, finding.rule.fix, finding.rule.id
-        );
+        let hint = allow_hint(finding).map(|hint| format!(" Or {hint}")).unwrap_or_default();
+        let message = format!("{op}{}. Why: {}. Fix: {}.{hint}", finding.message, finding.rule.why, finding.rule.fix);
         writeln!(
             out,
             "::{level} file={}{line},title={}::{}",

@@ -32,7 +32,7 @@ use crate::schema::Schema;
 use crate::script::{Revision, RevisionGraph, RevisionId};
 use facts::{Fact, FactKind};
 
-pub use rules::{RULES, Rule, rule};
+pub use rules::{RULES, Rule, UNKNOWN_ALLOW, rule};
 pub use sizes::{ERROR_FROM_ROWS, NOTE_BELOW_ROWS, TableSizes};
 
 /// How much a finding matters; an unallowed [`Severity::Error`] makes `aludel lint` exit 1.

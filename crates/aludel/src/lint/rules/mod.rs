@@ -43,7 +43,7 @@ const SQLITE: &[&str] = &["sqlite"];
 const ALL: &[&str] = &["postgresql", "mysql", "sqlite"];
 
 /// The id of the finding for an `allow` that names no rule.
-pub(crate) const UNKNOWN_ALLOW: &str = "unknown-allow";
+pub const UNKNOWN_ALLOW: &str = "unknown-allow";
 
 /// Every rule, PostgreSQL's first, then every backend's, MySQL's and SQLite's.
 pub static RULES: &[Rule] = &[
