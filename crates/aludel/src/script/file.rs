@@ -763,32 +763,6 @@ mod tests {
     }
 
     #[test]
-    fn exceptions_and_limits_are_read_beside_the_ops() {
-        let revision = parse(
-            "a1_x.toml",
-            "revision = \"a1\"\nallow = [{ rule = \"drop-table\", reason = \"unused since 2.3\" }]\n\
-             lock_timeout = \"750ms\"\nlock_retries = 5\n\
-             [[upgrade]]\nop = \"drop_table\"\ntable = \"a\"\n\
-             [[upgrade]]\nop = \"drop_table\"\ntable = \"b\"\nallow = [{ rule = \"drop-table\", reason = \"b is empty\" }]\n",
-        )
-        .unwrap();
-        assert_eq!(revision.upgrade.len(), 2);
-        assert_eq!(revision.allow.find("drop-table", Some(1)).unwrap().reason, "b is empty");
-        assert_eq!(revision.allow.find("drop-table", Some(0)).unwrap().reason, "unused since 2.3");
-        assert_eq!(revision.limits.lock_timeout, Some(std::time::Duration::from_millis(750)));
-        assert_eq!(revision.limits.statement_timeout, None);
-        assert_eq!(revision.limits.lock_retries, Some(5));
-        // Neither is part of what the revision runs.
-        let plain = parse("a1_x.toml", "revision = \"a1\"\n[[upgrade]]\nop = \"drop_table\"\ntable = \"a\"\n[[upgrade]]\nop = \"drop_table\"\ntable = \"b\"\n").unwrap();
-        assert_eq!(plain.checksum(), revision.checksum());
-        check_error(
-            "revision = \"a1\"\nallow = [{ rule = \"drop-table\", reason = \" \" }]\n",
-            (2, 42, "needs a `reason`"),
-        );
-        check_error("revision = \"a1\"\nlock_timeout = \"2 hours\"\n", (2, 16, "not a duration"));
-    }
-
-    #[test]
     fn a_file_without_revision_is_an_error() {
         let err = parse("a1.toml", "message = \"x\"\n").unwrap_err();
         assert!(matches!(err, ScriptError::MissingField { field: "revision", .. }), "{err:?}");

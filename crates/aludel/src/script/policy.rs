@@ -122,7 +122,51 @@ pub(crate) fn optional_duration<'de, D: Deserializer<'de>>(deserializer: D) -> R
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+    use crate::script::{Revision, ScriptError};
+
+    fn parse(name: &str, text: &str) -> Result<Revision, ScriptError> {
+        Revision::parse(text, Path::new(name))
+    }
+
+    /// Asserts that `text` fails to parse at `(line, column)` with a message holding `words`.
+    fn check_error(text: &str, (line, column, words): (usize, usize, &str)) {
+        match parse("a1_x.toml", text) {
+            Err(ScriptError::Parse { line: l, column: c, message, .. }) => {
+                assert_eq!((l, c), (line, column), "{message}");
+                assert!(message.contains(words), "{message:?} lacks {words:?}");
+            }
+            other => panic!("expected a parse error for\n{text}\ngot {other:?}"),
+        }
+    }
+
+    #[test]
+    fn exceptions_and_limits_are_read_beside_the_ops() {
+        let revision = parse(
+            "a1_x.toml",
+            "revision = \"a1\"\nallow = [{ rule = \"drop-table\", reason = \"unused since 2.3\" }]\n\
+             lock_timeout = \"750ms\"\nlock_retries = 5\n\
+             [[upgrade]]\nop = \"drop_table\"\ntable = \"a\"\n\
+             [[upgrade]]\nop = \"drop_table\"\ntable = \"b\"\nallow = [{ rule = \"drop-table\", reason = \"b is empty\" }]\n",
+        )
+        .unwrap();
+        assert_eq!(revision.upgrade.len(), 2);
+        assert_eq!(revision.allow.find("drop-table", Some(1)).unwrap().reason, "b is empty");
+        assert_eq!(revision.allow.find("drop-table", Some(0)).unwrap().reason, "unused since 2.3");
+        assert_eq!(revision.limits.lock_timeout, Some(std::time::Duration::from_millis(750)));
+        assert_eq!(revision.limits.statement_timeout, None);
+        assert_eq!(revision.limits.lock_retries, Some(5));
+        // Neither is part of what the revision runs.
+        let plain = parse("a1_x.toml", "revision = \"a1\"\n[[upgrade]]\nop = \"drop_table\"\ntable = \"a\"\n[[upgrade]]\nop = \"drop_table\"\ntable = \"b\"\n").unwrap();
+        assert_eq!(plain.checksum(), revision.checksum());
+        check_error(
+            "revision = \"a1\"\nallow = [{ rule = \"drop-table\", reason = \" \" }]\n",
+            (2, 42, "needs a `reason`"),
+        );
+        check_error("revision = \"a1\"\nlock_timeout = \"2 hours\"\n", (2, 16, "not a duration"));
+    }
 
     #[test]
     fn durations_read_and_spell_alike() {
