@@ -67,6 +67,7 @@ pub(crate) enum FactKind {
     },
     AddCheck {
         table: String,
+        name: Option<String>,
         expr: String,
         not_valid: bool,
     },
@@ -81,6 +82,7 @@ pub(crate) enum FactKind {
     },
     ValidateConstraint {
         table: String,
+        name: String,
     },
     /// Another `ALTER TABLE` form: it takes the table's lock too.
     OtherAlter {
@@ -130,7 +132,7 @@ impl Fact {
             | FactKind::AddCheck { table, .. }
             | FactKind::AddKey { table, .. }
             | FactKind::DropPrimaryKey { table }
-            | FactKind::ValidateConstraint { table }
+            | FactKind::ValidateConstraint { table, .. }
             | FactKind::OtherAlter { table }
             | FactKind::CopyAlgorithm { table } => Some(table),
             FactKind::DataChange { table } => table.as_deref(),
@@ -241,7 +243,9 @@ fn constraint_fact(table: &str, constraint: &Constraint) -> Option<Fact> {
         Constraint::ForeignKey { columns, .. } => {
             FactKind::AddForeignKey { table, columns: columns.clone(), not_valid: false }
         }
-        Constraint::Check { expr, .. } => FactKind::AddCheck { table, expr: expr.clone(), not_valid: false },
+        Constraint::Check { name, expr } => {
+            FactKind::AddCheck { table, name: name.clone(), expr: expr.clone(), not_valid: false }
+        }
         Constraint::Unique { .. } => FactKind::AddKey { table, primary: false, using_index: false },
         Constraint::PrimaryKey { .. } => FactKind::AddKey { table, primary: true, using_index: false },
     }))

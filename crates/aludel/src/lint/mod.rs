@@ -203,7 +203,7 @@ pub(crate) struct Context<'a> {
     /// Columns this revision added so far, as `(table, column)`.
     pub(crate) fresh_columns: &'a BTreeSet<(String, String)>,
     /// Checks raw SQL added so far (which the simulated schema does not hold), by table.
-    pub(crate) sql_checks: &'a BTreeMap<String, Vec<String>>,
+    pub(crate) sql_checks: &'a BTreeMap<String, Vec<SqlCheck>>,
     /// Whether the revision's statements run in one transaction.
     pub(crate) in_transaction: bool,
     pub(crate) dialect: &'a dyn Dialect,
@@ -222,11 +222,29 @@ impl Context<'_> {
     }
 }
 
-/// Keeps the checks raw SQL adds, which `Schema::apply` does not see.
-fn remember_sql_checks(facts: &[Fact], sql_checks: &mut BTreeMap<String, Vec<String>>) {
+/// A check raw SQL added: `NOT VALID` ones count once `VALIDATE CONSTRAINT` ran.
+#[derive(Debug, Clone)]
+pub(crate) struct SqlCheck {
+    pub(crate) name: Option<String>,
+    pub(crate) expr: String,
+    pub(crate) validated: bool,
+}
+
+/// Keeps the checks raw SQL adds, which `Schema::apply` does not see, and their validation.
+fn remember_sql_checks(facts: &[Fact], sql_checks: &mut BTreeMap<String, Vec<SqlCheck>>) {
     for fact in facts {
-        if let (FactKind::AddCheck { table, expr, .. }, Some(_)) = (&fact.kind, fact.statement) {
-            sql_checks.entry(table.clone()).or_default().push(expr.clone());
+        match (&fact.kind, fact.statement) {
+            (FactKind::AddCheck { table, name, expr, not_valid }, Some(_)) => {
+                let check = SqlCheck { name: name.clone(), expr: expr.clone(), validated: !not_valid };
+                sql_checks.entry(table.clone()).or_default().push(check);
+            }
+            (FactKind::ValidateConstraint { table, name }, _) => {
+                let checks = sql_checks.get_mut(table).into_iter().flatten();
+                for check in checks.filter(|check| check.name.as_deref() == Some(name.as_str())) {
+                    check.validated = true;
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -234,7 +252,7 @@ fn remember_sql_checks(facts: &[Fact], sql_checks: &mut BTreeMap<String, Vec<Str
 fn lint_revision(
     revision: &Revision,
     schema: &mut Schema,
-    sql_checks: &mut BTreeMap<String, Vec<String>>,
+    sql_checks: &mut BTreeMap<String, Vec<SqlCheck>>,
     options: &LintOptions<'_>,
     findings: &mut Vec<Finding>,
 ) {

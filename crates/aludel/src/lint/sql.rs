@@ -130,9 +130,12 @@ fn alter_facts(table: &str, operation: &AlterTableOperation) -> Vec<FactKind> {
                 columns: fk.columns.iter().map(|c| c.value.clone()).collect(),
                 not_valid: *not_valid,
             },
-            TableConstraint::Check(check) => {
-                FactKind::AddCheck { table, expr: check.expr.to_string(), not_valid: *not_valid }
-            }
+            TableConstraint::Check(check) => FactKind::AddCheck {
+                table,
+                name: check.name.as_ref().map(|name| name.value.clone()),
+                expr: check.expr.to_string(),
+                not_valid: *not_valid,
+            },
             TableConstraint::Unique(unique) => {
                 FactKind::AddKey { table, primary: false, using_index: unique.columns.is_empty() }
             }
@@ -195,7 +198,9 @@ fn alter_facts(table: &str, operation: &AlterTableOperation) -> Vec<FactKind> {
             facts
         }
         AlterTableOperation::DropPrimaryKey { .. } => vec![FactKind::DropPrimaryKey { table }],
-        AlterTableOperation::ValidateConstraint { .. } => vec![FactKind::ValidateConstraint { table }],
+        AlterTableOperation::ValidateConstraint { name } => {
+            vec![FactKind::ValidateConstraint { table, name: name.value.clone() }]
+        }
         AlterTableOperation::Algorithm { algorithm: AlterTableAlgorithm::Copy, .. } => {
             vec![FactKind::CopyAlgorithm { table }]
         }

@@ -134,8 +134,8 @@ pub(super) fn check_revision(
     }
 }
 
-/// Whether `table` has a check that `column IS NOT NULL` (however it is spaced or quoted),
-/// as an op or raw SQL added it.
+/// Whether `table` has a validated check that `column IS NOT NULL` (however it is spaced or
+/// quoted), as an op or raw SQL added it.
 fn has_not_null_check(context: &Context<'_>, table: &str, column: &str) -> bool {
     let wanted = format!("{}isnotnull", column.to_ascii_lowercase());
     let reads = |expr: &str| {
@@ -145,7 +145,8 @@ fn has_not_null_check(context: &Context<'_>, table: &str, column: &str) -> bool 
     let from_ops = context.schema.table(table).is_some_and(|table| {
         table.constraints.iter().any(|constraint| matches!(constraint, Constraint::Check { expr, .. } if reads(expr)))
     });
-    from_ops || context.sql_checks.get(table).is_some_and(|checks| checks.iter().any(|expr| reads(expr)))
+    let from_sql = context.sql_checks.get(table).into_iter().flatten();
+    from_ops || from_sql.filter(|check| check.validated).any(|check| reads(&check.expr))
 }
 
 /// Whether an index, the primary key or a unique constraint of `table` starts with `columns`.
