@@ -100,7 +100,8 @@ fn main() {
         std::fs::create_dir_all(dir.path().join("migrations/versions")).unwrap();
         std::fs::write(
             dir.path().join("aludel.toml"),
-            "script_location = \"migrations\"\n\n[models]\nschema_sql = \"schema.sql\"\n",
+            // No statement timeout: the plain revision must run to its end to be measured.
+            "script_location = \"migrations\"\n\n[models]\nschema_sql = \"schema.sql\"\n\n[timeouts]\nstatement_timeout = \"0\"\n",
         )
         .unwrap();
         std::fs::write(dir.path().join("schema.sql"), START).unwrap();

@@ -7,10 +7,11 @@
 use std::fmt::Write as _;
 
 use crate::Error;
+use crate::config::Timeouts;
 use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Dialect, StateTables};
 use crate::runtime::runner::{before_transaction, direction_word, render_step, schema_of};
-use crate::runtime::split::{Segment, runs_split, segments};
+use crate::runtime::split::{Segment, runs_split, segment_timeouts, segments};
 use crate::runtime::state;
 use crate::script::{Direction, Plan, RevisionGraph, RevisionId};
 
@@ -26,6 +27,7 @@ fn header(out: &mut String, dialect: &dyn Dialect, tables: &StateTables, verb: &
 pub(super) fn script(
     graph: &RevisionGraph,
     tables: &StateTables,
+    timeouts: &Timeouts,
     dialect: &dyn Dialect,
     from: &[RevisionId],
     plan: &Plan,
@@ -63,13 +65,28 @@ pub(super) fn script(
         if in_transaction && !split {
             writeln!(out, "{};", dialect.begin_transaction()).ok();
         }
-        let segments =
-            if split { segments(&rendered) } else { vec![Segment { ops: 0..rendered.len(), transaction: false }] };
+        let limits = timeouts.for_revision(&revision.limits);
+        if !split {
+            // The same timeouts as an online run: in the transaction, or on the session before.
+            for statement in dialect.timeout_statements(&limits, in_transaction) {
+                writeln!(out, "{};", statement.sql).ok();
+            }
+        }
+        let segments = if split {
+            segments(&rendered)
+        } else {
+            vec![Segment { ops: 0..rendered.len(), transaction: false, apart: false }]
+        };
         for segment in segments {
             if split && segment.transaction {
                 writeln!(out, "{};", dialect.begin_transaction()).ok();
             } else if split {
                 writeln!(out, "-- outside any transaction, as a concurrent build or drop must run").ok();
+            }
+            if split {
+                for statement in segment_timeouts(dialect, &limits, &segment) {
+                    writeln!(out, "{};", statement.sql).ok();
+                }
             }
             for rendered_op in &rendered[segment.ops] {
                 for statement in &rendered_op.statements {

@@ -12,11 +12,12 @@
 //! ([`Dialect::leftover`](crate::dialect::Dialect::leftover)): no `resolve` by hand.
 
 use std::ops::Range;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::Error;
+use crate::config::Timeouts;
 use crate::dialect::common::{self, StepKind};
-use crate::dialect::{Dialect, Placement, Session, StateTables};
+use crate::dialect::{Dialect, Placement, Session, StateTables, Statement};
 use crate::runtime::runner::{IntegrityBaseline, RenderedOp, before_transaction, direction_word, render_step};
 use crate::runtime::state::{self, Unfinished};
 use crate::runtime::{RuntimeError, StepReport};
@@ -30,6 +31,18 @@ pub(super) struct Segment {
     pub(super) ops: Range<usize>,
     /// Whether they run in a transaction (else each statement commits on its own).
     pub(super) transaction: bool,
+    /// Whether it is one op placed apart (a concurrent build, a validation), which lets
+    /// writers on however long it runs.
+    pub(super) apart: bool,
+}
+
+/// The timeouts a segment sets first: the revision's, in its transaction; for an op placed
+/// apart the lock timeout alone, as it lets writers on however long it runs (a statement
+/// timeout would only cut a long concurrent build short), on the session when it runs
+/// outside a transaction.
+pub(super) fn segment_timeouts(dialect: &dyn Dialect, timeouts: &Timeouts, segment: &Segment) -> Vec<Statement> {
+    let timeouts = if segment.apart { Timeouts { statement_timeout: Duration::ZERO, ..*timeouts } } else { *timeouts };
+    dialect.timeout_statements(&timeouts, segment.transaction)
 }
 
 fn placement(op: &RenderedOp<'_>) -> Placement {
@@ -52,13 +65,14 @@ pub(super) fn segments(rendered: &[RenderedOp<'_>]) -> Vec<Segment> {
             continue;
         }
         if start < index {
-            segments.push(Segment { ops: start..index, transaction: true });
+            segments.push(Segment { ops: start..index, transaction: true, apart: false });
         }
-        segments.push(Segment { ops: index..index + 1, transaction: placement == Placement::OwnTransaction });
+        let transaction = placement == Placement::OwnTransaction;
+        segments.push(Segment { ops: index..index + 1, transaction, apart: true });
         start = index + 1;
     }
     if start < rendered.len() {
-        segments.push(Segment { ops: start..rendered.len(), transaction: true });
+        segments.push(Segment { ops: start..rendered.len(), transaction: true, apart: false });
     }
     segments
 }
@@ -122,6 +136,8 @@ struct Failure {
 pub(super) struct SplitRun<'a> {
     pub(super) graph: &'a RevisionGraph,
     pub(super) tables: &'a StateTables,
+    /// The revision's timeouts.
+    pub(super) timeouts: &'a Timeouts,
     pub(super) step: &'a Step,
     pub(super) heads: &'a mut Vec<RevisionId>,
     pub(super) baseline: &'a mut IntegrityBaseline,
@@ -132,7 +148,7 @@ pub(super) struct SplitRun<'a> {
 impl SplitRun<'_> {
     /// Runs the step's segments, then records it.
     pub(super) async fn run(self, session: &mut dyn Session, rendered: &[RenderedOp<'_>]) -> Result<StepReport, Error> {
-        let SplitRun { graph, tables, step, heads, baseline, resume } = self;
+        let SplitRun { graph, tables, timeouts, step, heads, baseline, resume } = self;
         let dialect = session.dialect();
         let transaction = session.transaction_sql();
         let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
@@ -177,10 +193,11 @@ impl SplitRun<'_> {
                 }
             }
             let progressed = record(running, &progress(segment.ops.end, total));
+            let limits: Vec<String> = segment_timeouts(dialect, timeouts, segment).into_iter().map(|s| s.sql).collect();
             outcome = if segment.transaction {
-                run_in_transaction(session, rendered, segment, &progressed, &transaction).await
+                run_in_transaction(session, rendered, segment, (&limits, &progressed), &transaction).await
             } else {
-                run_in_autocommit(session, rendered, segment, &progressed).await
+                run_in_autocommit(session, rendered, segment, (&limits, &progressed)).await
             };
             if outcome.is_ok() {
                 done = segment.ops.end;
@@ -269,18 +286,21 @@ fn statements<'r>(rendered: &'r [RenderedOp<'_>], segment: &Segment) -> impl Ite
     })
 }
 
-/// Runs a segment in one transaction that also records its progress (`done`).
+/// Runs a segment in one transaction that sets its timeouts (`limits`) first and records its
+/// progress (`done`) last.
 async fn run_in_transaction(
     session: &mut dyn Session,
     rendered: &[RenderedOp<'_>],
     segment: &Segment,
-    done: &str,
+    (limits, done): (&[String], &str),
     transaction: &crate::dialect::TransactionSql,
 ) -> Result<(), Failure> {
     let fail =
         |op, position, statement: &str, source| Failure { op, position, statement: statement.to_owned(), source };
-    if let Err(source) = session.execute(transaction.begin).await {
-        return Err(fail(segment.ops.start, 0, transaction.begin, source));
+    let begin = std::iter::once(transaction.begin.to_owned()).chain(limits.iter().cloned()).collect::<Vec<_>>();
+    let begin = begin.join(";\n");
+    if let Err(source) = session.execute(&begin).await {
+        return Err(fail(segment.ops.start, 0, &begin, source));
     }
     for (op, position, sql) in statements(rendered, segment) {
         if let Err(source) = session.execute(sql).await {
@@ -296,13 +316,20 @@ async fn run_in_transaction(
     Ok(())
 }
 
-/// Runs a segment's statements each on its own, then records its progress (`done`).
+/// Runs a segment's statements each on its own, after its timeouts (`limits`), then records
+/// its progress (`done`).
 async fn run_in_autocommit(
     session: &mut dyn Session,
     rendered: &[RenderedOp<'_>],
     segment: &Segment,
-    done: &str,
+    (limits, done): (&[String], &str),
 ) -> Result<(), Failure> {
+    if !limits.is_empty() {
+        let sql = limits.join(";\n");
+        if let Err(source) = session.execute(&sql).await {
+            return Err(Failure { op: segment.ops.start, position: 0, statement: sql, source });
+        }
+    }
     for (op, position, sql) in statements(rendered, segment) {
         if let Err(source) = session.execute(sql).await {
             return Err(Failure { op, position, statement: sql.to_owned(), source });
@@ -360,12 +387,15 @@ mod tests {
                 .collect()
         };
         use Placement::{InRevision as In, NoTransaction as No, OwnTransaction as Own};
-        let segment = |ops: Range<usize>, transaction| Segment { ops, transaction };
+        let segment = |ops: Range<usize>, transaction, apart| Segment { ops, transaction, apart };
         for (placements, expected) in [
-            (vec![In, In], vec![segment(0..2, true)]),
-            (vec![In, No, In, In], vec![segment(0..1, true), segment(1..2, false), segment(2..4, true)]),
-            (vec![No, Own], vec![segment(0..1, false), segment(1..2, true)]),
-            (vec![In, Own], vec![segment(0..1, true), segment(1..2, true)]),
+            (vec![In, In], vec![segment(0..2, true, false)]),
+            (
+                vec![In, No, In, In],
+                vec![segment(0..1, true, false), segment(1..2, false, true), segment(2..4, true, false)],
+            ),
+            (vec![No, Own], vec![segment(0..1, false, true), segment(1..2, true, true)]),
+            (vec![In, Own], vec![segment(0..1, true, false), segment(1..2, true, true)]),
         ] {
             let rendered = of(&placements);
             assert_eq!(segments(&rendered), expected, "{placements:?}");

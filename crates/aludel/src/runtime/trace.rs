@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::Error;
+use crate::config::Timeouts;
 use crate::dialect::common;
 use crate::dialect::trace::TraceSql;
 use crate::dialect::{
@@ -237,6 +238,9 @@ impl Migrator {
         let (schema, estimates) = (&schema, &estimates);
         let graph = self.graph();
         let tables = &self.config().tables;
+        // The trace measures what each statement does however long it takes, so no
+        // statement timeout cuts one short.
+        let timeouts = Timeouts { statement_timeout: Duration::ZERO, ..self.config().timeouts };
         let connect = || async {
             let backend = self.config().require_database_url()?.backend();
             backend.connect(scratch_url, &self.config().session_options()).await.map_err(|source| {
@@ -266,7 +270,9 @@ impl Migrator {
             None => (schema.clone(), heads),
             Some(from) => {
                 session.close().await.ok();
-                let untraced = runner::run(graph, tables, connect().await?, Goal::Upgrade(from), &mut |_| {}).await?;
+                let untraced_session = connect().await?;
+                let goal = Goal::Upgrade(from);
+                let untraced = runner::run(graph, tables, &timeouts, untraced_session, goal, &mut |_| {}).await?;
                 session = connect().await?;
                 let options = IntrospectOptions {
                     schema: None,
@@ -353,7 +359,8 @@ impl Migrator {
                 shared.lock().expect("no panic holds the trace").revision = Some(revision.id.clone());
             }
         };
-        let outcome = runner::run(graph, tables, traced, Goal::Upgrade(&options.target), &mut observer).await;
+        let target = Goal::Upgrade(&options.target);
+        let outcome = runner::run(graph, tables, &timeouts, traced, target, &mut observer).await;
         stop.store(true, Ordering::Relaxed);
         for watcher in watchers {
             watcher.await.ok();

@@ -13,6 +13,7 @@ mod render;
 pub(crate) mod schema_sql;
 pub(crate) mod session;
 mod text;
+mod timeouts;
 mod trace;
 mod types;
 
@@ -70,6 +71,22 @@ impl Dialect for Postgres {
 
     fn type_change_rewrites(&self, from: &ColumnType, to: &ColumnType) -> bool {
         types::rewrites(from, to)
+    }
+
+    fn timeout_statements(&self, timeouts: &crate::config::Timeouts, in_transaction: bool) -> Vec<Statement> {
+        timeouts::statements(timeouts, in_transaction)
+    }
+
+    fn is_lock_timeout(&self, error: &sqlx::Error) -> bool {
+        timeouts::sqlstate(error).as_deref() == Some(timeouts::LOCK_NOT_AVAILABLE)
+    }
+
+    fn is_statement_timeout(&self, error: &sqlx::Error) -> bool {
+        timeouts::sqlstate(error).as_deref() == Some(timeouts::QUERY_CANCELED)
+    }
+
+    fn retry_cleanup(&self, op: &Op) -> Vec<Statement> {
+        timeouts::retry_cleanup(op)
     }
 
     fn table_exists_query(&self, table: &str) -> String {
