@@ -11,6 +11,7 @@ use std::pin::Pin;
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema, SchemaError};
 
+pub(crate) mod client;
 pub mod common;
 #[cfg(feature = "mysql")]
 pub mod mysql;
@@ -21,6 +22,7 @@ pub(crate) mod schema_sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use client::ScriptClient;
 #[cfg(feature = "mysql")]
 pub use mysql::MySql;
 #[cfg(feature = "postgres")]
@@ -243,6 +245,25 @@ pub trait Dialect: fmt::Debug + Send + Sync {
     fn commit_transaction(&self) -> &'static str {
         "COMMIT"
     }
+
+    /// Creates an empty database `name` on the server a session is connected to (a
+    /// throwaway one for `aludel test`); `None` where a database is a file (SQLite).
+    fn create_database(&self, name: &str) -> Option<Statement> {
+        Some(Statement::new(format!("CREATE DATABASE {}", self.quote_ident(name))))
+    }
+
+    /// Drops database `name`, even while connections to it are open; `None` where a
+    /// database is a file.
+    fn drop_database(&self, name: &str) -> Option<Statement> {
+        Some(Statement::new(format!("DROP DATABASE IF EXISTS {}", self.quote_ident(name))))
+    }
+
+    /// How the backend's own client runs the script file `script` on the database `url`
+    /// names (`aludel test` compares that with the online run); `None` without one.
+    fn script_client(&self, url: &str, script: &std::path::Path) -> Option<ScriptClient> {
+        let _ = (url, script);
+        None
+    }
 }
 
 /// The backends this build supports.
@@ -454,6 +475,17 @@ pub trait Session: Send {
     /// Reads the database's schema into the [`Schema`] model with a fixed number of catalog
     /// queries, whatever the number of tables.
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>>;
+
+    /// A digest of what [`Session::introspect`] reads with `options`, where the backend can
+    /// compute one in a single round trip (PostgreSQL); `None` otherwise. Equal digests mean
+    /// equal schemas; different ones may still read back the same (compare them then).
+    fn fingerprint<'a>(
+        &'a mut self,
+        options: &'a IntrospectOptions,
+    ) -> BoxFuture<'a, Result<Option<String>, IntrospectError>> {
+        let _ = options;
+        Box::pin(async { Ok(None) })
+    }
 
     /// Normalizes `models`: states them as this database would read them back once created:
     /// types,

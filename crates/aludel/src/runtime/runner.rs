@@ -219,7 +219,7 @@ impl IntegrityBaseline {
     }
 }
 
-async fn run_step(
+pub(super) async fn run_step(
     graph: &RevisionGraph,
     tables: &StateTables,
     session: &mut dyn Session,

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use crate::ops::Op;
+use crate::script::fixtures::Fixtures;
 use crate::script::{NewRevision, RevisionGraph, RevisionId, ScriptError};
 
 /// One revision file, parsed.
@@ -35,6 +36,8 @@ pub struct Revision {
     pub upgrade: Vec<Op>,
     /// Ops run by downgrade (`[[downgrade]]`).
     pub downgrade: Vec<Op>,
+    /// Data fixtures for `aludel test` (`[[test.before]]`, ...); not in the checksum.
+    pub fixtures: Fixtures,
     /// The file it was read from.
     pub path: PathBuf,
 }
@@ -122,6 +125,7 @@ impl Revision {
             transactional: raw.transactional,
             upgrade: raw.upgrade,
             downgrade: raw.downgrade,
+            fixtures: raw.test,
             path: path.to_owned(),
         })
     }
@@ -148,6 +152,8 @@ struct RawRevision {
     upgrade: Vec<Op>,
     #[serde(default)]
     downgrade: Vec<Op>,
+    #[serde(default)]
+    test: Fixtures,
 }
 
 fn yes() -> bool {

@@ -108,6 +108,33 @@ pub async fn introspect(session: &mut dyn Session, options: &IntrospectOptions) 
     Ok(schema)
 }
 
+/// A digest of the rows [`introspect`] reads, computed by PostgreSQL in one round trip and
+/// one short answer: two equal digests read back as equal schemas. The rows hold column
+/// numbers, so a column dropped and added again changes the digest though the schema reads
+/// back the same; callers compare schemas when digests differ.
+///
+/// # Errors
+///
+/// [`IntrospectError::Query`] when the query fails.
+pub(crate) async fn fingerprint(
+    session: &mut dyn Session,
+    options: &IntrospectOptions,
+) -> Result<String, IntrospectError> {
+    let scope = Scope::new(options);
+    let digest = |sql: String| {
+        format!("(SELECT md5(coalesce(string_agg(q::text, E'\\n' ORDER BY q::text), '')) FROM ({sql}) q)")
+    };
+    let sql = format!(
+        "SELECT md5({} || {} || {} || {})",
+        digest(columns_query(&scope)),
+        digest(constraints_query(&scope)),
+        digest(indexes_query(&scope)),
+        digest(enums_query(&scope))
+    );
+    let rows = query(session, "schema digest", &sql).await?;
+    Ok(rows.into_iter().next().and_then(|row| row.into_iter().next()).flatten().unwrap_or_default())
+}
+
 /// The SQL conditions that pick the schema and its tables, shared by the queries.
 struct Scope {
     /// `n.nspname = ...`, for the namespace aliased `n`.

@@ -69,6 +69,13 @@ impl Session for PgSession {
         Box::pin(super::introspect::introspect(self, options))
     }
 
+    fn fingerprint<'a>(
+        &'a mut self,
+        options: &'a IntrospectOptions,
+    ) -> BoxFuture<'a, Result<Option<String>, IntrospectError>> {
+        Box::pin(async move { super::introspect::fingerprint(self, options).await.map(Some) })
+    }
+
     fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
         Box::pin(super::normalize::normalize(self, models))
     }

@@ -91,6 +91,7 @@ struct Node {
 ///     transactional: true,
 ///     upgrade: vec![],
 ///     downgrade: vec![],
+///     fixtures: Default::default(),
 ///     path: PathBuf::from(format!("{id}.toml")),
 /// };
 /// let graph = RevisionGraph::from_revisions(vec![revision("b2", Some("a1")), revision("a1", None)])?;
@@ -432,6 +433,7 @@ mod tests {
                     transactional: true,
                     upgrade: Vec::new(),
                     downgrade: Vec::new(),
+                    fixtures: Default::default(),
                     path: PathBuf::from(format!("versions/{id}_x.toml")),
                 };
                 for token in tokens {
