@@ -331,3 +331,56 @@ async fn ctrl_c_drops_the_throwaway_database() {
     assert!(stderr.contains("interrupted; the throwaway databases were dropped"), "{stderr}");
     assert!(!database_exists(&project.db, &name).await, "{name} is left behind after Ctrl-C");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_column_restored_at_the_end_of_its_table_passes() {
+    // Dropping `body` and adding it back moves it to the end of the table, which changes the
+    // catalog's column numbers: the schemas still compare equal, on every backend.
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        let notes = "[[upgrade]]\nop = \"create_table\"\ntable = \"notes\"\ncolumns = [{ name = \"id\", type = \"integer\", \
+                     nullable = false }, { name = \"body\", type = \"text\" }, { name = \"title\", type = \"text\" }]\n\
+                     primary_key = [\"id\"]\n";
+        project.write(
+            "aaaa00000001_notes",
+            &revision("aaaa00000001", &[], notes, "[[downgrade]]\nop = \"drop_table\"\ntable = \"notes\"\n"),
+        );
+        let drop = "[[upgrade]]\nop = \"drop_column\"\ntable = \"notes\"\ncolumn = \"body\"\n";
+        let restore =
+            "[[downgrade]]\nop = \"add_column\"\ntable = \"notes\"\ncolumn = { name = \"body\", type = \"text\" }\n";
+        project.write("bbbb00000002_drop_body", &revision("bbbb00000002", &["aaaa00000001"], drop, restore));
+        let add =
+            "[[upgrade]]\nop = \"add_column\"\ntable = \"notes\"\ncolumn = { name = \"summary\", type = \"text\" }\n";
+        let remove = "[[downgrade]]\nop = \"drop_column\"\ntable = \"notes\"\ncolumn = \"summary\"\n";
+        project.write("cccc00000003_summary", &revision("cccc00000003", &["bbbb00000002"], add, remove));
+        let run = project.run(&["test", "--skip", "offline"]).await.ok();
+        assert!(
+            timeless(&run.stdout).contains("ok   stairway  [3/3] revision cccc00000003"),
+            "{backend:?}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_downgrade_that_changes_a_column_it_does_not_name_is_caught_with_postgresql_digests() {
+    // The downgrade of `summary` also widens `title`: outside what the upgrade names, inside
+    // what the downgrade names, so the digest covers it.
+    let project = Project::new(Backend::Postgres).await;
+    let notes = "[[upgrade]]\nop = \"create_table\"\ntable = \"notes\"\ncolumns = [{ name = \"id\", type = \"integer\", \
+                 nullable = false }, { name = \"title\", type = \"varchar(50)\" }]\nprimary_key = [\"id\"]\n";
+    project.write(
+        "aaaa00000001_notes",
+        &revision("aaaa00000001", &[], notes, "[[downgrade]]\nop = \"drop_table\"\ntable = \"notes\"\n"),
+    );
+    let add = "[[upgrade]]\nop = \"add_column\"\ntable = \"notes\"\ncolumn = { name = \"summary\", type = \"text\" }\n";
+    let remove = "[[downgrade]]\nop = \"drop_column\"\ntable = \"notes\"\ncolumn = \"summary\"\n\n[[downgrade]]\n\
+                  op = \"alter_column\"\ntable = \"notes\"\ncolumn = \"title\"\ntype = { from = \"varchar(50)\", to = \"text\" }\n";
+    project.write("bbbb00000002_summary", &revision("bbbb00000002", &["aaaa00000001"], add, remove));
+    let run = project.run(&["test", "--skip", "offline"]).await.expect_code(1);
+    assert!(
+        timeless(&run.stdout).contains("    downgrade of bbbb00000002 left column `notes.title` different from the parent's (to match: alter_column notes.title)\n"),
+        "{}",
+        run.stdout
+    );
+}

@@ -123,6 +123,14 @@ pub struct IntrospectOptions {
     pub exclude_tables: Vec<String>,
 }
 
+/// The part of a schema a [`Session::fingerprint`] reads: tables by name, each whole (`None`)
+/// or with only the columns named (its constraints and indexes always whole); no enum type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Focus {
+    /// The tables, each with the columns to read (`None`: all of them).
+    pub tables: std::collections::BTreeMap<String, Option<std::collections::BTreeSet<String>>>,
+}
+
 /// Why a database's schema could not be read, or a model could not be normalized to the
 /// database's spellings.
 #[derive(Debug, thiserror::Error)]
@@ -246,10 +254,11 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         "COMMIT"
     }
 
-    /// Creates an empty database `name` on the server a session is connected to (a
-    /// throwaway one for `aludel test`); `None` where a database is a file (SQLite).
-    fn create_database(&self, name: &str) -> Option<Statement> {
-        Some(Statement::new(format!("CREATE DATABASE {}", self.quote_ident(name))))
+    /// Creates an empty throwaway database `name` (for `aludel test`) on the server a session
+    /// is connected to, each statement run on its own; empty where a database is a file
+    /// (SQLite).
+    fn create_database(&self, name: &str) -> Vec<Statement> {
+        vec![Statement::new(format!("CREATE DATABASE {}", self.quote_ident(name)))]
     }
 
     /// Drops database `name`, even while connections to it are open; `None` where a
@@ -476,14 +485,16 @@ pub trait Session: Send {
     /// queries, whatever the number of tables.
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>>;
 
-    /// A digest of what [`Session::introspect`] reads with `options`, where the backend can
-    /// compute one in a single round trip (PostgreSQL); `None` otherwise. Equal digests mean
-    /// equal schemas; different ones may still read back the same (compare them then).
+    /// A digest of what [`Session::introspect`] reads with `options` (of the part `focus`
+    /// names, when given), where the backend can compute one in a single round trip
+    /// (PostgreSQL); `None` otherwise. Equal digests mean equal schemas; different ones may
+    /// still read back the same (compare them then).
     fn fingerprint<'a>(
         &'a mut self,
         options: &'a IntrospectOptions,
+        focus: Option<&'a Focus>,
     ) -> BoxFuture<'a, Result<Option<String>, IntrospectError>> {
-        let _ = options;
+        let _ = (options, focus);
         Box::pin(async { Ok(None) })
     }
 

@@ -46,24 +46,35 @@ impl ScratchDatabase {
     pub(crate) async fn create(server: &DatabaseUrl, config: &Config) -> Result<ScratchDatabase, Error> {
         let name = unique_name();
         let dialect = server.backend().dialect();
-        let Some(create) = dialect.create_database(&name) else {
+        let create = dialect.create_database(&name);
+        if create.is_empty() {
             let path = std::env::temp_dir().join(format!("{name}.db"));
             let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rwc", path.display()))
                 .map_err(|_| TestError::ServerUrl { url: server.to_string() })?;
             return Ok(ScratchDatabase { url, name, cleanup: Some(Cleanup::File(path)) });
-        };
+        }
         let url = with_database(server.expose(), &name)
             .and_then(|url| DatabaseUrl::parse(&url).ok())
             .ok_or_else(|| TestError::ServerUrl { url: server.to_string() })?;
         let mut session = connect(server, config).await?;
-        let created = session.execute(&create.sql).await;
+        let drop_sql = dialect.drop_database(&name).map(|s| s.sql).unwrap_or_default();
+        let mut created = Ok(());
+        for (index, statement) in create.iter().enumerate() {
+            created = session.execute(&statement.sql).await;
+            if created.is_err() {
+                if index > 0 {
+                    // The database exists: leave nothing behind.
+                    session.execute(&drop_sql).await.ok();
+                }
+                break;
+            }
+        }
         session.close().await.ok();
         created.map_err(|source| TestError::CreateDatabase {
             server: server.to_string(),
             name: name.clone(),
             source,
         })?;
-        let drop_sql = dialect.drop_database(&name).map(|s| s.sql).unwrap_or_default();
         Ok(ScratchDatabase {
             url,
             name: name.clone(),

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use crate::Error;
 use crate::config::Config;
-use crate::dialect::{IntrospectOptions, Session};
+use crate::dialect::{Focus, IntrospectOptions, Session};
+use crate::ops::Op;
 use crate::runtime::{Migrator, SteppedRun};
 use crate::schema::Schema;
 use crate::script::{Direction, Fixture, Revision, RevisionGraph, RevisionId};
@@ -115,7 +116,8 @@ async fn stair(
 ) -> Result<Stair, Error> {
     let id = &revision.id;
     let parent_heads = run.heads().to_vec();
-    let parent = Parent::read(run.session(), options).await?;
+    let focus = focus_of(revision);
+    let parent = Parent::read(run.session(), options, focus.as_ref()).await?;
     if let Some(failure) = data.before(run.session()).await {
         return Ok(Stair::Failed(failure));
     }
@@ -127,7 +129,7 @@ async fn stair(
         return Ok(Stair::Failed(format!("downgrade of {id} failed: {}", chain(&err))));
     }
     data.assert(run.session(), Direction::Down).await;
-    let differences = parent.differences(run.session(), options, reference, &parent_heads).await?;
+    let differences = parent.differences(run.session(), options, focus.as_ref(), reference, &parent_heads).await?;
     if !differences.is_empty() {
         return Ok(Stair::Failed(format!("downgrade of {id} {}", differences.join("; "))));
     }
@@ -135,6 +137,51 @@ async fn stair(
         return Ok(Stair::Failed(format!("upgrade of {id} after its downgrade failed: {}", chain(&err))));
     }
     Ok(Stair::Passed)
+}
+
+/// What a revision's ops can change, for a digest of only that part of the schema: the tables
+/// they name, with only the named columns where the ops touch columns alone, and their
+/// constraints and indexes whole. `None` (the whole schema) for raw SQL, whose objects cannot
+/// be told, and for enum types, whose changes reach every column of the type.
+fn focus_of(revision: &Revision) -> Option<Focus> {
+    let mut focus = Focus::default();
+    let mut whole = |table: &str| {
+        focus.tables.insert(table.to_owned(), None);
+    };
+    let mut columns: Vec<(&str, &str)> = Vec::new();
+    for op in revision.upgrade.iter().chain(&revision.downgrade) {
+        match op {
+            Op::CreateTable(table) => whole(&table.name),
+            Op::DropTable { table, .. } | Op::AlterTable { table, .. } => whole(table),
+            Op::RenameTable { table, new_name } => {
+                whole(table);
+                whole(new_name);
+            }
+            Op::CreateIndex(index) => whole(&index.table),
+            Op::DropIndex { table, .. } | Op::AddConstraint { table, .. } | Op::DropConstraint { table, .. } => {
+                whole(table)
+            }
+            Op::AddColumn { table, column } => columns.push((table, &column.name)),
+            Op::DropColumn { table, column } => columns.push((table, column.name())),
+            Op::AlterColumn(change) => {
+                columns.push((&change.table, &change.column));
+                if let Some(new_name) = &change.new_name {
+                    columns.push((&change.table, new_name));
+                }
+            }
+            Op::CreateEnum { .. }
+            | Op::DropEnum { .. }
+            | Op::AddEnumValue { .. }
+            | Op::DropEnumValue { .. }
+            | Op::Sql { .. } => return None,
+        }
+    }
+    for (table, column) in columns {
+        if let Some(named) = focus.tables.entry(table.to_owned()).or_insert_with(|| Some(Default::default())) {
+            named.insert(column.to_owned());
+        }
+    }
+    Some(focus)
 }
 
 /// The parent's schema as read before a revision's upgrade: a digest where the backend
@@ -146,8 +193,12 @@ enum Parent {
 }
 
 impl Parent {
-    async fn read(session: &mut dyn Session, options: &IntrospectOptions) -> Result<Parent, Error> {
-        match session.fingerprint(options).await.map_err(introspect_error)? {
+    async fn read(
+        session: &mut dyn Session,
+        options: &IntrospectOptions,
+        focus: Option<&Focus>,
+    ) -> Result<Parent, Error> {
+        match session.fingerprint(options, focus).await.map_err(introspect_error)? {
             Some(digest) => Ok(Parent::Digest(digest)),
             None => Ok(Parent::Schema(introspect(session, options).await?)),
         }
@@ -158,13 +209,15 @@ impl Parent {
         self,
         session: &mut dyn Session,
         options: &IntrospectOptions,
+        focus: Option<&Focus>,
         reference: &mut Reference<'_>,
         parent_heads: &[RevisionId],
     ) -> Result<Vec<String>, Error> {
         let expected = match self {
             Parent::Schema(schema) => schema,
             Parent::Digest(digest) => {
-                if session.fingerprint(options).await.map_err(introspect_error)?.as_deref() == Some(digest.as_str()) {
+                let now = session.fingerprint(options, focus).await.map_err(introspect_error)?;
+                if now.as_deref() == Some(digest.as_str()) {
                     return Ok(Vec::new());
                 }
                 reference.schema_at(parent_heads, options).await?

@@ -61,8 +61,8 @@ impl Dialect for Sqlite {
         format!("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {}", quote_literal(table))
     }
 
-    fn create_database(&self, _name: &str) -> Option<Statement> {
-        None
+    fn create_database(&self, _name: &str) -> Vec<Statement> {
+        Vec::new()
     }
 
     fn drop_database(&self, _name: &str) -> Option<Statement> {
