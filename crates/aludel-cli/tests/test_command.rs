@@ -384,3 +384,37 @@ async fn a_downgrade_that_changes_a_column_it_does_not_name_is_caught_with_postg
         run.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_client_is_named_with_how_to_install_it() {
+    let project = Project::new(Backend::Sqlite).await;
+    common::write_table_revision(&project, "aaaa00000001", &[]);
+    let empty = tempfile::tempdir().expect("an empty folder");
+    let path = empty.path().to_str().expect("UTF-8");
+    let run = project.run_env(&[("PATH", path)], &["test"]).await.expect_code(2);
+    assert!(
+        run.stderr.contains(
+            "error: the offline check runs the --sql script with `sqlite3`, which is not on PATH; install SQLite's \
+             shell (`apt-get install sqlite3`), or leave the check out with `--skip offline`"
+        ),
+        "{}",
+        run.stderr
+    );
+    // The throwaway database went with the error.
+    for name in scratch_names(&run.stdout) {
+        assert!(!database_exists(&project.db, &name).await, "{name} is left behind");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_servers_password_never_shows() {
+    let project = correct_history(Backend::Postgres).await;
+    // The test server trusts local connections, so any password connects.
+    let server = project.db.url.replacen("postgres@", "postgres:hunter2@", 1);
+    assert_ne!(server, project.db.url, "the URL names the user postgres");
+    for format in ["text", "json"] {
+        let run = project.run(&["test", "--database", &server, "--format", format]).await.ok();
+        assert!(!run.stdout.contains("hunter2") && !run.stderr.contains("hunter2"), "{}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("postgres:***@"), "{}", run.stdout);
+    }
+}
