@@ -285,6 +285,15 @@ async fn json_and_junit_carry_every_result() {
     assert_eq!(failed[0]["backend"], "sqlite");
     assert_eq!(failed[0]["revision"], "bbbb00000002");
     assert_eq!(failed[0]["message"], "downgrade of bbbb00000002 left index `ix_notes_body` on `notes` behind");
+    let nowhere = project.dir.path().join("no-such-folder/results.xml");
+    let run =
+        project.run(&["test", "--skip", "offline", "--junit", nowhere.to_str().expect("UTF-8")]).await.expect_code(2);
+    assert!(
+        run.stderr.contains("error: could not write the JUnit report to `")
+            && run.stderr.contains("no-such-folder/results.xml`; check that its folder exists and can be written"),
+        "{}",
+        run.stderr
+    );
     let xml = std::fs::read_to_string(&junit).expect("the JUnit file");
     assert!(xml.contains("<testsuite name=\"aludel test (sqlite)\" tests=\"3\" failures=\"1\""), "{xml}");
     assert!(

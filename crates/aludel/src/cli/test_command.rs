@@ -79,11 +79,8 @@ pub(super) async fn test(
     };
     written?;
     if let Some(path) = &args.junit {
-        std::fs::write(path, crate::testing::junit::to_junit(&report)).map_err(|source| TestError::Client {
-            program: "the JUnit report".into(),
-            path: path.clone(),
-            source,
-        })?;
+        std::fs::write(path, crate::testing::junit::to_junit(&report))
+            .map_err(|source| TestError::Junit { path: path.clone(), source })?;
     }
     match args.format.format {
         Format::Json => json::test(out, &report)?,

@@ -116,6 +116,24 @@ pub enum TestError {
         #[source]
         source: std::io::Error,
     },
+    /// The `--sql` script could not be written to the temporary folder.
+    #[error("could not write the --sql script to `{}`; check that the temporary folder can be written (TMPDIR)", .path.display())]
+    ScriptFile {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The JUnit report could not be written.
+    #[error("could not write the JUnit report to `{}`; check that its folder exists and can be written", .path.display())]
+    Junit {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The run was interrupted (Ctrl-C); the throwaway databases were dropped.
     #[error("interrupted; the throwaway databases were dropped")]
     Interrupted,

@@ -2,7 +2,7 @@
 //! (`psql`, `mariadb`, `sqlite3`) on a throwaway database, must leave the schema the online
 //! run leaves.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 use std::time::Instant;
 
@@ -91,11 +91,7 @@ async fn compare(
         Err(err) => return Ok(Outcome::Failed(format!("the --sql script cannot be written: {}", chain(&err)))),
     };
     let path = std::env::temp_dir().join(format!("{}.sql", offline.name()));
-    std::fs::write(&path, &script).map_err(|source| TestError::Client {
-        program: "the script".into(),
-        path: path.clone(),
-        source,
-    })?;
+    std::fs::write(&path, &script).map_err(|source| TestError::ScriptFile { path: path.clone(), source })?;
     let dialect = offline.url().backend().dialect_with(&config.dialect);
     let ran = match dialect.script_client(offline.url().expose(), &path) {
         Some(client) => run_client(client, path.clone()).await,
@@ -137,6 +133,7 @@ async fn read(url: &DatabaseUrl, config: &crate::config::Config, options: &Intro
 
 /// Runs the client on the script, trying its programs in order.
 async fn run_client(client: ScriptClient, path: PathBuf) -> Result<(String, Output), Error> {
+    let script = path.clone();
     tokio::task::spawn_blocking(move || {
         for program in &client.programs {
             let mut command = std::process::Command::new(program);
@@ -166,12 +163,8 @@ async fn run_client(client: ScriptClient, path: PathBuf) -> Result<(String, Outp
     })
     .await
     .unwrap_or_else(|join| {
-        Err(TestError::Client {
-            program: "the client".into(),
-            path: Path::new("").into(),
-            source: std::io::Error::other(join),
-        }
-        .into())
+        Err(TestError::Client { program: "the client".into(), path: script, source: std::io::Error::other(join) }
+            .into())
     })
 }
 
