@@ -3,8 +3,9 @@
 //! the schema between steps, without a connection or a lock per step.
 
 use crate::Error;
+use crate::config::Timeouts;
 use crate::dialect::{Session, StateTables};
-use crate::runtime::runner::{IntegrityBaseline, run_step, schema_of};
+use crate::runtime::runner::{IntegrityBaseline, StepFailure, run_step, schema_of};
 use crate::runtime::{RuntimeError, StepReport, state};
 use crate::schema::Schema;
 use crate::script::{Direction, RevisionGraph, RevisionId, Step};
@@ -14,6 +15,7 @@ use crate::script::{Direction, RevisionGraph, RevisionId, Step};
 pub(crate) struct SteppedRun<'g> {
     graph: &'g RevisionGraph,
     tables: StateTables,
+    timeouts: Timeouts,
     session: Box<dyn Session>,
     /// What the applied ops lead to, for the dialects that rebuild tables.
     schema: Schema,
@@ -30,6 +32,7 @@ impl<'g> SteppedRun<'g> {
     pub(crate) async fn start(
         graph: &'g RevisionGraph,
         tables: &StateTables,
+        timeouts: &Timeouts,
         mut session: Box<dyn Session>,
     ) -> Result<SteppedRun<'g>, Error> {
         session.lock().await.map_err(db_error("take the migration lock"))?;
@@ -48,15 +51,21 @@ impl<'g> SteppedRun<'g> {
             }
         };
         let schema = schema_of(graph, &graph.applied(&heads)?);
-        Ok(SteppedRun { graph, tables: tables.clone(), session, schema, heads, baseline })
+        Ok(SteppedRun { graph, tables: tables.clone(), timeouts: *timeouts, session, schema, heads, baseline })
     }
 
-    /// Runs `revision` in `direction`.
+    /// Runs `revision` in `direction`, with the revision's timeouts over the project's. A
+    /// lock timeout is not retried: nothing else works on a throwaway database.
     pub(crate) async fn step(&mut self, revision: &RevisionId, direction: Direction) -> Result<StepReport, Error> {
         let step = Step { revision: revision.clone(), direction };
+        let limits = match self.graph.get(revision) {
+            Some(found) => self.timeouts.for_revision(&found.limits),
+            None => self.timeouts,
+        };
         run_step(
             self.graph,
             &self.tables,
+            &limits,
             self.session.as_mut(),
             &mut self.schema,
             &mut self.heads,
@@ -64,6 +73,7 @@ impl<'g> SteppedRun<'g> {
             &step,
         )
         .await
+        .map_err(StepFailure::into_error)
     }
 
     /// The revisions the database is at.

@@ -45,7 +45,7 @@ pub(super) async fn run(
     observer(TestEvent::Backend { backend, server: &shown, database: scratch.name(), total });
 
     let session = connect(scratch.url(), &config).await?;
-    let mut run = SteppedRun::start(graph, &config.tables, session).await?;
+    let mut run = SteppedRun::start(graph, &config.tables, &config.timeouts, session).await?;
     let options = IntrospectOptions {
         schema: None,
         exclude_tables: vec![config.tables.version_table.clone(), config.tables.history_table.clone()],

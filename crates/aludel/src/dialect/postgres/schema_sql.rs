@@ -1,6 +1,6 @@
 //! How a `schema.sql` written for PostgreSQL reads: unquoted names fold to lower case,
 //! `public.` is the default schema, primary key columns are `NOT NULL`, `serial` types are
-//! identity columns of their integer type, and `now()` is `CURRENT_TIMESTAMP`.
+//! identity columns of their integer type (`serial = true`), and `now()` is the portable `now`.
 
 use sqlparser::ast::{DataType, FunctionArguments, Ident};
 use sqlparser::dialect::{Dialect as ParserDialect, PostgreSqlDialect};
@@ -45,9 +45,10 @@ impl SchemaSqlDialect for PostgresSchemaSql {
     }
 
     fn portable_call(&self, name: &str, args: &FunctionArguments) -> Option<PortableExpr> {
-        // `now()` is the same function as `CURRENT_TIMESTAMP` on PostgreSQL.
+        // `now()` is the same function as `CURRENT_TIMESTAMP` on PostgreSQL, spelled apart in
+        // its catalog: it is kept so.
         match (name, args) {
-            ("now", FunctionArguments::List(list)) if list.args.is_empty() => Some(PortableExpr::CurrentTimestamp),
+            ("now", FunctionArguments::List(list)) if list.args.is_empty() => Some(PortableExpr::Now),
             _ => None,
         }
     }

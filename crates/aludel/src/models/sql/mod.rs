@@ -37,10 +37,14 @@
 //!   PostgreSQL; kept as written on SQLite and MySQL). The default schema's qualifier
 //!   (`public.` on PostgreSQL, `main.` on SQLite) is dropped; other schemas are refused.
 //! - Defaults: `true` / `false`, numbers and strings are literals (also a string cast to the
-//!   column's own type, `'draft'::status`); `CURRENT_TIMESTAMP`, `CURRENT_DATE`,
-//!   `CURRENT_TIME` and what the backend calls them besides (`now()` on PostgreSQL) are
-//!   portable expressions; `DEFAULT NULL` is no default; anything else is raw SQL.
-//! - `serial` types and identity columns are `identity = true` and `NOT NULL`. A primary key
+//!   column's own type, `'draft'::status`), and a number its value would spell otherwise
+//!   (`0.00`, `1e3`) is kept as written (`{ number = "0.00" }`); `CURRENT_TIMESTAMP`,
+//!   `CURRENT_DATE`, `CURRENT_TIME` and what the backend calls them besides are portable
+//!   expressions, PostgreSQL's `now()` the portable `now`, which PostgreSQL keeps apart in
+//!   its catalog; `DEFAULT NULL` is no default; anything else is raw SQL.
+//! - `serial` types and identity columns are `identity = true` and `NOT NULL`; `serial`
+//!   types are also `serial = true`, which PostgreSQL renders as `serial` again (an owned
+//!   sequence and a `nextval` default) rather than as an identity column. A primary key
 //!   column is `NOT NULL` where the backend makes it so (PostgreSQL, MySQL); on SQLite it
 //!   stays as declared, as SQLite keeps it.
 //! - Types map to the neutral type they are, as the backend reads them (on MySQL as its
@@ -53,6 +57,10 @@
 //!   is passed through verbatim as a custom type, never an error.
 //! - A foreign key must reference a table the file creates; without a column list it
 //!   references that table's primary key.
+//!
+//! Renames are declared in comments, `-- aludel: renamed from old_name` at the end of a
+//! `CREATE TABLE name (` line or of a column's line ([`parse_schema_sql_metadata`]; see
+//! `rename.rs`).
 //!
 //! Statement lines come from the tokenizer's locations: each statement is parsed on its own,
 //! and the location of its first token is its line.
@@ -69,11 +77,12 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 use crate::dialect::Backend;
 use crate::dialect::schema_sql::{Refusal, SchemaSqlDialect};
-use crate::models::ModelError;
+use crate::models::{Metadata, ModelError};
 use crate::schema::{ColumnType, Constraint, EnumType, Index, Schema, Table};
 
 mod column;
 mod constraint;
+mod rename;
 
 /// What a schema.sql may hold, for error messages.
 const STATEMENTS: &str = "a schema.sql holds CREATE TABLE, CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD [COLUMN | \
@@ -110,6 +119,36 @@ const EXCERPT_CHARS: usize = 60;
 /// assert_eq!(users.columns[1].ty, ColumnType::Varchar(Some(255)));
 /// ```
 pub fn parse_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Schema, ModelError> {
+    parse_schema_sql_metadata(text, backend, path).map(|metadata| metadata.schema)
+}
+
+/// [`parse_schema_sql`], with the renames the file declares in comments: `-- aludel: renamed
+/// from old_name` at the end of a `CREATE TABLE name (` line renames the table, at the end of
+/// a column's line the column. Comments that do not start with `aludel:` are ignored.
+///
+/// # Errors
+///
+/// What [`parse_schema_sql`] returns, and [`ModelError::RenameComment`] for an `aludel:`
+/// comment that is not `renamed from` one name, or that sits on a line naming no table and no
+/// column (or several columns).
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+///
+/// use aludel::dialect::Backend;
+/// use aludel::models::parse_schema_sql_metadata;
+///
+/// let sql = "CREATE TABLE people ( -- aludel: renamed from accounts\n\
+///            id bigint PRIMARY KEY,\n\
+///            email_address text -- aludel: renamed from email\n\
+///            );";
+/// let metadata = parse_schema_sql_metadata(sql, Backend::Postgres, Path::new("schema.sql")).unwrap();
+/// assert_eq!(metadata.renames.tables["people"], "accounts");
+/// assert_eq!(metadata.renames.columns[&("people".into(), "email_address".into())], "email");
+/// ```
+pub fn parse_schema_sql_metadata(text: &str, backend: Backend, path: &Path) -> Result<Metadata, ModelError> {
     let hooks = backend.schema_sql();
     let parser_dialect = hooks.parser();
     let lines = LineIndex::new(text);
@@ -122,8 +161,15 @@ pub fn parse_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Sch
             message: err.message,
         }
     })?;
+    let rename_comments = rename::rename_comments(&tokens, hooks, path)?;
     let mut parser = Parser::new(parser_dialect).with_tokens_with_locations(tokens);
-    let mut builder = Builder { hooks, path, schema: Schema::default(), foreign_keys: Vec::new() };
+    let mut builder = Builder {
+        hooks,
+        path,
+        schema: Schema::default(),
+        foreign_keys: Vec::new(),
+        name_lines: rename::NameLines::default(),
+    };
     loop {
         // Empty statements (`;;`) are fine.
         while parser.consume_token(&Token::SemiColon) {}
@@ -152,7 +198,8 @@ pub fn parse_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Sch
         }
         builder.statement(statement, &here)?;
     }
-    builder.finish()
+    let renames = rename::rename_hints(rename_comments, &builder.name_lines, path)?;
+    Ok(Metadata { schema: builder.finish()?, renames })
 }
 
 /// Byte offsets of line starts, to turn a token's line and column into a byte offset.
@@ -215,6 +262,8 @@ struct Builder<'p> {
     path: &'p Path,
     schema: Schema,
     foreign_keys: Vec<PendingForeignKey>,
+    /// Where tables and columns are named, for the rename comments.
+    name_lines: rename::NameLines,
 }
 
 impl Builder<'_> {
@@ -350,6 +399,9 @@ impl Builder<'_> {
             constraints: Vec::new(),
             comment,
         };
+        if let Some(ObjectNamePart::Identifier(ident)) = rest.name.0.last() {
+            self.name_lines.table(ident.span.start.line, &name);
+        }
         for def in &columns {
             self.column(&mut table, def, here)?;
         }

@@ -92,6 +92,8 @@ struct Node {
 ///     upgrade: vec![],
 ///     downgrade: vec![],
 ///     fixtures: Default::default(),
+///     allow: Default::default(),
+///     limits: Default::default(),
 ///     path: PathBuf::from(format!("{id}.toml")),
 /// };
 /// let graph = RevisionGraph::from_revisions(vec![revision("b2", Some("a1")), revision("a1", None)])?;
@@ -443,6 +445,8 @@ mod tests {
                     upgrade: Vec::new(),
                     downgrade: Vec::new(),
                     fixtures: Default::default(),
+                    allow: Default::default(),
+                    limits: Default::default(),
                     path: PathBuf::from(format!("versions/{id}_x.toml")),
                 };
                 for token in tokens {
