@@ -427,3 +427,18 @@ async fn the_servers_password_never_shows() {
         assert!(run.stdout.contains("postgres:***@"), "{}", run.stdout);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_file_that_does_not_parse_fails_the_graph_and_nothing_runs() {
+    let project = Project::new(Backend::Sqlite).await;
+    project.write("aaaa00000001_broken", "revision = \"aaaa00000001\"\nmesage = \"typo\"\n");
+    let run = project.run(&["test"]).await.expect_code(1);
+    let out = timeless(&run.stdout);
+    assert!(
+        out.starts_with("FAIL graph     the revision files\n    invalid revision file `")
+            && out.contains("aaaa00000001_broken.toml` at line 2, column 1: unknown field `mesage`"),
+        "{out}"
+    );
+    assert!(out.contains("FAILED: 0 passed, 1 failed, 0 skipped"), "{out}");
+    assert!(scratch_names(&out).is_empty(), "no database is made for a history that does not load: {out}");
+}
