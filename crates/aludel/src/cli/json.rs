@@ -113,6 +113,7 @@ fn warnings(warnings: &[Warning]) -> Vec<WarningJson> {
                 Warning::EnumValuesReordered { .. } => "enum_values_reordered",
                 Warning::Irreversible { .. } => "irreversible",
                 Warning::Unsupported { .. } => "unsupported",
+                Warning::NotCompared { .. } => "not_compared",
             };
             WarningJson { kind, message: warning.to_string() }
         })

@@ -157,10 +157,24 @@ struct ConfigArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create aludel.toml and DIRECTORY/versions/ (never overwrites)
+    ///
+    /// With --from-database, also adopt the database DATABASE_URL names: write its schema as
+    /// schema.sql (the models), a baseline revision that creates it, and stamp the database
+    /// there, so `aludel check` is clean and the next change is an ordinary autogenerate:
+    ///
+    ///   DATABASE_URL=postgresql://app@db/app aludel init --from-database
+    ///
+    /// A database with views, functions or triggers is adopted from its dump instead:
+    /// `pg_dump --schema-only app > schema.sql`, then `aludel revision --autogenerate` on an
+    /// empty database (see the README).
+    #[command(verbatim_doc_comment)]
     Init {
         /// Folder for the revision files
         #[arg(default_value = "migrations")]
         directory: PathBuf,
+        /// Adopt the database: write schema.sql and a baseline revision, and stamp it
+        #[arg(long)]
+        from_database: bool,
     },
     /// Create a new revision file
     Revision(commands::RevisionArgs),
@@ -421,7 +435,10 @@ async fn execute(
         env: None,
     };
     match &cli.command {
-        Command::Init { directory } => return commands::init(&options, directory, out),
+        Command::Init { directory, from_database: false } => return commands::init(&options, directory, out),
+        Command::Init { directory, from_database: true } => {
+            return commands::init_from_database(&options, directory, environment, out).await;
+        }
         Command::Completions { shell } => return commands::completions(command(environment), *shell, out),
         Command::Man { dir } => return commands::man(command(environment), dir.as_deref(), out),
         _ => {}

@@ -69,6 +69,28 @@ pub(super) fn init(out: &mut dyn Write, config: &Path, versions: &Path) -> io::R
     writeln!(out, "Next: set DATABASE_URL (or database_url in the config), then `aludel revision -m \"...\"`")
 }
 
+pub(super) fn init_from_database(
+    out: &mut dyn Write,
+    config: &Path,
+    versions: &Path,
+    adopted: &crate::runtime::Adopted,
+) -> io::Result<()> {
+    writeln!(out, "Created {}", config.display())?;
+    writeln!(out, "Created {}", versions.display())?;
+    writeln!(
+        out,
+        "Wrote {} ({} table(s)): the models, as the database holds them",
+        adopted.schema_sql.display(),
+        adopted.tables
+    )?;
+    writeln!(out, "Wrote {}: the baseline revision", adopted.revision.display())?;
+    writeln!(out, "Stamped the database at {}", adopted.revision_id)?;
+    writeln!(
+        out,
+        "Next: `aludel check` (clean now); change schema.sql, then `aludel revision --autogenerate -m \"...\"`"
+    )
+}
+
 /// Names the database a changing command acts on (password hidden), before it acts.
 pub(super) fn database(out: &mut dyn Write, config: &Config) -> io::Result<()> {
     match &config.database_url {

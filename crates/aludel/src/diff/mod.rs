@@ -77,6 +77,12 @@ pub enum Warning {
         /// The op, described (`add_enum_value mood += happy`).
         op: String,
     },
+    /// Objects of the models that aludel carries as written and cannot compare with the
+    /// database (a dump's views, functions, triggers, ...).
+    NotCompared {
+        /// Each object, as `view published_posts`.
+        objects: Vec<String>,
+    },
     /// A column difference no op can express (identity, generated expression).
     Unsupported {
         /// Table name.
@@ -121,6 +127,11 @@ impl fmt::Display for Warning {
                 f,
                 "upgrade op {} (`{op}`) has no automatic inverse; the downgrade leaves it in place",
                 op_index + 1
+            ),
+            Warning::NotCompared { objects } => write!(
+                f,
+                "not compared: {}; the models hold them as written, so a change to them needs a revision's `sql` op",
+                objects.join(", ")
             ),
             Warning::Unsupported { table, column, change } => write!(
                 f,
@@ -237,7 +248,7 @@ pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
 
 /// The upgrade reversed; an op without an inverse is left out, and `warnings` (when given)
 /// gets an [`Warning::Irreversible`] for it.
-pub(super) fn downgrade(upgrade: &[Op], warnings: Option<&mut Vec<Warning>>) -> Vec<Op> {
+pub(crate) fn downgrade(upgrade: &[Op], warnings: Option<&mut Vec<Warning>>) -> Vec<Op> {
     if let Some(downgrade) = ops::downgrade_of(upgrade) {
         return downgrade;
     }
