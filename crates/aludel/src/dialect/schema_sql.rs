@@ -279,6 +279,9 @@ pub(crate) trait SchemaSqlDialect: Sync {
     /// The statement that removes an object carried as written, when the backend can name
     /// it; `None` leaves the object in place on a downgrade.
     fn drop_object(&self, object: &DroppedObject<'_>) -> Option<String> {
+        if let ("foreign key", Some(table)) = (object.kind, object.table) {
+            return Some(format!("ALTER TABLE {table} DROP CONSTRAINT {}", object.name));
+        }
         let kind = match object.kind {
             "view" | "function" | "procedure" | "trigger" | "sequence" | "table" | "domain" | "type" | "schema"
             | "extension" | "materialized view" | "aggregate" | "event" => object.kind.to_ascii_uppercase(),

@@ -25,7 +25,7 @@ use sqlparser::tokenizer::Token;
 
 use crate::dialect::mysql::types::read_declared_type;
 use crate::dialect::schema_sql::{
-    ColumnOptionReading, ColumnSite, DeclaredType, InlineIndex, Refusal, SchemaSqlDialect,
+    ColumnOptionReading, ColumnSite, DeclaredType, DroppedObject, InlineIndex, Refusal, SchemaSqlDialect,
 };
 use crate::schema::{ColumnType, DefaultValue, IndexKey, Literal, PortableExpr};
 
@@ -182,6 +182,16 @@ impl SchemaSqlDialect for MySqlSchemaSql {
                 .split_once('(')
                 .map(|(name, _)| name.trim().trim_matches('`').to_owned())
                 .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')),
+        }
+    }
+
+    fn drop_object(&self, object: &DroppedObject<'_>) -> Option<String> {
+        match (object.kind, object.table) {
+            ("foreign key", Some(table)) => Some(format!("ALTER TABLE {table} DROP FOREIGN KEY {}", object.name)),
+            ("view" | "function" | "procedure" | "trigger" | "table" | "event", _) => {
+                Some(format!("DROP {} {}", object.kind.to_ascii_uppercase(), object.name))
+            }
+            _ => None,
         }
     }
 

@@ -73,6 +73,7 @@ impl SchemaSqlDialect for PostgresSchemaSql {
         Some(match (kind, table) {
             ("trigger" | "policy" | "rule", Some(table)) => format!("DROP {} {name} ON {table}", kind.to_uppercase()),
             ("trigger" | "policy" | "rule", None) => return None,
+            ("foreign key", Some(table)) => format!("ALTER TABLE {table} DROP CONSTRAINT {name}"),
             ("aggregate", _) => format!("DROP AGGREGATE {name}{}", arguments?),
             // An argument list with defaults is not a signature; the name alone is, when unique.
             ("function" | "procedure", _) => match arguments {

@@ -348,7 +348,20 @@ impl Builder<'_> {
             || has(&["REPLICA", "IDENTITY"])
             || has(&["INHERIT"]);
         if self.carried_relation(&name.parts) || unmodelled {
-            self.carry("alter table", &key, None, statement, here);
+            // A foreign key of a carried table is undone first, so the tables it references
+            // can go.
+            let add = (name.end..words.len()).find(|&i| words.is(i, "ADD") && words.is(i + 1, "CONSTRAINT"));
+            let undo = add.filter(|_| has(&["FOREIGN", "KEY"])).and_then(|add| self.name_at(words, add + 2)).and_then(
+                |constraint| {
+                    self.hooks.drop_object(&DroppedObject {
+                        kind: "foreign key",
+                        name: &constraint.written,
+                        arguments: None,
+                        table: Some(&name.written),
+                    })
+                },
+            );
+            self.carry("alter table", &key, undo, statement, here);
             return Ok(Reading::Done);
         }
         // ALTER [COLUMN] c ADD GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(options)]
@@ -434,8 +447,10 @@ impl Builder<'_> {
         statement: &SourceStatement,
         here: &Here,
     ) {
+        // The same object is the same kind, name and table (triggers of one name on two
+        // tables are two objects), which the statement undoing it says.
         if !name.is_empty() {
-            self.verbatim.retain(|o| !(o.kind == kind && o.name == name && o.is_object));
+            self.verbatim.retain(|o| !(o.is_object && o.kind == kind && o.name == name && o.undo == undo));
         }
         if creates || kind == "table" {
             self.carried_relations.insert(name.to_owned());
