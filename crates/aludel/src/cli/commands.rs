@@ -74,6 +74,17 @@ pub(super) fn init(options: &LoadOptions, directory: &Path, out: &mut (dyn Write
     Ok(ExitCode::SUCCESS)
 }
 
+pub(super) async fn import(
+    project: &Project,
+    tool: crate::import::Tool,
+    dir: &Path,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let imported = project.import(tool, dir).await?;
+    output::import(out, tool, &imported)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Whether `init` points `[models]` at a `schema.sql`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ModelsFile {

@@ -134,6 +134,27 @@ enum Format {
     Json,
 }
 
+/// A tool `aludel import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ImportTool {
+    /// sqlx-cli: <VERSION>_<DESCRIPTION>.sql, or .up.sql and .down.sql
+    Sqlx,
+    /// diesel: <VERSION>_<NAME>/up.sql and down.sql
+    Diesel,
+    /// refinery: V<N>__<NAME>.sql
+    Refinery,
+}
+
+impl From<ImportTool> for crate::import::Tool {
+    fn from(tool: ImportTool) -> Self {
+        match tool {
+            ImportTool::Sqlx => crate::import::Tool::Sqlx,
+            ImportTool::Diesel => crate::import::Tool::Diesel,
+            ImportTool::Refinery => crate::import::Tool::Refinery,
+        }
+    }
+}
+
 /// `--format`, on the commands that report data.
 #[derive(Debug, Args)]
 struct FormatArg {
@@ -300,6 +321,24 @@ enum Command {
         accept: bool,
         #[command(flatten)]
         format: FormatArg,
+    },
+    /// Turn another tool's migration history into revisions, and stamp the database
+    ///
+    /// Each migration becomes a revision (id `<tool>_<version>`, the tool's message) holding
+    /// its up SQL as an `sql` op and its down SQL as the downgrade, with each file's SHA-256
+    /// noted at the top. When DATABASE_URL names a database the tool manages, the revision of
+    /// the last migration the tool's table records is stamped (the table stays), so
+    /// `aludel upgrade` runs only what the tool had not:
+    ///
+    ///   aludel init && aludel import sqlx migrations/
+    ///   aludel import diesel migrations/        # <version>_<name>/up.sql, down.sql
+    ///   aludel import refinery migrations/      # V<n>__<name>.sql
+    #[command(verbatim_doc_comment)]
+    Import {
+        /// The tool whose history DIR holds
+        tool: ImportTool,
+        /// The tool's migrations folder
+        dir: PathBuf,
     },
     /// Print a shell completion script
     ///
@@ -481,6 +520,7 @@ async fn execute(
         Command::Check { format } => commands::check(&project, format.format, style, out).await,
         Command::Diff { format } => commands::diff(&project, format.format, style, out).await,
         Command::Verify { accept, format } => commands::verify(&project, accept, format.format, out).await,
+        Command::Import { tool, dir } => commands::import(&project, tool.into(), &dir, out).await,
     }
 }
 

@@ -91,6 +91,25 @@ pub(super) fn init_from_database(
     )
 }
 
+pub(super) fn import(
+    out: &mut dyn Write,
+    tool: crate::import::Tool,
+    imported: &crate::runtime::Imported,
+) -> io::Result<()> {
+    for path in &imported.written {
+        writeln!(out, "Wrote {}", path.display())?;
+    }
+    writeln!(out, "Imported {} {tool} migration(s)", imported.written.len())?;
+    match &imported.stamped {
+        Some((revision, applied)) => writeln!(
+            out,
+            "Stamped the database at {revision}: its {} records {applied} applied migration(s); the table stays",
+            tool.version_table()
+        ),
+        None => writeln!(out, "Nothing stamped: no database with a {} table", tool.version_table()),
+    }
+}
+
 /// Names the database a changing command acts on (password hidden), before it acts.
 pub(super) fn database(out: &mut dyn Write, config: &Config) -> io::Result<()> {
     match &config.database_url {
