@@ -184,3 +184,80 @@ async fn a_database_ahead_of_the_folder_is_refused_before_anything_is_written() 
     );
     assert_eq!(std::fs::read_dir(project.versions()).expect("versions").count(), 0, "nothing written");
 }
+
+/// Alembic's offline script for `range`, for the database `url` names.
+fn alembic_sql(dir: &Path, url: &str, range: &str) -> tempfile::TempPath {
+    let output = std::process::Command::new("alembic")
+        .current_dir(dir)
+        .args(["upgrade", range, "--sql"])
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("alembic runs (scripts/test installs it: pip install alembic)");
+    assert!(output.status.success(), "alembic upgrade {range} --sql: {}", String::from_utf8_lossy(&output.stderr));
+    let file = tempfile::NamedTempFile::new().expect("temp file").into_temp_path();
+    std::fs::write(&file, output.stdout).expect("write the script");
+    file
+}
+
+/// An Alembic project with a branch (posts and tags from users) joined by a merge, then one
+/// more revision: imported with its graph, its SQL from Alembic's own offline mode.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_alembic_graph_builds_what_alembic_builds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/alembic");
+    let dir_text = dir.to_string_lossy().into_owned();
+
+    // The original: Alembic's whole offline script, run with psql.
+    let original = TestDb::new(Backend::Postgres).await;
+    psql(&original.url, &[alembic_sql(&dir, &original.url, "base:heads").to_path_buf()]);
+
+    // A database Alembic migrated up to the merge.
+    let managed = TestDb::new(Backend::Postgres).await;
+    psql(&managed.url, &[alembic_sql(&dir, &managed.url, "base:4d0000000004").to_path_buf()]);
+
+    let project = Project::new(Backend::Postgres).await;
+    let run = project.run_with_url(&managed.url, &["import", "alembic", &dir_text]).await.ok();
+    assert!(
+        run.stdout.contains("Imported 5 alembic migration(s)")
+            && run.stdout.contains("Stamped the database at 4d0000000004: its alembic_version records 1"),
+        "{}",
+        run.stdout
+    );
+    let merge = std::fs::read_to_string(project.versions().join("4d0000000004_merge_posts_and_tags.toml"))
+        .expect("the merge revision");
+    assert!(merge.contains("down_revision = [\"2b0000000002\", \"3c0000000003\"]"), "{merge}");
+    let branch = std::fs::read_to_string(project.versions().join("3c0000000003_create_tags.toml")).expect("a branch");
+    assert!(
+        branch.contains("down_revision = \"1a0000000001\"") && branch.contains("dialect = \"postgresql\""),
+        "{branch}"
+    );
+    assert!(branch.contains("# imported from alembic: ") && branch.contains("(sha256 "), "{branch}");
+
+    project.run_with_url(&managed.url, &["upgrade", "head"]).await.ok();
+    assert_eq!(dump(&managed.url, "alembic_version"), dump(&original.url, "alembic_version"), "the managed database");
+    let rows = managed.query("SELECT version_num FROM alembic_version").await;
+    assert_eq!(rows, vec![vec![Some("4d0000000004".to_owned())]], "Alembic's table stays as Alembic left it");
+
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(dump(&project.db.url, "alembic_version"), dump(&original.url, "alembic_version"), "from empty");
+    let empty = TestDb::new(Backend::Postgres).await;
+    project.run(&["downgrade", "base"]).await.ok();
+    assert_eq!(dump(&project.db.url, "alembic_version"), dump(&empty.url, "alembic_version"), "downgraded to base");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn importing_from_alembic_without_alembic_says_what_to_install() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/alembic");
+    let project = Project::new(Backend::Postgres).await;
+    let nowhere = tempfile::tempdir().expect("temp dir");
+    let run = project
+        .run_env(&[("PATH", &nowhere.path().to_string_lossy())], &["import", "alembic", &dir.to_string_lossy()])
+        .await
+        .expect_code(2);
+    assert!(
+        run.stderr.contains(
+            "cannot run `alembic history --verbose`: Alembic is not installed here; install it (`pip install alembic`"
+        ),
+        "{}",
+        run.stderr
+    );
+}

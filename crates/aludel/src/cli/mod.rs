@@ -143,6 +143,8 @@ enum ImportTool {
     Diesel,
     /// refinery: V<N>__<NAME>.sql
     Refinery,
+    /// Alembic: the folder holding alembic.ini (needs `alembic` installed)
+    Alembic,
 }
 
 impl From<ImportTool> for crate::import::Tool {
@@ -151,6 +153,7 @@ impl From<ImportTool> for crate::import::Tool {
             ImportTool::Sqlx => crate::import::Tool::Sqlx,
             ImportTool::Diesel => crate::import::Tool::Diesel,
             ImportTool::Refinery => crate::import::Tool::Refinery,
+            ImportTool::Alembic => crate::import::Tool::Alembic,
         }
     }
 }
@@ -333,6 +336,8 @@ enum Command {
     ///   aludel init && aludel import sqlx migrations/
     ///   aludel import diesel migrations/        # <version>_<name>/up.sql, down.sql
     ///   aludel import refinery migrations/      # V<n>__<name>.sql
+    ///   aludel import alembic .                 # the folder of alembic.ini; branches and
+    ///                                           # merges kept, SQL from `alembic ... --sql`
     #[command(verbatim_doc_comment)]
     Import {
         /// The tool whose history DIR holds

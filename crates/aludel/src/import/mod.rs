@@ -1,15 +1,33 @@
 //! Another migration tool's history read as it lies on disk, to become aludel revisions:
-//! sqlx-cli's, diesel's and refinery's SQL files ([`sql_files`]), each migration with its up
-//! SQL, its down SQL where the tool has one, the checksum of each file, and its place in the
-//! tool's order. Writing the revisions and stamping the database are `runtime`'s job
+//! sqlx-cli's, diesel's and refinery's SQL files (`sql_files`), and an Alembic project's
+//! revision graph with each revision's SQL from Alembic's offline mode (`alembic`); each
+//! migration with its up SQL, its down SQL where the tool has one, the checksum of each file,
+//! and its place in the tool's order or graph. Writing the revisions and stamping the database are `runtime`'s job
 //! (`Project::import`); this module only reads files.
 
 use std::fmt;
 use std::path::PathBuf;
 
+mod alembic;
 mod sql_files;
 
+use std::path::Path;
+
 pub use sql_files::read_history;
+
+/// Reads `tool`'s history in `dir`; Alembic writes its SQL for the database `database_url`
+/// names (its `env.py` reads `DATABASE_URL`).
+///
+/// # Errors
+///
+/// As [`read_history`]; for Alembic, [`ImportError::AlembicMissing`] and
+/// [`ImportError::AlembicFailed`].
+pub fn read(tool: Tool, dir: &Path, database_url: Option<&str>) -> Result<Vec<Migration>, ImportError> {
+    match tool {
+        Tool::Alembic => alembic::read_alembic(dir, database_url),
+        _ => read_history(tool, dir),
+    }
+}
 
 /// A migration tool whose history aludel imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,11 +38,13 @@ pub enum Tool {
     Diesel,
     /// refinery: `V<N>__<NAME>.sql`.
     Refinery,
+    /// Alembic: a folder holding `alembic.ini`.
+    Alembic,
 }
 
 impl Tool {
     /// Every tool, in the order the command line lists them.
-    pub const ALL: [Tool; 3] = [Tool::Sqlx, Tool::Diesel, Tool::Refinery];
+    pub const ALL: [Tool; 4] = [Tool::Sqlx, Tool::Diesel, Tool::Refinery, Tool::Alembic];
 
     /// The tool's name on the command line (`sqlx`).
     pub fn name(self) -> &'static str {
@@ -32,6 +52,7 @@ impl Tool {
             Tool::Sqlx => "sqlx",
             Tool::Diesel => "diesel",
             Tool::Refinery => "refinery",
+            Tool::Alembic => "alembic",
         }
     }
 
@@ -41,6 +62,7 @@ impl Tool {
             Tool::Sqlx => "_sqlx_migrations",
             Tool::Diesel => "__diesel_schema_migrations",
             Tool::Refinery => "refinery_schema_history",
+            Tool::Alembic => "alembic_version",
         }
     }
 }
@@ -66,6 +88,13 @@ pub struct Migration {
     pub transactional: bool,
     /// Each file it comes from, with the SHA-256 of its bytes (hex).
     pub files: Vec<(PathBuf, String)>,
+    /// Its parents' versions, for a tool with a graph (Alembic); `None` follows the one
+    /// before it.
+    pub parents: Option<Vec<String>>,
+    /// The branch labels it starts.
+    pub branch_labels: Vec<String>,
+    /// The versions on other branches it needs first.
+    pub depends_on: Vec<String>,
 }
 
 /// A history that cannot be read.
@@ -112,6 +141,27 @@ pub enum ImportError {
         path: PathBuf,
         /// The tool's naming scheme.
         expected: &'static str,
+    },
+    /// `alembic` cannot be run.
+    #[error(
+        "cannot run `{command}`: Alembic is not installed here; install it (`pip install alembic`, with the packages its env.py imports) and run the import again"
+    )]
+    AlembicMissing {
+        /// The command.
+        command: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `alembic` failed.
+    #[error("`{command}` failed in {}:\n{output}\nfix the Alembic project (or its env.py) until the command runs", .folder.display())]
+    AlembicFailed {
+        /// The command.
+        command: String,
+        /// Where it ran.
+        folder: PathBuf,
+        /// The last lines it wrote to its error stream.
+        output: String,
     },
     /// A migration file that is not UTF-8.
     #[error("{} is not UTF-8 text; save it as UTF-8", .path.display())]

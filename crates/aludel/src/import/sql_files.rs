@@ -24,6 +24,7 @@ fn scheme(tool: Tool) -> &'static str {
         Tool::Sqlx => "`<VERSION>_<DESCRIPTION>.sql`, or `.up.sql` and `.down.sql`",
         Tool::Diesel => "a folder `<VERSION>_<NAME>` holding `up.sql` and `down.sql`",
         Tool::Refinery => "`V<N>__<NAME>.sql`",
+        Tool::Alembic => "a folder holding alembic.ini",
     }
 }
 
@@ -58,6 +59,10 @@ pub fn read_history(tool: Tool, dir: &Path) -> Result<Vec<Migration>, ImportErro
         paths.sort();
         Ok(paths)
     };
+    if tool == Tool::Alembic {
+        // Alembic reads its own history (see `import::read`).
+        return crate::import::alembic::read_alembic(dir, None);
+    }
     let mut history: Vec<(u128, Migration)> = Vec::new();
     for path in read_dir(dir)? {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -65,6 +70,7 @@ pub fn read_history(tool: Tool, dir: &Path) -> Result<Vec<Migration>, ImportErro
             Tool::Sqlx => sqlx(&path, &name)?,
             Tool::Diesel => diesel(&path, &name, &read_dir)?,
             Tool::Refinery => refinery(&path, &name)?,
+            Tool::Alembic => unreachable!("Alembic's history is read above"),
         };
         let Some((order, migration)) = found else { continue };
         if let Some((_, known)) = history.iter_mut().find(|(_, m)| m.version == migration.version) {
@@ -123,6 +129,9 @@ fn sqlx(path: &Path, name: &str) -> Result<Option<(u128, Migration)>, ImportErro
             down: Some(text),
             transactional,
             files,
+            parents: None,
+            branch_labels: Vec::new(),
+            depends_on: Vec::new(),
         },
         _ => Migration {
             version: order.to_string(),
@@ -131,6 +140,9 @@ fn sqlx(path: &Path, name: &str) -> Result<Option<(u128, Migration)>, ImportErro
             down: None,
             transactional,
             files,
+            parents: None,
+            branch_labels: Vec::new(),
+            depends_on: Vec::new(),
         },
     };
     Ok(Some((order, migration)))
@@ -177,7 +189,20 @@ fn diesel(
         !text.lines().any(|l| l.replace(' ', "") == "run_in_transaction=false")
     };
     let description = description.replace('_', " ");
-    Ok(Some((order, Migration { version, description, up, down, transactional, files: checksums })))
+    Ok(Some((
+        order,
+        Migration {
+            version,
+            description,
+            up,
+            down,
+            transactional,
+            files: checksums,
+            parents: None,
+            branch_labels: Vec::new(),
+            depends_on: Vec::new(),
+        },
+    )))
 }
 
 fn refinery(path: &Path, name: &str) -> Result<Option<(u128, Migration)>, ImportError> {
@@ -194,6 +219,9 @@ fn refinery(path: &Path, name: &str) -> Result<Option<(u128, Migration)>, Import
         down: None,
         transactional: true,
         files: vec![(path.to_owned(), checksum)],
+        parents: None,
+        branch_labels: Vec::new(),
+        depends_on: Vec::new(),
     };
     Ok(Some((order, migration)))
 }

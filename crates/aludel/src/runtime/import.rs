@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::import::{Migration, Tool, read_history};
+use crate::import::{Migration, Tool};
 use crate::ops::Op;
 use crate::runtime::{Inspection, Migrator, Project, RuntimeError, StampFrom};
 use crate::script::{NewRevision, Parent, RevisionId, RevisionNotes, RevisionSpec, ScriptDirectory};
@@ -45,36 +45,54 @@ impl Project {
                 directory.versions_dir().display()
             )));
         }
-        let history = read_history(tool, dir)?;
+        let url = self.config.database_url.as_ref();
+        let history = crate::import::read(tool, dir, url.map(|u| u.expose()))?;
         let mut ids = Vec::with_capacity(history.len());
         for migration in &history {
-            ids.push(RevisionId::parse(&format!("{}_{}", tool.name(), migration.version))?);
+            // Alembic's ids are revision ids already; the others' versions are numbers.
+            let id = match tool {
+                Tool::Alembic => migration.version.clone(),
+                _ => format!("{}_{}", tool.name(), migration.version),
+            };
+            ids.push(RevisionId::parse(&id)?);
         }
+        // Alembic's SQL is written for the database's dialect; the SQL files' run anywhere
+        // their SQL does.
+        let dialect = match (tool, url) {
+            (Tool::Alembic, Some(url)) => Some(url.backend().dialect().name().to_owned()),
+            _ => None,
+        };
         // The database first: a folder it does not match is refused before anything is written.
         let applied = match &self.config.database_url {
             Some(_) => self.applied_versions(tool).await?,
             None => None,
         };
-        let stamp = match &applied {
-            Some(applied) => last_applied(tool, &history, applied).map_err(refuse)?,
-            None => None,
+        let stamp: Vec<usize> = match (&applied, tool) {
+            (Some(heads), Tool::Alembic) => applied_heads(&history, heads).map_err(refuse)?,
+            (Some(applied), _) => last_applied(tool, &history, applied).map_err(refuse)?.into_iter().collect(),
+            (None, _) => Vec::new(),
         };
         let created = NewRevision::child(&graph, &Parent::Head, &RevisionSpec::default())?.created;
         let mut written = Vec::with_capacity(history.len());
         for (i, migration) in history.iter().enumerate() {
-            let revision =
-                revision(tool, dir, migration, ids[i].clone(), i.checked_sub(1).map(|p| ids[p].clone()), &created);
+            let parents = match &migration.parents {
+                Some(parents) => parents.iter().map(|p| RevisionId::parse(p)).collect::<Result<Vec<_>, _>>()?,
+                None => i.checked_sub(1).map(|p| ids[p].clone()).into_iter().collect(),
+            };
+            let mut revision = revision(tool, dir, migration, ids[i].clone(), parents, &created, dialect.as_deref());
+            revision.branch_labels.clone_from(&migration.branch_labels);
+            revision.depends_on =
+                migration.depends_on.iter().map(|d| RevisionId::parse(d)).collect::<Result<Vec<_>, _>>()?;
             written.push(directory.write(&revision)?);
         }
-        let stamped = match stamp {
-            Some(last) => {
-                let id = ids[last].clone();
-                let graph = directory.load()?;
-                Migrator::with_graph(self.config.clone(), graph).stamp(id.as_str(), StampFrom::Current).await?;
-                Some((id, applied.map_or(0, |a| a.len())))
+        let mut stamped = None;
+        if let Some(&last) = stamp.last() {
+            let migrator = Migrator::with_graph(self.config.clone(), directory.load()?);
+            for &head in &stamp {
+                migrator.stamp(ids[head].as_str(), StampFrom::Current).await?;
             }
-            None => None,
-        };
+            stamped = Some((ids[last].clone(), applied.map_or(0, |a| a.len())));
+        }
         Ok(Imported { written, stamped })
     }
 
@@ -123,22 +141,43 @@ fn last_applied(tool: Tool, history: &[Migration], applied: &[String]) -> Result
     Ok(Some(last))
 }
 
+/// The index in `history` of each head Alembic's table records.
+///
+/// # Errors
+///
+/// What to tell the user when a head is not in the history.
+fn applied_heads(history: &[Migration], heads: &[String]) -> Result<Vec<usize>, String> {
+    heads
+        .iter()
+        .map(|head| {
+            history.iter().position(|m| &m.version == head).ok_or_else(|| {
+                format!(
+                    "the database's alembic_version is at {head}, which the project lacks; import the project the \
+                     database was migrated from"
+                )
+            })
+        })
+        .collect()
+}
+
 /// The revision a migration becomes.
 fn revision(
     tool: Tool,
     dir: &Path,
     migration: &Migration,
     id: RevisionId,
-    parent: Option<RevisionId>,
+    parents: Vec<RevisionId>,
     created: &str,
+    dialect: Option<&str>,
 ) -> NewRevision {
     let blank = |sql: &str| sql.lines().all(|l| l.trim().is_empty() || l.trim().starts_with("--"));
     let up = (!blank(&migration.up)).then(|| migration.up.clone());
     let down = migration.down.clone().filter(|d| !blank(d));
+    let dialect = dialect.map(str::to_owned);
     let upgrade: Vec<Op> =
-        up.iter().map(|sql| Op::Sql { sql: sql.clone(), down: down.clone(), dialect: None }).collect();
+        up.iter().map(|sql| Op::Sql { sql: sql.clone(), down: down.clone(), dialect: dialect.clone() }).collect();
     let downgrade: Vec<Op> =
-        down.iter().map(|sql| Op::Sql { sql: sql.clone(), down: up.clone(), dialect: None }).collect();
+        down.iter().map(|sql| Op::Sql { sql: sql.clone(), down: up.clone(), dialect: dialect.clone() }).collect();
     let mut notes = RevisionNotes::default();
     for (path, checksum) in &migration.files {
         let name = path.strip_prefix(dir).unwrap_or(path).display().to_string().replace('\\', "/");
@@ -149,7 +188,7 @@ fn revision(
     }
     NewRevision {
         id,
-        down_revisions: parent.into_iter().collect(),
+        down_revisions: parents,
         message: migration.description.clone(),
         created: created.to_owned(),
         branch_labels: Vec::new(),

@@ -22,6 +22,8 @@ pub(crate) fn applied_versions_query(table: &str) -> Option<&'static str> {
         "_sqlx_migrations" => Some("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version"),
         "__diesel_schema_migrations" => Some("SELECT version FROM __diesel_schema_migrations ORDER BY version"),
         "refinery_schema_history" => Some("SELECT version FROM refinery_schema_history ORDER BY version"),
+        // Alembic's rows are its heads, in no order.
+        "alembic_version" => Some("SELECT version_num FROM alembic_version ORDER BY version_num"),
         _ => None,
     }
 }
