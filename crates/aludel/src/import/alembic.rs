@@ -75,7 +75,17 @@ fn run(folder: &Path, ini: &Path, database_url: Option<&str>, args: &[&str]) -> 
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
-        return Err(ImportError::AlembicFailed { command: shown, folder: folder.to_owned(), output: tail.join("\n") });
+        let mut output = tail.join("\n");
+        // What Alembic prints may hold the URL it was given; its password never goes further.
+        if let Some(url) = database_url {
+            output = output.replace(url, &crate::url::redact(url));
+            if let Some(password) = url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned))
+                && !password.is_empty()
+            {
+                output = output.replace(&password, "***");
+            }
+        }
+        return Err(ImportError::AlembicFailed { command: shown, folder: folder.to_owned(), output });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }

@@ -82,10 +82,25 @@ impl<'t> LineIndex<'t> {
         self.starts.get(line).map_or(self.text.len(), |&next| next - 1)
     }
 
-    /// The source text of a token.
-    pub(super) fn token_text(&self, token: &TokenWithSpan) -> &'t str {
-        let start = self.offset(token.span.start);
-        let end = self.offset(token.span.end).max(start);
+    /// The byte offset of `location`, found from `cursor` (a location at or before it, and
+    /// its offset) when it is on the same line, so that reading a line's tokens in order costs
+    /// one pass over the line however long it is; `cursor` moves to `location`.
+    pub(super) fn offset_from(&self, cursor: &mut (Location, usize), location: Location) -> usize {
+        let (at, byte) = *cursor;
+        let offset = if at.line == location.line && at.column <= location.column && at.line > 0 {
+            let steps = (location.column - at.column) as usize;
+            self.text[byte..].char_indices().nth(steps).map_or(self.text.len(), |(i, _)| byte + i)
+        } else {
+            self.offset(location)
+        };
+        *cursor = (location, offset);
+        offset
+    }
+
+    /// The source text of a token; `cursor` as for [`LineIndex::offset_from`].
+    fn token_text(&self, cursor: &mut (Location, usize), token: &TokenWithSpan) -> &'t str {
+        let start = self.offset_from(cursor, token.span.start);
+        let end = self.offset_from(cursor, token.span.end).max(start);
         &self.text[start..end]
     }
 }
@@ -119,23 +134,39 @@ pub(super) fn split(
             message: err.message,
         }
     })?;
-    let mut cutter = Cutter { lines: &lines, statements: Vec::new(), current: Vec::new(), delimiter: None };
+    let mut cutter = Cutter {
+        lines: &lines,
+        statements: Vec::new(),
+        current: Vec::new(),
+        delimiter: None,
+        body: Body::default(),
+        cursor: (Location::new(0, 0), 0),
+    };
     let mut index = 0;
+    // Whether the tokens since the last line break are spaces only.
+    let mut line_blank = true;
     while index < tokens.len() {
-        let at_start = cutter.current.iter().all(|t| matches!(t.token, Token::Whitespace(_)));
-        if at_start && starts_line(&tokens, index) && client_command(&tokens, index, &mut cutter.delimiter) {
+        let at_start = cutter.body.words == 0;
+        if at_start && line_blank && client_command(&tokens, index, &mut cutter.delimiter) {
             // The client reads the rest of the line; the server never sees it.
             while index < tokens.len() && tokens[index].token != Token::Whitespace(Whitespace::Newline) {
                 index += 1;
             }
             cutter.current.clear();
+            cutter.body = Body::default();
             continue;
+        }
+        match &tokens[index].token {
+            Token::Whitespace(Whitespace::Newline) => line_blank = true,
+            Token::Whitespace(Whitespace::Space | Whitespace::Tab) => {}
+            _ => line_blank = false,
         }
         if let Some(length) = cutter.delimiter_at(&tokens, index) {
             cutter.finish();
             index += length;
             continue;
         }
+        cutter.body.read(&tokens[index].token);
         cutter.current.push(tokens[index].clone());
         index += 1;
     }
@@ -211,15 +242,6 @@ fn unwrap_conditional_comments(text: &str) -> String {
     out
 }
 
-/// Whether the token at `index` is the first of its line but for spaces.
-fn starts_line(tokens: &[TokenWithSpan], index: usize) -> bool {
-    tokens[..index]
-        .iter()
-        .rev()
-        .take_while(|t| !matches!(t.token, Token::Whitespace(Whitespace::Newline)))
-        .all(|t| matches!(t.token, Token::Whitespace(Whitespace::Space | Whitespace::Tab)))
-}
-
 /// Whether the line at `index` is a command for the client (psql's `\...`, MySQL's
 /// `DELIMITER x`); a `DELIMITER` line sets `delimiter` (`None` for `;`).
 fn client_command(tokens: &[TokenWithSpan], index: usize, delimiter: &mut Option<String>) -> bool {
@@ -249,13 +271,62 @@ struct Cutter<'l, 't> {
     current: Vec<TokenWithSpan>,
     /// The delimiter a `DELIMITER` line set; `None` for `;`.
     delimiter: Option<String>,
+    /// What the statement being read says about a body of its own.
+    body: Body,
+    /// Where the last statement's text ended, to find the next one's from (see
+    /// [`LineIndex::offset_from`]).
+    cursor: (Location, usize),
+}
+
+/// Whether the statement being read creates a trigger or routine whose body holds `;`
+/// (SQLite's triggers, PostgreSQL's `BEGIN ATOMIC`), and how deep it is inside its `BEGIN ...
+/// END` blocks (and the `CASE ... END` in them): kept as the words come, so that a long
+/// statement costs one pass.
+#[derive(Debug, Default)]
+struct Body {
+    /// Tokens read that are not whitespace.
+    words: usize,
+    /// The first word is `CREATE`.
+    create: bool,
+    /// `TRIGGER`, `FUNCTION` or `PROCEDURE` follows among the first words.
+    creates_body: bool,
+    depth: usize,
+}
+
+impl Body {
+    fn read(&mut self, token: &Token) {
+        if matches!(token, Token::Whitespace(_)) {
+            return;
+        }
+        if let Token::Word(word) = token
+            && word.quote_style.is_none()
+        {
+            let upper = word.value.to_ascii_uppercase();
+            if self.words == 0 {
+                self.create = upper == "CREATE";
+            } else if self.create && self.words < 8 && matches!(upper.as_str(), "TRIGGER" | "FUNCTION" | "PROCEDURE") {
+                self.creates_body = true;
+            }
+            match upper.as_str() {
+                "BEGIN" | "CASE" => self.depth += 1,
+                "END" => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        self.words += 1;
+    }
+
+    /// Whether a `;` here is inside the body.
+    fn inside(&self) -> bool {
+        self.creates_body && self.depth > 0
+    }
 }
 
 impl Cutter<'_, '_> {
     /// How many tokens the delimiter at `index` takes, when one ends the statement there.
     fn delimiter_at(&self, tokens: &[TokenWithSpan], index: usize) -> Option<usize> {
         match &self.delimiter {
-            None => (tokens[index].token == Token::SemiColon && self.body_depth() == 0).then_some(1),
+            None => (tokens[index].token == Token::SemiColon && !self.body.inside()).then_some(1),
             Some(delimiter) => {
                 let mut spelled = String::new();
                 for (count, token) in tokens[index..].iter().enumerate() {
@@ -275,48 +346,23 @@ impl Cutter<'_, '_> {
         }
     }
 
-    /// How deep the statement is inside `BEGIN ... END` blocks (and the `CASE ... END` in
-    /// them), when it creates a trigger or routine whose body holds `;` (SQLite's triggers,
-    /// PostgreSQL's `BEGIN ATOMIC`).
-    fn body_depth(&self) -> usize {
-        let words: Vec<String> = self
-            .current
-            .iter()
-            .filter_map(|t| match &t.token {
-                Token::Word(word) if word.quote_style.is_none() => Some(word.value.to_ascii_uppercase()),
-                _ => None,
-            })
-            .collect();
-        let creates_body = words.first().is_some_and(|w| w == "CREATE")
-            && words.iter().take(8).any(|w| matches!(w.as_str(), "TRIGGER" | "FUNCTION" | "PROCEDURE"));
-        if !creates_body {
-            return 0;
-        }
-        let mut depth: usize = 0;
-        for word in &words {
-            match word.as_str() {
-                "BEGIN" | "CASE" => depth += 1,
-                "END" => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-        }
-        depth
-    }
-
     /// Ends the statement being read, if it holds anything but whitespace.
     fn finish(&mut self) {
+        self.body = Body::default();
         let tokens = std::mem::take(&mut self.current);
         let Some(first) = tokens.iter().find(|t| !matches!(t.token, Token::Whitespace(_))) else { return };
         let line = first.span.start.line.max(1) as usize;
         let mut sql = String::new();
+        let mut cursor = self.cursor;
         for token in &tokens {
             match &token.token {
                 Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
                     sql.push(' ');
                 }
-                _ => sql.push_str(self.lines.token_text(token)),
+                _ => sql.push_str(self.lines.token_text(&mut cursor, token)),
             }
         }
+        self.cursor = cursor;
         let sql = sql.trim().to_owned();
         self.statements.push(SourceStatement { tokens, line, sql });
     }
@@ -366,6 +412,15 @@ mod tests {
                 (5, "CREATE TABLE t (a int)"),
             ],
         );
+    }
+
+    #[test]
+    fn a_long_body_is_cut_in_one_pass() {
+        // Each `;` once looked back over the whole statement: 20,000 of them took minutes.
+        let body = "UPDATE t SET c = 1; ".repeat(20_000);
+        let text = format!("CREATE TRIGGER tr AFTER INSERT ON t BEGIN {body}END;\nCREATE TABLE u (c int);");
+        let statements = split(&text, &SQLiteDialect {}, false, Path::new("schema.sql")).expect("tokenizes");
+        assert_eq!(statements.iter().map(|s| s.line).collect::<Vec<_>>(), [1, 2]);
     }
 
     #[test]
