@@ -10,14 +10,14 @@
 //!
 //! Run with `cargo bench -p aludel-cli --bench autogen`. `ALUDEL_BENCH_POSTGRES_URL` (default
 //! `postgresql://postgres@127.0.0.1:5432/postgres`) names the server; `ALUDEL_BENCH_TABLES`
-//! (default `100,1000,3000`) the sizes.
+//! (default `100,1000,3000`) the sizes; `ALUDEL_BENCH_BIN` measures another build's `aludel`.
 
 mod support;
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use support::{Measure, admin_url, drop_database, fresh_database, measure, median, psql};
+use support::{Measure, admin_url, aludel_binary, drop_database, fresh_database, measure, median, psql};
 
 const REPEAT: usize = 7;
 const DATABASE: &str = "aludel_bench_autogen";
@@ -74,7 +74,7 @@ fn main() {
         .split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect();
-    let aludel = env!("CARGO_BIN_EXE_aludel");
+    let aludel = &aludel_binary(env!("CARGO_BIN_EXE_aludel"));
     let mut rows = Vec::new();
     for &tables in &sizes {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -7,13 +7,13 @@
 //!
 //! Run with `cargo bench -p aludel-cli --bench chain`. `ALUDEL_BENCH_POSTGRES_URL` (default
 //! `postgresql://postgres@127.0.0.1:5432/postgres`) names the server; `ALUDEL_BENCH_REVISIONS`
-//! changes the chain length.
+//! changes the chain length; `ALUDEL_BENCH_BIN` measures another build's `aludel`.
 
 mod support;
 
 use std::fmt::Write as _;
 
-use support::{Measure, admin_url, drop_database, fresh_database, measure, median};
+use support::{Measure, admin_url, aludel_binary, drop_database, fresh_database, measure, median};
 
 const REPEAT: usize = 15;
 
@@ -21,7 +21,7 @@ fn main() {
     // `cargo bench` passes --bench; any other argument filters, and this bench has one case.
     let admin = admin_url();
     let revisions: usize = std::env::var("ALUDEL_BENCH_REVISIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
-    let aludel = env!("CARGO_BIN_EXE_aludel");
+    let aludel = &aludel_binary(env!("CARGO_BIN_EXE_aludel"));
     let dir = tempfile::tempdir().expect("temp dir");
     let versions = dir.path().join("migrations/versions");
     std::fs::create_dir_all(&versions).unwrap();

@@ -31,6 +31,12 @@ pub(crate) fn admin_url() -> String {
     std::env::var("ALUDEL_BENCH_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned())
 }
 
+/// The `aludel` binary measured: `built` (this build's), or another build's named by
+/// `ALUDEL_BENCH_BIN` (to compare two versions with the same benchmark and floor).
+pub(crate) fn aludel_binary(built: &str) -> String {
+    std::env::var("ALUDEL_BENCH_BIN").unwrap_or_else(|_| built.to_owned())
+}
+
 /// Runs `program args` under `/usr/bin/time`, requiring exit code `code`; returns wall time
 /// and peak RSS.
 pub(crate) fn measure(program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)], code: i32) -> Measure {

@@ -92,20 +92,19 @@ pub async fn migrate(database_url: &str, graph: RevisionGraph) -> Result<aludel:
 ///
 /// [`DbError::Read`] when the version table cannot be read.
 pub async fn at_head(db: &DatabaseConnection, graph: &RevisionGraph) -> Result<bool, DbError> {
-    let table = aludel::dialect::StateTables::default().version_table;
-    let query = sea_orm::sea_query::Query::select()
-        .column(sea_orm::sea_query::Alias::new("version_num"))
-        .from(sea_orm::sea_query::Alias::new(table.as_str()))
-        .to_owned();
-    let read = async {
-        let rows = db.query_all(&query).await?;
-        rows.iter().map(|row| row.try_get::<String>("", "version_num")).collect::<Result<Vec<String>, _>>()
+    let tables = aludel::dialect::StateTables::default();
+    let backend = match db.get_database_backend() {
+        DbBackend::Postgres => aludel::dialect::Backend::Postgres,
+        _ => aludel::dialect::Backend::Sqlite,
     };
-    let mut current = read.await.map_err(|source| DbError::Read { table, source })?;
-    let mut heads: Vec<String> = graph.heads().into_iter().map(ToString::to_string).collect();
-    current.sort();
-    heads.sort();
-    Ok(current == heads)
+    // aludel's own query for its version table, run through the pool.
+    let query = aludel::dialect::common::select_heads(backend.dialect(), &tables);
+    let read = async {
+        let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), query)).await?;
+        rows.iter().map(|row| row.try_get_by_index::<String>(0)).collect::<Result<Vec<String>, _>>()
+    };
+    let current = read.await.map_err(|source| DbError::Read { table: tables.version_table, source })?;
+    Ok(graph.is_at_heads(&current))
 }
 
 /// Opens the connection pool. SQLite gets write-ahead logging and a busy timeout, so

@@ -51,13 +51,12 @@ impl Comparison {
 /// Whether the database may be compared with the models: it is at every head of the graph,
 /// or the graph and the database are both empty.
 fn require_at_head(migrator: &Migrator, current: &[RevisionId]) -> Result<(), Error> {
-    let mut heads: Vec<RevisionId> = migrator.graph().heads().into_iter().cloned().collect();
-    let mut at: Vec<RevisionId> = current.to_vec();
-    heads.sort();
-    at.sort();
-    if heads == at {
+    if migrator.graph().is_at_heads(current) {
         return Ok(());
     }
+    let heads: Vec<RevisionId> = migrator.graph().heads().into_iter().cloned().collect();
+    let mut at: Vec<RevisionId> = current.to_vec();
+    at.sort();
     Err(RuntimeError::NotAtHead { current: at, heads }.into())
 }
 

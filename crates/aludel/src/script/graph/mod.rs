@@ -247,6 +247,15 @@ impl RevisionGraph {
         self.ids(&self.heads)
     }
 
+    /// Whether `current` (a version table's rows, in any order) is exactly the heads: the
+    /// database is up to date. An empty graph is at its heads with no rows.
+    pub fn is_at_heads(&self, current: &[impl AsRef<str>]) -> bool {
+        let mut current: Vec<&str> = current.iter().map(AsRef::as_ref).collect();
+        current.sort_unstable();
+        current.dedup();
+        current.len() == self.heads.len() && self.heads().iter().zip(&current).all(|(head, row)| head.as_str() == *row)
+    }
+
     /// Revisions without a `down_revision`, sorted.
     pub fn bases(&self) -> Vec<&RevisionId> {
         self.ids(&self.bases)
@@ -486,6 +495,24 @@ mod tests {
                 Direction::Down => graph.plan_downgrade(&current, target),
             };
             assert_eq!(outcome(plan, plan_text), expected, "{direction:?} {current:?} -> {target:?} in {spec}");
+        }
+    }
+
+    #[test]
+    fn is_at_heads_compares_the_rows_with_the_heads_as_sets() {
+        let empty = graph("");
+        assert!(empty.is_at_heads(&[] as &[&str]));
+        assert!(!empty.is_at_heads(&["a"]));
+        let branched = graph("a; b<a; c<a");
+        for (rows, at) in [
+            (&["b", "c"][..], true),
+            (&["c", "b"], true),
+            (&["b"], false),
+            (&["a"], false),
+            (&["b", "c", "a"], false),
+            (&[], false),
+        ] {
+            assert_eq!(branched.is_at_heads(rows), at, "{rows:?}");
         }
     }
 
