@@ -266,13 +266,19 @@ impl Builder<'_> {
         let written = name.as_ref().map(|n| n.written.clone()).unwrap_or_default();
         let after = name.as_ref().map_or(start, |n| n.end);
         let arguments = words.group_end(after).map(|end| words.written(after, end - 1));
-        let table = match kind.as_str() {
+        let on_table = match kind.as_str() {
             "trigger" | "policy" | "rule" => {
                 let on = words.find(after, "ON");
                 let on = if kind == "rule" { on.and_then(|on| words.find(on, "TO")) } else { on };
-                on.and_then(|on| self.name_at(words, on + 1)).map(|n| n.written)
+                on.and_then(|on| self.name_at(words, on + 1))
             }
             _ => None,
+        };
+        let table = on_table.as_ref().map(|n| n.written.clone());
+        // A trigger, policy or rule is named within its table: `last_updated on actor`.
+        let key = match &on_table {
+            Some(on) => format!("{key} on {}", self.key(&on.parts)),
+            None => key,
         };
         let object =
             DroppedObject { kind: &kind, name: &written, arguments: arguments.as_deref(), table: table.as_deref() };
