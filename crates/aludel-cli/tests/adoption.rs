@@ -333,3 +333,37 @@ async fn init_from_database_writes_the_models_and_a_baseline_and_stamps_it() {
         assert!(dir.path().join("schema.sql").exists());
     }
 }
+
+/// pagila's schema file as published (written by pg_dump 15beta2 from a PostgreSQL 12
+/// server, without the `\restrict` line of later releases) reads as it is too.
+#[test]
+fn pagilas_published_dump_reads_without_edits() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/adoption/pagila/pagila-schema.sql");
+    let text = std::fs::read_to_string(&path).expect("pagila's schema");
+    let metadata =
+        aludel::models::sql::read_schema_sql(&text, Backend::Postgres, &path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(metadata.schema.tables.len(), 14);
+    assert_eq!(metadata.schema.enums.keys().collect::<Vec<_>>(), ["mpaa_rating"]);
+    let mut kinds: Vec<(String, usize)> = Vec::new();
+    for object in metadata.verbatim.iter().filter(|o| o.is_object) {
+        match kinds.iter_mut().find(|(kind, _)| *kind == object.kind) {
+            Some((_, count)) => *count += 1,
+            None => kinds.push((object.kind.clone(), 1)),
+        }
+    }
+    kinds.sort();
+    let expected: Vec<(String, usize)> = [
+        ("aggregate", 1),
+        ("domain", 2),
+        ("function", 9),
+        ("materialized view", 1),
+        ("sequence", 13),
+        ("table", 56),
+        ("trigger", 15),
+        ("view", 7),
+    ]
+    .iter()
+    .map(|(kind, count)| ((*kind).to_owned(), *count))
+    .collect();
+    assert_eq!(kinds, expected);
+}
