@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Backend, Project, TestDb, backends, with_schema_sql};
+use common::{Backend, TestDb, backends, with_schema_sql};
 
 /// A schema with identity, serial and enum columns, partial and expression indexes, foreign
 /// keys with actions, checks, comments, a view and a function (and a trigger where the
