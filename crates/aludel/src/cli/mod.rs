@@ -333,7 +333,7 @@ enum Command {
     /// the last migration the tool's table records is stamped (the table stays), so
     /// `aludel upgrade` runs only what the tool had not:
     ///
-    ///   aludel init && aludel import sqlx migrations/
+    ///   aludel init revisions && aludel import sqlx migrations/
     ///   aludel import diesel migrations/        # <version>_<name>/up.sql, down.sql
     ///   aludel import refinery migrations/      # V<n>__<name>.sql
     ///   aludel import alembic .                 # the folder of alembic.ini; branches and
