@@ -136,6 +136,63 @@ async fn model_source_errors_name_the_file_line_and_fix() {
     assert!(run.stderr.contains("--autogenerate"), "{}", run.stderr);
 }
 
+/// A schema.sql declares renames in comments: autogenerate renames the table and the column
+/// (keeping the rows) instead of dropping and adding; once run, the comments are stale and
+/// ignored; a comment that declares nothing it can is an error naming the file and line.
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_sql_comments_declare_renames() {
+    let before = "CREATE TABLE accounts (\n    id integer PRIMARY KEY,\n    email text\n);\n";
+    let after = "CREATE TABLE people ( -- aludel: renamed from accounts\n    id integer PRIMARY KEY,\n    \
+                 email_address text -- aludel: renamed from email\n);\n";
+    for backend in backends() {
+        let project = with_schema_sql(backend, before).await;
+        project.run(&["revision", "--autogenerate", "-m", "accounts", "--rev-id", "a1"]).await.ok();
+        project.run(&["upgrade", "head"]).await.ok();
+        project.db.execute("INSERT INTO accounts (id, email) VALUES (1, 'kept@example.com')").await;
+
+        std::fs::write(project.dir.path().join("schema.sql"), after).expect("write schema.sql");
+        let run = project.run(&["revision", "--autogenerate", "-m", "people", "--rev-id", "b2"]).await.ok();
+        assert_eq!(
+            run.stdout.lines().filter(|l| l.starts_with("Detected")).collect::<Vec<_>>(),
+            ["Detected rename_table accounts -> people", "Detected alter_column people.email"],
+            "{backend:?}: renames, not drops and adds:\n{}",
+            run.stdout
+        );
+        let file = std::fs::read_to_string(project.versions().join("b2_people.toml")).expect("b2");
+        assert!(file.contains("op = \"rename_table\"") && file.contains("new_name = \"email_address\""), "{file}");
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.tables().await, ["people"], "{backend:?}");
+        assert_eq!(project.columns("people").await, ["id", "email_address"], "{backend:?}");
+        let rows = project.db.query("SELECT email_address FROM people").await;
+        assert_eq!(rows, [[Some("kept@example.com".to_owned())]], "{backend:?}: the row survived");
+
+        // The old names are gone: the declarations are stale and change nothing.
+        project.run(&["check"]).await.ok();
+        let run = project.run(&["revision", "--autogenerate", "-m", "again"]).await.ok();
+        assert_eq!(run.stdout, "No changes in schema detected; no revision file written\n", "{backend:?}");
+    }
+
+    let misplaced = "CREATE TABLE people (\n    -- aludel: renamed from accounts\n    id integer PRIMARY KEY\n);\n";
+    let project = with_schema_sql(Backend::Sqlite, misplaced).await;
+    let run = project.run(&["check"]).await.expect_code(2);
+    assert!(
+        run.stderr.contains("schema.sql:2: `-- aludel: renamed from accounts`: the line names no table and no column"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(
+        project.dir.path().join("schema.sql"),
+        "CREATE TABLE people ( -- aludel: renamed from\n  id int\n);",
+    )
+    .expect("write schema.sql");
+    let run = project.run(&["check"]).await.expect_code(2);
+    assert!(
+        run.stderr.contains("schema.sql:1: `-- aludel: renamed from`: the comment names no old name"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A project whose models come from a command printing JSON.
 async fn with_command(backend: Backend, command: &str) -> Project {
     let project = Project::new(backend).await;

@@ -346,7 +346,11 @@ async fn a_long_revision_says_it_is_still_running() {
     let project = Project::new(Backend::Postgres).await;
     project.write(
         "aaaa00000001_sleep",
-        &revision("aaaa00000001", &[], "[[upgrade]]\nop = \"sql\"\nsql = \"SELECT pg_sleep(3)\"\n", ""),
+        // Longer than the default statement timeout, so the revision says it takes longer.
+        &format!(
+            "statement_timeout = \"10s\"\n{}",
+            revision("aaaa00000001", &[], "[[upgrade]]\nop = \"sql\"\nsql = \"SELECT pg_sleep(3)\"\n", "")
+        ),
     );
     let run = project.run(&["upgrade", "head"]).await.ok();
     let lines: Vec<&str> = run.stdout.lines().collect();

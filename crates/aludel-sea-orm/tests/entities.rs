@@ -305,6 +305,7 @@ fn a_column_keeps_every_attribute_it_declares() {
             default: Some(DefaultValue::Value(Literal::String("{}".into()))),
             on_update: None,
             identity: false,
+            serial: false,
             generated: None,
             comment: None,
             collation: None,

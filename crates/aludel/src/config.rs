@@ -101,6 +101,71 @@ struct RawConfig {
     autogenerate: AutogenerateConfig,
     #[serde(default)]
     mysql: MySqlConfig,
+    #[serde(default)]
+    timeouts: RawTimeouts,
+}
+
+/// `[timeouts]` as written: durations such as `"2s"` or `"750ms"`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTimeouts {
+    lock_timeout: Option<String>,
+    statement_timeout: Option<String>,
+    lock_retries: Option<u32>,
+}
+
+/// How long each revision's statements may wait for a lock and run (`[timeouts]`), and how
+/// often a revision that gave up waiting is tried again. A revision file's own
+/// `lock_timeout`, `statement_timeout` and `lock_retries` override these.
+///
+/// The defaults follow the tools that run migrations on busy PostgreSQL databases: a 2 s
+/// lock timeout (Django's zero-downtime backend; pg-schema-diff waits 3 s,
+/// activerecord-safer_migrations 750 ms), so an `ALTER` queued behind a long query stalls
+/// the queries behind it for 2 s at most, and a 3 s statement timeout (pg-schema-diff's),
+/// longer than the lock timeout so that a wait ends as a lock timeout, which is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How long a statement waits for a lock; zero waits forever.
+    pub lock_timeout: std::time::Duration,
+    /// How long a statement may run; zero means no limit.
+    pub statement_timeout: std::time::Duration,
+    /// How many times a revision is tried again after a lock timeout.
+    pub lock_retries: u32,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            lock_timeout: std::time::Duration::from_secs(2),
+            statement_timeout: std::time::Duration::from_secs(3),
+            lock_retries: 3,
+        }
+    }
+}
+
+impl Timeouts {
+    /// These limits with `revision`'s own over them.
+    pub fn for_revision(&self, limits: &crate::script::RunLimits) -> Timeouts {
+        Timeouts {
+            lock_timeout: limits.lock_timeout.unwrap_or(self.lock_timeout),
+            statement_timeout: limits.statement_timeout.unwrap_or(self.statement_timeout),
+            lock_retries: limits.lock_retries.unwrap_or(self.lock_retries),
+        }
+    }
+
+    fn from_raw(raw: RawTimeouts) -> Result<Timeouts, ConfigError> {
+        let defaults = Timeouts::default();
+        let duration = |key: &str, text: Option<String>, default| match text {
+            None => Ok(default),
+            Some(text) => crate::script::parse_duration(&text)
+                .map_err(|reason| ConfigError::BadValue { key: format!("timeouts.{key}"), reason }),
+        };
+        Ok(Timeouts {
+            lock_timeout: duration("lock_timeout", raw.lock_timeout, defaults.lock_timeout)?,
+            statement_timeout: duration("statement_timeout", raw.statement_timeout, defaults.statement_timeout)?,
+            lock_retries: raw.lock_retries.unwrap_or(defaults.lock_retries),
+        })
+    }
 }
 
 /// MySQL settings (`[mysql]`).
@@ -218,6 +283,8 @@ pub struct Config {
     pub extra: BTreeMap<String, String>,
     /// What the dialect renders with (`[mysql] uuid`).
     pub dialect: DialectOptions,
+    /// Each revision's lock and statement timeouts and lock retries (`[timeouts]`).
+    pub timeouts: Timeouts,
 }
 
 impl Config {
@@ -273,6 +340,7 @@ impl Config {
             autogenerate: raw.autogenerate,
             extra: BTreeMap::new(),
             dialect: DialectOptions { mysql_uuid: raw.mysql.uuid },
+            timeouts: Timeouts::from_raw(raw.timeouts)?,
             config_file,
         };
 
@@ -365,6 +433,7 @@ impl Config {
             autogenerate: AutogenerateConfig::default(),
             extra: BTreeMap::new(),
             dialect: DialectOptions::default(),
+            timeouts: Timeouts::default(),
         })
     }
 

@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod diff;
 pub mod error;
 pub mod import;
+pub mod lint;
 pub mod models;
 pub mod naming;
 pub mod ops;

@@ -3,8 +3,9 @@
 //! A case is a folder: `start.sql` (the models the database starts from) and `models.sql`
 //! (the models after the change), both desired-state schema.sql files; a file named
 //! `<name>.<dialect>.sql` replaces `<name>.sql` on that dialect. An optional `case.toml` says
-//! `backends = ["postgresql"]` to limit the case, and `aludel_toml`, text to append to
-//! aludel.toml (renames, say). For every case on every backend, through the real command line:
+//! `backends = ["postgresql"]` to limit the case, `aludel_toml`, text to append to
+//! aludel.toml (renames, say), and `compare_dumps = true` for step 7. For every case on
+//! every backend, through the real command line:
 //!
 //! 1. zero false positives: each models file executed as plain DDL on a fresh database
 //!    compares equal to its models;
@@ -13,7 +14,11 @@
 //!    snapshotted as `{case}@{dialect}`;
 //! 4. `upgrade`, then `check` reports nothing;
 //! 5. `downgrade -1`, then introspection equals the schema at `start`;
-//! 6. `upgrade` again, and `check` reports nothing.
+//! 6. `upgrade` again, and `check` reports nothing;
+//! 7. with `compare_dumps`, fidelity: the database the revisions made is the one
+//!    `models.sql` executed as plain DDL makes, as the backend's own dump tool prints it
+//!    (`common::dump`: `pg_dump --schema-only`, defaults, casts and sequences included);
+//!    after `downgrade -1`, the one `start.sql` makes.
 //!
 //! Beside the corpus: random pairs of schemas A and B on both backends (autogenerate A, then
 //! A -> B; B must be reached with `check` clean, and the downgrade must give A back), and a
@@ -24,7 +29,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aludel::cli::Environment;
@@ -33,6 +38,7 @@ use aludel::models::{Metadata, parse_schema_sql};
 use aludel::schema::{IndexKey, Schema};
 use serde::Deserialize;
 
+use crate::common::dump::schema_dump;
 use crate::common::random::{Flavor, random_schema};
 use crate::common::{TestDb, backends};
 
@@ -46,6 +52,9 @@ struct CaseConfig {
     /// Text appended to aludel.toml.
     #[serde(default)]
     aludel_toml: Option<String>,
+    /// Whether step 7 compares the dumps of the migrated and the hand-made databases.
+    #[serde(default)]
+    compare_dumps: bool,
 }
 
 struct Case {
@@ -267,6 +276,44 @@ async fn run_case(case: &Case, backend: Backend) {
     // 6. Upgrade again.
     project.ok(&models, &["upgrade", "head"]);
     project.ok(&models, &["check"]);
+
+    if case.config.compare_dumps {
+        dumps_match(case, "models", &project).await;
+        project.ok(&models, &["downgrade", "-1"]);
+        dumps_match(case, "start", &project).await;
+    }
+}
+
+/// Step 7: the database the revisions made is the one `<stem>.sql` run by hand makes, as
+/// the backend's dump tool prints them.
+async fn dumps_match(case: &Case, stem: &str, migrated: &Project) {
+    let dialect = migrated.dialect();
+    let direct = Project::new(migrated.db.backend, None).await;
+    let (sql, _) = case.sql(stem, dialect);
+    if !sql.trim().is_empty() {
+        direct.db.execute(&sql).await;
+    }
+    let (got, want) = (schema_dump(&migrated.db).await, schema_dump(&direct.db).await);
+    assert!(
+        got == want,
+        "{}@{dialect}: the revisions' database differs from {stem}.sql run by hand\n{}\n--- revision\n{}",
+        case.name,
+        line_diff(&got, &want),
+        migrated.revision_file("b000000change")
+    );
+}
+
+/// The lines only one side has, as `-` (the migrated database) and `+` (the hand-made one).
+fn line_diff(got: &str, want: &str) -> String {
+    let got_lines: Vec<&str> = got.lines().collect();
+    let want_lines: Vec<&str> = want.lines().collect();
+    let mut out = Vec::new();
+    out.extend(got_lines.iter().filter(|l| !want_lines.contains(l)).map(|l| format!("- {l}")));
+    out.extend(want_lines.iter().filter(|l| !got_lines.contains(l)).map(|l| format!("+ {l}")));
+    if out.is_empty() {
+        out.push("(the same lines in another order)".to_owned());
+    }
+    out.join("\n")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -411,4 +458,39 @@ async fn a_revision_generated_on_one_backend_serves_the_others() {
     let mut columns_only = models.clone();
     columns_only.schema.indexes.retain(|_, index| index.columns.iter().all(|k| matches!(k, IndexKey::Column(_))));
     serve(&columns_only, &all, &all, |from, to| mysql(from) || mysql(to)).await;
+}
+
+/// A database no revision made (its tables created by hand, then adopted): a type change
+/// sets the default again, since PostgreSQL keeps a default cast to the old type
+/// (`'none'::character varying`) and the renderer cannot know a default no revision wrote.
+/// The database then equals the models run by hand, as `pg_dump` prints them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_type_change_leaves_no_default_cast_to_the_old_type() {
+    let start = "CREATE TABLE notes (id integer PRIMARY KEY, code varchar(20) NOT NULL DEFAULT 'none', \
+                 kind char(4) DEFAULT 'memo');";
+    let models_sql = "CREATE TABLE notes (id integer PRIMARY KEY, code text NOT NULL DEFAULT 'none', \
+                      kind varchar(10) DEFAULT 'memo');";
+    let project = Project::new(Backend::Postgres, None).await;
+    project.db.execute(start).await;
+    let schema = parse_schema_sql(models_sql, Backend::Postgres, Path::new("models.sql")).expect("valid models");
+    let models = Metadata::new(schema);
+    project.ok(&models, &["revision", "--autogenerate", "-m", "text", "--rev-id", "d0000000text"]);
+    project.ok(&models, &["upgrade", "head"]);
+    project.ok(&models, &["check"]);
+
+    let direct = TestDb::new(Backend::Postgres).await;
+    direct.execute(models_sql).await;
+    let (got, want) = (schema_dump(&project.db).await, schema_dump(&direct).await);
+    assert!(got == want, "{}\n{}", line_diff(&got, &want), project.revision_file("d0000000text"));
+}
+
+/// A revision generated from PostgreSQL models keeps their spellings (`now()`, `0.00`, `1e3`,
+/// `bigserial`) and still means the same on every backend: it runs there, and `check` is
+/// clean.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgresql_spellings_keep_their_meaning_on_the_other_backends() {
+    let sql = "CREATE TABLE ledger (id bigserial PRIMARY KEY, amount numeric(10,2) NOT NULL DEFAULT 0.00, \
+               ratio double precision DEFAULT 1e3, booked_at timestamptz NOT NULL DEFAULT now());";
+    let schema = parse_schema_sql(sql, Backend::Postgres, Path::new("schema.sql")).expect("valid models");
+    serve(&Metadata::new(schema), &[Backend::Postgres], &backends(), |_, _| true).await;
 }

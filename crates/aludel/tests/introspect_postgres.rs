@@ -280,10 +280,11 @@ async fn what_postgresql_holds_differently_is_read_its_way() {
     assert_eq!(column("weight").ty, ColumnType::Double);
     assert_eq!(column("nick").ty, ColumnType::Varchar(Some(20)));
     assert_eq!(column("score").ty, ColumnType::Integer);
-    // `DEFAULT NULL` is no default; `now()` is CURRENT_TIMESTAMP; a number stays a number
-    // whatever the column's type; a string is the column's type.
+    // `DEFAULT NULL` is no default; `now()` stays `now` (the diff compares it with
+    // CURRENT_TIMESTAMP by meaning); a number stays a number whatever the column's type; a
+    // string is the column's type.
     assert_eq!(column("nothing").default, None);
-    assert_eq!(column("born").default, Some(DefaultValue::Expr(PortableExpr::CurrentTimestamp)));
+    assert_eq!(column("born").default, Some(DefaultValue::Expr(PortableExpr::Now)));
     assert_eq!(column("weight").default, Some(DefaultValue::Value(Literal::Int(70))));
     assert_eq!(column("nick").default, Some(DefaultValue::Value(Literal::Int(7))));
     assert_eq!(column("mood").default, Some(DefaultValue::Value(Literal::String("ok".into()))));

@@ -299,7 +299,7 @@ fn a_reference_to_a_table_never_created_names_both() {
 /// What a dump that a database's own tool wrote reads as: its tables, indexes and enums as
 /// the schema's JSON form, then each object carried as written (kind, name, line, undo).
 fn dump_reading(text: &str, backend: Backend) -> String {
-    let metadata = aludel::models::sql::read_schema_sql(text, backend, Path::new("schema.sql"))
+    let metadata = aludel::models::parse_schema_sql_metadata(text, backend, Path::new("schema.sql"))
         .unwrap_or_else(|err| panic!("{backend:?}: {err}"));
     let mut out = metadata.schema.to_json();
     out.push_str("\n\ncarried as written:\n");

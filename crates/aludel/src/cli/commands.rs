@@ -391,14 +391,24 @@ pub(super) async fn resolve(
 pub(super) async fn check(
     project: &Project,
     format: Format,
+    lint: bool,
     style: Style,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let report = project.check().await?;
     let code = if report.has_drift() { ExitCode::from(EXIT_DRIFT) } else { ExitCode::SUCCESS };
+    // `--lint`: the pending revisions' findings, so CI has one command.
+    let lint = match lint && !report.pending.is_empty() {
+        true => Some(project.lint(&crate::runtime::LintSelection::Pending, None).await?),
+        false => None,
+    };
     if format == Format::Json {
-        json::check(out, database(project), report.has_drift(), &report.current, &report.pending, &report.models)?;
+        let drift = report.has_drift();
+        json::check(out, database(project), drift, &report.current, &report.pending, &report.models, lint.as_ref())?;
         return Ok(code);
+    }
+    if let Some(run) = &lint {
+        crate::cli::lint::text(out, style, run)?;
     }
     output::check(out, &report.current, &report.pending)?;
     match &report.models {
@@ -488,4 +498,71 @@ fn own_command_name(command: &clap::Command) -> Result<String, Error> {
         return Err(CliError::NotACommand { program: name.to_owned() }.into());
     }
     Ok(name.to_owned())
+}
+
+/// `aludel lint`.
+#[derive(Debug, Args)]
+pub(super) struct LintArgs {
+    /// One revision to lint (an id, prefix, label or head) instead of the pending ones
+    #[arg(conflicts_with_all = ["rev_range", "all"])]
+    revision: Option<String>,
+    /// The revisions of a range, as `history -r` takes it: -r base:head, -r 1a2b:
+    #[arg(short = 'r', long = "rev-range", value_name = "RANGE", allow_hyphen_values = true, conflicts_with = "all")]
+    rev_range: Option<String>,
+    /// Every revision, whatever the database has applied
+    #[arg(long)]
+    all: bool,
+    /// The backend whose rules apply: postgresql, mysql or sqlite [default: the database URL's]
+    #[arg(long, value_name = "DIALECT", value_parser = parse_backend)]
+    dialect: Option<crate::dialect::Backend>,
+    /// Output: text, json (a documented, stable object) or github (annotations for GitHub Actions)
+    #[arg(long, value_enum, default_value_t = LintFormat::Text, value_name = "FORMAT")]
+    format: LintFormat,
+    /// List the rules (id, severity, backends, why, fix) and exit
+    #[arg(long)]
+    rules: bool,
+}
+
+/// How `lint` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum LintFormat {
+    /// Grouped by revision and op, with why and the fix
+    Text,
+    /// One JSON object with `"version": 1`
+    Json,
+    /// GitHub Actions annotations (`::error file=...,line=...::`)
+    Github,
+}
+
+fn parse_backend(name: &str) -> Result<crate::dialect::Backend, String> {
+    crate::dialect::Backend::from_name(name).ok_or_else(|| format!("`{name}` is not postgresql, mysql or sqlite"))
+}
+
+pub(super) async fn lint(
+    project: &Project,
+    args: &LintArgs,
+    style: Style,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    use crate::runtime::LintSelection;
+    if args.rules {
+        crate::cli::lint::rules(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let selection = match (&args.revision, &args.rev_range, args.all) {
+        (Some(revision), _, _) => LintSelection::Revision(revision.clone()),
+        (None, Some(range), _) => LintSelection::Range(range.clone()),
+        (None, None, true) => LintSelection::All,
+        (None, None, false) => LintSelection::Pending,
+    };
+    let run = project.lint(&selection, args.dialect).await?;
+    match args.format {
+        LintFormat::Text => crate::cli::lint::text(out, style, &run)?,
+        LintFormat::Json => json::lint(out, &run)?,
+        LintFormat::Github => {
+            let cwd = std::env::current_dir().map_err(Error::Output)?;
+            crate::cli::lint::github(out, &cwd, &run.report)?;
+        }
+    }
+    Ok(if run.report.has_errors() { ExitCode::from(EXIT_DRIFT) } else { ExitCode::SUCCESS })
 }

@@ -257,6 +257,7 @@ pub(super) fn check(
     current: &[RevisionId],
     pending: &[Revision],
     models: &ModelCheck,
+    lint: Option<&crate::runtime::LintRun>,
 ) -> io::Result<()> {
     #[derive(Serialize)]
     struct Models<'a> {
@@ -272,6 +273,9 @@ pub(super) fn check(
         current: Vec<&'a str>,
         pending: Vec<PendingJson<'a>>,
         models: Models<'a>,
+        /// With `--lint`: the pending revisions' findings, as `lint` prints them.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        lint: Option<serde_json::Value>,
     }
     let pending = pending
         .iter()
@@ -295,7 +299,8 @@ pub(super) fn check(
             destructive: destructive(diff),
         },
     };
-    write(out, Check { database, drift, current: ids(current), pending, models })
+    let lint = lint.map(|run| serde_json::to_value(lint_body(run))).transpose().map_err(io::Error::other)?;
+    write(out, Check { database, drift, current: ids(current), pending, models, lint })
 }
 
 /// `diff`: the ops, their SQL for `dialect`, warnings and destructive ops.
@@ -359,4 +364,95 @@ pub(super) fn verify(
         })
         .collect();
     write(out, Verify { accepted, database, mismatches })
+}
+
+/// `lint`: what was linted, against what, and every finding (allowed ones too).
+pub(super) fn lint(out: &mut dyn Write, run: &crate::runtime::LintRun) -> io::Result<()> {
+    write(out, lint_body(run))
+}
+
+/// The fields of the `lint` document, which `check --lint` nests as its `lint`.
+fn lint_body(run: &crate::runtime::LintRun) -> impl Serialize + '_ {
+    use crate::runtime::LintDatabase;
+    #[derive(Serialize)]
+    struct Database<'a> {
+        /// `read`, `unreachable` or `not_configured`.
+        status: &'static str,
+        heads: Vec<&'a str>,
+        sizes: bool,
+        error: Option<&'a str>,
+    }
+    #[derive(Serialize)]
+    struct FindingJson<'a> {
+        rule: &'static str,
+        severity: &'static str,
+        revision: &'a str,
+        path: String,
+        line: Option<usize>,
+        /// 1-based, as errors count ops; `null` for the revision as a whole.
+        op_number: Option<usize>,
+        op: Option<&'a str>,
+        statement: Option<usize>,
+        table: Option<&'a str>,
+        rows: Option<u64>,
+        message: &'a str,
+        why: &'static str,
+        fix: &'static str,
+        /// The `allow`'s reason; `null` when the finding stands.
+        allowed: Option<&'a str>,
+    }
+    #[derive(Serialize)]
+    struct Lint<'a> {
+        dialect: &'static str,
+        database: Database<'a>,
+        revisions: Vec<&'a str>,
+        errors: usize,
+        warnings: usize,
+        notes: usize,
+        allowed: usize,
+        findings: Vec<FindingJson<'a>>,
+    }
+    let database = match &run.database {
+        LintDatabase::Read { heads, sizes } => {
+            Database { status: "read", heads: ids(heads), sizes: *sizes, error: None }
+        }
+        LintDatabase::Unreachable(error) => {
+            Database { status: "unreachable", heads: Vec::new(), sizes: false, error: Some(error) }
+        }
+        LintDatabase::NotConfigured => {
+            Database { status: "not_configured", heads: Vec::new(), sizes: false, error: None }
+        }
+    };
+    let tally = crate::cli::lint::Tally::of(&run.report);
+    let findings = run
+        .report
+        .findings
+        .iter()
+        .map(|finding| FindingJson {
+            rule: finding.rule.id,
+            severity: finding.severity.as_str(),
+            revision: finding.revision.as_str(),
+            path: finding.path.display().to_string(),
+            line: finding.line,
+            op_number: finding.op_index.map(|i| i + 1),
+            op: finding.op.as_deref(),
+            statement: finding.statement,
+            table: finding.table.as_deref(),
+            rows: finding.rows,
+            message: &finding.message,
+            why: finding.rule.why,
+            fix: finding.rule.fix,
+            allowed: finding.allowed.as_deref(),
+        })
+        .collect();
+    Lint {
+        dialect: run.report.dialect,
+        database,
+        revisions: ids(&run.report.revisions),
+        errors: tally.errors,
+        warnings: tally.warnings,
+        notes: tally.notes,
+        allowed: tally.allowed,
+        findings,
+    }
 }

@@ -9,6 +9,7 @@
 
 mod commands;
 mod json;
+mod lint;
 mod output;
 mod progress;
 mod style;
@@ -307,7 +308,20 @@ enum Command {
     Check {
         #[command(flatten)]
         format: FormatArg,
+        /// Also lint the pending revisions (as `aludel lint` does) and list the findings
+        #[arg(long)]
+        lint: bool,
     },
+    /// Check revisions for ops that lock, rewrite or break a busy database; exit 1 on an error
+    ///
+    /// By default the revisions the database has not applied (all of them when no database
+    /// answers). Each finding names its rule, why it hurts and the safe way; a revision file
+    /// accepts one with `allow = [{ rule = "...", reason = "..." }]`, at its top or in the op.
+    /// Table sizes read from the database scale the severities.
+    ///
+    /// Examples: `aludel lint`, `aludel lint --all --dialect postgresql` (no database),
+    /// `aludel lint head`, `aludel lint -r base:head --format github`, `aludel lint --rules`.
+    Lint(commands::LintArgs),
     /// Print the SQL that would bring the database to the models; writes nothing
     ///
     /// Compares the models with the database at head, as `revision --autogenerate` does, and
@@ -522,8 +536,9 @@ async fn execute(
             let resolution = if applied { Resolution::Applied } else { Resolution::Reverted };
             commands::resolve(&project, &revision, resolution, out).await
         }
-        Command::Check { format } => commands::check(&project, format.format, style, out).await,
+        Command::Check { format, lint } => commands::check(&project, format.format, lint, style, out).await,
         Command::Diff { format } => commands::diff(&project, format.format, style, out).await,
+        Command::Lint(args) => commands::lint(&project, &args, style, out).await,
         Command::Verify { accept, format } => commands::verify(&project, accept, format.format, out).await,
         Command::Import { tool, dir } => commands::import(&project, tool.into(), &dir, out).await,
     }

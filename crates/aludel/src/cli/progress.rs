@@ -86,6 +86,15 @@ impl<'a> Progress<'a> {
                 let recently = self.last_draw.is_some_and(|at| now.saturating_duration_since(at) < TICK_TERMINAL);
                 if self.console.terminal && total > 1 && !recently { self.draw(now) } else { Ok(()) }
             }
+            StepEvent::Retrying { revision, attempt, retries, wait } => {
+                let line = format!(
+                    "{} gave up waiting for a lock, nothing of it kept; trying again in {:.1} s (retry {attempt} of \
+                     {retries})",
+                    revision.id,
+                    wait.as_secs_f64()
+                );
+                self.erase().and_then(|()| writeln!(self.out, "{line}"))
+            }
             StepEvent::Finished { report, .. } => {
                 self.running = None;
                 self.steps += 1;
@@ -331,6 +340,28 @@ mod tests {
             String::from_utf8(out).expect("UTF-8"),
             "\r\x1b[2K⠋ upgrade aaaa00000001, step aaaa00000001 (2.0 s)\r\x1b[2K",
             "a single revision shows nothing before a second, then its time; the line is erased at the end"
+        );
+    }
+
+    #[test]
+    fn a_retry_after_a_lock_timeout_is_announced_on_its_own_line() {
+        let revisions = [revision("aaaa00000001", None)];
+        let mut out = Vec::new();
+        let origin = Instant::now();
+        let mut progress = Progress::new(&mut out, Console::PLAIN);
+        progress.event(
+            StepEvent::Started { revision: &revisions[0], direction: Direction::Up, number: 1, total: 1 },
+            origin,
+        );
+        let retrying =
+            StepEvent::Retrying { revision: &revisions[0], attempt: 1, retries: 3, wait: Duration::from_millis(500) };
+        progress.event(retrying, origin + Duration::from_millis(2_000));
+        progress.event(StepEvent::Finished { report: &report(&revisions[0], 2_600), number: 1, total: 1 }, origin);
+        drop(progress);
+        assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            "aaaa00000001 gave up waiting for a lock, nothing of it kept; trying again in 0.5 s (retry 1 of 3)\n\
+             Running upgrade <base> -> aaaa00000001, step aaaa00000001 (2600 ms)\n"
         );
     }
 }

@@ -226,6 +226,36 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         true
     }
 
+    /// The statements that set a revision's lock and statement timeouts: first in its
+    /// transaction when `in_transaction`, else on the session before its statements. None
+    /// where the backend has no such settings (SQLite).
+    fn timeout_statements(&self, _timeouts: &crate::config::Timeouts, _in_transaction: bool) -> Vec<Statement> {
+        Vec::new()
+    }
+
+    /// Whether `error` says a statement gave up waiting for a lock (so the revision can be
+    /// tried again).
+    fn is_lock_timeout(&self, _error: &sqlx::Error) -> bool {
+        false
+    }
+
+    /// Whether `error` says a statement ran past its statement timeout.
+    fn is_statement_timeout(&self, _error: &sqlx::Error) -> bool {
+        false
+    }
+
+    /// What to run before `op` is tried again after it failed outside a transaction: what a
+    /// failed attempt may leave behind (PostgreSQL: the INVALID index of a concurrent build).
+    fn retry_cleanup(&self, _op: &Op) -> Vec<Statement> {
+        Vec::new()
+    }
+
+    /// Whether `op` is made by copying its table into a new one (SQLite's rebuild), as lint
+    /// reports it. `before` is the schema just before the op.
+    fn rebuilds_table(&self, _op: &Op, _before: &Schema) -> bool {
+        false
+    }
+
     /// A query that returns one row when `table` exists, none otherwise.
     fn table_exists_query(&self, table: &str) -> String;
 
@@ -469,6 +499,13 @@ pub trait Session: Send {
     fn normalize_database(&self, database: Schema, models: &Schema) -> Schema {
         let _ = models;
         database
+    }
+
+    /// Each table's estimated rows (the catalog's estimate where the backend keeps one), for
+    /// lint's severities. A fixed number of queries, or one bounded count per table. The
+    /// default knows none.
+    fn table_rows(&mut self) -> BoxFuture<'_, Result<std::collections::BTreeMap<String, u64>, sqlx::Error>> {
+        Box::pin(async { Ok(std::collections::BTreeMap::new()) })
     }
 
     /// Closes the connection.

@@ -9,7 +9,7 @@ use crate::diff::narrowing::narrowing;
 use crate::diff::{Destructive, DiffOptions, RenameKind, Warning};
 use crate::naming;
 use crate::ops::{CollationChange, ColumnChange, ColumnRef, CommentChange, CreateIndex, DefaultChange, Op, TypeChange};
-use crate::schema::{Column, Constraint, Index, IndexKey, Schema, Table};
+use crate::schema::{Column, Constraint, DefaultValue, Index, IndexKey, Schema, Table};
 
 /// The upgrade being built, and the schema it has led to so far.
 pub(super) struct UpgradeBuilder<'a> {
@@ -574,10 +574,14 @@ impl UpgradeBuilder<'_> {
         if live.nullable != want.nullable {
             change.nullable = Some(want.nullable);
         }
-        if self.options.compare_server_defaults && live.default != want.default {
+        // A type change restates the default it keeps: PostgreSQL keeps a default in the old
+        // type (`'x'::character varying` after a change to `text`), and the database may hold
+        // one no earlier revision wrote, which the renderer cannot know to set again.
+        let default_restated = change.ty.is_some() && live.default.is_some() && want.default.is_some();
+        if self.options.compare_server_defaults && (!same_meaning(&live.default, &want.default) || default_restated) {
             change.default = Some(DefaultChange { from: live.default.clone(), to: want.default.clone() });
         }
-        if self.options.compare_server_defaults && live.on_update != want.on_update {
+        if self.options.compare_server_defaults && !same_meaning(&live.on_update, &want.on_update) {
             change.on_update = Some(DefaultChange { from: live.on_update.clone(), to: want.on_update.clone() });
         }
         if live.comment != want.comment {
@@ -616,5 +620,52 @@ impl UpgradeBuilder<'_> {
             Some(format!("changes `{}.{}` from `{from}` to `{}`: {why}", change.table, change.column, ty.to))
         });
         self.push(Op::AlterColumn(change), reason);
+    }
+}
+
+/// Whether two defaults mean the same: spelled alike, or spelled apart where a database
+/// prints its own spelling of one meaning (PostgreSQL's `now()` and `CURRENT_TIMESTAMP`).
+fn same_meaning(live: &Option<DefaultValue>, want: &Option<DefaultValue>) -> bool {
+    live == want || live.as_ref().map(DefaultValue::meaning) == want.as_ref().map(DefaultValue::meaning)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diff::{DiffOptions, diff};
+    use crate::ops::Op;
+    use crate::schema::{Column, ColumnType, DefaultValue, Literal, PortableExpr, Schema, Table};
+
+    fn schema(ty: ColumnType, default: DefaultValue) -> Schema {
+        let mut table = Table::new("t");
+        table.columns.push(Column { default: Some(default), ..Column::new("c", ty) });
+        let mut schema = Schema::default();
+        schema.tables.insert("t".into(), table);
+        schema
+    }
+
+    /// The ops that take a column of `live` to `want`.
+    fn ops(live: (ColumnType, DefaultValue), want: (ColumnType, DefaultValue)) -> Vec<Op> {
+        diff(&schema(live.0, live.1), &schema(want.0, want.1), &DiffOptions::default()).upgrade
+    }
+
+    #[test]
+    fn defaults_compare_by_meaning_and_a_type_change_restates_them() {
+        let now = DefaultValue::Expr(PortableExpr::Now);
+        let current = DefaultValue::Expr(PortableExpr::CurrentTimestamp);
+        let ts = ColumnType::Timestamptz;
+        assert!(ops((ts.clone(), now.clone()), (ts.clone(), current.clone())).is_empty());
+        assert!(ops((ts.clone(), current.clone()), (ts.clone(), now.clone())).is_empty());
+        let number = DefaultValue::Number("0.00".into());
+        let float = DefaultValue::Value(Literal::Float(0.0));
+        let numeric = ColumnType::Numeric(Some((10, 2)));
+        assert!(ops((numeric.clone(), float), (numeric, number)).is_empty());
+        // Raw SQL is not read: `now()` written as SQL differs from the portable expression.
+        assert_eq!(ops((ts.clone(), current), (ts, DefaultValue::Sql("now()".into()))).len(), 1);
+
+        let none = DefaultValue::Value(Literal::String("none".into()));
+        let changed = ops((ColumnType::Varchar(Some(20)), none.clone()), (ColumnType::Text, none.clone()));
+        let [Op::AlterColumn(change)] = changed.as_slice() else { panic!("one alter_column: {changed:?}") };
+        let default = change.default.as_ref().expect("the default is restated with the type");
+        assert_eq!((&default.from, &default.to), (&Some(none.clone()), &Some(none)));
     }
 }

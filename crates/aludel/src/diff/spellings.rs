@@ -53,6 +53,11 @@ fn use_model_spellings(op: &mut Op, original: &Schema, canonical: &Schema) {
                 ty.to = wanted.ty.clone();
             }
             if let Some(default) = &mut change.default {
+                // A default restated with its type means the same before and after: the
+                // downgrade sets it again in the models' spelling too.
+                if default.from == default.to {
+                    default.from.clone_from(&wanted.default);
+                }
                 default.to.clone_from(&wanted.default);
             }
             if let Some(on_update) = &mut change.on_update {

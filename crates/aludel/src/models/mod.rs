@@ -22,7 +22,7 @@ pub(crate) use verbatim::not_compared;
 pub use verbatim::{SourceOrder, VerbatimObject};
 
 #[cfg(feature = "schema-sql")]
-pub use sql::parse_schema_sql;
+pub use sql::{parse_schema_sql, parse_schema_sql_metadata};
 
 /// A model source that cannot be turned into a schema. Errors in a `schema.sql` name the file
 /// and the 1-based line of the statement at fault, with a short excerpt of it.
@@ -66,6 +66,19 @@ pub enum ModelError {
         /// The start of the statement.
         excerpt: String,
         /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// An `-- aludel:` comment in a schema.sql that does not declare a rename where one can be
+    /// declared.
+    #[error("{}:{line}: `{comment}`: {reason}", .path.display())]
+    RenameComment {
+        /// The model file.
+        path: PathBuf,
+        /// 1-based line of the comment.
+        line: usize,
+        /// The comment as written.
+        comment: String,
+        /// What is wrong and how to write it.
         reason: String,
     },
     /// The models file cannot be read.
@@ -389,7 +402,7 @@ fn load_schema_sql(path: &std::path::Path, dialect: &str) -> Result<Metadata, Mo
         .ok_or_else(|| ModelError::NoSqlParser { dialect: dialect.to_owned() })?;
     let text = std::fs::read_to_string(path)
         .map_err(|err| ModelError::Read { path: path.to_owned(), message: err.to_string() })?;
-    sql::read_schema_sql(&text, backend, path)
+    parse_schema_sql_metadata(&text, backend, path)
 }
 
 #[cfg(not(feature = "schema-sql"))]

@@ -86,7 +86,8 @@ mod tests {
     use crate::schema::Schema;
 
     fn baseline(sql: &str) -> Vec<String> {
-        let metadata = crate::models::sql::read_schema_sql(sql, Backend::Postgres, Path::new("schema.sql")).unwrap();
+        let metadata =
+            crate::models::parse_schema_sql_metadata(sql, Backend::Postgres, Path::new("schema.sql")).unwrap();
         let found = diff(&Schema::default(), &metadata.schema, &DiffOptions::default());
         with_verbatim(found, &metadata, "postgresql").upgrade.iter().map(Op::describe).collect()
     }

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::Error;
+use crate::config::Timeouts;
 use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Dialect, StateTables};
 use crate::runtime::runner::{before_transaction, direction_word, render_step, schema_of};
@@ -23,6 +24,7 @@ fn header(out: &mut String, dialect: &dyn Dialect, tables: &StateTables, verb: &
 pub(super) fn script(
     graph: &RevisionGraph,
     tables: &StateTables,
+    timeouts: &Timeouts,
     dialect: &dyn Dialect,
     from: &[RevisionId],
     plan: &Plan,
@@ -56,6 +58,10 @@ pub(super) fn script(
                 writeln!(out, "{};", statement.sql).ok();
             }
             writeln!(out, "{};", dialect.begin_transaction()).ok();
+        }
+        // The same timeouts as an online run: in the transaction, or on the session before.
+        for statement in dialect.timeout_statements(&timeouts.for_revision(&revision.limits), in_transaction) {
+            writeln!(out, "{};", statement.sql).ok();
         }
         for rendered_op in &rendered {
             for statement in &rendered_op.statements {

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use crate::Error;
+use crate::config::Timeouts;
 use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Session, StateTables, Statement, TransactionSql, Violation};
 use crate::ops::Op;
@@ -52,13 +53,14 @@ async fn commit_batch(
 pub(super) async fn run(
     graph: &RevisionGraph,
     tables: &StateTables,
+    timeouts: &Timeouts,
     mut session: Box<dyn Session>,
     goal: Goal<'_>,
     observer: StepObserver<'_>,
 ) -> Result<RunReport, Error> {
     let outcome = match session.lock().await.map_err(db_error("take the migration lock")) {
         Ok(()) => {
-            let outcome = locked_run(graph, tables, session.as_mut(), goal, observer).await;
+            let outcome = locked_run(graph, tables, timeouts, session.as_mut(), goal, observer).await;
             // Releasing the lock also commits the steps that succeeded where the lock is a
             // transaction (SQLite), so it runs on failure too.
             let unlocked = session.unlock().await.map_err(db_error("release the migration lock"));
@@ -73,6 +75,7 @@ pub(super) async fn run(
 async fn locked_run(
     graph: &RevisionGraph,
     tables: &StateTables,
+    timeouts: &Timeouts,
     session: &mut dyn Session,
     goal: Goal<'_>,
     observer: StepObserver<'_>,
@@ -110,7 +113,37 @@ async fn locked_run(
     for (number, step) in (1..).zip(&plan.steps) {
         let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
         observer(StepEvent::Started { revision, direction: step.direction, number, total });
-        let step_report = run_step(graph, tables, session, &mut schema, &mut heads, &mut baseline, step).await?;
+        let limits = timeouts.for_revision(&revision.limits);
+        let mut attempt = 0;
+        let step_report = loop {
+            let failure =
+                match run_step(graph, tables, &limits, session, &mut schema, &mut heads, &mut baseline, step).await {
+                    Ok(step_report) => break step_report,
+                    Err(failure) => failure,
+                };
+            let StepFailure::LockTimeout { error, cleanup, recorded } = failure else {
+                return Err(failure.into_error());
+            };
+            if attempt >= limits.lock_retries {
+                return Err(error);
+            }
+            attempt += 1;
+            if recorded {
+                // The failed attempt is history, not an unfinished revision: it runs again.
+                let kind = reverted_kind(step.direction);
+                let detail = Some("gave up waiting for a lock; tried again");
+                let mark = common::finish_history(session.dialect(), tables, revision.id.as_str(), kind, None, detail);
+                session.execute(&mark.sql).await.map_err(db_error("record the attempt"))?;
+            }
+            let wait = retry_wait(attempt);
+            observer(StepEvent::Retrying { revision, attempt, retries: limits.lock_retries, wait });
+            tokio::time::sleep(wait).await;
+            for statement in cleanup {
+                session.execute(&statement.sql).await.map_err(db_error("clean up before trying the revision again"))?;
+            }
+            // The failed attempt advanced the simulated schema; start again from the applied one.
+            schema = schema_of(graph, &graph.applied(&heads)?);
+        };
         observer(StepEvent::Finished { report: &step_report, number, total });
         report.steps.push(step_report);
     }
@@ -219,15 +252,58 @@ impl IntegrityBaseline {
     }
 }
 
+/// How long the run waits before the `attempt`th retry of a revision that gave up waiting
+/// for a lock: 0.5 s, doubling, at most 10 s, so the blocking query has time to finish.
+fn retry_wait(attempt: u32) -> std::time::Duration {
+    let millis = 500u64.saturating_mul(1 << attempt.saturating_sub(1).min(5));
+    std::time::Duration::from_millis(millis.min(10_000))
+}
+
+/// Why a revision did not run.
+enum StepFailure {
+    /// A statement gave up waiting for a lock before anything of the revision took effect:
+    /// it can run again, after `cleanup`.
+    /// `recorded`: the attempt is in the history table as failed (it ran outside a
+    /// transaction).
+    LockTimeout {
+        error: Error,
+        cleanup: Vec<Statement>,
+        recorded: bool,
+    },
+    Other(Error),
+}
+
+impl StepFailure {
+    fn into_error(self) -> Error {
+        match self {
+            StepFailure::LockTimeout { error, .. } | StepFailure::Other(error) => error,
+        }
+    }
+}
+
+impl From<Error> for StepFailure {
+    fn from(error: Error) -> Self {
+        StepFailure::Other(error)
+    }
+}
+
+impl From<RuntimeError> for StepFailure {
+    fn from(error: RuntimeError) -> Self {
+        StepFailure::Other(error.into())
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // The run's state, passed as the loop above holds it.
 async fn run_step(
     graph: &RevisionGraph,
     tables: &StateTables,
+    timeouts: &Timeouts,
     session: &mut dyn Session,
     schema: &mut Schema,
     heads: &mut Vec<RevisionId>,
     baseline: &mut IntegrityBaseline,
     step: &Step,
-) -> Result<StepReport, Error> {
+) -> Result<StepReport, StepFailure> {
     let dialect = session.dialect();
     let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
     let rendered = render_step(dialect, graph, schema, step)?;
@@ -250,7 +326,14 @@ async fn run_step(
             .map_err(db_error("record the revision as running"))?;
     }
 
-    let mut begin = in_transaction.then_some(transaction.begin);
+    // The timeouts open the transaction, or go first on the session outside one.
+    let limits: Vec<String> =
+        dialect.timeout_statements(timeouts, in_transaction).into_iter().map(|statement| statement.sql).collect();
+    if !in_transaction && !limits.is_empty() {
+        session.execute(&limits.join(";\n")).await.map_err(db_error("set the revision's timeouts"))?;
+    }
+    let mut begin = in_transaction
+        .then(|| std::iter::once(transaction.begin.to_owned()).chain(limits).collect::<Vec<_>>().join(";\n"));
     // In a transaction, what must be committed first runs first, each statement on its own.
     let statements = rendered
         .iter()
@@ -263,12 +346,21 @@ async fn run_step(
         "; the enum values it adds before its transaction stay, as PostgreSQL commits them on their own"
     };
     let sequence = early.into_iter().map(|s| (true, s)).chain(in_place.into_iter().map(|s| (false, s)));
+    let mut ran_early = false;
     for (early, (RenderedOp { index, op, statements }, position, statement)) in sequence {
         let result = match begin.take_if(|_| !early) {
             Some(begin) => session.execute(&format!("{begin};\n{}", statement.sql)).await,
             None => session.execute(&statement.sql).await,
         };
-        let Err(source) = result else { continue };
+        let Err(source) = result else {
+            ran_early |= early;
+            continue;
+        };
+        // Nothing took effect when the transaction rolls back (and nothing ran before it), or
+        // when the first statement of a revision outside one failed: a lock timeout then is
+        // safe to try again.
+        let nothing_kept = if in_transaction { !early && !ran_early } else { *index == 0 && position == 0 };
+        let lock_timeout = nothing_kept && dialect.is_lock_timeout(&source);
         let outcome = if early {
             format!("the revision did not start{kept}; the database is still at {}", describe_heads(heads))
         } else if in_transaction {
@@ -295,7 +387,16 @@ async fn run_step(
                 revision.id
             )
         };
-        return Err(RuntimeError::StatementFailed {
+        let outcome = if dialect.is_statement_timeout(&source) {
+            format!(
+                "{outcome}; the statement ran past the revision's statement_timeout ({} ms): a revision that needs \
+                 longer sets its own, e.g. `statement_timeout = \"10min\"` (\"0\" for none) at the top of its file",
+                timeouts.statement_timeout.as_millis()
+            )
+        } else {
+            outcome
+        };
+        let error: Error = RuntimeError::StatementFailed {
             revision: revision.id.clone(),
             path: revision.path.clone(),
             direction: direction_word(step.direction),
@@ -305,7 +406,12 @@ async fn run_step(
             outcome,
             source: crate::runtime::DatabaseError(source),
         }
-        .into());
+        .into();
+        if !lock_timeout {
+            return Err(StepFailure::Other(error));
+        }
+        let cleanup = if in_transaction { Vec::new() } else { dialect.retry_cleanup(op) };
+        return Err(StepFailure::LockTimeout { error, cleanup, recorded: !in_transaction });
     }
 
     let violations = match session.check_integrity().await {
@@ -314,7 +420,7 @@ async fn run_step(
             if in_transaction {
                 session.execute(transaction.rollback).await.ok();
             }
-            return Err(db_error("check foreign keys")(source));
+            return Err(db_error("check foreign keys")(source).into());
         }
     };
     let added = baseline.added(&violations);
@@ -339,8 +445,8 @@ async fn run_step(
     };
     let mut batch: Vec<String> = Vec::new();
     // Without transactional DDL, the bookkeeping still gets a transaction of its own.
-    if let Some(begin) = begin.take().or((!in_transaction).then_some(transaction.begin)) {
-        batch.push(begin.to_owned());
+    if let Some(begin) = begin.take().or_else(|| (!in_transaction).then(|| transaction.begin.to_owned())) {
+        batch.push(begin);
     }
     batch.extend(state::version_updates(dialect, tables, heads, &new_heads).into_iter().map(|s| s.sql));
     let millis = Some(duration.as_millis() as u64);
@@ -499,6 +605,13 @@ fn describe_heads(heads: &[RevisionId]) -> String {
         "base".to_owned()
     } else {
         heads.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn reverted_kind(direction: Direction) -> StepKind {
+    match direction {
+        Direction::Up => StepKind::UpgradeReverted,
+        Direction::Down => StepKind::DowngradeReverted,
     }
 }
 

@@ -231,8 +231,62 @@ pub enum DefaultValue {
     Value(Literal),
     /// A portable expression: `{ expr = "current_timestamp" }`.
     Expr(PortableExpr),
+    /// A number kept as written, where a float would spell it otherwise (`0.00`, `1e3`):
+    /// `{ number = "0.00" }`. It means the number's value; the backends that keep the text
+    /// of a default (SQLite), or print it as written (PostgreSQL), get it as written.
+    Number(String),
     /// Raw SQL passed through verbatim: `{ sql = "gen_random_uuid()" }`.
     Sql(String),
+}
+
+impl DefaultValue {
+    /// What the default means, whatever its spelling: a number kept as written is its value
+    /// (an integer when it is one), `now()` is the current timestamp.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aludel::schema::{DefaultValue, Literal, PortableExpr};
+    ///
+    /// assert_eq!(DefaultValue::Number("0.00".into()).meaning(), DefaultValue::Value(Literal::Float(0.0)));
+    /// assert_eq!(DefaultValue::Number("10".into()).meaning(), DefaultValue::Value(Literal::Int(10)));
+    /// let now = DefaultValue::Expr(PortableExpr::Now);
+    /// assert_eq!(now.meaning(), DefaultValue::Expr(PortableExpr::CurrentTimestamp));
+    /// ```
+    pub fn meaning(&self) -> DefaultValue {
+        match self {
+            DefaultValue::Number(text) => number_literal(text).map_or_else(|| self.clone(), DefaultValue::Value),
+            DefaultValue::Expr(PortableExpr::Now) => DefaultValue::Expr(PortableExpr::CurrentTimestamp),
+            other => other.clone(),
+        }
+    }
+}
+
+/// Whether a number written `text` is spelled so again from its value, as a literal default
+/// renders it (`10`, `2.5`), and not otherwise (`0.00`, `1e3`, a number no `i64` or `f64`
+/// holds exactly as written): those are kept as [`DefaultValue::Number`].
+pub fn spelled_as_value(text: &str) -> bool {
+    match number_literal(text) {
+        Some(Literal::Int(n)) => n.to_string() == text,
+        Some(Literal::Float(f)) => format!("{f:?}") == text,
+        _ => false,
+    }
+}
+
+/// The value of a number written in SQL (`-1`, `0.00`, `1e3`); `None` for anything else.
+pub fn number_literal(text: &str) -> Option<Literal> {
+    let text = text.trim();
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    // Rust also reads `inf`, `NaN` and `1_000`-free forms SQL has no literal for.
+    if !digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        || !digits.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+    {
+        return None;
+    }
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(Literal::Int(n));
+    }
+    text.parse::<f64>().ok().filter(|f| f.is_finite()).map(Literal::Float)
 }
 
 /// Server default expressions every dialect can spell.
@@ -245,6 +299,10 @@ pub enum PortableExpr {
     CurrentDate,
     /// The current time of day.
     CurrentTime,
+    /// The current date and time as `now()` writes it: `now()` on the backends that keep
+    /// that spelling (PostgreSQL), `CURRENT_TIMESTAMP` elsewhere. It means what
+    /// `current_timestamp` means, and compares equal to it.
+    Now,
 }
 
 /// A generated (computed) column.
@@ -297,6 +355,12 @@ pub struct Column {
     /// Values come from an identity / auto-increment sequence.
     #[serde(default, skip_serializing_if = "is_false")]
     pub identity: bool,
+    /// The identity is PostgreSQL's `serial`: a sequence the column owns and a `nextval`
+    /// default, rather than an identity column (`serial = true`, with `identity = true` and
+    /// an integer type). Other backends' auto-increment is the same either way, and the
+    /// comparison does not tell the two apart.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub serial: bool,
     /// A computed column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<Generated>,
@@ -319,6 +383,7 @@ impl Column {
             default: None,
             on_update: None,
             identity: false,
+            serial: false,
             generated: None,
             comment: None,
             collation: None,

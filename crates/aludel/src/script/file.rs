@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use crate::ops::Op;
+use crate::script::policy::{Allow, Allowances, RunLimits, optional_duration};
 use crate::script::{NewRevision, RevisionGraph, RevisionId, ScriptError};
 
 /// One revision file, parsed.
@@ -35,6 +36,10 @@ pub struct Revision {
     pub upgrade: Vec<Op>,
     /// Ops run by downgrade (`[[downgrade]]`).
     pub downgrade: Vec<Op>,
+    /// The lint rules it allows, with reasons (`allow`, at the top or in an upgrade op).
+    pub allow: Allowances,
+    /// Its own lock and statement timeouts and retries, over aludel.toml's.
+    pub limits: RunLimits,
     /// The file it was read from.
     pub path: PathBuf,
 }
@@ -44,6 +49,13 @@ impl Revision {
     /// transaction mode, parents, dependencies); see [`crate::script::checksum`].
     pub fn checksum(&self) -> String {
         crate::script::checksum::checksum(self)
+    }
+
+    /// The 1-based line of each `[[upgrade]]` header in the revision's file, in op order:
+    /// where a report points for an op. Empty when the file cannot be read (a revision
+    /// compiled into the program).
+    pub fn upgrade_lines(&self) -> Vec<usize> {
+        fs::read_to_string(&self.path).map(|text| upgrade_lines(&text)).unwrap_or_default()
     }
 
     /// Whether this revision has no parent.
@@ -112,6 +124,17 @@ impl Revision {
                 return Err(ScriptError::RevisionMismatch { path: path.to_owned(), revision: id, file_prefix });
             }
         }
+        let (upgrade, op_allows): (Vec<Op>, Vec<Vec<Allow>>) =
+            raw.upgrade.into_iter().map(|entry| (entry.op, entry.allow)).unzip();
+        let allow = Allowances {
+            revision: raw.allow,
+            ops: if op_allows.iter().all(Vec::is_empty) { Vec::new() } else { op_allows },
+        };
+        let limits = RunLimits {
+            lock_timeout: raw.lock_timeout,
+            statement_timeout: raw.statement_timeout,
+            lock_retries: raw.lock_retries,
+        };
         Ok(Revision {
             id,
             down_revisions: raw.down_revision,
@@ -120,8 +143,10 @@ impl Revision {
             branch_labels: raw.branch_labels.into_iter().map(|l| l.0).collect(),
             depends_on: raw.depends_on,
             transactional: raw.transactional,
-            upgrade: raw.upgrade,
+            upgrade,
             downgrade: raw.downgrade,
+            allow,
+            limits,
             path: path.to_owned(),
         })
     }
@@ -145,9 +170,26 @@ struct RawRevision {
     #[serde(default = "yes")]
     transactional: bool,
     #[serde(default)]
-    upgrade: Vec<Op>,
+    allow: Vec<Allow>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    lock_timeout: Option<std::time::Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    statement_timeout: Option<std::time::Duration>,
+    #[serde(default)]
+    lock_retries: Option<u32>,
+    #[serde(default)]
+    upgrade: Vec<UpgradeEntry>,
     #[serde(default)]
     downgrade: Vec<Op>,
+}
+
+/// An `[[upgrade]]` table: the op, and the lint rules it allows.
+#[derive(Deserialize)]
+struct UpgradeEntry {
+    #[serde(default)]
+    allow: Vec<Allow>,
+    #[serde(flatten)]
+    op: Op,
 }
 
 fn yes() -> bool {
@@ -256,6 +298,16 @@ fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> ScriptError {
         && let Some(key_offset) = find_key_in_table(text, offset, field)
     {
         offset = key_offset;
+    }
+    // An unknown op is reported at its table's header too (the table is buffered to take
+    // its `allow` apart): point at the op's value.
+    if message.starts_with("unknown variant")
+        && text[offset..].starts_with("[[")
+        && let Some(key_offset) = find_key_in_table(text, offset, "op")
+    {
+        let line = text[key_offset..].lines().next().unwrap_or("");
+        let value = line.find('=').map_or(0, |eq| eq + 1 + (line[eq + 1..].len() - line[eq + 1..].trim_start().len()));
+        offset = key_offset + value;
     }
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = text[..offset].matches('\n').count() + 1;
@@ -472,6 +524,23 @@ fn header_of(text: &str) -> &str {
     text
 }
 
+/// The 1-based lines of the `[[upgrade]]` headers of `text`, outside multi-line strings.
+fn upgrade_lines(text: &str) -> Vec<usize> {
+    let mut lines = Vec::new();
+    let mut open: Option<&str> = None;
+    for (number, line) in (1..).zip(text.lines()) {
+        if open.is_none() && line.trim_start().starts_with("[[upgrade]]") {
+            lines.push(number);
+        }
+        for delimiter in ["\"\"\"", "'''"] {
+            if open.is_none_or(|d| d == delimiter) && line.matches(delimiter).count() % 2 == 1 {
+                open = if open.is_some() { None } else { Some(delimiter) };
+            }
+        }
+    }
+    lines
+}
+
 /// How much of each file to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reading {
@@ -685,6 +754,12 @@ mod tests {
             let reference = Revision::from_raw(toml::from_str(text).unwrap(), path).unwrap();
             assert_eq!(fast, reference, "{text}");
         }
+    }
+
+    #[test]
+    fn upgrade_headers_are_found_outside_strings() {
+        let text = "revision = \"a\"\n[[upgrade]]\nop = \"sql\"\nsql = \"\"\"\n[[upgrade]]\n\"\"\"\n\n  [[upgrade]]\nop = \"x\"\n";
+        assert_eq!(upgrade_lines(text), [2, 8]);
     }
 
     #[test]

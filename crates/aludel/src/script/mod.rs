@@ -18,11 +18,13 @@ pub mod file;
 pub mod graph;
 pub mod id;
 mod plain_toml;
+pub mod policy;
 pub mod writer;
 
 pub use file::{Revision, ScriptDirectory, check_label};
 pub use graph::{Direction, Plan, RevisionGraph, Step};
 pub use id::RevisionId;
+pub use policy::{Allow, Allowances, RunLimits, format_duration, parse_duration};
 pub use writer::{NewRevision, Parent, RevisionNotes, RevisionSpec, Splice, slug};
 
 /// Errors in revision files, the revision graph or a target.

@@ -1,11 +1,12 @@
 //! Test support of aludel's own integration tests: [`TestDb`] (a uniquely named database per
 //! test, from `aludel-test-support`), the backends and cases a run covers ([`backends`],
-//! [`cases`]), a session that counts its queries ([`counting`]) and random schemas
-//! ([`random`]).
+//! [`cases`]), a session that counts its queries ([`counting`]), random schemas
+//! ([`random`]) and a database's schema as its own dump tool prints it ([`dump`]).
 
 #![allow(dead_code, unreachable_pub, unused_imports)] // Each test binary uses a different part of this module.
 
 pub mod counting;
+pub mod dump;
 pub mod random;
 
 use std::path::{Path, PathBuf};

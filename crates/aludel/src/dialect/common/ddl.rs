@@ -12,7 +12,9 @@ use std::fmt;
 use crate::dialect::common::{quote_ident_ansi, quote_literal};
 use crate::dialect::{RenderError, Statement};
 use crate::ops::{ColumnChange, Op};
-use crate::schema::{Column, Constraint, DefaultValue, IndexKey, Literal, PortableExpr, ReferentialAction, Table};
+use crate::schema::{
+    Column, Constraint, DefaultValue, IndexKey, Literal, PortableExpr, ReferentialAction, Table, number_literal,
+};
 
 /// The longest name a backend keeps as written.
 pub(crate) struct NameLimit {
@@ -44,6 +46,12 @@ pub(crate) trait DdlSpelling {
 
     /// A raw SQL default, already checked to be non-empty, as `DEFAULT` takes it.
     fn sql_default(&self, expr: &str) -> String;
+
+    /// `now()` as a default: `CURRENT_TIMESTAMP` on the backends that do not keep `now()`
+    /// apart from it.
+    fn now_default(&self) -> &'static str {
+        "CURRENT_TIMESTAMP"
+    }
 
     /// Quotes a name; the backends but MySQL use double quotes.
     fn quote(&self, name: &str) -> String {
@@ -111,8 +119,21 @@ pub(crate) trait DdlSpelling {
             DefaultValue::Expr(PortableExpr::CurrentTimestamp) => "CURRENT_TIMESTAMP".into(),
             DefaultValue::Expr(PortableExpr::CurrentDate) => "CURRENT_DATE".into(),
             DefaultValue::Expr(PortableExpr::CurrentTime) => "CURRENT_TIME".into(),
+            DefaultValue::Expr(PortableExpr::Now) => self.now_default().into(),
+            DefaultValue::Number(text) => self.number(column, text)?,
             DefaultValue::Sql(sql) => self.sql_default(self.expr("default", sql)?),
         })
+    }
+
+    /// A number kept as written, checked to be one: it is SQL text the file holds.
+    fn number(&self, column: &str, text: &str) -> Result<String, RenderError> {
+        if number_literal(text).is_none() {
+            return Err(self.invalid(format!(
+                "the default of `{column}` is `{{ number = \"{text}\" }}`, which is not a number; write digits with \
+                 an optional sign, point and exponent (`0.00`, `-1.5e3`)"
+            )));
+        }
+        Ok(text.trim().to_owned())
     }
 
     /// A table constraint as `CREATE TABLE` and `ALTER TABLE ... ADD` spell it.
@@ -212,6 +233,12 @@ pub(crate) trait DdlSpelling {
                 return Err(self.invalid(format!("column `{name}` is generated and has a `default`; remove `default`")));
             }
             _ => {}
+        }
+        if column.serial && !column.identity {
+            return Err(self.invalid(format!(
+                "column `{name}` has `serial = true` without `identity = true`; a serial column is an identity, so \
+                 add `identity = true` or remove `serial`"
+            )));
         }
         Ok(())
     }

@@ -1,8 +1,38 @@
 //! What every backend's normalization shares: a table's keys folded as introspection reads
-//! them back. The normalizations through scratch objects (PostgreSQL, MySQL) share more, in
+//! them back, and a column's spellings no introspection tells apart. The normalizations through scratch objects (PostgreSQL, MySQL) share more, in
 //! `scratch`.
 
-use crate::schema::{Constraint, ReferentialAction, Table};
+use crate::schema::{Column, Constraint, DefaultValue, PortableExpr, ReferentialAction, Table};
+
+/// `column` with PostgreSQL's own spellings stated as a backend that does not read them
+/// apart reads them back: `now()` is the current timestamp, a serial column a plain
+/// identity. PostgreSQL reads both back as written. The revision keeps the models' spellings
+/// all the same (`Diff::in_model_spellings`). A number kept as written is each backend's to
+/// read: PostgreSQL prints `1e3` as `'1000'::numeric`, SQLite keeps it.
+pub(crate) fn unspelled(mut column: Column, spellings: PostgresSpellings) -> Column {
+    if spellings == PostgresSpellings::Read {
+        return column;
+    }
+    let now = |value: DefaultValue| match value {
+        DefaultValue::Expr(PortableExpr::Now) => DefaultValue::Expr(PortableExpr::CurrentTimestamp),
+        other => other,
+    };
+    column.serial = false;
+    column.default = column.default.map(now);
+    column.on_update = column.on_update.map(now);
+    column
+}
+
+/// Whether a backend's introspection reads PostgreSQL's own spellings (a serial column,
+/// `now()`) apart from the standard ones (an identity, `CURRENT_TIMESTAMP`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PostgresSpellings {
+    /// PostgreSQL reads them back as written.
+    Read,
+    /// The others read an auto-increment column and the current timestamp, whichever the
+    /// models said.
+    Unread,
+}
 
 /// A table's keys as introspection reads them back.
 pub(crate) struct FoldedKeys {

@@ -24,3 +24,15 @@ where
         rows.iter().map(|row| (0..row.len()).map(|i| row.try_get_unchecked::<Option<String>, _>(i)).collect()).collect()
     })
 }
+
+/// `(name, count)` rows as a map, leaving out rows whose count is not a number.
+pub(crate) fn rows_by_name(rows: TextRows) -> std::collections::BTreeMap<String, u64> {
+    rows.into_iter()
+        .filter_map(|row| {
+            let mut cells = row.into_iter();
+            let name = cells.next().flatten()?;
+            let count = cells.next().flatten()?.parse().ok()?;
+            Some((name, count))
+        })
+        .collect()
+}

@@ -24,6 +24,7 @@ mod render;
 pub(crate) mod schema_sql;
 pub(crate) mod session;
 mod text;
+mod timeouts;
 mod types;
 
 pub use introspect::introspect;
@@ -103,6 +104,18 @@ impl Dialect for MySql {
 
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
         render::render(op, before, self.uuid)
+    }
+
+    fn timeout_statements(&self, timeouts: &crate::config::Timeouts, _in_transaction: bool) -> Vec<Statement> {
+        timeouts::statements(timeouts)
+    }
+
+    fn is_lock_timeout(&self, error: &sqlx::Error) -> bool {
+        timeouts::error_number(error) == Some(timeouts::LOCK_WAIT_TIMEOUT)
+    }
+
+    fn is_statement_timeout(&self, error: &sqlx::Error) -> bool {
+        timeouts::error_number(error).is_some_and(|n| timeouts::STATEMENT_TIMEOUTS.contains(&n))
     }
 
     fn table_exists_query(&self, table: &str) -> String {

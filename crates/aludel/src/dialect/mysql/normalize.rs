@@ -39,7 +39,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dialect::common::normalize::{FoldedKeys, fold_keys};
+use crate::dialect::common::normalize::{FoldedKeys, PostgresSpellings, fold_keys, unspelled};
 use crate::dialect::common::scratch::{
     Normalization, ScratchNames, ScratchRules, Spelling, render_reason, scratch_token, spelling_column,
 };
@@ -265,7 +265,7 @@ fn normalize_table(table: &Table, models: &Schema, uuid: UuidStorage) -> Result<
         fold_keys(table, &[ReferentialAction::NoAction, ReferentialAction::Restrict]);
     let mut columns = Vec::with_capacity(table.columns.len());
     for column in &table.columns {
-        let mut column = column.clone();
+        let mut column = unspelled(column.clone(), PostgresSpellings::Unread);
         let spelled = column_type(&column.ty, Some(&models.enums), uuid).map_err(|err| IntrospectError::Model {
             object: format!("type {} of column {}.{}", column.ty, table.name, column.name),
             message: render_reason(err),
@@ -664,6 +664,7 @@ fn scratch_copy(model: &Table, i: usize) -> Table {
             default: None,
             on_update: None,
             identity: false,
+            serial: false,
             generated: c.generated.clone(),
             comment: None,
             collation: None,

@@ -149,7 +149,7 @@ impl Renderer<'_> {
     /// A column's default, as `DEFAULT` takes it on a column of its type.
     fn column_default(&self, column: &Column, default: &DefaultValue) -> Result<String, RenderError> {
         Ok(match default {
-            DefaultValue::Expr(PortableExpr::CurrentTimestamp)
+            DefaultValue::Expr(PortableExpr::CurrentTimestamp | PortableExpr::Now)
                 if matches!(column.ty, ColumnType::Timestamp | ColumnType::Timestamptz) =>
             {
                 "CURRENT_TIMESTAMP(6)".into()
@@ -157,7 +157,7 @@ impl Renderer<'_> {
             DefaultValue::Expr(PortableExpr::CurrentDate) => "(CURRENT_DATE)".into(),
             DefaultValue::Expr(PortableExpr::CurrentTime) => "(CURRENT_TIME)".into(),
             // MySQL 8 takes only expressions as defaults of text, binary and JSON columns.
-            DefaultValue::Value(_) if needs_key_prefix(&column.ty) => {
+            DefaultValue::Value(_) | DefaultValue::Number(_) if needs_key_prefix(&column.ty) => {
                 format!("({})", self.default_value(&column.name, default)?)
             }
             other => self.default_value(&column.name, other)?,
@@ -167,6 +167,8 @@ impl Renderer<'_> {
     /// `CURRENT_TIMESTAMP` at the precision of the column's type, the one value MySQL takes
     /// for `ON UPDATE`, on the one kind of column that takes it.
     fn on_update(&self, column: &Column, value: &DefaultValue) -> Result<String, RenderError> {
+        // `now()` from another backend's models is the current timestamp here.
+        let value = &value.meaning();
         let precision = match (&column.ty, value) {
             (ColumnType::Timestamp | ColumnType::Timestamptz, DefaultValue::Expr(PortableExpr::CurrentTimestamp)) => {
                 Some("6".to_owned())

@@ -110,6 +110,13 @@ impl Session for MySqlSession {
         normalize::normalize_database(database, models)
     }
 
+    fn table_rows(&mut self) -> BoxFuture<'_, Result<std::collections::BTreeMap<String, u64>, sqlx::Error>> {
+        // InnoDB's estimate; NULL for views and tables it has not measured.
+        const SQL: &str = "SELECT table_name, CAST(table_rows AS CHAR) FROM information_schema.tables \
+                           WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' AND table_rows IS NOT NULL";
+        Box::pin(async move { session::query_text(&mut self.conn, SQL).await.map(session::rows_by_name) })
+    }
+
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
         Box::pin(async move { self.conn.close().await })
     }

@@ -22,7 +22,9 @@
 //! - a default of `NULL`, which PostgreSQL keeps as `NULL::<type>` on a type with a length or
 //!   precision (`DEFAULT NULL` on a `numeric(10,2)` column), comes back as no default;
 //! - a `serial` column (a default `nextval('<seq>'::regclass)` on a sequence the column owns)
-//!   comes back as `identity = true` with no default, like an identity column; both
+//!   comes back as `identity = true` and `serial = true` with no default, so that a revision
+//!   that recreates it (a downgrade) makes a serial column again; the diff does not compare
+//!   `serial`, so an identity column in the models matches it all the same; both
 //!   `GENERATED ALWAYS` and `BY DEFAULT` identities come back as `identity = true`.
 //!
 //! Types come back as the neutral type where there is one; others are [`ColumnType::Custom`]
@@ -321,6 +323,7 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<Col
             default,
             on_update: None,
             identity: identity || serial,
+            serial,
             generated,
             comment: cell(row, 12).map(str::to_owned),
             collation: cell(row, 14).map(str::to_owned),
@@ -459,8 +462,10 @@ fn default_value(printed: &str) -> DefaultValue {
     match text {
         "true" => return DefaultValue::Value(Literal::Bool(true)),
         "false" => return DefaultValue::Value(Literal::Bool(false)),
-        // `now()` is the function behind CURRENT_TIMESTAMP, which a schema.sql often writes.
-        "CURRENT_TIMESTAMP" | "now()" => return DefaultValue::Expr(PortableExpr::CurrentTimestamp),
+        "CURRENT_TIMESTAMP" => return DefaultValue::Expr(PortableExpr::CurrentTimestamp),
+        // The function behind CURRENT_TIMESTAMP, which PostgreSQL prints apart; the diff
+        // compares the two by meaning.
+        "now()" => return DefaultValue::Expr(PortableExpr::Now),
         "CURRENT_DATE" => return DefaultValue::Expr(PortableExpr::CurrentDate),
         "CURRENT_TIME" => return DefaultValue::Expr(PortableExpr::CurrentTime),
         _ => {}
@@ -554,7 +559,7 @@ mod tests {
         check_default("CURRENT_DATE", DefaultValue::Expr(PortableExpr::CurrentDate));
         check_default("CURRENT_TIME", DefaultValue::Expr(PortableExpr::CurrentTime));
         check_default("LOCALTIMESTAMP", DefaultValue::Sql("LOCALTIMESTAMP".into()));
-        check_default("now()", DefaultValue::Expr(PortableExpr::CurrentTimestamp));
+        check_default("now()", DefaultValue::Expr(PortableExpr::Now));
         check_default("nextval('t_id_seq'::regclass)", DefaultValue::Sql("nextval('t_id_seq'::regclass)".into()));
     }
 }

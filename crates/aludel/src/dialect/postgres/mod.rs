@@ -13,6 +13,7 @@ mod render;
 pub(crate) mod schema_sql;
 pub(crate) mod session;
 mod text;
+mod timeouts;
 mod types;
 
 pub use introspect::introspect;
@@ -37,6 +38,22 @@ impl Dialect for Postgres {
 
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
         render::render(op, before)
+    }
+
+    fn timeout_statements(&self, timeouts: &crate::config::Timeouts, in_transaction: bool) -> Vec<Statement> {
+        timeouts::statements(timeouts, in_transaction)
+    }
+
+    fn is_lock_timeout(&self, error: &sqlx::Error) -> bool {
+        timeouts::sqlstate(error).as_deref() == Some(timeouts::LOCK_NOT_AVAILABLE)
+    }
+
+    fn is_statement_timeout(&self, error: &sqlx::Error) -> bool {
+        timeouts::sqlstate(error).as_deref() == Some(timeouts::QUERY_CANCELED)
+    }
+
+    fn retry_cleanup(&self, op: &Op) -> Vec<Statement> {
+        timeouts::retry_cleanup(op)
     }
 
     fn table_exists_query(&self, table: &str) -> String {

@@ -40,7 +40,7 @@
 //! a custom type here, as an enum from the database), and a string default that PostgreSQL
 //! evaluates when the column is created (`'now'` on a timestamp column is frozen then).
 
-use crate::dialect::common::normalize::{FoldedKeys, fold_keys};
+use crate::dialect::common::normalize::{FoldedKeys, PostgresSpellings, fold_keys, unspelled};
 use crate::dialect::common::scratch::{
     Normalization, ScratchNames, ScratchRules, Spelling, render_reason, scratch_token, spelling_column,
 };
@@ -129,10 +129,11 @@ fn normalize_table(table: &Table, models: &Schema) -> Result<Table, IntrospectEr
     let FoldedKeys { primary_key, primary_key_name, constraints } = fold_keys(table, &[ReferentialAction::NoAction]);
     let mut columns = Vec::with_capacity(table.columns.len());
     for column in &table.columns {
-        let mut column = column.clone();
+        let mut column = unspelled(column.clone(), PostgresSpellings::Read);
         if let Some(integer) = serial_type(&column.ty) {
             column.ty = integer;
             column.identity = true;
+            column.serial = true;
         }
         if let Err(err) = column_type(&column.ty) {
             return Err(IntrospectError::Model {
@@ -521,7 +522,8 @@ fn describe_default(default: &DefaultValue) -> String {
         DefaultValue::Expr(PortableExpr::CurrentTimestamp) => "current_timestamp".into(),
         DefaultValue::Expr(PortableExpr::CurrentDate) => "current_date".into(),
         DefaultValue::Expr(PortableExpr::CurrentTime) => "current_time".into(),
-        DefaultValue::Sql(sql) => sql.trim().to_owned(),
+        DefaultValue::Expr(PortableExpr::Now) => "now()".into(),
+        DefaultValue::Number(text) | DefaultValue::Sql(text) => text.trim().to_owned(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! How a `schema.sql` written for PostgreSQL reads: unquoted names fold to lower case,
 //! `public.` is the default schema, primary key columns are `NOT NULL`, `serial` types are
-//! identity columns of their integer type, and `now()` is `CURRENT_TIMESTAMP`. In a
-//! `pg_dump`: `SELECT pg_catalog.set_config(...)` sets up the session; a column default
+//! identity columns of their integer type (`serial = true`), and `now()` is the portable `now`.
+//! In a `pg_dump`: `SELECT pg_catalog.set_config(...)` sets up the session; a column default
 //! `nextval('seq'::regclass)` names the sequence a `serial` column owns; a routine carried as
 //! written is created with its body unchecked, as `pg_dump` creates it (its body may use
 //! tables created after it); triggers and policies are dropped `ON` their table.
@@ -49,9 +49,10 @@ impl SchemaSqlDialect for PostgresSchemaSql {
     }
 
     fn portable_call(&self, name: &str, args: &FunctionArguments) -> Option<PortableExpr> {
-        // `now()` is the same function as `CURRENT_TIMESTAMP` on PostgreSQL.
+        // `now()` is the same function as `CURRENT_TIMESTAMP` on PostgreSQL, spelled apart in
+        // its catalog: it is kept so.
         match (name, args) {
-            ("now", FunctionArguments::List(list)) if list.args.is_empty() => Some(PortableExpr::CurrentTimestamp),
+            ("now", FunctionArguments::List(list)) if list.args.is_empty() => Some(PortableExpr::Now),
             _ => None,
         }
     }

@@ -73,6 +73,14 @@ impl Session for PgSession {
         Box::pin(super::normalize::normalize(self, models))
     }
 
+    fn table_rows(&mut self) -> BoxFuture<'_, Result<std::collections::BTreeMap<String, u64>, sqlx::Error>> {
+        // `reltuples` is -1 until the table is first analyzed or vacuumed: unknown, not empty.
+        const SQL: &str = "SELECT c.relname, c.reltuples::bigint::text FROM pg_class c \
+                           JOIN pg_namespace n ON n.oid = c.relnamespace \
+                           WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() AND c.reltuples >= 0";
+        Box::pin(async move { session::query_text(&mut self.conn, SQL).await.map(session::rows_by_name) })
+    }
+
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
         Box::pin(async move { self.conn.close().await })
     }

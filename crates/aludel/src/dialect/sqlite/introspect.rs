@@ -27,7 +27,7 @@ use crate::dialect::sqlite::types::read_type;
 use crate::dialect::{IntrospectError, IntrospectOptions, Session};
 use crate::schema::{
     Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
-    References, ReferentialAction, Schema, Table,
+    References, ReferentialAction, Schema, Table, number_literal, spelled_as_value,
 };
 
 /// Keeps SQLite's own objects (`sqlite_sequence`, `sqlite_stat1`, ...) and virtual tables out.
@@ -273,6 +273,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                 default,
                 on_update: None,
                 identity,
+                serial: false,
                 generated,
                 comment: None,
                 collation: written.and_then(|c| c.collation.clone()),
@@ -428,6 +429,11 @@ fn read_default(text: &str, ty: &ColumnType) -> Option<DefaultValue> {
     let Ok(tokens) = Tokens::new(text) else { return raw() };
     let kinds: Vec<Kind> = tokens.tokens.iter().map(|t| t.kind).collect();
     let number = |literal: &str| -> Option<DefaultValue> {
+        // SQLite keeps the text: a number its value would respell is read as written, so a
+        // revision that recreates the column (a downgrade) writes it so again.
+        if number_literal(literal).is_some() && !spelled_as_value(literal) {
+            return Some(DefaultValue::Number(literal.to_owned()));
+        }
         let value = if let Ok(int) = literal.parse::<i64>() {
             match (ty, int) {
                 (ColumnType::Boolean, 0 | 1) => Literal::Bool(int == 1),

@@ -46,6 +46,10 @@ impl Dialect for Sqlite {
         render::render(op, before)
     }
 
+    fn rebuilds_table(&self, op: &Op, before: &Schema) -> bool {
+        self.render(op, before).is_ok_and(|statements| rebuild::is_rebuild(&statements))
+    }
+
     fn can_run_outside_transaction(&self) -> bool {
         // The run holds the write lock as one transaction; every revision is a savepoint in it.
         false

@@ -14,7 +14,7 @@
 //! - types come back as `types` reads back their spelling, collations in upper case, and
 //!   expressions as `text::expression` spells them.
 
-use crate::dialect::common::normalize::fold_keys;
+use crate::dialect::common::normalize::{PostgresSpellings, fold_keys, unspelled};
 use crate::dialect::sqlite::text::{Kind, Tokens, expression, unquote};
 use crate::dialect::sqlite::types::{column_type, read_type};
 use crate::schema::{ColumnType, Constraint, DefaultValue, Index, IndexKey, Literal, ReferentialAction, Schema, Table};
@@ -27,7 +27,7 @@ pub fn normalize(model: &Schema) -> Schema {
     for table in model.tables.values() {
         let mut columns = Vec::with_capacity(table.columns.len());
         for column in &table.columns {
-            let mut column = column.clone();
+            let mut column = unspelled(column.clone(), PostgresSpellings::Unread);
             column.comment = None;
             column.collation = column.collation.map(|name| name.to_ascii_uppercase());
             if let ColumnType::Enum(name) = &column.ty {
@@ -52,6 +52,8 @@ pub fn normalize(model: &Schema) -> Schema {
                     DefaultValue::Value(Literal::Bool(value == 1))
                 }
                 DefaultValue::Sql(sql) => DefaultValue::Sql(sql.trim().to_owned()),
+                // SQLite keeps a number's text, and introspection reads it as written.
+                DefaultValue::Number(text) => DefaultValue::Number(text.trim().to_owned()),
                 other => other,
             });
             if let Some(generated) = &mut column.generated {

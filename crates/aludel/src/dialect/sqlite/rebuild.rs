@@ -34,6 +34,11 @@ use crate::schema::{Schema, SchemaError};
 /// Prefix of the new table's name while it is built.
 const TMP_PREFIX: &str = "_aludel_tmp_";
 
+/// Whether `statements` rebuild a table.
+pub(super) fn is_rebuild(statements: &[Statement]) -> bool {
+    statements.iter().any(|statement| statement.sql.contains(TMP_PREFIX))
+}
+
 /// The statements that rebuild `table` from its definition in `before` to the one in
 /// `after`, for `op` (which errors name).
 pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> Result<Vec<Statement>, RenderError> {

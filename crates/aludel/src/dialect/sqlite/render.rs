@@ -130,7 +130,7 @@ fn addable_in_place(column: &Column) -> bool {
         return !generated.stored;
     }
     match &column.default {
-        Some(DefaultValue::Value(_)) => true,
+        Some(DefaultValue::Value(_) | DefaultValue::Number(_)) => true,
         Some(DefaultValue::Expr(_) | DefaultValue::Sql(_)) => false,
         None => column.nullable,
     }

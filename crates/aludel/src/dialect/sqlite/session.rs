@@ -82,6 +82,33 @@ impl Session for SqliteSession {
         Box::pin(async move { Ok(super::normalize::normalize(models)) })
     }
 
+    fn table_rows(&mut self) -> BoxFuture<'_, Result<std::collections::BTreeMap<String, u64>, sqlx::Error>> {
+        Box::pin(async move {
+            // SQLite keeps no estimate: count, but stop where the size no longer changes
+            // the severity, so a huge table costs a bounded scan.
+            let tables = session::query_text(
+                &mut self.conn,
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .await?;
+            let mut rows = std::collections::BTreeMap::new();
+            for name in tables.into_iter().filter_map(|row| row.into_iter().next().flatten()) {
+                let sql = format!(
+                    "SELECT CAST(count(*) AS TEXT) FROM (SELECT 1 FROM {} LIMIT {})",
+                    crate::dialect::common::quote_ident_ansi(&name),
+                    crate::lint::ERROR_FROM_ROWS
+                );
+                let count = session::query_text(&mut self.conn, &sql).await?;
+                if let Some(n) =
+                    count.first().and_then(|row| row.first()).cloned().flatten().and_then(|n| n.parse().ok())
+                {
+                    rows.insert(name, n);
+                }
+            }
+            Ok(rows)
+        })
+    }
+
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
         Box::pin(async move { self.conn.close().await })
     }

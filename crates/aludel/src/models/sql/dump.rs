@@ -520,6 +520,7 @@ impl Builder<'_> {
             };
             if draws {
                 target.identity = true;
+                target.serial = true;
                 target.nullable = false;
                 target.default = None;
                 self.verbatim

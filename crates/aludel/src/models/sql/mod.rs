@@ -37,10 +37,14 @@
 //!   PostgreSQL; kept as written on SQLite and MySQL). The default schema's qualifier
 //!   (`public.` on PostgreSQL, `main.` on SQLite) is dropped; other schemas are refused.
 //! - Defaults: `true` / `false`, numbers and strings are literals (also a string cast to the
-//!   column's own type, `'draft'::status`); `CURRENT_TIMESTAMP`, `CURRENT_DATE`,
-//!   `CURRENT_TIME` and what the backend calls them besides (`now()` on PostgreSQL) are
-//!   portable expressions; `DEFAULT NULL` is no default; anything else is raw SQL.
-//! - `serial` types and identity columns are `identity = true` and `NOT NULL`. A primary key
+//!   column's own type, `'draft'::status`), and a number its value would spell otherwise
+//!   (`0.00`, `1e3`) is kept as written (`{ number = "0.00" }`); `CURRENT_TIMESTAMP`,
+//!   `CURRENT_DATE`, `CURRENT_TIME` and what the backend calls them besides are portable
+//!   expressions, PostgreSQL's `now()` the portable `now`, which PostgreSQL keeps apart in
+//!   its catalog; `DEFAULT NULL` is no default; anything else is raw SQL.
+//! - `serial` types and identity columns are `identity = true` and `NOT NULL`; `serial`
+//!   types are also `serial = true`, which PostgreSQL renders as `serial` again (an owned
+//!   sequence and a `nextval` default) rather than as an identity column. A primary key
 //!   column is `NOT NULL` where the backend makes it so (PostgreSQL, MySQL); on SQLite it
 //!   stays as declared, as SQLite keeps it.
 //! - Types map to the neutral type they are, as the backend reads them (on MySQL as its
@@ -53,6 +57,10 @@
 //!   is passed through verbatim as a custom type, never an error.
 //! - A foreign key must reference a table the file creates; without a column list it
 //!   references that table's primary key.
+//!
+//! Renames are declared in comments, `-- aludel: renamed from old_name` at the end of a
+//! `CREATE TABLE name (` line or of a column's line ([`parse_schema_sql_metadata`]; see
+//! `rename.rs`).
 //!
 //! Statement lines come from the tokenizer's locations: each statement is parsed on its own,
 //! and the location of its first token is its line.
@@ -76,6 +84,7 @@ use crate::schema::{ColumnType, Constraint, EnumType, Index, Schema, Table};
 mod column;
 mod constraint;
 mod dump;
+mod rename;
 mod statements;
 
 use dump::Reading;
@@ -116,18 +125,24 @@ const EXCERPT_CHARS: usize = 60;
 /// assert_eq!(users.columns[1].ty, ColumnType::Varchar(Some(255)));
 /// ```
 pub fn parse_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Schema, ModelError> {
-    Ok(read_schema_sql(text, backend, path)?.schema)
+    parse_schema_sql_metadata(text, backend, path).map(|metadata| metadata.schema)
 }
 
 /// Reads a desired-state `schema.sql`, or the database's own dump (`pg_dump --schema-only`,
 /// `mysqldump --no-data`, `sqlite3 .schema`), written in `backend`'s SQL: the [`Schema`] it
-/// declares, the objects the model does not hold carried as written
-/// ([`Metadata::verbatim`]), and where each table and index stood ([`Metadata::order`]).
-/// `path` is only used in errors.
+/// declares, the renames it declares in comments, the objects the model does not hold carried
+/// as written ([`Metadata::verbatim`]), and where each table and index stood
+/// ([`Metadata::order`]). `path` is only used in errors.
+///
+/// Renames: `-- aludel: renamed from old_name` at the end of a `CREATE TABLE name (` line
+/// renames the table, at the end of a column's line the column. Comments that do not start
+/// with `aludel:` are ignored.
 ///
 /// # Errors
 ///
-/// As [`parse_schema_sql`].
+/// What [`parse_schema_sql`] returns, and [`ModelError::RenameComment`] for an `aludel:`
+/// comment that is not `renamed from` one name, or that sits on a line naming no table and no
+/// column (or several columns).
 ///
 /// # Examples
 ///
@@ -135,19 +150,30 @@ pub fn parse_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Sch
 /// use std::path::Path;
 ///
 /// use aludel::dialect::Backend;
-/// use aludel::models::sql::read_schema_sql;
+/// use aludel::models::parse_schema_sql_metadata;
 ///
+/// let sql = "CREATE TABLE people ( -- aludel: renamed from accounts\n\
+///            id bigint PRIMARY KEY,\n\
+///            email_address text -- aludel: renamed from email\n\
+///            );";
+/// let metadata = parse_schema_sql_metadata(sql, Backend::Postgres, Path::new("schema.sql")).unwrap();
+/// assert_eq!(metadata.renames.tables["people"], "accounts");
+/// assert_eq!(metadata.renames.columns[&("people".into(), "email_address".into())], "email");
+///
+/// // A dump: psql's meta-commands, settings and owners ignored, a view carried as written.
 /// let sql = "\\restrict abc\nSET lock_timeout = 0;\nCREATE TABLE public.t (id integer NOT NULL);\n\
 ///            CREATE VIEW public.v AS SELECT id FROM public.t;\nALTER TABLE public.t OWNER TO app;";
-/// let metadata = read_schema_sql(sql, Backend::Postgres, Path::new("schema.sql")).unwrap();
+/// let metadata = parse_schema_sql_metadata(sql, Backend::Postgres, Path::new("schema.sql")).unwrap();
 /// assert!(metadata.schema.tables.contains_key("t"));
 /// assert_eq!(metadata.verbatim[0].label(), "view v");
 /// ```
-pub fn read_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Metadata, ModelError> {
+pub fn parse_schema_sql_metadata(text: &str, backend: Backend, path: &Path) -> Result<Metadata, ModelError> {
     let hooks = backend.schema_sql();
     let parser_dialect = hooks.parser();
     let lines = LineIndex::new(text);
-    let statements = statements::split(text, parser_dialect, hooks.conditional_comments(), path)?;
+    let (statements, tokens) = statements::split(text, parser_dialect, hooks.conditional_comments(), path)?;
+    let rename_comments = rename::rename_comments(&tokens, hooks, path)?;
+    drop(tokens);
     let mut builder = Builder {
         hooks,
         path,
@@ -158,6 +184,7 @@ pub fn read_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Meta
         carried_relations: BTreeSet::new(),
         owned_sequences: Vec::new(),
         partitions: BTreeSet::new(),
+        name_lines: rename::NameLines::default(),
     };
     builder.find_partitions(&statements);
     // Statements come in order: finding each one's start from the last costs one pass.
@@ -189,7 +216,10 @@ pub fn read_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Meta
         }
         builder.statement(parsed, &here)?;
     }
-    builder.finish()
+    let renames = rename::rename_hints(rename_comments, &builder.name_lines, path)?;
+    let mut metadata = builder.finish()?;
+    metadata.renames = renames;
+    Ok(metadata)
 }
 
 /// A statement's text, whitespace collapsed, cut to [`EXCERPT_CHARS`].
@@ -237,6 +267,8 @@ struct Builder<'p> {
     owned_sequences: Vec<(String, String, String)>,
     /// Tables the file attaches as partitions.
     partitions: BTreeSet<String>,
+    /// Where tables and columns are named, for the rename comments.
+    name_lines: rename::NameLines,
 }
 
 impl Builder<'_> {
@@ -372,6 +404,9 @@ impl Builder<'_> {
             constraints: Vec::new(),
             comment,
         };
+        if let Some(ObjectNamePart::Identifier(ident)) = rest.name.0.last() {
+            self.name_lines.table(ident.span.start.line, &name);
+        }
         for def in &columns {
             self.column(&mut table, def, here)?;
         }

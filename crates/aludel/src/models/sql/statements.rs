@@ -105,7 +105,8 @@ impl<'t> LineIndex<'t> {
     }
 }
 
-/// Cuts `text` into statements. `path` is only used in errors.
+/// Cuts `text` into statements, and returns them with every token of the file (comments
+/// between and after statements included). `path` is only used in errors.
 ///
 /// # Errors
 ///
@@ -116,7 +117,7 @@ pub(super) fn split(
     dialect: &dyn ParserDialect,
     conditional_comments: bool,
     path: &Path,
-) -> Result<Vec<SourceStatement>, ModelError> {
+) -> Result<(Vec<SourceStatement>, Vec<TokenWithSpan>), ModelError> {
     let unwrapped;
     let text = if conditional_comments {
         unwrapped = unwrap_conditional_comments(text);
@@ -171,7 +172,7 @@ pub(super) fn split(
         index += 1;
     }
     cutter.finish();
-    Ok(cutter.statements)
+    Ok((cutter.statements, tokens))
 }
 
 /// `text` with MySQL's conditional comments (`/*!40101 SET NAMES utf8mb4 */`) opened: each
@@ -375,7 +376,7 @@ mod tests {
     use super::*;
 
     fn check(dialect: &dyn ParserDialect, text: &str, expected: &[(usize, &str)]) {
-        let statements = split(text, dialect, true, Path::new("schema.sql")).expect("tokenizes");
+        let (statements, _) = split(text, dialect, true, Path::new("schema.sql")).expect("tokenizes");
         let got: Vec<(usize, &str)> = statements.iter().map(|s| (s.line, s.sql.as_str())).collect();
         assert_eq!(got, expected, "{text}");
     }
@@ -419,7 +420,7 @@ mod tests {
         // Each `;` once looked back over the whole statement: 20,000 of them took minutes.
         let body = "UPDATE t SET c = 1; ".repeat(20_000);
         let text = format!("CREATE TRIGGER tr AFTER INSERT ON t BEGIN {body}END;\nCREATE TABLE u (c int);");
-        let statements = split(&text, &SQLiteDialect {}, false, Path::new("schema.sql")).expect("tokenizes");
+        let (statements, _) = split(&text, &SQLiteDialect {}, false, Path::new("schema.sql")).expect("tokenizes");
         assert_eq!(statements.iter().map(|s| s.line).collect::<Vec<_>>(), [1, 2]);
     }
 

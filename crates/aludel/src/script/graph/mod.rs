@@ -91,6 +91,8 @@ struct Node {
 ///     transactional: true,
 ///     upgrade: vec![],
 ///     downgrade: vec![],
+///     allow: Default::default(),
+///     limits: Default::default(),
 ///     path: PathBuf::from(format!("{id}.toml")),
 /// };
 /// let graph = RevisionGraph::from_revisions(vec![revision("b2", Some("a1")), revision("a1", None)])?;
@@ -441,6 +443,8 @@ mod tests {
                     transactional: true,
                     upgrade: Vec::new(),
                     downgrade: Vec::new(),
+                    allow: Default::default(),
+                    limits: Default::default(),
                     path: PathBuf::from(format!("versions/{id}_x.toml")),
                 };
                 for token in tokens {

@@ -1,0 +1,382 @@
+//! `aludel lint`: what a revision would do to a busy database, before it runs.
+//!
+//! Every upgrade op, and every statement of an `sql` op (read with `sqlparser` for the
+//! backend), becomes [`facts`](self::facts) ("an index is built on `users`", "`orders.total`
+//! changes type"); the rules of `rules/` judge those facts against the schema the earlier
+//! revisions lead to (simulated with [`Schema::apply`], as the runtime does), so a rule knows
+//! whether a table existed before the revision. Each [`Finding`] names its [`Rule`] (a stable
+//! id, why it hurts, the safe alternative), the revision, op and statement.
+//!
+//! Table sizes read from the database ([`TableSizes`]) scale a rule's severity: a rewrite of
+//! a ten-row table is a note, of a million-row one an error. Exceptions live in the revision
+//! file (`allow`, see [`crate::script::Allowances`]) and are reported as allowed, not hidden.
+//!
+//! Pure: no IO beyond reading a revision file's line numbers, no database. Which revisions to
+//! lint and the table sizes come from `runtime::Project::lint`.
+
+mod facts;
+mod rules;
+mod sizes;
+#[cfg(feature = "schema-sql")]
+mod sql;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::dialect::Dialect;
+use crate::ops::Op;
+use crate::schema::Schema;
+use crate::script::{Revision, RevisionGraph, RevisionId};
+use facts::{Fact, FactKind};
+
+pub use rules::{RULES, Rule, UNKNOWN_ALLOW, rule};
+pub use sizes::{ERROR_FROM_ROWS, NOTE_BELOW_ROWS, TableSizes};
+
+/// How much a finding matters; an unallowed [`Severity::Error`] makes `aludel lint` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; harmless on a small table.
+    Note,
+    /// Likely to hurt; review it.
+    Warning,
+    /// Blocks or breaks a busy database; fix it or allow it with a reason.
+    Error,
+}
+
+impl Severity {
+    /// `note`, `warning` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One rule broken by one op (or one statement of an `sql` op).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule.
+    pub rule: &'static Rule,
+    /// Its severity here: the rule's, lowered on a small table.
+    pub severity: Severity,
+    /// The revision.
+    pub revision: RevisionId,
+    /// Its file.
+    pub path: PathBuf,
+    /// The 1-based line of the op's `[[upgrade]]` in the file, when it could be read.
+    pub line: Option<usize>,
+    /// The op's 0-based position among the upgrade ops; `None` for the revision as a whole.
+    pub op_index: Option<usize>,
+    /// The op, described (`create_index ix_users_email on users`).
+    pub op: Option<String>,
+    /// The 1-based statement of an `sql` op.
+    pub statement: Option<usize>,
+    /// The table concerned.
+    pub table: Option<String>,
+    /// The table's estimated rows, when the database was read.
+    pub rows: Option<u64>,
+    /// What this op does that the rule is about.
+    pub message: String,
+    /// The reason of the `allow` that accepts it; `None` when it stands.
+    pub allowed: Option<String>,
+}
+
+/// What [`lint`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The dialect whose rules ran (`postgresql`, `mysql`, `sqlite`).
+    pub dialect: &'static str,
+    /// The revisions linted, in the order they run.
+    pub revisions: Vec<RevisionId>,
+    /// Every finding, allowed ones included, in revision and op order.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Whether a finding of [`Severity::Error`] stands (is not allowed).
+    pub fn has_errors(&self) -> bool {
+        self.standing().any(|f| f.severity == Severity::Error)
+    }
+
+    /// The findings no `allow` accepts.
+    pub fn standing(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.allowed.is_none())
+    }
+}
+
+/// What a lint knows beyond the revisions.
+#[derive(Debug, Clone, Copy)]
+pub struct LintOptions<'a> {
+    /// The backend whose rules apply.
+    pub dialect: &'a dyn Dialect,
+    /// The lock timeout a revision runs with when its file sets none (aludel.toml's
+    /// `[timeouts] lock_timeout`); zero is none.
+    pub lock_timeout: Duration,
+    /// Estimated rows per table, when the database was read.
+    pub sizes: Option<&'a TableSizes>,
+}
+
+/// Lints the revisions of `graph` that `selection` names, each against the schema the
+/// revisions before it (in the graph's order) lead to.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use aludel::dialect::Backend;
+/// use aludel::lint::{LintOptions, Severity, lint};
+/// use aludel::script::ScriptDirectory;
+///
+/// let files = [
+///     ("a1_users.toml", "revision = \"a1\"\n[[upgrade]]\nop = \"create_table\"\ntable = \"users\"\n\
+///                        columns = [{ name = \"email\", type = \"text\" }]\n"),
+///     ("b2_index.toml", "revision = \"b2\"\ndown_revision = \"a1\"\n[[upgrade]]\nop = \"create_index\"\n\
+///                        table = \"users\"\nname = \"ix_users_email\"\ncolumns = [\"email\"]\n"),
+/// ];
+/// let graph = ScriptDirectory::from_embedded(&files)?;
+/// let ids: Vec<_> = graph.revisions().iter().map(|r| r.id.clone()).collect();
+/// let options = LintOptions { dialect: Backend::Postgres.dialect(), lock_timeout: Duration::from_secs(2), sizes: None };
+/// let report = lint(&graph, &ids, &options);
+/// assert_eq!(report.findings[0].rule.id, "pg-index-not-concurrent");
+/// assert_eq!(report.findings[0].severity, Severity::Error);
+/// # Ok::<(), aludel::script::ScriptError>(())
+/// ```
+pub fn lint(graph: &RevisionGraph, selection: &[RevisionId], options: &LintOptions<'_>) -> Report {
+    let selected: BTreeSet<&RevisionId> = selection.iter().collect();
+    let mut schema = Schema::default();
+    let mut sql_checks = BTreeMap::new();
+    let mut findings = Vec::new();
+    let mut revisions = Vec::new();
+    for revision in graph.revisions() {
+        if selected.contains(&revision.id) {
+            revisions.push(revision.id.clone());
+            let start = findings.len();
+            lint_revision(revision, &mut schema, &mut sql_checks, options, &mut findings);
+            if findings.len() > start {
+                let lines = revision.upgrade_lines();
+                for finding in &mut findings[start..] {
+                    finding.line = match finding.op_index {
+                        Some(index) => lines.get(index).copied(),
+                        None => Some(1),
+                    };
+                }
+            }
+        } else {
+            for op in &revision.upgrade {
+                if let Op::Sql { .. } = op {
+                    remember_sql_checks(&facts::of_op(op, &schema, options.dialect), &mut sql_checks);
+                }
+                schema.apply(op).ok();
+            }
+        }
+    }
+    Report { dialect: options.dialect.name(), revisions, findings }
+}
+
+/// A rule's verdict before it is placed: which rule, on what, and what exactly.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub(crate) rule: &'static str,
+    pub(crate) table: Option<String>,
+    pub(crate) message: String,
+}
+
+impl Hit {
+    pub(crate) fn new(rule: &'static str, table: Option<&str>, message: String) -> Hit {
+        Hit { rule, table: table.map(str::to_owned), message }
+    }
+}
+
+/// What the rules know about a revision while its ops are walked.
+pub(crate) struct Context<'a> {
+    pub(crate) revision: &'a Revision,
+    /// The schema just before the current op.
+    pub(crate) schema: &'a Schema,
+    /// Tables this revision created so far (they hold no rows, and nobody uses them yet).
+    pub(crate) fresh_tables: &'a BTreeSet<String>,
+    /// Columns this revision added so far, as `(table, column)`.
+    pub(crate) fresh_columns: &'a BTreeSet<(String, String)>,
+    /// Checks raw SQL added so far (which the simulated schema does not hold), by table.
+    pub(crate) sql_checks: &'a BTreeMap<String, Vec<SqlCheck>>,
+    /// Whether the revision's statements run in one transaction.
+    pub(crate) in_transaction: bool,
+    pub(crate) dialect: &'a dyn Dialect,
+}
+
+impl Context<'_> {
+    /// Whether `table` existed before this revision (a table the simulated history does
+    /// not know, made by raw SQL, counts as existing).
+    pub(crate) fn existed(&self, table: &str) -> bool {
+        !self.fresh_tables.contains(table)
+    }
+
+    /// Whether `table.column` existed before this revision.
+    pub(crate) fn column_existed(&self, table: &str, column: &str) -> bool {
+        self.existed(table) && !self.fresh_columns.contains(&(table.to_owned(), column.to_owned()))
+    }
+}
+
+/// A check raw SQL added: `NOT VALID` ones count once `VALIDATE CONSTRAINT` ran.
+#[derive(Debug, Clone)]
+pub(crate) struct SqlCheck {
+    pub(crate) name: Option<String>,
+    pub(crate) expr: String,
+    pub(crate) validated: bool,
+}
+
+/// Keeps the checks raw SQL adds, which `Schema::apply` does not see, and their validation.
+fn remember_sql_checks(facts: &[Fact], sql_checks: &mut BTreeMap<String, Vec<SqlCheck>>) {
+    for fact in facts {
+        match (&fact.kind, fact.statement) {
+            (FactKind::AddCheck { table, name, expr, not_valid }, Some(_)) => {
+                let check = SqlCheck { name: name.clone(), expr: expr.clone(), validated: !not_valid };
+                sql_checks.entry(table.clone()).or_default().push(check);
+            }
+            (FactKind::ValidateConstraint { table, name }, _) => {
+                let checks = sql_checks.get_mut(table).into_iter().flatten();
+                for check in checks.filter(|check| check.name.as_deref() == Some(name.as_str())) {
+                    check.validated = true;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn lint_revision(
+    revision: &Revision,
+    schema: &mut Schema,
+    sql_checks: &mut BTreeMap<String, Vec<SqlCheck>>,
+    options: &LintOptions<'_>,
+    findings: &mut Vec<Finding>,
+) {
+    let dialect = options.dialect;
+    let in_transaction =
+        dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
+    let mut fresh_tables = BTreeSet::new();
+    let mut fresh_columns = BTreeSet::new();
+    // Facts the revision-wide rules read once every op is seen: (op index, fact).
+    let mut seen: Vec<(usize, Fact)> = Vec::new();
+    let mut hits: Vec<(Option<usize>, Option<usize>, Hit)> = Vec::new();
+    for (index, op) in revision.upgrade.iter().enumerate() {
+        let op_facts = facts::of_op(op, schema, dialect);
+        // A table is new from the op that creates it on, its own constraints included.
+        for fact in &op_facts {
+            if let FactKind::CreateTable { table } = &fact.kind {
+                fresh_tables.insert(table.clone());
+            }
+        }
+        {
+            let context = Context {
+                revision,
+                schema,
+                fresh_tables: &fresh_tables,
+                fresh_columns: &fresh_columns,
+                sql_checks,
+                in_transaction,
+                dialect,
+            };
+            for fact in &op_facts {
+                let mut found = Vec::new();
+                rules::check_fact(&context, op, fact, &mut found);
+                hits.extend(found.into_iter().map(|hit| (Some(index), fact.statement, hit)));
+            }
+            let mut found = Vec::new();
+            rules::check_op(&context, op, &mut found);
+            hits.extend(found.into_iter().map(|hit| (Some(index), None, hit)));
+        }
+        for fact in &op_facts {
+            match &fact.kind {
+                FactKind::RenameTable { table, new_name } if fresh_tables.remove(table) => {
+                    fresh_tables.insert(new_name.clone());
+                }
+                FactKind::AddColumn { table, column, .. } => {
+                    fresh_columns.insert((table.clone(), column.clone()));
+                }
+                _ => {}
+            }
+        }
+        remember_sql_checks(&op_facts, sql_checks);
+        schema.apply(op).ok();
+        seen.extend(op_facts.into_iter().map(|fact| (index, fact)));
+    }
+    let context = Context {
+        revision,
+        schema,
+        fresh_tables: &fresh_tables,
+        fresh_columns: &fresh_columns,
+        sql_checks,
+        in_transaction,
+        dialect,
+    };
+    let mut found = Vec::new();
+    rules::check_revision(&context, &seen, options.lock_timeout, &mut found);
+    hits.extend(found);
+    hits.sort_by_key(|(op, statement, _)| (op.map_or(0, |i| i + 1), *statement));
+
+    for (op_index, statement, hit) in hits {
+        let Some(rule) = rule(hit.rule) else { continue };
+        let rows = hit.table.as_deref().and_then(|table| options.sizes.and_then(|sizes| sizes.rows(table)));
+        let severity = match rows {
+            Some(rows) if rule.scales_with_rows => sizes::scale(rows).min(rule.severity),
+            _ => rule.severity,
+        };
+        let allowed = revision.allow.find(rule.id, op_index).map(|allow| allow.reason.clone());
+        findings.push(Finding {
+            rule,
+            severity,
+            revision: revision.id.clone(),
+            path: revision.path.clone(),
+            line: None,
+            op_index,
+            op: op_index.and_then(|i| revision.upgrade.get(i)).map(Op::describe),
+            statement,
+            table: hit.table,
+            rows,
+            message: hit.message,
+            allowed,
+        });
+    }
+    unknown_allows(revision, findings);
+}
+
+/// An `allow` that names no rule is a typo that silently allows nothing: say so.
+fn unknown_allows(revision: &Revision, findings: &mut Vec<Finding>) {
+    let Some(unknown) = rule(rules::UNKNOWN_ALLOW) else { return };
+    for (op_index, allow) in revision.allow.all() {
+        if rule(&allow.rule).is_some() {
+            continue;
+        }
+        findings.push(Finding {
+            rule: unknown,
+            severity: unknown.severity,
+            revision: revision.id.clone(),
+            path: revision.path.clone(),
+            line: None,
+            op_index,
+            op: op_index.and_then(|i| revision.upgrade.get(i)).map(Op::describe),
+            statement: None,
+            table: None,
+            rows: None,
+            message: format!("`allow` names `{}`, which is no rule's id; `aludel lint --rules` lists them", allow.rule),
+            allowed: None,
+        });
+    }
+}
+
+/// The findings by revision, in the report's order, for output grouped by revision.
+pub fn by_revision(report: &Report) -> BTreeMap<usize, (&RevisionId, Vec<&Finding>)> {
+    let position: BTreeMap<&RevisionId, usize> = report.revisions.iter().enumerate().map(|(i, r)| (r, i)).collect();
+    let mut groups: BTreeMap<usize, (&RevisionId, Vec<&Finding>)> = BTreeMap::new();
+    for finding in &report.findings {
+        let at = position.get(&finding.revision).copied().unwrap_or(usize::MAX);
+        groups.entry(at).or_insert_with(|| (&finding.revision, Vec::new())).1.push(finding);
+    }
+    groups
+}

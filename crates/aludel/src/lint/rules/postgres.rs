@@ -1,0 +1,216 @@
+//! PostgreSQL rules: locks that block reads or writes for the length of a scan, a build or
+//! a rewrite, and what keeps a deploy from failing.
+
+use std::time::Duration;
+
+use crate::lint::facts::{Fact, FactKind};
+use crate::lint::{Context, Hit};
+use crate::schema::{ColumnType, Constraint, IndexKey, Schema};
+
+pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
+    match &fact.kind {
+        FactKind::CreateIndex { table, concurrently } => {
+            if !concurrently && context.existed(table) {
+                out.push(Hit::new(
+                    "pg-index-not-concurrent",
+                    Some(table),
+                    format!("builds an index on `{table}` without CONCURRENTLY, blocking its writes until it is built"),
+                ));
+            }
+            if *concurrently && context.in_transaction {
+                out.push(concurrently_in_transaction(Some(table)));
+            }
+        }
+        FactKind::Concurrent if context.in_transaction => {
+            out.push(concurrently_in_transaction(None));
+        }
+        FactKind::AddForeignKey { table, not_valid: false, .. } if context.existed(table) => out.push(Hit::new(
+            "pg-constraint-not-valid",
+            Some(table),
+            format!("adds a foreign key to `{table}` without NOT VALID: every row is checked while writes wait"),
+        )),
+        FactKind::AddCheck { table, not_valid: false, .. } if context.existed(table) => out.push(Hit::new(
+            "pg-constraint-not-valid",
+            Some(table),
+            format!("adds a check to `{table}` without NOT VALID: every row is checked while reads and writes wait"),
+        )),
+        FactKind::SetNotNull { table, column }
+            if context.column_existed(table, column) && !has_not_null_check(context, table, column) =>
+        {
+            out.push(Hit::new(
+                "pg-set-not-null",
+                Some(table),
+                format!("sets `{table}.{column}` NOT NULL, scanning the table under an ACCESS EXCLUSIVE lock"),
+            ));
+        }
+        FactKind::ChangeType { table, column, from, to } if context.column_existed(table, column) => {
+            let from = from.clone().or_else(|| context.schema.table(table)?.column(column).map(|c| c.ty.clone()));
+            match &from {
+                Some(from) if !rewrites(from, to) => {}
+                Some(from) => out.push(Hit::new(
+                    "pg-type-rewrite",
+                    Some(table),
+                    format!("changes `{table}.{column}` from `{from}` to `{to}`, which rewrites the table"),
+                )),
+                None => out.push(Hit::new(
+                    "pg-type-rewrite",
+                    Some(table),
+                    format!(
+                        "changes `{table}.{column}` to `{to}` from a type lint does not know, which rewrites the \
+                         table unless the change is one PostgreSQL makes in place"
+                    ),
+                )),
+            }
+        }
+        FactKind::AddColumn { table, column, volatile_default: true } if context.existed(table) => out.push(Hit::new(
+            "pg-volatile-default",
+            Some(table),
+            format!("adds `{table}.{column}` with a value computed per row, which rewrites the table"),
+        )),
+        FactKind::AddKey { table, primary, using_index: false } if context.existed(table) => {
+            let what = if *primary { "a primary key" } else { "a unique constraint" };
+            out.push(Hit::new(
+                "pg-key-without-index",
+                Some(table),
+                format!("adds {what} to `{table}`, building its index under an ACCESS EXCLUSIVE lock"),
+            ));
+        }
+        _ => {}
+    }
+}
+
+fn concurrently_in_transaction(table: Option<&str>) -> Hit {
+    Hit::new(
+        "pg-concurrently-in-transaction",
+        table,
+        "runs CONCURRENTLY in a revision that runs in a transaction, which PostgreSQL refuses".to_owned(),
+    )
+}
+
+pub(super) fn check_revision(
+    context: &Context<'_>,
+    facts: &[(usize, Fact)],
+    default_lock_timeout: Duration,
+    out: &mut Vec<(Option<usize>, Option<usize>, Hit)>,
+) {
+    // Foreign keys are judged against the schema after the revision: the index may come
+    // after the key in the same revision.
+    for (op, fact) in facts {
+        if let FactKind::AddForeignKey { table, columns, .. } = &fact.kind
+            && !leads_an_index(context.schema, table, columns)
+        {
+            out.push((
+                Some(*op),
+                fact.statement,
+                Hit::new(
+                    "pg-fk-without-index",
+                    Some(table),
+                    format!("no index on `{table}` starts with ({})", columns.join(", ")),
+                ),
+            ));
+        }
+    }
+    let lock_timeout = context.revision.limits.lock_timeout.unwrap_or(default_lock_timeout);
+    let sets_its_own = facts.iter().any(|(_, fact)| fact.kind == FactKind::SetsLockTimeout);
+    if !lock_timeout.is_zero() || sets_its_own {
+        return;
+    }
+    let exclusive = facts
+        .iter()
+        .find(|(_, fact)| fact.takes_exclusive_lock() && fact.table().is_some_and(|table| context.existed(table)));
+    if let Some((op, fact)) = exclusive {
+        let table = fact.table().unwrap_or_default();
+        out.push((
+            Some(*op),
+            fact.statement,
+            Hit::new(
+                "pg-no-lock-timeout",
+                Some(table),
+                format!(
+                    "locks `{table}` ACCESS EXCLUSIVE with lock_timeout off, so queries on it queue behind the wait"
+                ),
+            ),
+        ));
+    }
+}
+
+/// Whether `table` has a validated check that `column IS NOT NULL` (however it is spaced or
+/// quoted), as an op or raw SQL added it.
+fn has_not_null_check(context: &Context<'_>, table: &str, column: &str) -> bool {
+    let wanted = format!("{}isnotnull", column.to_ascii_lowercase());
+    let reads = |expr: &str| {
+        let flat: String = expr.chars().filter(|c| !c.is_whitespace() && !matches!(c, '"' | '(' | ')' | '`')).collect();
+        flat.to_ascii_lowercase().contains(&wanted)
+    };
+    let from_ops = context.schema.table(table).is_some_and(|table| {
+        table.constraints.iter().any(|constraint| matches!(constraint, Constraint::Check { expr, .. } if reads(expr)))
+    });
+    let from_sql = context.sql_checks.get(table).into_iter().flatten();
+    from_ops || from_sql.filter(|check| check.validated).any(|check| reads(&check.expr))
+}
+
+/// Whether an index, the primary key or a unique constraint of `table` starts with `columns`.
+fn leads_an_index(schema: &Schema, table: &str, columns: &[String]) -> bool {
+    let leads = |keys: &[String]| keys.len() >= columns.len() && keys[..columns.len()] == *columns;
+    let Some(definition) = schema.table(table) else { return true };
+    leads(&definition.primary_key)
+        || definition.constraints.iter().any(|c| matches!(c, Constraint::Unique { columns: keys, .. } if leads(keys)))
+        || schema.indexes_on(table).any(|index| {
+            let keys: Vec<String> = index
+                .columns
+                .iter()
+                .map_while(|key| match key {
+                    IndexKey::Column(name) => Some(name.clone()),
+                    IndexKey::Expr { .. } => None,
+                })
+                .collect();
+            leads(&keys)
+        })
+}
+
+/// Whether PostgreSQL rewrites the table to change a column from `from` to `to`. The changes
+/// it documents as binary coercible, or as only relaxing a limit, do not.
+fn rewrites(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::{Custom, Numeric, Text, Varchar};
+    match (from, to) {
+        (a, b) if a == b => false,
+        (Varchar(Some(a)), Varchar(Some(b))) => b < a,
+        (Varchar(_), Varchar(None) | Text) | (Text, Varchar(None)) => false,
+        (Numeric(Some((p, s))), Numeric(Some((q, t)))) => !(t == s && q >= p),
+        (Numeric(_), Numeric(None)) => false,
+        (Custom(a), Custom(b)) => {
+            !matches!((a.to_ascii_lowercase().as_str(), b.to_ascii_lowercase().as_str()), ("cidr", "inet"))
+        }
+        (Custom(a), Text) => !a.eq_ignore_ascii_case("xml"),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_changes_postgresql_makes_in_place_are_known() {
+        let ty = |text: &str| ColumnType::parse(text).expect(text);
+        for (from, to, rewrite) in [
+            ("varchar(10)", "varchar(20)", false),
+            ("varchar(20)", "varchar(10)", true),
+            ("varchar(20)", "varchar", false),
+            ("varchar(20)", "text", false),
+            ("text", "varchar", false),
+            ("text", "varchar(20)", true),
+            ("numeric(10,2)", "numeric(12,2)", false),
+            ("numeric(10,2)", "numeric(12,3)", true),
+            ("numeric(10,2)", "numeric(8,2)", true),
+            ("numeric(10,2)", "numeric", false),
+            ("cidr", "inet", false),
+            ("xml", "text", false),
+            ("integer", "bigint", true),
+            ("timestamp", "timestamptz", true),
+            ("json", "jsonb", true),
+        ] {
+            assert_eq!(rewrites(&ty(from), &ty(to)), rewrite, "{from} -> {to}");
+        }
+    }
+}

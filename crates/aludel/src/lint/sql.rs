@@ -1,0 +1,286 @@
+//! Raw SQL read into lint facts: the statements of an `sql` op, parsed with `sqlparser` in
+//! the backend's dialect, become the same [`Fact`]s ops do, so one rule judges
+//! `create_index` and `CREATE INDEX` alike. A statement the parser cannot read becomes
+//! [`FactKind::Unparsed`]: lint says it could not check it, rather than passing it.
+
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableAlgorithm, AlterTableOperation, ColumnOption, FromTable, ObjectName, ObjectType,
+    RenameTableNameKind, SetExpr, Statement, TableConstraint, TableFactor, TableObject, TableWithJoins,
+};
+use sqlparser::dialect::{Dialect as ParserDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::lint::facts::{Fact, FactKind, is_volatile_expression};
+use crate::schema::ColumnType;
+
+/// The facts of the statements in `sql`, for the dialect named `dialect`. Statements are
+/// read one by one, so one the parser does not know leaves the others checked.
+pub(crate) fn facts(sql: &str, dialect: &str) -> Vec<Fact> {
+    let parser: &dyn ParserDialect = match dialect {
+        "mysql" => &MySqlDialect {},
+        "sqlite" => &SQLiteDialect {},
+        _ => &PostgreSqlDialect {},
+    };
+    let statements = match split(parser, sql) {
+        Ok(statements) => statements,
+        Err(error) => return vec![Fact { kind: FactKind::Unparsed { error }, statement: Some(1) }],
+    };
+    let mut facts = Vec::new();
+    for (number, text) in (1..).zip(&statements) {
+        let kinds = match Parser::parse_sql(parser, text) {
+            Ok(parsed) => parsed.iter().flat_map(statement_facts).collect(),
+            Err(err) => unparsed(text, err.to_string()),
+        };
+        facts.extend(kinds.into_iter().map(|kind| Fact { kind, statement: Some(number) }));
+    }
+    facts
+}
+
+/// The statements of `sql`, split at the semicolons the tokenizer finds outside strings,
+/// comments and dollar quotes; empty ones left out.
+fn split(parser: &dyn ParserDialect, sql: &str) -> Result<Vec<String>, String> {
+    let tokens = Tokenizer::new(parser, sql).tokenize().map_err(|err| err.to_string())?;
+    let mut statements = vec![String::new()];
+    for token in tokens {
+        match token {
+            Token::SemiColon => statements.push(String::new()),
+            token => statements.last_mut().expect("starts with one").push_str(&token.to_string()),
+        }
+    }
+    statements.retain(|statement| !statement.trim().is_empty());
+    Ok(statements)
+}
+
+/// A statement the parser does not know: reported, and read for the one thing a keyword
+/// tells for sure (`CONCURRENTLY`, which a transaction refuses).
+fn unparsed(text: &str, error: String) -> Vec<FactKind> {
+    let words: Vec<String> = text.split_whitespace().map(str::to_ascii_uppercase).collect();
+    let mut kinds = vec![FactKind::Unparsed { error }];
+    if words.iter().any(|word| word == "CONCURRENTLY") {
+        kinds.push(FactKind::Concurrent);
+    }
+    kinds
+}
+
+/// The last part of a possibly qualified name, as the database folds it is not known here:
+/// the name as written, without quotes.
+fn name(object: &ObjectName) -> String {
+    object.0.last().and_then(|part| part.as_ident()).map_or_else(|| object.to_string(), |ident| ident.value.clone())
+}
+
+fn statement_facts(statement: &Statement) -> Vec<FactKind> {
+    match statement {
+        Statement::CreateTable(create) => vec![FactKind::CreateTable { table: name(&create.name) }],
+        Statement::CreateIndex(index) => {
+            vec![FactKind::CreateIndex { table: name(&index.table_name), concurrently: index.concurrently }]
+        }
+        Statement::Drop { object_type: ObjectType::Table, names, .. } => {
+            names.iter().map(|n| FactKind::DropTable { table: name(n) }).collect()
+        }
+        Statement::Drop { object_type: ObjectType::Index, .. }
+            if statement.to_string().to_ascii_uppercase().contains("CONCURRENTLY") =>
+        {
+            vec![FactKind::Concurrent]
+        }
+        Statement::AlterTable(alter) => {
+            let table = name(&alter.name);
+            alter.operations.iter().flat_map(|operation| alter_facts(&table, operation)).collect()
+        }
+        Statement::Update(update) => vec![FactKind::DataChange { table: joined_table(&update.table) }],
+        Statement::Delete(delete) => {
+            let tables = match &delete.from {
+                FromTable::WithFromKeyword(tables) | FromTable::WithoutKeyword(tables) => tables,
+            };
+            vec![FactKind::DataChange { table: tables.first().and_then(joined_table) }]
+        }
+        Statement::Insert(insert) => {
+            let from_query = insert.source.as_ref().is_some_and(|query| !matches!(*query.body, SetExpr::Values(_)));
+            let table = match &insert.table {
+                TableObject::TableName(table) => Some(name(table)),
+                _ => None,
+            };
+            if from_query { vec![FactKind::DataChange { table }] } else { Vec::new() }
+        }
+        Statement::Set(set) => {
+            let text = set.to_string().to_ascii_lowercase();
+            if text.contains("lock_timeout") || text.contains("lock_wait_timeout") {
+                vec![FactKind::SetsLockTimeout]
+            } else {
+                Vec::new()
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn joined_table(table: &TableWithJoins) -> Option<String> {
+    match &table.relation {
+        TableFactor::Table { name: table, .. } => Some(name(table)),
+        _ => None,
+    }
+}
+
+fn alter_facts(table: &str, operation: &AlterTableOperation) -> Vec<FactKind> {
+    let table = table.to_owned();
+    match operation {
+        AlterTableOperation::AddConstraint { constraint, not_valid } => vec![match constraint {
+            TableConstraint::ForeignKey(fk) => FactKind::AddForeignKey {
+                table,
+                columns: fk.columns.iter().map(|c| c.value.clone()).collect(),
+                not_valid: *not_valid,
+            },
+            TableConstraint::Check(check) => FactKind::AddCheck {
+                table,
+                name: check.name.as_ref().map(|name| name.value.clone()),
+                expr: check.expr.to_string(),
+                not_valid: *not_valid,
+            },
+            TableConstraint::Unique(unique) => {
+                FactKind::AddKey { table, primary: false, using_index: unique.columns.is_empty() }
+            }
+            TableConstraint::PrimaryKey(key) => {
+                FactKind::AddKey { table, primary: true, using_index: key.columns.is_empty() }
+            }
+            _ => FactKind::OtherAlter { table },
+        }],
+        AlterTableOperation::AddColumn { column_def, .. } => {
+            let volatile_default = column_def.options.iter().any(|option| match &option.option {
+                ColumnOption::Default(expr) => is_volatile_expression(&expr.to_string()),
+                ColumnOption::Generated { .. } | ColumnOption::Identity(_) => true,
+                _ => false,
+            });
+            vec![FactKind::AddColumn { table, column: column_def.name.value.clone(), volatile_default }]
+        }
+        AlterTableOperation::DropColumn { column_names, .. } => column_names
+            .iter()
+            .map(|c| FactKind::DropColumn { table: table.clone(), column: c.value.clone() })
+            .collect(),
+        AlterTableOperation::RenameColumn { old_column_name, new_column_name } => vec![FactKind::RenameColumn {
+            table,
+            column: old_column_name.value.clone(),
+            new_name: new_column_name.value.clone(),
+        }],
+        AlterTableOperation::RenameTable { table_name } => {
+            let (RenameTableNameKind::As(new) | RenameTableNameKind::To(new)) = table_name;
+            vec![FactKind::RenameTable { table, new_name: name(new) }]
+        }
+        AlterTableOperation::AlterColumn { column_name, op } => vec![match op {
+            AlterColumnOperation::SetNotNull => FactKind::SetNotNull { table, column: column_name.value.clone() },
+            AlterColumnOperation::SetDataType { data_type, .. } => FactKind::ChangeType {
+                table,
+                column: column_name.value.clone(),
+                from: None,
+                to: type_of(&data_type.to_string()),
+            },
+            _ => FactKind::OtherAlter { table },
+        }],
+        AlterTableOperation::ModifyColumn { col_name, data_type, .. } => vec![FactKind::ChangeType {
+            table,
+            column: col_name.value.clone(),
+            from: None,
+            to: type_of(&data_type.to_string()),
+        }],
+        AlterTableOperation::ChangeColumn { old_name, new_name, data_type, .. } => {
+            let mut facts = vec![FactKind::ChangeType {
+                table: table.clone(),
+                column: old_name.value.clone(),
+                from: None,
+                to: type_of(&data_type.to_string()),
+            }];
+            if old_name.value != new_name.value {
+                facts.push(FactKind::RenameColumn {
+                    table,
+                    column: old_name.value.clone(),
+                    new_name: new_name.value.clone(),
+                });
+            }
+            facts
+        }
+        AlterTableOperation::DropPrimaryKey { .. } => vec![FactKind::DropPrimaryKey { table }],
+        AlterTableOperation::ValidateConstraint { name } => {
+            vec![FactKind::ValidateConstraint { table, name: name.value.clone() }]
+        }
+        AlterTableOperation::Algorithm { algorithm: AlterTableAlgorithm::Copy, .. } => {
+            vec![FactKind::CopyAlgorithm { table }]
+        }
+        AlterTableOperation::Algorithm { .. } | AlterTableOperation::Lock { .. } => Vec::new(),
+        _ => vec![FactKind::OtherAlter { table }],
+    }
+}
+
+/// A type as SQL spells it, in the neutral model where it maps (`VARCHAR(20)`,
+/// `character varying(20)`, `numeric(10,2)`).
+fn type_of(sql: &str) -> ColumnType {
+    let lower = sql.to_ascii_lowercase();
+    let neutral = lower
+        .replace("character varying", "varchar")
+        .replace("int4", "integer")
+        .replace("int8", "bigint")
+        .replace("timestamp with time zone", "timestamptz")
+        .replace("timestamp without time zone", "timestamp");
+    ColumnType::parse(&neutral).unwrap_or(ColumnType::Custom(lower))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(sql: &str, dialect: &str) -> Vec<FactKind> {
+        facts(sql, dialect).into_iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn statements_become_the_facts_ops_give() {
+        let table = || "users".to_owned();
+        for (sql, dialect, expected) in [
+            (
+                "CREATE INDEX CONCURRENTLY ix ON users (email)",
+                "postgresql",
+                vec![FactKind::CreateIndex { table: table(), concurrently: true }],
+            ),
+            (
+                "ALTER TABLE users ADD CONSTRAINT fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID",
+                "postgresql",
+                vec![FactKind::AddForeignKey { table: table(), columns: vec!["org_id".into()], not_valid: true }],
+            ),
+            (
+                "ALTER TABLE users ALTER COLUMN name TYPE varchar(40)",
+                "postgresql",
+                vec![FactKind::ChangeType {
+                    table: table(),
+                    column: "name".into(),
+                    from: None,
+                    to: ColumnType::Varchar(Some(40)),
+                }],
+            ),
+            ("UPDATE users SET active = true", "postgresql", vec![FactKind::DataChange { table: Some(table()) }]),
+            ("INSERT INTO users (id) VALUES (1)", "sqlite", vec![]),
+            ("SET lock_timeout = '2s'", "postgresql", vec![FactKind::SetsLockTimeout]),
+            (
+                "ALTER TABLE users MODIFY name varchar(40), ALGORITHM=COPY",
+                "mysql",
+                vec![
+                    FactKind::ChangeType {
+                        table: table(),
+                        column: "name".into(),
+                        from: None,
+                        to: ColumnType::Varchar(Some(40)),
+                    },
+                    FactKind::CopyAlgorithm { table: table() },
+                ],
+            ),
+        ] {
+            assert_eq!(kinds(sql, dialect), expected, "{sql}");
+        }
+        assert!(matches!(kinds("ALTER TABLE ??", "postgresql")[..], [FactKind::Unparsed { .. }]));
+        // One unknown statement leaves the others read; a semicolon in a string splits nothing.
+        let facts = facts("REINDEX TABLE CONCURRENTLY users; UPDATE users SET note = 'a;b'", "postgresql");
+        let placed: Vec<(Option<usize>, &FactKind)> = facts.iter().map(|f| (f.statement, &f.kind)).collect();
+        assert!(matches!(placed[0], (Some(1), FactKind::Unparsed { .. })), "{placed:?}");
+        assert_eq!(
+            placed[1..],
+            [(Some(1), &FactKind::Concurrent), (Some(2), &FactKind::DataChange { table: Some("users".to_owned()) }),]
+        );
+    }
+}

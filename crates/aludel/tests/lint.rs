@@ -1,0 +1,206 @@
+//! The lint corpus: each folder of `tests/lint/` holds revision files (`versions/`) and, in
+//! `case.toml`, what the database would say (`sizes`, rows per table). Every case is linted
+//! with every backend's rules, all revisions at once, and the findings are snapshotted as
+//! `{case}@{dialect}`: dangerous cases show their rules, safe ones "no findings".
+//!
+//! Then the parts that need a database: the table sizes each backend reports, and `lint`
+//! choosing the revisions the database has not applied.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use aludel::config::Config;
+use aludel::dialect::Backend;
+use aludel::lint::{LintOptions, Report, Severity, TableSizes, lint};
+use aludel::runtime::{LintDatabase, LintSelection, Migrator, Project};
+use aludel::script::ScriptDirectory;
+use common::{TestDb, backends, cases};
+use serde::Deserialize;
+
+/// `case.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseSettings {
+    #[serde(default)]
+    sizes: BTreeMap<String, u64>,
+}
+
+/// The findings as a reviewer reads them, paths left out (they name the machine's folder).
+fn describe(report: &Report) -> String {
+    let mut text =
+        format!("revisions: {}\n", report.revisions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
+    if report.findings.is_empty() {
+        text.push_str("no findings\n");
+    }
+    for finding in &report.findings {
+        let place = match (finding.op_index, &finding.op) {
+            (Some(index), Some(op)) => format!("op {} {op}", index + 1),
+            _ => "revision".to_owned(),
+        };
+        let statement = finding.statement.map(|s| format!(", statement {s}")).unwrap_or_default();
+        let line = finding.line.map(|l| format!(", line {l}")).unwrap_or_default();
+        writeln!(text, "{} {place}{statement}{line}", finding.revision).unwrap();
+        let table = match (&finding.table, finding.rows) {
+            (Some(table), Some(rows)) => format!(" [{table}: {rows} rows]"),
+            (Some(table), None) => format!(" [{table}]"),
+            _ => String::new(),
+        };
+        writeln!(text, "  {} {}{table}: {}", finding.severity.as_str(), finding.rule.id, finding.message).unwrap();
+        if let Some(reason) = &finding.allowed {
+            writeln!(text, "  allowed: {reason}").unwrap();
+        }
+    }
+    text
+}
+
+fn lint_case(path: &Path, backend: Backend) -> Report {
+    let settings: CaseSettings = match std::fs::read_to_string(path.join("case.toml")) {
+        Ok(text) => toml::from_str(&text).expect("a valid case.toml"),
+        Err(_) => CaseSettings::default(),
+    };
+    let graph = ScriptDirectory::new(path).load().unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let ids: Vec<_> = graph.revisions().iter().map(|r| r.id.clone()).collect();
+    let sizes = (!settings.sizes.is_empty()).then(|| TableSizes::new(settings.sizes));
+    let options = LintOptions {
+        dialect: backend.dialect(),
+        lock_timeout: aludel::config::Timeouts::default().lock_timeout,
+        sizes: sizes.as_ref(),
+    };
+    lint(&graph, &ids, &options)
+}
+
+#[test]
+fn corpus() {
+    for case in cases("lint", true) {
+        for backend in backends() {
+            let report = lint_case(&case.path, backend);
+            insta::assert_snapshot!(format!("{}@{}", case.name, backend.dialect().name()), describe(&report));
+        }
+    }
+}
+
+/// Every rule is found by some case on every backend it applies to, so each rule is proven
+/// to fire, and where.
+#[test]
+fn the_corpus_covers_every_rule_on_every_backend_it_applies_to() {
+    let mut seen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for case in cases("lint", true) {
+        for backend in Backend::ALL {
+            for finding in lint_case(&case.path, *backend).findings {
+                *seen.entry((finding.rule.id, backend.dialect().name())).or_default() += 1;
+            }
+        }
+    }
+    let missing: Vec<String> = aludel::lint::RULES
+        .iter()
+        .flat_map(|rule| rule.dialects.iter().map(move |dialect| (rule.id, *dialect)))
+        .filter(|key| !seen.contains_key(key))
+        .map(|(rule, dialect)| format!("{rule} on {dialect}"))
+        .collect();
+    assert!(missing.is_empty(), "no case finds: {}", missing.join(", "));
+    // And no rule fires on a backend it does not apply to.
+    for (rule, dialect) in seen.keys() {
+        let applies = aludel::lint::rule(rule).expect("a known rule").dialects.contains(dialect);
+        assert!(applies, "{rule} fired on {dialect}");
+    }
+}
+
+/// A project in a temporary folder whose versions are those of corpus case `case`.
+fn project_of(case: &str, db: &TestDb) -> (tempfile::TempDir, Project) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint").join(case).join("versions");
+    let versions = dir.path().join("versions");
+    std::fs::create_dir_all(&versions).expect("versions");
+    for entry in std::fs::read_dir(source).expect("the case's versions") {
+        let path = entry.expect("an entry").path();
+        std::fs::copy(&path, versions.join(path.file_name().expect("a file"))).expect("copy");
+    }
+    let mut config = Config::for_url(&db.url).expect("a test URL");
+    config.script_location = dir.path().to_owned();
+    (dir, Project::new(config))
+}
+
+/// With a database, `lint` checks what it has not applied, and the tables' rows decide the
+/// severity: on every backend, a 20,000-row table makes an index build a warning.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_database_decides_what_is_linted_and_how_severe_it_is() {
+    for backend in backends() {
+        let name = backend.dialect().name();
+        let db = TestDb::new(backend).await;
+        let (_dir, project) = project_of("sizes_scale_severity", &db);
+        Migrator::with_graph(project.config.clone(), project.revisions().unwrap()).upgrade("a1").await.unwrap();
+        let insert = match backend {
+            Backend::Postgres => "INSERT INTO users (id, email) SELECT n, 'u' || n FROM generate_series(1, 20000) AS n",
+            // MariaDB stops a recursive query at 1,000 rows: multiply digits instead.
+            _ => {
+                "CREATE TABLE digits (d INTEGER); INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), \
+                  (8), (9); INSERT INTO users (id, email) SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d \
+                  + 1, 'u' FROM digits a, digits b, digits c, digits e, digits f WHERE f.d < 2; DROP TABLE digits"
+            }
+        };
+        // Estimates come from statistics: gather them, as autovacuum would.
+        let analyze = match backend {
+            Backend::Postgres => "ANALYZE",
+            Backend::MySql => "ANALYZE TABLE users, orgs",
+            _ => "SELECT 1",
+        };
+        db.execute(&format!("{insert}; {analyze}")).await;
+
+        let run = project.lint(&LintSelection::Pending, None).await.unwrap();
+        let LintDatabase::Read { heads, sizes } = &run.database else { panic!("{name}: {:?}", run.database) };
+        assert_eq!(heads.iter().map(|h| h.as_str()).collect::<Vec<_>>(), ["a1"], "{name}");
+        assert!(sizes, "{name}");
+        assert_eq!(run.report.revisions.iter().map(|r| r.as_str()).collect::<Vec<_>>(), ["b2"], "{name}");
+        let users_rows = run.report.findings.iter().find(|f| f.table.as_deref() == Some("users")).and_then(|f| f.rows);
+        let rows = users_rows.unwrap_or_else(|| panic!("{name}: no row estimate for users: {:?}", run.report));
+        assert!((10_000..1_000_000).contains(&rows), "{name}: users estimated at {rows} rows");
+        if backend == Backend::Postgres {
+            let index = run
+                .report
+                .findings
+                .iter()
+                .find(|f| f.rule.id == "pg-index-not-concurrent" && f.table.as_deref() == Some("users"));
+            assert_eq!(index.map(|f| f.severity), Some(Severity::Warning), "{:?}", run.report.findings);
+            // The empty table is a note; `events`, which no revision made, has no estimate.
+            let orgs = run.report.findings.iter().find(|f| f.table.as_deref() == Some("orgs")).unwrap();
+            assert_eq!((orgs.rows, orgs.severity), (Some(0), Severity::Note));
+        }
+
+        // `--all` ignores what is applied.
+        let all = project.lint(&LintSelection::All, None).await.unwrap();
+        assert_eq!(all.report.revisions.len(), 2, "{name}");
+    }
+}
+
+/// Without a reachable database, `lint` checks every revision with the URL's rules, and says
+/// why it read nothing, without the password.
+#[tokio::test]
+async fn an_unreachable_database_lints_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint/index_on_existing_table");
+    let config = {
+        let mut config = Config::for_url("postgresql://app:s3cret@127.0.0.1:1/none").unwrap();
+        config.script_location = source;
+        config
+    };
+    drop(dir);
+    let run = Project::new(config).lint(&LintSelection::Pending, None).await.unwrap();
+    let LintDatabase::Unreachable(why) = &run.database else { panic!("{:?}", run.database) };
+    assert!(!why.contains("s3cret"), "{why}");
+    assert_eq!(run.report.revisions.len(), 2);
+    assert!(run.report.has_errors());
+}
+
+/// The README's table documents every rule, by id, with the severity and backends the code
+/// gives it.
+#[test]
+fn the_readme_documents_every_rule() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    for rule in aludel::lint::RULES {
+        let row = format!("| `{}` | {} | {} |", rule.id, rule.dialects.join(", "), rule.severity.as_str());
+        assert!(readme.contains(&row), "the README has no row starting {row}");
+    }
+}
