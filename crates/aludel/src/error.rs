@@ -38,6 +38,9 @@ pub enum Error {
     #[cfg(feature = "cli")]
     #[error(transparent)]
     Cli(#[from] crate::cli::CliError),
+    /// A migration test could not run (`aludel test`).
+    #[error(transparent)]
+    Test(#[from] crate::testing::TestError),
     /// Writing command output failed.
     #[error("could not write output")]
     Output(#[from] std::io::Error),

@@ -17,6 +17,7 @@ pub mod ops;
 pub mod runtime;
 pub mod schema;
 pub mod script;
+pub mod testing;
 pub mod url;
 
 #[cfg(feature = "cli")]

@@ -366,6 +366,57 @@ pub(super) fn verify(
     write(out, Verify { accepted, database, mismatches })
 }
 
+/// `aludel test`: every result, with the backends it ran on.
+pub(super) fn test(out: &mut dyn Write, report: &crate::testing::Report) -> io::Result<()> {
+    use crate::testing::Outcome;
+
+    #[derive(Serialize)]
+    struct Database<'a> {
+        backend: &'a str,
+        server: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Result<'a> {
+        check: &'static str,
+        backend: Option<&'a str>,
+        revision: Option<&'a str>,
+        subject: &'a str,
+        /// `passed`, `failed` or `skipped`.
+        status: &'static str,
+        /// Why it failed or was skipped; `null` when it passed.
+        message: Option<&'a str>,
+        duration_ms: u64,
+    }
+    #[derive(Serialize)]
+    struct Test<'a> {
+        passed: bool,
+        databases: Vec<Database<'a>>,
+        results: Vec<Result<'a>>,
+    }
+    let results = report
+        .results
+        .iter()
+        .map(|r| {
+            let (status, message) = match &r.outcome {
+                Outcome::Passed => ("passed", None),
+                Outcome::Failed(message) => ("failed", Some(message.as_str())),
+                Outcome::Skipped(reason) => ("skipped", Some(reason.as_str())),
+            };
+            Result {
+                check: r.check.name(),
+                backend: r.backend,
+                revision: r.revision.as_ref().map(RevisionId::as_str),
+                subject: &r.subject,
+                status,
+                message,
+                duration_ms: r.duration.as_millis() as u64,
+            }
+        })
+        .collect();
+    let databases = report.databases.iter().map(|(backend, server)| Database { backend, server }).collect();
+    write(out, Test { passed: report.passed(), databases, results })
+}
+
 /// `lint`: what was linted, against what, and every finding (allowed ones too).
 pub(super) fn lint(out: &mut dyn Write, run: &crate::runtime::LintRun) -> io::Result<()> {
     write(out, lint_body(run))

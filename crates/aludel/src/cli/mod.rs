@@ -13,6 +13,7 @@ mod lint;
 mod output;
 mod progress;
 mod style;
+mod test_command;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -359,6 +360,21 @@ enum Command {
         /// The tool's migrations folder
         dir: PathBuf,
     },
+    /// Prove the migration history on throwaway databases; exit 1 when a check fails
+    ///
+    /// Creates a throwaway database on each server (--database, repeatable; default: the
+    /// configured database's server), runs the checks and drops it, also on Ctrl-C:
+    /// graph (files parse, one head), checksums (of the configured database, when it is
+    /// reachable), stairway (from base, each revision up, down and up again; the downgrade
+    /// must leave its parent's schema), data (a revision's [[test.before]],
+    /// [[test.assert_upgraded]] and [[test.assert_downgraded]] fixtures), models (at head,
+    /// `check` is clean) and offline (the --sql script run with psql, mariadb or sqlite3
+    /// leaves the online run's schema).
+    ///
+    /// Examples: `aludel test`; `aludel test --database postgresql://postgres@127.0.0.1/postgres
+    /// --database mysql://root@127.0.0.1/mysql --database sqlite:// --junit results.xml`;
+    /// `aludel test --skip offline --format json`.
+    Test(test_command::TestArgs),
     /// Print a shell completion script
     ///
     /// bash: `aludel completions bash > ~/.local/share/bash-completion/completions/aludel`;
@@ -541,6 +557,7 @@ async fn execute(
         Command::Lint(args) => commands::lint(&project, &args, style, out).await,
         Command::Verify { accept, format } => commands::verify(&project, accept, format.format, out).await,
         Command::Import { tool, dir } => commands::import(&project, tool.into(), &dir, out).await,
+        Command::Test(args) => test_command::test(&project, &args, console, out).await,
     }
 }
 

@@ -11,6 +11,7 @@ use std::pin::Pin;
 use crate::ops::Op;
 use crate::schema::{ColumnType, Schema, SchemaError};
 
+pub(crate) mod client;
 pub mod common;
 #[cfg(feature = "mysql")]
 pub mod mysql;
@@ -21,6 +22,7 @@ pub(crate) mod schema_sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use client::ScriptClient;
 #[cfg(feature = "mysql")]
 pub use mysql::MySql;
 #[cfg(feature = "postgres")]
@@ -119,6 +121,14 @@ pub struct IntrospectOptions {
     /// Tables to leave out, by exact name (the version and history tables, for instance).
     /// Their constraints and indexes are left out with them.
     pub exclude_tables: Vec<String>,
+}
+
+/// The part of a schema a [`Session::fingerprint`] reads: tables by name, each whole (`None`)
+/// or with only the columns named (its constraints and indexes always whole); no enum type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Focus {
+    /// The tables, each with the columns to read (`None`: all of them).
+    pub tables: std::collections::BTreeMap<String, Option<std::collections::BTreeSet<String>>>,
 }
 
 /// Why a database's schema could not be read, or a model could not be normalized to the
@@ -272,6 +282,26 @@ pub trait Dialect: fmt::Debug + Send + Sync {
     /// Commits a revision's transaction in a `--sql` script.
     fn commit_transaction(&self) -> &'static str {
         "COMMIT"
+    }
+
+    /// Creates an empty throwaway database `name` (for `aludel test`) on the server a session
+    /// is connected to, each statement run on its own; empty where a database is a file
+    /// (SQLite).
+    fn create_database(&self, name: &str) -> Vec<Statement> {
+        vec![Statement::new(format!("CREATE DATABASE {}", self.quote_ident(name)))]
+    }
+
+    /// Drops database `name`, even while connections to it are open; `None` where a
+    /// database is a file.
+    fn drop_database(&self, name: &str) -> Option<Statement> {
+        Some(Statement::new(format!("DROP DATABASE IF EXISTS {}", self.quote_ident(name))))
+    }
+
+    /// How the backend's own client runs the script file `script` on the database `url`
+    /// names (`aludel test` compares that with the online run); `None` without one.
+    fn script_client(&self, url: &str, script: &std::path::Path) -> Option<ScriptClient> {
+        let _ = (url, script);
+        None
     }
 }
 
@@ -484,6 +514,19 @@ pub trait Session: Send {
     /// Reads the database's schema into the [`Schema`] model with a fixed number of catalog
     /// queries, whatever the number of tables.
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>>;
+
+    /// A digest of what [`Session::introspect`] reads with `options` (of the part `focus`
+    /// names, when given), where the backend can compute one in a single round trip
+    /// (PostgreSQL); `None` otherwise. Equal digests mean equal schemas; different ones may
+    /// still read back the same (compare them then).
+    fn fingerprint<'a>(
+        &'a mut self,
+        options: &'a IntrospectOptions,
+        focus: Option<&'a Focus>,
+    ) -> BoxFuture<'a, Result<Option<String>, IntrospectError>> {
+        let _ = (options, focus);
+        Box::pin(async { Ok(None) })
+    }
 
     /// Normalizes `models`: states them as this database would read them back once created:
     /// types,

@@ -291,7 +291,7 @@ fn column_change_facts(change: &ColumnChange, schema: &Schema) -> Vec<Fact> {
 fn is_volatile_default(default: &DefaultValue) -> bool {
     match default {
         DefaultValue::Sql(sql) => is_volatile_expression(sql),
-        DefaultValue::Value(_) | DefaultValue::Number(_) | DefaultValue::Expr(_) => false,
+        DefaultValue::Value(_) | DefaultValue::Expr(_) | DefaultValue::Number(_) => false,
     }
 }
 

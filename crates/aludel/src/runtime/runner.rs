@@ -260,7 +260,7 @@ fn retry_wait(attempt: u32) -> std::time::Duration {
 }
 
 /// Why a revision did not run.
-enum StepFailure {
+pub(super) enum StepFailure {
     /// A statement gave up waiting for a lock before anything of the revision took effect:
     /// it can run again, after `cleanup`.
     /// `recorded`: the attempt is in the history table as failed (it ran outside a
@@ -274,7 +274,7 @@ enum StepFailure {
 }
 
 impl StepFailure {
-    fn into_error(self) -> Error {
+    pub(super) fn into_error(self) -> Error {
         match self {
             StepFailure::LockTimeout { error, .. } | StepFailure::Other(error) => error,
         }
@@ -294,7 +294,7 @@ impl From<RuntimeError> for StepFailure {
 }
 
 #[allow(clippy::too_many_arguments)] // The run's state, passed as the loop above holds it.
-async fn run_step(
+pub(super) async fn run_step(
     graph: &RevisionGraph,
     tables: &StateTables,
     timeouts: &Timeouts,

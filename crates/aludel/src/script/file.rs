@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use crate::ops::Op;
+use crate::script::fixtures::Fixtures;
 use crate::script::policy::{Allow, Allowances, RunLimits, optional_duration};
 use crate::script::{NewRevision, RevisionGraph, RevisionId, ScriptError};
 
@@ -36,6 +37,8 @@ pub struct Revision {
     pub upgrade: Vec<Op>,
     /// Ops run by downgrade (`[[downgrade]]`).
     pub downgrade: Vec<Op>,
+    /// Data fixtures for `aludel test` (`[[test.before]]`, ...); not in the checksum.
+    pub fixtures: Fixtures,
     /// The lint rules it allows, with reasons (`allow`, at the top or in an upgrade op).
     pub allow: Allowances,
     /// Its own lock and statement timeouts and retries, over aludel.toml's.
@@ -145,6 +148,7 @@ impl Revision {
             transactional: raw.transactional,
             upgrade,
             downgrade: raw.downgrade,
+            fixtures: raw.test,
             allow,
             limits,
             path: path.to_owned(),
@@ -181,6 +185,8 @@ struct RawRevision {
     upgrade: Vec<UpgradeEntry>,
     #[serde(default)]
     downgrade: Vec<Op>,
+    #[serde(default)]
+    test: Fixtures,
 }
 
 /// An `[[upgrade]]` table: the op, and the lint rules it allows.

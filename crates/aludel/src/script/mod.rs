@@ -3,6 +3,7 @@
 //! - [`id`]: [`RevisionId`], valid by construction.
 //! - [`file`](mod@file): one TOML file per revision ([`Revision`]) and the folder that holds
 //!   them ([`ScriptDirectory`]).
+//! - [`fixtures`]: the data fixtures a revision carries for `aludel test` ([`Fixtures`]).
 //! - [`writer`]: new revisions ([`NewRevision`]), their parents resolved ([`Parent`]), and
 //!   their text.
 //! - [`graph`]: the [`RevisionGraph`] the files form, Alembic's target syntax (`head`, `+1`,
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 
 pub(crate) mod checksum;
 pub mod file;
+pub mod fixtures;
 pub mod graph;
 pub mod id;
 mod plain_toml;
@@ -22,6 +24,7 @@ pub mod policy;
 pub mod writer;
 
 pub use file::{Revision, ScriptDirectory, check_label};
+pub use fixtures::{Fixture, Fixtures};
 pub use graph::{Direction, Plan, RevisionGraph, Step};
 pub use id::RevisionId;
 pub use policy::{Allow, Allowances, RunLimits, format_duration, parse_duration};

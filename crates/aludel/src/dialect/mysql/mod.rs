@@ -124,4 +124,24 @@ impl Dialect for MySql {
             quote_literal(table)
         )
     }
+    fn script_client(&self, url: &str, script: &std::path::Path) -> Option<crate::dialect::ScriptClient> {
+        // The password travels in MYSQL_PWD, so no process listing shows it.
+        let parts = crate::dialect::client::UrlParts::of(url)?;
+        let mut args = vec!["--batch".to_owned()];
+        for (flag, value) in
+            [("--host", parts.host), ("--port", parts.port.map(|p| p.to_string())), ("--user", parts.user)]
+        {
+            if let Some(value) = value {
+                args.push(format!("{flag}={value}"));
+            }
+        }
+        args.push(format!("--database={}", parts.database));
+        Some(crate::dialect::ScriptClient {
+            programs: vec!["mariadb", "mysql"],
+            args,
+            env: parts.password.map(|p| ("MYSQL_PWD".to_owned(), p)).into_iter().collect(),
+            stdin: Some(script.to_owned()),
+            install: "install the MariaDB or MySQL client (`apt-get install mariadb-client`)",
+        })
+    }
 }

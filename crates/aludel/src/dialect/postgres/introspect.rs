@@ -59,7 +59,7 @@ use crate::dialect::common::catalog::{cell, query, required, unexpected};
 use crate::dialect::common::quote_literal;
 use crate::dialect::postgres::text::{check_expr, is_null, typed_string};
 use crate::dialect::postgres::types::read_type;
-use crate::dialect::{IntrospectError, IntrospectOptions, Session};
+use crate::dialect::{Focus, IntrospectError, IntrospectOptions, Session};
 use crate::schema::{
     Column, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr, References,
     ReferentialAction, Schema, Table,
@@ -108,6 +108,83 @@ pub async fn introspect(session: &mut dyn Session, options: &IntrospectOptions) 
     read_indexes(&mut schema, &indexes)?;
     read_enums(&mut schema, &enums)?;
     Ok(schema)
+}
+
+/// The digest of the rows of `sql`: their text, sorted, hashed.
+fn digest_of(sql: &str) -> String {
+    format!("(SELECT md5(coalesce(string_agg(q::text, E'\\n' ORDER BY q::text), '')) FROM ({sql}) q)")
+}
+
+/// A digest of the rows [`introspect`] reads, computed by PostgreSQL in one round trip and
+/// one short answer: two equal digests read back as equal schemas. The rows hold column
+/// numbers, so a column dropped and added again changes the digest though the schema reads
+/// back the same; callers compare schemas when digests differ.
+///
+/// # Errors
+///
+/// [`IntrospectError::Query`] when the query fails.
+pub(crate) async fn fingerprint(
+    session: &mut dyn Session,
+    options: &IntrospectOptions,
+) -> Result<String, IntrospectError> {
+    let scope = Scope::new(options);
+    let sql = format!(
+        "SELECT md5({} || {} || {} || {})",
+        digest_of(&columns_query(&scope)),
+        digest_of(&constraints_query(&scope)),
+        digest_of(&indexes_query(&scope)),
+        digest_of(&enums_query(&scope))
+    );
+    first_cell(query(session, "schema digest", &sql).await?)
+}
+
+/// `PREPARE name AS ...`: the digest of a [`Focus`], no enum type, with the focus as four
+/// parameters (the tables read whole; the tables and columns of the columns read alone, as
+/// two arrays of equal length; every table), so that PostgreSQL plans the catalog joins once
+/// per session rather than on every call, which costs ten times the query itself.
+pub(crate) fn prepare_focused_fingerprint(name: &str, options: &IntrospectOptions) -> String {
+    let scope = Scope::new(options);
+    let in_tables =
+        Scope { namespace: scope.namespace.clone(), tables: format!("{} AND c.relname = ANY($4)", scope.tables) };
+    let in_columns = Scope {
+        namespace: scope.namespace.clone(),
+        tables: format!(
+            "{} AND (c.relname = ANY($1) OR (c.relname, a.attname) IN (SELECT * FROM unnest($2::text[], $3::text[])))",
+            scope.tables
+        ),
+    };
+    format!(
+        "PREPARE {name} (text[], text[], text[], text[]) AS SELECT md5({} || {} || {})",
+        digest_of(&columns_query(&in_columns)),
+        digest_of(&constraints_query(&in_tables)),
+        digest_of(&indexes_query(&in_tables))
+    )
+}
+
+/// `EXECUTE name (...)` of [`prepare_focused_fingerprint`] for `focus`.
+pub(crate) fn execute_focused_fingerprint(name: &str, focus: &Focus) -> String {
+    let array = |items: Vec<&str>| {
+        let quoted: Vec<String> = items.into_iter().map(quote_literal).collect();
+        format!("ARRAY[{}]::text[]", quoted.join(", "))
+    };
+    let whole = focus.tables.iter().filter(|(_, columns)| columns.is_none()).map(|(t, _)| t.as_str()).collect();
+    let pairs: Vec<(&str, &str)> = focus
+        .tables
+        .iter()
+        .flat_map(|(table, columns)| columns.iter().flatten().map(move |column| (table.as_str(), column.as_str())))
+        .collect();
+    format!(
+        "EXECUTE {name} ({}, {}, {}, {})",
+        array(whole),
+        array(pairs.iter().map(|(t, _)| *t).collect()),
+        array(pairs.iter().map(|(_, c)| *c).collect()),
+        array(focus.tables.keys().map(String::as_str).collect())
+    )
+}
+
+/// The one cell of a one-row answer.
+pub(crate) fn first_cell(rows: crate::dialect::TextRows) -> Result<String, IntrospectError> {
+    Ok(rows.into_iter().next().and_then(|row| row.into_iter().next()).flatten().unwrap_or_default())
 }
 
 /// The SQL conditions that pick the schema and its tables, shared by the queries.

@@ -4,16 +4,23 @@
 use sqlx::{Connection, PgConnection};
 
 use crate::dialect::common::session;
-use crate::dialect::{BoxFuture, Dialect, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows};
+use crate::dialect::{
+    BoxFuture, Dialect, Focus, IntrospectError, IntrospectOptions, Session, SessionOptions, TextRows,
+};
 use crate::schema::Schema;
 
-use super::Postgres;
+use super::{Postgres, introspect};
 
 struct PgSession {
     conn: PgConnection,
     lock_key: i64,
     lock_timeout_secs: u64,
+    /// The options the focused digest is prepared for on this connection, once it is.
+    digest_prepared: Option<IntrospectOptions>,
 }
+
+/// The prepared focused digest's name.
+const FOCUSED_DIGEST: &str = "aludel_focused_digest";
 
 /// Connects to `url`.
 pub(crate) async fn connect(url: &str, options: &SessionOptions) -> Result<Box<dyn Session>, sqlx::Error> {
@@ -22,6 +29,7 @@ pub(crate) async fn connect(url: &str, options: &SessionOptions) -> Result<Box<d
         conn,
         lock_key: lock_key(&options.tables.version_table),
         lock_timeout_secs: options.lock_timeout_secs,
+        digest_prepared: None,
     }))
 }
 
@@ -67,6 +75,36 @@ impl Session for PgSession {
 
     fn introspect<'a>(&'a mut self, options: &'a IntrospectOptions) -> BoxFuture<'a, Result<Schema, IntrospectError>> {
         Box::pin(super::introspect::introspect(self, options))
+    }
+
+    fn fingerprint<'a>(
+        &'a mut self,
+        options: &'a IntrospectOptions,
+        focus: Option<&'a Focus>,
+    ) -> BoxFuture<'a, Result<Option<String>, IntrospectError>> {
+        Box::pin(async move {
+            let Some(focus) = focus else {
+                return introspect::fingerprint(self, options).await.map(Some);
+            };
+            if self.digest_prepared.as_ref() != Some(options) {
+                let mut sql = String::new();
+                if self.digest_prepared.is_some() {
+                    sql.push_str(&format!("DEALLOCATE {FOCUSED_DIGEST}; "));
+                }
+                // A generic plan, made once: the parameters never change the best plan much.
+                sql.push_str("SET plan_cache_mode = force_generic_plan; ");
+                sql.push_str(&introspect::prepare_focused_fingerprint(FOCUSED_DIGEST, options));
+                session::execute(&mut self.conn, &sql)
+                    .await
+                    .map_err(|source| IntrospectError::Query { what: "schema digest", source })?;
+                self.digest_prepared = Some(options.clone());
+            }
+            let sql = introspect::execute_focused_fingerprint(FOCUSED_DIGEST, focus);
+            let rows = session::query_text(&mut self.conn, &sql)
+                .await
+                .map_err(|source| IntrospectError::Query { what: "schema digest", source })?;
+            introspect::first_cell(rows).map(Some)
+        })
     }
 
     fn normalize<'a>(&'a mut self, models: &'a Schema) -> BoxFuture<'a, Result<Schema, IntrospectError>> {

@@ -64,4 +64,23 @@ impl Dialect for Sqlite {
     fn table_exists_query(&self, table: &str) -> String {
         format!("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {}", quote_literal(table))
     }
+
+    fn create_database(&self, _name: &str) -> Vec<Statement> {
+        Vec::new()
+    }
+
+    fn drop_database(&self, _name: &str) -> Option<Statement> {
+        None
+    }
+
+    fn script_client(&self, url: &str, script: &std::path::Path) -> Option<crate::dialect::ScriptClient> {
+        let path = crate::dialect::client::sqlite_path(url);
+        Some(crate::dialect::ScriptClient {
+            programs: vec!["sqlite3"],
+            args: vec!["-bail".to_owned(), path.display().to_string()],
+            env: Vec::new(),
+            stdin: Some(script.to_owned()),
+            install: "install SQLite's shell (`apt-get install sqlite3`)",
+        })
+    }
 }

@@ -1,0 +1,167 @@
+//! Throwaway databases: `CREATE DATABASE aludel_test_<random>` on a server, or a SQLite file
+//! in the temporary folder, dropped when the test ends, fails, panics or is interrupted (the
+//! value's `Drop` does it when nothing dropped it before).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::Error;
+use crate::config::Config;
+use crate::dialect::client::with_database;
+use crate::dialect::{Backend, Session};
+use crate::testing::TestError;
+use crate::url::DatabaseUrl;
+
+/// A database that exists for one test run.
+#[derive(Debug)]
+pub(crate) struct ScratchDatabase {
+    /// Its URL, password included: for the driver and the client only.
+    url: DatabaseUrl,
+    /// Its name (`aludel_test_...`), also the SQLite file's stem.
+    name: String,
+    /// What dropping it takes.
+    cleanup: Option<Cleanup>,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    /// `DROP DATABASE` through the server's URL.
+    Server { admin: DatabaseUrl, drop_sql: String, name: String },
+    /// The file and its journals.
+    File(PathBuf),
+}
+
+/// A name no other run of any process uses at the same time.
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let counter = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("aludel_test_{:x}{:x}{counter:x}", std::process::id(), nanos & 0xffff_ffff_ffff)
+}
+
+impl ScratchDatabase {
+    /// Creates an empty database on the server `server` names (a SQLite URL: a file in the
+    /// temporary folder).
+    pub(crate) async fn create(server: &DatabaseUrl, config: &Config) -> Result<ScratchDatabase, Error> {
+        let name = unique_name();
+        let dialect = server.backend().dialect();
+        let create = dialect.create_database(&name);
+        if create.is_empty() {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rwc", path.display()))
+                .map_err(|_| TestError::ServerUrl { url: server.to_string() })?;
+            return Ok(ScratchDatabase { url, name, cleanup: Some(Cleanup::File(path)) });
+        }
+        let url = with_database(server.expose(), &name)
+            .and_then(|url| DatabaseUrl::parse(&url).ok())
+            .ok_or_else(|| TestError::ServerUrl { url: server.to_string() })?;
+        let mut session = connect(server, config).await?;
+        let drop_sql = dialect.drop_database(&name).map(|s| s.sql).unwrap_or_default();
+        let mut created = Ok(());
+        for (index, statement) in create.iter().enumerate() {
+            created = session.execute(&statement.sql).await;
+            if created.is_err() {
+                if index > 0 {
+                    // The database exists: leave nothing behind.
+                    session.execute(&drop_sql).await.ok();
+                }
+                break;
+            }
+        }
+        session.close().await.ok();
+        created.map_err(|source| TestError::CreateDatabase {
+            server: server.to_string(),
+            name: name.clone(),
+            source,
+        })?;
+        Ok(ScratchDatabase {
+            url,
+            name: name.clone(),
+            cleanup: Some(Cleanup::Server { admin: server.clone(), drop_sql, name }),
+        })
+    }
+
+    /// The database's URL.
+    pub(crate) fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Its name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `config` pointed at this database.
+    pub(crate) fn config(&self, config: &Config) -> Config {
+        Config { database_url: Some(self.url.clone()), ..config.clone() }
+    }
+
+    /// Drops the database now, reporting a failure (the `Drop` fallback can only warn).
+    pub(crate) async fn drop_now(mut self) -> Result<(), Error> {
+        match self.cleanup.take() {
+            Some(Cleanup::Server { admin, drop_sql, name }) => {
+                let mut session = admin
+                    .backend()
+                    .connect(admin.expose(), &Default::default())
+                    .await
+                    .map_err(|source| crate::runtime::RuntimeError::Connect { url: admin.to_string(), source })?;
+                let dropped = session.execute(&drop_sql).await;
+                session.close().await.ok();
+                dropped.map_err(|source| TestError::DropDatabase { server: admin.to_string(), name, source })?;
+                Ok(())
+            }
+            Some(Cleanup::File(path)) => {
+                remove_sqlite_files(&path);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// A migration session on `url`, with the project's session settings.
+pub(crate) async fn connect(url: &DatabaseUrl, config: &Config) -> Result<Box<dyn Session>, Error> {
+    url.backend()
+        .connect(url.expose(), &config.session_options())
+        .await
+        .map_err(|source| crate::runtime::RuntimeError::Connect { url: url.to_string(), source }.into())
+}
+
+fn remove_sqlite_files(path: &std::path::Path) {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        std::fs::remove_file(PathBuf::from(file)).ok();
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        match self.cleanup.take() {
+            None => {}
+            Some(Cleanup::File(path)) => remove_sqlite_files(&path),
+            Some(Cleanup::Server { admin, drop_sql, name: _ }) => {
+                // Drop may run inside an async runtime, which cannot be blocked on: a thread
+                // with a runtime of its own does the dropping. Its failure cannot be returned
+                // from here, and library code does not print: the run that was cut short
+                // already ends in an error (or a panic), and the database's name says whose
+                // it is (`aludel_test_...`) for whoever drops it by hand.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    runtime.block_on(async move {
+                        let backend: Backend = admin.backend();
+                        let mut session = backend
+                            .connect(admin.expose(), &Default::default())
+                            .await
+                            .map_err(std::io::Error::other)?;
+                        let dropped = session.execute(&drop_sql).await.map_err(std::io::Error::other);
+                        session.close().await.ok();
+                        dropped
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
