@@ -274,6 +274,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                 on_update: None,
                 identity,
                 serial: false,
+                identity_always: false,
                 generated,
                 comment: None,
                 collation: written.and_then(|c| c.collation.clone()),

@@ -397,6 +397,7 @@ impl Builder<'_> {
             return Err(self.invalid(here, reason));
         };
         target.identity = true;
+        target.identity_always = words.is(column_at + 3, "ALWAYS");
         target.nullable = false;
         target.default = None;
         Ok(Reading::Done)

@@ -44,7 +44,8 @@
 //!   its catalog; `DEFAULT NULL` is no default; anything else is raw SQL.
 //! - `serial` types and identity columns are `identity = true` and `NOT NULL`; `serial`
 //!   types are also `serial = true`, which PostgreSQL renders as `serial` again (an owned
-//!   sequence and a `nextval` default) rather than as an identity column. A primary key
+//!   sequence and a `nextval` default) rather than as an identity column; `GENERATED ALWAYS
+//!   AS IDENTITY` is also `identity_always = true`, which PostgreSQL renders so again. A primary key
 //!   column is `NOT NULL` where the backend makes it so (PostgreSQL, MySQL); on SQLite it
 //!   stays as declared, as SQLite keeps it.
 //! - Types map to the neutral type they are, as the backend reads them (on MySQL as its
