@@ -310,7 +310,7 @@ impl Models {
                 return Err(SeaOrmError::UnknownTable { entity: entity.to_owned(), columns, table });
             }
         }
-        Ok(Metadata { schema, renames })
+        Ok(Metadata { renames, ..Metadata::new(schema) })
     }
 }
 

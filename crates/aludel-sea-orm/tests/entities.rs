@@ -306,6 +306,7 @@ fn a_column_keeps_every_attribute_it_declares() {
             on_update: None,
             identity: false,
             serial: false,
+            identity_always: false,
             generated: None,
             comment: None,
             collation: None,

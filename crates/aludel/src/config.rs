@@ -220,6 +220,20 @@ pub struct AutogenerateConfig {
     pub rename_tables: BTreeMap<String, String>,
     /// Column renames: `"table.new_column"` = old column name.
     pub rename_columns: BTreeMap<String, String>,
+    /// What to do about objects the models carry as written and cannot compare.
+    pub not_compared: NotCompared,
+}
+
+/// What autogenerate, `check` and `diff` do about objects the models carry as written (a
+/// dump's views, functions, triggers, ...), which they cannot compare (`not_compared`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotCompared {
+    /// List them in a warning.
+    #[default]
+    Warn,
+    /// Refuse to compare.
+    Error,
 }
 
 /// The version tables of other migration tools (Alembic, sqlx, diesel, refinery, Flyway,
@@ -243,6 +257,7 @@ impl Default for AutogenerateConfig {
             exclude_tables: OTHER_TOOLS_TABLES.iter().map(|t| (*t).to_owned()).collect(),
             rename_tables: BTreeMap::new(),
             rename_columns: BTreeMap::new(),
+            not_compared: NotCompared::Warn,
         }
     }
 }

@@ -28,6 +28,9 @@ pub enum Error {
     /// The models cannot be read (schema.sql, models command).
     #[error(transparent)]
     Models(#[from] crate::models::ModelError),
+    /// Another tool's migration history cannot be read.
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
     /// An addition to the models names something they lack.
     #[error(transparent)]
     Metadata(#[from] crate::models::MetadataError),

@@ -9,6 +9,7 @@ pub mod config;
 pub mod dialect;
 pub mod diff;
 pub mod error;
+pub mod import;
 pub mod lint;
 pub mod models;
 pub mod naming;

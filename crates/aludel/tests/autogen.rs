@@ -485,12 +485,13 @@ async fn a_type_change_leaves_no_default_cast_to_the_old_type() {
 }
 
 /// A revision generated from PostgreSQL models keeps their spellings (`now()`, `0.00`, `1e3`,
-/// `bigserial`) and still means the same on every backend: it runs there, and `check` is
-/// clean.
+/// `bigserial`, `GENERATED ALWAYS AS IDENTITY`) and still means the same on every backend: it
+/// runs there, and `check` is clean.
 #[tokio::test(flavor = "multi_thread")]
 async fn postgresql_spellings_keep_their_meaning_on_the_other_backends() {
     let sql = "CREATE TABLE ledger (id bigserial PRIMARY KEY, amount numeric(10,2) NOT NULL DEFAULT 0.00, \
-               ratio double precision DEFAULT 1e3, booked_at timestamptz NOT NULL DEFAULT now());";
+               ratio double precision DEFAULT 1e3, booked_at timestamptz NOT NULL DEFAULT now()); \
+               CREATE TABLE tickets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text);";
     let schema = parse_schema_sql(sql, Backend::Postgres, Path::new("schema.sql")).expect("valid models");
     serve(&Metadata::new(schema), &[Backend::Postgres], &backends(), |_, _| true).await;
 }

@@ -113,7 +113,7 @@ const EXACT: &[(&str, &str)] = &[
         comment = "boxes, with 'quotes'"
         columns = [
             { name = "id", type = "bigint", nullable = false, identity = true, comment = "the key" },
-            { name = "small_id", type = "smallint", nullable = false, identity = true },
+            { name = "small_id", type = "smallint", nullable = false, identity = true, identity_always = true },
             { name = "w", type = "integer", nullable = false },
             { name = "h", type = "integer", nullable = false },
             { name = "area", type = "integer", generated = { expr = "(w * h)" } },

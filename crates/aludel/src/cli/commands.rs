@@ -2,7 +2,7 @@
 //! `cli::output` for formatting.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use crate::Error;
 use crate::cli::progress::Progress;
 use crate::cli::style::{Console, Style};
 use crate::cli::{CliError, EXIT_DRIFT, Format, json, output};
-use crate::config::{CONFIG_FILE, LoadOptions, REFERENCE_CONFIG};
+use crate::config::{CONFIG_FILE, Config, LoadOptions, REFERENCE_CONFIG};
 use crate::runtime::{
     Migrator, ModelCheck, Project, RenameQuestion, Renames, Resolution, SqlDiff, StampFrom, StepEvent, TraceOptions,
 };
@@ -69,6 +69,66 @@ pub(super) struct MergeArgs {
 }
 
 pub(super) fn init(options: &LoadOptions, directory: &Path, out: &mut (dyn Write + Send)) -> Result<ExitCode, Error> {
+    let (config_path, versions) = write_project(options, directory, ModelsFile::None)?;
+    output::init(out, &config_path, &versions)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn import(
+    project: &Project,
+    tool: crate::import::Tool,
+    dir: &Path,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let imported = project.import(tool, dir).await?;
+    output::import(out, tool, &imported)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `init` points `[models]` at a `schema.sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ModelsFile {
+    None,
+    SchemaSql,
+}
+
+/// `init --from-database`: the project, then the database adopted into it; the files
+/// written are removed again when the adoption fails, so the command can run again.
+pub(super) async fn init_from_database(
+    options: &LoadOptions,
+    directory: &Path,
+    environment: &crate::cli::Environment,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
+    let (config_path, versions) = write_project(options, directory, ModelsFile::SchemaSql)?;
+    let adopted = async {
+        let mut config = Config::load(options)?;
+        if config.database_url.is_none()
+            && let Some(url) = &environment.database_url
+        {
+            config.database_url = Some(crate::url::DatabaseUrl::parse(url).map_err(|error| {
+                crate::config::ConfigError::BadUrl { source_name: "the program's default".to_owned(), error }
+            })?);
+        }
+        let spec = RevisionSpec { message: "baseline".into(), ..Default::default() };
+        Project::new(config).adopt_database(&spec).await
+    }
+    .await;
+    match adopted {
+        Ok(adopted) => {
+            output::init_from_database(out, &config_path, &versions, &adopted)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            std::fs::remove_file(&config_path).ok();
+            std::fs::remove_dir_all(&versions).ok();
+            Err(err)
+        }
+    }
+}
+
+/// Writes aludel.toml and the versions folder, refusing to overwrite either.
+fn write_project(options: &LoadOptions, directory: &Path, models: ModelsFile) -> Result<(PathBuf, PathBuf), Error> {
     let cwd = std::env::current_dir().map_err(Error::Output)?;
     let config_path = cwd.join(options.config_file.as_deref().unwrap_or(Path::new(CONFIG_FILE)));
     let versions = cwd.join(directory).join("versions");
@@ -78,8 +138,11 @@ pub(super) fn init(options: &LoadOptions, directory: &Path, out: &mut (dyn Write
         }
     }
     let script_location = directory.to_string_lossy().replace('\\', "/");
-    let text = REFERENCE_CONFIG
+    let mut text = REFERENCE_CONFIG
         .replace("script_location = \"migrations\"", &format!("script_location = {}", toml_string(&script_location)));
+    if models == ModelsFile::SchemaSql {
+        text = text.replacen("# schema_sql = \"schema.sql\"", "schema_sql = \"schema.sql\"", 1);
+    }
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| Error::Script(ScriptError::Io { path, source })
@@ -89,8 +152,7 @@ pub(super) fn init(options: &LoadOptions, directory: &Path, out: &mut (dyn Write
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
     std::fs::write(&config_path, text).map_err(io(&config_path))?;
-    output::init(out, &config_path, &versions)?;
-    Ok(ExitCode::SUCCESS)
+    Ok((config_path, versions))
 }
 
 fn toml_string(text: &str) -> String {

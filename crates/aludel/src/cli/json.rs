@@ -114,6 +114,7 @@ fn warnings(warnings: &[Warning]) -> Vec<WarningJson> {
                 Warning::Irreversible { .. } => "irreversible",
                 Warning::Unsupported { .. } => "unsupported",
                 Warning::RewritesTable { .. } => "rewrites_table",
+                Warning::NotCompared { .. } => "not_compared",
             };
             WarningJson { kind, message: warning.to_string() }
         })

@@ -136,6 +136,30 @@ enum Format {
     Json,
 }
 
+/// A tool `aludel import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ImportTool {
+    /// sqlx-cli: <VERSION>_<DESCRIPTION>.sql, or .up.sql and .down.sql
+    Sqlx,
+    /// diesel: <VERSION>_<NAME>/up.sql and down.sql
+    Diesel,
+    /// refinery: V<N>__<NAME>.sql
+    Refinery,
+    /// Alembic: the folder holding alembic.ini (needs `alembic` installed)
+    Alembic,
+}
+
+impl From<ImportTool> for crate::import::Tool {
+    fn from(tool: ImportTool) -> Self {
+        match tool {
+            ImportTool::Sqlx => crate::import::Tool::Sqlx,
+            ImportTool::Diesel => crate::import::Tool::Diesel,
+            ImportTool::Refinery => crate::import::Tool::Refinery,
+            ImportTool::Alembic => crate::import::Tool::Alembic,
+        }
+    }
+}
+
 /// `--format`, on the commands that report data.
 #[derive(Debug, Args)]
 struct FormatArg {
@@ -159,10 +183,24 @@ struct ConfigArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create aludel.toml and DIRECTORY/versions/ (never overwrites)
+    ///
+    /// With --from-database, also adopt the database DATABASE_URL names: write its schema as
+    /// schema.sql (the models), a baseline revision that creates it, and stamp the database
+    /// there, so `aludel check` is clean and the next change is an ordinary autogenerate:
+    ///
+    ///   DATABASE_URL=postgresql://app@db/app aludel init --from-database
+    ///
+    /// A database with views, functions or triggers is adopted from its dump instead:
+    /// `pg_dump --schema-only app > schema.sql`, then `aludel revision --autogenerate` on an
+    /// empty database (see the README).
+    #[command(verbatim_doc_comment)]
     Init {
         /// Folder for the revision files
         #[arg(default_value = "migrations")]
         directory: PathBuf,
+        /// Adopt the database: write schema.sql and a baseline revision, and stamp it
+        #[arg(long)]
+        from_database: bool,
     },
     /// Create a new revision file
     Revision(commands::RevisionArgs),
@@ -332,6 +370,26 @@ enum Command {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Turn another tool's migration history into revisions, and stamp the database
+    ///
+    /// Each migration becomes a revision (id `<tool>_<version>`, the tool's message) holding
+    /// its up SQL as an `sql` op and its down SQL as the downgrade, with each file's SHA-256
+    /// noted at the top. When DATABASE_URL names a database the tool manages, the revision of
+    /// the last migration the tool's table records is stamped (the table stays), so
+    /// `aludel upgrade` runs only what the tool had not:
+    ///
+    ///   aludel init revisions && aludel import sqlx migrations/
+    ///   aludel import diesel migrations/        # <version>_<name>/up.sql, down.sql
+    ///   aludel import refinery migrations/      # V<n>__<name>.sql
+    ///   aludel import alembic .                 # the folder of alembic.ini; branches and
+    ///                                           # merges kept, SQL from `alembic ... --sql`
+    #[command(verbatim_doc_comment)]
+    Import {
+        /// The tool whose history DIR holds
+        tool: ImportTool,
+        /// The tool's migrations folder
+        dir: PathBuf,
+    },
     /// Prove the migration history on throwaway databases; exit 1 when a check fails
     ///
     /// Creates a throwaway database on each server (--database, repeatable; default: the
@@ -481,7 +539,10 @@ async fn execute(
         env: None,
     };
     match &cli.command {
-        Command::Init { directory } => return commands::init(&options, directory, out),
+        Command::Init { directory, from_database: false } => return commands::init(&options, directory, out),
+        Command::Init { directory, from_database: true } => {
+            return commands::init_from_database(&options, directory, environment, out).await;
+        }
         Command::Completions { shell } => return commands::completions(command(environment), *shell, out),
         Command::Man { dir } => return commands::man(command(environment), dir.as_deref(), out),
         _ => {}
@@ -529,6 +590,7 @@ async fn execute(
             let range = rev_range.as_deref();
             commands::trace(&project, &revision, range, rows, budget, format.format, out).await
         }
+        Command::Import { tool, dir } => commands::import(&project, tool.into(), &dir, out).await,
         Command::Test(args) => test_command::test(&project, &args, console, out).await,
     }
 }

@@ -69,6 +69,47 @@ pub(super) fn init(out: &mut dyn Write, config: &Path, versions: &Path) -> io::R
     writeln!(out, "Next: set DATABASE_URL (or database_url in the config), then `aludel revision -m \"...\"`")
 }
 
+pub(super) fn init_from_database(
+    out: &mut dyn Write,
+    config: &Path,
+    versions: &Path,
+    adopted: &crate::runtime::Adopted,
+) -> io::Result<()> {
+    writeln!(out, "Created {}", config.display())?;
+    writeln!(out, "Created {}", versions.display())?;
+    writeln!(
+        out,
+        "Wrote {} ({} table(s)): the models, as the database holds them",
+        adopted.schema_sql.display(),
+        adopted.tables
+    )?;
+    writeln!(out, "Wrote {}: the baseline revision", adopted.revision.display())?;
+    writeln!(out, "Stamped the database at {}", adopted.revision_id)?;
+    writeln!(
+        out,
+        "Next: `aludel check` (clean now); change schema.sql, then `aludel revision --autogenerate -m \"...\"`"
+    )
+}
+
+pub(super) fn import(
+    out: &mut dyn Write,
+    tool: crate::import::Tool,
+    imported: &crate::runtime::Imported,
+) -> io::Result<()> {
+    for path in &imported.written {
+        writeln!(out, "Wrote {}", path.display())?;
+    }
+    writeln!(out, "Imported {} {tool} migration(s)", imported.written.len())?;
+    match &imported.stamped {
+        Some((revision, applied)) => writeln!(
+            out,
+            "Stamped the database at {revision}: its {} records {applied} applied migration(s); the table stays",
+            tool.version_table()
+        ),
+        None => writeln!(out, "Nothing stamped: no database with a {} table", tool.version_table()),
+    }
+}
+
 /// Names the database a changing command acts on (password hidden), before it acts.
 pub(super) fn database(out: &mut dyn Write, config: &Config) -> io::Result<()> {
     match &config.database_url {

@@ -98,6 +98,19 @@ pub(crate) struct InlineIndex<'a> {
     pub(crate) method: Option<String>,
 }
 
+/// An object carried as written, named for the statement that removes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DroppedObject<'a> {
+    /// `view`, `function`, `trigger`, ... (lower case).
+    pub(crate) kind: &'a str,
+    /// Its name as the source writes it (quoted, qualified).
+    pub(crate) name: &'a str,
+    /// A routine's or aggregate's argument list as written, parentheses included.
+    pub(crate) arguments: Option<&'a str>,
+    /// The table a trigger or policy is on, as written.
+    pub(crate) table: Option<&'a str>,
+}
+
 /// A backend's hooks for reading a `schema.sql` written in its SQL.
 pub(crate) trait SchemaSqlDialect: Sync {
     /// The `sqlparser` dialect that parses the file.
@@ -176,6 +189,17 @@ pub(crate) trait SchemaSqlDialect: Sync {
                 ObjectNamePart::Identifier(ident) => Some(ColumnType::Custom(self.fold(ident))),
                 ObjectNamePart::Function(_) => None,
             },
+            // A type of the default schema, qualified as a dump qualifies it (`public.mood`).
+            DataType::Custom(name, modifiers) if modifiers.is_empty() && name.0.len() == 2 => {
+                match (&name.0[0], &name.0[1]) {
+                    (ObjectNamePart::Identifier(schema), ObjectNamePart::Identifier(ident))
+                        if Some(self.fold(schema).as_str()) == self.default_schema() =>
+                    {
+                        Some(ColumnType::Custom(self.fold(ident)))
+                    }
+                    _ => None,
+                }
+            }
             _ => None,
         };
         mapped.unwrap_or_else(|| ColumnType::Custom(data_type.to_string()))
@@ -223,6 +247,55 @@ pub(crate) trait SchemaSqlDialect: Sync {
     /// Whether `UNIQUE KEY name (...)` names the unique constraint (MySQL).
     fn unique_key_names(&self) -> bool {
         false
+    }
+
+    /// Whether the SQL in `/*!NNNNN ... */` comments runs (MySQL's conditional comments).
+    fn conditional_comments(&self) -> bool {
+        false
+    }
+
+    /// Whether a statement, by its first words (upper case, punctuation as written), only
+    /// sets up the client's session in a dump (`SELECT pg_catalog.set_config(...)`,
+    /// `LOCK TABLES`): ignored, as `SET` is.
+    fn session_statement(&self, head: &[&str]) -> bool {
+        let _ = head;
+        false
+    }
+
+    /// Whether a table belongs to the database itself (SQLite's `sqlite_sequence`), which a
+    /// dump lists and no one creates.
+    fn internal_table(&self, name: &str) -> bool {
+        let _ = name;
+        false
+    }
+
+    /// The SQL that carries an object the model does not hold into a revision; the default
+    /// is the statement as written.
+    fn verbatim_sql(&self, kind: &str, sql: &str) -> String {
+        let _ = kind;
+        sql.to_owned()
+    }
+
+    /// The statement that removes an object carried as written, when the backend can name
+    /// it; `None` leaves the object in place on a downgrade.
+    fn drop_object(&self, object: &DroppedObject<'_>) -> Option<String> {
+        if let ("foreign key", Some(table)) = (object.kind, object.table) {
+            return Some(format!("ALTER TABLE {table} DROP CONSTRAINT {}", object.name));
+        }
+        let kind = match object.kind {
+            "view" | "function" | "procedure" | "trigger" | "sequence" | "table" | "domain" | "type" | "schema"
+            | "extension" | "materialized view" | "aggregate" | "event" => object.kind.to_ascii_uppercase(),
+            _ => return None,
+        };
+        Some(format!("DROP {kind} {}", object.name))
+    }
+
+    /// The sequence a column default draws from, when it is a sequence's next value
+    /// (PostgreSQL's `nextval('t_id_seq'::regclass)`); the sequence's name as the database
+    /// names it, without the default schema.
+    fn sequence_of_default(&self, default: &str) -> Option<String> {
+        let _ = default;
+        None
     }
 
     /// An index declared inside `CREATE TABLE`; `None` when the backend has none.

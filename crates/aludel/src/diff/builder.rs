@@ -596,6 +596,10 @@ impl UpgradeBuilder<'_> {
         if self.options.compare_types && (live.collation != want.collation || restated) {
             change.collation = Some(CollationChange { from: live.collation.clone(), to: want.collation.clone() });
         }
+        // Only an identity column on both sides has a kind to change; becoming one is unsupported below.
+        if live.identity && want.identity && live.identity_always != want.identity_always {
+            change.identity_always = Some(want.identity_always);
+        }
         let mut unsupported = |what: &str| {
             self.warnings.push(Warning::Unsupported {
                 table: table.to_owned(),

@@ -13,6 +13,7 @@ pub(super) fn is_noop(change: &ColumnChange) -> bool {
         && change.on_update.is_none()
         && change.comment.is_none()
         && change.collation.is_none()
+        && change.identity_always.is_none()
         && change.new_name.is_none()
 }
 

@@ -90,6 +90,12 @@ pub enum Warning {
         /// The type after.
         to: ColumnType,
     },
+    /// Objects of the models that aludel carries as written and cannot compare with the
+    /// database (a dump's views, functions, triggers, ...).
+    NotCompared {
+        /// Each object, as `view published_posts`.
+        objects: Vec<String>,
+    },
     /// A column difference no op can express (identity, generated expression).
     Unsupported {
         /// Table name.
@@ -141,6 +147,11 @@ impl fmt::Display for Warning {
                  writers wait until it is done; on a large table expand and contract instead: add a column of the \
                  new type, keep it in step (a trigger, or the application writing both), backfill it in batches, \
                  switch the readers to it, then drop the old column and rename the new one"
+            ),
+            Warning::NotCompared { objects } => write!(
+                f,
+                "not compared: {}; the models hold them as written, so a change to them needs a revision's `sql` op",
+                objects.join(", ")
             ),
             Warning::Unsupported { table, column, change } => write!(
                 f,
@@ -257,7 +268,7 @@ pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
 
 /// The upgrade reversed; an op without an inverse is left out, and `warnings` (when given)
 /// gets an [`Warning::Irreversible`] for it.
-pub(super) fn downgrade(upgrade: &[Op], warnings: Option<&mut Vec<Warning>>) -> Vec<Op> {
+pub(crate) fn downgrade(upgrade: &[Op], warnings: Option<&mut Vec<Warning>>) -> Vec<Op> {
     if let Some(downgrade) = ops::downgrade_of(upgrade) {
         return downgrade;
     }

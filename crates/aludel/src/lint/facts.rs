@@ -285,7 +285,8 @@ fn column_change_facts(change: &ColumnChange, schema: &Schema) -> Vec<Fact> {
         || change.default.is_some()
         || change.on_update.is_some()
         || change.comment.is_some()
-        || change.collation.is_some();
+        || change.collation.is_some()
+        || change.identity_always.is_some();
     if facts.is_empty() && other {
         facts.push(Fact::op(FactKind::OtherAlter { table: table.clone() }));
     }
@@ -334,5 +335,12 @@ mod tests {
         ] {
             assert_eq!(is_volatile_expression(sql), volatile, "{sql}");
         }
+    }
+
+    #[test]
+    fn changing_an_identity_kind_alters_the_table() {
+        let change = ColumnChange { identity_always: Some(true), ..ColumnChange::new("t", "id") };
+        let facts = column_change_facts(&change, &Schema::default());
+        assert_eq!(facts.into_iter().map(|f| f.kind).collect::<Vec<_>>(), [FactKind::OtherAlter { table: "t".into() }]);
     }
 }

@@ -16,6 +16,10 @@ use crate::schema::{Column, Constraint, Index, Schema, SchemaJsonError, Table};
 
 #[cfg(feature = "schema-sql")]
 pub mod sql;
+mod verbatim;
+
+pub(crate) use verbatim::not_compared;
+pub use verbatim::{SourceOrder, VerbatimObject};
 
 #[cfg(feature = "schema-sql")]
 pub use sql::{parse_schema_sql, parse_schema_sql_metadata};
@@ -161,6 +165,12 @@ pub struct Metadata {
     pub schema: Schema,
     /// Renames the models declare (`renamed_from`).
     pub renames: RenameHints,
+    /// Objects of the source that the schema model does not hold (a dump's views,
+    /// functions, triggers, ...), in the source's order: carried into the first revision of an
+    /// empty database, never compared.
+    pub verbatim: Vec<VerbatimObject>,
+    /// Where the source declared each table and index, for ordering that first revision.
+    pub order: SourceOrder,
 }
 
 /// An addition to [`Metadata`] that names something the models do not have.
@@ -199,7 +209,7 @@ pub enum MetadataError {
 impl Metadata {
     /// Metadata for `schema`, with no renames.
     pub fn new(schema: Schema) -> Self {
-        Metadata { schema, renames: RenameHints::default() }
+        Metadata { schema, renames: RenameHints::default(), verbatim: Vec::new(), order: SourceOrder::default() }
     }
 
     /// Reads the JSON document a models command prints: the schema's JSON form (see

@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 
 use crate::Error;
-use crate::config::Config;
+use crate::config::{Config, NotCompared};
 use crate::dialect::{Dialect, IntrospectOptions, Session};
-use crate::diff::{Diff, DiffOptions, diff};
+use crate::diff::{Diff, DiffOptions, Warning, diff};
 use crate::models::Metadata;
 use crate::runtime::{Migrator, RuntimeError, state};
 use crate::schema::Schema;
@@ -73,6 +73,8 @@ impl Migrator {
         }
         options.exclude.push(self.config().tables.version_table.clone());
         options.exclude.push(self.config().tables.history_table.clone());
+        // Tables the models carry as written (partitioned tables, partitions) are not compared.
+        options.exclude.extend(metadata.verbatim.iter().filter(|o| o.creates_table).map(|o| o.name.clone()));
         options
     }
 
@@ -100,16 +102,34 @@ impl Migrator {
         let Inspection { mut session, heads, database, url } = inspection;
         let result = async {
             require_at_head(self, &heads)?;
-            let models = session
-                .normalize(&metadata.schema)
-                .await
-                .map_err(|source| RuntimeError::Introspect { url: url.clone(), source })?;
+            let carried = crate::models::not_compared(&metadata.verbatim);
+            if !carried.is_empty() && self.config().autogenerate.not_compared == NotCompared::Error {
+                return Err(RuntimeError::NotCompared { objects: carried }.into());
+            }
+            // A first revision carries the models' objects as written; the models may use them
+            // (a domain, a function, a sequence), so the empty database cannot restate them.
+            let first = !carried.is_empty() && database.tables.is_empty() && database.enums.is_empty();
+            let models = if first {
+                metadata.schema.clone()
+            } else {
+                session
+                    .normalize(&metadata.schema)
+                    .await
+                    .map_err(|source| RuntimeError::Introspect { url: url.clone(), source })?
+            };
             let database = session.normalize_database(database, &models);
             let mut diff =
                 diff(&database, &models, &self.diff_options(metadata)).in_model_spellings(&metadata.schema, &models);
             let dialect = session.dialect();
             if dialect.has_online_ddl() && self.config().postgres.online {
                 diff = diff.online(&database, |from, to| dialect.type_change_rewrites(from, to));
+            }
+            if first {
+                let dialect = self.config().require_database_url()?.backend().dialect().name();
+                diff = super::baseline::with_verbatim(diff, metadata, dialect);
+            }
+            if !carried.is_empty() {
+                diff.warnings.push(Warning::NotCompared { objects: carried });
             }
             Ok(Comparison { database, models, diff, heads })
         }

@@ -199,18 +199,30 @@ pub(crate) trait DdlSpelling {
 
     /// Checks that an `alter_column` changes something.
     fn check_column_change(&self, change: &ColumnChange) -> Result<(), RenderError> {
-        let ColumnChange { table: _, column: _, ty, nullable, default, on_update, comment, collation, new_name } =
-            change;
+        let ColumnChange {
+            table: _,
+            column: _,
+            ty,
+            nullable,
+            default,
+            on_update,
+            comment,
+            collation,
+            identity_always,
+            new_name,
+        } = change;
         if ty.is_none()
             && nullable.is_none()
             && default.is_none()
             && on_update.is_none()
             && comment.is_none()
             && collation.is_none()
+            && identity_always.is_none()
             && new_name.is_none()
         {
             return Err(self.invalid(
-                "nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment`, `collation` or `new_name`",
+                "nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment`, `collation`, \
+                 `identity_always` or `new_name`",
             ));
         }
         Ok(())
@@ -238,6 +250,13 @@ pub(crate) trait DdlSpelling {
             return Err(self.invalid(format!(
                 "column `{name}` has `serial = true` without `identity = true`; a serial column is an identity, so \
                  add `identity = true` or remove `serial`"
+            )));
+        }
+        if column.identity_always && (!column.identity || column.serial) {
+            return Err(self.invalid(format!(
+                "column `{name}` has `identity_always = true` without an identity column (`identity = true` and no \
+                 `serial`); `GENERATED ALWAYS` says how an identity column takes its values, so make the column an \
+                 identity or remove `identity_always`"
             )));
         }
         Ok(())

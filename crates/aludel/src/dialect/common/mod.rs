@@ -13,6 +13,20 @@ use crate::schema::{Column, ColumnType, DefaultValue, PortableExpr, Schema, Tabl
 // What the backends share; a build without any backend has no use for it.
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod catalog;
+
+/// The query that reads, oldest first, the versions another migration tool recorded as
+/// applied in its table `table`; `None` for a table aludel does not import from. The same SQL
+/// on every backend: the tools create these tables alike.
+pub(crate) fn applied_versions_query(table: &str) -> Option<&'static str> {
+    match table {
+        "_sqlx_migrations" => Some("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version"),
+        "__diesel_schema_migrations" => Some("SELECT version FROM __diesel_schema_migrations ORDER BY version"),
+        "refinery_schema_history" => Some("SELECT version FROM refinery_schema_history ORDER BY version"),
+        // Alembic's rows are its heads, in no order.
+        "alembic_version" => Some("SELECT version_num FROM alembic_version ORDER BY version_num"),
+        _ => None,
+    }
+}
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod ddl;
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]

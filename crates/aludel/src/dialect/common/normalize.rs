@@ -5,8 +5,8 @@
 use crate::schema::{Column, Constraint, DefaultValue, PortableExpr, ReferentialAction, Table};
 
 /// `column` with PostgreSQL's own spellings stated as a backend that does not read them
-/// apart reads them back: `now()` is the current timestamp, a serial column a plain
-/// identity. PostgreSQL reads both back as written. The revision keeps the models' spellings
+/// apart reads them back: `now()` is the current timestamp, a serial or `GENERATED ALWAYS`
+/// column a plain identity. PostgreSQL reads both back as written. The revision keeps the models' spellings
 /// all the same (`Diff::in_model_spellings`). A number kept as written is each backend's to
 /// read: PostgreSQL prints `1e3` as `'1000'::numeric`, SQLite keeps it.
 pub(crate) fn unspelled(mut column: Column, spellings: PostgresSpellings) -> Column {
@@ -18,6 +18,7 @@ pub(crate) fn unspelled(mut column: Column, spellings: PostgresSpellings) -> Col
         other => other,
     };
     column.serial = false;
+    column.identity_always = false;
     column.default = column.default.map(now);
     column.on_update = column.on_update.map(now);
     column

@@ -297,6 +297,7 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
                 .then_some(DefaultValue::Expr(PortableExpr::CurrentTimestamp)),
             identity: extra.contains("auto_increment"),
             serial: false,
+            identity_always: false,
             generated,
             comment: cell(row, 7).filter(|c| !c.is_empty()).map(str::to_owned),
             collation,

@@ -665,6 +665,7 @@ fn scratch_copy(model: &Table, i: usize) -> Table {
             on_update: None,
             identity: false,
             serial: false,
+            identity_always: false,
             generated: c.generated.clone(),
             comment: None,
             collation: None,

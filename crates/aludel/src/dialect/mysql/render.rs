@@ -398,7 +398,19 @@ impl Renderer<'_> {
     /// `before` does not know can only have its default set or dropped, or be renamed.
     fn alter_column(&self, change: &ColumnChange) -> Result<Vec<Statement>, RenderError> {
         self.check_column_change(change)?;
-        let ColumnChange { table, column, ty, nullable, default, on_update, comment, collation, new_name } = change;
+        // An auto-increment has no `GENERATED ALWAYS`: `identity_always` changes nothing here.
+        let ColumnChange {
+            table,
+            column,
+            ty,
+            nullable,
+            default,
+            on_update,
+            comment,
+            collation,
+            identity_always: _,
+            new_name,
+        } = change;
         let quoted_table = self.ident("table", table)?;
         let mut statements = Vec::new();
         let known = self.before.table(table).and_then(|t| t.column(column));

@@ -10,6 +10,8 @@
 //!   after their first column when they have no name, as MySQL names them; `UNIQUE KEY name`
 //!   names the unique constraint;
 //! - `CHARACTER SET` goes with a `COLLATE`, which implies it;
+//! - the SQL inside conditional comments (`/*!40101 ... */`) is read, as MySQL runs it;
+//! - `LOCK TABLES` and `UNLOCK TABLES`, which mysqldump writes around rows, set up a session;
 //! - a quoted number on a numeric or boolean column (`DEFAULT '0.00'`, as mysqldump writes
 //!   every default) is that number, which is what MySQL stores; `NOW()`, `CURDATE()`,
 //!   `CURTIME()` and `LOCALTIMESTAMP` are the portable expressions, with a precision or not.
@@ -23,7 +25,7 @@ use sqlparser::tokenizer::Token;
 
 use crate::dialect::mysql::types::read_declared_type;
 use crate::dialect::schema_sql::{
-    ColumnOptionReading, ColumnSite, DeclaredType, InlineIndex, Refusal, SchemaSqlDialect,
+    ColumnOptionReading, ColumnSite, DeclaredType, DroppedObject, InlineIndex, Refusal, SchemaSqlDialect,
 };
 use crate::schema::{ColumnType, DefaultValue, IndexKey, Literal, PortableExpr};
 
@@ -181,5 +183,24 @@ impl SchemaSqlDialect for MySqlSchemaSql {
                 .map(|(name, _)| name.trim().trim_matches('`').to_owned())
                 .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')),
         }
+    }
+
+    fn drop_object(&self, object: &DroppedObject<'_>) -> Option<String> {
+        match (object.kind, object.table) {
+            ("foreign key", Some(table)) => Some(format!("ALTER TABLE {table} DROP FOREIGN KEY {}", object.name)),
+            ("view" | "function" | "procedure" | "trigger" | "table" | "event", _) => {
+                Some(format!("DROP {} {}", object.kind.to_ascii_uppercase(), object.name))
+            }
+            _ => None,
+        }
+    }
+
+    fn conditional_comments(&self) -> bool {
+        true
+    }
+
+    fn session_statement(&self, head: &[&str]) -> bool {
+        // mysqldump's `--add-locks` around a table's rows.
+        matches!(head, ["LOCK", "TABLES", ..] | ["UNLOCK", "TABLES", ..])
     }
 }

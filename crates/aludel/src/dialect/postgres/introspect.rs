@@ -25,7 +25,8 @@
 //!   comes back as `identity = true` and `serial = true` with no default, so that a revision
 //!   that recreates it (a downgrade) makes a serial column again; the diff does not compare
 //!   `serial`, so an identity column in the models matches it all the same; both
-//!   `GENERATED ALWAYS` and `BY DEFAULT` identities come back as `identity = true`.
+//!   `GENERATED ALWAYS` and `BY DEFAULT` identities come back as `identity = true`, the
+//!   former also as `identity_always = true`.
 //!
 //! Types come back as the neutral type where there is one; others are [`ColumnType::Custom`]
 //! as `format_type` prints them, except that a time type with a precision, which it prints as
@@ -375,7 +376,9 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<Col
             .parse()
             .map_err(|_| unexpected(&what, "the catalog returned a non-numeric attndims"))?;
         let ty = read_type(required(row, 4, &what)?, cell(row, 5), cell(row, 6), dimensions);
-        let identity = !required(row, 9, &what)?.is_empty();
+        // `attidentity` is `a` for GENERATED ALWAYS, `d` for BY DEFAULT, empty otherwise.
+        let attidentity = required(row, 9, &what)?;
+        let identity = !attidentity.is_empty();
         // `boolean::text` is `true` or `false`.
         let serial = matches!(cell(row, 13), Some("t" | "true"));
         let expression = cell(row, 11);
@@ -401,6 +404,7 @@ fn read_columns(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<Col
             on_update: None,
             identity: identity || serial,
             serial,
+            identity_always: attidentity == "a",
             generated,
             comment: cell(row, 12).map(str::to_owned),
             collation: cell(row, 14).map(str::to_owned),

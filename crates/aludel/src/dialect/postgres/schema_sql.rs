@@ -1,11 +1,15 @@
 //! How a `schema.sql` written for PostgreSQL reads: unquoted names fold to lower case,
 //! `public.` is the default schema, primary key columns are `NOT NULL`, `serial` types are
 //! identity columns of their integer type (`serial = true`), and `now()` is the portable `now`.
+//! In a `pg_dump`: `SELECT pg_catalog.set_config(...)` sets up the session; a column default
+//! `nextval('seq'::regclass)` names the sequence a `serial` column owns; a routine carried as
+//! written is created with its body unchecked, as `pg_dump` creates it (its body may use
+//! tables created after it); triggers and policies are dropped `ON` their table.
 
 use sqlparser::ast::{DataType, FunctionArguments, Ident};
 use sqlparser::dialect::{Dialect as ParserDialect, PostgreSqlDialect};
 
-use crate::dialect::schema_sql::{DeclaredType, Refusal, SchemaSqlDialect};
+use crate::dialect::schema_sql::{DeclaredType, DroppedObject, Refusal, SchemaSqlDialect};
 use crate::schema::{ColumnType, PortableExpr};
 
 /// PostgreSQL's schema.sql hooks.
@@ -50,6 +54,53 @@ impl SchemaSqlDialect for PostgresSchemaSql {
         match (name, args) {
             ("now", FunctionArguments::List(list)) if list.args.is_empty() => Some(PortableExpr::Now),
             _ => None,
+        }
+    }
+
+    fn session_statement(&self, head: &[&str]) -> bool {
+        matches!(head, ["SELECT", "PG_CATALOG", ".", "SET_CONFIG" | "SETVAL", ..])
+    }
+
+    fn verbatim_sql(&self, kind: &str, sql: &str) -> String {
+        match kind {
+            // pg_dump creates routines before the tables their bodies read, with the check off.
+            "function" | "procedure" => format!("SET LOCAL check_function_bodies = false;\n{sql}"),
+            _ => sql.to_owned(),
+        }
+    }
+
+    fn drop_object(&self, object: &DroppedObject<'_>) -> Option<String> {
+        let DroppedObject { kind, name, arguments, table } = *object;
+        Some(match (kind, table) {
+            ("trigger" | "policy" | "rule", Some(table)) => format!("DROP {} {name} ON {table}", kind.to_uppercase()),
+            ("trigger" | "policy" | "rule", None) => return None,
+            ("foreign key", Some(table)) => format!("ALTER TABLE {table} DROP CONSTRAINT {name}"),
+            ("aggregate", _) => format!("DROP AGGREGATE {name}{}", arguments?),
+            // An argument list with defaults is not a signature; the name alone is, when unique.
+            ("function" | "procedure", _) => match arguments {
+                Some(arguments) if !arguments.to_ascii_uppercase().contains("DEFAULT") && !arguments.contains('=') => {
+                    format!("DROP {} {name}{arguments}", kind.to_uppercase())
+                }
+                _ => format!("DROP {} {name}", kind.to_uppercase()),
+            },
+            ("materialized view", _) => format!("DROP MATERIALIZED VIEW {name}"),
+            ("view" | "sequence" | "table" | "domain" | "type" | "schema" | "extension", _) => {
+                format!("DROP {} {name}", kind.to_uppercase())
+            }
+            _ => return None,
+        })
+    }
+
+    fn sequence_of_default(&self, default: &str) -> Option<String> {
+        let lower = default.to_ascii_lowercase();
+        if !(lower.starts_with("nextval('") && lower.ends_with("'::regclass)")) {
+            return None;
+        }
+        let name = &default["nextval('".len()..default.len() - "'::regclass)".len()];
+        let name = name.strip_prefix("public.").unwrap_or(name);
+        match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+            Some(quoted) => Some(quoted.replace("\"\"", "\"")),
+            None => Some(name.to_lowercase()),
         }
     }
 }

@@ -264,14 +264,17 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                 (None, Some(text)) => read_default(text, &ty),
                 _ => None,
             };
+            let identity = written.is_some_and(|c| c.autoincrement);
             table.columns.push(Column {
                 name: row.name.to_owned(),
                 ty,
-                nullable: !row.not_null,
+                // An AUTOINCREMENT column is the rowid, which is never NULL, declared so or not.
+                nullable: !row.not_null && !identity,
                 default,
                 on_update: None,
-                identity: written.is_some_and(|c| c.autoincrement),
+                identity,
                 serial: false,
+                identity_always: false,
                 generated,
                 comment: None,
                 collation: written.and_then(|c| c.collation.clone()),

@@ -156,10 +156,22 @@ fn column_in_use(schema: &Schema, table: &Table, column: &str) -> bool {
 
 /// A rename is `ALTER TABLE ... RENAME COLUMN`, which also updates the indexes, checks and
 /// other tables' foreign keys that name the column; a new type, nullability or default or
-/// collation then rebuilds the table; a comment renders nothing.
+/// collation then rebuilds the table; a comment, or `identity_always` (an AUTOINCREMENT column
+/// has no `GENERATED ALWAYS`), renders nothing.
 fn alter_column(r: &Renderer<'_>, change: &ColumnChange, before: &Schema) -> Result<Vec<Statement>, RenderError> {
     r.check_column_change(change)?;
-    let ColumnChange { table, column, ty, nullable, default, on_update, comment: _, collation, new_name } = change;
+    let ColumnChange {
+        table,
+        column,
+        ty,
+        nullable,
+        default,
+        on_update,
+        comment: _,
+        collation,
+        identity_always: _,
+        new_name,
+    } = change;
     r.refuse_on_update(column, on_update.is_some())?;
     let mut statements = Vec::new();
     if let Some(new_name) = new_name {
@@ -457,7 +469,7 @@ mod tests {
         check(
             &alter(""),
             Err(
-                "alter_column items.qty: nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment`, `collation` or `new_name`",
+                "alter_column items.qty: nothing to change; set `type`, `nullable`, `default`, `on_update`, `comment`, `collation`, `identity_always` or `new_name`",
             ),
         );
         // The rename runs first, so the rebuild copies the renamed column.

@@ -1,7 +1,8 @@
 //! How a `schema.sql` written for SQLite reads: names are kept as written, `main.` is the
 //! default schema, primary key columns stay as declared (SQLite does not make them
 //! `NOT NULL`), collations are upper case, and `AUTOINCREMENT` makes the primary key column
-//! an identity column.
+//! an identity column. Tables named `sqlite_...` are SQLite's own (`sqlite_sequence`, which
+//! `.schema` lists) and are left out.
 
 use sqlparser::ast::ColumnOption;
 use sqlparser::dialect::{Dialect as ParserDialect, SQLiteDialect};
@@ -43,5 +44,10 @@ impl SchemaSqlDialect for SqliteSchemaSql {
             }
             _ => None,
         }
+    }
+
+    fn internal_table(&self, name: &str) -> bool {
+        // `sqlite_sequence` and the like: SQLite makes them, `.schema` lists them.
+        name.to_ascii_lowercase().starts_with("sqlite_")
     }
 }

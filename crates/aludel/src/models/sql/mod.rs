@@ -44,7 +44,8 @@
 //!   its catalog; `DEFAULT NULL` is no default; anything else is raw SQL.
 //! - `serial` types and identity columns are `identity = true` and `NOT NULL`; `serial`
 //!   types are also `serial = true`, which PostgreSQL renders as `serial` again (an owned
-//!   sequence and a `nextval` default) rather than as an identity column. A primary key
+//!   sequence and a `nextval` default) rather than as an identity column; `GENERATED ALWAYS
+//!   AS IDENTITY` is also `identity_always = true`, which PostgreSQL renders so again. A primary key
 //!   column is `NOT NULL` where the backend makes it so (PostgreSQL, MySQL); on SQLite it
 //!   stays as declared, as SQLite keeps it.
 //! - Types map to the neutral type they are, as the backend reads them (on MySQL as its
@@ -65,24 +66,30 @@
 //! Statement lines come from the tokenizer's locations: each statement is parsed on its own,
 //! and the location of its first token is its line.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{
-    AlterTable, AlterTableOperation, CommentObject, CreateIndex, CreateTable, CreateTableOptions, Expr, Ident,
-    IndexType, ObjectName, ObjectNamePart, Statement, UserDefinedTypeRepresentation,
+    AlterColumnOperation, AlterTable, AlterTableOperation, CommentObject, CreateIndex, CreateTable, CreateTableOptions,
+    Expr, Ident, IndexType, ObjectName, ObjectNamePart, Statement, UserDefinedTypeRepresentation,
 };
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Location, Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
 use crate::dialect::Backend;
 use crate::dialect::schema_sql::{Refusal, SchemaSqlDialect};
-use crate::models::{Metadata, ModelError};
+use crate::models::{Metadata, ModelError, SourceOrder, VerbatimObject};
 use crate::schema::{ColumnType, Constraint, EnumType, Index, Schema, Table};
 
 mod column;
 mod constraint;
+mod dump;
 mod rename;
+mod statements;
+
+use dump::Reading;
+use statements::LineIndex;
 
 /// What a schema.sql may hold, for error messages.
 const STATEMENTS: &str = "a schema.sql holds CREATE TABLE, CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD [COLUMN | \
@@ -122,9 +129,15 @@ pub fn parse_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Sch
     parse_schema_sql_metadata(text, backend, path).map(|metadata| metadata.schema)
 }
 
-/// [`parse_schema_sql`], with the renames the file declares in comments: `-- aludel: renamed
-/// from old_name` at the end of a `CREATE TABLE name (` line renames the table, at the end of
-/// a column's line the column. Comments that do not start with `aludel:` are ignored.
+/// Reads a desired-state `schema.sql`, or the database's own dump (`pg_dump --schema-only`,
+/// `mysqldump --no-data`, `sqlite3 .schema`), written in `backend`'s SQL: the [`Schema`] it
+/// declares, the renames it declares in comments, the objects the model does not hold carried
+/// as written ([`Metadata::verbatim`]), and where each table and index stood
+/// ([`Metadata::order`]). `path` is only used in errors.
+///
+/// Renames: `-- aludel: renamed from old_name` at the end of a `CREATE TABLE name (` line
+/// renames the table, at the end of a column's line the column. Comments that do not start
+/// with `aludel:` are ignored.
 ///
 /// # Errors
 ///
@@ -147,86 +160,67 @@ pub fn parse_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Sch
 /// let metadata = parse_schema_sql_metadata(sql, Backend::Postgres, Path::new("schema.sql")).unwrap();
 /// assert_eq!(metadata.renames.tables["people"], "accounts");
 /// assert_eq!(metadata.renames.columns[&("people".into(), "email_address".into())], "email");
+///
+/// // A dump: psql's meta-commands, settings and owners ignored, a view carried as written.
+/// let sql = "\\restrict abc\nSET lock_timeout = 0;\nCREATE TABLE public.t (id integer NOT NULL);\n\
+///            CREATE VIEW public.v AS SELECT id FROM public.t;\nALTER TABLE public.t OWNER TO app;";
+/// let metadata = parse_schema_sql_metadata(sql, Backend::Postgres, Path::new("schema.sql")).unwrap();
+/// assert!(metadata.schema.tables.contains_key("t"));
+/// assert_eq!(metadata.verbatim[0].label(), "view v");
 /// ```
 pub fn parse_schema_sql_metadata(text: &str, backend: Backend, path: &Path) -> Result<Metadata, ModelError> {
     let hooks = backend.schema_sql();
     let parser_dialect = hooks.parser();
     let lines = LineIndex::new(text);
-    let tokens = Tokenizer::new(parser_dialect, text).tokenize_with_location().map_err(|err| {
-        let line = err.location.line.max(1) as usize;
-        ModelError::Syntax {
-            path: path.to_owned(),
-            line,
-            excerpt: excerpt(&text[lines.offset(Location::new(line as u64, 1))..lines.line_end(line)]),
-            message: err.message,
-        }
-    })?;
+    let (statements, tokens) = statements::split(text, parser_dialect, hooks.conditional_comments(), path)?;
     let rename_comments = rename::rename_comments(&tokens, hooks, path)?;
-    let mut parser = Parser::new(parser_dialect).with_tokens_with_locations(tokens);
+    drop(tokens);
     let mut builder = Builder {
         hooks,
         path,
         schema: Schema::default(),
         foreign_keys: Vec::new(),
+        verbatim: Vec::new(),
+        order: SourceOrder::default(),
+        carried_relations: BTreeSet::new(),
+        owned_sequences: Vec::new(),
+        partitions: BTreeSet::new(),
         name_lines: rename::NameLines::default(),
     };
-    loop {
-        // Empty statements (`;;`) are fine.
-        while parser.consume_token(&Token::SemiColon) {}
-        let first = parser.peek_token_ref();
-        if first.token == Token::EOF {
-            break;
+    builder.find_partitions(&statements);
+    // Statements come in order: finding each one's start from the last costs one pass.
+    let mut cursor = (sqlparser::tokenizer::Location::new(0, 0), 0);
+    for (position, statement) in statements.iter().enumerate() {
+        let here = Here { line: statement.line, excerpt: excerpt(&statement.sql), position };
+        if let Reading::Done = builder.dump_statement(statement, &here)? {
+            continue;
         }
-        let start = first.span.start;
-        let line = start.line.max(1) as usize;
-        let statement = parser.parse_statement().map_err(|err| ModelError::Syntax {
+        let tokens = statement.unqualified_tokens(hooks.default_schema());
+        let mut parser = Parser::new(parser_dialect).with_tokens_with_locations(tokens);
+        let start = statement.tokens.iter().find(|t| !matches!(t.token, Token::Whitespace(_))).map(|t| t.span.start);
+        let start_offset = start.map_or(0, |start| lines.offset_from(&mut cursor, start));
+        let parsed = parser.parse_statement().map_err(|err| ModelError::Syntax {
             path: path.to_owned(),
-            line,
-            excerpt: excerpt(&text[lines.offset(start)..lines.line_end(line)]),
+            line: here.line,
+            excerpt: excerpt(&text[start_offset..lines.line_end(here.line).max(start_offset)]),
             message: err.to_string(),
         })?;
         let next = parser.peek_token_ref();
-        let end = if next.token == Token::EOF { text.len() } else { lines.offset(next.span.start) };
-        let here = Here { line, excerpt: excerpt(&text[lines.offset(start)..end]) };
-        if !matches!(next.token, Token::SemiColon | Token::EOF) {
+        if next.token != Token::EOF {
+            let end = lines.offset(next.span.start).max(start_offset);
             return Err(ModelError::Syntax {
                 path: path.to_owned(),
-                line,
-                excerpt: here.excerpt,
+                line: here.line,
+                excerpt: excerpt(&text[start_offset..end]),
                 message: format!("expected `;` after the statement, found `{}`", next.token),
             });
         }
-        builder.statement(statement, &here)?;
+        builder.statement(parsed, &here)?;
     }
     let renames = rename::rename_hints(rename_comments, &builder.name_lines, path)?;
-    Ok(Metadata { schema: builder.finish()?, renames })
-}
-
-/// Byte offsets of line starts, to turn a token's line and column into a byte offset.
-struct LineIndex<'t> {
-    text: &'t str,
-    starts: Vec<usize>,
-}
-
-impl<'t> LineIndex<'t> {
-    fn new(text: &'t str) -> Self {
-        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        LineIndex { text, starts }
-    }
-
-    /// The byte offset of a 1-based line and (character) column, clamped to the text.
-    fn offset(&self, location: Location) -> usize {
-        let Some(&start) = self.starts.get((location.line.max(1) - 1) as usize) else {
-            return self.text.len();
-        };
-        let column = location.column.max(1) as usize - 1;
-        self.text[start..].char_indices().nth(column).map_or(self.text.len(), |(i, _)| start + i)
-    }
-
-    /// The byte offset of the end of a 1-based line, before its newline.
-    fn line_end(&self, line: usize) -> usize {
-        self.starts.get(line).map_or(self.text.len(), |&next| next - 1)
-    }
+    let mut metadata = builder.finish()?;
+    metadata.renames = renames;
+    Ok(metadata)
 }
 
 /// A statement's text, whitespace collapsed, cut to [`EXCERPT_CHARS`].
@@ -244,6 +238,8 @@ fn excerpt(text: &str) -> String {
 struct Here {
     line: usize,
     excerpt: String,
+    /// Its place among the file's statements.
+    position: usize,
 }
 
 /// A foreign key to check once every table is known.
@@ -262,6 +258,16 @@ struct Builder<'p> {
     path: &'p Path,
     schema: Schema,
     foreign_keys: Vec<PendingForeignKey>,
+    /// Statements carried as written, in the file's order.
+    verbatim: Vec<VerbatimObject>,
+    /// Where each table and index was declared.
+    order: SourceOrder,
+    /// Tables and views carried as written: a statement on one is carried too.
+    carried_relations: BTreeSet<String>,
+    /// Sequence, table and column of each `ALTER SEQUENCE ... OWNED BY`.
+    owned_sequences: Vec<(String, String, String)>,
+    /// Tables the file attaches as partitions.
+    partitions: BTreeSet<String>,
     /// Where tables and columns are named, for the rename comments.
     name_lines: rename::NameLines,
 }
@@ -408,12 +414,14 @@ impl Builder<'_> {
         for constraint in &constraints {
             self.table_constraint(&mut table, constraint, here)?;
         }
+        self.order.tables.insert(name.clone(), here.position);
         self.schema.tables.insert(name, table);
         Ok(())
     }
 
     fn alter_table(&mut self, alter: &AlterTable, here: &Here) -> Result<(), ModelError> {
-        let hint = "ALTER TABLE t ADD [COLUMN] ... and ALTER TABLE t ADD [CONSTRAINT name] ... are supported";
+        let hint = "ALTER TABLE t ADD [COLUMN] ..., ALTER TABLE t ADD [CONSTRAINT name] ... and ALTER TABLE t ALTER \
+                    [COLUMN] c SET DEFAULT ... are supported";
         if alter.location.is_some() || alter.on_cluster.is_some() || alter.table_type.is_some() {
             return Err(self.unsupported(here, "this form of ALTER TABLE", hint));
         }
@@ -426,6 +434,14 @@ impl Builder<'_> {
                 }
                 AlterTableOperation::AddColumn { column_def, column_position: None, .. } => {
                     self.column(&mut table, column_def, here)?;
+                }
+                AlterTableOperation::AlterColumn { column_name, op: AlterColumnOperation::SetDefault { value } } => {
+                    let column_name = self.ident(column_name);
+                    let Some(column) = table.column(&column_name) else {
+                        return Err(self.invalid(here, format!("table `{name}` has no column `{column_name}`")));
+                    };
+                    let default = self.default_value(value, &column.ty);
+                    table.column_mut(&column_name).expect("found above").default = default;
                 }
                 other => {
                     return Err(self.unsupported(here, format!("the table change `{other}`"), hint));
@@ -465,6 +481,7 @@ impl Builder<'_> {
             other => other.to_string().to_lowercase(),
         });
         let predicate = create.predicate.as_ref().map(|p| unwrap_nested(p).to_string());
+        self.order.indexes.insert(name.clone(), here.position);
         self.schema
             .indexes
             .insert(name.clone(), Index { name, table, columns, unique: create.unique, predicate, method });
@@ -511,7 +528,8 @@ impl Builder<'_> {
     }
 
     /// Resolves what needs the whole file: enum types, foreign key targets, primary keys.
-    fn finish(mut self) -> Result<Schema, ModelError> {
+    fn finish(mut self) -> Result<Metadata, ModelError> {
+        self.resolve_owned_sequences();
         let enums: Vec<String> = self.schema.enums.keys().cloned().collect();
         for table in self.schema.tables.values_mut() {
             for column in &mut table.columns {
@@ -575,7 +593,18 @@ impl Builder<'_> {
                 references.columns = referenced;
             }
         }
-        Ok(self.schema)
+        for index in self.schema.indexes.values() {
+            // An index declared inside CREATE TABLE stands with its table.
+            if !self.order.indexes.contains_key(&index.name)
+                && let Some(&position) = self.order.tables.get(&index.table)
+            {
+                self.order.indexes.insert(index.name.clone(), position);
+            }
+        }
+        let mut metadata = Metadata::new(self.schema);
+        metadata.verbatim = self.verbatim;
+        metadata.order = self.order;
+        Ok(metadata)
     }
 }
 
@@ -731,11 +760,6 @@ mod tests {
                  AUTO_INCREMENT and ON UPDATE CURRENT_TIMESTAMP",
             ),
             (
-                "CREATE TABLE other.t (c text);",
-                "schema.sql:1: `CREATE TABLE other.t (c text)`: the qualified name `other.t` is not supported in a \
-                 schema model; the schema model holds one schema; drop the qualifier",
-            ),
-            (
                 "CREATE TABLE t (id int PRIMARY KEY, PRIMARY KEY (id));",
                 "schema.sql:1: `CREATE TABLE t (id int PRIMARY KEY, PRIMARY KEY (id))`: table `t` has two primary \
                  keys; keep one",
@@ -758,6 +782,13 @@ mod tests {
         for (sql, message) in cases {
             check(Backend::Postgres, sql, Err(message));
         }
+    }
+
+    #[test]
+    fn a_file_on_one_line_reads_in_one_pass() {
+        let sql = format!("CREATE TABLE t (c int);{}", " COMMENT ON TABLE t IS 'x';".repeat(20_000));
+        let schema = parse_schema_sql(&sql, Backend::Postgres, Path::new("schema.sql")).expect("reads");
+        assert_eq!(schema.tables["t"].comment.as_deref(), Some("x"));
     }
 
     #[test]

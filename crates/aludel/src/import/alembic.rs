@@ -1,0 +1,260 @@
+//! An Alembic project's history, as Alembic itself reads it: the revision graph from
+//! `alembic history --verbose` (parents, merges, branch labels, dependencies, messages), and
+//! each revision's SQL from Alembic's offline mode, `alembic upgrade base:heads --sql` and
+//! `alembic downgrade heads:base --sql`, cut at the `-- Running upgrade ... -> <rev>` lines it
+//! writes before each revision. Alembic's own bookkeeping (its `alembic_version` table,
+//! `BEGIN` / `COMMIT`) is left out: aludel keeps its own.
+//!
+//! Alembic runs as installed (`alembic` on the `PATH`), in the folder holding `alembic.ini`,
+//! with `DATABASE_URL` set to the project's database when there is one, for an `env.py` that
+//! reads it (the dialect of the SQL is the one that URL names).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use crate::import::{ImportError, Migration};
+
+/// Reads the Alembic project whose `alembic.ini` is in `dir` (or is `dir`).
+///
+/// # Errors
+///
+/// [`ImportError::AlembicMissing`] when `alembic` cannot be run, [`ImportError::AlembicFailed`]
+/// when it fails, [`ImportError::Read`] when a revision file cannot be read.
+pub(crate) fn read_alembic(dir: &Path, database_url: Option<&str>) -> Result<Vec<Migration>, ImportError> {
+    let (folder, ini) = if dir.is_file() {
+        (dir.parent().unwrap_or(Path::new(".")).to_owned(), dir.to_owned())
+    } else {
+        (dir.to_owned(), dir.join("alembic.ini"))
+    };
+    if !ini.is_file() {
+        return Err(ImportError::Read {
+            path: ini,
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no alembic.ini"),
+        });
+    }
+    let alembic = |args: &[&str]| run(&folder, &ini, database_url, args);
+    let history = alembic(&["history", "--verbose"])?;
+    let upgrades = sections(&alembic(&["upgrade", "base:heads", "--sql"])?, Direction::Up);
+    let downgrades = sections(&alembic(&["downgrade", "heads:base", "--sql"])?, Direction::Down);
+    let mut migrations = Vec::new();
+    for entry in entries(&history) {
+        let bytes =
+            std::fs::read(&entry.path).map_err(|source| ImportError::Read { path: entry.path.clone(), source })?;
+        let checksum = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let up =
+            upgrades.iter().find(|(rev, _)| *rev == entry.revision).map(|(_, sql)| sql.clone()).unwrap_or_default();
+        let down = downgrades.iter().find(|(rev, _)| *rev == entry.revision).map(|(_, sql)| sql.clone());
+        migrations.push(Migration {
+            version: entry.revision,
+            description: entry.message,
+            up,
+            down,
+            transactional: true,
+            files: vec![(entry.path, checksum)],
+            parents: Some(entry.parents),
+            branch_labels: entry.branch_labels,
+            depends_on: entry.depends_on,
+        });
+    }
+    // `history` lists heads first; a revision's parents come before it.
+    migrations.reverse();
+    Ok(migrations)
+}
+
+/// Runs `alembic -c INI ARGS` in `folder` and returns its standard output.
+fn run(folder: &Path, ini: &Path, database_url: Option<&str>, args: &[&str]) -> Result<String, ImportError> {
+    let mut command = Command::new("alembic");
+    command.current_dir(folder).arg("-c").arg(ini).args(args);
+    if let Some(url) = database_url {
+        command.env("DATABASE_URL", url);
+    }
+    let shown = format!("alembic {}", args.join(" "));
+    let output = command.output().map_err(|source| ImportError::AlembicMissing { command: shown.clone(), source })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+        let mut output = tail.join("\n");
+        // What Alembic prints may hold the URL it was given; its password never goes further.
+        if let Some(url) = database_url {
+            output = output.replace(url, &crate::url::redact(url));
+            if let Some(password) = url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned))
+                && !password.is_empty()
+            {
+                output = output.replace(&password, "***");
+            }
+        }
+        return Err(ImportError::AlembicFailed { command: shown, folder: folder.to_owned(), output });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// One revision of `alembic history --verbose`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    revision: String,
+    parents: Vec<String>,
+    branch_labels: Vec<String>,
+    depends_on: Vec<String>,
+    path: PathBuf,
+    message: String,
+}
+
+/// The revisions of `alembic history --verbose`, as listed (heads first).
+fn entries(history: &str) -> Vec<Entry> {
+    let list = |text: &str| -> Vec<String> {
+        text.split(',').map(str::trim).filter(|s| !s.is_empty() && *s != "<base>").map(str::to_owned).collect()
+    };
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut awaiting_message = false;
+    for line in history.lines() {
+        if let Some(rest) = line.strip_prefix("Rev: ") {
+            let revision = rest.split_whitespace().next().unwrap_or_default().to_owned();
+            entries.push(Entry {
+                revision,
+                parents: Vec::new(),
+                branch_labels: Vec::new(),
+                depends_on: Vec::new(),
+                path: PathBuf::new(),
+                message: String::new(),
+            });
+            awaiting_message = false;
+            continue;
+        }
+        let Some(entry) = entries.last_mut() else { continue };
+        if let Some(rest) = line.strip_prefix("Parent: ").or_else(|| line.strip_prefix("Merges: ")) {
+            entry.parents = list(rest);
+        } else if let Some(rest) = line.strip_prefix("Branch names: ") {
+            entry.branch_labels = list(rest);
+        } else if let Some(rest) = line.strip_prefix("Also depends on: ") {
+            entry.depends_on = list(rest);
+        } else if let Some(rest) = line.strip_prefix("Path: ") {
+            entry.path = PathBuf::from(rest.trim());
+            awaiting_message = true;
+        } else if awaiting_message && !line.trim().is_empty() {
+            entry.message = line.trim().to_owned();
+            awaiting_message = false;
+        }
+    }
+    entries
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Up,
+    Down,
+}
+
+/// Each revision's SQL in an offline script: the statements after its `-- Running ...` line,
+/// without Alembic's own bookkeeping.
+fn sections(script: &str, direction: Direction) -> Vec<(String, String)> {
+    let mut sections: Vec<(String, String)> = Vec::new();
+    let mut statement = String::new();
+    let marker = match direction {
+        Direction::Up => "-- Running upgrade ",
+        Direction::Down => "-- Running downgrade ",
+    };
+    let bookkeeping = |sql: &str| {
+        let upper = sql.trim_start().to_ascii_uppercase();
+        [
+            "BEGIN;",
+            "COMMIT;",
+            "CREATE TABLE ALEMBIC_VERSION",
+            "INSERT INTO ALEMBIC_VERSION",
+            "UPDATE ALEMBIC_VERSION",
+            "DELETE FROM ALEMBIC_VERSION",
+            "DROP TABLE ALEMBIC_VERSION",
+        ]
+        .iter()
+        .any(|start| upper.starts_with(start))
+    };
+    let finish = |statement: &mut String, sections: &mut Vec<(String, String)>| {
+        let text = std::mem::take(statement);
+        let text = text.trim();
+        if text.is_empty() || bookkeeping(text) {
+            return;
+        }
+        if let Some((_, sql)) = sections.last_mut() {
+            if !sql.is_empty() {
+                sql.push_str("\n\n");
+            }
+            sql.push_str(text);
+        }
+    };
+    for line in script.lines() {
+        if let Some(rest) = line.strip_prefix(marker) {
+            finish(&mut statement, &mut sections);
+            let (before, after) = rest.split_once("->").unwrap_or((rest, ""));
+            let revision = match direction {
+                Direction::Up => after,
+                Direction::Down => before,
+            };
+            sections.push((revision.trim().to_owned(), String::new()));
+            continue;
+        }
+        statement.push_str(line);
+        statement.push('\n');
+        if line.trim_end().ends_with(';') {
+            finish(&mut statement, &mut sections);
+        }
+    }
+    finish(&mut statement, &mut sections);
+    sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_history_gives_parents_merges_labels_and_messages() {
+        let history = "Rev: 5e (head)\nParent: 4d\nBranch names: billing\nPath: /p/5e_x.py\n\n    add display name\n    \n    \
+                       Revision ID: 5e\n\nRev: 4d (mergepoint)\nMerges: 2b, 3c\nAlso depends on: 9f\nPath: /p/4d.py\n\n    \
+                       merge\n\nRev: 1a (branchpoint)\nParent: <base>\nBranches into: 3c, 2b\nPath: /p/1a.py\n\n    create users\n";
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        let entry =
+            |revision: &str, parents: &[&str], labels: &[&str], depends: &[&str], path: &str, message: &str| Entry {
+                revision: revision.into(),
+                parents: s(parents),
+                branch_labels: s(labels),
+                depends_on: s(depends),
+                path: PathBuf::from(path),
+                message: message.into(),
+            };
+        assert_eq!(
+            entries(history),
+            vec![
+                entry("5e", &["4d"], &["billing"], &[], "/p/5e_x.py", "add display name"),
+                entry("4d", &["2b", "3c"], &[], &["9f"], "/p/4d.py", "merge"),
+                entry("1a", &[], &[], &[], "/p/1a.py", "create users"),
+            ]
+        );
+    }
+
+    #[test]
+    fn offline_scripts_are_cut_per_revision_without_alembics_bookkeeping() {
+        let script = "BEGIN;\n\nCREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL\n);\n\n\
+                      -- Running upgrade  -> 1a\n\nCREATE TABLE users (\n    id BIGSERIAL NOT NULL\n);\n\n\
+                      INSERT INTO alembic_version (version_num) VALUES ('1a') RETURNING alembic_version.version_num;\n\n\
+                      -- Running upgrade 2b, 3c -> 4d\n\nUPDATE alembic_version SET version_num='4d';\n\n\
+                      -- Running upgrade 4d -> 5e\n\nALTER TABLE users ADD COLUMN n text;\n\nUPDATE users SET n = 'x';\n\nCOMMIT;\n";
+        assert_eq!(
+            sections(script, Direction::Up),
+            vec![
+                ("1a".to_owned(), "CREATE TABLE users (\n    id BIGSERIAL NOT NULL\n);".to_owned()),
+                ("4d".to_owned(), String::new()),
+                ("5e".to_owned(), "ALTER TABLE users ADD COLUMN n text;\n\nUPDATE users SET n = 'x';".to_owned()),
+            ]
+        );
+        let script = "BEGIN;\n\n-- Running downgrade 5e -> 4d\n\nALTER TABLE users DROP COLUMN n;\n\n\
+                      UPDATE alembic_version SET version_num='4d';\n\n-- Running downgrade 1a -> \n\nDROP TABLE users;\n\nCOMMIT;\n";
+        assert_eq!(
+            sections(script, Direction::Down),
+            vec![
+                ("5e".to_owned(), "ALTER TABLE users DROP COLUMN n;".to_owned()),
+                ("1a".to_owned(), "DROP TABLE users;".to_owned()),
+            ]
+        );
+    }
+}
