@@ -303,12 +303,6 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         false
     }
 
-    /// What to run before `op` is tried again after it failed outside a transaction: what a
-    /// failed attempt may leave behind (PostgreSQL: the INVALID index of a concurrent build).
-    fn retry_cleanup(&self, _op: &Op) -> Vec<Statement> {
-        Vec::new()
-    }
-
     /// Whether `op` is made by copying its table into a new one (SQLite's rebuild), as lint
     /// reports it. `before` is the schema just before the op.
     fn rebuilds_table(&self, _op: &Op, _before: &Schema) -> bool {

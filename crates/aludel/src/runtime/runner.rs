@@ -432,7 +432,12 @@ pub(super) async fn run_step(
         if !lock_timeout {
             return Err(StepFailure::Other(error));
         }
-        let cleanup = if in_transaction { Vec::new() } else { dialect.retry_cleanup(op) };
+        // A try outside a transaction may have left something behind (the INVALID index of a
+        // concurrent build): removed before the next try, unconditionally.
+        let cleanup = match dialect.leftover(op) {
+            Some(leftover) if !in_transaction => vec![leftover.cleanup],
+            _ => Vec::new(),
+        };
         return Err(StepFailure::LockTimeout { error, cleanup, recorded: !in_transaction });
     }
 

@@ -85,10 +85,6 @@ impl Dialect for Postgres {
         timeouts::sqlstate(error).as_deref() == Some(timeouts::QUERY_CANCELED)
     }
 
-    fn retry_cleanup(&self, op: &Op) -> Vec<Statement> {
-        timeouts::retry_cleanup(op)
-    }
-
     fn table_exists_query(&self, table: &str) -> String {
         format!("SELECT 1 WHERE to_regclass({}) IS NOT NULL", quote_literal(&self.quote_ident(table)))
     }

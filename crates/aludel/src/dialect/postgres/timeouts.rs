@@ -2,8 +2,6 @@
 
 use crate::config::Timeouts;
 use crate::dialect::Statement;
-use crate::dialect::common::quote_ident_ansi;
-use crate::ops::Op;
 
 /// SQLSTATE of `lock_timeout` (and NOWAIT): `lock_not_available`.
 pub(super) const LOCK_NOT_AVAILABLE: &str = "55P03";
@@ -24,17 +22,6 @@ pub(super) fn sqlstate(error: &sqlx::Error) -> Option<String> {
     match error {
         sqlx::Error::Database(db) => db.code().map(|code| code.into_owned()),
         _ => None,
-    }
-}
-
-/// A concurrent index build that gave up leaves an INVALID index under its name: drop it so
-/// the build can start again. Without CONCURRENTLY the build was rolled back whole.
-pub(super) fn retry_cleanup(op: &Op) -> Vec<Statement> {
-    match op {
-        Op::CreateIndex(index) if index.concurrently => {
-            vec![Statement::new(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", quote_ident_ansi(&index.name)))]
-        }
-        _ => Vec::new(),
     }
 }
 

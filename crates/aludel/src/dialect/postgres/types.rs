@@ -19,19 +19,22 @@ pub(super) fn column_type(ty: &ColumnType) -> Result<String, RenderError> {
 }
 
 /// Whether `ALTER COLUMN ... TYPE` from `from` to `to` rewrites the table (or, for a narrower
-/// bound, reads every row) under an `ACCESS EXCLUSIVE` lock. Only conversions PostgreSQL
-/// treats as binary coercible with a looser or equal bound are free: a longer or unbounded
-/// `varchar`, `varchar` to `text`, more `numeric` precision at the same scale.
+/// bound, reads every row) under an `ACCESS EXCLUSIVE` lock. Only the conversions PostgreSQL
+/// documents as binary coercible with a looser or equal bound are free: a longer or unbounded
+/// `varchar`, `varchar` to `text`, more `numeric` precision at the same scale, `cidr` to
+/// `inet`, `xml` to `text`. Autogenerate's online forms and lint both ask this.
 pub(super) fn rewrites(from: &ColumnType, to: &ColumnType) -> bool {
-    use ColumnType::{Numeric, Text, Varchar};
+    use ColumnType::{Custom, Numeric, Text, Varchar};
     let free = match (from, to) {
         _ if from == to => true,
         (Varchar(_), Varchar(None) | Text) | (Text, Varchar(None)) => true,
         (Varchar(Some(old)), Varchar(Some(new))) => new >= old,
-        (Numeric(Some(_)), Numeric(None)) => true,
+        (Numeric(_), Numeric(None)) => true,
         (Numeric(Some((old_precision, old_scale))), Numeric(Some((new_precision, new_scale)))) => {
             new_scale == old_scale && new_precision >= old_precision
         }
+        (Custom(old), Custom(new)) => old.eq_ignore_ascii_case("cidr") && new.eq_ignore_ascii_case("inet"),
+        (Custom(old), Text) => old.eq_ignore_ascii_case("xml"),
         _ => false,
     };
     !free
@@ -247,6 +250,12 @@ mod tests {
             ("integer", "bigint", true),
             ("timestamp", "timestamptz", true),
             ("text", "varchar(10)", true),
+            ("numeric(10,2)", "numeric(8,2)", true),
+            ("varchar(20)", "varchar(10)", true),
+            ("cidr", "inet", false),
+            ("xml", "text", false),
+            ("inet", "cidr", true),
+            ("json", "jsonb", true),
         ] {
             assert_eq!(super::rewrites(&ty(from), &ty(to)), rewrites, "{from} -> {to}");
         }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::lint::facts::{Fact, FactKind};
 use crate::lint::{Context, Hit};
-use crate::schema::{ColumnType, Constraint, IndexKey, Schema};
+use crate::schema::{Constraint, IndexKey, Schema};
 
 pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
     match &fact.kind {
@@ -48,7 +48,7 @@ pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
         FactKind::ChangeType { table, column, from, to } if context.column_existed(table, column) => {
             let from = from.clone().or_else(|| context.schema.table(table)?.column(column).map(|c| c.ty.clone()));
             match &from {
-                Some(from) if !rewrites(from, to) => {}
+                Some(from) if !context.dialect.type_change_rewrites(from, to) => {}
                 Some(from) => out.push(Hit::new(
                     "pg-type-rewrite",
                     Some(table),
@@ -168,51 +168,4 @@ fn leads_an_index(schema: &Schema, table: &str, columns: &[String]) -> bool {
                 .collect();
             leads(&keys)
         })
-}
-
-/// Whether PostgreSQL rewrites the table to change a column from `from` to `to`. The changes
-/// it documents as binary coercible, or as only relaxing a limit, do not.
-fn rewrites(from: &ColumnType, to: &ColumnType) -> bool {
-    use ColumnType::{Custom, Numeric, Text, Varchar};
-    match (from, to) {
-        (a, b) if a == b => false,
-        (Varchar(Some(a)), Varchar(Some(b))) => b < a,
-        (Varchar(_), Varchar(None) | Text) | (Text, Varchar(None)) => false,
-        (Numeric(Some((p, s))), Numeric(Some((q, t)))) => !(t == s && q >= p),
-        (Numeric(_), Numeric(None)) => false,
-        (Custom(a), Custom(b)) => {
-            !matches!((a.to_ascii_lowercase().as_str(), b.to_ascii_lowercase().as_str()), ("cidr", "inet"))
-        }
-        (Custom(a), Text) => !a.eq_ignore_ascii_case("xml"),
-        _ => true,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_changes_postgresql_makes_in_place_are_known() {
-        let ty = |text: &str| ColumnType::parse(text).expect(text);
-        for (from, to, rewrite) in [
-            ("varchar(10)", "varchar(20)", false),
-            ("varchar(20)", "varchar(10)", true),
-            ("varchar(20)", "varchar", false),
-            ("varchar(20)", "text", false),
-            ("text", "varchar", false),
-            ("text", "varchar(20)", true),
-            ("numeric(10,2)", "numeric(12,2)", false),
-            ("numeric(10,2)", "numeric(12,3)", true),
-            ("numeric(10,2)", "numeric(8,2)", true),
-            ("numeric(10,2)", "numeric", false),
-            ("cidr", "inet", false),
-            ("xml", "text", false),
-            ("integer", "bigint", true),
-            ("timestamp", "timestamptz", true),
-            ("json", "jsonb", true),
-        ] {
-            assert_eq!(rewrites(&ty(from), &ty(to)), rewrite, "{from} -> {to}");
-        }
-    }
 }
