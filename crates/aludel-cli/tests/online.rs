@@ -1,7 +1,8 @@
 //! Online migrations on PostgreSQL: a revision with concurrent index builds and constraints
 //! validated apart runs in segments (online and `--sql`), its downgrade too; a failed
 //! concurrent build is dropped and built again by the next run; `trace` catches a plain index
-//! build on a filled table and passes its concurrent form.
+//! build on a filled table and passes its concurrent form, and drops its scratch database when
+//! interrupted.
 
 mod common;
 
@@ -10,6 +11,16 @@ use std::process::Stdio;
 use tokio::io::AsyncWriteExt;
 
 use common::{Backend, Project, TestDb, revision};
+
+/// The traces of this file, one at a time: each tells its scratch database (`aludel_trace_...`)
+/// from the others by the names that were there before it started.
+static TRACES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The trace scratch databases on the test server.
+async fn scratch_databases(db: &TestDb) -> Vec<String> {
+    let rows = db.query("SELECT datname FROM pg_database WHERE datname LIKE 'aludel\\_trace\\_%'").await;
+    rows.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect()
+}
 
 /// A table of `accounts` with rows, one of which has no email.
 const ACCOUNTS: &str = r#"
@@ -300,6 +311,7 @@ concurrently = true
 
 #[tokio::test(flavor = "multi_thread")]
 async fn trace_catches_a_plain_index_build_and_passes_its_concurrent_form() {
+    let _one_at_a_time = TRACES.lock().await;
     let project = Project::new(Backend::Postgres).await;
     let table = r#"
 [[upgrade]]
@@ -397,4 +409,43 @@ concurrently = true
     project.run(&["upgrade", "head"]).await.ok();
     assert_eq!(project.heads().await, ["r2"]);
     assert_eq!(project.db.query(state).await, row("true", "1"), "rebuilt and attached to the constraint");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_trace_drops_its_scratch_database() {
+    let _one_at_a_time = TRACES.lock().await;
+    let project = Project::new(Backend::Postgres).await;
+    let table = "[[upgrade]]\nop = \"create_table\"\ntable = \"events\"\ncolumns = [{ name = \"id\", type = \"bigint\", \
+                 nullable = false }, { name = \"body\", type = \"text\" }]\nprimary_key = [\"id\"]\n";
+    project.write("r1_events", &revision("r1", &[], table, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    let index =
+        "[[upgrade]]\nop = \"create_index\"\ntable = \"events\"\nname = \"ix_events_body\"\ncolumns = [\"body\"]\n";
+    project.write("r2_index", &revision("r2", &["r1"], index, ""));
+    let before = scratch_databases(&project.db).await;
+
+    // Filling two million rows takes long enough to be interrupted part way.
+    let child = common::command(project.dir.path(), &project.db.url, &["trace", "--rows", "2000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start aludel");
+    let mut scratch = None;
+    for _ in 0..600 {
+        let names = scratch_databases(&project.db).await;
+        scratch = names.into_iter().find(|name| !before.contains(name));
+        if scratch.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let scratch = scratch.expect("the trace creates its scratch database");
+    let pid = child.id().expect("a running child").to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let output = child.wait_with_output().await.expect("aludel ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("interrupted; the trace's scratch database was dropped"), "{stderr}");
+    let left = scratch_databases(&project.db).await;
+    assert!(!left.contains(&scratch), "{scratch} is left behind after Ctrl-C");
 }

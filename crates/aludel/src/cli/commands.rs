@@ -478,7 +478,11 @@ pub(super) async fn trace(
     if let Some(range) = range {
         options = options.with_range(range)?;
     }
-    let report = migrator.trace(&options).await?;
+    // Ctrl-C drops the trace, whose scratch database goes with it.
+    let report = tokio::select! {
+        report = migrator.trace(&options) => report?,
+        () = super::interrupted() => return Err(CliError::TraceInterrupted.into()),
+    };
     match format {
         Format::Text => {
             output::database(out, migrator.config())?;

@@ -87,6 +87,9 @@ pub enum CliError {
     /// The async runtime could not start.
     #[error("could not start the async runtime")]
     Runtime(#[source] std::io::Error),
+    /// `trace` was interrupted (Ctrl-C); its scratch database was dropped.
+    #[error("interrupted; the trace's scratch database was dropped")]
+    TraceInterrupted,
     /// Reading an answer for `--interactive` failed.
     #[error("could not read an answer from standard input")]
     Input(#[source] std::io::Error),
@@ -592,6 +595,13 @@ async fn execute(
         }
         Command::Import { tool, dir } => commands::import(&project, tool.into(), &dir, out).await,
         Command::Test(args) => test_command::test(&project, &args, console, out).await,
+    }
+}
+
+/// Resolves on Ctrl-C; never when signals cannot be listened to.
+pub(crate) async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 

@@ -75,7 +75,7 @@ pub(super) async fn test(
     let run = test.run(&mut observer);
     let report = tokio::select! {
         report = run => report?,
-        _ = interrupted() => return Err(TestError::Interrupted.into()),
+        _ = super::interrupted() => return Err(TestError::Interrupted.into()),
     };
     written?;
     if let Some(path) = &args.junit {
@@ -87,13 +87,6 @@ pub(super) async fn test(
         Format::Text => summary(out, style, &report)?,
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_DRIFT) })
-}
-
-/// Resolves on Ctrl-C; never when signals cannot be listened to.
-async fn interrupted() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
 }
 
 /// One line per finished check, with the stairway's place (`[3/10]`).

@@ -1,6 +1,5 @@
-//! What `aludel trace` asks of a backend that can watch its own locks: the SQL that makes and
-//! drops a scratch database, fills its tables with generated rows, writes to a table as a
-//! probe, and reads which locks a session holds and which tables were rewritten. PostgreSQL
+//! What `aludel trace` asks of a backend that can watch its own locks: the SQL that fills a
+//! scratch database's tables with generated rows, writes to a table as a probe, and reads which locks a session holds and which tables were rewritten. PostgreSQL
 //! alone answers ([`Dialect::tracer`](crate::dialect::Dialect::tracer)); running the trace is
 //! `runtime::trace`'s job.
 
@@ -10,15 +9,6 @@ use crate::schema::{Schema, Table};
 
 /// The SQL of a trace, for one backend.
 pub trait TraceSql: Send + Sync {
-    /// Creates the scratch database `name`.
-    fn create_database(&self, name: &str) -> String;
-
-    /// Drops the scratch database `name`, closing the connections still open to it.
-    fn drop_database(&self, name: &str) -> String;
-
-    /// The URL of database `name` on the server of `server_url`.
-    fn database_url(&self, server_url: &str, name: &str) -> String;
-
     /// A query returning the current session's id, one row and one cell.
     fn session_id(&self) -> &'static str;
 

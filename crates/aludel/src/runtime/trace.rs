@@ -10,10 +10,9 @@
 //! the backend spells is in its `dialect` folder ([`TraceSql`]).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::Error;
 use crate::config::Timeouts;
@@ -25,6 +24,7 @@ use crate::dialect::{
 use crate::diff::{DiffOptions, diff};
 use crate::ops::Op;
 use crate::runtime::runner::{self, Goal};
+use crate::runtime::scratch::ScratchDatabase;
 use crate::runtime::{Migrator, RuntimeError, StepEvent, state};
 use crate::schema::Schema;
 use crate::script::{Direction, RevisionId};
@@ -202,27 +202,15 @@ impl Migrator {
             }
         };
 
-        let token = RandomState::new().hash_one((std::process::id(), SystemTime::now()));
-        let name = format!("aludel_trace_{token:016x}");
-        if let Err(source) = target.execute(&tracer.create_database(&name)).await {
-            target.close().await.ok();
-            return Err(RuntimeError::Database {
-                action: "create the scratch database for the trace (the role needs CREATEDB on that server)".into(),
-                source,
-            }
-            .into());
-        }
-        let scratch_url = tracer.database_url(url.expose(), &name);
-        let traced =
-            self.trace_on(tracer, dialect, &scratch_url, TargetRead { heads, schema, estimates }, options).await;
-        // Dropped whatever happened; a failure to drop says which database is left.
-        let dropped = target.execute(&tracer.drop_database(&name)).await;
         target.close().await.ok();
+        // Dropped whatever happened, and by its `Drop` when the trace is cut short (Ctrl-C).
+        let scratch = ScratchDatabase::create(url, self.config(), "aludel_trace").await?;
+        let traced = self
+            .trace_on(tracer, dialect, scratch.url().expose(), TargetRead { heads, schema, estimates }, options)
+            .await;
+        let dropped = scratch.drop_now().await;
         let report = traced?;
-        dropped.map_err(|source| RuntimeError::Database {
-            action: format!("drop the scratch database `{name}` (drop it by hand)"),
-            source,
-        })?;
+        dropped?;
         Ok(report)
     }
 

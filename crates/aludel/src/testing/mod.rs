@@ -36,7 +36,6 @@ mod difference;
 mod graph;
 pub mod junit;
 mod offline;
-mod scratch;
 mod stairway;
 
 use std::collections::BTreeSet;
@@ -49,45 +48,12 @@ use crate::runtime::Project;
 use crate::script::{RevisionGraph, RevisionId};
 use crate::url::DatabaseUrl;
 
-use scratch::ScratchDatabase;
+use crate::runtime::scratch::ScratchDatabase;
 
 /// Errors that keep a test from running (check failures are [`Outcome::Failed`] instead).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TestError {
-    /// A server URL whose database part cannot be replaced with a throwaway one.
-    #[error(
-        "`{url}` does not name a server as `scheme://user@host:port/database`; pass a URL of that shape to --database"
-    )]
-    ServerUrl {
-        /// The URL, password hidden.
-        url: String,
-    },
-    /// The server refused to create the throwaway database.
-    #[error(
-        "could not create the throwaway database `{name}` on {server}; the user must be allowed to create databases \
-         (PostgreSQL: CREATEDB; MySQL: CREATE), or pass --database with a server where it is"
-    )]
-    CreateDatabase {
-        /// The server, password hidden.
-        server: String,
-        /// The database's name.
-        name: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
-    },
-    /// The throwaway database could not be dropped.
-    #[error("could not drop the throwaway database `{name}` on {server}; drop it by hand")]
-    DropDatabase {
-        /// The server, password hidden.
-        server: String,
-        /// The database's name.
-        name: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
-    },
     /// The offline check needs the backend's client, which is not installed.
     #[error(
         "the offline check runs the --sql script with `{program}`, which is not on PATH; {install}, or leave the \
@@ -391,7 +357,7 @@ impl HistoryTest {
         let config = &self.project.config;
         let backend = server.backend().dialect_with(&config.dialect).name();
         report.databases.push((backend, server.to_string()));
-        let scratch = ScratchDatabase::create(server, config).await?;
+        let scratch = ScratchDatabase::create(server, config, "aludel_test").await?;
         let outcome = async {
             let at_head = if self.runs(Check::Stairway) || self.runs(Check::Data) {
                 stairway::run(self, graph, server, &scratch, report, &mut *observer).await?

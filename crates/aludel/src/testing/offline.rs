@@ -9,10 +9,10 @@ use std::time::Instant;
 use crate::Error;
 use crate::dialect::{IntrospectOptions, ScriptClient};
 use crate::runtime::Migrator;
+use crate::runtime::scratch::{ScratchDatabase, connect};
 use crate::schema::Schema;
 use crate::script::{Direction, RevisionGraph};
 use crate::testing::difference::differences;
-use crate::testing::scratch::{ScratchDatabase, connect};
 use crate::testing::stairway::chain;
 use crate::testing::{Check, CheckResult, HistoryTest, Outcome, TestError};
 use crate::url::DatabaseUrl;
@@ -47,14 +47,14 @@ pub(super) async fn check(
     let own_online = if ends_at_heads && at_head {
         None
     } else {
-        let scratch = ScratchDatabase::create(server, config).await?;
+        let scratch = ScratchDatabase::create(server, config, "aludel_test").await?;
         if let Err(err) = Migrator::with_graph(scratch.config(config), graph.clone()).upgrade(to).await {
             scratch.drop_now().await?;
             return Ok(result(Outcome::Skipped(format!("the online upgrade to {to} fails: {}", chain(&err)))));
         }
         Some(scratch)
     };
-    let offline = ScratchDatabase::create(server, config).await?;
+    let offline = ScratchDatabase::create(server, config, "aludel_test").await?;
     let outcome = compare(test, graph, from, range, own_online.as_ref().unwrap_or(online), &offline).await;
     let dropped = offline.drop_now().await;
     let dropped_online = match own_online {

@@ -12,11 +12,11 @@ use crate::Error;
 use crate::config::Config;
 use crate::dialect::{Focus, IntrospectOptions, Session};
 use crate::ops::Op;
+use crate::runtime::scratch::{ScratchDatabase, connect};
 use crate::runtime::{Migrator, SteppedRun};
 use crate::schema::Schema;
 use crate::script::{Direction, Fixture, Revision, RevisionGraph, RevisionId};
 use crate::testing::difference::differences;
-use crate::testing::scratch::{ScratchDatabase, connect};
 use crate::testing::{Check, CheckResult, HistoryTest, Outcome, Report, TestEvent, TestObserver};
 use crate::url::DatabaseUrl;
 
@@ -241,7 +241,7 @@ struct Reference<'a> {
 impl Reference<'_> {
     async fn schema_at(&mut self, heads: &[RevisionId], options: &IntrospectOptions) -> Result<Schema, Error> {
         if self.database.is_none() {
-            self.database = Some(ScratchDatabase::create(&self.server, self.config).await?);
+            self.database = Some(ScratchDatabase::create(&self.server, self.config, "aludel_test").await?);
         }
         let database = self.database.as_ref().expect("made above");
         let migrator = Migrator::with_graph(database.config(self.config), self.graph.clone());

@@ -16,26 +16,6 @@ pub(crate) struct PostgresTrace;
 const USER_TABLES: &str = "c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace";
 
 impl TraceSql for PostgresTrace {
-    fn create_database(&self, name: &str) -> String {
-        format!("CREATE DATABASE {}", quote(name))
-    }
-
-    fn drop_database(&self, name: &str) -> String {
-        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote(name))
-    }
-
-    fn database_url(&self, server_url: &str, name: &str) -> String {
-        let (base, query) = server_url.split_once('?').map_or((server_url, None), |(b, q)| (b, Some(q)));
-        let authority_start = base.find("://").map_or(0, |i| i + 3);
-        let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
-        let mut url = format!("{}/{name}", &base[..path_start]);
-        if let Some(query) = query {
-            url.push('?');
-            url.push_str(query);
-        }
-        url
-    }
-
     fn session_id(&self) -> &'static str {
         "SELECT pg_backend_pid()::text"
     }
@@ -199,18 +179,6 @@ fn value(schema: &Schema, ty: &ColumnType, g: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_scratch_url_names_the_scratch_database_on_the_same_server() {
-        let trace = PostgresTrace;
-        for (server, expected) in [
-            ("postgresql://u:pw@h:5432/app", "postgresql://u:pw@h:5432/aludel_trace_1"),
-            ("postgresql://u@h/app?sslmode=require", "postgresql://u@h/aludel_trace_1?sslmode=require"),
-            ("postgres://h", "postgres://h/aludel_trace_1"),
-        ] {
-            assert_eq!(trace.database_url(server, "aludel_trace_1"), expected);
-        }
-    }
 
     #[test]
     fn locks_of_a_session_take_only_its_numeric_id() {

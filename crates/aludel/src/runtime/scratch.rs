@@ -1,6 +1,7 @@
-//! Throwaway databases: `CREATE DATABASE aludel_test_<random>` on a server, or a SQLite file
-//! in the temporary folder, dropped when the test ends, fails, panics or is interrupted (the
-//! value's `Drop` does it when nothing dropped it before).
+//! Throwaway databases: `CREATE DATABASE <prefix>_<random>` on a server, or a SQLite file in
+//! the temporary folder, dropped when the work on it ends, fails, panics or is interrupted
+//! (the value's `Drop` does it when nothing dropped it before). `aludel test` and `aludel
+//! trace` make theirs here.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -10,15 +11,51 @@ use crate::Error;
 use crate::config::Config;
 use crate::dialect::client::with_database;
 use crate::dialect::{Backend, Session};
-use crate::testing::TestError;
 use crate::url::DatabaseUrl;
 
-/// A database that exists for one test run.
+/// A throwaway database could not be made or dropped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScratchError {
+    /// A server URL whose database part cannot be replaced with a throwaway one.
+    #[error("`{url}` does not name a server as `scheme://user@host:port/database`; give a URL of that shape")]
+    ServerUrl {
+        /// The URL, password hidden.
+        url: String,
+    },
+    /// The server refused to create the throwaway database.
+    #[error(
+        "could not create the throwaway database `{name}` on {server}; the user must be allowed to create databases \
+         (PostgreSQL: CREATEDB; MySQL: CREATE), or name a server where it is"
+    )]
+    Create {
+        /// The server, password hidden.
+        server: String,
+        /// The database's name.
+        name: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The throwaway database could not be dropped.
+    #[error("could not drop the throwaway database `{name}` on {server}; drop it by hand")]
+    Drop {
+        /// The server, password hidden.
+        server: String,
+        /// The database's name.
+        name: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+/// A database that exists for one run.
 #[derive(Debug)]
 pub(crate) struct ScratchDatabase {
     /// Its URL, password included: for the driver and the client only.
     url: DatabaseUrl,
-    /// Its name (`aludel_test_...`), also the SQLite file's stem.
+    /// Its name (`<prefix>_...`), also the SQLite file's stem.
     name: String,
     /// What dropping it takes.
     cleanup: Option<Cleanup>,
@@ -33,29 +70,29 @@ enum Cleanup {
 }
 
 /// A name no other run of any process uses at the same time.
-fn unique_name() -> String {
+fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let counter = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("aludel_test_{:x}{:x}{counter:x}", std::process::id(), nanos & 0xffff_ffff_ffff)
+    format!("{prefix}_{:x}{:x}{counter:x}", std::process::id(), nanos & 0xffff_ffff_ffff)
 }
 
 impl ScratchDatabase {
-    /// Creates an empty database on the server `server` names (a SQLite URL: a file in the
-    /// temporary folder).
-    pub(crate) async fn create(server: &DatabaseUrl, config: &Config) -> Result<ScratchDatabase, Error> {
-        let name = unique_name();
+    /// Creates an empty database named `<prefix>_<random>` on the server `server` names (a
+    /// SQLite URL: a file in the temporary folder).
+    pub(crate) async fn create(server: &DatabaseUrl, config: &Config, prefix: &str) -> Result<ScratchDatabase, Error> {
+        let name = unique_name(prefix);
         let dialect = server.backend().dialect();
         let create = dialect.create_database(&name);
         if create.is_empty() {
             let path = std::env::temp_dir().join(format!("{name}.db"));
             let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rwc", path.display()))
-                .map_err(|_| TestError::ServerUrl { url: server.to_string() })?;
+                .map_err(|_| ScratchError::ServerUrl { url: server.to_string() })?;
             return Ok(ScratchDatabase { url, name, cleanup: Some(Cleanup::File(path)) });
         }
         let url = with_database(server.expose(), &name)
             .and_then(|url| DatabaseUrl::parse(&url).ok())
-            .ok_or_else(|| TestError::ServerUrl { url: server.to_string() })?;
+            .ok_or_else(|| ScratchError::ServerUrl { url: server.to_string() })?;
         let mut session = connect(server, config).await?;
         let drop_sql = dialect.drop_database(&name).map(|s| s.sql).unwrap_or_default();
         let mut created = Ok(());
@@ -70,11 +107,7 @@ impl ScratchDatabase {
             }
         }
         session.close().await.ok();
-        created.map_err(|source| TestError::CreateDatabase {
-            server: server.to_string(),
-            name: name.clone(),
-            source,
-        })?;
+        created.map_err(|source| ScratchError::Create { server: server.to_string(), name: name.clone(), source })?;
         Ok(ScratchDatabase {
             url,
             name: name.clone(),
@@ -108,7 +141,7 @@ impl ScratchDatabase {
                     .map_err(|source| crate::runtime::RuntimeError::Connect { url: admin.to_string(), source })?;
                 let dropped = session.execute(&drop_sql).await;
                 session.close().await.ok();
-                dropped.map_err(|source| TestError::DropDatabase { server: admin.to_string(), name, source })?;
+                dropped.map_err(|source| ScratchError::Drop { server: admin.to_string(), name, source })?;
                 Ok(())
             }
             Some(Cleanup::File(path)) => {
@@ -146,7 +179,7 @@ impl Drop for ScratchDatabase {
                 // with a runtime of its own does the dropping. Its failure cannot be returned
                 // from here, and library code does not print: the run that was cut short
                 // already ends in an error (or a panic), and the database's name says whose
-                // it is (`aludel_test_...`) for whoever drops it by hand.
+                // it is (`aludel_test_...`, `aludel_trace_...`) for whoever drops it by hand.
                 let _ = std::thread::spawn(move || {
                     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
                     runtime.block_on(async move {
@@ -163,5 +196,11 @@ impl Drop for ScratchDatabase {
                 .join();
             }
         }
+    }
+}
+
+impl From<ScratchError> for Error {
+    fn from(error: ScratchError) -> Error {
+        crate::runtime::RuntimeError::Scratch(error).into()
     }
 }
