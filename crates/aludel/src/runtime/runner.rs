@@ -266,6 +266,22 @@ impl IntegrityBaseline {
         }
         added
     }
+
+    /// Moves the baseline to `after` when `revision` added no violation; otherwise the error
+    /// that names them, the baseline left as it was.
+    pub(super) fn advance(&mut self, after: &[Violation], revision: &crate::script::Revision) -> Result<(), Error> {
+        let added = self.added(after);
+        if !added.is_empty() {
+            return Err(RuntimeError::IntegrityViolation {
+                revision: revision.id.clone(),
+                path: revision.path.clone(),
+                problems: added.iter().map(ToString::to_string).collect(),
+            }
+            .into());
+        }
+        *self = IntegrityBaseline::of(after);
+        Ok(())
+    }
 }
 
 /// How long the run waits before the `attempt`th retry of a revision that gave up waiting
@@ -450,19 +466,12 @@ pub(super) async fn run_step(
             return Err(db_error("check foreign keys")(source).into());
         }
     };
-    let added = baseline.added(&violations);
-    if !added.is_empty() {
+    if let Err(violation) = baseline.advance(&violations, revision) {
         if in_transaction {
             session.execute(transaction.rollback).await.ok();
         }
-        return Err(RuntimeError::IntegrityViolation {
-            revision: revision.id.clone(),
-            path: revision.path.clone(),
-            problems: added.iter().map(ToString::to_string).collect(),
-        }
-        .into());
+        return Err(violation.into());
     }
-    *baseline = IntegrityBaseline::of(&violations);
 
     let duration = started.elapsed();
     let new_heads = graph.heads_after(heads, step);

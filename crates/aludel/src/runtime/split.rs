@@ -237,17 +237,10 @@ impl SplitRun<'_> {
         }
 
         let violations = session.check_integrity().await.map_err(db_error("check foreign keys"))?;
-        let added = baseline.added(&violations);
-        if !added.is_empty() {
+        if let Err(violation) = baseline.advance(&violations, revision) {
             session.execute(&record(failed, &progress(total, total))).await.ok();
-            return Err(RuntimeError::IntegrityViolation {
-                revision: revision.id.clone(),
-                path: revision.path.clone(),
-                problems: added.iter().map(ToString::to_string).collect(),
-            }
-            .into());
+            return Err(violation);
         }
-        *baseline = IntegrityBaseline::of(&violations);
 
         let duration = started.elapsed();
         let new_heads = graph.heads_after(heads, step);
