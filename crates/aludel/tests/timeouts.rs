@@ -125,16 +125,66 @@ async fn gives_up_after_its_retries(backend: Backend) {
     assert!(db.introspect().await.table("t").unwrap().column("note").is_none(), "{backend:?}: nothing applied");
 }
 
+/// Outside a transaction (every revision on MariaDB, `transactional = false` on PostgreSQL), the
+/// first op takes effect before the second gives up waiting: the retry goes on from the second
+/// op, without running the first again.
+async fn gives_up_part_way_and_goes_on(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let first =
+        "[[upgrade]]\nop = \"create_table\"\ntable = \"u\"\ncolumns = [{ name = \"id\", type = \"integer\" }]\n";
+    let header = if backend == Backend::Postgres { "transactional = false" } else { "" };
+    let migrator = project_with(dir.path(), &db, SHORT, header, &format!("{first}\n{ADD_COLUMN}"));
+    migrator.upgrade("a1").await.unwrap();
+    let (hold, release) = hold_and_release(backend);
+    let mut holder = db.session().await;
+    holder.execute(hold).await.unwrap();
+
+    let (retried, mut retries) = tokio::sync::mpsc::unbounded_channel();
+    let mut observe = |event: StepEvent<'_>| {
+        if let StepEvent::Retrying { attempt, .. } = event {
+            retried.send(attempt).ok();
+        }
+    };
+    let run = migrator.migrate(Direction::Up, "head", &mut observe);
+    let release_after_first_timeout = async {
+        let attempt = retries.recv().await;
+        holder.execute(release).await.unwrap();
+        (holder, attempt)
+    };
+    let (report, (holder, attempt)) =
+        tokio::time::timeout(Duration::from_secs(30), async { tokio::join!(run, release_after_first_timeout) })
+            .await
+            .expect("the revision stops waiting for the lock on its own");
+    holder.close().await.ok();
+    let report = report.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    assert_eq!(attempt, Some(1), "{backend:?}");
+    assert_eq!(report.heads.iter().map(|h| h.as_str()).collect::<Vec<_>>(), ["b2"]);
+    let schema = db.introspect().await;
+    assert!(schema.table("u").is_some(), "{backend:?}: the first op's table stays");
+    assert!(schema.table("t").unwrap().column("note").is_some(), "{backend:?}: the second op ran on the retry");
+    let history = migrator.recorded_history().await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    let details: Vec<String> = history.iter().filter_map(|row| row.detail.clone()).collect();
+    assert!(
+        details.iter().any(|d| d == "gave up waiting for a lock after 1 op(s) ran; tried again from op 2"),
+        "{backend:?}: {details:?}"
+    );
+    // Nothing unfinished is left: the next run has nothing to do.
+    assert!(migrator.upgrade("head").await.unwrap().steps.is_empty());
+}
+
 #[tokio::test]
 async fn postgres_retries_a_revision_that_gave_up_waiting_for_a_lock() {
     gives_up_retries_and_succeeds(Backend::Postgres).await;
     gives_up_after_its_retries(Backend::Postgres).await;
+    gives_up_part_way_and_goes_on(Backend::Postgres).await;
 }
 
 #[tokio::test]
 async fn mariadb_retries_a_revision_that_gave_up_waiting_for_a_lock() {
     gives_up_retries_and_succeeds(Backend::MySql).await;
     gives_up_after_its_retries(Backend::MySql).await;
+    gives_up_part_way_and_goes_on(Backend::MySql).await;
 }
 
 /// A concurrent index build (outside a transaction) that gave up waiting leaves an INVALID

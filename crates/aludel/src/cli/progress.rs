@@ -88,7 +88,7 @@ impl<'a> Progress<'a> {
             }
             StepEvent::Retrying { revision, attempt, retries, wait } => {
                 let line = format!(
-                    "{} gave up waiting for a lock, nothing of it kept; trying again in {:.1} s (retry {attempt} of \
+                    "{} gave up waiting for a lock; trying again in {:.1} s (retry {attempt} of \
                      {retries})",
                     revision.id,
                     wait.as_secs_f64()
@@ -360,7 +360,7 @@ mod tests {
         drop(progress);
         assert_eq!(
             String::from_utf8(out).expect("UTF-8"),
-            "aaaa00000001 gave up waiting for a lock, nothing of it kept; trying again in 0.5 s (retry 1 of 3)\n\
+            "aaaa00000001 gave up waiting for a lock; trying again in 0.5 s (retry 1 of 3)\n\
              Running upgrade <base> -> aaaa00000001, step aaaa00000001 (2600 ms)\n"
         );
     }

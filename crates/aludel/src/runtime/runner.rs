@@ -128,7 +128,7 @@ async fn locked_run(
         observer(StepEvent::Started { revision, direction: step.direction, number, total });
         let limits = timeouts.for_revision(&revision.limits);
         let mut attempt = 0;
-        let resume = resume.take();
+        let mut resume = resume.take();
         let step_report = loop {
             let failure =
                 match run_step(graph, tables, &limits, session, &mut schema, &mut heads, &mut baseline, step, resume)
@@ -137,7 +137,7 @@ async fn locked_run(
                     Ok(step_report) => break step_report,
                     Err(failure) => failure,
                 };
-            let StepFailure::LockTimeout { error, cleanup, recorded } = failure else {
+            let StepFailure::LockTimeout { error, cleanup, recorded, ops_done } = failure else {
                 return Err(failure.into_error());
             };
             if attempt >= limits.lock_retries {
@@ -147,8 +147,14 @@ async fn locked_run(
             if recorded {
                 // The failed attempt is history, not an unfinished revision: it runs again.
                 let kind = reverted_kind(step.direction);
-                let detail = Some("gave up waiting for a lock; tried again");
-                let mark = common::finish_history(session.dialect(), tables, revision.id.as_str(), kind, None, detail);
+                let detail = match ops_done {
+                    0 => "gave up waiting for a lock; tried again".to_owned(),
+                    done => {
+                        format!("gave up waiting for a lock after {done} op(s) ran; tried again from op {}", done + 1)
+                    }
+                };
+                let mark =
+                    common::finish_history(session.dialect(), tables, revision.id.as_str(), kind, None, Some(&detail));
                 session.execute(&mark.sql).await.map_err(db_error("record the attempt"))?;
             }
             let wait = retry_wait(attempt);
@@ -159,6 +165,8 @@ async fn locked_run(
             }
             // The failed attempt advanced the simulated schema; start again from the applied one.
             schema = schema_of(graph, &graph.applied(&heads)?);
+            // Outside a transaction the ops that ran stay: the next try goes on after them.
+            resume = (ops_done > 0).then_some(ops_done);
         };
         observer(StepEvent::Finished { report: &step_report, number, total });
         report.steps.push(step_report);
@@ -293,14 +301,16 @@ fn retry_wait(attempt: u32) -> std::time::Duration {
 
 /// Why a revision did not run.
 pub(super) enum StepFailure {
-    /// A statement gave up waiting for a lock before anything of the revision took effect:
-    /// it can run again, after `cleanup`.
+    /// A statement gave up waiting for a lock before anything of its op took effect: the
+    /// revision can run again from that op, after `cleanup`.
     /// `recorded`: the attempt is in the history table as failed (it ran outside a
-    /// transaction).
+    /// transaction). `ops_done`: the ops that took effect before it (outside a transaction;
+    /// 0 in one, which rolled back).
     LockTimeout {
         error: Error,
         cleanup: Vec<Statement>,
         recorded: bool,
+        ops_done: usize,
     },
     Other(Error),
 }
@@ -385,7 +395,12 @@ pub(super) async fn run_step(
     };
     let sequence = early.into_iter().map(|s| (true, s)).chain(in_place.into_iter().map(|s| (false, s)));
     let mut ran_early = false;
+    // Outside a transaction, a try after a lock timeout goes on after the ops that ran.
+    let ops_done = if in_transaction { 0 } else { resume.unwrap_or(0) };
     for (early, (RenderedOp { index, op, statements }, position, statement)) in sequence {
+        if *index < ops_done {
+            continue;
+        }
         let result = match begin.take_if(|_| !early) {
             Some(begin) => session.execute(&format!("{begin};\n{}", statement.sql)).await,
             None => session.execute(&statement.sql).await,
@@ -394,10 +409,10 @@ pub(super) async fn run_step(
             ran_early |= early;
             continue;
         };
-        // Nothing took effect when the transaction rolls back (and nothing ran before it), or
-        // when the first statement of a revision outside one failed: a lock timeout then is
-        // safe to try again.
-        let nothing_kept = if in_transaction { !early && !ran_early } else { *index == 0 && position == 0 };
+        // Nothing took effect when the transaction rolls back (and nothing ran before it), or,
+        // outside one, nothing of the op whose first statement failed (the ops before it stay):
+        // a lock timeout then is safe to try again from there.
+        let nothing_kept = if in_transaction { !early && !ran_early } else { position == 0 };
         let lock_timeout = nothing_kept && dialect.is_lock_timeout(&source);
         let outcome = if early {
             format!("the revision did not start{kept}; the database is still at {}", describe_heads(heads))
@@ -454,7 +469,8 @@ pub(super) async fn run_step(
             Some(leftover) if !in_transaction => vec![leftover.cleanup],
             _ => Vec::new(),
         };
-        return Err(StepFailure::LockTimeout { error, cleanup, recorded: !in_transaction });
+        let ops_done = if in_transaction { 0 } else { *index };
+        return Err(StepFailure::LockTimeout { error, cleanup, recorded: !in_transaction, ops_done });
     }
 
     let violations = match session.check_integrity().await {
