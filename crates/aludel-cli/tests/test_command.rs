@@ -226,9 +226,27 @@ async fn a_failing_data_assertion_is_named_with_its_query_and_result() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_sql_script_that_differs_from_the_online_run_is_named() {
-    // A line comment at the end of raw SQL: online, the statement runs alone and the comment
-    // is harmless; in the script, the `;` that ends the statement lands inside the comment,
-    // so the client reads on into the next statement.
+    // DDL that depends on the session: the table is named after the database it runs in, so
+    // the script, run on a second throwaway database, makes another table than the online run.
+    let project = Project::new(Backend::Postgres).await;
+    let (up, down) = common::table_ops("notes");
+    project.write("aaaa00000001_notes", &revision("aaaa00000001", &[], &up, &down));
+    let by_name = "[[upgrade]]\nop = \"sql\"\nsql = \"DO $$ BEGIN EXECUTE format('CREATE TABLE %I (id integer)', \
+                   'copy_of_' || current_database()); END $$\"\n";
+    project.write("bbbb00000002_copy", &revision("bbbb00000002", &["aaaa00000001"], by_name, ""));
+    let run = project.run(&["test", "--skip", "stairway"]).await.expect_code(1);
+    let out = timeless(&run.stdout);
+    assert!(
+        out.contains("FAIL offline   the --sql script of base:heads leaves the schema the online run leaves"),
+        "{out}"
+    );
+    assert!(out.contains("copy_of_aludel_test_"), "the difference names the tables: {out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_sql_ending_in_a_line_comment_runs_the_same_offline() {
+    // The script ends such a statement's `;` on a line of its own, so the comment cannot
+    // swallow it and the client does not read on into the next statement.
     for backend in [Backend::Postgres, Backend::Sqlite] {
         let project = Project::new(backend).await;
         let (up, down) = common::table_ops("notes");
@@ -236,19 +254,8 @@ async fn an_sql_script_that_differs_from_the_online_run_is_named() {
         let index = "[[upgrade]]\nop = \"sql\"\nsql = \"CREATE INDEX ix_notes_id ON notes (id) -- for lookups\"\n";
         let drop = "[[downgrade]]\nop = \"sql\"\nsql = \"DROP INDEX ix_notes_id\"\n";
         project.write("bbbb00000002_index", &revision("bbbb00000002", &["aaaa00000001"], index, drop));
-        let run = project.run(&["test"]).await.expect_code(1);
-        assert!(
-            timeless(&run.stdout).contains("ok   stairway  [2/2] revision bbbb00000002"),
-            "{backend:?}: {}",
-            run.stdout
-        );
-        let client = if backend == Backend::Postgres { "psql" } else { "sqlite3" };
-        let failure = format!(
-            "FAIL offline   the --sql script of base:heads leaves the schema the online run leaves\n    the --sql \
-             script failed in {client} in the revision upgrade aaaa00000001 -> bbbb00000002, where the online run \
-             succeeds: "
-        );
-        assert!(timeless(&run.stdout).contains(&failure), "{backend:?}: {}", run.stdout);
+        let run = project.run(&["test"]).await.expect_code(0);
+        assert!(timeless(&run.stdout).contains("ok   offline"), "{backend:?}: {}", run.stdout);
     }
 }
 

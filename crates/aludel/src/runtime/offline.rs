@@ -23,6 +23,14 @@ fn header(out: &mut String, dialect: &dyn Dialect, tables: &StateTables, verb: &
     Ok(())
 }
 
+/// Writes an op's statement and the `;` that ends it. Raw SQL may end in a line comment, which
+/// would swallow a `;` on its line: the `;` goes on a line of its own then.
+fn write_statement(out: &mut String, sql: &str) {
+    let last_line = sql.rsplit('\n').next().unwrap_or(sql);
+    let separator = if last_line.contains("--") { "\n" } else { "" };
+    writeln!(out, "{sql}{separator};").ok();
+}
+
 /// The script for `plan`, starting from the heads `from`.
 pub(super) fn script(
     graph: &RevisionGraph,
@@ -58,7 +66,7 @@ pub(super) fn script(
                 writeln!(out, "-- committed before the revision's transaction, so that the revision can use them").ok();
             }
             for statement in early {
-                writeln!(out, "{};", statement.sql).ok();
+                write_statement(&mut out, &statement.sql);
             }
         }
         let split = in_transaction && runs_split(&rendered);
@@ -91,7 +99,7 @@ pub(super) fn script(
             for rendered_op in &rendered[segment.ops] {
                 for statement in &rendered_op.statements {
                     if !(in_transaction && statement.before_transaction) {
-                        writeln!(out, "{};", statement.sql).ok();
+                        write_statement(&mut out, &statement.sql);
                     }
                 }
             }
@@ -140,4 +148,22 @@ pub(super) fn stamp_script(
     }
     writeln!(out, "{};", dialect.commit_transaction()).ok();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_ending_in_a_line_comment_gets_its_semicolon_on_a_line_of_its_own() {
+        let mut out = String::new();
+        write_statement(&mut out, "CREATE INDEX ix ON t (id) -- for lookups");
+        write_statement(&mut out, "CREATE TABLE u (a text DEFAULT '--')\nWITH (fillfactor = 90)");
+        write_statement(&mut out, "SELECT 1 -- a comment\n");
+        assert_eq!(
+            out,
+            "CREATE INDEX ix ON t (id) -- for lookups\n;\nCREATE TABLE u (a text DEFAULT '--')\nWITH (fillfactor = 90);\n\
+             SELECT 1 -- a comment\n;\n"
+        );
+    }
 }
