@@ -6,8 +6,15 @@
 //! after each, `pgbench -M prepared` runs the very statements that request sends, with as many
 //! clients as the blog has pooled connections: that is the floor, what the database itself can
 //! do with those statements on this machine. Each row prints requests per second, the floor's
-//! transactions per second and their ratio, p50 and p99 latency, and errors (a transport failure
-//! or a status other than 200/201).
+//! transactions per second and their ratio, the ceiling, p50 and p99 latency, and errors (a
+//! transport failure or a status other than 200/201).
+//!
+//! The ceiling: client, service and database share the machine's cores, so a request costs at
+//! least what `/health` costs (the HTTP stack and the client) plus what the floor's transaction
+//! costs (the database and pgbench). Serving nothing but those, the blog would reach
+//! `1 / (1 / health + 1 / floor)` requests per second; the row gives that, its share of the
+//! floor, and the blog's share of it: what is left to gain in the service's own code. A route
+//! whose statements are cheap (one post by its key) has a ceiling well below its floor.
 //!
 //! The floor's statements are checked against the ones the blog sent during the measurement
 //! (sampled from `pg_stat_activity`), so a change to a route's queries cannot leave the floor
@@ -22,6 +29,8 @@
 //! - `BLOG_BENCH_CONNECTIONS`: concurrent HTTP connections (default 64).
 //! - `BLOG_BENCH_POSTS`: posts in the table (default 10,000).
 //! - `BLOG_BENCH_POOL`: the blog's `DATABASE_POOL_SIZE` and the floor's clients (default 10).
+//! - `BLOG_BENCH_KINDS`: the requests measured, comma-separated among `health`, `list`, `get`
+//!   and `create` (default all), e.g. `get` alone while a profiler watches.
 //! - `BLOG_BENCH_SQLITE`: `1` to also measure the blog on SQLite (no floor there).
 //! - `BLOG_BENCH_BIN`: another `blog` binary to measure instead of the one built with the
 //!   benchmark (an older build, to compare before and after a change).
@@ -66,6 +75,16 @@ enum Kind {
 }
 
 impl Kind {
+    /// The name `BLOG_BENCH_KINDS` uses.
+    fn key(self) -> &'static str {
+        match self {
+            Kind::Health => "health",
+            Kind::List => "list",
+            Kind::Get => "get",
+            Kind::Create => "create",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Kind::Health => "health (`GET /health`, no database)",
@@ -493,6 +512,7 @@ struct Config {
     rounds: u64,
     posts: usize,
     pool: usize,
+    kinds: Vec<Kind>,
 }
 
 async fn bench_backend(name: &str, url: &str, config: &Config, rows: &mut Vec<String>) {
@@ -514,7 +534,9 @@ async fn bench_backend(name: &str, url: &str, config: &Config, rows: &mut Vec<St
     let total = |page: &serde_json::Value| page["total"].as_u64().expect("a total");
     assert_eq!(total(&client.json("/posts?size=20").await), config.posts as u64, "the seeded posts are listed");
 
-    for kind in [Kind::Health, Kind::List, Kind::Get, Kind::Create] {
+    // `/health`'s requests per second, once measured: the HTTP stack's own cost.
+    let mut http_alone: Option<f64> = None;
+    for &kind in &config.kinds {
         // The blog and its floor take turns, so that a change in what else the machine runs
         // weighs on both alike.
         let round_secs = (config.secs / config.rounds).max(1);
@@ -561,22 +583,38 @@ async fn bench_backend(name: &str, url: &str, config: &Config, rows: &mut Vec<St
         }
         result.latencies_us.sort_unstable();
         stop.store(true, Ordering::Relaxed);
-        let (floor_tps, ratio) = match script {
+        if kind == Kind::Health {
+            http_alone = Some(result.rps());
+        }
+        let (floor_tps, ratio, ceiling) = match script {
             Some(script) => {
                 // Every round sent the same statements.
                 let sent = seen.lock().expect("not poisoned").clone();
                 assert_eq!(sent, statements(&script), "{}: the blog's statements changed during the run", kind.name());
                 let tps = floor_tps.iter().sum::<f64>() / floor_tps.len() as f64;
-                (format!("{tps:.0}"), format!("{:.0}%", result.rps() / tps * 100.0))
+                // On shared cores a request costs at least the HTTP stack's work and the
+                // database's: their harmonic sum is the most the blog could serve.
+                let ceiling = http_alone.map_or_else(
+                    || "–".to_owned(),
+                    |http| {
+                        let most = 1.0 / (1.0 / http + 1.0 / tps);
+                        format!(
+                            "{most:.0} ({:.0}% of the floor), blog at {:.0}%",
+                            most / tps * 100.0,
+                            result.rps() / most * 100.0
+                        )
+                    },
+                );
+                (format!("{tps:.0}"), format!("{:.0}%", result.rps() / tps * 100.0), ceiling)
             }
-            None => ("–".to_owned(), "–".to_owned()),
+            None => ("–".to_owned(), "–".to_owned(), "–".to_owned()),
         };
         if kind == Kind::List {
             // No writes ran meanwhile: the envelope's total is still exact.
             assert_eq!(total(&client.json("/posts?size=20").await), config.posts as u64, "the total is exact");
         }
         let row = format!(
-            "| {name} | {} | {:.0} | {floor_tps} | {ratio} | {:.2} ms | {:.2} ms | {} |",
+            "| {name} | {} | {:.0} | {floor_tps} | {ratio} | {ceiling} | {:.2} ms | {:.2} ms | {} |",
             kind.name(),
             result.rps(),
             percentile(&result.latencies_us, 50),
@@ -598,6 +636,21 @@ fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
     }
 }
 
+/// The requests `BLOG_BENCH_KINDS` names, all by default.
+fn kinds() -> Vec<Kind> {
+    let all = [Kind::Health, Kind::List, Kind::Get, Kind::Create];
+    let Ok(wanted) = std::env::var("BLOG_BENCH_KINDS") else { return all.to_vec() };
+    wanted
+        .split(',')
+        .map(|key| {
+            let key = key.trim();
+            all.into_iter()
+                .find(|kind| kind.key() == key)
+                .unwrap_or_else(|| panic!("BLOG_BENCH_KINDS: `{key}` is none of health, list, get, create"))
+        })
+        .collect()
+}
+
 fn main() {
     let config = Config {
         connections: setting("BLOG_BENCH_CONNECTIONS", 64),
@@ -605,6 +658,7 @@ fn main() {
         rounds: setting("BLOG_BENCH_ROUNDS", 5).max(1),
         posts: setting("BLOG_BENCH_POSTS", 10_000),
         pool: setting("BLOG_BENCH_POOL", 10),
+        kinds: kinds(),
     };
     let admin = std::env::var("BLOG_BENCH_POSTGRES_URL").unwrap_or_else(|_| support::DEFAULT_URL.to_owned());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
@@ -626,8 +680,10 @@ fn main() {
              `pgbench -M prepared` of the route's own statements with {} clients, in {} turns with the blog's\n",
             config.connections, config.secs, config.posts, config.pool, config.pool, config.rounds
         );
-        println!("| database | request | requests/s | floor (tps) | of the floor | p50 | p99 | errors |");
-        println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        println!(
+            "| database | request | requests/s | floor (tps) | of the floor | ceiling: HTTP alone + floor | p50 | p99 | errors |"
+        );
+        println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for row in rows {
             println!("{row}");
         }

@@ -8,6 +8,12 @@ use std::process::ExitCode;
 
 use blog::config::{Settings, Vars};
 
+/// mimalloc instead of the system's allocator: a request allocates and frees many small
+/// buffers across threads, where glibc's malloc cost the service about a quarter of its
+/// requests per second (bench/blog_load.rs, one post: 8,974 against 11,575).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: blog [serve]        serve the API (settings from the environment and .env)
        blog db <command>    manage the schema: revision --autogenerate -m MSG, upgrade head, check, ...";
 

@@ -379,3 +379,60 @@ async fn the_database_password_never_reaches_a_log() {
         assert!(!named || all.contains("postgres:***@"), "{args:?}: the database is named: {all}");
     }
 }
+
+/// `LOG_FORMAT=json`: every line the service writes is one JSON object, and a request's access
+/// log line carries the client's request id, the method, the path and the status, also when
+/// the path holds what would end a line or start a terminal escape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
+    let port = free_port();
+    let storage = dir.path().join("uploads").display().to_string();
+    let child = blog(
+        dir.path(),
+        &[
+            ("ENVIRONMENT", "test"),
+            ("JWT_SECRET", SECRET),
+            ("DATABASE_URL", &url),
+            ("PORT", &port.to_string()),
+            ("STORAGE_PATH", &storage),
+            ("LOG_FORMAT", "json"),
+            ("LOG_LEVEL", "info"),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .expect("the blog binary starts");
+    let mut replicas = Replicas(vec![child]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while status(port, "/ready").await != Some(200) {
+        assert!(Instant::now() < deadline, "the service did not become ready within 60 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connects");
+    let request = "GET /posts/%22%0A%1B[31m HTTP/1.1\r\nHost: 127.0.0.1\r\nx-request-id: e2e-json-1\r\n\
+                   Connection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.expect("sends");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("reads");
+    assert!(response.starts_with("HTTP/1.1 422"), "{response}");
+
+    let child = replicas.0.pop().expect("the service");
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+    let output = child.wait_with_output().expect("the service exits");
+    let log = String::from_utf8(output.stdout).expect("UTF-8");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not one JSON object ({e}): {line}")))
+        .collect();
+    assert!(lines.iter().all(|line| line["timestamp"].is_string() && line["level"].is_string()), "{log}");
+    let access = lines
+        .iter()
+        .find(|line| line["request_id"] == "e2e-json-1" && line["message"] == "request finished")
+        .unwrap_or_else(|| panic!("no access log line for the request: {log}"));
+    assert_eq!(access["method"], "GET", "{access}");
+    assert_eq!(access["path"], "/posts/%22%0A%1B[31m", "{access}");
+    assert_eq!(access["status"], 422, "{access}");
+    assert!(access["latency_ms"].is_f64(), "{access}");
+}

@@ -16,6 +16,10 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Settings};
 
+mod json;
+
+pub use json::{JsonFields, JsonLines};
+
 /// The request id header.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -30,7 +34,7 @@ pub fn init(settings: &Settings) -> Result<(), String> {
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let result = match settings.log_format {
         LogFormat::Human => builder.with_target(false).try_init(),
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).flatten_event(true).try_init(),
+        LogFormat::Json => builder.fmt_fields(JsonFields).event_format(JsonLines).try_init(),
     };
     result.map_err(|e| format!("could not install the logger: {e}"))
 }
