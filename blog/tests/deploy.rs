@@ -69,6 +69,21 @@ async fn status(port: u16, path: &str) -> Option<u16> {
     response.get(9..12)?.parse().ok()
 }
 
+/// Waits up to 60 s for the service on `port` to answer `/ready` with 200.
+async fn wait_ready(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while status(port, "/ready").await != Some(200) {
+        assert!(Instant::now() < deadline, "the service did not become ready within 60 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Stops the service gracefully (SIGTERM) and returns what it wrote.
+fn stop(child: Child) -> Output {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+    child.wait_with_output().expect("the service exits")
+}
+
 /// Kills the replicas a failing test leaves running.
 struct Replicas(Vec<Child>);
 
@@ -353,14 +368,8 @@ async fn the_database_password_never_reaches_a_log() {
     .spawn()
     .expect("the blog binary starts");
     let mut replicas = Replicas(vec![child]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while status(port, "/ready").await != Some(200) {
-        assert!(Instant::now() < deadline, "the service did not become ready within 60 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let child = replicas.0.pop().expect("the service");
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
-    let output = child.wait_with_output().expect("the service exits");
+    wait_ready(port).await;
+    let output = stop(replicas.0.pop().expect("the service"));
     let log = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(log.contains("postgres:***@"), "the log names the database: {log}");
     assert!(!log.contains(secret), "the password leaked into the log: {log}");
@@ -405,11 +414,7 @@ async fn json_logs_are_one_object_per_line() {
     .spawn()
     .expect("the blog binary starts");
     let mut replicas = Replicas(vec![child]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while status(port, "/ready").await != Some(200) {
-        assert!(Instant::now() < deadline, "the service did not become ready within 60 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_ready(port).await;
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connects");
     let request = "GET /posts/%22%0A%1B[31m HTTP/1.1\r\nHost: 127.0.0.1\r\nx-request-id: e2e-json-1\r\n\
                    Connection: close\r\n\r\n";
@@ -418,9 +423,7 @@ async fn json_logs_are_one_object_per_line() {
     stream.read_to_string(&mut response).await.expect("reads");
     assert!(response.starts_with("HTTP/1.1 422"), "{response}");
 
-    let child = replicas.0.pop().expect("the service");
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
-    let output = child.wait_with_output().expect("the service exits");
+    let output = stop(replicas.0.pop().expect("the service"));
     let log = String::from_utf8(output.stdout).expect("UTF-8");
     let lines: Vec<serde_json::Value> = log
         .lines()

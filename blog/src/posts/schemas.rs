@@ -57,17 +57,18 @@ impl Validate for PostUpdate {
     }
 }
 
-/// Pushes an error when `text`, trimmed, is empty or longer than `max` characters.
+/// Pushes an error when `text` is blank or longer than `max` characters. The length is the
+/// text as sent, as the schema's `maxLength` counts it: spaces around a title are removed
+/// before it is stored, but a body is stored as sent.
 fn check_text(errors: &mut Vec<FieldError>, field: &str, text: &str, max: usize) {
-    let chars = text.trim().chars().count();
-    if chars == 0 {
+    if text.trim().is_empty() {
         errors.push(FieldError::new(
             "string_too_short",
             &["body", field],
             "String should have at least 1 character",
             Value::from(text),
         ));
-    } else if chars > max {
+    } else if text.chars().count() > max {
         errors.push(FieldError::new(
             "string_too_long",
             &["body", field],
@@ -177,5 +178,9 @@ mod tests {
         check("  ", "text", &["title:string_too_short"]);
         check(&"é".repeat(201), "", &["title:string_too_long", "body:string_too_short"]);
         check(&"é".repeat(200), "x", &[]);
+        // Whitespace counts towards the limit: the schema counts the text as sent.
+        check(&format!(" {} ", "t".repeat(199)), "x", &["title:string_too_long"]);
+        check("Hello", &format!("x{}", "\n".repeat(MAX_BODY_CHARS)), &["body:string_too_long"]);
+        check("Hello", &format!("x{}", "\n".repeat(MAX_BODY_CHARS - 1)), &[]);
     }
 }
