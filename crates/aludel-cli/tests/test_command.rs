@@ -225,6 +225,32 @@ async fn a_failing_data_assertion_is_named_with_its_query_and_result() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn skipping_the_stairway_keeps_the_data_check_and_compares_no_schema() {
+    let project = correct_history(Backend::Sqlite).await;
+    // A third revision whose downgrade forgets its index: only the stairway sees that.
+    let index = "[[upgrade]]\nop = \"create_index\"\ntable = \"users\"\nname = \"ix_users_email_created\"\n\
+                 columns = [\"email\", \"created_at\"]\n";
+    project.write("cccc00000003_index", &revision("cccc00000003", &["bbbb00000002"], index, ""));
+    let with_stairway = ["test", "--skip", "offline", "--skip", "models"];
+    let run = project.run(&with_stairway).await.expect_code(1);
+    assert!(timeless(&run.stdout).contains("FAIL stairway  [3/3] revision cccc00000003"), "{}", run.stdout);
+
+    let without = ["test", "--skip", "offline", "--skip", "models", "--skip", "stairway"];
+    let out = timeless(&project.run(&without).await.ok().stdout);
+    assert!(out.contains("ok   data      [2/3] fixtures of revision bbbb00000002, lower-case emails"), "{out}");
+    assert!(!out.contains("stairway  ["), "no stairway result when it is left out: {out}");
+
+    // The fixtures still run around their revision's steps.
+    let wrong = LOWER_EMAILS.replace("count(*) = 1 FROM users\"", "count(*) = 2 FROM users\"");
+    assert_ne!(wrong, LOWER_EMAILS);
+    project.write("bbbb00000002_lower_case_emails", &wrong);
+    let out = timeless(&project.run(&without).await.expect_code(1).stdout);
+    assert!(out.contains("FAIL data      [2/3] fixtures of revision bbbb00000002"), "{out}");
+    assert!(out.contains("test.assert_downgraded #1 of bbbb00000002"), "{out}");
+    assert!(!out.contains("stairway  ["), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_sql_script_that_differs_from_the_online_run_is_named() {
     // DDL that depends on the session: the table is named after the database it runs in, so
     // the script, run on a second throwaway database, makes another table than the online run.

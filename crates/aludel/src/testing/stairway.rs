@@ -5,6 +5,9 @@
 //!
 //! The walk stops on a backend at the first revision whose steps fail or whose downgrade
 //! leaves a different schema: the database no longer is what the next revision expects.
+//! With the stairway left out (`--skip stairway`) and the data check kept, the walk only
+//! upgrades revisions without fixtures and steps the others up, down and up for their
+//! assertions, comparing no schema and reporting no stairway result.
 
 use std::time::Instant;
 
@@ -51,6 +54,8 @@ pub(super) async fn run(
         exclude_tables: vec![config.tables.version_table.clone(), config.tables.history_table.clone()],
     };
     let mut reference = Reference { server: server.clone(), graph, config: &config, database: None };
+    // Left out, the stairway still walks for the data check, without comparing schemas.
+    let compare = test.runs(Check::Stairway);
     let walked = async {
         for (number, step) in (1..).zip(&plan.steps) {
             let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
@@ -63,22 +68,31 @@ pub(super) async fn run(
             });
             let started = Instant::now();
             let mut data = DataCheck::new(test.runs(Check::Data), backend, revision);
-            let stair = stair(&mut run, revision, &options, &mut reference, &mut data).await?;
-            if let Some(result) = data.result() {
-                observer(TestEvent::Result(&result));
-                report.results.push(result);
-            }
+            let stair = if compare {
+                stair(&mut run, revision, &options, &mut reference, &mut data).await?
+            } else {
+                data_only(&mut run, revision, &mut data).await
+            };
+            let data_result = data.result();
             let outcome = match stair {
                 Stair::Passed => Outcome::Passed,
                 Stair::Failed(message) => Outcome::Failed(message),
             };
             let failed = matches!(outcome, Outcome::Failed(_));
             let subject = format!("revision {}, {}", revision.id, revision.message);
-            let result = CheckResult::new(Check::Stairway, Some(backend), subject, outcome)
-                .of_revision(&revision.id)
-                .took(started.elapsed());
-            observer(TestEvent::Result(&result));
-            report.results.push(result);
+            // With the stairway left out, a failed step is reported by the data check, the
+            // walk's reason, unless its fixtures' result says so already.
+            let data_failed = data_result.as_ref().is_some_and(|r| matches!(r.outcome, Outcome::Failed(_)));
+            let check = if compare { Check::Stairway } else { Check::Data };
+            let stairway_result = (compare || (failed && !data_failed)).then(|| {
+                CheckResult::new(check, Some(backend), subject, outcome)
+                    .of_revision(&revision.id)
+                    .took(started.elapsed())
+            });
+            for result in data_result.into_iter().chain(stairway_result) {
+                observer(TestEvent::Result(&result));
+                report.results.push(result);
+            }
             if failed {
                 return Ok(false);
             }
@@ -104,6 +118,30 @@ pub(super) async fn upgrade_only(
     scratch: &ScratchDatabase,
 ) -> Result<(), Error> {
     Migrator::with_graph(scratch.config(&test.project.config), graph.clone()).upgrade("heads").await.map(|_| ())
+}
+
+/// One revision for the data check alone: up when it has no fixtures here, otherwise its
+/// fixtures around up, down and up again, with no schema compared.
+async fn data_only(run: &mut SteppedRun<'_>, revision: &Revision, data: &mut DataCheck<'_>) -> Stair {
+    let id = &revision.id;
+    if let Some(failure) = data.before(run.session()).await {
+        return Stair::Failed(failure);
+    }
+    if let Err(err) = run.step(id, Direction::Up).await {
+        return Stair::Failed(format!("upgrade of {id} failed: {}", chain(&err)));
+    }
+    if !data.active {
+        return Stair::Passed;
+    }
+    data.assert(run.session(), Direction::Up).await;
+    if let Err(err) = run.step(id, Direction::Down).await {
+        return Stair::Failed(format!("downgrade of {id} failed: {}", chain(&err)));
+    }
+    data.assert(run.session(), Direction::Down).await;
+    if let Err(err) = run.step(id, Direction::Up).await {
+        return Stair::Failed(format!("upgrade of {id} after its downgrade failed: {}", chain(&err)));
+    }
+    Stair::Passed
 }
 
 /// One revision up, down and up again, checking the schema the downgrade leaves.
