@@ -22,7 +22,7 @@
 //!
 //! `cargo bench -p blog --bench blog_load`. Settings (environment):
 //! - `BLOG_BENCH_POSTGRES_URL`: the server's admin URL (default
-//!   `postgresql://postgres@127.0.0.1:5432/postgres`); a database is created and dropped.
+//!   `postgresql://postgres@127.0.0.1:5432/postgres`); the database `blog_bench` is created and dropped.
 //! - `BLOG_BENCH_SECS`: seconds measured per request kind (default 10), after 2 s of warm-up;
 //!   the floor runs as long. Both are split into `BLOG_BENCH_ROUNDS` (default 5) turns, the
 //!   blog's and the floor's alternating, so that other work on the machine weighs on both.
@@ -669,10 +669,12 @@ fn main() {
             let sqlite_url = format!("sqlite://{}?mode=rwc", sqlite_dir.path().join("bench.db").display());
             bench_backend("SQLite", &sqlite_url, &config, &mut rows).await;
         }
-        let name = format!("blog_bench_{}", std::process::id());
-        let url = support::fresh_database(&admin, &name);
+        // One name for every run, like the other benchmarks: a run that failed part way
+        // leaves its database behind, and the next run drops it first.
+        let name = "blog_bench";
+        let url = support::fresh_database(&admin, name);
         bench_backend("PostgreSQL", &url, &config, &mut rows).await;
-        support::drop_database(&admin, &name);
+        support::drop_database(&admin, name);
 
         println!("\n`{}`", blog_binary());
         println!(
