@@ -69,6 +69,22 @@ async fn status(port: u16, path: &str) -> Option<u16> {
     response.get(9..12)?.parse().ok()
 }
 
+/// The service on `port` with database `url`, a test signing secret, its files under
+/// `dir/uploads` and the `extra` settings; what it writes is piped.
+fn serve(dir: &Path, url: &str, port: u16, extra: &[(&str, &str)]) -> Child {
+    let storage = dir.join("uploads").display().to_string();
+    let port = port.to_string();
+    let mut vars = vec![
+        ("ENVIRONMENT", "test"),
+        ("JWT_SECRET", SECRET),
+        ("DATABASE_URL", url),
+        ("PORT", &port),
+        ("STORAGE_PATH", &storage),
+    ];
+    vars.extend_from_slice(extra);
+    blog(dir, &vars).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the blog binary starts")
+}
+
 /// Waits up to 60 s for the service on `port` to answer `/ready` with 200.
 async fn wait_ready(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -351,22 +367,7 @@ async fn the_database_password_never_reaches_a_log() {
     let url = db.url.replacen("postgres@", &format!("postgres:{escaped}@"), 1);
     assert_ne!(url, db.url, "the URL carries a user to add a password to: {}", db.url);
     let port = free_port();
-    let storage = dir.path().join("uploads").display().to_string();
-    let child = blog(
-        dir.path(),
-        &[
-            ("ENVIRONMENT", "test"),
-            ("JWT_SECRET", SECRET),
-            ("DATABASE_URL", &url),
-            ("PORT", &port.to_string()),
-            ("STORAGE_PATH", &storage),
-            ("LOG_LEVEL", "info"),
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("the blog binary starts");
+    let child = serve(dir.path(), &url, port, &[("LOG_LEVEL", "info")]);
     let mut replicas = Replicas(vec![child]);
     wait_ready(port).await;
     let output = stop(replicas.0.pop().expect("the service"));
@@ -397,22 +398,7 @@ async fn json_logs_are_one_object_per_line() {
     let dir = tempfile::tempdir().expect("a folder");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
     let port = free_port();
-    let storage = dir.path().join("uploads").display().to_string();
-    let child = blog(
-        dir.path(),
-        &[
-            ("ENVIRONMENT", "test"),
-            ("JWT_SECRET", SECRET),
-            ("DATABASE_URL", &url),
-            ("PORT", &port.to_string()),
-            ("STORAGE_PATH", &storage),
-            ("LOG_FORMAT", "json"),
-            ("LOG_LEVEL", "info"),
-        ],
-    )
-    .stdout(Stdio::piped())
-    .spawn()
-    .expect("the blog binary starts");
+    let child = serve(dir.path(), &url, port, &[("LOG_FORMAT", "json"), ("LOG_LEVEL", "info")]);
     let mut replicas = Replicas(vec![child]);
     wait_ready(port).await;
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connects");
