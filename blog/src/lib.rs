@@ -5,8 +5,8 @@
 //! - [`posts`]: posts and their attachments.
 //! - [`storage`]: the object storage client (local files or S3-compatible).
 //! - Global modules: [`config`] (over [`vars`]), [`errors`], [`extract`], [`pagination`], [`db`],
-//!   [`layers`], [`logging`], [`maintenance`], [`openapi`], and [`site`] (landing page, health,
-//!   readiness).
+//!   [`layers`], [`logging`], [`maintenance`], [`openapi`], [`timestamps`] (their text in
+//!   responses), and [`site`] (landing page, health, readiness).
 //!
 //! [`app`] builds the whole HTTP application from an [`AppState`]; `main` only loads the
 //! settings, starts logging, migrates and serves.
@@ -36,6 +36,7 @@ pub mod pagination;
 pub mod posts;
 pub mod site;
 pub mod storage;
+pub mod timestamps;
 pub mod vars;
 
 use std::sync::Arc;

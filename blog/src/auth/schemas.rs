@@ -116,6 +116,7 @@ pub struct UserOut {
     /// The display name.
     pub display_name: Option<String>,
     /// When the user registered.
+    #[serde(serialize_with = "crate::timestamps::serialize")]
     pub created_at: DateTime<Utc>,
 }
 

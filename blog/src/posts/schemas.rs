@@ -90,8 +90,10 @@ pub struct PostOut {
     /// The text.
     pub body: String,
     /// When it was written.
+    #[serde(serialize_with = "crate::timestamps::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last edited.
+    #[serde(serialize_with = "crate::timestamps::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -132,6 +134,7 @@ pub struct AttachmentOut {
     /// Size in bytes.
     pub size: i64,
     /// When it was uploaded.
+    #[serde(serialize_with = "crate::timestamps::serialize")]
     pub created_at: DateTime<Utc>,
     /// Where to download it.
     #[schema(example = "/posts/1/attachments/1")]
