@@ -88,7 +88,8 @@ mod tests {
         for nanos in [0, 1, 9, 10, 999, 1_000, 120_000, 123_456_000, 1_000_000, 7_000_000, 500_000_000, 999_999_999] {
             check(base + chrono::Duration::nanoseconds(nanos));
         }
-        for (y, m, d, h, mi, s) in [(0, 1, 1, 0, 0, 0), (1, 2, 3, 4, 5, 6), (999, 12, 31, 23, 59, 59), (9999, 12, 31, 23, 59, 59)]
+        for (y, m, d, h, mi, s) in
+            [(0, 1, 1, 0, 0, 0), (1, 2, 3, 4, 5, 6), (999, 12, 31, 23, 59, 59), (9999, 12, 31, 23, 59, 59)]
         {
             check(Utc.with_ymd_and_hms(y, m, d, h, mi, s).single().expect("a valid time"));
         }

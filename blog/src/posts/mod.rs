@@ -6,3 +6,4 @@ pub mod models;
 pub mod router;
 pub mod schemas;
 pub mod service;
+mod statements;

@@ -2,23 +2,23 @@
 //! attachments, whose bytes live in object storage. No axum types; errors are [`PostsError`].
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
 use chrono::Utc;
 use futures_util::StreamExt;
 use object_store::ObjectStore;
 use rand::RngCore;
-use sea_orm::sea_query::{Asterisk, Expr, Func, QueryStatementBuilder, SimpleExpr};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    IdenStatic, IntoActiveModel, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, SelectA,
-    SelectB, Set, SqlErr, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    IdenStatic, IntoActiveModel, QueryFilter, QueryResult, QuerySelect, SelectA, SelectB, Set, SqlErr,
+    TransactionTrait,
 };
 
 use crate::auth::models::user;
 use crate::errors::AppError;
 use crate::pagination::PageParams;
 use crate::posts::models::{attachment, post};
+use crate::posts::statements;
 use crate::storage;
 
 /// What can go wrong in the posts domain.
@@ -90,25 +90,16 @@ pub async fn list_posts(
     author_id: Option<i64>,
     params: PageParams,
 ) -> Result<(Vec<post::Model>, u64), PostsError> {
-    let filter = |query: Select<post::Entity>| match author_id {
-        Some(author_id) => query.filter(post::Column::AuthorId.eq(author_id)),
-        None => query,
-    };
-    let count =
-        filter(post::Entity::find()).select_only().column_as(Expr::expr(Func::count(Expr::col(Asterisk))), "total");
-    let rows: Vec<Counted> = filter(post::Entity::find())
-        .column_as(SimpleExpr::SubQuery(None, Box::new(count.clone().into_query().into_sub_query_statement())), "total")
-        .order_by_desc(post::Column::CreatedAt)
-        .order_by_desc(post::Column::Id)
-        .offset(params.offset())
-        .limit(params.size)
-        .into_model()
-        .all(db)
-        .await?;
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(statements::page(backend, author_id, params.size, params.offset())).await?;
+    let rows = rows.iter().map(|row| Counted::from_query_result(row, "")).collect::<Result<Vec<_>, _>>()?;
     let total = match rows.first() {
         Some(row) => row.total,
         None if params.offset() == 0 => 0,
-        None => count.into_tuple::<i64>().one(db).await?.unwrap_or(0),
+        None => match db.query_one_raw(statements::count(backend, author_id)).await? {
+            Some(row) => row.try_get::<i64>("", "total")?,
+            None => 0,
+        },
     };
     Ok((rows.into_iter().map(|row| row.post).collect(), u64::try_from(total).unwrap_or(0)))
 }
@@ -122,9 +113,7 @@ pub async fn find_post_with_attachments(
     db: &DatabaseConnection,
     id: i64,
 ) -> Result<Option<(post::Model, Vec<attachment::Model>)>, PostsError> {
-    let backend = db.get_database_backend();
-    let statement = Statement::from_sql_and_values(backend, post_with_attachments_sql(backend), [id.into()]);
-    let rows = db.query_all_raw(statement).await?;
+    let rows = db.query_all_raw(statements::post_with_attachments(db.get_database_backend(), id)).await?;
     let Some(first) = rows.first() else { return Ok(None) };
     let post = post::Model::from_query_result(first, SelectA.as_str())?;
     // A post without attachments is one row whose attachment columns are null.
@@ -134,23 +123,6 @@ pub async fn find_post_with_attachments(
         .filter_map(Result::transpose)
         .collect::<Result<_, _>>()?;
     Ok(Some((post, attachments)))
-}
-
-/// The statement of [`find_post_with_attachments`], its one value the post's id: SeaORM's
-/// own join of the two entities, built once per backend. Building it for every request took
-/// a tenth of the route's time in the service (a profile under `bench/blog_load.rs`).
-fn post_with_attachments_sql(backend: DbBackend) -> &'static str {
-    static BUILT: [OnceLock<String>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let slot = match backend {
-        DbBackend::Postgres => 0,
-        DbBackend::Sqlite => 1,
-        _ => 2,
-    };
-    BUILT[slot].get_or_init(|| post_with_attachments(0).build(backend).sql)
-}
-
-fn post_with_attachments(id: i64) -> sea_orm::SelectTwoMany<post::Entity, attachment::Entity> {
-    post::Entity::find_by_id(id).find_with_related(attachment::Entity).order_by_asc(attachment::Column::Id)
 }
 
 /// The post with this id, if any.
@@ -434,16 +406,6 @@ pub fn clean_filename(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_post_statement_built_once_binds_only_the_id() {
-        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
-            let built = post_with_attachments(42).build(backend);
-            assert_eq!(built.values.map(|values| values.0), Some(vec![42_i64.into()]), "{backend:?}");
-            assert_eq!(built.sql, post_with_attachments_sql(backend), "{backend:?}: the id is not in the text");
-        }
-        assert!(post_with_attachments_sql(DbBackend::Postgres).contains("$1"));
-    }
 
     #[test]
     fn file_names_are_cleaned() {
