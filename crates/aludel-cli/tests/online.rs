@@ -382,6 +382,54 @@ primary_key = ["id"]
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn trace_copies_the_targets_extensions_and_its_indexes_as_the_target_writes_them() {
+    let _one_at_a_time = TRACES.lock().await;
+    let project = Project::new(Backend::Postgres).await;
+    // A type and an operator class from extensions, and a key order: none of them is in the
+    // schema model, and the copy fails without the first two.
+    let setup = "CREATE EXTENSION IF NOT EXISTS citext; CREATE EXTENSION IF NOT EXISTS pg_trgm; \
+                 CREATE TABLE users (id bigint PRIMARY KEY, email citext NOT NULL, name text NOT NULL); \
+                 CREATE INDEX ix_users_name_trgm ON users USING gin (name gin_trgm_ops); \
+                 CREATE INDEX ix_users_name_desc ON users (name DESC NULLS LAST)";
+    project.write("r1_users", &revision("r1", &[], &format!("[[upgrade]]\nop = \"sql\"\nsql = \"{setup}\"\n"), ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    // Dropping the trigram index fails on a copy that lacks it.
+    let change = "[[upgrade]]\nop = \"drop_index\"\ntable = \"users\"\nname = \"ix_users_name_trgm\"\n\n\
+                  [[upgrade]]\nop = \"add_column\"\ntable = \"users\"\n\
+                  column = { name = \"age\", type = \"integer\", nullable = true }\n";
+    project.write("r2_change", &revision("r2", &["r1"], change, ""));
+    let scratch = "SELECT count(*)::text FROM pg_database WHERE datname LIKE 'aludel\\_trace\\_%'";
+    let before = project.db.query(scratch).await;
+
+    let run = project.run(&["trace", "--rows", "1000", "--budget", "100000"]).await.ok();
+    assert!(run.stdout.contains("Rows generated: users 1000"), "{}", run.stdout);
+    // Each statement is shown by its own first line, not by the timeouts that open the revision.
+    assert!(run.stdout.contains("r2 DROP INDEX"), "{}", run.stdout);
+    assert!(!run.stdout.contains("SET LOCAL"), "{}", run.stdout);
+
+    // A role that may not create an extension is told which one and why.
+    // dblink is untrusted: only a superuser installs it.
+    project.db.execute("CREATE EXTENSION IF NOT EXISTS dblink").await;
+    let role = format!("tracer_{}", std::process::id());
+    project.db.execute(&format!("DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN CREATEDB")).await;
+    project
+        .db
+        .execute(&format!(
+            "GRANT ALL ON SCHEMA public TO {role}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"
+        ))
+        .await;
+    let url = project.db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let run = project.run_with_url(&url, &["trace", "--rows", "1000"]).await.expect_code(2);
+    assert!(
+        run.stderr.contains("could not install the extension `dblink` on the trace's scratch database"),
+        "{}",
+        run.stderr
+    );
+    project.db.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}")).await;
+    assert_eq!(project.db.query(scratch).await, before, "the scratch databases are dropped");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_failed_unique_key_build_is_dropped_and_built_again_by_the_next_run() {
     let project = Project::new(Backend::Postgres).await;
     project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));

@@ -264,7 +264,8 @@ pub(super) fn trace(out: &mut dyn Write, report: &TraceReport) -> io::Result<()>
         writeln!(out, "Nothing to trace: no revision is pending")?;
     }
     for statement in &report.statements {
-        let first_line = statement.sql.lines().map(str::trim).find(|l| !l.is_empty() && *l != "BEGIN;").unwrap_or("");
+        let first_line =
+            statement.sql.lines().map(str::trim).find(|l| !l.is_empty() && !opens_revision(l)).unwrap_or("");
         writeln!(out, "{} {first_line}", statement.revision)?;
         let locks: Vec<String> = statement.locks.iter().map(|(table, mode)| format!("{mode} on {table}")).collect();
         let locks = if locks.is_empty() { "none".to_owned() } else { locks.join(", ") };
@@ -294,6 +295,15 @@ pub(super) fn trace(out: &mut dyn Write, report: &TraceReport) -> io::Result<()>
             millis(report.budget)
         )
     }
+}
+
+/// Whether `line` is the run's own start of a revision, which travels with its first
+/// statement: `BEGIN` and the revision's lock and statement timeouts.
+fn opens_revision(line: &str) -> bool {
+    line == "BEGIN;"
+        || ["SET LOCAL lock_timeout ", "SET LOCAL statement_timeout ", "SET lock_timeout ", "SET statement_timeout "]
+            .iter()
+            .any(|set| line.starts_with(set))
 }
 
 fn is_destructive(diff: &Diff, index: usize) -> bool {

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::dialect::TextRows;
 use crate::schema::{Schema, Table};
 
 /// The SQL of a trace, for one backend.
@@ -26,6 +27,24 @@ pub trait TraceSql: Send + Sync {
     /// A query returning each table's storage file (table, file node): a new file after a
     /// statement means it rewrote the table.
     fn file_nodes(&self) -> &'static str;
+
+    /// A query returning the extensions installed in the database (name, schema), in the
+    /// order they were installed: the scratch copy needs them before the tables whose types,
+    /// defaults and indexes come from them.
+    fn extensions(&self) -> &'static str;
+
+    /// Statements that install `extension` in `schema` (and what it requires), as the target
+    /// has it.
+    fn install_extension(&self, extension: &str, schema: &str) -> Vec<String>;
+
+    /// A query returning the indexes no constraint owns, as the database itself would write
+    /// them: the model keeps no operator class or key order, and an index copied without its
+    /// operator class may not even be creatable (`gin (name gin_trgm_ops)`).
+    fn index_definitions(&self) -> &'static str;
+
+    /// The statements creating [`TraceSql::index_definitions`]' indexes on the scratch copy,
+    /// with their tables: (table, statement).
+    fn index_statements(&self, rows: TextRows) -> Vec<(String, String)>;
 
     /// Whether a lock of `mode` stops writers (inserts, updates, deletes) on its table.
     fn blocks_writers(&self, mode: &str) -> bool;

@@ -146,6 +146,18 @@ pub enum RuntimeError {
         /// The database's dialect.
         dialect: &'static str,
     },
+    /// An extension of the target could not be installed on the trace's scratch copy.
+    #[error(
+        "could not install the extension `{extension}` on the trace's scratch database (the target has it, and its \
+         tables may need it): the role needs the right to create it, e.g. a superuser for an untrusted extension"
+    )]
+    TraceExtension {
+        /// The extension.
+        extension: String,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
     /// `trace -r` with a range that is not `FROM:TO`.
     #[error(
         "trace range `{range}` is not FROM:TO; e.g. `aludel trace -r 1a2b:head` traces the revisions after 1a2b up \

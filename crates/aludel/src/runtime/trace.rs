@@ -133,6 +133,10 @@ struct TargetRead {
     heads: Vec<RevisionId>,
     schema: Schema,
     estimates: BTreeMap<String, i64>,
+    /// (extension, schema), in the order they were installed.
+    extensions: Vec<(String, String)>,
+    /// (table, statement): the indexes no constraint owns, as the target writes them.
+    indexes: Vec<(String, String)>,
 }
 
 /// What the traced session saw of one `execute`.
@@ -191,10 +195,13 @@ impl Migrator {
                 .introspect(&options)
                 .await
                 .map_err(|source| RuntimeError::Introspect { url: url.to_string(), source })?;
-            Ok::<_, Error>((heads, schema, estimates))
+            let extensions = target.query_text(tracer.extensions()).await.map_err(db_error("read the extensions"))?;
+            let indexes = target.query_text(tracer.index_definitions()).await.map_err(db_error("read the indexes"))?;
+            let indexes = tracer.index_statements(indexes);
+            Ok::<_, Error>(TargetRead { heads, schema, estimates, extensions: pairs(extensions), indexes })
         }
         .await;
-        let (heads, schema, estimates) = match read {
+        let read = match read {
             Ok(read) => read,
             Err(err) => {
                 target.close().await.ok();
@@ -205,9 +212,7 @@ impl Migrator {
         target.close().await.ok();
         // Dropped whatever happened, and by its `Drop` when the trace is cut short (Ctrl-C).
         let scratch = ScratchDatabase::create(url, self.config(), "aludel_trace").await?;
-        let traced = self
-            .trace_on(tracer, dialect, scratch.url().expose(), TargetRead { heads, schema, estimates }, options)
-            .await;
+        let traced = self.trace_on(tracer, dialect, scratch.url().expose(), read, options).await;
         let dropped = scratch.drop_now().await;
         let report = traced?;
         dropped?;
@@ -222,7 +227,7 @@ impl Migrator {
         target: TargetRead,
         options: &TraceOptions,
     ) -> Result<TraceReport, Error> {
-        let TargetRead { heads, schema, estimates } = target;
+        let TargetRead { heads, schema, estimates, extensions, indexes } = target;
         let (schema, estimates) = (&schema, &estimates);
         let graph = self.graph();
         let tables = &self.config().tables;
@@ -236,14 +241,28 @@ impl Migrator {
             })
         };
 
-        // The target's schema and heads, then the rows.
+        // The target's extensions, schema and heads, then the rows.
         let mut session = connect().await?;
+        for (extension, extension_schema) in &extensions {
+            for sql in tracer.install_extension(extension, extension_schema) {
+                session
+                    .execute(&sql)
+                    .await
+                    .map_err(|source| RuntimeError::TraceExtension { extension: extension.clone(), source })?;
+            }
+        }
         let mut built = Schema::default();
         for op in diff(&Schema::default(), schema, &DiffOptions::default()).upgrade {
-            for statement in dialect.render(&op, &built)? {
-                session.execute(&statement.sql).await.map_err(db_error("copy the schema"))?;
+            // Indexes are copied as the target writes them, below.
+            if !matches!(op, Op::CreateIndex(_)) {
+                for statement in dialect.render(&op, &built)? {
+                    session.execute(&statement.sql).await.map_err(db_error("copy the schema"))?;
+                }
             }
             built.apply(&op).ok();
+        }
+        for (_, sql) in indexes.iter().filter(|(table, _)| schema.tables.contains_key(table)) {
+            session.execute(sql).await.map_err(db_error("copy an index"))?;
         }
         for statement in dialect.create_state_tables(tables)? {
             session.execute(&statement.sql).await.map_err(db_error("create the version table"))?;

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::dialect::TextRows;
 use crate::dialect::common::{quote_ident_ansi as quote, quote_literal};
 use crate::dialect::trace::TraceSql;
 use crate::schema::{ColumnType, Constraint, Schema, Table};
@@ -45,6 +46,37 @@ impl TraceSql for PostgresTrace {
          WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace"
     }
 
+    fn extensions(&self) -> &'static str {
+        // plpgsql comes with every database.
+        "SELECT e.extname::text, n.nspname::text FROM pg_extension e \
+         JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY e.oid"
+    }
+
+    fn install_extension(&self, extension: &str, schema: &str) -> Vec<String> {
+        vec![
+            format!("CREATE SCHEMA IF NOT EXISTS {}", quote(schema)),
+            format!("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} CASCADE", quote(extension), quote(schema)),
+        ]
+    }
+
+    fn index_definitions(&self) -> &'static str {
+        "SELECT t.relname::text, quote_ident(n.nspname), pg_get_indexdef(i.indexrelid) FROM pg_index i \
+         JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+         WHERE t.relkind IN ('r', 'p') AND t.relnamespace = current_schema()::regnamespace \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = t.oid) \
+         ORDER BY i.indexrelid"
+    }
+
+    fn index_statements(&self, rows: TextRows) -> Vec<(String, String)> {
+        rows.into_iter()
+            .filter_map(|row| {
+                let mut cells = row.into_iter().map(Option::unwrap_or_default);
+                let (table, schema, definition) = (cells.next()?, cells.next()?, cells.next()?);
+                Some((table, unqualified(&definition, &schema)))
+            })
+            .collect()
+    }
+
     fn blocks_writers(&self, mode: &str) -> bool {
         // The modes that conflict with ROW EXCLUSIVE, which INSERT, UPDATE and DELETE take.
         matches!(mode, "ShareLock" | "ShareRowExclusiveLock" | "ExclusiveLock" | "AccessExclusiveLock")
@@ -64,6 +96,21 @@ impl TraceSql for PostgresTrace {
         let column = table.columns.iter().find(|c| !c.identity && c.generated.is_none())?;
         let (table, column) = (quote(&table.name), quote(&column.name));
         Some(format!("UPDATE {table} SET {column} = {column} WHERE ctid = (SELECT ctid FROM {table} LIMIT 1)"))
+    }
+}
+
+/// `pg_get_indexdef`'s statement with its table named without the target's schema, which the
+/// scratch copy does not have under that name: the first ` ON schema.` (or ` ON ONLY
+/// schema.`), the table's clause, since only the index's name comes before it.
+fn unqualified(definition: &str, quoted_schema: &str) -> String {
+    let clauses = [(format!(" ON ONLY {quoted_schema}."), " ON ONLY "), (format!(" ON {quoted_schema}."), " ON ")];
+    let first = clauses
+        .iter()
+        .filter_map(|(qualified, bare)| Some((definition.find(qualified.as_str())?, qualified, bare)))
+        .min();
+    match first {
+        Some((at, qualified, bare)) => format!("{}{bare}{}", &definition[..at], &definition[at + qualified.len()..]),
+        None => definition.to_owned(),
     }
 }
 
@@ -179,6 +226,31 @@ fn value(schema: &Schema, ty: &ColumnType, g: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_index_definition_loses_only_its_tables_schema() {
+        let cases = [
+            (
+                "CREATE INDEX ix_users_name_trgm ON public.users USING gin (name gin_trgm_ops)",
+                "public",
+                "CREATE INDEX ix_users_name_trgm ON users USING gin (name gin_trgm_ops)",
+            ),
+            (
+                "CREATE UNIQUE INDEX ix ON \"my app\".\"Users\" USING btree (a DESC NULLS LAST) WHERE (b = ' ON \"my app\".')",
+                "\"my app\"",
+                "CREATE UNIQUE INDEX ix ON \"Users\" USING btree (a DESC NULLS LAST) WHERE (b = ' ON \"my app\".')",
+            ),
+            (
+                "CREATE INDEX ix ON ONLY app.events USING btree (at)",
+                "app",
+                "CREATE INDEX ix ON ONLY events USING btree (at)",
+            ),
+            ("CREATE INDEX ix ON other.t USING btree (a)", "app", "CREATE INDEX ix ON other.t USING btree (a)"),
+        ];
+        for (definition, schema, expected) in cases {
+            assert_eq!(unqualified(definition, schema), expected);
+        }
+    }
 
     #[test]
     fn locks_of_a_session_take_only_its_numeric_id() {
