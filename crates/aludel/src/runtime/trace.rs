@@ -378,10 +378,7 @@ impl Migrator {
         let samples = samples.lock().expect("no panic holds the samples").clone();
         let writes = writes.lock().expect("no panic holds the writes").clone();
         let state_tables = [tables.version_table.as_str(), tables.history_table.as_str()];
-        let statements = executed
-            .into_iter()
-            .filter_map(|executed| traced_statement(tracer, executed, &samples, &writes, &state_tables))
-            .collect();
+        let statements = traced_statements(tracer, executed, &samples, &writes, &state_tables);
         Ok(TraceReport { statements, rows, budget: options.budget, notes })
     }
 }
@@ -390,15 +387,56 @@ fn db_error(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
     move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
 }
 
-/// The report of one `execute`, or none for the run's own bookkeeping.
-fn traced_statement(
+/// The report of each `execute` but the run's own bookkeeping. A writer's wait counts
+/// against one statement, the first that held a lock stopping writers on its table while it
+/// waited: in a transaction, the statements after it hold that lock too, but the first took it.
+fn traced_statements(
     tracer: &dyn TraceSql,
-    executed: Executed,
+    executed: Vec<Executed>,
     samples: &[LockSample],
     writes: &[Write],
     state_tables: &[&str],
-) -> Option<TracedStatement> {
-    let revision = executed.revision?;
+) -> Vec<TracedStatement> {
+    let locks: Vec<BTreeMap<String, String>> =
+        executed.iter().map(|executed| statement_locks(executed, samples, state_tables)).collect();
+    let owner = |write: &Write| {
+        let overlapping = |i: &usize| executed[*i].start <= write.end && executed[*i].end >= write.start;
+        let holds = |i: &usize, blocking: bool| {
+            locks[*i].get(&write.table).is_some_and(|mode| !blocking || tracer.blocks_writers(mode))
+        };
+        let candidates = || (0..executed.len()).filter(overlapping);
+        candidates().find(|i| holds(i, true)).or_else(|| candidates().find(|i| holds(i, false)))
+    };
+    let mut stalls: Vec<Option<(String, Duration)>> = vec![None; executed.len()];
+    for write in writes {
+        let Some(i) = owner(write) else { continue };
+        let wait = write.end - write.start;
+        if stalls[i].as_ref().is_none_or(|(_, longest)| wait > *longest) {
+            stalls[i] = Some((write.table.clone(), wait));
+        }
+    }
+    executed
+        .into_iter()
+        .zip(locks)
+        .zip(stalls)
+        .filter(|((executed, _), _)| !is_bookkeeping(&executed.sql, state_tables))
+        .filter_map(|((executed, locks), longest_stall)| {
+            Some(TracedStatement {
+                revision: executed.revision?,
+                sql: executed.sql,
+                duration: executed.end - executed.start,
+                blocks_writers: locks.values().any(|mode| tracer.blocks_writers(mode)),
+                locks,
+                longest_stall,
+                rewritten: executed.rewritten,
+            })
+        })
+        .collect()
+}
+
+/// The strongest lock a statement held on each table: what the session held after it, and
+/// what the watcher saw while it ran.
+fn statement_locks(executed: &Executed, samples: &[LockSample], state_tables: &[&str]) -> BTreeMap<String, String> {
     let mut locks: BTreeMap<String, String> = BTreeMap::new();
     let seen = samples.iter().filter(|s| s.at >= executed.start && s.at <= executed.end).map(|s| (&s.table, &s.mode));
     for (table, mode) in executed.locks.iter().map(|(t, m)| (t, m)).chain(seen) {
@@ -410,23 +448,7 @@ fn traced_statement(
             *entry = mode.clone();
         }
     }
-    if is_bookkeeping(&executed.sql, state_tables) {
-        return None;
-    }
-    let longest_stall = writes
-        .iter()
-        .filter(|w| locks.contains_key(&w.table) && w.start <= executed.end && w.end >= executed.start)
-        .map(|w| (w.table.clone(), w.end - w.start))
-        .max_by_key(|(_, wait)| *wait);
-    Some(TracedStatement {
-        revision,
-        sql: executed.sql,
-        duration: executed.end - executed.start,
-        blocks_writers: locks.values().any(|mode| tracer.blocks_writers(mode)),
-        locks,
-        longest_stall,
-        rewritten: executed.rewritten,
-    })
+    locks
 }
 
 /// Whether `sql` only opens or ends a transaction or writes the version and history tables:
@@ -587,6 +609,53 @@ mod tests {
         ] {
             assert_eq!(is_bookkeeping(sql, &tables), bookkeeping, "{sql}");
         }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn a_writers_wait_counts_against_the_statement_that_first_held_the_lock_it_waited_for() {
+        let base = Instant::now();
+        let at = |ms: u64| base + Duration::from_millis(ms);
+        let lock = |mode: &str| vec![("events".to_owned(), mode.to_owned())];
+        let statement = |sql: &str, start: u64, end: u64, locks: Vec<(String, String)>| Executed {
+            revision: Some(RevisionId::parse("r2").expect("valid id")),
+            sql: sql.to_owned(),
+            start: at(start),
+            end: at(end),
+            locks,
+            rewritten: Vec::new(),
+        };
+        // One transaction: every statement holds the locks of the ones before it.
+        let executed = vec![
+            statement("BEGIN;\nCREATE INDEX ix ON events (kind)", 0, 100, lock("ShareLock")),
+            statement("ALTER TABLE events ALTER COLUMN kind TYPE bigint", 100, 1_800, lock("AccessExclusiveLock")),
+            statement(
+                "ALTER TABLE events ADD CONSTRAINT c CHECK (kind > 0) NOT VALID",
+                1_800,
+                1_805,
+                lock("AccessExclusiveLock"),
+            ),
+            statement(
+                "UPDATE \"aludel_version\" SET version_num = 'r2';\nCOMMIT",
+                1_805,
+                1_810,
+                lock("AccessExclusiveLock"),
+            ),
+        ];
+        let writes = vec![
+            Write { table: "events".into(), start: at(50), end: at(1_810) },
+            Write { table: "events".into(), start: at(1_811), end: at(1_812) },
+            Write { table: "other".into(), start: at(60), end: at(70) },
+        ];
+        let tables = ["aludel_version", "aludel_history"];
+        let tracer = crate::dialect::Backend::Postgres.dialect().tracer().expect("PostgreSQL traces");
+        let report = traced_statements(tracer, executed, &[], &writes, &tables);
+        let stalls: Vec<Option<u128>> =
+            report.iter().map(|s| s.longest_stall.as_ref().map(|(_, wait)| wait.as_millis())).collect();
+        assert_eq!(stalls, [Some(1_760), None, None]);
+        let budget = Duration::from_millis(100);
+        let over: Vec<bool> = report.iter().map(|s| s.exceeds(budget)).collect();
+        assert_eq!(over, [true, true, false], "the brief NOT VALID step is not blamed for the build's wait");
     }
 
     #[test]
