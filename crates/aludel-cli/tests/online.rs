@@ -382,19 +382,26 @@ primary_key = ["id"]
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn trace_copies_the_targets_extensions_and_its_indexes_as_the_target_writes_them() {
+async fn trace_copies_what_the_model_does_not_hold_as_the_target_writes_it() {
     let _one_at_a_time = TRACES.lock().await;
     let project = Project::new(Backend::Postgres).await;
-    // A type and an operator class from extensions, and a key order: none of them is in the
-    // schema model, and the copy fails without the first two.
+    // A type and an operator class from extensions, a key order, a view, a SQL function over
+    // it (created before the view in the copy), a trigger: none of them is in the schema
+    // model, and the copy fails without the first two.
     let setup = "CREATE EXTENSION IF NOT EXISTS citext; CREATE EXTENSION IF NOT EXISTS pg_trgm; \
                  CREATE TABLE users (id bigint PRIMARY KEY, email citext NOT NULL, name text NOT NULL); \
                  CREATE INDEX ix_users_name_trgm ON users USING gin (name gin_trgm_ops); \
-                 CREATE INDEX ix_users_name_desc ON users (name DESC NULLS LAST)";
+                 CREATE INDEX ix_users_name_desc ON users (name DESC NULLS LAST); \
+                 CREATE VIEW user_names AS SELECT id, name FROM users; \
+                 CREATE FUNCTION user_total() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM user_names $$; \
+                 CREATE FUNCTION trimmed() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN NEW.name := trim(NEW.name); RETURN NEW; END $$; \
+                 CREATE TRIGGER users_trimmed BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION trimmed()";
     project.write("r1_users", &revision("r1", &[], &format!("[[upgrade]]\nop = \"sql\"\nsql = \"{setup}\"\n"), ""));
     project.run(&["upgrade", "head"]).await.ok();
-    // Dropping the trigram index fails on a copy that lacks it.
+    // Dropping the trigram index, the trigger and the function fails on a copy that lacks them.
     let change = "[[upgrade]]\nop = \"drop_index\"\ntable = \"users\"\nname = \"ix_users_name_trgm\"\n\n\
+                  [[upgrade]]\nop = \"sql\"\nsql = \"DROP TRIGGER users_trimmed ON users; DROP FUNCTION user_total()\"\n\n\
                   [[upgrade]]\nop = \"add_column\"\ntable = \"users\"\n\
                   column = { name = \"age\", type = \"integer\", nullable = true }\n";
     project.write("r2_change", &revision("r2", &["r1"], change, ""));
@@ -406,6 +413,16 @@ async fn trace_copies_the_targets_extensions_and_its_indexes_as_the_target_write
     // Each statement is shown by its own first line, not by the timeouts that open the revision.
     assert!(run.stdout.contains("r2 DROP INDEX"), "{}", run.stdout);
     assert!(!run.stdout.contains("SET LOCAL"), "{}", run.stdout);
+    assert!(!run.stdout.contains("not copied"), "{}", run.stdout);
+
+    // A change the view stops on the database stops on the copy too.
+    let retype = "[[upgrade]]\nop = \"alter_column\"\ntable = \"users\"\ncolumn = \"name\"\n\
+                  type = { from = \"text\", to = \"varchar(300)\" }\n";
+    let r3 = project.write("r3_retype", &revision("r3", &["r2"], retype, ""));
+    let run = project.run(&["trace", "--rows", "1000"]).await.expect_code(2);
+    assert!(run.stderr.contains("the revisions failed on the trace's scratch copy"), "{}", run.stderr);
+    assert!(run.stderr.contains("view user_names depends on column \"name\""), "{}", run.stderr);
+    std::fs::remove_file(r3).expect("remove r3");
 
     // A role that may not create an extension is told which one and why.
     // dblink is untrusted: only a superuser installs it.

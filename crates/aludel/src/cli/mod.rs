@@ -346,13 +346,14 @@ enum Command {
     /// Run the pending revisions on a scratch copy and report the locks they take (PostgreSQL)
     ///
     /// Creates a scratch database on the same server (`aludel_trace_<random>`, dropped at the
-    /// end, also on failure), copies the database's schema and version into it, fills each
+    /// end, also on failure), copies the database's schema and version into it (extensions,
+    /// tables, and its functions, views, indexes and triggers as the server writes them), fills each
     /// table with generated rows (as many as the database holds, by its statistics, or
     /// `--rows`), then upgrades it to REVISION while a second connection
     /// watches pg_locks and a probe writes to every table the revisions touch. Reports per
-    /// statement the locks taken, the longest a writer waited and the tables rewritten; exits
-    /// 1 when a statement stopped writers longer than the budget. The database itself is only
-    /// read.
+    /// statement the locks taken, the longest a writer waited (counted against the first
+    /// statement that held the lock it waited for) and the tables rewritten; exits 1 when a
+    /// statement stopped writers longer than the budget. The database itself is only read.
     ///
     /// Examples: `aludel trace`, `aludel trace +1 --rows 1000000 --budget 50`,
     /// `aludel trace -r 1a2b:head` (the revisions up to 1a2b run untraced first)

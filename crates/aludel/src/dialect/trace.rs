@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::dialect::TextRows;
 use crate::schema::{Schema, Table};
 
 /// The SQL of a trace, for one backend.
@@ -37,14 +36,23 @@ pub trait TraceSql: Send + Sync {
     /// has it.
     fn install_extension(&self, extension: &str, schema: &str) -> Vec<String>;
 
-    /// A query returning the indexes no constraint owns, as the database itself would write
-    /// them: the model keeps no operator class or key order, and an index copied without its
-    /// operator class may not even be creatable (`gin (name gin_trgm_ops)`).
-    fn index_definitions(&self) -> &'static str;
+    /// A query returning the database's current schema, one row and one cell: the scratch
+    /// copy puts everything under the same name, so that definitions naming it still read.
+    fn current_schema(&self) -> &'static str;
 
-    /// The statements creating [`TraceSql::index_definitions`]' indexes on the scratch copy,
-    /// with their tables: (table, statement).
-    fn index_statements(&self, rows: TextRows) -> Vec<(String, String)>;
+    /// Statements that make `schema` the scratch database's own for this session and every
+    /// later one (the runs and probes connect anew).
+    fn use_schema(&self, schema: &str) -> Vec<String>;
+
+    /// A query returning what the schema model does not hold, as the database itself writes
+    /// it, in the order to create it: functions, views, the indexes no constraint owns (the
+    /// model keeps no operator class or key order, and `gin (name gin_trgm_ops)` copied without
+    /// one cannot be created), then triggers. Rows: kind, name, table, statement.
+    fn definitions(&self) -> &'static str;
+
+    /// A statement run before [`TraceSql::definitions`]' statements: their bodies may name
+    /// objects created after them.
+    fn defer_body_checks(&self) -> &'static str;
 
     /// Whether a lock of `mode` stops writers (inserts, updates, deletes) on its table.
     fn blocks_writers(&self, mode: &str) -> bool;

@@ -146,6 +146,16 @@ pub enum RuntimeError {
         /// The database's dialect.
         dialect: &'static str,
     },
+    /// A revision failed on the trace's scratch copy (the database itself was only read).
+    #[error(
+        "the revisions failed on the trace's scratch copy, as they would on the database, which was only read and is \
+         unchanged"
+    )]
+    TraceRun {
+        /// The run's error.
+        #[source]
+        source: Box<Error>,
+    },
     /// An extension of the target could not be installed on the trace's scratch copy.
     #[error(
         "could not install the extension `{extension}` on the trace's scratch database (the target has it, and its \

@@ -135,8 +135,39 @@ struct TargetRead {
     estimates: BTreeMap<String, i64>,
     /// (extension, schema), in the order they were installed.
     extensions: Vec<(String, String)>,
-    /// (table, statement): the indexes no constraint owns, as the target writes them.
-    indexes: Vec<(String, String)>,
+    /// The schema the target's session works in.
+    current_schema: String,
+    /// What the model does not hold, as the target writes it.
+    definitions: Vec<Definition>,
+}
+
+/// An object of the target the schema model does not hold, as the target writes it.
+#[derive(Debug, Clone)]
+struct Definition {
+    /// `function`, `view`, `materialized view`, `index` or `trigger`.
+    kind: String,
+    name: String,
+    /// The table of an index or a trigger.
+    table: String,
+    statement: String,
+}
+
+impl Definition {
+    fn from_rows(rows: TextRows) -> Vec<Definition> {
+        rows.into_iter()
+            .filter_map(|row| {
+                let mut cells = row.into_iter().map(Option::unwrap_or_default);
+                let (kind, name, table, statement) = (cells.next()?, cells.next()?, cells.next()?, cells.next()?);
+                Some(Definition { kind, name, table, statement })
+            })
+            .collect()
+    }
+
+    /// Triggers are created after the rows are generated: the rows are the trace's, and a
+    /// trigger could refuse them or multiply the work.
+    fn after_rows(&self) -> bool {
+        self.kind == "trigger"
+    }
 }
 
 /// What the traced session saw of one `execute`.
@@ -196,9 +227,23 @@ impl Migrator {
                 .await
                 .map_err(|source| RuntimeError::Introspect { url: url.to_string(), source })?;
             let extensions = target.query_text(tracer.extensions()).await.map_err(db_error("read the extensions"))?;
-            let indexes = target.query_text(tracer.index_definitions()).await.map_err(db_error("read the indexes"))?;
-            let indexes = tracer.index_statements(indexes);
-            Ok::<_, Error>(TargetRead { heads, schema, estimates, extensions: pairs(extensions), indexes })
+            let current_schema =
+                target.query_text(tracer.current_schema()).await.map_err(db_error("read the schema"))?;
+            let current_schema =
+                current_schema.into_iter().flatten().flatten().next().unwrap_or_else(|| "public".into());
+            let definitions = target
+                .query_text(tracer.definitions())
+                .await
+                .map_err(db_error("read the functions, views and indexes"))?;
+            let definitions = Definition::from_rows(definitions);
+            Ok::<_, Error>(TargetRead {
+                heads,
+                schema,
+                estimates,
+                extensions: pairs(extensions),
+                current_schema,
+                definitions,
+            })
         }
         .await;
         let read = match read {
@@ -227,7 +272,7 @@ impl Migrator {
         target: TargetRead,
         options: &TraceOptions,
     ) -> Result<TraceReport, Error> {
-        let TargetRead { heads, schema, estimates, extensions, indexes } = target;
+        let TargetRead { heads, schema, estimates, extensions, current_schema, definitions } = target;
         let (schema, estimates) = (&schema, &estimates);
         let graph = self.graph();
         let tables = &self.config().tables;
@@ -251,6 +296,9 @@ impl Migrator {
                     .map_err(|source| RuntimeError::TraceExtension { extension: extension.clone(), source })?;
             }
         }
+        for sql in tracer.use_schema(&current_schema) {
+            session.execute(&sql).await.map_err(db_error("create the schema"))?;
+        }
         let mut built = Schema::default();
         for op in diff(&Schema::default(), schema, &DiffOptions::default()).upgrade {
             // Indexes are copied as the target writes them, below.
@@ -261,9 +309,14 @@ impl Migrator {
             }
             built.apply(&op).ok();
         }
-        for (_, sql) in indexes.iter().filter(|(table, _)| schema.tables.contains_key(table)) {
-            session.execute(sql).await.map_err(db_error("copy an index"))?;
-        }
+        let state_tables = [tables.version_table.as_str(), tables.history_table.as_str()];
+        let (before_rows, after_rows): (Vec<&Definition>, Vec<&Definition>) = definitions
+            .iter()
+            .filter(|definition| !state_tables.contains(&definition.table.as_str()))
+            .partition(|definition| !definition.after_rows());
+        let mut notes = Vec::new();
+        session.execute(tracer.defer_body_checks()).await.ok();
+        copy_definitions(session.as_mut(), &before_rows, &mut notes).await;
         for statement in dialect.create_state_tables(tables)? {
             session.execute(&statement.sql).await.map_err(db_error("create the version table"))?;
         }
@@ -279,7 +332,9 @@ impl Migrator {
                 session.close().await.ok();
                 let untraced_session = connect().await?;
                 let goal = Goal::Upgrade(from);
-                let untraced = runner::run(graph, tables, &timeouts, untraced_session, goal, &mut |_| {}).await?;
+                let untraced = runner::run(graph, tables, &timeouts, untraced_session, goal, &mut |_| {})
+                    .await
+                    .map_err(|source| RuntimeError::TraceRun { source: Box::new(source) })?;
                 session = connect().await?;
                 let options = IntrospectOptions {
                     schema: None,
@@ -294,13 +349,13 @@ impl Migrator {
         };
         let schema = &schema;
         let plan = graph.plan_upgrade(&heads, &options.target)?;
-        let mut notes = Vec::new();
         let rows = options.rows_for(schema, estimates);
         for (table, sql) in tracer.fill(schema, &rows) {
             if let Err(source) = session.execute(&sql).await {
                 notes.push(format!("table `{table}` has no rows: {}", crate::runtime::database_message(&source)));
             }
         }
+        copy_definitions(session.as_mut(), &after_rows, &mut notes).await;
         session.execute("ANALYZE").await.ok();
         let session_id = session.query_text(tracer.session_id()).await.map_err(db_error("read the session id"))?;
         let session_id = session_id.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default();
@@ -372,7 +427,7 @@ impl Migrator {
         for watcher in watchers {
             watcher.await.ok();
         }
-        outcome?;
+        outcome.map_err(|source| RuntimeError::TraceRun { source: Box::new(source) })?;
 
         let executed = std::mem::take(&mut shared.lock().expect("no panic holds the trace").executed);
         let samples = samples.lock().expect("no panic holds the samples").clone();
@@ -380,6 +435,22 @@ impl Migrator {
         let state_tables = [tables.version_table.as_str(), tables.history_table.as_str()];
         let statements = traced_statements(tracer, executed, &samples, &writes, &state_tables);
         Ok(TraceReport { statements, rows, budget: options.budget, notes })
+    }
+}
+
+/// Creates each definition on the scratch copy; one that fails (a function in a language the
+/// server lacks, a view over it) is named in a note, and the trace goes on without it.
+async fn copy_definitions(session: &mut dyn Session, definitions: &[&Definition], notes: &mut Vec<String>) {
+    for definition in definitions {
+        if let Err(source) = session.execute(&definition.statement).await {
+            let on = if definition.table.is_empty() { String::new() } else { format!(" on `{}`", definition.table) };
+            notes.push(format!(
+                "{} `{}`{on} was not copied: {}",
+                definition.kind,
+                definition.name,
+                crate::runtime::database_message(&source)
+            ));
+        }
     }
 }
 

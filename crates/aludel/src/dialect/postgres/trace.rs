@@ -4,10 +4,38 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dialect::TextRows;
 use crate::dialect::common::{quote_ident_ansi as quote, quote_literal};
 use crate::dialect::trace::TraceSql;
 use crate::schema::{ColumnType, Constraint, Schema, Table};
+
+/// What the schema model does not hold, in the current schema and not an extension's, as
+/// PostgreSQL writes it: functions and procedures, views, materialized views (without their
+/// rows), the indexes no constraint owns, triggers; each kind in the order it was created.
+const DEFINITIONS: &str = "\
+    WITH own AS (SELECT current_schema()::regnamespace AS ns), \
+    extension_owned AS (SELECT objid FROM pg_depend WHERE deptype = 'e') \
+    SELECT kind, name, tab, statement FROM ( \
+      SELECT 1 AS phase, p.oid::bigint AS id, 'function' AS kind, p.proname::text AS name, '' AS tab, \
+             pg_get_functiondef(p.oid) AS statement \
+        FROM pg_proc p, own WHERE p.pronamespace = own.ns AND p.prokind IN ('f', 'p') \
+         AND p.oid NOT IN (SELECT objid FROM extension_owned) \
+      UNION ALL \
+      SELECT 2, c.oid::bigint, CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, c.relname::text, '', \
+             CASE c.relkind WHEN 'v' THEN 'CREATE VIEW ' || quote_ident(c.relname) || ' AS ' || pg_get_viewdef(c.oid) \
+               ELSE 'CREATE MATERIALIZED VIEW ' || quote_ident(c.relname) || ' AS ' \
+                 || rtrim(rtrim(pg_get_viewdef(c.oid)), ';') || ' WITH NO DATA' END \
+        FROM pg_class c, own WHERE c.relnamespace = own.ns AND c.relkind IN ('v', 'm') \
+         AND c.oid NOT IN (SELECT objid FROM extension_owned) \
+      UNION ALL \
+      SELECT 3, i.indexrelid::bigint, 'index', ic.relname::text, t.relname::text, pg_get_indexdef(i.indexrelid) \
+        FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid, own \
+       WHERE t.relnamespace = own.ns AND t.relkind IN ('r', 'p', 'm') \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = t.oid) \
+      UNION ALL \
+      SELECT 4, g.oid::bigint, 'trigger', g.tgname::text, t.relname::text, pg_get_triggerdef(g.oid) \
+        FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid, own \
+       WHERE t.relnamespace = own.ns AND NOT g.tgisinternal \
+    ) d ORDER BY phase, id";
 
 /// PostgreSQL's [`TraceSql`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -59,22 +87,30 @@ impl TraceSql for PostgresTrace {
         ]
     }
 
-    fn index_definitions(&self) -> &'static str {
-        "SELECT t.relname::text, quote_ident(n.nspname), pg_get_indexdef(i.indexrelid) FROM pg_index i \
-         JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
-         WHERE t.relkind IN ('r', 'p') AND t.relnamespace = current_schema()::regnamespace \
-         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = t.oid) \
-         ORDER BY i.indexrelid"
+    fn current_schema(&self) -> &'static str {
+        "SELECT current_schema()::text"
     }
 
-    fn index_statements(&self, rows: TextRows) -> Vec<(String, String)> {
-        rows.into_iter()
-            .filter_map(|row| {
-                let mut cells = row.into_iter().map(Option::unwrap_or_default);
-                let (table, schema, definition) = (cells.next()?, cells.next()?, cells.next()?);
-                Some((table, unqualified(&definition, &schema)))
-            })
-            .collect()
+    fn use_schema(&self, schema: &str) -> Vec<String> {
+        let schema = quote(schema);
+        vec![
+            format!("CREATE SCHEMA IF NOT EXISTS {schema}"),
+            // ALTER DATABASE takes a name, not an expression.
+            format!(
+                "DO $aludel$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path TO %s', current_database(), {}); \
+                 END $aludel$",
+                quote_literal(&schema)
+            ),
+            format!("SET search_path TO {schema}"),
+        ]
+    }
+
+    fn definitions(&self) -> &'static str {
+        DEFINITIONS
+    }
+
+    fn defer_body_checks(&self) -> &'static str {
+        "SET check_function_bodies = off"
     }
 
     fn blocks_writers(&self, mode: &str) -> bool {
@@ -96,21 +132,6 @@ impl TraceSql for PostgresTrace {
         let column = table.columns.iter().find(|c| !c.identity && c.generated.is_none())?;
         let (table, column) = (quote(&table.name), quote(&column.name));
         Some(format!("UPDATE {table} SET {column} = {column} WHERE ctid = (SELECT ctid FROM {table} LIMIT 1)"))
-    }
-}
-
-/// `pg_get_indexdef`'s statement with its table named without the target's schema, which the
-/// scratch copy does not have under that name: the first ` ON schema.` (or ` ON ONLY
-/// schema.`), the table's clause, since only the index's name comes before it.
-fn unqualified(definition: &str, quoted_schema: &str) -> String {
-    let clauses = [(format!(" ON ONLY {quoted_schema}."), " ON ONLY "), (format!(" ON {quoted_schema}."), " ON ")];
-    let first = clauses
-        .iter()
-        .filter_map(|(qualified, bare)| Some((definition.find(qualified.as_str())?, qualified, bare)))
-        .min();
-    match first {
-        Some((at, qualified, bare)) => format!("{}{bare}{}", &definition[..at], &definition[at + qualified.len()..]),
-        None => definition.to_owned(),
     }
 }
 
@@ -226,31 +247,6 @@ fn value(schema: &Schema, ty: &ColumnType, g: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_index_definition_loses_only_its_tables_schema() {
-        let cases = [
-            (
-                "CREATE INDEX ix_users_name_trgm ON public.users USING gin (name gin_trgm_ops)",
-                "public",
-                "CREATE INDEX ix_users_name_trgm ON users USING gin (name gin_trgm_ops)",
-            ),
-            (
-                "CREATE UNIQUE INDEX ix ON \"my app\".\"Users\" USING btree (a DESC NULLS LAST) WHERE (b = ' ON \"my app\".')",
-                "\"my app\"",
-                "CREATE UNIQUE INDEX ix ON \"Users\" USING btree (a DESC NULLS LAST) WHERE (b = ' ON \"my app\".')",
-            ),
-            (
-                "CREATE INDEX ix ON ONLY app.events USING btree (at)",
-                "app",
-                "CREATE INDEX ix ON ONLY events USING btree (at)",
-            ),
-            ("CREATE INDEX ix ON other.t USING btree (a)", "app", "CREATE INDEX ix ON other.t USING btree (a)"),
-        ];
-        for (definition, schema, expected) in cases {
-            assert_eq!(unqualified(definition, schema), expected);
-        }
-    }
 
     #[test]
     fn locks_of_a_session_take_only_its_numeric_id() {
