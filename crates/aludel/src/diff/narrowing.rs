@@ -8,6 +8,8 @@ use crate::schema::ColumnType;
 enum Number {
     /// An integer type holding this many decimal digits.
     Integer(u32),
+    /// MySQL's unsigned integer holding this many decimal digits and no negative value.
+    Unsigned(u32),
     /// `numeric(p,s)`, or unbounded.
     Exact(Option<(u32, u32)>),
     /// A float with this many significant decimal digits.
@@ -22,6 +24,38 @@ fn number(ty: &ColumnType) -> Option<Number> {
         ColumnType::Numeric(ps) => Number::Exact(*ps),
         ColumnType::Real => Number::Float(6),
         ColumnType::Double => Number::Float(15),
+        // MySQL's own integer types, as its introspection names them.
+        ColumnType::Custom(name) => match name.as_str() {
+            "tinyint" => Number::Integer(3),
+            "mediumint" => Number::Integer(7),
+            "tinyint unsigned" => Number::Unsigned(3),
+            "smallint unsigned" => Number::Unsigned(5),
+            "mediumint unsigned" => Number::Unsigned(8),
+            "int unsigned" => Number::Unsigned(10),
+            "bigint unsigned" => Number::Unsigned(20),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// MySQL's text and blob families, smallest first (`tinytext` 255 bytes, `text` 64 KiB,
+/// `mediumtext` 16 MiB, `longtext` 4 GiB): a change up a family keeps every value. `None`
+/// outside them. Only MySQL has the other members, so `text` ranks as MySQL's here.
+fn family_rank(ty: &ColumnType) -> Option<(&'static str, u8)> {
+    Some(match ty {
+        ColumnType::Text => ("text", 1),
+        ColumnType::Bytes => ("blob", 1),
+        ColumnType::Custom(name) => match name.as_str() {
+            "tinytext" => ("text", 0),
+            "mediumtext" => ("text", 2),
+            "longtext" => ("text", 3),
+            "tinyblob" => ("blob", 0),
+            "blob" => ("blob", 1),
+            "mediumblob" => ("blob", 2),
+            "longblob" => ("blob", 3),
+            _ => return None,
+        },
         _ => return None,
     })
 }
@@ -33,6 +67,9 @@ fn text_length(ty: &ColumnType) -> Option<Option<u32>> {
         ColumnType::Varchar(Some(n)) | ColumnType::Char(Some(n)) => Some(Some(*n)),
         // `char` without a length is `char(1)`.
         ColumnType::Char(None) => Some(Some(1)),
+        // MySQL's: `tinytext` holds 255 bytes, the larger ones more than any `varchar`.
+        ColumnType::Custom(name) if name == "tinytext" => Some(Some(255)),
+        ColumnType::Custom(name) if name == "mediumtext" || name == "longtext" => Some(None),
         _ => None,
     }
 }
@@ -47,6 +84,12 @@ pub(crate) fn narrowing(from: &ColumnType, to: &ColumnType) -> Option<String> {
     if let (T::Array(from), T::Array(to)) = (from, to) {
         return narrowing(from, to);
     }
+    match (family_rank(from), family_rank(to)) {
+        (Some((a, i)), Some((b, j))) if a == b => {
+            return (j < i).then(|| format!("values longer than `{to}` holds do not fit"));
+        }
+        _ => {}
+    }
     match (text_length(from), text_length(to)) {
         // Every value has a text spelling.
         (_, Some(None)) => return None,
@@ -58,9 +101,15 @@ pub(crate) fn narrowing(from: &ColumnType, to: &ColumnType) -> Option<String> {
     }
     if let (Some(a), Some(b)) = (number(from), number(to)) {
         let fits = match (a, b) {
-            (Number::Integer(d), Number::Integer(e)) | (Number::Integer(d), Number::Float(e)) => d <= e,
-            (Number::Integer(_) | Number::Exact(_) | Number::Float(_), Number::Exact(None)) => true,
-            (Number::Integer(d), Number::Exact(Some((p, s)))) => d <= p.saturating_sub(s),
+            (Number::Integer(d), Number::Integer(e)) => d <= e,
+            // The largest unsigned value has as many digits as the signed type's, and is larger.
+            (Number::Unsigned(d), Number::Integer(e)) => d < e,
+            (Number::Unsigned(d), Number::Unsigned(e)) => d <= e,
+            // Negative values have no unsigned form.
+            (_, Number::Unsigned(_)) => false,
+            (Number::Integer(d) | Number::Unsigned(d), Number::Float(e)) => d <= e,
+            (_, Number::Exact(None)) => true,
+            (Number::Integer(d) | Number::Unsigned(d), Number::Exact(Some((p, s)))) => d <= p.saturating_sub(s),
             (Number::Exact(Some((p, s))), Number::Exact(Some((q, t)))) => {
                 p.saturating_sub(s) <= q.saturating_sub(t) && s <= t
             }
@@ -127,5 +176,24 @@ mod tests {
         check("boolean", "integer", true);
         check("enum:a", "enum:b", true);
         check("tsvector", "text", false);
+        // MySQL's own types.
+        check("text", "mediumtext", false);
+        check("tinytext", "longtext", false);
+        check("varchar(300)", "mediumtext", false);
+        check("varchar(200)", "tinytext", false);
+        check("varchar(400)", "tinytext", true);
+        check("mediumtext", "varchar(100)", true);
+        check("mediumtext", "text", true);
+        check("longtext", "tinytext", true);
+        check("blob", "longblob", false);
+        check("longblob", "blob", true);
+        check("tinyint", "smallint", false);
+        check("mediumint", "smallint", true);
+        check("int unsigned", "bigint", false);
+        check("int unsigned", "integer", true);
+        check("integer", "int unsigned", true);
+        check("smallint unsigned", "int unsigned", false);
+        check("bigint unsigned", "int unsigned", true);
+        check("tinyint unsigned", "numeric(5,2)", false);
     }
 }
