@@ -81,7 +81,7 @@ async fn autogenerate_upgrade_check_and_diff_from_a_schema_sql() {
 
         // A dropped column is flagged in the file and on the terminal.
         let without_body = schema_sql(backend).replace(", body text", "");
-        std::fs::write(project.dir.path().join("schema.sql"), without_body).expect("write schema.sql");
+        std::fs::write(project.dir.path().join("schema.sql"), &without_body).expect("write schema.sql");
         let run = project.run(&["check"]).await.expect_code(1);
         assert!(run.stdout.contains("drop_column posts.body"), "{}", run.stdout);
         let run = project.run(&["revision", "--autogenerate", "-m", "drop body", "--rev-id", "b2"]).await.ok();
@@ -93,6 +93,16 @@ async fn autogenerate_upgrade_check_and_diff_from_a_schema_sql() {
         assert_eq!(project.columns("posts").await, ["id", "author_id", "title"]);
         project.run(&["downgrade", "-1"]).await.ok();
         assert_eq!(project.columns("posts").await, ["id", "author_id", "title", "body"]);
+
+        // A narrower type loses values where the database holds a column to its type; SQLite
+        // keeps any value in any column.
+        project.run(&["upgrade", "head"]).await.ok();
+        let narrower = without_body.replace("title text NOT NULL", "title varchar(100) NOT NULL");
+        std::fs::write(project.dir.path().join("schema.sql"), narrower).expect("write schema.sql");
+        let run = project.run(&["revision", "--autogenerate", "-m", "narrow", "--rev-id", "c3"]).await.ok();
+        assert!(run.stdout.contains("Detected alter_column posts.title"), "{backend:?}: {}", run.stdout);
+        let flagged = run.stdout.contains("DESTRUCTIVE: op 1: changes `posts.title` from `text` to `varchar(100)`");
+        assert_eq!(flagged, backend != Backend::Sqlite, "{backend:?}: {}", run.stdout);
     }
 }
 

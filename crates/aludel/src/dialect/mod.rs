@@ -265,6 +265,13 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         None
     }
 
+    /// Whether a column keeps only values its declared type holds (a length, a range, a
+    /// precision), so that changing to a narrower type can lose or reject data. SQLite keeps
+    /// any value in any column, whatever it declares.
+    fn enforces_declared_types(&self) -> bool {
+        true
+    }
+
     /// Whether a column's type change from `from` to `to` rewrites the table (and its
     /// indexes) under a lock that stops readers and writers; `false` where the backend does
     /// not say.

@@ -9,6 +9,7 @@ use crate::config::{Config, NotCompared};
 use crate::dialect::{Dialect, IntrospectOptions, Session};
 use crate::diff::{Diff, DiffOptions, Warning, diff};
 use crate::models::Metadata;
+use crate::ops::Op;
 use crate::runtime::{Migrator, RuntimeError, state};
 use crate::schema::Schema;
 use crate::script::RevisionId;
@@ -121,6 +122,12 @@ impl Migrator {
             let mut diff =
                 diff(&database, &models, &self.diff_options(metadata)).in_model_spellings(&metadata.schema, &models);
             let dialect = session.dialect();
+            if !dialect.enforces_declared_types() {
+                // A type change loses nothing there: only a narrowing type change is flagged on
+                // an `alter_column`.
+                let upgrade = &diff.upgrade;
+                diff.destructive.retain(|flagged| !matches!(upgrade.get(flagged.op_index), Some(Op::AlterColumn(_))));
+            }
             if dialect.has_online_ddl() && self.config().postgres.online {
                 diff = diff.online(&database, |from, to| dialect.type_change_rewrites(from, to));
             }

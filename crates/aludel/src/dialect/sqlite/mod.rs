@@ -38,6 +38,11 @@ impl Dialect for Sqlite {
         true
     }
 
+    fn enforces_declared_types(&self) -> bool {
+        // Type affinity: `varchar(10)` keeps a longer text, `integer` a real.
+        false
+    }
+
     fn column_type(&self, ty: &ColumnType) -> Result<String, RenderError> {
         types::column_type(ty)
     }
