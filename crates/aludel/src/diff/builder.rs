@@ -154,7 +154,13 @@ impl UpgradeBuilder<'_> {
                     table: None,
                     old: old.name.clone(),
                     new: created.name.clone(),
-                    hint: format!("declare `renamed_from = \"{}\"` on table `{}`", old.name, created.name),
+                    hint: format!(
+                        "declare it: `rename_tables = {{ \"{new}\" = \"{old}\" }}` under `[autogenerate]` in \
+                         aludel.toml, `-- aludel: renamed from {old}` at the end of the `CREATE TABLE {new} (` line \
+                         of a schema.sql, or `table_renamed_from` on the models; `--interactive` asks",
+                        new = created.name,
+                        old = old.name
+                    ),
                 });
             }
         }
@@ -174,8 +180,11 @@ impl UpgradeBuilder<'_> {
                         old: old.name.clone(),
                         new: added.name.clone(),
                         hint: format!(
-                            "declare `renamed_from = \"{}\"` on column `{}` of table `{name}`",
-                            old.name, added.name
+                            "declare it: `rename_columns = {{ \"{name}.{new}\" = \"{old}\" }}` under \
+                             `[autogenerate]` in aludel.toml, `-- aludel: renamed from {old}` at the end of its line \
+                             in a schema.sql, or `column_renamed_from` on the models; `--interactive` asks",
+                            new = added.name,
+                            old = old.name
                         ),
                     });
                 }
