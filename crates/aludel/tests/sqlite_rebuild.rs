@@ -723,3 +723,51 @@ async fn a_failed_rebuild_rolls_back_and_leaves_the_table_intact() {
     assert_sound(&mut conn).await;
     conn.close().await.ok();
 }
+
+#[tokio::test]
+async fn a_view_keeps_reading_a_rebuilt_table_and_a_trigger_stops_the_rebuild() {
+    let (db, before) = fixture().await;
+    let upgrade = ops(r#"
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "code"
+        type = { from = "varchar(20)", to = "varchar(40)" }
+        "#);
+    let mut after = before.clone();
+    let statements = render(&upgrade, &mut after);
+    let mut conn = connect(&db.url, false).await;
+    execute(&mut conn, "CREATE VIEW parent_codes AS SELECT id, code FROM parents").await.expect("view");
+    let codes = query(&mut conn, "SELECT id, code FROM parent_codes ORDER BY id").await;
+    conn.close().await.ok();
+
+    // SQLite checks every view while renaming; the table's own name is missing then.
+    run_revision(&db.url, &statements).await.expect("a view over the table does not stop the rebuild");
+    let mut conn = connect(&db.url, false).await;
+    assert_eq!(query(&mut conn, "SELECT id, code FROM parent_codes ORDER BY id").await, codes);
+    assert_sound(&mut conn).await;
+
+    // A trigger would be dropped with the table: the rebuild stops, names it, and rolls back.
+    execute(&mut conn, "CREATE TRIGGER parents_touch AFTER UPDATE ON parents BEGIN SELECT 1; END")
+        .await
+        .expect("trigger");
+    let master = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name";
+    let master_before = query(&mut conn, master).await;
+    conn.close().await.ok();
+    let mut again = after.clone();
+    let widen = ops(r#"
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "code"
+        type = { from = "varchar(40)", to = "varchar(60)" }
+        "#);
+    let err = run_revision(&db.url, &render(&widen, &mut again)).await.expect_err("the trigger stops the rebuild");
+    assert!(
+        err.contains("CHECK constraint failed: table parents has triggers, which rebuilding it would drop"),
+        "{err}"
+    );
+    let mut conn = connect(&db.url, false).await;
+    assert_eq!(query(&mut conn, master).await, master_before, "the trigger and the table are as they were");
+    conn.close().await.ok();
+}

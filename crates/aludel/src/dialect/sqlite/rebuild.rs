@@ -19,9 +19,12 @@
 //! that became `NOT NULL`, a duplicate under a new unique key, a failed check) fails the
 //! copy, and the revision rolls back whole.
 //!
-//! What the schema model does not describe is not kept: triggers on the table are dropped
-//! with it, and a view that reads the table makes the rename fail (SQLite checks views when
-//! renaming); drop and re-create such views and triggers around the op in `sql` ops.
+//! What the schema model does not describe: a view that reads the table keeps reading it by
+//! name, so the rename runs with `PRAGMA legacy_alter_table` on (otherwise SQLite checks every
+//! view while the table is missing and fails the rename). A trigger on the table would be
+//! dropped with it and lost, so the rebuild first stops, naming the table, when the table has
+//! one: drop it before the op and create it again after, in `sql` ops. The check is SQL, so
+//! that an offline script stops the same way: a row that a named `CHECK` refuses.
 //! Which ops rebuild is decided in `render`.
 
 use crate::dialect::common::ddl::DdlSpelling;
@@ -52,7 +55,8 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
     let tmp_name = format!("{TMP_PREFIX}{table}");
     let tmp = r.ident("table", &tmp_name)?;
 
-    let mut statements = vec![r.create_table(new, &tmp_name)?];
+    let mut statements = no_triggers_on(table);
+    statements.push(r.create_table(new, &tmp_name)?);
 
     let copied: Vec<String> = new
         .columns
@@ -80,9 +84,31 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
     }
 
     statements.push(Statement::new(format!("DROP TABLE {quoted}")));
+    statements.push(Statement::new("PRAGMA legacy_alter_table = ON"));
     statements.push(Statement::new(format!("ALTER TABLE {tmp} RENAME TO {quoted}")));
+    statements.push(Statement::new("PRAGMA legacy_alter_table = OFF"));
     for index in after.indexes_on(table) {
         statements.push(r.create_index(index)?);
     }
     Ok(statements)
+}
+
+/// Statements that fail, naming `table` and what to do, when the table has a trigger: a temporary
+/// table whose `CHECK` is named by the message refuses the row saying so.
+fn no_triggers_on(table: &str) -> Vec<Statement> {
+    let guard = crate::dialect::common::quote_ident_ansi(&format!("_aludel_guard_{table}"));
+    let message = crate::dialect::common::quote_ident_ansi(&format!(
+        "table {table} has triggers, which rebuilding it would drop: drop them in a sql op before this op and \
+         create them again in one after it"
+    ));
+    vec![
+        Statement::new(format!(
+            "CREATE TEMP TABLE {guard} (no_trigger INTEGER CONSTRAINT {message} CHECK (no_trigger))"
+        )),
+        Statement::new(format!(
+            "INSERT INTO {guard} SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = {})",
+            quote_literal(table)
+        )),
+        Statement::new(format!("DROP TABLE {guard}")),
+    ]
 }

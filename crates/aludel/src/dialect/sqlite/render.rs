@@ -248,9 +248,33 @@ mod tests {
         )
     }
 
-    const ITEMS_TAIL: [&str; 4] = [
+    /// What a rebuild of `table` starts with: the statements that stop it when the table has a
+    /// trigger, which the rebuild would drop.
+    fn guard(table: &str) -> Vec<String> {
+        vec![
+            format!(
+                "CREATE TEMP TABLE \"_aludel_guard_{table}\" (no_trigger INTEGER CONSTRAINT \"table {table} has triggers, \
+                 which rebuilding it would drop: drop them in a sql op before this op and create them again in one after \
+                 it\" CHECK (no_trigger))"
+            ),
+            format!(
+                "INSERT INTO \"_aludel_guard_{table}\" SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = \
+                 'trigger' AND tbl_name = '{table}')"
+            ),
+            format!("DROP TABLE \"_aludel_guard_{table}\""),
+        ]
+    }
+
+    /// `guard(table)` then `steps`, as `check` takes them.
+    fn guarded<'a>(guard: &'a [String], steps: &[&'a str]) -> Vec<&'a str> {
+        guard.iter().map(String::as_str).chain(steps.iter().copied()).collect()
+    }
+
+    const ITEMS_TAIL: [&str; 6] = [
         r#"DROP TABLE "items""#,
+        "PRAGMA legacy_alter_table = ON",
         r#"ALTER TABLE "_aludel_tmp_items" RENAME TO "items""#,
+        "PRAGMA legacy_alter_table = OFF",
         r#"CREATE INDEX "ix_items_lower_code" ON "items" ((lower(code))) WHERE id > 1"#,
         r#"CREATE INDEX "ix_items_qty" ON "items" ("qty")"#,
     ];
@@ -352,10 +376,14 @@ mod tests {
     fn add_enum_value_rebuilds_the_tables_that_use_the_enum() {
         // Only the enum's CHECK changes.
         let new_table = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ").replace("('sad','ok')", "('sad','meh','ok')");
-        let mut expected = vec![
-            new_table.as_str(),
-            r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood", "note") SELECT "id", "code", "qty", "mood", "note" FROM "items""#,
-        ];
+        let guard = guard("items");
+        let mut expected = guarded(
+            &guard,
+            &[
+                new_table.as_str(),
+                r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood", "note") SELECT "id", "code", "qty", "mood", "note" FROM "items""#,
+            ],
+        );
         expected.extend(ITEMS_TAIL);
         check(&op("op = \"add_enum_value\"\nname = \"mood\"\nvalue = \"meh\"\nafter = \"sad\""), Ok(&expected));
         check(
@@ -418,7 +446,8 @@ mod tests {
         ] {
             let table = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ")
                 .replace("    \"note\" TEXT,\n", &format!("    \"note\" TEXT,\n    {spelled},\n"));
-            let mut expected = vec![table.as_str(), copy];
+            let guard = guard("items");
+            let mut expected = guarded(&guard, &[table.as_str(), copy]);
             expected.extend(ITEMS_TAIL);
             check(&op(&format!("op = \"add_column\"\ntable = \"items\"\ncolumn = {column}")), Ok(&expected));
         }
@@ -437,24 +466,33 @@ mod tests {
         );
         // The index on `qty` goes with it.
         let table = items_tmp("");
+        let guard = guard("items");
         check(
             &op("op = \"drop_column\"\ntable = \"items\"\ncolumn = \"qty\""),
-            Ok(&[
-                table.as_str(),
-                r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "mood", "note") SELECT "id", "code", "mood", "note" FROM "items""#,
-                r#"DROP TABLE "items""#,
-                r#"ALTER TABLE "_aludel_tmp_items" RENAME TO "items""#,
-                r#"CREATE INDEX "ix_items_lower_code" ON "items" ((lower(code))) WHERE id > 1"#,
-            ]),
+            Ok(&guarded(
+                &guard,
+                &[
+                    table.as_str(),
+                    r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "mood", "note") SELECT "id", "code", "mood", "note" FROM "items""#,
+                    r#"DROP TABLE "items""#,
+                    "PRAGMA legacy_alter_table = ON",
+                    r#"ALTER TABLE "_aludel_tmp_items" RENAME TO "items""#,
+                    "PRAGMA legacy_alter_table = OFF",
+                    r#"CREATE INDEX "ix_items_lower_code" ON "items" ((lower(code))) WHERE id > 1"#,
+                ],
+            )),
         );
         // A column of a unique constraint: the constraint goes with it.
         let table = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ")
             .replace("    \"note\" TEXT,\n", "")
             .replace("    CONSTRAINT \"items_note_key\" UNIQUE (\"note\"),\n", "");
-        let mut expected = vec![
-            table.as_str(),
-            r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood") SELECT "id", "code", "qty", "mood" FROM "items""#,
-        ];
+        let mut expected = guarded(
+            &guard,
+            &[
+                table.as_str(),
+                r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood") SELECT "id", "code", "qty", "mood" FROM "items""#,
+            ],
+        );
         expected.extend(ITEMS_TAIL);
         check(&op("op = \"drop_column\"\ntable = \"items\"\ncolumn = \"note\""), Ok(&expected));
     }
@@ -474,24 +512,31 @@ mod tests {
         );
         // The rename runs first, so the rebuild copies the renamed column.
         let table = items_tmp("\"n\" BIGINT NOT NULL,\n    ");
-        let mut expected = vec![
-            rename,
+        let guard = guard("items");
+        let mut expected = vec![rename];
+        expected.extend(guarded(&guard, &[
             table.as_str(),
             r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "n", "mood", "note") SELECT "id", "code", "n", "mood", "note" FROM "items""#,
             r#"DROP TABLE "items""#,
+            "PRAGMA legacy_alter_table = ON",
             r#"ALTER TABLE "_aludel_tmp_items" RENAME TO "items""#,
+            "PRAGMA legacy_alter_table = OFF",
             r#"CREATE INDEX "ix_items_lower_code" ON "items" ((lower(code))) WHERE id > 1"#,
             r#"CREATE INDEX "ix_items_qty" ON "items" ("n")"#,
-        ];
+        ]));
         check(
             &alter("new_name = \"n\"\ntype = \"bigint\"\nnullable = false\ndefault = { from = { value = 1 } }"),
             Ok(&expected),
         );
-        expected.remove(0);
         let table = items_tmp("\"qty\" INTEGER DEFAULT 2,\n    ");
-        expected[0] = &table;
-        expected[1] = r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood", "note") SELECT "id", "code", "qty", "mood", "note" FROM "items""#;
-        expected[5] = r#"CREATE INDEX "ix_items_qty" ON "items" ("qty")"#;
+        let mut expected = guarded(
+            &guard,
+            &[
+                table.as_str(),
+                r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood", "note") SELECT "id", "code", "qty", "mood", "note" FROM "items""#,
+            ],
+        );
+        expected.extend(ITEMS_TAIL);
         check(&alter("default = { from = { value = 1 }, to = { value = 2 } }"), Ok(&expected));
         check(
             "[[op]]\nop = \"alter_column\"\ntable = \"legacy\"\ncolumn = \"c\"\ntype = \"text\"",
@@ -521,7 +566,8 @@ mod tests {
             "CHECK (id > 0),\n    CONSTRAINT \"items_up_fkey\" FOREIGN KEY (\"qty\") REFERENCES \"items\" (\"id\") ON DELETE SET NULL\n)",
         );
         let copy = r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood", "note") SELECT "id", "code", "qty", "mood", "note" FROM "items""#;
-        let mut expected = vec![with_fk.as_str(), copy];
+        let guard = guard("items");
+        let mut expected = guarded(&guard, &[with_fk.as_str(), copy]);
         expected.extend(ITEMS_TAIL);
         check(
             &op(r#"op = "add_constraint"
@@ -531,7 +577,7 @@ mod tests {
         );
         let without_check = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ")
             .replace(",\n    CONSTRAINT \"items_id_check\" CHECK (id > 0)", "");
-        expected[0] = &without_check;
+        expected[3] = &without_check;
         check(
             &op("op = \"drop_constraint\"\ntable = \"items\"\nname = \"items_id_check\"\nkind = \"check\""),
             Ok(&expected),
@@ -558,17 +604,23 @@ mod tests {
             column = "v"
             nullable = false
         "#;
+        let guard = guard("t");
         check(
             input,
-            Ok(&[
-                "CREATE TABLE \"_aludel_tmp_t\" (\n    \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n    \
+            Ok(&guarded(
+                &guard,
+                &[
+                    "CREATE TABLE \"_aludel_tmp_t\" (\n    \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n    \
                  \"v\" TEXT NOT NULL\n)",
-                r#"INSERT INTO "_aludel_tmp_t" ("id", "v") SELECT "id", "v" FROM "t""#,
-                "DELETE FROM sqlite_sequence WHERE name = '_aludel_tmp_t'",
-                "INSERT INTO sqlite_sequence (name, seq) SELECT '_aludel_tmp_t', seq FROM sqlite_sequence WHERE name = 't'",
-                r#"DROP TABLE "t""#,
-                r#"ALTER TABLE "_aludel_tmp_t" RENAME TO "t""#,
-            ]),
+                    r#"INSERT INTO "_aludel_tmp_t" ("id", "v") SELECT "id", "v" FROM "t""#,
+                    "DELETE FROM sqlite_sequence WHERE name = '_aludel_tmp_t'",
+                    "INSERT INTO sqlite_sequence (name, seq) SELECT '_aludel_tmp_t', seq FROM sqlite_sequence WHERE name = 't'",
+                    r#"DROP TABLE "t""#,
+                    "PRAGMA legacy_alter_table = ON",
+                    r#"ALTER TABLE "_aludel_tmp_t" RENAME TO "t""#,
+                    "PRAGMA legacy_alter_table = OFF",
+                ],
+            )),
         );
     }
 
