@@ -725,7 +725,7 @@ async fn a_failed_rebuild_rolls_back_and_leaves_the_table_intact() {
 }
 
 #[tokio::test]
-async fn a_view_keeps_reading_a_rebuilt_table_and_a_trigger_stops_the_rebuild() {
+async fn a_view_keeps_reading_a_rebuilt_table_and_a_trigger_or_unknown_index_stops_the_rebuild() {
     let (db, before) = fixture().await;
     let upgrade = ops(r#"
         [[op]]
@@ -763,11 +763,21 @@ async fn a_view_keeps_reading_a_rebuilt_table_and_a_trigger_stops_the_rebuild() 
         type = { from = "varchar(40)", to = "varchar(60)" }
         "#);
     let err = run_revision(&db.url, &render(&widen, &mut again)).await.expect_err("the trigger stops the rebuild");
-    assert!(
-        err.contains("CHECK constraint failed: table parents has triggers, which rebuilding it would drop"),
-        "{err}"
-    );
+    let stopped = "CHECK constraint failed: table parents has triggers or indexes no op created, which rebuilding it \
+                   would drop";
+    assert!(err.contains(stopped), "{err}");
     let mut conn = connect(&db.url, false).await;
     assert_eq!(query(&mut conn, master).await, master_before, "the trigger and the table are as they were");
+
+    // So would an index a `sql` op made, which the schema does not know.
+    execute(&mut conn, "DROP TRIGGER parents_touch; CREATE INDEX ix_parents_name_code ON parents (name, code)")
+        .await
+        .expect("index");
     conn.close().await.ok();
+    let err = run_revision(&db.url, &render(&widen, &mut after.clone())).await.expect_err("the index stops it");
+    assert!(err.contains(stopped), "{err}");
+    let mut conn = connect(&db.url, false).await;
+    execute(&mut conn, "DROP INDEX ix_parents_name_code").await.expect("drop the index");
+    conn.close().await.ok();
+    run_revision(&db.url, &render(&widen, &mut after.clone())).await.expect("the indexes the schema has do not");
 }

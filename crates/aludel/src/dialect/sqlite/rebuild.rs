@@ -21,9 +21,10 @@
 //!
 //! What the schema model does not describe: a view that reads the table keeps reading it by
 //! name, so the rename runs with `PRAGMA legacy_alter_table` on (otherwise SQLite checks every
-//! view while the table is missing and fails the rename). A trigger on the table would be
-//! dropped with it and lost, so the rebuild first stops, naming the table, when the table has
-//! one: drop it before the op and create it again after, in `sql` ops. The check is SQL, so
+//! view while the table is missing and fails the rename). A trigger on the table, or an index
+//! no op created (one a `sql` op made), would be dropped with it and lost, so the rebuild first
+//! stops, naming the table, when the table has one: drop it before the op and create it again
+//! after, in `sql` ops. The check is SQL, so
 //! that an offline script stops the same way: a row that a named `CHECK` refuses.
 //! Which ops rebuild is decided in `render`.
 
@@ -55,7 +56,8 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
     let tmp_name = format!("{TMP_PREFIX}{table}");
     let tmp = r.ident("table", &tmp_name)?;
 
-    let mut statements = no_triggers_on(table);
+    let known: Vec<&str> = before.indexes_on(table).map(|index| index.name.as_str()).collect();
+    let mut statements = nothing_unknown_on(table, &known);
     statements.push(r.create_table(new, &tmp_name)?);
 
     let copied: Vec<String> = new
@@ -93,21 +95,30 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
     Ok(statements)
 }
 
-/// Statements that fail, naming `table` and what to do, when the table has a trigger: a temporary
-/// table whose `CHECK` is named by the message refuses the row saying so.
-fn no_triggers_on(table: &str) -> Vec<Statement> {
+/// Statements that fail, naming `table` and what to do, when the table has what the rebuild
+/// would drop unknowingly: a trigger, or an index no op created (`known` are the ones the
+/// schema has; SQLite's own indexes of keys have no SQL). A temporary table whose `CHECK` is
+/// named by the message refuses the row saying so.
+fn nothing_unknown_on(table: &str, known: &[&str]) -> Vec<Statement> {
     let guard = crate::dialect::common::quote_ident_ansi(&format!("_aludel_guard_{table}"));
     let message = crate::dialect::common::quote_ident_ansi(&format!(
-        "table {table} has triggers, which rebuilding it would drop: drop them in a sql op before this op and \
-         create them again in one after it"
+        "table {table} has triggers or indexes no op created, which rebuilding it would drop: drop them in a sql op \
+         before this op and create them again in one after it"
     ));
+    let unknown_index = if known.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = known.iter().map(|name| quote_literal(name)).collect();
+        format!(" AND name NOT IN ({})", names.join(", "))
+    };
     vec![
         Statement::new(format!(
-            "CREATE TEMP TABLE {guard} (no_trigger INTEGER CONSTRAINT {message} CHECK (no_trigger))"
+            "CREATE TEMP TABLE {guard} (nothing_unknown INTEGER CONSTRAINT {message} CHECK (nothing_unknown))"
         )),
         Statement::new(format!(
-            "INSERT INTO {guard} SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = {})",
-            quote_literal(table)
+            "INSERT INTO {guard} SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE tbl_name = {table_literal} AND \
+             (type = 'trigger' OR (type = 'index' AND sql IS NOT NULL{unknown_index})))",
+            table_literal = quote_literal(table)
         )),
         Statement::new(format!("DROP TABLE {guard}")),
     ]

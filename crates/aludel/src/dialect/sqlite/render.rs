@@ -249,21 +249,30 @@ mod tests {
     }
 
     /// What a rebuild of `table` starts with: the statements that stop it when the table has a
-    /// trigger, which the rebuild would drop.
-    fn guard(table: &str) -> Vec<String> {
+    /// trigger or an index other than `known`, which the rebuild would drop.
+    fn guard(table: &str, known: &[&str]) -> Vec<String> {
+        let known = if known.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = known.iter().map(|name| format!("'{name}'")).collect();
+            format!(" AND name NOT IN ({})", names.join(", "))
+        };
         vec![
             format!(
-                "CREATE TEMP TABLE \"_aludel_guard_{table}\" (no_trigger INTEGER CONSTRAINT \"table {table} has triggers, \
-                 which rebuilding it would drop: drop them in a sql op before this op and create them again in one after \
-                 it\" CHECK (no_trigger))"
+                "CREATE TEMP TABLE \"_aludel_guard_{table}\" (nothing_unknown INTEGER CONSTRAINT \"table {table} has \
+                 triggers or indexes no op created, which rebuilding it would drop: drop them in a sql op before this op \
+                 and create them again in one after it\" CHECK (nothing_unknown))"
             ),
             format!(
-                "INSERT INTO \"_aludel_guard_{table}\" SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = \
-                 'trigger' AND tbl_name = '{table}')"
+                "INSERT INTO \"_aludel_guard_{table}\" SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE tbl_name = \
+                 '{table}' AND (type = 'trigger' OR (type = 'index' AND sql IS NOT NULL{known})))"
             ),
             format!("DROP TABLE \"_aludel_guard_{table}\""),
         ]
     }
+
+    /// The indexes `ITEMS` creates.
+    const ITEMS_INDEXES: [&str; 2] = ["ix_items_lower_code", "ix_items_qty"];
 
     /// `guard(table)` then `steps`, as `check` takes them.
     fn guarded<'a>(guard: &'a [String], steps: &[&'a str]) -> Vec<&'a str> {
@@ -376,7 +385,7 @@ mod tests {
     fn add_enum_value_rebuilds_the_tables_that_use_the_enum() {
         // Only the enum's CHECK changes.
         let new_table = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ").replace("('sad','ok')", "('sad','meh','ok')");
-        let guard = guard("items");
+        let guard = guard("items", &ITEMS_INDEXES);
         let mut expected = guarded(
             &guard,
             &[
@@ -446,7 +455,7 @@ mod tests {
         ] {
             let table = items_tmp("\"qty\" INTEGER DEFAULT 1,\n    ")
                 .replace("    \"note\" TEXT,\n", &format!("    \"note\" TEXT,\n    {spelled},\n"));
-            let guard = guard("items");
+            let guard = guard("items", &ITEMS_INDEXES);
             let mut expected = guarded(&guard, &[table.as_str(), copy]);
             expected.extend(ITEMS_TAIL);
             check(&op(&format!("op = \"add_column\"\ntable = \"items\"\ncolumn = {column}")), Ok(&expected));
@@ -466,7 +475,7 @@ mod tests {
         );
         // The index on `qty` goes with it.
         let table = items_tmp("");
-        let guard = guard("items");
+        let guard = guard("items", &ITEMS_INDEXES);
         check(
             &op("op = \"drop_column\"\ntable = \"items\"\ncolumn = \"qty\""),
             Ok(&guarded(
@@ -512,7 +521,7 @@ mod tests {
         );
         // The rename runs first, so the rebuild copies the renamed column.
         let table = items_tmp("\"n\" BIGINT NOT NULL,\n    ");
-        let guard = guard("items");
+        let guard = guard("items", &ITEMS_INDEXES);
         let mut expected = vec![rename];
         expected.extend(guarded(&guard, &[
             table.as_str(),
@@ -566,7 +575,7 @@ mod tests {
             "CHECK (id > 0),\n    CONSTRAINT \"items_up_fkey\" FOREIGN KEY (\"qty\") REFERENCES \"items\" (\"id\") ON DELETE SET NULL\n)",
         );
         let copy = r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "qty", "mood", "note") SELECT "id", "code", "qty", "mood", "note" FROM "items""#;
-        let guard = guard("items");
+        let guard = guard("items", &ITEMS_INDEXES);
         let mut expected = guarded(&guard, &[with_fk.as_str(), copy]);
         expected.extend(ITEMS_TAIL);
         check(
@@ -604,7 +613,7 @@ mod tests {
             column = "v"
             nullable = false
         "#;
-        let guard = guard("t");
+        let guard = guard("t", &[]);
         check(
             input,
             Ok(&guarded(
