@@ -146,6 +146,13 @@ fn render(ops: &[Op], schema: &mut Schema) -> Vec<Statement> {
     statements
 }
 
+/// The ops of `text` rendered from `before`, and the schema after them.
+fn rendered_from(before: &Schema, text: &str) -> (Schema, Vec<Statement>) {
+    let mut after = before.clone();
+    let statements = render(&ops(text), &mut after);
+    (after, statements)
+}
+
 /// The snapshot text of a script: statements joined by `;\n`, with a final `;`.
 fn script(statements: &[Statement]) -> String {
     let joined: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
@@ -697,15 +704,8 @@ async fn rebuild_keeps_the_autoincrement_sequence() {
 #[tokio::test]
 async fn a_failed_rebuild_rolls_back_and_leaves_the_table_intact() {
     let (db, before) = fixture().await;
-    let upgrade = ops(r#"
-        [[op]]
-        op = "alter_column"
-        table = "parents"
-        column = "name"
-        nullable = false
-        "#);
-    let mut after = before.clone();
-    let statements = render(&upgrade, &mut after);
+    let alter = "[[op]]\nop = \"alter_column\"\ntable = \"parents\"\ncolumn = \"name\"\nnullable = false";
+    let (_, statements) = rendered_from(&before, alter);
     insta::assert_snapshot!("alter_column_not_null_over_nulls@sqlite", script(&statements));
 
     let (columns, _) = kept_columns(&before, &before, &[]);
@@ -727,15 +727,13 @@ async fn a_failed_rebuild_rolls_back_and_leaves_the_table_intact() {
 #[tokio::test]
 async fn a_view_keeps_reading_a_rebuilt_table_and_a_trigger_or_unknown_index_stops_the_rebuild() {
     let (db, before) = fixture().await;
-    let upgrade = ops(r#"
-        [[op]]
-        op = "alter_column"
-        table = "parents"
-        column = "code"
-        type = { from = "varchar(20)", to = "varchar(40)" }
-        "#);
-    let mut after = before.clone();
-    let statements = render(&upgrade, &mut after);
+    let widen = |from: u32, to: u32| {
+        format!(
+            "[[op]]\nop = \"alter_column\"\ntable = \"parents\"\ncolumn = \"code\"\n\
+             type = {{ from = \"varchar({from})\", to = \"varchar({to})\" }}"
+        )
+    };
+    let (after, statements) = rendered_from(&before, &widen(20, 40));
     let mut conn = connect(&db.url, false).await;
     execute(&mut conn, "CREATE VIEW parent_codes AS SELECT id, code FROM parents").await.expect("view");
     let codes = query(&mut conn, "SELECT id, code FROM parent_codes ORDER BY id").await;
@@ -754,15 +752,8 @@ async fn a_view_keeps_reading_a_rebuilt_table_and_a_trigger_or_unknown_index_sto
     let master = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name";
     let master_before = query(&mut conn, master).await;
     conn.close().await.ok();
-    let mut again = after.clone();
-    let widen = ops(r#"
-        [[op]]
-        op = "alter_column"
-        table = "parents"
-        column = "code"
-        type = { from = "varchar(40)", to = "varchar(60)" }
-        "#);
-    let err = run_revision(&db.url, &render(&widen, &mut again)).await.expect_err("the trigger stops the rebuild");
+    let (_, wider) = rendered_from(&after, &widen(40, 60));
+    let err = run_revision(&db.url, &wider).await.expect_err("the trigger stops the rebuild");
     let stopped = "CHECK constraint failed: table parents has triggers or indexes no op created, which rebuilding it \
                    would drop";
     assert!(err.contains(stopped), "{err}");
@@ -774,10 +765,10 @@ async fn a_view_keeps_reading_a_rebuilt_table_and_a_trigger_or_unknown_index_sto
         .await
         .expect("index");
     conn.close().await.ok();
-    let err = run_revision(&db.url, &render(&widen, &mut after.clone())).await.expect_err("the index stops it");
+    let err = run_revision(&db.url, &wider).await.expect_err("the index stops it");
     assert!(err.contains(stopped), "{err}");
     let mut conn = connect(&db.url, false).await;
     execute(&mut conn, "DROP INDEX ix_parents_name_code").await.expect("drop the index");
     conn.close().await.ok();
-    run_revision(&db.url, &render(&widen, &mut after.clone())).await.expect("the indexes the schema has do not");
+    run_revision(&db.url, &wider).await.expect("the indexes the schema has do not");
 }
