@@ -374,3 +374,49 @@ async fn other_tools_version_tables_are_left_out_of_the_comparison() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn index_key_order_and_operator_classes_are_compared() {
+    for backend in backends() {
+        let id = if backend == Backend::MySql { "bigint" } else { "integer" };
+        let name = if backend == Backend::MySql { "varchar(100)" } else { "text" };
+        let mut sql = format!(
+            "CREATE TABLE people (id {id} PRIMARY KEY, name {name} NOT NULL, seen_at timestamp NULL);\n\
+             CREATE INDEX ix_people_seen ON people (seen_at DESC, name);\n"
+        );
+        if backend == Backend::Postgres {
+            // A non-default operator class and NULLs' place, and a default class written out,
+            // which the catalog leaves unnamed.
+            sql.push_str(
+                "CREATE INDEX ix_people_name_prefix ON people (name text_pattern_ops, seen_at DESC NULLS LAST);\n\
+                 CREATE INDEX ix_people_name ON people (name text_ops ASC NULLS LAST);\n",
+            );
+        }
+        let project = with_schema_sql(backend, &sql).await;
+        project.run(&["revision", "--autogenerate", "-m", "people", "--rev-id", "a1"]).await.ok();
+        project.run(&["upgrade", "head"]).await.ok();
+        let run = project.run(&["check"]).await.ok();
+        assert!(run.stdout.contains("OK: the models match the database"), "{backend:?}: {}", run.stdout);
+
+        // Turning a key around is a change: the index is built again.
+        let ascending = sql.replace("seen_at DESC, name", "seen_at, name");
+        std::fs::write(project.dir.path().join("schema.sql"), &ascending).expect("write schema.sql");
+        let run = project.run(&["check"]).await.expect_code(1);
+        assert!(run.stdout.contains("drop_index ix_people_seen on people"), "{backend:?}: {}", run.stdout);
+        assert!(run.stdout.contains("create_index ix_people_seen on people"), "{backend:?}: {}", run.stdout);
+        if backend == Backend::Postgres {
+            let other_class = sql.replace("text_pattern_ops", "varchar_pattern_ops");
+            std::fs::write(project.dir.path().join("schema.sql"), other_class).expect("write schema.sql");
+            let run = project.run(&["check"]).await.expect_code(1);
+            assert!(run.stdout.contains("create_index ix_people_name_prefix on people"), "{}", run.stdout);
+        }
+        std::fs::write(project.dir.path().join("schema.sql"), &ascending).expect("write schema.sql");
+        project.run(&["revision", "--autogenerate", "-m", "ascending", "--rev-id", "b2"]).await.ok();
+        project.run(&["upgrade", "head"]).await.ok();
+        let run = project.run(&["check"]).await.ok();
+        assert!(run.stdout.contains("OK: the models match the database"), "{backend:?}: {}", run.stdout);
+        // Each downgrade leaves its parent's schema, key order and operator classes included.
+        let run = project.run(&["test"]).await;
+        assert_eq!(run.code, 0, "{backend:?}: {}{}", run.stdout, run.stderr);
+    }
+}

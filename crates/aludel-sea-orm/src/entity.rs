@@ -139,6 +139,7 @@ pub(crate) fn read_entity<E: EntityTrait + Default>() -> Result<EntityParts, Sea
             unique: index.is_unique_key(),
             predicate: None,
             method: None,
+            key_options: Vec::new(),
         });
     }
 

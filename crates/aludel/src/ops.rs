@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::schema::ConstraintKind;
-use crate::schema::{Column, ColumnType, Constraint, DefaultValue, Index, IndexKey, Table};
+use crate::schema::{Column, ColumnType, Constraint, DefaultValue, Index, IndexKey, KeyOptions, Table};
 
 /// One migration step. Variant names are the `op = "..."` values of revision files.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,6 +202,10 @@ pub struct CreateIndex {
     /// Access method (`btree`, `gin`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
+    /// Each key's order and operator class, by position in `columns`:
+    /// `key_options = [{ desc = true }, {}]`; absent when every key is plain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_options: Vec<KeyOptions>,
     /// Build without blocking writes (PostgreSQL; needs `transactional = false`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub concurrently: bool,
@@ -217,6 +221,7 @@ impl CreateIndex {
             unique: self.unique,
             predicate: self.predicate.clone(),
             method: self.method.clone(),
+            key_options: KeyOptions::canonical(self.key_options.clone()),
         }
     }
 
@@ -229,6 +234,7 @@ impl CreateIndex {
             unique: index.unique,
             predicate: index.predicate.clone(),
             method: index.method.clone(),
+            key_options: index.key_options.clone(),
             concurrently: false,
         }
     }

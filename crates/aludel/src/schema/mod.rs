@@ -530,6 +530,42 @@ pub enum IndexKey {
     },
 }
 
+/// How one index key is ordered and compared, where it is not a plain ascending key with its
+/// type's default operator class: `{ desc = true }`, `{ opclass = "gin_trgm_ops" }`,
+/// `{ nulls_first = true }`. Only what differs from the default for the key's order is kept
+/// (a descending key puts NULLs first unless told otherwise), so equal indexes compare equal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyOptions {
+    /// The operator class (PostgreSQL), when not the type's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    /// Descending order.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub desc: bool,
+    /// Where NULLs sort, when not the order's default (last ascending, first descending).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls_first: Option<bool>,
+}
+
+impl KeyOptions {
+    /// Options as written: `nulls_first` is kept only when it differs from the order's default.
+    pub fn new(opclass: Option<String>, desc: bool, nulls_first: Option<bool>) -> KeyOptions {
+        KeyOptions { opclass, desc, nulls_first: nulls_first.filter(|first| *first != desc) }
+    }
+
+    /// Whether this is a plain ascending key with the default operator class.
+    pub fn is_plain(&self) -> bool {
+        *self == KeyOptions::default()
+    }
+
+    /// The options of every key, or none when all are plain: how [`Index::key_options`] keeps
+    /// them.
+    pub fn canonical(options: Vec<KeyOptions>) -> Vec<KeyOptions> {
+        if options.iter().all(KeyOptions::is_plain) { Vec::new() } else { options }
+    }
+}
+
 /// An index on a table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -549,6 +585,10 @@ pub struct Index {
     /// Access method (`btree`, `gin`, ...) where the backend has several.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
+    /// Each key's order and operator class, by position in `columns`; empty when every key
+    /// is plain ([`KeyOptions::canonical`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_options: Vec<KeyOptions>,
 }
 
 /// A table and everything defined inline with it.

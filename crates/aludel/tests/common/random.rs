@@ -1,8 +1,8 @@
 //! Random schemas for property tests: pairs that mostly agree, so that their diff is small.
 
 use aludel::schema::{
-    Column, ColumnType, Constraint, DefaultValue, EnumType, Index, IndexKey, Literal, PortableExpr, References,
-    ReferentialAction, Schema, Table,
+    Column, ColumnType, Constraint, DefaultValue, EnumType, Index, IndexKey, KeyOptions, Literal, PortableExpr,
+    References, ReferentialAction, Schema, Table,
 };
 
 /// Which backend the raw SQL in a random schema is for.
@@ -128,6 +128,13 @@ pub fn random_schema(shared_seed: u64, own_seed: u64, named: bool, flavor: Flavo
                     unique: index == 1,
                     predicate: (index == 2 && !mysql).then(|| format!("{c} IS NOT NULL")),
                     method: None,
+                    // Some plain indexes descend (by the column's name, so that a pair of
+                    // schemas also turns one around).
+                    key_options: if index == 0 && c.len() % 2 == 1 {
+                        vec![KeyOptions::new(None, true, None)]
+                    } else {
+                        Vec::new()
+                    },
                 });
             }
         }

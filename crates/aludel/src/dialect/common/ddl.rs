@@ -13,7 +13,8 @@ use crate::dialect::common::{quote_ident_ansi, quote_literal};
 use crate::dialect::{RenderError, Statement};
 use crate::ops::{ColumnChange, Op};
 use crate::schema::{
-    Column, Constraint, DefaultValue, IndexKey, Literal, PortableExpr, ReferentialAction, Table, number_literal,
+    Column, Constraint, DefaultValue, IndexKey, KeyOptions, Literal, PortableExpr, ReferentialAction, Table,
+    number_literal,
 };
 
 /// The longest name a backend keeps as written.
@@ -283,22 +284,76 @@ pub(crate) trait DdlSpelling {
         Ok(())
     }
 
-    /// Checks that an index has keys.
-    fn check_index_keys(&self, keys: &[IndexKey]) -> Result<(), RenderError> {
+    /// Checks that an index has keys, and options for each key or none.
+    fn check_index_keys(&self, keys: &[IndexKey], options: &[KeyOptions]) -> Result<(), RenderError> {
         if keys.is_empty() {
             return Err(self.invalid("the index lists no columns; name at least one column or `{ expr = \"...\" }`"));
+        }
+        if !options.is_empty() && options.len() != keys.len() {
+            return Err(self.invalid(format!(
+                "`key_options` has {} entries for {} keys; give one per key, `{{}}` for a plain one",
+                options.len(),
+                keys.len()
+            )));
         }
         Ok(())
     }
 
-    /// An index's keys, parenthesised: quoted columns and parenthesised expressions.
+    /// What the backend's index keys take besides the order: (operator classes, `NULLS FIRST`
+    /// / `NULLS LAST`). PostgreSQL takes both.
+    fn key_option_support(&self) -> (bool, bool) {
+        (true, true)
+    }
+
+    /// What follows the key `key` of an index: its operator class, `DESC`, its NULLs' place;
+    /// an error for what the backend lacks.
+    fn key_suffix(&self, key: &IndexKey, options: Option<&KeyOptions>) -> Result<String, RenderError> {
+        let Some(options) = options else { return Ok(String::new()) };
+        let (opclasses, nulls) = self.key_option_support();
+        let named = match key {
+            IndexKey::Column(column) => format!("`{column}`"),
+            IndexKey::Expr { expr } => format!("`{expr}`"),
+        };
+        let mut suffix = String::new();
+        if let Some(opclass) = &options.opclass {
+            if !opclasses {
+                return Err(self.unsupported(format!(
+                    "index key {named} has operator class `{opclass}`, and {} has no operator classes; drop `opclass`",
+                    Self::DIALECT
+                )));
+            }
+            suffix.push(' ');
+            suffix.push_str(&self.ident("operator class", opclass)?);
+        }
+        if options.desc {
+            suffix.push_str(" DESC");
+        }
+        if let Some(first) = options.nulls_first {
+            if !nulls {
+                return Err(self.unsupported(format!(
+                    "index key {named} sets where NULLs sort (`nulls_first`), which {} index keys do not take; drop \
+                     `nulls_first`",
+                    Self::DIALECT
+                )));
+            }
+            suffix.push_str(if first { " NULLS FIRST" } else { " NULLS LAST" });
+        }
+        Ok(suffix)
+    }
+
+    /// An index's keys, parenthesised: quoted columns and parenthesised expressions, each with
+    /// its options.
     #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))] // MySQL spells its own.
-    fn index_keys(&self, keys: &[IndexKey]) -> Result<String, RenderError> {
+    fn index_keys(&self, keys: &[IndexKey], options: &[KeyOptions]) -> Result<String, RenderError> {
         let keys: Result<Vec<String>, RenderError> = keys
             .iter()
-            .map(|key| match key {
-                IndexKey::Column(column) => self.ident("column", column),
-                IndexKey::Expr { expr } => Ok(format!("({})", self.expr("index expression", expr)?)),
+            .enumerate()
+            .map(|(i, key)| {
+                let base = match key {
+                    IndexKey::Column(column) => self.ident("column", column)?,
+                    IndexKey::Expr { expr } => format!("({})", self.expr("index expression", expr)?),
+                };
+                Ok(base + &self.key_suffix(key, options.get(i))?)
             })
             .collect();
         Ok(format!("({})", keys?.join(", ")))

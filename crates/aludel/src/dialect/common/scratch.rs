@@ -109,8 +109,11 @@ impl Normalization {
         }
         for index in models.indexes.values() {
             let Some(normalized) = rules.normalize_index(index, models) else { continue };
-            let expressions =
-                normalized.predicate.is_some() || normalized.columns.iter().any(|k| matches!(k, IndexKey::Expr { .. }));
+            // An operator class may be written as the catalog does not name it (its type's
+            // default, which the catalog leaves out): the database says.
+            let expressions = normalized.predicate.is_some()
+                || normalized.columns.iter().any(|k| matches!(k, IndexKey::Expr { .. }))
+                || normalized.key_options.iter().any(|options| options.opclass.is_some());
             // An index on a table the models lack cannot be created; the diff reports it.
             if rules.spells_index_expressions() && expressions && models.tables.contains_key(&index.table) {
                 normalization.indexes.push(index.name.clone());
@@ -164,6 +167,7 @@ impl Normalization {
             let index = self.schema.indexes.get_mut(name).expect("planned from these indexes");
             index.columns = copy.columns.clone();
             index.predicate = copy.predicate.clone();
+            index.key_options = copy.key_options.clone();
         }
         Ok(())
     }

@@ -52,8 +52,8 @@ use crate::dialect::mysql::text::{expression, prefix_expr, quote_ident, quote_li
 use crate::dialect::mysql::types::{KEY_PREFIX, needs_key_prefix, read_type};
 use crate::dialect::{IntrospectError, IntrospectOptions, Session, TextRows};
 use crate::schema::{
-    Column, ColumnType, Constraint, DefaultValue, Generated, Index, IndexKey, Literal, PortableExpr, References,
-    ReferentialAction, Schema, Table,
+    Column, ColumnType, Constraint, DefaultValue, Generated, Index, IndexKey, KeyOptions, Literal, PortableExpr,
+    References, ReferentialAction, Schema, Table,
 };
 
 /// Reads every base table of one database (see [`IntrospectOptions`]) with its columns,
@@ -163,14 +163,16 @@ fn tables_query(scope: &Scope) -> String {
 }
 
 /// One row per key part of every index: table, index, non-unique, column, prefix length,
-/// index type, expression (MySQL's functional key parts; MariaDB has none).
+/// index type, expression (MySQL's functional key parts; MariaDB has none), collation (`D` for a
+/// descending part).
 fn indexes_query(scope: &Scope, server: Server) -> String {
     let expression = match server {
         Server::MySql => "s.EXPRESSION",
         Server::MariaDb => "NULL",
     };
     format!(
-        "SELECT s.TABLE_NAME, s.INDEX_NAME, s.NON_UNIQUE, s.COLUMN_NAME, s.SUB_PART, s.INDEX_TYPE, {expression} \
+        "SELECT s.TABLE_NAME, s.INDEX_NAME, s.NON_UNIQUE, s.COLUMN_NAME, s.SUB_PART, s.INDEX_TYPE, {expression}, \
+           s.COLLATION \
          FROM information_schema.STATISTICS s WHERE s.TABLE_SCHEMA = {}{} \
          ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX",
         scope.database,
@@ -223,6 +225,7 @@ struct KeyPart<'a> {
     column: Option<&'a str>,
     prefix: Option<u32>,
     expression: Option<&'a str>,
+    desc: bool,
 }
 
 /// One index with its key parts.
@@ -338,6 +341,7 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
                 .map(|p| p.parse().map_err(|_| unexpected(&what, format!("a prefix length `{p}`"))))
                 .transpose()?,
             expression: cell(row, 6),
+            desc: cell(row, 7) == Some("D"),
         };
         match grouped.get_mut(&(table, name)) {
             Some(known) => known.parts.push(part),
@@ -379,6 +383,10 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
                 (None, None) => return Err(unexpected(&what, "a key part with neither a column nor an expression")),
             });
         }
+        let key_options =
+            KeyOptions::canonical(index.parts.iter().map(|part| KeyOptions::new(None, part.desc, None)).collect());
+        // A descending key is no constraint's.
+        plain &= key_options.is_empty();
         let long_unique = index.unique && index.index_type == "HASH";
         let method = match index.index_type {
             "BTREE" => None,
@@ -421,6 +429,7 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
                 unique: index.unique,
                 predicate: None,
                 method,
+                key_options,
             },
         );
     }

@@ -145,6 +145,7 @@ pub fn normalize_database(mut database: Schema, models: &Schema) -> Schema {
                     unique: true,
                     predicate: None,
                     method: None,
+                    key_options: Vec::new(),
                 },
             );
         }

@@ -49,8 +49,8 @@ use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix};
 use crate::dialect::{RenderError, Statement, UuidStorage};
 use crate::ops::{ColumnChange, ConstraintKind, CreateIndex, Op};
 use crate::schema::{
-    Column, ColumnType, Constraint, DefaultValue, EnumType, IndexKey, Literal, PortableExpr, ReferentialAction, Schema,
-    Table,
+    Column, ColumnType, Constraint, DefaultValue, EnumType, IndexKey, KeyOptions, Literal, PortableExpr,
+    ReferentialAction, Schema, Table,
 };
 
 /// Renders one op against the schema the earlier ops lead to.
@@ -119,6 +119,10 @@ struct Renderer<'a> {
 impl DdlSpelling for Renderer<'_> {
     const DIALECT: &'static str = "mysql";
     const SQL_DIALECTS: &'static [&'static str] = &["mysql", "mariadb"];
+
+    fn key_option_support(&self) -> (bool, bool) {
+        (false, false)
+    }
 
     fn op(&self) -> &Op {
         self.op
@@ -261,30 +265,39 @@ impl Renderer<'_> {
 
     /// A parenthesised list of key parts: columns of `table` (a prefix of text and binary
     /// ones) and `{ expr = "col(N)" }` prefixes. `table` is `None` when unknown.
-    fn key_parts(&self, what: &str, keys: &[IndexKey], table: Option<&Table>) -> Result<String, RenderError> {
+    fn key_parts(
+        &self,
+        what: &str,
+        keys: &[IndexKey],
+        options: &[KeyOptions],
+        table: Option<&Table>,
+    ) -> Result<String, RenderError> {
         if keys.is_empty() {
             return Err(self.invalid(format!("the {what} lists no columns; name at least one")));
         }
         let mut parts = Vec::with_capacity(keys.len());
-        for key in keys {
-            parts.push(match key {
-                IndexKey::Column(name) => {
-                    let quoted = self.ident("column", name)?;
-                    match table.and_then(|t| t.column(name)) {
-                        Some(column) if needs_key_prefix(&column.ty) => format!("{quoted}({KEY_PREFIX})"),
-                        _ => quoted,
+        for (i, key) in keys.iter().enumerate() {
+            let suffix = self.key_suffix(key, options.get(i))?;
+            parts.push(
+                match key {
+                    IndexKey::Column(name) => {
+                        let quoted = self.ident("column", name)?;
+                        match table.and_then(|t| t.column(name)) {
+                            Some(column) if needs_key_prefix(&column.ty) => format!("{quoted}({KEY_PREFIX})"),
+                            _ => quoted,
+                        }
                     }
-                }
-                IndexKey::Expr { expr } => match prefix_key(expr) {
-                    Some((name, length)) => format!("{}({length})", self.ident("column", &name)?),
-                    None => {
-                        return Err(self.unsupported(format!(
-                            "the {what} key `{expr}` is an expression, and MariaDB indexes columns only; index a \
+                    IndexKey::Expr { expr } => match prefix_key(expr) {
+                        Some((name, length)) => format!("{}({length})", self.ident("column", &name)?),
+                        None => {
+                            return Err(self.unsupported(format!(
+                                "the {what} key `{expr}` is an expression, and MariaDB indexes columns only; index a \
                              generated column instead"
-                        )));
-                    }
-                },
-            });
+                            )));
+                        }
+                    },
+                } + &suffix,
+            );
         }
         Ok(format!("({})", parts.join(", ")))
     }
@@ -292,7 +305,7 @@ impl Renderer<'_> {
     /// Column names as key parts.
     fn column_keys(&self, what: &str, columns: &[String], table: Option<&Table>) -> Result<String, RenderError> {
         let keys: Vec<IndexKey> = columns.iter().map(|c| IndexKey::Column(c.clone())).collect();
-        self.key_parts(what, &keys, table)
+        self.key_parts(what, &keys, &[], table)
     }
 
     /// A table constraint as `CREATE TABLE` and `ALTER TABLE ... ADD` take it; `table` gives
@@ -464,8 +477,8 @@ impl Renderer<'_> {
 
     /// `CREATE [UNIQUE | FULLTEXT | SPATIAL] INDEX name ON t (keys) [USING HASH]`.
     fn create_index(&self, create: &CreateIndex) -> Result<Vec<Statement>, RenderError> {
-        let CreateIndex { name, table, columns, unique, predicate, method, concurrently } = create;
-        self.check_index_keys(columns)?;
+        let CreateIndex { name, table, columns, unique, predicate, method, key_options, concurrently } = create;
+        self.check_index_keys(columns, key_options)?;
         if predicate.is_some() {
             return Err(self.unsupported(format!(
                 "index `{name}` is partial (`where`), and MySQL indexes every row; drop `where`, or create the index \
@@ -488,10 +501,10 @@ impl Renderer<'_> {
         }
         let unique = if *unique { "UNIQUE " } else { "" };
         let keys = if kind.is_empty() {
-            self.key_parts("index", columns, self.before.table(table))?
+            self.key_parts("index", columns, key_options, self.before.table(table))?
         } else {
             // Full-text and spatial indexes take whole columns.
-            self.key_parts("index", columns, None)?
+            self.key_parts("index", columns, key_options, None)?
         };
         let online = if *concurrently && kind.is_empty() { ONLINE } else { "" };
         Ok(vec![Statement::new(format!(

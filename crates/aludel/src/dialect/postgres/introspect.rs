@@ -9,7 +9,7 @@
 //!   server default, identity, stored generated expression, comment;
 //! - primary keys, unique, foreign key and check constraints, all with their names;
 //! - indexes that do not back a constraint: keys (columns or expressions), uniqueness, partial
-//!   predicate and access method;
+//!   predicate, access method, and each key's order and non-default operator class;
 //! - enum types with their labels in sort order.
 //!
 //! The model is what PostgreSQL holds, spelled as PostgreSQL prints it; making a model
@@ -49,8 +49,8 @@
 //! name, since the catalog does not keep the order they were declared in.
 //!
 //! Not modelled, so not read: views, sequences of their own, domains' constraints, exclusion
-//! constraints, deferrability and `MATCH` of foreign keys, index key order, operator classes,
-//! index collations and `INCLUDE` columns, identity sequence options, and objects of other schemas
+//! constraints, deferrability and `MATCH` of foreign keys, index collations and `INCLUDE`
+//! columns, identity sequence options, and objects of other schemas
 //! (a foreign key's referenced table is named without its schema; an enum of another schema
 //! is a [`ColumnType::Custom`] type, as `format_type` prints it). Needs PostgreSQL 12 or later.
 
@@ -62,8 +62,8 @@ use crate::dialect::postgres::text::{check_expr, is_null, typed_string};
 use crate::dialect::postgres::types::read_type;
 use crate::dialect::{Focus, IntrospectError, IntrospectOptions, Session};
 use crate::schema::{
-    Column, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr, References,
-    ReferentialAction, Schema, Table,
+    Column, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, KeyOptions, Literal, PortableExpr,
+    References, ReferentialAction, Schema, Table,
 };
 
 /// Reads every table of one schema (see [`IntrospectOptions`]) with its columns, constraints
@@ -294,7 +294,9 @@ fn constraints_query(scope: &Scope) -> String {
 }
 
 /// One row per index that backs no constraint: table, name, unique, access method, predicate,
-/// and the key columns as a JSON array of column names and `{"expr": ...}` objects.
+/// the key columns as a JSON array of column names and `{"expr": ...}` objects, and each key's
+/// options (`indoption`'s DESC and NULLS FIRST bits, an operator class that is not its type's
+/// default) as a JSON array of objects.
 fn indexes_query(scope: &Scope) -> String {
     format!(
         "SELECT c.relname, ic.relname, i.indisunique::text, am.amname::text, pg_get_expr(i.indpred, i.indrelid), \
@@ -303,7 +305,13 @@ fn indexes_query(scope: &Scope) -> String {
                      ELSE to_json(ka.attname) END ORDER BY k.ord) \
             FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) \
             LEFT JOIN pg_attribute ka ON ka.attrelid = i.indrelid AND ka.attnum = k.attnum \
-            WHERE k.ord <= i.indnkeyatts)::text \
+            WHERE k.ord <= i.indnkeyatts)::text, \
+           (SELECT json_agg(json_build_object( \
+                     'opclass', CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname::text END, \
+                     'desc', (i.indoption[k.ord - 1] & 1) = 1, \
+                     'nulls_first', (i.indoption[k.ord - 1] & 2) = 2) ORDER BY k.ord) \
+            FROM generate_series(1, i.indnkeyatts) k(ord) \
+            JOIN pg_opclass oc ON oc.oid = i.indclass[k.ord - 1])::text \
          FROM pg_index i \
          JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_am am ON am.oid = ic.relam \
@@ -500,6 +508,9 @@ fn read_indexes(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(),
         }
         let method = required(row, 3, &what)?;
         let columns: Vec<IndexKey> = json(row, 5, &what)?;
+        let key_options: Vec<CatalogKeyOptions> = json(row, 6, &what)?;
+        let key_options =
+            key_options.into_iter().map(|key| KeyOptions::new(key.opclass, key.desc, Some(key.nulls_first))).collect();
         schema.indexes.insert(
             name.to_owned(),
             Index {
@@ -509,10 +520,20 @@ fn read_indexes(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(),
                 unique: flag(row, 2, &what)?,
                 predicate: cell(row, 4).map(str::to_owned),
                 method: (method != "btree").then(|| method.to_owned()),
+                key_options: KeyOptions::canonical(key_options),
             },
         );
     }
     Ok(())
+}
+
+/// One key's options as the catalog has them: every flag, the operator class only when it is
+/// not its type's default.
+#[derive(serde::Deserialize)]
+struct CatalogKeyOptions {
+    opclass: Option<String>,
+    desc: bool,
+    nulls_first: bool,
 }
 
 fn read_enums(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(), IntrospectError> {

@@ -455,12 +455,12 @@ impl Renderer<'_> {
 
     /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] "name" ON "t" [USING method] (keys) [WHERE ...]`.
     fn create_index(&self, create: &CreateIndex) -> Result<Vec<Statement>, RenderError> {
-        let CreateIndex { name, table, columns, unique, predicate, method, concurrently } = create;
-        self.check_index_keys(columns)?;
+        let CreateIndex { name, table, columns, unique, predicate, method, key_options, concurrently } = create;
+        self.check_index_keys(columns, key_options)?;
         let name = self.ident("index", name)?;
         let table = self.ident("table", table)?;
         let method = method.as_deref().map(|method| self.index_method(method)).transpose()?;
-        let keys = self.index_keys(columns)?;
+        let keys = self.index_keys(columns, key_options)?;
         let predicate = self.index_predicate(predicate.as_deref())?;
         let index = IndexSql { unique: *unique, concurrently: *concurrently, name, table, method, keys, predicate };
         let placement = if *concurrently { Placement::NoTransaction } else { Placement::InRevision };

@@ -153,8 +153,8 @@ impl<'a> Renderer<'a> {
 
     /// `CREATE [UNIQUE] INDEX "name" ON "t" (keys) [WHERE ...]`.
     pub(super) fn create_index(&self, index: &Index) -> Result<Statement, RenderError> {
-        let Index { name, table, columns, unique, predicate, method } = index;
-        self.check_index_keys(columns)?;
+        let Index { name, table, columns, unique, predicate, method, key_options } = index;
+        self.check_index_keys(columns, key_options)?;
         if let Some(method) = method.as_deref().filter(|m| !m.eq_ignore_ascii_case("btree")) {
             return Err(self.unsupported(format!(
                 "index `{name}` uses method `{method}`, and SQLite has only b-tree indexes; drop `method`, or create \
@@ -162,7 +162,7 @@ impl<'a> Renderer<'a> {
             )));
         }
         // The keys are checked before the names, as this renderer always has.
-        let keys = self.index_keys(columns)?;
+        let keys = self.index_keys(columns, key_options)?;
         let index = IndexSql {
             unique: *unique,
             concurrently: false,
@@ -179,6 +179,10 @@ impl<'a> Renderer<'a> {
 impl DdlSpelling for Renderer<'_> {
     const DIALECT: &'static str = "sqlite";
     const SQL_DIALECTS: &'static [&'static str] = &["sqlite"];
+
+    fn key_option_support(&self) -> (bool, bool) {
+        (false, false)
+    }
 
     fn op(&self) -> &Op {
         self.op

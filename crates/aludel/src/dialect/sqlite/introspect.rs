@@ -26,8 +26,8 @@ use crate::dialect::sqlite::text::{
 use crate::dialect::sqlite::types::read_type;
 use crate::dialect::{IntrospectError, IntrospectOptions, Session};
 use crate::schema::{
-    Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, Literal, PortableExpr,
-    References, ReferentialAction, Schema, Table, number_literal, spelled_as_value,
+    Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, KeyOptions, Literal,
+    PortableExpr, References, ReferentialAction, Schema, Table, number_literal, spelled_as_value,
 };
 
 /// Keeps SQLite's own objects (`sqlite_sequence`, `sqlite_stat1`, ...) and virtual tables out.
@@ -55,7 +55,7 @@ fn catalog_queries() -> [(&'static str, String); 4] {
             "indexes",
             format!(
                 "SELECT m.name, il.name, CAST(il.\"unique\" AS TEXT), il.origin, CAST(il.partial AS TEXT), \
-                 CAST(ix.seqno AS TEXT), CAST(ix.cid AS TEXT), ix.name \
+                 CAST(ix.seqno AS TEXT), CAST(ix.cid AS TEXT), ix.name, CAST(ix.\"desc\" AS TEXT) \
                  FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_xinfo(il.name) ix \
                  WHERE {TABLE_FILTER} AND ix.key = 1 ORDER BY m.name, il.name, ix.seqno"
             ),
@@ -151,8 +151,9 @@ struct IndexRows<'a> {
     unique: bool,
     origin: IndexOrigin,
     partial: bool,
-    /// Column position (-1 rowid, -2 expression) and name of each key, in order.
-    keys: Vec<(i64, Option<&'a str>)>,
+    /// Column position (-1 rowid, -2 expression), name and descending order of each key, in
+    /// order.
+    keys: Vec<(i64, Option<&'a str>, bool)>,
 }
 
 /// One foreign key from `pragma_foreign_key_list`.
@@ -207,7 +208,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
             partial: number(row, 4, name)? != 0,
             keys: Vec::new(),
         });
-        entry.keys.push((number(row, 6, name)?, cell(row, 7)));
+        entry.keys.push((number(row, 6, name)?, cell(row, 7), number(row, 8, name)? != 0));
     }
 
     let mut foreign_keys: BTreeMap<&str, BTreeMap<i64, ForeignKeyRows<'_>>> = BTreeMap::new();
@@ -295,7 +296,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
             .into_iter()
             .flat_map(|by_name| by_name.values())
             .filter(|index| index.origin == IndexOrigin::Unique)
-            .map(|index| Some(index.keys.iter().filter_map(|(_, name)| name.map(str::to_owned)).collect()))
+            .map(|index| Some(index.keys.iter().filter_map(|(_, name, _)| name.map(str::to_owned)).collect()))
             .collect();
         // SQLite lists foreign keys newest first: reversed, they are in the order written.
         let mut fks: Vec<Option<&ForeignKeyRows<'_>>> =
@@ -374,7 +375,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                 .keys
                 .iter()
                 .enumerate()
-                .map(|(i, (cid, name))| match (cid, name) {
+                .map(|(i, (cid, name, _))| match (cid, name) {
                     (-2, _) => parsed.keys.get(i).map(|expr| IndexKey::Expr { expr: expr.clone() }).ok_or_else(|| {
                         unexpected(index_name, format!("key {} is an expression the SQL does not show", i + 1))
                     }),
@@ -391,6 +392,9 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                     unique: index.unique,
                     predicate: if index.partial { parsed.predicate } else { None },
                     method: None,
+                    key_options: KeyOptions::canonical(
+                        index.keys.iter().map(|(_, _, desc)| KeyOptions::new(None, *desc, None)).collect(),
+                    ),
                 },
             );
         }

@@ -109,6 +109,7 @@ pub fn normalize(model: &Schema) -> Schema {
             unique: index.unique,
             predicate: index.predicate.as_ref().map(|p| p.trim().to_owned()),
             method: None,
+            key_options: index.key_options.clone(),
         };
         stored.indexes.insert(normalized.name.clone(), normalized);
     }

@@ -3,13 +3,13 @@
 //! indexes a backend declares inside `CREATE TABLE`.
 
 use sqlparser::ast::{
-    CheckConstraint, Expr, ForeignKeyConstraint, Ident, IndexColumn, NullsDistinctOption, PrimaryKeyConstraint,
-    ReferentialAction as SqlAction, TableConstraint, UniqueConstraint,
+    CheckConstraint, Expr, ForeignKeyConstraint, Ident, IndexColumn, NullsDistinctOption, OrderBySort,
+    PrimaryKeyConstraint, ReferentialAction as SqlAction, TableConstraint, UniqueConstraint,
 };
 
 use crate::models::ModelError;
 use crate::models::sql::{Builder, Here, PendingForeignKey, unwrap_nested};
-use crate::schema::{Constraint, Index, IndexKey, References, ReferentialAction, Table};
+use crate::schema::{Constraint, Index, IndexKey, KeyOptions, References, ReferentialAction, Table};
 
 impl Builder<'_> {
     pub(super) fn check_primary_key_options(&self, key: &PrimaryKeyConstraint, here: &Here) -> Result<(), ModelError> {
@@ -180,7 +180,7 @@ impl Builder<'_> {
         method: Option<String>,
         here: &Here,
     ) -> Result<(), ModelError> {
-        let columns = self.index_keys(keys, here)?;
+        let (columns, key_options) = self.index_keys(keys, here)?;
         let name = match name.or_else(|| self.hooks.unnamed_index(&columns)) {
             Some(name) => name,
             None => return Err(self.invalid(here, "the index has no name; name it, e.g. `ix_<table>_<column>`")),
@@ -188,34 +188,53 @@ impl Builder<'_> {
         if self.schema.indexes.contains_key(&name) {
             return Err(self.invalid(here, format!("index `{name}` is created twice; keep one")));
         }
-        let index =
-            Index { name: name.clone(), table: table.name.clone(), columns, unique: false, predicate: None, method };
+        let index = Index {
+            name: name.clone(),
+            table: table.name.clone(),
+            columns,
+            unique: false,
+            predicate: None,
+            method,
+            key_options,
+        };
         self.schema.indexes.insert(name, index);
         Ok(())
     }
 
-    /// An index's keys: columns or expressions, in ascending order.
-    pub(super) fn index_keys(&self, keys: &[IndexColumn], here: &Here) -> Result<Vec<IndexKey>, ModelError> {
+    /// An index's keys: columns or expressions, and each key's order and operator class
+    /// ([`KeyOptions::canonical`]).
+    pub(super) fn index_keys(
+        &self,
+        keys: &[IndexColumn],
+        here: &Here,
+    ) -> Result<(Vec<IndexKey>, Vec<KeyOptions>), ModelError> {
         let mut columns = Vec::with_capacity(keys.len());
+        let mut options = Vec::with_capacity(keys.len());
         for key in keys {
             let order = &key.column;
-            if key.operator_class.is_some()
-                || order.options.sort.is_some()
-                || order.options.nulls_first.is_some()
-                || order.with_fill.is_some()
-            {
-                return Err(self.unsupported(
-                    here,
-                    format!("the index key `{key}` (an order, NULLS or operator class)"),
-                    "index keys are columns or expressions in ascending order",
-                ));
+            let desc = match &order.options.sort {
+                None | Some(OrderBySort::Asc) => false,
+                Some(OrderBySort::Desc) => true,
+                Some(OrderBySort::Using(_)) => {
+                    return Err(self.unsupported(
+                        here,
+                        format!("the index key `{key}` (an order by operator)"),
+                        "index keys are ordered ASC or DESC",
+                    ));
+                }
+            };
+            if order.with_fill.is_some() {
+                return Err(self.unsupported(here, format!("the index key `{key}`"), "WITH FILL is ClickHouse's"));
             }
+            // A qualified operator class is named by its last part, as the catalog shows it.
+            let opclass = key.operator_class.as_ref().and_then(|name| name.0.last()).and_then(|part| part.as_ident());
+            options.push(KeyOptions::new(opclass.map(|ident| self.ident(ident)), desc, order.options.nulls_first));
             columns.push(match unwrap_nested(&order.expr) {
                 Expr::Identifier(ident) => IndexKey::Column(self.ident(ident)),
                 expr => IndexKey::Expr { expr: expr.to_string() },
             });
         }
-        Ok(columns)
+        Ok((columns, KeyOptions::canonical(options)))
     }
 }
 

@@ -475,16 +475,17 @@ impl Builder<'_> {
         if self.schema.indexes.contains_key(&name) {
             return Err(self.invalid(here, format!("index `{name}` is created twice; keep one")));
         }
-        let columns = self.index_keys(&create.columns, here)?;
+        let (columns, key_options) = self.index_keys(&create.columns, here)?;
         let method = create.using.as_ref().map(|using| match using {
             IndexType::Custom(ident) => self.ident(ident),
             other => other.to_string().to_lowercase(),
         });
         let predicate = create.predicate.as_ref().map(|p| unwrap_nested(p).to_string());
         self.order.indexes.insert(name.clone(), here.position);
-        self.schema
-            .indexes
-            .insert(name.clone(), Index { name, table, columns, unique: create.unique, predicate, method });
+        self.schema.indexes.insert(
+            name.clone(),
+            Index { name, table, columns, unique: create.unique, predicate, method, key_options },
+        );
         Ok(())
     }
 
@@ -676,6 +677,7 @@ mod tests {
              CREATE TYPE mood AS ENUM ('sad', 'ok');
              CREATE UNIQUE INDEX ix_t_email ON t USING btree ((lower(email)), id) WHERE id > 0;
              CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_t_m ON t (m);
+             CREATE INDEX ix_t_sorted ON t (email public.text_pattern_ops DESC NULLS LAST, id ASC NULLS FIRST, m DESC NULLS FIRST);
              ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY (id), ADD COLUMN extra text;
              COMMENT ON TABLE t IS 'things';
              COMMENT ON COLUMN t.email IS 'where to write';",
@@ -691,6 +693,12 @@ mod tests {
                     { "name": "ix_t_email", "table": "t", "columns": [{ "expr": "lower(email)" }, "id"], "unique": true,
                       "where": "id > 0", "method": "btree" },
                     { "name": "ix_t_m", "table": "t", "columns": ["m"] },
+                    // Only what differs from the order's default is kept (NULLs first descending).
+                    { "name": "ix_t_sorted", "table": "t", "columns": ["email", "id", "m"], "key_options": [
+                        { "opclass": "text_pattern_ops", "desc": true, "nulls_first": false },
+                        { "nulls_first": true },
+                        { "desc": true },
+                    ] },
                 ],
                 "enums": [{ "name": "mood", "values": ["sad", "ok"] }],
             })),
@@ -740,11 +748,6 @@ mod tests {
                 "CREATE INDEX ix ON nowhere (c);",
                 "schema.sql:1: `CREATE INDEX ix ON nowhere (c)`: table `nowhere` is not created before this \
                  statement; create it first",
-            ),
-            (
-                "CREATE TABLE t (c text);\nCREATE INDEX ix ON t (c DESC);",
-                "schema.sql:2: `CREATE INDEX ix ON t (c DESC)`: the index key `c DESC` (an order, NULLS or operator \
-                 class) is not supported in a schema model; index keys are columns or expressions in ascending order",
             ),
             (
                 "CREATE TEMPORARY TABLE t (c text);",
