@@ -253,6 +253,33 @@ async fn edited_applied_revisions_are_refused_until_accepted() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn commands_that_only_read_refuse_a_missing_sqlite_file() {
+    let project = chain(Backend::Sqlite).await;
+    let missing = project.dir.path().join("typo.db");
+    let url = format!("sqlite://{}", missing.display());
+    // A mistyped path used to be an empty database made on the spot, which `verify` passed.
+    for args in [&["verify"][..], &["current"], &["check"]] {
+        let run = project.run_with_url(&url, args).await.expect_code(2);
+        assert!(
+            run.stderr.contains(&format!("no SQLite database at `{}`", missing.display())),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(!missing.exists(), "{args:?} made the file");
+    }
+    // `aludel test` leaves the configured database's checksums out.
+    let run = project.run_with_url(&url, &["test", "--skip", "stairway", "--skip", "offline"]).await;
+    assert!(run.stdout.contains("skip checksums"), "{}", run.stdout);
+    assert!(!missing.exists(), "`test` made the file");
+    // Writing creates it, and a URL that asks for creation gets it.
+    project.run_with_url(&url, &["upgrade", "head"]).await.ok();
+    assert!(missing.exists());
+    let asked = project.dir.path().join("asked.db");
+    project.run_with_url(&format!("sqlite://{}?mode=rwc", asked.display()), &["current"]).await.ok();
+    assert!(asked.exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_revision_failing_midway_leaves_the_previous_revision_whole() {
     for backend in backends() {
         let project = Project::new(backend).await;

@@ -162,6 +162,8 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary folder");
                 let path = dir.path().join(format!("{name}.db"));
+                // An empty file is an empty database, as `CREATE DATABASE` makes one on a server.
+                std::fs::File::create(&path).expect("create the database file");
                 let url = format!("sqlite://{}{}", path.display(), servers.sqlite_query);
                 TestDb { url, backend, server: None, _dir: Some(dir) }
             }

@@ -475,7 +475,12 @@ impl Config {
 
     /// Options for a migration session.
     pub fn session_options(&self) -> SessionOptions {
-        SessionOptions { tables: self.tables.clone(), lock_timeout_secs: self.lock_timeout_secs, dialect: self.dialect }
+        SessionOptions {
+            tables: self.tables.clone(),
+            lock_timeout_secs: self.lock_timeout_secs,
+            dialect: self.dialect,
+            create_if_missing: true,
+        }
     }
 }
 

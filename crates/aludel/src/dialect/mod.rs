@@ -516,11 +516,20 @@ pub struct SessionOptions {
     pub lock_timeout_secs: u64,
     /// The dialect's settings.
     pub dialect: DialectOptions,
+    /// Whether a database that does not exist yet is created (a SQLite file); commands that
+    /// only read refuse a missing one instead, so that a mistyped path is not an empty
+    /// database that every check passes. A URL that asks for creation (`?mode=rwc`) wins.
+    pub create_if_missing: bool,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { tables: StateTables::default(), lock_timeout_secs: 600, dialect: DialectOptions::default() }
+        SessionOptions {
+            tables: StateTables::default(),
+            lock_timeout_secs: 600,
+            dialect: DialectOptions::default(),
+            create_if_missing: true,
+        }
     }
 }
 

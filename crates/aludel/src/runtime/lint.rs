@@ -8,7 +8,7 @@ use crate::Error;
 use crate::dialect::Backend;
 use crate::lint::{LintOptions, Report, TableSizes};
 use crate::runtime::project::Project;
-use crate::runtime::{RuntimeError, connect, state};
+use crate::runtime::{RuntimeError, connect_existing, state};
 use crate::script::{RevisionGraph, RevisionId};
 
 /// Which revisions [`Project::lint`] checks.
@@ -80,7 +80,7 @@ impl Project {
 }
 
 async fn read_database(project: &Project) -> (LintDatabase, Option<TableSizes>) {
-    let mut session = match connect(&project.config).await {
+    let mut session = match connect_existing(&project.config).await {
         Ok(session) => session,
         Err(err) => return (LintDatabase::Unreachable(err.to_string()), None),
     };

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::config::Config;
-use crate::dialect::{RenderError, Session};
+use crate::dialect::{RenderError, Session, SessionOptions};
 use crate::script::{Direction, Revision, RevisionGraph, RevisionId, ScriptDirectory};
 
 pub use adopt::Adopted;
@@ -316,9 +316,19 @@ pub(crate) fn database_message(error: &sqlx::Error) -> String {
 }
 
 pub(crate) async fn connect(config: &Config) -> Result<Box<dyn Session>, Error> {
+    connect_with(config, config.session_options()).await
+}
+
+/// Connects for a command that only reads: a database that does not exist is an error, not
+/// an empty one made for the occasion (a mistyped SQLite path would pass every check).
+pub(crate) async fn connect_existing(config: &Config) -> Result<Box<dyn Session>, Error> {
+    connect_with(config, SessionOptions { create_if_missing: false, ..config.session_options() }).await
+}
+
+async fn connect_with(config: &Config, options: SessionOptions) -> Result<Box<dyn Session>, Error> {
     let url = config.require_database_url()?;
     url.backend()
-        .connect(url.expose(), &config.session_options())
+        .connect(url.expose(), &options)
         .await
         .map_err(|source| RuntimeError::Connect { url: url.to_string(), source }.into())
 }
@@ -330,7 +340,7 @@ pub(crate) async fn connect(config: &Config) -> Result<Box<dyn Session>, Error> 
 ///
 /// [`Error::Runtime`] when the database cannot be read.
 pub async fn current_heads(config: &Config) -> Result<Vec<RevisionId>, Error> {
-    let mut session = connect(config).await?;
+    let mut session = connect_existing(config).await?;
     let heads = state::read_heads_if_any(session.as_mut(), &config.tables).await;
     session.close().await.ok();
     heads
@@ -477,7 +487,7 @@ impl Migrator {
     ///
     /// [`Error::Runtime`] when the database cannot be read.
     pub async fn recorded_history(&self) -> Result<Vec<HistoryRow>, Error> {
-        let mut session = self.connect().await?;
+        let mut session = connect_existing(&self.config).await?;
         let rows = state::read_history_if_any(session.as_mut(), &self.config.tables).await;
         session.close().await.ok();
         rows
@@ -553,7 +563,7 @@ impl Migrator {
     ///
     /// [`Error::Runtime`] when the database cannot be read.
     pub async fn verify(&self) -> Result<Vec<ChecksumMismatch>, Error> {
-        let mut session = self.connect().await?;
+        let mut session = connect_existing(&self.config).await?;
         let result = async {
             let heads = state::read_heads_if_any(session.as_mut(), &self.config.tables).await?;
             let history = state::read_history_if_any(session.as_mut(), &self.config.tables).await?;

@@ -24,10 +24,24 @@ struct SqliteSession {
     conn: SqliteConnection,
 }
 
-/// Connects to `url`, creating the database file when it does not exist.
+/// A SQLite URL names a file that does not exist, for a command that only reads.
+#[derive(Debug, thiserror::Error)]
+#[error("no SQLite database at `{path}`: check the URL (`aludel upgrade` creates the file)")]
+pub(crate) struct MissingDatabase {
+    /// The file.
+    path: String,
+}
+
+/// Connects to `url`, creating the database file when it does not exist and `options` allow.
 pub(crate) async fn connect(url: &str, options: &SessionOptions) -> Result<Box<dyn Session>, sqlx::Error> {
-    let connect_options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
+    let connect_options = SqliteConnectOptions::from_str(url)?;
+    let path = connect_options.get_filename();
+    let in_memory = path.as_os_str() == ":memory:" || url.contains("mode=memory");
+    if !options.create_if_missing && !url.contains("mode=rwc") && !in_memory && !path.exists() {
+        return Err(sqlx::Error::Configuration(Box::new(MissingDatabase { path: path.display().to_string() })));
+    }
+    let connect_options = connect_options
+        .create_if_missing(options.create_if_missing || url.contains("mode=rwc"))
         .foreign_keys(false)
         .busy_timeout(Duration::from_secs(options.lock_timeout_secs));
     let conn = SqliteConnection::connect_with(&connect_options).await?;
