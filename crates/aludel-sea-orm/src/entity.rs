@@ -140,6 +140,7 @@ pub(crate) fn read_entity<E: EntityTrait + Default>() -> Result<EntityParts, Sea
             predicate: None,
             method: None,
             key_options: Vec::new(),
+            include: Vec::new(),
         });
     }
 

@@ -216,6 +216,7 @@ fn metadata_takes_what_entities_cannot_say() {
             predicate: Some("nickname IS NOT NULL".into()),
             method: None,
             key_options: Vec::new(),
+            include: Vec::new(),
         })
         .expect("the index fits");
     assert!(metadata.schema.indexes.contains_key("ix_accounts_email_lower"));

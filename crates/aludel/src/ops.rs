@@ -206,6 +206,9 @@ pub struct CreateIndex {
     /// `key_options = [{ desc = true }, {}]`; absent when every key is plain.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key_options: Vec<KeyOptions>,
+    /// Columns stored beside the keys (PostgreSQL's `INCLUDE`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
     /// Build without blocking writes (PostgreSQL; needs `transactional = false`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub concurrently: bool,
@@ -222,6 +225,7 @@ impl CreateIndex {
             predicate: self.predicate.clone(),
             method: self.method.clone(),
             key_options: KeyOptions::canonical(self.key_options.clone()),
+            include: self.include.clone(),
         }
     }
 
@@ -235,6 +239,7 @@ impl CreateIndex {
             predicate: index.predicate.clone(),
             method: index.method.clone(),
             key_options: index.key_options.clone(),
+            include: index.include.clone(),
             concurrently: false,
         }
     }

@@ -73,7 +73,8 @@ impl Schema {
                 target.constraints.retain(|c| !c.columns().iter().any(|col| col == name));
                 self.indexes.retain(|_, index| {
                     !(&index.table == table
-                        && index.columns.iter().any(|k| matches!(k, IndexKey::Column(c) if c == name)))
+                        && (index.columns.iter().any(|k| matches!(k, IndexKey::Column(c) if c == name))
+                            || index.include.iter().any(|c| c == name)))
                 });
             }
             Op::AlterColumn(change) => {
@@ -114,6 +115,7 @@ impl Schema {
                                 IndexKey::Expr { expr } => rewrite(expr),
                             }
                         }
+                        index.include.iter_mut().for_each(rename);
                         if let Some(predicate) = &mut index.predicate {
                             rewrite(predicate);
                         }
@@ -320,6 +322,35 @@ fn unnamed_match(table: &Table, existing: &Constraint) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn included_columns_are_renamed_and_go_with_their_index() {
+        let ops: Vec<Op> = toml::from_str::<std::collections::BTreeMap<String, Vec<Op>>>(
+            r#"
+            op = [
+                { op = "create_table", table = "t", columns = [{ name = "a", type = "integer" }, { name = "b", type = "integer" }] },
+                { op = "create_index", table = "t", name = "ix_t_a", columns = ["a"], include = ["b"] },
+                { op = "alter_column", table = "t", column = "b", new_name = "c" },
+            ]
+            "#,
+        )
+        .expect("valid ops")
+        .remove("op")
+        .expect("ops");
+        let mut schema = Schema::default();
+        for op in &ops {
+            schema.apply(op).expect("fits");
+        }
+        assert_eq!(schema.indexes["ix_t_a"].include, ["c"]);
+        let drop: Op = toml::from_str(
+            r#"op = "drop_column"
+            table = "t"
+            column = "c""#,
+        )
+        .expect("valid op");
+        schema.apply(&drop).expect("fits");
+        assert!(schema.indexes.is_empty(), "dropping an included column drops the index, as the databases do");
+    }
 
     #[test]
     fn renaming_a_column_rewrites_its_references_only() {

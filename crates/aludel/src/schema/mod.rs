@@ -589,6 +589,10 @@ pub struct Index {
     /// is plain ([`KeyOptions::canonical`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key_options: Vec<KeyOptions>,
+    /// Columns stored in the index beside its keys (PostgreSQL's `INCLUDE`), which lets a
+    /// query read them from the index alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
 }
 
 /// A table and everything defined inline with it.

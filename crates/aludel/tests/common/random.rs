@@ -135,6 +135,7 @@ pub fn random_schema(shared_seed: u64, own_seed: u64, named: bool, flavor: Flavo
                     } else {
                         Vec::new()
                     },
+                    include: Vec::new(),
                 });
             }
         }

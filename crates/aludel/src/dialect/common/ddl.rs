@@ -441,13 +441,15 @@ pub(crate) struct IndexSql<'a> {
     pub(crate) method: Option<String>,
     /// The keys as [`DdlSpelling::index_keys`] spells them.
     pub(crate) keys: String,
+    /// The quoted columns of `INCLUDE` (PostgreSQL), none when empty.
+    pub(crate) include: Vec<String>,
     /// The predicate of a partial index.
     pub(crate) predicate: Option<&'a str>,
 }
 
 impl fmt::Display for IndexSql<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let IndexSql { unique, concurrently, name, table, method, keys, predicate } = self;
+        let IndexSql { unique, concurrently, name, table, method, keys, include, predicate } = self;
         let unique = if *unique { "UNIQUE " } else { "" };
         let concurrently = if *concurrently { "CONCURRENTLY " } else { "" };
         write!(f, "CREATE {unique}INDEX {concurrently}{name} ON {table}")?;
@@ -455,6 +457,9 @@ impl fmt::Display for IndexSql<'_> {
             write!(f, " USING {method}")?;
         }
         write!(f, " {keys}")?;
+        if !include.is_empty() {
+            write!(f, " INCLUDE ({})", include.join(", "))?;
+        }
         if let Some(predicate) = predicate {
             write!(f, " WHERE {predicate}")?;
         }

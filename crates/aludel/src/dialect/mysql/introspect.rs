@@ -430,6 +430,7 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
                 predicate: None,
                 method,
                 key_options,
+                include: Vec::new(),
             },
         );
     }

@@ -146,6 +146,7 @@ pub fn normalize_database(mut database: Schema, models: &Schema) -> Schema {
                     predicate: None,
                     method: None,
                     key_options: Vec::new(),
+                    include: Vec::new(),
                 },
             );
         }

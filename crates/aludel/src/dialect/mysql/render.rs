@@ -477,8 +477,15 @@ impl Renderer<'_> {
 
     /// `CREATE [UNIQUE | FULLTEXT | SPATIAL] INDEX name ON t (keys) [USING HASH]`.
     fn create_index(&self, create: &CreateIndex) -> Result<Vec<Statement>, RenderError> {
-        let CreateIndex { name, table, columns, unique, predicate, method, key_options, concurrently } = create;
+        let CreateIndex { name, table, columns, unique, predicate, method, key_options, include, concurrently } =
+            create;
         self.check_index_keys(columns, key_options)?;
+        if !include.is_empty() {
+            return Err(self.unsupported(format!(
+                "index `{name}` includes columns beside its keys (`include`), which MySQL indexes do not take; make \
+                 them keys, or drop `include`"
+            )));
+        }
         if predicate.is_some() {
             return Err(self.unsupported(format!(
                 "index `{name}` is partial (`where`), and MySQL indexes every row; drop `where`, or create the index \

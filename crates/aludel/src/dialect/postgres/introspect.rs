@@ -9,7 +9,8 @@
 //!   server default, identity, stored generated expression, comment;
 //! - primary keys, unique, foreign key and check constraints, all with their names;
 //! - indexes that do not back a constraint: keys (columns or expressions), uniqueness, partial
-//!   predicate, access method, and each key's order and non-default operator class;
+//!   predicate, access method, each key's order and non-default operator class, and `INCLUDE`
+//!   columns;
 //! - enum types with their labels in sort order.
 //!
 //! The model is what PostgreSQL holds, spelled as PostgreSQL prints it; making a model
@@ -49,8 +50,8 @@
 //! name, since the catalog does not keep the order they were declared in.
 //!
 //! Not modelled, so not read: views, sequences of their own, domains' constraints, exclusion
-//! constraints, deferrability and `MATCH` of foreign keys, index collations and `INCLUDE`
-//! columns, identity sequence options, and objects of other schemas
+//! constraints, deferrability and `MATCH` of foreign keys, index collations and storage
+//! parameters, identity sequence options, and objects of other schemas
 //! (a foreign key's referenced table is named without its schema; an enum of another schema
 //! is a [`ColumnType::Custom`] type, as `format_type` prints it). Needs PostgreSQL 12 or later.
 
@@ -294,9 +295,9 @@ fn constraints_query(scope: &Scope) -> String {
 }
 
 /// One row per index that backs no constraint: table, name, unique, access method, predicate,
-/// the key columns as a JSON array of column names and `{"expr": ...}` objects, and each key's
+/// the key columns as a JSON array of column names and `{"expr": ...}` objects, each key's
 /// options (`indoption`'s DESC and NULLS FIRST bits, an operator class that is not its type's
-/// default) as a JSON array of objects.
+/// default) as a JSON array of objects, and the `INCLUDE` columns (a JSON array, or NULL).
 fn indexes_query(scope: &Scope) -> String {
     format!(
         "SELECT c.relname, ic.relname, i.indisunique::text, am.amname::text, pg_get_expr(i.indpred, i.indrelid), \
@@ -311,7 +312,11 @@ fn indexes_query(scope: &Scope) -> String {
                      'desc', (i.indoption[k.ord - 1] & 1) = 1, \
                      'nulls_first', (i.indoption[k.ord - 1] & 2) = 2) ORDER BY k.ord) \
             FROM generate_series(1, i.indnkeyatts) k(ord) \
-            JOIN pg_opclass oc ON oc.oid = i.indclass[k.ord - 1])::text \
+            JOIN pg_opclass oc ON oc.oid = i.indclass[k.ord - 1])::text, \
+           (SELECT json_agg(ka.attname ORDER BY k.ord) \
+            FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) \
+            JOIN pg_attribute ka ON ka.attrelid = i.indrelid AND ka.attnum = k.attnum \
+            WHERE k.ord > i.indnkeyatts)::text \
          FROM pg_index i \
          JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_am am ON am.oid = ic.relam \
@@ -521,6 +526,10 @@ fn read_indexes(schema: &mut Schema, rows: &[Vec<Option<String>>]) -> Result<(),
                 predicate: cell(row, 4).map(str::to_owned),
                 method: (method != "btree").then(|| method.to_owned()),
                 key_options: KeyOptions::canonical(key_options),
+                include: match cell(row, 7) {
+                    Some(_) => json(row, 7, &what)?,
+                    None => Vec::new(),
+                },
             },
         );
     }

@@ -455,14 +455,17 @@ impl Renderer<'_> {
 
     /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] "name" ON "t" [USING method] (keys) [WHERE ...]`.
     fn create_index(&self, create: &CreateIndex) -> Result<Vec<Statement>, RenderError> {
-        let CreateIndex { name, table, columns, unique, predicate, method, key_options, concurrently } = create;
+        let CreateIndex { name, table, columns, unique, predicate, method, key_options, include, concurrently } =
+            create;
         self.check_index_keys(columns, key_options)?;
         let name = self.ident("index", name)?;
         let table = self.ident("table", table)?;
         let method = method.as_deref().map(|method| self.index_method(method)).transpose()?;
         let keys = self.index_keys(columns, key_options)?;
+        let include = include.iter().map(|column| self.ident("column", column)).collect::<Result<_, _>>()?;
         let predicate = self.index_predicate(predicate.as_deref())?;
-        let index = IndexSql { unique: *unique, concurrently: *concurrently, name, table, method, keys, predicate };
+        let index =
+            IndexSql { unique: *unique, concurrently: *concurrently, name, table, method, keys, include, predicate };
         let placement = if *concurrently { Placement::NoTransaction } else { Placement::InRevision };
         Ok(vec![Statement::apart(index.to_string(), placement)])
     }

@@ -153,8 +153,14 @@ impl<'a> Renderer<'a> {
 
     /// `CREATE [UNIQUE] INDEX "name" ON "t" (keys) [WHERE ...]`.
     pub(super) fn create_index(&self, index: &Index) -> Result<Statement, RenderError> {
-        let Index { name, table, columns, unique, predicate, method, key_options } = index;
+        let Index { name, table, columns, unique, predicate, method, key_options, include } = index;
         self.check_index_keys(columns, key_options)?;
+        if !include.is_empty() {
+            return Err(self.unsupported(format!(
+                "index `{name}` includes columns beside its keys (`include`), which SQLite indexes do not take; make \
+                 them keys, or drop `include`"
+            )));
+        }
         if let Some(method) = method.as_deref().filter(|m| !m.eq_ignore_ascii_case("btree")) {
             return Err(self.unsupported(format!(
                 "index `{name}` uses method `{method}`, and SQLite has only b-tree indexes; drop `method`, or create \
@@ -170,6 +176,7 @@ impl<'a> Renderer<'a> {
             table: self.ident("table", table)?,
             method: None,
             keys,
+            include: Vec::new(),
             predicate: self.index_predicate(predicate.as_deref())?,
         };
         Ok(Statement::new(index.to_string()))

@@ -395,6 +395,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                     key_options: KeyOptions::canonical(
                         index.keys.iter().map(|(_, _, desc)| KeyOptions::new(None, *desc, None)).collect(),
                     ),
+                    include: Vec::new(),
                 },
             );
         }

@@ -110,6 +110,7 @@ pub fn normalize(model: &Schema) -> Schema {
             predicate: index.predicate.as_ref().map(|p| p.trim().to_owned()),
             method: None,
             key_options: index.key_options.clone(),
+            include: index.include.clone(),
         };
         stored.indexes.insert(normalized.name.clone(), normalized);
     }

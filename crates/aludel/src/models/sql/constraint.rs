@@ -196,6 +196,7 @@ impl Builder<'_> {
             predicate: None,
             method,
             key_options,
+            include: Vec::new(),
         };
         self.schema.indexes.insert(name, index);
         Ok(())

@@ -454,7 +454,6 @@ impl Builder<'_> {
 
     fn create_index(&mut self, create: &CreateIndex, here: &Here) -> Result<(), ModelError> {
         if create.r#async
-            || !create.include.is_empty()
             || create.nulls_distinct.is_some()
             || !create.with.is_empty()
             || !create.index_options.is_empty()
@@ -462,7 +461,7 @@ impl Builder<'_> {
         {
             return Err(self.unsupported(
                 here,
-                "an index option (INCLUDE, NULLS [NOT] DISTINCT, WITH, ...)",
+                "an index option (NULLS [NOT] DISTINCT, WITH, ...)",
                 "write CREATE [UNIQUE] INDEX name ON t [USING method] (keys) [WHERE predicate]",
             ));
         }
@@ -476,6 +475,7 @@ impl Builder<'_> {
             return Err(self.invalid(here, format!("index `{name}` is created twice; keep one")));
         }
         let (columns, key_options) = self.index_keys(&create.columns, here)?;
+        let include = create.include.iter().map(|column| self.ident(column)).collect();
         let method = create.using.as_ref().map(|using| match using {
             IndexType::Custom(ident) => self.ident(ident),
             other => other.to_string().to_lowercase(),
@@ -484,7 +484,7 @@ impl Builder<'_> {
         self.order.indexes.insert(name.clone(), here.position);
         self.schema.indexes.insert(
             name.clone(),
-            Index { name, table, columns, unique: create.unique, predicate, method, key_options },
+            Index { name, table, columns, unique: create.unique, predicate, method, key_options, include },
         );
         Ok(())
     }
@@ -677,7 +677,7 @@ mod tests {
              CREATE TYPE mood AS ENUM ('sad', 'ok');
              CREATE UNIQUE INDEX ix_t_email ON t USING btree ((lower(email)), id) WHERE id > 0;
              CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_t_m ON t (m);
-             CREATE INDEX ix_t_sorted ON t (email public.text_pattern_ops DESC NULLS LAST, id ASC NULLS FIRST, m DESC NULLS FIRST);
+             CREATE INDEX ix_t_sorted ON t (email public.text_pattern_ops DESC NULLS LAST, id ASC NULLS FIRST, m DESC NULLS FIRST) INCLUDE (ms);
              ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY (id), ADD COLUMN extra text;
              COMMENT ON TABLE t IS 'things';
              COMMENT ON COLUMN t.email IS 'where to write';",
@@ -698,7 +698,7 @@ mod tests {
                         { "opclass": "text_pattern_ops", "desc": true, "nulls_first": false },
                         { "nulls_first": true },
                         { "desc": true },
-                    ] },
+                    ], "include": ["ms"] },
                 ],
                 "enums": [{ "name": "mood", "values": ["sad", "ok"] }],
             })),
