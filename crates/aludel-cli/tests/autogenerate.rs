@@ -103,6 +103,16 @@ async fn autogenerate_upgrade_check_and_diff_from_a_schema_sql() {
         assert!(run.stdout.contains("Detected alter_column posts.title"), "{backend:?}: {}", run.stdout);
         let flagged = run.stdout.contains("DESTRUCTIVE: op 1: changes `posts.title` from `text` to `varchar(100)`");
         assert_eq!(flagged, backend != Backend::Sqlite, "{backend:?}: {}", run.stdout);
+
+        // A value that does not fit stops the upgrade instead of being cut to the new length
+        // (an explicit cast cuts it silently on PostgreSQL); SQLite keeps it as it is.
+        let title = "t".repeat(150);
+        project.db.execute("INSERT INTO users (id, email) VALUES (1, 'a@example.com')").await;
+        project.db.execute(&format!("INSERT INTO posts (id, author_id, title) VALUES (1, 1, '{title}')")).await;
+        let expected = if backend == Backend::Sqlite { 0 } else { 2 };
+        let run = project.run(&["upgrade", "head"]).await.expect_code(expected);
+        let kept = project.db.query("SELECT title FROM posts").await;
+        assert_eq!(kept, [[Some(title.clone())]], "{backend:?}: {}", run.stderr);
     }
 }
 

@@ -408,9 +408,9 @@ impl Renderer<'_> {
             }
             let spelled = self.column_type(column, &ty.to)?;
             statements.push(Statement::new(format!(
-                "{alter} TYPE {spelled}{} USING {}::{spelled}",
+                "{alter} TYPE {spelled}{}{}",
                 self.collate(wanted_collation)?,
-                self.ident("column", column)?
+                using(&self.ident("column", column)?, &ty.to, &spelled)
             )));
         }
         if let Some(current) = collation_only {
@@ -534,6 +534,24 @@ impl Renderer<'_> {
     }
 }
 
+/// The `USING` of a column's type change. An explicit cast cuts a string to a bounded type's
+/// length without a word, so a bounded string type gets none: the assignment cast the change
+/// then applies (which every type has to a string type) refuses a value that does not fit.
+/// PostgreSQL has no cast between two enum types, so an enum is reached through `text`.
+fn using(column: &str, to: &ColumnType, spelled: &str) -> String {
+    match to {
+        ColumnType::Varchar(Some(_)) | ColumnType::Char(_) => String::new(),
+        ColumnType::Array(item) if matches!(**item, ColumnType::Varchar(Some(_)) | ColumnType::Char(_)) => {
+            String::new()
+        }
+        ColumnType::Enum(_) => format!(" USING {column}::text::{spelled}"),
+        ColumnType::Array(item) if matches!(**item, ColumnType::Enum(_)) => {
+            format!(" USING {column}::text[]::{spelled}")
+        }
+        _ => format!(" USING {column}::{spelled}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -580,8 +598,23 @@ mod tests {
             &format!(
                 "{USERS}[[op]]\nop = \"alter_column\"\ntable = \"users\"\ncolumn = \"name\"\ntype = \"varchar(20)\""
             ),
-            Ok(&[r#"ALTER TABLE "users" ALTER COLUMN "name" TYPE VARCHAR(20) USING "name"::VARCHAR(20)"#]),
+            Ok(&[r#"ALTER TABLE "users" ALTER COLUMN "name" TYPE VARCHAR(20)"#]),
         );
+    }
+
+    #[test]
+    fn a_type_change_never_casts_values_shorter() {
+        let ty = |text: &str| text.parse::<ColumnType>().expect("a type");
+        // An explicit cast to a bounded string cuts the value: none is written, so the
+        // assignment cast refuses a value too long.
+        for bounded in ["varchar(20)", "char(3)", "varchar(5)[]"] {
+            assert_eq!(using("\"c\"", &ty(bounded), "X"), "", "{bounded}");
+        }
+        assert_eq!(using("\"c\"", &ty("varchar"), "VARCHAR"), r#" USING "c"::VARCHAR"#);
+        assert_eq!(using("\"c\"", &ty("integer"), "INTEGER"), r#" USING "c"::INTEGER"#);
+        // No cast joins two enum types; text does.
+        assert_eq!(using("\"c\"", &ty("enum:feeling"), r#""feeling""#), r#" USING "c"::text::"feeling""#);
+        assert_eq!(using("\"c\"", &ty("enum:feeling[]"), r#""feeling"[]"#), r#" USING "c"::text[]::"feeling"[]"#);
     }
 
     #[test]
