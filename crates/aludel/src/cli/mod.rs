@@ -436,10 +436,52 @@ enum Command {
 /// Any [`Error`]; the caller prints it and exits with [`EXIT_ERROR`].
 pub fn run(environment: &Environment) -> Result<ExitCode, Error> {
     // Progress flushes what it writes, so buffering costs a terminal nothing.
-    let mut out = std::io::BufWriter::new(std::io::stdout());
+    let mut out = std::io::BufWriter::new(ReaderMayLeave::new(std::io::stdout()));
     let code = run_on(std::env::args_os(), environment, Console::detect_stdout(), &mut out);
     out.flush()?;
     code
+}
+
+/// Standard output whose reader may stop reading (`aludel history | head`): once the pipe is
+/// closed, output is dropped instead of failing the command, which runs to its end (an upgrade
+/// is not cut short by its reader) and exits with its own code.
+struct ReaderMayLeave<W> {
+    inner: W,
+    gone: bool,
+}
+
+impl<W: Write> ReaderMayLeave<W> {
+    fn new(inner: W) -> Self {
+        ReaderMayLeave { inner, gone: false }
+    }
+
+    fn unless_gone(&mut self, result: std::io::Result<()>) -> std::io::Result<()> {
+        match result {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(())
+            }
+            result => result,
+        }
+    }
+}
+
+impl<W: Write> Write for ReaderMayLeave<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !self.gone {
+            let written = self.inner.write_all(buf);
+            self.unless_gone(written)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.gone {
+            return Ok(());
+        }
+        let flushed = self.inner.flush();
+        self.unless_gone(flushed)
+    }
 }
 
 /// Runs the command given by `args` (the first one is the program name), writing output to
@@ -525,7 +567,12 @@ fn usage(err: clap::Error, out: &mut (dyn Write + Send)) -> Result<ExitCode, Err
             let code = if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { EXIT_ERROR } else { 0 };
             Ok(ExitCode::from(code))
         }
-        _ => Err(Error::Cli(CliError::Usage(err.render().to_string().trim_end().to_owned()))),
+        _ => {
+            // clap's text starts with its own `error: `, which the report adds again.
+            let text = err.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            Err(Error::Cli(CliError::Usage(text.trim_end().to_owned())))
+        }
     }
 }
 
