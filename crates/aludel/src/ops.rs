@@ -158,7 +158,11 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         down: Option<String>,
         /// Run only on this dialect (`postgresql`, `sqlite`, `mysql`).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            deserialize_with = "crate::dialect::read_dialect_name",
+            skip_serializing_if = "Option::is_none"
+        )]
         dialect: Option<String>,
     },
 }

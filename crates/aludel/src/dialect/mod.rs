@@ -23,6 +23,29 @@ pub(crate) mod schema_sql;
 pub mod sqlite;
 pub mod trace;
 
+/// Each backend with the names a revision file may give it (`dialect = "..."` on an `sql` op
+/// or a test fixture), the dialect's own name ([`Dialect::name`]) first.
+const DIALECT_NAMES: &[&[&str]] = &[&["postgresql", "postgres"], &["sqlite"], &["mysql", "mariadb"]];
+
+/// Whether `written`, a file's `dialect = "..."`, names the dialect called `dialect`.
+pub(crate) fn names_dialect(written: &str, dialect: &str) -> bool {
+    DIALECT_NAMES.iter().any(|names| names[0] == dialect && names.iter().any(|name| name.eq_ignore_ascii_case(written)))
+}
+
+/// Reads a file's `dialect = "..."`, refusing a name no backend answers to: a misspelt one
+/// would make its SQL run nowhere, silently.
+pub(crate) fn read_dialect_name<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize as _;
+    let name = String::deserialize(deserializer)?;
+    if DIALECT_NAMES.iter().flat_map(|names| names.iter()).any(|known| known.eq_ignore_ascii_case(&name)) {
+        Ok(Some(name))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "unknown dialect `{name}`: use postgresql, sqlite or mysql (or leave `dialect` out to run everywhere)"
+        )))
+    }
+}
+
 pub use client::ScriptClient;
 #[cfg(feature = "mysql")]
 pub use mysql::MySql;

@@ -227,7 +227,7 @@ pub(crate) fn of_op(op: &Op, schema: &Schema, dialect: &dyn Dialect) -> Vec<Fact
         Op::AlterTable { table, .. } => one(FactKind::OtherAlter { table: table.clone() }),
         Op::CreateEnum { .. } | Op::DropEnum { .. } => Vec::new(),
         Op::Sql { sql, dialect: only, .. } => {
-            if only.as_deref().is_some_and(|only| only != dialect.name()) {
+            if only.as_deref().is_some_and(|only| !crate::dialect::names_dialect(only, dialect.name())) {
                 return Vec::new();
             }
             sql_facts(sql, dialect)
@@ -340,6 +340,18 @@ mod tests {
             ("'x'", false),
         ] {
             assert_eq!(is_volatile_expression(sql), volatile, "{sql}");
+        }
+    }
+
+    #[cfg(feature = "schema-sql")]
+    #[test]
+    fn an_sql_op_is_read_under_any_name_of_its_dialect() {
+        let postgres = crate::dialect::Backend::Postgres.dialect();
+        for (only, read) in [(None, true), (Some("postgres"), true), (Some("PostgreSQL"), true), (Some("mysql"), false)]
+        {
+            let op = Op::Sql { sql: "DROP TABLE t".into(), down: None, dialect: only.map(str::to_owned) };
+            let facts = of_op(&op, &Schema::default(), postgres);
+            assert_eq!(!facts.is_empty(), read, "{only:?}: {facts:?}");
         }
     }
 

@@ -50,31 +50,14 @@ pub struct Fixture {
     pub sql: String,
     /// Run only on this backend: `postgresql` (or `postgres`), `sqlite`, `mysql` (or
     /// `mariadb`), as the `sql` op names them.
-    #[serde(default, deserialize_with = "dialect_name")]
+    #[serde(default, deserialize_with = "crate::dialect::read_dialect_name")]
     pub dialect: Option<String>,
 }
-
-/// Each backend with the names a file may give it, the dialect's own name first.
-const DIALECT_NAMES: &[&[&str]] = &[&["postgresql", "postgres"], &["sqlite"], &["mysql", "mariadb"]];
 
 impl Fixture {
     /// Whether the fixture runs on the dialect named `dialect` (`Dialect::name`).
     pub fn applies_to(&self, dialect: &str) -> bool {
-        let Some(wanted) = &self.dialect else { return true };
-        DIALECT_NAMES
-            .iter()
-            .any(|names| names[0] == dialect && names.iter().any(|name| name.eq_ignore_ascii_case(wanted)))
-    }
-}
-
-fn dialect_name<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    let name = String::deserialize(deserializer)?;
-    if DIALECT_NAMES.iter().flat_map(|names| names.iter()).any(|known| known.eq_ignore_ascii_case(&name)) {
-        Ok(Some(name))
-    } else {
-        Err(serde::de::Error::custom(format!(
-            "unknown dialect `{name}` for a test fixture: use postgresql, sqlite or mysql"
-        )))
+        self.dialect.as_deref().is_none_or(|wanted| crate::dialect::names_dialect(wanted, dialect))
     }
 }
 
@@ -119,6 +102,13 @@ mod tests {
         for (text, line, words) in [
             ("revision = \"a1\"\n[[test.after]]\nsql = \"x\"\n", 2, "unknown field `after`"),
             ("revision = \"a1\"\n[[test.before]]\nsql = \"x\"\ndialect = \"oracle\"\n", 4, "unknown dialect `oracle`"),
+            // The same names hold for an `sql` op, whose SQL a misspelt one would run nowhere
+            // (an op's error is placed at its header).
+            (
+                "revision = \"a1\"\n\n[[upgrade]]\nop = \"sql\"\nsql = \"x\"\ndialect = \"sqlit\"\n",
+                3,
+                "unknown dialect `sqlit`: use postgresql, sqlite or mysql",
+            ),
         ] {
             match parse(text) {
                 Err(ScriptError::Parse { line: at, message, .. }) => {

@@ -30,9 +30,6 @@ pub(crate) trait DdlSpelling {
     /// The name `RenderError::Unsupported` reports.
     const DIALECT: &'static str;
 
-    /// The `dialect` values of an `sql` op that this backend runs, in lower case.
-    const SQL_DIALECTS: &'static [&'static str];
-
     /// The longest name the backend keeps as written; `None` when it keeps any.
     const NAME_LIMIT: Option<NameLimit> = None;
 
@@ -402,7 +399,7 @@ pub(crate) trait DdlSpelling {
     /// An `sql` op: its text without the trailing semicolon, or nothing when it names
     /// another dialect.
     fn raw_sql(&self, sql: &str, dialect: Option<&str>) -> Result<Vec<Statement>, RenderError> {
-        let ours = dialect.is_none_or(|d| Self::SQL_DIALECTS.iter().any(|ours| d.eq_ignore_ascii_case(ours)));
+        let ours = dialect.is_none_or(|d| crate::dialect::names_dialect(d, Self::DIALECT));
         if !ours {
             return Ok(Vec::new());
         }

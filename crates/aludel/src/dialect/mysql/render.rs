@@ -118,7 +118,6 @@ struct Renderer<'a> {
 
 impl DdlSpelling for Renderer<'_> {
     const DIALECT: &'static str = "mysql";
-    const SQL_DIALECTS: &'static [&'static str] = &["mysql", "mariadb"];
 
     fn key_option_support(&self) -> (bool, bool) {
         (false, false)

@@ -184,7 +184,6 @@ struct Renderer<'a> {
 
 impl DdlSpelling for Renderer<'_> {
     const DIALECT: &'static str = "postgresql";
-    const SQL_DIALECTS: &'static [&'static str] = &["postgresql", "postgres"];
     // PostgreSQL silently truncates longer identifiers (`NAMEDATALEN - 1`).
     const NAME_LIMIT: Option<NameLimit> = Some(NameLimit { bytes: 63, backend: "PostgreSQL" });
 

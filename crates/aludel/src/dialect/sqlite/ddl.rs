@@ -185,7 +185,6 @@ impl<'a> Renderer<'a> {
 
 impl DdlSpelling for Renderer<'_> {
     const DIALECT: &'static str = "sqlite";
-    const SQL_DIALECTS: &'static [&'static str] = &["sqlite"];
 
     fn key_option_support(&self) -> (bool, bool) {
         (false, false)
