@@ -431,3 +431,36 @@ async fn index_key_order_and_operator_classes_are_compared() {
         assert_eq!(run.code, 0, "{backend:?}: {}{}", run.stdout, run.stderr);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_difference_no_op_expresses_fails_check() {
+    // An identity the database lacks, and an enum whose values the models order differently:
+    // autogenerate writes neither, but the models do not match the database.
+    let before = "CREATE TYPE mood AS ENUM ('calm', 'busy');\nCREATE TABLE t (id integer PRIMARY KEY, m mood);\n";
+    let project = with_schema_sql(Backend::Postgres, before).await;
+    project.run(&["revision", "--autogenerate", "-m", "first", "--rev-id", "a1"]).await.ok();
+    project.run(&["upgrade", "head"]).await.ok();
+    project.run(&["check"]).await.ok();
+    for after in [
+        "CREATE TYPE mood AS ENUM ('calm', 'busy');\n\
+         CREATE TABLE t (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, m mood);\n",
+        "CREATE TYPE mood AS ENUM ('busy', 'calm');\nCREATE TABLE t (id integer PRIMARY KEY, m mood);\n",
+    ] {
+        std::fs::write(project.dir.path().join("schema.sql"), after).expect("write schema.sql");
+        let run = project.run(&["check"]).await.expect_code(1);
+        assert!(run.stdout.contains("differ from the database in what autogenerate cannot write"), "{}", run.stdout);
+        assert!(!run.stdout.contains("the models match"), "{}", run.stdout);
+        let run = project.run(&["check", "--format", "json"]).await.expect_code(1);
+        assert!(run.stdout.contains("\"drift\": true"), "{}", run.stdout);
+        let run = project.run(&["diff"]).await.ok();
+        assert!(run.stdout.contains("-- no op expresses the differences above"), "{}", run.stdout);
+        let run = project.run(&["revision", "--autogenerate", "-m", "second"]).await.ok();
+        assert!(run.stdout.contains("No revision file written"), "{}", run.stdout);
+    }
+    // Written by hand, the identity matches again.
+    let identity = "CREATE TYPE mood AS ENUM ('calm', 'busy');\n\
+                    CREATE TABLE t (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, m mood);\n";
+    std::fs::write(project.dir.path().join("schema.sql"), identity).expect("write schema.sql");
+    project.db.execute("ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY").await;
+    project.run(&["check"]).await.ok();
+}

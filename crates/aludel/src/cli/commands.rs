@@ -207,7 +207,7 @@ pub(super) async fn revision(
     output::detected(out, style, &outcome.diff)?;
     match &outcome.written {
         Some(path) => output::generated(out, path)?,
-        None => output::no_changes(out)?,
+        None => output::no_changes(out, &outcome.diff)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -341,8 +341,16 @@ pub(super) fn detected(out: &mut dyn Write, style: Style, diff: &Diff) -> io::Re
     Ok(())
 }
 
-pub(super) fn no_changes(out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "No changes in schema detected; no revision file written")
+/// What `check` says when the models differ only in what no op expresses.
+const UNEXPRESSED: &str = "The models differ from the database in what autogenerate cannot write (above): write it by hand in a revision's \
+     `sql` op";
+
+pub(super) fn no_changes(out: &mut dyn Write, diff: &Diff) -> io::Result<()> {
+    if diff.matches() {
+        writeln!(out, "No changes in schema detected; no revision file written")
+    } else {
+        writeln!(out, "No revision file written: autogenerate cannot write the differences above; write them by hand")
+    }
 }
 
 pub(super) fn no_models(out: &mut dyn Write) -> io::Result<()> {
@@ -353,6 +361,9 @@ pub(super) fn model_check(out: &mut dyn Write, style: Style, diff: &Diff) -> io:
     if diff.is_empty() {
         for warning in &diff.warnings {
             warning_line(out, style, warning)?;
+        }
+        if !diff.matches() {
+            return writeln!(out, "{UNEXPRESSED}");
         }
         return writeln!(out, "OK: the models match the database; no new upgrade operations detected");
     }
@@ -370,11 +381,14 @@ pub(super) fn model_check(out: &mut dyn Write, style: Style, diff: &Diff) -> io:
 /// color, comments are dim and the comment that opens each op's statements takes the op's
 /// color.
 pub(super) fn diff_sql(out: &mut dyn Write, style: Style, diff: &Diff, sql: &str) -> io::Result<()> {
-    if diff.is_empty() {
+    if diff.matches() {
         return writeln!(out, "-- the models match the database: nothing to do");
     }
     for warning in &diff.warnings {
         writeln!(out, "{}", style.paint(Paint::Warning, &format!("-- warning: {warning}")))?;
+    }
+    if diff.is_empty() {
+        return writeln!(out, "-- no op expresses the differences above: write them by hand in a revision's `sql` op");
     }
     for destructive in &diff.destructive {
         let line = format!("-- DESTRUCTIVE: op {}: {}", destructive.op_index + 1, destructive.reason);

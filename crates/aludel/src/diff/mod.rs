@@ -184,10 +184,25 @@ pub struct Diff {
     pub destructive: Vec<Destructive>,
 }
 
+impl Warning {
+    /// Whether the warning is a difference between the models and the database that no op
+    /// expresses (an identity, a generated expression, an enum's order): the two differ
+    /// although the diff holds no op for it.
+    pub fn is_unexpressed_difference(&self) -> bool {
+        matches!(self, Warning::Unsupported { .. } | Warning::EnumValuesReordered { .. })
+    }
+}
+
 impl Diff {
-    /// Whether the database already matches the models (warnings aside).
+    /// Whether the diff holds no op (warnings aside; see [`Diff::matches`]).
     pub fn is_empty(&self) -> bool {
         self.upgrade.is_empty()
+    }
+
+    /// Whether the database matches the models: no op to run and no difference that only a
+    /// hand-written change can make ([`Warning::is_unexpressed_difference`]).
+    pub fn matches(&self) -> bool {
+        self.is_empty() && !self.warnings.iter().any(Warning::is_unexpressed_difference)
     }
 }
 

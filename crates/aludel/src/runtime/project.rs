@@ -102,7 +102,7 @@ pub enum ModelCheck {
 impl CheckReport {
     /// Whether revisions are pending or the models differ from the database.
     pub fn has_drift(&self) -> bool {
-        !self.pending.is_empty() || matches!(&self.models, ModelCheck::Compared(diff) if !diff.is_empty())
+        !self.pending.is_empty() || matches!(&self.models, ModelCheck::Compared(diff) if !diff.matches())
     }
 }
 
