@@ -464,3 +464,29 @@ async fn a_difference_no_op_expresses_fails_check() {
     project.db.execute("ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY").await;
     project.run(&["check"]).await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_column_renamed_to_a_quoted_name_keeps_its_checks_working() {
+    for backend in backends() {
+        // MySQL reads `"Quantity"` as a string: the check a rename rewrites must quote the new
+        // name as the database does, or its downgrade writes `CHECK ('Quantity' > 0)`.
+        let name = if backend == Backend::MySql { "Quantity" } else { "\"Quantity\"" };
+        let before = "CREATE TABLE t (id integer PRIMARY KEY, qty integer, CONSTRAINT ck_qty CHECK (qty > 0));\n";
+        let after = format!(
+            "CREATE TABLE t (\n    id integer PRIMARY KEY,\n    {name} integer, -- aludel: renamed from qty\n    \
+             CONSTRAINT ck_qty CHECK ({name} > 0)\n);\n"
+        );
+        let project = with_schema_sql(backend, before).await;
+        project.run(&["revision", "--autogenerate", "-m", "first", "--rev-id", "a1"]).await.ok();
+        std::fs::write(project.dir.path().join("schema.sql"), after).expect("write schema.sql");
+        project.run(&["upgrade", "head"]).await.ok();
+        let run = project.run(&["revision", "--autogenerate", "-m", "rename", "--rev-id", "b2"]).await.ok();
+        assert!(!run.stdout.contains("constraint ck_qty"), "{backend:?}: the check is unchanged\n{}", run.stdout);
+        project.run(&["upgrade", "head"]).await.ok();
+        project.run(&["check"]).await.ok();
+        project.run(&["downgrade", "-1"]).await.ok();
+        project.db.execute("INSERT INTO t (id, qty) VALUES (1, 5)").await;
+        let refused = project.db.try_execute("INSERT INTO t (id, qty) VALUES (2, -5)").await;
+        assert!(refused.is_err(), "{backend:?}: the check still holds after the downgrade");
+    }
+}

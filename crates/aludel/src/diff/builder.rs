@@ -29,7 +29,7 @@ impl UpgradeBuilder<'_> {
     fn push(&mut self, op: Op, destructive: Option<String>) {
         // An op that does not fit comes from inconsistent models (a key on a column they do
         // not define, say); it is still emitted, and running it reports the problem.
-        self.cur.apply(&op).ok();
+        self.cur.apply_quoting(&op, self.options.identifier_quote).ok();
         if let Some(reason) = destructive {
             self.destructive.push(Destructive { op_index: self.ops.len(), reason });
         }

@@ -33,6 +33,9 @@ pub struct DiffOptions {
     /// Globs of tables to leave out, on both sides. The caller adds the version and history
     /// tables here.
     pub exclude: Vec<String>,
+    /// How the database quotes a name (`"` or MySQL's `` ` ``), for a renamed column that
+    /// expressions must quote (`Quantity`).
+    pub identifier_quote: char,
 }
 
 impl Default for DiffOptions {
@@ -43,6 +46,7 @@ impl Default for DiffOptions {
             renames: RenameHints::default(),
             include: Vec::new(),
             exclude: Vec::new(),
+            identifier_quote: '"',
         }
     }
 }
@@ -72,6 +76,7 @@ impl From<&AutogenerateConfig> for DiffOptions {
             renames: RenameHints { tables: config.rename_tables.clone(), columns },
             include: config.include_tables.clone(),
             exclude: config.exclude_tables.clone(),
+            ..DiffOptions::default()
         }
     }
 }

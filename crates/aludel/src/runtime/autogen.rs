@@ -72,6 +72,10 @@ impl Migrator {
         for (key, old) in &metadata.renames.columns {
             options.renames.columns.insert(key.clone(), old.clone());
         }
+        if let Ok(url) = self.config().require_database_url() {
+            let quoted = url.backend().dialect().quote_ident("x");
+            options.identifier_quote = quoted.chars().next().unwrap_or('"');
+        }
         options.exclude.push(self.config().tables.version_table.clone());
         options.exclude.push(self.config().tables.history_table.clone());
         // Tables the models carry as written (partitioned tables, partitions) are not compared.

@@ -19,6 +19,16 @@ impl Schema {
     /// Returns [`SchemaError`] when the op names something that does not exist or creates
     /// something that already does.
     pub fn apply(&mut self, op: &Op) -> Result<(), SchemaError> {
+        self.apply_quoting(op, '"')
+    }
+
+    /// [`Schema::apply`], a renamed column that an expression must quote quoted with `quote`
+    /// (see [`rename_identifier`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Schema::apply`].
+    pub fn apply_quoting(&mut self, op: &Op, quote: char) -> Result<(), SchemaError> {
         match op {
             Op::CreateTable(table) => {
                 if self.tables.contains_key(&table.name) {
@@ -93,7 +103,7 @@ impl Schema {
                     };
                     // Databases rewrite the references in expressions too (PostgreSQL stores
                     // them parsed; SQLite edits the stored text).
-                    let rewrite = |expr: &mut String| *expr = rename_identifier(expr, &old, new_name);
+                    let rewrite = |expr: &mut String| *expr = rename_quoting(expr, &old, new_name, quote);
                     target.primary_key.iter_mut().for_each(rename);
                     for constraint in &mut target.constraints {
                         match constraint {
@@ -216,13 +226,31 @@ impl Schema {
 /// `expr` with every reference to the column `old` spelled as `new`: bare identifiers match
 /// case-insensitively, quoted ones (`"x"`, `` `x` ``, `[x]`) exactly; strings, comments and
 /// function names are left alone. `new` is written bare when it is a plain lower-case name,
-/// quoted otherwise.
+/// quoted otherwise: as the reference it replaces was quoted, else as the expression quotes
+/// other names, else in double quotes (see [`rename_quoting`] for MySQL's backticks).
 pub fn rename_identifier(expr: &str, old: &str, new: &str) -> String {
+    rename_quoting(expr, old, new, '"')
+}
+
+/// [`rename_identifier`] for a database that quotes names with `quote` (MySQL's `` ` ``,
+/// where `"x"` is a string).
+pub fn rename_quoting(expr: &str, old: &str, new: &str, quote: char) -> String {
     let plain = |name: &str| {
         name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
             && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     };
-    let spelled = if plain(new) { new.to_owned() } else { format!("\"{}\"", new.replace('"', "\"\"")) };
+    let quoted = |open: u8| match open {
+        b'`' => format!("`{}`", new.replace('`', "``")),
+        b'[' => format!("[{new}]"),
+        _ => format!("\"{}\"", new.replace('"', "\"\"")),
+    };
+    let bare_spelled = if plain(new) {
+        new.to_owned()
+    } else if expr.contains('`') || quote == '`' {
+        quoted(b'`')
+    } else {
+        quoted(b'"')
+    };
     let bytes = expr.as_bytes();
     let mut out = String::with_capacity(expr.len());
     let mut i = 0;
@@ -274,7 +302,13 @@ pub fn rename_identifier(expr: &str, old: &str, new: &str) -> String {
                     name.push(ch);
                     i += ch.len_utf8();
                 }
-                if name == old { out.push_str(&spelled) } else { out.push_str(&expr[start..i]) }
+                if name != old {
+                    out.push_str(&expr[start..i]);
+                } else if plain(new) {
+                    out.push_str(new);
+                } else {
+                    out.push_str(&quoted(c));
+                }
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
                 while i < bytes.len()
@@ -285,7 +319,7 @@ pub fn rename_identifier(expr: &str, old: &str, new: &str) -> String {
                 let word = &expr[start..i];
                 let is_call = expr[i..].trim_start().starts_with('(');
                 if !is_call && word.eq_ignore_ascii_case(old) && (plain(old) || word == old) {
-                    out.push_str(&spelled);
+                    out.push_str(&bare_spelled);
                 } else {
                     out.push_str(word);
                 }
@@ -366,8 +400,15 @@ mod tests {
             ("title(x) = title", "title", "Head Line", "title(x) = \"Head Line\""),
             ("\"Code\" > 1 AND code > 2", "Code", "sku", "sku > 1 AND code > 2"),
             ("[a b] + `a b` + 1e5", "a b", "ab", "ab + ab + 1e5"),
+            // A quoted name needing quotes keeps its quotes: on MySQL `"Quantity"` is a string.
+            ("(`qty` > 0)", "qty", "Quantity", "(`Quantity` > 0)"),
+            ("`id` > 0 AND qty > 0", "qty", "Quantity", "`id` > 0 AND `Quantity` > 0"),
+            ("[qty] > 0", "qty", "Quantity", "[Quantity] > 0"),
+            ("\"qty\" > 0", "qty", "Quantity", "\"Quantity\" > 0"),
         ] {
             assert_eq!(rename_identifier(expr, old, new), expected, "{expr}");
         }
+        assert_eq!(rename_quoting("qty > 0", "qty", "Quantity", '`'), "`Quantity` > 0");
+        assert_eq!(rename_quoting("qty > 0", "qty", "amount", '`'), "amount > 0");
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod apply;
 
-pub use apply::rename_identifier;
+pub use apply::{rename_identifier, rename_quoting};
 
 /// A dialect-neutral column type, written in revision files as a string (`"varchar(255)"`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
