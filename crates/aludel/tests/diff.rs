@@ -91,6 +91,7 @@ impl CaseOptions {
             },
             include: self.include.clone(),
             exclude: self.exclude.clone(),
+            ..defaults
         }
     }
 }
