@@ -309,6 +309,47 @@ concurrently = true
     assert_eq!(history, ["upgrade r1", "upgrade r2"]);
 }
 
+async fn steps(project: &Project) -> Vec<String> {
+    project.history().await.into_iter().map(|(r, d)| format!("{d} {r}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_that_failed_in_steps_can_be_thrown_away() {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    let not_null = "[[upgrade]]\nop = \"add_column\"\ntable = \"accounts\"\n\
+                    column = { name = \"code\", type = \"integer\", nullable = false }\n";
+    let index = "[[upgrade]]\nop = \"create_index\"\ntable = \"accounts\"\nname = \"ix_accounts_owner_id\"\n\
+                 columns = [\"owner_id\"]\nconcurrently = true\n";
+
+    // Failing in its first step, whose transaction is rolled back, the revision leaves
+    // nothing behind and nothing to resolve: its file can go.
+    let failed = project.write("r2_code", &revision("r2", &["r1"], &format!("{not_null}\n{index}"), ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    assert!(run.stderr.contains("nothing of the revision took effect"), "{}", run.stderr);
+    assert_eq!(steps(&project).await, ["upgrade r1", "upgrade-reverted r2"]);
+    std::fs::remove_file(failed).expect("remove the file");
+    project.write("r3_index", &revision("r3", &["r1"], &index, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r3"]);
+
+    // Failing after a step took effect, it must be settled; without its file, only as undone.
+    let failed =
+        project.write("r4_code", &revision("r4", &["r3"], &format!("{index}\n{not_null}").replace("ix_", "ix2_"), ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    assert!(run.stderr.contains("its first 1 op(s) took effect"), "{}", run.stderr);
+    std::fs::remove_file(failed).expect("remove the file");
+    let run = project.run(&["resolve", "r4", "--applied"]).await.expect_code(2);
+    assert!(run.stderr.contains("has no file any more"), "{}", run.stderr);
+    project.db.execute("DROP INDEX ix2_accounts_owner_id").await;
+    project.run(&["resolve", "r4", "--reverted"]).await.ok();
+    assert_eq!(steps(&project).await, ["upgrade r1", "upgrade-reverted r2", "upgrade r3", "upgrade-reverted r4"]);
+    project.write("r5_code", &revision("r5", &["r3"], "[[upgrade]]\nop = \"sql\"\nsql = \"SELECT 1\"\n", ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r5"]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn trace_catches_a_plain_index_build_and_passes_its_concurrent_form() {
     let _one_at_a_time = TRACES.lock().await;

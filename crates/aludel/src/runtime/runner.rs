@@ -615,7 +615,24 @@ async fn resolve_locked(
         ))
         .into());
     };
-    let revision = graph.resolve(target)?;
+    let names_unfinished = !target.is_empty() && unfinished.revision.starts_with(target);
+    let revision = match graph.resolve(target) {
+        Ok(revision) => revision,
+        // The unfinished revision's file is gone (thrown away after it failed): what it ran
+        // can still be undone by hand and settled; recording it applied needs its file.
+        Err(_) if names_unfinished && resolution == Resolution::Reverted => {
+            return settle_without_file(session, tables, &unfinished).await;
+        }
+        Err(_) if names_unfinished => {
+            return Err(RuntimeError::Resolve(format!(
+                "revision `{}` has no file any more, so it cannot be recorded as applied: restore its file, or undo \
+                 what it ran by hand and run `aludel resolve {} --reverted`",
+                unfinished.revision, unfinished.revision
+            ))
+            .into());
+        }
+        Err(error) => return Err(error.into()),
+    };
     if revision.as_str() != unfinished.revision {
         return Err(RuntimeError::Resolve(format!(
             "revision `{revision}` is not the unfinished one; `{}` is: run `aludel resolve {} --applied` or `--reverted`",
@@ -650,6 +667,33 @@ async fn resolve_locked(
     batch.push(transaction.commit.to_owned());
     commit_batch(session, &batch, &transaction, "record the resolution").await?;
     Ok(RunReport { steps: Vec::new(), heads: new_heads })
+}
+
+/// Records the unfinished revision, whose file is gone, as undone by hand; the version table
+/// is left as it is.
+async fn settle_without_file(
+    session: &mut dyn Session,
+    tables: &StateTables,
+    unfinished: &state::Unfinished,
+) -> Result<RunReport, Error> {
+    let dialect = session.dialect();
+    let transaction = session.transaction_sql();
+    let heads = state::read_heads(session, tables).await?;
+    let kind = match unfinished.kind {
+        StepKind::DowngradeRunning | StepKind::DowngradeFailed => StepKind::DowngradeReverted,
+        _ => StepKind::UpgradeReverted,
+    };
+    let detail = format!(
+        "resolved by hand without its file{}",
+        unfinished.detail.as_deref().map(|d| format!(" after: {d}")).unwrap_or_default()
+    );
+    let batch = vec![
+        transaction.begin.to_owned(),
+        common::finish_history(dialect, tables, &unfinished.revision, kind, None, Some(&detail)).sql,
+        transaction.commit.to_owned(),
+    ];
+    commit_batch(session, &batch, &transaction, "record the resolution").await?;
+    Ok(RunReport { steps: Vec::new(), heads })
 }
 
 fn describe_heads(heads: &[RevisionId]) -> String {

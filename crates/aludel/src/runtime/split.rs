@@ -173,6 +173,8 @@ impl SplitRun<'_> {
         session.execute(&mark).await.map_err(db_error("record the revision as running"))?;
 
         let mut outcome = Ok(());
+        // Whether anything of the revision was committed by this run.
+        let mut committed = false;
         // Enum values first, each committed on its own (`IF NOT EXISTS`: safe to repeat).
         for statement in before_transaction(rendered) {
             if let Err(source) = session.execute(&statement.sql).await {
@@ -180,6 +182,7 @@ impl SplitRun<'_> {
                 outcome = Err(Failure { op, position: 0, statement: statement.sql.clone(), source });
                 break;
             }
+            committed = true;
         }
         let mut done = first;
         for segment in segments(rendered).iter().filter(|s| s.ops.start >= first) {
@@ -201,10 +204,43 @@ impl SplitRun<'_> {
             };
             if outcome.is_ok() {
                 done = segment.ops.end;
+            } else {
+                // A failed segment outside a transaction may leave part of its op behind.
+                committed |= !segment.transaction;
             }
         }
         if let Err(Failure { op, position, statement, source }) = outcome {
             let failed_op = &rendered[op];
+            let verb = direction_word(step.direction);
+            if resume.is_none() && done == 0 && !committed {
+                // The first segment's transaction was rolled back: nothing took effect, so
+                // nothing is left to resolve (the file may even be thrown away).
+                let detail = format!(
+                    "nothing took effect: op {} ({}) failed and its transaction was rolled back: {}",
+                    op + 1,
+                    failed_op.op.describe(),
+                    crate::runtime::database_message(&source)
+                );
+                let reverted = match step.direction {
+                    Direction::Up => StepKind::UpgradeReverted,
+                    Direction::Down => StepKind::DowngradeReverted,
+                };
+                session.execute(&record(reverted, &detail)).await.ok();
+                return Err(RuntimeError::StatementFailed {
+                    revision: revision.id.clone(),
+                    path: revision.path.clone(),
+                    direction: verb,
+                    op_number: op + 1,
+                    op: failed_op.op.describe(),
+                    statement,
+                    outcome: format!(
+                        "nothing of the revision took effect (the transaction of its first step was rolled back); \
+                         fix the cause and run the {verb} again"
+                    ),
+                    source: crate::runtime::DatabaseError(source),
+                }
+                .into());
+            }
             let detail = format!(
                 "{}; op {} ({}) failed at its statement {} of {}: {}",
                 progress(done, total),
@@ -215,7 +251,6 @@ impl SplitRun<'_> {
                 crate::runtime::database_message(&source)
             );
             session.execute(&record(failed, &detail)).await.ok();
-            let verb = direction_word(step.direction);
             return Err(RuntimeError::StatementFailed {
                 revision: revision.id.clone(),
                 path: revision.path.clone(),
