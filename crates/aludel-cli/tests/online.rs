@@ -330,7 +330,7 @@ async fn a_revision_that_failed_in_steps_can_be_thrown_away() {
     assert!(run.stderr.contains("nothing of the revision took effect"), "{}", run.stderr);
     assert_eq!(steps(&project).await, ["upgrade r1", "upgrade-reverted r2"]);
     std::fs::remove_file(failed).expect("remove the file");
-    project.write("r3_index", &revision("r3", &["r1"], &index, ""));
+    project.write("r3_index", &revision("r3", &["r1"], index, ""));
     project.run(&["upgrade", "head"]).await.ok();
     assert_eq!(project.heads().await, ["r3"]);
 
