@@ -339,11 +339,28 @@ async fn a_revision_that_failed_in_steps_can_be_thrown_away() {
         project.write("r4_code", &revision("r4", &["r3"], &format!("{index}\n{not_null}").replace("ix_", "ix2_"), ""));
     let run = project.run(&["upgrade", "head"]).await.expect_code(2);
     assert!(run.stderr.contains("its first 1 op(s) took effect"), "{}", run.stderr);
+    // Where the database stands says so, and CI's check fails on it.
+    let run = project.run(&["current"]).await.ok();
+    assert!(run.stdout.contains("Unfinished: revision `r4` did not finish its upgrade (it failed)"), "{}", run.stdout);
+    assert!(run.stdout.contains("aludel resolve r4 --reverted"), "{}", run.stdout);
+    let run = project.run(&["current", "--format", "json"]).await.ok();
+    assert!(
+        run.stdout.contains("\"revision\": \"r4\",\n    \"direction\": \"upgrade\",\n    \"state\": \"failed\""),
+        "{}",
+        run.stdout
+    );
+    let run = project.run(&["check"]).await.expect_code(1);
+    assert!(run.stdout.contains("Unfinished: revision `r4`"), "{}", run.stdout);
+    assert!(!run.stdout.contains("upgrade heads"), "check must not advise what refuses: {}", run.stdout);
+    let run = project.run(&["check", "--format", "json"]).await.expect_code(1);
+    assert!(run.stdout.contains("\"unfinished\": {"), "{}", run.stdout);
     std::fs::remove_file(failed).expect("remove the file");
     let run = project.run(&["resolve", "r4", "--applied"]).await.expect_code(2);
     assert!(run.stderr.contains("has no file any more"), "{}", run.stderr);
     project.db.execute("DROP INDEX ix2_accounts_owner_id").await;
     project.run(&["resolve", "r4", "--reverted"]).await.ok();
+    let run = project.run(&["current", "--format", "json"]).await.ok();
+    assert!(run.stdout.contains("\"unfinished\": null"), "{}", run.stdout);
     assert_eq!(steps(&project).await, ["upgrade r1", "upgrade-reverted r2", "upgrade r3", "upgrade-reverted r4"]);
     project.write("r5_code", &revision("r5", &["r3"], "[[upgrade]]\nop = \"sql\"\nsql = \"SELECT 1\"\n", ""));
     project.run(&["upgrade", "head"]).await.ok();

@@ -270,9 +270,9 @@ pub(super) async fn current(
     // costs about as much as the other.
     let loading_project = project.clone();
     let loading = std::thread::spawn(move || loading_project.revisions());
-    let heads = crate::runtime::current_heads(&project.config).await;
+    let state = crate::runtime::current_state(&project.config).await;
     let graph = loading.join().expect("loading revision files does not panic")?;
-    let heads = heads?;
+    let (heads, unfinished) = state?;
     // JSON always carries what --verbose shows.
     let verbose = verbose || format == Format::Json;
     let history = if verbose {
@@ -281,13 +281,16 @@ pub(super) async fn current(
         Vec::new()
     };
     if format == Format::Json {
-        json::current(out, database(project), &graph, &heads, &history)?;
+        json::current(out, database(project), &graph, &heads, &history, unfinished.as_ref())?;
         return Ok(ExitCode::SUCCESS);
     }
     if verbose {
         output::current_for(out, &project.config)?;
     }
     output::current(out, &graph, &heads, verbose.then_some(history.as_slice()))?;
+    if let Some(unfinished) = &unfinished {
+        output::unfinished(out, unfinished)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -403,14 +406,13 @@ pub(super) async fn check(
         false => None,
     };
     if format == Format::Json {
-        let drift = report.has_drift();
-        json::check(out, database(project), drift, &report.current, &report.pending, &report.models, lint.as_ref())?;
+        json::check(out, database(project), &report, lint.as_ref())?;
         return Ok(code);
     }
     if let Some(run) = &lint {
         crate::cli::lint::text(out, style, run)?;
     }
-    output::check(out, &report.current, &report.pending)?;
+    output::check(out, &report.current, &report.pending, report.unfinished.as_ref())?;
     match &report.models {
         ModelCheck::NotConfigured if report.pending.is_empty() => output::no_models(out)?,
         ModelCheck::NotConfigured | ModelCheck::NotCompared => {}

@@ -9,9 +9,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::dialect::common::StepKind;
 use crate::diff::{Destructive, Diff, Warning};
 use crate::ops::Op;
-use crate::runtime::{ChecksumMismatch, HistoryRow, ModelCheck, TraceReport};
+use crate::runtime::{CheckReport, ChecksumMismatch, HistoryRow, ModelCheck, TraceReport, Unfinished};
 use crate::script::{Revision, RevisionGraph, RevisionId};
 
 /// The shape's version, the `"version"` of every document.
@@ -215,6 +216,7 @@ pub(super) fn current(
     graph: &RevisionGraph,
     heads: &[RevisionId],
     history: &[HistoryRow],
+    unfinished: Option<&Unfinished>,
 ) -> io::Result<()> {
     #[derive(Serialize)]
     struct Applied<'a> {
@@ -232,6 +234,7 @@ pub(super) fn current(
     struct Current<'a> {
         database: Option<String>,
         current: Vec<Head<'a>>,
+        unfinished: Option<UnfinishedJson<'a>>,
     }
     let current = heads
         .iter()
@@ -245,7 +248,36 @@ pub(super) fn current(
                 .map(|row| Applied { at: &row.applied_at, kind: row.kind.map(|kind| kind.as_str()) }),
         })
         .collect();
-    write(out, Current { database, current })
+    write(out, Current { database, current, unfinished: unfinished.map(UnfinishedJson::new) })
+}
+
+/// A revision that did not finish: `direction` `upgrade` or `downgrade`, `state` `failed` or
+/// `running` (the process stopped), what ran, and how to settle it.
+#[derive(Serialize)]
+struct UnfinishedJson<'a> {
+    revision: &'a str,
+    direction: &'static str,
+    state: &'static str,
+    detail: Option<&'a str>,
+    message: String,
+}
+
+impl<'a> UnfinishedJson<'a> {
+    fn new(unfinished: &'a Unfinished) -> Self {
+        let (direction, state) = match unfinished.kind {
+            StepKind::UpgradeRunning => ("upgrade", "running"),
+            StepKind::DowngradeRunning => ("downgrade", "running"),
+            StepKind::DowngradeFailed => ("downgrade", "failed"),
+            _ => ("upgrade", "failed"),
+        };
+        UnfinishedJson {
+            revision: &unfinished.revision,
+            direction,
+            state,
+            detail: unfinished.detail.as_deref(),
+            message: unfinished.message(),
+        }
+    }
 }
 
 /// `check`: whether anything differs, the pending revisions, and the comparison with the
@@ -254,12 +286,10 @@ pub(super) fn current(
 pub(super) fn check(
     out: &mut dyn Write,
     database: Option<String>,
-    drift: bool,
-    current: &[RevisionId],
-    pending: &[Revision],
-    models: &ModelCheck,
+    report: &CheckReport,
     lint: Option<&crate::runtime::LintRun>,
 ) -> io::Result<()> {
+    let CheckReport { current, pending, models, unfinished } = report;
     #[derive(Serialize)]
     struct Models<'a> {
         status: &'static str,
@@ -272,6 +302,8 @@ pub(super) fn check(
         database: Option<String>,
         drift: bool,
         current: Vec<&'a str>,
+        /// The revision that did not finish (runs refuse until it is resolved).
+        unfinished: Option<UnfinishedJson<'a>>,
         pending: Vec<PendingJson<'a>>,
         models: Models<'a>,
         /// With `--lint`: the pending revisions' findings, as `lint` prints them.
@@ -301,7 +333,8 @@ pub(super) fn check(
         },
     };
     let lint = lint.map(|run| serde_json::to_value(lint_body(run))).transpose().map_err(io::Error::other)?;
-    write(out, Check { database, drift, current: ids(current), pending, models, lint })
+    let unfinished = unfinished.as_ref().map(UnfinishedJson::new);
+    write(out, Check { database, drift: report.has_drift(), current: ids(current), unfinished, pending, models, lint })
 }
 
 /// `diff`: the ops, their SQL for `dialect`, warnings and destructive ops.

@@ -224,8 +224,22 @@ pub(super) fn stamped(out: &mut dyn Write, heads: &[RevisionId]) -> io::Result<(
     }
 }
 
-pub(super) fn check(out: &mut dyn Write, current: &[RevisionId], pending: &[Revision]) -> io::Result<()> {
+/// The revision that did not finish, and how to settle it.
+pub(super) fn unfinished(out: &mut dyn Write, unfinished: &crate::runtime::Unfinished) -> io::Result<()> {
+    writeln!(out, "Unfinished: {}", unfinished.message())
+}
+
+pub(super) fn check(
+    out: &mut dyn Write,
+    current: &[RevisionId],
+    pending: &[Revision],
+    unfinished: Option<&crate::runtime::Unfinished>,
+) -> io::Result<()> {
     let at = if current.is_empty() { "base".to_owned() } else { join(current) };
+    if let Some(stuck) = unfinished {
+        writeln!(out, "The database is at {at}")?;
+        return self::unfinished(out, stuck);
+    }
     if pending.is_empty() {
         return writeln!(out, "OK: the database is at head ({at})");
     }

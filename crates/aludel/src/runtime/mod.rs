@@ -346,6 +346,24 @@ pub async fn current_heads(config: &Config) -> Result<Vec<RevisionId>, Error> {
     heads
 }
 
+/// The revisions the database is at, and the revision that did not finish, if any (runs
+/// refuse until it is resolved).
+///
+/// # Errors
+///
+/// [`Error::Runtime`] when the database cannot be read.
+pub async fn current_state(config: &Config) -> Result<(Vec<RevisionId>, Option<Unfinished>), Error> {
+    let mut session = connect_existing(config).await?;
+    let state = async {
+        let heads = state::read_heads_if_any(session.as_mut(), &config.tables).await?;
+        let unfinished = state::read_unfinished_if_any(session.as_mut(), &config.tables).await?;
+        Ok((heads, unfinished))
+    }
+    .await;
+    session.close().await.ok();
+    state
+}
+
 /// One revision run (or stamped) by a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepReport {

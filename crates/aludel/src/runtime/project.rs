@@ -86,6 +86,8 @@ pub struct CheckReport {
     pub pending: Vec<Revision>,
     /// The comparison with the models.
     pub models: ModelCheck,
+    /// A revision that did not finish: runs refuse until it is resolved.
+    pub unfinished: Option<crate::runtime::Unfinished>,
 }
 
 /// Whether and how the models were compared by [`Project::check`].
@@ -102,7 +104,9 @@ pub enum ModelCheck {
 impl CheckReport {
     /// Whether revisions are pending or the models differ from the database.
     pub fn has_drift(&self) -> bool {
-        !self.pending.is_empty() || matches!(&self.models, ModelCheck::Compared(diff) if !diff.matches())
+        !self.pending.is_empty()
+            || self.unfinished.is_some()
+            || matches!(&self.models, ModelCheck::Compared(diff) if !diff.matches())
     }
 }
 
@@ -281,11 +285,12 @@ impl Project {
             let plan = migrator.graph().plan_upgrade(current, "heads")?;
             Ok(plan.steps.iter().filter_map(|s| migrator.graph().get(&s.revision)).cloned().collect())
         };
+        let (_, unfinished) = crate::runtime::current_state(&self.config).await?;
         if !self.has_models() {
             let migrator = self.migrator()?;
             let current = migrator.current().await?;
             let pending = pending_of(&migrator, &current)?;
-            return Ok(CheckReport { current, pending, models: ModelCheck::NotConfigured });
+            return Ok(CheckReport { current, pending, models: ModelCheck::NotConfigured, unfinished });
         }
         let Inspected { metadata, migrator, inspection } = self.inspect().await?;
         let current = inspection.heads.clone();
@@ -298,11 +303,11 @@ impl Project {
         };
         if !pending.is_empty() {
             inspection.close().await;
-            return Ok(CheckReport { current, pending, models: ModelCheck::NotCompared });
+            return Ok(CheckReport { current, pending, models: ModelCheck::NotCompared, unfinished });
         }
         let Comparison { diff, database, models, .. } = migrator.compare_inspected(inspection, &metadata).await?;
         drop_later((database, models, metadata, migrator));
-        Ok(CheckReport { current, pending, models: ModelCheck::Compared(diff) })
+        Ok(CheckReport { current, pending, models: ModelCheck::Compared(diff), unfinished })
     }
 
     /// The SQL that would bring the database (at head) to the models, in its dialect.

@@ -571,7 +571,7 @@ pub(super) async fn accept_changes(
     result
 }
 
-fn unfinished_error(unfinished: state::Unfinished) -> RuntimeError {
+pub(super) fn unfinished_error(unfinished: state::Unfinished) -> RuntimeError {
     let (verb, state) = match unfinished.kind {
         StepKind::UpgradeRunning => ("upgrade", "the process stopped while it ran"),
         StepKind::DowngradeRunning => ("downgrade", "the process stopped while it ran"),

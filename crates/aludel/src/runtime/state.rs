@@ -161,6 +161,21 @@ pub(super) async fn read_unfinished(
     }))
 }
 
+/// [`read_unfinished`], or none when the history table does not exist yet.
+pub(super) async fn read_unfinished_if_any(
+    session: &mut dyn Session,
+    tables: &StateTables,
+) -> Result<Option<Unfinished>, Error> {
+    if table_exists(session, &tables.history_table).await? { read_unfinished(session, tables).await } else { Ok(None) }
+}
+
+impl Unfinished {
+    /// What happened and how to settle it, as runs that refuse say it.
+    pub fn message(&self) -> String {
+        super::runner::unfinished_error(self.clone()).to_string()
+    }
+}
+
 /// Applied revisions whose latest recorded checksum differs from their file's.
 /// Revisions with no recorded checksum (below a stamp) are not compared.
 pub(super) fn checksum_mismatches(
