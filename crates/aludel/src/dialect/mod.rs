@@ -282,6 +282,15 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         true
     }
 
+    /// For a `--sql` script, what an online run's integrity check does
+    /// ([`Session::check_integrity`]): statements opening the revision's transaction and
+    /// statements before its commit that fail, naming `revision`, when it leaves rows
+    /// referencing missing rows that were not there before. None where the database checks
+    /// every foreign key as it goes.
+    fn script_integrity_check(&self, _revision: &str) -> Option<(Vec<Statement>, Vec<Statement>)> {
+        None
+    }
+
     /// What a failed run of `op` outside a transaction may have left behind (the invalid index
     /// of a failed `CREATE INDEX CONCURRENTLY`), so that running it again first removes it.
     fn leftover(&self, _op: &Op) -> Option<Leftover> {

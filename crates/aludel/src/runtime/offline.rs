@@ -73,6 +73,13 @@ pub(super) fn script(
         if in_transaction && !split {
             writeln!(out, "{};", dialect.begin_transaction()).ok();
         }
+        let integrity =
+            if in_transaction && !split { dialect.script_integrity_check(revision.id.as_str()) } else { None };
+        if let Some((opening, _)) = &integrity {
+            for statement in opening {
+                writeln!(out, "{};", statement.sql).ok();
+            }
+        }
         let limits = timeouts.for_revision(&revision.limits);
         if !split {
             // The same timeouts as an online run: in the transaction, or on the session before.
@@ -105,6 +112,11 @@ pub(super) fn script(
             }
             if split && segment.transaction {
                 writeln!(out, "{};", dialect.commit_transaction()).ok();
+            }
+        }
+        if let Some((_, closing)) = &integrity {
+            for statement in closing {
+                writeln!(out, "{};", statement.sql).ok();
             }
         }
         if !in_transaction || split {

@@ -55,6 +55,10 @@ impl Dialect for Sqlite {
         self.render(op, before).is_ok_and(|statements| rebuild::is_rebuild(&statements))
     }
 
+    fn script_integrity_check(&self, revision: &str) -> Option<(Vec<Statement>, Vec<Statement>)> {
+        Some(rebuild::script_integrity_check(revision))
+    }
+
     fn can_run_outside_transaction(&self) -> bool {
         // The run holds the write lock as one transaction; every revision is a savepoint in it.
         false

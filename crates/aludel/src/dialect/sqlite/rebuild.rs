@@ -95,6 +95,34 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
     Ok(statements)
 }
 
+/// The foreign key check of a script's revision (rebuilds run with foreign keys off): the
+/// violations before the revision are noted, and a temporary table whose `CHECK` is named by
+/// the message refuses the row when the revision added any, so `sqlite3 -bail` stops before
+/// the commit.
+pub(super) fn script_integrity_check(revision: &str) -> (Vec<Statement>, Vec<Statement>) {
+    let before = "\"_aludel_fk_before\"";
+    let guard = "\"_aludel_fk_guard\"";
+    let message = crate::dialect::common::quote_ident_ansi(&format!(
+        "revision {revision} leaves rows referencing missing rows (PRAGMA foreign_key_check lists them): fix those \
+         rows in a sql op before the op that adds the key"
+    ));
+    let opening = vec![Statement::new(format!(
+        "CREATE TEMP TABLE {before} AS SELECT \"table\" AS t, rowid AS r, parent AS p FROM pragma_foreign_key_check"
+    ))];
+    let closing = vec![
+        Statement::new(format!(
+            "CREATE TEMP TABLE {guard} (no_new_violation INTEGER CONSTRAINT {message} CHECK (no_new_violation))"
+        )),
+        Statement::new(format!(
+            "INSERT INTO {guard} SELECT NOT EXISTS (SELECT 1 FROM pragma_foreign_key_check f WHERE NOT EXISTS \
+             (SELECT 1 FROM {before} b WHERE b.t = f.\"table\" AND b.r IS f.rowid AND b.p = f.parent))"
+        )),
+        Statement::new(format!("DROP TABLE {guard}")),
+        Statement::new(format!("DROP TABLE {before}")),
+    ];
+    (opening, closing)
+}
+
 /// Statements that fail, naming `table` and what to do, when the table has what the rebuild
 /// would drop unknowingly: a trigger, or an index no op created (`known` are the ones the
 /// schema has; SQLite's own indexes of keys have no SQL). A temporary table whose `CHECK` is
