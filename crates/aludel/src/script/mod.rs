@@ -148,6 +148,25 @@ pub enum ScriptError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A new revision's branch label is already a label or a revision id.
+    #[error("branch label `{label}` is already taken by revision `{by}`: pick another label")]
+    LabelTaken {
+        /// The label.
+        label: String,
+        /// The revision that carries it, or whose id it is.
+        by: RevisionId,
+    },
+    /// A merge names a revision and one of its ancestors: there is nothing to join.
+    #[error(
+        "`{ancestor}` is an ancestor of `{descendant}`, so merging them joins nothing: merge heads (`aludel heads` \
+         lists them)"
+    )]
+    MergeOfAncestor {
+        /// The earlier revision.
+        ancestor: RevisionId,
+        /// The revision that descends from it.
+        descendant: RevisionId,
+    },
     /// Two revisions use the same branch label.
     #[error("branch label `{label}` is used by both `{first}` and `{second}`; labels must be unique")]
     DuplicateLabel {

@@ -158,6 +158,15 @@ impl NewRevision {
         if parents.len() < 2 {
             return Err(ScriptError::NothingToMerge { targets: targets.to_vec(), found: parents.len() });
         }
+        for descendant in &parents {
+            let below = graph.applied(std::slice::from_ref(descendant))?;
+            if let Some(ancestor) = parents.iter().find(|other| *other != descendant && below.contains(*other)) {
+                return Err(ScriptError::MergeOfAncestor {
+                    ancestor: ancestor.clone(),
+                    descendant: descendant.clone(),
+                });
+            }
+        }
         let message = if spec.message.is_empty() {
             format!("merge {}", parents.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", "))
         } else {
@@ -181,6 +190,10 @@ impl NewRevision {
         }
         for label in &spec.branch_labels {
             check_label(label)?;
+            let by_id = RevisionId::parse(label).ok().filter(|id| graph.get(id).is_some());
+            if let Some(by) = graph.label(label).cloned().or(by_id) {
+                return Err(ScriptError::LabelTaken { label: label.clone(), by });
+            }
         }
         let depends_on = spec.depends_on.iter().map(|d| graph.resolve(d)).collect::<Result<Vec<_>, _>>()?;
         Ok(NewRevision {
@@ -450,6 +463,45 @@ pub fn slug(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::script::Revision;
+
+    /// `r1 <- r2 (@alpha)`, and `r3` branching from `r1`.
+    fn branched() -> RevisionGraph {
+        let revision = |text: &str, name: &str| Revision::parse(text, std::path::Path::new(name)).expect("valid");
+        RevisionGraph::from_revisions(vec![
+            revision("revision = \"r1\"\n", "r1_a.toml"),
+            revision("revision = \"r2\"\ndown_revision = \"r1\"\nbranch_labels = [\"alpha\"]\n", "r2_b.toml"),
+            revision("revision = \"r3\"\ndown_revision = \"r1\"\n", "r3_c.toml"),
+        ])
+        .expect("a valid graph")
+    }
+
+    #[test]
+    fn a_merge_joins_branches_not_a_revision_and_its_ancestor() {
+        let spec = RevisionSpec { message: "m".into(), id: Some("m1".into()), ..Default::default() };
+        let merged = NewRevision::merge(&branched(), &["r2".into(), "r3".into()], &spec).expect("two heads");
+        assert_eq!(merged.down_revisions, [RevisionId::parse("r2").unwrap(), RevisionId::parse("r3").unwrap()]);
+        let error = NewRevision::merge(&branched(), &["r1".into(), "r2".into()], &spec).expect_err("r1 is below r2");
+        assert_eq!(
+            error.to_string(),
+            "`r1` is an ancestor of `r2`, so merging them joins nothing: merge heads (`aludel heads` lists them)"
+        );
+    }
+
+    #[test]
+    fn a_new_branch_label_must_be_free() {
+        let graph = branched();
+        for (label, by) in [("alpha", "r2"), ("r3", "r3")] {
+            let spec = RevisionSpec { branch_labels: vec![label.into()], ..Default::default() };
+            let error = NewRevision::child(&graph, &Parent::Splice("r1".into()), &spec).expect_err("taken");
+            assert_eq!(
+                error.to_string(),
+                format!("branch label `{label}` is already taken by revision `{by}`: pick another label")
+            );
+        }
+        let spec = RevisionSpec { branch_labels: vec!["beta".into()], ..Default::default() };
+        assert!(NewRevision::child(&graph, &Parent::Splice("r1".into()), &spec).is_ok());
+    }
 
     #[test]
     fn slug_makes_short_file_name_fragments() {
