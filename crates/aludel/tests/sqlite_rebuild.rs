@@ -772,3 +772,42 @@ async fn a_view_keeps_reading_a_rebuilt_table_and_a_trigger_or_unknown_index_sto
     conn.close().await.ok();
     run_revision(&db.url, &wider).await.expect("the indexes the schema has do not");
 }
+
+#[tokio::test]
+async fn a_table_option_the_model_lacks_stops_the_rebuild() {
+    // STRICT, WITHOUT ROWID and a key INITIALLY DEFERRED are not in the schema model: a
+    // rebuild from the model would quietly make the table lax, rowid or immediate.
+    for (create, option) in [
+        ("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER) STRICT", "STRICT"),
+        ("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER) WITHOUT ROWID", "WITHOUT ROWID"),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)",
+            "INITIALLY DEFERRED",
+        ),
+        ("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)", ""),
+    ] {
+        let db = common::TestDb::new(aludel::dialect::Backend::Sqlite).await;
+        let mut conn = connect(&db.url, false).await;
+        execute(&mut conn, create).await.expect("create");
+        execute(&mut conn, "INSERT INTO t VALUES (1, 1)").await.expect("a row");
+        let master = "SELECT sql FROM sqlite_master WHERE name = 't'";
+        let before = query(&mut conn, master).await;
+        conn.close().await.ok();
+        let model = "[[op]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [\n\
+                     { name = \"id\", type = \"integer\", nullable = false },\n{ name = \"n\", type = \"integer\" },\n]\n\
+                     primary_key = [\"id\"]\n";
+        let (schema, _) = rendered_from(&Schema::default(), model);
+        let (_, statements) =
+            rendered_from(&schema, "[[op]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"n\"\nnullable = false");
+        let result = run_revision(&db.url, &statements).await;
+        if option.is_empty() {
+            result.expect("a plain table is rebuilt");
+            continue;
+        }
+        let err = result.expect_err(option);
+        assert!(err.contains("is STRICT or WITHOUT ROWID or has a foreign key INITIALLY DEFERRED"), "{option}: {err}");
+        let mut conn = connect(&db.url, false).await;
+        assert_eq!(query(&mut conn, master).await, before, "{option}: the table is as it was");
+        conn.close().await.ok();
+    }
+}

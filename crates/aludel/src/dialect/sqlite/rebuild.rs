@@ -125,13 +125,18 @@ pub(super) fn script_integrity_check(revision: &str) -> (Vec<Statement>, Vec<Sta
 
 /// Statements that fail, naming `table` and what to do, when the table has what the rebuild
 /// would drop unknowingly: a trigger, or an index no op created (`known` are the ones the
-/// schema has; SQLite's own indexes of keys have no SQL). A temporary table whose `CHECK` is
-/// named by the message refuses the row saying so.
-fn nothing_unknown_on(table: &str, known: &[&str]) -> Vec<Statement> {
+/// schema has; SQLite's own indexes of keys have no SQL); or what the schema model does not
+/// hold of the table itself (`STRICT`, `WITHOUT ROWID`, a foreign key `INITIALLY DEFERRED`).
+/// A temporary table whose `CHECK`s are named by the messages refuses the row saying so.
+pub(super) fn nothing_unknown_on(table: &str, known: &[&str]) -> Vec<Statement> {
     let guard = crate::dialect::common::quote_ident_ansi(&format!("_aludel_guard_{table}"));
     let message = crate::dialect::common::quote_ident_ansi(&format!(
         "table {table} has triggers or indexes no op created, which rebuilding it would drop: drop them in a sql op \
          before this op and create them again in one after it"
+    ));
+    let options = crate::dialect::common::quote_ident_ansi(&format!(
+        "table {table} is STRICT or WITHOUT ROWID or has a foreign key INITIALLY DEFERRED, which rebuilding it would \
+         lose (the schema model does not hold them): make this change in a sql op that rebuilds the table itself"
     ));
     let unknown_index = if known.is_empty() {
         String::new()
@@ -141,11 +146,15 @@ fn nothing_unknown_on(table: &str, known: &[&str]) -> Vec<Statement> {
     };
     vec![
         Statement::new(format!(
-            "CREATE TEMP TABLE {guard} (nothing_unknown INTEGER CONSTRAINT {message} CHECK (nothing_unknown))"
+            "CREATE TEMP TABLE {guard} (nothing_unknown INTEGER CONSTRAINT {message} CHECK (nothing_unknown), \
+             nothing_lost INTEGER CONSTRAINT {options} CHECK (nothing_lost))"
         )),
         Statement::new(format!(
             "INSERT INTO {guard} SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE tbl_name = {table_literal} AND \
-             (type = 'trigger' OR (type = 'index' AND sql IS NOT NULL{unknown_index})))",
+             (type = 'trigger' OR (type = 'index' AND sql IS NOT NULL{unknown_index}))), NOT EXISTS (SELECT 1 FROM \
+             pragma_table_list WHERE schema = 'main' AND name = {table_literal} AND (strict OR wr)) AND NOT EXISTS \
+             (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {table_literal} AND sql LIKE \
+             '%INITIALLY DEFERRED%')",
             table_literal = quote_literal(table)
         )),
         Statement::new(format!("DROP TABLE {guard}")),

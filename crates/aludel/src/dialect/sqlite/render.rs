@@ -249,26 +249,10 @@ mod tests {
     }
 
     /// What a rebuild of `table` starts with: the statements that stop it when the table has a
-    /// trigger or an index other than `known`, which the rebuild would drop.
+    /// trigger or an index other than `known`, which the rebuild would drop (their effect is
+    /// tested on a real file in `tests/sqlite_rebuild.rs`).
     fn guard(table: &str, known: &[&str]) -> Vec<String> {
-        let known = if known.is_empty() {
-            String::new()
-        } else {
-            let names: Vec<String> = known.iter().map(|name| format!("'{name}'")).collect();
-            format!(" AND name NOT IN ({})", names.join(", "))
-        };
-        vec![
-            format!(
-                "CREATE TEMP TABLE \"_aludel_guard_{table}\" (nothing_unknown INTEGER CONSTRAINT \"table {table} has \
-                 triggers or indexes no op created, which rebuilding it would drop: drop them in a sql op before this op \
-                 and create them again in one after it\" CHECK (nothing_unknown))"
-            ),
-            format!(
-                "INSERT INTO \"_aludel_guard_{table}\" SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE tbl_name = \
-                 '{table}' AND (type = 'trigger' OR (type = 'index' AND sql IS NOT NULL{known})))"
-            ),
-            format!("DROP TABLE \"_aludel_guard_{table}\""),
-        ]
+        super::super::rebuild::nothing_unknown_on(table, known).into_iter().map(|s| s.sql).collect()
     }
 
     /// The indexes `ITEMS` creates.
