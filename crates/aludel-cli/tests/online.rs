@@ -572,3 +572,24 @@ async fn ctrl_c_during_a_trace_drops_its_scratch_database() {
     let left = scratch_databases(&project.db).await;
     assert!(!left.contains(&scratch), "{scratch} is left behind after Ctrl-C");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trace_that_fails_on_its_generated_rows_says_so() {
+    let project = Project::new(Backend::Postgres).await;
+    let table = "[[upgrade]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [\n\
+                 { name = \"id\", type = \"integer\", nullable = false },\n{ name = \"c\", type = \"text\" },\n]\n\
+                 primary_key = [\"id\"]\n";
+    project.write("r1_t", &revision("r1", &[], table, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    project.db.execute("INSERT INTO t VALUES (1, '42')").await;
+    let to_integer = "[[upgrade]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"\n\
+                      type = { from = \"text\", to = \"integer\" }\n";
+    project.write("r2_integer", &revision("r2", &["r1"], to_integer, ""));
+    // The generated rows hold text that is no number; the database's own rows are numbers.
+    let run = project.run(&["trace", "--rows", "50"]).await.expect_code(2);
+    assert!(run.stderr.contains("on a value of the rows the trace generated"), "{}", run.stderr);
+    assert!(!run.stderr.contains("as they would on the database"), "{}", run.stderr);
+    let run = project.run(&["trace", "--rows", "0"]).await.ok();
+    assert!(run.stdout.contains("AccessExclusiveLock on t"), "{}", run.stdout);
+    project.run(&["upgrade", "head"]).await.ok();
+}

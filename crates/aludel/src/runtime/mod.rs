@@ -156,6 +156,18 @@ pub enum RuntimeError {
         #[source]
         source: Box<Error>,
     },
+    /// A revision failed on a value of the rows the trace generated, which the database's
+    /// own rows may not hold (a text column converted to numbers).
+    #[error(
+        "the revisions failed on the trace's scratch copy on a value of the rows the trace generated, which the \
+         database's own rows may not hold (the database was only read and is unchanged): check its rows against the \
+         change, or trace the locks alone with `--rows 0`"
+    )]
+    TraceGeneratedRows {
+        /// The run's error.
+        #[source]
+        source: Box<Error>,
+    },
     /// An extension of the target could not be installed on the trace's scratch copy.
     #[error(
         "could not install the extension `{extension}` on the trace's scratch database (the target has it, and its \

@@ -427,7 +427,13 @@ impl Migrator {
         for watcher in watchers {
             watcher.await.ok();
         }
-        outcome.map_err(|source| RuntimeError::TraceRun { source: Box::new(source) })?;
+        outcome.map_err(|source| {
+            if failed_on_data(&source) && options.rows != Some(0) {
+                RuntimeError::TraceGeneratedRows { source: Box::new(source) }
+            } else {
+                RuntimeError::TraceRun { source: Box::new(source) }
+            }
+        })?;
 
         let executed = std::mem::take(&mut shared.lock().expect("no panic holds the trace").executed);
         let samples = samples.lock().expect("no panic holds the samples").clone();
@@ -657,6 +663,19 @@ impl Session for TracedSession {
 
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>> {
         self.inner.close()
+    }
+}
+
+/// Whether a revision failed on a value it met (SQLSTATE class 22, data exception, or 23,
+/// integrity constraint violation): on the scratch copy that is a generated row.
+fn failed_on_data(error: &Error) -> bool {
+    let Error::Runtime(runtime) = error else { return false };
+    let RuntimeError::StatementFailed { source, .. } = runtime.as_ref() else { return false };
+    match &source.0 {
+        sqlx::Error::Database(database) => {
+            database.code().is_some_and(|code| code.starts_with("22") || code.starts_with("23"))
+        }
+        _ => false,
     }
 }
 
