@@ -490,3 +490,29 @@ async fn a_column_renamed_to_a_quoted_name_keeps_its_checks_working() {
         assert!(refused.is_err(), "{backend:?}: the check still holds after the downgrade");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_and_the_foreign_keys_on_it_widen_together() {
+    // MySQL refuses to change the type of a column a foreign key uses, on either side: the
+    // key is dropped first and added back after. PostgreSQL changes them in place.
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let before = "CREATE TABLE parent (id integer PRIMARY KEY);\n\
+                      CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id));\n";
+        let project = with_schema_sql(backend, before).await;
+        project.run(&["revision", "--autogenerate", "-m", "first", "--rev-id", "a1"]).await.ok();
+        project.run(&["upgrade", "head"]).await.ok();
+        project.db.execute("INSERT INTO parent VALUES (1)").await;
+        project.db.execute("INSERT INTO child VALUES (1, 1)").await;
+        std::fs::write(project.dir.path().join("schema.sql"), before.replace("integer", "bigint")).expect("write");
+        let run = project.run(&["revision", "--autogenerate", "-m", "widen", "--rev-id", "b2"]).await.ok();
+        let dropped = run.stdout.contains("Detected drop_constraint");
+        assert_eq!(dropped, backend == Backend::MySql, "{backend:?}: {}", run.stdout);
+        project.run(&["upgrade", "head"]).await.ok();
+        project.run(&["check"]).await.ok();
+        let refused = project.db.try_execute("INSERT INTO child VALUES (2, 5)").await;
+        assert!(refused.is_err(), "{backend:?}: the foreign key holds after the upgrade");
+        project.run(&["downgrade", "-1"]).await.ok();
+        let refused = project.db.try_execute("INSERT INTO child VALUES (2, 5)").await;
+        assert!(refused.is_err(), "{backend:?}: and after the downgrade");
+    }
+}

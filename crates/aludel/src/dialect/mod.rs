@@ -282,6 +282,13 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         true
     }
 
+    /// Whether the backend refuses to change the type of a column a foreign key uses, on
+    /// either side (MySQL: "Cannot change column ...: used in a foreign key constraint"), so
+    /// that autogenerate drops the key before and adds it back after.
+    fn foreign_keys_block_type_changes(&self) -> bool {
+        false
+    }
+
     /// For a `--sql` script, what an online run's integrity check does
     /// ([`Session::check_integrity`]): statements opening the revision's transaction and
     /// statements before its commit that fail, naming `revision`, when it leaves rows

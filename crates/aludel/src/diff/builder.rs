@@ -235,8 +235,11 @@ impl UpgradeBuilder<'_> {
         for name in names {
             let mut drops = self.unmatched_live(&name, |c| matches!(c, Constraint::ForeignKey { .. }));
             for constraint in &self.cur.tables[&name].constraints {
-                if let Constraint::ForeignKey { references, .. } = constraint
-                    && doomed.contains(&(references.table.clone(), references.columns.clone()))
+                if let Constraint::ForeignKey { columns, references, .. } = constraint
+                    && (doomed.contains(&(references.table.clone(), references.columns.clone()))
+                        || (self.options.foreign_keys_block_type_changes
+                            && (columns.iter().any(|c| self.type_changes(&name, c))
+                                || references.columns.iter().any(|c| self.type_changes(&references.table, c)))))
                     && !drops.contains(constraint)
                 {
                     drops.push(constraint.clone());
@@ -469,6 +472,14 @@ impl UpgradeBuilder<'_> {
         for (name, values) in drops {
             self.push(Op::DropEnum { name, values: Some(values) }, None);
         }
+    }
+
+    /// Whether the column `table.column` has another type in the models than in the database
+    /// state (and types are compared).
+    fn type_changes(&self, table: &str, column: &str) -> bool {
+        let live = self.cur.tables.get(table).and_then(|t| t.column(column));
+        let want = self.models.tables.get(table).and_then(|t| t.column(column));
+        self.options.compare_types && matches!((live, want), (Some(live), Some(want)) if live.ty != want.ty)
     }
 
     /// Constraints of `table` in the database state that the models do not have, among

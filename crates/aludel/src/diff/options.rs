@@ -36,6 +36,9 @@ pub struct DiffOptions {
     /// How the database quotes a name (`"` or MySQL's `` ` ``), for a renamed column that
     /// expressions must quote (`Quantity`).
     pub identifier_quote: char,
+    /// Whether a foreign key stops a type change of its columns or of the columns it
+    /// references (MySQL), so that the diff drops it before and adds it back after.
+    pub foreign_keys_block_type_changes: bool,
 }
 
 impl Default for DiffOptions {
@@ -47,6 +50,7 @@ impl Default for DiffOptions {
             include: Vec::new(),
             exclude: Vec::new(),
             identifier_quote: '"',
+            foreign_keys_block_type_changes: false,
         }
     }
 }

@@ -73,8 +73,9 @@ impl Migrator {
             options.renames.columns.insert(key.clone(), old.clone());
         }
         if let Ok(url) = self.config().require_database_url() {
-            let quoted = url.backend().dialect().quote_ident("x");
-            options.identifier_quote = quoted.chars().next().unwrap_or('"');
+            let dialect = url.backend().dialect();
+            options.identifier_quote = dialect.quote_ident("x").chars().next().unwrap_or('"');
+            options.foreign_keys_block_type_changes = dialect.foreign_keys_block_type_changes();
         }
         options.exclude.push(self.config().tables.version_table.clone());
         options.exclude.push(self.config().tables.history_table.clone());

@@ -76,6 +76,10 @@ impl Server {
 }
 
 impl Dialect for MySql {
+    fn foreign_keys_block_type_changes(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "mysql"
     }
