@@ -122,7 +122,19 @@ impl Schema {
                         for key in &mut index.columns {
                             match key {
                                 IndexKey::Column(c) => rename(c),
-                                IndexKey::Expr { expr } => rewrite(expr),
+                                IndexKey::Expr { expr } => match crate::dialect::common::prefix_key(expr) {
+                                    // MySQL's prefix key: a column and a length, not a call.
+                                    Some((column, length)) if column == old => {
+                                        let plain = new_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                                        let name = if plain {
+                                            new_name.clone()
+                                        } else {
+                                            format!("`{}`", new_name.replace('`', "``"))
+                                        };
+                                        *expr = format!("{name}({length})");
+                                    }
+                                    _ => rewrite(expr),
+                                },
                             }
                         }
                         index.include.iter_mut().for_each(rename);
@@ -384,6 +396,33 @@ mod tests {
         .expect("valid op");
         schema.apply(&drop).expect("fits");
         assert!(schema.indexes.is_empty(), "dropping an included column drops the index, as the databases do");
+    }
+
+    #[test]
+    fn a_prefix_key_follows_its_column_and_a_call_its_argument() {
+        let ops: Vec<Op> = toml::from_str::<std::collections::BTreeMap<String, Vec<Op>>>(
+            r#"
+            op = [
+                { op = "create_table", table = "t", columns = [{ name = "name", type = "varchar(100)" }] },
+                { op = "create_index", table = "t", name = "ix_prefix", columns = [{ expr = "name(10)" }] },
+                { op = "create_index", table = "t", name = "ix_call", columns = [{ expr = "lower(name)" }] },
+                { op = "alter_column", table = "t", column = "name", new_name = "Full Name" },
+            ]
+            "#,
+        )
+        .expect("valid ops")
+        .remove("op")
+        .expect("ops");
+        let mut schema = Schema::default();
+        for op in &ops {
+            schema.apply_quoting(op, '`').expect("fits");
+        }
+        let key = |index: &str| match &schema.indexes[index].columns[0] {
+            IndexKey::Expr { expr } => expr.clone(),
+            IndexKey::Column(column) => column.clone(),
+        };
+        assert_eq!(key("ix_prefix"), "`Full Name`(10)");
+        assert_eq!(key("ix_call"), "lower(`Full Name`)");
     }
 
     #[test]

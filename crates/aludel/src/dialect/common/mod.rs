@@ -43,6 +43,23 @@ pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// `col(N)` or `` `col`(N) ``: a MySQL index key on a prefix of `col` (the schema model keeps
+/// it as an expression, which a rename of `col` rewrites).
+pub(crate) fn prefix_key(expr: &str) -> Option<(String, u32)> {
+    let text = expr.trim();
+    let (name, length) = text.strip_suffix(')')?.rsplit_once('(')?;
+    let length: u32 = length.trim().parse().ok()?;
+    let name = name.trim();
+    let name = match name.strip_prefix('`').and_then(|n| n.strip_suffix('`')) {
+        Some(quoted) => quoted.replace("``", "`"),
+        None if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$') => {
+            name.to_owned()
+        }
+        None => return None,
+    };
+    Some((name, length))
+}
+
 /// Quotes an identifier with double quotes (PostgreSQL, SQLite and standard SQL).
 pub fn quote_ident_ansi(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))

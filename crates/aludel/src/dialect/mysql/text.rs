@@ -130,21 +130,7 @@ pub(super) fn prefix_expr(column: &str, length: u32) -> String {
     if plain { format!("{column}({length})") } else { format!("{}({length})", quote_ident(column)) }
 }
 
-/// `col(N)` or `` `col`(N) ``: an index key on a prefix of `col`.
-pub(super) fn prefix_key(expr: &str) -> Option<(String, u32)> {
-    let text = expr.trim();
-    let (name, length) = text.strip_suffix(')')?.rsplit_once('(')?;
-    let length: u32 = length.trim().parse().ok()?;
-    let name = name.trim();
-    let name = match name.strip_prefix('`').and_then(|n| n.strip_suffix('`')) {
-        Some(quoted) => quoted.replace("``", "`"),
-        None if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$') => {
-            name.to_owned()
-        }
-        None => return None,
-    };
-    Some((name, length))
-}
+pub(super) use crate::dialect::common::prefix_key;
 
 /// The values of an `enum('a','b')` type; `None` for any other type.
 pub(super) fn enum_values(ty: &ColumnType) -> Option<Vec<String>> {
