@@ -76,6 +76,33 @@ fn text_length(ty: &ColumnType) -> Option<Option<u32>> {
 
 /// Why changing a column from `from` to `to` can lose or reject data; `None` when every value
 /// converts.
+/// The members of a MySQL `kind('a','b')` type (`enum` or `set`), as written.
+fn members(ty: &ColumnType, kind: &str) -> Option<Vec<String>> {
+    let ColumnType::Custom(name) = ty else { return None };
+    let list = name.strip_prefix(kind)?.trim_start().strip_prefix('(')?.strip_suffix(')')?;
+    let mut members = Vec::new();
+    let mut rest = list.trim();
+    while !rest.is_empty() {
+        let body = rest.strip_prefix('\'')?;
+        let mut member = String::new();
+        let mut chars = body.char_indices();
+        let end = loop {
+            match chars.next()? {
+                (i, '\'') if body[i + 1..].starts_with('\'') => {
+                    member.push('\'');
+                    chars.next();
+                }
+                (i, '\'') => break i + 1,
+                (_, c) => member.push(c),
+            }
+        };
+        members.push(member);
+        rest = body[end..].trim_start();
+        rest = rest.strip_prefix(',').map_or(rest, str::trim_start);
+    }
+    Some(members)
+}
+
 pub(crate) fn narrowing(from: &ColumnType, to: &ColumnType) -> Option<String> {
     use ColumnType as T;
     if from == to {
@@ -83,6 +110,13 @@ pub(crate) fn narrowing(from: &ColumnType, to: &ColumnType) -> Option<String> {
     }
     if let (T::Array(from), T::Array(to)) = (from, to) {
         return narrowing(from, to);
+    }
+    // MySQL's inline `enum(...)` and `set(...)`: a value keeps its members by name.
+    for kind in ["enum", "set"] {
+        if let (Some(had), Some(has)) = (members(from, kind), members(to, kind)) {
+            let lost: Vec<String> = had.into_iter().filter(|m| !has.contains(m)).map(|m| format!("'{m}'")).collect();
+            return (!lost.is_empty()).then(|| format!("values holding {} do not convert", lost.join(", ")));
+        }
     }
     match (family_rank(from), family_rank(to)) {
         (Some((a, i)), Some((b, j))) if a == b => {
@@ -175,6 +209,16 @@ mod tests {
         check("bigint[]", "integer[]", true);
         check("boolean", "integer", true);
         check("enum:a", "enum:b", true);
+        // MySQL's inline lists: a member added keeps every value, one removed does not.
+        check("set('a','b')", "set('a','b','c')", false);
+        check("set('a','b')", "set('c','b','a')", false);
+        check("set('a','b','c')", "set('a','b')", true);
+        check("enum('it''s','b')", "enum('b','it''s','c')", false);
+        check("enum('a','b')", "enum('a')", true);
+        assert_eq!(
+            narrowing(&ty("set('a','b,c','d')"), &ty("set('a')")).as_deref(),
+            Some("values holding 'b,c', 'd' do not convert")
+        );
         check("tsvector", "text", false);
         // MySQL's own types.
         check("text", "mediumtext", false);
