@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, Project, backends, revision, write_table_revision};
+use common::{Backend, Project, backends, revision, table_ops, write_table_revision};
 
 /// a -> b -> c
 async fn chain(backend: Backend) -> Project {
@@ -913,4 +913,19 @@ fn a_reader_that_stops_reading_is_no_error() {
         assert!(output.status.success(), "{output:?}");
         assert_eq!(String::from_utf8_lossy(&output.stderr), "");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_sql_failing_part_way_outside_a_transaction_says_its_first_statements_ran() {
+    // MySQL gets an `sql` op's statements whole: the first one takes effect, the second fails.
+    let project = Project::new(Backend::MySql).await;
+    let (up, down) = table_ops("t");
+    project.write("r1_t", &revision("r1", &[], &up, &down));
+    project.run(&["upgrade", "head"]).await.ok();
+    let twice = "[[upgrade]]\nop = \"sql\"\nsql = \"ALTER TABLE t ADD COLUMN a int; ALTER TABLE t ADD COLUMN a int\"\n";
+    project.write("r2_twice", &revision("r2", &["r1"], twice, ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    let said = "so may the statements of op 1 before the one that failed (its SQL is sent whole)";
+    assert!(run.stderr.contains(said), "{}", run.stderr);
+    assert_eq!(project.columns("t").await, ["id", "a"], "the first statement took effect");
 }
