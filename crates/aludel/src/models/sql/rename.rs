@@ -32,6 +32,8 @@ pub(super) struct RenameComment {
     line: usize,
     text: String,
     old: String,
+    /// Whether it follows a statement's `;` (on a one-line `CREATE TABLE`: the table's).
+    after_statement: bool,
 }
 
 /// Where the file names its tables and columns, by 1-based line.
@@ -69,14 +71,33 @@ pub(super) fn rename_comments(
     path: &Path,
 ) -> Result<Vec<RenameComment>, ModelError> {
     let mut found = Vec::new();
+    // The marker in any case, so that `-- ALUDEL:` is not silently a comment of the user's.
+    let declaration_of = |comment: &str| {
+        let comment = comment.trim();
+        let marked = comment.get(..MARKER.len()).is_some_and(|start| start.eq_ignore_ascii_case(MARKER));
+        marked.then(|| comment[MARKER.len()..].to_owned())
+    };
+    let mut after_statement = false;
     for token in tokens {
-        let Token::Whitespace(Whitespace::SingleLineComment { comment, prefix }) = &token.token else {
-            continue;
-        };
-        let Some(declaration) = comment.trim().strip_prefix(MARKER) else {
-            continue;
-        };
         let line = line_number(token.span.start.line);
+        if !matches!(token.token, Token::Whitespace(_)) {
+            after_statement = matches!(token.token, Token::SemiColon);
+        }
+        let (comment, prefix) = match &token.token {
+            Token::Whitespace(Whitespace::SingleLineComment { comment, prefix }) => (comment, prefix),
+            Token::Whitespace(Whitespace::MultiLineComment(comment)) if declaration_of(comment).is_some() => {
+                return Err(ModelError::RenameComment {
+                    path: path.to_owned(),
+                    line,
+                    comment: format!("/*{comment}*/"),
+                    reason: format!("a rename is declared in a `--` comment, not a `/* */` one; {FORM}"),
+                });
+            }
+            _ => continue,
+        };
+        let Some(declaration) = declaration_of(comment) else {
+            continue;
+        };
         let text = format!("{prefix}{}", comment.trim_end());
         let error =
             |reason: String| ModelError::RenameComment { path: path.to_owned(), line, comment: text.clone(), reason };
@@ -84,7 +105,7 @@ pub(super) fn rename_comments(
             return Err(error(format!("`renamed from` is the only declaration such a comment holds; {FORM}")));
         };
         let old = old_name(old, hooks).map_err(error)?;
-        found.push(RenameComment { line, text, old });
+        found.push(RenameComment { line, text, old, after_statement });
     }
     Ok(found)
 }
@@ -127,6 +148,14 @@ pub(super) fn rename_hints(
         let error = |reason: String| ModelError::RenameComment { path: path.to_owned(), line, comment: text, reason };
         // A line names a table or a column once: the file creates neither twice.
         if let Some(table) = lines.tables.get(&comment.line) {
+            if let Some(columns) = lines.columns.get(&comment.line).filter(|_| !comment.after_statement) {
+                let names: Vec<String> = columns.iter().map(|(_, column)| format!("`{column}`")).collect();
+                return Err(error(format!(
+                    "the line names the table `{table}` and its columns {}, so the comment could rename either: put \
+                     the renamed column, or the `CREATE TABLE {table} (` line, on a line of its own",
+                    names.join(", ")
+                )));
+            }
             hints.tables.insert(table.clone(), comment.old);
             continue;
         }
@@ -233,10 +262,23 @@ mod tests {
                  column on a line of its own",
             ),
             (
-                "CREATE TABLE t (a int); -- aludel: renamed from u\nCREATE TABLE u (a int);\n\
+                "CREATE TABLE t ( -- aludel: renamed from u\na int);\nCREATE TABLE u (a int);\n\
                  CREATE INDEX ix_t_a ON t (a); -- aludel: renamed from v\n",
-                "schema.sql:3: `-- aludel: renamed from v`: the line names no table and no column; write `-- aludel: \
+                "schema.sql:4: `-- aludel: renamed from v`: the line names no table and no column; write `-- aludel: \
                  renamed from old_name` at the end of a `CREATE TABLE name (` line or of a column's line",
+            ),
+            // A one-line table: the comment could rename the table or its last column.
+            (
+                "CREATE TABLE accounts (id int, mail text -- aludel: renamed from email\n);",
+                "schema.sql:1: `-- aludel: renamed from email`: the line names the table `accounts` and its columns \
+                 `id`, `mail`, so the comment could rename either: put the renamed column, or the `CREATE TABLE \
+                 accounts (` line, on a line of its own",
+            ),
+            (
+                "CREATE TABLE t (\n  a int /* aludel: renamed from b */\n);",
+                "schema.sql:2: `/* aludel: renamed from b */`: a rename is declared in a `--` comment, not a `/* */` \
+                 one; write `-- aludel: renamed from old_name` at the end of a `CREATE TABLE name (` line or of a \
+                 column's line",
             ),
         ];
         for (sql, message) in cases {
@@ -249,8 +291,17 @@ mod tests {
         check(
             Backend::Postgres,
             "-- aludel renamed from x: not the marker\nCREATE TABLE t ( -- renamed from u, says a note\n  a int /* \
-             aludel: renamed from b */\n);",
+             a note */\n);",
             Ok(json!({ "tables": {}, "columns": {} })),
+        );
+    }
+
+    #[test]
+    fn the_marker_is_read_in_any_case() {
+        check(
+            Backend::Postgres,
+            "CREATE TABLE t (\n  a int -- ALUDEL: renamed from b\n);",
+            Ok(json!({ "tables": {}, "columns": { "t.a": "b" } })),
         );
     }
 }
