@@ -345,7 +345,11 @@ impl UpgradeBuilder<'_> {
         let models = self.models;
         for (name, want) in &models.tables {
             let Some(live) = self.cur.tables.get(name) else { continue };
-            let drops: Vec<Column> = live.columns.iter().filter(|c| want.column(&c.name).is_none()).cloned().collect();
+            let mut drops: Vec<Column> =
+                live.columns.iter().filter(|c| want.column(&c.name).is_none()).cloned().collect();
+            // A generated column goes before the columns it reads (and its downgrade, which
+            // adds them back, after them).
+            drops.sort_by_key(|c| c.generated.is_none());
             for column in drops {
                 let reason = format!("drops column `{name}.{}` and its data", column.name);
                 self.push(Op::DropColumn { table: name.clone(), column: ColumnRef::Definition(column) }, Some(reason));
