@@ -45,7 +45,9 @@ impl TypeSpelling for SqliteTypes {
 }
 
 /// The neutral type for a declared column type: the spellings this module writes (in any case
-/// and spacing), and anything else verbatim as [`ColumnType::Custom`].
+/// and spacing) and the aliases a schema.sql reads as neutral types (`INT`, `BOOL`, `FLOAT`,
+/// `INT8`, ...: a database made by hand or by another tool compares equal to its own dump), and
+/// anything else verbatim as [`ColumnType::Custom`].
 pub(super) fn read_type(declared: &str) -> ColumnType {
     let custom = || ColumnType::Custom(declared.to_owned());
     let words: Vec<&str> = declared.split_whitespace().collect();
@@ -62,11 +64,11 @@ pub(super) fn read_type(declared: &str) -> ColumnType {
         None => (normalized.as_str(), None),
     };
     match (base, params.as_deref()) {
-        ("SMALLINT", None) => ColumnType::SmallInt,
-        ("INTEGER", None) => ColumnType::Integer,
-        ("BIGINT", None) => ColumnType::BigInt,
-        ("REAL", None) => ColumnType::Real,
-        ("DOUBLE PRECISION", None) => ColumnType::Double,
+        ("SMALLINT" | "INT2", None) => ColumnType::SmallInt,
+        ("INTEGER" | "INT" | "INT4", None) => ColumnType::Integer,
+        ("BIGINT" | "INT8", None) => ColumnType::BigInt,
+        ("REAL" | "FLOAT4", None) => ColumnType::Real,
+        ("DOUBLE PRECISION" | "DOUBLE" | "FLOAT" | "FLOAT8", None) => ColumnType::Double,
         ("NUMERIC", None) => ColumnType::Numeric(None),
         ("NUMERIC", Some([precision])) => ColumnType::Numeric(Some((*precision, 0))),
         ("NUMERIC", Some([precision, scale])) => ColumnType::Numeric(Some((*precision, *scale))),
@@ -75,7 +77,7 @@ pub(super) fn read_type(declared: &str) -> ColumnType {
         ("CHAR", None) => ColumnType::Char(None),
         ("CHAR", Some([length])) => ColumnType::Char(Some(*length)),
         ("TEXT", None) => ColumnType::Text,
-        ("BOOLEAN", None) => ColumnType::Boolean,
+        ("BOOLEAN" | "BOOL", None) => ColumnType::Boolean,
         ("DATE", None) => ColumnType::Date,
         ("TIME", None) => ColumnType::Time,
         ("TIMESTAMP", None) => ColumnType::Timestamp,
@@ -156,8 +158,17 @@ mod tests {
         check("CHAR", ColumnType::Char(None));
         check("BLOB", ColumnType::Bytes);
         check("TIMESTAMPTZ", ColumnType::Timestamptz);
-        check("INT", ColumnType::Custom("INT".into()));
-        check("DOUBLE", ColumnType::Custom("DOUBLE".into()));
+        // The aliases a schema.sql reads as neutral types, so that an adopted database compares
+        // equal to its own `.schema` dump.
+        check("INT", ColumnType::Integer);
+        check("int4", ColumnType::Integer);
+        check("INT2", ColumnType::SmallInt);
+        check("INT8", ColumnType::BigInt);
+        check("BOOL", ColumnType::Boolean);
+        check("FLOAT", ColumnType::Double);
+        check("DOUBLE", ColumnType::Double);
+        check("FLOAT4", ColumnType::Real);
+        check("MEDIUMINT", ColumnType::Custom("MEDIUMINT".into()));
         check("unsigned big int", ColumnType::Custom("unsigned big int".into()));
         check("VARCHAR(1,2)", ColumnType::Custom("VARCHAR(1,2)".into()));
         check("TEXT(x)", ColumnType::Custom("TEXT(x)".into()));
@@ -186,7 +197,7 @@ mod tests {
             "json",
             "jsonb",
             "bytes",
-            "float8",
+            "geometry",
         ] {
             let ty = ColumnType::parse(ty).unwrap();
             assert_eq!(read_type(&column_type(&ty).unwrap()), ty);
