@@ -70,7 +70,7 @@ const EXACT: &[(&str, &str)] = &[
             { name = "a_json", type = "json", default = { value = "{}" } },
             { name = "a_jsonb", type = "jsonb" },
             { name = "a_bytes", type = "bytes", default = { sql = "x'00ff'" } },
-            { name = "a_custom", type = "float8" },
+            { name = "a_custom", type = "mediumint" },
         ]
         "#,
     ),
