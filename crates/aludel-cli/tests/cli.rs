@@ -929,3 +929,21 @@ async fn raw_sql_failing_part_way_outside_a_transaction_says_its_first_statement
     assert!(run.stderr.contains(said), "{}", run.stderr);
     assert_eq!(project.columns("t").await, ["id", "a"], "the first statement took effect");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgresql_connections_can_require_tls() {
+    // Managed PostgreSQL services want TLS: `sslmode=require` in the URL encrypts the session.
+    let project = Project::new(Backend::Postgres).await;
+    let seen = "[[upgrade]]\nop = \"sql\"\n\
+                sql = \"CREATE TABLE tls_seen AS SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()\"\n";
+    project.write("r1_tls", &revision("r1", &[], seen, ""));
+    let url = format!("{}?sslmode=require", project.db.url);
+    let server_has_tls = project.db.query("SHOW ssl").await == [[Some("on".to_owned())]];
+    if server_has_tls {
+        project.run_with_url(&url, &["upgrade", "head"]).await.ok();
+        assert_eq!(project.db.query("SELECT ssl::text FROM tls_seen").await, [[Some("true".to_owned())]]);
+    } else {
+        let run = project.run_with_url(&url, &["upgrade", "head"]).await.expect_code(2);
+        assert!(run.stderr.to_lowercase().contains("tls"), "the error says TLS is what failed: {}", run.stderr);
+    }
+}
