@@ -80,7 +80,7 @@ use sqlparser::tokenizer::Token;
 use crate::dialect::Backend;
 use crate::dialect::schema_sql::{Refusal, SchemaSqlDialect};
 use crate::models::{Metadata, ModelError, SourceOrder, VerbatimObject};
-use crate::schema::{ColumnType, Constraint, EnumType, Index, Schema, Table};
+use crate::schema::{ColumnType, Constraint, EnumType, Index, IndexKey, Schema, Table};
 
 mod column;
 mod constraint;
@@ -414,6 +414,7 @@ impl Builder<'_> {
         for constraint in &constraints {
             self.table_constraint(&mut table, constraint, here)?;
         }
+        self.keys_name_columns(&table, here)?;
         self.order.tables.insert(name.clone(), here.position);
         self.schema.tables.insert(name, table);
         Ok(())
@@ -448,8 +449,46 @@ impl Builder<'_> {
                 }
             }
         }
+        self.keys_name_columns(&table, here)?;
         self.schema.tables.insert(name, table);
         Ok(())
+    }
+
+    /// A key, foreign key or index of `table` that names a column the table lacks is a typo the
+    /// database would only refuse when the revision runs: refused here, naming both.
+    fn keys_name_columns(&self, table: &Table, here: &Here) -> Result<(), ModelError> {
+        let has = |column: &str| table.columns.iter().any(|c| c.name.eq_ignore_ascii_case(column));
+        let mut named: Vec<(String, &str)> =
+            table.primary_key.iter().map(|c| ("the primary key".to_owned(), c.as_str())).collect();
+        for constraint in &table.constraints {
+            let (what, columns) = match constraint {
+                Constraint::PrimaryKey { columns, .. } => ("the primary key", columns),
+                Constraint::Unique { columns, .. } => ("a unique key", columns),
+                Constraint::ForeignKey { columns, .. } => ("a foreign key", columns),
+                Constraint::Check { .. } => continue,
+            };
+            let what = constraint.name().map_or_else(|| what.to_owned(), |name| format!("`{name}`"));
+            named.extend(columns.iter().map(|c| (what.clone(), c.as_str())));
+        }
+        for index in self.schema.indexes.values().filter(|index| index.table == table.name) {
+            let keys = index.columns.iter().filter_map(|key| match key {
+                IndexKey::Column(column) => Some(column.as_str()),
+                IndexKey::Expr { .. } => None,
+            });
+            named.extend(
+                keys.chain(index.include.iter().map(String::as_str)).map(|c| (format!("index `{}`", index.name), c)),
+            );
+        }
+        match named.into_iter().find(|(_, column)| !has(column)) {
+            Some((what, column)) => Err(self.invalid(
+                here,
+                format!(
+                    "{what} names column `{column}`, which table `{}` does not have; check its spelling",
+                    table.name
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     fn create_index(&mut self, create: &CreateIndex, here: &Here) -> Result<(), ModelError> {
@@ -475,7 +514,24 @@ impl Builder<'_> {
             return Err(self.invalid(here, format!("index `{name}` is created twice; keep one")));
         }
         let (columns, key_options) = self.index_keys(&create.columns, here)?;
-        let include = create.include.iter().map(|column| self.ident(column)).collect();
+        let include: Vec<String> = create.include.iter().map(|column| self.ident(column)).collect();
+        let columns_of_table = &self.schema.tables[&table].columns;
+        let missing = columns
+            .iter()
+            .filter_map(|key| match key {
+                IndexKey::Column(column) => Some(column),
+                IndexKey::Expr { .. } => None,
+            })
+            .chain(&include)
+            .find(|column| !columns_of_table.iter().any(|c| c.name.eq_ignore_ascii_case(column)));
+        if let Some(column) = missing {
+            return Err(self.invalid(
+                here,
+                format!(
+                    "index `{name}` names column `{column}`, which table `{table}` does not have; check its spelling"
+                ),
+            ));
+        }
         let method = create.using.as_ref().map(|using| match using {
             IndexType::Custom(ident) => self.ident(ident),
             other => other.to_string().to_lowercase(),
@@ -743,6 +799,21 @@ mod tests {
                 "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE t (a_id int REFERENCES a (nope));",
                 "schema.sql:2: `CREATE TABLE t (a_id int REFERENCES a (nope))`: the foreign key of `t` references \
                  column `a.nope`, which does not exist",
+            ),
+            (
+                "CREATE TABLE t (c text, UNIQUE (cc));",
+                "schema.sql:1: `CREATE TABLE t (c text, UNIQUE (cc))`: a unique key names column `cc`, which table `t` \
+                 does not have; check its spelling",
+            ),
+            (
+                "CREATE TABLE t (c text);\nCREATE INDEX ix_t_c ON t (c, d);",
+                "schema.sql:2: `CREATE INDEX ix_t_c ON t (c, d)`: index `ix_t_c` names column `d`, which table `t` does \
+                 not have; check its spelling",
+            ),
+            (
+                "CREATE TABLE t (c text);\nALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY (id);",
+                "schema.sql:2: `ALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY (id)`: the primary key names column `id`, \
+                 which table `t` does not have; check its spelling",
             ),
             (
                 "CREATE INDEX ix ON nowhere (c);",
