@@ -373,11 +373,16 @@ impl Config {
             // the config file.
             url = dotenv_database_url(&cwd)?.map(|u| (u, ".env DATABASE_URL".to_owned()));
             if url.is_none() && base_dir != cwd {
-                url = dotenv_database_url(&base_dir)?.map(|u| (u, ".env DATABASE_URL".to_owned()));
+                url = dotenv_database_url(&base_dir)?
+                    .map(|u| (sqlite_path_from(&u, &cwd.join(&base_dir)), ".env DATABASE_URL".to_owned()));
             }
         }
         if url.is_none() {
-            url = raw.database_url.map(|u| (u, "aludel.toml".to_owned()));
+            // Paths in the file are relative to it, a SQLite database's too (written out only
+            // when the file is not in the working directory, where both read alike).
+            let file_dir = tidy(&cwd.join(&base_dir));
+            let anchored = |u: String| if file_dir == tidy(&cwd) { u } else { sqlite_path_from(&u, &file_dir) };
+            url = raw.database_url.map(|u| (anchored(u), "aludel.toml".to_owned()));
         }
 
         for arg in &options.overrides {
@@ -495,6 +500,23 @@ fn parse_file(path: &Path) -> Result<RawConfig, ConfigError> {
 
 /// `path` without `.` components and with `..` applied where it can be, for messages that
 /// show it (`-c ./aludel.toml` with `script_location = "."` is `migrations`, not `./.`).
+/// `url` with a relative SQLite path made relative to `dir` (the folder of the file that names
+/// it) instead of the working directory; any other URL as it is.
+fn sqlite_path_from(url: &str, dir: &Path) -> String {
+    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+        return url.to_owned();
+    };
+    let (path, query) = rest.split_once('?').map_or((rest, None), |(path, query)| (path, Some(query)));
+    if path.is_empty() || path.starts_with('/') || path.starts_with(":memory:") {
+        return url.to_owned();
+    }
+    let anchored = tidy(&dir.join(path));
+    match query {
+        Some(query) => format!("sqlite://{}?{query}", anchored.display()),
+        None => format!("sqlite://{}", anchored.display()),
+    }
+}
+
 fn tidy(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut tidied = PathBuf::new();
@@ -564,6 +586,29 @@ mod tests {
 
     fn url(config: &Config) -> Option<String> {
         config.database_url.as_ref().map(|u| u.expose().to_owned())
+    }
+
+    #[test]
+    fn a_relative_sqlite_path_in_the_file_is_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let url_from = |line: &str| {
+            std::fs::write(dir.path().join("aludel.toml"), format!("database_url = \"{line}\"\n")).unwrap();
+            let options = LoadOptions {
+                config_file: Some("../aludel.toml".into()),
+                default_config_file: None,
+                overrides: Vec::new(),
+                cwd: Some(dir.path().join("sub")),
+                env: Some(BTreeMap::new()),
+            };
+            url(&Config::load(&options).unwrap()).unwrap()
+        };
+        let root = dir.path().display();
+        assert_eq!(url_from("sqlite://app.db"), format!("sqlite://{root}/app.db"));
+        assert_eq!(url_from("sqlite:data/app.db?mode=rwc"), format!("sqlite://{root}/data/app.db?mode=rwc"));
+        assert_eq!(url_from("sqlite:///var/app.db"), "sqlite:///var/app.db");
+        assert_eq!(url_from("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(url_from("postgresql://h/db"), "postgresql://h/db");
     }
 
     #[test]
