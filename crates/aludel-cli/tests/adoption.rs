@@ -349,3 +349,23 @@ fn pagilas_published_dump_reads_without_edits() {
     .collect();
     assert_eq!(kinds, expected);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mysql_column_check_beside_a_unique_key_is_adopted_so_that_it_rebuilds() {
+    // MariaDB names a column's check and an unnamed unique key both after the column; the
+    // baseline must not ask for two constraints of one name.
+    let db = TestDb::new(Backend::MySql).await;
+    db.execute("CREATE TABLE u (id int PRIMARY KEY, email varchar(100) UNIQUE CHECK (email LIKE '%@%'))").await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |url: &str, args: &[&str]| {
+        let mut command = common::command(dir.path(), url, args);
+        async move { command.output().await.expect("run aludel") }
+    };
+    assert!(run(&db.url, &["init", "--from-database"]).await.status.success());
+    assert!(run(&db.url, &["check"]).await.status.success(), "the adopted database is clean");
+    let empty = TestDb::new(Backend::MySql).await;
+    let output = run(&empty.url, &["upgrade", "head"]).await;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(run(&empty.url, &["check"]).await.status.success(), "the rebuilt database is clean");
+    assert!(empty.try_execute("INSERT INTO u VALUES (1, 'no at sign')").await.is_err(), "the check holds");
+}

@@ -242,7 +242,7 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
     let Catalog { tables, columns, indexes, foreign_keys, checks } = catalog;
     // MariaDB's JSON columns: a column check named after the column, `json_valid(`col`)`.
     let mut json_checks: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let mut table_checks: Vec<(&str, &str, &str)> = Vec::new();
+    let mut table_checks: Vec<(&str, Option<&str>, &str)> = Vec::new();
     for row in checks {
         let table = required(row, 0, "a check's table")?;
         let name = required(row, 1, table)?;
@@ -251,7 +251,9 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
         if column_level && clause == format!("json_valid({})", quote_ident(name)) {
             json_checks.insert((table, name));
         } else {
-            table_checks.push((table, name, clause));
+            // MariaDB names a column's check after the column, a name a unique key on it may
+            // hold too: the check is kept unnamed, so that it can be written again.
+            table_checks.push((table, (!column_level).then_some(name), clause));
         }
     }
 
@@ -442,7 +444,7 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
     }
     for (table, name, clause) in table_checks {
         if let Some(table) = schema.tables.get_mut(table) {
-            table.constraints.push(Constraint::Check { name: Some(name.to_owned()), expr: expression(clause) });
+            table.constraints.push(Constraint::Check { name: name.map(str::to_owned), expr: expression(clause) });
         }
     }
     for table in schema.tables.values_mut() {
