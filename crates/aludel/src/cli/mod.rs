@@ -193,7 +193,8 @@ enum Command {
     ///
     ///   DATABASE_URL=postgresql://app@db/app aludel init --from-database
     ///
-    /// A database with views, functions or triggers is adopted from its dump instead:
+    /// A database with views, functions, triggers or other objects the model does not hold is
+    /// refused, naming them; it is adopted from its dump instead:
     /// `pg_dump --schema-only app > schema.sql`, then `aludel revision --autogenerate` on an
     /// empty database (see the README).
     #[command(verbatim_doc_comment)]

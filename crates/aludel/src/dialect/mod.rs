@@ -282,6 +282,13 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         true
     }
 
+    /// A query listing, one text cell per row (`view v`, `trigger t on posts`), what the
+    /// database holds that the schema model does not: adopting it from introspection would
+    /// leave them out (its dump carries them).
+    fn unmodelled_query(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Whether the backend refuses to change the type of a column a foreign key uses, on
     /// either side (MySQL: "Cannot change column ...: used in a foreign key constraint"), so
     /// that autogenerate drops the key before and adds it back after.

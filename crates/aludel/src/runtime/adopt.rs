@@ -60,9 +60,21 @@ impl Project {
                 directory.versions_dir().display()
             )));
         }
-        let inspection = Inspection::read(&self.config).await?;
+        let mut inspection = Inspection::read(&self.config).await?;
         let (heads, database) = (inspection.heads.clone(), inspection.database.clone());
+        let unmodelled = inspection.unmodelled().await;
         inspection.close().await;
+        let unmodelled = unmodelled?;
+        if !unmodelled.is_empty() {
+            // Adopted from introspection, they would be left out without a word.
+            return Err(refuse(format!(
+                "the database holds what the schema model does not: {}; adopt it from its dump instead (pg_dump \
+                 --schema-only, sqlite3 .schema, mysqldump --no-data written as schema.sql, then `aludel revision \
+                 --autogenerate` on an empty database: see the README), which carries them as written or names \
+                 what it cannot read",
+                unmodelled.join(", ")
+            )));
+        }
         if !heads.is_empty() {
             return Err(refuse("the database has an aludel version already; use the project it came from".into()));
         }

@@ -174,6 +174,22 @@ impl Inspection {
         self.session.close().await.ok();
     }
 
+    /// What the database holds that the schema model does not (`view v`, `trigger t on
+    /// posts`, ...; see `Dialect::unmodelled_query`).
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::Introspect`]-like read errors, as [`RuntimeError::Database`].
+    pub async fn unmodelled(&mut self) -> Result<Vec<String>, Error> {
+        let Some(query) = self.session.dialect().unmodelled_query() else { return Ok(Vec::new()) };
+        let rows = self
+            .session
+            .query_text(query)
+            .await
+            .map_err(crate::runtime::db_error("read what the model does not hold"))?;
+        Ok(rows.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect())
+    }
+
     /// Connects, reads the heads and introspects the schema: the part of a comparison that
     /// needs neither the revision files nor the models.
     ///

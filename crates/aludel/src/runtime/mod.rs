@@ -304,6 +304,11 @@ impl std::error::Error for DatabaseError {
     }
 }
 
+/// The error for a database statement of `action` (`record the resolution`) that failed.
+pub(crate) fn db_error(action: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
+    move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
+}
+
 /// The database's own words for an error, without the driver's decoration.
 pub(crate) fn database_message(error: &sqlx::Error) -> String {
     match error {

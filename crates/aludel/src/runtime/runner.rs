@@ -26,9 +26,7 @@ pub(super) enum Goal<'a> {
     Stamp { target: &'a str, purge: bool },
 }
 
-fn db_error(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
-    move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
-}
+use crate::runtime::db_error;
 
 /// Runs `batch`, which ends with the transaction's commit. When any statement of it fails,
 /// the transaction is rolled back before the error returns: on SQLite a revision is a

@@ -299,9 +299,7 @@ impl SplitRun<'_> {
     }
 }
 
-fn db_error(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
-    move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
-}
+use crate::runtime::db_error;
 
 /// The statements of the segment's ops that run in place (not before the transaction).
 fn statements<'r>(rendered: &'r [RenderedOp<'_>], segment: &Segment) -> impl Iterator<Item = (usize, usize, &'r str)> {

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use crate::Error;
 use crate::dialect::common::{self, HistoryEntry, StepKind};
 use crate::dialect::{Session, StateTables, Statement};
-use crate::runtime::RuntimeError;
 use crate::script::{RevisionGraph, RevisionId};
 
 /// One row of the history table.
@@ -60,9 +59,7 @@ fn short(checksum: &str) -> &str {
     checksum.get(..12).unwrap_or(checksum)
 }
 
-fn db_error(action: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
-    move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
-}
+use crate::runtime::db_error;
 
 async fn table_exists(session: &mut dyn Session, table: &str) -> Result<bool, Error> {
     let query = session.dialect().table_exists_query(table);

@@ -80,6 +80,18 @@ impl Dialect for MySql {
         true
     }
 
+    fn unmodelled_query(&self) -> Option<&'static str> {
+        Some(
+            "SELECT CONCAT('view ', TABLE_NAME) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() \
+             UNION ALL SELECT CONCAT('trigger ', TRIGGER_NAME, ' on ', EVENT_OBJECT_TABLE) FROM \
+             information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
+             UNION ALL SELECT CONCAT(LOWER(ROUTINE_TYPE), ' ', ROUTINE_NAME) FROM information_schema.ROUTINES \
+             WHERE ROUTINE_SCHEMA = DATABASE() \
+             UNION ALL SELECT CONCAT('event ', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() \
+             ORDER BY 1",
+        )
+    }
+
     fn name(&self) -> &'static str {
         "mysql"
     }

@@ -25,6 +25,10 @@ pub use normalize::normalize;
 pub struct Postgres;
 
 impl Dialect for Postgres {
+    fn unmodelled_query(&self) -> Option<&'static str> {
+        Some(UNMODELLED)
+    }
+
     fn name(&self) -> &'static str {
         "postgresql"
     }
@@ -123,3 +127,35 @@ impl Dialect for Postgres {
         })
     }
 }
+
+/// What a PostgreSQL schema holds beyond the model, for `Dialect::unmodelled_query`: views,
+/// functions, triggers (an extension's own left out), exclusion constraints, deferrable and
+/// `MATCH FULL` constraints, unlogged tables, storage parameters, `NULLS NOT DISTINCT`.
+const UNMODELLED: &str = "\
+SELECT what FROM (
+  SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname AS what
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm')
+    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+  UNION ALL
+  SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+  UNION ALL
+  SELECT 'trigger ' || t.tgname || ' on ' || c.relname
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = current_schema() AND NOT t.tgisinternal
+  UNION ALL
+  SELECT CASE WHEN co.contype = 'x' THEN 'exclusion constraint ' WHEN co.condeferrable THEN 'deferrable constraint '
+              ELSE 'MATCH FULL foreign key ' END || co.conname || ' on ' || c.relname
+  FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = current_schema() AND (co.contype = 'x' OR co.condeferrable OR co.confmatchtype = 'f')
+  UNION ALL
+  SELECT CASE WHEN c.relpersistence = 'u' THEN 'unlogged table ' ELSE 'storage parameters of ' END || c.relname
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'i')
+    AND (c.relpersistence = 'u' OR c.reloptions IS NOT NULL)
+  UNION ALL
+  SELECT 'NULLS NOT DISTINCT index ' || c.relname
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = current_schema() AND pg_get_indexdef(i.indexrelid) LIKE '%NULLS NOT DISTINCT%'
+) o ORDER BY what";

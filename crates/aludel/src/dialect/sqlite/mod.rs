@@ -55,6 +55,16 @@ impl Dialect for Sqlite {
         self.render(op, before).is_ok_and(|statements| rebuild::is_rebuild(&statements))
     }
 
+    fn unmodelled_query(&self) -> Option<&'static str> {
+        Some(
+            "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('view', 'trigger') \
+             UNION ALL SELECT 'STRICT or WITHOUT ROWID table ' || name FROM pragma_table_list \
+             WHERE schema = 'main' AND (strict OR wr) \
+             UNION ALL SELECT 'foreign key INITIALLY DEFERRED on ' || name FROM sqlite_master \
+             WHERE type = 'table' AND sql LIKE '%INITIALLY DEFERRED%' ORDER BY 1",
+        )
+    }
+
     fn script_integrity_check(&self, revision: &str) -> Option<(Vec<Statement>, Vec<Statement>)> {
         Some(rebuild::script_integrity_check(revision))
     }
