@@ -589,7 +589,7 @@ fn default_value(printed: &str) -> DefaultValue {
     if bare.trim_start_matches('-').starts_with(|c: char| c.is_ascii_digit())
         && let Some(literal) = number(bare, NumberKind::Lexical)
     {
-        return DefaultValue::Value(literal);
+        return as_written(bare).unwrap_or(DefaultValue::Value(literal));
     }
     if let Some((literal, label)) = typed_string(text) {
         let kind = match label {
@@ -599,6 +599,9 @@ fn default_value(printed: &str) -> DefaultValue {
             _ => None,
         };
         return match kind {
+            Some(NumberKind::Lexical) if number(&literal, NumberKind::Lexical).is_some() => {
+                as_written(&literal).unwrap_or_else(|| default_value(&literal))
+            }
             Some(kind) => {
                 number(&literal, kind).map_or_else(|| DefaultValue::Sql(text.to_owned()), DefaultValue::Value)
             }
@@ -606,6 +609,15 @@ fn default_value(printed: &str) -> DefaultValue {
         };
     }
     DefaultValue::Sql(text.to_owned())
+}
+
+/// A numeric default with trailing zeros in its fraction (`0.00`, `1.50`: a `numeric`'s scale),
+/// which its value would lose, kept as the database holds it, so that a downgrade recreating
+/// the column writes it so again.
+fn as_written(number: &str) -> Option<DefaultValue> {
+    let scaled = number.contains('.') && !number.contains(['e', 'E']) && number.ends_with('0');
+    (scaled && crate::schema::number_literal(number).is_some() && !crate::schema::spelled_as_value(number))
+        .then(|| DefaultValue::Number(number.to_owned()))
 }
 
 /// How a number's text becomes a literal.
@@ -651,6 +663,10 @@ mod tests {
         check_default("'-1'::integer", value(Literal::Int(-1)));
         check_default("'9223372036854775807'::bigint", value(Literal::Int(i64::MAX)));
         check_default("1.5", value(Literal::Float(1.5)));
+        // Written otherwise than its value prints, a number keeps its text.
+        check_default("0.00", DefaultValue::Number("0.00".into()));
+        check_default("'1.50'::numeric", DefaultValue::Number("1.50".into()));
+        check_default("'-2.10'::numeric", DefaultValue::Number("-2.10".into()));
         check_default("1.0", value(Literal::Float(1.0)));
         check_default("'-1.5'::numeric", value(Literal::Float(-1.5)));
         check_default("'5'::numeric", value(Literal::Int(5)));
