@@ -212,45 +212,45 @@ impl SplitRun<'_> {
         if let Err(Failure { op, position, statement, source }) = outcome {
             let failed_op = &rendered[op];
             let verb = direction_word(step.direction);
-            if resume.is_none() && done == 0 && !committed {
+            let (kind, detail, outcome) = if resume.is_none() && done == 0 && !committed {
                 // The first segment's transaction was rolled back: nothing took effect, so
                 // nothing is left to resolve (the file may even be thrown away).
+                let reverted = match step.direction {
+                    Direction::Up => StepKind::UpgradeReverted,
+                    Direction::Down => StepKind::DowngradeReverted,
+                };
                 let detail = format!(
                     "nothing took effect: op {} ({}) failed and its transaction was rolled back: {}",
                     op + 1,
                     failed_op.op.describe(),
                     crate::runtime::database_message(&source)
                 );
-                let reverted = match step.direction {
-                    Direction::Up => StepKind::UpgradeReverted,
-                    Direction::Down => StepKind::DowngradeReverted,
-                };
-                session.execute(&record(reverted, &detail)).await.ok();
-                return Err(RuntimeError::StatementFailed {
-                    revision: revision.id.clone(),
-                    path: revision.path.clone(),
-                    direction: verb,
-                    op_number: op + 1,
-                    op: failed_op.op.describe(),
-                    statement,
-                    outcome: format!(
-                        "nothing of the revision took effect (the transaction of its first step was rolled back); \
-                         fix the cause and run the {verb} again"
-                    ),
-                    source: crate::runtime::DatabaseError(source),
-                }
-                .into());
-            }
-            let detail = format!(
-                "{}; op {} ({}) failed at its statement {} of {}: {}",
-                progress(done, total),
-                op + 1,
-                failed_op.op.describe(),
-                position + 1,
-                failed_op.statements.len(),
-                crate::runtime::database_message(&source)
-            );
-            session.execute(&record(failed, &detail)).await.ok();
+                let outcome = format!(
+                    "nothing of the revision took effect (the transaction of its first step was rolled back); fix \
+                     the cause and run the {verb} again"
+                );
+                (reverted, detail, outcome)
+            } else {
+                let detail = format!(
+                    "{}; op {} ({}) failed at its statement {} of {}: {}",
+                    progress(done, total),
+                    op + 1,
+                    failed_op.op.describe(),
+                    position + 1,
+                    failed_op.statements.len(),
+                    crate::runtime::database_message(&source)
+                );
+                let outcome = format!(
+                    "the revision runs in steps, as it builds indexes concurrently or validates constraints apart \
+                     from its transaction: its first {done} op(s) took effect and are recorded; fix the cause and run \
+                     the {verb} again, which resumes at op {} (dropping what a failed concurrent build left), or \
+                     settle it with `aludel resolve {}`",
+                    done + 1,
+                    revision.id
+                );
+                (failed, detail, outcome)
+            };
+            session.execute(&record(kind, &detail)).await.ok();
             return Err(RuntimeError::StatementFailed {
                 revision: revision.id.clone(),
                 path: revision.path.clone(),
@@ -258,14 +258,7 @@ impl SplitRun<'_> {
                 op_number: op + 1,
                 op: failed_op.op.describe(),
                 statement,
-                outcome: format!(
-                    "the revision runs in steps, as it builds indexes concurrently or validates constraints apart \
-                     from its transaction: its first {done} op(s) took effect and are recorded; fix the cause and run \
-                     the {verb} again, which resumes at op {} (dropping what a failed concurrent build left), or \
-                     settle it with `aludel resolve {}`",
-                    done + 1,
-                    revision.id
-                ),
+                outcome,
                 source: crate::runtime::DatabaseError(source),
             }
             .into());

@@ -369,20 +369,23 @@ fn unnamed_match(table: &Table, existing: &Constraint) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// The ops of `op = [...]`, a TOML array of inline tables.
+    fn ops(text: &str) -> Vec<Op> {
+        toml::from_str::<std::collections::BTreeMap<String, Vec<Op>>>(text)
+            .expect("valid ops")
+            .remove("op")
+            .expect("ops")
+    }
+
     #[test]
     fn included_columns_are_renamed_and_go_with_their_index() {
-        let ops: Vec<Op> = toml::from_str::<std::collections::BTreeMap<String, Vec<Op>>>(
-            r#"
+        let ops = ops(r#"
             op = [
                 { op = "create_table", table = "t", columns = [{ name = "a", type = "integer" }, { name = "b", type = "integer" }] },
                 { op = "create_index", table = "t", name = "ix_t_a", columns = ["a"], include = ["b"] },
                 { op = "alter_column", table = "t", column = "b", new_name = "c" },
             ]
-            "#,
-        )
-        .expect("valid ops")
-        .remove("op")
-        .expect("ops");
+            "#);
         let mut schema = Schema::default();
         for op in &ops {
             schema.apply(op).expect("fits");
@@ -400,19 +403,14 @@ mod tests {
 
     #[test]
     fn a_prefix_key_follows_its_column_and_a_call_its_argument() {
-        let ops: Vec<Op> = toml::from_str::<std::collections::BTreeMap<String, Vec<Op>>>(
-            r#"
+        let ops = ops(r#"
             op = [
                 { op = "create_table", table = "t", columns = [{ name = "name", type = "varchar(100)" }] },
                 { op = "create_index", table = "t", name = "ix_prefix", columns = [{ expr = "name(10)" }] },
                 { op = "create_index", table = "t", name = "ix_call", columns = [{ expr = "lower(name)" }] },
                 { op = "alter_column", table = "t", column = "name", new_name = "Full Name" },
             ]
-            "#,
-        )
-        .expect("valid ops")
-        .remove("op")
-        .expect("ops");
+            "#);
         let mut schema = Schema::default();
         for op in &ops {
             schema.apply_quoting(op, '`').expect("fits");
