@@ -438,6 +438,11 @@ async fn a_driver_error_reaches_the_user_exactly_once() {
     assert!(refused.stderr.starts_with("error: could not connect to postgresql://"), "{}", refused.stderr);
     assert!(refused.stderr.contains("\ncaused by: "), "{}", refused.stderr);
     assert_eq!(refused.stderr.matches("Connection refused").count(), 1, "{}", refused.stderr);
+    // The server's words, without the line of its own source code that raised them.
+    let missing = format!("{}_missing", project.db.url);
+    let refused = project.run_with_url(&missing, &["current"]).await.expect_code(2);
+    assert!(refused.stderr.contains("does not exist (SQLSTATE 3D000)"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains(" at line "), "{}", refused.stderr);
 
     let failing = "[[upgrade]]\nop = \"sql\"\nsql = \"INSERT INTO missing_table VALUES (1)\"\n";
     project.write("r9_fails", &revision("r9", &["cccc00000003"], failing, ""));

@@ -50,9 +50,10 @@ pub enum RuntimeError {
     Connect {
         /// The URL, password redacted.
         url: String,
-        /// The driver's error.
+        /// The driver's error (the server's words only, without the line of its own source
+        /// code that raised them).
         #[source]
-        source: sqlx::Error,
+        source: DatabaseError,
     },
     /// A bookkeeping query failed (version table, history, lock).
     #[error("could not {action}")]
@@ -347,7 +348,7 @@ async fn connect_with(config: &Config, options: SessionOptions) -> Result<Box<dy
     url.backend()
         .connect(url.expose(), &options)
         .await
-        .map_err(|source| RuntimeError::Connect { url: url.to_string(), source }.into())
+        .map_err(|source| RuntimeError::Connect { url: url.to_string(), source: DatabaseError(source) }.into())
 }
 
 /// The revisions the database is at (its version table's rows), without loading any

@@ -134,11 +134,13 @@ impl ScratchDatabase {
     pub(crate) async fn drop_now(mut self) -> Result<(), Error> {
         match self.cleanup.take() {
             Some(Cleanup::Server { admin, drop_sql, name }) => {
-                let mut session = admin
-                    .backend()
-                    .connect(admin.expose(), &Default::default())
-                    .await
-                    .map_err(|source| crate::runtime::RuntimeError::Connect { url: admin.to_string(), source })?;
+                let mut session =
+                    admin.backend().connect(admin.expose(), &Default::default()).await.map_err(|source| {
+                        crate::runtime::RuntimeError::Connect {
+                            url: admin.to_string(),
+                            source: crate::runtime::DatabaseError(source),
+                        }
+                    })?;
                 let dropped = session.execute(&drop_sql).await;
                 session.close().await.ok();
                 dropped.map_err(|source| ScratchError::Drop { server: admin.to_string(), name, source })?;
@@ -155,10 +157,10 @@ impl ScratchDatabase {
 
 /// A migration session on `url`, with the project's session settings.
 pub(crate) async fn connect(url: &DatabaseUrl, config: &Config) -> Result<Box<dyn Session>, Error> {
-    url.backend()
-        .connect(url.expose(), &config.session_options())
-        .await
-        .map_err(|source| crate::runtime::RuntimeError::Connect { url: url.to_string(), source }.into())
+    url.backend().connect(url.expose(), &config.session_options()).await.map_err(|source| {
+        crate::runtime::RuntimeError::Connect { url: url.to_string(), source: crate::runtime::DatabaseError(source) }
+            .into()
+    })
 }
 
 fn remove_sqlite_files(path: &std::path::Path) {
