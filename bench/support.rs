@@ -7,8 +7,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The server the benchmarks use, unless `ALUDEL_BENCH_POSTGRES_URL` names another.
-pub(crate) const DEFAULT_URL: &str = "postgresql://postgres@127.0.0.1:5432/postgres";
+/// The server the benchmarks use, unless `ALUDEL_BENCH_POSTGRES_URL` names another. Without
+/// TLS on both sides of every comparison: on loopback, a cipher would measure itself rather
+/// than the tool or the statements (name a URL with `sslmode=require` to include it).
+pub(crate) const DEFAULT_URL: &str = "postgresql://postgres@127.0.0.1:5432/postgres?sslmode=disable";
 
 /// One process run: wall time from start to exit and peak resident memory.
 pub(crate) struct Measure {
@@ -79,10 +81,14 @@ pub(crate) fn psql(url: &str, sql: &str) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
-/// The URL of database `name` on the server of `admin`.
+/// The URL of database `name` on the server of `admin`, with `admin`'s parameters.
 pub(crate) fn database_url(admin: &str, name: &str) -> String {
-    let (server, _) = admin.rsplit_once('/').expect("URL ends in /<database>");
-    format!("{server}/{name}")
+    let (path, query) = admin.split_once('?').map_or((admin, None), |(path, query)| (path, Some(query)));
+    let (server, _) = path.rsplit_once('/').expect("URL ends in /<database>");
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
 }
 
 /// Drops and creates database `name`; returns its URL.
