@@ -516,3 +516,27 @@ async fn a_key_and_the_foreign_keys_on_it_widen_together() {
         assert!(refused.is_err(), "{backend:?}: and after the downgrade");
     }
 }
+
+/// SQLite's `INTEGER PRIMARY KEY` is the rowid, never NULL, whether it says `NOT NULL` or not:
+/// a model without it against a table with it (or with AUTOINCREMENT, which adds it) is no
+/// difference, instead of a nullability change that runs, changes nothing and is found again.
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_rowid_is_not_null_however_it_is_declared() {
+    let project = with_schema_sql(Backend::Sqlite, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\n").await;
+    project.db.execute("CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY, name TEXT)").await;
+    let check = project.run(&["check"]).await;
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    // A key column of another type may hold NULL in SQLite: there the declaration counts.
+    std::fs::write(
+        project.dir.path().join("schema.sql"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE u (code TEXT PRIMARY KEY);\n",
+    )
+    .expect("write schema.sql");
+    project.db.execute("CREATE TABLE u (code TEXT NOT NULL PRIMARY KEY)").await;
+    let run = project.run(&["check"]).await.expect_code(1);
+    assert!(run.stdout.contains("alter_column u.code"), "{}", run.stdout);
+    std::fs::write(project.dir.path().join("schema.sql"), "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT);\nCREATE TABLE u (code TEXT NOT NULL PRIMARY KEY);\n")
+        .expect("write schema.sql");
+    let run = project.run(&["check"]).await.expect_code(1);
+    assert!(!run.stdout.contains("alter_column t.id"), "only the identity differs:\n{}{}", run.stdout, run.stderr);
+}

@@ -296,6 +296,12 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         false
     }
 
+    /// Whether a table's sole `integer` primary key column is its rowid, never NULL whatever
+    /// it declares (SQLite), so that the diff does not compare its nullability.
+    fn rowid_is_never_null(&self) -> bool {
+        false
+    }
+
     /// For a `--sql` script, what an online run's integrity check does
     /// ([`Session::check_integrity`]): statements opening the revision's transaction and
     /// statements before its commit that fail, naming `revision`, when it leaves rows

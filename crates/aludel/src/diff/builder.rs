@@ -9,7 +9,7 @@ use crate::diff::narrowing::narrowing;
 use crate::diff::{Destructive, DiffOptions, RenameKind, Warning};
 use crate::naming;
 use crate::ops::{CollationChange, ColumnChange, ColumnRef, CommentChange, CreateIndex, DefaultChange, Op, TypeChange};
-use crate::schema::{Column, Constraint, DefaultValue, Index, IndexKey, Schema, Table};
+use crate::schema::{Column, ColumnType, Constraint, DefaultValue, Index, IndexKey, Schema, Table};
 
 /// The upgrade being built, and the schema it has led to so far.
 pub(super) struct UpgradeBuilder<'a> {
@@ -591,6 +591,18 @@ impl UpgradeBuilder<'_> {
         }
     }
 
+    /// Whether `live` is the rowid of `table` and `want` stays it: the whole primary key on
+    /// both sides, `integer` on both sides (see [`DiffOptions::rowid_is_never_null`]).
+    fn stays_rowid(&self, table: &str, live: &Column, want: &Column) -> bool {
+        let sole_key = |schema: &Schema, name: &str| {
+            schema.tables.get(table).is_some_and(|t| matches!(t.primary_key.as_slice(), [key] if key == name))
+        };
+        live.ty == ColumnType::Integer
+            && want.ty == ColumnType::Integer
+            && sole_key(&self.cur, &live.name)
+            && sole_key(self.models, &want.name)
+    }
+
     /// The alter_column that takes `live` to `want` (not yet renamed); warns about what no
     /// op can change.
     fn column_change(&mut self, table: &str, live: &Column, want: &Column) -> ColumnChange {
@@ -598,7 +610,8 @@ impl UpgradeBuilder<'_> {
         if self.options.compare_types && live.ty != want.ty {
             change.ty = Some(TypeChange { from: Some(live.ty.clone()), to: want.ty.clone() });
         }
-        if live.nullable != want.nullable {
+        if live.nullable != want.nullable && !(self.options.rowid_is_never_null && self.stays_rowid(table, live, want))
+        {
             change.nullable = Some(want.nullable);
         }
         // A type change restates the default it keeps: PostgreSQL keeps a default in the old

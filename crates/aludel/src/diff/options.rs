@@ -39,6 +39,10 @@ pub struct DiffOptions {
     /// Whether a foreign key stops a type change of its columns or of the columns it
     /// references (MySQL), so that the diff drops it before and adds it back after.
     pub foreign_keys_block_type_changes: bool,
+    /// Whether a table's sole `integer` primary key column is the table's rowid, which holds
+    /// no NULL whether it is declared `NOT NULL` or not (SQLite), so that its nullability is
+    /// no difference.
+    pub rowid_is_never_null: bool,
 }
 
 impl Default for DiffOptions {
@@ -51,6 +55,7 @@ impl Default for DiffOptions {
             exclude: Vec::new(),
             identifier_quote: '"',
             foreign_keys_block_type_changes: false,
+            rowid_is_never_null: false,
         }
     }
 }

@@ -30,6 +30,10 @@ pub(crate) const ENUM_CHECK_PREFIX: &str = "aludel_enum_";
 pub struct Sqlite;
 
 impl Dialect for Sqlite {
+    fn rowid_is_never_null(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "sqlite"
     }
