@@ -296,12 +296,14 @@ pub fn select_unfinished(dialect: &dyn Dialect, tables: &StateTables) -> String 
 /// Reads the history, oldest first: id, revision, direction, checksum, applied_at,
 /// duration_ms, detail.
 pub fn select_history(dialect: &dyn Dialect, tables: &StateTables) -> String {
+    let table = dialect.quote_ident(&tables.history_table);
+    // Ordered by the table's own column: PostgreSQL names the text cast `id` too, and a bare
+    // `ORDER BY id` would sort the text (1, 10, 11, 2, ...).
     format!(
-        "SELECT {}, revision, direction, checksum, {}, {}, detail FROM {} ORDER BY id",
+        "SELECT {}, revision, direction, checksum, {}, {}, detail FROM {table} ORDER BY {table}.id",
         dialect.cast_to_text("id", 20),
         dialect.cast_to_text("applied_at", 40),
         dialect.cast_to_text("duration_ms", 20),
-        dialect.quote_ident(&tables.history_table)
     )
 }
 
