@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::dialect::{DialectOptions, SessionOptions, StateTables, UnknownBackend, UuidStorage};
-use crate::url::DatabaseUrl;
+use crate::dialect::{DialectOptions, SessionOptions, StateTables, UuidStorage};
+use crate::url::{DatabaseUrl, UrlError};
 
 /// The file name searched for in the working directory.
 pub const CONFIG_FILE: &str = "aludel.toml";
@@ -69,7 +69,7 @@ pub enum ConfigError {
         source_name: String,
         /// Why it was refused.
         #[source]
-        error: UnknownBackend,
+        error: UrlError,
     },
     /// No database URL anywhere.
     #[error(

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::dialect::{Backend, UnknownBackend};
+use crate::dialect::{Backend, UnknownBackend, is_scheme};
 
 /// A database URL with its backend. `Display` and `Debug` never show the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -11,15 +11,40 @@ pub struct DatabaseUrl {
     backend: Backend,
 }
 
+/// Why a database URL was refused. Neither shows more of the URL than its scheme.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// The scheme names no backend this build supports.
+    #[error(transparent)]
+    UnknownBackend(#[from] UnknownBackend),
+    /// A server's URL without `//` before the user and host (`postgresql:/app:pw@db/app`):
+    /// the drivers would read it as a path and connect elsewhere, as another user.
+    #[error(
+        "the `{scheme}:` URL has no `//` before its user and host; write {scheme}://user:password@host:port/database"
+    )]
+    NoHost {
+        /// The scheme as written.
+        scheme: String,
+    },
+}
+
 impl DatabaseUrl {
     /// Parses a URL such as `postgresql://user:pw@host:5432/db` or `sqlite://app.db`.
     ///
     /// # Errors
     ///
-    /// [`UnknownBackend`] when the scheme names no enabled backend.
-    pub fn parse(raw: &str) -> Result<Self, UnknownBackend> {
-        let backend = Backend::from_url(raw.trim())?;
-        Ok(DatabaseUrl { raw: raw.trim().to_owned(), backend })
+    /// [`UrlError::UnknownBackend`] when the scheme names no enabled backend,
+    /// [`UrlError::NoHost`] for a server's URL without `//` after its scheme.
+    pub fn parse(raw: &str) -> Result<Self, UrlError> {
+        let raw = raw.trim();
+        let backend = Backend::from_url(raw)?;
+        if let Some((scheme, rest)) = raw.split_once(':')
+            && backend.has_server()
+            && !rest.starts_with("//")
+        {
+            return Err(UrlError::NoHost { scheme: scheme.to_owned() });
+        }
+        Ok(DatabaseUrl { raw: raw.to_owned(), backend })
     }
 
     /// The backend the URL points at.
@@ -53,13 +78,13 @@ const HIDDEN: &str = "***";
 /// ```
 pub fn redact(url: &str) -> String {
     let scheme_only = || match url.split_once(':') {
-        Some((scheme, _))
-            if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
-        {
-            format!("{scheme}://{HIDDEN}")
-        }
+        Some((scheme, _)) if is_scheme(scheme) => format!("{scheme}://{HIDDEN}"),
         _ => HIDDEN.to_owned(),
     };
+    // Without `//`, a user and password are no URL's user and password but a path's text.
+    if url.split_once(':').is_some_and(|(_, rest)| !rest.starts_with("//") && rest.contains('@')) {
+        return scheme_only();
+    }
     let Ok(mut parsed) = url::Url::parse(url) else { return scheme_only() };
     let has_password = parsed.password().is_some();
     let secret_parameter = parsed.query_pairs().any(|(key, _)| is_secret(&key));
@@ -109,6 +134,9 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
+        check("postgresql:/app:Zx9secret@127.0.0.1/db", "postgresql://***");
+        check("postgresql:app:Zx9secret@127.0.0.1/db", "postgresql://***");
+        check("mysql:/app:Zx9secret@127.0.0.1/db", "mysql://***");
         check("postgresql://u:secret@h:5432/db", "postgresql://u:***@h:5432/db");
         check("postgresql://u:p@ss@h/db?sslmode=disable", "postgresql://u:***@h/db?sslmode=disable");
         check("postgresql://u@h/db", "postgresql://u@h/db");
@@ -150,5 +178,27 @@ mod tests {
         }
         let url = DatabaseUrl::parse("postgres://a:b@c/d").unwrap();
         assert!(!format!("{url} {url:?}").contains(":b@"));
+    }
+
+    /// A server's URL missing its `//` reads to the drivers as a path: they connect as
+    /// another user to a default host, and print the URL, password and all, in their errors.
+    /// It is refused before any driver sees it, and the refusal shows the scheme only.
+    #[test]
+    fn a_server_url_without_its_slashes_is_refused_without_its_password() {
+        for written in
+            ["postgresql:/app:Zx9secret@127.0.0.1/db", "postgres:app:Zx9secret@db/app", "mysql:/root:Zx9secret@db/app"]
+        {
+            let error = DatabaseUrl::parse(written).expect_err(written);
+            assert!(matches!(error, UrlError::NoHost { .. }), "{written}: {error:?}");
+            let message = error.to_string();
+            assert!(!message.contains("Zx9"), "{message}");
+            assert!(message.contains("://user:password@host"), "{message}");
+        }
+        assert!(DatabaseUrl::parse("sqlite:app.db").is_ok());
+        assert!(DatabaseUrl::parse("sqlite::memory:").is_ok());
+        let error = DatabaseUrl::parse("not a url Zx9secret").expect_err("no scheme");
+        assert!(!error.to_string().contains("Zx9"), "{error}");
+        let error = DatabaseUrl::parse("oracle://u:Zx9secret@db/app").expect_err("no such backend");
+        assert!(error.to_string().contains("`oracle`"), "{error}");
     }
 }

@@ -463,9 +463,20 @@ impl Backend {
     pub fn from_url(url: &str) -> Result<Backend, UnknownBackend> {
         let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or(url);
         Backend::from_name(scheme).ok_or_else(|| UnknownBackend {
-            scheme: scheme.to_owned(),
+            // Text that is no scheme may be anything, a password among it: not shown.
+            scheme: if is_scheme(scheme) { scheme.to_owned() } else { "(none: the text is not a URL)".to_owned() },
             enabled: Backend::ALL.iter().map(|b| b.dialect().name()).collect::<Vec<_>>().join(", "),
         })
+    }
+
+    /// Whether the backend is a server reached by host and port (not a file).
+    pub fn has_server(self) -> bool {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => false,
+            #[allow(unreachable_patterns)]
+            _ => true,
+        }
     }
 
     /// Picks the backend by dialect name or URL scheme (`postgresql`, `postgres`, `sqlite`,
@@ -674,4 +685,11 @@ pub trait Session: Send {
 
     /// Closes the connection.
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>>;
+}
+
+/// Whether `text` reads as a URL scheme: a letter, then letters, digits, `+`, `-` or `.`.
+pub(crate) fn is_scheme(text: &str) -> bool {
+    text.len() <= 32
+        && text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
