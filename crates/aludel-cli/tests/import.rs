@@ -225,12 +225,15 @@ async fn an_imported_alembic_graph_builds_what_alembic_builds() {
     let merge = std::fs::read_to_string(project.versions().join("4d0000000004_merge_posts_and_tags.toml"))
         .expect("the merge revision");
     assert!(merge.contains("down_revision = [\"2b0000000002\", \"3c0000000003\"]"), "{merge}");
+    // Alembic lists the branch's label under every revision after it too; it stays on its own.
+    assert!(!merge.contains("branch_labels"), "{merge}");
     let branch = std::fs::read_to_string(project.versions().join("3c0000000003_create_tags.toml")).expect("a branch");
     assert!(
         branch.contains("down_revision = \"1a0000000001\"") && branch.contains("dialect = \"postgresql\""),
         "{branch}"
     );
     assert!(branch.contains("# imported from alembic: ") && branch.contains("(sha256 "), "{branch}");
+    assert!(branch.contains("branch_labels = [\"tags\"]"), "{branch}");
 
     project.run_with_url(&managed.url, &["upgrade", "head"]).await.ok();
     assert_eq!(dump(&managed.url, "alembic_version"), dump(&original.url, "alembic_version"), "the managed database");

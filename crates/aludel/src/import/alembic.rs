@@ -137,7 +137,23 @@ fn entries(history: &str) -> Vec<Entry> {
             awaiting_message = false;
         }
     }
+    keep_declared_labels(&mut entries);
     entries
+}
+
+/// Alembic lists a branch label under the revision that declares it and under every
+/// revision after it; each label stays only where it is declared: on a revision none of
+/// whose parents carries it.
+fn keep_declared_labels(entries: &mut [Entry]) {
+    let listed: std::collections::HashMap<String, Vec<String>> =
+        entries.iter().map(|e| (e.revision.clone(), e.branch_labels.clone())).collect();
+    for entry in entries.iter_mut() {
+        let inherited = |label: &String| {
+            entry.parents.iter().any(|parent| listed.get(parent).is_some_and(|labels| labels.contains(label)))
+        };
+        let declared = entry.branch_labels.iter().filter(|label| !inherited(label)).cloned().collect();
+        entry.branch_labels = declared;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,6 +244,28 @@ mod tests {
                 entry("5e", &["4d"], &["billing"], &[], "/p/5e_x.py", "add display name"),
                 entry("4d", &["2b", "3c"], &[], &["9f"], "/p/4d.py", "merge"),
                 entry("1a", &[], &[], &[], "/p/1a.py", "create users"),
+            ]
+        );
+    }
+
+    /// Alembic lists a label under every revision after the one declaring it, merges
+    /// included; the import keeps it where it is declared, or the graph would hold it twice.
+    #[test]
+    fn a_branch_label_stays_on_the_revision_declaring_it() {
+        let history = "Rev: 4d (head)\nMerges: 2b, 3c\nBranch names: core, extra\nPath: /p/4d.py\n\n    merge\n\n\
+                       Rev: 3c\nParent: 1a\nBranch names: extra\nPath: /p/3c.py\n\n    three\n\n\
+                       Rev: 2b\nParent: 1a\nBranch names: core\nPath: /p/2b.py\n\n    two\n\n\
+                       Rev: 1a (branchpoint)\nParent: <base>\nBranch names: core\nPath: /p/1a.py\n\n    one\n";
+        let labels: Vec<(String, Vec<String>)> =
+            entries(history).into_iter().map(|e| (e.revision, e.branch_labels)).collect();
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            labels,
+            vec![
+                ("4d".to_owned(), s(&[])),
+                ("3c".to_owned(), s(&["extra"])),
+                ("2b".to_owned(), s(&[])),
+                ("1a".to_owned(), s(&["core"])),
             ]
         );
     }

@@ -13,7 +13,9 @@ use crate::Error;
 use crate::import::{Migration, Tool};
 use crate::ops::Op;
 use crate::runtime::{Inspection, Migrator, Project, RuntimeError, StampFrom};
-use crate::script::{NewRevision, Parent, RevisionId, RevisionNotes, RevisionSpec, ScriptDirectory};
+use crate::script::{
+    NewRevision, Parent, Revision, RevisionGraph, RevisionId, RevisionNotes, RevisionSpec, ScriptDirectory,
+};
 
 /// What [`Project::import`] did.
 #[derive(Debug, Clone)]
@@ -73,7 +75,7 @@ impl Project {
             (None, _) => Vec::new(),
         };
         let created = NewRevision::child(&graph, &Parent::Head, &RevisionSpec::default())?.created;
-        let mut written = Vec::with_capacity(history.len());
+        let mut revisions = Vec::with_capacity(history.len());
         for (i, migration) in history.iter().enumerate() {
             let parents = match &migration.parents {
                 Some(parents) => parents.iter().map(|p| RevisionId::parse(p)).collect::<Result<Vec<_>, _>>()?,
@@ -83,7 +85,18 @@ impl Project {
             revision.branch_labels.clone_from(&migration.branch_labels);
             revision.depends_on =
                 migration.depends_on.iter().map(|d| RevisionId::parse(d)).collect::<Result<Vec<_>, _>>()?;
-            written.push(directory.write(&revision)?);
+            revisions.push(revision);
+        }
+        // The graph the files will make, checked before any is written: a failed import
+        // leaves nothing to delete by hand.
+        let planned = revisions
+            .iter()
+            .map(|r| Revision::parse(&r.to_toml(), &directory.versions_dir().join(r.file_name())))
+            .collect::<Result<Vec<_>, _>>()?;
+        RevisionGraph::from_revisions(planned)?;
+        let mut written = Vec::with_capacity(revisions.len());
+        for revision in &revisions {
+            written.push(directory.write(revision)?);
         }
         let mut stamped = None;
         if let Some(&last) = stamp.last() {
