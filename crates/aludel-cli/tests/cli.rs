@@ -928,7 +928,7 @@ fn a_reader_that_stops_reading_is_no_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn raw_sql_failing_part_way_outside_a_transaction_says_its_first_statements_ran() {
-    // MySQL gets an `sql` op's statements whole: the first one takes effect, the second fails.
+    // MySQL commits each statement: the first one takes effect, the second fails.
     let project = Project::new(Backend::MySql).await;
     let (up, down) = table_ops("t");
     project.write("r1_t", &revision("r1", &[], &up, &down));
@@ -936,7 +936,7 @@ async fn raw_sql_failing_part_way_outside_a_transaction_says_its_first_statement
     let twice = "[[upgrade]]\nop = \"sql\"\nsql = \"ALTER TABLE t ADD COLUMN a int; ALTER TABLE t ADD COLUMN a int\"\n";
     project.write("r2_twice", &revision("r2", &["r1"], twice, ""));
     let run = project.run(&["upgrade", "head"]).await.expect_code(2);
-    let said = "so may the statements of op 1 before the one that failed (its SQL is sent whole)";
+    let said = "and so did the first 1 statement(s) of op 1";
     assert!(run.stderr.contains(said), "{}", run.stderr);
     assert_eq!(project.columns("t").await, ["id", "a"], "the first statement took effect");
 }

@@ -10,7 +10,7 @@ use std::process::Stdio;
 
 use tokio::io::AsyncWriteExt;
 
-use common::{Backend, Project, TestDb, revision};
+use common::{Backend, Project, TestDb, revision, table_ops};
 
 /// The traces of this file, one at a time: each tells its scratch database (`aludel_trace_...`)
 /// from the others by the names that were there before it started.
@@ -592,4 +592,34 @@ async fn a_trace_that_fails_on_its_generated_rows_says_so() {
     let run = project.run(&["trace", "--rows", "0"]).await.ok();
     assert!(run.stdout.contains("AccessExclusiveLock on t"), "{}", run.stdout);
     project.run(&["upgrade", "head"]).await.ok();
+}
+
+/// An `sql` op's statements go to the database one by one, as psql sends them: outside a
+/// transaction, two concurrent index builds in one op both run (sent whole, PostgreSQL ran them
+/// in one implicit transaction and refused), and a failure names the statement that failed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_statements_of_an_sql_op_run_one_by_one() {
+    let project = Project::new(Backend::Postgres).await;
+    let (up, down) = table_ops("items");
+    project.write("a1_items", &revision("a1", &[], &up, &down));
+    let indexes = "transactional = false\n\n[[upgrade]]\nop = \"sql\"\nsql = \"\"\"\n\
+                   CREATE INDEX CONCURRENTLY ix_items_a ON items (id); -- the first\n\
+                   CREATE INDEX CONCURRENTLY ix_items_b ON items (id DESC);\n\"\"\"\n\n[[downgrade]]\nop = \"sql\"\n\
+                   sql = \"DROP INDEX CONCURRENTLY ix_items_b; DROP INDEX CONCURRENTLY ix_items_a\"\n";
+    project
+        .write("b2_indexes", &format!("revision = \"b2\"\ndown_revision = \"a1\"\nmessage = \"indexes\"\n{indexes}"));
+    project.run(&["upgrade", "head"]).await.ok();
+    let valid = "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'items'::regclass \
+                 AND indisvalid AND NOT indisprimary ORDER BY 1";
+    let names = |rows: Vec<Vec<Option<String>>>| rows.into_iter().flatten().flatten().collect::<Vec<_>>();
+    assert_eq!(names(project.db.query(valid).await), ["ix_items_a", "ix_items_b"]);
+    project.run(&["downgrade", "-1"]).await.ok();
+    assert!(names(project.db.query(valid).await).is_empty());
+
+    // The second statement fails: the first stays, and the error says which one failed.
+    project.db.execute("CREATE INDEX ix_items_b ON items (id)").await;
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    assert!(run.stderr.contains("and so did the first 1 statement(s) of op 1"), "{}", run.stderr);
+    let current = project.run(&["current"]).await;
+    assert!(current.stdout.contains("failed at its statement 2 of 2"), "{}{}", current.stdout, current.stderr);
 }

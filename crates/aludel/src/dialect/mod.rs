@@ -687,6 +687,21 @@ pub trait Session: Send {
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>>;
 }
 
+/// The SQL tokenizer's dialect for the dialect named `name` (`postgresql`, `mysql`, `sqlite`;
+/// PostgreSQL's for any other name).
+pub(crate) fn sql_parser(name: &str) -> &'static dyn sqlparser::dialect::Dialect {
+    static POSTGRES: sqlparser::dialect::PostgreSqlDialect = sqlparser::dialect::PostgreSqlDialect {};
+    static MYSQL: sqlparser::dialect::MySqlDialect = sqlparser::dialect::MySqlDialect {};
+    static SQLITE: sqlparser::dialect::SQLiteDialect = sqlparser::dialect::SQLiteDialect {};
+    if names_dialect(name, "mysql") {
+        &MYSQL
+    } else if names_dialect(name, "sqlite") {
+        &SQLITE
+    } else {
+        &POSTGRES
+    }
+}
+
 /// Whether `text` reads as a URL scheme: a letter, then letters, digits, `+`, `-` or `.`.
 pub(crate) fn is_scheme(text: &str) -> bool {
     text.len() <= 32

@@ -7,9 +7,7 @@ use sqlparser::ast::{
     AlterColumnOperation, AlterTableAlgorithm, AlterTableOperation, ColumnOption, FromTable, ObjectName, ObjectType,
     RenameTableNameKind, SetExpr, Statement, TableConstraint, TableFactor, TableObject, TableWithJoins,
 };
-use sqlparser::dialect::{Dialect as ParserDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::lint::facts::{Fact, FactKind, is_volatile_expression};
 use crate::schema::ColumnType;
@@ -17,12 +15,8 @@ use crate::schema::ColumnType;
 /// The facts of the statements in `sql`, for the dialect named `dialect`. Statements are
 /// read one by one, so one the parser does not know leaves the others checked.
 pub(crate) fn facts(sql: &str, dialect: &str) -> Vec<Fact> {
-    let parser: &dyn ParserDialect = match dialect {
-        "mysql" => &MySqlDialect {},
-        "sqlite" => &SQLiteDialect {},
-        _ => &PostgreSqlDialect {},
-    };
-    let statements = match split(parser, sql) {
+    let parser = crate::dialect::sql_parser(dialect);
+    let statements = match crate::models::sql::statement_texts(sql, parser) {
         Ok(statements) => statements,
         Err(error) => return vec![Fact { kind: FactKind::Unparsed { error }, statement: Some(1) }],
     };
@@ -35,21 +29,6 @@ pub(crate) fn facts(sql: &str, dialect: &str) -> Vec<Fact> {
         facts.extend(kinds.into_iter().map(|kind| Fact { kind, statement: Some(number) }));
     }
     facts
-}
-
-/// The statements of `sql`, split at the semicolons the tokenizer finds outside strings,
-/// comments and dollar quotes; empty ones left out.
-fn split(parser: &dyn ParserDialect, sql: &str) -> Result<Vec<String>, String> {
-    let tokens = Tokenizer::new(parser, sql).tokenize().map_err(|err| err.to_string())?;
-    let mut statements = vec![String::new()];
-    for token in tokens {
-        match token {
-            Token::SemiColon => statements.push(String::new()),
-            token => statements.last_mut().expect("starts with one").push_str(&token.to_string()),
-        }
-    }
-    statements.retain(|statement| !statement.trim().is_empty());
-    Ok(statements)
 }
 
 /// A statement the parser does not know: reported, and read for the one thing a keyword

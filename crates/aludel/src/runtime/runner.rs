@@ -410,10 +410,7 @@ pub(super) async fn run_step(
         // Nothing took effect when the transaction rolls back (and nothing ran before it), or,
         // outside one, nothing of the op whose first statement failed (the ops before it stay):
         // a lock timeout then is safe to try again from there.
-        // Raw SQL goes to the database whole: of several statements, those before the one that
-        // failed took effect.
-        let whole_sql = matches!(op, Op::Sql { .. }) && statement.sql.trim().trim_end_matches(';').contains(';');
-        let nothing_kept = if in_transaction { !early && !ran_early } else { position == 0 && !whole_sql };
+        let nothing_kept = if in_transaction { !early && !ran_early } else { position == 0 };
         let lock_timeout = nothing_kept && dialect.is_lock_timeout(&source);
         let outcome = if early {
             format!("the revision did not start{kept}; the database is still at {}", describe_heads(heads))
@@ -432,11 +429,8 @@ pub(super) async fn run_step(
             );
             let mark = common::finish_history(dialect, tables, revision.id.as_str(), failed, None, Some(&detail));
             session.execute(&mark.sql).await.ok();
-            let partly = if whole_sql {
-                format!(
-                    ", and so may the statements of op {} before the one that failed (its SQL is sent whole)",
-                    index + 1
-                )
+            let partly = if position > 0 {
+                format!(", and so did the first {position} statement(s) of op {}", index + 1)
             } else {
                 String::new()
             };

@@ -396,8 +396,10 @@ pub(crate) trait DdlSpelling {
         )))
     }
 
-    /// An `sql` op: its text without the trailing semicolon, or nothing when it names
-    /// another dialect.
+    /// An `sql` op: its statements one by one, as the database's own client sends them (cut
+    /// on `;` outside strings, comments and routine bodies), or nothing when it names another
+    /// dialect. Sent whole, PostgreSQL would run several in one implicit transaction, which
+    /// `CREATE INDEX CONCURRENTLY` refuses, and a failure could not tell which ran.
     fn raw_sql(&self, sql: &str, dialect: Option<&str>) -> Result<Vec<Statement>, RenderError> {
         let ours = dialect.is_none_or(|d| crate::dialect::names_dialect(d, Self::DIALECT));
         if !ours {
@@ -407,7 +409,12 @@ pub(crate) trait DdlSpelling {
         if text.is_empty() {
             return Err(self.invalid("`sql` is empty; write the statements to run"));
         }
-        Ok(vec![Statement::new(text)])
+        match crate::models::sql::statement_texts(text, crate::dialect::sql_parser(Self::DIALECT)) {
+            Ok(statements) if !statements.is_empty() => Ok(statements.into_iter().map(Statement::new).collect()),
+            // Text the tokenizer cannot read (an unterminated string) goes whole: the database
+            // says what is wrong with it.
+            _ => Ok(vec![Statement::new(text)]),
+        }
     }
 }
 

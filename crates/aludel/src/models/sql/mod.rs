@@ -90,6 +90,7 @@ mod statements;
 
 use dump::Reading;
 use statements::LineIndex;
+pub(crate) use statements::statement_texts;
 
 /// What a schema.sql may hold, for error messages.
 const STATEMENTS: &str = "a schema.sql holds CREATE TABLE, CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD [COLUMN | \

@@ -24,6 +24,8 @@ pub(super) struct SourceStatement {
     pub(super) line: usize,
     /// Its text without comments, trimmed, as the server receives it.
     pub(super) sql: String,
+    /// Its text as written, comments included, trimmed.
+    pub(super) verbatim: String,
 }
 
 impl SourceStatement {
@@ -173,6 +175,19 @@ pub(super) fn split(
     }
     cutter.finish();
     Ok((cutter.statements, tokens))
+}
+
+/// The statements of `text` as written (comments kept, each trimmed, without its delimiter),
+/// cut as [`split`] cuts a file: on `;` outside strings, comments, dollar quotes and the
+/// bodies of triggers and routines. For SQL the database receives statement by statement.
+///
+/// # Errors
+///
+/// The tokenizer's message when the text cannot be tokenized (an unterminated string or
+/// comment).
+pub(crate) fn statement_texts(text: &str, dialect: &dyn ParserDialect) -> Result<Vec<String>, String> {
+    let (statements, _) = split(text, dialect, false, Path::new("")).map_err(|error| error.to_string())?;
+    Ok(statements.into_iter().map(|statement| statement.verbatim).collect())
 }
 
 /// `text` with MySQL's conditional comments (`/*!40101 SET NAMES utf8mb4 */`) opened: each
@@ -353,19 +368,22 @@ impl Cutter<'_, '_> {
         let tokens = std::mem::take(&mut self.current);
         let Some(first) = tokens.iter().find(|t| !matches!(t.token, Token::Whitespace(_))) else { return };
         let line = first.span.start.line.max(1) as usize;
-        let mut sql = String::new();
+        let (mut sql, mut verbatim) = (String::new(), String::new());
         let mut cursor = self.cursor;
         for token in &tokens {
+            let text = self.lines.token_text(&mut cursor, token);
+            verbatim.push_str(text);
             match &token.token {
                 Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
                     sql.push(' ');
                 }
-                _ => sql.push_str(self.lines.token_text(&mut cursor, token)),
+                _ => sql.push_str(text),
             }
         }
         self.cursor = cursor;
         let sql = sql.trim().to_owned();
-        self.statements.push(SourceStatement { tokens, line, sql });
+        let verbatim = verbatim.trim().to_owned();
+        self.statements.push(SourceStatement { tokens, line, sql, verbatim });
     }
 }
 
