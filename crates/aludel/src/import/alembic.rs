@@ -2,8 +2,11 @@
 //! `alembic history --verbose` (parents, merges, branch labels, dependencies, messages), and
 //! each revision's SQL from Alembic's offline mode, `alembic upgrade base:heads --sql` and
 //! `alembic downgrade heads:base --sql`, cut at the `-- Running upgrade ... -> <rev>` lines it
-//! writes before each revision. Alembic's own bookkeeping (its `alembic_version` table,
-//! `BEGIN` / `COMMIT`) is left out: aludel keeps its own.
+//! writes before each revision, and into statements as the database's client cuts them (a `;`
+//! in a string or a routine's body stays where it is). Alembic's own bookkeeping (its
+//! `alembic_version` table, `BEGIN` / `COMMIT`) is left out: aludel keeps its own. A revision
+//! in which Alembic commits to run statements outside its transaction (`autocommit_block()`)
+//! is imported with `transactional = false`.
 //!
 //! Alembic runs as installed (`alembic` on the `PATH`), in the folder holding `alembic.ini`,
 //! with `DATABASE_URL` set to the project's database when there is one, for an `env.py` that
@@ -14,7 +17,11 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
+use sqlparser::dialect::Dialect as ParserDialect;
+
+use crate::dialect::Backend;
 use crate::import::{ImportError, Migration};
+use crate::models::sql::statement_texts;
 
 /// Reads the Alembic project whose `alembic.ini` is in `dir` (or is `dir`).
 ///
@@ -36,22 +43,25 @@ pub(crate) fn read_alembic(dir: &Path, database_url: Option<&str>) -> Result<Vec
     }
     let alembic = |args: &[&str]| run(&folder, &ini, database_url, args);
     let history = alembic(&["history", "--verbose"])?;
-    let upgrades = sections(&alembic(&["upgrade", "base:heads", "--sql"])?, Direction::Up);
-    let downgrades = sections(&alembic(&["downgrade", "heads:base", "--sql"])?, Direction::Down);
+    // Alembic writes the SQL of the database the URL names, PostgreSQL's without one.
+    let dialect = database_url.and_then(|url| Backend::from_url(url).ok()).map_or("postgresql", |b| b.dialect().name());
+    let parser = crate::dialect::sql_parser(dialect);
+    let upgrades = sections(&alembic(&["upgrade", "base:heads", "--sql"])?, Direction::Up, parser);
+    let downgrades = sections(&alembic(&["downgrade", "heads:base", "--sql"])?, Direction::Down, parser);
     let mut migrations = Vec::new();
     for entry in entries(&history) {
         let bytes =
             std::fs::read(&entry.path).map_err(|source| ImportError::Read { path: entry.path.clone(), source })?;
         let checksum = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let up =
-            upgrades.iter().find(|(rev, _)| *rev == entry.revision).map(|(_, sql)| sql.clone()).unwrap_or_default();
-        let down = downgrades.iter().find(|(rev, _)| *rev == entry.revision).map(|(_, sql)| sql.clone());
+        let up = upgrades.iter().find(|section| section.revision == entry.revision);
+        let down = downgrades.iter().find(|section| section.revision == entry.revision);
+        let outside_transaction = up.into_iter().chain(down).any(|section| section.outside_transaction);
         migrations.push(Migration {
             version: entry.revision,
             description: entry.message,
-            up,
-            down,
-            transactional: true,
+            up: up.map(|section| section.sql.clone()).unwrap_or_default(),
+            down: down.map(|section| section.sql.clone()),
+            transactional: !outside_transaction,
             files: vec![(entry.path, checksum)],
             parents: Some(entry.parents),
             branch_labels: entry.branch_labels,
@@ -162,61 +172,80 @@ enum Direction {
     Down,
 }
 
+/// One revision's SQL in an offline script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Section {
+    revision: String,
+    /// Its statements as Alembic wrote them, each ending in `;`, a blank line apart.
+    sql: String,
+    /// Alembic ends its transaction inside the revision to run statements outside one
+    /// (`autocommit_block()`): `COMMIT;` followed by more than the end of the script.
+    outside_transaction: bool,
+}
+
 /// Each revision's SQL in an offline script: the statements after its `-- Running ...` line,
-/// without Alembic's own bookkeeping.
-fn sections(script: &str, direction: Direction) -> Vec<(String, String)> {
-    let mut sections: Vec<(String, String)> = Vec::new();
-    let mut statement = String::new();
+/// byte for byte, without Alembic's own bookkeeping (its version table, `BEGIN;`, `COMMIT;`),
+/// cut as the database's client cuts them, so a `;` in a string or a routine's body stays.
+fn sections(script: &str, direction: Direction, parser: &dyn ParserDialect) -> Vec<Section> {
     let marker = match direction {
         Direction::Up => "-- Running upgrade ",
         Direction::Down => "-- Running downgrade ",
     };
-    let bookkeeping = |sql: &str| {
-        let upper = sql.trim_start().to_ascii_uppercase();
-        [
-            "BEGIN;",
-            "COMMIT;",
-            "CREATE TABLE ALEMBIC_VERSION",
-            "INSERT INTO ALEMBIC_VERSION",
-            "UPDATE ALEMBIC_VERSION",
-            "DELETE FROM ALEMBIC_VERSION",
-            "DROP TABLE ALEMBIC_VERSION",
-        ]
-        .iter()
-        .any(|start| upper.starts_with(start))
-    };
-    let finish = |statement: &mut String, sections: &mut Vec<(String, String)>| {
-        let text = std::mem::take(statement);
-        let text = text.trim();
-        if text.is_empty() || bookkeeping(text) {
-            return;
-        }
-        if let Some((_, sql)) = sections.last_mut() {
-            if !sql.is_empty() {
-                sql.push_str("\n\n");
-            }
-            sql.push_str(text);
-        }
-    };
-    for line in script.lines() {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for line in script.split_inclusive('\n') {
         if let Some(rest) = line.strip_prefix(marker) {
-            finish(&mut statement, &mut sections);
             let (before, after) = rest.split_once("->").unwrap_or((rest, ""));
             let revision = match direction {
                 Direction::Up => after,
                 Direction::Down => before,
             };
-            sections.push((revision.trim().to_owned(), String::new()));
-            continue;
-        }
-        statement.push_str(line);
-        statement.push('\n');
-        if line.trim_end().ends_with(';') {
-            finish(&mut statement, &mut sections);
+            texts.push((revision.trim().to_owned(), String::new()));
+        } else if let Some((_, text)) = texts.last_mut() {
+            text.push_str(line);
         }
     }
-    finish(&mut statement, &mut sections);
-    sections
+    texts.into_iter().map(|(revision, text)| section(revision, &text, parser)).collect()
+}
+
+fn section(revision: String, text: &str, parser: &dyn ParserDialect) -> Section {
+    let statements = statement_texts(text, parser).unwrap_or_else(|_| vec![text.trim().to_owned()]);
+    let word = |statement: &str, expected: &str| statement.trim().eq_ignore_ascii_case(expected);
+    let mut kept: Vec<&str> = Vec::new();
+    let mut committed = false;
+    let mut outside_transaction = false;
+    for statement in &statements {
+        if word(statement, "COMMIT") {
+            committed = true;
+        } else if word(statement, "BEGIN") || alembic_version(statement) {
+        } else {
+            outside_transaction |= committed;
+            kept.push(statement);
+        }
+    }
+    let sql = kept.iter().map(|statement| terminated(statement)).collect::<Vec<_>>().join("\n\n");
+    Section { revision, sql, outside_transaction }
+}
+
+/// Whether `statement` is Alembic's bookkeeping of its `alembic_version` table.
+fn alembic_version(statement: &str) -> bool {
+    let upper = statement.trim_start().to_ascii_uppercase();
+    [
+        "CREATE TABLE ALEMBIC_VERSION",
+        "INSERT INTO ALEMBIC_VERSION",
+        "UPDATE ALEMBIC_VERSION",
+        "DELETE FROM ALEMBIC_VERSION",
+        "DROP TABLE ALEMBIC_VERSION",
+    ]
+    .iter()
+    .any(|start| upper.starts_with(start))
+}
+
+/// `statement` with its `;`, on a line of its own when a line comment ends the statement.
+fn terminated(statement: &str) -> String {
+    match statement.lines().last() {
+        Some(last) if last.contains("--") => format!("{statement}\n;"),
+        _ => format!("{statement};"),
+    }
 }
 
 #[cfg(test)]
@@ -270,6 +299,13 @@ mod tests {
         );
     }
 
+    fn cut(script: &str, direction: Direction) -> Vec<(String, String, bool)> {
+        sections(script, direction, crate::dialect::sql_parser("postgresql"))
+            .into_iter()
+            .map(|section| (section.revision, section.sql, section.outside_transaction))
+            .collect()
+    }
+
     #[test]
     fn offline_scripts_are_cut_per_revision_without_alembics_bookkeeping() {
         let script = "BEGIN;\n\nCREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL\n);\n\n\
@@ -278,20 +314,57 @@ mod tests {
                       -- Running upgrade 2b, 3c -> 4d\n\nUPDATE alembic_version SET version_num='4d';\n\n\
                       -- Running upgrade 4d -> 5e\n\nALTER TABLE users ADD COLUMN n text;\n\nUPDATE users SET n = 'x';\n\nCOMMIT;\n";
         assert_eq!(
-            sections(script, Direction::Up),
+            cut(script, Direction::Up),
             vec![
-                ("1a".to_owned(), "CREATE TABLE users (\n    id BIGSERIAL NOT NULL\n);".to_owned()),
-                ("4d".to_owned(), String::new()),
-                ("5e".to_owned(), "ALTER TABLE users ADD COLUMN n text;\n\nUPDATE users SET n = 'x';".to_owned()),
+                ("1a".to_owned(), "CREATE TABLE users (\n    id BIGSERIAL NOT NULL\n);".to_owned(), false),
+                ("4d".to_owned(), String::new(), false),
+                (
+                    "5e".to_owned(),
+                    "ALTER TABLE users ADD COLUMN n text;\n\nUPDATE users SET n = 'x';".to_owned(),
+                    false
+                ),
             ]
         );
         let script = "BEGIN;\n\n-- Running downgrade 5e -> 4d\n\nALTER TABLE users DROP COLUMN n;\n\n\
                       UPDATE alembic_version SET version_num='4d';\n\n-- Running downgrade 1a -> \n\nDROP TABLE users;\n\nCOMMIT;\n";
         assert_eq!(
-            sections(script, Direction::Down),
+            cut(script, Direction::Down),
             vec![
-                ("5e".to_owned(), "ALTER TABLE users DROP COLUMN n;".to_owned()),
-                ("1a".to_owned(), "DROP TABLE users;".to_owned()),
+                ("5e".to_owned(), "ALTER TABLE users DROP COLUMN n;".to_owned(), false),
+                ("1a".to_owned(), "DROP TABLE users;".to_owned(), false),
+            ]
+        );
+    }
+
+    /// A `;` at the end of a line inside a string or a routine's body is the SQL's own: the
+    /// text arrives as Alembic wrote it, and a `COMMIT` inside a procedure stays.
+    #[test]
+    fn offline_sql_is_kept_byte_for_byte() {
+        let literal = "INSERT INTO notes VALUES (1, 'first line;\nsecond line')";
+        let procedure = "CREATE PROCEDURE fill() LANGUAGE plpgsql AS $$\nBEGIN\n  FOR i IN 1..3 LOOP\n    \
+                         INSERT INTO log VALUES (i);\n    COMMIT;\n  END LOOP;\nEND;\n$$";
+        let script = format!("BEGIN;\n\n-- Running upgrade  -> 1a\n\n{literal};\n\n{procedure};\n\nCOMMIT;\n");
+        assert_eq!(cut(&script, Direction::Up), vec![("1a".to_owned(), format!("{literal};\n\n{procedure};"), false)]);
+    }
+
+    /// `autocommit_block()` ends Alembic's transaction inside the revision: the revision
+    /// runs outside one, or `CREATE INDEX CONCURRENTLY` in it would be refused.
+    #[test]
+    fn an_autocommit_block_makes_the_revision_run_outside_a_transaction() {
+        let script = "BEGIN;\n\n-- Running upgrade  -> 1a\n\nCREATE TABLE t (id integer);\n\nCOMMIT;\n\n\
+                      CREATE INDEX CONCURRENTLY ix_t ON t (id);\n\nBEGIN;\n\n\
+                      INSERT INTO alembic_version (version_num) VALUES ('1a');\n\n\
+                      -- Running upgrade 1a -> 2b\n\nALTER TABLE t ADD COLUMN n int;\n\n\
+                      UPDATE alembic_version SET version_num='2b';\n\nCOMMIT;\n";
+        assert_eq!(
+            cut(script, Direction::Up),
+            vec![
+                (
+                    "1a".to_owned(),
+                    "CREATE TABLE t (id integer);\n\nCREATE INDEX CONCURRENTLY ix_t ON t (id);".to_owned(),
+                    true
+                ),
+                ("2b".to_owned(), "ALTER TABLE t ADD COLUMN n int;".to_owned(), false),
             ]
         );
     }
