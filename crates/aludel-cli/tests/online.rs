@@ -545,32 +545,34 @@ async fn ctrl_c_during_a_trace_drops_its_scratch_database() {
     let index =
         "[[upgrade]]\nop = \"create_index\"\ntable = \"events\"\nname = \"ix_events_body\"\ncolumns = [\"body\"]\n";
     project.write("r2_index", &revision("r2", &["r1"], index, ""));
-    let before = scratch_databases(&project.db).await;
-
-    // Filling two million rows takes long enough to be interrupted part way.
-    let child = common::command(project.dir.path(), &project.db.url, &["trace", "--rows", "2000000"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start aludel");
-    let mut scratch = None;
-    for _ in 0..600 {
-        let names = scratch_databases(&project.db).await;
-        scratch = names.into_iter().find(|name| !before.contains(name));
-        if scratch.is_some() {
-            break;
+    // Ctrl-C, and SIGTERM as `timeout`, CI runners and `docker stop` send it.
+    for signal in ["-INT", "-TERM"] {
+        let before = scratch_databases(&project.db).await;
+        // Filling two million rows takes long enough to be interrupted part way.
+        let child = common::command(project.dir.path(), &project.db.url, &["trace", "--rows", "2000000"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start aludel");
+        let mut scratch = None;
+        for _ in 0..600 {
+            let names = scratch_databases(&project.db).await;
+            scratch = names.into_iter().find(|name| !before.contains(name));
+            if scratch.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let scratch = scratch.expect("the trace creates its scratch database");
+        let pid = child.id().expect("a running child").to_string();
+        assert!(std::process::Command::new("kill").args([signal, &pid]).status().expect("kill").success());
+        let output = child.wait_with_output().await.expect("aludel ends");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{signal}: {stderr}");
+        assert!(stderr.contains("interrupted; the trace's scratch database was dropped"), "{signal}: {stderr}");
+        let left = scratch_databases(&project.db).await;
+        assert!(!left.contains(&scratch), "{scratch} is left behind after kill {signal}");
     }
-    let scratch = scratch.expect("the trace creates its scratch database");
-    let pid = child.id().expect("a running child").to_string();
-    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
-    let output = child.wait_with_output().await.expect("aludel ends");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("interrupted; the trace's scratch database was dropped"), "{stderr}");
-    let left = scratch_databases(&project.db).await;
-    assert!(!left.contains(&scratch), "{scratch} is left behind after Ctrl-C");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -87,7 +87,7 @@ pub enum CliError {
     /// The async runtime could not start.
     #[error("could not start the async runtime")]
     Runtime(#[source] std::io::Error),
-    /// `trace` was interrupted (Ctrl-C); its scratch database was dropped.
+    /// `trace` was interrupted (Ctrl-C or SIGTERM); its scratch database was dropped.
     #[error("interrupted; the trace's scratch database was dropped")]
     TraceInterrupted,
     /// Reading an answer for `--interactive` failed.
@@ -647,8 +647,21 @@ async fn execute(
     }
 }
 
-/// Resolves on Ctrl-C; never when signals cannot be listened to.
+/// Resolves on Ctrl-C, or on SIGTERM (what `timeout`, CI runners and `docker stop` send);
+/// never when signals cannot be listened to.
 pub(crate) async fn interrupted() {
+    #[cfg(unix)]
+    if let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        tokio::select! {
+            interrupt = tokio::signal::ctrl_c() => {
+                if interrupt.is_err() {
+                    terminate.recv().await;
+                }
+            }
+            _ = terminate.recv() => {}
+        }
+        return;
+    }
     if tokio::signal::ctrl_c().await.is_err() {
         std::future::pending::<()>().await;
     }

@@ -100,7 +100,7 @@ pub enum TestError {
         #[source]
         source: std::io::Error,
     },
-    /// The run was interrupted (Ctrl-C); the throwaway databases were dropped.
+    /// The run was interrupted (Ctrl-C or SIGTERM); the throwaway databases were dropped.
     #[error("interrupted; the throwaway databases were dropped")]
     Interrupted,
 }
