@@ -475,3 +475,18 @@ async fn a_revision_file_that_does_not_parse_fails_the_graph_and_nothing_runs() 
     assert!(out.contains("FAILED: 0 passed, 1 failed, 0 skipped"), "{out}");
     assert!(scratch_names(&out).is_empty(), "no database is made for a history that does not load: {out}");
 }
+
+/// A mistyped `--sql-range` is refused before anything runs, instead of skipping the check it
+/// asks for and passing.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sql_range_naming_no_revision_is_refused() {
+    let project = Project::new(Backend::Sqlite).await;
+    common::write_table_revision(&project, "aaaa00000001", &[]);
+    common::write_table_revision(&project, "bbbb00000002", &["aaaa00000001"]);
+    let run = project.run(&["test", "--sql-range", "aaaa0000000x:heads"]).await.expect_code(2);
+    assert!(run.stderr.contains("--sql-range `aaaa0000000x:heads`"), "{}", run.stderr);
+    assert!(!run.stdout.contains("stairway"), "nothing ran: {}", run.stdout);
+    project.run(&["test", "--sql-range", "aaaa00000001:heads"]).await.ok();
+    // Left out, the offline check's range is not read.
+    project.run(&["test", "--sql-range", "nowhere", "--skip", "offline"]).await.ok();
+}

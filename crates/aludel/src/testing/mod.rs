@@ -103,6 +103,14 @@ pub enum TestError {
     /// The run was interrupted (Ctrl-C or SIGTERM); the throwaway databases were dropped.
     #[error("interrupted; the throwaway databases were dropped")]
     Interrupted,
+    /// `--sql-range` names a revision the history does not hold.
+    #[error("--sql-range `{range}`: {reason}; list revisions with `aludel history`")]
+    OfflineRange {
+        /// The range as given.
+        range: String,
+        /// What does not resolve.
+        reason: String,
+    },
 }
 
 /// One of the checks `aludel test` runs.
@@ -328,6 +336,9 @@ impl HistoryTest {
             Some(graph) => graph,
             None => return Ok(report),
         };
+        if self.runs(Check::Offline) {
+            self.check_offline_range(&graph)?;
+        }
         if self.runs(Check::Checksums) {
             let result = graph::check_checksums(self, &graph).await;
             observer(TestEvent::Result(&result));
@@ -345,6 +356,22 @@ impl HistoryTest {
             self.run_on(server, &graph, &mut report, &mut *observer).await?;
         }
         Ok(report)
+    }
+
+    /// Refuses an offline range naming a revision the history does not hold, before anything
+    /// runs: the check asked for would otherwise be skipped and the run pass.
+    fn check_offline_range(&self, graph: &RevisionGraph) -> Result<(), TestError> {
+        let range = self.offline_range.as_str();
+        let (from, to) = range.split_once(':').unwrap_or(("base", range));
+        for target in [from, to] {
+            if matches!(target, "" | "base" | "head" | "heads") {
+                continue;
+            }
+            if let Err(error) = graph.resolve(target) {
+                return Err(TestError::OfflineRange { range: range.to_owned(), reason: error.to_string() });
+            }
+        }
+        Ok(())
     }
 
     async fn run_on(
