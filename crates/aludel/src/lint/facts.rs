@@ -32,6 +32,9 @@ pub(crate) enum FactKind {
         table: String,
         column: String,
         volatile_default: bool,
+        /// NOT NULL with nothing to fill the existing rows: no default, identity or
+        /// generated value.
+        required: bool,
     },
     DropColumn {
         table: String,
@@ -193,6 +196,11 @@ pub(crate) fn of_op(op: &Op, schema: &Schema, dialect: &dyn Dialect) -> Vec<Fact
             volatile_default: column.identity
                 || column.generated.as_ref().is_some_and(|g| g.stored)
                 || column.default.as_ref().is_some_and(is_volatile_default),
+            required: !column.nullable
+                && column.default.is_none()
+                && !column.identity
+                && !column.serial
+                && column.generated.is_none(),
         }),
         Op::DropColumn { table, column } => {
             one(FactKind::DropColumn { table: table.clone(), column: column.name().to_owned() })

@@ -129,7 +129,15 @@ fn alter_facts(table: &str, operation: &AlterTableOperation) -> Vec<FactKind> {
                 ColumnOption::Generated { .. } | ColumnOption::Identity(_) => true,
                 _ => false,
             });
-            vec![FactKind::AddColumn { table, column: column_def.name.value.clone(), volatile_default }]
+            let filled = column_def.options.iter().any(|option| {
+                matches!(
+                    option.option,
+                    ColumnOption::Default(_) | ColumnOption::Generated { .. } | ColumnOption::Identity(_)
+                )
+            }) || column_def.data_type.to_string().to_ascii_uppercase().contains("SERIAL");
+            let not_null = column_def.options.iter().any(|option| matches!(option.option, ColumnOption::NotNull));
+            let required = not_null && !filled;
+            vec![FactKind::AddColumn { table, column: column_def.name.value.clone(), volatile_default, required }]
         }
         AlterTableOperation::DropColumn { column_names, .. } => column_names
             .iter()
@@ -231,6 +239,36 @@ mod tests {
                     column: "name".into(),
                     from: None,
                     to: ColumnType::Varchar(Some(40)),
+                }],
+            ),
+            (
+                "ALTER TABLE users ADD COLUMN sku text NOT NULL",
+                "postgresql",
+                vec![FactKind::AddColumn {
+                    table: table(),
+                    column: "sku".into(),
+                    volatile_default: false,
+                    required: true,
+                }],
+            ),
+            (
+                "ALTER TABLE users ADD COLUMN sku text NOT NULL DEFAULT ''",
+                "postgresql",
+                vec![FactKind::AddColumn {
+                    table: table(),
+                    column: "sku".into(),
+                    volatile_default: false,
+                    required: false,
+                }],
+            ),
+            (
+                "ALTER TABLE users ADD COLUMN n bigserial NOT NULL",
+                "postgresql",
+                vec![FactKind::AddColumn {
+                    table: table(),
+                    column: "n".into(),
+                    volatile_default: false,
+                    required: false,
                 }],
             ),
             ("UPDATE users SET active = true", "postgresql", vec![FactKind::DataChange { table: Some(table()) }]),

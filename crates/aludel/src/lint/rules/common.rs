@@ -28,6 +28,11 @@ pub(super) fn check(context: &Context<'_>, _op: &Op, fact: &Fact, out: &mut Vec<
             Some(table),
             format!("renames `{table}` to `{new_name}`: the running application still uses `{table}`"),
         )),
+        FactKind::AddColumn { table, column, required: true, .. } if context.existed(table) => out.push(Hit::new(
+            "add-required-column",
+            Some(table),
+            format!("adds `{table}.{column}` NOT NULL with no default: the rows `{table}` holds have no value for it"),
+        )),
         FactKind::DropEnumValue { name } => out.push(Hit::new(
             "drop-enum-value",
             None,

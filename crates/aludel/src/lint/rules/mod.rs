@@ -148,6 +148,18 @@ pub static RULES: &[Rule] = &[
         fix: "create an index on the referencing columns (concurrently, on an existing table)",
     },
     Rule {
+        id: "add-required-column",
+        severity: Severity::Error,
+        dialects: ALL,
+        scales_with_rows: false,
+        summary: "a NOT NULL column without a default added to an existing table",
+        why: "every row the table holds needs a value: PostgreSQL and SQLite refuse the change on a table with rows \
+              (the upgrade fails in production where it passed on an empty development database), and MySQL fills \
+              them with the type's implicit default (0, '', a zero date) without a word",
+        fix: "give the column a default (PostgreSQL 11+ and MySQL fill existing rows without a rewrite), or add it \
+              nullable, fill it, and set NOT NULL in a later revision",
+    },
+    Rule {
         id: "drop-column",
         severity: Severity::Warning,
         dialects: ALL,

@@ -64,11 +64,13 @@ pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
                 )),
             }
         }
-        FactKind::AddColumn { table, column, volatile_default: true } if context.existed(table) => out.push(Hit::new(
-            "pg-volatile-default",
-            Some(table),
-            format!("adds `{table}.{column}` with a value computed per row, which rewrites the table"),
-        )),
+        FactKind::AddColumn { table, column, volatile_default: true, .. } if context.existed(table) => {
+            out.push(Hit::new(
+                "pg-volatile-default",
+                Some(table),
+                format!("adds `{table}.{column}` with a value computed per row, which rewrites the table"),
+            ))
+        }
         FactKind::AddKey { table, primary, using_index: false } if context.existed(table) => {
             let what = if *primary { "a primary key" } else { "a unique constraint" };
             out.push(Hit::new(
