@@ -264,3 +264,36 @@ async fn importing_from_alembic_without_alembic_says_what_to_install() {
         run.stderr
     );
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// The Alembic project named by a path relative to where aludel runs (Alembic runs in that
+/// folder: the path was applied twice), and Alembic's own reason when it fails, which it prints
+/// on its standard output.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alembic_project_is_found_by_a_relative_path_and_its_failure_explained() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/alembic");
+    let project = Project::new(Backend::Postgres).await;
+    copy_tree(&fixture, &project.dir.path().join("legacy/app"));
+    let run = project.run(&["import", "alembic", "legacy/app"]).await.ok();
+    assert!(run.stdout.contains("Imported 5 alembic migration(s)"), "{}", run.stdout);
+
+    let broken = project.dir.path().join("broken");
+    std::fs::create_dir_all(&broken).expect("folder");
+    std::fs::write(broken.join("alembic.ini"), "[alembic]\nsqlalchemy.url = sqlite://\n").expect("ini");
+    let other = Project::new(Backend::Postgres).await;
+    let run = other.run(&["import", "alembic", &broken.to_string_lossy()]).await.expect_code(2);
+    assert!(run.stderr.contains("FAILED: No 'script_location' key found"), "{}", run.stderr);
+    assert!(run.stderr.contains("offline mode"), "{}", run.stderr);
+}

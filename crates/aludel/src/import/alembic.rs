@@ -31,7 +31,10 @@ use crate::models::sql::statement_texts;
 /// when it fails, [`ImportError::Read`] when a revision file cannot be read.
 pub(crate) fn read_alembic(dir: &Path, database_url: Option<&str>) -> Result<Vec<Migration>, ImportError> {
     let (folder, ini) = if dir.is_file() {
-        (dir.parent().unwrap_or(Path::new(".")).to_owned(), dir.to_owned())
+        (
+            dir.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned(),
+            dir.to_owned(),
+        )
     } else {
         (dir.to_owned(), dir.join("alembic.ini"))
     };
@@ -50,8 +53,9 @@ pub(crate) fn read_alembic(dir: &Path, database_url: Option<&str>) -> Result<Vec
     let downgrades = sections(&alembic(&["downgrade", "heads:base", "--sql"])?, Direction::Down, parser);
     let mut migrations = Vec::new();
     for entry in entries(&history) {
-        let bytes =
-            std::fs::read(&entry.path).map_err(|source| ImportError::Read { path: entry.path.clone(), source })?;
+        // Alembic names the files from the folder it ran in.
+        let path = folder.join(&entry.path);
+        let bytes = std::fs::read(&path).map_err(|source| ImportError::Read { path, source })?;
         let checksum = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
         let up = upgrades.iter().find(|section| section.revision == entry.revision);
         let down = downgrades.iter().find(|section| section.revision == entry.revision);
@@ -76,6 +80,8 @@ pub(crate) fn read_alembic(dir: &Path, database_url: Option<&str>) -> Result<Vec
 /// Runs `alembic -c INI ARGS` in `folder` and returns its standard output.
 fn run(folder: &Path, ini: &Path, database_url: Option<&str>, args: &[&str]) -> Result<String, ImportError> {
     let mut command = Command::new("alembic");
+    // Alembic runs in `folder`: the ini file is named from there, not from aludel's folder.
+    let ini = ini.file_name().map_or(ini, Path::new);
     command.current_dir(folder).arg("-c").arg(ini).args(args);
     if let Some(url) = database_url {
         command.env("DATABASE_URL", url);
@@ -84,7 +90,10 @@ fn run(folder: &Path, ini: &Path, database_url: Option<&str>, args: &[&str]) -> 
     let output = command.output().map_err(|source| ImportError::AlembicMissing { command: shown.clone(), source })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let mut tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+        // Alembic's own reason (`FAILED: No 'script_location' key found ...`) is on its stdout.
+        tail.extend(stdout.lines().filter(|line| line.starts_with("FAILED:")));
         let mut output = tail.join("\n");
         // What Alembic prints may hold the URL it was given; its password never goes further.
         if let Some(url) = database_url {

@@ -154,13 +154,18 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// `alembic` failed.
-    #[error("`{command}` failed in {}:\n{output}\nfix the Alembic project (or its env.py) until the command runs", .folder.display())]
+    #[error(
+        "`{command}` failed in {}:\n{output}\nfix the Alembic project (or its env.py) until the command runs; the \
+         import runs Alembic in offline mode (--sql), with no database connection: code that reads rows needs a \
+         `context.is_offline_mode()` guard, or its SQL written by hand in an aludel revision",
+        .folder.display()
+    )]
     AlembicFailed {
         /// The command.
         command: String,
         /// Where it ran.
         folder: PathBuf,
-        /// The last lines it wrote to its error stream.
+        /// Its reason: the last lines it wrote to its error stream, and its `FAILED:` line.
         output: String,
     },
     /// A migration file that is not UTF-8.
