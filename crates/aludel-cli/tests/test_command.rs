@@ -490,3 +490,19 @@ async fn an_sql_range_naming_no_revision_is_refused() {
     // Left out, the offline check's range is not read.
     project.run(&["test", "--sql-range", "nowhere", "--skip", "offline"]).await.ok();
 }
+
+/// `--database` names a server; its database may not exist yet (a CI server before the
+/// application's database is made): the throwaway database is made from the server's own.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_whose_named_database_does_not_exist_is_tested_from_its_own() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let project = correct_history(backend).await;
+        let (server, _) = project.db.url.rsplit_once('/').expect("a URL with a database");
+        let missing = format!("{server}/aludel_never_created");
+        let run = project.run(&["test", "--skip", "offline", "--database", &missing]).await.ok();
+        assert!(run.stdout.contains("ok: 7 passed, 0 failed"), "{backend:?}: {}", run.stdout);
+        for name in scratch_names(&timeless(&run.stdout)) {
+            assert!(!database_exists(&project.db, &name).await, "{backend:?}: {name} is left behind");
+        }
+    }
+}

@@ -93,7 +93,7 @@ impl ScratchDatabase {
         let url = with_database(server.expose(), &name)
             .and_then(|url| DatabaseUrl::parse(&url).ok())
             .ok_or_else(|| ScratchError::ServerUrl { url: server.to_string() })?;
-        let mut session = connect(server, config).await?;
+        let (admin, mut session) = connect_to_server(server, config).await?;
         let drop_sql = dialect.drop_database(&name).map(|s| s.sql).unwrap_or_default();
         let mut created = Ok(());
         for (index, statement) in create.iter().enumerate() {
@@ -108,11 +108,7 @@ impl ScratchDatabase {
         }
         session.close().await.ok();
         created.map_err(|source| ScratchError::Create { server: server.to_string(), name: name.clone(), source })?;
-        Ok(ScratchDatabase {
-            url,
-            name: name.clone(),
-            cleanup: Some(Cleanup::Server { admin: server.clone(), drop_sql, name }),
-        })
+        Ok(ScratchDatabase { url, name: name.clone(), cleanup: Some(Cleanup::Server { admin, drop_sql, name }) })
     }
 
     /// The database's URL.
@@ -152,6 +148,31 @@ impl ScratchDatabase {
             }
             None => Ok(()),
         }
+    }
+}
+
+/// A session on the server of `server` to create databases from, and the URL it used: the
+/// database `server` names, or, when that one cannot be reached (a CI server before the
+/// application's database exists), the server's own (`postgres`, `mysql`).
+async fn connect_to_server(server: &DatabaseUrl, config: &Config) -> Result<(DatabaseUrl, Box<dyn Session>), Error> {
+    let first = match connect(server, config).await {
+        Ok(session) => return Ok((server.clone(), session)),
+        Err(error) => error,
+    };
+    let own = match server.backend() {
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => "postgres",
+        #[cfg(feature = "mysql")]
+        Backend::MySql => "mysql",
+        #[allow(unreachable_patterns)]
+        _ => return Err(first),
+    };
+    let Some(maintenance) = with_database(server.expose(), own).and_then(|url| DatabaseUrl::parse(&url).ok()) else {
+        return Err(first);
+    };
+    match connect(&maintenance, config).await {
+        Ok(session) => Ok((maintenance, session)),
+        Err(_) => Err(first),
     }
 }
 
