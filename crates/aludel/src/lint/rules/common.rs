@@ -47,6 +47,19 @@ pub(super) fn check(context: &Context<'_>, _op: &Op, fact: &Fact, out: &mut Vec<
     }
 }
 
+pub(super) fn check_op(context: &Context<'_>, op: &Op, out: &mut Vec<Hit>) {
+    if let Op::Sql { down: Some(_), .. } = op
+        && context.revision.downgrade.is_empty()
+    {
+        out.push(Hit::new(
+            "sql-down-not-run",
+            None,
+            "the op's `down` never runs: the revision has no `[[downgrade]]` ops, so its downgrade runs nothing"
+                .to_owned(),
+        ));
+    }
+}
+
 pub(super) fn check_revision(
     context: &Context<'_>,
     facts: &[(usize, Fact)],

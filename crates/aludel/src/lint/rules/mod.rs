@@ -160,6 +160,17 @@ pub static RULES: &[Rule] = &[
               nullable, fill it, and set NOT NULL in a later revision",
     },
     Rule {
+        id: "sql-down-not-run",
+        severity: Severity::Warning,
+        dialects: ALL,
+        scales_with_rows: false,
+        summary: "an upgrade `sql` op with a `down` in a revision without `[[downgrade]]` ops",
+        why: "`down` is the op's inverse for the tools that write a downgrade (autogenerate, `revision`); the \
+              downgrade runs only the revision's `[[downgrade]]` ops, so this one runs nothing and `aludel test` \
+              cannot tell a data change from none",
+        fix: "write the downgrade as a `[[downgrade]]` op (`op = \"sql\"`, `sql = ` the `down` text)",
+    },
+    Rule {
         id: "drop-column",
         severity: Severity::Warning,
         dialects: ALL,
@@ -293,6 +304,7 @@ pub(crate) fn check_fact(context: &Context<'_>, op: &Op, fact: &Fact, out: &mut 
 
 /// The rules that judge an op as a whole.
 pub(crate) fn check_op(context: &Context<'_>, op: &Op, out: &mut Vec<Hit>) {
+    common::check_op(context, op, out);
     if context.dialect.name() == "sqlite" {
         sqlite::check_op(context, op, out);
     }
