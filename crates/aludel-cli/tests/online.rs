@@ -443,10 +443,12 @@ primary_key = ["id"]
 async fn trace_copies_what_the_model_does_not_hold_as_the_target_writes_it() {
     let _one_at_a_time = TRACES.lock().await;
     let project = Project::new(Backend::Postgres).await;
-    // A type and an operator class from extensions, a key order, a view, a SQL function over
-    // it (created before the view in the copy), a trigger: none of them is in the schema
-    // model, and the copy fails without the first two.
+    // A type and an operator class from extensions, a domain, a key order, a view, a SQL
+    // function over it (created before the view in the copy), a trigger: none of them is in
+    // the schema model, and the copy fails without the first three.
     let setup = "CREATE EXTENSION IF NOT EXISTS citext; CREATE EXTENSION IF NOT EXISTS pg_trgm; \
+                 CREATE DOMAIN points AS integer DEFAULT 1 NOT NULL CONSTRAINT points_positive CHECK (VALUE > 0); \
+                 CREATE TABLE scores (id bigint PRIMARY KEY, value points); \
                  CREATE TABLE users (id bigint PRIMARY KEY, email citext NOT NULL, name text NOT NULL); \
                  CREATE INDEX ix_users_name_trgm ON users USING gin (name gin_trgm_ops); \
                  CREATE INDEX ix_users_name_desc ON users (name DESC NULLS LAST); \
@@ -467,7 +469,7 @@ async fn trace_copies_what_the_model_does_not_hold_as_the_target_writes_it() {
     let before = project.db.query(scratch).await;
 
     let run = project.run(&["trace", "--rows", "1000", "--budget", "100000"]).await.ok();
-    assert!(run.stdout.contains("Rows generated: users 1000"), "{}", run.stdout);
+    assert!(run.stdout.contains("Rows generated: scores 1000, users 1000"), "{}", run.stdout);
     // Each statement is shown by its own first line, not by the timeouts that open the revision.
     assert!(run.stdout.contains("r2 DROP INDEX"), "{}", run.stdout);
     assert!(!run.stdout.contains("SET LOCAL"), "{}", run.stdout);
@@ -577,6 +579,7 @@ async fn ctrl_c_during_a_trace_drops_its_scratch_database() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_trace_that_fails_on_its_generated_rows_says_so() {
+    let _one_at_a_time = TRACES.lock().await;
     let project = Project::new(Backend::Postgres).await;
     let table = "[[upgrade]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [\n\
                  { name = \"id\", type = \"integer\", nullable = false },\n{ name = \"c\", type = \"text\" },\n]\n\

@@ -123,8 +123,10 @@ impl Project {
         let mut session = crate::runtime::connect(&self.config).await?;
         let rows = session.query_text(query).await;
         session.close().await.ok();
-        let rows =
-            rows.map_err(|source| RuntimeError::Database { action: format!("read {}", tool.version_table()), source })?;
+        let rows = rows.map_err(|source| RuntimeError::Database {
+            action: format!("read {}", tool.version_table()),
+            source: crate::runtime::DatabaseError(source),
+        })?;
         Ok(Some(rows.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect()))
     }
 }

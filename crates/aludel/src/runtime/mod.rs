@@ -60,9 +60,9 @@ pub enum RuntimeError {
     Database {
         /// What was being done.
         action: String,
-        /// The driver's error.
+        /// The database's error.
         #[source]
-        source: sqlx::Error,
+        source: DatabaseError,
     },
     /// A statement of a revision failed.
     #[error(
@@ -179,7 +179,7 @@ pub enum RuntimeError {
         extension: String,
         /// The database's error.
         #[source]
-        source: sqlx::Error,
+        source: DatabaseError,
     },
     /// `trace -r` with a range that is not `FROM:TO`.
     #[error(
@@ -307,7 +307,7 @@ impl std::error::Error for DatabaseError {
 
 /// The error for a database statement of `action` (`record the resolution`) that failed.
 pub(crate) fn db_error(action: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
-    move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
+    move |source| RuntimeError::Database { action: action.to_owned(), source: DatabaseError(source) }.into()
 }
 
 /// The database's own words for an error, without the driver's decoration.

@@ -33,9 +33,9 @@ pub enum ScratchError {
         server: String,
         /// The database's name.
         name: String,
-        /// The driver's error.
+        /// The database's error.
         #[source]
-        source: sqlx::Error,
+        source: crate::runtime::DatabaseError,
     },
     /// The throwaway database could not be dropped.
     #[error("could not drop the throwaway database `{name}` on {server}; drop it by hand")]
@@ -44,9 +44,9 @@ pub enum ScratchError {
         server: String,
         /// The database's name.
         name: String,
-        /// The driver's error.
+        /// The database's error.
         #[source]
-        source: sqlx::Error,
+        source: crate::runtime::DatabaseError,
     },
 }
 
@@ -107,7 +107,11 @@ impl ScratchDatabase {
             }
         }
         session.close().await.ok();
-        created.map_err(|source| ScratchError::Create { server: server.to_string(), name: name.clone(), source })?;
+        created.map_err(|source| ScratchError::Create {
+            server: server.to_string(),
+            name: name.clone(),
+            source: crate::runtime::DatabaseError(source),
+        })?;
         Ok(ScratchDatabase { url, name: name.clone(), cleanup: Some(Cleanup::Server { admin, drop_sql, name }) })
     }
 
@@ -139,7 +143,11 @@ impl ScratchDatabase {
                     })?;
                 let dropped = session.execute(&drop_sql).await;
                 session.close().await.ok();
-                dropped.map_err(|source| ScratchError::Drop { server: admin.to_string(), name, source })?;
+                dropped.map_err(|source| ScratchError::Drop {
+                    server: admin.to_string(),
+                    name,
+                    source: crate::runtime::DatabaseError(source),
+                })?;
                 Ok(())
             }
             Some(Cleanup::File(path)) => {

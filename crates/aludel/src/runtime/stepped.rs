@@ -6,7 +6,7 @@ use crate::Error;
 use crate::config::Timeouts;
 use crate::dialect::{Session, StateTables};
 use crate::runtime::runner::{IntegrityBaseline, StepFailure, run_step, schema_of};
-use crate::runtime::{RuntimeError, StepReport, state};
+use crate::runtime::{StepReport, db_error, state};
 use crate::schema::Schema;
 use crate::script::{Direction, RevisionGraph, RevisionId, Step};
 
@@ -21,10 +21,6 @@ pub(crate) struct SteppedRun<'g> {
     schema: Schema,
     heads: Vec<RevisionId>,
     baseline: IntegrityBaseline,
-}
-
-fn db_error(action: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
-    move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
 }
 
 impl<'g> SteppedRun<'g> {

@@ -25,7 +25,7 @@ use crate::diff::{DiffOptions, diff};
 use crate::ops::Op;
 use crate::runtime::runner::{self, Goal};
 use crate::runtime::scratch::ScratchDatabase;
-use crate::runtime::{Migrator, RuntimeError, StepEvent, state};
+use crate::runtime::{DatabaseError, Migrator, RuntimeError, StepEvent, db_error, state};
 use crate::schema::Schema;
 use crate::script::{Direction, RevisionId};
 
@@ -144,7 +144,7 @@ struct TargetRead {
 /// An object of the target the schema model does not hold, as the target writes it.
 #[derive(Debug, Clone)]
 struct Definition {
-    /// `function`, `view`, `materialized view`, `index` or `trigger`.
+    /// `domain`, `function`, `view`, `materialized view`, `index` or `trigger`.
     kind: String,
     name: String,
     /// The table of an index or a trigger.
@@ -167,6 +167,11 @@ impl Definition {
     /// trigger could refuse them or multiply the work.
     fn after_rows(&self) -> bool {
         self.kind == "trigger"
+    }
+
+    /// Types the tables' columns may use: created before the tables.
+    fn before_tables(&self) -> bool {
+        self.kind == "domain"
     }
 }
 
@@ -282,7 +287,10 @@ impl Migrator {
         let connect = || async {
             let backend = self.config().require_database_url()?.backend();
             backend.connect(scratch_url, &self.config().session_options()).await.map_err(|source| {
-                Error::from(RuntimeError::Database { action: "connect to the scratch database".into(), source })
+                Error::from(RuntimeError::Database {
+                    action: "connect to the scratch database".into(),
+                    source: DatabaseError(source),
+                })
             })
         };
 
@@ -290,21 +298,25 @@ impl Migrator {
         let mut session = connect().await?;
         for (extension, extension_schema) in &extensions {
             for sql in tracer.install_extension(extension, extension_schema) {
-                session
-                    .execute(&sql)
-                    .await
-                    .map_err(|source| RuntimeError::TraceExtension { extension: extension.clone(), source })?;
+                session.execute(&sql).await.map_err(|source| RuntimeError::TraceExtension {
+                    extension: extension.clone(),
+                    source: DatabaseError(source),
+                })?;
             }
         }
         for sql in tracer.use_schema(&current_schema) {
             session.execute(&sql).await.map_err(db_error("create the schema"))?;
         }
+        let mut notes = Vec::new();
+        let types: Vec<&Definition> = definitions.iter().filter(|definition| definition.before_tables()).collect();
+        copy_definitions(session.as_mut(), &types, &mut notes).await;
         let mut built = Schema::default();
         for op in diff(&Schema::default(), schema, &DiffOptions::default()).upgrade {
             // Indexes are copied as the target writes them, below.
             if !matches!(op, Op::CreateIndex(_)) {
                 for statement in dialect.render(&op, &built)? {
-                    session.execute(&statement.sql).await.map_err(db_error("copy the schema"))?;
+                    let action = format!("copy {} to the scratch database", op.describe());
+                    session.execute(&statement.sql).await.map_err(db_error(&action))?;
                 }
             }
             built.apply(&op).ok();
@@ -312,9 +324,8 @@ impl Migrator {
         let state_tables = [tables.version_table.as_str(), tables.history_table.as_str()];
         let (before_rows, after_rows): (Vec<&Definition>, Vec<&Definition>) = definitions
             .iter()
-            .filter(|definition| !state_tables.contains(&definition.table.as_str()))
+            .filter(|definition| !state_tables.contains(&definition.table.as_str()) && !definition.before_tables())
             .partition(|definition| !definition.after_rows());
-        let mut notes = Vec::new();
         session.execute(tracer.defer_body_checks()).await.ok();
         copy_definitions(session.as_mut(), &before_rows, &mut notes).await;
         for statement in dialect.create_state_tables(tables)? {
@@ -458,10 +469,6 @@ async fn copy_definitions(session: &mut dyn Session, definitions: &[&Definition]
             ));
         }
     }
-}
-
-fn db_error(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
-    move |source| RuntimeError::Database { action: action.to_owned(), source }.into()
 }
 
 /// The report of each `execute` but the run's own bookkeeping. A writer's wait counts

@@ -9,14 +9,23 @@ use crate::dialect::trace::TraceSql;
 use crate::schema::{ColumnType, Constraint, Schema, Table};
 
 /// What the schema model does not hold, in the current schema and not an extension's, as
-/// PostgreSQL writes it: functions and procedures, views, materialized views (without their
-/// rows), the indexes no constraint owns, triggers; each kind in the order it was created.
+/// PostgreSQL writes it: domains (which tables use, so they come first), functions and
+/// procedures, views, materialized views (without their rows), the indexes no constraint owns,
+/// triggers; each kind in the order it was created.
 const DEFINITIONS: &str = "\
     WITH own AS (SELECT current_schema()::regnamespace AS ns), \
     extension_owned AS (SELECT objid FROM pg_depend WHERE deptype = 'e') \
     SELECT kind, name, tab, statement FROM ( \
-      SELECT 1 AS phase, p.oid::bigint AS id, 'function' AS kind, p.proname::text AS name, '' AS tab, \
-             pg_get_functiondef(p.oid) AS statement \
+      SELECT 0 AS phase, t.oid::bigint AS id, 'domain' AS kind, t.typname::text AS name, '' AS tab, \
+             'CREATE DOMAIN ' || quote_ident(t.typname) || ' AS ' || format_type(t.typbasetype, t.typtypmod) \
+             || coalesce(' DEFAULT ' || t.typdefault, '') || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END \
+             || coalesce((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' ' \
+                  || pg_get_constraintdef(k.oid), '' ORDER BY k.oid) FROM pg_constraint k WHERE k.contypid = t.oid), '') \
+             AS statement \
+        FROM pg_type t, own WHERE t.typnamespace = own.ns AND t.typtype = 'd' \
+         AND t.oid NOT IN (SELECT objid FROM extension_owned) \
+      UNION ALL \
+      SELECT 1, p.oid::bigint, 'function', p.proname::text, '', pg_get_functiondef(p.oid) \
         FROM pg_proc p, own WHERE p.pronamespace = own.ns AND p.prokind IN ('f', 'p') \
          AND p.oid NOT IN (SELECT objid FROM extension_owned) \
       UNION ALL \
