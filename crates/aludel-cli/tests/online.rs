@@ -309,6 +309,25 @@ concurrently = true
     assert_eq!(history, ["upgrade r1", "upgrade r2"]);
 }
 
+/// Resolved as reverted instead of run again, a failed concurrent build's INVALID index is
+/// still there: the next run drops it before building, instead of failing on "already exists".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_resolved_as_reverted_builds_its_index_again() {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    project.db.execute("UPDATE accounts SET email = 'same' WHERE id <= 2").await;
+    let unique = "[[upgrade]]\nop = \"create_index\"\ntable = \"accounts\"\nname = \"ux_accounts_email\"\n\
+                  columns = [\"email\"]\nunique = true\nconcurrently = true\n";
+    project.write("r2_unique", &revision("r2", &["r1"], unique, ""));
+    project.run(&["upgrade", "head"]).await.expect_code(2);
+    project.run(&["resolve", "r2", "--reverted"]).await.ok();
+    project.db.execute("UPDATE accounts SET email = 'other' WHERE id = 2").await;
+    project.run(&["upgrade", "head"]).await.ok();
+    let valid = "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ux_accounts_email'::regclass";
+    assert_eq!(project.db.query(valid).await, [[Some("true".to_owned())]]);
+}
+
 async fn steps(project: &Project) -> Vec<String> {
     project.history().await.into_iter().map(|(r, d)| format!("{d} {r}")).collect()
 }

@@ -9,7 +9,8 @@
 //! it has one), and the last step turns it into the finished one with the version update. A
 //! failed segment leaves the row failed, and the next run of the same revision resumes at the
 //! op that failed, first removing what a failed concurrent build left behind
-//! ([`Dialect::leftover`](crate::dialect::Dialect::leftover)): no `resolve` by hand.
+//! ([`Dialect::leftover`](crate::dialect::Dialect::leftover)): no `resolve` by hand. A fresh
+//! run drops an INVALID index of its concurrent builds too (left by a run resolved as reverted).
 
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ use crate::Error;
 use crate::config::Timeouts;
 use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Dialect, Placement, Session, StateTables, Statement};
+use crate::ops::Op;
 use crate::runtime::runner::{IntegrityBaseline, RenderedOp, before_transaction, direction_word, render_step};
 use crate::runtime::state::{self, Unfinished};
 use crate::runtime::{RuntimeError, StepReport};
@@ -189,8 +191,12 @@ impl SplitRun<'_> {
             if outcome.is_err() {
                 break;
             }
-            if resume == Some(segment.ops.start) {
-                outcome = remove_leftover(session, rendered, segment).await;
+            // Resuming, whatever a failed try left; on a fresh run too, the INVALID index of a
+            // concurrent build that failed before the revision was resolved as reverted (it
+            // would make the build fail on "already exists").
+            if resume == Some(segment.ops.start) || !segment.transaction {
+                let fresh = resume != Some(segment.ops.start);
+                outcome = remove_leftover(session, rendered, segment, fresh).await;
                 if outcome.is_err() {
                     break;
                 }
@@ -362,14 +368,20 @@ async fn run_in_autocommit(
     })
 }
 
-/// Removes what a failed run of the segment's ops left behind, before they run again.
+/// Removes what a failed run of the segment's ops left behind, before they run again; on a
+/// `fresh` run only an index build's INVALID index, which nothing can use, so that an index
+/// of the same name some other way came about is never dropped.
 async fn remove_leftover(
     session: &mut dyn Session,
     rendered: &[RenderedOp<'_>],
     segment: &Segment,
+    fresh: bool,
 ) -> Result<(), Failure> {
     let dialect = session.dialect();
     for rendered_op in &rendered[segment.ops.clone()] {
+        if fresh && !matches!(rendered_op.op, Op::CreateIndex(_)) {
+            continue;
+        }
         let Some(leftover) = dialect.leftover(rendered_op.op) else { continue };
         let fail = |statement: &str, source| Failure {
             op: rendered_op.index,
@@ -389,7 +401,6 @@ async fn remove_leftover(
 mod tests {
     use super::*;
     use crate::dialect::Statement;
-    use crate::ops::Op;
 
     #[test]
     fn ops_apart_from_the_transaction_split_it_into_segments() {
