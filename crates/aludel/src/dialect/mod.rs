@@ -687,6 +687,7 @@ pub trait Session: Send {
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>>;
 }
 
+#[cfg(feature = "schema-sql")]
 /// The SQL tokenizer's dialect for the dialect named `name` (`postgresql`, `mysql`, `sqlite`;
 /// PostgreSQL's for any other name).
 pub(crate) fn sql_parser(name: &str) -> &'static dyn sqlparser::dialect::Dialect {

@@ -17,11 +17,8 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use sqlparser::dialect::Dialect as ParserDialect;
-
 use crate::dialect::Backend;
 use crate::import::{ImportError, Migration};
-use crate::models::sql::statement_texts;
 
 /// Reads the Alembic project whose `alembic.ini` is in `dir` (or is `dir`).
 ///
@@ -48,9 +45,8 @@ pub(crate) fn read_alembic(dir: &Path, database_url: Option<&str>) -> Result<Vec
     let history = alembic(&["history", "--verbose"])?;
     // Alembic writes the SQL of the database the URL names, PostgreSQL's without one.
     let dialect = database_url.and_then(|url| Backend::from_url(url).ok()).map_or("postgresql", |b| b.dialect().name());
-    let parser = crate::dialect::sql_parser(dialect);
-    let upgrades = sections(&alembic(&["upgrade", "base:heads", "--sql"])?, Direction::Up, parser);
-    let downgrades = sections(&alembic(&["downgrade", "heads:base", "--sql"])?, Direction::Down, parser);
+    let upgrades = sections(&alembic(&["upgrade", "base:heads", "--sql"])?, Direction::Up, dialect)?;
+    let downgrades = sections(&alembic(&["downgrade", "heads:base", "--sql"])?, Direction::Down, dialect)?;
     let mut migrations = Vec::new();
     for entry in entries(&history) {
         // Alembic names the files from the folder it ran in.
@@ -195,7 +191,7 @@ struct Section {
 /// Each revision's SQL in an offline script: the statements after its `-- Running ...` line,
 /// byte for byte, without Alembic's own bookkeeping (its version table, `BEGIN;`, `COMMIT;`),
 /// cut as the database's client cuts them, so a `;` in a string or a routine's body stays.
-fn sections(script: &str, direction: Direction, parser: &dyn ParserDialect) -> Vec<Section> {
+fn sections(script: &str, direction: Direction, dialect: &str) -> Result<Vec<Section>, ImportError> {
     let marker = match direction {
         Direction::Up => "-- Running upgrade ",
         Direction::Down => "-- Running downgrade ",
@@ -213,11 +209,16 @@ fn sections(script: &str, direction: Direction, parser: &dyn ParserDialect) -> V
             text.push_str(line);
         }
     }
-    texts.into_iter().map(|(revision, text)| section(revision, &text, parser)).collect()
+    texts.into_iter().map(|(revision, text)| section(revision, &text, dialect)).collect()
 }
 
-fn section(revision: String, text: &str, parser: &dyn ParserDialect) -> Section {
-    let statements = statement_texts(text, parser).unwrap_or_else(|_| vec![text.trim().to_owned()]);
+fn section(revision: String, text: &str, dialect: &str) -> Result<Section, ImportError> {
+    let statements = match crate::models::statement_texts(text, dialect) {
+        Some(Ok(statements)) => statements,
+        // Text the tokenizer cannot read is kept whole, for the database to judge.
+        Some(Err(_)) => vec![text.trim().to_owned()],
+        None => return Err(ImportError::NoSqlParser),
+    };
     let word = |statement: &str, expected: &str| statement.trim().eq_ignore_ascii_case(expected);
     let mut kept: Vec<&str> = Vec::new();
     let mut committed = false;
@@ -232,7 +233,7 @@ fn section(revision: String, text: &str, parser: &dyn ParserDialect) -> Section 
         }
     }
     let sql = kept.iter().map(|statement| terminated(statement)).collect::<Vec<_>>().join("\n\n");
-    Section { revision, sql, outside_transaction }
+    Ok(Section { revision, sql, outside_transaction })
 }
 
 /// Whether `statement` is Alembic's bookkeeping of its `alembic_version` table.
@@ -309,7 +310,8 @@ mod tests {
     }
 
     fn cut(script: &str, direction: Direction) -> Vec<(String, String, bool)> {
-        sections(script, direction, crate::dialect::sql_parser("postgresql"))
+        sections(script, direction, "postgresql")
+            .expect("a build with the SQL parser")
             .into_iter()
             .map(|section| (section.revision, section.sql, section.outside_transaction))
             .collect()

@@ -153,6 +153,12 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
+    /// A build without the SQL parser cannot cut Alembic's SQL into statements.
+    #[error(
+        "this build of aludel has no SQL parser (feature `schema-sql`), which importing from Alembic needs; run the \
+         import with the `aludel` command"
+    )]
+    NoSqlParser,
     /// `alembic` failed.
     #[error(
         "`{command}` failed in {}:\n{output}\nfix the Alembic project (or its env.py) until the command runs; the \

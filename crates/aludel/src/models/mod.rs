@@ -396,6 +396,20 @@ pub fn load(
     }
 }
 
+/// The statements of `text`, for the dialect named `dialect`, as its client cuts them (see
+/// `sql::statement_texts`); `None` in a build without the SQL parser (feature `schema-sql`).
+pub(crate) fn statement_texts(text: &str, dialect: &str) -> Option<Result<Vec<String>, String>> {
+    #[cfg(feature = "schema-sql")]
+    {
+        Some(sql::statement_texts(text, crate::dialect::sql_parser(dialect)))
+    }
+    #[cfg(not(feature = "schema-sql"))]
+    {
+        let _ = (text, dialect);
+        None
+    }
+}
+
 #[cfg(feature = "schema-sql")]
 fn load_schema_sql(path: &std::path::Path, dialect: &str) -> Result<Metadata, ModelError> {
     let backend = crate::dialect::Backend::from_name(dialect)

@@ -409,10 +409,10 @@ pub(crate) trait DdlSpelling {
         if text.is_empty() {
             return Err(self.invalid("`sql` is empty; write the statements to run"));
         }
-        match crate::models::sql::statement_texts(text, crate::dialect::sql_parser(Self::DIALECT)) {
-            Ok(statements) if !statements.is_empty() => Ok(statements.into_iter().map(Statement::new).collect()),
+        match crate::models::statement_texts(text, Self::DIALECT) {
+            Some(Ok(statements)) if !statements.is_empty() => Ok(statements.into_iter().map(Statement::new).collect()),
             // Text the tokenizer cannot read (an unterminated string) goes whole: the database
-            // says what is wrong with it.
+            // says what is wrong with it; so does all of it in a build without the parser.
             _ => Ok(vec![Statement::new(text)]),
         }
     }
