@@ -259,6 +259,56 @@ async fn edited_applied_revisions_are_refused_until_accepted() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn removed_applied_revisions_are_refused_until_accepted_and_stamps_record_what_they_unapply() {
+    for backend in backends() {
+        let project = chain(backend).await;
+        project.run(&["upgrade", "head"]).await.ok();
+        // Squashed away: bbbb's file is deleted and cccc now follows aaaa.
+        std::fs::remove_file(project.versions().join("bbbb00000002_create_t_bbbb00000002.toml")).unwrap();
+        write_table_revision(&project, "cccc00000003", &["aaaa00000001"]);
+        write_table_revision(&project, "dddd00000004", &["cccc00000003"]);
+
+        let run = project.run(&["verify"]).await.expect_code(1);
+        assert!(run.stdout.contains("`bbbb00000002` recorded"), "{backend:?}: {}", run.stdout);
+        assert!(run.stdout.contains("no file defines it any more"), "{}", run.stdout);
+        let json = project.run(&["verify", "--format", "json"]).await.expect_code(1);
+        let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        let removed = json["mismatches"].as_array().unwrap().iter().find(|m| m["revision"] == "bbbb00000002").unwrap();
+        assert!(removed["path"].is_null() && removed["current"].is_null(), "{removed}");
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        assert!(run.stderr.contains("bbbb00000002") && run.stderr.contains("verify --accept"), "{}", run.stderr);
+        assert_eq!(project.heads().await, ["cccc00000003"], "nothing ran");
+
+        let run = project.run(&["verify", "--accept"]).await.ok();
+        assert!(run.stdout.contains("Accepted the removal of bbbb00000002"), "{}", run.stdout);
+        assert!(project.history().await.contains(&("bbbb00000002".into(), "removed".into())));
+        project.run(&["verify"]).await.ok();
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.heads().await, ["dddd00000004"]);
+
+        // A stamp below applied revisions records them as unapplied, so their files may go.
+        project.run(&["stamp", "cccc00000003"]).await.ok();
+        assert!(
+            project
+                .history()
+                .await
+                .ends_with(&[("dddd00000004".into(), "unstamp".into()), ("cccc00000003".into(), "stamp".into())])
+        );
+        std::fs::remove_file(project.versions().join("dddd00000004_create_t_dddd00000004.toml")).unwrap();
+        project.run(&["verify"]).await.ok();
+        project.run(&["stamp", "base"]).await.ok();
+        let history = project.history().await;
+        for id in ["aaaa00000001", "cccc00000003"] {
+            assert!(history.contains(&(id.into(), "unstamp".into())), "{id}: {history:?}");
+        }
+        let run = project.run(&["stamp", "base", "--sql"]).await.ok();
+        assert!(!run.stdout.contains("unstamp"), "nothing was applied: {}", run.stdout);
+        let run = project.run(&["stamp", "cccc00000003:base", "--sql"]).await.ok();
+        assert_eq!(run.stdout.matches("'unstamp'").count(), 2, "{}", run.stdout);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn commands_that_only_read_refuse_a_missing_sqlite_file() {
     let project = chain(Backend::Sqlite).await;
     let missing = project.dir.path().join("typo.db");

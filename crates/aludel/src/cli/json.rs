@@ -378,9 +378,10 @@ pub(super) fn verify(
     #[derive(Serialize)]
     struct Mismatch<'a> {
         revision: &'a str,
-        path: String,
+        /// `null` when no file defines the revision any more.
+        path: Option<String>,
         recorded: &'a str,
-        current: &'a str,
+        current: Option<&'a str>,
     }
     #[derive(Serialize)]
     struct Verify<'a> {
@@ -392,9 +393,9 @@ pub(super) fn verify(
         .iter()
         .map(|m| Mismatch {
             revision: m.revision.as_str(),
-            path: m.path.display().to_string(),
+            path: m.current.as_ref().map(|file| file.path.display().to_string()),
             recorded: &m.recorded,
-            current: &m.current,
+            current: m.current.as_ref().map(|file| file.checksum.as_str()),
         })
         .collect();
     write(out, Verify { accepted, database, mismatches })

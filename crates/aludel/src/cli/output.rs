@@ -254,11 +254,11 @@ pub(super) fn verified(out: &mut dyn Write, mismatches: &[ChecksumMismatch]) -> 
     if mismatches.is_empty() {
         return writeln!(out, "OK: every applied revision matches its file");
     }
-    writeln!(out, "{} applied revision file(s) changed since they ran:", mismatches.len())?;
+    writeln!(out, "{} applied revision file(s) changed or removed since they ran:", mismatches.len())?;
     for mismatch in mismatches {
         writeln!(out, "    {mismatch}")?;
     }
-    writeln!(out, "Restore the files, or run `aludel verify --accept` if the edits are intended.")
+    writeln!(out, "Restore the files, or run `aludel verify --accept` if the edits (or removals) are intended.")
 }
 
 pub(super) fn accepted(out: &mut dyn Write, accepted: &[ChecksumMismatch]) -> io::Result<()> {
@@ -266,7 +266,10 @@ pub(super) fn accepted(out: &mut dyn Write, accepted: &[ChecksumMismatch]) -> io
         return writeln!(out, "Nothing to accept: every applied revision matches its file");
     }
     for mismatch in accepted {
-        writeln!(out, "Accepted the edit of {} ({})", mismatch.revision, mismatch.path.display())?;
+        match &mismatch.current {
+            Some(file) => writeln!(out, "Accepted the edit of {} ({})", mismatch.revision, file.path.display())?,
+            None => writeln!(out, "Accepted the removal of {} (no file defines it any more)", mismatch.revision)?,
+        }
     }
     Ok(())
 }

@@ -139,7 +139,8 @@ pub(super) fn script(
     Ok(out)
 }
 
-/// The script that sets the version table from `from` to `to`.
+/// The script that sets the version table from `from` to `to`, recording the new heads as
+/// stamped and the revisions it leaves unapplied as unstamped.
 pub(super) fn stamp_script(
     graph: &RevisionGraph,
     tables: &StateTables,
@@ -152,6 +153,12 @@ pub(super) fn stamp_script(
     writeln!(out, "\n{};", dialect.begin_transaction()).ok();
     for statement in state::version_updates(dialect, tables, from, to) {
         writeln!(out, "{};", statement.sql).ok();
+    }
+    let still_applied = graph.applied(to)?;
+    for id in graph.applied(from)?.iter().filter(|id| !still_applied.contains(*id)) {
+        let checksum = graph.get(id).map(|r| r.checksum()).unwrap_or_default();
+        let entry = state::history_entry(id, StepKind::Unstamp, &checksum, None);
+        writeln!(out, "{};", common::insert_history(dialect, tables, &entry).sql).ok();
     }
     for id in to.iter().filter(|id| !from.contains(id)) {
         let checksum = graph.get(id).map(|r| r.checksum()).unwrap_or_default();

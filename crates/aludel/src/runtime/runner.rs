@@ -90,7 +90,8 @@ async fn locked_run(
         Goal::Downgrade(target) => graph.plan_downgrade(&heads, target)?,
         Goal::Stamp { target, purge } => {
             let new_heads = graph.stamp_heads(&heads, target, purge)?;
-            stamp(graph, tables, session, &heads, &new_heads).await?;
+            let history = state::read_history(session, tables).await?;
+            stamp(graph, tables, session, &history, &heads, &new_heads).await?;
             return Ok(RunReport { steps: Vec::new(), heads: new_heads });
         }
     };
@@ -524,10 +525,14 @@ pub(super) async fn run_step(
     })
 }
 
+/// Sets the version table from `before` to `after`, recording the new heads as stamped and
+/// every revision the history records as applied that `after` leaves unapplied as unstamped
+/// (so that `verify` does not count it applied, nor miss its file).
 async fn stamp(
     graph: &RevisionGraph,
     tables: &StateTables,
     session: &mut dyn Session,
+    history: &[state::HistoryRow],
     before: &[RevisionId],
     after: &[RevisionId],
 ) -> Result<(), Error> {
@@ -535,6 +540,11 @@ async fn stamp(
     let transaction = session.transaction_sql();
     let mut batch = vec![transaction.begin.to_owned()];
     batch.extend(state::version_updates(dialect, tables, before, after).into_iter().map(|s| s.sql));
+    let still_applied = graph.applied(after)?;
+    for (id, row) in state::recorded_applied(history).into_iter().filter(|(id, _)| !still_applied.contains(id)) {
+        let entry = state::history_entry(&id, StepKind::Unstamp, &row.checksum, None);
+        batch.push(common::insert_history(dialect, tables, &entry).sql);
+    }
     for id in after.iter().filter(|id| !before.contains(id)) {
         let checksum = graph.get(id).map(|r| r.checksum()).unwrap_or_default();
         let entry = state::history_entry(id, StepKind::Stamp, &checksum, None);
@@ -560,7 +570,10 @@ pub(super) async fn accept_changes(
             let transaction = session.transaction_sql();
             let mut batch = vec![transaction.begin.to_owned()];
             for mismatch in &mismatches {
-                let entry = state::history_entry(&mismatch.revision, StepKind::Accept, &mismatch.current, None);
+                let entry = match &mismatch.current {
+                    Some(file) => state::history_entry(&mismatch.revision, StepKind::Accept, &file.checksum, None),
+                    None => state::history_entry(&mismatch.revision, StepKind::Removed, &mismatch.recorded, None),
+                };
                 batch.push(common::insert_history(dialect, tables, &entry).sql);
             }
             batch.push(transaction.commit.to_owned());

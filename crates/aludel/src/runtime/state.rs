@@ -29,29 +29,40 @@ pub struct HistoryRow {
     pub detail: Option<String>,
 }
 
-/// An applied revision whose file no longer matches what ran.
+/// An applied revision whose file no longer matches what ran, or is gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChecksumMismatch {
     /// The revision.
     pub revision: RevisionId,
-    /// Its file.
-    pub path: PathBuf,
     /// Checksum recorded when it ran.
     pub recorded: String,
-    /// Checksum of the file now.
-    pub current: String,
+    /// Its file now; `None` when no file defines the revision any more (deleted, or squashed
+    /// into another revision).
+    pub current: Option<RevisionFile>,
+}
+
+/// A revision's file and the checksum of its ops now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Checksum of its ops now.
+    pub checksum: String,
 }
 
 impl fmt::Display for ChecksumMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "`{}` ({}) recorded {} but is now {}",
-            self.revision,
-            self.path.display(),
-            short(&self.recorded),
-            short(&self.current)
-        )
+        match &self.current {
+            Some(file) => write!(
+                f,
+                "`{}` ({}) recorded {} but is now {}",
+                self.revision,
+                file.path.display(),
+                short(&self.recorded),
+                short(&file.checksum)
+            ),
+            None => write!(f, "`{}` recorded {} but no file defines it any more", self.revision, short(&self.recorded)),
+        }
     }
 }
 
@@ -186,19 +197,41 @@ pub(super) fn checksum_mismatches(
             recorded.insert(&row.revision, &row.checksum);
         }
     }
-    applied
-        .iter()
-        .filter_map(|id| {
-            let revision = graph.get(id)?;
-            let recorded = *recorded.get(id.as_str())?;
-            (!crate::script::checksum::matches(recorded, revision)).then(|| ChecksumMismatch {
-                revision: id.clone(),
-                path: revision.path.clone(),
-                recorded: recorded.to_owned(),
-                current: revision.checksum(),
-            })
+    let edited = applied.iter().filter_map(|id| {
+        let revision = graph.get(id)?;
+        let recorded = *recorded.get(id.as_str())?;
+        (!crate::script::checksum::matches(recorded, revision)).then(|| ChecksumMismatch {
+            revision: id.clone(),
+            recorded: recorded.to_owned(),
+            current: Some(RevisionFile { path: revision.path.clone(), checksum: revision.checksum() }),
         })
-        .collect()
+    });
+    let gone = recorded_applied(history).into_iter().filter(|(id, _)| graph.get(id).is_none()).map(|(id, row)| {
+        let checksum = recorded.get(row.revision.as_str()).copied().unwrap_or(&row.checksum);
+        ChecksumMismatch { revision: id, recorded: checksum.to_owned(), current: None }
+    });
+    edited.chain(gone).collect()
+}
+
+/// The revisions the history records as applied: those whose latest settled row is an
+/// upgrade, a stamp, an accepted edit or a reverted downgrade, each with that row. Revisions
+/// a stamp made applied without naming them (the ancestors of its target) have no row and
+/// are not among them.
+pub(super) fn recorded_applied(history: &[HistoryRow]) -> BTreeMap<RevisionId, &HistoryRow> {
+    let mut applied = BTreeMap::new();
+    for row in history {
+        let (Some(now_applied), Ok(id)) =
+            (row.kind.and_then(StepKind::leaves_applied), RevisionId::parse(&row.revision))
+        else {
+            continue;
+        };
+        if now_applied {
+            applied.insert(id, row);
+        } else {
+            applied.remove(&id);
+        }
+    }
+    applied
 }
 
 /// The statements that turn the version table's rows from `before` into `after`.

@@ -94,11 +94,17 @@ pub enum StepKind {
     UpgradeReverted,
     /// An unfinished downgrade was undone by hand.
     DowngradeReverted,
+    /// A stamp set the version table below this applied revision without running its
+    /// downgrade.
+    Unstamp,
+    /// The file of this applied revision was removed on purpose (`verify --accept`), as when
+    /// old revisions are squashed into one.
+    Removed,
 }
 
 impl StepKind {
     /// Every kind, for reading the words back.
-    pub const ALL: [StepKind; 10] = [
+    pub const ALL: [StepKind; 12] = [
         StepKind::Upgrade,
         StepKind::Downgrade,
         StepKind::Stamp,
@@ -109,6 +115,8 @@ impl StepKind {
         StepKind::DowngradeFailed,
         StepKind::UpgradeReverted,
         StepKind::DowngradeReverted,
+        StepKind::Unstamp,
+        StepKind::Removed,
     ];
 
     /// The word stored in the history table.
@@ -124,6 +132,8 @@ impl StepKind {
             StepKind::DowngradeFailed => "downgrade-failed",
             StepKind::UpgradeReverted => "upgrade-reverted",
             StepKind::DowngradeReverted => "downgrade-reverted",
+            StepKind::Unstamp => "unstamp",
+            StepKind::Removed => "removed",
         }
     }
 
@@ -132,12 +142,23 @@ impl StepKind {
         StepKind::ALL.into_iter().find(|kind| kind.as_str() == word)
     }
 
+    /// Whether the revision counts as applied after a row of this kind: `Some(true)` after
+    /// its upgrade (or a stamp, or a reverted downgrade), `Some(false)` after its downgrade
+    /// (or an unstamp, a removal, a reverted upgrade), `None` while it is unfinished.
+    pub fn leaves_applied(self) -> Option<bool> {
+        match self {
+            StepKind::Upgrade | StepKind::Stamp | StepKind::Accept | StepKind::DowngradeReverted => Some(true),
+            StepKind::Downgrade | StepKind::Unstamp | StepKind::Removed | StepKind::UpgradeReverted => Some(false),
+            StepKind::UpgradeRunning
+            | StepKind::DowngradeRunning
+            | StepKind::UpgradeFailed
+            | StepKind::DowngradeFailed => None,
+        }
+    }
+
     /// Whether the row marks a revision that did not finish.
     pub fn is_unfinished(self) -> bool {
-        matches!(
-            self,
-            StepKind::UpgradeRunning | StepKind::DowngradeRunning | StepKind::UpgradeFailed | StepKind::DowngradeFailed
-        )
+        self.leaves_applied().is_none()
     }
 }
 
