@@ -151,7 +151,7 @@ async fn a_dump_of_each_backend_is_a_schema_sql_whose_baseline_rebuilds_the_data
         origin.execute(fixture(backend)).await;
         let project = with_schema_sql(backend, &dump(backend, &origin.url)).await;
 
-        let run = project.run(&["revision", "--autogenerate", "-m", "baseline", "--rev-id", "base"]).await.ok();
+        let run = project.run(&["revision", "--autogenerate", "-m", "baseline", "--rev-id", "baseline"]).await.ok();
         assert!(run.stdout.contains(not_compared(backend)), "{backend:?}: {}", run.stdout);
         project.run(&["upgrade", "head"]).await.ok();
         let run = project.run(&["check"]).await.ok();
@@ -186,7 +186,7 @@ async fn the_pagila_sample_dump_rebuilds_an_equal_database() {
     run_tool("psql", &["-q", "-v", "ON_ERROR_STOP=1", "-f", &schema.to_string_lossy(), &origin.url]);
     let project = with_schema_sql(Backend::Postgres, &dump(Backend::Postgres, &origin.url)).await;
 
-    let run = project.run(&["revision", "--autogenerate", "-m", "baseline", "--rev-id", "base"]).await.ok();
+    let run = project.run(&["revision", "--autogenerate", "-m", "baseline", "--rev-id", "baseline"]).await.ok();
     for object in [
         "domain year",
         "function rewards_report",

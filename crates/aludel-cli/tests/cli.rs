@@ -255,6 +255,11 @@ async fn edited_applied_revisions_are_refused_until_accepted() {
         project.run(&["verify"]).await.ok();
         project.run(&["upgrade", "head"]).await.ok();
         assert_eq!(project.heads().await, ["cccc00000003"]);
+
+        // With nothing pending too: a deploy notices the edit before the next revision ships.
+        std::fs::write(&path, original.replace("type = \"integer\"", "type = \"smallint\"")).unwrap();
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        assert!(run.stderr.contains("aaaa00000001") && run.stderr.contains("verify --accept"), "{}", run.stderr);
     }
 }
 
@@ -404,7 +409,10 @@ async fn failed_midway_outside_a_transaction(project: &Project, run: &common::Ru
     let resolved = project.run(&["resolve", "r2", "--reverted"]).await.ok();
     assert_eq!(
         resolved.stdout,
-        format!("Database: {}\nResolved r2 as reverted; the database is at r1\n", project.db.url)
+        format!(
+            "Database: {}\nResolved r2, its upgrade as undone: it is not applied; the database is at r1\n",
+            project.db.url
+        )
     );
     assert_eq!(project.columns("keep").await, ["id"]);
     project.write("r2_fails", &revision("r2", &["r1"], fixed, ""));
@@ -531,6 +539,21 @@ async fn configuration_sources() {
     // init refuses to overwrite.
     let run = project.run(&["init", "migrations"]).await.expect_code(2);
     assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    // init writes the config -c or ALUDEL_CONFIG names, pointing at DIRECTORY as typed.
+    let run = project.run(&["-c", "sub/conf.toml", "init", "mig"]).await.ok();
+    assert!(run.stdout.contains("sub/conf.toml"), "{}", run.stdout);
+    let conf = std::fs::read_to_string(project.dir.path().join("sub/conf.toml")).unwrap();
+    assert!(conf.contains("script_location = \"../mig\""), "{conf}");
+    project.run(&["-c", "sub/conf.toml", "revision", "-m", "first"]).await.ok();
+    assert_eq!(std::fs::read_dir(project.dir.path().join("mig/versions")).unwrap().count(), 1);
+    let run = project.run_env(&[("ALUDEL_CONFIG", "env/conf.toml")], &["init", "envmig"]).await.ok();
+    assert!(run.stdout.contains("env/conf.toml"), "{}", run.stdout);
+    project.run_env(&[("ALUDEL_CONFIG", "env/conf.toml")], &["heads"]).await.ok();
+    // A new revision's id may not be a target word, nor another's in another case.
+    for (id, why) in [("head", "name targets"), ("CCCC00000003", "only in case")] {
+        let run = project.run(&["revision", "-m", "x", "--rev-id", id]).await.expect_code(2);
+        assert!(run.stderr.contains(why), "{id}: {}", run.stderr);
+    }
     // .env provides DATABASE_URL when the environment does not.
     let dotenv_db = project.dir.path().join("dotenv.db");
     std::fs::write(project.dir.path().join(".env"), format!("DATABASE_URL=sqlite://{}\n", dotenv_db.display()))
@@ -667,8 +690,21 @@ async fn an_unfinished_revision_blocks_runs_until_resolved() {
 
     // Undone by hand, fixed, run again.
     project.db.execute("ALTER TABLE t_r1 DROP COLUMN a; ALTER TABLE t_r1 DROP COLUMN b").await;
+    // A prefix names the revision as in every other command, and the output names the id.
+    write_table_revision(&project, "r3", &["r2"]);
+    let run = project.run(&["resolve", "r", "--reverted"]).await.expect_code(2);
+    assert!(run.stderr.contains("ambiguous"), "{}", run.stderr);
+    std::fs::remove_file(project.versions().join("r3_create_t_r3.toml")).unwrap();
+    let run = project.run(&["resolve", "r", "--reverted"]).await.expect_code(2);
+    assert!(run.stderr.contains("ambiguous"), "r1 and r2 both start with r: {}", run.stderr);
     let run = project.run(&["resolve", "r2", "--reverted"]).await.ok();
-    assert_eq!(run.stdout, format!("Database: {}\nResolved r2 as reverted; the database is at r1\n", project.db.url));
+    assert_eq!(
+        run.stdout,
+        format!(
+            "Database: {}\nResolved r2, its upgrade as undone: it is not applied; the database is at r1\n",
+            project.db.url
+        )
+    );
     project.write("r2_partial", &file.replace("INSERT INTO missing_table VALUES (1)", "UPDATE t_r1 SET a = b"));
     project.run(&["upgrade", "head"]).await.ok();
     assert_eq!(project.heads().await, ["r2"]);
@@ -681,7 +717,13 @@ async fn an_unfinished_revision_blocks_runs_until_resolved() {
     project.write("r2_partial", &file);
     project.run(&["upgrade", "head"]).await.expect_code(2);
     let run = project.run(&["resolve", "r2", "--applied"]).await.ok();
-    assert_eq!(run.stdout, format!("Database: {}\nResolved r2 as applied; the database is at r2\n", project.db.url));
+    assert_eq!(
+        run.stdout,
+        format!(
+            "Database: {}\nResolved r2, its upgrade as finished: it is applied; the database is at r2\n",
+            project.db.url
+        )
+    );
     project.run(&["upgrade", "head"]).await.ok();
     assert_eq!(project.heads().await, ["r2"]);
     let run = project.run(&["resolve", "r2", "--applied"]).await.expect_code(2);
@@ -1006,5 +1048,21 @@ async fn postgresql_connections_can_require_tls() {
     } else {
         let run = project.run_with_url(&url, &["upgrade", "head"]).await.expect_code(2);
         assert!(run.stderr.to_lowercase().contains("tls"), "the error says TLS is what failed: {}", run.stderr);
+    }
+}
+
+/// Ids that differ only in case are two revisions on every backend (MySQL's default
+/// collation would take them for one row of the version table).
+#[tokio::test(flavor = "multi_thread")]
+async fn revision_ids_that_differ_only_in_case_are_two_revisions() {
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        project.write("ab_root", &revision("ab", &[], "", ""));
+        project.write("Cd_upper", &revision("Cd", &["ab"], "", ""));
+        project.write("cd_lower", &revision("cd", &["ab"], "", ""));
+        project.run(&["upgrade", "heads"]).await.ok();
+        assert_eq!(project.heads().await, ["Cd", "cd"], "{backend:?}");
+        project.run(&["downgrade", "cd-1"]).await.ok();
+        assert_eq!(project.heads().await, ["Cd"], "{backend:?}");
     }
 }

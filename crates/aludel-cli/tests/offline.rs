@@ -195,6 +195,11 @@ async fn offline_upgrade_script_matches_online_upgrade() {
         let stamped = TestDb::new(backend).await;
         run_script(&stamped, &stamp).await;
         assert_eq!(stamped.query("SELECT version_num FROM aludel_version").await, [[Some("r2".to_owned())]]);
+        // `--purge` empties the version table, whatever it holds, before the new rows.
+        stamped.execute("INSERT INTO aludel_version (version_num) VALUES ('deadbeef0000')").await;
+        let purge = project.run(&["stamp", "r1", "--purge", "--sql"]).await.ok().stdout;
+        run_script(&stamped, &purge).await;
+        assert_eq!(stamped.query("SELECT version_num FROM aludel_version").await, [[Some("r1".to_owned())]]);
     }
 }
 

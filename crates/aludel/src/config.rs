@@ -279,6 +279,33 @@ pub struct LoadOptions {
     pub env: Option<BTreeMap<String, String>>,
 }
 
+impl LoadOptions {
+    /// The config file `-c` or `ALUDEL_CONFIG` names, if either does (relative to the working
+    /// directory).
+    pub fn named_config_file(&self, env: &BTreeMap<String, String>) -> Option<PathBuf> {
+        self.config_file.clone().or_else(|| env.get("ALUDEL_CONFIG").map(PathBuf::from))
+    }
+
+    /// The file `aludel init` writes: the one named, else the embedding program's, else
+    /// `./aludel.toml`; absolute.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Read`] when the working directory cannot be read.
+    pub fn config_file_to_write(&self) -> Result<PathBuf, ConfigError> {
+        let cwd = match &self.cwd {
+            Some(cwd) => cwd.clone(),
+            None => std::env::current_dir().map_err(|source| ConfigError::Read { path: ".".into(), source })?,
+        };
+        let env: BTreeMap<String, String> = match &self.env {
+            Some(env) => env.clone(),
+            None => std::env::vars().collect(),
+        };
+        let chosen = self.named_config_file(&env).or_else(|| self.default_config_file.clone());
+        Ok(cwd.join(chosen.unwrap_or_else(|| PathBuf::from(CONFIG_FILE))))
+    }
+}
+
 /// The resolved configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -322,7 +349,7 @@ impl Config {
             None => std::env::vars().collect(),
         };
 
-        let named = options.config_file.clone().or_else(|| env.get("ALUDEL_CONFIG").map(PathBuf::from));
+        let named = options.named_config_file(&env);
         let config_file = match named {
             Some(path) => {
                 let path = cwd.join(path);

@@ -639,6 +639,35 @@ const CASES: &[(&str, &str)] = &[
     "#,
     ),
     (
+        "rename_hints_that_name_a_quoted_name_in_another_case",
+        r#"
+        warnings = ["rename_hint_ignored", "rename_hint_ignored", "likely_rename", "likely_rename"]
+        destructive = 2
+        [options.rename_tables]
+        event_log = "events"
+        [[options.rename_columns]]
+        table = "users"
+        column = "kind"
+        renamed_from = "kind_of_user"
+        [[database]]
+        op = "create_table"
+        table = "Events"
+        columns = [{ name = "id", type = "bigint" }]
+        [[database]]
+        op = "create_table"
+        table = "users"
+        columns = [{ name = "Kind_Of_User", type = "text" }]
+        [[models]]
+        op = "create_table"
+        table = "event_log"
+        columns = [{ name = "id", type = "bigint" }]
+        [[models]]
+        op = "create_table"
+        table = "users"
+        columns = [{ name = "kind", type = "text" }]
+    "#,
+    ),
+    (
         "rename_hints_that_conflict_or_are_stale",
         r#"
         warnings = ["rename_hint_ignored", "rename_hint_ignored"]

@@ -13,7 +13,7 @@ use crate::Error;
 use crate::cli::progress::Progress;
 use crate::cli::style::{Console, Style};
 use crate::cli::{CliError, EXIT_DRIFT, Format, json, output};
-use crate::config::{CONFIG_FILE, Config, LoadOptions, REFERENCE_CONFIG};
+use crate::config::{Config, LoadOptions, REFERENCE_CONFIG};
 use crate::runtime::{
     Migrator, ModelCheck, Project, RenameQuestion, Renames, Resolution, SqlDiff, StampFrom, StepEvent, TraceOptions,
 };
@@ -130,14 +130,17 @@ pub(super) async fn init_from_database(
 /// Writes aludel.toml and the versions folder, refusing to overwrite either.
 fn write_project(options: &LoadOptions, directory: &Path, models: ModelsFile) -> Result<(PathBuf, PathBuf), Error> {
     let cwd = std::env::current_dir().map_err(Error::Output)?;
-    let config_path = cwd.join(options.config_file.as_deref().unwrap_or(Path::new(CONFIG_FILE)));
+    let config_path = options.config_file_to_write()?;
     let versions = cwd.join(directory).join("versions");
     for path in [&config_path, &versions] {
         if path.exists() {
             return Err(CliError::AlreadyExists { path: path.clone() }.into());
         }
     }
-    let script_location = directory.to_string_lossy().replace('\\', "/");
+    // DIRECTORY is typed relative to the working directory; the config reads it relative to
+    // its own folder.
+    let config_dir = config_path.parent().unwrap_or(&cwd);
+    let script_location = relative_to(&cwd.join(directory), config_dir).to_string_lossy().replace('\\', "/");
     let mut text = REFERENCE_CONFIG
         .replace("script_location = \"migrations\"", &format!("script_location = {}", toml_string(&script_location)));
     if models == ModelsFile::SchemaSql {
@@ -153,6 +156,34 @@ fn write_project(options: &LoadOptions, directory: &Path, models: ModelsFile) ->
     }
     std::fs::write(&config_path, text).map_err(io(&config_path))?;
     Ok((config_path, versions))
+}
+
+/// `path` from `base`, both absolute, as `..` steps and names (lexically: `.` and `..` in
+/// either are resolved first); `path` itself when they share no root.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    use std::path::Component;
+    fn normal(p: &Path) -> Vec<std::path::Component<'_>> {
+        use std::path::Component;
+        let mut parts: Vec<Component<'_>> = Vec::new();
+        for part in p.components() {
+            match part {
+                Component::CurDir => {}
+                Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                    parts.pop();
+                }
+                other => parts.push(other),
+            }
+        }
+        parts
+    }
+    let (path_parts, base_parts) = (normal(path), normal(base));
+    let common = path_parts.iter().zip(&base_parts).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return path.to_path_buf();
+    }
+    let mut relative: PathBuf = base_parts[common..].iter().map(|_| Component::ParentDir).collect();
+    relative.extend(&path_parts[common..]);
+    if relative.as_os_str().is_empty() { PathBuf::from(".") } else { relative }
 }
 
 fn toml_string(text: &str) -> String {
@@ -387,7 +418,7 @@ pub(super) async fn resolve(
     let migrator = project.migrator()?;
     output::database(out, migrator.config())?;
     let report = migrator.resolve(revision, resolution).await?;
-    output::resolved(out, revision, resolution, &report.heads)?;
+    output::resolved(out, revision, resolution, &report)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -597,4 +628,21 @@ pub(super) async fn lint(
         }
     }
     Ok(if run.report.has_errors() { ExitCode::from(EXIT_DRIFT) } else { ExitCode::SUCCESS })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_paths_are_relative_to_the_config_folder() {
+        let check = |path: &str, base: &str, want: &str| {
+            assert_eq!(relative_to(Path::new(path), Path::new(base)), PathBuf::from(want), "{path} from {base}");
+        };
+        check("/p/mig", "/p", "mig");
+        check("/p/mig", "/p/sub", "../mig");
+        check("/p/./sub/../mig", "/p/a/b", "../../mig");
+        check("/p/sub/mig", "/p/sub", "mig");
+        check("/p", "/p", ".");
+    }
 }

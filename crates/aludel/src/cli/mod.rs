@@ -223,8 +223,12 @@ enum Command {
     },
     /// Revert to an earlier revision
     ///
-    /// TARGET: base, a revision id or unique prefix, -N (N steps down), <rev>-N. With --sql,
-    /// FROM:TO is required (the script cannot ask the database where it is).
+    /// TARGET: base; a revision id or unique prefix (everything above it is reverted, on
+    /// every branch); -N (N steps down from the current head); label@-N; <rev>-N (<rev> and the
+    /// N-1 revisions below it on its own line, with whatever descends from them). On a history
+    /// with branches, <rev>-N reverts less than Alembic's, which reverts everything above the
+    /// revision N below <rev>; name that revision to get Alembic's result. With --sql, FROM:TO
+    /// is required (the script cannot ask the database where it is).
     #[command(allow_hyphen_values = true)]
     Downgrade {
         /// Where to go
@@ -290,16 +294,21 @@ enum Command {
     ///
     /// A revision that runs outside a transaction (on MySQL, or with `transactional = false`)
     /// and fails part way is recorded as unfinished, and upgrade, downgrade and stamp refuse
-    /// to run until you say what the database holds: finish the revision by hand and pass
-    /// --applied (it is recorded as run), or undo what ran and pass --reverted (it is
-    /// recorded as not run, so the next upgrade runs it again).
+    /// to run until you say what the database holds: finish the step by hand and pass
+    /// --applied, or undo what ran and pass --reverted.
+    ///
+    /// For a failed upgrade, --applied records the revision as applied and --reverted as not
+    /// applied (the next upgrade runs it again). For a failed downgrade it is the other way
+    /// round: --applied records the downgrade as finished (the revision is no longer applied),
+    /// --reverted records it as undone (the revision stays applied).
+    #[command(group = clap::ArgGroup::new("resolution").required(true).args(["applied", "reverted"]))]
     Resolve {
         /// The unfinished revision (the error names it)
         revision: String,
-        /// The rest of the revision was done by hand
-        #[arg(long, conflicts_with = "reverted", required_unless_present = "reverted")]
+        /// The rest of the step (upgrade or downgrade) was done by hand
+        #[arg(long)]
         applied: bool,
-        /// What ran was undone by hand
+        /// What the step ran was undone by hand
         #[arg(long)]
         reverted: bool,
     },

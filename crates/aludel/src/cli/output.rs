@@ -10,7 +10,9 @@ use crate::cli::style::{Paint, Style};
 use crate::config::Config;
 use crate::diff::{Diff, RenameKind, Warning};
 use crate::ops::Op;
-use crate::runtime::{ChecksumMismatch, HistoryRow, RenameQuestion, StepReport, TraceReport, TracedStatement};
+use crate::runtime::{
+    ChecksumMismatch, HistoryRow, RenameQuestion, RunReport, StepReport, TraceReport, TracedStatement,
+};
 use crate::script::{Direction, Revision, RevisionGraph, RevisionId};
 
 pub(super) fn join(ids: &[RevisionId]) -> String {
@@ -459,16 +461,23 @@ pub(super) fn ask(out: &mut dyn Write, input: &mut dyn io::BufRead, question: &s
     }
 }
 
+/// `resolve`: what the settled step now counts as, in the terms of its direction (a
+/// finished downgrade leaves the revision unapplied).
 pub(super) fn resolved(
     out: &mut dyn Write,
-    revision: &str,
+    typed: &str,
     resolution: crate::runtime::Resolution,
-    heads: &[RevisionId],
+    report: &RunReport,
 ) -> io::Result<()> {
-    let how = match resolution {
-        crate::runtime::Resolution::Applied => "as applied",
-        crate::runtime::Resolution::Reverted => "as reverted",
+    use crate::runtime::Resolution::{Applied, Reverted};
+    let at = if report.heads.is_empty() { "base".to_owned() } else { join(&report.heads) };
+    let (revision, direction) =
+        report.steps.first().map_or((typed, Direction::Up), |step| (step.revision.as_str(), step.direction));
+    let how = match (direction, resolution) {
+        (Direction::Up, Applied) => "its upgrade as finished: it is applied",
+        (Direction::Up, Reverted) => "its upgrade as undone: it is not applied",
+        (Direction::Down, Applied) => "its downgrade as finished: it is not applied",
+        (Direction::Down, Reverted) => "its downgrade as undone: it stays applied",
     };
-    let at = if heads.is_empty() { "base".to_owned() } else { join(heads) };
-    writeln!(out, "Resolved {revision} {how}; the database is at {at}")
+    writeln!(out, "Resolved {revision}, {how}; the database is at {at}")
 }

@@ -276,6 +276,12 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         common::create_state_tables(self, tables)
     }
 
+    /// The type of the version and history tables' revision id columns: ids compare
+    /// case-sensitively (`Cd` and `cd` are two revisions).
+    fn revision_id_type(&self) -> ColumnType {
+        ColumnType::Varchar(Some(32))
+    }
+
     /// Whether a revision marked `transactional = false` really runs outside a transaction
     /// (for statements such as `CREATE INDEX CONCURRENTLY`).
     fn can_run_outside_transaction(&self) -> bool {

@@ -76,7 +76,21 @@ impl UpgradeBuilder<'_> {
         let models = self.models;
         let mut claimed = BTreeSet::new();
         for (new, old) in &self.options.renames.tables {
-            if old == new || !models.tables.contains_key(new) || !self.cur.tables.contains_key(old) {
+            if old == new || !models.tables.contains_key(new) {
+                continue;
+            }
+            if !self.cur.tables.contains_key(old) {
+                // Done already (the database has `new`), or a name spelled in another case.
+                let other_case = self.cur.tables.keys().find(|name| name.eq_ignore_ascii_case(old));
+                if let (false, Some(found)) = (self.cur.tables.contains_key(new), other_case) {
+                    self.warnings.push(Warning::RenameHintIgnored {
+                        kind: RenameKind::Table,
+                        table: None,
+                        old: old.clone(),
+                        new: new.clone(),
+                        reason: case_only_reason("table", old, found),
+                    });
+                }
                 continue;
             }
             let conflict = if self.cur.tables.contains_key(new) {
@@ -109,6 +123,19 @@ impl UpgradeBuilder<'_> {
                 continue;
             };
             let (Some(want), Some(live)) = (want_table.column(new), live_table.column(old)) else {
+                let other_case = live_table.columns.iter().find(|c| c.name.eq_ignore_ascii_case(old));
+                if let (true, None, Some(found)) =
+                    (want_table.column(new).is_some(), live_table.column(new), other_case)
+                {
+                    let reason = case_only_reason("column", old, &found.name);
+                    self.warnings.push(Warning::RenameHintIgnored {
+                        kind: RenameKind::Column,
+                        table: Some(table.clone()),
+                        old: old.clone(),
+                        new: new.clone(),
+                        reason,
+                    });
+                }
                 continue;
             };
             if old == new {
@@ -156,10 +183,12 @@ impl UpgradeBuilder<'_> {
                     new: created.name.clone(),
                     hint: format!(
                         "declare it: `rename_tables = {{ \"{new}\" = \"{old}\" }}` under `[autogenerate]` in \
-                         aludel.toml, `-- aludel: renamed from {old}` at the end of the `CREATE TABLE {new} (` line \
-                         of a schema.sql, or `table_renamed_from` on the models; `--interactive` asks",
+                         aludel.toml, `-- aludel: renamed from {old_sql}` at the end of the `CREATE TABLE {new_sql} (` \
+                         line of a schema.sql, or `table_renamed_from` on the models; `--interactive` asks",
                         new = created.name,
-                        old = old.name
+                        old = old.name,
+                        new_sql = sql_name(&created.name),
+                        old_sql = sql_name(&old.name),
                     ),
                 });
             }
@@ -181,10 +210,11 @@ impl UpgradeBuilder<'_> {
                         new: added.name.clone(),
                         hint: format!(
                             "declare it: `rename_columns = {{ \"{name}.{new}\" = \"{old}\" }}` under \
-                             `[autogenerate]` in aludel.toml, `-- aludel: renamed from {old}` at the end of its line \
-                             in a schema.sql, or `column_renamed_from` on the models; `--interactive` asks",
+                             `[autogenerate]` in aludel.toml, `-- aludel: renamed from {old_sql}` at the end of its \
+                             line in a schema.sql, or `column_renamed_from` on the models; `--interactive` asks",
                             new = added.name,
-                            old = old.name
+                            old = old.name,
+                            old_sql = sql_name(&old.name),
                         ),
                     });
                 }
@@ -578,14 +608,19 @@ impl UpgradeBuilder<'_> {
 
     /// Whether a foreign key of the new table `own` can be created inline: its target is
     /// `own` itself or a table that exists by now, with a primary key, unique constraint or
-    /// unique index on exactly the referenced columns.
+    /// unique index on exactly the referenced columns, and (where a foreign key needs equal
+    /// types) none of those columns changes type later in the diff.
     fn key_ready(&self, own: &Table, constraint: &Constraint) -> bool {
         let Constraint::ForeignKey { references, .. } = constraint else { return true };
         if references.table == own.name {
             return has_key(own, std::iter::empty(), &references.columns);
         }
         match self.cur.tables.get(&references.table) {
-            Some(target) => has_key(target, self.cur.indexes_on(&target.name), &references.columns),
+            Some(target) => {
+                has_key(target, self.cur.indexes_on(&target.name), &references.columns)
+                    && !(self.options.foreign_keys_block_type_changes
+                        && references.columns.iter().any(|c| self.type_changes(&references.table, c)))
+            }
             // A table outside the diff (excluded): nothing to wait for.
             None => !self.models.tables.contains_key(&references.table),
         }
@@ -671,6 +706,23 @@ impl UpgradeBuilder<'_> {
 /// prints its own spelling of one meaning (PostgreSQL's `now()` and `CURRENT_TIMESTAMP`).
 fn same_meaning(live: &Option<DefaultValue>, want: &Option<DefaultValue>) -> bool {
     live == want || live.as_ref().map(DefaultValue::meaning) == want.as_ref().map(DefaultValue::meaning)
+}
+
+/// Why a rename hint naming `old` found nothing: the database spells it `found`.
+fn case_only_reason(what: &str, old: &str, found: &str) -> String {
+    format!(
+        "the database has no {what} `{old}` but has `{found}`: a quoted name keeps its case, so write the hint as \
+         `renamed from {}`",
+        sql_name(found)
+    )
+}
+
+/// `name` as a schema.sql (and its rename hints) must spell it: bare when SQL folds nothing
+/// in it, else double-quoted.
+fn sql_name(name: &str) -> String {
+    let bare = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if bare { name.to_owned() } else { format!("\"{}\"", name.replace('"', "\"\"")) }
 }
 
 #[cfg(test)]

@@ -650,7 +650,8 @@ impl Migrator {
     }
 
     /// The SQL script that stamps over `range` (`FROM:TO`, or a bare `TO` from base), without
-    /// connecting.
+    /// connecting; from [`StampFrom::Empty`] it empties the version table first, whatever it
+    /// holds.
     ///
     /// # Errors
     ///
@@ -659,8 +660,9 @@ impl Migrator {
         let (from, to) = range.split_once(':').unwrap_or(("base", range));
         let from = self.offline_start(from)?;
         let dialect = self.offline_dialect()?;
-        let heads = self.graph.stamp_heads(&from, to, stamp_from == StampFrom::Empty)?;
-        offline::stamp_script(&self.graph, &self.config.tables, dialect, &from, &heads)
+        let purge = stamp_from == StampFrom::Empty;
+        let heads = self.graph.stamp_heads(&from, to, purge)?;
+        offline::stamp_script(&self.graph, &self.config.tables, dialect, &from, &heads, purge)
     }
 
     /// The heads an offline script starts from.

@@ -139,19 +139,28 @@ pub(super) fn script(
     Ok(out)
 }
 
-/// The script that sets the version table from `from` to `to`, recording the new heads as
-/// stamped and the revisions it leaves unapplied as unstamped.
+/// The script that sets the version table from `from` to `to` (emptying it first with
+/// `purge`, whatever it holds), recording the new heads as stamped and the revisions it
+/// leaves unapplied as unstamped.
 pub(super) fn stamp_script(
     graph: &RevisionGraph,
     tables: &StateTables,
     dialect: &dyn Dialect,
     from: &[RevisionId],
     to: &[RevisionId],
+    purge: bool,
 ) -> Result<String, Error> {
     let mut out = String::new();
     header(&mut out, dialect, tables, "stamp")?;
     writeln!(out, "\n{};", dialect.begin_transaction()).ok();
-    for statement in state::version_updates(dialect, tables, from, to) {
+    let updates = if purge {
+        std::iter::once(common::delete_all_heads(dialect, tables))
+            .chain(to.iter().map(|id| common::insert_head(dialect, tables, id.as_str())))
+            .collect()
+    } else {
+        state::version_updates(dialect, tables, from, to)
+    };
+    for statement in updates {
         writeln!(out, "{};", statement.sql).ok();
     }
     let still_applied = graph.applied(to)?;
@@ -160,7 +169,7 @@ pub(super) fn stamp_script(
         let entry = state::history_entry(id, StepKind::Unstamp, &checksum, None);
         writeln!(out, "{};", common::insert_history(dialect, tables, &entry).sql).ok();
     }
-    for id in to.iter().filter(|id| !from.contains(id)) {
+    for id in to.iter().filter(|id| purge || !from.contains(id)) {
         let checksum = graph.get(id).map(|r| r.checksum()).unwrap_or_default();
         let entry = state::history_entry(id, StepKind::Stamp, &checksum, None);
         writeln!(out, "{};", common::insert_history(dialect, tables, &entry).sql).ok();

@@ -6,7 +6,7 @@
 //! history row and `COMMIT` travel together.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::Error;
 use crate::config::Timeouts;
@@ -95,18 +95,19 @@ async fn locked_run(
             return Ok(RunReport { steps: Vec::new(), heads: new_heads });
         }
     };
+    // An edited (or removed) applied revision stops the run even when nothing is pending, so
+    // a deploy notices it before the next revision ships.
+    let applied = graph.applied(&heads)?;
+    let history = state::read_history(session, tables).await?;
+    let mismatches = state::checksum_mismatches(graph, &applied, &history);
+    if !mismatches.is_empty() {
+        return Err(RuntimeError::ChecksumMismatch { mismatches }.into());
+    }
     if plan.steps.is_empty() {
         if let Some(unfinished) = unfinished {
             return Err(unfinished_error(unfinished).into());
         }
         return Ok(RunReport { steps: Vec::new(), heads });
-    }
-    let applied = graph.applied(&heads)?;
-
-    let history = state::read_history(session, tables).await?;
-    let mismatches = state::checksum_mismatches(graph, &applied, &history);
-    if !mismatches.is_empty() {
-        return Err(RuntimeError::ChecksumMismatch { mismatches }.into());
     }
 
     let mut schema = schema_of(graph, &applied);
@@ -631,11 +632,12 @@ async fn resolve_locked(
         ))
         .into());
     };
-    let names_unfinished = !target.is_empty() && unfinished.revision.starts_with(target);
+    // The unfinished revision's file is gone (thrown away after it failed): what it ran can
+    // still be undone by hand and settled; recording it applied needs its file.
+    let file_gone = RevisionId::parse(&unfinished.revision).map_or(true, |id| graph.get(&id).is_none());
+    let names_unfinished = file_gone && !target.is_empty() && unfinished.revision.starts_with(target);
     let revision = match graph.resolve(target) {
         Ok(revision) => revision,
-        // The unfinished revision's file is gone (thrown away after it failed): what it ran
-        // can still be undone by hand and settled; recording it applied needs its file.
         Err(_) if names_unfinished && resolution == Resolution::Reverted => {
             return settle_without_file(session, tables, &unfinished).await;
         }
@@ -682,7 +684,15 @@ async fn resolve_locked(
     batch.push(common::finish_history(dialect, tables, revision.as_str(), kind, None, detail.as_deref()).sql);
     batch.push(transaction.commit.to_owned());
     commit_batch(session, &batch, &transaction, "record the resolution").await?;
-    Ok(RunReport { steps: Vec::new(), heads: new_heads })
+    let settled = graph.get(&revision).expect("resolved revisions are in the graph");
+    let step = StepReport {
+        revision: revision.clone(),
+        down_revisions: settled.down_revisions.clone(),
+        direction,
+        message: settled.message.clone(),
+        duration: Duration::ZERO,
+    };
+    Ok(RunReport { steps: vec![step], heads: new_heads })
 }
 
 /// Records the unfinished revision, whose file is gone, as undone by hand; the version table
@@ -709,7 +719,14 @@ async fn settle_without_file(
         transaction.commit.to_owned(),
     ];
     commit_batch(session, &batch, &transaction, "record the resolution").await?;
-    Ok(RunReport { steps: Vec::new(), heads })
+    let step = RevisionId::parse(&unfinished.revision).ok().map(|revision| StepReport {
+        revision,
+        down_revisions: Vec::new(),
+        direction: if kind == StepKind::DowngradeReverted { Direction::Down } else { Direction::Up },
+        message: String::new(),
+        duration: Duration::ZERO,
+    });
+    Ok(RunReport { steps: step.into_iter().collect(), heads })
 }
 
 fn describe_heads(heads: &[RevisionId]) -> String {

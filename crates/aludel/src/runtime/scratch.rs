@@ -95,6 +95,13 @@ impl ScratchDatabase {
             .ok_or_else(|| ScratchError::ServerUrl { url: server.to_string() })?;
         let (admin, mut session) = connect_to_server(server, config).await?;
         let drop_sql = dialect.drop_database(&name).map(|s| s.sql).unwrap_or_default();
+        // Armed before the first statement: a run interrupted between them (Ctrl-C drops
+        // this future) still drops what exists by then.
+        let mut scratch = ScratchDatabase {
+            url,
+            name: name.clone(),
+            cleanup: Some(Cleanup::Server { admin, drop_sql: drop_sql.clone(), name: name.clone() }),
+        };
         let mut created = Ok(());
         for (index, statement) in create.iter().enumerate() {
             created = session.execute(&statement.sql).await;
@@ -103,16 +110,17 @@ impl ScratchDatabase {
                     // The database exists: leave nothing behind.
                     session.execute(&drop_sql).await.ok();
                 }
+                scratch.cleanup = None;
                 break;
             }
         }
         session.close().await.ok();
         created.map_err(|source| ScratchError::Create {
             server: server.to_string(),
-            name: name.clone(),
+            name,
             source: crate::runtime::DatabaseError(source),
         })?;
-        Ok(ScratchDatabase { url, name: name.clone(), cleanup: Some(Cleanup::Server { admin, drop_sql, name }) })
+        Ok(scratch)
     }
 
     /// The database's URL.

@@ -102,6 +102,14 @@ pub enum ScriptError {
         /// The second file that defines it.
         second: PathBuf,
     },
+    /// A new revision's id is a target word, or differs from an existing id only in case.
+    #[error("revision id `{id}` cannot be used: {reason}; choose another `--rev-id`")]
+    UnusableRevisionId {
+        /// The id asked for.
+        id: RevisionId,
+        /// Why not.
+        reason: String,
+    },
     /// A `down_revision` names a revision that no file defines.
     #[error(
         "revision `{rev}` ({}) has down_revision `{parent}`, which no revision file defines; \
@@ -201,8 +209,8 @@ pub enum ScriptError {
     },
     /// `head` was asked for, but the graph has several heads.
     #[error(
-        "multiple heads: {}; name one (`aludel heads` lists them), use `heads` for all, \
-         or join them with `aludel merge heads`",
+        "multiple heads: {}; name one (`aludel heads` lists them), use `heads` for all where the command takes \
+         several (upgrade, stamp), or join them with `aludel merge heads`",
         join(.heads)
     )]
     MultipleHeads {

@@ -188,6 +188,19 @@ impl NewRevision {
         if graph.get(&id).is_some() {
             return Err(ScriptError::RevisionExists { id });
         }
+        let unusable = |reason: String| Err(ScriptError::UnusableRevisionId { id: id.clone(), reason });
+        if matches!(id.as_str(), "head" | "heads" | "base" | "current") {
+            return unusable("`head`, `heads`, `base` and `current` name targets, so no command could name it".into());
+        }
+        if let Some(other) = graph.revisions().iter().find(|r| r.id.as_str().eq_ignore_ascii_case(id.as_str())) {
+            return unusable(format!(
+                "it differs from `{}` only in case, which MySQL's version table does not tell apart",
+                other.id
+            ));
+        }
+        if let Some(labelled) = graph.label(id.as_str()) {
+            return unusable(format!("it is a branch label (of `{labelled}`), which the id would hide"));
+        }
         for label in &spec.branch_labels {
             check_label(label)?;
             let by_id = RevisionId::parse(label).ok().filter(|id| graph.get(id).is_some());
@@ -326,9 +339,9 @@ fn example(section: &str) -> (&'static str, Op) {
     let column = Column::new("age", ColumnType::Integer);
     if section == "upgrade" {
         let intro = "# Steps of `aludel upgrade`, one [[upgrade]] table each, for example:\n\
-                     # (ops: create_table, drop_table, rename_table, add_column, drop_column, alter_column,\n\
-                     # create_index, drop_index, add_constraint, drop_constraint, create_enum, drop_enum,\n\
-                     # add_enum_value, sql)\n";
+                     # (ops: create_table, drop_table, rename_table, alter_table, add_column, drop_column,\n\
+                     # alter_column, create_index, drop_index, add_constraint, validate_constraint,\n\
+                     # drop_constraint, create_enum, drop_enum, add_enum_value, drop_enum_value, sql)\n";
         (intro, Op::AddColumn { table: "users".to_owned(), column })
     } else {
         let intro = "# Steps of `aludel downgrade` that undo the upgrade, in reverse order, for example:\n";

@@ -162,14 +162,15 @@ impl StepKind {
     }
 }
 
-/// The version and history tables, described once: the version table holds the current
-/// heads (`version_num`, the primary key `{table}_pkc`), the history table every step
+/// The version and history tables, described once, revision ids of type `revision_id`: the
+/// version table holds the current heads (`version_num`, the primary key `{table}_pkc`), the
+/// history table every step
 /// (an identity `id`, `revision`, `direction`, `checksum`, `applied_at`, `duration_ms`,
 /// `detail`).
-pub fn state_tables(tables: &StateTables) -> [Table; 2] {
+pub fn state_tables(tables: &StateTables, revision_id: &ColumnType) -> [Table; 2] {
     let required = |name: &str, ty: ColumnType| Column { nullable: false, ..Column::new(name, ty) };
     let version = Table {
-        columns: vec![required("version_num", ColumnType::Varchar(Some(32)))],
+        columns: vec![required("version_num", revision_id.clone())],
         primary_key: vec!["version_num".to_owned()],
         primary_key_name: Some(naming::fitted(&format!("{}_pkc", tables.version_table)).to_owned()),
         ..Table::new(&tables.version_table)
@@ -177,7 +178,7 @@ pub fn state_tables(tables: &StateTables) -> [Table; 2] {
     let history = Table {
         columns: vec![
             Column { identity: true, ..required("id", ColumnType::BigInt) },
-            required("revision", ColumnType::Varchar(Some(32))),
+            required("revision", revision_id.clone()),
             required("direction", ColumnType::Varchar(Some(32))),
             required("checksum", ColumnType::Varchar(Some(64))),
             Column {
@@ -204,7 +205,7 @@ pub fn create_state_tables<D: Dialect + ?Sized>(
     tables: &StateTables,
 ) -> Result<Vec<Statement>, RenderError> {
     let mut statements = Vec::new();
-    for table in state_tables(tables) {
+    for table in state_tables(tables, &dialect.revision_id_type()) {
         for mut statement in dialect.render(&Op::CreateTable(table), &Schema::default())? {
             if let Some(rest) = statement.sql.strip_prefix("CREATE TABLE ") {
                 statement.sql = format!("CREATE TABLE IF NOT EXISTS {rest}");

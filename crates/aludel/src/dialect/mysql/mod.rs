@@ -76,6 +76,11 @@ impl Server {
 }
 
 impl Dialect for MySql {
+    fn revision_id_type(&self) -> ColumnType {
+        // A table's default collation compares case-insensitively.
+        ColumnType::Custom("VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin".to_owned())
+    }
+
     fn foreign_keys_block_type_changes(&self) -> bool {
         true
     }

@@ -529,7 +529,11 @@ impl Renderer<'_> {
         let quoted = self.ident("table", table)?;
         let definition = self.table_constraint(constraint, self.before.table(table))?;
         let online = if concurrently && matches!(constraint, Constraint::Unique { .. }) { ONLINE_ALTER } else { "" };
-        Ok(vec![Statement::new(format!("ALTER TABLE {quoted} ADD {definition}{online}"))])
+        let mut statements = vec![Statement::new(format!("ALTER TABLE {quoted} ADD {definition}{online}"))];
+        if matches!(constraint, Constraint::PrimaryKey { .. } | Constraint::Unique { .. }) {
+            statements.extend(self.stand_in_index_cleanups(table, constraint.columns()));
+        }
+        Ok(statements)
     }
 
     /// Each kind of constraint has its own `DROP`; a foreign key takes the index MySQL made
@@ -640,12 +644,34 @@ impl Renderer<'_> {
         Ok(added.concat())
     }
 
+    /// Once a new primary key or unique constraint on `key` serves a foreign key of `table`,
+    /// drops the stand-in index an earlier drop of its key added for it
+    /// ([`Self::foreign_key_index`]), if it exists: left there, it would be an index no model
+    /// declares, and the same drop run again (a downgrade, the next change of the key) would
+    /// fail on its name. (Not after `create_index`: the common index on a new table's foreign
+    /// key would carry the statement for nothing.)
+    fn stand_in_index_cleanups(&self, table: &str, key: &[String]) -> Vec<Statement> {
+        let Some(known) = self.before.table(table) else { return Vec::new() };
+        known
+            .constraints
+            .iter()
+            .filter_map(|constraint| match constraint {
+                Constraint::ForeignKey { name, columns, .. }
+                    if !columns.is_empty() && key.len() >= columns.len() && key[..columns.len()] == **columns =>
+                {
+                    self.drop_foreign_key_index(table, name.as_deref().unwrap_or(&columns[0]), columns)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Drops the index MySQL created for the foreign key `name` on `columns`, if it exists:
     /// named after the key, or after its first column when the key was unnamed. An index
     /// `before` knows by one of those names is the models' own and stays.
     fn drop_foreign_key_index(&self, table: &str, name: &str, columns: &[String]) -> Option<Statement> {
         let mut candidates = vec![name.to_owned()];
-        candidates.extend(columns.first().cloned());
+        candidates.extend(columns.first().filter(|first| *first != name).cloned());
         candidates.retain(|candidate| self.before.indexes.get(candidate).is_none_or(|index| index.table != table));
         if candidates.is_empty() {
             return None;

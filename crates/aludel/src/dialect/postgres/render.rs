@@ -412,6 +412,21 @@ impl Renderer<'_> {
                 using(&self.ident("column", column)?, &ty.to, &spelled)
             )));
         }
+        // A serial column's sequence keeps its own type (and so its maximum), which the
+        // column's type change does not touch: `serial` to `bigserial` would still stop at
+        // 2^31 - 1. An identity column's sequence follows the column by itself.
+        if let (Some(ty), Some(known)) = (ty, known)
+            && known.serial
+            && let Some(sequence_type) = sequence_type(&ty.to)
+        {
+            let body = format!(
+                "EXECUTE format('ALTER SEQUENCE %s AS {sequence_type}', pg_get_serial_sequence({}, {}));",
+                quote_literal(&self.ident("table", table)?),
+                quote_literal(column)
+            );
+            let tag = super::text::dollar_tag(std::slice::from_ref(&body));
+            statements.push(Statement::new(format!("DO {tag} BEGIN {body} END {tag}")));
+        }
         if let Some(current) = collation_only {
             let spelled = self.column_type(column, current)?;
             statements.push(Statement::new(format!("{alter} TYPE {spelled}{}", self.collate(wanted_collation)?)));
@@ -530,6 +545,16 @@ impl Renderer<'_> {
             )));
         }
         Ok(method.to_ascii_lowercase())
+    }
+}
+
+/// The type a sequence can take for a column of type `ty`, if it is an integer type.
+fn sequence_type(ty: &ColumnType) -> Option<&'static str> {
+    match ty {
+        ColumnType::SmallInt => Some("smallint"),
+        ColumnType::Integer => Some("integer"),
+        ColumnType::BigInt => Some("bigint"),
+        _ => None,
     }
 }
 

@@ -682,7 +682,16 @@ mod tests {
             &[
                 ("", Direction::Up, "heads", &["x1", "x2", "x2 y1", "x2 y2"]),
                 ("x2 y2", Direction::Down, "x1", &["x2 y1", "x2", "x1"]),
+                // A row of y2 alone (a stamp) implies x1 and x2: reverting y2 keeps them
+                // applied, with a row of their own, rather than forgetting them.
+                ("y2", Direction::Down, "-1", &["x2 y1"]),
+                ("y2", Direction::Down, "x2", &["x2 y1", "x2"]),
             ],
+        );
+        // A merge of a revision and its own ancestor: reverting it leaves one row, the tip.
+        check_heads(
+            "a1; b1<a1; c1<b1; m1<a1,c1",
+            &[("m1", Direction::Down, "-1", &["c1"]), ("m1", Direction::Down, "b1", &["c1", "b1"])],
         );
     }
 

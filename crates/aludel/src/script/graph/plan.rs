@@ -194,7 +194,10 @@ impl RevisionGraph {
     /// The version table's rows after `step`, sorted.
     ///
     /// Up of R: the heads that R descends from (through `down_revision`) give way to R.
-    /// Down of R: R gives way to each of its parents that no other head descends from.
+    /// Down of R: the rows become the tips (through `down_revision`) of what stays applied:
+    /// everything the rows needed (`depends_on` included) but R. So a revision that was
+    /// applied only as another's dependency gets its own row rather than being forgotten, and
+    /// no row is an ancestor of another.
     pub fn heads_after(&self, heads: &[RevisionId], step: &Step) -> Vec<RevisionId> {
         let position = |id: &RevisionId| self.position(id);
         let r = position(&step.revision);
@@ -213,11 +216,18 @@ impl RevisionGraph {
                 kept
             }
             Direction::Down => {
-                let mut kept: Vec<RevisionId> = heads.iter().filter(|h| **h != step.revision).cloned().collect();
+                // Rows the graph does not know stay as they are.
+                let mut kept: Vec<RevisionId> =
+                    heads.iter().filter(|h| **h != step.revision && position(h).is_none()).cloned().collect();
+                let mut applied = self.up_mask(heads.iter().filter_map(position), Edges::All);
                 if let Some(r) = r {
-                    let covered = self.up_mask(kept.iter().filter_map(position), Edges::Lineage);
-                    kept.extend(self.nodes[r].parents.iter().filter(|&&p| !covered[p]).map(|&p| self.id(p).clone()));
+                    applied[r] = false;
                 }
+                let parents = (0..self.nodes.len()).filter(|&i| applied[i]).flat_map(|i| self.nodes[i].parents.clone());
+                let below_another = self.up_mask(parents, Edges::Lineage);
+                kept.extend(
+                    (0..self.nodes.len()).filter(|&i| applied[i] && !below_another[i]).map(|i| self.id(i).clone()),
+                );
                 kept
             }
         };

@@ -1,0 +1,4 @@
+CREATE TABLE posts (
+    id integer NOT NULL PRIMARY KEY,
+    title varchar(200) NOT NULL
+);

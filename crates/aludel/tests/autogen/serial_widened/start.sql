@@ -1,0 +1,4 @@
+CREATE TABLE articles (
+    id serial PRIMARY KEY,
+    title text NOT NULL
+);
