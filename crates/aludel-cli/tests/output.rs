@@ -139,7 +139,7 @@ async fn graph_commands_print_json_documents() {
     let history = project.run(&["history"]).await.ok().stdout;
     assert_eq!(
         history,
-        "aaaa00000001 -> cccc00000003 (head), revision cccc00000003\n\
+        "aaaa00000001 -> cccc00000003 (feature) (head), revision cccc00000003\n\
          aaaa00000001 -> bbbb00000002 (head), revision bbbb00000002\n\
          <base> -> aaaa00000001 (branchpoint), revision aaaa00000001\n"
     );
@@ -199,7 +199,12 @@ async fn database_commands_print_json_documents() {
         assert_eq!(heads[0]["revision"]["head"], true);
         assert_eq!(strings(&heads[0]["revision"]["parents"]), ["aaaa00000001"]);
         assert_eq!(heads[0]["applied"]["kind"], "upgrade");
-        assert!(!heads[0]["applied"]["at"].as_str().expect("at").is_empty());
+        // RFC 3339 in UTC on every backend: 2026-12-06T02:01:39.094693Z.
+        let at = heads[0]["applied"]["at"].as_str().expect("at");
+        let shape: String = at.chars().map(|c| if c.is_ascii_digit() { 'd' } else { c }).collect();
+        let (seconds, fraction) = shape.split_at(19);
+        assert_eq!(seconds, "dddd-dd-ddTdd:dd:dd", "{backend:?}: {at}");
+        assert!(fraction.starts_with('.') && fraction.ends_with('Z') && fraction.len() > 2, "{backend:?}: {at}");
 
         // At head, the models differ: one op drops a table (destructive), one creates one.
         let check = project.run(&["check", "--format", "json"]).await.expect_code(1);

@@ -26,6 +26,9 @@ fn parents(revision: &Revision) -> String {
 /// ` (head)`, ` (branchpoint)`, ` (mergepoint)` markers.
 fn markers(graph: &RevisionGraph, revision: &Revision) -> String {
     let mut text = String::new();
+    if !revision.branch_labels.is_empty() {
+        text.push_str(&format!(" ({})", revision.branch_labels.join(", ")));
+    }
     if graph.heads().contains(&&revision.id) {
         text.push_str(" (head)");
     }

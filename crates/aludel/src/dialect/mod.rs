@@ -247,6 +247,10 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         format!("CAST({expr} AS VARCHAR({length}))")
     }
 
+    /// A timestamp column of the bookkeeping tables as RFC 3339 text in UTC
+    /// (`2026-12-06T02:01:39.094693Z`), the same on every backend.
+    fn utc_text(&self, column: &str) -> String;
+
     /// Whether DDL is transactional, so a failed revision rolls back whole.
     fn has_transactional_ddl(&self) -> bool;
 

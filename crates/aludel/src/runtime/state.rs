@@ -21,7 +21,7 @@ pub struct HistoryRow {
     pub kind: Option<StepKind>,
     /// Checksum of the revision's upgrade ops at that time.
     pub checksum: String,
-    /// When, as the database spells it.
+    /// When, as RFC 3339 text in UTC (`2026-12-06T02:01:39.094693Z`).
     pub applied_at: String,
     /// How long it took.
     pub duration_ms: Option<u64>,

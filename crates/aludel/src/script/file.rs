@@ -203,7 +203,14 @@ fn yes() -> bool {
 }
 
 /// A branch label that target syntax can name: `billing@head` must not be ambiguous.
+#[derive(PartialEq)]
 struct BranchLabel(String);
+
+impl std::fmt::Display for BranchLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 impl<'de> Deserialize<'de> for BranchLabel {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -254,11 +261,11 @@ fn label_problem(label: &str) -> Option<&'static str> {
 fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: Deserialize<'de> + PartialEq + std::fmt::Display,
 {
     struct OneOrMany<T>(std::marker::PhantomData<T>);
 
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
+    impl<'de, T: Deserialize<'de> + PartialEq + std::fmt::Display> Visitor<'de> for OneOrMany<T> {
         type Value = Vec<T>;
 
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -270,8 +277,12 @@ where
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-            let mut items = Vec::new();
+            let mut items: Vec<T> = Vec::new();
             while let Some(item) = seq.next_element()? {
+                // A repeat is a typo, not a merge of a revision with itself.
+                if items.contains(&item) {
+                    return Err(de::Error::custom(format!("`{item}` is listed twice; list it once")));
+                }
                 items.push(item);
             }
             Ok(items)
@@ -283,14 +294,37 @@ where
 
 /// Reads `created` as a string, or as a TOML date-time written without quotes.
 fn created<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    match toml::Value::deserialize(deserializer)? {
-        toml::Value::String(text) => Ok(Some(text)),
-        toml::Value::Datetime(datetime) => Ok(Some(datetime.to_string())),
-        other => Err(de::Error::custom(format!(
-            "`created` must be a date-time such as \"2026-11-22T10:00:00Z\", not a {}",
-            other.type_str()
-        ))),
-    }
+    let text = match toml::Value::deserialize(deserializer)? {
+        toml::Value::String(text) => text,
+        toml::Value::Datetime(datetime) => datetime.to_string(),
+        other => {
+            return Err(de::Error::custom(format!(
+                "`created` must be a date-time such as \"2026-11-22T10:00:00Z\", not a {}",
+                other.type_str()
+            )));
+        }
+    };
+    normalize_created(&text).map(Some).ok_or_else(|| {
+        de::Error::custom(format!("`created` must be a date-time such as \"2026-11-22T10:00:00Z\", not `{text}`"))
+    })
+}
+
+/// `created` in UTC as `revision` writes it (`2026-11-22T10:00:00Z`): from RFC 3339 with any
+/// offset, or from a date-time or date without one, taken as UTC (Alembic writes local
+/// times without an offset).
+fn normalize_created(text: &str) -> Option<String> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+    let utc = match DateTime::parse_from_rfc3339(text.trim()) {
+        Ok(at) => at.with_timezone(&Utc),
+        Err(_) => {
+            let text = text.trim().replacen(' ', "T", 1);
+            let naive = NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .or_else(|| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()?.and_hms_opt(0, 0, 0))?;
+            naive.and_utc()
+        }
+    };
+    Some(utc.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
 /// Turns a TOML error into [`ScriptError::Parse`] with the 1-based line and column.
@@ -670,6 +704,8 @@ mod tests {
         check_error("revision = \"a1\"\nbranch_labels = \"a@b\"\n", (2, 17, "invalid branch label `a@b`"));
         check_error("revision = \"a1\"\ntransactional = \"no\"\n", (2, 17, "bool"));
         check_error("revision = \"a1\"\ncreated = 3\n", (2, 11, "date-time"));
+        check_error("revision = \"a1\"\ncreated = \"yesterday\"\n", (2, 11, "not `yesterday`"));
+        check_error("revision = \"a1\"\ndown_revision = [\"r1\", \"r1\"]\n", (2, 17, "`r1` is listed twice"));
         check_error(
             "revision = \"a1\"\n\n[[upgrade]]\nop = \"drop_table\"\ntable = \"t\"\n\n[[upgrade]]\nop = \"add_columns\"\n",
             (8, 6, "unknown op `add_columns`"),
@@ -698,6 +734,14 @@ mod tests {
         assert_eq!(revision.depends_on.len(), 2);
         assert_eq!(revision.created.as_deref(), Some("2026-11-22T10:00:00Z"));
         assert!(revision.transactional);
+        for (written, read) in [
+            ("2026-11-22T12:00:00+02:00", "2026-11-22T10:00:00Z"),
+            ("\"2026-11-22 10:00:00.5\"", "2026-11-22T10:00:00.500Z"),
+            ("2026-11-22", "2026-11-22T00:00:00Z"),
+        ] {
+            let revision = parse("a1_x.toml", &format!("revision = \"a1\"\ncreated = {written}\n")).unwrap();
+            assert_eq!(revision.created.as_deref(), Some(read), "{written}");
+        }
         assert_eq!(revision.message, "");
 
         let merge =

@@ -156,6 +156,23 @@ pub enum ScriptError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A revision file's branch label is another revision's id, which targets would take
+    /// for the id.
+    #[error(
+        "revision `{rev}` ({}) has branch label `{label}`, which is the id of revision `{other}`: a target \
+         `{label}` would name that revision; rename the label",
+        .path.display()
+    )]
+    LabelIsAnId {
+        /// The label.
+        label: String,
+        /// The revision that carries it.
+        rev: RevisionId,
+        /// Its file.
+        path: PathBuf,
+        /// The revision whose id it is.
+        other: RevisionId,
+    },
     /// A new revision's branch label is already a label or a revision id.
     #[error("branch label `{label}` is already taken by revision `{by}`: pick another label")]
     LabelTaken {

@@ -324,7 +324,7 @@ pub fn select_history(dialect: &dyn Dialect, tables: &StateTables) -> String {
     format!(
         "SELECT {}, revision, direction, checksum, {}, {}, detail FROM {table} ORDER BY {table}.id",
         dialect.cast_to_text("id", 20),
-        dialect.cast_to_text("applied_at", 40),
+        dialect.utc_text("applied_at"),
         dialect.cast_to_text("duration_ms", 20),
     )
 }

@@ -76,6 +76,15 @@ impl Server {
 }
 
 impl Dialect for MySql {
+    fn utc_text(&self, column: &str) -> String {
+        // DATETIME holds the session's local time at insert: converted from the session's
+        // zone (as is, when the server lacks the zone's tables).
+        format!(
+            "DATE_FORMAT(COALESCE(CONVERT_TZ({column}, @@session.time_zone, '+00:00'), {column}), \
+             '%Y-%m-%dT%H:%i:%s.%fZ')"
+        )
+    }
+
     fn revision_id_type(&self) -> ColumnType {
         // A table's default collation compares case-insensitively.
         ColumnType::Custom("VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin".to_owned())

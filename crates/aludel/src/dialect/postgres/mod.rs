@@ -25,6 +25,10 @@ pub use normalize::normalize;
 pub struct Postgres;
 
 impl Dialect for Postgres {
+    fn utc_text(&self, column: &str) -> String {
+        format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+    }
+
     fn unmodelled_query(&self) -> Option<&'static str> {
         Some(UNMODELLED)
     }

@@ -30,6 +30,11 @@ pub(crate) const ENUM_CHECK_PREFIX: &str = "aludel_enum_";
 pub struct Sqlite;
 
 impl Dialect for Sqlite {
+    fn utc_text(&self, column: &str) -> String {
+        // CURRENT_TIMESTAMP is UTC already.
+        format!("strftime('%Y-%m-%dT%H:%M:%fZ', {column})")
+    }
+
     fn rowid_is_never_null(&self) -> bool {
         true
     }

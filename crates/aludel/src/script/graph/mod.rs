@@ -126,7 +126,8 @@ impl RevisionGraph {
     /// # Errors
     ///
     /// [`ScriptError::DuplicateRevision`], [`ScriptError::MissingParent`],
-    /// [`ScriptError::MissingDependency`], [`ScriptError::DuplicateLabel`] and
+    /// [`ScriptError::MissingDependency`], [`ScriptError::DuplicateLabel`],
+    /// [`ScriptError::LabelIsAnId`] and
     /// [`ScriptError::Cycle`].
     pub fn from_revisions(revisions: Vec<Revision>) -> Result<RevisionGraph, ScriptError> {
         // Sorting positions by id (rather than building a map of cloned ids) keeps loading a
@@ -152,6 +153,14 @@ impl RevisionGraph {
                         second: revision.id.clone(),
                     });
                 }
+                if let Some(other) = RevisionId::parse(label).ok().and_then(|id| find(&id)).filter(|&j| j != i) {
+                    return Err(ScriptError::LabelIsAnId {
+                        label: label.clone(),
+                        rev: revision.id.clone(),
+                        path: revision.path.clone(),
+                        other: revisions[other].id.clone(),
+                    });
+                }
                 labels.insert(label.clone(), i);
             }
         }
@@ -172,7 +181,9 @@ impl RevisionGraph {
             parents.push(own);
             let mut own = Vec::with_capacity(revision.depends_on.len());
             for dependency in &revision.depends_on {
-                let d = find(dependency).ok_or_else(|| ScriptError::MissingDependency {
+                // A branch label names the revision that carries it, as in Alembic.
+                let by_label = || labels.get(dependency.as_str()).copied();
+                let d = find(dependency).or_else(by_label).ok_or_else(|| ScriptError::MissingDependency {
                     rev: revision.id.clone(),
                     dependency: dependency.clone(),
                     path: revision.path.clone(),
@@ -839,6 +850,7 @@ mod tests {
             ("a1; b2<zz", "MissingParent"),
             ("a1; b2<a1 ~zz", "MissingDependency"),
             ("a1 @x; b2<a1 @x", "DuplicateLabel"),
+            ("a1; b2<a1 @a1", "LabelIsAnId"),
             ("a1 @heads", "InvalidLabel"),
             ("a1<c3; b2<a1; c3<b2", "Cycle"),
             ("a1<a1", "Cycle"),
@@ -858,6 +870,13 @@ mod tests {
             "revision `b2` (versions/b2_x.toml) has down_revision `zz`, which no revision file defines; \
              restore that file or correct `down_revision`"
         );
+    }
+
+    #[test]
+    fn a_dependency_may_name_a_branch_label() {
+        let graph = graph("a1 @lib; a2<a1; b1 ~lib");
+        let plan = graph.plan_upgrade(&[], "b1").unwrap();
+        assert_eq!(plan_text(plan), "a1 b1");
     }
 
     #[test]
