@@ -20,6 +20,10 @@ async fn upgrade_downgrade_current_on_a_chain() {
         let project = chain(backend).await;
         let run = project.run(&["current"]).await.ok();
         assert_eq!(run.stdout, "", "{backend:?}: a fresh database is at base");
+        for verb in ["upgrade", "downgrade", "stamp"] {
+            let run = project.run(&[verb, "aaaa00000001:bbbb00000002"]).await.expect_code(2);
+            assert!(run.stderr.contains("only a --sql script takes"), "{verb}: {}", run.stderr);
+        }
 
         let run = project.run(&["upgrade", "head"]).await.ok();
         assert!(run.stdout.contains("Running upgrade <base> -> aaaa00000001"), "{}", run.stdout);

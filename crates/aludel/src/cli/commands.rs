@@ -264,6 +264,7 @@ pub(super) async fn migrate(
         out.write_all(migrator.script(direction, target)?.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
+    refuse_online_range(target)?;
     output::database(out, migrator.config())?;
     // The run reports its steps; a clock ticking beside it in the same task shows the time
     // of a long one. The lock is never contended: both sides run on this task, in turn.
@@ -403,10 +404,19 @@ pub(super) async fn stamp(
         out.write_all(migrator.stamp_script(target, from)?.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
+    refuse_online_range(target)?;
     output::database(out, migrator.config())?;
     let report = migrator.stamp(target, from).await?;
     output::stamped(out, &report.heads)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A `FROM:TO` range outside `--sql`, where the database says where the run starts.
+fn refuse_online_range(target: &str) -> Result<(), Error> {
+    match target.split_once(':') {
+        Some((_, to)) => Err(CliError::OnlineRange { target: target.to_owned(), to: to.to_owned() }.into()),
+        None => Ok(()),
+    }
 }
 
 pub(super) async fn resolve(

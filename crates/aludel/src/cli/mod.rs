@@ -78,6 +78,18 @@ pub enum CliError {
     /// The arguments do not parse; the message is clap's, with usage.
     #[error("{0}")]
     Usage(String),
+    /// A `FROM:TO` range given to a run against the database, which starts where the
+    /// database is.
+    #[error(
+        "`{target}` is a range, which only a --sql script takes (it cannot ask the database where it is); \
+         against the database, name the target alone (`{to}`)"
+    )]
+    OnlineRange {
+        /// The range as given.
+        target: String,
+        /// Its end.
+        to: String,
+    },
     /// `init` would overwrite something.
     #[error("`{path}` already exists; `aludel init` never overwrites: remove it or pick another directory")]
     AlreadyExists {

@@ -133,8 +133,9 @@ impl fmt::Display for Warning {
             Warning::EnumValuesReordered { name } => write!(
                 f,
                 "enum `{name}` in the models orders its values differently than the database; autogenerate keeps \
-                 the database's order: to change it, write that migration by hand (create a new type, convert the \
-                 columns, drop the old one)"
+                 the database's order: to change it, write that migration by hand (PostgreSQL: create a new type, \
+                 convert the columns, drop the old one; MySQL: restate each column with the new order in an `sql` \
+                 op, `ALTER TABLE ... MODIFY COLUMN ... ENUM(...)`)"
             ),
             Warning::Irreversible { op_index, op } => write!(
                 f,

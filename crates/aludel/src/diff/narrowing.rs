@@ -74,8 +74,17 @@ fn text_length(ty: &ColumnType) -> Option<Option<u32>> {
     }
 }
 
-/// Why changing a column from `from` to `to` can lose or reject data; `None` when every value
-/// converts.
+/// A dialect's time type spelled with its digits of a second (`datetime(3)`), and the bare
+/// spelling MySQL reads as none (`datetime`, `time`): the type and the digits.
+fn fractional_seconds(ty: &ColumnType) -> Option<(&str, u32)> {
+    let ColumnType::Custom(name) = ty else { return None };
+    let (base, digits) = match name.split_once('(') {
+        Some((base, rest)) => (base.trim(), rest.strip_suffix(')')?.trim().parse().ok()?),
+        None => (name.as_str(), 0),
+    };
+    matches!(base, "datetime" | "time" | "timestamp").then_some((base, digits))
+}
+
 /// The members of a MySQL `kind('a','b')` type (`enum` or `set`), as written.
 fn members(ty: &ColumnType, kind: &str) -> Option<Vec<String>> {
     let ColumnType::Custom(name) = ty else { return None };
@@ -103,6 +112,8 @@ fn members(ty: &ColumnType, kind: &str) -> Option<Vec<String>> {
     Some(members)
 }
 
+/// Why changing a column from `from` to `to` can lose or reject data; `None` when every value
+/// converts.
 pub(crate) fn narrowing(from: &ColumnType, to: &ColumnType) -> Option<String> {
     use ColumnType as T;
     if from == to {
@@ -152,6 +163,11 @@ pub(crate) fn narrowing(from: &ColumnType, to: &ColumnType) -> Option<String> {
         };
         return (!fits).then(|| format!("`{from}` values may not fit in `{to}` (range or precision)"));
     }
+    if let (Some((a, p)), Some((b, q))) = (fractional_seconds(from), fractional_seconds(to))
+        && a == b
+    {
+        return (q < p).then(|| format!("`{to}` keeps fewer digits of a second than `{from}`"));
+    }
     match (from, to) {
         (T::Json, T::Jsonb) | (T::Jsonb, T::Json) => None,
         (T::Date, T::Timestamp | T::Timestamptz) | (T::Timestamp, T::Timestamptz) => None,
@@ -198,6 +214,9 @@ mod tests {
         check("numeric", "numeric(10,2)", true);
         check("numeric(10,2)", "integer", true);
         check("double", "real", true);
+        check("datetime", "datetime(3)", false);
+        check("datetime(6)", "datetime(3)", true);
+        check("time(2)", "time(6)", false);
         check("real", "double", false);
         check("timestamp", "timestamptz", false);
         check("timestamptz", "timestamp", true);

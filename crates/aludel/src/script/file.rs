@@ -621,14 +621,27 @@ fn read_some(paths: &[PathBuf], reading: Reading) -> Result<Vec<Revision>, Scrip
         .map(|path| {
             let io_error = |source| ScriptError::Io { path: path.clone(), source };
             read_into(path, &mut buffer).map_err(io_error)?;
-            let text = std::str::from_utf8(&buffer)
-                .map_err(|err| io_error(io::Error::new(io::ErrorKind::InvalidData, err)))?;
+            let text = std::str::from_utf8(&buffer).map_err(|err| not_utf8(path, &buffer, err.valid_up_to()))?;
             match reading {
                 Reading::Whole => Revision::parse(text, path),
                 Reading::Header => Revision::parse_header(text, path),
             }
         })
         .collect()
+}
+
+/// The error for a file whose bytes from `valid_up_to` on are not UTF-8, at their line and
+/// column.
+fn not_utf8(path: &Path, bytes: &[u8], valid_up_to: usize) -> ScriptError {
+    let before = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
+    ScriptError::Parse {
+        path: path.to_owned(),
+        line,
+        column,
+        message: "the file is not UTF-8 here; save it as UTF-8".to_owned(),
+    }
 }
 
 /// Reads a whole file into `buffer`. Unlike `fs::read`, this does not ask for the file's
@@ -691,6 +704,16 @@ mod tests {
             }
             other => panic!("expected a parse error for\n{text}\ngot {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_named_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r2_two.toml");
+        fs::write(&path, b"revision = \"r2\"\nmessage = \"\xff\xfe\"\n").unwrap();
+        let err = read_some(std::slice::from_ref(&path), Reading::Whole).unwrap_err();
+        assert!(matches!(&err, ScriptError::Parse { line: 2, column: 12, .. }), "{err:?}");
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
     }
 
     #[test]

@@ -181,6 +181,15 @@ pub enum ScriptError {
         /// The revision that carries it, or whose id it is.
         by: RevisionId,
     },
+    /// A merge names a revision that is not a head: it would start a branch, not join two.
+    #[error(
+        "`{revision}` is not a head (revisions follow it), so a merge of it would add a head rather than join \
+         two: merge heads (`aludel heads` lists them)"
+    )]
+    MergeOfNonHead {
+        /// The revision.
+        revision: RevisionId,
+    },
     /// A merge names a revision and one of its ancestors: there is nothing to join.
     #[error(
         "`{ancestor}` is an ancestor of `{descendant}`, so merging them joins nothing: merge heads (`aludel heads` \

@@ -167,6 +167,10 @@ impl NewRevision {
                 });
             }
         }
+        let heads = graph.heads();
+        if let Some(inner) = parents.iter().find(|id| !heads.contains(id)) {
+            return Err(ScriptError::MergeOfNonHead { revision: inner.clone() });
+        }
         let message = if spec.message.is_empty() {
             format!("merge {}", parents.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", "))
         } else {
@@ -478,13 +482,14 @@ mod tests {
     use super::*;
     use crate::script::Revision;
 
-    /// `r1 <- r2 (@alpha)`, and `r3` branching from `r1`.
+    /// `r1 <- r2 (@alpha)`, and `r3` branching from `r1`, `r4` from `r3`.
     fn branched() -> RevisionGraph {
         let revision = |text: &str, name: &str| Revision::parse(text, std::path::Path::new(name)).expect("valid");
         RevisionGraph::from_revisions(vec![
             revision("revision = \"r1\"\n", "r1_a.toml"),
             revision("revision = \"r2\"\ndown_revision = \"r1\"\nbranch_labels = [\"alpha\"]\n", "r2_b.toml"),
             revision("revision = \"r3\"\ndown_revision = \"r1\"\n", "r3_c.toml"),
+            revision("revision = \"r4\"\ndown_revision = \"r3\"\n", "r4_d.toml"),
         ])
         .expect("a valid graph")
     }
@@ -492,8 +497,14 @@ mod tests {
     #[test]
     fn a_merge_joins_branches_not_a_revision_and_its_ancestor() {
         let spec = RevisionSpec { message: "m".into(), id: Some("m1".into()), ..Default::default() };
-        let merged = NewRevision::merge(&branched(), &["r2".into(), "r3".into()], &spec).expect("two heads");
-        assert_eq!(merged.down_revisions, [RevisionId::parse("r2").unwrap(), RevisionId::parse("r3").unwrap()]);
+        let merged = NewRevision::merge(&branched(), &["r2".into(), "r4".into()], &spec).expect("two heads");
+        assert_eq!(merged.down_revisions, [RevisionId::parse("r2").unwrap(), RevisionId::parse("r4").unwrap()]);
+        let error = NewRevision::merge(&branched(), &["r2".into(), "r3".into()], &spec).expect_err("r3 is no head");
+        assert_eq!(
+            error.to_string(),
+            "`r3` is not a head (revisions follow it), so a merge of it would add a head rather than join two: merge \
+             heads (`aludel heads` lists them)"
+        );
         let error = NewRevision::merge(&branched(), &["r1".into(), "r2".into()], &spec).expect_err("r1 is below r2");
         assert_eq!(
             error.to_string(),

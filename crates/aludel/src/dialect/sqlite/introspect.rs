@@ -12,8 +12,11 @@
 //! stores it, which is what introspection returns after that model is migrated in (its
 //! documentation lists the differences).
 //!
+//! An index key with a collation of its own (`title COLLATE NOCASE`) comes back as that
+//! expression, as a schema.sql writes it, with its order (`DESC`) beside it.
+//!
 //! Also not modelled, so not read: virtual tables, views, triggers, `WITHOUT ROWID` and
-//! `STRICT`, index key order (`DESC`) and collations, and conflict clauses.
+//! `STRICT`, and conflict clauses.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -55,7 +58,7 @@ fn catalog_queries() -> [(&'static str, String); 4] {
             "indexes",
             format!(
                 "SELECT m.name, il.name, CAST(il.\"unique\" AS TEXT), il.origin, CAST(il.partial AS TEXT), \
-                 CAST(ix.seqno AS TEXT), CAST(ix.cid AS TEXT), ix.name, CAST(ix.\"desc\" AS TEXT) \
+                 CAST(ix.seqno AS TEXT), CAST(ix.cid AS TEXT), ix.name, CAST(ix.\"desc\" AS TEXT), ix.coll \
                  FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_xinfo(il.name) ix \
                  WHERE {TABLE_FILTER} AND ix.key = 1 ORDER BY m.name, il.name, ix.seqno"
             ),
@@ -151,9 +154,9 @@ struct IndexRows<'a> {
     unique: bool,
     origin: IndexOrigin,
     partial: bool,
-    /// Column position (-1 rowid, -2 expression), name and descending order of each key, in
-    /// order.
-    keys: Vec<(i64, Option<&'a str>, bool)>,
+    /// Column position (-1 rowid, -2 expression), name, descending order and collation of
+    /// each key, in order.
+    keys: Vec<(i64, Option<&'a str>, bool, Option<&'a str>)>,
 }
 
 /// One foreign key from `pragma_foreign_key_list`.
@@ -208,7 +211,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
             partial: number(row, 4, name)? != 0,
             keys: Vec::new(),
         });
-        entry.keys.push((number(row, 6, name)?, cell(row, 7), number(row, 8, name)? != 0));
+        entry.keys.push((number(row, 6, name)?, cell(row, 7), number(row, 8, name)? != 0, cell(row, 9)));
     }
 
     let mut foreign_keys: BTreeMap<&str, BTreeMap<i64, ForeignKeyRows<'_>>> = BTreeMap::new();
@@ -296,7 +299,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
             .into_iter()
             .flat_map(|by_name| by_name.values())
             .filter(|index| index.origin == IndexOrigin::Unique)
-            .map(|index| Some(index.keys.iter().filter_map(|(_, name, _)| name.map(str::to_owned)).collect()))
+            .map(|index| Some(index.keys.iter().filter_map(|(_, name, _, _)| name.map(str::to_owned)).collect()))
             .collect();
         // SQLite lists foreign keys newest first: reversed, they are in the order written.
         let mut fks: Vec<Option<&ForeignKeyRows<'_>>> =
@@ -375,11 +378,23 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                 .keys
                 .iter()
                 .enumerate()
-                .map(|(i, (cid, name, _))| match (cid, name) {
+                .map(|(i, (cid, name, _, collation))| match (cid, name) {
                     (-2, _) => parsed.keys.get(i).map(|expr| IndexKey::Expr { expr: expr.clone() }).ok_or_else(|| {
                         unexpected(index_name, format!("key {} is an expression the SQL does not show", i + 1))
                     }),
-                    (_, Some(name)) => Ok(IndexKey::Column((*name).to_owned())),
+                    // A key with a collation of its own (not its column's, which the pragma
+                    // reports too) is the expression the models write for it.
+                    (_, Some(name)) => Ok(
+                        match collation.filter(|c| {
+                            let column = table.columns.iter().find(|col| col.name.eq_ignore_ascii_case(name));
+                            !c.eq_ignore_ascii_case(column.and_then(|col| col.collation.as_deref()).unwrap_or("BINARY"))
+                        }) {
+                            Some(collation) => {
+                                IndexKey::Expr { expr: format!("{} COLLATE {collation}", key_name(name)) }
+                            }
+                            None => IndexKey::Column((*name).to_owned()),
+                        },
+                    ),
                     (_, None) => Ok(IndexKey::Column("rowid".to_owned())),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -393,7 +408,7 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
                     predicate: if index.partial { parsed.predicate } else { None },
                     method: None,
                     key_options: KeyOptions::canonical(
-                        index.keys.iter().map(|(_, _, desc)| KeyOptions::new(None, *desc, None)).collect(),
+                        index.keys.iter().map(|(_, _, desc, _)| KeyOptions::new(None, *desc, None)).collect(),
                     ),
                     include: Vec::new(),
                 },
@@ -403,6 +418,14 @@ fn assemble(catalog: &Catalog, options: &IntrospectOptions) -> Result<Schema, In
     }
     canonical_expressions(&mut schema);
     Ok(schema)
+}
+
+/// A column name as an index key expression of the models spells it: quoted unless it is
+/// lowercase letters, digits and `_` (the way a schema.sql writes a name it keeps the case of).
+fn key_name(name: &str) -> String {
+    let bare = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if bare { name.to_owned() } else { format!("\"{}\"", name.replace('"', "\"\"")) }
 }
 
 /// Whether two lists name the same columns, in order (SQLite names are case-insensitive).
