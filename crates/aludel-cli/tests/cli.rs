@@ -1070,3 +1070,20 @@ async fn revision_ids_that_differ_only_in_case_are_two_revisions() {
         assert_eq!(project.heads().await, ["Cd"], "{backend:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_indicates_the_current_revision_and_ranges_from_it() {
+    let project = chain(Backend::Sqlite).await;
+    project.run(&["upgrade", "bbbb00000002"]).await.ok();
+    let run = project.run(&["history", "-i"]).await.ok();
+    assert!(run.stdout.contains("aaaa00000001 -> bbbb00000002 (current), revision bbbb00000002\n"), "{}", run.stdout);
+    assert_eq!(run.stdout.matches("(current)").count(), 1, "{}", run.stdout);
+    let run = project.run(&["history", "-r", "current:heads"]).await.ok();
+    assert_eq!(
+        run.stdout,
+        "bbbb00000002 -> cccc00000003 (head), revision cccc00000003\naaaa00000001 -> bbbb00000002, revision bbbb00000002\n"
+    );
+    // Without a database to ask, `current` is refused by name.
+    let run = project.run_with_url("", &["history", "-r", "current:"]).await.expect_code(2);
+    assert!(run.stderr.contains("database"), "{}", run.stderr);
+}

@@ -618,6 +618,33 @@ async fn a_trace_that_fails_on_its_generated_rows_says_so() {
     project.run(&["upgrade", "head"]).await.ok();
 }
 
+/// A table the generator cannot fill is reported as traced empty, and a trace with nothing
+/// pending makes no scratch copy (so a role that may not create databases gets its answer).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trace_reports_tables_it_could_not_fill_as_empty_and_needs_no_copy_for_nothing() {
+    let _one_at_a_time = TRACES.lock().await;
+    let project = Project::new(Backend::Postgres).await;
+    let strict = "CREATE TABLE strict_t (id integer PRIMARY KEY, c text NOT NULL CHECK (c = 'fixed'))";
+    project.write("r1_t", &revision("r1", &[], &format!("[[upgrade]]\nop = \"sql\"\nsql = \"{strict}\"\n"), ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    let add = "[[upgrade]]\nop = \"add_column\"\ntable = \"strict_t\"\n\
+               column = { name = \"d\", type = \"integer\", nullable = true }\n";
+    project.write("r2_d", &revision("r2", &["r1"], add, ""));
+    let run = project.run(&["trace", "--rows", "100", "--format", "json"]).await.ok();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(report["rows"]["strict_t"], 0, "{report:#}");
+    assert!(report["notes"].to_string().contains("table `strict_t` has no rows"), "{report:#}");
+
+    project.run(&["upgrade", "head"]).await.ok();
+    let role = format!("tracer_nocreate_{}", std::process::id());
+    project.db.execute(&format!("DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN")).await;
+    project.db.execute(&format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")).await;
+    let url = project.db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let run = project.run_with_url(&url, &["trace"]).await.ok();
+    assert!(run.stdout.contains("Nothing to trace"), "{}", run.stdout);
+    project.db.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}")).await;
+}
+
 /// An `sql` op's statements go to the database one by one, as psql sends them: outside a
 /// transaction, two concurrent index builds in one op both run (sent whole, PostgreSQL ran them
 /// in one implicit transaction and refused), and a failure names the statement that failed.

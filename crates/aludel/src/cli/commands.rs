@@ -331,17 +331,26 @@ fn database(project: &Project) -> Option<String> {
     project.config.database_url.as_ref().map(ToString::to_string)
 }
 
-pub(super) fn history(
+pub(super) async fn history(
     project: &Project,
     range: Option<&str>,
     verbose: bool,
+    indicate_current: bool,
     format: Format,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let graph = project.revisions()?;
-    let revisions = graph.history(range)?;
+    // The database is read only when asked about (`-i`, or `current` in the range).
+    let names_current = range.is_some_and(|r| r.split(':').any(|end| end == "current"));
+    let current = if indicate_current || names_current {
+        Some(crate::runtime::current_heads(&project.config).await?)
+    } else {
+        None
+    };
+    let revisions = graph.history_at(range, current.as_deref())?;
+    let marked = if indicate_current { current.as_deref().unwrap_or_default() } else { &[] };
     match format {
-        Format::Text => output::revisions(out, &graph, &revisions, verbose)?,
+        Format::Text => output::revisions_marking(out, &graph, &revisions, verbose, marked)?,
         Format::Json => json::history(out, &graph, &revisions)?,
     }
     Ok(ExitCode::SUCCESS)

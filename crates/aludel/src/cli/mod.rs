@@ -259,12 +259,16 @@ enum Command {
     },
     /// List revisions, newest first
     History {
-        /// Range FROM:TO (ids, prefixes, base, head, heads), e.g. -r base:head, -r 1a2b:
+        /// Range FROM:TO (ids, prefixes, base, head, heads, current), e.g. -r base:head, -r 1a2b:,
+        /// -r current:heads (what is not applied yet)
         #[arg(short = 'r', long = "rev-range", value_name = "RANGE", allow_hyphen_values = true)]
         rev_range: Option<String>,
         /// Show each revision's details
         #[arg(short, long)]
         verbose: bool,
+        /// Mark the revisions the database is at with (current)
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -640,8 +644,9 @@ async fn execute(
             commands::migrate(&project, Direction::Down, &target, Mode::from_sql_flag(sql), console, out).await
         }
         Command::Current { verbose, format } => commands::current(&project, verbose, format.format, out).await,
-        Command::History { rev_range, verbose, format } => {
-            commands::history(&project, rev_range.as_deref(), verbose, format.format, out)
+        Command::History { rev_range, verbose, indicate_current, format } => {
+            let range = rev_range.as_deref();
+            commands::history(&project, range, verbose, indicate_current, format.format, out).await
         }
         Command::Heads { verbose, format } => commands::heads(&project, verbose, format.format, out),
         Command::Branches { verbose, format } => commands::branches(&project, verbose, format.format, out),

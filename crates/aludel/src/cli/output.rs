@@ -46,7 +46,11 @@ fn summary(graph: &RevisionGraph, revision: &Revision) -> String {
 }
 
 fn details(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revision) -> io::Result<()> {
-    writeln!(out, "Rev: {}{}", revision.id, markers(graph, revision))?;
+    details_marked(out, graph, revision, "")
+}
+
+fn details_marked(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revision, mark: &str) -> io::Result<()> {
+    writeln!(out, "Rev: {}{}{mark}", revision.id, markers(graph, revision))?;
     writeln!(out, "Parent: {}", parents(revision))?;
     let children = graph.children(&revision.id);
     if !children.is_empty() {
@@ -176,11 +180,24 @@ pub(super) fn revisions(
     revisions: &[&Revision],
     verbose: bool,
 ) -> io::Result<()> {
+    revisions_marking(out, graph, revisions, verbose, &[])
+}
+
+/// [`revisions`], marking those in `current` (the database's heads) with `(current)`.
+pub(super) fn revisions_marking(
+    out: &mut dyn Write,
+    graph: &RevisionGraph,
+    revisions: &[&Revision],
+    verbose: bool,
+    current: &[RevisionId],
+) -> io::Result<()> {
     for revision in revisions {
+        let mark = if current.contains(&revision.id) { " (current)" } else { "" };
         if verbose {
-            details(out, graph, revision)?;
+            details_marked(out, graph, revision, mark)?;
         } else {
-            writeln!(out, "{}", summary(graph, revision))?;
+            let markers = markers(graph, revision);
+            writeln!(out, "{} -> {}{markers}{mark}, {}", parents(revision), revision.id, revision.message)?;
         }
     }
     Ok(())

@@ -260,6 +260,15 @@ impl Migrator {
         };
 
         target.close().await.ok();
+        // Nothing pending: no scratch copy to make.
+        if options.from.is_none() && self.graph().plan_upgrade(&read.heads, &options.target)?.steps.is_empty() {
+            return Ok(TraceReport {
+                statements: Vec::new(),
+                rows: BTreeMap::new(),
+                budget: options.budget,
+                notes: Vec::new(),
+            });
+        }
         // Dropped whatever happened, and by its `Drop` when the trace is cut short (Ctrl-C).
         let scratch = ScratchDatabase::create(url, self.config(), "aludel_trace").await?;
         let traced = self.trace_on(tracer, dialect, scratch.url().expose(), read, options).await;
@@ -360,10 +369,12 @@ impl Migrator {
         };
         let schema = &schema;
         let plan = graph.plan_upgrade(&heads, &options.target)?;
-        let rows = options.rows_for(schema, estimates);
+        let mut rows = options.rows_for(schema, estimates);
         for (table, sql) in tracer.fill(schema, &rows) {
             if let Err(source) = session.execute(&sql).await {
                 notes.push(format!("table `{table}` has no rows: {}", crate::runtime::database_message(&source)));
+                // Reported as traced empty, not with the rows it was meant to get.
+                rows.insert(table.clone(), 0);
             }
         }
         copy_definitions(session.as_mut(), &after_rows, &mut notes).await;

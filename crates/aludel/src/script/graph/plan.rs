@@ -292,6 +292,22 @@ impl RevisionGraph {
     /// [`ScriptError::InvalidTarget`] for a malformed range or one whose start is not an
     /// ancestor of its end, and any error of [`RevisionGraph::resolve`].
     pub fn history(&self, range: Option<&str>) -> Result<Vec<&Revision>, ScriptError> {
+        self.history_at(range, None)
+    }
+
+    /// [`RevisionGraph::history`], where either end of `range` may also be `current`: the
+    /// revisions `current` names (the database's heads), when given.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`RevisionGraph::history`]; [`ScriptError::InvalidTarget`] for `current`
+    /// without `current` heads, and [`ScriptError::UnknownCurrent`] for a head the graph does
+    /// not know.
+    pub fn history_at(
+        &self,
+        range: Option<&str>,
+        current: Option<&[RevisionId]>,
+    ) -> Result<Vec<&Revision>, ScriptError> {
         let Some(range) = range else {
             return Ok(self.nodes.iter().rev().map(|node| &node.revision).collect());
         };
@@ -299,14 +315,20 @@ impl RevisionGraph {
         let Some((lower, upper)) = range.split_once(':') else {
             return Err(invalid("a range is `<from>:<to>`, `<from>:` or `:<to>`, e.g. `base:head`".to_owned()));
         };
+        let current_heads = || match current {
+            Some(heads) => self.current_indices(heads),
+            None => Err(invalid("`current` needs the database, which this command does not read".to_owned())),
+        };
         let low = match lower {
             "" | "base" => None,
             "heads" => Some(self.heads.clone()),
+            "current" => Some(current_heads()?).filter(|heads| !heads.is_empty()),
             other => Some(vec![self.resolve_index(other)?]),
         };
         let high = match upper {
             "" | "heads" => None,
             "base" => return Err(invalid("`base` is below every revision, so a range cannot end there".to_owned())),
+            "current" => Some(current_heads()?),
             other => Some(vec![self.resolve_index(other)?]),
         };
         if let (Some([a]), Some([b])) = (low.as_deref(), high.as_deref())
