@@ -349,6 +349,14 @@ fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> ScriptError {
         let value = line.find('=').map_or(0, |eq| eq + 1 + (line[eq + 1..].len() - line[eq + 1..].trim_start().len()));
         offset = key_offset + value;
     }
+    // Any other error inside an op: find the key whose removal makes it go away.
+    if text[offset..].starts_with("[[")
+        && let Some(key) = culprit_key(text, offset, &message)
+        && let Some(key_offset) = find_key_in_table(text, offset, &key)
+    {
+        offset = key_offset;
+        message = format!("{message} (in `{key}`)");
+    }
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = text[..offset].matches('\n').count() + 1;
     let column = text[line_start..offset].chars().count() + 1;
@@ -359,6 +367,36 @@ fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> ScriptError {
         message = message.replacen("unknown variant", "unknown op", 1);
     }
     ScriptError::Parse { path: path.to_owned(), line, column, message }
+}
+
+/// The key of the `[[upgrade]]` or `[[downgrade]]` table at `header` whose value causes
+/// `message`: the error goes away, or becomes that key's absence, without it. `None` when no
+/// single key is to blame (or the table has sub-tables).
+fn culprit_key(text: &str, header: usize, message: &str) -> Option<String> {
+    let mut lines = text[header..].split_inclusive('\n');
+    let section = lines.next()?.trim();
+    let body: String = lines.take_while(|line| !line.trim_start().starts_with('[')).collect();
+    let table: toml::Table = body.parse().ok()?;
+    let fails = |table: &toml::Table| -> Option<String> {
+        let value = toml::Value::Table(table.clone());
+        match section {
+            "[[upgrade]]" => UpgradeEntry::deserialize(value).err().map(|e| e.to_string()),
+            "[[downgrade]]" => Op::deserialize(value).err().map(|e| e.to_string()),
+            _ => None,
+        }
+    };
+    let first_line = |message: &str| message.lines().next().unwrap_or_default().trim().to_owned();
+    let original = first_line(message);
+    table.keys().filter(|key| *key != "op").find_map(|key| {
+        let mut without = table.clone();
+        without.remove(key);
+        match fails(&without) {
+            None => Some(key.clone()),
+            Some(error) if error.contains(&format!("missing field `{key}`")) => Some(key.clone()),
+            Some(error) if first_line(&error) != original => None,
+            Some(_) => None,
+        }
+    })
 }
 
 /// The text between `prefix` and the next backtick in `message`.
@@ -738,9 +776,18 @@ mod tests {
             (5, 3, "unknown field `tabel`"),
         );
         check_error("revision = \"a1\"\n\n[[downgrade]]\nop = \"drop_table\"\n", (3, 1, "missing field `table`"));
+        // A bad value inside an op is pointed at by its key, not by the op's header.
+        check_error(
+            "revision = \"a1\"\n\n[[upgrade]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"a\", type = 3 }\n",
+            (6, 1, "(in `column`)"),
+        );
+        check_error(
+            "revision = \"a1\"\n\n[[upgrade]]\nop = \"create_index\"\ntable = \"t\"\nname = \"ix\"\ncolumns = \"a\"\n",
+            (7, 1, "expected a sequence (in `columns`)"),
+        );
         check_error(
             "revision = \"a1\"\n[[upgrade]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"a\", type = \"\" }\n",
-            (2, 1, "the type is empty"),
+            (5, 1, "the type is empty (in `column`)"),
         );
     }
 
