@@ -23,6 +23,14 @@ pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
             Some(table),
             format!("drops the primary key of `{table}`, which copies the table"),
         )),
+        FactKind::AddForeignKey { table, .. } if context.existed(table) => out.push(Hit::new(
+            "mysql-table-copy",
+            Some(table),
+            format!(
+                "adds a foreign key to `{table}`, which copies the table (MySQL builds one in place only with \
+                 foreign_key_checks off)"
+            ),
+        )),
         FactKind::CopyAlgorithm { table } => {
             out.push(Hit::new("mysql-table-copy", Some(table), format!("asks for ALGORITHM=COPY on `{table}`")))
         }
