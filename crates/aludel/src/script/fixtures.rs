@@ -102,11 +102,10 @@ mod tests {
         for (text, line, words) in [
             ("revision = \"a1\"\n[[test.after]]\nsql = \"x\"\n", 2, "unknown field `after`"),
             ("revision = \"a1\"\n[[test.before]]\nsql = \"x\"\ndialect = \"oracle\"\n", 4, "unknown dialect `oracle`"),
-            // The same names hold for an `sql` op, whose SQL a misspelt one would run nowhere
-            // (an op's error is placed at its header).
+            // The same names hold for an `sql` op, whose SQL a misspelt one would run nowhere.
             (
                 "revision = \"a1\"\n\n[[upgrade]]\nop = \"sql\"\nsql = \"x\"\ndialect = \"sqlit\"\n",
-                3,
+                6,
                 "unknown dialect `sqlit`: use postgresql, sqlite or mysql",
             ),
         ] {
