@@ -293,16 +293,22 @@ impl LoadOptions {
     ///
     /// [`ConfigError::Read`] when the working directory cannot be read.
     pub fn config_file_to_write(&self) -> Result<PathBuf, ConfigError> {
+        let (cwd, env) = self.cwd_and_env()?;
+        let chosen = self.named_config_file(&env).or_else(|| self.default_config_file.clone());
+        Ok(cwd.join(chosen.unwrap_or_else(|| PathBuf::from(CONFIG_FILE))))
+    }
+
+    /// The working directory and the environment: the ones given, else the process's.
+    fn cwd_and_env(&self) -> Result<(PathBuf, BTreeMap<String, String>), ConfigError> {
         let cwd = match &self.cwd {
             Some(cwd) => cwd.clone(),
             None => std::env::current_dir().map_err(|source| ConfigError::Read { path: ".".into(), source })?,
         };
-        let env: BTreeMap<String, String> = match &self.env {
+        let env = match &self.env {
             Some(env) => env.clone(),
             None => std::env::vars().collect(),
         };
-        let chosen = self.named_config_file(&env).or_else(|| self.default_config_file.clone());
-        Ok(cwd.join(chosen.unwrap_or_else(|| PathBuf::from(CONFIG_FILE))))
+        Ok((cwd, env))
     }
 }
 
@@ -340,14 +346,7 @@ impl Config {
     ///
     /// [`ConfigError`] for an unreadable or invalid file, a bad `-x` flag or an unsupported URL.
     pub fn load(options: &LoadOptions) -> Result<Config, ConfigError> {
-        let cwd = match &options.cwd {
-            Some(cwd) => cwd.clone(),
-            None => std::env::current_dir().map_err(|source| ConfigError::Read { path: ".".into(), source })?,
-        };
-        let env: BTreeMap<String, String> = match &options.env {
-            Some(env) => env.clone(),
-            None => std::env::vars().collect(),
-        };
+        let (cwd, env) = options.cwd_and_env()?;
 
         let named = options.named_config_file(&env);
         let config_file = match named {

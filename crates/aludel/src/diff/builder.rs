@@ -123,18 +123,12 @@ impl UpgradeBuilder<'_> {
                 continue;
             };
             let (Some(want), Some(live)) = (want_table.column(new), live_table.column(old)) else {
+                // Done already (the database has `new`), or a name spelled in another case.
                 let other_case = live_table.columns.iter().find(|c| c.name.eq_ignore_ascii_case(old));
                 if let (true, None, Some(found)) =
                     (want_table.column(new).is_some(), live_table.column(new), other_case)
                 {
-                    let reason = case_only_reason("column", old, &found.name);
-                    self.warnings.push(Warning::RenameHintIgnored {
-                        kind: RenameKind::Column,
-                        table: Some(table.clone()),
-                        old: old.clone(),
-                        new: new.clone(),
-                        reason,
-                    });
+                    self.ignore_column_hint(table, old, new, case_only_reason("column", old, &found.name));
                 }
                 continue;
             };
@@ -151,13 +145,7 @@ impl UpgradeBuilder<'_> {
                 None
             };
             if let Some(reason) = conflict {
-                self.warnings.push(Warning::RenameHintIgnored {
-                    kind: RenameKind::Column,
-                    table: Some(table.clone()),
-                    old: old.clone(),
-                    new: new.clone(),
-                    reason,
-                });
+                self.ignore_column_hint(table, old, new, reason);
                 continue;
             }
             let live = live.clone();
@@ -165,6 +153,16 @@ impl UpgradeBuilder<'_> {
             change.new_name = Some(new.clone());
             self.push_alter(change);
         }
+    }
+
+    fn ignore_column_hint(&mut self, table: &str, old: &str, new: &str, reason: String) {
+        self.warnings.push(Warning::RenameHintIgnored {
+            kind: RenameKind::Column,
+            table: Some(table.to_owned()),
+            old: old.to_owned(),
+            new: new.to_owned(),
+            reason,
+        });
     }
 
     /// Warns about drop + add pairs of the same shape that no hint declared.
