@@ -1087,3 +1087,19 @@ async fn history_indicates_the_current_revision_and_ranges_from_it() {
     let run = project.run_with_url("", &["history", "-r", "current:"]).await.expect_code(2);
     assert!(run.stderr.contains("database"), "{}", run.stderr);
 }
+
+/// `stamp a1 b1` sets revisions of two branches at once, as Alembic's `stamp` takes several.
+#[tokio::test(flavor = "multi_thread")]
+async fn stamp_takes_several_targets() {
+    let project = Project::new(Backend::Sqlite).await;
+    project.write("r0_root", &revision("r0", &[], "", ""));
+    project.write("a1_a", &revision("a1", &["r0"], "", ""));
+    project.write("b1_b", &revision("b1", &["r0"], "", ""));
+    let run = project.run(&["stamp", "a1", "b1"]).await.ok();
+    assert!(run.stdout.contains("Stamped a1, b1"), "{}", run.stdout);
+    assert_eq!(project.heads().await, ["a1", "b1"]);
+    let script = project.run(&["stamp", "--sql", "a1", "b1"]).await.ok().stdout;
+    assert_eq!(script.matches("INSERT INTO \"aludel_version\"").count(), 2, "{script}");
+    let run = project.run(&["stamp", "--sql", "a1", "r0:b1"]).await.expect_code(2);
+    assert!(run.stderr.contains("only the first target"), "{}", run.stderr);
+}

@@ -403,19 +403,29 @@ pub(super) fn show(
 
 pub(super) async fn stamp(
     project: &Project,
-    target: &str,
+    targets: &[String],
     from: StampFrom,
     mode: Mode,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let migrator = project.migrator()?;
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
     if mode == Mode::Offline {
-        out.write_all(migrator.stamp_script(target, from)?.as_bytes())?;
+        // `FROM:` may open the first target only: the script starts there.
+        let (start, first) = targets[0].split_once(':').unwrap_or(("base", targets[0]));
+        let ends: Vec<&str> = std::iter::once(first).chain(targets[1..].iter().copied()).collect();
+        if let Some(range) = ends[1..].iter().find(|t| t.contains(':')) {
+            let message = format!("`{range}`: only the first target of a --sql stamp may start with `FROM:`");
+            return Err(CliError::Usage(message).into());
+        }
+        out.write_all(migrator.stamp_script_all(start, &ends, from)?.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    refuse_online_range(target)?;
+    for target in &targets {
+        refuse_online_range(target)?;
+    }
     output::database(out, migrator.config())?;
-    let report = migrator.stamp(target, from).await?;
+    let report = migrator.stamp_all(&targets, from).await?;
     output::stamped(out, &report.heads)?;
     Ok(ExitCode::SUCCESS)
 }

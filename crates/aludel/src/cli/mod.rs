@@ -297,8 +297,10 @@ enum Command {
     },
     /// Set the version table to a revision without running migrations (a baseline)
     Stamp {
-        /// head, heads, base, a revision or label@head
-        target: String,
+        /// head, heads, base, a revision or label@head; several (on different branches) are
+        /// stamped side by side in one transaction
+        #[arg(required = true, num_args = 1..)]
+        targets: Vec<String>,
         /// Empty the version table first
         #[arg(long)]
         purge: bool,
@@ -651,9 +653,9 @@ async fn execute(
         Command::Heads { verbose, format } => commands::heads(&project, verbose, format.format, out),
         Command::Branches { verbose, format } => commands::branches(&project, verbose, format.format, out),
         Command::Show { revision, format } => commands::show(&project, &revision, format.format, out),
-        Command::Stamp { target, purge, sql } => {
+        Command::Stamp { targets, purge, sql } => {
             let from = if purge { StampFrom::Empty } else { StampFrom::Current };
-            commands::stamp(&project, &target, from, Mode::from_sql_flag(sql), out).await
+            commands::stamp(&project, &targets, from, Mode::from_sql_flag(sql), out).await
         }
         Command::Merge(args) => commands::merge(&project, &args, out),
         Command::Resolve { revision, applied, reverted: _ } => {

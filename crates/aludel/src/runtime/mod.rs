@@ -575,8 +575,18 @@ impl Migrator {
     ///
     /// As [`Migrator::upgrade`].
     pub async fn stamp(&self, target: &str, from: StampFrom) -> Result<RunReport, Error> {
+        self.stamp_all(&[target], from).await
+    }
+
+    /// [`Migrator::stamp`] to several targets at once (`aludel stamp a1 b2`), in one
+    /// transaction: each in turn, so that targets on different branches stand side by side.
+    ///
+    /// # Errors
+    ///
+    /// As [`Migrator::upgrade`].
+    pub async fn stamp_all(&self, targets: &[&str], from: StampFrom) -> Result<RunReport, Error> {
         let session = self.connect().await?;
-        let goal = runner::Goal::Stamp { target, purge: from == StampFrom::Empty };
+        let goal = runner::Goal::Stamp { targets, purge: from == StampFrom::Empty };
         runner::run(&self.graph, &self.config.tables, &self.config.timeouts, session, goal, &mut |_| {}).await
     }
 
@@ -658,10 +668,20 @@ impl Migrator {
     /// [`Error::Script`] for a bad target, [`Error::Config`] without a database URL.
     pub fn stamp_script(&self, range: &str, stamp_from: StampFrom) -> Result<String, Error> {
         let (from, to) = range.split_once(':').unwrap_or(("base", range));
+        self.stamp_script_all(from, &[to], stamp_from)
+    }
+
+    /// [`Migrator::stamp_script`] from `from` (`base`, `heads` or a revision) to several
+    /// targets, as [`Migrator::stamp_all`] stamps them.
+    ///
+    /// # Errors
+    ///
+    /// As [`Migrator::stamp_script`].
+    pub fn stamp_script_all(&self, from: &str, targets: &[&str], stamp_from: StampFrom) -> Result<String, Error> {
         let from = self.offline_start(from)?;
         let dialect = self.offline_dialect()?;
         let purge = stamp_from == StampFrom::Empty;
-        let heads = self.graph.stamp_heads(&from, to, purge)?;
+        let heads = self.graph.stamp_heads_all(&from, targets, purge)?;
         offline::stamp_script(&self.graph, &self.config.tables, dialect, &from, &heads, purge)
     }
 

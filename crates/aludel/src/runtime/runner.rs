@@ -23,7 +23,7 @@ use crate::script::{Direction, RevisionGraph, RevisionId, Step};
 pub(super) enum Goal<'a> {
     Upgrade(&'a str),
     Downgrade(&'a str),
-    Stamp { target: &'a str, purge: bool },
+    Stamp { targets: &'a [&'a str], purge: bool },
 }
 
 use crate::runtime::db_error;
@@ -88,8 +88,8 @@ async fn locked_run(
     let plan = match goal {
         Goal::Upgrade(target) => graph.plan_upgrade(&heads, target)?,
         Goal::Downgrade(target) => graph.plan_downgrade(&heads, target)?,
-        Goal::Stamp { target, purge } => {
-            let new_heads = graph.stamp_heads(&heads, target, purge)?;
+        Goal::Stamp { targets, purge } => {
+            let new_heads = graph.stamp_heads_all(&heads, targets, purge)?;
             let history = state::read_history(session, tables).await?;
             stamp(graph, tables, session, &history, &heads, &new_heads).await?;
             return Ok(RunReport { steps: Vec::new(), heads: new_heads });

@@ -283,6 +283,26 @@ impl RevisionGraph {
         Ok(heads)
     }
 
+    /// The version table's rows after `aludel stamp <targets...>`: each target stamped in
+    /// turn, the first with `purge`, so that unrelated targets stand side by side (`stamp a1 b2`
+    /// of two branches holds both).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`RevisionGraph::stamp_heads`].
+    pub fn stamp_heads_all(
+        &self,
+        current: &[RevisionId],
+        targets: &[&str],
+        purge: bool,
+    ) -> Result<Vec<RevisionId>, ScriptError> {
+        let mut heads = current.to_vec();
+        for (i, target) in targets.iter().enumerate() {
+            heads = self.stamp_heads(&heads, target, purge && i == 0)?;
+        }
+        Ok(heads)
+    }
+
     /// Revisions newest first, like `alembic history`; `range` limits them to
     /// `<from>:<to>` (inclusive), `<from>:` or `:<to>`, where each end is a revision,
     /// `base`, `head` or `heads`.
