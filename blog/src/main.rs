@@ -3,7 +3,6 @@
 //! migrations.
 
 use std::ffi::OsString;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use blog::config::{Settings, Vars};
@@ -74,7 +73,12 @@ async fn db(args: &[OsString]) -> ExitCode {
     let mut out = std::io::stdout();
     match aludel::cli::run_async(args.iter().cloned(), &environment, &mut out).await {
         Ok(code) => code,
-        Err(error) => fail(&error),
+        Err(error) => {
+            // Advice names `blog db ...`, as the user runs it.
+            let report = aludel::cli::error_report(&error, aludel::cli::Console::detect_stderr());
+            eprintln!("{}", aludel::cli::in_program_words(&report, environment.program_name.as_deref()));
+            ExitCode::from(aludel::cli::EXIT_ERROR)
+        }
     }
 }
 
@@ -118,9 +122,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("could not listen on {address}: {e}"))?;
     tracing::info!(database = url, "listening on http://{address} (API docs at http://{address}/docs)");
-    axum::serve(listener, blog::app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let limits = state.settings.connections;
+    blog::server::serve(listener, blog::app(state), limits, shutdown_signal()).await;
     maintenance.abort();
     tracing::info!("stopped");
     Ok(())

@@ -2,7 +2,8 @@
 //! empty database (the schema is migrated exactly once and all become ready), graceful
 //! shutdown on SIGTERM, `blog db` (upgrade, check as text and JSON, colored errors, downgrade)
 //! with the service's models, the refusal to start in production without a strong signing
-//! secret, and memory staying bounded under a thousand concurrent logins.
+//! secret, memory staying bounded under a thousand concurrent logins, and connections that are
+//! slow, idle or too many.
 
 mod common;
 
@@ -43,6 +44,9 @@ const SETTINGS: &[&str] = &[
     "PASSWORD_HASH_CONCURRENCY",
     "TRUSTED_PROXIES",
     "DATABASE_POOL_SIZE",
+    "HEADER_READ_TIMEOUT_SECS",
+    "KEEP_ALIVE_TIMEOUT_SECS",
+    "MAX_CONNECTIONS",
 ];
 
 fn blog(dir: &Path, vars: &[(&str, &str)]) -> Command {
@@ -212,6 +216,11 @@ async fn blog_db_upgrades_checks_and_downgrades(backend: Backend) {
     // Before upgrading, `check` reports the pending revision (exit 1).
     let pending = run(dir.path(), &db.url, &["check"]);
     assert_eq!(pending.status.code(), Some(1), "{}", stdout(&pending));
+    // Its advice names the command as the user runs it here.
+    assert!(stdout(&pending).contains("Run `blog db upgrade heads`"), "{}", stdout(&pending));
+    let revision = run(dir.path(), &db.url, &["revision", "--autogenerate", "-m", "x"]);
+    let stderr = String::from_utf8_lossy(&revision.stderr);
+    assert!(stderr.contains("`blog db upgrade heads`") && !stderr.contains("`aludel "), "{stderr}");
 
     let upgrade = run(dir.path(), &db.url, &["upgrade", "head"]);
     assert!(upgrade.status.success(), "{}{}", stdout(&upgrade), String::from_utf8_lossy(&upgrade.stderr));
@@ -424,4 +433,67 @@ async fn json_logs_are_one_object_per_line() {
     assert_eq!(access["path"], "/posts/%22%0A%1B[31m", "{access}");
     assert_eq!(access["status"], 422, "{access}");
     assert!(access["latency_ms"].is_f64(), "{access}");
+}
+
+/// What the server sent on `stream` until it closed the connection, or `None` when it is still
+/// open after `limit`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, limit: Duration) -> Option<Vec<u8>> {
+    let mut received = Vec::new();
+    match tokio::time::timeout(limit, stream.read_to_end(&mut received)).await {
+        Ok(_) => Some(received),
+        Err(_) => None,
+    }
+}
+
+async fn connect(port: u16) -> tokio::net::TcpStream {
+    tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connects")
+}
+
+/// Slowloris: connections that send nothing, or headers that never end, were held for as long
+/// as the client liked, and a few hundred of them stopped the service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_connections_are_closed() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
+    let port = free_port();
+    let timeouts = [("HEADER_READ_TIMEOUT_SECS", "1"), ("KEEP_ALIVE_TIMEOUT_SECS", "1")];
+    let _replicas = Replicas(vec![serve(dir.path(), &url, port, &timeouts)]);
+    wait_ready(port).await;
+
+    let mut silent = connect(port).await;
+    let mut partial = connect(port).await;
+    partial.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n").await.expect("sends");
+    let mut idle = connect(port).await;
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.expect("sends");
+
+    let limit = Duration::from_secs(5);
+    let nothing = closed_within(&mut silent, limit).await.expect("a connection that sends nothing is closed");
+    assert!(nothing.is_empty(), "{}", String::from_utf8_lossy(&nothing));
+    closed_within(&mut partial, limit).await.expect("a connection whose headers never end is closed");
+    // A keep-alive connection is answered, then closed once idle.
+    let answered = closed_within(&mut idle, limit).await.expect("an idle keep-alive connection is closed");
+    let answered = String::from_utf8_lossy(&answered);
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert_eq!(status(port, "/health").await, Some(200));
+}
+
+/// Past `MAX_CONNECTIONS`, a connection waits to be accepted until another closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_cap_wait_for_a_free_slot() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
+    let port = free_port();
+    let limits = [("MAX_CONNECTIONS", "2"), ("HEADER_READ_TIMEOUT_SECS", "60"), ("KEEP_ALIVE_TIMEOUT_SECS", "60")];
+    let _replicas = Replicas(vec![serve(dir.path(), &url, port, &limits)]);
+    wait_ready(port).await;
+
+    let first = connect(port).await;
+    let _second = connect(port).await;
+    let mut third = connect(port).await;
+    third.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await.expect("sends");
+    assert!(closed_within(&mut third, Duration::from_secs(1)).await.is_none(), "served past the cap");
+    drop(first);
+    let answered = closed_within(&mut third, Duration::from_secs(5)).await.expect("served once a slot is free");
+    let answered = String::from_utf8_lossy(&answered);
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
 }

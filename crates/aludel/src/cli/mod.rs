@@ -610,6 +610,65 @@ async fn execute(
     console: Console,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
+    match environment.program_name.as_deref().filter(|name| *name != "aludel") {
+        Some(name) => {
+            let mut words = ProgramWords { inner: out, name, line: Vec::new() };
+            let result = execute_as(cli, environment, console, &mut words).await;
+            words.flush()?;
+            result
+        }
+        None => execute_as(cli, environment, console, out).await,
+    }
+}
+
+/// Advice in aludel's messages names commands as `` `aludel upgrade heads` ``: for a program
+/// that runs the CLI under another name (`blog db`), `text` with that name instead.
+///
+/// ```
+/// use aludel::cli::in_program_words;
+///
+/// assert_eq!(in_program_words("run `aludel upgrade heads`", Some("blog db")), "run `blog db upgrade heads`");
+/// ```
+pub fn in_program_words(text: &str, program_name: Option<&str>) -> String {
+    match program_name.filter(|name| *name != "aludel") {
+        Some(name) => text.replace("`aludel ", &format!("`{name} ")),
+        None => text.to_owned(),
+    }
+}
+
+/// A writer that passes output on line by line in the program's words ([`in_program_words`]);
+/// a flush passes on a line in progress (a progress clock) as it is.
+struct ProgramWords<'a> {
+    inner: &'a mut (dyn Write + Send),
+    name: &'a str,
+    line: Vec<u8>,
+}
+
+impl Write for ProgramWords<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.line.extend_from_slice(bytes);
+        if let Some(end) = self.line.iter().rposition(|&b| b == b'\n') {
+            let rest = self.line.split_off(end + 1);
+            let lines = std::mem::replace(&mut self.line, rest);
+            let text = String::from_utf8_lossy(&lines);
+            self.inner.write_all(in_program_words(&text, Some(self.name)).as_bytes())?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let pending = std::mem::take(&mut self.line);
+        self.inner.write_all(&pending)?;
+        self.inner.flush()
+    }
+}
+
+async fn execute_as(
+    cli: Cli,
+    environment: &Environment,
+    console: Console,
+    out: &mut (dyn Write + Send),
+) -> Result<ExitCode, Error> {
     let options = LoadOptions {
         config_file: cli.config.config,
         default_config_file: environment.config_file.clone(),
