@@ -144,6 +144,49 @@ impl FromStr for IpNet {
     }
 }
 
+/// How long connections may stay open, and how many at once (so that clients that open
+/// connections and send nothing, or headers a byte at a time, cannot hold them all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// `HEADER_READ_TIMEOUT_SECS`: the time a client has to send a request's headers, from
+    /// when the connection opens or the previous response was sent (default 10).
+    pub header_read_timeout: Duration,
+    /// `KEEP_ALIVE_TIMEOUT_SECS`: a connection with no request in flight for this long is
+    /// closed (default 5; the header read timeout closes it too).
+    pub keep_alive_timeout: Duration,
+    /// `MAX_CONNECTIONS`: connections served at once; further ones wait to be accepted
+    /// (default 512; keep it below the open-files limit, `ulimit -n`).
+    pub max_connections: usize,
+}
+
+/// The most `MAX_CONNECTIONS` may be.
+const MAX_CONNECTIONS_LIMIT: usize = 1_000_000;
+
+impl ConnectionLimits {
+    fn from_vars(vars: &Vars) -> Result<ConnectionLimits, ConfigError> {
+        let header_secs: u64 = vars.parse("HEADER_READ_TIMEOUT_SECS", 10, "a whole number of seconds")?;
+        let keep_alive_secs: u64 = vars.parse("KEEP_ALIVE_TIMEOUT_SECS", 5, "a whole number of seconds")?;
+        for (name, value) in [("HEADER_READ_TIMEOUT_SECS", header_secs), ("KEEP_ALIVE_TIMEOUT_SECS", keep_alive_secs)] {
+            if value == 0 {
+                return Err(invalid(name, "0", "at least 1 second"));
+            }
+        }
+        let max_connections: usize = vars.parse("MAX_CONNECTIONS", 512, "a number of connections")?;
+        if !(1..=MAX_CONNECTIONS_LIMIT).contains(&max_connections) {
+            return Err(invalid(
+                "MAX_CONNECTIONS",
+                &max_connections.to_string(),
+                &format!("1 to {MAX_CONNECTIONS_LIMIT} connections"),
+            ));
+        }
+        Ok(ConnectionLimits {
+            header_read_timeout: Duration::from_secs(header_secs),
+            keep_alive_timeout: Duration::from_secs(keep_alive_secs),
+            max_connections,
+        })
+    }
+}
+
 /// Every setting of the service.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -167,6 +210,8 @@ pub struct Settings {
     pub log_level: String,
     /// `REQUEST_TIMEOUT_SECS`: a request that takes longer is answered 504 (default 30).
     pub request_timeout: Duration,
+    /// Timeouts and the cap of client connections.
+    pub connections: ConnectionLimits,
     /// `MAX_BODY_BYTES`: the largest request body outside uploads (default 1 MiB).
     pub max_body_bytes: usize,
     /// `CORS_ORIGINS`: empty (default, no CORS), `*`, or a comma-separated list of origins.
@@ -255,6 +300,7 @@ impl Settings {
             log_format,
             log_level: vars.get("LOG_LEVEL").or_else(|| vars.get("RUST_LOG")).unwrap_or("info").to_owned(),
             request_timeout: Duration::from_secs(timeout_secs),
+            connections: ConnectionLimits::from_vars(vars)?,
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024, "a number of bytes")?,
             cors,
             trusted_proxies,
@@ -327,6 +373,16 @@ mod tests {
         );
         check(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1, fd00::/8")], Ok(()));
         check(&[("MAINTENANCE_INTERVAL_SECS", "0")], Err("invalid MAINTENANCE_INTERVAL_SECS=`0`: at least 1 second"));
+        check(&[("HEADER_READ_TIMEOUT_SECS", "0")], Err("invalid HEADER_READ_TIMEOUT_SECS=`0`: at least 1 second"));
+        check(
+            &[("KEEP_ALIVE_TIMEOUT_SECS", "soon")],
+            Err("invalid KEEP_ALIVE_TIMEOUT_SECS=`soon`: a whole number of seconds"),
+        );
+        check(&[("MAX_CONNECTIONS", "0")], Err("invalid MAX_CONNECTIONS=`0`: 1 to 1000000 connections"));
+        check(
+            &[("MAX_CONNECTIONS", "64"), ("HEADER_READ_TIMEOUT_SECS", "3"), ("KEEP_ALIVE_TIMEOUT_SECS", "30")],
+            Ok(()),
+        );
     }
 
     #[test]

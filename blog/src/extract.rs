@@ -8,7 +8,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, RawPathParams, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -21,6 +22,20 @@ use crate::errors::{AppError, FieldError};
 pub trait Validate {
     /// Every problem, one per field; empty when the value is valid.
     fn validate(&self) -> Vec<FieldError>;
+}
+
+/// A field error at `loc` when `text` holds a control character other than tab, line feed
+/// and carriage return. Text is refused the same way on every backend: PostgreSQL cannot
+/// store NUL at all, and the others would keep what no page should show.
+pub fn control_characters(loc: &[&str], text: &str) -> Option<FieldError> {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')).then(|| {
+        FieldError::new(
+            "value_error",
+            loc,
+            "Value error, control characters other than tab and line breaks are not allowed",
+            Value::from(text),
+        )
+    })
 }
 
 /// A JSON body, deserialized and then validated; any problem is a 422 listing each field.
@@ -156,24 +171,67 @@ fn value_at<'v>(value: &'v Value, path: &[Value]) -> Option<&'v Value> {
     })
 }
 
-/// The path parameter `name` as a positive integer id; 422 at `["path", name]` otherwise.
+/// The path parameter `name` as an integer id; 422 at `["path", name]` otherwise.
+///
+/// A segment that is not UTF-8 once percent-decoded leaves axum with no parameters at all;
+/// the error then names that segment, whichever parameter was asked for.
 ///
 /// # Errors
 ///
 /// [`AppError::Validation`] when the parameter is missing or not an integer.
 pub async fn path_id<S: Send + Sync>(parts: &mut Parts, state: &S, name: &str) -> Result<i64, AppError> {
-    let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
-        .await
-        .map_err(|_| AppError::field("missing", &["path", name], "Field required", Value::Null))?;
-    let raw = params.get(name).map(String::as_str).unwrap_or_default();
-    raw.parse::<i64>().map_err(|_| {
-        AppError::field(
-            "int_parsing",
-            &["path", name],
-            "Input should be a valid integer, unable to parse string as an integer",
-            Value::from(raw),
-        )
+    let params = match RawPathParams::from_request_parts(parts, state).await {
+        Ok(params) => params,
+        Err(RawPathParamsRejection::InvalidUtf8InPathParam(_)) => {
+            return Err(match not_utf8_segment(parts) {
+                Some((key, raw)) => int_parsing(key, Value::from(raw)),
+                None => int_parsing(name, Value::Null),
+            });
+        }
+        Err(_) => return Err(AppError::field("missing", &["path", name], "Field required", Value::Null)),
+    };
+    let raw = params.iter().find(|(key, _)| *key == name).map(|(_, value)| value).unwrap_or_default();
+    raw.parse::<i64>().map_err(|_| int_parsing(name, Value::from(raw)))
+}
+
+fn int_parsing(name: &str, input: Value) -> AppError {
+    AppError::field(
+        "int_parsing",
+        &["path", name],
+        "Input should be a valid integer, unable to parse string as an integer",
+        input,
+    )
+}
+
+/// The first parameter of the matched route whose segment (as sent, percent-encoded) is not
+/// UTF-8 once decoded, with that segment.
+fn not_utf8_segment(parts: &Parts) -> Option<(&str, &str)> {
+    let route = parts.extensions.get::<MatchedPath>()?.as_str();
+    route.split('/').zip(parts.uri.path().split('/')).find_map(|(pattern, raw)| {
+        let key = pattern.strip_prefix('{')?.strip_suffix('}')?;
+        (!percent_decodes_to_utf8(raw)).then_some((key, raw))
     })
+}
+
+fn percent_decodes_to_utf8(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let digit = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        match (byte, digit(at + 1), digit(at + 2)) {
+            // Two hex digits are below 256.
+            (b'%', Some(high), Some(low)) => {
+                decoded.push((high * 16 + low) as u8);
+                at += 3;
+            }
+            _ => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&decoded).is_ok()
 }
 
 /// The address of the client: the connection's peer, or, when the peer is one of
@@ -254,6 +312,15 @@ mod tests {
             "[1]",
             serde_json::json!([{"type": "model_attributes_type", "loc": ["body"], "msg": "Input should be a valid dictionary or object to extract fields from", "input": [1]}]),
         );
+    }
+
+    #[test]
+    fn segments_are_percent_decoded_before_the_utf8_check() {
+        for (raw, utf8) in
+            [("12", true), ("%C3%A9", true), ("%FF", false), ("a%C3%28", false), ("%", true), ("%zz", true)]
+        {
+            assert_eq!(percent_decodes_to_utf8(raw), utf8, "{raw}");
+        }
     }
 
     #[derive(Debug, serde::Deserialize)]

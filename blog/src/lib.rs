@@ -6,19 +6,20 @@
 //! - [`storage`]: the object storage client (local files or S3-compatible).
 //! - Global modules: [`config`] (over [`vars`]), [`errors`], [`extract`], [`pagination`], [`db`],
 //!   [`layers`], [`logging`], [`maintenance`], [`openapi`], [`timestamps`] (their text in
-//!   responses), and [`site`] (landing page, health, readiness).
+//!   responses), [`site`] (landing page, health, readiness) and [`server`] (connections).
 //!
 //! [`app`] builds the whole HTTP application from an [`AppState`]; `main` only loads the
-//! settings, starts logging, migrates and serves.
+//! settings, starts logging, migrates and serves it with [`server::serve`].
 //!
 //! # Examples
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let settings = blog::config::Settings::from_vars(&blog::config::Vars::from_env()?)?;
+//! let limits = settings.connections;
 //! let state = blog::AppState::new(settings).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-//! axum::serve(listener, blog::app(state)).await?;
+//! blog::server::serve(listener, blog::app(state), limits, std::future::pending()).await;
 //! # Ok(())
 //! # }
 //! ```
@@ -34,6 +35,7 @@ pub mod maintenance;
 pub mod openapi;
 pub mod pagination;
 pub mod posts;
+pub mod server;
 pub mod site;
 pub mod storage;
 pub mod timestamps;
@@ -62,7 +64,8 @@ use crate::errors::detail;
 pub struct AppState(Arc<Shared>);
 
 /// The database pool, settings, storage, signing keys, the password hashing slots and rate
-/// limits, templates, the revisions the schema should be at and the last readiness answer.
+/// limits, the upload slots, templates, the revisions the schema should be at and the last
+/// readiness answer.
 pub struct Shared {
     /// The connection pool.
     pub db: DatabaseConnection,
@@ -76,6 +79,8 @@ pub struct Shared {
     pub hashing: auth::service::Hashing,
     /// Counts requests to the routes that hash passwords, per client and per account.
     pub auth_limits: auth::limiter::AuthLimits,
+    /// Bounds the uploads read at once.
+    pub uploads: posts::service::UploadSlots,
     /// Server-rendered pages.
     pub templates: minijinja::Environment<'static>,
     /// The compiled-in revisions (for `/ready`).
@@ -139,6 +144,7 @@ impl AppState {
             tokens: auth::service::TokenKeys::new(&settings.auth),
             hashing: auth::service::Hashing::new(settings.auth.hash_concurrency).map_err(StartError::Threads)?,
             auth_limits: auth::limiter::AuthLimits::new(&settings.auth),
+            uploads: posts::service::UploadSlots::new(settings.storage.upload_concurrency),
             templates: site::templates()?,
             migrations: db::migrations()?,
             readiness: site::ReadinessCache::default(),

@@ -38,6 +38,7 @@ on_every_backend!(
     the_loser_of_a_concurrent_refresh_revokes_the_family,
     expired_refresh_tokens_are_purged,
     passwords_are_never_echoed_in_errors,
+    control_characters_in_names_are_422_not_500,
 );
 
 async fn registration_returns_the_user(backend: Backend) {
@@ -494,4 +495,43 @@ async fn login_attempts_are_rate_limited(backend: Backend) {
     assert!((1..=60).contains(&retry), "{retry}");
     // Other users are not affected.
     app.user("bob@example.com").await;
+}
+
+async fn control_characters_in_names_are_422_not_500(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let message = "Value error, control characters other than tab and line breaks are not allowed";
+    // PostgreSQL cannot store or even compare text with NUL in it: these were 500s there.
+    let response = app
+        .json(
+            Method::POST,
+            "/auth/register",
+            None,
+            &json!({"email": "nul@example.com", "password": PASSWORD, "display_name": "N\u{0}"}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.text());
+    assert_eq!(
+        response.json(),
+        json!({"detail": [{"type": "value_error", "loc": ["body", "display_name"], "msg": message, "input": "N\u{0}"}]})
+    );
+    let response = app
+        .json(
+            Method::POST,
+            "/auth/register",
+            None,
+            &json!({"email": "esc@example.com", "password": PASSWORD, "display_name": "Ada\u{1b}[31m"}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.text());
+
+    app.user("ada@example.com").await;
+    for username in ["ada\u{0}@example.com", "\u{0}", "ada@example.com\u{7f}"] {
+        let response = app.login(username, PASSWORD).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{username:?}: {}", response.text());
+        assert_eq!(
+            response.json(),
+            json!({"detail": [{"type": "value_error", "loc": ["body", "username"], "msg": message, "input": username}]})
+        );
+    }
+    assert_eq!(app.login("ada@example.com", PASSWORD).await.status, StatusCode::OK);
 }

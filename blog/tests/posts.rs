@@ -24,6 +24,9 @@ on_every_backend!(
     unknown_routes_and_methods_answer_like_fastapi,
     a_huge_page_number_is_422_not_a_dropped_connection,
     an_edit_racing_a_delete_is_404,
+    control_characters_in_posts_are_422_not_500,
+    concurrent_deletes_of_one_post_answer_204_once,
+    a_path_segment_that_is_not_utf8_is_named,
 );
 
 async fn a_post_is_created_read_edited_and_deleted(backend: Backend) {
@@ -301,5 +304,89 @@ async fn an_edit_racing_a_delete_is_404(backend: Backend) {
             assert_eq!(edit.json(), json!({"detail": "Post not found"}));
         }
         assert!(matches!(delete.status.as_u16(), 204 | 404), "DELETE answered {}", delete.status);
+    }
+}
+
+async fn control_characters_in_posts_are_422_not_500(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let token = Some(ada.access.as_str());
+    let message = "Value error, control characters other than tab and line breaks are not allowed";
+
+    // PostgreSQL cannot store NUL: before validation this was a 500 there (stored on SQLite).
+    let response = app.json(Method::POST, "/posts", token, &json!({"title": "a\u{0}b", "body": "x\u{1}y"})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.text());
+    assert_eq!(
+        response.json(),
+        json!({"detail": [
+            {"type": "value_error", "loc": ["body", "title"], "msg": message, "input": "a\u{0}b"},
+            {"type": "value_error", "loc": ["body", "body"], "msg": message, "input": "x\u{1}y"},
+        ]})
+    );
+    for title in ["\u{7f}", "bell\u{7}", "csi\u{9b}"] {
+        let response = app.json(Method::POST, "/posts", token, &json!({"title": title, "body": "b"})).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{title:?}: {}", response.text());
+    }
+
+    // Tabs and line breaks are text.
+    let response =
+        app.json(Method::POST, "/posts", token, &json!({"title": "Tab\there", "body": "line\r\nnext\tcolumn"})).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    let id = response.json()["id"].as_i64().expect("an id");
+
+    let path = format!("/posts/{id}");
+    let response = app.json(Method::PATCH, &path, token, &json!({"body": "\u{0}"})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.text());
+    assert_eq!(
+        response.json(),
+        json!({"detail": [{"type": "value_error", "loc": ["body", "body"], "msg": message, "input": "\u{0}"}]})
+    );
+    let response = app.json(Method::PATCH, &path, token, &json!({"title": "t\u{0}"})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.text());
+    // Nothing was changed.
+    assert_eq!(app.get(&path, None).await.json()["body"], "line\r\nnext\tcolumn");
+}
+
+async fn concurrent_deletes_of_one_post_answer_204_once(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    // Deterministically: two requests read the post, then both delete it.
+    let id = app.post(&ada, "doomed").await["id"].as_i64().expect("an id");
+    let stale = post::Entity::find_by_id(id).one(&app.state.db).await.expect("a query").expect("the post");
+    let store = app.state.storage.as_ref();
+    blog::posts::service::delete_post(&app.state.db, store, stale.clone()).await.expect("the first delete");
+    let result = blog::posts::service::delete_post(&app.state.db, store, stale).await;
+    assert!(matches!(result, Err(blog::posts::service::PostsError::PostNotFound)), "{result:?}");
+
+    // Through the API: of eight DELETEs at once, one deleted the post; the others find none.
+    for n in 0..10 {
+        let path = format!("/posts/{}", app.post(&ada, &format!("race {n}")).await["id"]);
+        let deletes = (0..8).map(|_| app.call(Method::DELETE, &path, Some(&ada.access)));
+        let responses = futures_util::future::join_all(deletes).await;
+        let statuses: Vec<u16> = responses.iter().map(|r| r.status.as_u16()).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == 204).count(), 1, "{statuses:?}");
+        for response in responses.iter().filter(|r| r.status != StatusCode::NO_CONTENT) {
+            assert_eq!(response.status, StatusCode::NOT_FOUND);
+            assert_eq!(response.json(), json!({"detail": "Post not found"}));
+        }
+    }
+}
+
+async fn a_path_segment_that_is_not_utf8_is_named(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let id = app.post(&ada, "p").await["id"].as_i64().expect("an id");
+    for (path, name, input) in [
+        (format!("/posts/{id}/attachments/%FF"), "attachment_id", "%FF"),
+        ("/posts/%FF".to_owned(), "id", "%FF"),
+        ("/posts/%C3%28/attachments/1".to_owned(), "id", "%C3%28"),
+    ] {
+        let response = app.get(&path, None).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(
+            response.json(),
+            json!({"detail": [{"type": "int_parsing", "loc": ["path", name], "msg": "Input should be a valid integer, unable to parse string as an integer", "input": input}]}),
+            "{path}"
+        );
     }
 }

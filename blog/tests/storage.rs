@@ -16,6 +16,7 @@ use object_store::ObjectStoreExt;
 use sea_orm::EntityTrait;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
 
 on_every_backend!(
     an_attachment_is_uploaded_listed_and_downloaded,
@@ -28,6 +29,10 @@ on_every_backend!(
     downloads_are_streamed,
     no_file_outlives_a_cleanup,
     uploads_stop_at_the_quota,
+    a_multipart_body_without_a_boundary_is_400_not_415,
+    uploads_past_the_concurrency_bound_are_503,
+    an_upload_that_cannot_fit_is_refused_before_its_body_is_read,
+    attachments_per_post_are_limited,
 );
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
@@ -363,7 +368,8 @@ async fn no_file_outlives_a_cleanup(backend: Backend) {
 }
 
 async fn uploads_stop_at_the_quota(backend: Backend) {
-    let app = TestApp::with_vars(backend, &[("UPLOAD_QUOTA_BYTES", "30")]).await;
+    // Room for the six uploads at once below.
+    let app = TestApp::with_vars(backend, &[("UPLOAD_QUOTA_BYTES", "30"), ("UPLOAD_CONCURRENCY", "8")]).await;
     let ada = app.user("ada@example.com").await;
     let bob = app.user("bob@example.com").await;
     let first = app.post(&ada, "first").await["id"].as_i64().expect("id");
@@ -394,4 +400,137 @@ async fn uploads_stop_at_the_quota(backend: Backend) {
     // Refused uploads leave no file behind.
     let files = stored_files(app.storage.path());
     assert_eq!(files.len(), 5, "{files:?}");
+}
+
+async fn a_multipart_body_without_a_boundary_is_400_not_415(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let post_id = app.post(&ada, "p").await["id"].as_i64().expect("id");
+    let body = "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
+                Content-Type: text/plain\r\n\r\nhi\r\n--XX--\r\n";
+    for content_type in ["multipart/form-data", "Multipart/Form-Data; charset=utf-8"] {
+        let request = Request::post(format!("/posts/{post_id}/attachments"))
+            .header("authorization", format!("Bearer {}", ada.access))
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .expect("a request");
+        let response = app.send(request).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{content_type}");
+        assert_eq!(response.json(), json!({"detail": "Invalid multipart body: missing boundary"}));
+    }
+}
+
+/// A multipart upload of the field `file` whose body arrives through the returned sender, one
+/// chunk at a time (nothing is sent until the test sends it).
+fn streamed_upload(
+    token: &str,
+    post_id: i64,
+    content_length: Option<u64>,
+) -> (Request<Body>, mpsc::Sender<Result<Vec<u8>, std::io::Error>>) {
+    let (sender, receiver) = mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    let mut request = Request::post(format!("/posts/{post_id}/attachments"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "multipart/form-data; boundary=stream");
+    if let Some(length) = content_length {
+        request = request.header("content-length", length);
+    }
+    (request.body(Body::from_stream(chunks)).expect("a request"), sender)
+}
+
+const STREAM_HEAD: &[u8] =
+    b"--stream\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.txt\"\r\nContent-Type: text/plain\r\n\r\n";
+
+async fn uploads_past_the_concurrency_bound_are_503(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("UPLOAD_CONCURRENCY", "1")]).await;
+    let ada = app.user("ada@example.com").await;
+    let post_id = app.post(&ada, "p").await["id"].as_i64().expect("id");
+    let patience = Duration::from_secs(10);
+
+    // A slow upload: once its second chunk is taken, the handler is reading its body.
+    let (request, sender) = streamed_upload(&ada.access, post_id, None);
+    let slow = tokio::spawn(tower::ServiceExt::oneshot(app.router.clone(), request));
+    for chunk in [STREAM_HEAD.to_vec(), b"slow ".to_vec(), b"bytes".to_vec()] {
+        tokio::time::timeout(patience, sender.send(Ok(chunk))).await.expect("the body is read").expect("sent");
+    }
+
+    // Meanwhile another upload is turned away at once, before its body is read.
+    let response = app.upload(Some(&ada.access), post_id, "b.txt", "text/plain", b"busy").await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE, "{}", response.text());
+    assert_eq!(response.header("retry-after"), Some("1"));
+    assert_eq!(response.json(), json!({"detail": "Too many uploads at once; try again shortly"}));
+
+    tokio::time::timeout(patience, sender.send(Ok(b"\r\n--stream--\r\n".to_vec()))).await.expect("read").expect("sent");
+    drop(sender);
+    let slow = tokio::time::timeout(patience, slow).await.expect("answered").expect("a task").expect("infallible");
+    assert_eq!(slow.status(), StatusCode::CREATED);
+    // The slot is free again.
+    let response = app.upload(Some(&ada.access), post_id, "c.txt", "text/plain", b"after").await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+}
+
+async fn an_upload_that_cannot_fit_is_refused_before_its_body_is_read(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("UPLOAD_QUOTA_BYTES", "1000")]).await;
+    let ada = app.user("ada@example.com").await;
+    let post_id = app.post(&ada, "p").await["id"].as_i64().expect("id");
+    let patience = Duration::from_secs(10);
+    let refused =
+        json!({"detail": "Storage quota exceeded: 0 of 1000 bytes are used; delete attachments to make room"});
+
+    // Its length says it cannot fit: answered without waiting for a byte of it.
+    let (request, sender) = streamed_upload(&ada.access, post_id, Some(200_000));
+    let response = tokio::time::timeout(patience, tower::ServiceExt::oneshot(app.router.clone(), request))
+        .await
+        .expect("answered before the body is sent")
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.expect("a body").to_bytes();
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&bytes).expect("JSON"), refused);
+    drop(sender);
+
+    // Without a length: refused once what was read is past the free part of the quota, without
+    // reading the rest.
+    let (request, sender) = streamed_upload(&ada.access, post_id, None);
+    let upload = tokio::spawn(tower::ServiceExt::oneshot(app.router.clone(), request));
+    sender.send(Ok(STREAM_HEAD.to_vec())).await.expect("sent");
+    sender.send(Ok(vec![b'x'; 2000])).await.expect("sent");
+    let response =
+        tokio::time::timeout(patience, upload).await.expect("answered").expect("a task").expect("infallible");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    drop(sender);
+    assert!(stored_files(app.storage.path()).is_empty());
+}
+
+async fn attachments_per_post_are_limited(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("MAX_ATTACHMENTS_PER_POST", "3"), ("UPLOAD_CONCURRENCY", "16")]).await;
+    let ada = app.user("ada@example.com").await;
+    let post_id = app.post(&ada, "p").await["id"].as_i64().expect("id");
+    let limited = json!({"detail": "Too many attachments: a post may have at most 3; delete one to make room"});
+    // Empty files cost no quota, but each is a row, an object and a line of the post's page.
+    for n in 0..3 {
+        let response = app.upload(Some(&ada.access), post_id, &format!("{n}.txt"), "text/plain", b"").await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    }
+    let response = app.upload(Some(&ada.access), post_id, "3.txt", "text/plain", b"").await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.json(), limited);
+    assert_eq!(
+        app.get(&format!("/posts/{post_id}"), None).await.json()["attachments"].as_array().map(Vec::len),
+        Some(3)
+    );
+
+    // Many uploads at once cannot all slip under the limit.
+    let other = app.post(&ada, "other").await["id"].as_i64().expect("id");
+    let names: Vec<String> = (0..8).map(|n| format!("{n}.txt")).collect();
+    let uploads = names.iter().map(|name| app.upload(Some(&ada.access), other, name, "text/plain", b""));
+    let responses = futures_util::future::join_all(uploads).await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 3, "{statuses:?}");
+    for response in responses.iter().filter(|r| r.status != StatusCode::CREATED) {
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(response.json(), limited);
+    }
+    assert_eq!(stored_files(app.storage.path()).len(), 6);
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::auth::models::user;
 use crate::errors::{AppError, FieldError};
-use crate::extract::Validate;
+use crate::extract::{Validate, control_characters};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -75,7 +75,9 @@ impl Validate for RegisterIn {
         }
         if let Some(name) = self.normalized_display_name() {
             let chars = name.chars().count();
-            if !(1..=100).contains(&chars) {
+            if let Some(error) = control_characters(&["body", "display_name"], &name) {
+                errors.push(error);
+            } else if !(1..=100).contains(&chars) {
                 errors.push(FieldError::new(
                     if chars == 0 { "string_too_short" } else { "string_too_long" },
                     &["body", "display_name"],
@@ -178,6 +180,9 @@ impl TokenForm {
         };
         let username = required("username");
         let password = SecretString::from(required("password"));
+        // No account has such a name (registration refuses it), and PostgreSQL cannot even
+        // compare one with NUL in it: refused before any lookup or hash.
+        errors.extend(control_characters(&["body", "username"], &username));
         if errors.is_empty() { Ok(TokenForm { username, password }) } else { Err(AppError::Validation(errors)) }
     }
 }
@@ -244,6 +249,8 @@ mod tests {
         check("ada@example.com", "ADA@example.com", None, &["password"]);
         check("ada@example.com", &"x1".repeat(65), None, &["password"]);
         check("ada@example.com", "analytical 1", Some("  "), &["display_name"]);
+        check("ada@example.com", "analytical 1", Some("N\0"), &["display_name"]);
+        check("ada@example.com", "analytical 1", Some("Ada\u{1b}[31m"), &["display_name"]);
     }
 
     #[test]
@@ -251,5 +258,11 @@ mod tests {
         let fields = HashMap::from([("username".to_owned(), "a@b.c".to_owned())]);
         let Err(AppError::Validation(errors)) = TokenForm::from_fields(fields) else { panic!("accepted") };
         assert_eq!(errors, vec![FieldError::new("missing", &["body", "password"], "Field required", Value::Null)]);
+        let fields = HashMap::from([
+            ("username".to_owned(), "ada\0@example.com".to_owned()),
+            ("password".to_owned(), "analytical 1".to_owned()),
+        ]);
+        let Err(AppError::Validation(errors)) = TokenForm::from_fields(fields) else { panic!("accepted") };
+        assert_eq!(errors[0].loc, vec![Value::from("body"), Value::from("username")]);
     }
 }

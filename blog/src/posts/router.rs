@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -150,18 +150,29 @@ pub async fn delete_post(State(state): State<AppState>, owned: OwnedPost) -> Res
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not the author", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
-        (status = 413, description = "The file is over the size limit, or the author's storage quota", body = ErrorBody),
+        (status = 413, description = "The file is over the size limit or the author's storage quota, or the post has as many attachments as it may have", body = ErrorBody),
         (status = 415, description = "The body is not multipart, or the file type is not allowed", body = ErrorBody),
         (status = 422, description = "Invalid id, or no `file` field", body = ValidationBody),
+        (status = 503, description = "Too many uploads at once; see Retry-After", body = ErrorBody),
     ))]
 pub async fn upload_attachment(
     State(state): State<AppState>,
     owned: OwnedPost,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<AttachmentOut>), AppError> {
-    let mut multipart =
-        multipart.map_err(|_| AppError::UnsupportedMediaType("Content-Type must be multipart/form-data".to_owned()))?;
+    let mut multipart = multipart.map_err(|_| multipart_rejection(&headers))?;
     let limits = &state.settings.storage;
+    // Held until the file is stored: it bounds the uploads in memory at once.
+    let _slot = state.uploads.try_acquire()?;
+    // What the body's length says the file has at least (beyond the framing the body limit
+    // allows for): an upload that cannot fit is refused before it is read.
+    let at_least = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(0, |length| length.saturating_sub(MULTIPART_OVERHEAD as u64));
+    let room = service::upload_room(&state.db, limits, &owned.post, at_least).await?;
     let too_large =
         || AppError::PayloadTooLarge(format!("File too large: the limit is {} bytes", limits.max_upload_bytes));
     let multipart_error = |error: axum::extract::multipart::MultipartError| {
@@ -179,8 +190,14 @@ pub async fn upload_attachment(
         let content_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
         let mut bytes = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            if bytes.len() + chunk.len() > limits.max_upload_bytes {
+            let size = bytes.len() + chunk.len();
+            if size > limits.max_upload_bytes {
                 return Err(too_large());
+            }
+            // Past the free part of the quota, the rest need not be read either.
+            if u64::try_from(size).unwrap_or(u64::MAX) > room {
+                let used = limits.quota_bytes - room;
+                return Err(service::PostsError::QuotaExceeded { quota: limits.quota_bytes, used }.into());
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -195,16 +212,9 @@ pub async fn upload_attachment(
             }
         }
         let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        let attachment = service::add_attachment(
-            &state.db,
-            state.storage.as_ref(),
-            limits.quota_bytes,
-            &owned.post,
-            &filename,
-            &essence,
-            bytes,
-        )
-        .await?;
+        let attachment =
+            service::add_attachment(&state.db, state.storage.as_ref(), limits, &owned.post, &filename, &essence, bytes)
+                .await?;
         tracing::info!(
             post_id = owned.post.id,
             attachment_id = attachment.id,
@@ -214,6 +224,21 @@ pub async fn upload_attachment(
         return Ok((StatusCode::CREATED, Json(attachment.into())));
     }
     Err(AppError::Validation(vec![FieldError::new("missing", &["body", "file"], "Field required", Value::Null)]))
+}
+
+/// Why a body could not be read as multipart: another content type (415), or a multipart
+/// one without its boundary (400, a malformed body).
+fn multipart_rejection(headers: &HeaderMap) -> AppError {
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if essence.as_deref() == Some("multipart/form-data") {
+        AppError::BadRequest("Invalid multipart body: missing boundary".to_owned())
+    } else {
+        AppError::UnsupportedMediaType("Content-Type must be multipart/form-data".to_owned())
+    }
 }
 
 /// Download an attachment.

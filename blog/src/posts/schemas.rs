@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::errors::FieldError;
-use crate::extract::Validate;
+use crate::extract::{Validate, control_characters};
 use crate::posts::models::{attachment, post};
 
 /// The longest title, in characters.
@@ -57,11 +57,13 @@ impl Validate for PostUpdate {
     }
 }
 
-/// Pushes an error when `text` is blank or longer than `max` characters. The length is the
-/// text as sent, as the schema's `maxLength` counts it: spaces around a title are removed
-/// before it is stored, but a body is stored as sent.
+/// Pushes an error when `text` is blank, longer than `max` characters or holds control
+/// characters. The length is the text as sent, as the schema's `maxLength` counts it: spaces
+/// around a title are removed before it is stored, but a body is stored as sent.
 fn check_text(errors: &mut Vec<FieldError>, field: &str, text: &str, max: usize) {
-    if text.trim().is_empty() {
+    if let Some(error) = control_characters(&["body", field], text) {
+        errors.push(error);
+    } else if text.trim().is_empty() {
         errors.push(FieldError::new(
             "string_too_short",
             &["body", field],
@@ -185,5 +187,8 @@ mod tests {
         check(&format!(" {} ", "t".repeat(199)), "x", &["title:string_too_long"]);
         check("Hello", &format!("x{}", "\n".repeat(MAX_BODY_CHARS)), &["body:string_too_long"]);
         check("Hello", &format!("x{}", "\n".repeat(MAX_BODY_CHARS - 1)), &[]);
+        check("a\0b", "x\u{1}y", &["title:value_error", "body:value_error"]);
+        check("a\u{7f}", "tab\tline\r\nfeed", &["title:value_error"]);
+        check("Hello", "\u{9b}", &["body:value_error"]);
     }
 }

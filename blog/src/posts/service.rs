@@ -2,6 +2,7 @@
 //! attachments, whose bytes live in object storage. No axum types; errors are [`PostsError`].
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -10,9 +11,10 @@ use rand::RngCore;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    IdenStatic, IntoActiveModel, QueryFilter, QueryResult, QuerySelect, SelectA, SelectB, Set, SqlErr,
+    IdenStatic, IntoActiveModel, PaginatorTrait, QueryFilter, QueryResult, QuerySelect, SelectA, SelectB, Set, SqlErr,
     TransactionTrait,
 };
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::models::user;
 use crate::errors::AppError;
@@ -20,6 +22,7 @@ use crate::pagination::PageParams;
 use crate::posts::models::{attachment, post};
 use crate::posts::statements;
 use crate::storage;
+use crate::storage::config::StorageConfig;
 
 /// What can go wrong in the posts domain.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,15 @@ pub enum PostsError {
         /// The bytes stored already.
         used: u64,
     },
+    /// The post has as many attachments as it may have.
+    #[error("the post has {limit} attachments, the most it may have")]
+    TooManyAttachments {
+        /// The most attachments a post may have.
+        limit: u64,
+    },
+    /// Every upload slot is taken.
+    #[error("too many uploads at once")]
+    UploadsBusy,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
@@ -58,6 +70,12 @@ impl From<PostsError> for AppError {
             PostsError::QuotaExceeded { quota, used } => AppError::PayloadTooLarge(format!(
                 "Storage quota exceeded: {used} of {quota} bytes are used; delete attachments to make room"
             )),
+            PostsError::TooManyAttachments { limit } => AppError::PayloadTooLarge(format!(
+                "Too many attachments: a post may have at most {limit}; delete one to make room"
+            )),
+            PostsError::UploadsBusy => {
+                AppError::Busy { detail: "Too many uploads at once; try again shortly", retry_after_secs: 1 }
+            }
             PostsError::Db(error) => error.into(),
             PostsError::Storage(error) => error.into(),
         }
@@ -200,7 +218,7 @@ pub async fn update_post(
 ///
 /// # Errors
 ///
-/// [`PostsError::Db`].
+/// [`PostsError::PostNotFound`] when another request deleted it first, [`PostsError::Db`].
 pub async fn delete_post(
     db: &DatabaseConnection,
     store: &dyn ObjectStore,
@@ -213,7 +231,10 @@ pub async fn delete_post(
         .into_iter()
         .map(|a| a.object_key)
         .collect();
-    post::Entity::delete_by_id(post.id).exec(db).await?;
+    // Of requests that all read the post, only the one whose statement removed the row deleted it.
+    if post::Entity::delete_by_id(post.id).exec(db).await?.rows_affected == 0 {
+        return Err(PostsError::PostNotFound);
+    }
     for key in keys {
         if let Err(error) = storage::client::delete(store, &key).await {
             tracing::error!(error = format!("{error:#}"), key, "could not remove an attachment's file");
@@ -222,22 +243,70 @@ pub async fn delete_post(
     Ok(())
 }
 
-/// Stores a file and records it as an attachment of `post`, within its author's quota. The
-/// bytes must have passed [`storage::client::check_upload`].
-///
-/// The file is stored first and recorded after, in a transaction that first takes a lock on
-/// the author's row (a row lock on PostgreSQL, the write lock on SQLite), so two uploads by
-/// one author cannot both fit under the quota. When recording fails the file is removed; when
-/// the request is cut short between the two, [`remove_orphaned_files`] removes it later.
+/// Bounds the uploads read at once: each holds up to `MAX_UPLOAD_BYTES` in memory until it is
+/// stored. A request past the bound is refused at once rather than queued, as password
+/// hashing is.
+#[derive(Debug)]
+pub struct UploadSlots(Arc<Semaphore>);
+
+impl UploadSlots {
+    /// Room for `concurrency` uploads at once (at least one).
+    pub fn new(concurrency: usize) -> UploadSlots {
+        UploadSlots(Arc::new(Semaphore::new(concurrency.max(1))))
+    }
+
+    /// A slot, held until the permit is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`PostsError::UploadsBusy`] when every slot is taken.
+    pub fn try_acquire(&self) -> Result<OwnedSemaphorePermit, PostsError> {
+        self.0.clone().try_acquire_owned().map_err(|_| PostsError::UploadsBusy)
+    }
+}
+
+/// The bytes of `post`'s author's quota still free, checked before an upload's body is read:
+/// when the post is at its attachment limit, or `at_least` bytes (what the request's length
+/// says the file has at least) cannot fit, the upload is refused without reading it.
+/// [`add_attachment`] checks again, under a lock, when recording.
 ///
 /// # Errors
 ///
-/// [`PostsError::QuotaExceeded`], [`PostsError::PostNotFound`] when the post was deleted
-/// meanwhile, [`PostsError::Storage`] or [`PostsError::Db`].
+/// [`PostsError::TooManyAttachments`], [`PostsError::QuotaExceeded`], [`PostsError::Db`].
+pub async fn upload_room(
+    db: &DatabaseConnection,
+    limits: &StorageConfig,
+    post: &post::Model,
+    at_least: u64,
+) -> Result<u64, PostsError> {
+    if attachment_count(db, post.id).await? >= limits.max_attachments_per_post {
+        return Err(PostsError::TooManyAttachments { limit: limits.max_attachments_per_post });
+    }
+    let used = quota_used(db, post.author_id).await?;
+    if used.saturating_add(at_least) > limits.quota_bytes {
+        return Err(PostsError::QuotaExceeded { quota: limits.quota_bytes, used });
+    }
+    Ok(limits.quota_bytes - used)
+}
+
+/// Stores a file and records it as an attachment of `post`, within its author's quota and the
+/// post's attachment limit. The bytes must have passed [`storage::client::check_upload`].
+///
+/// The file is stored first and recorded after, in a transaction that first takes a lock on
+/// the author's row (a row lock on PostgreSQL, the write lock on SQLite), so two uploads by
+/// one author (so to one post) cannot both fit under the limits. When recording fails the file
+/// is removed; when the request is cut short between the two, [`remove_orphaned_files`]
+/// removes it later.
+///
+/// # Errors
+///
+/// [`PostsError::QuotaExceeded`], [`PostsError::TooManyAttachments`],
+/// [`PostsError::PostNotFound`] when the post was deleted meanwhile, [`PostsError::Storage`]
+/// or [`PostsError::Db`].
 pub async fn add_attachment(
     db: &DatabaseConnection,
     store: &dyn ObjectStore,
-    quota: u64,
+    limits: &StorageConfig,
     post: &post::Model,
     filename: &str,
     content_type: &str,
@@ -257,7 +326,7 @@ pub async fn add_attachment(
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    match record_within_quota(db, quota, post.author_id, size, row).await {
+    match record_within_limits(db, limits, post, size, row).await {
         Ok(model) => Ok(model),
         Err(error) => {
             if let Err(cleanup) = storage::client::delete(store, &key).await {
@@ -268,14 +337,17 @@ pub async fn add_attachment(
     }
 }
 
-/// Inserts the attachment row when the author's attachments plus `size` fit in `quota`.
-async fn record_within_quota(
+/// Inserts the attachment row when the post has room for one more and the author's
+/// attachments plus `size` fit in the quota.
+async fn record_within_limits(
     db: &DatabaseConnection,
-    quota: u64,
-    author_id: i64,
+    limits: &StorageConfig,
+    post: &post::Model,
     size: u64,
     row: attachment::ActiveModel,
 ) -> Result<attachment::Model, PostsError> {
+    let author_id = post.author_id;
+    let quota = limits.quota_bytes;
     let txn = db.begin().await?;
     // A write first: it serializes the author's uploads until commit (PostgreSQL locks the
     // row; SQLite takes its write lock now rather than failing to upgrade a read later).
@@ -284,20 +356,11 @@ async fn record_within_quota(
         .filter(user::Column::Id.eq(author_id))
         .exec(&txn)
         .await?;
-    let used: Option<i64> = attachment::Entity::find()
-        .select_only()
-        // SUM of a bigint is a numeric on PostgreSQL: brought back to a bigint.
-        .column_as(
-            Expr::expr(Func::cast_as(Func::sum(Expr::col((attachment::Entity, attachment::Column::Size))), "BIGINT")),
-            "used",
-        )
-        .inner_join(post::Entity)
-        .filter(post::Column::AuthorId.eq(author_id))
-        .into_tuple()
-        .one(&txn)
-        .await?
-        .flatten();
-    let used = used.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+    if attachment_count(&txn, post.id).await? >= limits.max_attachments_per_post {
+        txn.rollback().await?;
+        return Err(PostsError::TooManyAttachments { limit: limits.max_attachments_per_post });
+    }
+    let used = quota_used(&txn, author_id).await?;
     if used.saturating_add(size) > quota {
         txn.rollback().await?;
         return Err(PostsError::QuotaExceeded { quota, used });
@@ -309,6 +372,29 @@ async fn record_within_quota(
     })?;
     txn.commit().await?;
     Ok(model)
+}
+
+/// The bytes of attachments `author_id` has stored.
+async fn quota_used(db: &impl ConnectionTrait, author_id: i64) -> Result<u64, PostsError> {
+    let used: Option<i64> = attachment::Entity::find()
+        .select_only()
+        // SUM of a bigint is a numeric on PostgreSQL: brought back to a bigint.
+        .column_as(
+            Expr::expr(Func::cast_as(Func::sum(Expr::col((attachment::Entity, attachment::Column::Size))), "BIGINT")),
+            "used",
+        )
+        .inner_join(post::Entity)
+        .filter(post::Column::AuthorId.eq(author_id))
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(used.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+}
+
+/// How many attachments post `post_id` has.
+async fn attachment_count(db: &impl ConnectionTrait, post_id: i64) -> Result<u64, PostsError> {
+    Ok(attachment::Entity::find().filter(attachment::Column::PostId.eq(post_id)).count(db).await?)
 }
 
 /// The attachment `id` of post `post_id`, with its bytes as a stream.

@@ -13,6 +13,9 @@ use crate::vars::{ConfigError, Vars, invalid};
 pub const DEFAULT_ALLOWED_TYPES: &[&str] =
     &["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"];
 
+/// The most `UPLOAD_CONCURRENCY` may be.
+const MAX_UPLOAD_CONCURRENCY: usize = 10_000;
+
 /// Where objects live.
 #[derive(Debug, Clone)]
 pub enum Backend {
@@ -55,6 +58,12 @@ pub struct StorageConfig {
     /// `UPLOAD_QUOTA_BYTES`: the most bytes of attachments one user may have stored (default
     /// 100 MiB).
     pub quota_bytes: u64,
+    /// `MAX_ATTACHMENTS_PER_POST`: the most attachments one post may have (default 20), so
+    /// that small files do not add up to rows, objects and a post's page without bound.
+    pub max_attachments_per_post: u64,
+    /// `UPLOAD_CONCURRENCY`: uploads read at once, each holding up to `MAX_UPLOAD_BYTES` in
+    /// memory (default 4); further ones are answered 503 with `Retry-After`.
+    pub upload_concurrency: usize,
 }
 
 impl StorageConfig {
@@ -109,6 +118,25 @@ impl StorageConfig {
         if quota_bytes == 0 {
             return Err(invalid("UPLOAD_QUOTA_BYTES", "0", "a value above 0"));
         }
-        Ok(StorageConfig { backend, max_upload_bytes, allowed_types, quota_bytes })
+        let max_attachments_per_post = vars.parse("MAX_ATTACHMENTS_PER_POST", 20, "a number of attachments")?;
+        if max_attachments_per_post == 0 {
+            return Err(invalid("MAX_ATTACHMENTS_PER_POST", "0", "a value above 0"));
+        }
+        let upload_concurrency: usize = vars.parse("UPLOAD_CONCURRENCY", 4, "a number of uploads")?;
+        if !(1..=MAX_UPLOAD_CONCURRENCY).contains(&upload_concurrency) {
+            return Err(invalid(
+                "UPLOAD_CONCURRENCY",
+                &upload_concurrency.to_string(),
+                &format!("1 to {MAX_UPLOAD_CONCURRENCY} uploads"),
+            ));
+        }
+        Ok(StorageConfig {
+            backend,
+            max_upload_bytes,
+            allowed_types,
+            quota_bytes,
+            max_attachments_per_post,
+            upload_concurrency,
+        })
     }
 }
