@@ -24,6 +24,10 @@ pub trait Validate {
     fn validate(&self) -> Vec<FieldError>;
 }
 
+/// What [`control_characters`] allows, as the OpenAPI document's `pattern` says it (Unicode's
+/// control characters, `char::is_control`, but tab, line feed and carriage return).
+pub const PRINTABLE_TEXT: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+
 /// A field error at `loc` when `text` holds a control character other than tab, line feed
 /// and carriage return. Text is refused the same way on every backend: PostgreSQL cannot
 /// store NUL at all, and the others would keep what no page should show.

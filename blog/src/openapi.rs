@@ -32,7 +32,7 @@ use crate::{auth, errors, pagination, posts, site};
         errors::FieldError,
         pagination::Page<posts::schemas::PostOut>,
     )),
-    modifiers(&BearerFromPasswordFlow),
+    modifiers(&BearerFromPasswordFlow, &PrintableText),
     tags(
         (name = "auth", description = "Registration and tokens (OAuth2 password flow)"),
         (name = "users", description = "Users"),
@@ -54,5 +54,33 @@ impl Modify for BearerFromPasswordFlow {
             "OAuth2PasswordBearer",
             SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new("/auth/token", Scopes::new()))])),
         );
+    }
+}
+
+/// The text fields that refuse control characters ([`crate::extract::control_characters`]):
+/// their schema says so with [`crate::extract::PRINTABLE_TEXT`], so that a client (and a
+/// fuzzer) knows before it sends them.
+struct PrintableText;
+
+/// Each schema and its fields checked by `control_characters`.
+const PRINTABLE_FIELDS: [(&str, &[&str]); 4] = [
+    ("PostCreate", &["title", "body"]),
+    ("PostUpdate", &["title", "body"]),
+    ("RegisterIn", &["display_name"]),
+    ("TokenFormDoc", &["username"]),
+];
+
+impl Modify for PrintableText {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, Schema};
+        let Some(components) = openapi.components.as_mut() else { return };
+        for (schema, fields) in PRINTABLE_FIELDS {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else { continue };
+            for field in fields {
+                if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(*field) {
+                    property.pattern = Some(crate::extract::PRINTABLE_TEXT.to_owned());
+                }
+            }
+        }
     }
 }

@@ -70,6 +70,18 @@ async fn docs_and_the_openapi_document_are_served(backend: Backend) {
     );
     let list = &spec["paths"]["/posts"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
     assert_eq!(list["$ref"], "#/components/schemas/Page_PostOut");
+    // The text fields that refuse control characters say so.
+    for (schema, field) in [
+        ("PostCreate", "title"),
+        ("PostCreate", "body"),
+        ("PostUpdate", "title"),
+        ("PostUpdate", "body"),
+        ("RegisterIn", "display_name"),
+        ("TokenFormDoc", "username"),
+    ] {
+        let pattern = &spec["components"]["schemas"][schema]["properties"][field]["pattern"];
+        assert_eq!(pattern, blog::extract::PRINTABLE_TEXT, "{schema}.{field}");
+    }
 
     let docs = app.get("/docs/", None).await;
     assert_eq!(docs.status, StatusCode::OK);
