@@ -171,14 +171,7 @@ impl ConnectionLimits {
                 return Err(invalid(name, "0", "at least 1 second"));
             }
         }
-        let max_connections: usize = vars.parse("MAX_CONNECTIONS", 512, "a number of connections")?;
-        if !(1..=MAX_CONNECTIONS_LIMIT).contains(&max_connections) {
-            return Err(invalid(
-                "MAX_CONNECTIONS",
-                &max_connections.to_string(),
-                &format!("1 to {MAX_CONNECTIONS_LIMIT} connections"),
-            ));
-        }
+        let max_connections = vars.count("MAX_CONNECTIONS", 512, MAX_CONNECTIONS_LIMIT, "connections")?;
         Ok(ConnectionLimits {
             header_read_timeout: Duration::from_secs(header_secs),
             keep_alive_timeout: Duration::from_secs(keep_alive_secs),

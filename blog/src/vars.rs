@@ -122,6 +122,23 @@ impl Vars {
         }
     }
 
+    /// A count from 1 to `max` (`unit` names what is counted in the error), or `default` when
+    /// unset.
+    pub(crate) fn count(
+        &self,
+        name: &'static str,
+        default: usize,
+        max: usize,
+        unit: &str,
+    ) -> Result<usize, ConfigError> {
+        let count: usize = self.parse(name, default, &format!("a number of {unit}"))?;
+        if (1..=max).contains(&count) {
+            Ok(count)
+        } else {
+            Err(invalid(name, &count.to_string(), &format!("1 to {max} {unit}")))
+        }
+    }
+
     /// A boolean: true/false, 1/0, yes/no, on/off.
     pub(crate) fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
         match self.get(name).map(str::to_ascii_lowercase).as_deref() {

@@ -122,14 +122,7 @@ impl StorageConfig {
         if max_attachments_per_post == 0 {
             return Err(invalid("MAX_ATTACHMENTS_PER_POST", "0", "a value above 0"));
         }
-        let upload_concurrency: usize = vars.parse("UPLOAD_CONCURRENCY", 4, "a number of uploads")?;
-        if !(1..=MAX_UPLOAD_CONCURRENCY).contains(&upload_concurrency) {
-            return Err(invalid(
-                "UPLOAD_CONCURRENCY",
-                &upload_concurrency.to_string(),
-                &format!("1 to {MAX_UPLOAD_CONCURRENCY} uploads"),
-            ));
-        }
+        let upload_concurrency = vars.count("UPLOAD_CONCURRENCY", 4, MAX_UPLOAD_CONCURRENCY, "uploads")?;
         Ok(StorageConfig {
             backend,
             max_upload_bytes,
