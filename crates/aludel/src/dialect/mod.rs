@@ -306,6 +306,13 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         false
     }
 
+    /// Whether the backend refuses to change the type or collation of a column that a
+    /// stored generated column reads (PostgreSQL), so that autogenerate drops the generated
+    /// column before and adds it back after.
+    fn generated_columns_block_type_changes(&self) -> bool {
+        false
+    }
+
     /// Whether a table's sole `integer` primary key column is its rowid, never NULL whatever
     /// it declares (SQLite), so that the diff does not compare its nullability.
     fn rowid_is_never_null(&self) -> bool {

@@ -23,6 +23,9 @@ pub(super) struct UpgradeBuilder<'a> {
     pub(super) destructive: Vec<Destructive>,
     /// Constraint and index names in use, built when the first name is made up.
     pub(super) taken: Option<BTreeSet<String>>,
+    /// Stored generated columns (table, column) dropped before a column they read changes
+    /// type and added back after ([`DiffOptions::generated_columns_block_type_changes`]).
+    pub(super) regenerated: BTreeSet<(String, String)>,
 }
 
 impl UpgradeBuilder<'_> {
@@ -336,6 +339,60 @@ impl UpgradeBuilder<'_> {
         order
     }
 
+    /// Finds the stored generated columns that must be dropped and added back because a
+    /// column they read changes type or collation, on a backend that refuses that change
+    /// while they exist. Their values are computed, so nothing is lost.
+    pub(super) fn find_regenerated(&mut self) {
+        if !self.options.generated_columns_block_type_changes {
+            return;
+        }
+        let mut found = BTreeSet::new();
+        for (name, live) in &self.cur.tables {
+            let Some(want) = self.models.tables.get(name) else { continue };
+            let retyped: Vec<&str> = live
+                .columns
+                .iter()
+                .filter(|c| want.column(&c.name).is_some_and(|w| self.retyped(c, w)))
+                .map(|c| c.name.as_str())
+                .collect();
+            if retyped.is_empty() {
+                continue;
+            }
+            for column in &live.columns {
+                let reads_retyped = column.generated.as_ref().is_some_and(|generated| {
+                    generated.stored && retyped.iter().any(|r| *r != column.name && reads_column(&generated.expr, r))
+                });
+                if reads_retyped && want.column(&column.name).is_some_and(|w| w.generated.is_some()) {
+                    found.insert((name.clone(), column.name.clone()));
+                }
+            }
+        }
+        self.regenerated = found;
+    }
+
+    /// Whether the database changes `live`'s type (when types are compared) or collation.
+    fn retyped(&self, live: &Column, want: &Column) -> bool {
+        (self.options.compare_types && live.ty != want.ty) || live.collation != want.collation
+    }
+
+    /// Whether `column` of `table` is a generated column dropped and added back.
+    fn is_regenerated(&self, table: &str, column: &str) -> bool {
+        self.regenerated.contains(&(table.to_owned(), column.to_owned()))
+    }
+
+    /// Whether `index` reads a generated column dropped and added back (a key, an included
+    /// column or an expression that names it).
+    fn uses_regenerated(&self, index: &Index) -> bool {
+        let reads = |column: &str| {
+            index.columns.iter().any(|key| match key {
+                IndexKey::Column(c) => c == column,
+                IndexKey::Expr { expr } => reads_column(expr, column),
+            }) || index.include.iter().any(|c| c == column)
+                || index.predicate.as_deref().is_some_and(|p| reads_column(p, column))
+        };
+        self.regenerated.iter().any(|(table, column)| *table == index.table && reads(column))
+    }
+
     /// Drops indexes the models lack (every index of a dropped table, so the downgrade
     /// recreates them), then unique and check constraints, then primary keys.
     pub(super) fn drop_indexes_and_keys(&mut self) {
@@ -344,7 +401,7 @@ impl UpgradeBuilder<'_> {
             .cur
             .indexes
             .values()
-            .filter(|index| models.indexes.get(&index.name) != Some(*index))
+            .filter(|index| models.indexes.get(&index.name) != Some(*index) || self.uses_regenerated(index))
             .cloned()
             .collect();
         for index in drops {
@@ -358,7 +415,21 @@ impl UpgradeBuilder<'_> {
         }
         let kept: Vec<String> = self.cur.tables.keys().filter(|n| models.tables.contains_key(*n)).cloned().collect();
         for name in kept {
-            let drops = self.unmatched_live(&name, |c| !matches!(c, Constraint::ForeignKey { .. }));
+            let mut drops = self.unmatched_live(&name, |c| !matches!(c, Constraint::ForeignKey { .. }));
+            // A key or check on a generated column dropped and added back goes with it, and
+            // comes back after it.
+            for constraint in &self.cur.tables[&name].constraints {
+                let on_regenerated = match constraint {
+                    Constraint::Check { expr, .. } => {
+                        self.regenerated.iter().any(|(table, column)| *table == name && reads_column(expr, column))
+                    }
+                    _ => constraint.columns().iter().any(|c| self.is_regenerated(&name, c)),
+                };
+                if on_regenerated && !matches!(constraint, Constraint::ForeignKey { .. }) && !drops.contains(constraint)
+                {
+                    drops.push(constraint.clone());
+                }
+            }
             for constraint in drops {
                 self.drop_constraint(&name, constraint);
             }
@@ -373,14 +444,22 @@ impl UpgradeBuilder<'_> {
         let models = self.models;
         for (name, want) in &models.tables {
             let Some(live) = self.cur.tables.get(name) else { continue };
-            let mut drops: Vec<Column> =
-                live.columns.iter().filter(|c| want.column(&c.name).is_none()).cloned().collect();
+            let mut drops: Vec<Column> = live
+                .columns
+                .iter()
+                .filter(|c| want.column(&c.name).is_none() || self.is_regenerated(name, &c.name))
+                .cloned()
+                .collect();
             // A generated column goes before the columns it reads (and its downgrade, which
-            // adds them back, after them).
+            // adds them back, after them); otherwise the last first, so that the downgrade
+            // adds them back in the table's order.
+            drops.reverse();
             drops.sort_by_key(|c| c.generated.is_none());
             for column in drops {
-                let reason = format!("drops column `{name}.{}` and its data", column.name);
-                self.push(Op::DropColumn { table: name.clone(), column: ColumnRef::Definition(column) }, Some(reason));
+                // A generated column added back is computed again: no data is lost.
+                let reason = (!self.is_regenerated(name, &column.name))
+                    .then(|| format!("drops column `{name}.{}` and its data", column.name));
+                self.push(Op::DropColumn { table: name.clone(), column: ColumnRef::Definition(column) }, reason);
             }
         }
     }
@@ -434,7 +513,12 @@ impl UpgradeBuilder<'_> {
         let models = self.models;
         for (name, want) in &models.tables {
             let Some(live) = self.cur.tables.get(name) else { continue };
-            let adds: Vec<Column> = want.columns.iter().filter(|c| live.column(&c.name).is_none()).cloned().collect();
+            let adds: Vec<Column> = want
+                .columns
+                .iter()
+                .filter(|c| live.column(&c.name).is_none() && !self.is_regenerated(name, &c.name))
+                .cloned()
+                .collect();
             for column in adds {
                 self.push(Op::AddColumn { table: name.clone(), column }, None);
             }
@@ -458,6 +542,13 @@ impl UpgradeBuilder<'_> {
                 if !is_noop(&change) {
                     self.push_alter(change);
                 }
+            }
+            // Generated columns dropped for a type change of a column they read, back once
+            // the change is made.
+            let back: Vec<Column> =
+                want.columns.iter().filter(|c| self.is_regenerated(name, &c.name)).cloned().collect();
+            for column in back {
+                self.push(Op::AddColumn { table: name.clone(), column }, None);
             }
         }
     }
@@ -723,11 +814,68 @@ fn sql_name(name: &str) -> String {
     if bare { name.to_owned() } else { format!("\"{}\"", name.replace('"', "\"\"")) }
 }
 
+/// Whether the SQL expression `expr` names `column`: as a bare word (any case, as an unquoted
+/// name folds) or double-quoted exactly. A function of the same name counts too: the worst
+/// that does is a generated column dropped and added back for nothing.
+fn reads_column(expr: &str, column: &str) -> bool {
+    let mut chars = expr.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        match c {
+            '\'' => {
+                // A string literal: skipped ('' inside is two quotes in a row).
+                while let Some((_, c)) = chars.next() {
+                    if c == '\'' && chars.next_if(|(_, c)| *c == '\'').is_none() {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut name = String::new();
+                while let Some((_, c)) = chars.next() {
+                    if c == '"' && chars.next_if(|(_, c)| *c == '"').is_none() {
+                        break;
+                    }
+                    name.push(c);
+                }
+                if name == column {
+                    return true;
+                }
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                let mut end = start + c.len_utf8();
+                while let Some((i, c)) = chars.next_if(|(_, c)| c.is_alphanumeric() || matches!(c, '_' | '$')) {
+                    end = i + c.len_utf8();
+                }
+                if expr[start..end].eq_ignore_ascii_case(column) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use crate::diff::{DiffOptions, diff};
     use crate::ops::Op;
     use crate::schema::{Column, ColumnType, DefaultValue, Literal, PortableExpr, Schema, Table};
+
+    #[test]
+    fn an_expression_reads_a_column_by_its_name_not_inside_a_string_or_another_name() {
+        use super::reads_column;
+        assert!(reads_column("price * 2", "price"));
+        assert!(reads_column("(PRICE * 2)", "price"), "an unquoted name folds");
+        assert!(reads_column("upper((\"Name\")::text)", "Name"));
+        assert!(!reads_column("upper((\"Name\")::text)", "name"), "a quoted name is exact");
+        assert!(reads_column("\"say \"\"hi\"\"\" || x", "say \"hi\""));
+        assert!(!reads_column("'price' || other", "price"), "inside a string literal");
+        assert!(!reads_column("'it''s price' || other", "price"));
+        assert!(!reads_column("price_total * 2", "price"), "part of another name");
+        assert!(!reads_column("base_price + 1", "price"));
+        assert!(reads_column("coalesce(a, 0) + é", "é"));
+    }
 
     fn schema(ty: ColumnType, default: DefaultValue) -> Schema {
         let mut table = Table::new("t");

@@ -260,11 +260,13 @@ pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
         warnings: Vec::new(),
         destructive: Vec::new(),
         taken: None,
+        regenerated: BTreeSet::new(),
     };
     plan.create_enums();
     plan.rename_tables();
     plan.rename_columns();
     plan.warn_likely_renames();
+    plan.find_regenerated();
     let drop_order = plan.drop_foreign_keys();
     plan.drop_indexes_and_keys();
     plan.drop_columns();

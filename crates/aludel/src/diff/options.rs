@@ -39,6 +39,10 @@ pub struct DiffOptions {
     /// Whether a foreign key stops a type change of its columns or of the columns it
     /// references (MySQL), so that the diff drops it before and adds it back after.
     pub foreign_keys_block_type_changes: bool,
+    /// Whether a stored generated column stops a type or collation change of a column it
+    /// reads (PostgreSQL: "cannot alter type of a column used by a generated column"), so
+    /// that the diff drops the generated column before and adds it back after.
+    pub generated_columns_block_type_changes: bool,
     /// Whether a table's sole `integer` primary key column is the table's rowid, which holds
     /// no NULL whether it is declared `NOT NULL` or not (SQLite), so that its nullability is
     /// no difference.
@@ -55,6 +59,7 @@ impl Default for DiffOptions {
             exclude: Vec::new(),
             identifier_quote: '"',
             foreign_keys_block_type_changes: false,
+            generated_columns_block_type_changes: false,
             rowid_is_never_null: false,
         }
     }

@@ -76,6 +76,7 @@ impl Migrator {
             let dialect = url.backend().dialect();
             options.identifier_quote = dialect.quote_ident("x").chars().next().unwrap_or('"');
             options.foreign_keys_block_type_changes = dialect.foreign_keys_block_type_changes();
+            options.generated_columns_block_type_changes = dialect.generated_columns_block_type_changes();
             options.rowid_is_never_null = dialect.rowid_is_never_null();
         }
         options.exclude.push(self.config().tables.version_table.clone());

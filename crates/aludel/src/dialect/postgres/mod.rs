@@ -53,6 +53,11 @@ impl Dialect for Postgres {
         true
     }
 
+    fn generated_columns_block_type_changes(&self) -> bool {
+        // "cannot alter type of a column used by a generated column".
+        true
+    }
+
     fn tracer(&self) -> Option<&'static dyn crate::dialect::trace::TraceSql> {
         Some(&trace::PostgresTrace)
     }
