@@ -312,6 +312,41 @@ async fn hand_written_sql_reads_back() {
     insta::assert_snapshot!("hand_written_sql@sqlite", schema.to_json());
 }
 
+/// A schema.sql that is the database's own `.schema` text reads as introspection reads the
+/// database: type names of several words as SQLite keeps them, a double-quoted default as the
+/// string SQLite takes it for.
+#[tokio::test]
+async fn the_databases_own_schema_text_reads_as_introspection_reads_it() {
+    let db = common::TestDb::new(Backend::Sqlite).await;
+    let created = r#"CREATE TABLE spelled (
+        id INTEGER PRIMARY KEY,
+        weight unsigned big int NOT NULL DEFAULT 0,
+        label varying character ( 255 ) COLLATE NOCASE,
+        ratio double precision,
+        flags int unsigned CHECK (flags >= 0),
+        stamp timestamp with time zone,
+        state text DEFAULT "draft",
+        quoted "my type",
+        CONSTRAINT spelled_weight CHECK (weight < 10)
+    )"#;
+    db.execute(created).await;
+    let schema = read(&db, &IntrospectOptions::default()).await;
+    let stored = db.query("SELECT sql FROM sqlite_master WHERE name = 'spelled'").await;
+    let text = format!("{};\n", stored[0][0].as_deref().unwrap_or_default());
+    let parsed = aludel::models::parse_schema_sql(&text, Backend::Sqlite, std::path::Path::new("schema.sql"))
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(parsed.tables["spelled"], schema.tables["spelled"]);
+    let column = |name: &str| schema.tables["spelled"].column(name).expect(name).clone();
+    assert_eq!(column("weight").ty, ColumnType::Custom("unsigned big int".into()));
+    assert_eq!(column("label").ty, ColumnType::Custom("varying character ( 255 )".into()));
+    assert_eq!(column("ratio").ty, ColumnType::Double);
+    assert_eq!(column("quoted").ty, ColumnType::Custom("my type".into()));
+    assert_eq!(
+        column("state").default,
+        Some(aludel::schema::DefaultValue::Value(aludel::schema::Literal::String("draft".into())))
+    );
+}
+
 #[tokio::test]
 async fn state_tables_and_sqlites_own_tables_can_be_left_out() {
     let db = common::TestDb::new(Backend::Sqlite).await;

@@ -14,6 +14,7 @@ use sqlparser::ast::{
     FunctionArguments, Ident, IndexColumn, ObjectNamePart, TableConstraint, TimezoneInfo,
 };
 use sqlparser::dialect::Dialect as ParserDialect;
+use sqlparser::tokenizer::TokenWithSpan;
 
 use crate::schema::{ColumnType, DefaultValue, IndexKey, Literal, PortableExpr};
 
@@ -227,6 +228,20 @@ pub(crate) trait SchemaSqlDialect: Sync {
     fn portable_call(&self, name: &str, args: &FunctionArguments) -> Option<PortableExpr> {
         let _ = (name, args);
         None
+    }
+
+    /// The literal a default written as a quoted identifier stands for (SQLite reads
+    /// `DEFAULT "text"` as the string `'text'`); `None` keeps it as an expression.
+    fn quoted_identifier_default(&self, ident: &Ident) -> Option<Literal> {
+        let _ = ident;
+        None
+    }
+
+    /// The statement's tokens as `sqlparser` can read them, where the backend accepts more
+    /// than the parser does (SQLite's type names of several words, `unsigned big int`); the
+    /// default leaves them as they are.
+    fn readable_tokens(&self, tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+        tokens
     }
 
     /// A literal default as the database keeps it on a column of type `ty`; the default

@@ -451,8 +451,8 @@ fn read_action(action: &str) -> Option<ReferentialAction> {
 
 /// A column default as `pragma_table_xinfo` shows it (the text after `DEFAULT`): literals
 /// become values (`1`/`0` on a boolean column become `true`/`false`), `CURRENT_*` portable
-/// expressions, `NULL` no default, and anything else raw SQL (without the parentheses SQLite
-/// requires around an expression).
+/// expressions, `NULL` no default, a double-quoted word a string (as SQLite reads it), and
+/// anything else raw SQL (without the parentheses SQLite requires around an expression).
 fn read_default(text: &str, ty: &ColumnType) -> Option<DefaultValue> {
     let raw = || Some(DefaultValue::Sql(text.trim().to_owned()));
     let Ok(tokens) = Tokens::new(text) else { return raw() };
@@ -478,6 +478,10 @@ fn read_default(text: &str, ty: &ColumnType) -> Option<DefaultValue> {
     match kinds.as_slice() {
         [] => None,
         [Kind::String] => Some(DefaultValue::Value(Literal::String(unquote(tokens.text(0))))),
+        // No column is in scope in a default: SQLite takes a double-quoted word for a string.
+        [Kind::Quoted] if tokens.text(0).starts_with('"') => {
+            Some(DefaultValue::Value(Literal::String(unquote(tokens.text(0)))))
+        }
         [Kind::Number] => number(tokens.text(0)).or_else(raw),
         [Kind::Other, Kind::Number] if matches!(tokens.text(0), "-" | "+") => {
             number(&format!("{}{}", tokens.text(0).trim_start_matches('+'), tokens.text(1))).or_else(raw)
@@ -533,5 +537,8 @@ mod tests {
         check("(1) + (2)", ColumnType::Integer, sql("(1) + (2)"));
         check("x'00'", ColumnType::Bytes, sql("x'00'"));
         check("'unterminated", ColumnType::Text, sql("'unterminated"));
+        check("\"dq\"", ColumnType::Text, value(Literal::String("dq".into())));
+        check("\"say \"\"hi\"\"\"", ColumnType::Text, value(Literal::String("say \"hi\"".into())));
+        check("`bq`", ColumnType::Text, sql("`bq`"));
     }
 }

@@ -140,6 +140,11 @@ impl Builder<'_> {
             self.hooks.column_type(data_type).ok().and_then(DeclaredType::column_type).as_ref() == Some(ty)
         };
         match expr {
+            Expr::Identifier(ident) if ident.quote_style.is_some() => {
+                if let Some(literal) = self.hooks.quoted_identifier_default(ident) {
+                    return Some(DefaultValue::Value(self.hooks.literal_default(literal, ty)));
+                }
+            }
             Expr::Cast { expr: inner, data_type, .. } if cast_to_own_type(data_type) => {
                 if let Some(Some(Literal::String(text))) = literal(unwrap_nested(inner)) {
                     return Some(DefaultValue::Value(Literal::String(text)));

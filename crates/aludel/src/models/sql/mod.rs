@@ -196,7 +196,7 @@ pub fn parse_schema_sql_metadata(text: &str, backend: Backend, path: &Path) -> R
         if let Reading::Done = builder.dump_statement(statement, &here)? {
             continue;
         }
-        let tokens = statement.unqualified_tokens(hooks.default_schema());
+        let tokens = hooks.readable_tokens(statement.unqualified_tokens(hooks.default_schema()));
         let mut parser = Parser::new(parser_dialect).with_tokens_with_locations(tokens);
         let start = statement.tokens.iter().find(|t| !matches!(t.token, Token::Whitespace(_))).map(|t| t.span.start);
         let start_offset = start.map_or(0, |start| lines.offset_from(&mut cursor, start));
