@@ -14,9 +14,9 @@ use std::path::Path;
 
 use aludel::config::Config;
 use aludel::dialect::Backend;
-use aludel::lint::{LintOptions, Report, Severity, TableSizes, lint};
+use aludel::lint::{LintOptions, Report, Severity, TableSizes, lint, lint_pending};
 use aludel::runtime::{LintDatabase, LintSelection, Migrator, Project};
-use aludel::script::ScriptDirectory;
+use aludel::script::{RevisionGraph, RevisionId, ScriptDirectory};
 use common::{TestDb, backends, cases};
 use serde::Deserialize;
 
@@ -108,6 +108,67 @@ fn the_corpus_covers_every_rule_on_every_backend_it_applies_to() {
     }
 }
 
+/// How a selection is judged: [`lint`], each revision alone, or [`lint_pending`], as one run.
+type Judge = fn(&RevisionGraph, &[RevisionId], &LintOptions<'_>) -> Report;
+
+/// Lints the revisions `only` of corpus case `case` with PostgreSQL's rules, as a database
+/// that applied the others would select them.
+fn lint_some(case: &str, only: &[&str], judge: Judge) -> Report {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint").join(case);
+    let graph = ScriptDirectory::new(&path).load().unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let ids: Vec<RevisionId> =
+        graph.revisions().iter().map(|r| r.id.clone()).filter(|id| only.contains(&id.as_str())).collect();
+    assert_eq!(ids.len(), only.len(), "{case} lacks one of {only:?}");
+    let options = LintOptions {
+        dialect: Backend::Postgres.dialect(),
+        lock_timeout: aludel::config::Timeouts::default().lock_timeout,
+        sizes: None,
+    };
+    judge(&graph, &ids, &options)
+}
+
+/// Each finding as `revision op rule table`, to compare with what a test expects.
+fn found(report: &Report) -> Vec<String> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let op = f.op_index.map_or_else(|| "-".to_owned(), |i| (i + 1).to_string());
+            format!("{} {op} {} {}", f.revision, f.rule.id, f.table.as_deref().unwrap_or("-"))
+        })
+        .collect()
+}
+
+/// A check validated in a revision the database applied counts for the pending one that
+/// sets NOT NULL, whether an op or raw SQL added or validated it; an op's check added NOT
+/// VALID and never validated does not.
+#[test]
+fn checks_validated_by_applied_revisions_count_for_pending_ones() {
+    let pending = lint_some("set_not_null_validated_earlier", &["d4"], lint);
+    assert_eq!(found(&pending), ["d4 4 pg-set-not-null users"]);
+    // All at once, the same.
+    let all = lint_some("set_not_null_validated_earlier", &["a1", "b2", "c3", "d4"], lint);
+    assert_eq!(found(&all), ["d4 4 pg-set-not-null users"]);
+}
+
+/// A database's pending revisions run one after the other: a table an earlier one creates is
+/// empty when a later one indexes or constrains it. A range named by hand, or a database at
+/// base (every revision pending: a fresh one), is judged revision by revision.
+#[test]
+fn pending_revisions_are_judged_as_one_run() {
+    let case = "table_created_earlier_in_run";
+    let users_only = ["c3 4 pg-index-not-concurrent users"];
+    assert_eq!(found(&lint_some(case, &["b2", "c3"], lint_pending)), users_only);
+    let alone = [
+        "c3 1 pg-index-not-concurrent events",
+        "c3 2 pg-set-not-null events",
+        "c3 3 pg-constraint-not-valid events",
+        "c3 4 pg-index-not-concurrent users",
+    ];
+    assert_eq!(found(&lint_some(case, &["b2", "c3"], lint)), alone);
+    assert_eq!(found(&lint_some(case, &["a1", "b2", "c3"], lint_pending)), alone);
+}
+
 /// A project in a temporary folder whose versions are those of corpus case `case`.
 fn project_of(case: &str, db: &TestDb) -> (tempfile::TempDir, Project) {
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -175,6 +236,31 @@ async fn the_database_decides_what_is_linted_and_how_severe_it_is() {
     }
 }
 
+/// A database's pending revisions are linted as the next upgrade runs them: a table an
+/// earlier pending revision creates is new in the later ones; `--all` judges each alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_databases_pending_revisions_are_linted_as_one_run() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let (_dir, project) = project_of("table_created_earlier_in_run", &db);
+    Migrator::with_graph(project.config.clone(), project.revisions().unwrap()).upgrade("a1").await.unwrap();
+    let tables = |run: &aludel::runtime::LintRun| {
+        let mut tables: Vec<String> = run
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.revision.as_str() == "c3")
+            .filter_map(|f| f.table.clone())
+            .collect();
+        tables.dedup();
+        tables
+    };
+    let pending = project.lint(&LintSelection::Pending, None).await.unwrap();
+    assert_eq!(pending.report.revisions.iter().map(|r| r.as_str()).collect::<Vec<_>>(), ["b2", "c3"]);
+    assert_eq!(tables(&pending), ["users"], "events is made by b2 in the same run: {:?}", pending.report.findings);
+    let all = project.lint(&LintSelection::All, None).await.unwrap();
+    assert!(tables(&all).contains(&"events".to_owned()), "{:?}", all.report.findings);
+}
+
 /// Without a reachable database, `lint` checks every revision with the URL's rules, and says
 /// why it read nothing, without the password.
 #[tokio::test]
@@ -200,7 +286,15 @@ async fn an_unreachable_database_lints_everything() {
 fn the_readme_documents_every_rule() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
     for rule in aludel::lint::RULES {
-        let row = format!("| `{}` | {} | {} |", rule.id, rule.dialects.join(", "), rule.severity.as_str());
+        let row = format!(
+            "| `{}` | {} | {} | {} | {} | {} |",
+            rule.id,
+            rule.dialects.join(", "),
+            rule.severity.as_str(),
+            rule.summary,
+            rule.why,
+            rule.fix
+        );
         assert!(readme.contains(&row), "the README has no row starting {row}");
     }
 }

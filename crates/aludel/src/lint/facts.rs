@@ -60,8 +60,14 @@ pub(crate) enum FactKind {
         table: String,
         concurrently: bool,
     },
-    /// Something other than an index build that runs CONCURRENTLY (an index drop, a
-    /// REINDEX), which a transaction refuses.
+    /// `table` is `None` when raw SQL drops an index the simulated schema does not know.
+    DropIndex {
+        index: String,
+        table: Option<String>,
+        concurrently: bool,
+    },
+    /// Something other than an index build or drop that runs CONCURRENTLY (a REINDEX, or
+    /// a statement the parser could not read), which a transaction refuses.
     Concurrent,
     AddForeignKey {
         table: String,
@@ -144,7 +150,7 @@ impl Fact {
             | FactKind::ValidateConstraint { table, .. }
             | FactKind::OtherAlter { table }
             | FactKind::CopyAlgorithm { table } => Some(table),
-            FactKind::DataChange { table } => table.as_deref(),
+            FactKind::DataChange { table } | FactKind::DropIndex { table, .. } => table.as_deref(),
             FactKind::Concurrent
             | FactKind::DropEnumValue { .. }
             | FactKind::InsertEnumValue { .. }
@@ -173,6 +179,7 @@ impl Fact {
                 | FactKind::AddKey { .. }
                 | FactKind::DropPrimaryKey { .. }
                 | FactKind::OtherAlter { .. }
+                | FactKind::DropIndex { concurrently: false, .. }
         )
     }
 }
@@ -209,8 +216,9 @@ pub(crate) fn of_op(op: &Op, schema: &Schema, dialect: &dyn Dialect) -> Vec<Fact
         Op::CreateIndex(index) => {
             one(FactKind::CreateIndex { table: index.table.clone(), concurrently: index.concurrently })
         }
-        Op::DropIndex { concurrently: true, .. } => one(FactKind::Concurrent),
-        Op::DropIndex { .. } => Vec::new(),
+        Op::DropIndex { table, name, concurrently, .. } => {
+            one(FactKind::DropIndex { index: name.clone(), table: Some(table.clone()), concurrently: *concurrently })
+        }
         Op::AddConstraint { table, constraint, not_valid, concurrently } => {
             constraint_fact(table, constraint, *not_valid, *concurrently).into_iter().collect()
         }
@@ -238,7 +246,14 @@ pub(crate) fn of_op(op: &Op, schema: &Schema, dialect: &dyn Dialect) -> Vec<Fact
             if only.as_deref().is_some_and(|only| !crate::dialect::names_dialect(only, dialect.name())) {
                 return Vec::new();
             }
-            sql_facts(sql, dialect)
+            let mut facts = sql_facts(sql, dialect);
+            // Raw SQL names the index only: its table is the schema's.
+            for fact in &mut facts {
+                if let FactKind::DropIndex { index, table: table @ None, .. } = &mut fact.kind {
+                    *table = schema.indexes.get(index.as_str()).map(|known| known.table.clone());
+                }
+            }
+            facts
         }
     }
 }

@@ -4,8 +4,10 @@
 //! backend), becomes [`facts`](self::facts) ("an index is built on `users`", "`orders.total`
 //! changes type"); the rules of `rules/` judge those facts against the schema the earlier
 //! revisions lead to (simulated with [`Schema::apply`], as the runtime does), so a rule knows
-//! whether a table existed before the revision. Each [`Finding`] names its [`Rule`] (a stable
-//! id, why it hurts, the safe alternative), the revision, op and statement.
+//! whether a table existed before the revision. The revisions a database has not applied are
+//! linted as the one run the next upgrade makes of them ([`lint_pending`]): a table an
+//! earlier one creates is new to the later ones too. Each [`Finding`] names its [`Rule`] (a
+//! stable id, why it hurts, the safe alternative), the revision, op and statement.
 //!
 //! Table sizes read from the database ([`TableSizes`]) scale a rule's severity: a rewrite of
 //! a ten-row table is a note, of a million-row one an error. Exceptions live in the revision
@@ -123,7 +125,8 @@ pub struct LintOptions<'a> {
 }
 
 /// Lints the revisions of `graph` that `selection` names, each against the schema the
-/// revisions before it (in the graph's order) lead to.
+/// revisions before it (in the graph's order) lead to, and as if deployed alone: a table an
+/// earlier selected revision created counts as existing ([`lint_pending`] does otherwise).
 ///
 /// # Examples
 ///
@@ -148,16 +151,37 @@ pub struct LintOptions<'a> {
 /// # Ok::<(), aludel::script::ScriptError>(())
 /// ```
 pub fn lint(graph: &RevisionGraph, selection: &[RevisionId], options: &LintOptions<'_>) -> Report {
+    lint_selected(graph, selection, options, false)
+}
+
+/// Lints `pending`, the revisions a database has not applied, as the next upgrade runs them:
+/// one after the other, so a table one of them creates is empty, and unknown to the running
+/// application, when the later ones change it. Such a table counts as new in those too, as
+/// in the revision that creates it; [`lint`] judges each revision as if deployed alone.
+///
+/// Every revision pending is a database at base: a fresh one (CI's, a developer's), whose
+/// findings are meant for the databases that hold rows, so each revision is judged alone.
+pub fn lint_pending(graph: &RevisionGraph, pending: &[RevisionId], options: &LintOptions<'_>) -> Report {
+    let selected: BTreeSet<&RevisionId> = pending.iter().collect();
+    let at_base = graph.revisions().iter().all(|revision| selected.contains(&revision.id));
+    lint_selected(graph, pending, options, !at_base)
+}
+
+/// `together`: tables an earlier selected revision created count as new in the later ones.
+fn lint_selected(graph: &RevisionGraph, selection: &[RevisionId], options: &LintOptions<'_>, together: bool) -> Report {
     let selected: BTreeSet<&RevisionId> = selection.iter().collect();
     let mut schema = Schema::default();
-    let mut sql_checks = BTreeMap::new();
+    let mut checks = Checks::default();
+    let mut created_in_run = BTreeSet::new();
     let mut findings = Vec::new();
     let mut revisions = Vec::new();
     for revision in graph.revisions() {
         if selected.contains(&revision.id) {
             revisions.push(revision.id.clone());
             let start = findings.len();
-            lint_revision(revision, &mut schema, &mut sql_checks, options, &mut findings);
+            let mut fresh_tables = if together { std::mem::take(&mut created_in_run) } else { BTreeSet::new() };
+            lint_revision(revision, &mut schema, &mut checks, &mut fresh_tables, options, &mut findings);
+            created_in_run = fresh_tables;
             if findings.len() > start {
                 let lines = revision.upgrade_lines();
                 for finding in &mut findings[start..] {
@@ -169,9 +193,7 @@ pub fn lint(graph: &RevisionGraph, selection: &[RevisionId], options: &LintOptio
             }
         } else {
             for op in &revision.upgrade {
-                if let Op::Sql { .. } = op {
-                    remember_sql_checks(&facts::of_op(op, &schema, options.dialect), &mut sql_checks);
-                }
+                checks.remember(&facts::of_op(op, &schema, options.dialect));
                 schema.apply(op).ok();
             }
         }
@@ -198,20 +220,22 @@ pub(crate) struct Context<'a> {
     pub(crate) revision: &'a Revision,
     /// The schema just before the current op.
     pub(crate) schema: &'a Schema,
-    /// Tables this revision created so far (they hold no rows, and nobody uses them yet).
+    /// Tables this revision created so far (they hold no rows, and nobody uses them yet),
+    /// and for pending revisions linted as one run, those the earlier ones created.
     pub(crate) fresh_tables: &'a BTreeSet<String>,
     /// Columns this revision added so far, as `(table, column)`.
     pub(crate) fresh_columns: &'a BTreeSet<(String, String)>,
-    /// Checks raw SQL added so far (which the simulated schema does not hold), by table.
-    pub(crate) sql_checks: &'a BTreeMap<String, Vec<SqlCheck>>,
+    /// What the simulated schema does not hold about checks, as of the current op.
+    pub(crate) checks: &'a Checks,
     /// Whether the revision's statements run in one transaction.
     pub(crate) in_transaction: bool,
     pub(crate) dialect: &'a dyn Dialect,
 }
 
 impl Context<'_> {
-    /// Whether `table` existed before this revision (a table the simulated history does
-    /// not know, made by raw SQL, counts as existing).
+    /// Whether `table` existed before this revision, or before the run for pending revisions
+    /// linted as one (a table the simulated history does not know, made by raw SQL, counts
+    /// as existing).
     pub(crate) fn existed(&self, table: &str) -> bool {
         !self.fresh_tables.contains(table)
     }
@@ -222,44 +246,70 @@ impl Context<'_> {
     }
 }
 
-/// A check raw SQL added: `NOT VALID` ones count once `VALIDATE CONSTRAINT` ran.
+/// What the simulated schema does not hold about checks: the checks raw SQL added, which
+/// `Schema::apply` does not see, and whether the `NOT VALID` ones, op or raw SQL, were
+/// validated since. Kept over every revision of the graph, linted or not, as the schema is,
+/// so a check validated in an applied revision counts for a pending one.
+#[derive(Debug, Default)]
+pub(crate) struct Checks(BTreeMap<String, Vec<Check>>);
+
+/// A check raw SQL added, or an op added `NOT VALID`.
 #[derive(Debug, Clone)]
-pub(crate) struct SqlCheck {
+pub(crate) struct Check {
     pub(crate) name: Option<String>,
     pub(crate) expr: String,
+    /// Added valid, or `VALIDATE CONSTRAINT` ran since.
     pub(crate) validated: bool,
+    /// Raw SQL added it: the simulated schema does not hold it.
+    pub(crate) by_sql: bool,
 }
 
-/// Keeps the checks raw SQL adds, which `Schema::apply` does not see, and their validation.
-fn remember_sql_checks(facts: &[Fact], sql_checks: &mut BTreeMap<String, Vec<SqlCheck>>) {
-    for fact in facts {
-        match (&fact.kind, fact.statement) {
-            (FactKind::AddCheck { table, name, expr, not_valid }, Some(_)) => {
-                let check = SqlCheck { name: name.clone(), expr: expr.clone(), validated: !not_valid };
-                sql_checks.entry(table.clone()).or_default().push(check);
-            }
-            (FactKind::ValidateConstraint { table, name }, _) => {
-                let checks = sql_checks.get_mut(table).into_iter().flatten();
-                for check in checks.filter(|check| check.name.as_deref() == Some(name.as_str())) {
-                    check.validated = true;
+impl Checks {
+    /// The checks on `table` that raw SQL added or an op added `NOT VALID`.
+    pub(crate) fn on(&self, table: &str) -> &[Check] {
+        self.0.get(table).map_or(&[], Vec::as_slice)
+    }
+
+    /// Keeps what `facts` add or validate.
+    fn remember(&mut self, facts: &[Fact]) {
+        for fact in facts {
+            match &fact.kind {
+                FactKind::AddCheck { table, name, expr, not_valid } => {
+                    let by_sql = fact.statement.is_some();
+                    let checks = self.0.entry(table.clone()).or_default();
+                    // An op's check replaces what was known of a check of that name.
+                    if !by_sql && name.is_some() {
+                        checks.retain(|check| check.by_sql || check.name != *name);
+                    }
+                    if by_sql || *not_valid {
+                        checks.push(Check { name: name.clone(), expr: expr.clone(), validated: !not_valid, by_sql });
+                    }
                 }
+                FactKind::ValidateConstraint { table, name } => {
+                    let checks = self.0.get_mut(table).into_iter().flatten();
+                    for check in checks.filter(|check| check.name.as_deref() == Some(name.as_str())) {
+                        check.validated = true;
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
 }
 
+/// Lints `revision`; `fresh_tables` holds the tables that count as new from its start, and
+/// gains those it creates.
 fn lint_revision(
     revision: &Revision,
     schema: &mut Schema,
-    sql_checks: &mut BTreeMap<String, Vec<SqlCheck>>,
+    checks: &mut Checks,
+    fresh_tables: &mut BTreeSet<String>,
     options: &LintOptions<'_>,
     findings: &mut Vec<Finding>,
 ) {
     let dialect = options.dialect;
     let in_transaction =
         dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
-    let mut fresh_tables = BTreeSet::new();
     let mut fresh_columns = BTreeSet::new();
     // Facts the revision-wide rules read once every op is seen: (op index, fact).
     let mut seen: Vec<(usize, Fact)> = Vec::new();
@@ -276,9 +326,9 @@ fn lint_revision(
             let context = Context {
                 revision,
                 schema,
-                fresh_tables: &fresh_tables,
+                fresh_tables,
                 fresh_columns: &fresh_columns,
-                sql_checks,
+                checks,
                 in_transaction,
                 dialect,
             };
@@ -302,19 +352,12 @@ fn lint_revision(
                 _ => {}
             }
         }
-        remember_sql_checks(&op_facts, sql_checks);
+        checks.remember(&op_facts);
         schema.apply(op).ok();
         seen.extend(op_facts.into_iter().map(|fact| (index, fact)));
     }
-    let context = Context {
-        revision,
-        schema,
-        fresh_tables: &fresh_tables,
-        fresh_columns: &fresh_columns,
-        sql_checks,
-        in_transaction,
-        dialect,
-    };
+    let context =
+        Context { revision, schema, fresh_tables, fresh_columns: &fresh_columns, checks, in_transaction, dialect };
     let mut found = Vec::new();
     rules::check_revision(&context, &seen, options.lock_timeout, &mut found);
     hits.extend(found);

@@ -24,11 +24,30 @@ pub(crate) fn facts(sql: &str, dialect: &str) -> Vec<Fact> {
     for (number, text) in (1..).zip(&statements) {
         let kinds = match Parser::parse_sql(parser, text) {
             Ok(parsed) => parsed.iter().flat_map(statement_facts).collect(),
-            Err(err) => unparsed(text, err.to_string()),
+            Err(err) => concurrent_index_drop(text, parser).unwrap_or_else(|| unparsed(text, err.to_string())),
         };
         facts.extend(kinds.into_iter().map(|kind| Fact { kind, statement: Some(number) }));
     }
     facts
+}
+
+/// `DROP INDEX CONCURRENTLY ...`, which the parser does not know: read as the plain drop it
+/// otherwise is, so the safe form of a drop is checked rather than reported unread.
+fn concurrent_index_drop(text: &str, parser: &dyn sqlparser::dialect::Dialect) -> Option<Vec<FactKind>> {
+    let mut rest = text.trim_start();
+    for keyword in ["DROP", "INDEX", "CONCURRENTLY"] {
+        let (word, after) = rest.split_once(char::is_whitespace)?;
+        if !word.eq_ignore_ascii_case(keyword) {
+            return None;
+        }
+        rest = after.trim_start();
+    }
+    let parsed = Parser::parse_sql(parser, &format!("DROP INDEX {rest}")).ok()?;
+    let kinds = parsed.iter().flat_map(statement_facts).map(|kind| match kind {
+        FactKind::DropIndex { index, table, .. } => FactKind::DropIndex { index, table, concurrently: true },
+        other => other,
+    });
+    Some(kinds.collect())
 }
 
 /// A statement the parser does not know: reported, and read for the one thing a keyword
@@ -57,10 +76,16 @@ fn statement_facts(statement: &Statement) -> Vec<FactKind> {
         Statement::Drop { object_type: ObjectType::Table, names, .. } => {
             names.iter().map(|n| FactKind::DropTable { table: name(n) }).collect()
         }
-        Statement::Drop { object_type: ObjectType::Index, .. }
-            if statement.to_string().to_ascii_uppercase().contains("CONCURRENTLY") =>
-        {
-            vec![FactKind::Concurrent]
+        // MySQL names the table (`DROP INDEX ix ON t`), PostgreSQL's is the schema's; a
+        // CONCURRENTLY drop never parses, `concurrent_index_drop` reads it.
+        Statement::Drop { object_type: ObjectType::Index, names, table, .. } => {
+            let table = table.as_ref().map(name);
+            let drop = |index: &ObjectName| FactKind::DropIndex {
+                index: name(index),
+                table: table.clone(),
+                concurrently: false,
+            };
+            names.iter().map(drop).collect()
         }
         Statement::AlterTable(alter) => {
             let table = name(&alter.name);
@@ -270,6 +295,22 @@ mod tests {
                     volatile_default: false,
                     required: false,
                 }],
+            ),
+            (
+                "DROP INDEX IF EXISTS public.ix_users_email",
+                "postgresql",
+                vec![FactKind::DropIndex { index: "ix_users_email".into(), table: None, concurrently: false }],
+            ),
+            // The parser does not know CONCURRENTLY here; the drop is read all the same.
+            (
+                "drop index  concurrently ix_users_email",
+                "postgresql",
+                vec![FactKind::DropIndex { index: "ix_users_email".into(), table: None, concurrently: true }],
+            ),
+            (
+                "DROP INDEX ix_users_email ON users",
+                "mysql",
+                vec![FactKind::DropIndex { index: "ix_users_email".into(), table: Some(table()), concurrently: false }],
             ),
             ("UPDATE users SET active = true", "postgresql", vec![FactKind::DataChange { table: Some(table()) }]),
             ("INSERT INTO users (id) VALUES (1)", "sqlite", vec![]),

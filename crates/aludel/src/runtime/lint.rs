@@ -74,7 +74,12 @@ impl Project {
             lock_timeout: self.config.timeouts.lock_timeout,
             sizes: sizes.as_ref(),
         };
-        let report = crate::lint::lint(&graph, &ids, &options);
+        // A database's pending revisions run together in the next upgrade; anything else
+        // may be deployed revision by revision.
+        let report = match (selection, &database) {
+            (LintSelection::Pending, LintDatabase::Read { .. }) => crate::lint::lint_pending(&graph, &ids, &options),
+            _ => crate::lint::lint(&graph, &ids, &options),
+        };
         Ok(LintRun { report, database })
     }
 }

@@ -70,7 +70,12 @@ pub(super) fn check_revision(
     let ddl = facts.iter().find(|(_, fact)| {
         fact.is_ddl()
             && existing(fact)
-            && !matches!(fact.kind, FactKind::CreateIndex { concurrently: true, .. } | FactKind::CreateTable { .. })
+            && !matches!(
+                fact.kind,
+                FactKind::CreateIndex { concurrently: true, .. }
+                    | FactKind::DropIndex { concurrently: true, .. }
+                    | FactKind::CreateTable { .. }
+            )
     });
     let (Some((data_op, data_fact)), Some((ddl_op, ddl_fact))) = (data, ddl) else { return };
     let data_table = data_fact.table().unwrap_or_default();

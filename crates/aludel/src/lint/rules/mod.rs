@@ -138,6 +138,19 @@ pub static RULES: &[Rule] = &[
               revision gives up and is retried instead of stalling the queue",
     },
     Rule {
+        id: "pg-drop-index-not-concurrent",
+        severity: Severity::Warning,
+        dialects: PG,
+        scales_with_rows: true,
+        summary: "an index dropped without CONCURRENTLY from a table that existed before the revision",
+        why: "DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table. The drop itself is quick, but it first \
+              waits for every query running on the table, and every query after it, reads included, queues behind \
+              it: one long query stalls the application",
+        fix: "set `concurrently = true` on the drop_index op (the runner drops it outside the revision's \
+              transaction), or write DROP INDEX CONCURRENTLY in a revision with `transactional = false`; an index \
+              behind a unique or primary key constraint goes with the constraint instead",
+    },
+    Rule {
         id: "pg-fk-without-index",
         severity: Severity::Warning,
         dialects: PG,

@@ -23,6 +23,26 @@ pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
                 out.push(concurrently_in_transaction(Some(table)));
             }
         }
+        FactKind::DropIndex { index, table, concurrently } => {
+            // An index lint cannot place is on a table that exists, as with any unknown table.
+            if !concurrently && table.as_deref().is_none_or(|table| context.existed(table)) {
+                let (on, unknown) = match table {
+                    Some(table) => (format!("`{table}`"), ""),
+                    None => ("its table".to_owned(), " (no op created the index, so lint cannot tell its table)"),
+                };
+                out.push(Hit::new(
+                    "pg-drop-index-not-concurrent",
+                    table.as_deref(),
+                    format!(
+                        "drops index `{index}` without CONCURRENTLY, locking {on} ACCESS EXCLUSIVE: the drop waits \
+                         for the queries running on it, and every later query waits behind the drop{unknown}"
+                    ),
+                ));
+            }
+            if *concurrently && context.in_transaction && fact.statement.is_some() {
+                out.push(concurrently_in_transaction(table.as_deref()));
+            }
+        }
         FactKind::Concurrent if context.in_transaction && fact.statement.is_some() => {
             out.push(concurrently_in_transaction(None));
         }
@@ -146,11 +166,17 @@ fn has_not_null_check(context: &Context<'_>, table: &str, column: &str) -> bool 
         let flat: String = expr.chars().filter(|c| !c.is_whitespace() && !matches!(c, '"' | '(' | ')' | '`')).collect();
         flat.to_ascii_lowercase().contains(&wanted)
     };
+    let known = context.checks.on(table);
+    // The schema holds an op's check, NOT VALID or not; `known` tells which are still.
+    let not_validated = |name: &Option<String>, expr: &str| {
+        known.iter().any(|check| !check.by_sql && !check.validated && check.name == *name && check.expr == expr)
+    };
     let from_ops = context.schema.table(table).is_some_and(|table| {
-        table.constraints.iter().any(|constraint| matches!(constraint, Constraint::Check { expr, .. } if reads(expr)))
+        table.constraints.iter().any(|constraint| {
+            matches!(constraint, Constraint::Check { name, expr } if reads(expr) && !not_validated(name, expr))
+        })
     });
-    let from_sql = context.sql_checks.get(table).into_iter().flatten();
-    from_ops || from_sql.filter(|check| check.validated).any(|check| reads(&check.expr))
+    from_ops || known.iter().any(|check| check.by_sql && check.validated && reads(&check.expr))
 }
 
 /// Whether an index, the primary key or a unique constraint of `table` starts with `columns`.
