@@ -42,6 +42,34 @@ pub fn control_characters(loc: &[&str], text: &str) -> Option<FieldError> {
     })
 }
 
+/// What [`identity_characters`] allows, as the OpenAPI document's `pattern` says it: what
+/// [`PRINTABLE_TEXT`] allows, but the bidirectional embedding, override and isolate controls.
+pub const IDENTITY_TEXT: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$";
+
+/// The bidirectional embedding, override and isolate controls (U+202A to U+202E, U+2066 to
+/// U+2069): they reorder the text that follows them, so a name holding one can render as
+/// someone else's. The marks U+200E and U+200F only give neutral characters a direction, and
+/// stay allowed.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A field error at `loc` when `text`, a login or display name, holds what
+/// [`control_characters`] refuses or a bidirectional control. Only names: titles and bodies
+/// may need the controls to lay out right-to-left text.
+pub fn identity_characters(loc: &[&str], text: &str) -> Option<FieldError> {
+    control_characters(loc, text).or_else(|| {
+        text.chars().any(is_bidi_control).then(|| {
+            FieldError::new(
+                "value_error",
+                loc,
+                "Value error, bidirectional control characters are not allowed in names",
+                Value::from(text),
+            )
+        })
+    })
+}
+
 /// A JSON body, deserialized and then validated; any problem is a 422 listing each field.
 #[derive(Debug, Clone)]
 pub struct ValidJson<T>(pub T);

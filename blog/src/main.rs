@@ -121,6 +121,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| anyhow::anyhow!("could not listen on {address}: {e}"))?;
+    // The port the system picked when PORT=0, not the 0 that was asked for.
+    let address = listener.local_addr().unwrap_or(address);
     tracing::info!(database = url, "listening on http://{address} (API docs at http://{address}/docs)");
     let limits = state.settings.connections;
     blog::server::serve(listener, blog::app(state), limits, shutdown_signal()).await;

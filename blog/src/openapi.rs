@@ -57,28 +57,31 @@ impl Modify for BearerFromPasswordFlow {
     }
 }
 
-/// The text fields that refuse control characters ([`crate::extract::control_characters`]):
-/// their schema says so with [`crate::extract::PRINTABLE_TEXT`], so that a client (and a
-/// fuzzer) knows before it sends them.
+/// The text fields that refuse control characters ([`crate::extract::control_characters`]),
+/// and the names that also refuse bidirectional controls
+/// ([`crate::extract::identity_characters`]): their schema says so with
+/// [`crate::extract::PRINTABLE_TEXT`] or [`crate::extract::IDENTITY_TEXT`], so that a client
+/// (and a fuzzer) knows before it sends them.
 struct PrintableText;
 
-/// Each schema and its fields checked by `control_characters`.
-const PRINTABLE_FIELDS: [(&str, &[&str]); 4] = [
-    ("PostCreate", &["title", "body"]),
-    ("PostUpdate", &["title", "body"]),
-    ("RegisterIn", &["display_name"]),
-    ("TokenFormDoc", &["username"]),
+/// Each schema, its fields checked by `control_characters` or `identity_characters`, and the
+/// pattern that describes the check.
+const PRINTABLE_FIELDS: [(&str, &[&str], &str); 4] = [
+    ("PostCreate", &["title", "body"], crate::extract::PRINTABLE_TEXT),
+    ("PostUpdate", &["title", "body"], crate::extract::PRINTABLE_TEXT),
+    ("RegisterIn", &["email", "display_name"], crate::extract::IDENTITY_TEXT),
+    ("TokenFormDoc", &["username"], crate::extract::IDENTITY_TEXT),
 ];
 
 impl Modify for PrintableText {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{RefOr, Schema};
         let Some(components) = openapi.components.as_mut() else { return };
-        for (schema, fields) in PRINTABLE_FIELDS {
+        for (schema, fields, pattern) in PRINTABLE_FIELDS {
             let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else { continue };
             for field in fields {
                 if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(*field) {
-                    property.pattern = Some(crate::extract::PRINTABLE_TEXT.to_owned());
+                    property.pattern = Some(pattern.to_owned());
                 }
             }
         }

@@ -27,6 +27,7 @@ on_every_backend!(
     concurrent_refreshes_with_one_token_succeed_once,
     logout_revokes_the_refresh_token,
     login_attempts_are_rate_limited,
+    every_spelling_of_an_account_shares_its_login_budget,
     random_user_names_do_not_get_past_the_client_limit,
     registration_is_rate_limited_per_client,
     one_account_is_limited_across_clients,
@@ -39,6 +40,7 @@ on_every_backend!(
     expired_refresh_tokens_are_purged,
     passwords_are_never_echoed_in_errors,
     control_characters_in_names_are_422_not_500,
+    bidirectional_controls_in_names_are_422,
 );
 
 async fn registration_returns_the_user(backend: Backend) {
@@ -497,6 +499,27 @@ async fn login_attempts_are_rate_limited(backend: Backend) {
     app.user("bob@example.com").await;
 }
 
+/// A word-final 'Σ' lowers to 'ς' where the login looks a name up; the limiter lowered it
+/// letter by letter to 'σ', so the capitalised spelling had a budget of its own.
+async fn every_spelling_of_an_account_shares_its_login_budget(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("LOGIN_RATE_LIMIT", "4")]).await;
+    let (upper, lower) = ("ΟΔΥΣΣΕΥΣ@example.com", "οδυσσευς@example.com");
+    let registered =
+        app.json(Method::POST, "/auth/register", None, &json!({"email": upper, "password": PASSWORD})).await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.text());
+    assert_eq!(registered.json()["email"], lower);
+    // Both spellings log into the account...
+    assert_eq!(app.login(upper, PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(app.login(lower, PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(app.login(upper, "guess number 1").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.login(lower, "guess number 1").await.status, StatusCode::UNAUTHORIZED);
+    // ...so both count against its one budget of 4, whichever is tried next.
+    for spelling in [upper, lower] {
+        let response = app.login(spelling, PASSWORD).await;
+        assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS, "{spelling}: {}", response.text());
+    }
+}
+
 async fn control_characters_in_names_are_422_not_500(backend: Backend) {
     let app = TestApp::new(backend).await;
     let message = "Value error, control characters other than tab and line breaks are not allowed";
@@ -534,4 +557,55 @@ async fn control_characters_in_names_are_422_not_500(backend: Backend) {
         );
     }
     assert_eq!(app.login("ada@example.com", PASSWORD).await.status, StatusCode::OK);
+}
+
+/// A right-to-left override in a name makes it render reversed: `ada\u{202e}gro.evil` shows as
+/// `adalive.org`, so one user could pass for another. Names refuse the controls; titles and
+/// bodies, where right-to-left text needs them, keep them.
+async fn bidirectional_controls_in_names_are_422(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let message = "Value error, bidirectional control characters are not allowed in names";
+    for (body, field, input) in [
+        (
+            json!({"email": "ada\u{202e}gro.evil@example.com", "password": PASSWORD}),
+            "email",
+            "ada\u{202e}gro.evil@example.com",
+        ),
+        (
+            json!({"email": "eve@example.com", "password": PASSWORD, "display_name": "Ada\u{202e}"}),
+            "display_name",
+            "Ada\u{202e}",
+        ),
+        (
+            json!({"email": "eve@example.com", "password": PASSWORD, "display_name": "\u{2066}Ada\u{2069}"}),
+            "display_name",
+            "\u{2066}Ada\u{2069}",
+        ),
+    ] {
+        let response = app.json(Method::POST, "/auth/register", None, &body).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", response.text());
+        assert_eq!(
+            response.json(),
+            json!({"detail": [{"type": "value_error", "loc": ["body", field], "msg": message, "input": input}]})
+        );
+    }
+    let response = app.login("ada\u{202e}@example.com", PASSWORD).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.text());
+    assert_eq!(response.json()["detail"][0]["loc"], json!(["body", "username"]));
+
+    // Right-to-left names are fine, and so are right-to-left titles and bodies, controls and all.
+    let registered = app
+        .json(
+            Method::POST,
+            "/auth/register",
+            None,
+            &json!({"email": "layla@example.com", "password": PASSWORD, "display_name": "ليلى"}),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.text());
+    let nour = app.user("nour@example.com").await;
+    let (title, body) = ("مرحبا بالعالم", "\u{202b}نص من اليمين إلى اليسار\u{202c} and \u{2067}عربي\u{2069}");
+    let response = app.json(Method::POST, "/posts", Some(&nour.access), &json!({"title": title, "body": body})).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    assert_eq!((response.json()["title"].as_str(), response.json()["body"].as_str()), (Some(title), Some(body)));
 }

@@ -47,6 +47,7 @@ const SETTINGS: &[&str] = &[
     "HEADER_READ_TIMEOUT_SECS",
     "KEEP_ALIVE_TIMEOUT_SECS",
     "MAX_CONNECTIONS",
+    "NO_COLOR",
 ];
 
 fn blog(dir: &Path, vars: &[(&str, &str)]) -> Command {
@@ -496,4 +497,60 @@ async fn connections_past_the_cap_wait_for_a_free_slot() {
     let answered = closed_within(&mut third, Duration::from_secs(5)).await.expect("served once a slot is free");
     let answered = String::from_utf8_lossy(&answered);
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+}
+
+/// The address in the start-up line (`listening on http://127.0.0.1:41234 (API docs ...)`),
+/// read from the service's output as it is written, within 60 s; with every line read.
+fn logged_address(child: &mut Child) -> (std::net::SocketAddr, Vec<String>) {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = received.recv_timeout(left).unwrap_or_else(|e| panic!("no start-up line ({e}): {seen:#?}"));
+        let address = line.split_once("listening on http://").and_then(|(_, rest)| rest.split_whitespace().next());
+        seen.push(line.clone());
+        if let Some(address) = address {
+            let address = address.parse().unwrap_or_else(|e| panic!("not an address ({e}): {line}"));
+            return (address, seen);
+        }
+    }
+}
+
+/// `PORT=0` lets the system pick a free port; the start-up log names the one it picked (it
+/// said `:0`), so whoever started the service can reach it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_zero_logs_the_port_it_listens_on() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
+    let mut replicas = Replicas(vec![serve(dir.path(), &url, 0, &[("LOG_LEVEL", "info")])]);
+    let (address, lines) = logged_address(&mut replicas.0[0]);
+    assert_ne!(address.port(), 0, "{lines:#?}");
+    assert_eq!(status(address.port(), "/health").await, Some(200), "{lines:#?}");
+}
+
+/// The human log format colors its lines only on a terminal: written to a pipe (or a file, a
+/// log collector), it has no escape codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn human_logs_in_a_pipe_are_not_colored() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
+    let port = free_port();
+    let child = serve(dir.path(), &url, port, &[("LOG_FORMAT", "human"), ("LOG_LEVEL", "info")]);
+    let mut replicas = Replicas(vec![child]);
+    wait_ready(port).await;
+    assert_eq!(status(port, "/health").await, Some(200));
+    let output = stop(replicas.0.pop().expect("the service"));
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(log.contains("listening on http://") && log.contains("request finished"), "{log}");
+    assert!(!output.stdout.contains(&0x1b) && !output.stderr.contains(&0x1b), "escape codes in a pipe: {log:?}");
 }

@@ -70,17 +70,20 @@ async fn docs_and_the_openapi_document_are_served(backend: Backend) {
     );
     let list = &spec["paths"]["/posts"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
     assert_eq!(list["$ref"], "#/components/schemas/Page_PostOut");
-    // The text fields that refuse control characters say so.
-    for (schema, field) in [
-        ("PostCreate", "title"),
-        ("PostCreate", "body"),
-        ("PostUpdate", "title"),
-        ("PostUpdate", "body"),
-        ("RegisterIn", "display_name"),
-        ("TokenFormDoc", "username"),
+    // The text fields that refuse control characters say so, and the names that also refuse
+    // bidirectional controls say that.
+    let (printable, identity) = (blog::extract::PRINTABLE_TEXT, blog::extract::IDENTITY_TEXT);
+    for (schema, field, expected) in [
+        ("PostCreate", "title", printable),
+        ("PostCreate", "body", printable),
+        ("PostUpdate", "title", printable),
+        ("PostUpdate", "body", printable),
+        ("RegisterIn", "email", identity),
+        ("RegisterIn", "display_name", identity),
+        ("TokenFormDoc", "username", identity),
     ] {
         let pattern = &spec["components"]["schemas"][schema]["properties"][field]["pattern"];
-        assert_eq!(pattern, blog::extract::PRINTABLE_TEXT, "{schema}.{field}");
+        assert_eq!(pattern, expected, "{schema}.{field}");
     }
 
     let docs = app.get("/docs/", None).await;

@@ -159,6 +159,10 @@ async fn attachments_are_removed_with_their_post(backend: Backend) {
         StatusCode::NO_CONTENT
     );
     assert!(!file.exists(), "the file is removed with the post");
+    // So is the post's folder, now empty; the storage folder itself stays.
+    let folder = file.parent().expect("the post's folder");
+    assert!(!folder.exists(), "{} is left behind", folder.display());
+    assert!(app.storage.path().is_dir());
     assert!(attachment::Entity::find_by_id(id).one(&app.state.db).await.expect("a query").is_none());
     let response = app.get(&format!("/posts/{post_id}/attachments/{id}"), None).await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
@@ -323,6 +327,25 @@ fn stored_files(root: &std::path::Path) -> Vec<String> {
     out
 }
 
+/// Every folder under the storage folder's `posts/`.
+fn stored_folders(root: &std::path::Path) -> Vec<String> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if let Ok(relative) = path.strip_prefix(root) {
+                    out.push(relative.display().to_string());
+                }
+                walk(&path, root, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root.join("posts"), root, &mut out);
+    out.sort();
+    out
+}
+
 async fn no_file_outlives_a_cleanup(backend: Backend) {
     let app = TestApp::new(backend).await;
     let ada = app.user("ada@example.com").await;
@@ -364,6 +387,8 @@ async fn no_file_outlives_a_cleanup(backend: Backend) {
     let files = stored_files(app.storage.path());
     assert_eq!(files, rows, "files on disk against attachment rows");
     assert_eq!(rows.len(), 1, "only the kept attachment: {rows:?}");
+    // Nor does a folder: the deleted posts' went with their last file.
+    assert_eq!(stored_folders(app.storage.path()), [format!("posts/{kept}")]);
     assert_eq!(app.get(&format!("/posts/{kept}/attachments/{}", kept_upload.json()["id"]), None).await.bytes, b"kept");
 }
 
@@ -533,4 +558,31 @@ async fn attachments_per_post_are_limited(backend: Backend) {
         assert_eq!(response.json(), limited);
     }
     assert_eq!(stored_files(app.storage.path()).len(), 6);
+}
+
+/// Deleting the last file of a post's folder removes the folder, while an upload may be
+/// storing a file into that same folder: the upload is kept, and what is left empty goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_racing_the_removal_of_its_folder_is_kept() {
+    use blog::storage::client;
+    let root = tempfile::tempdir().expect("a folder");
+    let vars = blog::config::Vars::from_pairs([("STORAGE_PATH", root.path().display().to_string())]);
+    let config = blog::storage::config::StorageConfig::from_vars(&vars).expect("valid settings");
+    let store = client::build(&config).expect("the local store");
+    let store = store.as_ref();
+    let folder = root.path().join("posts/7");
+    for round in 0..200 {
+        let (old, new) = (format!("posts/7/old-{round}"), format!("posts/7/new-{round}"));
+        client::put(store, &old, b"old".to_vec()).await.expect("stored");
+        let (deleted, stored) = tokio::join!(client::delete(store, &old), client::put(store, &new, b"new".to_vec()));
+        deleted.expect("deleted");
+        stored.expect("stored");
+        assert!(folder.join(format!("new-{round}")).is_file(), "round {round}: the upload was lost");
+        assert!(!folder.join(format!("old-{round}")).exists(), "round {round}");
+        client::delete(store, &new).await.expect("deleted");
+        assert!(!folder.exists(), "round {round}: the empty folder is left behind");
+    }
+    // The storage folder itself is never removed.
+    assert!(root.path().is_dir());
+    assert_eq!(std::fs::read_dir(root.path()).expect("readable").count(), 0);
 }

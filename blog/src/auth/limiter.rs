@@ -17,6 +17,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::auth::config::AuthConfig;
+use crate::auth::schemas::normalize_login_name;
 
 /// Keys kept per window by default, over all shards.
 pub const DEFAULT_CAPACITY: usize = 65_536;
@@ -94,15 +95,15 @@ impl AuthLimits {
     }
 }
 
-/// A user name as a limiter key: hashed the way it is compared (trimmed, lower-cased),
-/// without making a lower-cased copy.
+/// A user name as a limiter key: hashed in the form the login looks it up in
+/// ([`normalize_login_name`]), so every spelling that reaches an account counts against the
+/// same budget. (Lowering character by character would not: it turns a word-final 'Σ' into
+/// 'σ' where the lookup has 'ς', giving one account two keys.)
 struct Account<'a>(&'a str);
 
 impl Hash for Account<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        for c in self.0.trim().chars().flat_map(char::to_lowercase) {
-            state.write_u32(u32::from(c));
-        }
+        normalize_login_name(self.0).hash(state);
     }
 }
 
@@ -263,6 +264,18 @@ mod tests {
         assert_eq!(limiter.check(&Account(" ada@example.com "), start), Ok(()));
         assert!(limiter.check(&Account("ADA@EXAMPLE.COM"), start).is_err());
         assert_eq!(limiter.check(&Account("bob@example.com"), start), Ok(()));
+    }
+
+    #[test]
+    fn a_final_sigma_is_one_account_however_it_is_spelled() {
+        let start = Instant::now();
+        let limiter = RateLimiter::new(2, secs(60), 100, start);
+        // The login finds `οδυσσευς@example.com` under both spellings.
+        assert_eq!(normalize_login_name("ΟΔΥΣΣΕΥΣ@example.com"), "οδυσσευς@example.com");
+        assert_eq!(limiter.check(&Account("ΟΔΥΣΣΕΥΣ@example.com"), start), Ok(()));
+        assert_eq!(limiter.check(&Account("οδυσσευς@example.com"), start), Ok(()));
+        assert!(limiter.check(&Account("ΟΔΥΣΣΕΥΣ@example.com"), start).is_err());
+        assert!(limiter.check(&Account("οδυσσευς@example.com"), start).is_err());
     }
 
     #[test]

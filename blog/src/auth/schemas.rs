@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::auth::models::user;
 use crate::errors::{AppError, FieldError};
-use crate::extract::{Validate, control_characters};
+use crate::extract::{Validate, identity_characters};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -20,22 +20,32 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 /// `POST /auth/register`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterIn {
-    /// The email address; the login name. Compared without regard to case.
+    /// The email address; the login name. Compared without regard to case. Control characters
+    /// and bidirectional controls are refused.
     #[schema(format = Email, max_length = 254, example = "ada@example.com")]
     pub email: String,
     /// 8 to 128 characters, with at least one letter and one character that is not a letter,
     /// and not the email address.
     #[schema(value_type = String, format = Password, min_length = 8, max_length = 128, example = "correct horse 9")]
     pub password: SecretString,
-    /// The name shown with the user's posts (1 to 100 characters).
+    /// The name shown with the user's posts (1 to 100 characters, without control characters
+    /// or bidirectional controls).
     #[schema(min_length = 1, max_length = 100, example = "Ada")]
     pub display_name: Option<String>,
 }
 
+/// A login name as it is stored, looked up and counted by the login limiter: trimmed and
+/// lower-cased by `str::to_lowercase`, which reads the whole word (a word-final 'Σ' becomes 'ς',
+/// not the 'σ' lowering each character alone gives). Every place that compares login names
+/// goes through here, so one account never has two spellings that disagree.
+pub fn normalize_login_name(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
 impl RegisterIn {
-    /// The email as stored: trimmed and lower-cased.
+    /// The email as stored: see [`normalize_login_name`].
     pub fn normalized_email(&self) -> String {
-        self.email.trim().to_lowercase()
+        normalize_login_name(&self.email)
     }
 
     /// The display name as stored: trimmed.
@@ -48,7 +58,9 @@ impl Validate for RegisterIn {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let email = self.normalized_email();
-        if !is_email(&email) {
+        if let Some(error) = identity_characters(&["body", "email"], &self.email) {
+            errors.push(error);
+        } else if !is_email(&email) {
             errors.push(FieldError::new(
                 "value_error",
                 &["body", "email"],
@@ -65,7 +77,7 @@ impl Validate for RegisterIn {
             Some(format!("Password should have at most {MAX_PASSWORD_CHARS} characters"))
         } else if !password.chars().any(char::is_alphabetic) || password.chars().all(char::is_alphabetic) {
             Some("Password should contain at least one letter and one character that is not a letter".to_owned())
-        } else if password.trim().to_lowercase() == email {
+        } else if normalize_login_name(password) == email {
             Some("Password should not be the email address".to_owned())
         } else {
             None
@@ -75,7 +87,7 @@ impl Validate for RegisterIn {
         }
         if let Some(name) = self.normalized_display_name() {
             let chars = name.chars().count();
-            if let Some(error) = control_characters(&["body", "display_name"], &name) {
+            if let Some(error) = identity_characters(&["body", "display_name"], &name) {
                 errors.push(error);
             } else if !(1..=100).contains(&chars) {
                 errors.push(FieldError::new(
@@ -182,7 +194,7 @@ impl TokenForm {
         let password = SecretString::from(required("password"));
         // No account has such a name (registration refuses it), and PostgreSQL cannot even
         // compare one with NUL in it: refused before any lookup or hash.
-        errors.extend(control_characters(&["body", "username"], &username));
+        errors.extend(identity_characters(&["body", "username"], &username));
         if errors.is_empty() { Ok(TokenForm { username, password }) } else { Err(AppError::Validation(errors)) }
     }
 }
@@ -251,6 +263,12 @@ mod tests {
         check("ada@example.com", "analytical 1", Some("  "), &["display_name"]);
         check("ada@example.com", "analytical 1", Some("N\0"), &["display_name"]);
         check("ada@example.com", "analytical 1", Some("Ada\u{1b}[31m"), &["display_name"]);
+        // Bidirectional controls would let a name render as another's.
+        check("ada@example.com", "analytical 1", Some("Ada\u{202e}moc.elpmaxe"), &["display_name"]);
+        check("ada@example.com", "analytical 1", Some("\u{2067}Ada"), &["display_name"]);
+        check("ada\u{202e}@example.com", "analytical 1", None, &["email"]);
+        // Right-to-left names, and the marks that set the direction of neutral characters.
+        check("ada@example.com", "analytical 1", Some("ليلى\u{200f}"), &[]);
     }
 
     #[test]

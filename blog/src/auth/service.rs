@@ -23,6 +23,7 @@ use tokio::sync::Semaphore;
 
 use crate::auth::config::AuthConfig;
 use crate::auth::models::{refresh_token, user};
+use crate::auth::schemas::normalize_login_name;
 use crate::errors::AppError;
 
 /// What can go wrong in the auth domain.
@@ -333,7 +334,7 @@ pub async fn authenticate(
     email: &str,
     password: &SecretString,
 ) -> Result<user::Model, AuthError> {
-    let email = email.trim().to_lowercase();
+    let email = normalize_login_name(email);
     let found = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?;
     match found {
         Some(user) if hashing.verify_password(password, user.password_hash.clone()).await? => Ok(user),

@@ -3,6 +3,8 @@
 //! returned in the response) carried by a span, so every line logged while handling it names
 //! the request; the access log is one line per response.
 
+use std::ffi::OsStr;
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -31,12 +33,23 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn init(settings: &Settings) -> Result<(), String> {
     let filter = EnvFilter::try_new(&settings.log_level)
         .map_err(|e| format!("invalid LOG_LEVEL=`{}`: {e}", settings.log_level))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Lines go to stdout (the fmt default), so stdout decides whether they are colored.
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stdout);
     let result = match settings.log_format {
-        LogFormat::Human => builder.with_target(false).try_init(),
+        LogFormat::Human => {
+            let ansi = use_color(std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR").as_deref());
+            builder.with_target(false).with_ansi(ansi).try_init()
+        }
         LogFormat::Json => builder.fmt_fields(JsonFields).event_format(JsonLines).try_init(),
     };
     result.map_err(|e| format!("could not install the logger: {e}"))
+}
+
+/// Whether human lines are colored: only on a terminal (a file or a pipe would keep the
+/// escape codes as text), and never with `NO_COLOR` set to anything but the empty string
+/// (<https://no-color.org>).
+fn use_color(is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(OsStr::is_empty)
 }
 
 /// Request ids: a random prefix per process and a counter, unique across replicas and cheap.
@@ -97,4 +110,19 @@ pub fn trace_layer() -> TraceLayer<
         .on_body_chunk(())
         .on_eos(())
         .on_failure(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colors_only_on_a_terminal_without_no_color() {
+        assert!(use_color(true, None));
+        assert!(use_color(true, Some(OsStr::new(""))));
+        assert!(!use_color(true, Some(OsStr::new("1"))));
+        // A file or a pipe: never, whatever NO_COLOR says.
+        assert!(!use_color(false, None));
+        assert!(!use_color(false, Some(OsStr::new(""))));
+    }
 }

@@ -26,8 +26,14 @@ pub fn build(config: &StorageConfig) -> Result<Arc<dyn ObjectStore>, StorageErro
     match &config.backend {
         Backend::Local { path } => {
             std::fs::create_dir_all(path).map_err(|source| StorageError::Folder { path: path.clone(), source })?;
+            // Deleting a file removes the folders it leaves empty (a post's `posts/<id>/`), up to
+            // but never the root. The removal is `remove_dir`, which fails on a folder that is
+            // not empty: an upload into the same folder writes its file there from the start
+            // (staged beside its final name, then renamed), and makes the folder again when it
+            // finds it gone, so it is never lost to a cleanup.
             let store = object_store::local::LocalFileSystem::new_with_prefix(path)
-                .map_err(|source| StorageError::Setup { backend: "local", source })?;
+                .map_err(|source| StorageError::Setup { backend: "local", source })?
+                .with_automatic_cleanup(true);
             Ok(Arc::new(store))
         }
         Backend::S3(s3) => {
