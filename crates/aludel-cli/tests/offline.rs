@@ -203,6 +203,49 @@ async fn offline_upgrade_script_matches_online_upgrade() {
     }
 }
 
+/// A message of several lines is one comment line in a script: its other lines (a carriage
+/// return ends a comment for PostgreSQL too) are neither a syntax error nor SQL that runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_of_several_lines_stays_a_comment_in_a_script() {
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        let (up, down) = common::table_ops("kept");
+        let message = "add kept\rCREATE TABLE smuggled (id integer);\n\nCREATE TABLE smuggled_too (id integer);";
+        let text = revision("m1", &[], &up, &down)
+            .replace("message = \"revision m1\"", &format!("message = {}", toml_string(message)));
+        project.write("m1_kept", &text);
+        let script = project.run(&["upgrade", "head", "--sql"]).await.ok().stdout;
+        let header = "-- Running upgrade <base> -> m1, add kept CREATE TABLE smuggled (id integer);\n";
+        assert!(script.contains(header), "{script}");
+        let offline = TestDb::new(backend).await;
+        run_script(&offline, &script).await;
+        let tables = offline.query("SELECT version_num FROM aludel_version").await;
+        assert_eq!(tables, [[Some("m1".to_owned())]], "{backend:?}");
+        for smuggled in ["smuggled", "smuggled_too"] {
+            let made = try_run_script(&offline, &format!("SELECT 1 FROM {smuggled};")).await;
+            assert!(made.is_err(), "{backend:?}: the message's SQL ran: {smuggled}\n{script}");
+        }
+        let history = project.run(&["history"]).await.ok().stdout;
+        assert!(history.contains(", add kept CREATE") && !history.contains("smuggled_too"), "{history}");
+    }
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn offline_scripts_need_no_database() {
     let project = project(Backend::Postgres).await;

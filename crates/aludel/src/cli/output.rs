@@ -13,7 +13,7 @@ use crate::ops::Op;
 use crate::runtime::{
     ChecksumMismatch, HistoryRow, RenameQuestion, RunReport, StepReport, TraceReport, TracedStatement,
 };
-use crate::script::{Direction, Revision, RevisionGraph, RevisionId};
+use crate::script::{Direction, Revision, RevisionGraph, RevisionId, message_line};
 
 pub(super) fn join(ids: &[RevisionId]) -> String {
     ids.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
@@ -42,7 +42,7 @@ fn markers(graph: &RevisionGraph, revision: &Revision) -> String {
 }
 
 fn summary(graph: &RevisionGraph, revision: &Revision) -> String {
-    format!("{} -> {}{}, {}", parents(revision), revision.id, markers(graph, revision), revision.message)
+    format!("{} -> {}{}, {}", parents(revision), revision.id, markers(graph, revision), revision.message_line())
 }
 
 fn details(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revision) -> io::Result<()> {
@@ -68,7 +68,9 @@ fn details_marked(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revisio
     }
     writeln!(out, "Path: {}", revision.path.display())?;
     writeln!(out)?;
-    writeln!(out, "    {}", revision.message)?;
+    for line in revision.message.lines() {
+        writeln!(out, "    {line}")?;
+    }
     writeln!(out)
 }
 
@@ -147,8 +149,12 @@ pub(super) fn step_line(step: &StepReport) -> String {
     let parents = if step.down_revisions.is_empty() { "<base>".to_owned() } else { join(&step.down_revisions) };
     let millis = step.duration.as_millis();
     match step.direction {
-        Direction::Up => format!("Running upgrade {parents} -> {}, {} ({millis} ms)", step.revision, step.message),
-        Direction::Down => format!("Running downgrade {} -> {parents}, {} ({millis} ms)", step.revision, step.message),
+        Direction::Up => {
+            format!("Running upgrade {parents} -> {}, {} ({millis} ms)", step.revision, message_line(&step.message))
+        }
+        Direction::Down => {
+            format!("Running downgrade {} -> {parents}, {} ({millis} ms)", step.revision, message_line(&step.message))
+        }
     }
 }
 
@@ -197,7 +203,7 @@ pub(super) fn revisions_marking(
             details_marked(out, graph, revision, mark)?;
         } else {
             let markers = markers(graph, revision);
-            writeln!(out, "{} -> {}{markers}{mark}, {}", parents(revision), revision.id, revision.message)?;
+            writeln!(out, "{} -> {}{markers}{mark}, {}", parents(revision), revision.id, revision.message_line())?;
         }
     }
     Ok(())
@@ -213,7 +219,7 @@ pub(super) fn branches(out: &mut dyn Write, graph: &RevisionGraph, verbose: bool
         }
         for child in graph.children(id) {
             if let Some(child) = graph.get(child) {
-                writeln!(out, "    -> {}{}, {}", child.id, markers(graph, child), child.message)?;
+                writeln!(out, "    -> {}{}, {}", child.id, markers(graph, child), child.message_line())?;
             }
         }
     }
@@ -267,7 +273,7 @@ pub(super) fn check(
     }
     writeln!(out, "The database is at {at}; {} revision(s) not applied:", pending.len())?;
     for revision in pending {
-        writeln!(out, "    {}, {}", revision.id, revision.message)?;
+        writeln!(out, "    {}, {}", revision.id, revision.message_line())?;
     }
     writeln!(out, "Run `aludel upgrade heads` to apply them.")
 }

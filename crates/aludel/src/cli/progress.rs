@@ -75,7 +75,7 @@ impl<'a> Progress<'a> {
                     Direction::Down => "downgrade",
                 };
                 self.running = Some(Running {
-                    label: format!("{verb} {}, {}", revision.id, revision.message),
+                    label: format!("{verb} {}, {}", revision.id, revision.message_line()),
                     number,
                     total,
                     started: now,

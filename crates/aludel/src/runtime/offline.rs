@@ -59,7 +59,7 @@ pub(super) fn script(
             Direction::Up => format!("{parents} -> {}", revision.id),
             Direction::Down => format!("{} -> {parents}", revision.id),
         };
-        writeln!(out, "\n-- Running {} {arrow}, {}", direction_word(step.direction), revision.message).ok();
+        writeln!(out, "\n-- Running {} {arrow}, {}", direction_word(step.direction), revision.message_line()).ok();
         if in_transaction {
             let mut early = before_transaction(&rendered).peekable();
             if early.peek().is_some() {

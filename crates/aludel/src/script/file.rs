@@ -47,7 +47,21 @@ pub struct Revision {
     pub path: PathBuf,
 }
 
+/// A revision message on one line, as one-line listings and the comments of a `--sql` script
+/// show it: its first paragraph, every run of whitespace (line breaks included) one space.
+/// A line break inside a SQL comment would end the comment and make the rest SQL.
+pub fn message_line(message: &str) -> String {
+    let first = message.trim_start().split("\n\n").next().unwrap_or_default();
+    let first = first.split("\r\n\r\n").next().unwrap_or_default();
+    first.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 impl Revision {
+    /// [`message_line`] of the revision's message.
+    pub fn message_line(&self) -> String {
+        message_line(&self.message)
+    }
+
     /// SHA-256 of what the revision runs and where it sits in the graph (upgrade ops,
     /// transaction mode, parents, dependencies); see [`crate::script::checksum`].
     pub fn checksum(&self) -> String {
@@ -713,6 +727,15 @@ fn read_into(path: &Path, buffer: &mut Vec<u8>) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_line_is_the_first_paragraph_on_one_line() {
+        assert_eq!(message_line("add users"), "add users");
+        assert_eq!(message_line("add users\n\nwhy, at length"), "add users");
+        assert_eq!(message_line("  add\r\nusers\rand\tposts \u{2028}now\n"), "add users and posts now");
+        assert_eq!(message_line("a\r\n\r\nb"), "a");
+        assert_eq!(message_line(""), "");
+    }
 
     #[test]
     fn the_header_ends_at_the_first_table_outside_a_multi_line_string() {

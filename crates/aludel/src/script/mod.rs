@@ -23,7 +23,7 @@ mod plain_toml;
 pub mod policy;
 pub mod writer;
 
-pub use file::{Revision, ScriptDirectory, check_label};
+pub use file::{Revision, ScriptDirectory, check_label, message_line};
 pub use fixtures::{Fixture, Fixtures};
 pub use graph::{Direction, Plan, RevisionGraph, Step};
 pub use id::RevisionId;
