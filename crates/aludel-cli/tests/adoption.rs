@@ -265,6 +265,44 @@ async fn not_compared_objects_are_a_warning_or_an_error_when_the_settings_say_so
     );
 }
 
+/// PostgreSQL objects the model does not hold, which a baseline would leave out (its columns
+/// typed by a missing domain, a partitioned table made plain): refused by name, nothing
+/// written; a column's own serial and identity sequences are the column's, not refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn init_from_database_refuses_domains_free_sequences_types_and_partitions_on_postgresql() {
+    let db = TestDb::new(Backend::Postgres).await;
+    db.execute(
+        "CREATE SEQUENCE invoice_no START 1000; CREATE DOMAIN posint AS integer CHECK (VALUE > 0); \
+         CREATE TYPE pair AS (a int, b int); CREATE TYPE floatrange AS RANGE (subtype = float8); \
+         CREATE TABLE t (id serial PRIMARY KEY, n posint, inv bigint DEFAULT nextval('invoice_no'), \
+         k bigint GENERATED ALWAYS AS IDENTITY); \
+         CREATE TABLE p (id int, d date) PARTITION BY RANGE (d); \
+         CREATE TABLE p2020 PARTITION OF p FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')",
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = common::command(dir.path(), &db.url, &["init", "--from-database"]).output().await.expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    for named in [
+        "sequence invoice_no",
+        "domain posint",
+        "composite type pair",
+        "range type floatrange",
+        "partitioned table p",
+        "partition p2020",
+    ] {
+        assert!(stderr.contains(named), "{named}: {stderr}");
+    }
+    for not_named in ["t_id_seq", "t_k_seq", "function floatrange"] {
+        assert!(!stderr.contains(not_named), "{not_named}: {stderr}");
+    }
+    assert!(!dir.path().join("schema.sql").exists(), "nothing written");
+    let left: Vec<_> =
+        std::fs::read_dir(dir.path()).expect("the folder").map(|e| e.expect("entry").file_name()).collect();
+    assert!(left.is_empty(), "the refused command leaves nothing behind: {left:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn init_from_database_writes_the_models_and_a_baseline_and_stamps_it() {
     for backend in backends() {

@@ -100,6 +100,7 @@ pub(super) async fn init_from_database(
     environment: &crate::cli::Environment,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
+    let made_directory = !directory.exists();
     let (config_path, versions) = write_project(options, directory, ModelsFile::SchemaSql)?;
     let adopted = async {
         let mut config = Config::load(options)?;
@@ -122,6 +123,10 @@ pub(super) async fn init_from_database(
         Err(err) => {
             std::fs::remove_file(&config_path).ok();
             std::fs::remove_dir_all(&versions).ok();
+            if made_directory {
+                // Only when empty: nothing but what this command wrote is removed.
+                std::fs::remove_dir(directory).ok();
+            }
             Err(err)
         }
     }

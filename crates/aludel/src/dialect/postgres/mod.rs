@@ -139,7 +139,9 @@ impl Dialect for Postgres {
 
 /// What a PostgreSQL schema holds beyond the model, for `Dialect::unmodelled_query`: views,
 /// functions, triggers (an extension's own left out), exclusion constraints, deferrable and
-/// `MATCH FULL` constraints, unlogged tables, storage parameters, `NULLS NOT DISTINCT`.
+/// `MATCH FULL` constraints, unlogged tables, storage parameters, `NULLS NOT DISTINCT`,
+/// partitioned tables and their partitions, domains, composite and range types, and sequences
+/// no column owns (a column's `serial` or identity sequence is the column's).
 const UNMODELLED: &str = "\
 SELECT what FROM (
   SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname AS what
@@ -148,7 +150,8 @@ SELECT what FROM (
     AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
   UNION ALL
   SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-  WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+  WHERE n.nspname = current_schema()
+    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype IN ('e', 'i'))
   UNION ALL
   SELECT 'trigger ' || t.tgname || ' on ' || c.relname
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -163,6 +166,21 @@ SELECT what FROM (
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'i')
     AND (c.relpersistence = 'u' OR c.reloptions IS NOT NULL)
+  UNION ALL
+  SELECT CASE WHEN c.relkind = 'p' THEN 'partitioned table ' ELSE 'partition ' END || c.relname
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = current_schema() AND (c.relkind = 'p' OR (c.relkind = 'r' AND c.relispartition))
+  UNION ALL
+  SELECT CASE t.typtype WHEN 'd' THEN 'domain ' WHEN 'c' THEN 'composite type ' ELSE 'range type ' END || t.typname
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+  WHERE n.nspname = current_schema()
+    AND (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
+    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')
+  UNION ALL
+  SELECT 'sequence ' || c.relname
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = current_schema() AND c.relkind = 'S'
+    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))
   UNION ALL
   SELECT 'NULLS NOT DISTINCT index ' || c.relname
   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
