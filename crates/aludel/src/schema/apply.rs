@@ -362,12 +362,75 @@ fn unnamed_match(table: &Table, existing: &Constraint) -> Option<usize> {
         | Constraint::ForeignKey { name, .. }
         | Constraint::Check { name, .. } => *name = None,
     }
-    table.constraints.iter().position(|c| *c == wanted)
+    table.constraints.iter().position(|c| *c == wanted).or_else(|| match &wanted {
+        // A database that keeps a check's text as written (SQLite) is read back in its own
+        // spelling: the same check however it is spaced, cased or parenthesized.
+        Constraint::Check { expr, .. } => {
+            let key = expression_key(expr);
+            table
+                .constraints
+                .iter()
+                .position(|c| matches!(c, Constraint::Check { name: None, expr } if expression_key(expr) == key))
+        }
+        _ => None,
+    })
+}
+
+/// An expression with white space and identifier quotes dropped and ASCII letters in lower
+/// case outside string literals, and without parentheses around the whole: a key under which
+/// spellings of one expression compare equal.
+fn expression_key(expr: &str) -> String {
+    let mut key = String::with_capacity(expr.len());
+    let mut in_string = false;
+    for c in expr.chars() {
+        match c {
+            '\'' => {
+                in_string = !in_string;
+                key.push(c);
+            }
+            _ if in_string => key.push(c),
+            '"' | '`' => {}
+            c if c.is_whitespace() => {}
+            c => key.push(c.to_ascii_lowercase()),
+        }
+    }
+    while key.starts_with('(') && key.ends_with(')') && encloses_all(&key) {
+        key = key[1..key.len() - 1].to_owned();
+    }
+    key
+}
+
+/// Whether the opening parenthesis of `key` closes at its end.
+fn encloses_all(key: &str) -> bool {
+    let mut depth = 0usize;
+    for (i, c) in key.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i == key.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_check_keeps_its_key_however_it_is_spelled() {
+        let key = expression_key("c0 IS NOT NULL");
+        for spelled in ["c0 is not null", "(\"c0\" IS NOT NULL)", "((c0  is not\nnull))"] {
+            assert_eq!(expression_key(spelled), key, "{spelled}");
+        }
+        assert_ne!(expression_key("x = 'A b'"), expression_key("x = 'a b'"), "strings keep their text");
+        assert_eq!(expression_key("(a) + (b)"), "(a)+(b)");
+    }
 
     /// The ops of `op = [...]`, a TOML array of inline tables.
     fn ops(text: &str) -> Vec<Op> {

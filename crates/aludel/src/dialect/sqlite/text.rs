@@ -9,29 +9,66 @@
 
 use crate::dialect::sqlite::keywords::is_keyword;
 
-/// An expression as written, trimmed, with quoted names that need no quotes (lower case,
-/// not a keyword) written bare: `length("title")` is `length(title)`. Text that does not
-/// tokenize is returned trimmed.
+/// An expression in one spelling for comparison, since SQLite keeps each definition's text as
+/// written: quoted names that need no quotes (lower case, not a keyword) written bare
+/// (`length("title")` is `length(title)`), keywords in upper case and other names in lower
+/// case (SQLite folds them), one space between tokens but none inside parentheses, before a
+/// comma, around a `.`, after a function's name, a unary sign or inside an operator of two
+/// characters (`length(title) > 0 AND x IN ('a', 'b')`), and no parentheses around the whole
+/// (`(y >= 0)`, as PostgreSQL writes a check, is `y >= 0`). Strings, blobs and quoted names
+/// keep their text. Text that does not tokenize is returned trimmed.
 pub(super) fn expression(text: &str) -> String {
     let text = text.trim();
     let Ok(tokens) = Tokens::new(text) else { return text.to_owned() };
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    for token in &tokens.tokens {
-        if token.kind != Kind::Quoted {
-            continue;
-        }
-        let name = unquote(&text[token.start..token.end]);
-        let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            && !is_keyword(&name);
-        if plain {
-            out.push_str(&text[copied..token.start]);
-            out.push_str(&name);
-            copied = token.end;
-        }
+    let (mut first, mut last) = (0, tokens.tokens.len());
+    while last > first + 1 && tokens.tokens[first].kind == Kind::Open && tokens.close_of(first) == Ok(last - 1) {
+        first += 1;
+        last -= 1;
     }
-    out.push_str(&text[copied..]);
+    let mut out = String::with_capacity(text.len());
+    // The previous token as written out, its kind, and whether it was a unary sign.
+    let mut previous: Option<(String, Kind, bool)> = None;
+    for token in &tokens.tokens[first..last] {
+        let written = &text[token.start..token.end];
+        let spelled = match token.kind {
+            Kind::Quoted => {
+                let name = unquote(written);
+                let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                    && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    && !is_keyword(&name);
+                if plain { name } else { written.to_owned() }
+            }
+            Kind::Word if is_keyword(&written.to_ascii_lowercase()) => written.to_ascii_uppercase(),
+            Kind::Word => written.to_ascii_lowercase(),
+            _ => written.to_owned(),
+        };
+        let unary = matches!(spelled.as_str(), "-" | "+")
+            && previous.as_ref().is_none_or(|(text, kind, _)| {
+                matches!(kind, Kind::Other | Kind::Open | Kind::Comma)
+                    || (*kind == Kind::Word && is_keyword(&text.to_ascii_lowercase()))
+            });
+        if let Some((before, kind, was_unary)) = &previous {
+            let call = matches!(kind, Kind::Word | Kind::Quoted)
+                && token.kind == Kind::Open
+                && (!is_keyword(&before.to_ascii_lowercase()) || matches!(before.as_str(), "CAST" | "RAISE"));
+            let operator_pair = *kind == Kind::Other
+                && token.kind == Kind::Other
+                && before.chars().all(|c| "<>=!|".contains(c))
+                && spelled.chars().all(|c| "<>=|".contains(c));
+            let tight = *kind == Kind::Open
+                || matches!(token.kind, Kind::Close | Kind::Comma)
+                || before == "."
+                || spelled == "."
+                || call
+                || operator_pair
+                || (*was_unary && !matches!(token.kind, Kind::Other));
+            if !tight {
+                out.push(' ');
+            }
+        }
+        out.push_str(&spelled);
+        previous = Some((spelled, token.kind, unary));
+    }
     out
 }
 
@@ -536,6 +573,31 @@ pub(super) fn parse_create_index(sql: &str) -> Result<IndexText, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expressions_are_compared_in_one_spelling() {
+        for (written, spelled) in [
+            ("y>0", "y > 0"),
+            ("y  >  0", "y > 0"),
+            ("(y >= 0)", "y >= 0"),
+            ("((y>=0))", "y >= 0"),
+            ("(a) + (b)", "(a) + (b)"),
+            ("\"Score\" is not null", "\"Score\" IS NOT NULL"),
+            ("LENGTH(\"title\")>0 and Price<>1", "length(title) > 0 AND price <> 1"),
+            ("x in('A','b')", "x IN ('A', 'b')"),
+            ("a - -1", "a - -1"),
+            ("a--1\n", "a"),
+            ("x = -1 AND y=+2", "x = -1 AND y = +2"),
+            ("t.id*2", "t.id * 2"),
+            ("cast( x as text)", "CAST(x AS text)"),
+            ("x != 1 OR y || 'z' == 'a'", "x != 1 OR y || 'z' == 'a'"),
+            ("x = 'it''s  two'", "x = 'it''s  two'"),
+            ("", ""),
+        ] {
+            assert_eq!(expression(written), spelled, "{written}");
+            assert_eq!(expression(spelled), spelled, "{spelled} is its own spelling");
+        }
+    }
 
     /// `expected` lists the tokens' texts, `|` between them, each prefixed by its kind's
     /// initial where it is not a plain word (`s'x'`, `q"y"`, `n1`, `(`, `)`, `,`, `o-`).
