@@ -533,6 +533,18 @@ async fn configuration_sources() {
         .await
         .ok();
     assert!(other.exists());
+    // A misspelt key is refused before anything runs, not ignored for the configured database.
+    let elsewhere = project.dir.path().join("elsewhere.db");
+    let run = project
+        .run_with_url(
+            &format!("sqlite://{}", other.display()),
+            &["-x", &format!("dburl=sqlite://{}", elsewhere.display()), "downgrade", "base"],
+        )
+        .await
+        .expect_code(2);
+    assert!(run.stderr.contains("`-x dburl=...` names no setting; the keys are db_url,"), "{}", run.stderr);
+    let current = project.run_with_url(&format!("sqlite://{}", other.display()), &["current"]).await.ok();
+    assert!(current.stdout.contains("cccc00000003"), "nothing was downgraded: {}", current.stdout);
     // -c and ALUDEL_CONFIG name another config file.
     std::fs::create_dir_all(project.dir.path().join("conf")).unwrap();
     std::fs::write(project.dir.path().join("conf/alt.toml"), "script_location = \"../migrations\"\n").unwrap();

@@ -19,6 +19,27 @@ pub const CONFIG_FILE: &str = "aludel.toml";
 /// The commented reference configuration that `aludel init` writes.
 pub const REFERENCE_CONFIG: &str = include_str!("../aludel.reference.toml");
 
+/// The settings `-x KEY=VALUE` overrides (`db_url` also as `database_url` and Alembic's
+/// `sqlalchemy.url`); a program that loads its own [`Config`] receives any other key in
+/// [`Config::extra`].
+pub const OVERRIDE_KEYS: &[&str] = &[
+    "db_url",
+    "database_url",
+    "sqlalchemy.url",
+    "script_location",
+    "version_table",
+    "history_table",
+    "mysql_uuid",
+    "postgres_online",
+    "lock_timeout",
+];
+
+/// A `-x KEY=VALUE` argument's key, when it names no setting.
+pub fn unknown_override(arg: &str) -> Option<&str> {
+    let key = arg.split_once('=')?.0.trim();
+    (!OVERRIDE_KEYS.contains(&key)).then_some(key)
+}
+
 /// Errors in configuration.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -53,6 +74,13 @@ pub enum ConfigError {
     BadOverride {
         /// The argument as given.
         arg: String,
+    },
+    /// A `-x` key that names no setting, given to the command line (which has no use for
+    /// other values: a misspelt `db_url` would otherwise act on another database).
+    #[error("`-x {key}=...` names no setting; the keys are {}", OVERRIDE_KEYS.join(", "))]
+    UnknownOverride {
+        /// The key as given.
+        key: String,
     },
     /// A value has the wrong form.
     #[error("invalid value for `{key}`: {reason}")]
@@ -411,6 +439,7 @@ impl Config {
             url = raw.database_url.map(|u| (anchored(u), "aludel.toml".to_owned()));
         }
 
+        // Keys here are `OVERRIDE_KEYS`.
         for arg in &options.overrides {
             let (key, value) = arg.split_once('=').ok_or_else(|| ConfigError::BadOverride { arg: arg.clone() })?;
             let (key, value) = (key.trim(), value.trim());
@@ -731,5 +760,25 @@ mod tests {
         assert!(config.script_location.is_absolute());
         assert_eq!(config.extra.get("tenant").map(String::as_str), Some("acme"));
         assert_eq!(config.lock_timeout_secs, 5);
+    }
+
+    #[test]
+    fn every_override_key_is_a_setting() {
+        let values = [
+            ("mysql_uuid", "binary16"),
+            ("postgres_online", "false"),
+            ("lock_timeout", "5"),
+            ("version_table", "v"),
+            ("history_table", "h"),
+            ("script_location", "db"),
+        ];
+        for key in OVERRIDE_KEYS {
+            let value = values.iter().find(|(k, _)| k == key).map_or("sqlite://x.db", |(_, v)| *v);
+            let config = load(&[], &[], &[&format!("{key}={value}")]).unwrap();
+            assert!(config.extra.is_empty(), "{key} is a setting, not an extra");
+            assert_eq!(unknown_override(&format!("{key}={value}")), None);
+        }
+        assert_eq!(unknown_override("dburl=x"), Some("dburl"));
+        assert_eq!(unknown_override("no equals sign"), None, "left to BadOverride");
     }
 }

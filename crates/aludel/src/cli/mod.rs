@@ -189,8 +189,8 @@ struct ConfigArgs {
     /// Config file [default: ./aludel.toml, or $ALUDEL_CONFIG]
     #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Override a setting for this run: -x db_url=postgresql://..., -x version_table=...;
-    /// other keys are passed to the embedding program
+    /// Override a setting for this run: -x db_url=postgresql://..., -x version_table=...,
+    /// script_location, history_table, lock_timeout, postgres_online, mysql_uuid
     #[arg(short = 'x', global = true, value_name = "KEY=VALUE")]
     x: Vec<String>,
 }
@@ -260,7 +260,8 @@ enum Command {
     /// List revisions, newest first
     History {
         /// Range FROM:TO (ids, prefixes, base, head, heads, current), e.g. -r base:head, -r 1a2b:,
-        /// -r current:heads (what is not applied yet)
+        /// -r current:heads (the database's revision and those after it on its line, as Alembic's
+        /// range; `check` lists everything pending, other branches too)
         #[arg(short = 'r', long = "rev-range", value_name = "RANGE", allow_hyphen_values = true)]
         rev_range: Option<String>,
         /// Show each revision's details
@@ -669,6 +670,10 @@ async fn execute_as(
     console: Console,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
+    // The command line has no use for other values: a misspelt key would go unnoticed.
+    if let Some(key) = cli.config.x.iter().find_map(|arg| crate::config::unknown_override(arg)) {
+        return Err(crate::config::ConfigError::UnknownOverride { key: key.to_owned() }.into());
+    }
     let options = LoadOptions {
         config_file: cli.config.config,
         default_config_file: environment.config_file.clone(),

@@ -104,7 +104,7 @@ pub enum TestError {
     #[error("interrupted; the throwaway databases were dropped")]
     Interrupted,
     /// `--sql-range` names a revision the history does not hold.
-    #[error("--sql-range `{range}`: {reason}; list revisions with `aludel history`")]
+    #[error("--sql-range `{range}`: {reason}")]
     OfflineRange {
         /// The range as given.
         range: String,
