@@ -361,7 +361,10 @@ async fn a_revision_that_failed_in_steps_can_be_thrown_away() {
     // Where the database stands says so, and CI's check fails on it.
     let run = project.run(&["current"]).await.ok();
     assert!(run.stdout.contains("Unfinished: revision `r4` did not finish its upgrade (it failed)"), "{}", run.stdout);
-    assert!(run.stdout.contains("aludel resolve r4 --reverted"), "{}", run.stdout);
+    // It runs in segments and its file is unchanged: running the upgrade again resumes it.
+    let again =
+        "it runs in segments: fix the cause and run `aludel upgrade` again, which resumes at the op that failed";
+    assert!(run.stdout.contains(again), "{}", run.stdout);
     let run = project.run(&["current", "--format", "json"]).await.ok();
     assert!(
         run.stdout.contains("\"revision\": \"r4\",\n    \"direction\": \"upgrade\",\n    \"state\": \"failed\""),
@@ -373,7 +376,11 @@ async fn a_revision_that_failed_in_steps_can_be_thrown_away() {
     assert!(!run.stdout.contains("upgrade heads"), "check must not advise what refuses: {}", run.stdout);
     let run = project.run(&["check", "--format", "json"]).await.expect_code(1);
     assert!(run.stdout.contains("\"unfinished\": {"), "{}", run.stdout);
+    assert!(run.stdout.contains(again), "{}", run.stdout);
     std::fs::remove_file(failed).expect("remove the file");
+    // Without its file, nothing can resume it: only `resolve` settles it.
+    let run = project.run(&["current"]).await.ok();
+    assert!(run.stdout.contains("aludel resolve r4 --reverted") && !run.stdout.contains(again), "{}", run.stdout);
     let run = project.run(&["resolve", "r4", "--applied"]).await.expect_code(2);
     assert!(run.stderr.contains("has no file any more"), "{}", run.stderr);
     project.db.execute("DROP INDEX ix2_accounts_owner_id").await;

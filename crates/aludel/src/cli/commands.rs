@@ -310,6 +310,8 @@ pub(super) async fn current(
     let state = crate::runtime::current_state(&project.config).await;
     let graph = loading.join().expect("loading revision files does not panic")?;
     let (heads, unfinished) = state?;
+    let dialect = project.config.require_database_url()?.backend().dialect_with(&project.config.dialect);
+    let unfinished = unfinished.map(|unfinished| unfinished.judged_by(&graph, dialect));
     // JSON always carries what --verbose shows.
     let verbose = verbose || format == Format::Json;
     let history = if verbose {

@@ -286,13 +286,17 @@ impl Project {
             Ok(plan.steps.iter().filter_map(|s| migrator.graph().get(&s.revision)).cloned().collect())
         };
         let (_, unfinished) = crate::runtime::current_state(&self.config).await?;
+        let dialect = self.config.require_database_url()?.backend().dialect_with(&self.config.dialect);
+        let judged = |migrator: &Migrator| unfinished.clone().map(|u| u.judged_by(migrator.graph(), dialect));
         if !self.has_models() {
             let migrator = self.migrator()?;
+            let unfinished = judged(&migrator);
             let current = migrator.current().await?;
             let pending = pending_of(&migrator, &current)?;
             return Ok(CheckReport { current, pending, models: ModelCheck::NotConfigured, unfinished });
         }
         let Inspected { metadata, migrator, inspection } = self.inspect().await?;
+        let unfinished = judged(&migrator);
         let current = inspection.heads.clone();
         let pending = match pending_of(&migrator, &current) {
             Ok(pending) => pending,

@@ -589,13 +589,18 @@ pub(super) async fn accept_changes(
 }
 
 pub(super) fn unfinished_error(unfinished: state::Unfinished) -> RuntimeError {
-    let (verb, state) = match unfinished.kind {
+    let (verb, state) = unfinished_words(unfinished.kind);
+    RuntimeError::Unfinished { revision: unfinished.revision, verb, state, detail: unfinished.detail }
+}
+
+/// The command an unfinished revision was run by, and how it stopped.
+pub(super) fn unfinished_words(kind: StepKind) -> (&'static str, &'static str) {
+    match kind {
         StepKind::UpgradeRunning => ("upgrade", "the process stopped while it ran"),
         StepKind::DowngradeRunning => ("downgrade", "the process stopped while it ran"),
         StepKind::DowngradeFailed => ("downgrade", "it failed"),
         _ => ("upgrade", "it failed"),
-    };
-    RuntimeError::Unfinished { revision: unfinished.revision, verb, state, detail: unfinished.detail }
+    }
 }
 
 /// Settles the unfinished revision `target` as `resolution` says, under the migration lock.

@@ -151,6 +151,9 @@ pub struct Unfinished {
     pub detail: Option<String>,
     /// The checksum of the revision that ran.
     pub checksum: String,
+    /// Whether running the same command again resumes it: a revision that runs in segments
+    /// (PostgreSQL), its file unchanged. Set by [`Unfinished::judged_by`].
+    pub resumable: bool,
 }
 
 /// The revision that did not finish, if any (the latest, should there be several).
@@ -165,7 +168,8 @@ pub(super) async fn read_unfinished(
         let revision = cells.next().flatten()?;
         let kind = StepKind::parse(&cells.next().flatten()?)?;
         let detail = cells.next().flatten();
-        Some(Unfinished { revision, kind, detail, checksum: cells.next().flatten().unwrap_or_default() })
+        let checksum = cells.next().flatten().unwrap_or_default();
+        Some(Unfinished { revision, kind, detail, checksum, resumable: false })
     }))
 }
 
@@ -178,9 +182,34 @@ pub(super) async fn read_unfinished_if_any(
 }
 
 impl Unfinished {
-    /// What happened and how to settle it, as runs that refuse say it.
+    /// What happened and how to settle it: running the same command again when it resumes,
+    /// otherwise `resolve`, as runs that refuse say it.
     pub fn message(&self) -> String {
-        super::runner::unfinished_error(self.clone()).to_string()
+        let refusal = super::runner::unfinished_error(self.clone()).to_string();
+        if !self.resumable {
+            return refusal;
+        }
+        let (verb, _) = super::runner::unfinished_words(self.kind);
+        let what = refusal.split("; the database may hold part of it").next().unwrap_or_default();
+        format!(
+            "{what}; it runs in segments: fix the cause and run `aludel {verb}` again, which resumes at the op \
+             that failed (or settle it by hand with `aludel resolve {} --applied` or `--reverted`)",
+            self.revision
+        )
+    }
+
+    /// This record, judged against the revision files and the backend: whether running the
+    /// same command again resumes it (see [`Unfinished::resumable`]).
+    pub fn judged_by(mut self, graph: &crate::script::RevisionGraph, dialect: &dyn crate::dialect::Dialect) -> Self {
+        let revision = RevisionId::parse(&self.revision).ok();
+        let revision = revision.as_ref().and_then(|id| graph.get(id));
+        self.resumable = revision.is_some_and(|revision| {
+            revision.transactional
+                && dialect.has_transactional_ddl()
+                && dialect.can_run_outside_transaction()
+                && crate::script::checksum::matches(&self.checksum, revision)
+        });
+        self
     }
 }
 
