@@ -50,6 +50,14 @@ pub enum ScratchError {
     },
 }
 
+/// The pauses after which an interrupted run drops its throwaway database again, for a
+/// creation the server was still running when the run stopped.
+const LATE_CREATE_WAITS: [std::time::Duration; 3] = [
+    std::time::Duration::from_millis(200),
+    std::time::Duration::from_millis(400),
+    std::time::Duration::from_millis(800),
+];
+
 /// A database that exists for one run.
 #[derive(Debug)]
 pub(crate) struct ScratchDatabase {
@@ -219,6 +227,10 @@ impl Drop for ScratchDatabase {
                 // from here, and library code does not print: the run that was cut short
                 // already ends in an error (or a panic), and the database's name says whose
                 // it is (`aludel_test_...`, `aludel_trace_...`) for whoever drops it by hand.
+                //
+                // A `CREATE DATABASE` cut short on the client's side still runs to its end on
+                // the server, which may be after the first drop: the drop is repeated for a
+                // moment (`IF EXISTS` makes each a no-op once it is gone).
                 let _ = std::thread::spawn(move || {
                     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
                     runtime.block_on(async move {
@@ -227,7 +239,11 @@ impl Drop for ScratchDatabase {
                             .connect(admin.expose(), &Default::default())
                             .await
                             .map_err(std::io::Error::other)?;
-                        let dropped = session.execute(&drop_sql).await.map_err(std::io::Error::other);
+                        let mut dropped = session.execute(&drop_sql).await.map_err(std::io::Error::other);
+                        for wait in LATE_CREATE_WAITS {
+                            tokio::time::sleep(wait).await;
+                            dropped = session.execute(&drop_sql).await.map_err(std::io::Error::other);
+                        }
                         session.close().await.ok();
                         dropped
                     })

@@ -131,41 +131,35 @@ async fn read(url: &DatabaseUrl, config: &crate::config::Config, options: &Intro
     schema.map_err(|source| crate::runtime::RuntimeError::Introspect { url: url.to_string(), source }.into())
 }
 
-/// Runs the client on the script, trying its programs in order.
+/// Runs the client on the script, trying its programs in order. The client is killed when
+/// the run is dropped (Ctrl-C): it would otherwise go on writing into a database the run is
+/// dropping.
 async fn run_client(client: ScriptClient, path: PathBuf) -> Result<(String, Output), Error> {
-    let script = path.clone();
-    tokio::task::spawn_blocking(move || {
-        for program in &client.programs {
-            let mut command = std::process::Command::new(program);
-            command.args(&client.args).envs(client.env.iter().map(|(k, v)| (k, v)));
-            match &client.stdin {
-                Some(file) => {
-                    let input = std::fs::File::open(file).map_err(|source| TestError::Client {
-                        program: (*program).to_owned(),
-                        path: path.clone(),
-                        source,
-                    })?;
-                    command.stdin(input);
-                }
-                None => {
-                    command.stdin(std::process::Stdio::null());
-                }
+    for program in &client.programs {
+        let mut command = tokio::process::Command::new(program);
+        command.args(&client.args).envs(client.env.iter().map(|(k, v)| (k, v))).kill_on_drop(true);
+        match &client.stdin {
+            Some(file) => {
+                let input = std::fs::File::open(file).map_err(|source| TestError::Client {
+                    program: (*program).to_owned(),
+                    path: path.clone(),
+                    source,
+                })?;
+                command.stdin(input);
             }
-            match command.output() {
-                Ok(output) => return Ok(((*program).to_owned(), output)),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => {
-                    return Err(TestError::Client { program: (*program).to_owned(), path: path.clone(), source }.into());
-                }
+            None => {
+                command.stdin(std::process::Stdio::null());
             }
         }
-        Err(TestError::ClientMissing { program: client.programs.join("` or `"), install: client.install }.into())
-    })
-    .await
-    .unwrap_or_else(|join| {
-        Err(TestError::Client { program: "the client".into(), path: script, source: std::io::Error::other(join) }
-            .into())
-    })
+        match command.output().await {
+            Ok(output) => return Ok(((*program).to_owned(), output)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => {
+                return Err(TestError::Client { program: (*program).to_owned(), path: path.clone(), source }.into());
+            }
+        }
+    }
+    Err(TestError::ClientMissing { program: client.programs.join("` or `"), install: client.install }.into())
 }
 
 /// The revision whose section of `script` holds the line the client's error names
