@@ -75,6 +75,9 @@ pub(crate) enum ColumnOptionReading {
     OnUpdate(DefaultValue),
     /// The option says nothing the model holds (a character set that a collation implies).
     Nothing,
+    /// The column is a JSON column kept as text with a check that it holds JSON (MariaDB's
+    /// `LONGTEXT ... CHECK (json_valid(col))`, as its dump writes `JSON`).
+    JsonText,
 }
 
 /// The column a column option is read on.

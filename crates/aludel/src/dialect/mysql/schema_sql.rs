@@ -17,7 +17,8 @@
 //!   `CURTIME()` and `LOCALTIMESTAMP` are the portable expressions, with a precision or not.
 
 use sqlparser::ast::{
-    ColumnOption, CommentDef, CreateTableOptions, DataType, EnumMember, FunctionArguments, SqlOption, TableConstraint,
+    ColumnOption, CommentDef, CreateTableOptions, DataType, EnumMember, Expr, FunctionArg, FunctionArgExpr,
+    FunctionArguments, SqlOption, TableConstraint,
 };
 use sqlparser::dialect::{Dialect as ParserDialect, MySqlDialect};
 use sqlparser::keywords::Keyword;
@@ -92,6 +93,12 @@ impl SchemaSqlDialect for MySqlSchemaSql {
                 "write the collation too (`CHARACTER SET latin1 COLLATE latin1_swedish_ci`): it implies the \
                  character set",
             )),
+            // MariaDB's JSON, as its dump writes it: `LONGTEXT ... CHECK (json_valid(col))`.
+            ColumnOption::Check(check)
+                if is_json_valid_of(&check.expr, column) && is_long_text(&site.def.data_type) =>
+            {
+                Ok(ColumnOptionReading::JsonText)
+            }
             ColumnOption::OnUpdate(expr) => match (site.read_default)(expr) {
                 Some(value @ DefaultValue::Expr(PortableExpr::CurrentTimestamp)) => {
                     Ok(ColumnOptionReading::OnUpdate(value))
@@ -202,5 +209,26 @@ impl SchemaSqlDialect for MySqlSchemaSql {
     fn session_statement(&self, head: &[&str]) -> bool {
         // mysqldump's `--add-locks` around a table's rows.
         matches!(head, ["LOCK", "TABLES", ..] | ["UNLOCK", "TABLES", ..])
+    }
+}
+
+/// Whether `expr` is `json_valid(column)`.
+fn is_json_valid_of(expr: &Expr, column: &str) -> bool {
+    let Expr::Function(function) = expr else { return false };
+    let FunctionArguments::List(list) = &function.args else { return false };
+    let named = function.name.to_string().eq_ignore_ascii_case("json_valid");
+    let argument = match list.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(ident)))] => Some(ident),
+        _ => None,
+    };
+    named && argument.is_some_and(|ident| ident.value.eq_ignore_ascii_case(column))
+}
+
+/// Whether a declared type is `LONGTEXT`, the type MariaDB keeps JSON as.
+fn is_long_text(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::LongText => true,
+        DataType::Custom(name, modifiers) => modifiers.is_empty() && name.to_string().eq_ignore_ascii_case("longtext"),
+        _ => false,
     }
 }

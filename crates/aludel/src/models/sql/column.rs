@@ -31,6 +31,7 @@ impl Builder<'_> {
         column.identity = serial;
         column.serial = serial;
         let mut autoincrement = false;
+        let mut json_text = false;
         for option in &def.options {
             let constraint_name = option.name.as_ref().map(|n| self.ident(n));
             let ty = column.ty.clone();
@@ -41,6 +42,7 @@ impl Builder<'_> {
                     ColumnOptionReading::Identity => column.identity = true,
                     ColumnOptionReading::KeyIdentity => autoincrement = true,
                     ColumnOptionReading::OnUpdate(value) => column.on_update = Some(value),
+                    ColumnOptionReading::JsonText => json_text = true,
                     ColumnOptionReading::Nothing => {}
                 }
                 continue;
@@ -108,6 +110,11 @@ impl Builder<'_> {
                     ));
                 }
             }
+        }
+        if json_text {
+            // The text type, its binary collation and its check are how the backend keeps JSON.
+            column.ty = ColumnType::Json;
+            column.collation = None;
         }
         if autoincrement {
             if table.primary_key != [name.clone()] {
