@@ -335,6 +335,7 @@ async fn init_from_database_writes_the_models_and_a_baseline_and_stamps_it() {
         let tables = if backend == Backend::Postgres { 4 } else { 2 };
         assert!(stdout.contains(&format!("({tables} table(s))")), "{backend:?}: {stdout}");
         assert!(stdout.contains("Stamped the database at "), "{stdout}");
+        assert!(stdout.starts_with("Database: "), "the database is named before it is stamped: {stdout}");
         let versions: Vec<_> = std::fs::read_dir(dir.path().join("migrations/versions")).expect("versions").collect();
         assert_eq!(versions.len(), 1, "{backend:?}: one baseline revision");
         if backend == Backend::Postgres {

@@ -128,7 +128,8 @@ async fn an_imported_history_builds_what_the_tool_builds_and_stamps_its_database
         let run = project.run_with_url(&managed.url, &["import", tool, &dir_text]).await.ok();
         let last_applied = format!("{tool}_{}", versions[versions.len() - 2]);
         assert!(
-            run.stdout.contains(&format!("Imported {} {tool} migration(s)", versions.len()))
+            run.stdout.starts_with("Database: postgresql://")
+                && run.stdout.contains(&format!("Imported {} {tool} migration(s)", versions.len()))
                 && run.stdout.contains(&format!("Stamped the database at {last_applied}: its {table} records")),
             "{tool}: {}",
             run.stdout

@@ -80,6 +80,8 @@ pub(super) async fn import(
     dir: &Path,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
+    // The import stamps the database it finds, so it is named first.
+    output::database(out, &project.config)?;
     let imported = project.import(tool, dir).await?;
     output::import(out, tool, &imported)?;
     Ok(ExitCode::SUCCESS)
@@ -112,6 +114,8 @@ pub(super) async fn init_from_database(
             })?);
         }
         let spec = RevisionSpec { message: "baseline".into(), ..Default::default() };
+        // Adopting stamps the database, so it is named first.
+        output::database(&mut *out, &config)?;
         Project::new(config).adopt_database(&spec).await
     }
     .await;
