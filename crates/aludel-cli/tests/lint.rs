@@ -87,6 +87,16 @@ async fn lint_without_a_database_needs_a_dialect() {
         run.stdout
     );
     assert!(!run.stdout.contains("s3cret"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("could not be read (could not connect to postgresql://app:***@127.0.0.1:1/none: "),
+        "why: {}",
+        run.stdout
+    );
+    // A SQLite file that does not exist is a mistyped path: refused, as `current` refuses it.
+    let missing = project.dir.path().join("missing.db");
+    let run = project.run_with_url(&format!("sqlite://{}", missing.display()), &["lint"]).await.expect_code(2);
+    assert!(run.stderr.contains("no SQLite database at"), "{}", run.stderr);
+    assert!(!missing.exists(), "lint made no file");
     // No URL at all: `--dialect` says which rules; without it, an error that says so.
     let run = project.run_with_url("", &["lint", "--dialect", "mysql"]).await.ok();
     assert!(run.stdout.contains("0 error(s)"), "{}", run.stdout);

@@ -66,7 +66,7 @@ impl Project {
         let backend = dialect.or(url.map(|url| url.backend())).ok_or(RuntimeError::NoLintDialect)?;
         let (database, sizes) = match url {
             None => (LintDatabase::NotConfigured, None),
-            Some(_) => read_database(self).await,
+            Some(_) => read_database(self).await?,
         };
         let ids = select(&graph, selection, &database)?;
         let options = LintOptions {
@@ -84,21 +84,55 @@ impl Project {
     }
 }
 
-async fn read_database(project: &Project) -> (LintDatabase, Option<TableSizes>) {
+/// What the database says, or why it could not be read; a SQLite file that does not exist
+/// is refused (a mistyped path), as the commands that only read refuse it.
+async fn read_database(project: &Project) -> Result<(LintDatabase, Option<TableSizes>), Error> {
     let mut session = match connect_existing(&project.config).await {
         Ok(session) => session,
-        Err(err) => return (LintDatabase::Unreachable(err.to_string()), None),
+        Err(err) if is_missing_sqlite_file(&err) => return Err(err),
+        Err(err) => return Ok((LintDatabase::Unreachable(with_causes(&err)), None)),
     };
     let heads = state::read_heads_if_any(session.as_mut(), &project.config.tables).await;
     let rows = session.table_rows().await;
     session.close().await.ok();
-    match heads {
+    Ok(match heads {
         Ok(heads) => {
             let sizes = rows.ok().map(TableSizes::new);
             (LintDatabase::Read { heads, sizes: sizes.is_some() }, sizes)
         }
-        Err(err) => (LintDatabase::Unreachable(err.to_string()), None),
+        Err(err) => (LintDatabase::Unreachable(with_causes(&err)), None),
+    })
+}
+
+/// An error and its causes on one line (`could not connect to ...: connection refused`).
+fn with_causes(err: &Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(error) = cause {
+        let line = error.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        cause = error.source();
     }
+    text
+}
+
+/// Whether `err` says a SQLite URL names a file that does not exist.
+fn is_missing_sqlite_file(err: &Error) -> bool {
+    #[cfg(feature = "sqlite")]
+    {
+        let mut cause = std::error::Error::source(err);
+        while let Some(error) = cause {
+            if error.is::<crate::dialect::sqlite::session::MissingDatabase>() {
+                return true;
+            }
+            cause = error.source();
+        }
+    }
+    let _ = err;
+    false
 }
 
 fn select(graph: &RevisionGraph, selection: &LintSelection, database: &LintDatabase) -> Result<Vec<RevisionId>, Error> {
