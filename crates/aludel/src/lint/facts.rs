@@ -68,6 +68,7 @@ pub(crate) enum FactKind {
     },
     /// Something other than an index build or drop that runs CONCURRENTLY (a REINDEX, or
     /// a statement the parser could not read), which a transaction refuses.
+    #[cfg_attr(not(feature = "schema-sql"), allow(dead_code))] // Only raw SQL, which needs the parser, makes it.
     Concurrent,
     AddForeignKey {
         table: String,
