@@ -66,6 +66,7 @@ async fn a_held_migration_lock_makes_a_run_wait_then_give_up() {
         let started = std::time::Instant::now();
         let run = project.run(&["-x", "lock_timeout=1", "upgrade", "head"]).await.expect_code(2);
         assert!(run.stderr.contains("could not take the migration lock"), "{backend:?}: {}", run.stderr);
+        assert!(run.stderr.contains("`-x lock_timeout=SECONDS`"), "{backend:?}: the setting is named: {}", run.stderr);
         assert!(started.elapsed() >= std::time::Duration::from_millis(900), "{backend:?}: the run waited");
         assert!(project.tables().await.is_empty(), "{backend:?}: nothing ran");
         holder.unlock().await.expect("release the lock");

@@ -305,6 +305,11 @@ impl std::error::Error for DatabaseError {
     }
 }
 
+/// What failed when the migration lock could not be taken: another run holds it while it
+/// migrates, and the wait is a setting.
+pub(crate) const TAKE_THE_LOCK: &str = "take the migration lock, which another run holds until it finishes (the \
+     wait is `lock_timeout` in aludel.toml, in seconds, or `-x lock_timeout=SECONDS`)";
+
 /// The error for a database statement of `action` (`record the resolution`) that failed.
 pub(crate) fn db_error(action: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
     move |source| RuntimeError::Database { action: action.to_owned(), source: DatabaseError(source) }.into()

@@ -57,7 +57,7 @@ pub(super) async fn run(
     goal: Goal<'_>,
     observer: StepObserver<'_>,
 ) -> Result<RunReport, Error> {
-    let outcome = match session.lock().await.map_err(db_error("take the migration lock")) {
+    let outcome = match session.lock().await.map_err(db_error(crate::runtime::TAKE_THE_LOCK)) {
         Ok(()) => {
             let outcome = locked_run(graph, tables, timeouts, session.as_mut(), goal, observer).await;
             // Releasing the lock also commits the steps that succeeded where the lock is a
@@ -562,7 +562,7 @@ pub(super) async fn accept_changes(
     mut session: Box<dyn Session>,
 ) -> Result<Vec<ChecksumMismatch>, Error> {
     let result = async {
-        session.lock().await.map_err(db_error("take the migration lock"))?;
+        session.lock().await.map_err(db_error(crate::runtime::TAKE_THE_LOCK))?;
         let heads = state::read_heads_if_any(session.as_mut(), tables).await?;
         let history = state::read_history_if_any(session.as_mut(), tables).await?;
         let mismatches = state::checksum_mismatches(graph, &graph.applied(&heads)?, &history);
@@ -612,7 +612,7 @@ pub(super) async fn resolve(
     resolution: Resolution,
 ) -> Result<RunReport, Error> {
     let outcome = async {
-        session.lock().await.map_err(db_error("take the migration lock"))?;
+        session.lock().await.map_err(db_error(crate::runtime::TAKE_THE_LOCK))?;
         let result = resolve_locked(graph, tables, session.as_mut(), target, resolution).await;
         session.unlock().await.map_err(db_error("release the migration lock"))?;
         result

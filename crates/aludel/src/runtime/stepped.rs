@@ -31,7 +31,7 @@ impl<'g> SteppedRun<'g> {
         timeouts: &Timeouts,
         mut session: Box<dyn Session>,
     ) -> Result<SteppedRun<'g>, Error> {
-        session.lock().await.map_err(db_error("take the migration lock"))?;
+        session.lock().await.map_err(db_error(crate::runtime::TAKE_THE_LOCK))?;
         let read = async {
             state::ensure_tables(session.as_mut(), tables).await?;
             let heads = state::read_heads(session.as_mut(), tables).await?;
