@@ -152,6 +152,12 @@ async fn model_source_errors_name_the_file_line_and_fix() {
     let bare = Project::new(Backend::Sqlite).await;
     let run = bare.run(&["revision", "--autogenerate", "-m", "x"]).await.expect_code(2);
     assert!(run.stderr.contains("no models to compare with: set `schema_sql` or `command`"), "{}", run.stderr);
+    // Refused before any database is opened: a SQLite file a mistyped URL names is not made.
+    let mistyped = bare.dir.path().join("mistyped.db");
+    let url = format!("sqlite://{}", mistyped.display());
+    let run = bare.run_with_url(&url, &["revision", "--autogenerate", "-m", "x"]).await.expect_code(2);
+    assert!(run.stderr.contains("no models to compare with"), "{}", run.stderr);
+    assert!(!mistyped.exists(), "a failed autogenerate made {}", mistyped.display());
     let run = bare.run(&["revision", "--interactive", "-m", "x"]).await.expect_code(2);
     assert!(run.stderr.contains("--autogenerate"), "{}", run.stderr);
 }

@@ -133,6 +133,17 @@ mod tests {
     }
 
     #[test]
+    fn text_that_is_no_url_is_not_shown_as_a_scheme() {
+        for text in ["Zx9secret", "Zx9 secret", "Zx9-secret.value"] {
+            let shown = crate::dialect::Backend::from_url(text).expect_err("no backend").to_string();
+            assert!(!shown.contains("Zx9"), "{text} shown as {shown}");
+            assert!(shown.contains("(none: the text is not a URL)"), "{shown}");
+        }
+        let shown = crate::dialect::Backend::from_url("oracle://u@h/db").expect_err("no backend").to_string();
+        assert!(shown.contains("scheme `oracle`"), "{shown}");
+    }
+
+    #[test]
     fn passwords_are_redacted() {
         check("postgresql:/app:Zx9secret@127.0.0.1/db", "postgresql://***");
         check("postgresql:app:Zx9secret@127.0.0.1/db", "postgresql://***");

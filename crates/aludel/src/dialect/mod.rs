@@ -478,10 +478,14 @@ impl Backend {
     ///
     /// [`UnknownBackend`] for a scheme no enabled backend handles.
     pub fn from_url(url: &str) -> Result<Backend, UnknownBackend> {
-        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or(url);
-        Backend::from_name(scheme).ok_or_else(|| UnknownBackend {
-            // Text that is no scheme may be anything, a password among it: not shown.
-            scheme: if is_scheme(scheme) { scheme.to_owned() } else { "(none: the text is not a URL)".to_owned() },
+        // Without a `:`, the text has no scheme: it may be anything (a password pasted into the
+        // wrong variable), so it is not shown.
+        let scheme = url.split_once(':').map(|(s, _)| s);
+        Backend::from_name(scheme.unwrap_or(url)).ok_or_else(|| UnknownBackend {
+            scheme: match scheme {
+                Some(scheme) if is_scheme(scheme) => scheme.to_owned(),
+                _ => "(none: the text is not a URL)".to_owned(),
+            },
             enabled: Backend::ALL.iter().map(|b| b.dialect().name()).collect::<Vec<_>>().join(", "),
         })
     }

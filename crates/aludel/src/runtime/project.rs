@@ -194,8 +194,13 @@ impl Project {
     ///
     /// # Errors
     ///
-    /// Those of [`Project::load_models`], [`Project::revisions`] and [`Inspection::read`].
+    /// [`RuntimeError::NoModels`] without models, before the database is opened (a SQLite
+    /// file a mistyped URL names is not made); those of [`Project::load_models`],
+    /// [`Project::revisions`] and [`Inspection::read`].
     pub async fn inspect(&self) -> Result<Inspected, Error> {
+        if !self.has_models() {
+            return Err(RuntimeError::NoModels.into());
+        }
         let (config, models) = (self.config.clone(), self.models.clone());
         let loading_models = std::thread::spawn(move || load_models(&config, models.as_ref()));
         let (directory, embedded) = (self.directory(), self.embedded.clone());
@@ -321,9 +326,6 @@ impl Project {
     /// [`RuntimeError::NoModels`] without models; those of [`Project::inspect`],
     /// [`Migrator::compare_inspected`] and [`Comparison::upgrade_sql`].
     pub async fn diff(&self) -> Result<SqlDiff, Error> {
-        if !self.has_models() {
-            return Err(RuntimeError::NoModels.into());
-        }
         let Inspected { metadata, migrator, inspection } = self.inspect().await?;
         let comparison = migrator.compare_inspected(inspection, &metadata).await?;
         let dialect = self.config.require_database_url()?.backend().dialect_with(&self.config.dialect);
