@@ -545,6 +545,11 @@ async fn configuration_sources() {
     assert!(run.stderr.contains("`-x dburl=...` names no setting; the keys are db_url,"), "{}", run.stderr);
     let current = project.run_with_url(&format!("sqlite://{}", other.display()), &["current"]).await.ok();
     assert!(current.stdout.contains("cccc00000003"), "nothing was downgraded: {}", current.stdout);
+    // A downgrade on a SQLite file that does not exist (a mistyped path) is refused, not made.
+    let run = project.run_with_url(&format!("sqlite://{}", elsewhere.display()), &["downgrade", "base"]).await;
+    let run = run.expect_code(2);
+    assert!(run.stderr.contains("no SQLite database at"), "{}", run.stderr);
+    assert!(!elsewhere.exists(), "the downgrade made {}", elsewhere.display());
     // -c and ALUDEL_CONFIG name another config file.
     std::fs::create_dir_all(project.dir.path().join("conf")).unwrap();
     std::fs::write(project.dir.path().join("conf/alt.toml"), "script_location = \"../migrations\"\n").unwrap();

@@ -565,10 +565,11 @@ impl Migrator {
         target: &str,
         observer: StepObserver<'_>,
     ) -> Result<RunReport, Error> {
-        let session = self.connect().await?;
-        let goal = match direction {
-            Direction::Up => runner::Goal::Upgrade(target),
-            Direction::Down => runner::Goal::Downgrade(target),
+        // A downgrade has nothing to undo in a SQLite file that does not exist: a mistyped
+        // path is refused, as the commands that only read refuse it, rather than made.
+        let (session, goal) = match direction {
+            Direction::Up => (self.connect().await?, runner::Goal::Upgrade(target)),
+            Direction::Down => (connect_existing(&self.config).await?, runner::Goal::Downgrade(target)),
         };
         runner::run(&self.graph, &self.config.tables, &self.config.timeouts, session, goal, observer).await
     }
