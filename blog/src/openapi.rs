@@ -70,7 +70,7 @@ const PRINTABLE_FIELDS: [(&str, &[&str], &str); 4] = [
     ("PostCreate", &["title", "body"], crate::extract::PRINTABLE_TEXT),
     ("PostUpdate", &["title", "body"], crate::extract::PRINTABLE_TEXT),
     ("RegisterIn", &["email", "display_name"], crate::extract::IDENTITY_TEXT),
-    ("TokenFormDoc", &["username"], crate::extract::IDENTITY_TEXT),
+    ("TokenFormDoc", &["username"], crate::extract::PRINTABLE_TEXT),
 ];
 
 impl Modify for PrintableText {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::auth::models::user;
 use crate::errors::{AppError, FieldError};
-use crate::extract::{Validate, identity_characters};
+use crate::extract::{Validate, control_characters, identity_characters};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -193,8 +193,9 @@ impl TokenForm {
         let username = required("username");
         let password = SecretString::from(required("password"));
         // No account has such a name (registration refuses it), and PostgreSQL cannot even
-        // compare one with NUL in it: refused before any lookup or hash.
-        errors.extend(identity_characters(&["body", "username"], &username));
+        // compare one with NUL in it: refused before any lookup or hash. Bidirectional
+        // controls are looked up: an account registered before they were refused still logs in.
+        errors.extend(control_characters(&["body", "username"], &username));
         if errors.is_empty() { Ok(TokenForm { username, password }) } else { Err(AppError::Validation(errors)) }
     }
 }
