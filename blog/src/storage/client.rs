@@ -30,7 +30,8 @@ pub fn build(config: &StorageConfig) -> Result<Arc<dyn ObjectStore>, StorageErro
             // but never the root. The removal is `remove_dir`, which fails on a folder that is
             // not empty: an upload into the same folder writes its file there from the start
             // (staged beside its final name, then renamed), and makes the folder again when it
-            // finds it gone, so it is never lost to a cleanup.
+            // finds it gone; [`put`] writes again when a folder went while it was being made,
+            // so an upload is never lost to a cleanup.
             let store = object_store::local::LocalFileSystem::new_with_prefix(path)
                 .map_err(|source| StorageError::Setup { backend: "local", source })?
                 .with_automatic_cleanup(true);
@@ -62,11 +63,37 @@ pub fn build(config: &StorageConfig) -> Result<Arc<dyn ObjectStore>, StorageErro
 ///
 /// [`StorageError::Backend`] when the store refuses or cannot be reached.
 pub async fn put(store: &dyn ObjectStore, key: &str, bytes: Vec<u8>) -> Result<(), StorageError> {
-    store
-        .put(&ObjectPath::from(key), PutPayload::from(bytes))
-        .await
-        .map(drop)
-        .map_err(|source| StorageError::Backend { key: key.to_owned(), source })
+    let (location, payload) = (ObjectPath::from(key), PutPayload::from(bytes));
+    let mut tries = 1;
+    loop {
+        match store.put(&location, payload.clone()).await {
+            Ok(_) => return Ok(()),
+            // Local files: the deletion of another post's last file removed the shared `posts/`
+            // folder between the two steps of making this one's folder. Writing again makes it
+            // again; each failure means another deletion finished in that same instant, so
+            // the tries are bounded by what others get done, and a few always suffice.
+            Err(source) if tries < PUT_TRIES && lost_its_folder(&source) => tries += 1,
+            Err(source) => return Err(StorageError::Backend { key: key.to_owned(), source }),
+        }
+    }
+}
+
+/// How often [`put`] writes an object whose folder a concurrent cleanup removed.
+const PUT_TRIES: u32 = 20;
+
+/// Whether a write failed because a folder on its path was removed while it was being made:
+/// the file system said "not found" (for a write, only a folder can be missing), or "already
+/// exists" for a folder that was gone again when it looked.
+fn lost_its_folder(error: &object_store::Error) -> bool {
+    use std::io::ErrorKind::{AlreadyExists, NotFound};
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = cause {
+        if error.downcast_ref::<std::io::Error>().is_some_and(|io| matches!(io.kind(), NotFound | AlreadyExists)) {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// An object being read: its size, and its bytes as a stream of chunks.
@@ -195,6 +222,32 @@ mod tests {
             Rejection::Type { .. } => "type",
         });
         assert_eq!(result, expected, "{declared} {bytes:?}");
+    }
+
+    /// Deleting a post's last file removes `posts/` when no other post has a folder; an upload
+    /// making its folder at that instant found `posts/` gone between its two steps and failed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn uploads_survive_other_posts_folders_being_cleaned_up() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let path = folder.path().display().to_string();
+        let config =
+            StorageConfig::from_vars(&crate::vars::Vars::from_pairs([("STORAGE_PATH", path.as_str())])).expect("valid");
+        let store = build(&config).expect("a local store");
+        let writers = (0..4).map(|post| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                for _ in 0..1_000 {
+                    let key = format!("posts/{post}/file.txt");
+                    put(store.as_ref(), &key, b"x".to_vec()).await?;
+                    delete(store.as_ref(), &key).await?;
+                }
+                Ok::<_, StorageError>(())
+            })
+        });
+        for writer in writers.collect::<Vec<_>>() {
+            writer.await.expect("no panic").expect("every upload is stored");
+        }
+        assert!(!folder.path().join("posts").exists(), "the last deletion removes the emptied folders");
     }
 
     #[test]
