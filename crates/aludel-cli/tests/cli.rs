@@ -331,7 +331,20 @@ async fn commands_that_only_read_refuse_a_missing_sqlite_file() {
             run.stderr
         );
         assert!(!missing.exists(), "{args:?} made the file");
+        assert!(!run.stderr.contains("error with configuration"), "the driver's wrapping: {}", run.stderr);
     }
+    // An in-memory database is no missing file (it is empty: at base).
+    let run = project.run_with_url("sqlite::memory:", &["current"]).await.ok();
+    assert!(!run.stderr.contains("sqlx-in-memory"), "{}", run.stderr);
+    // A setting the driver refuses is named once, in its own words.
+    let bogus = "postgresql://postgres@127.0.0.1:1/x?sslmode=bogus";
+    let run = project.run_with_url(bogus, &["current"]).await.expect_code(2);
+    assert!(
+        run.stderr.contains("caused by: invalid connection setting: unknown value \"bogus\" for `ssl_mode`\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("bogus\"").count(), 1, "{}", run.stderr);
     // `aludel test` leaves the configured database's checksums out.
     let run = project.run_with_url(&url, &["test", "--skip", "stairway", "--skip", "offline"]).await;
     assert!(run.stdout.contains("skip checksums"), "{}", run.stdout);

@@ -300,6 +300,9 @@ impl std::error::Error for DatabaseError {
             // The database's words are whole already; the driver's error under them only
             // repeats them (with the line of the server's source code that raised them).
             sqlx::Error::Database(_) => None,
+            // The line holds the setting's own words already (so a cause chain adds nothing);
+            // the error stays reachable for callers that look for one (a missing SQLite file).
+            sqlx::Error::Configuration(_) => configuration_cause(&self.0).map(|cause| cause as _),
             other => std::error::Error::source(other),
         }
     }
@@ -334,8 +337,25 @@ pub(crate) fn database_message(error: &sqlx::Error) -> String {
             };
             message
         }
+        sqlx::Error::Configuration(_) => match configuration_cause(error) {
+            #[cfg(feature = "sqlite")]
+            Some(missing) if missing.is::<crate::dialect::sqlite::session::MissingDatabase>() => missing.to_string(),
+            Some(cause) => format!("invalid connection setting: {cause}"),
+            None => error.to_string(),
+        },
         other => other.to_string(),
     }
+}
+
+/// The error under the driver's configuration error, which the driver sometimes wraps in a
+/// second one (its message said "error with configuration: " twice).
+fn configuration_cause(error: &sqlx::Error) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+    let sqlx::Error::Configuration(cause) = error else { return None };
+    let mut cause: &(dyn std::error::Error + Send + Sync + 'static) = cause.as_ref();
+    while let Some(sqlx::Error::Configuration(inner)) = cause.downcast_ref::<sqlx::Error>() {
+        cause = inner.as_ref();
+    }
+    Some(cause)
 }
 
 pub(crate) async fn connect(config: &Config) -> Result<Box<dyn Session>, Error> {

@@ -36,7 +36,7 @@ pub(crate) struct MissingDatabase {
 pub(crate) async fn connect(url: &str, options: &SessionOptions) -> Result<Box<dyn Session>, sqlx::Error> {
     let connect_options = SqliteConnectOptions::from_str(url)?;
     let path = connect_options.get_filename();
-    let in_memory = path.as_os_str() == ":memory:" || url.contains("mode=memory");
+    let in_memory = path.as_os_str() == ":memory:" || url.contains("mode=memory") || names_memory(url);
     if !options.create_if_missing && !url.contains("mode=rwc") && !in_memory && !path.exists() {
         return Err(sqlx::Error::Configuration(Box::new(MissingDatabase { path: path.display().to_string() })));
     }
@@ -46,6 +46,14 @@ pub(crate) async fn connect(url: &str, options: &SessionOptions) -> Result<Box<d
         .busy_timeout(Duration::from_secs(options.lock_timeout_secs));
     let conn = SqliteConnection::connect_with(&connect_options).await?;
     Ok(Box::new(SqliteSession { conn }))
+}
+
+/// Whether `url` is `sqlite::memory:` (or `sqlite://:memory:`), which the driver turns into a
+/// file name of its own that exists nowhere.
+fn names_memory(url: &str) -> bool {
+    let rest = url.strip_prefix("sqlite:").unwrap_or(url);
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    rest.split('?').next() == Some(":memory:")
 }
 
 impl Session for SqliteSession {
