@@ -299,7 +299,7 @@ enum Command {
     /// Set the version table to a revision without running migrations (a baseline)
     Stamp {
         /// head, heads, base, a revision or label@head; several (on different branches) are
-        /// stamped side by side in one transaction
+        /// stamped side by side in one transaction (one below another is implied by it)
         #[arg(required = true, num_args = 1..)]
         targets: Vec<String>,
         /// Empty the version table first

@@ -742,6 +742,29 @@ mod tests {
     }
 
     #[test]
+    fn a_stamp_target_below_another_of_the_same_command_is_implied() {
+        let linear = graph(LINEAR);
+        for targets in [&["c3", "a1"][..], &["a1", "c3"], &["b2", "c3", "a1"]] {
+            for purge in [false, true] {
+                let result = linear.stamp_heads_all(&ids("d4"), targets, purge);
+                assert_eq!(outcome(result, text), "c3", "stamp {targets:?} purge={purge}");
+            }
+        }
+        let branches = graph(BRANCHES);
+        let cases: &[(&str, &[&str], &str)] = &[
+            ("", &["a2", "b1"], "a2 b1"),
+            ("", &["a2", "r1", "b1"], "a2 b1"),
+            ("", &["beta@head", "b1", "a1"], "a1 b2"),
+            // Counting down still counts from what the earlier targets left.
+            ("", &["a2", "b2", "alpha@-1"], "a1 b2"),
+        ];
+        for &(current, targets, expected) in cases {
+            let result = branches.stamp_heads_all(&ids(current), targets, false);
+            assert_eq!(outcome(result, text), expected, "stamp {targets:?} from {current:?}");
+        }
+    }
+
+    #[test]
     fn resolve_targets() {
         let graph = graph(MERGED);
         let cases: &[(&str, &str)] = &[

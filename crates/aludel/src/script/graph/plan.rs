@@ -256,11 +256,7 @@ impl RevisionGraph {
         if target == "base" {
             return Ok(Vec::new());
         }
-        let counts_down = match current_relative(target)? {
-            Some(relative) => relative.direction == Direction::Down,
-            None => target.ends_with("@base") && !self.labels.contains_key(target),
-        };
-        if counts_down {
+        if self.counts_down(target)? {
             let plan = self.plan_downgrade(current, target)?;
             let mut heads = current.to_vec();
             heads.sort();
@@ -285,7 +281,9 @@ impl RevisionGraph {
 
     /// The version table's rows after `aludel stamp <targets...>`: each target stamped in
     /// turn, the first with `purge`, so that unrelated targets stand side by side (`stamp a1 b2`
-    /// of two branches holds both).
+    /// of two branches holds both). A target that an earlier one of the same command lies
+    /// above is implied by it and changes nothing, as in Alembic: `stamp a3 a1` is `a3`
+    /// whatever the order (stamped in turn, `a1` replaced `a3`).
     ///
     /// # Errors
     ///
@@ -297,10 +295,31 @@ impl RevisionGraph {
         purge: bool,
     ) -> Result<Vec<RevisionId>, ScriptError> {
         let mut heads = current.to_vec();
+        let mut stamped = Vec::new();
         for (i, target) in targets.iter().enumerate() {
+            let named = match self.counts_down(target)? {
+                true => None,
+                false => Some(self.upgrade_targets(&heads, target)?),
+            };
+            if let Some(named) = &named {
+                let implied = self.up_mask(stamped.iter().copied(), Edges::All);
+                if i > 0 && named.iter().all(|&t| implied[t]) {
+                    continue;
+                }
+            }
             heads = self.stamp_heads(&heads, target, purge && i == 0)?;
+            stamped.extend(named.into_iter().flatten());
         }
         Ok(heads)
+    }
+
+    /// Whether a stamp `target` counts down from the current heads (`-N`, `<label>@-N`,
+    /// `<label>@base`) rather than naming revisions.
+    fn counts_down(&self, target: &str) -> Result<bool, ScriptError> {
+        Ok(match current_relative(target)? {
+            Some(relative) => relative.direction == Direction::Down,
+            None => target.ends_with("@base") && !self.labels.contains_key(target),
+        })
     }
 
     /// Revisions newest first, like `alembic history`; `range` limits them to
