@@ -203,6 +203,60 @@ async fn offline_upgrade_script_matches_online_upgrade() {
     }
 }
 
+/// A branch whose first revision depends on another branch: aludel's runs keep the
+/// dependency's row beside the branch's (`c0 e2`), a stamp of the branch alone does not
+/// (`e2`). A downgrade script inserted the dependency's row again (a duplicate key on every
+/// database aludel upgraded); now it leaves both shapes of the table as the online run does.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offline_downgrade_of_a_branch_that_depends_on_another_keeps_one_row_each() {
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        for (id, parents) in [("c0", &[][..]), ("e1", &[]), ("e2", &["e1"])] {
+            let (up, down) = common::table_ops(&format!("t_{id}"));
+            let mut text = revision(id, parents, &up, &down);
+            if id == "e1" {
+                text = text.replace("message =", "depends_on = [\"c0\"]\nmessage =");
+            }
+            project.write(id, &text);
+        }
+        let upgraded = TestDb::new(backend).await;
+        let stamped = TestDb::new(backend).await;
+        let upgrade = project.run(&["upgrade", "e2", "--sql"]).await.ok().stdout;
+        for db in [&upgraded, &stamped] {
+            run_script(db, &upgrade).await;
+        }
+        assert_eq!(versions(&upgraded).await, "c0 e2", "{backend:?}");
+        stamped.execute("DELETE FROM aludel_version WHERE version_num = 'c0'").await;
+        for (range, expected) in [("e2:e1", "c0 e1"), ("e1:c0", "c0")] {
+            let script = project.run(&["downgrade", range, "--sql"]).await.ok().stdout;
+            for db in [&upgraded, &stamped] {
+                if let Err(error) = try_run_script(db, &script).await {
+                    panic!("{backend:?} {range}: {error}\n{script}");
+                }
+                assert_eq!(versions(db).await, expected, "{backend:?} {range}\n{script}");
+            }
+        }
+        // The online run agrees.
+        project.run(&["upgrade", "e2"]).await.ok();
+        project.run(&["downgrade", "e1"]).await.ok();
+        assert_eq!(versions(&project.db).await, "c0 e1", "{backend:?}");
+        project.run(&["downgrade", "c0"]).await.ok();
+        assert_eq!(versions(&project.db).await, "c0", "{backend:?}");
+    }
+}
+
+/// The version table's rows, sorted, space-separated.
+async fn versions(db: &TestDb) -> String {
+    let mut rows: Vec<String> = db
+        .query("SELECT version_num FROM aludel_version")
+        .await
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect();
+    rows.sort();
+    rows.join(" ")
+}
+
 /// A message of several lines is one comment line in a script: its other lines (a carriage
 /// return ends a comment for PostgreSQL too) are neither a syntax error nor SQL that runs.
 #[tokio::test(flavor = "multi_thread")]

@@ -44,6 +44,17 @@ pub(super) fn script(
     let mut out = String::new();
     header(&mut out, dialect, tables, direction_word(direction))?;
     let mut heads = from.to_vec();
+    if direction == Direction::Down {
+        // The rows of `from` as aludel's runs keep them: a revision applied as a dependency of
+        // another has its own row (unless the table was stamped), which the steps below
+        // must neither insert twice nor lose.
+        let rows = graph.rows_of(from);
+        for implied in rows.iter().filter(|row| !from.contains(row)) {
+            writeln!(out, "-- {implied} was applied as a dependency: its row, unless the table holds it").ok();
+            writeln!(out, "{};", common::insert_head_if_missing(dialect, tables, implied.as_str()).sql).ok();
+        }
+        heads = rows;
+    }
     let mut schema = schema_of(graph, &graph.applied(from)?);
     for step in &plan.steps {
         let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");

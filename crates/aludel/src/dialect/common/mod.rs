@@ -230,6 +230,18 @@ pub fn insert_head(dialect: &dyn Dialect, tables: &StateTables, revision: &str) 
     ))
 }
 
+/// Adds a head unless the table holds it already: for a `--sql` script, which cannot see
+/// whether a revision applied as another's dependency has a row of its own.
+pub fn insert_head_if_missing(dialect: &dyn Dialect, tables: &StateTables, revision: &str) -> Statement {
+    let table = dialect.quote_ident(&tables.version_table);
+    let revision = quote_literal(revision);
+    // The derived table gives the SELECT a FROM every backend accepts.
+    Statement::new(format!(
+        "INSERT INTO {table} (version_num) SELECT {revision} FROM (SELECT 1 AS one) AS one \
+         WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE version_num = {revision})"
+    ))
+}
+
 /// Removes a head.
 pub fn delete_head(dialect: &dyn Dialect, tables: &StateTables, revision: &str) -> Statement {
     Statement::new(format!(

@@ -223,17 +223,33 @@ impl RevisionGraph {
                 if let Some(r) = r {
                     applied[r] = false;
                 }
-                let parents = (0..self.nodes.len()).filter(|&i| applied[i]).flat_map(|i| self.nodes[i].parents.clone());
-                let below_another = self.up_mask(parents, Edges::Lineage);
-                kept.extend(
-                    (0..self.nodes.len()).filter(|&i| applied[i] && !below_another[i]).map(|i| self.id(i).clone()),
-                );
+                kept.extend(self.lineage_tips(&applied));
                 kept
             }
         };
         after.sort();
         after.dedup();
         after
+    }
+
+    /// The rows aludel's own runs keep for the revisions `heads` mean: the tips (through
+    /// `down_revision`) of everything they need, so a revision applied only as another's
+    /// dependency has a row of its own, as after an upgrade (`aludel stamp` of the dependent
+    /// alone writes its row only). Rows the graph does not know are kept; sorted.
+    pub fn rows_of(&self, heads: &[RevisionId]) -> Vec<RevisionId> {
+        let mut rows: Vec<RevisionId> = heads.iter().filter(|h| self.position(h).is_none()).cloned().collect();
+        rows.extend(self.lineage_tips(&self.up_mask(heads.iter().filter_map(|h| self.position(h)), Edges::All)));
+        rows.sort();
+        rows.dedup();
+        rows
+    }
+
+    /// The revisions of `applied` that no other applied revision descends from through
+    /// `down_revision`.
+    fn lineage_tips(&self, applied: &[bool]) -> Vec<RevisionId> {
+        let parents = (0..self.nodes.len()).filter(|&i| applied[i]).flat_map(|i| self.nodes[i].parents.clone());
+        let below_another = self.up_mask(parents, Edges::Lineage);
+        (0..self.nodes.len()).filter(|&i| applied[i] && !below_another[i]).map(|i| self.id(i).clone()).collect()
     }
 
     /// The version table's rows after `aludel stamp <target>`, sorted.
@@ -297,7 +313,7 @@ impl RevisionGraph {
         let mut heads = current.to_vec();
         let mut stamped = Vec::new();
         for (i, target) in targets.iter().enumerate() {
-            let named = match self.counts_down(target)? {
+            let named = match *target == "base" || self.counts_down(target)? {
                 true => None,
                 false => Some(self.upgrade_targets(&heads, target)?),
             };
