@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use aludel::ops::Op;
 use aludel::script::{
-    Direction, NewRevision, Plan, Revision, RevisionGraph, RevisionId, ScriptDirectory, ScriptError, Step,
+    Direction, NewRevision, Parent, Plan, Revision, RevisionGraph, RevisionId, RevisionSpec, ScriptDirectory,
+    ScriptError, Step,
 };
 
 /// A script location in a temp dir, with `versions/`.
@@ -619,6 +620,13 @@ fn every_error() {
         (graph.plan_upgrade(&ids("r1"), "+1"), |e| matches!(e, E::AmbiguousStep { .. })),
         (graph.plan_upgrade(&ids("a1 b1"), "+1"), |e| matches!(e, E::AmbiguousCurrent { .. })),
         (graph.plan_downgrade(&ids("a1"), "a2"), |e| matches!(e, E::NotApplied { rev, .. } if rev.as_str() == "a2")),
+        (graph.plan_downgrade(&ids("a2"), "alpha@-5"), |e| matches!(e, E::RelativeOutOfRange { .. })),
+        (graph.plan_upgrade(&[], "alpha@a3"), |e| matches!(e, E::UnknownRevision { .. })),
+        (graph.plan_upgrade(&[], "alpha@b1"), |e| matches!(e, E::InvalidTarget { .. })),
+        (graph.plan_upgrade(&[], "alpha@"), |e| matches!(e, E::InvalidTarget { .. })),
+        (NewRevision::child(&graph, &Parent::Head, &RevisionSpec::default()).map(|_| Plan::default()), |e| {
+            matches!(e, E::ParentNotChosen { .. })
+        }),
     ];
     for (result, expected) in checks {
         let err = result.unwrap_err();

@@ -223,7 +223,9 @@ enum Command {
     /// Upgrade to a later revision
     ///
     /// TARGET: head (default), heads, a revision id or unique prefix, a branch label,
-    /// label@head, +N (N steps up), <rev>+N. With --sql, FROM:TO prints the script for that
+    /// label@head, +N (N steps up), <rev>+N, label@+N (N steps along the branch, counted from
+    /// base through the revisions below the label, as in Alembic). Before `@`, a revision id
+    /// names the branch it is on (c1@head). With --sql, FROM:TO prints the script for that
     /// range instead of running it.
     Upgrade {
         /// Where to go
@@ -236,11 +238,13 @@ enum Command {
     /// Revert to an earlier revision
     ///
     /// TARGET: base; a revision id or unique prefix (everything above it is reverted, on
-    /// every branch); -N (N steps down from the current head); label@-N; <rev>-N (<rev> and the
-    /// N-1 revisions below it on its own line, with whatever descends from them). On a history
-    /// with branches, <rev>-N reverts less than Alembic's, which reverts everything above the
-    /// revision N below <rev>; name that revision to get Alembic's result. With --sql, FROM:TO
-    /// is required (the script cannot ask the database where it is).
+    /// every branch); -N (N steps down from the current head); label@-N; label@base (the
+    /// labelled revision and everything above it); <rev>-N (<rev> and the N-1 revisions below
+    /// it on its own line, with whatever descends from them). On a history with branches,
+    /// <rev>-N and label@base revert less than Alembic's, which reverts everything above the
+    /// revision N below <rev>, and the revisions below the label down to a branch point; name
+    /// that revision to get Alembic's result. With --sql, FROM:TO is required (the script
+    /// cannot ask the database where it is).
     #[command(allow_hyphen_values = true)]
     Downgrade {
         /// Where to go

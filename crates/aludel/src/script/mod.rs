@@ -243,8 +243,21 @@ pub enum ScriptError {
         /// The heads, sorted.
         heads: Vec<RevisionId>,
     },
+    /// A new revision would follow `head`, but the graph has several heads.
+    #[error(
+        "multiple heads: {}; choose the new revision's parent with `--head <rev>` (or `--head <label>@head`), or \
+         join the heads first with `aludel merge heads`",
+        join(.heads)
+    )]
+    ParentNotChosen {
+        /// The heads, sorted.
+        heads: Vec<RevisionId>,
+    },
     /// No revision carries the branch label.
-    #[error("no revision has branch label `{label}`; `aludel branches` lists the branches")]
+    #[error(
+        "no revision has branch label `{label}`, and no revision id starts with it; `aludel branches` lists the \
+         branches"
+    )]
     UnknownLabel {
         /// The label as given.
         label: String,
@@ -275,7 +288,8 @@ pub enum ScriptError {
     /// A relative target (`+N`, `-N`) moves further than the graph goes.
     #[error(
         "`{target}` asks for {steps} step(s), but at most {available} can be taken in that direction; \
-         use `head`, `base` or a smaller number"
+         use {} or a smaller number",
+        furthest(.target)
     )]
     RelativeOutOfRange {
         /// The target as given.
@@ -339,6 +353,17 @@ pub enum ScriptError {
         /// The revision it resolved to.
         rev: RevisionId,
     },
+}
+
+/// The end a relative target that went too far can name instead: `head` or `base`, of its
+/// branch when it counts along one (`feat@-5`: `feat@base`).
+fn furthest(target: &str) -> String {
+    let up = target.rfind(['+', '-']).is_some_and(|sign| target.as_bytes()[sign] == b'+');
+    let end = if up { "head" } else { "base" };
+    match target.split_once('@') {
+        Some((branch, _)) if !branch.is_empty() => format!("`{branch}@{end}`"),
+        _ => format!("`{end}`"),
+    }
 }
 
 fn join(ids: &[RevisionId]) -> String {

@@ -122,7 +122,10 @@ impl NewRevision {
         let down_revisions = match parent {
             Parent::Base => Vec::new(),
             Parent::Head if graph.is_empty() => Vec::new(),
-            Parent::Head => vec![graph.resolve("head")?],
+            Parent::Head => vec![graph.resolve("head").map_err(|error| match error {
+                ScriptError::MultipleHeads { heads } => ScriptError::ParentNotChosen { heads },
+                other => other,
+            })?],
             Parent::Revision(target) => {
                 let revision = graph.resolve(target)?;
                 if !graph.heads().contains(&&revision) {

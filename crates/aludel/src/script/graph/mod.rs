@@ -17,6 +17,12 @@
 //! | `-N` / `<label>@-N` | | N steps down from the current head | |
 //! | `<rev>+N` / `<rev>-N` | | | N steps above / below `<rev>` |
 //! | `base` / `<label>@base` | | everything / that branch | |
+//!
+//! A branch (`<label>@...`) is, as in Alembic, the line through the labelled revision: its
+//! ancestors and descendants along `down_revision`, so `<label>@+1` on an empty database is
+//! the first revision of that line. A revision id (or unique prefix) may stand before `@` for
+//! a branch without a label. `<label>@base` reverts the labelled revision and what is above
+//! it (Alembic also reverts what is below it, down to a branch point).
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -501,6 +507,8 @@ mod tests {
     const BRANCHES: &str = "r0; r1<r0; a1<r1 @alpha; a2<a1; b1<r1 @beta; b2<b1";
     const MERGED: &str = "r0; r1<r0; a1<r1 @alpha; a2<a1; b1<r1 @beta; b2<b1; m1<a2,b2; t1<m1";
     const DEPENDS: &str = "x1; x2<x1; y1 ~x2; y2<y1";
+    /// A branch spliced off a trunk revision, and a label in the middle of a line.
+    const SPLICED: &str = "b1; b2<b1; c1<b1 @side; c2<c1; x1; x2<x1 @mid; x3<x2";
 
     /// `cases`: (current, target, expected steps or `!Variant`).
     fn check(spec: &str, direction: Direction, cases: &[(&str, &str, &str)]) {
@@ -593,6 +601,25 @@ mod tests {
                 ("", "alpha@head", "r0 r1 a1 a2 b1 b2 m1 t1"),
             ],
         );
+        // A branch counts along its whole line from base, as in Alembic; a revision id
+        // names the branch it is on.
+        check(
+            SPLICED,
+            Direction::Up,
+            &[
+                ("", "side@+1", "b1"),
+                ("", "side@+2", "b1 c1"),
+                ("", "side@+3", "b1 c1 c2"),
+                ("b1", "side@+1", "c1"),
+                ("b2", "side@+1", "c1"),
+                ("", "mid@+1", "x1"),
+                ("", "mid@+2", "x1 x2"),
+                ("", "c1@head", "b1 c1 c2"),
+                ("b1", "c1@+1", "c1"),
+                ("", "b1@head", "!MultipleHeads"),
+                ("", "c@head", "!AmbiguousPrefix"),
+            ],
+        );
         check(DEPENDS, Direction::Up, &[("", "y2", "x1 x2 y1 y2"), ("x2", "y1", "y1"), ("", "+1", "!AmbiguousStep")]);
         check("", Direction::Up, &[("", "head", ""), ("", "heads", ""), ("", "+1", "!RelativeOutOfRange")]);
     }
@@ -647,6 +674,18 @@ mod tests {
                 ("t1", "-3", "!AmbiguousStep"),
                 ("t1", "a2", "t1 m1"),
                 ("t1", "r1", "t1 m1 b2 b1 a2 a1"),
+            ],
+        );
+        check(
+            SPLICED,
+            Direction::Down,
+            &[
+                ("b1", "side@-1", "b1"),
+                ("b2 c1", "side@-1", "c1"),
+                ("b2 c1", "side@-2", "c1 b2 b1"),
+                ("b2", "side@-1", "!RelativeOutOfRange"),
+                ("c2 x3", "c1@base", "c2 c1"),
+                ("x2", "mid@-1", "x2"),
             ],
         );
         check(
@@ -777,7 +816,13 @@ mod tests {
             ("beta@head", "t1"),
             ("beta@b", "!AmbiguousPrefix"),
             ("beta@b2", "b2"),
-            ("beta@a1", "!UnknownRevision"),
+            ("beta@a1", "!InvalidTarget"),
+            ("beta@zz", "!UnknownRevision"),
+            ("beta@", "!InvalidTarget"),
+            ("@head", "!InvalidTarget"),
+            ("zz@head", "!UnknownLabel"),
+            ("b1@head", "t1"),
+            ("b1@b2", "b2"),
             ("a2-1", "a1"),
             ("a1+1", "a2"),
             ("alpha+1", "a2"),
@@ -828,6 +873,10 @@ mod tests {
             (Some("a1"), "!InvalidTarget"),
             (Some("a1:base"), "!InvalidTarget"),
             (Some("zz:"), "!UnknownRevision"),
+            (Some("beta@base:beta@head"), "t1 m1 b2 b1"),
+            (Some("beta@base:"), "t1 m1 b2 b1"),
+            (Some("beta@base:b2"), "b2 b1"),
+            (Some("gamma@base:"), "!UnknownLabel"),
         ];
         for &(range, expected) in cases {
             let result = graph.history(range);

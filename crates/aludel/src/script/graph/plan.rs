@@ -63,18 +63,25 @@ impl RevisionGraph {
             }
             Some(relative) => {
                 let count = relative.count;
-                let label = relative.label().map(|l| self.label_index(l)).transpose()?;
-                let label_start: Vec<usize> = label.into_iter().collect();
-                let mut at = self.current_head_in(current, target, label)?;
+                let label = relative.label().map(|l| self.branch_index(target, l)).transpose()?;
+                // A branch is counted along its whole line, from base, as in Alembic: the
+                // revisions below the labelled one are its first steps, and the count starts
+                // at the highest of them applied.
+                let lineage = label.map(|l| self.lineage_mask(l));
+                let mut at = match &lineage {
+                    Some(lineage) => self.applied_tip_in(current, target, lineage)?,
+                    None => self.current_head_in(current, target, None)?,
+                };
                 for done in 0..count {
-                    // With nothing of the branch applied, its first step is the labeled
-                    // revision itself.
-                    let next = match at {
+                    let next: Vec<usize> = match at {
                         Some(i) => self.nodes[i].children.as_slice(),
-                        None if label.is_some() => label_start.as_slice(),
                         None => self.bases.as_slice(),
-                    };
-                    at = Some(self.one_way(target, at, next, count, done)?);
+                    }
+                    .iter()
+                    .copied()
+                    .filter(|&n| lineage.as_ref().is_none_or(|lineage| lineage[n]))
+                    .collect();
+                    at = Some(self.one_way(target, at, &next, count, done)?);
                 }
                 Ok(at.into_iter().collect())
             }
@@ -82,8 +89,25 @@ impl RevisionGraph {
         }
     }
 
+    /// The highest applied revision of `lineage` (see [`RevisionGraph::lineage_mask`]), which
+    /// an upgrade along a branch counts from; `None` when none is applied.
+    fn applied_tip_in(
+        &self,
+        current: &[RevisionId],
+        target: &str,
+        lineage: &[bool],
+    ) -> Result<Option<usize>, ScriptError> {
+        let applied = self.up_mask(self.current_indices(current)?, Edges::All);
+        let on_line = |i: usize| applied[i] && lineage[i];
+        let tips: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| on_line(i) && !self.nodes[i].children.iter().any(|&c| on_line(c)))
+            .collect();
+        self.only_head(target, tips)
+    }
+
     /// The current head that a relative target counts from: the only one, or the only one
-    /// on the branch of `label`; `None` when there is none.
+    /// on the branch of `label` (its line: see [`RevisionGraph::lineage_mask`]); `None`
+    /// when there is none.
     fn current_head_in(
         &self,
         current: &[RevisionId],
@@ -92,9 +116,14 @@ impl RevisionGraph {
     ) -> Result<Option<usize>, ScriptError> {
         let mut heads = self.current_indices(current)?;
         if let Some(l) = label {
-            let branch = self.down_mask([l], Edges::Lineage);
-            heads.retain(|&h| branch[h]);
+            let lineage = self.lineage_mask(l);
+            heads.retain(|&h| lineage[h]);
         }
+        self.only_head(target, heads)
+    }
+
+    /// The one revision of `heads`, `None` for none, or the error naming them all.
+    fn only_head(&self, target: &str, mut heads: Vec<usize>) -> Result<Option<usize>, ScriptError> {
         heads.sort_unstable();
         heads.dedup();
         match heads.as_slice() {
@@ -145,14 +174,14 @@ impl RevisionGraph {
                     reason: "it counts up; use `aludel upgrade` to apply revisions".to_owned(),
                 });
             }
-            let label = relative.label().map(|l| self.label_index(l)).transpose()?;
+            let label = relative.label().map(|l| self.branch_index(target, l)).transpose()?;
             let Some(head) = self.current_head_in(current, target, label)? else {
                 return Err(ScriptError::RelativeOutOfRange { target: target.to_owned(), steps: count, available: 0 });
             };
             return self.revert_from(target, head, count, applied);
         }
         if let Some(label) = target.strip_suffix("@base") {
-            let l = self.label_index(label)?;
+            let l = self.branch_index(target, label)?;
             return Ok(self.down_mask([l], Edges::All));
         }
         let exact = self.position(target).is_some() || self.labels.contains_key(target);
@@ -378,6 +407,10 @@ impl RevisionGraph {
             "" | "base" => None,
             "heads" => Some(self.heads.clone()),
             "current" => Some(current_heads()?).filter(|heads| !heads.is_empty()),
+            // The bottom of a branch: its labelled revision, as `downgrade <label>@base` reverts.
+            other if other.ends_with("@base") && !self.labels.contains_key(other) => {
+                Some(vec![self.branch_index(range, &other[..other.len() - "@base".len()])?])
+            }
             other => Some(vec![self.resolve_index(other)?]),
         };
         let high = match upper {

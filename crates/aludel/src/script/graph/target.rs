@@ -48,13 +48,23 @@ impl RevisionGraph {
             return self.walk(target, start, relative.direction, relative.count);
         }
         if let Some((label, rest)) = target.split_once('@') {
-            let l = self.label_index(label)?;
+            let l = self.branch_index(target, label)?;
             return match rest {
                 "head" => self.branch_head(l),
                 "base" => Err(invalid(format!("`{label}@base` is below the branch, not a revision"))),
+                "" => Err(invalid(format!("nothing follows `@`; use `{label}@head` or `{label}@<revision>`"))),
                 prefix => {
                     let branch = self.down_mask([l], Edges::Lineage);
-                    self.prefix_match(prefix, |i| branch[i])
+                    self.prefix_match(prefix, |i| branch[i]).map_err(|error| match error {
+                        ScriptError::UnknownRevision { .. } if self.prefix_match(prefix, |_| true).is_ok() => {
+                            invalid(format!(
+                                "`{prefix}` is not on the branch of `{label}` (it is not `{}` or above it); name \
+                                 it alone",
+                                self.id(l)
+                            ))
+                        }
+                        other => other,
+                    })
                 }
             };
         }
@@ -88,8 +98,30 @@ impl RevisionGraph {
         }
     }
 
-    pub(super) fn label_index(&self, label: &str) -> Result<usize, ScriptError> {
-        self.labels.get(label).copied().ok_or_else(|| ScriptError::UnknownLabel { label: label.to_owned() })
+    /// The revision that names a branch in `<branch>@...` within `target`: a branch label, or
+    /// (as in Alembic, for a branch without one) a revision id or unique prefix.
+    pub(super) fn branch_index(&self, target: &str, name: &str) -> Result<usize, ScriptError> {
+        if name.is_empty() {
+            return Err(ScriptError::InvalidTarget {
+                target: target.to_owned(),
+                reason: "nothing comes before `@`; name a branch label or a revision there".to_owned(),
+            });
+        }
+        if let Some(&i) = self.labels.get(name) {
+            return Ok(i);
+        }
+        match self.prefix_match(name, |_| true) {
+            Err(ScriptError::UnknownRevision { .. }) => Err(ScriptError::UnknownLabel { label: name.to_owned() }),
+            found => found,
+        }
+    }
+
+    /// The revisions of the branch `l` names in Alembic's sense: `l`'s ancestors and
+    /// descendants through `down_revision`, the line a count along the branch follows.
+    pub(super) fn lineage_mask(&self, l: usize) -> Vec<bool> {
+        let below = self.up_mask([l], Edges::Lineage);
+        let above = self.down_mask([l], Edges::Lineage);
+        below.into_iter().zip(above).map(|(below, above)| below || above).collect()
     }
 
     /// The head of the branch that starts at (or runs through) `l`.
