@@ -4,8 +4,8 @@
 //! [`FactKind::Unparsed`]: lint says it could not check it, rather than passing it.
 
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableAlgorithm, AlterTableOperation, ColumnOption, FromTable, ObjectName, ObjectType,
-    RenameTableNameKind, SetExpr, Statement, TableConstraint, TableFactor, TableObject, TableWithJoins,
+    AlterColumnOperation, AlterTableAlgorithm, AlterTableOperation, ColumnOption, FromTable, Ident, ObjectName,
+    ObjectType, RenameTableNameKind, SetExpr, Statement, TableConstraint, TableFactor, TableObject, TableWithJoins,
 };
 use sqlparser::parser::Parser;
 
@@ -20,11 +20,12 @@ pub(crate) fn facts(sql: &str, dialect: &str) -> Vec<Fact> {
         Ok(statements) => statements,
         Err(error) => return vec![Fact { kind: FactKind::Unparsed { error }, statement: Some(1) }],
     };
+    let fold = Fold { unquoted_to_lower: dialect == "postgresql" };
     let mut facts = Vec::new();
     for (number, text) in (1..).zip(&statements) {
         let kinds = match Parser::parse_sql(parser, text) {
-            Ok(parsed) => parsed.iter().flat_map(statement_facts).collect(),
-            Err(err) => concurrent_index_drop(text, parser).unwrap_or_else(|| unparsed(text, err.to_string())),
+            Ok(parsed) => parsed.iter().flat_map(|statement| statement_facts(statement, fold)).collect(),
+            Err(err) => concurrent_index_drop(text, parser, fold).unwrap_or_else(|| unparsed(text, err.to_string())),
         };
         facts.extend(kinds.into_iter().map(|kind| Fact { kind, statement: Some(number) }));
     }
@@ -33,7 +34,7 @@ pub(crate) fn facts(sql: &str, dialect: &str) -> Vec<Fact> {
 
 /// `DROP INDEX CONCURRENTLY ...`, which the parser does not know: read as the plain drop it
 /// otherwise is, so the safe form of a drop is checked rather than reported unread.
-fn concurrent_index_drop(text: &str, parser: &dyn sqlparser::dialect::Dialect) -> Option<Vec<FactKind>> {
+fn concurrent_index_drop(text: &str, parser: &dyn sqlparser::dialect::Dialect, fold: Fold) -> Option<Vec<FactKind>> {
     let mut rest = text.trim_start();
     for keyword in ["DROP", "INDEX", "CONCURRENTLY"] {
         let (word, after) = rest.split_once(char::is_whitespace)?;
@@ -43,7 +44,7 @@ fn concurrent_index_drop(text: &str, parser: &dyn sqlparser::dialect::Dialect) -
         rest = after.trim_start();
     }
     let parsed = Parser::parse_sql(parser, &format!("DROP INDEX {rest}")).ok()?;
-    let kinds = parsed.iter().flat_map(statement_facts).map(|kind| match kind {
+    let kinds = parsed.iter().flat_map(|statement| statement_facts(statement, fold)).map(|kind| match kind {
         FactKind::DropIndex { index, table, .. } => FactKind::DropIndex { index, table, concurrently: true },
         other => other,
     });
@@ -61,47 +62,65 @@ fn unparsed(text: &str, error: String) -> Vec<FactKind> {
     kinds
 }
 
-/// The last part of a possibly qualified name, as the database folds it is not known here:
-/// the name as written, without quotes.
-fn name(object: &ObjectName) -> String {
-    object.0.last().and_then(|part| part.as_ident()).map_or_else(|| object.to_string(), |ident| ident.value.clone())
+/// How the database reads a name: PostgreSQL lower-cases one written without quotes, so
+/// `CREATE TABLE Users` makes the `users` an op names. (MySQL and SQLite keep the case as
+/// written.)
+#[derive(Debug, Clone, Copy)]
+struct Fold {
+    unquoted_to_lower: bool,
 }
 
-fn statement_facts(statement: &Statement) -> Vec<FactKind> {
+impl Fold {
+    /// An identifier as the database stores it, without quotes.
+    fn ident(self, ident: &Ident) -> String {
+        if self.unquoted_to_lower && ident.quote_style.is_none() {
+            ident.value.to_lowercase()
+        } else {
+            ident.value.clone()
+        }
+    }
+}
+
+/// The last part of a possibly qualified name, as the database stores it.
+fn name(object: &ObjectName, fold: Fold) -> String {
+    object.0.last().and_then(|part| part.as_ident()).map_or_else(|| object.to_string(), |ident| fold.ident(ident))
+}
+
+fn statement_facts(statement: &Statement, fold: Fold) -> Vec<FactKind> {
     match statement {
-        Statement::CreateTable(create) => vec![FactKind::CreateTable { table: name(&create.name) }],
+        Statement::CreateTable(create) => vec![FactKind::CreateTable { table: name(&create.name, fold) }],
         Statement::CreateIndex(index) => {
-            vec![FactKind::CreateIndex { table: name(&index.table_name), concurrently: index.concurrently }]
+            vec![FactKind::CreateIndex { table: name(&index.table_name, fold), concurrently: index.concurrently }]
         }
         Statement::Drop { object_type: ObjectType::Table, names, .. } => {
-            names.iter().map(|n| FactKind::DropTable { table: name(n) }).collect()
+            names.iter().map(|n| FactKind::DropTable { table: name(n, fold) }).collect()
         }
         // MySQL names the table (`DROP INDEX ix ON t`), PostgreSQL's is the schema's; a
         // CONCURRENTLY drop never parses, `concurrent_index_drop` reads it.
         Statement::Drop { object_type: ObjectType::Index, names, table, .. } => {
-            let table = table.as_ref().map(name);
+            let table = table.as_ref().map(|table| name(table, fold));
             let drop = |index: &ObjectName| FactKind::DropIndex {
-                index: name(index),
+                index: name(index, fold),
                 table: table.clone(),
                 concurrently: false,
             };
             names.iter().map(drop).collect()
         }
         Statement::AlterTable(alter) => {
-            let table = name(&alter.name);
-            alter.operations.iter().flat_map(|operation| alter_facts(&table, operation)).collect()
+            let table = name(&alter.name, fold);
+            alter.operations.iter().flat_map(|operation| alter_facts(&table, operation, fold)).collect()
         }
-        Statement::Update(update) => vec![FactKind::DataChange { table: joined_table(&update.table) }],
+        Statement::Update(update) => vec![FactKind::DataChange { table: joined_table(&update.table, fold) }],
         Statement::Delete(delete) => {
             let tables = match &delete.from {
                 FromTable::WithFromKeyword(tables) | FromTable::WithoutKeyword(tables) => tables,
             };
-            vec![FactKind::DataChange { table: tables.first().and_then(joined_table) }]
+            vec![FactKind::DataChange { table: tables.first().and_then(|table| joined_table(table, fold)) }]
         }
         Statement::Insert(insert) => {
             let from_query = insert.source.as_ref().is_some_and(|query| !matches!(*query.body, SetExpr::Values(_)));
             let table = match &insert.table {
-                TableObject::TableName(table) => Some(name(table)),
+                TableObject::TableName(table) => Some(name(table, fold)),
                 _ => None,
             };
             if from_query { vec![FactKind::DataChange { table }] } else { Vec::new() }
@@ -118,25 +137,25 @@ fn statement_facts(statement: &Statement) -> Vec<FactKind> {
     }
 }
 
-fn joined_table(table: &TableWithJoins) -> Option<String> {
+fn joined_table(table: &TableWithJoins, fold: Fold) -> Option<String> {
     match &table.relation {
-        TableFactor::Table { name: table, .. } => Some(name(table)),
+        TableFactor::Table { name: table, .. } => Some(name(table, fold)),
         _ => None,
     }
 }
 
-fn alter_facts(table: &str, operation: &AlterTableOperation) -> Vec<FactKind> {
+fn alter_facts(table: &str, operation: &AlterTableOperation, fold: Fold) -> Vec<FactKind> {
     let table = table.to_owned();
     match operation {
         AlterTableOperation::AddConstraint { constraint, not_valid } => vec![match constraint {
             TableConstraint::ForeignKey(fk) => FactKind::AddForeignKey {
                 table,
-                columns: fk.columns.iter().map(|c| c.value.clone()).collect(),
+                columns: fk.columns.iter().map(|c| fold.ident(c)).collect(),
                 not_valid: *not_valid,
             },
             TableConstraint::Check(check) => FactKind::AddCheck {
                 table,
-                name: check.name.as_ref().map(|name| name.value.clone()),
+                name: check.name.as_ref().map(|name| fold.ident(name)),
                 expr: check.expr.to_string(),
                 not_valid: *not_valid,
             },
@@ -162,26 +181,25 @@ fn alter_facts(table: &str, operation: &AlterTableOperation) -> Vec<FactKind> {
             }) || column_def.data_type.to_string().to_ascii_uppercase().contains("SERIAL");
             let not_null = column_def.options.iter().any(|option| matches!(option.option, ColumnOption::NotNull));
             let required = not_null && !filled;
-            vec![FactKind::AddColumn { table, column: column_def.name.value.clone(), volatile_default, required }]
+            vec![FactKind::AddColumn { table, column: fold.ident(&column_def.name), volatile_default, required }]
         }
-        AlterTableOperation::DropColumn { column_names, .. } => column_names
-            .iter()
-            .map(|c| FactKind::DropColumn { table: table.clone(), column: c.value.clone() })
-            .collect(),
+        AlterTableOperation::DropColumn { column_names, .. } => {
+            column_names.iter().map(|c| FactKind::DropColumn { table: table.clone(), column: fold.ident(c) }).collect()
+        }
         AlterTableOperation::RenameColumn { old_column_name, new_column_name } => vec![FactKind::RenameColumn {
             table,
-            column: old_column_name.value.clone(),
-            new_name: new_column_name.value.clone(),
+            column: fold.ident(old_column_name),
+            new_name: fold.ident(new_column_name),
         }],
         AlterTableOperation::RenameTable { table_name } => {
             let (RenameTableNameKind::As(new) | RenameTableNameKind::To(new)) = table_name;
-            vec![FactKind::RenameTable { table, new_name: name(new) }]
+            vec![FactKind::RenameTable { table, new_name: name(new, fold) }]
         }
         AlterTableOperation::AlterColumn { column_name, op } => vec![match op {
-            AlterColumnOperation::SetNotNull => FactKind::SetNotNull { table, column: column_name.value.clone() },
+            AlterColumnOperation::SetNotNull => FactKind::SetNotNull { table, column: fold.ident(column_name) },
             AlterColumnOperation::SetDataType { data_type, .. } => FactKind::ChangeType {
                 table,
-                column: column_name.value.clone(),
+                column: fold.ident(column_name),
                 from: None,
                 to: type_of(&data_type.to_string()),
             },
@@ -189,29 +207,29 @@ fn alter_facts(table: &str, operation: &AlterTableOperation) -> Vec<FactKind> {
         }],
         AlterTableOperation::ModifyColumn { col_name, data_type, .. } => vec![FactKind::ChangeType {
             table,
-            column: col_name.value.clone(),
+            column: fold.ident(col_name),
             from: None,
             to: type_of(&data_type.to_string()),
         }],
         AlterTableOperation::ChangeColumn { old_name, new_name, data_type, .. } => {
             let mut facts = vec![FactKind::ChangeType {
                 table: table.clone(),
-                column: old_name.value.clone(),
+                column: fold.ident(old_name),
                 from: None,
                 to: type_of(&data_type.to_string()),
             }];
             if old_name.value != new_name.value {
                 facts.push(FactKind::RenameColumn {
                     table,
-                    column: old_name.value.clone(),
-                    new_name: new_name.value.clone(),
+                    column: fold.ident(old_name),
+                    new_name: fold.ident(new_name),
                 });
             }
             facts
         }
         AlterTableOperation::DropPrimaryKey { .. } => vec![FactKind::DropPrimaryKey { table }],
         AlterTableOperation::ValidateConstraint { name } => {
-            vec![FactKind::ValidateConstraint { table, name: name.value.clone() }]
+            vec![FactKind::ValidateConstraint { table, name: fold.ident(name) }]
         }
         AlterTableOperation::Algorithm { algorithm: AlterTableAlgorithm::Copy, .. } => {
             vec![FactKind::CopyAlgorithm { table }]
@@ -240,6 +258,18 @@ mod tests {
 
     fn kinds(sql: &str, dialect: &str) -> Vec<FactKind> {
         facts(sql, dialect).into_iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn names_are_read_as_the_database_stores_them() {
+        let create = |table: &str| vec![FactKind::CreateTable { table: table.to_owned() }];
+        assert_eq!(kinds("CREATE TABLE Users (id int)", "postgresql"), create("users"));
+        assert_eq!(kinds("CREATE TABLE \"Users\" (id int)", "postgresql"), create("Users"));
+        assert_eq!(kinds("CREATE TABLE Users (id int)", "mysql"), create("Users"));
+        assert_eq!(
+            kinds("ALTER TABLE Users DROP COLUMN Email", "postgresql"),
+            vec![FactKind::DropColumn { table: "users".into(), column: "email".into() }]
+        );
     }
 
     #[test]
