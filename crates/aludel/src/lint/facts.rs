@@ -56,8 +56,10 @@ pub(crate) enum FactKind {
         table: String,
         column: String,
     },
+    /// `index` is `None` for raw SQL's unnamed index.
     CreateIndex {
         table: String,
+        index: Option<String>,
         concurrently: bool,
     },
     /// `table` is `None` when raw SQL drops an index the simulated schema does not know.
@@ -214,9 +216,11 @@ pub(crate) fn of_op(op: &Op, schema: &Schema, dialect: &dyn Dialect) -> Vec<Fact
             one(FactKind::DropColumn { table: table.clone(), column: column.name().to_owned() })
         }
         Op::AlterColumn(change) => column_change_facts(change, schema),
-        Op::CreateIndex(index) => {
-            one(FactKind::CreateIndex { table: index.table.clone(), concurrently: index.concurrently })
-        }
+        Op::CreateIndex(index) => one(FactKind::CreateIndex {
+            table: index.table.clone(),
+            index: Some(index.name.clone()),
+            concurrently: index.concurrently,
+        }),
         Op::DropIndex { table, name, concurrently, .. } => {
             one(FactKind::DropIndex { index: name.clone(), table: Some(table.clone()), concurrently: *concurrently })
         }

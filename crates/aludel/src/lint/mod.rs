@@ -172,6 +172,7 @@ fn lint_selected(graph: &RevisionGraph, selection: &[RevisionId], options: &Lint
     let selected: BTreeSet<&RevisionId> = selection.iter().collect();
     let mut schema = Schema::default();
     let mut checks = Checks::default();
+    let mut sql_indexes = SqlIndexes::default();
     let mut created_in_run = BTreeSet::new();
     let mut findings = Vec::new();
     let mut revisions = Vec::new();
@@ -180,7 +181,8 @@ fn lint_selected(graph: &RevisionGraph, selection: &[RevisionId], options: &Lint
             revisions.push(revision.id.clone());
             let start = findings.len();
             let mut fresh_tables = if together { std::mem::take(&mut created_in_run) } else { BTreeSet::new() };
-            lint_revision(revision, &mut schema, &mut checks, &mut fresh_tables, options, &mut findings);
+            let known = Known { schema: &mut schema, checks: &mut checks, sql_indexes: &mut sql_indexes };
+            lint_revision(revision, known, &mut fresh_tables, options, &mut findings);
             created_in_run = fresh_tables;
             if findings.len() > start {
                 let lines = revision.upgrade_lines();
@@ -193,7 +195,10 @@ fn lint_selected(graph: &RevisionGraph, selection: &[RevisionId], options: &Lint
             }
         } else {
             for op in &revision.upgrade {
-                checks.remember(&facts::of_op(op, &schema, options.dialect));
+                let mut op_facts = facts::of_op(op, &schema, options.dialect);
+                sql_indexes.place(&mut op_facts);
+                checks.remember(&op_facts);
+                sql_indexes.remember(&op_facts);
                 schema.apply(op).ok();
             }
         }
@@ -297,16 +302,56 @@ impl Checks {
     }
 }
 
+/// What the history before a revision left, as lint simulates it.
+struct Known<'a> {
+    schema: &'a mut Schema,
+    checks: &'a mut Checks,
+    sql_indexes: &'a mut SqlIndexes,
+}
+
+/// The indexes raw SQL created, by name, with their tables: the simulated schema does not
+/// hold them, and PostgreSQL's `DROP INDEX` names the index alone, so a later drop finds its
+/// table (and the table's size) here. Kept over every revision, as the schema is.
+#[derive(Debug, Default)]
+pub(crate) struct SqlIndexes(BTreeMap<String, String>);
+
+impl SqlIndexes {
+    /// Gives raw SQL's drops of an index raw SQL created the table it is on.
+    fn place(&self, facts: &mut [Fact]) {
+        for fact in facts {
+            if let FactKind::DropIndex { index, table: table @ None, .. } = &mut fact.kind {
+                *table = self.0.get(index.as_str()).cloned();
+            }
+        }
+    }
+
+    /// Keeps the indexes `facts` create by raw SQL, and forgets those they drop.
+    fn remember(&mut self, facts: &[Fact]) {
+        for fact in facts {
+            match &fact.kind {
+                FactKind::CreateIndex { table, index: Some(index), .. } if fact.statement.is_some() => {
+                    self.0.insert(index.clone(), table.clone());
+                }
+                FactKind::DropIndex { index, .. } => {
+                    self.0.remove(index.as_str());
+                }
+                FactKind::DropTable { table } => self.0.retain(|_, on| on != table),
+                _ => {}
+            }
+        }
+    }
+}
+
 /// Lints `revision`; `fresh_tables` holds the tables that count as new from its start, and
 /// gains those it creates.
 fn lint_revision(
     revision: &Revision,
-    schema: &mut Schema,
-    checks: &mut Checks,
+    known: Known<'_>,
     fresh_tables: &mut BTreeSet<String>,
     options: &LintOptions<'_>,
     findings: &mut Vec<Finding>,
 ) {
+    let Known { schema, checks, sql_indexes } = known;
     let dialect = options.dialect;
     let in_transaction =
         dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
@@ -315,7 +360,8 @@ fn lint_revision(
     let mut seen: Vec<(usize, Fact)> = Vec::new();
     let mut hits: Vec<(Option<usize>, Option<usize>, Hit)> = Vec::new();
     for (index, op) in revision.upgrade.iter().enumerate() {
-        let op_facts = facts::of_op(op, schema, dialect);
+        let mut op_facts = facts::of_op(op, schema, dialect);
+        sql_indexes.place(&mut op_facts);
         // A table is new from the op that creates it on, its own constraints included.
         for fact in &op_facts {
             if let FactKind::CreateTable { table } = &fact.kind {
@@ -353,6 +399,7 @@ fn lint_revision(
             }
         }
         checks.remember(&op_facts);
+        sql_indexes.remember(&op_facts);
         schema.apply(op).ok();
         seen.extend(op_facts.into_iter().map(|fact| (index, fact)));
     }

@@ -90,7 +90,11 @@ fn statement_facts(statement: &Statement, fold: Fold) -> Vec<FactKind> {
     match statement {
         Statement::CreateTable(create) => vec![FactKind::CreateTable { table: name(&create.name, fold) }],
         Statement::CreateIndex(index) => {
-            vec![FactKind::CreateIndex { table: name(&index.table_name, fold), concurrently: index.concurrently }]
+            vec![FactKind::CreateIndex {
+                table: name(&index.table_name, fold),
+                index: index.name.as_ref().map(|index| name(index, fold)),
+                concurrently: index.concurrently,
+            }]
         }
         Statement::Drop { object_type: ObjectType::Table, names, .. } => {
             names.iter().map(|n| FactKind::DropTable { table: name(n, fold) }).collect()
@@ -279,7 +283,7 @@ mod tests {
             (
                 "CREATE INDEX CONCURRENTLY ix ON users (email)",
                 "postgresql",
-                vec![FactKind::CreateIndex { table: table(), concurrently: true }],
+                vec![FactKind::CreateIndex { table: table(), index: Some("ix".into()), concurrently: true }],
             ),
             (
                 "ALTER TABLE users ADD CONSTRAINT fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID",

@@ -9,7 +9,7 @@ use crate::schema::{Constraint, IndexKey, Schema};
 
 pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
     match &fact.kind {
-        FactKind::CreateIndex { table, concurrently } => {
+        FactKind::CreateIndex { table, concurrently, .. } => {
             if !concurrently && context.existed(table) {
                 out.push(Hit::new(
                     "pg-index-not-concurrent",
