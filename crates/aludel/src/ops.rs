@@ -61,6 +61,16 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         existing: Option<Index>,
     },
+    /// `rename_index`: the index keeps its definition and its data (PostgreSQL's `ALTER
+    /// INDEX ... RENAME`, MySQL's `RENAME INDEX`; SQLite has neither and builds it anew).
+    RenameIndex {
+        /// Table the index is on.
+        table: String,
+        /// Current name.
+        name: String,
+        /// New name.
+        new_name: String,
+    },
     /// `add_constraint`: primary key, unique, foreign key or check.
     AddConstraint {
         /// Table to constrain.
@@ -435,6 +445,7 @@ impl Op {
             Op::AlterColumn(_) => "alter_column",
             Op::CreateIndex(_) => "create_index",
             Op::DropIndex { .. } => "drop_index",
+            Op::RenameIndex { .. } => "rename_index",
             Op::AddConstraint { .. } => "add_constraint",
             Op::ValidateConstraint { .. } => "validate_constraint",
             Op::DropConstraint { .. } => "drop_constraint",
@@ -458,6 +469,7 @@ impl Op {
             Op::AlterColumn(change) => format!("{}.{}", change.table, change.column),
             Op::CreateIndex(index) => format!("{} on {}", index.name, index.table),
             Op::DropIndex { table, name, .. } => format!("{name} on {table}"),
+            Op::RenameIndex { table, name, new_name } => format!("{name} -> {new_name} on {table}"),
             Op::AddConstraint { table, constraint, .. } => match constraint.name() {
                 Some(name) => format!("{name} on {table}"),
                 None => table.clone(),
@@ -490,6 +502,9 @@ impl Op {
             }
             Op::DropTable { existing, .. } => Op::CreateTable(existing.as_deref()?.clone()),
             Op::RenameTable { table, new_name } => Op::RenameTable { table: new_name.clone(), new_name: table.clone() },
+            Op::RenameIndex { table, name, new_name } => {
+                Op::RenameIndex { table: table.clone(), name: new_name.clone(), new_name: name.clone() }
+            }
             Op::AddColumn { table, column } => {
                 Op::DropColumn { table: table.clone(), column: ColumnRef::Definition(column.clone()) }
             }

@@ -393,9 +393,36 @@ impl UpgradeBuilder<'_> {
         self.regenerated.iter().any(|(table, column)| *table == index.table && reads(column))
     }
 
-    /// Drops indexes the models lack (every index of a dropped table, so the downgrade
-    /// recreates them), then unique and check constraints, then primary keys.
+    /// Renames an index the models have under another name, on the same table and otherwise
+    /// alike (a naming convention adopted, a table renamed): rebuilding it instead would
+    /// read the whole table, and on MySQL or without CONCURRENTLY block its writes meanwhile.
+    fn rename_indexes(&mut self) {
+        let models = self.models;
+        let mut renames: Vec<(String, String, String)> = Vec::new();
+        for live in self.cur.indexes.values() {
+            if models.indexes.contains_key(&live.name) || self.uses_regenerated(live) {
+                continue;
+            }
+            let taken = |name: &str| renames.iter().any(|(_, _, new_name)| new_name == name);
+            let wanted = models.indexes.values().find(|want| {
+                !self.cur.indexes.contains_key(&want.name)
+                    && !taken(&want.name)
+                    && **want == Index { name: want.name.clone(), ..live.clone() }
+            });
+            if let Some(want) = wanted {
+                renames.push((live.table.clone(), live.name.clone(), want.name.clone()));
+            }
+        }
+        for (table, name, new_name) in renames {
+            self.push(Op::RenameIndex { table, name, new_name }, None);
+        }
+    }
+
+    /// Renames indexes the models have under another name ([`Self::rename_indexes`]), drops
+    /// those they lack (every index of a dropped table, so the downgrade recreates them),
+    /// then unique and check constraints, then primary keys.
     pub(super) fn drop_indexes_and_keys(&mut self) {
+        self.rename_indexes();
         let models = self.models;
         let drops: Vec<Index> = self
             .cur

@@ -86,6 +86,7 @@ fn use_model_spellings(op: &mut Op, original: &Schema, canonical: &Schema) {
         | Op::RenameTable { .. }
         | Op::DropColumn { .. }
         | Op::DropIndex { .. }
+        | Op::RenameIndex { .. }
         | Op::DropConstraint { .. }
         | Op::CreateEnum { .. }
         | Op::DropEnum { .. }

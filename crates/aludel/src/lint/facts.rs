@@ -246,7 +246,9 @@ pub(crate) fn of_op(op: &Op, schema: &Schema, dialect: &dyn Dialect) -> Vec<Fact
             if appended { Vec::new() } else { one(FactKind::InsertEnumValue { name: name.clone() }) }
         }
         Op::AlterTable { table, .. } => one(FactKind::OtherAlter { table: table.clone() }),
-        Op::CreateEnum { .. } | Op::DropEnum { .. } => Vec::new(),
+        // A rename takes a brief lock that leaves reads and writes alone (PostgreSQL's SHARE
+        // UPDATE EXCLUSIVE, MySQL's metadata-only change).
+        Op::CreateEnum { .. } | Op::DropEnum { .. } | Op::RenameIndex { .. } => Vec::new(),
         Op::Sql { sql, dialect: only, .. } => {
             if only.as_deref().is_some_and(|only| !crate::dialect::names_dialect(only, dialect.name())) {
                 return Vec::new();

@@ -580,6 +580,7 @@ fn tables_of(op: &Op) -> Vec<String> {
         | Op::AddColumn { table, .. }
         | Op::DropColumn { table, .. }
         | Op::DropIndex { table, .. }
+        | Op::RenameIndex { table, .. }
         | Op::AddConstraint { table, .. }
         | Op::DropConstraint { table, .. }
         | Op::ValidateConstraint { table, .. }

@@ -165,6 +165,17 @@ impl Schema {
             Op::DropIndex { name, .. } => {
                 self.indexes.remove(name).ok_or_else(|| SchemaError::Unknown { what: "index", name: name.clone() })?;
             }
+            Op::RenameIndex { table, name, new_name } => {
+                if self.indexes.contains_key(new_name) {
+                    return Err(SchemaError::AlreadyExists { what: "index", name: new_name.clone() });
+                }
+                let known = self.indexes.get(name).filter(|index| index.table == *table);
+                let mut index =
+                    known.cloned().ok_or_else(|| SchemaError::Unknown { what: "index", name: name.clone() })?;
+                self.indexes.remove(name);
+                index.name.clone_from(new_name);
+                self.indexes.insert(new_name.clone(), index);
+            }
             Op::AddConstraint { table, constraint, .. } => {
                 let target = self.table_mut(table)?;
                 if let Constraint::PrimaryKey { name, columns } = constraint {

@@ -197,6 +197,7 @@ fn focus_of(revision: &Revision) -> Option<Focus> {
             }
             Op::CreateIndex(index) => whole(&index.table),
             Op::DropIndex { table, .. }
+            | Op::RenameIndex { table, .. }
             | Op::AddConstraint { table, .. }
             | Op::DropConstraint { table, .. }
             | Op::ValidateConstraint { table, .. } => whole(table),

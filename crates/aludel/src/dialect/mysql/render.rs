@@ -72,6 +72,12 @@ pub(super) fn render(op: &Op, before: &Schema, uuid: UuidStorage) -> Result<Vec<
             let columns = before.indexes.get(name).filter(|i| i.table == *table).map(plain_columns);
             Ok(vec![r.drop_index(table, name, &columns.unwrap_or_default(), *concurrently)?])
         }
+        Op::RenameIndex { table, name, new_name } => Ok(vec![Statement::new(format!(
+            "ALTER TABLE {} RENAME INDEX {} TO {}",
+            r.ident("table", table)?,
+            r.ident("index", name)?,
+            r.ident("index", new_name)?
+        ))]),
         Op::AddConstraint { table, constraint, not_valid: _, concurrently } => {
             r.add_constraint(table, constraint, *concurrently)
         }

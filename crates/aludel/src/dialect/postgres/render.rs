@@ -36,6 +36,11 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
             format!("DROP INDEX CONCURRENTLY {}", r.ident("index", name)?),
             Placement::NoTransaction,
         )]),
+        Op::RenameIndex { table: _, name, new_name } => Ok(vec![Statement::new(format!(
+            "ALTER INDEX {} RENAME TO {}",
+            r.ident("index", name)?,
+            r.ident("index", new_name)?
+        ))]),
         Op::AddConstraint { table, constraint, not_valid, concurrently } => {
             r.add_constraint(table, constraint, *not_valid, *concurrently)
         }

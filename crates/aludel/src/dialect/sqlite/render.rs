@@ -29,7 +29,7 @@ use crate::dialect::sqlite::ddl::{Renderer, primary_key};
 use crate::dialect::sqlite::rebuild::rebuild;
 use crate::dialect::{RenderError, Statement};
 use crate::ops::{ColumnChange, Op};
-use crate::schema::{Column, ColumnType, DefaultValue, IndexKey, Schema, SchemaError, Table};
+use crate::schema::{Column, ColumnType, DefaultValue, Index, IndexKey, Schema, SchemaError, Table};
 
 /// Renders one op against the schema the earlier ops lead to.
 pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
@@ -66,6 +66,17 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
         Op::CreateIndex(create) => Ok(vec![r.create_index(&create.index())?]),
         Op::DropIndex { table: _, name, concurrently: _, existing: _ } => {
             Ok(vec![Statement::new(format!("DROP INDEX {}", r.ident("index", name)?))])
+        }
+        Op::RenameIndex { table, name, new_name } => {
+            // SQLite cannot rename an index: it is built anew under its new name.
+            let Some(known) = before.indexes.get(name).filter(|index| index.table == *table) else {
+                return Err(r.invalid(format!(
+                    "SQLite renames an index by building it anew from its definition, and no earlier revision creates \
+                     index `{name}` on `{table}`; write the change as an `sql` op with `dialect = \"sqlite\"`"
+                )));
+            };
+            let renamed = Index { name: new_name.clone(), ..known.clone() };
+            Ok(vec![Statement::new(format!("DROP INDEX {}", r.ident("index", name)?)), r.create_index(&renamed)?])
         }
         Op::AddConstraint { table, constraint: _, not_valid: _, concurrently: _ }
         | Op::DropConstraint { table, name: _, kind: _, existing: _ } => {
