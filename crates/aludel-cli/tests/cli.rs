@@ -135,7 +135,11 @@ async fn branches_labels_and_merges() {
 
         let run = project.run(&["merge", "heads", "-m", "join", "--rev-id", "m1"]).await.ok();
         assert!(run.stdout.contains("m1_join.toml"), "{}", run.stdout);
-        assert_eq!(project.run(&["heads"]).await.ok().stdout, "b2, s1 -> m1 (head) (mergepoint), join\n");
+        // The merge is on both branches: it shows the labels of the revisions it descends from.
+        assert_eq!(
+            project.run(&["heads"]).await.ok().stdout,
+            "b2, s1 -> m1 (billing, shop) (head) (mergepoint), join\n"
+        );
         assert_eq!(project.run(&["check"]).await.expect_code(1).code, 1);
         project.run(&["upgrade", "head"]).await.ok();
         assert_eq!(project.heads().await, ["m1"]);
@@ -146,7 +150,7 @@ async fn branches_labels_and_merges() {
         assert_eq!(project.heads().await, ["b2", "s1"]);
 
         let history = project.run(&["history"]).await.ok().stdout;
-        assert_eq!(history.lines().next(), Some("b2, s1 -> m1 (head) (mergepoint), join"), "{history}");
+        assert_eq!(history.lines().next(), Some("b2, s1 -> m1 (billing, shop) (head) (mergepoint), join"), "{history}");
         assert!(history.contains("<base> -> base00000000 (branchpoint)"), "{history}");
         let ranged = project.run(&["history", "-r", "b1:b2"]).await.ok().stdout;
         assert_eq!(ranged.lines().count(), 2, "{ranged}");

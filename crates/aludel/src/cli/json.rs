@@ -44,7 +44,10 @@ struct RevisionJson<'a> {
     parents: Vec<&'a str>,
     children: Vec<&'a str>,
     message: &'a str,
+    /// The labels its file declares.
     branch_labels: &'a [String],
+    /// The labels that cover it: its own and those of the revisions it descends from.
+    branches: Vec<&'a str>,
     depends_on: Vec<&'a str>,
     created: Option<&'a str>,
     path: String,
@@ -64,6 +67,7 @@ impl<'a> RevisionJson<'a> {
             children: graph.children(&revision.id).into_iter().map(RevisionId::as_str).collect(),
             message: &revision.message,
             branch_labels: &revision.branch_labels,
+            branches: graph.branches_of(&revision.id),
             depends_on: ids(&revision.depends_on),
             created: revision.created.as_deref(),
             path: revision.path.display().to_string(),

@@ -26,8 +26,9 @@ fn parents(revision: &Revision) -> String {
 /// ` (head)`, ` (branchpoint)`, ` (mergepoint)` markers.
 fn markers(graph: &RevisionGraph, revision: &Revision) -> String {
     let mut text = String::new();
-    if !revision.branch_labels.is_empty() {
-        text.push_str(&format!(" ({})", revision.branch_labels.join(", ")));
+    let branches = graph.branches_of(&revision.id);
+    if !branches.is_empty() {
+        text.push_str(&format!(" ({})", branches.join(", ")));
     }
     if graph.heads().contains(&&revision.id) {
         text.push_str(" (head)");
@@ -57,8 +58,9 @@ fn details_marked(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revisio
         let ids: Vec<RevisionId> = children.into_iter().cloned().collect();
         writeln!(out, "Children: {}", join(&ids))?;
     }
-    if !revision.branch_labels.is_empty() {
-        writeln!(out, "Branch names: {}", revision.branch_labels.join(", "))?;
+    let branches = graph.branches_of(&revision.id);
+    if !branches.is_empty() {
+        writeln!(out, "Branch names: {}", branches.join(", "))?;
     }
     if !revision.depends_on.is_empty() {
         writeln!(out, "Depends on: {}", join(&revision.depends_on))?;

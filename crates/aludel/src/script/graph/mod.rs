@@ -301,6 +301,18 @@ impl RevisionGraph {
         ids
     }
 
+    /// The branch labels that cover the revision `id`, as Alembic shows them: its own, then
+    /// those of the revisions it descends from through `down_revision` (the branch a label
+    /// starts goes on up to its heads); sorted, without repeats. Empty for an unknown id.
+    pub fn branches_of(&self, id: &RevisionId) -> Vec<&str> {
+        let Some(i) = self.position(id) else { return Vec::new() };
+        let below = self.up_mask([i], Edges::Lineage);
+        let mut labels: Vec<&str> =
+            self.labels.iter().filter(|(_, l)| below[**l]).map(|(label, _)| label.as_str()).collect();
+        labels.sort_unstable();
+        labels
+    }
+
     /// The revision that carries `label` in its `branch_labels`.
     pub fn label(&self, label: &str) -> Option<&RevisionId> {
         self.labels.get(label).map(|&i| &self.nodes[i].revision.id)
@@ -893,6 +905,11 @@ mod tests {
         assert_eq!(text(graph.children(&RevisionId::parse("r1").unwrap())), "a1 b1");
         assert_eq!(text(graph.revisions().iter().map(|r| r.id.as_str())), "r0 r1 a1 a2 b1 b2 m1 t1");
         assert_eq!(graph.label("beta").map(RevisionId::as_str), Some("b1"));
+        let branches = |id: &str| graph.branches_of(&RevisionId::parse(id).unwrap()).join(" ");
+        assert_eq!(
+            ["r1", "a1", "a2", "b2", "m1", "t1"].map(branches),
+            ["", "alpha", "alpha", "beta", "alpha beta", "alpha beta"]
+        );
         assert_eq!(graph.len(), 8);
         assert!(RevisionGraph::default().is_empty());
         let graph = self::graph(DEPENDS);
