@@ -248,8 +248,8 @@ impl Schema {
 
 /// `expr` with every reference to the column `old` spelled as `new`: bare identifiers match
 /// case-insensitively, quoted ones (`"x"`, `` `x` ``, `[x]`) exactly; strings, comments and
-/// function names are left alone. `new` is written bare when it is a plain lower-case name,
-/// quoted otherwise: as the reference it replaces was quoted, else as the expression quotes
+/// function names are left alone. `new` is written bare when it is a plain lower-case name
+/// that no backend reserves (`index`, `user` and `order` are not), quoted otherwise: as the reference it replaces was quoted, else as the expression quotes
 /// other names, else in double quotes (see [`rename_quoting`] for MySQL's backticks).
 pub fn rename_identifier(expr: &str, old: &str, new: &str) -> String {
     rename_quoting(expr, old, new, '"')
@@ -261,6 +261,7 @@ pub fn rename_quoting(expr: &str, old: &str, new: &str, quote: char) -> String {
     let plain = |name: &str| {
         name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
             && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !crate::dialect::common::keywords::is_reserved_anywhere(name)
     };
     let quoted = |open: u8| match open {
         b'`' => format!("`{}`", new.replace('`', "``")),
@@ -521,5 +522,10 @@ mod tests {
         }
         assert_eq!(rename_quoting("qty > 0", "qty", "Quantity", '`'), "`Quantity` > 0");
         assert_eq!(rename_quoting("qty > 0", "qty", "amount", '`'), "amount > 0");
+        // A name some backend reserves is quoted: `index <> 7` is a syntax error on MySQL, and
+        // `user` bare is PostgreSQL's current user.
+        assert_eq!(rename_quoting("c8 <> 7", "c8", "index", '`'), "`index` <> 7");
+        assert_eq!(rename_identifier("c8 <> 'x'", "c8", "user"), "\"user\" <> 'x'");
+        assert_eq!(rename_identifier("\"c8\" > 0", "c8", "order"), "\"order\" > 0");
     }
 }

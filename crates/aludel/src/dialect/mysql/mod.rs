@@ -17,7 +17,6 @@ use crate::ops::Op;
 use crate::schema::{ColumnType, Schema};
 
 pub(crate) mod introspect;
-mod keywords;
 mod normalize;
 mod render;
 #[cfg(feature = "schema-sql")]

@@ -2,7 +2,7 @@
 //! the spelling of an expression that introspection and normalization compare, and prefix
 //! keys (`col(N)`). Pure text work, shared by `render`, `introspect` and `normalize`.
 
-use crate::dialect::mysql::keywords::is_reserved;
+use crate::dialect::common::keywords::is_mysql_reserved as is_reserved;
 use crate::schema::ColumnType;
 
 /// Quotes an identifier with backticks, doubling embedded ones.

@@ -9,7 +9,6 @@ use crate::schema::{ColumnType, Schema};
 
 mod ddl;
 pub(crate) mod introspect;
-mod keywords;
 pub(crate) mod normalize;
 mod rebuild;
 mod render;

@@ -7,7 +7,7 @@
 //! Pure text work: no catalog queries (`introspect`), no schema model decisions
 //! (`normalize`).
 
-use crate::dialect::sqlite::keywords::is_keyword;
+use crate::dialect::common::keywords::is_sqlite_keyword as is_keyword;
 
 /// An expression in one spelling for comparison, since SQLite keeps each definition's text as
 /// written: quoted names that need no quotes (lower case, not a keyword) written bare
