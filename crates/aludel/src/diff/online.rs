@@ -166,12 +166,14 @@ fn set_not_null(change: ColumnChange) -> Vec<Op> {
     ]
 }
 
-/// A column name as an expression: bare when it is a plain lower-case name, which every
-/// backend reads alike, double-quoted otherwise.
+/// A column name as an expression: bare when it is a plain lower-case name no backend
+/// reserves, which every backend reads alike, double-quoted otherwise.
 fn column_sql(column: &str) -> String {
-    let plain = column.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && column.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain { column.to_owned() } else { format!("\"{}\"", column.replace('"', "\"\"")) }
+    if crate::dialect::common::keywords::is_bare_name(column) {
+        column.to_owned()
+    } else {
+        format!("\"{}\"", column.replace('"', "\"\""))
+    }
 }
 
 #[cfg(test)]
@@ -331,5 +333,6 @@ mod tests {
         assert_eq!(column_sql("user_id"), "user_id");
         assert_eq!(column_sql("UserId"), "\"UserId\"");
         assert_eq!(column_sql("odd\"name"), "\"odd\"\"name\"");
+        assert_eq!(column_sql("select"), "\"select\"", "a reserved word is no column bare");
     }
 }

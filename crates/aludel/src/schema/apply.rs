@@ -3,7 +3,7 @@
 //! what the diff and the tests use to build the state a chain of ops leads to.
 
 use crate::ops::Op;
-use crate::schema::{Constraint, EnumType, IndexKey, Schema, SchemaError, Table};
+use crate::schema::{Constraint, EnumType, IndexKey, ReferentialAction, Schema, SchemaError, Table};
 
 impl Schema {
     fn table_mut(&mut self, name: &str) -> Result<&mut Table, SchemaError> {
@@ -258,11 +258,7 @@ pub fn rename_identifier(expr: &str, old: &str, new: &str) -> String {
 /// [`rename_identifier`] for a database that quotes names with `quote` (MySQL's `` ` ``,
 /// where `"x"` is a string).
 pub fn rename_quoting(expr: &str, old: &str, new: &str, quote: char) -> String {
-    let plain = |name: &str| {
-        name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            && !crate::dialect::common::keywords::is_reserved_anywhere(name)
-    };
+    let plain = crate::dialect::common::keywords::is_bare_name;
     let quoted = |open: u8| match open {
         b'`' => format!("`{}`", new.replace('`', "``")),
         b'[' => format!("[{new}]"),
@@ -384,8 +380,27 @@ fn unnamed_match(table: &Table, existing: &Constraint) -> Option<usize> {
                 .iter()
                 .position(|c| matches!(c, Constraint::Check { name: None, expr } if expression_key(expr) == key))
         }
+        // A foreign key declared `ON DELETE NO ACTION` is read back without the default
+        // action it states.
+        Constraint::ForeignKey { .. } => {
+            let wanted = without_default_actions(&wanted);
+            table.constraints.iter().position(|c| without_default_actions(c) == wanted)
+        }
         _ => None,
     })
+}
+
+/// `constraint` with a foreign key's `NO ACTION`, the default, left unstated.
+fn without_default_actions(constraint: &Constraint) -> Constraint {
+    let mut constraint = constraint.clone();
+    if let Constraint::ForeignKey { on_delete, on_update, .. } = &mut constraint {
+        for action in [on_delete, on_update] {
+            if *action == Some(ReferentialAction::NoAction) {
+                *action = None;
+            }
+        }
+    }
+    constraint
 }
 
 /// An expression with white space and identifier quotes dropped and ASCII letters in lower

@@ -3,6 +3,15 @@
 //! expression the way introspection compares it, and a renamed column written into a check
 //! or an index expression is quoted when any backend reserves its new name.
 
+/// Whether `name` may stand bare in an expression on every backend: lower-case letters,
+/// digits and `_`, not starting with a digit, and reserved nowhere (`order`, `index` and
+/// `user` must be quoted).
+pub(crate) fn is_bare_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !is_reserved_anywhere(name)
+}
+
 /// Whether `word` (lower case) is reserved on any backend, so that a name written bare into
 /// an expression that may run on any of them must be quoted.
 pub(crate) fn is_reserved_anywhere(word: &str) -> bool {
