@@ -519,11 +519,24 @@ impl Renderer<'_> {
             self.key_parts("index", columns, key_options, None)?
         };
         let online = if *concurrently && kind.is_empty() { ONLINE } else { "" };
-        Ok(vec![Statement::new(format!(
+        let mut statements = vec![Statement::new(format!(
             "CREATE {unique}{kind}INDEX {} ON {} {keys}{using}{online}",
             self.ident("index", name)?,
             self.ident("table", table)?
-        ))])
+        ))];
+        // An index that takes over a foreign key from a key dropped earlier (a unique
+        // constraint made a unique index, an index made unique) lets the stand-in go.
+        if kind.is_empty() {
+            let plain: Vec<String> = columns
+                .iter()
+                .map_while(|key| match key {
+                    IndexKey::Column(column) => Some(column.clone()),
+                    IndexKey::Expr { .. } => None,
+                })
+                .collect();
+            statements.extend(self.stand_in_index_cleanups(table, &plain));
+        }
+        Ok(statements)
     }
 
     fn add_constraint(
@@ -600,8 +613,8 @@ impl Renderer<'_> {
 
     /// `DROP INDEX`. MySQL refuses to drop the index a foreign key uses; when the index on
     /// `columns` is the one left that starts with a foreign key's columns, the same statement
-    /// adds the index MySQL would have made for the key (named after its first column, as
-    /// MySQL names one).
+    /// adds the index MySQL would have made for the key (named after the key, else after its
+    /// first column, as MySQL names one).
     /// `DROP INDEX`; online, the `ALTER TABLE` form, as MariaDB's `DROP INDEX` takes no
     /// `ALGORITHM`.
     fn drop_index(&self, table: &str, name: &str, columns: &[String], online: bool) -> Result<Statement, RenderError> {
@@ -626,10 +639,15 @@ impl Renderer<'_> {
             others.push(known.primary_key.clone());
         }
         for constraint in &known.constraints {
-            if let Constraint::Unique { name, columns } = constraint
-                && (dropped.is_none() || name.as_deref() != dropped)
+            // The dropped key itself, by name, or by its columns when the history declared it
+            // without one (MySQL named it after its first column).
+            let is_dropped = |name: &Option<String>, key: &[String]| {
+                dropped.is_some() && (name.as_deref() == dropped || (name.is_none() && key == columns))
+            };
+            if let Constraint::Unique { name, columns: key } = constraint
+                && !is_dropped(name, key)
             {
-                others.push(columns.clone());
+                others.push(key.clone());
             }
         }
         for index in self.before.indexes_on(table) {
@@ -639,23 +657,27 @@ impl Renderer<'_> {
         }
         let mut added = Vec::new();
         for constraint in &known.constraints {
-            let Constraint::ForeignKey { columns: foreign, .. } = constraint else { continue };
+            let Constraint::ForeignKey { name: key_name, columns: foreign, .. } = constraint else { continue };
             if foreign.is_empty() || !serves(columns, foreign) || others.iter().any(|key| serves(key, foreign)) {
                 continue;
             }
             let keys = self.column_keys("index", foreign, Some(known))?;
-            added.push(format!(", ADD INDEX {} {keys}", self.ident("index", &foreign[0])?));
+            // Named as MySQL names the index it makes for a key: after the key, else after its
+            // first column (which a unique key declared without a name is named after too, so
+            // adding that key back would collide with it).
+            let stand_in = key_name.as_deref().unwrap_or(&foreign[0]);
+            added.push(format!(", ADD INDEX {} {keys}", self.ident("index", stand_in)?));
             others.push(foreign.clone());
         }
         Ok(added.concat())
     }
 
-    /// Once a new primary key or unique constraint on `key` serves a foreign key of `table`,
-    /// drops the stand-in index an earlier drop of its key added for it
+    /// Once a new primary key, unique constraint or index on `key` serves a foreign key of
+    /// `table`, drops the stand-in index an earlier drop of its key added for it
     /// ([`Self::foreign_key_index`]), if it exists: left there, it would be an index no model
     /// declares, and the same drop run again (a downgrade, the next change of the key) would
-    /// fail on its name. (Not after `create_index`: the common index on a new table's foreign
-    /// key would carry the statement for nothing.)
+    /// fail on its name. (After the index on a new table's foreign key, the statement finds
+    /// nothing to drop: MySQL drops the index it made for the key itself.)
     fn stand_in_index_cleanups(&self, table: &str, key: &[String]) -> Vec<Statement> {
         let Some(known) = self.before.table(table) else { return Vec::new() };
         known

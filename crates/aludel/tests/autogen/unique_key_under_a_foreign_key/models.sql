@@ -1,0 +1,12 @@
+CREATE TABLE parents (id int PRIMARY KEY);
+CREATE TABLE dropped (
+    id int PRIMARY KEY,
+    parent_id int,
+    CONSTRAINT fk_dropped_parent FOREIGN KEY (parent_id) REFERENCES parents (id)
+);
+CREATE TABLE replaced (
+    id int PRIMARY KEY,
+    parent_id int,
+    CONSTRAINT fk_replaced_parent FOREIGN KEY (parent_id) REFERENCES parents (id)
+);
+CREATE UNIQUE INDEX ux_replaced_parent ON replaced (parent_id);
