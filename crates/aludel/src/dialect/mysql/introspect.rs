@@ -48,7 +48,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::dialect::common::catalog::{cell, query, required, unexpected};
 use crate::dialect::mysql::Server;
-use crate::dialect::mysql::text::{expression, prefix_expr, quote_ident, quote_literal, strip_parentheses, unquote};
+use crate::dialect::mysql::text::{expression, prefix_expr, quote_literal, strip_parentheses, unquote};
 use crate::dialect::mysql::types::{KEY_PREFIX, needs_key_prefix, read_type};
 use crate::dialect::{IntrospectError, IntrospectOptions, Session, TextRows};
 use crate::schema::{
@@ -237,10 +237,17 @@ struct IndexRows<'a> {
     parts: Vec<KeyPart<'a>>,
 }
 
+/// The column of MariaDB's JSON check, `json_valid(`col`)`.
+fn json_valid_column(clause: &str) -> Option<&str> {
+    let column = clause.strip_prefix("json_valid(`")?.strip_suffix("`)")?;
+    (!column.contains('`')).then_some(column)
+}
+
 /// Builds the schema from the catalog rows.
 fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError> {
     let Catalog { tables, columns, indexes, foreign_keys, checks } = catalog;
-    // MariaDB's JSON columns: a column check named after the column, `json_valid(`col`)`.
+    // MariaDB's JSON columns: a column check `json_valid(`col`)`, named after the column when
+    // it was made (a column renamed since keeps the check's old name).
     let mut json_checks: BTreeSet<(&str, &str)> = BTreeSet::new();
     let mut table_checks: Vec<(&str, Option<&str>, &str)> = Vec::new();
     for row in checks {
@@ -248,8 +255,8 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
         let name = required(row, 1, table)?;
         let clause = required(row, 2, name)?;
         let column_level = cell(row, 3) == Some("Column");
-        if column_level && clause == format!("json_valid({})", quote_ident(name)) {
-            json_checks.insert((table, name));
+        if let Some(column) = json_valid_column(clause).filter(|_| column_level) {
+            json_checks.insert((table, column));
         } else {
             // MariaDB names a column's check after the column, a name a unique key on it may
             // hold too: the check is kept unnamed, so that it can be written again.
