@@ -237,6 +237,12 @@ struct IndexRows<'a> {
     parts: Vec<KeyPart<'a>>,
 }
 
+/// Whether a printed default is the zero date (`'0000-00-00 00:00:00'`, at any precision).
+fn is_zero_date(printed: &str) -> bool {
+    let text = printed.trim_matches('\'');
+    text.starts_with("0000-00-00 00:00:00") && text[19..].trim_start_matches('.').bytes().all(|b| b == b'0')
+}
+
 /// The column of MariaDB's JSON check, `json_valid(`col`)`.
 fn json_valid_column(clause: &str) -> Option<&str> {
     let column = clause.strip_prefix("json_valid(`")?.strip_suffix("`)")?;
@@ -290,7 +296,12 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
         } else {
             None
         };
+        let nullable = required(row, 3, &what)? == "YES";
+        let on_update = extra.contains("on update current_timestamp");
         let default = match (&generated, cell(row, 4)) {
+            // MariaDB gives a `NOT NULL ... ON UPDATE CURRENT_TIMESTAMP` column declared without
+            // a default the zero date as one: the declaration's, not a default anyone wrote.
+            (None, Some(printed)) if on_update && !nullable && is_zero_date(printed) => None,
             (None, Some(printed)) => read_default(server, printed, extra.contains("default_generated"), &ty),
             _ => None,
         };
@@ -301,12 +312,10 @@ fn assemble(server: Server, catalog: &Catalog) -> Result<Schema, IntrospectError
             .map(str::to_ascii_lowercase);
         table.columns.push(Column {
             name: name.to_owned(),
-            nullable: required(row, 3, &what)? == "YES",
+            nullable,
             ty,
             default,
-            on_update: extra
-                .contains("on update current_timestamp")
-                .then_some(DefaultValue::Expr(PortableExpr::CurrentTimestamp)),
+            on_update: on_update.then_some(DefaultValue::Expr(PortableExpr::CurrentTimestamp)),
             identity: extra.contains("auto_increment"),
             serial: false,
             identity_always: false,
