@@ -151,6 +151,12 @@ impl UpgradeBuilder<'_> {
                 self.ignore_column_hint(table, old, new, reason);
                 continue;
             }
+            // Where a foreign key blocks a type change (MySQL), the rename goes alone: the rest
+            // of the change waits for `alter_columns`, after the keys on the column are dropped.
+            if self.options.foreign_keys_block_type_changes && self.options.compare_types && live.ty != want.ty {
+                self.push_alter(ColumnChange { new_name: Some(new.clone()), ..ColumnChange::new(table, old) });
+                continue;
+            }
             let live = live.clone();
             let mut change = self.column_change(table, &live, want);
             change.new_name = Some(new.clone());
