@@ -59,7 +59,7 @@ use std::collections::BTreeMap;
 
 use crate::dialect::common::catalog::{cell, query, required, unexpected};
 use crate::dialect::common::quote_literal;
-use crate::dialect::postgres::text::{check_expr, is_null, typed_string};
+use crate::dialect::postgres::text::{canonical_check, check_expr, is_null, typed_string};
 use crate::dialect::postgres::types::read_type;
 use crate::dialect::{Focus, IntrospectError, IntrospectOptions, Session};
 use crate::schema::{
@@ -491,7 +491,7 @@ fn read_constraints(
                 let definition = required(row, 9, &what)?;
                 let expr = check_expr(definition)
                     .ok_or_else(|| unexpected(&what, format!("`{definition}` is not a CHECK (...) definition")))?;
-                Constraint::Check { name: Some(name.to_owned()), expr: expr.to_owned() }
+                Constraint::Check { name: Some(name.to_owned()), expr: canonical_check(expr) }
             }
             other => return Err(unexpected(&what, format!("unknown constraint type `{other}`"))),
         };

@@ -78,6 +78,174 @@ pub(super) fn check_expr(definition: &str) -> Option<&str> {
     None
 }
 
+/// A check's expression with the spellings PostgreSQL prints for one `IN (...)` list made
+/// alike. A type change keeps a check by printing it and reading it back against the new
+/// type, and a list read back that way is spelled otherwise than a fresh table's:
+/// - strings cast as a whole, `(ARRAY['a'::character varying])::text[]`, come back cast one
+///   by one, `ARRAY[('a'::character varying)::text]`;
+/// - a string cast to unbounded `character varying` or `text` and then to `text` is the
+///   string as `text`, `'a'::text`;
+/// - integers compared by `= ANY` or `<> ALL` lose the `(1)::bigint` casts a bigint column
+///   gives them.
+///
+/// Each rewrite means what it replaces, so the result also serves as the check's DDL.
+pub(super) fn canonical_check(expr: &str) -> String {
+    let expr = rewrite(expr, "(ARRAY[", array_cast_by_element);
+    let expr = rewrite(&expr, "('", string_cast_once);
+    rewrite(&expr, "(ARRAY[", integers_uncast)
+}
+
+/// `text` with each occurrence of `start` outside quotes and not right after a name (a
+/// function's call) replaced by what `rewrite_at` makes of the text from there, if anything:
+/// the replacement and the length it replaces.
+fn rewrite(text: &str, start: &str, rewrite_at: fn(&str, &str) -> Option<(String, usize)>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        let rest = &text[i..];
+        if c == '\'' || c == '"' {
+            let end = i + quoted_len(rest);
+            out.push_str(&text[i..end]);
+            i = end;
+            continue;
+        }
+        let after_name = out.chars().next_back().is_some_and(|p| p.is_alphanumeric() || matches!(p, '_' | '"'));
+        if rest.starts_with(start)
+            && !after_name
+            && let Some((replacement, len)) = rewrite_at(&text[..i], rest)
+        {
+            out.push_str(&replacement);
+            i += len;
+            continue;
+        }
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// The length of the quoted text `text` starts with, both quotes included and a doubled
+/// quote read as one inside; all of `text` when it is not closed.
+fn quoted_len(text: &str) -> usize {
+    let Some(quote) = text.chars().next() else { return 0 };
+    let mut from = 1;
+    while let Some(end) = text[from..].find(quote) {
+        let after = from + end + 1;
+        if !text[after..].starts_with(quote) {
+            return after;
+        }
+        from = after + 1;
+    }
+    text.len()
+}
+
+/// The index in `text` of the `]` that closes the bracket opened just before `from`.
+fn closing_bracket(text: &str, from: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = from;
+    while let Some(c) = text[i..].chars().next() {
+        match c {
+            '\'' | '"' => {
+                i += quoted_len(&text[i..]);
+                continue;
+            }
+            '[' | '(' => depth += 1,
+            ']' if depth == 0 => return Some(i),
+            ']' | ')' => depth = depth.checked_sub(1)?,
+            _ => {}
+        }
+        i += c.len_utf8();
+    }
+    None
+}
+
+/// The elements of a list, split at the commas outside quotes, brackets and parentheses.
+fn elements(list: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start, mut i) = (0usize, 0, 0);
+    while let Some(c) = list[i..].chars().next() {
+        match c {
+            '\'' | '"' => {
+                i += quoted_len(&list[i..]);
+                continue;
+            }
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(list[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += c.len_utf8();
+    }
+    parts.push(list[start..].trim());
+    parts
+}
+
+/// The type label an array cast names, up to and including its `[]` (`text[]`,
+/// `character varying(5)[]`, `public."Mood"[]`): its length in `text`.
+fn array_label_len(text: &str) -> Option<usize> {
+    let end = text.find("[]")? + 2;
+    let label = &text[..end - 2];
+    let one_dimension = !text[end..].starts_with('[');
+    let plain = label.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | ' ' | '.' | '"' | '(' | ')' | ','));
+    let balanced = label.chars().try_fold(0usize, |depth, c| match c {
+        '(' => Some(depth + 1),
+        ')' => depth.checked_sub(1),
+        _ => Some(depth),
+    }) == Some(0);
+    (one_dimension && plain && balanced && type_label(label)).then_some(end)
+}
+
+/// `(ARRAY['a'::t, 'b'::t])::u[]` as `ARRAY[('a'::t)::u, ('b'::t)::u]`.
+fn array_cast_by_element(_before: &str, text: &str) -> Option<(String, usize)> {
+    let open = "(ARRAY[".len();
+    let close = closing_bracket(text, open)?;
+    let after = text[close..].strip_prefix("])::")?;
+    let label_len = array_label_len(after)?;
+    let element_type = &after[..label_len - 2];
+    let cast = elements(&text[open..close])
+        .into_iter()
+        .map(|element| typed_string(element).map(|_| format!("({element})::{element_type}")))
+        .collect::<Option<Vec<_>>>()?;
+    Some((format!("ARRAY[{}]", cast.join(", ")), close + "])::".len() + label_len))
+}
+
+/// `('a'::character varying)::text` (or `('a'::text)::text`) as `'a'::text`.
+fn string_cast_once(_before: &str, text: &str) -> Option<(String, usize)> {
+    let literal_len = quoted_len(&text[1..]);
+    let literal = &text[1..=literal_len];
+    let rest = &text[1 + literal_len..];
+    let inner = ["::character varying)::text", "::text)::text"].into_iter().find(|cast| rest.starts_with(cast))?;
+    let after = &rest[inner.len()..];
+    let ends = !after.starts_with(|c: char| c.is_alphanumeric() || matches!(c, '_' | '[' | '(' | '"'));
+    (literal.ends_with('\'') && ends).then(|| (format!("{literal}::text"), 1 + literal_len + inner.len()))
+}
+
+/// `= ANY (ARRAY[(1)::bigint, (2)::bigint])` as `= ANY (ARRAY[1, 2])`, and likewise for
+/// `<> ALL`: compared with a column, an integer means the same with and without the cast.
+fn integers_uncast(before: &str, text: &str) -> Option<(String, usize)> {
+    if !(before.ends_with("= ANY ") || before.ends_with("<> ALL ")) {
+        return None;
+    }
+    let open = "(ARRAY[".len();
+    let close = closing_bracket(text, open)?;
+    let integer = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let mut cast_seen = false;
+    let uncast = elements(&text[open..close])
+        .into_iter()
+        .map(|element| match element.strip_prefix('(').and_then(|e| e.strip_suffix(")::bigint")) {
+            Some(n) if integer(n) => {
+                cast_seen = true;
+                Some(n)
+            }
+            _ => integer(element).then_some(element),
+        })
+        .collect::<Option<Vec<_>>>()?;
+    cast_seen.then(|| (format!("(ARRAY[{}]", uncast.join(", ")), close + 1))
+}
+
 /// A dollar-quote tag that occurs in none of `bodies`.
 pub(super) fn dollar_tag(bodies: &[String]) -> String {
     let mut n = 0usize;
@@ -126,6 +294,51 @@ mod tests {
         assert_eq!(check_expr("CHECK (\"we)ird\")"), Some("\"we)ird\""));
         assert_eq!(check_expr("UNIQUE (x)"), None);
         assert_eq!(check_expr("CHECK ((x > 0)"), None);
+    }
+
+    #[test]
+    fn in_lists_read_back_after_a_type_change_compare_equal_to_fresh_ones() {
+        // (fresh table, the same check kept through a type change, both as PostgreSQL prints them)
+        for (fresh, kept, canonical) in [
+            (
+                "((c)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))",
+                "((c)::text = ANY (ARRAY[('a'::character varying)::text, ('b'::character varying)::text]))",
+                "((c)::text = ANY (ARRAY['a'::text, 'b'::text]))",
+            ),
+            (
+                "(v = ANY (ARRAY['a'::text, 'b'::text]))",
+                "(v = ANY (ARRAY[('a'::character varying)::text, ('b'::character varying)::text]))",
+                "(v = ANY (ARRAY['a'::text, 'b'::text]))",
+            ),
+            ("(i = ANY (ARRAY[(1)::bigint, (2)::bigint]))", "(i = ANY (ARRAY[1, 2]))", "(i = ANY (ARRAY[1, 2]))"),
+            ("(i <> ALL (ARRAY[(1)::bigint, 20]))", "(i <> ALL (ARRAY[1, 20]))", "(i <> ALL (ARRAY[1, 20]))"),
+            (
+                "((c)::text <> ALL ((ARRAY['it''s'::character varying, ')]'::character varying])::text[]))",
+                "((c)::text <> ALL (ARRAY[('it''s'::character varying)::text, (')]'::character varying)::text]))",
+                "((c)::text <> ALL (ARRAY['it''s'::text, ')]'::text]))",
+            ),
+        ] {
+            assert_eq!(canonical_check(fresh), canonical, "{fresh}");
+            assert_eq!(canonical_check(kept), canonical, "{kept}");
+        }
+    }
+
+    #[test]
+    fn casts_that_change_meaning_or_call_functions_are_kept() {
+        for kept in [
+            // A bounded varchar cuts the string; a cast of a function's result is the function's.
+            "((c)::text = ANY (ARRAY[('abc'::character varying(2))::text]))",
+            "(lower('A'::text)::text = 'a'::text)",
+            "(f(ARRAY['a'::character varying])::text[] = c)",
+            // An integer cast where it is not compared with a list member.
+            "((i * (2)::bigint) < 5000000000)",
+            "(i = ANY (ARRAY[(1)::bigint, (c + 1)]))",
+            // Inside a string.
+            "(c = '(ARRAY[''a''::character varying])::text[]'::text)",
+            "(c = ANY ((ARRAY[(1 + 1)])::bigint[]))",
+        ] {
+            assert_eq!(canonical_check(kept), kept);
+        }
     }
 
     #[test]
