@@ -71,6 +71,23 @@ pub enum Op {
         /// New name.
         new_name: String,
     },
+    /// `rename_constraint`: the constraint keeps its definition, so nothing is checked or
+    /// built again (PostgreSQL's `RENAME CONSTRAINT`, which renames a key's index with it;
+    /// MySQL's `RENAME INDEX` for a unique key, and nothing for the primary key, which MySQL
+    /// always names `PRIMARY`). MySQL cannot rename a foreign key or a check, nor SQLite any
+    /// constraint: they drop it and add it again, and SQLite rebuilds the table.
+    RenameConstraint {
+        /// Table the constraint is on.
+        table: String,
+        /// Current name.
+        name: String,
+        /// New name.
+        new_name: String,
+        /// The constraint, for a backend that drops and adds it again instead, when no earlier
+        /// revision names it (MySQL names a foreign key or check declared without a name).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        existing: Option<Constraint>,
+    },
     /// `add_constraint`: primary key, unique, foreign key or check.
     AddConstraint {
         /// Table to constrain.
@@ -446,6 +463,7 @@ impl Op {
             Op::CreateIndex(_) => "create_index",
             Op::DropIndex { .. } => "drop_index",
             Op::RenameIndex { .. } => "rename_index",
+            Op::RenameConstraint { .. } => "rename_constraint",
             Op::AddConstraint { .. } => "add_constraint",
             Op::ValidateConstraint { .. } => "validate_constraint",
             Op::DropConstraint { .. } => "drop_constraint",
@@ -469,7 +487,9 @@ impl Op {
             Op::AlterColumn(change) => format!("{}.{}", change.table, change.column),
             Op::CreateIndex(index) => format!("{} on {}", index.name, index.table),
             Op::DropIndex { table, name, .. } => format!("{name} on {table}"),
-            Op::RenameIndex { table, name, new_name } => format!("{name} -> {new_name} on {table}"),
+            Op::RenameIndex { table, name, new_name } | Op::RenameConstraint { table, name, new_name, .. } => {
+                format!("{name} -> {new_name} on {table}")
+            }
             Op::AddConstraint { table, constraint, .. } => match constraint.name() {
                 Some(name) => format!("{name} on {table}"),
                 None => table.clone(),
@@ -505,6 +525,12 @@ impl Op {
             Op::RenameIndex { table, name, new_name } => {
                 Op::RenameIndex { table: table.clone(), name: new_name.clone(), new_name: name.clone() }
             }
+            Op::RenameConstraint { table, name, new_name, existing } => Op::RenameConstraint {
+                table: table.clone(),
+                name: new_name.clone(),
+                new_name: name.clone(),
+                existing: existing.as_ref().map(|c| c.with_name(Some(new_name.clone()))),
+            },
             Op::AddColumn { table, column } => {
                 Op::DropColumn { table: table.clone(), column: ColumnRef::Definition(column.clone()) }
             }

@@ -856,7 +856,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     // Database constraints without a name (SQLite) get the conventional one to be dropped.
     // Regression: a changed primary key that a foreign key references was dropped while the
-    // foreign key still depended on it.
+    // foreign key still depended on it. The unique key only renamed keeps its foreign key.
     (
         "foreign_keys_make_way_for_the_key_they_reference",
         r#"

@@ -229,8 +229,99 @@ impl UpgradeBuilder<'_> {
         }
     }
 
-    /// Drops the foreign keys the models lack, then those that tie dropped tables in a cycle.
-    /// Returns the order to drop tables in: referencing tables first.
+    /// Renames the constraints the models have under another name, on the same table and
+    /// otherwise alike (a naming convention adopted): dropping and adding one instead would
+    /// check every row again (a foreign key or a check) or build its index (a key), under a
+    /// lock that stops writers. Keys and checks first, then the foreign keys whose referenced
+    /// key stays; a constraint that goes anyway (on a column generated anew, a foreign key
+    /// whose key is dropped or whose columns change type where that needs it gone) is left
+    /// to the drops, as is one whose new name is still taken.
+    pub(super) fn rename_constraints(&mut self) {
+        let keys_and_checks = |c: &Constraint| !matches!(c, Constraint::ForeignKey { .. });
+        let renames = self.constraint_renames(&keys_and_checks, &BTreeSet::new());
+        self.push_renames(renames);
+        let doomed = self.doomed_keys();
+        let foreign_keys = |c: &Constraint| matches!(c, Constraint::ForeignKey { .. });
+        let renames = self.constraint_renames(&foreign_keys, &doomed);
+        self.push_renames(renames);
+    }
+
+    /// The renames [`Self::rename_constraints`] makes among the constraints `kinds` selects
+    /// (the primary key with the keys).
+    fn constraint_renames(
+        &self,
+        kinds: &dyn Fn(&Constraint) -> bool,
+        doomed: &BTreeSet<(String, Vec<String>)>,
+    ) -> Vec<Op> {
+        let models = self.models;
+        let mut in_use: BTreeSet<&str> = self.cur.indexes.keys().map(String::as_str).collect();
+        for table in self.cur.tables.values() {
+            in_use.extend(table.primary_key_name.as_deref());
+            in_use.extend(table.constraints.iter().filter_map(Constraint::name));
+        }
+        let mut renames = Vec::new();
+        for (name, want) in &models.tables {
+            let Some(live) = self.cur.tables.get(name) else { continue };
+            let regenerated = |columns: &[String]| columns.iter().any(|c| self.is_regenerated(name, c));
+            let primary = Constraint::PrimaryKey { name: None, columns: live.primary_key.clone() };
+            if let (Some(old), Some(new)) = (&live.primary_key_name, &want.primary_key_name)
+                && kinds(&primary)
+                && old != new
+                && !live.primary_key.is_empty()
+                && live.primary_key == want.primary_key
+                && !regenerated(&live.primary_key)
+                && !in_use.contains(new.as_str())
+            {
+                let existing = Constraint::PrimaryKey { name: Some(old.clone()), columns: live.primary_key.clone() };
+                renames.push(rename(name, existing, new));
+            }
+            let (live_matched, want_matched) = match_constraints(&live.constraints, &want.constraints);
+            let mut paired = want_matched;
+            for (constraint, matched) in live.constraints.iter().zip(live_matched) {
+                if constraint.name().is_none()
+                    || matched
+                    || !kinds(constraint)
+                    || self.goes_anyway(name, constraint, doomed)
+                {
+                    continue;
+                }
+                let partner = want.constraints.iter().enumerate().find_map(|(w, wanted)| {
+                    let new = wanted.name()?;
+                    (!paired[w] && !in_use.contains(new) && same_but_name(constraint, wanted)).then_some((w, new))
+                });
+                if let Some((w, new)) = partner {
+                    paired[w] = true;
+                    renames.push(rename(name, constraint.clone(), new));
+                }
+            }
+        }
+        renames
+    }
+
+    fn push_renames(&mut self, renames: Vec<Op>) {
+        for op in renames {
+            self.push(op, None);
+        }
+    }
+
+    /// Whether `constraint` of `table` is dropped whatever its name: it is on a column
+    /// generated anew, or a foreign key whose referenced key is `doomed` or whose columns
+    /// change type on a backend where that needs the key gone.
+    fn goes_anyway(&self, table: &str, constraint: &Constraint, doomed: &BTreeSet<(String, Vec<String>)>) -> bool {
+        let on_regenerated = match constraint {
+            Constraint::Check { expr, .. } => {
+                self.regenerated.iter().any(|(t, column)| t == table && reads_column(expr, column))
+            }
+            _ => constraint.columns().iter().any(|c| self.is_regenerated(table, c)),
+        };
+        let Constraint::ForeignKey { columns, references, .. } = constraint else { return on_regenerated };
+        on_regenerated
+            || doomed.contains(&(references.table.clone(), references.columns.clone()))
+            || (self.options.foreign_keys_block_type_changes
+                && (columns.iter().any(|c| self.type_changes(table, c))
+                    || references.columns.iter().any(|c| self.type_changes(&references.table, c))))
+    }
+
     /// The keys (table, columns) that the next steps drop: unmatched primary keys, unique
     /// constraints and unique indexes of the tables that stay.
     fn doomed_keys(&self) -> BTreeSet<(String, Vec<String>)> {
@@ -263,6 +354,8 @@ impl UpgradeBuilder<'_> {
         doomed
     }
 
+    /// Drops the foreign keys the models lack, then those that tie dropped tables in a cycle.
+    /// Returns the order to drop tables in: referencing tables first.
     pub(super) fn drop_foreign_keys(&mut self) -> Vec<String> {
         let models = self.models;
         // A foreign key goes before the key it references does; the models' foreign keys are
@@ -719,7 +812,7 @@ impl UpgradeBuilder<'_> {
                 };
                 let name = naming::unique_name(&base, taken);
                 taken.insert(name.clone());
-                with_name(constraint, Some(name))
+                constraint.with_name(Some(name))
             }
         };
         self.push(
@@ -887,6 +980,12 @@ fn reads_column(expr: &str, column: &str) -> bool {
         }
     }
     false
+}
+
+/// `rename_constraint` of `existing` on `table` to `new_name`.
+fn rename(table: &str, existing: Constraint, new_name: &str) -> Op {
+    let name = existing.name().unwrap_or_default().to_owned();
+    Op::RenameConstraint { table: table.to_owned(), name, new_name: new_name.to_owned(), existing: Some(existing) }
 }
 
 #[cfg(test)]

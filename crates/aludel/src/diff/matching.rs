@@ -71,17 +71,6 @@ pub(super) fn foreign_targets(table: &Table) -> impl Iterator<Item = &str> {
     })
 }
 
-pub(super) fn with_name(constraint: &Constraint, new_name: Option<String>) -> Constraint {
-    let mut constraint = constraint.clone();
-    match &mut constraint {
-        Constraint::PrimaryKey { name, .. }
-        | Constraint::Unique { name, .. }
-        | Constraint::ForeignKey { name, .. }
-        | Constraint::Check { name, .. } => *name = new_name,
-    }
-    constraint
-}
-
 /// Same constraint, or the same shape where one side has no name (the backend named it).
 pub(super) fn constraints_match(live: &Constraint, want: &Constraint) -> bool {
     live == want || ((live.name().is_none() || want.name().is_none()) && same_but_name(live, want))

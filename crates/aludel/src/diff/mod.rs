@@ -213,7 +213,8 @@ impl Diff {
 /// [`DiffOptions::includes`] rejects are ignored on both sides, with their indexes; an enum
 /// that such a database table uses is never dropped.
 ///
-/// The upgrade runs in this order: create enums and add enum values; renames; drop foreign
+/// The upgrade runs in this order: create enums and add enum values; renames (tables,
+/// columns, then constraints the models name otherwise); drop foreign
 /// keys (also those whose referenced key goes), then indexes and other constraints, then
 /// columns, then tables (referencing tables first); create tables (referenced tables first,
 /// foreign keys inline where their target exists, cycles closed by `add_constraint` later);
@@ -267,6 +268,7 @@ pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
     plan.rename_columns();
     plan.warn_likely_renames();
     plan.find_regenerated();
+    plan.rename_constraints();
     let drop_order = plan.drop_foreign_keys();
     plan.drop_indexes_and_keys();
     plan.drop_columns();

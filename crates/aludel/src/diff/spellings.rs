@@ -87,6 +87,7 @@ fn use_model_spellings(op: &mut Op, original: &Schema, canonical: &Schema) {
         | Op::DropColumn { .. }
         | Op::DropIndex { .. }
         | Op::RenameIndex { .. }
+        | Op::RenameConstraint { .. }
         | Op::DropConstraint { .. }
         | Op::CreateEnum { .. }
         | Op::DropEnum { .. }
@@ -136,7 +137,7 @@ fn original_constraint(constraint: &Constraint, source: &Table, spelled: Option<
         }
     };
     match found {
-        Some(found) => with_name(&found, constraint.name().map(str::to_owned)),
+        Some(found) => found.with_name(constraint.name().map(str::to_owned)),
         None => constraint.clone(),
     }
 }

@@ -246,6 +246,17 @@ pub(crate) fn of_op(op: &Op, schema: &Schema, dialect: &dyn Dialect) -> Vec<Fact
             if appended { Vec::new() } else { one(FactKind::InsertEnumValue { name: name.clone() }) }
         }
         Op::AlterTable { table, .. } => one(FactKind::OtherAlter { table: table.clone() }),
+        Op::RenameConstraint { table, name, .. } => {
+            let mut facts = one(FactKind::OtherAlter { table: table.clone() });
+            // MySQL renames neither a foreign key nor a check: it adds it again, checking every row.
+            let known = schema.table(table).and_then(|t| t.constraints.iter().find(|c| c.name() == Some(name)));
+            if dialect.name() == "mysql"
+                && let Some(known @ (Constraint::ForeignKey { .. } | Constraint::Check { .. })) = known
+            {
+                facts.extend(constraint_fact(table, known, false, false));
+            }
+            facts
+        }
         // A rename takes a brief lock that leaves reads and writes alone (PostgreSQL's SHARE
         // UPDATE EXCLUSIVE, MySQL's metadata-only change).
         Op::CreateEnum { .. } | Op::DropEnum { .. } | Op::RenameIndex { .. } => Vec::new(),

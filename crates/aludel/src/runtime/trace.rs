@@ -581,6 +581,7 @@ fn tables_of(op: &Op) -> Vec<String> {
         | Op::DropColumn { table, .. }
         | Op::DropIndex { table, .. }
         | Op::RenameIndex { table, .. }
+        | Op::RenameConstraint { table, .. }
         | Op::AddConstraint { table, .. }
         | Op::DropConstraint { table, .. }
         | Op::ValidateConstraint { table, .. }

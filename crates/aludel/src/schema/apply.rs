@@ -176,6 +176,27 @@ impl Schema {
                 index.name.clone_from(new_name);
                 self.indexes.insert(new_name.clone(), index);
             }
+            Op::RenameConstraint { table, name, new_name, existing } => {
+                let target = self.table_mut(table)?;
+                let taken = target.primary_key_name.as_deref() == Some(new_name.as_str())
+                    || target.constraints.iter().any(|c| c.name() == Some(new_name.as_str()));
+                if taken {
+                    return Err(SchemaError::AlreadyExists { what: "constraint", name: format!("{table}.{new_name}") });
+                }
+                if target.primary_key_name.as_deref() == Some(name.as_str()) {
+                    target.primary_key_name = Some(new_name.clone());
+                } else if let Some(at) =
+                    target.constraints.iter().position(|c| c.name() == Some(name.as_str())).or_else(
+                        // A constraint an earlier revision declared without a name, which the
+                        // database named: the op's definition identifies it.
+                        || existing.as_ref().and_then(|existing| unnamed_match(target, existing)),
+                    )
+                {
+                    target.constraints[at] = target.constraints[at].with_name(Some(new_name.clone()));
+                } else {
+                    return Err(SchemaError::Unknown { what: "constraint", name: format!("{table}.{name}") });
+                }
+            }
             Op::AddConstraint { table, constraint, .. } => {
                 let target = self.table_mut(table)?;
                 if let Constraint::PrimaryKey { name, columns } = constraint {

@@ -496,6 +496,18 @@ impl Constraint {
         }
     }
 
+    /// The same constraint under another name (or none).
+    pub fn with_name(&self, new_name: Option<String>) -> Constraint {
+        let mut constraint = self.clone();
+        match &mut constraint {
+            Constraint::PrimaryKey { name, .. }
+            | Constraint::Unique { name, .. }
+            | Constraint::ForeignKey { name, .. }
+            | Constraint::Check { name, .. } => *name = new_name,
+        }
+        constraint
+    }
+
     /// Which kind of constraint this is.
     pub fn kind(&self) -> ConstraintKind {
         match self {

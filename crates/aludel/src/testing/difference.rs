@@ -20,6 +20,9 @@ fn phrase(op: &Op) -> String {
         Op::RenameIndex { table, name, new_name } => {
             format!("left index `{name}` on `{table}`, which the parent names `{new_name}`")
         }
+        Op::RenameConstraint { table, name, new_name, .. } => {
+            format!("left constraint `{name}` on `{table}`, which the parent names `{new_name}`")
+        }
         Op::DropConstraint { table, name, .. } => format!("left constraint `{name}` on `{table}` behind"),
         Op::DropEnum { name, .. } => format!("left enum type `{name}` behind"),
         Op::DropEnumValue { name, value, .. } => format!("left value `{value}` in enum type `{name}` behind"),

@@ -198,6 +198,7 @@ fn focus_of(revision: &Revision) -> Option<Focus> {
             Op::CreateIndex(index) => whole(&index.table),
             Op::DropIndex { table, .. }
             | Op::RenameIndex { table, .. }
+            | Op::RenameConstraint { table, .. }
             | Op::AddConstraint { table, .. }
             | Op::DropConstraint { table, .. }
             | Op::ValidateConstraint { table, .. } => whole(table),

@@ -78,6 +78,9 @@ pub(super) fn render(op: &Op, before: &Schema, uuid: UuidStorage) -> Result<Vec<
             r.ident("index", name)?,
             r.ident("index", new_name)?
         ))]),
+        Op::RenameConstraint { table, name, new_name, existing } => {
+            r.rename_constraint(table, name, new_name, existing.as_ref())
+        }
         Op::AddConstraint { table, constraint, not_valid: _, concurrently } => {
             r.add_constraint(table, constraint, *concurrently)
         }
@@ -552,6 +555,41 @@ impl Renderer<'_> {
         if matches!(constraint, Constraint::PrimaryKey { .. } | Constraint::Unique { .. }) {
             statements.extend(self.stand_in_index_cleanups(table, constraint.columns()));
         }
+        Ok(statements)
+    }
+
+    /// A unique key is an index, renamed as one; the primary key is always `PRIMARY`. MySQL
+    /// renames no foreign key or check: it is dropped and added again under its new name, as
+    /// an earlier revision defined it.
+    fn rename_constraint(
+        &self,
+        table: &str,
+        name: &str,
+        new_name: &str,
+        existing: Option<&Constraint>,
+    ) -> Result<Vec<Statement>, RenderError> {
+        let quoted_table = self.ident("table", table)?;
+        let (quoted, quoted_new) = (self.ident("constraint", name)?, self.ident("constraint", new_name)?);
+        let known = self.before.table(table);
+        if known.is_some_and(|t| t.primary_key_name.as_deref() == Some(name)) {
+            return Ok(Vec::new());
+        }
+        let known = known.and_then(|t| t.constraints.iter().find(|c| c.name() == Some(name)));
+        let Some(existing) = known.or(existing) else {
+            return Err(self.invalid(format!(
+                "MySQL renames a foreign key or check by dropping it and adding it again from its definition, and \
+                 neither the op (`existing`) nor an earlier revision defines constraint `{name}` on `{table}`; add \
+                 `existing`, or write the change as `drop_constraint` and `add_constraint`"
+            )));
+        };
+        let existing = &existing.with_name(Some(name.to_owned()));
+        if matches!(existing, Constraint::Unique { .. }) {
+            return Ok(vec![Statement::new(format!(
+                "ALTER TABLE {quoted_table} RENAME INDEX {quoted} TO {quoted_new}"
+            ))]);
+        }
+        let mut statements = self.drop_constraint(table, name, Some(existing.kind()), Some(existing))?;
+        statements.extend(self.add_constraint(table, &existing.with_name(Some(new_name.to_owned())), false)?);
         Ok(statements)
     }
 

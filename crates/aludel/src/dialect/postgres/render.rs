@@ -41,6 +41,13 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
             r.ident("index", name)?,
             r.ident("index", new_name)?
         ))]),
+        // A key's index is renamed with it.
+        Op::RenameConstraint { table, name, new_name, existing: _ } => Ok(vec![Statement::new(format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+            r.ident("table", table)?,
+            r.ident("constraint", name)?,
+            r.ident("constraint", new_name)?
+        ))]),
         Op::AddConstraint { table, constraint, not_valid, concurrently } => {
             r.add_constraint(table, constraint, *not_valid, *concurrently)
         }

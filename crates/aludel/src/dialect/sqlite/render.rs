@@ -79,7 +79,8 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
             Ok(vec![Statement::new(format!("DROP INDEX {}", r.ident("index", name)?)), r.create_index(&renamed)?])
         }
         Op::AddConstraint { table, constraint: _, not_valid: _, concurrently: _ }
-        | Op::DropConstraint { table, name: _, kind: _, existing: _ } => {
+        | Op::DropConstraint { table, name: _, kind: _, existing: _ }
+        | Op::RenameConstraint { table, name: _, new_name: _, existing: _ } => {
             rebuild(op, table, before, &after(op, before)?)
         }
         Op::CreateEnum { name, values: _ } | Op::DropEnum { name, values: _ } => {
