@@ -135,15 +135,31 @@ fn ops(text: &str) -> Vec<Op> {
     toml::from_str::<Ops>(text).unwrap_or_else(|err| panic!("invalid ops: {err}\n{text}")).op
 }
 
-/// Renders `ops` one after the other from `schema`, which ends up after them.
+/// Renders `ops` as one revision from `schema`, which ends up after them, as the runner
+/// does (consecutive rebuilds of a table merged).
 fn render(ops: &[Op], schema: &mut Schema) -> Vec<Statement> {
     let dialect = Backend::Sqlite.dialect();
-    let mut statements = Vec::new();
+    let mut check_schema = schema.clone();
     for op in ops {
-        statements.extend(dialect.render(op, schema).unwrap_or_else(|err| panic!("{}: {err}", op.describe())));
-        schema.apply(op).unwrap_or_else(|err| panic!("{}: {err}", op.describe()));
+        check_schema.apply(op).unwrap_or_else(|err| panic!("{}: {err}", op.describe()));
     }
-    statements
+    let rendered = dialect.render_ops(ops, schema).unwrap_or_else(|(i, err)| panic!("{}: {err}", ops[i].describe()));
+    rendered.into_iter().flatten().collect()
+}
+
+/// The schema the fixture's ops make.
+fn fixture_schema() -> Schema {
+    let mut schema = Schema::default();
+    for op in ops(FIXTURE) {
+        schema.apply(&op).unwrap_or_else(|err| panic!("{}: {err}", op.describe()));
+    }
+    schema
+}
+
+/// How many times `statements` rebuild `table`.
+fn rebuilds_of(statements: &[Statement], table: &str) -> usize {
+    let create = format!("CREATE TABLE \"_aludel_tmp_{table}\"");
+    statements.iter().filter(|s| s.sql.starts_with(&create)).count()
 }
 
 /// The ops of `text` rendered from `before`, and the schema after them.
@@ -612,6 +628,110 @@ async fn drop_and_add_primary_key() {
                 rows: &[&["1"]],
             },
         ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_run_of_rebuilds_of_one_table_copies_its_rows_once() {
+    let upgrade = r#"
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "score"
+        type = { from = "integer", to = "bigint" }
+
+        [[op]]
+        op = "drop_constraint"
+        table = "parents"
+        name = "parents_code_key"
+        kind = "unique"
+
+        [[op]]
+        op = "add_constraint"
+        table = "parents"
+        constraint = { kind = "check", name = "parents_price_check", expr = "price >= 0" }
+
+        [[op]]
+        op = "rename_constraint"
+        table = "parents"
+        name = "parents_score_check"
+        new_name = "ck_parents_score"
+
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "price"
+        type = { from = "numeric(10,2)", to = "text" }
+        "#;
+    let (_, statements) = rendered_from(&fixture_schema(), upgrade);
+    assert_eq!(rebuilds_of(&statements, "parents"), 1, "{}", script(&statements));
+    check(
+        "a_run_of_rebuilds_of_one_table_copies_its_rows_once",
+        upgrade,
+        &[
+            Probe::Rows {
+                sql: "SELECT 1",
+                query: "SELECT typeof(score), typeof(price) FROM parents WHERE id = 1",
+                rows: &[&["integer", "text"]],
+            },
+            // The unique key is gone, the new check holds, the renamed one still does.
+            Probe::Rows {
+                sql: "INSERT INTO parents (id, code) VALUES (30, 'A-1')",
+                query: "SELECT CAST(COUNT(*) AS TEXT) FROM parents WHERE code = 'A-1'",
+                rows: &[&["2"]],
+            },
+            Probe::Fails { sql: "INSERT INTO parents (id, price) VALUES (31, -1)", error: "parents_price_check" },
+            Probe::Fails { sql: "INSERT INTO parents (id, score) VALUES (32, -1)", error: "ck_parents_score" },
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_column_renamed_or_added_between_rebuilds_keeps_them_apart() {
+    let upgrade = r#"
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "score"
+        type = { from = "integer", to = "bigint" }
+
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "name"
+        new_name = "title"
+
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "price"
+        type = { from = "numeric(10,2)", to = "text" }
+
+        [[op]]
+        op = "add_column"
+        table = "parents"
+        column = { name = "added", type = "text", nullable = false, default = { expr = "current_timestamp" } }
+
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "score"
+        nullable = true
+        "#;
+    let (_, statements) = rendered_from(&fixture_schema(), upgrade);
+    // Each alter_column rebuilds alone, and so does the add_column (a default SQLite's ADD
+    // COLUMN refuses): the rename and the added column sit between them.
+    assert_eq!(rebuilds_of(&statements, "parents"), 4, "{}", script(&statements));
+    check(
+        "a_column_renamed_or_added_between_rebuilds_keeps_them_apart",
+        upgrade,
+        &[Probe::Rows {
+            sql: "SELECT 1",
+            query: "SELECT typeof(score), typeof(price), title FROM parents WHERE id = 1",
+            rows: &[&["integer", "text", "alpha"]],
+        }],
     )
     .await;
 }

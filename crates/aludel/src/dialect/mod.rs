@@ -270,6 +270,23 @@ pub trait Dialect: fmt::Debug + Send + Sync {
     /// [`RenderError`] when the backend cannot express the op or it does not fit `before`.
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError>;
 
+    /// Renders the ops of one revision's step in order, each against the schema the ops
+    /// before it lead to, and applies each to `schema`: one list of statements per op. A
+    /// dialect may merge the work of consecutive ops (SQLite rebuilds a table once for a run
+    /// of ops that each rebuild it), leaving the later ones without statements.
+    ///
+    /// # Errors
+    ///
+    /// The index of the op that cannot be rendered, and why ([`Self::render`]).
+    fn render_ops(&self, ops: &[Op], schema: &mut Schema) -> Result<Vec<Vec<Statement>>, (usize, RenderError)> {
+        let mut rendered = Vec::with_capacity(ops.len());
+        for (index, op) in ops.iter().enumerate() {
+            rendered.push(self.render(op, schema).map_err(|source| (index, source))?);
+            schema.apply(op).ok();
+        }
+        Ok(rendered)
+    }
+
     /// Creates the version and history tables when they are missing: the tables
     /// [`common::state_tables`] describes, rendered as this dialect creates any table.
     ///

@@ -198,7 +198,8 @@ pub(super) struct RenderedOp<'a> {
     pub(super) statements: Vec<Statement>,
 }
 
-/// The ops of one step, each rendered against the schema the ops before it lead to.
+/// The ops of one step, each rendered against the schema the ops before it lead to
+/// ([`Dialect::render_ops`](crate::dialect::Dialect::render_ops)).
 pub(super) fn render_step<'a>(
     dialect: &dyn crate::dialect::Dialect,
     graph: &'a RevisionGraph,
@@ -210,18 +211,17 @@ pub(super) fn render_step<'a>(
         Direction::Up => &revision.upgrade,
         Direction::Down => &revision.downgrade,
     };
+    let all = dialect.render_ops(ops, schema).map_err(|(_, source)| RuntimeError::Render {
+        revision: revision.id.clone(),
+        path: revision.path.clone(),
+        source,
+    })?;
     let mut rendered = Vec::with_capacity(ops.len());
     // Enums an earlier op of the step created, replaced or dropped (all of them after raw
     // SQL): a statement on one of those stays in the transaction, in its place.
     let mut touched: BTreeSet<&str> = BTreeSet::new();
     let mut after_raw_sql = false;
-    for (index, op) in ops.iter().enumerate() {
-        let mut statements = dialect.render(op, schema).map_err(|source| RuntimeError::Render {
-            revision: revision.id.clone(),
-            path: revision.path.clone(),
-            source,
-        })?;
-        schema.apply(op).ok();
+    for (index, (op, mut statements)) in ops.iter().zip(all).enumerate() {
         match op {
             Op::AddEnumValue { name, .. } if after_raw_sql || touched.contains(name.as_str()) => {
                 statements.iter_mut().for_each(|s| s.before_transaction = false);

@@ -59,6 +59,10 @@ impl Dialect for Sqlite {
         render::render(op, before)
     }
 
+    fn render_ops(&self, ops: &[Op], schema: &mut Schema) -> Result<Vec<Vec<Statement>>, (usize, RenderError)> {
+        rebuild::render_merging_rebuilds(ops, schema)
+    }
+
     fn rebuilds_table(&self, op: &Op, before: &Schema) -> bool {
         self.render(op, before).is_ok_and(|statements| rebuild::is_rebuild(&statements))
     }

@@ -95,6 +95,76 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
     Ok(statements)
 }
 
+/// The ops of a step rendered in order (applied to `schema`), where a run of consecutive ops
+/// that each rebuild the same table, and nothing else, rebuilds it once: the run's first op
+/// takes the table from its definition before the run to the one after it, copying the rows
+/// once, and the others render nothing. Such ops change constraints, or a column's type,
+/// nullability, default or collation (each column once per run, so a value is converted
+/// once either way); a rename, an added or dropped column or an index ends the run.
+pub(super) fn render_merging_rebuilds(
+    ops: &[Op],
+    schema: &mut Schema,
+) -> Result<Vec<Vec<Statement>>, (usize, RenderError)> {
+    struct Run {
+        start: usize,
+        table: String,
+        before: Schema,
+        columns: Vec<String>,
+        len: usize,
+    }
+    let close = |run: Run, rendered: &mut [Vec<Statement>], after: &Schema| {
+        if run.len > 1 {
+            rendered[run.start] =
+                rebuild(&ops[run.start], &run.table, &run.before, after).map_err(|source| (run.start, source))?;
+        }
+        Ok::<(), (usize, RenderError)>(())
+    };
+    let mut rendered: Vec<Vec<Statement>> = Vec::with_capacity(ops.len());
+    let mut run: Option<Run> = None;
+    for (index, op) in ops.iter().enumerate() {
+        let statements = super::render::render(op, schema).map_err(|source| (index, source))?;
+        let target = rebuild_alone(op).filter(|_| is_rebuild(&statements));
+        let joins = match (&run, &target) {
+            (Some(run), Some((table, column))) => {
+                run.table == *table && column.is_none_or(|column| !run.columns.iter().any(|c| c == column))
+            }
+            _ => false,
+        };
+        if joins && let (Some(current), Some((_, column))) = (&mut run, target) {
+            current.columns.extend(column.map(str::to_owned));
+            current.len += 1;
+            rendered.push(Vec::new());
+        } else {
+            if let Some(done) = run.take() {
+                close(done, &mut rendered, schema)?;
+            }
+            if let Some((table, column)) = target {
+                let columns = column.map(str::to_owned).into_iter().collect();
+                run = Some(Run { start: index, table: table.to_owned(), before: schema.clone(), columns, len: 1 });
+            }
+            rendered.push(statements);
+        }
+        schema.apply(op).ok();
+    }
+    if let Some(done) = run.take() {
+        close(done, &mut rendered, schema)?;
+    }
+    Ok(rendered)
+}
+
+/// The table `op` changes by a rebuild and nothing else, and the column whose values it
+/// converts, if any: a constraint added, dropped or renamed, or a column's type,
+/// nullability, default or collation changed without a rename.
+fn rebuild_alone(op: &Op) -> Option<(&str, Option<&str>)> {
+    match op {
+        Op::AddConstraint { table, .. } | Op::DropConstraint { table, .. } | Op::RenameConstraint { table, .. } => {
+            Some((table, None))
+        }
+        Op::AlterColumn(change) if change.new_name.is_none() => Some((&change.table, Some(&change.column))),
+        _ => None,
+    }
+}
+
 /// The foreign key check of a script's revision (rebuilds run with foreign keys off): the
 /// violations before the revision are noted, and a temporary table whose `CHECK` is named by
 /// the message refuses the row when the revision added any, so `sqlite3 -bail` stops before
