@@ -183,7 +183,12 @@ impl Schema {
                 if taken {
                     return Err(SchemaError::AlreadyExists { what: "constraint", name: format!("{table}.{new_name}") });
                 }
-                if target.primary_key_name.as_deref() == Some(name.as_str()) {
+                // A primary key an earlier revision declared without a name, which the
+                // database named: the op's definition identifies it.
+                let unnamed_key = target.primary_key_name.is_none()
+                    && !target.primary_key.is_empty()
+                    && matches!(existing, Some(Constraint::PrimaryKey { columns, .. }) if *columns == target.primary_key);
+                if target.primary_key_name.as_deref() == Some(name.as_str()) || unnamed_key {
                     target.primary_key_name = Some(new_name.clone());
                 } else if let Some(at) =
                     target.constraints.iter().position(|c| c.name() == Some(name.as_str())).or_else(

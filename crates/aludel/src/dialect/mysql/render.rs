@@ -571,7 +571,9 @@ impl Renderer<'_> {
         let quoted_table = self.ident("table", table)?;
         let (quoted, quoted_new) = (self.ident("constraint", name)?, self.ident("constraint", new_name)?);
         let known = self.before.table(table);
-        if known.is_some_and(|t| t.primary_key_name.as_deref() == Some(name)) {
+        let primary = known.is_some_and(|t| t.primary_key_name.as_deref() == Some(name))
+            || matches!(existing, Some(Constraint::PrimaryKey { .. }));
+        if primary {
             return Ok(Vec::new());
         }
         let known = known.and_then(|t| t.constraints.iter().find(|c| c.name() == Some(name)));
