@@ -737,6 +737,93 @@ async fn a_column_renamed_or_added_between_rebuilds_keeps_them_apart() {
 }
 
 #[tokio::test]
+async fn a_foreign_key_on_a_column_the_revision_adds_needs_no_rebuild() {
+    let upgrade = r#"
+        [[op]]
+        op = "add_column"
+        table = "parents"
+        column = { name = "reviewer_id", type = "integer" }
+
+        [[op]]
+        op = "create_index"
+        table = "owners"
+        name = "ix_owners_name"
+        columns = ["name"]
+
+        [[op]]
+        op = "add_constraint"
+        table = "parents"
+        constraint = { kind = "foreign_key", name = "parents_reviewer_id_fkey", columns = ["reviewer_id"], references = { table = "owners", columns = ["id"] }, on_delete = "set_null" }
+        "#;
+    let (_, statements) = rendered_from(&fixture_schema(), upgrade);
+    assert_eq!(rebuilds_of(&statements, "parents"), 0, "{}", script(&statements));
+    check(
+        "a_foreign_key_on_a_column_the_revision_adds_needs_no_rebuild",
+        upgrade,
+        &[
+            Probe::Fails {
+                sql: "UPDATE parents SET reviewer_id = 999 WHERE id = 2",
+                error: "FOREIGN KEY constraint failed",
+            },
+            Probe::Rows {
+                sql: "UPDATE parents SET reviewer_id = 2 WHERE id = 2; DELETE FROM owners WHERE id = 2",
+                query: "SELECT CAST(reviewer_id AS TEXT) FROM parents WHERE id = 2",
+                rows: &[&["NULL"]],
+            },
+        ],
+    )
+    .await;
+    // Introspection reads the key back under its name, as a table constraint would be read.
+    let (db, before) = fixture().await;
+    let (after, statements) = rendered_from(&before, upgrade);
+    run_revision(&db.url, &statements).await.expect("the revision runs");
+    let mut session = db.session().await;
+    let options = aludel::dialect::IntrospectOptions::default();
+    let read = aludel::dialect::sqlite::introspect(session.as_mut(), &options).await.expect("introspection");
+    session.close().await.ok();
+    let by_name = |schema: &Schema| {
+        let mut constraints = schema.table("parents").map(|t| t.constraints.clone()).unwrap_or_default();
+        constraints.sort_by(|a, b| a.name().cmp(&b.name()));
+        constraints
+    };
+    assert_eq!(by_name(&read), by_name(&after));
+}
+
+#[tokio::test]
+async fn a_foreign_key_on_an_added_column_that_the_table_changes_before_rebuilds() {
+    let upgrade = r#"
+        [[op]]
+        op = "add_column"
+        table = "parents"
+        column = { name = "reviewer_id", type = "integer" }
+
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "score"
+        type = { from = "integer", to = "bigint" }
+
+        [[op]]
+        op = "add_constraint"
+        table = "parents"
+        constraint = { kind = "foreign_key", name = "parents_reviewer_id_fkey", columns = ["reviewer_id"], references = { table = "owners", columns = ["id"] } }
+        "#;
+    let (_, statements) = rendered_from(&fixture_schema(), upgrade);
+    // The type change rebuilds the table from its definition, which has no key yet: the key
+    // needs a rebuild of its own (the two merge into one).
+    assert_eq!(rebuilds_of(&statements, "parents"), 1, "{}", script(&statements));
+    check(
+        "a_foreign_key_on_an_added_column_that_the_table_changes_before_rebuilds",
+        upgrade,
+        &[Probe::Fails {
+            sql: "UPDATE parents SET reviewer_id = 999 WHERE id = 2",
+            error: "FOREIGN KEY constraint failed",
+        }],
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn drop_indexed_column() {
     check(
         "drop_indexed_column",

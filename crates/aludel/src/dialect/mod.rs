@@ -396,10 +396,11 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         false
     }
 
-    /// Whether `op` is made by copying its table into a new one (SQLite's rebuild), as lint
-    /// reports it. `before` is the schema just before the op.
-    fn rebuilds_table(&self, _op: &Op, _before: &Schema) -> bool {
-        false
+    /// For each op of a revision's step, rendered together ([`Self::render_ops`]), whether its
+    /// statements copy its table into a new one (SQLite's rebuild), as lint reports it; of a
+    /// run of ops rebuilt once, the first. `before` is the schema just before the step.
+    fn rebuilt_ops(&self, ops: &[Op], _before: &Schema) -> Vec<bool> {
+        vec![false; ops.len()]
     }
 
     /// A query that returns one row when `table` exists, none otherwise.

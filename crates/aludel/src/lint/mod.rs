@@ -235,6 +235,9 @@ pub(crate) struct Context<'a> {
     /// Whether the revision's statements run in one transaction.
     pub(crate) in_transaction: bool,
     pub(crate) dialect: &'a dyn Dialect,
+    /// Whether the current op's statements rebuild its table (SQLite; one op of a run of
+    /// ops rebuilt once).
+    pub(crate) rebuilds: bool,
 }
 
 impl Context<'_> {
@@ -356,6 +359,7 @@ fn lint_revision(
     let in_transaction =
         dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
     let mut fresh_columns = BTreeSet::new();
+    let rebuilt = dialect.rebuilt_ops(&revision.upgrade, schema);
     // Facts the revision-wide rules read once every op is seen: (op index, fact).
     let mut seen: Vec<(usize, Fact)> = Vec::new();
     let mut hits: Vec<(Option<usize>, Option<usize>, Hit)> = Vec::new();
@@ -377,6 +381,7 @@ fn lint_revision(
                 checks,
                 in_transaction,
                 dialect,
+                rebuilds: rebuilt.get(index).copied().unwrap_or(false),
             };
             for fact in &op_facts {
                 let mut found = Vec::new();
@@ -403,8 +408,16 @@ fn lint_revision(
         schema.apply(op).ok();
         seen.extend(op_facts.into_iter().map(|fact| (index, fact)));
     }
-    let context =
-        Context { revision, schema, fresh_tables, fresh_columns: &fresh_columns, checks, in_transaction, dialect };
+    let context = Context {
+        revision,
+        schema,
+        fresh_tables,
+        fresh_columns: &fresh_columns,
+        checks,
+        in_transaction,
+        dialect,
+        rebuilds: false,
+    };
     let mut found = Vec::new();
     rules::check_revision(&context, &seen, options.lock_timeout, &mut found);
     hits.extend(found);

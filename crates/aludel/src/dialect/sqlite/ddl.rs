@@ -118,6 +118,16 @@ impl<'a> Renderer<'a> {
         Ok(sql)
     }
 
+    /// A foreign key of one column as the column's own clause, `[CONSTRAINT "name"] REFERENCES
+    /// "t" ("c") [ON DELETE ...] [ON UPDATE ...]`, for `ALTER TABLE ... ADD COLUMN`: the table
+    /// constraint's spelling without its `FOREIGN KEY ("col")`.
+    pub(super) fn column_references(&self, constraint: &Constraint) -> Result<String, RenderError> {
+        let spelled = self.constraint(constraint)?;
+        let Constraint::ForeignKey { columns, .. } = constraint else { return Ok(spelled) };
+        let key = format!("FOREIGN KEY {} ", self.column_list("foreign key", columns)?);
+        Ok(spelled.replacen(&key, "", 1))
+    }
+
     /// `CREATE TABLE "name" (...)` for `table`; a rebuild passes its temporary name.
     pub(super) fn create_table(&self, table: &Table, name: &str) -> Result<Statement, RenderError> {
         self.check_has_columns(table)?;

@@ -63,8 +63,19 @@ impl Dialect for Sqlite {
         rebuild::render_merging_rebuilds(ops, schema)
     }
 
-    fn rebuilds_table(&self, op: &Op, before: &Schema) -> bool {
-        self.render(op, before).is_ok_and(|statements| rebuild::is_rebuild(&statements))
+    fn rebuilt_ops(&self, ops: &[Op], before: &Schema) -> Vec<bool> {
+        if let Ok(rendered) = self.render_ops(ops, &mut before.clone()) {
+            return rendered.iter().map(|statements| rebuild::is_rebuild(statements)).collect();
+        }
+        // An op that cannot be rendered: each op on its own, as far as each renders.
+        let mut schema = before.clone();
+        ops.iter()
+            .map(|op| {
+                let rebuilt = self.render(op, &schema).is_ok_and(|statements| rebuild::is_rebuild(&statements));
+                schema.apply(op).ok();
+                rebuilt
+            })
+            .collect()
     }
 
     fn unmodelled_query(&self) -> Option<&'static str> {

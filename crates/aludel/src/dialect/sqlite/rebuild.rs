@@ -33,7 +33,7 @@ use crate::dialect::common::quote_literal;
 use crate::dialect::sqlite::ddl::{Renderer, autoincrement_column};
 use crate::dialect::{RenderError, Statement};
 use crate::ops::Op;
-use crate::schema::{Schema, SchemaError};
+use crate::schema::{Constraint, Schema, SchemaError};
 
 /// Prefix of the new table's name while it is built.
 const TMP_PREFIX: &str = "_aludel_tmp_";
@@ -95,12 +95,17 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
     Ok(statements)
 }
 
-/// The ops of a step rendered in order (applied to `schema`), where a run of consecutive ops
-/// that each rebuild the same table, and nothing else, rebuilds it once: the run's first op
-/// takes the table from its definition before the run to the one after it, copying the rows
-/// once, and the others render nothing. Such ops change constraints, or a column's type,
-/// nullability, default or collation (each column once per run, so a value is converted
-/// once either way); a rename, an added or dropped column or an index ends the run.
+/// The ops of a step rendered in order (applied to `schema`), where SQLite can spare some
+/// table rebuilds:
+/// - a run of consecutive ops that each rebuild the same table, and nothing else, rebuilds
+///   it once: the run's first op takes the table from its definition before the run to the
+///   one after it, copying the rows once, and the others render nothing. Such ops change
+///   constraints, or a column's type, nullability, default or collation (each column once per
+///   run, so a value is converted once either way); a rename, an added or dropped column or
+///   an index ends the run;
+/// - a foreign key on a column an earlier op of the step added, with no rebuild of the table
+///   in between, goes into that `ADD COLUMN` (a new column holds only NULLs, which any key
+///   accepts) instead of rebuilding the table; its own op renders nothing.
 pub(super) fn render_merging_rebuilds(
     ops: &[Op],
     schema: &mut Schema,
@@ -122,7 +127,13 @@ pub(super) fn render_merging_rebuilds(
     let mut rendered: Vec<Vec<Statement>> = Vec::with_capacity(ops.len());
     let mut run: Option<Run> = None;
     for (index, op) in ops.iter().enumerate() {
-        let statements = super::render::render(op, schema).map_err(|source| (index, source))?;
+        let statements = if let Some(added) = column_added_for(ops, &rendered, index) {
+            // The key joins the column its `add_column` added (rendered below, in its place).
+            rendered[added] = add_column_with_key(&ops[added], op, schema).map_err(|source| (index, source))?;
+            Vec::new()
+        } else {
+            super::render::render(op, schema).map_err(|source| (index, source))?
+        };
         let target = rebuild_alone(op).filter(|_| is_rebuild(&statements));
         let joins = match (&run, &target) {
             (Some(run), Some((table, column))) => {
@@ -150,6 +161,48 @@ pub(super) fn render_merging_rebuilds(
         close(done, &mut rendered, schema)?;
     }
     Ok(rendered)
+}
+
+/// For an `add_constraint` of a one-column foreign key (`ops[index]`), the index of the
+/// earlier `add_column` that added its column in place, nullable and without a default (so
+/// NULL is all it holds), when no op in between rebuilds the table (which would leave the
+/// key out), changes or drops the column or the table, or may do anything (raw SQL, an
+/// enum value, which rebuilds the tables of the enum).
+fn column_added_for(ops: &[Op], rendered: &[Vec<Statement>], index: usize) -> Option<usize> {
+    let Op::AddConstraint { table, constraint: Constraint::ForeignKey { columns, .. }, .. } = &ops[index] else {
+        return None;
+    };
+    let [key_column] = columns.as_slice() else { return None };
+    let rebuilt = format!("\"{TMP_PREFIX}{table}\"");
+    for (at, op) in ops[..index].iter().enumerate().rev() {
+        let statements = &rendered[at];
+        match op {
+            Op::AddColumn { table: added_to, column } if added_to == table && column.name == *key_column => {
+                let plain =
+                    column.nullable && column.default.is_none() && column.generated.is_none() && !column.identity;
+                return (plain && !is_rebuild(statements)).then_some(at);
+            }
+            Op::Sql { .. } | Op::AddEnumValue { .. } | Op::DropEnumValue { .. } => return None,
+            Op::DropTable { table: t, .. } if t == table => return None,
+            Op::RenameTable { table: from, new_name } if from == table || new_name == table => return None,
+            Op::DropColumn { table: t, column } if t == table && column.name() == key_column => return None,
+            Op::AlterColumn(change) if change.table == *table && change.column == *key_column => return None,
+            _ if statements.iter().any(|statement| statement.sql.contains(&rebuilt)) => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `ALTER TABLE ... ADD COLUMN` of `add_column`'s column with `add_key`'s foreign key as
+/// the column's own `REFERENCES` clause.
+fn add_column_with_key(add_column: &Op, add_key: &Op, schema: &Schema) -> Result<Vec<Statement>, RenderError> {
+    let (Op::AddColumn { table, column }, Op::AddConstraint { constraint, .. }) = (add_column, add_key) else {
+        return super::render::render(add_column, schema);
+    };
+    let r = Renderer::new(add_key, schema);
+    let (definition, references) = (r.column_def(column, None)?, r.column_references(constraint)?);
+    Ok(vec![Statement::new(format!("ALTER TABLE {} ADD COLUMN {definition} {references}", r.ident("table", table)?))])
 }
 
 /// The table `op` changes by a rebuild and nothing else, and the column whose values it

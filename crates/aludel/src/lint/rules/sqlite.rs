@@ -5,7 +5,7 @@ use crate::lint::{Context, Hit};
 use crate::ops::Op;
 
 pub(super) fn check_op(context: &Context<'_>, op: &Op, out: &mut Vec<Hit>) {
-    if !context.dialect.rebuilds_table(op, context.schema) {
+    if !context.rebuilds {
         return;
     }
     let facts = of_op(op, context.schema, context.dialect);
