@@ -63,8 +63,8 @@ use crate::dialect::postgres::text::{canonical_check, check_expr, is_null, typed
 use crate::dialect::postgres::types::read_type;
 use crate::dialect::{Focus, IntrospectError, IntrospectOptions, Session};
 use crate::schema::{
-    Column, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, KeyOptions, Literal, PortableExpr,
-    References, ReferentialAction, Schema, Table,
+    Column, ColumnType, Constraint, DefaultValue, EnumType, Generated, Index, IndexKey, KeyOptions, Literal,
+    PortableExpr, References, ReferentialAction, Schema, Table,
 };
 
 /// Reads every table of one schema (see [`IntrospectOptions`]) with its columns, constraints
@@ -491,7 +491,13 @@ fn read_constraints(
                 let definition = required(row, 9, &what)?;
                 let expr = check_expr(definition)
                     .ok_or_else(|| unexpected(&what, format!("`{definition}` is not a CHECK (...) definition")))?;
-                Constraint::Check { name: Some(name.to_owned()), expr: canonical_check(expr) }
+                let varchar: Vec<&str> = table
+                    .columns
+                    .iter()
+                    .filter(|c| matches!(c.ty, ColumnType::Varchar(_)))
+                    .map(|c| c.name.as_str())
+                    .collect();
+                Constraint::Check { name: Some(name.to_owned()), expr: canonical_check(expr, &varchar) }
             }
             other => return Err(unexpected(&what, format!("unknown constraint type `{other}`"))),
         };

@@ -86,19 +86,26 @@ pub(super) fn check_expr(definition: &str) -> Option<&str> {
 /// - a string cast to unbounded `character varying` or `text` and then to `text` is the
 ///   string as `text`, `'a'::text`;
 /// - integers compared by `= ANY` or `<> ALL` lose the `(1)::bigint` casts a bigint column
-///   gives them.
+///   gives them;
+/// - a `varchar` column cast to `text`, `(name)::text`, is the column (`varchar` has no
+///   operators or functions of its own, it takes `text`'s), so that a check reads the same
+///   after the column changes between `varchar` and `text`. `varchar_columns` names them.
 ///
 /// Each rewrite means what it replaces, so the result also serves as the check's DDL.
-pub(super) fn canonical_check(expr: &str) -> String {
+pub(super) fn canonical_check(expr: &str, varchar_columns: &[&str]) -> String {
     let expr = rewrite(expr, "(ARRAY[", array_cast_by_element);
     let expr = rewrite(&expr, "('", string_cast_once);
-    rewrite(&expr, "(ARRAY[", integers_uncast)
+    let expr = rewrite(&expr, "(ARRAY[", integers_uncast);
+    if varchar_columns.is_empty() {
+        return expr;
+    }
+    rewrite(&expr, "(", |_, text| column_uncast(text, varchar_columns))
 }
 
 /// `text` with each occurrence of `start` outside quotes and not right after a name (a
 /// function's call) replaced by what `rewrite_at` makes of the text from there, if anything:
 /// the replacement and the length it replaces.
-fn rewrite(text: &str, start: &str, rewrite_at: fn(&str, &str) -> Option<(String, usize)>) -> String {
+fn rewrite(text: &str, start: &str, rewrite_at: impl Fn(&str, &str) -> Option<(String, usize)>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while let Some(c) = text[i..].chars().next() {
@@ -196,6 +203,20 @@ fn array_label_len(text: &str) -> Option<usize> {
         _ => Some(depth),
     }) == Some(0);
     (one_dimension && plain && balanced && type_label(label)).then_some(end)
+}
+
+/// `(name)::text` (or `("Name")::text`, as PostgreSQL spells the name) as the name alone,
+/// for one of `columns`.
+fn column_uncast(text: &str, columns: &[&str]) -> Option<(String, usize)> {
+    let inner = &text[1..];
+    columns.iter().find_map(|column| {
+        let quoted = format!("\"{}\"", column.replace('"', "\"\""));
+        [column.to_string(), quoted].into_iter().find_map(|spelled| {
+            let rest = inner.strip_prefix(spelled.as_str())?.strip_prefix(")::text")?;
+            let ends = !rest.starts_with(|c: char| c.is_alphanumeric() || matches!(c, '_' | '[' | '(' | '"'));
+            ends.then(|| (spelled.clone(), 1 + spelled.len() + ")::text".len()))
+        })
+    })
 }
 
 /// `(ARRAY['a'::t, 'b'::t])::u[]` as `ARRAY[('a'::t)::u, ('b'::t)::u]`.
@@ -318,8 +339,25 @@ mod tests {
                 "((c)::text <> ALL (ARRAY['it''s'::text, ')]'::text]))",
             ),
         ] {
-            assert_eq!(canonical_check(fresh), canonical, "{fresh}");
-            assert_eq!(canonical_check(kept), canonical, "{kept}");
+            assert_eq!(canonical_check(fresh, &[]), canonical, "{fresh}");
+            assert_eq!(canonical_check(kept, &[]), canonical, "{kept}");
+        }
+    }
+
+    #[test]
+    fn a_varchar_column_cast_to_text_reads_as_the_column() {
+        let varchar = ["kind", "Odd \"one\""];
+        for (printed, canonical) in [
+            ("((kind)::text = ANY (ARRAY['a'::text]))", "(kind = ANY (ARRAY['a'::text]))"),
+            ("(length((kind)::text) > 3)", "(length(kind) > 3)"),
+            ("((\"Odd \"\"one\"\"\")::text ~~ 'y%'::text)", "(\"Odd \"\"one\"\"\" ~~ 'y%'::text)"),
+            // Other columns, a longer name, a cast to another type, an array cast: kept.
+            ("((kinds)::text = 'a'::text)", "((kinds)::text = 'a'::text)"),
+            ("((code)::text = 'a'::text)", "((code)::text = 'a'::text)"),
+            ("((kind)::bpchar = 'a'::bpchar)", "((kind)::bpchar = 'a'::bpchar)"),
+            ("((kind)::text[] IS NULL)", "((kind)::text[] IS NULL)"),
+        ] {
+            assert_eq!(canonical_check(printed, &varchar), canonical, "{printed}");
         }
     }
 
@@ -337,7 +375,7 @@ mod tests {
             "(c = '(ARRAY[''a''::character varying])::text[]'::text)",
             "(c = ANY ((ARRAY[(1 + 1)])::bigint[]))",
         ] {
-            assert_eq!(canonical_check(kept), kept);
+            assert_eq!(canonical_check(kept, &["x"]), kept);
         }
     }
 
