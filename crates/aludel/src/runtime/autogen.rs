@@ -29,21 +29,21 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// The SQL of the upgrade ops for `dialect`, one statement per line with its `;`, each
-    /// op rendered against the database's schema as the ops before it leave it.
+    /// The SQL of the upgrade ops for `dialect`, one statement per line with its `;`, the ops
+    /// rendered together against the database's schema, as a run renders a revision
+    /// ([`Dialect::render_ops`]: an op whose work an earlier one does shows no statement).
     ///
     /// # Errors
     ///
     /// [`Error::Render`] when the dialect cannot express an op.
     pub fn upgrade_sql(&self, dialect: &dyn Dialect) -> Result<String, Error> {
-        let mut schema = self.database.clone();
+        let rendered = dialect.render_ops(&self.diff.upgrade, &mut self.database.clone()).map_err(|(_, e)| e)?;
         let mut out = String::new();
-        for op in &self.diff.upgrade {
+        for (op, statements) in self.diff.upgrade.iter().zip(rendered) {
             writeln!(out, "-- {}", op.describe()).ok();
-            for statement in dialect.render(op, &schema)? {
+            for statement in statements {
                 writeln!(out, "{};", statement.sql).ok();
             }
-            schema.apply(op).ok();
         }
         Ok(out)
     }
