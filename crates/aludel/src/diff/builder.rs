@@ -497,6 +497,13 @@ impl UpgradeBuilder<'_> {
     /// read the whole table, and on MySQL or without CONCURRENTLY block its writes meanwhile.
     fn rename_indexes(&mut self) {
         let models = self.models;
+        // A name a constraint still holds (a key's index shares it on PostgreSQL and MySQL)
+        // is free only once the constraint is dropped: that index is built anew after it.
+        let mut held: BTreeSet<&str> = BTreeSet::new();
+        for table in self.cur.tables.values() {
+            held.extend(table.primary_key_name.as_deref());
+            held.extend(table.constraints.iter().filter_map(Constraint::name));
+        }
         let mut renames: Vec<(String, String, String)> = Vec::new();
         for live in self.cur.indexes.values() {
             if models.indexes.contains_key(&live.name) || self.uses_regenerated(live) {
@@ -505,6 +512,7 @@ impl UpgradeBuilder<'_> {
             let taken = |name: &str| renames.iter().any(|(_, _, new_name)| new_name == name);
             let wanted = models.indexes.values().find(|want| {
                 !self.cur.indexes.contains_key(&want.name)
+                    && !held.contains(want.name.as_str())
                     && !taken(&want.name)
                     && **want == Index { name: want.name.clone(), ..live.clone() }
             });

@@ -1,0 +1,7 @@
+CREATE TABLE t (
+    id integer PRIMARY KEY,
+    a integer,
+    b integer,
+    CONSTRAINT foo UNIQUE (a)
+);
+CREATE INDEX bar ON t (b);
