@@ -387,6 +387,26 @@ pub fn rename_quoting(expr: &str, old: &str, new: &str, quote: char) -> String {
     out
 }
 
+impl Schema {
+    /// Whether `table` holds the key or foreign key `existing` only without a name, and none
+    /// by `name`: an earlier revision declared it unnamed, so `name` is what one database
+    /// called it, which another database may not share. Ops that name such a constraint are
+    /// rendered to find it by its definition.
+    pub fn holds_unnamed(&self, table: &str, name: &str, existing: &Constraint) -> bool {
+        let Some(known) = self.table(table) else { return false };
+        if known.primary_key_name.as_deref() == Some(name) || known.constraints.iter().any(|c| c.name() == Some(name)) {
+            return false;
+        }
+        match existing {
+            Constraint::PrimaryKey { columns, .. } => {
+                known.primary_key_name.is_none() && !known.primary_key.is_empty() && *columns == known.primary_key
+            }
+            Constraint::Unique { .. } | Constraint::ForeignKey { .. } => unnamed_match(known, existing).is_some(),
+            Constraint::Check { .. } => false,
+        }
+    }
+}
+
 /// The position of the unnamed constraint of `table` that `existing` describes, names aside.
 fn unnamed_match(table: &Table, existing: &Constraint) -> Option<usize> {
     let mut wanted = existing.clone();

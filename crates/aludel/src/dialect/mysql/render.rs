@@ -586,13 +586,79 @@ impl Renderer<'_> {
         };
         let existing = &existing.with_name(Some(name.to_owned()));
         if matches!(existing, Constraint::Unique { .. }) {
-            return Ok(vec![Statement::new(format!(
-                "ALTER TABLE {quoted_table} RENAME INDEX {quoted} TO {quoted_new}"
-            ))]);
+            let head = format!("ALTER TABLE {quoted_table} RENAME INDEX ");
+            let tail = format!(" TO {quoted_new}");
+            if let Some(found) = self.by_definition(table, name, Some(existing), &head, &tail) {
+                return Ok(vec![found]);
+            }
+            return Ok(vec![Statement::new(format!("{head}{quoted}{tail}"))]);
         }
         let mut statements = self.drop_constraint(table, name, Some(existing.kind()), Some(existing))?;
         statements.extend(self.add_constraint(table, &existing.with_name(Some(new_name.to_owned())), false)?);
         Ok(statements)
+    }
+
+    /// `head`, the name of the key or foreign key `existing` of `table`, and `tail`, when an
+    /// earlier revision declared that constraint without a name
+    /// ([`Schema::holds_unnamed`](crate::schema::Schema::holds_unnamed)):
+    /// the revision may come from another backend, which named it otherwise, so a prepared
+    /// statement finds MySQL's name for it in the catalog by its definition, `name` first
+    /// (and uses `name` when nothing matches, so that MySQL's error names what is missing).
+    /// `None` when the history knows the constraint by `name`.
+    fn by_definition(
+        &self,
+        table: &str,
+        name: &str,
+        existing: Option<&Constraint>,
+        head: &str,
+        tail: &str,
+    ) -> Option<Statement> {
+        let existing = existing.filter(|existing| self.before.holds_unnamed(table, name, existing))?;
+        // A name MySQL gives such a constraint (a unique key's first column, `t_ibfk_1`): the
+        // revision was made here.
+        let numbered = |prefix: &str| {
+            name.strip_prefix(prefix).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let named_here = match existing {
+            Constraint::Unique { columns, .. } => {
+                columns.first().is_some_and(|first| name.eq_ignore_ascii_case(first) || numbered(&format!("{first}_")))
+            }
+            Constraint::ForeignKey { .. } => numbered(&format!("{table}_ibfk_")),
+            Constraint::PrimaryKey { .. } | Constraint::Check { .. } => true,
+        };
+        if named_here {
+            return None;
+        }
+        let list = |columns: &[String]| quote_literal(&columns.join(","));
+        let (table_literal, name_literal) = (quote_literal(table), quote_literal(name));
+        let lookup = match existing {
+            Constraint::Unique { columns, .. } => format!(
+                "SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = \
+                 {table_literal} AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY' GROUP BY INDEX_NAME HAVING \
+                 GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX SEPARATOR ',') = {} ORDER BY INDEX_NAME = \
+                 {name_literal} DESC LIMIT 1",
+                list(columns)
+            ),
+            Constraint::ForeignKey { columns, references, .. } => format!(
+                "SELECT CONSTRAINT_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND \
+                 TABLE_NAME = {table_literal} AND REFERENCED_TABLE_NAME = {} GROUP BY CONSTRAINT_NAME HAVING \
+                 GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION SEPARATOR ',') = {} AND \
+                 GROUP_CONCAT(REFERENCED_COLUMN_NAME ORDER BY ORDINAL_POSITION SEPARATOR ',') = {} ORDER BY \
+                 CONSTRAINT_NAME = {name_literal} DESC LIMIT 1",
+                quote_literal(&references.table),
+                list(columns),
+                list(&references.columns)
+            ),
+            Constraint::PrimaryKey { .. } | Constraint::Check { .. } => return None,
+        };
+        Some(Statement::new(format!(
+            "SET @aludel_constraint = COALESCE(({lookup}), {name_literal});\n\
+             SET @aludel_constraint = CONCAT({}, '`', REPLACE(@aludel_constraint, '`', '``'), '`', {});\n\
+             PREPARE aludel_constraint FROM @aludel_constraint;\nEXECUTE aludel_constraint;\n\
+             DEALLOCATE PREPARE aludel_constraint",
+            quote_literal(head),
+            quote_literal(tail)
+        )))
     }
 
     /// Each kind of constraint has its own `DROP`; a foreign key takes the index MySQL made
@@ -625,14 +691,22 @@ impl Renderer<'_> {
                     .or_else(|| known?.constraints.iter().find(|c| c.name() == Some(name)))
                     .map(|c| c.columns().to_vec())
                     .unwrap_or_default();
-                vec![self.drop_index(table, name, &columns, false)?]
+                let head = format!("ALTER TABLE {quoted_table} DROP INDEX ");
+                let replacement = self.foreign_key_index(table, Some(name), &columns)?;
+                match self.by_definition(table, name, existing, &head, &replacement) {
+                    Some(found) => vec![found],
+                    None => vec![self.drop_index(table, name, &columns, false)?],
+                }
             }
             Some(ConstraintKind::Check) => {
                 vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP CONSTRAINT {quoted}"))]
             }
             Some(ConstraintKind::ForeignKey) => {
-                let mut statements =
-                    vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP FOREIGN KEY {quoted}"))];
+                let head = format!("ALTER TABLE {quoted_table} DROP FOREIGN KEY ");
+                let mut statements = vec![
+                    self.by_definition(table, name, existing, &head, "")
+                        .unwrap_or_else(|| Statement::new(format!("{head}{quoted}"))),
+                ];
                 let columns = existing
                     .or_else(|| known?.constraints.iter().find(|c| c.name() == Some(name)))
                     .map(|c| c.columns().to_vec())

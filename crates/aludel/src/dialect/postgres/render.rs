@@ -42,12 +42,10 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
             r.ident("index", new_name)?
         ))]),
         // A key's index is renamed with it.
-        Op::RenameConstraint { table, name, new_name, existing: _ } => Ok(vec![Statement::new(format!(
-            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
-            r.ident("table", table)?,
-            r.ident("constraint", name)?,
-            r.ident("constraint", new_name)?
-        ))]),
+        Op::RenameConstraint { table, name, new_name, existing } => {
+            let action = format!("RENAME CONSTRAINT {{}} TO {}", r.ident("constraint", new_name)?);
+            Ok(vec![r.on_constraint(before, table, name, existing.as_ref(), &action)?])
+        }
         Op::AddConstraint { table, constraint, not_valid, concurrently } => {
             r.add_constraint(table, constraint, *not_valid, *concurrently)
         }
@@ -55,11 +53,9 @@ pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderE
             format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", r.ident("table", table)?, r.ident("constraint", name)?),
             Placement::OwnTransaction,
         )]),
-        Op::DropConstraint { table, name, kind: _, existing: _ } => Ok(vec![Statement::new(format!(
-            "ALTER TABLE {} DROP CONSTRAINT {}",
-            r.ident("table", table)?,
-            r.ident("constraint", name)?
-        ))]),
+        Op::DropConstraint { table, name, kind: _, existing } => {
+            Ok(vec![r.on_constraint(before, table, name, existing.as_ref(), "DROP CONSTRAINT {}")?])
+        }
         Op::CreateEnum { name, values } => {
             let values: Vec<String> = values.iter().map(|v| quote_literal(v)).collect();
             Ok(vec![Statement::new(format!("CREATE TYPE {} AS ENUM ({})", r.ident("enum", name)?, values.join(", ")))])
@@ -232,6 +228,86 @@ impl DdlSpelling for Renderer<'_> {
 }
 
 impl Renderer<'_> {
+    /// `ALTER TABLE <table> <action>` with the constraint's name in place of `{}`. A key or
+    /// foreign key an earlier revision declared without a name ([`Schema::holds_unnamed`]) is
+    /// found by its definition in the catalog, `name` first: the revision may come from another
+    /// backend, which named it otherwise.
+    fn on_constraint(
+        &self,
+        before: &Schema,
+        table: &str,
+        name: &str,
+        existing: Option<&Constraint>,
+        action: &str,
+    ) -> Result<Statement, RenderError> {
+        let quoted_table = self.ident("table", table)?;
+        // A name PostgreSQL gives such a constraint (`t_a_key`): the revision was made here.
+        let named_here = |existing: &Constraint| {
+            let columns = existing.columns().join("_");
+            let suffix = match existing {
+                Constraint::PrimaryKey { .. } => return name == format!("{table}_pkey"),
+                Constraint::Unique { .. } => "key",
+                Constraint::ForeignKey { .. } => "fkey",
+                Constraint::Check { .. } => return true,
+            };
+            name == format!("{table}_{columns}_{suffix}")
+        };
+        let found_elsewhere =
+            |existing: &&Constraint| before.holds_unnamed(table, name, existing) && !named_here(existing);
+        let Some(existing) = existing.filter(found_elsewhere) else {
+            let action = action.replacen("{}", &self.ident("constraint", name)?, 1);
+            return Ok(Statement::new(format!("ALTER TABLE {quoted_table} {action}")));
+        };
+        let columns = |columns: &[String]| {
+            let names: Vec<String> = columns.iter().map(|c| quote_literal(c)).collect();
+            format!(
+                "ARRAY(SELECT a.attnum FROM unnest(ARRAY[{}]::text[]) WITH ORDINALITY AS k(name, ord) \
+                 JOIN pg_attribute a ON a.attrelid = {{rel}} AND a.attname = k.name ORDER BY k.ord)::int2[]",
+                names.join(", ")
+            )
+        };
+        let relation = format!("{}::regclass", quote_literal(&quoted_table));
+        let matches = match existing {
+            Constraint::PrimaryKey { .. } => "c.contype = 'p'".to_owned(),
+            Constraint::Unique { columns: key, .. } => {
+                format!("c.contype = 'u' AND c.conkey = {}", columns(key).replace("{rel}", "c.conrelid"))
+            }
+            Constraint::ForeignKey { columns: key, references, .. } => {
+                let target = format!("{}::regclass", quote_literal(&self.ident("table", &references.table)?));
+                format!(
+                    "c.contype = 'f' AND c.conkey = {} AND c.confrelid = {target} AND c.confkey = {}",
+                    columns(key).replace("{rel}", "c.conrelid"),
+                    columns(&references.columns).replace("{rel}", "c.confrelid")
+                )
+            }
+            Constraint::Check { .. } => unreachable!("holds_unnamed is false for checks"),
+        };
+        let (head, tail) = action.split_once("{}").unwrap_or((action, ""));
+        let body = format!(
+            "DECLARE found text;\nBEGIN\n  SELECT c.conname INTO found FROM pg_constraint c WHERE c.conrelid = {relation} AND \
+             {matches} ORDER BY c.conname = {name} DESC LIMIT 1;\n  IF found IS NULL THEN\n    RAISE EXCEPTION '%', \
+             {missing};\n  END IF;\n  EXECUTE {alter} || quote_ident(found){tail};\nEND",
+            name = quote_literal(name),
+            missing = quote_literal(&format!(
+                "table {table} has no constraint {name}, nor a {}: the database differs from the migration history",
+                match existing {
+                    Constraint::ForeignKey { columns, references, .. } => format!(
+                        "foreign key ({}) to {} ({})",
+                        columns.join(", "),
+                        references.table,
+                        references.columns.join(", ")
+                    ),
+                    Constraint::Unique { columns, .. } => format!("unique key ({})", columns.join(", ")),
+                    _ => "primary key".to_owned(),
+                }
+            )),
+            alter = quote_literal(&format!("ALTER TABLE {quoted_table} {head}")),
+            tail = if tail.is_empty() { String::new() } else { format!(" || {}", quote_literal(tail)) },
+        );
+        let tag = super::text::dollar_tag(std::slice::from_ref(&body));
+        Ok(Statement::new(format!("DO {tag}\n{body}\n{tag}")))
+    }
+
     /// PostgreSQL cannot remove an enum value, so the type is replaced: renamed away, created
     /// anew without the value, every column of it (or of an array of it) converted through
     /// text, and the old type dropped. Defaults, check constraints and expression or partial
