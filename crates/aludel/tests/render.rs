@@ -5,7 +5,8 @@
 //! schema (and rows, through `op = "sql"`), `[[upgrade]]` ops are the subject, `[[check]]`
 //! queries prove the result (rows survive, a default applies) and `expect_error` names the
 //! dialects that must refuse the upgrade, with the kind of `RenderError`. For each case and
-//! backend the upgrade SQL is snapshotted as `{case}@{dialect}` (or the error, where one is
+//! backend the upgrade ops render together, as a run renders a revision's step
+//! (`Dialect::render_ops`), and the upgrade SQL is snapshotted as `{case}@{dialect}` (or the error, where one is
 //! expected), then setup and upgrade run on a fresh database, statement by statement,
 //! followed by the checks. A new case is a new file; its name is its snapshots' prefix, so
 //! keep it stable.
@@ -144,17 +145,15 @@ async fn run_case(name: &str, text: &str, backend: Backend) -> Result<(), String
         setup.extend(render_step(backend, op, &mut schema).map_err(|err| format!("setup: {err}"))?);
     }
 
-    let mut upgrade = Vec::new();
-    let mut refused = None;
-    for op in &case.upgrade {
-        match backend.dialect().render(op, &schema) {
-            Ok(statements) => upgrade.extend(statements),
-            Err(err) => {
-                refused = Some(err);
-                break;
-            }
+    // The upgrade ops render together, as a run renders a revision's step.
+    let (upgrade, refused) = match backend.dialect().render_ops(&case.upgrade, &mut schema.clone()) {
+        Ok(rendered) => (rendered.into_iter().flatten().collect::<Vec<_>>(), None),
+        Err((_, err)) => (Vec::new(), Some(err)),
+    };
+    if refused.is_none() {
+        for op in &case.upgrade {
+            schema.apply(op).map_err(|err| format!("upgrade: schema: {}: {err}", op.describe()))?;
         }
-        schema.apply(op).map_err(|err| format!("upgrade: schema: {}: {err}", op.describe()))?;
     }
 
     match (refused, case.expect_error.get(dialect)) {

@@ -135,6 +135,10 @@ impl Dialect for MySql {
         render::render(op, before, self.uuid)
     }
 
+    fn render_ops(&self, ops: &[Op], schema: &mut Schema) -> Result<Vec<Vec<Statement>>, (usize, RenderError)> {
+        render::render_ops(ops, schema, self.uuid)
+    }
+
     fn timeout_statements(&self, timeouts: &crate::config::Timeouts, _in_transaction: bool) -> Vec<Statement> {
         timeouts::statements(timeouts)
     }
