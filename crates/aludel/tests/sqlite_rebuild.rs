@@ -689,6 +689,59 @@ async fn a_run_of_rebuilds_of_one_table_copies_its_rows_once() {
 }
 
 #[tokio::test]
+async fn ops_on_other_tables_between_rebuilds_of_a_table_do_not_part_them() {
+    let upgrade = r#"
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "score"
+        type = { from = "integer", to = "bigint" }
+
+        [[op]]
+        op = "alter_column"
+        table = "children"
+        column = "note"
+        type = { from = "text", to = "varchar(50)" }
+
+        [[op]]
+        op = "create_index"
+        table = "owners"
+        name = "ix_owners_name"
+        columns = ["name"]
+
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "price"
+        type = { from = "numeric(10,2)", to = "text" }
+
+        [[op]]
+        op = "add_constraint"
+        table = "children"
+        constraint = { kind = "check", name = "children_note_check", expr = "length(note) < 40" }
+        "#;
+    let (_, statements) = rendered_from(&fixture_schema(), upgrade);
+    assert_eq!(rebuilds_of(&statements, "parents"), 1, "{}", script(&statements));
+    assert_eq!(rebuilds_of(&statements, "children"), 1, "{}", script(&statements));
+    check(
+        "ops_on_other_tables_between_rebuilds_of_a_table_do_not_part_them",
+        upgrade,
+        &[
+            Probe::Rows {
+                sql: "SELECT 1",
+                query: "SELECT typeof(score), typeof(price) FROM parents WHERE id = 1",
+                rows: &[&["integer", "text"]],
+            },
+            Probe::Fails {
+                sql: "INSERT INTO children (parent_id, note) VALUES (1, 'a note longer than forty characters, to be refused')",
+                error: "children_note_check",
+            },
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_column_renamed_or_added_between_rebuilds_keeps_them_apart() {
     let upgrade = r#"
         [[op]]

@@ -97,12 +97,13 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
 
 /// The ops of a step rendered in order (applied to `schema`), where SQLite can spare some
 /// table rebuilds:
-/// - a run of consecutive ops that each rebuild the same table, and nothing else, rebuilds
-///   it once: the run's first op takes the table from its definition before the run to the
-///   one after it, copying the rows once, and the others render nothing. Such ops change
-///   constraints, or a column's type, nullability, default or collation (each column once per
-///   run, so a value is converted once either way); a rename, an added or dropped column or
-///   an index ends the run;
+/// - a run of ops that each rebuild the same table, and nothing else, rebuilds it once: the
+///   run's first op takes the table from its definition before the run to the one after it,
+///   copying the rows once, and the others render nothing. Such ops change constraints, or a
+///   column's type, nullability, default or collation (each column once per run, so a value
+///   is converted once either way). Ops on other tables may come between; an op that touches
+///   the table otherwise (a rename, an added or dropped column, an index) or may touch any
+///   (raw SQL, an enum value) ends the run;
 /// - a foreign key on a column an earlier op of the step added, with no rebuild of the table
 ///   in between, goes into that `ADD COLUMN` (a new column holds only NULLs, which any key
 ///   accepts) instead of rebuilding the table; its own op renders nothing.
@@ -125,7 +126,8 @@ pub(super) fn render_merging_rebuilds(
         Ok::<(), (usize, RenderError)>(())
     };
     let mut rendered: Vec<Vec<Statement>> = Vec::with_capacity(ops.len());
-    let mut run: Option<Run> = None;
+    // The runs still open, one per table: ops on other tables do not end a run.
+    let mut runs: Vec<Run> = Vec::new();
     for (index, op) in ops.iter().enumerate() {
         let statements = if let Some(added) = column_added_for(ops, &rendered, index) {
             // The key joins the column its `add_column` added (rendered below, in its place).
@@ -135,32 +137,56 @@ pub(super) fn render_merging_rebuilds(
             super::render::render(op, schema).map_err(|source| (index, source))?
         };
         let target = rebuild_alone(op).filter(|_| is_rebuild(&statements));
-        let joins = match (&run, &target) {
-            (Some(run), Some((table, column))) => {
-                run.table == *table && column.is_none_or(|column| !run.columns.iter().any(|c| c == column))
-            }
-            _ => false,
-        };
-        if joins && let (Some(current), Some((_, column))) = (&mut run, target) {
-            current.columns.extend(column.map(str::to_owned));
-            current.len += 1;
+        let joined = target.and_then(|(table, column)| {
+            let run = runs.iter_mut().find(|run| run.table == table)?;
+            column.is_none_or(|column| !run.columns.iter().any(|c| c == column)).then_some((run, column))
+        });
+        if let Some((run, column)) = joined {
+            run.columns.extend(column.map(str::to_owned));
+            run.len += 1;
             rendered.push(Vec::new());
         } else {
-            if let Some(done) = run.take() {
-                close(done, &mut rendered, schema)?;
+            // The runs of the tables this op touches end before it.
+            let (done, open): (Vec<Run>, Vec<Run>) = runs.into_iter().partition(|run| touches(op, &run.table));
+            runs = open;
+            for run in done {
+                close(run, &mut rendered, schema)?;
             }
             if let Some((table, column)) = target {
                 let columns = column.map(str::to_owned).into_iter().collect();
-                run = Some(Run { start: index, table: table.to_owned(), before: schema.clone(), columns, len: 1 });
+                runs.push(Run { start: index, table: table.to_owned(), before: schema.clone(), columns, len: 1 });
             }
             rendered.push(statements);
         }
         schema.apply(op).ok();
     }
-    if let Some(done) = run.take() {
-        close(done, &mut rendered, schema)?;
+    for run in runs {
+        close(run, &mut rendered, schema)?;
     }
     Ok(rendered)
+}
+
+/// Whether `op` may change or read `table`, so that a rebuild of `table` cannot move past it
+/// (raw SQL and enum value changes may touch any table).
+fn touches(op: &Op, table: &str) -> bool {
+    match op {
+        Op::CreateTable(created) => created.name == table,
+        Op::RenameTable { table: from, new_name } => from == table || new_name == table,
+        Op::DropTable { table: on, .. }
+        | Op::AddColumn { table: on, .. }
+        | Op::DropColumn { table: on, .. }
+        | Op::DropIndex { table: on, .. }
+        | Op::RenameIndex { table: on, .. }
+        | Op::AddConstraint { table: on, .. }
+        | Op::DropConstraint { table: on, .. }
+        | Op::RenameConstraint { table: on, .. }
+        | Op::ValidateConstraint { table: on, .. }
+        | Op::AlterTable { table: on, .. } => on == table,
+        Op::AlterColumn(change) => change.table == table,
+        Op::CreateIndex(index) => index.table == table,
+        Op::CreateEnum { .. } | Op::DropEnum { .. } => false,
+        Op::AddEnumValue { .. } | Op::DropEnumValue { .. } | Op::Sql { .. } => true,
+    }
 }
 
 /// For an `add_constraint` of a one-column foreign key (`ops[index]`), the index of the
