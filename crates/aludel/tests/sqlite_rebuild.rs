@@ -632,15 +632,38 @@ async fn drop_and_add_primary_key() {
     .await;
 }
 
-#[tokio::test]
-async fn a_run_of_rebuilds_of_one_table_copies_its_rows_once() {
-    let upgrade = r#"
+/// Ops the cases of merged rebuilds share.
+const SCORE_TO_BIGINT: &str = r#"
         [[op]]
         op = "alter_column"
         table = "parents"
         column = "score"
         type = { from = "integer", to = "bigint" }
+"#;
+const PRICE_TO_TEXT: &str = r#"
+        [[op]]
+        op = "alter_column"
+        table = "parents"
+        column = "price"
+        type = { from = "numeric(10,2)", to = "text" }
+"#;
+const ADD_REVIEWER: &str = r#"
+        [[op]]
+        op = "add_column"
+        table = "parents"
+        column = { name = "reviewer_id", type = "integer" }
+"#;
 
+/// The ops of `parts`, in order, as one `[[op]]` list.
+fn ops_text(parts: &[&str]) -> String {
+    parts.join("\n")
+}
+
+#[tokio::test]
+async fn a_run_of_rebuilds_of_one_table_copies_its_rows_once() {
+    let upgrade = ops_text(&[
+        SCORE_TO_BIGINT,
+        r#"
         [[op]]
         op = "drop_constraint"
         table = "parents"
@@ -657,18 +680,14 @@ async fn a_run_of_rebuilds_of_one_table_copies_its_rows_once() {
         table = "parents"
         name = "parents_score_check"
         new_name = "ck_parents_score"
-
-        [[op]]
-        op = "alter_column"
-        table = "parents"
-        column = "price"
-        type = { from = "numeric(10,2)", to = "text" }
-        "#;
-    let (_, statements) = rendered_from(&fixture_schema(), upgrade);
+"#,
+        PRICE_TO_TEXT,
+    ]);
+    let (_, statements) = rendered_from(&fixture_schema(), &upgrade);
     assert_eq!(rebuilds_of(&statements, "parents"), 1, "{}", script(&statements));
     check(
         "a_run_of_rebuilds_of_one_table_copies_its_rows_once",
-        upgrade,
+        &upgrade,
         &[
             Probe::Rows {
                 sql: "SELECT 1",
@@ -690,13 +709,9 @@ async fn a_run_of_rebuilds_of_one_table_copies_its_rows_once() {
 
 #[tokio::test]
 async fn ops_on_other_tables_between_rebuilds_of_a_table_do_not_part_them() {
-    let upgrade = r#"
-        [[op]]
-        op = "alter_column"
-        table = "parents"
-        column = "score"
-        type = { from = "integer", to = "bigint" }
-
+    let upgrade = ops_text(&[
+        SCORE_TO_BIGINT,
+        r#"
         [[op]]
         op = "alter_column"
         table = "children"
@@ -708,24 +723,21 @@ async fn ops_on_other_tables_between_rebuilds_of_a_table_do_not_part_them() {
         table = "owners"
         name = "ix_owners_name"
         columns = ["name"]
-
-        [[op]]
-        op = "alter_column"
-        table = "parents"
-        column = "price"
-        type = { from = "numeric(10,2)", to = "text" }
-
+"#,
+        PRICE_TO_TEXT,
+        r#"
         [[op]]
         op = "add_constraint"
         table = "children"
         constraint = { kind = "check", name = "children_note_check", expr = "length(note) < 40" }
-        "#;
-    let (_, statements) = rendered_from(&fixture_schema(), upgrade);
+"#,
+    ]);
+    let (_, statements) = rendered_from(&fixture_schema(), &upgrade);
     assert_eq!(rebuilds_of(&statements, "parents"), 1, "{}", script(&statements));
     assert_eq!(rebuilds_of(&statements, "children"), 1, "{}", script(&statements));
     check(
         "ops_on_other_tables_between_rebuilds_of_a_table_do_not_part_them",
-        upgrade,
+        &upgrade,
         &[
             Probe::Rows {
                 sql: "SELECT 1",
@@ -743,25 +755,17 @@ async fn ops_on_other_tables_between_rebuilds_of_a_table_do_not_part_them() {
 
 #[tokio::test]
 async fn a_column_renamed_or_added_between_rebuilds_keeps_them_apart() {
-    let upgrade = r#"
-        [[op]]
-        op = "alter_column"
-        table = "parents"
-        column = "score"
-        type = { from = "integer", to = "bigint" }
-
+    let upgrade = ops_text(&[
+        SCORE_TO_BIGINT,
+        r#"
         [[op]]
         op = "alter_column"
         table = "parents"
         column = "name"
         new_name = "title"
-
-        [[op]]
-        op = "alter_column"
-        table = "parents"
-        column = "price"
-        type = { from = "numeric(10,2)", to = "text" }
-
+"#,
+        PRICE_TO_TEXT,
+        r#"
         [[op]]
         op = "add_column"
         table = "parents"
@@ -772,14 +776,15 @@ async fn a_column_renamed_or_added_between_rebuilds_keeps_them_apart() {
         table = "parents"
         column = "score"
         nullable = true
-        "#;
-    let (_, statements) = rendered_from(&fixture_schema(), upgrade);
+"#,
+    ]);
+    let (_, statements) = rendered_from(&fixture_schema(), &upgrade);
     // Each alter_column rebuilds alone, and so does the add_column (a default SQLite's ADD
     // COLUMN refuses): the rename and the added column sit between them.
     assert_eq!(rebuilds_of(&statements, "parents"), 4, "{}", script(&statements));
     check(
         "a_column_renamed_or_added_between_rebuilds_keeps_them_apart",
-        upgrade,
+        &upgrade,
         &[Probe::Rows {
             sql: "SELECT 1",
             query: "SELECT typeof(score), typeof(price), title FROM parents WHERE id = 1",
@@ -791,12 +796,9 @@ async fn a_column_renamed_or_added_between_rebuilds_keeps_them_apart() {
 
 #[tokio::test]
 async fn a_foreign_key_on_a_column_the_revision_adds_needs_no_rebuild() {
-    let upgrade = r#"
-        [[op]]
-        op = "add_column"
-        table = "parents"
-        column = { name = "reviewer_id", type = "integer" }
-
+    let upgrade = ops_text(&[
+        ADD_REVIEWER,
+        r#"
         [[op]]
         op = "create_index"
         table = "owners"
@@ -807,12 +809,13 @@ async fn a_foreign_key_on_a_column_the_revision_adds_needs_no_rebuild() {
         op = "add_constraint"
         table = "parents"
         constraint = { kind = "foreign_key", name = "parents_reviewer_id_fkey", columns = ["reviewer_id"], references = { table = "owners", columns = ["id"] }, on_delete = "set_null" }
-        "#;
-    let (_, statements) = rendered_from(&fixture_schema(), upgrade);
+"#,
+    ]);
+    let (_, statements) = rendered_from(&fixture_schema(), &upgrade);
     assert_eq!(rebuilds_of(&statements, "parents"), 0, "{}", script(&statements));
     check(
         "a_foreign_key_on_a_column_the_revision_adds_needs_no_rebuild",
-        upgrade,
+        &upgrade,
         &[
             Probe::Fails {
                 sql: "UPDATE parents SET reviewer_id = 999 WHERE id = 2",
@@ -828,7 +831,7 @@ async fn a_foreign_key_on_a_column_the_revision_adds_needs_no_rebuild() {
     .await;
     // Introspection reads the key back under its name, as a table constraint would be read.
     let (db, before) = fixture().await;
-    let (after, statements) = rendered_from(&before, upgrade);
+    let (after, statements) = rendered_from(&before, &upgrade);
     run_revision(&db.url, &statements).await.expect("the revision runs");
     let mut session = db.session().await;
     let options = aludel::dialect::IntrospectOptions::default();
@@ -844,30 +847,23 @@ async fn a_foreign_key_on_a_column_the_revision_adds_needs_no_rebuild() {
 
 #[tokio::test]
 async fn a_foreign_key_on_an_added_column_that_the_table_changes_before_rebuilds() {
-    let upgrade = r#"
-        [[op]]
-        op = "add_column"
-        table = "parents"
-        column = { name = "reviewer_id", type = "integer" }
-
-        [[op]]
-        op = "alter_column"
-        table = "parents"
-        column = "score"
-        type = { from = "integer", to = "bigint" }
-
+    let upgrade = ops_text(&[
+        ADD_REVIEWER,
+        SCORE_TO_BIGINT,
+        r#"
         [[op]]
         op = "add_constraint"
         table = "parents"
         constraint = { kind = "foreign_key", name = "parents_reviewer_id_fkey", columns = ["reviewer_id"], references = { table = "owners", columns = ["id"] } }
-        "#;
-    let (_, statements) = rendered_from(&fixture_schema(), upgrade);
+"#,
+    ]);
+    let (_, statements) = rendered_from(&fixture_schema(), &upgrade);
     // The type change rebuilds the table from its definition, which has no key yet: the key
     // needs a rebuild of its own (the two merge into one).
     assert_eq!(rebuilds_of(&statements, "parents"), 1, "{}", script(&statements));
     check(
         "a_foreign_key_on_an_added_column_that_the_table_changes_before_rebuilds",
-        upgrade,
+        &upgrade,
         &[Probe::Fails {
             sql: "UPDATE parents SET reviewer_id = 999 WHERE id = 2",
             error: "FOREIGN KEY constraint failed",
