@@ -405,6 +405,15 @@ impl Schema {
             Constraint::Check { .. } => false,
         }
     }
+
+    /// [`Self::holds_unnamed`] for a check, which a database cannot find by its definition:
+    /// an op that names it must use the name this database gave it.
+    pub fn holds_unnamed_check(&self, table: &str, name: &str, existing: &Constraint) -> bool {
+        let Some(known) = self.table(table) else { return false };
+        matches!(existing, Constraint::Check { .. })
+            && !known.constraints.iter().any(|c| c.name() == Some(name))
+            && unnamed_match(known, existing).is_some()
+    }
 }
 
 /// The position of the unnamed constraint of `table` that `existing` describes, names aside.

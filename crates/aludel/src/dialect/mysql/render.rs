@@ -44,6 +44,7 @@
 use std::collections::BTreeMap;
 
 use crate::dialect::common::ddl::DdlSpelling;
+use crate::dialect::common::unnamed_check_named_elsewhere;
 use crate::dialect::mysql::text::{prefix_key, quote_ident, quote_literal, strip_parentheses};
 use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix};
 use crate::dialect::{RenderError, Statement, UuidStorage};
@@ -780,6 +781,16 @@ impl Renderer<'_> {
                 }
             }
             Some(ConstraintKind::Check) => {
+                if existing.is_some_and(|check| self.before.holds_unnamed_check(table, name, check)) {
+                    // MariaDB names a check `CONSTRAINT_1`, MySQL `t_chk_1`.
+                    let numbered = |prefix: &str| {
+                        name.strip_prefix(prefix)
+                            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                    };
+                    if !numbered("CONSTRAINT_") && !numbered(&format!("{table}_chk_")) {
+                        return Err(self.invalid(unnamed_check_named_elsewhere("MySQL", "mysql", table, name)));
+                    }
+                }
                 vec![Statement::new(format!("ALTER TABLE {quoted_table} DROP CONSTRAINT {quoted}"))]
             }
             Some(ConstraintKind::ForeignKey) => {

@@ -12,7 +12,7 @@
 //! concurrently under the constraint's name, then attached with `USING INDEX`.
 
 use crate::dialect::common::ddl::{DdlSpelling, IndexSql, NameLimit};
-use crate::dialect::common::quote_literal;
+use crate::dialect::common::{quote_literal, unnamed_check_named_elsewhere};
 use crate::dialect::postgres::types::column_type;
 use crate::dialect::{Placement, RenderError, Statement};
 use crate::ops::{ColumnChange, CreateIndex, Op};
@@ -241,6 +241,13 @@ impl Renderer<'_> {
         action: &str,
     ) -> Result<Statement, RenderError> {
         let quoted_table = self.ident("table", table)?;
+        if existing.is_some_and(|check| before.holds_unnamed_check(table, name, check)) {
+            // PostgreSQL names a check `t_check` or `t_col_check`, numbered when taken.
+            let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
+            if !(name.starts_with(&format!("{table}_")) && base.ends_with("check")) {
+                return Err(self.invalid(unnamed_check_named_elsewhere("PostgreSQL", "postgresql", table, name)));
+            }
+        }
         // A name PostgreSQL gives such a constraint (`t_a_key`): the revision was made here.
         let named_here = |existing: &Constraint| {
             let columns = existing.columns().join("_");
