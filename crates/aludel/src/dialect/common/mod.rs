@@ -342,6 +342,19 @@ pub fn select_history(dialect: &dyn Dialect, tables: &StateTables) -> String {
     )
 }
 
+/// Why an op cannot name a check an earlier revision declared without a name, when the name
+/// is not one `backend` (its name; `dialect`, its `sql` op's dialect) gives: the revision came
+/// from another database, which named the check otherwise, and a check cannot be found by
+/// its definition.
+pub(crate) fn unnamed_check_named_elsewhere(backend: &str, dialect: &str, table: &str, name: &str) -> String {
+    format!(
+        "check `{name}` on `{table}` was declared without a name by an earlier revision, and this revision names it as \
+         another database did; {backend} named it otherwise and cannot find a check by its definition. Name the \
+         check in the models (a naming convention) and generate this change on {backend}, or write it as an `sql` op \
+         with `dialect = \"{dialect}\"`"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,17 +384,4 @@ mod tests {
         assert_eq!(quote_literal("it's"), "'it''s'");
         assert_eq!(quote_ident_ansi("we\"ird"), "\"we\"\"ird\"");
     }
-}
-
-/// Why an op cannot name a check an earlier revision declared without a name, when the name
-/// is not one `backend` (its name; `dialect`, its `sql` op's dialect) gives: the revision came
-/// from another database, which named the check otherwise, and a check cannot be found by
-/// its definition.
-pub(crate) fn unnamed_check_named_elsewhere(backend: &str, dialect: &str, table: &str, name: &str) -> String {
-    format!(
-        "check `{name}` on `{table}` was declared without a name by an earlier revision, and this revision names it as \
-         another database did; {backend} named it otherwise and cannot find a check by its definition. Name the \
-         check in the models (a naming convention) and generate this change on {backend}, or write it as an `sql` op \
-         with `dialect = \"{dialect}\"`"
-    )
 }
