@@ -330,9 +330,9 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         false
     }
 
-    /// Whether a table's sole `integer` primary key column is its rowid, never NULL whatever
-    /// it declares (SQLite), so that the diff does not compare its nullability.
-    fn rowid_is_never_null(&self) -> bool {
+    /// Whether the diff leaves the nullability of primary key columns alone (SQLite; see
+    /// [`DiffOptions::primary_key_nullability_unread`](crate::diff::DiffOptions::primary_key_nullability_unread)).
+    fn primary_key_nullability_unread(&self) -> bool {
         false
     }
 

@@ -9,7 +9,7 @@ use crate::diff::narrowing::narrowing;
 use crate::diff::{Destructive, DiffOptions, RenameKind, Warning};
 use crate::naming;
 use crate::ops::{CollationChange, ColumnChange, ColumnRef, CommentChange, CreateIndex, DefaultChange, Op, TypeChange};
-use crate::schema::{Column, ColumnType, Constraint, DefaultValue, Index, IndexKey, Schema, Table};
+use crate::schema::{Column, Constraint, DefaultValue, Index, IndexKey, Schema, Table};
 
 /// The upgrade being built, and the schema it has led to so far.
 pub(super) struct UpgradeBuilder<'a> {
@@ -849,16 +849,13 @@ impl UpgradeBuilder<'_> {
         }
     }
 
-    /// Whether `live` is the rowid of `table` and `want` stays it: the whole primary key on
-    /// both sides, `integer` on both sides (see [`DiffOptions::rowid_is_never_null`]).
-    fn stays_rowid(&self, table: &str, live: &Column, want: &Column) -> bool {
-        let sole_key = |schema: &Schema, name: &str| {
-            schema.tables.get(table).is_some_and(|t| matches!(t.primary_key.as_slice(), [key] if key == name))
+    /// Whether `live` and `want` are primary key columns of `table` on both sides (see
+    /// [`DiffOptions::primary_key_nullability_unread`]).
+    fn stays_key(&self, table: &str, live: &Column, want: &Column) -> bool {
+        let in_key = |schema: &Schema, name: &str| {
+            schema.tables.get(table).is_some_and(|t| t.primary_key.iter().any(|k| k == name))
         };
-        live.ty == ColumnType::Integer
-            && want.ty == ColumnType::Integer
-            && sole_key(&self.cur, &live.name)
-            && sole_key(self.models, &want.name)
+        in_key(&self.cur, &live.name) && in_key(self.models, &want.name)
     }
 
     /// The alter_column that takes `live` to `want` (not yet renamed); warns about what no
@@ -868,7 +865,8 @@ impl UpgradeBuilder<'_> {
         if self.options.compare_types && live.ty != want.ty {
             change.ty = Some(TypeChange { from: Some(live.ty.clone()), to: want.ty.clone() });
         }
-        if live.nullable != want.nullable && !(self.options.rowid_is_never_null && self.stays_rowid(table, live, want))
+        if live.nullable != want.nullable
+            && !(self.options.primary_key_nullability_unread && self.stays_key(table, live, want))
         {
             change.nullable = Some(want.nullable);
         }
@@ -1028,6 +1026,35 @@ mod tests {
     /// The ops that take a column of `live` to `want`.
     fn ops(live: (ColumnType, DefaultValue), want: (ColumnType, DefaultValue)) -> Vec<Op> {
         diff(&schema(live.0, live.1), &schema(want.0, want.1), &DiffOptions::default()).upgrade
+    }
+
+    #[test]
+    fn a_key_columns_nullability_is_left_alone_where_the_dialect_says_so() {
+        // A history made on PostgreSQL declares the key NOT NULL; the same schema.sql read on
+        // SQLite leaves it nullable. A column outside the key is still compared.
+        let table = |nullable: bool, key: &[&str]| {
+            let mut table = Table::new("p");
+            table.columns.push(Column { nullable, ..Column::new("id", ColumnType::BigInt) });
+            table.columns.push(Column { nullable, ..Column::new("code", ColumnType::Text) });
+            table.primary_key = key.iter().map(|k| (*k).to_owned()).collect();
+            let mut schema = Schema::default();
+            schema.tables.insert("p".into(), table);
+            schema
+        };
+        let sqlite = DiffOptions { primary_key_nullability_unread: true, ..DiffOptions::default() };
+        let altered = |options: &DiffOptions, key: &[&str]| -> Vec<String> {
+            diff(&table(false, key), &table(true, key), options)
+                .upgrade
+                .iter()
+                .filter_map(|op| match op {
+                    Op::AlterColumn(change) if change.nullable.is_some() => Some(change.column.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(altered(&sqlite, &["id"]), ["code"]);
+        assert_eq!(altered(&sqlite, &["id", "code"]), Vec::<String>::new());
+        assert_eq!(altered(&DiffOptions::default(), &["id"]), ["id", "code"]);
     }
 
     #[test]

@@ -43,10 +43,11 @@ pub struct DiffOptions {
     /// reads (PostgreSQL: "cannot alter type of a column used by a generated column"), so
     /// that the diff drops the generated column before and adds it back after.
     pub generated_columns_block_type_changes: bool,
-    /// Whether a table's sole `integer` primary key column is the table's rowid, which holds
-    /// no NULL whether it is declared `NOT NULL` or not (SQLite), so that its nullability is
-    /// no difference.
-    pub rowid_is_never_null: bool,
+    /// Whether the nullability of a primary key column is no difference (SQLite): its rowid
+    /// holds no NULL whatever it declares, and a key column declared without `NOT NULL`, which
+    /// SQLite lets hold NULL, means what every other database makes of it (a history made on
+    /// PostgreSQL declares it `NOT NULL`, a schema.sql read on SQLite does not).
+    pub primary_key_nullability_unread: bool,
 }
 
 impl Default for DiffOptions {
@@ -60,7 +61,7 @@ impl Default for DiffOptions {
             identifier_quote: '"',
             foreign_keys_block_type_changes: false,
             generated_columns_block_type_changes: false,
-            rowid_is_never_null: false,
+            primary_key_nullability_unread: false,
         }
     }
 }

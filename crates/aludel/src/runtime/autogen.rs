@@ -77,7 +77,7 @@ impl Migrator {
             options.identifier_quote = dialect.quote_ident("x").chars().next().unwrap_or('"');
             options.foreign_keys_block_type_changes = dialect.foreign_keys_block_type_changes();
             options.generated_columns_block_type_changes = dialect.generated_columns_block_type_changes();
-            options.rowid_is_never_null = dialect.rowid_is_never_null();
+            options.primary_key_nullability_unread = dialect.primary_key_nullability_unread();
         }
         options.exclude.push(self.config().tables.version_table.clone());
         options.exclude.push(self.config().tables.history_table.clone());

@@ -34,7 +34,7 @@ impl Dialect for Sqlite {
         format!("strftime('%Y-%m-%dT%H:%M:%fZ', {column})")
     }
 
-    fn rowid_is_never_null(&self) -> bool {
+    fn primary_key_nullability_unread(&self) -> bool {
         true
     }
 
