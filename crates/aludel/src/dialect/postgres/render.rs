@@ -411,14 +411,32 @@ impl Renderer<'_> {
                 columns: table.primary_key.clone(),
             })?);
         }
+        // PostgreSQL keeps one of several keys on the same columns in a CREATE TABLE (the
+        // primary key, else the first); the others are added after it, as ALTER TABLE keeps them.
+        let mut keyed: Vec<&[String]> = vec![&table.primary_key];
+        let mut after = Vec::new();
         for constraint in &table.constraints {
-            lines.push(self.constraint(constraint)?);
+            match constraint {
+                Constraint::PrimaryKey { columns, .. } | Constraint::Unique { columns, .. }
+                    if keyed.contains(&columns.as_slice()) =>
+                {
+                    after.push(constraint);
+                }
+                Constraint::PrimaryKey { columns, .. } | Constraint::Unique { columns, .. } => {
+                    keyed.push(columns);
+                    lines.push(self.constraint(constraint)?);
+                }
+                _ => lines.push(self.constraint(constraint)?),
+            }
         }
         let mut statements = vec![Statement::new(format!(
             "CREATE TABLE {} (\n    {}\n)",
             self.ident("table", &table.name)?,
             lines.join(",\n    ")
         ))];
+        for constraint in after {
+            statements.extend(self.add_constraint(&table.name, constraint, false, false)?);
+        }
         if let Some(comment) = &table.comment {
             statements.push(Statement::new(format!(
                 "COMMENT ON TABLE {} IS {}",
