@@ -460,6 +460,61 @@ async fn a_revision_generated_on_one_backend_serves_the_others() {
     serve(&columns_only, &all, &all, |from, to| mysql(from) || mysql(to)).await;
 }
 
+/// A revision generated on PostgreSQL that drops checks, a partial index, a column with a
+/// default and a whole table, and changes a column's type, reverses itself in the spellings
+/// the history declared (`status IN (...)`, not PostgreSQL's `status = ANY (ARRAY[...])`), so
+/// its downgrade runs on the other backends too, and `check` is clean there at both ends.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_downgrade_generated_on_postgresql_serves_the_others() {
+    let before = "CREATE TABLE tasks (id integer PRIMARY KEY, status varchar(10) NOT NULL DEFAULT 'new', \
+                  code varchar(10) DEFAULT 'none', note text DEFAULT 'none', \
+                  CONSTRAINT tasks_status_check CHECK (status IN ('new', 'done')), \
+                  CONSTRAINT tasks_note_check CHECK (length(note) < 100)); \
+                  CREATE TABLE labels (id integer PRIMARY KEY, name varchar(20) NOT NULL, \
+                  CONSTRAINT labels_name_check CHECK (name <> '' AND name NOT IN ('x', 'y')));";
+    let after = "CREATE TABLE tasks (id integer PRIMARY KEY, status varchar(10) NOT NULL DEFAULT 'new', \
+                 code varchar(20) DEFAULT 'none');";
+    let partial_index = "CREATE INDEX tasks_open ON tasks (status) WHERE status <> 'done';";
+    let models = |sql: &str| {
+        let schema = parse_schema_sql(sql, Backend::Postgres, Path::new("schema.sql")).expect("valid models");
+        Metadata::new(schema)
+    };
+    for target in backends().into_iter().filter(|b| b.dialect().name() != "postgresql") {
+        // MariaDB has no partial indexes.
+        let before =
+            if target.dialect().name() == "mysql" { before.to_owned() } else { format!("{before} {partial_index}") };
+        let (start, end) = (models(&before), models(after));
+        let origin = Project::new(Backend::Postgres, None).await;
+        step(&origin, &start, "a0000000base");
+        step(&origin, &end, "b0000000drop");
+        let files = [
+            ("a0000000base", origin.revision_file("a0000000base")),
+            ("b0000000drop", origin.revision_file("b0000000drop")),
+        ];
+        let project = Project::new(target, None).await;
+        for (id, text) in &files {
+            std::fs::write(project.dir.path().join(format!("migrations/versions/{id}_from_postgresql.toml")), text)
+                .expect("copy the revision");
+        }
+        project.ok(&end, &["upgrade", "head"]);
+        project.ok(&end, &["check"]);
+        let downgrade = project.run(&end, &["downgrade", "-1"]);
+        assert_eq!(
+            downgrade.code,
+            ExitCode::SUCCESS,
+            "on {}:\n{}\n{}",
+            project.dialect(),
+            downgrade.output,
+            files[1].1
+        );
+        // At the base revision again: without the later file, `check` compares with its models.
+        std::fs::remove_file(project.dir.path().join("migrations/versions/b0000000drop_from_postgresql.toml"))
+            .expect("remove the later revision");
+        let check = project.run(&start, &["check"]);
+        assert_eq!(check.code, ExitCode::SUCCESS, "on {}:\n{}\n{}", project.dialect(), check.output, files[1].1);
+    }
+}
+
 /// A database no revision made (its tables created by hand, then adopted): a type change
 /// sets the default again, since PostgreSQL keeps a default cast to the old type
 /// (`'none'::character varying`) and the renderer cannot know a default no revision wrote.

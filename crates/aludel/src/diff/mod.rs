@@ -24,6 +24,7 @@ mod spellings;
 
 use builder::UpgradeBuilder;
 pub use options::{DiffOptions, RenameHints};
+pub(crate) use spellings::read_from_database;
 
 /// What a rename warning is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

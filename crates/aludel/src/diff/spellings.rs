@@ -1,11 +1,14 @@
 //! The models' own spellings put back into a diff's ops: the comparison needs both sides in
 //! the database's spellings, the revision file wants the models' (so a revision generated
-//! on one backend runs on the others).
+//! on one backend runs on the others). What the ops take from the database to reverse
+//! themselves (a dropped check, index or column) gets the history's spelling the same way.
+
+use std::collections::BTreeSet;
 
 use crate::diff::matching::*;
 use crate::diff::{Diff, downgrade};
-use crate::ops::Op;
-use crate::schema::{Constraint, Schema, Table};
+use crate::ops::{ColumnRef, Op};
+use crate::schema::{Column, Constraint, Schema, Table};
 
 impl Diff {
     /// The same diff, with what the upgrade takes from the models spelled as `original`
@@ -22,6 +25,139 @@ impl Diff {
         }
         self.downgrade = downgrade(&self.upgrade, None);
         self
+    }
+}
+
+impl Diff {
+    /// The same diff, with what the upgrade takes from the database to reverse itself
+    /// (dropped tables, columns, constraints and indexes, the values an `alter_column`
+    /// changes) spelled as the revision history declared it (`original`, the schema the
+    /// applied revisions lead to) rather than as the database prints it, wherever the
+    /// history restated in the database's spellings (`normalized`) reads the same as the
+    /// database (`database`). The downgrade is derived again.
+    ///
+    /// A revision generated on PostgreSQL that drops a check `status IN ('new', 'done')`
+    /// thus adds it back as written, not as `status = ANY (ARRAY['new'::text, ...])`, which
+    /// only PostgreSQL runs. What the history does not hold, or holds otherwise than the
+    /// database (a change made by hand), keeps the database's spelling.
+    pub fn in_history_spellings(mut self, original: &Schema, normalized: &Schema, database: &Schema) -> Diff {
+        for op in &mut self.upgrade {
+            use_history_spellings(op, original, normalized, database);
+        }
+        self.downgrade = downgrade(&self.upgrade, None);
+        self
+    }
+}
+
+/// The tables and indexes whose definitions `ops` take from the database, which
+/// [`Diff::in_history_spellings`] may spell as the history does.
+pub(crate) fn read_from_database(ops: &[Op]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut tables, mut indexes) = (BTreeSet::new(), BTreeSet::new());
+    for op in ops {
+        match op {
+            Op::DropTable { table, existing: Some(_) }
+            | Op::DropColumn { table, column: ColumnRef::Definition(_) }
+            | Op::DropConstraint { table, existing: Some(_), .. }
+            | Op::RenameConstraint { table, existing: Some(_), .. }
+            | Op::AlterColumn(crate::ops::ColumnChange { table, .. }) => {
+                tables.insert(table.clone());
+            }
+            Op::DropIndex { name, existing: Some(_), .. } => {
+                indexes.insert(name.clone());
+            }
+            _ => {}
+        }
+    }
+    (tables, indexes)
+}
+
+/// Puts `original`'s spelling of what `op` takes from the database into `op`, where
+/// `normalized` (the history restated) and `database` read the same.
+fn use_history_spellings(op: &mut Op, original: &Schema, normalized: &Schema, database: &Schema) {
+    let tables = |name: &str| Some((original.tables.get(name)?, normalized.tables.get(name)?));
+    match op {
+        Op::DropTable { table, existing: Some(existing) } => {
+            let Some((source, spelled)) = tables(table) else { return };
+            for column in &mut existing.columns {
+                if let Some(found) = history_column(column, source, spelled) {
+                    *column = found;
+                }
+            }
+            for constraint in &mut existing.constraints {
+                if let Some(found) = history_constraint(constraint, source, spelled) {
+                    *constraint = found;
+                }
+            }
+        }
+        Op::DropColumn { table, column: ColumnRef::Definition(column) } => {
+            if let Some(found) = tables(table).and_then(|(source, spelled)| history_column(column, source, spelled)) {
+                *column = found;
+            }
+        }
+        Op::DropConstraint { table, existing: Some(constraint), .. }
+        | Op::RenameConstraint { table, existing: Some(constraint), .. } => {
+            let found = tables(table).and_then(|(source, spelled)| history_constraint(constraint, source, spelled));
+            if let Some(found) = found {
+                *constraint = found;
+            }
+        }
+        Op::DropIndex { name, existing: Some(existing), .. } => {
+            if normalized.indexes.get(name.as_str()) == Some(existing)
+                && let Some(found) = original.indexes.get(name.as_str())
+            {
+                *existing = found.clone();
+            }
+        }
+        Op::AlterColumn(change) => {
+            let live = database.tables.get(&change.table).and_then(|t| t.column(&change.column));
+            let Some((source, spelled)) = tables(&change.table) else { return };
+            let Some(found) = live.and_then(|live| history_column(live, source, spelled)) else { return };
+            if let Some(ty) = &mut change.ty {
+                ty.from = Some(found.ty.clone());
+            }
+            if let Some(default) = &mut change.default {
+                default.from.clone_from(&found.default);
+            }
+            if let Some(on_update) = &mut change.on_update {
+                on_update.from.clone_from(&found.on_update);
+            }
+            if let Some(comment) = &mut change.comment {
+                comment.from.clone_from(&found.comment);
+            }
+            if let Some(collation) = &mut change.collation {
+                collation.from.clone_from(&found.collation);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The history's declaration of the database's `live` column, when the history restated
+/// (`spelled`) reads the same.
+fn history_column(live: &Column, source: &Table, spelled: &Table) -> Option<Column> {
+    (spelled.column(&live.name)? == live).then(|| source.column(&live.name).cloned()).flatten()
+}
+
+/// The history's declaration of the database's `live` constraint (a primary key aside,
+/// which has no spelling): the one of the same name, when the history restated (`spelled`)
+/// reads the same; else the only unnamed one of the same kind and shape, under the name the
+/// database gave it. Unnamed constraints keep the history's order when restated.
+fn history_constraint(live: &Constraint, source: &Table, spelled: &Table) -> Option<Constraint> {
+    let same_name = |c: &&Constraint| c.name().is_some() && c.name() == live.name() && c.kind() == live.kind();
+    if let Some(restated) = spelled.constraints.iter().find(same_name) {
+        return (restated == live).then(|| source.constraints.iter().find(same_name).cloned()).flatten();
+    }
+    let unnamed = |table: &Table| -> Vec<Constraint> {
+        table.constraints.iter().filter(|c| c.name().is_none() && c.kind() == live.kind()).cloned().collect()
+    };
+    let (restated, declared) = (unnamed(spelled), unnamed(source));
+    if restated.len() != declared.len() {
+        return None;
+    }
+    let mut hits = restated.iter().enumerate().filter(|(_, c)| same_but_name(c, live));
+    match (hits.next(), hits.next()) {
+        (Some((at, _)), None) => Some(declared[at].with_name(live.name().map(str::to_owned))),
+        _ => None,
     }
 }
 
@@ -139,5 +275,60 @@ fn original_constraint(constraint: &Constraint, source: &Table, spelled: Option<
     match found {
         Some(found) => found.with_name(constraint.name().map(str::to_owned)),
         None => constraint.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(name: Option<&str>, expr: &str) -> Constraint {
+        Constraint::Check { name: name.map(str::to_owned), expr: expr.to_owned() }
+    }
+
+    fn table(constraints: Vec<Constraint>) -> Table {
+        Table { constraints, ..Table::new("t") }
+    }
+
+    const DECLARED: &str = "status IN ('a', 'b')";
+    const PRINTED: &str = "(status = ANY (ARRAY['a'::text, 'b'::text]))";
+
+    #[test]
+    fn a_named_constraint_takes_the_history_spelling_when_the_database_reads_the_same() {
+        let source = table(vec![check(Some("c"), DECLARED)]);
+        let spelled = table(vec![check(Some("c"), PRINTED)]);
+        assert_eq!(history_constraint(&check(Some("c"), PRINTED), &source, &spelled), Some(check(Some("c"), DECLARED)));
+        // Changed by hand since: the database's spelling stays.
+        assert_eq!(history_constraint(&check(Some("c"), "(status <> 'x'::text)"), &source, &spelled), None);
+    }
+
+    #[test]
+    fn an_unnamed_constraint_is_found_by_its_shape_and_keeps_the_database_name() {
+        let source = table(vec![check(None, "a > 0"), check(None, DECLARED)]);
+        let spelled = table(vec![check(None, "(a > 0)"), check(None, PRINTED)]);
+        assert_eq!(
+            history_constraint(&check(Some("t_status_check"), PRINTED), &source, &spelled),
+            Some(check(Some("t_status_check"), DECLARED))
+        );
+        // Two restated alike: which declaration is meant cannot be told.
+        let twice = table(vec![check(None, PRINTED), check(None, PRINTED)]);
+        let declared_twice = table(vec![check(None, DECLARED), check(None, "status in ('a','b')")]);
+        assert_eq!(history_constraint(&check(Some("t_check"), PRINTED), &declared_twice, &twice), None);
+    }
+
+    #[test]
+    fn a_dropped_column_takes_the_history_spelling_only_when_it_reads_the_same() {
+        let mut declared = Column::new("code", crate::schema::ColumnType::parse("varchar(10)").expect("a type"));
+        declared.default = Some(crate::schema::DefaultValue::Sql("'none'".to_owned()));
+        let mut printed = declared.clone();
+        printed.default = Some(crate::schema::DefaultValue::Sql("'none'::character varying".to_owned()));
+        let (source, spelled) = (
+            Table { columns: vec![declared.clone()], ..table(vec![]) },
+            Table { columns: vec![printed.clone()], ..table(vec![]) },
+        );
+        assert_eq!(history_column(&printed, &source, &spelled), Some(declared));
+        let mut other = printed.clone();
+        other.nullable = false;
+        assert_eq!(history_column(&other, &source, &spelled), None);
     }
 }

@@ -11,7 +11,7 @@ use crate::diff::{Diff, DiffOptions, Warning, diff};
 use crate::models::Metadata;
 use crate::ops::Op;
 use crate::runtime::{Migrator, RuntimeError, state};
-use crate::schema::Schema;
+use crate::schema::{Constraint, Schema};
 use crate::script::RevisionId;
 
 /// The models compared with the database at head.
@@ -128,6 +128,9 @@ impl Migrator {
             let database = session.normalize_database(database, &models);
             let mut diff =
                 diff(&database, &models, &self.diff_options(metadata)).in_model_spellings(&metadata.schema, &models);
+            if let Some((original, normalized)) = self.history_spelled(&mut *session, &heads, &diff.upgrade).await {
+                diff = diff.in_history_spellings(&original, &normalized, &database);
+            }
             let dialect = session.dialect();
             if !dialect.enforces_declared_types() {
                 // A type change loses nothing there: only a narrowing type change is flagged on
@@ -151,6 +154,51 @@ impl Migrator {
         session.close().await.ok();
         result
     }
+}
+
+impl Migrator {
+    /// The part of the schema the applied revisions lead to that `ops` take from the
+    /// database to reverse themselves, as the revisions declare it and restated in the
+    /// database's spellings; `None` when the ops take nothing, or the database refuses the
+    /// history (a revision's raw SQL it no longer fits, say): the ops then keep the
+    /// database's spellings.
+    async fn history_spelled(
+        &self,
+        session: &mut dyn Session,
+        heads: &[RevisionId],
+        ops: &[Op],
+    ) -> Option<(Schema, Schema)> {
+        let (tables, indexes) = crate::diff::read_from_database(ops);
+        if tables.is_empty() && indexes.is_empty() {
+            return None;
+        }
+        let history = super::runner::schema_of(self.graph(), &self.graph().applied(heads).ok()?);
+        let mut part = Schema { enums: history.enums.clone(), ..Schema::default() };
+        part.indexes = history.indexes.iter().filter(|(name, _)| indexes.contains(*name)).map(clone_entry).collect();
+        let wanted = tables.iter().chain(part.indexes.values().map(|index| &index.table));
+        part.tables = wanted.filter_map(|name| history.tables.get_key_value(name)).map(clone_entry).collect();
+        // A foreign key's table too, for the backends that look at what a key references.
+        let referenced: Vec<String> = part
+            .tables
+            .values()
+            .flat_map(|table| &table.constraints)
+            .filter_map(|constraint| match constraint {
+                Constraint::ForeignKey { references, .. } => Some(references.table.clone()),
+                _ => None,
+            })
+            .collect();
+        for name in referenced {
+            if let Some(table) = history.tables.get(&name) {
+                part.tables.entry(name).or_insert_with(|| table.clone());
+            }
+        }
+        let normalized = session.normalize(&part).await.ok()?;
+        Some((part, normalized))
+    }
+}
+
+fn clone_entry<K: Clone, V: Clone>((key, value): (&K, &V)) -> (K, V) {
+    (key.clone(), value.clone())
 }
 
 /// A database read for a comparison: its heads and its schema (without the version and
