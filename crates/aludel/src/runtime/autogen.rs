@@ -172,7 +172,8 @@ impl Migrator {
         if tables.is_empty() && indexes.is_empty() {
             return None;
         }
-        let history = super::runner::schema_of(self.graph(), &self.graph().applied(heads).ok()?);
+        let graph = self.graph_with_ops()?;
+        let history = super::runner::schema_of(&graph, &graph.applied(heads).ok()?);
         let mut part = Schema { enums: history.enums.clone(), ..Schema::default() };
         part.indexes = history.indexes.iter().filter(|(name, _)| indexes.contains(*name)).map(clone_entry).collect();
         let wanted = tables.iter().chain(part.indexes.values().map(|index| &index.table));

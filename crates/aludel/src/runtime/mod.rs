@@ -456,6 +456,8 @@ pub enum Resolution {
 pub struct Migrator {
     config: Config,
     graph: RevisionGraph,
+    /// Where the ops of a graph read without them (headers only) are found when needed.
+    ops_from: Option<ScriptDirectory>,
 }
 
 /// What a run tells its observer as it goes, for progress output.
@@ -506,12 +508,26 @@ impl Migrator {
     /// [`Error::Script`] when the files or the graph they form are invalid.
     pub fn new(config: Config) -> Result<Migrator, Error> {
         let graph = ScriptDirectory::new(&config.script_location).load()?;
-        Ok(Migrator { config, graph })
+        Ok(Migrator { config, graph, ops_from: None })
     }
 
     /// Uses revisions the program already holds (embedded at compile time, for instance).
     pub fn with_graph(config: Config, graph: RevisionGraph) -> Migrator {
-        Migrator { config, graph }
+        Migrator { config, graph, ops_from: None }
+    }
+
+    /// A migrator over `graph`, the headers of `directory`'s files: their ops are read when
+    /// a comparison needs them (what it drops, spelled as the history declared it).
+    pub(crate) fn with_headers(config: Config, graph: RevisionGraph, directory: ScriptDirectory) -> Migrator {
+        Migrator { config, graph, ops_from: Some(directory) }
+    }
+
+    /// The graph with its ops: read whole now when only its headers were.
+    pub(crate) fn graph_with_ops(&self) -> Option<std::borrow::Cow<'_, RevisionGraph>> {
+        match &self.ops_from {
+            None => Some(std::borrow::Cow::Borrowed(&self.graph)),
+            Some(directory) => directory.load().ok().map(std::borrow::Cow::Owned),
+        }
     }
 
     /// The revision graph.

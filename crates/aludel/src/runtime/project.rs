@@ -161,7 +161,7 @@ impl Project {
     ///
     /// [`Error::Script`] when the files or the graph they form are invalid.
     pub fn revisions(&self) -> Result<RevisionGraph, Error> {
-        load_revisions(&self.directory(), self.embedded.as_ref())
+        load_revisions(&self.directory(), self.embedded.as_ref(), Reading::Whole)
     }
 
     /// A [`Migrator`] over [`Project::revisions`].
@@ -188,10 +188,10 @@ impl Project {
         load_models(&self.config, self.models.as_ref())
     }
 
-    /// Reads the models, the revision files and the database at once: the models and the
-    /// files each on a thread while the database is introspected. On a large schema each
-    /// takes about as long as the others. The files are read whole: what a new revision drops
-    /// is written back in the spelling the history gave it (see
+    /// Reads the models, the revision files (their headers) and the database at once: the
+    /// models and the files each on a thread while the database is introspected. On a large
+    /// schema each takes about as long as the others. The files' ops are read only when the
+    /// comparison finds something to drop, which it spells as the history declared it (see
     /// [`Diff::in_history_spellings`](crate::diff::Diff::in_history_spellings)).
     ///
     /// # Errors
@@ -206,13 +206,19 @@ impl Project {
         let (config, models) = (self.config.clone(), self.models.clone());
         let loading_models = std::thread::spawn(move || load_models(&config, models.as_ref()));
         let (directory, embedded) = (self.directory(), self.embedded.clone());
-        let loading_graph = std::thread::spawn(move || load_revisions(&directory, embedded.as_ref()));
+        let loading_graph = std::thread::spawn(move || load_revisions(&directory, embedded.as_ref(), Reading::Headers));
         let inspection = Inspection::read(&self.config).await;
         let models = loading_models.join().expect("reading the models does not panic");
         let graph = loading_graph.join().expect("reading revision files does not panic");
         match (models.and_then(|m| graph.map(|g| (m, g))), inspection) {
             (Ok((metadata, graph)), Ok(inspection)) => {
-                Ok(Inspected { metadata, migrator: Migrator::with_graph(self.config.clone(), graph), inspection })
+                let directory = self.directory();
+                let migrator = if self.embedded.is_some() && !directory.versions_dir().is_dir() {
+                    Migrator::with_graph(self.config.clone(), graph)
+                } else {
+                    Migrator::with_headers(self.config.clone(), graph, directory)
+                };
+                Ok(Inspected { metadata, migrator, inspection })
             }
             (Err(err), Ok(inspection)) => {
                 inspection.close().await;
@@ -338,10 +344,25 @@ impl Project {
     }
 }
 
-fn load_revisions(directory: &ScriptDirectory, embedded: Option<&RevisionGraph>) -> Result<RevisionGraph, Error> {
+/// How much of each revision file to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Whole,
+    /// Headers only: enough for the graph, not for running it.
+    Headers,
+}
+
+fn load_revisions(
+    directory: &ScriptDirectory,
+    embedded: Option<&RevisionGraph>,
+    reading: Reading,
+) -> Result<RevisionGraph, Error> {
     match embedded {
         Some(graph) if !directory.versions_dir().is_dir() => Ok(graph.clone()),
-        _ => Ok(directory.load()?),
+        _ => Ok(match reading {
+            Reading::Whole => directory.load()?,
+            Reading::Headers => directory.load_headers()?,
+        }),
     }
 }
 
