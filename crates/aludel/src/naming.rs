@@ -95,6 +95,46 @@ pub fn constraint_name(table: &Table, constraint: &Constraint) -> String {
     }
 }
 
+/// The name PostgreSQL makes up for an object of `table` declared without one (its
+/// `makeObjectName`): `{table}_{column}_{label}`, or `{table}_{label}` without a column. When
+/// that is longer than [`MAX_NAME_BYTES`], the longer of the table's and the column's name is
+/// shortened, a byte at a time and then to a character boundary, until it fits; the label
+/// stays whole. [`conventional_name`] cuts the end instead, which is the same below the limit.
+///
+/// # Examples
+///
+/// ```
+/// use aludel::naming::postgres_object_name;
+///
+/// assert_eq!(postgres_object_name("users", Some("age"), "check"), "users_age_check");
+/// // As PostgreSQL 15 names two checks of this table on the one column.
+/// let table = "a_table_whose_name_takes_fifty_of_the_sixty_three_b";
+/// assert_eq!(postgres_object_name(table, Some("column_of_twenty_chars"), "check"),
+///     "a_table_whose_name_takes_fifty_of__column_of_twenty_chars_check");
+/// assert_eq!(postgres_object_name(table, Some("column_of_twenty_chars"), "check1"),
+///     "a_table_whose_name_takes_fifty_of_column_of_twenty_chars_check1");
+/// ```
+pub fn postgres_object_name(table: &str, column: Option<&str>, label: &str) -> String {
+    let overhead = label.len() + 1 + usize::from(column.is_some());
+    let available = MAX_NAME_BYTES.saturating_sub(overhead);
+    let (mut table_bytes, mut column_bytes) = (table.len(), column.map_or(0, str::len));
+    while table_bytes + column_bytes > available {
+        if table_bytes > column_bytes {
+            table_bytes -= 1;
+        } else {
+            column_bytes -= 1;
+        }
+    }
+    let mut name = truncated(table, table_bytes).to_owned();
+    if let Some(column) = column {
+        name.push('_');
+        name.push_str(truncated(column, column_bytes));
+    }
+    name.push('_');
+    name.push_str(label);
+    name
+}
+
 /// The name of the check `column IS NOT NULL` that lets PostgreSQL set `NOT NULL` without a
 /// scan; it lives only while the revision that sets it runs.
 pub fn not_null_check_name(table: &str, column: &str) -> String {

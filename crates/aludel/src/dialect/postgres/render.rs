@@ -15,6 +15,7 @@ use crate::dialect::common::ddl::{DdlSpelling, IndexSql, NameLimit};
 use crate::dialect::common::{quote_literal, unnamed_check_named_elsewhere};
 use crate::dialect::postgres::types::column_type;
 use crate::dialect::{Placement, RenderError, Statement};
+use crate::naming;
 use crate::ops::{ColumnChange, CreateIndex, Op};
 use crate::schema::{Column, ColumnType, Constraint, Schema, Table};
 
@@ -227,6 +228,25 @@ impl DdlSpelling for Renderer<'_> {
     }
 }
 
+/// Whether `name` is one PostgreSQL gives a check of `table` declared without a name:
+/// `{table}_check` or `{table}_{column}_check`, numbered when taken (`check1`), and shortened
+/// as PostgreSQL shortens a long one ([`naming::postgres_object_name`]).
+fn named_as_postgres_names_a_check(before: &Schema, table: &str, name: &str) -> bool {
+    let Some(stem) = name.trim_end_matches(|c: char| c.is_ascii_digit()).strip_suffix("check") else {
+        return false;
+    };
+    if name.starts_with(&format!("{table}_")) {
+        // The table's whole name: nothing was shortened, and the column may have been renamed since.
+        return true;
+    }
+    let label = &name[stem.len()..];
+    let columns: Vec<&str> =
+        before.table(table).map(|t| t.columns.iter().map(|c| c.name.as_str()).collect()).unwrap_or_default();
+    std::iter::once(None)
+        .chain(columns.into_iter().map(Some))
+        .any(|column: Option<&str>| naming::postgres_object_name(table, column, label) == name)
+}
+
 impl Renderer<'_> {
     /// `ALTER TABLE <table> <action>` with the constraint's name in place of `{}`. A key or
     /// foreign key an earlier revision declared without a name ([`Schema::holds_unnamed`]) is
@@ -241,12 +261,10 @@ impl Renderer<'_> {
         action: &str,
     ) -> Result<Statement, RenderError> {
         let quoted_table = self.ident("table", table)?;
-        if existing.is_some_and(|check| before.holds_unnamed_check(table, name, check)) {
-            // PostgreSQL names a check `t_check` or `t_col_check`, numbered when taken.
-            let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
-            if !(name.starts_with(&format!("{table}_")) && base.ends_with("check")) {
-                return Err(self.invalid(unnamed_check_named_elsewhere("PostgreSQL", "postgresql", table, name)));
-            }
+        if existing.is_some_and(|check| before.holds_unnamed_check(table, name, check))
+            && !named_as_postgres_names_a_check(before, table, name)
+        {
+            return Err(self.invalid(unnamed_check_named_elsewhere("PostgreSQL", "postgresql", table, name)));
         }
         // A name PostgreSQL gives such a constraint (`t_a_key`): the revision was made here.
         let named_here = |existing: &Constraint| {

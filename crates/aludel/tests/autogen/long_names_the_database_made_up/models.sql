@@ -1,0 +1,5 @@
+CREATE TABLE a_table_whose_name_takes_fifty_of_the_sixty_three_b (
+    id integer PRIMARY KEY,
+    column_of_twenty_chars integer,
+    other integer
+);
