@@ -45,7 +45,7 @@ use std::collections::BTreeMap;
 
 use crate::dialect::common::ddl::DdlSpelling;
 use crate::dialect::common::unnamed_check_named_elsewhere;
-use crate::dialect::mysql::text::{prefix_key, quote_ident, quote_literal, strip_parentheses};
+use crate::dialect::mysql::text::{self, prefix_key, quote_ident, quote_literal, strip_parentheses};
 use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix};
 use crate::dialect::{RenderError, Statement, UuidStorage};
 use crate::ops::{ColumnChange, ConstraintKind, CreateIndex, Op};
@@ -474,7 +474,12 @@ impl Renderer<'_> {
                 }
                 self.constraint(constraint)?
             }
-            Constraint::Check { .. } => self.constraint(constraint)?,
+            Constraint::Check { name, expr } => {
+                let is_column =
+                    |quoted: &str| table.is_some_and(|t| t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(quoted)));
+                let expr = text::backtick_quoted_columns(expr, is_column).into_owned();
+                self.constraint(&Constraint::Check { name: name.clone(), expr })?
+            }
         })
     }
 

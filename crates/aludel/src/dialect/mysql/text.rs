@@ -2,12 +2,58 @@
 //! the spelling of an expression that introspection and normalization compare, and prefix
 //! keys (`col(N)`). Pure text work, shared by `render`, `introspect` and `normalize`.
 
+use std::borrow::Cow;
+
 use crate::dialect::common::keywords::is_mysql_reserved as is_reserved;
 use crate::schema::ColumnType;
 
 /// Quotes an identifier with backticks, doubling embedded ones.
 pub(crate) fn quote_ident(ident: &str) -> String {
     format!("`{}`", ident.replace('`', "``"))
+}
+
+/// `expr` with the column names it quotes the standard way (`"order"`, as PostgreSQL and
+/// SQLite quote names) in backticks, where `is_column` knows the quoted text for one. MySQL
+/// reads `"order"` as a string: a check `"order" > 0` from another backend's history would
+/// compare the string `'order'`, and every insert would fail. Other double-quoted text stays,
+/// a string as MySQL writes one; strings and backticked names are left alone.
+pub(super) fn backtick_quoted_columns<'e>(expr: &'e str, is_column: impl Fn(&str) -> bool) -> Cow<'e, str> {
+    if !expr.contains('"') {
+        return Cow::Borrowed(expr);
+    }
+    let mut out = String::with_capacity(expr.len());
+    let mut rest = expr;
+    while let Some(at) = rest.find(['\'', '"', '`']) {
+        let quote = rest.as_bytes()[at];
+        let body = &rest[at + 1..];
+        let Some(end) = quoted_end(body, quote) else { break };
+        out.push_str(&rest[..at]);
+        let name = body[..end].replace("\"\"", "\"");
+        if quote == b'"' && is_column(&name) {
+            out.push_str(&quote_ident(&name));
+        } else {
+            out.push_str(&rest[at..at + end + 2]);
+        }
+        rest = &body[end + 1..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Where the quoted text starting at `body` ends (the closing `quote`): a doubled quote is
+/// one quote, and in a string a backslash escapes the next character.
+fn quoted_end(body: &str, quote: u8) -> Option<usize> {
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'\'' => i += 2,
+            b if b == quote && bytes.get(i + 1) == Some(&quote) => i += 2,
+            b if b == quote => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Quotes a string literal: MySQL reads a backslash as an escape, so it is doubled along with
@@ -169,6 +215,26 @@ pub(super) fn enum_values(ty: &ColumnType) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn standard_quoted_column_names_become_backticked() {
+        let columns = |name: &str| ["order", "Status", "we\"ird"].contains(&name);
+        assert_eq!(backtick_quoted_columns(r#""order" > 0"#, columns), "`order` > 0");
+        assert_eq!(backtick_quoted_columns(r#""Status" IN ('a', 'b')"#, columns), "`Status` IN ('a', 'b')");
+        assert_eq!(backtick_quoted_columns(r#""we""ird" <> ''"#, columns), "`we\"ird` <> ''");
+        // A string in double quotes (MySQL's), text inside strings and backticked names stay.
+        assert_eq!(backtick_quoted_columns(r#"status = "a""#, columns), r#"status = "a""#);
+        assert_eq!(
+            backtick_quoted_columns(r#"note <> 'say "order"' AND "order" > 0"#, columns),
+            r#"note <> 'say "order"' AND `order` > 0"#
+        );
+        assert_eq!(
+            backtick_quoted_columns(r#"note <> 'it''s \' "order"' AND `x"y` > 0"#, columns),
+            r#"note <> 'it''s \' "order"' AND `x"y` > 0"#
+        );
+        // Unbalanced quotes are left as written, for MySQL to refuse.
+        assert_eq!(backtick_quoted_columns(r#""order > 0"#, columns), r#""order > 0"#);
+    }
 
     #[test]
     fn identifiers_and_literals_escape_for_mysql() {
