@@ -96,11 +96,23 @@ pub(crate) trait DdlSpelling {
         Ok(format!("({})", quoted?.join(", ")))
     }
 
-    /// An SQL expression written in the file, checked to be non-empty.
+    /// What in an expression this backend cannot read as the backend that wrote it meant
+    /// (PostgreSQL's `::` cast on MySQL, say), as the words of a refusal; `None` when nothing.
+    fn unreadable_syntax(&self, expr: &str) -> Option<String> {
+        let _ = expr;
+        None
+    }
+
+    /// An SQL expression written in the file, checked to be non-empty and readable here.
     fn expr<'e>(&self, what: &str, text: &'e str) -> Result<&'e str, RenderError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(self.invalid(format!("the {what} is empty; write the SQL expression")));
+        }
+        if let Some(why) = self.unreadable_syntax(text) {
+            return Err(self.unsupported(format!(
+                "the {what} `{text}` {why}, in the models (then generate the revision again) or in this revision"
+            )));
         }
         Ok(text)
     }

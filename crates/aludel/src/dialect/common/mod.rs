@@ -29,6 +29,7 @@ pub(crate) fn applied_versions_query(table: &str) -> Option<&'static str> {
 }
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod ddl;
+pub(crate) mod expressions;
 pub(crate) mod keywords;
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) mod normalize;

@@ -44,6 +44,7 @@
 use std::collections::BTreeMap;
 
 use crate::dialect::common::ddl::DdlSpelling;
+use crate::dialect::common::expressions::postgres_syntax;
 use crate::dialect::common::unnamed_check_named_elsewhere;
 use crate::dialect::mysql::text::{self, prefix_key, quote_ident, quote_literal, strip_parentheses};
 use crate::dialect::mysql::types::{KEY_PREFIX, column_type, needs_key_prefix};
@@ -288,6 +289,12 @@ impl DdlSpelling for Renderer<'_> {
         Err(self.unsupported(format!(
             "column `{column}` defaults to {value}, and MySQL floats hold no NaN or infinity; pick another default"
         )))
+    }
+
+    /// MySQL's DDL cannot be rolled back: a revision is refused before it runs, not stopped
+    /// half way.
+    fn unreadable_syntax(&self, expr: &str) -> Option<String> {
+        postgres_syntax(expr, true).map(|syntax| syntax.refusal("MySQL"))
     }
 
     /// In parentheses: MySQL takes an expression as a default only so.

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use crate::dialect::common::expressions::quoted_end;
 use crate::dialect::common::keywords::is_mysql_reserved as is_reserved;
 use crate::schema::ColumnType;
 
@@ -26,7 +27,7 @@ pub(super) fn backtick_quoted_columns<'e>(expr: &'e str, is_column: impl Fn(&str
     while let Some(at) = rest.find(['\'', '"', '`']) {
         let quote = rest.as_bytes()[at];
         let body = &rest[at + 1..];
-        let Some(end) = quoted_end(body, quote) else { break };
+        let Some(end) = quoted_end(body, quote, true) else { break };
         out.push_str(&rest[..at]);
         let name = body[..end].replace("\"\"", "\"");
         if quote == b'"' && is_column(&name) {
@@ -38,22 +39,6 @@ pub(super) fn backtick_quoted_columns<'e>(expr: &'e str, is_column: impl Fn(&str
     }
     out.push_str(rest);
     Cow::Owned(out)
-}
-
-/// Where the quoted text starting at `body` ends (the closing `quote`): a doubled quote is
-/// one quote, and in a string a backslash escapes the next character.
-fn quoted_end(body: &str, quote: u8) -> Option<usize> {
-    let bytes = body.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if quote == b'\'' => i += 2,
-            b if b == quote && bytes.get(i + 1) == Some(&quote) => i += 2,
-            b if b == quote => return Some(i),
-            _ => i += 1,
-        }
-    }
-    None
 }
 
 /// Quotes a string literal: MySQL reads a backslash as an escape, so it is doubled along with

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::dialect::common::ddl::{DdlSpelling, IndexSql};
+use crate::dialect::common::expressions::{PostgresSyntax, postgres_syntax};
 use crate::dialect::common::quote_literal;
 use crate::dialect::sqlite::ENUM_CHECK_PREFIX;
 use crate::dialect::sqlite::types::column_type;
@@ -221,5 +222,12 @@ impl DdlSpelling for Renderer<'_> {
     /// SQLite takes an expression as a default only in parentheses.
     fn sql_default(&self, expr: &str) -> String {
         format!("({expr})")
+    }
+
+    /// SQLite reads `IS DISTINCT FROM` (since 3.39) but none of PostgreSQL's other own syntax.
+    fn unreadable_syntax(&self, expr: &str) -> Option<String> {
+        postgres_syntax(expr, false)
+            .filter(|syntax| *syntax != PostgresSyntax::DistinctFrom)
+            .map(|syntax| syntax.refusal("SQLite"))
     }
 }
