@@ -468,6 +468,7 @@ async fn a_revision_generated_on_one_backend_serves_the_others() {
 async fn a_downgrade_generated_on_postgresql_serves_the_others() {
     let before = "CREATE TABLE tasks (id integer PRIMARY KEY, status varchar(10) NOT NULL DEFAULT 'new', \
                   code varchar(10) DEFAULT 'none', note text DEFAULT 'none', \"order\" integer DEFAULT 1, \
+                  twice integer GENERATED ALWAYS AS (\"order\" * 2) STORED, \
                   CONSTRAINT tasks_status_check CHECK (status IN ('new', 'done')), \
                   CONSTRAINT tasks_order_check CHECK (\"order\" > 0), \
                   CONSTRAINT tasks_note_check CHECK (length(note) < 100)); \
@@ -511,6 +512,8 @@ async fn a_downgrade_generated_on_postgresql_serves_the_others() {
         // A name quoted the standard way is a name on MySQL too, not the string 'order'.
         let order = if target.dialect().name() == "mysql" { "`order`" } else { "\"order\"" };
         project.db.execute(&format!("INSERT INTO tasks (id, {order}) VALUES (1, 2)")).await;
+        let twice = project.db.query("SELECT CAST(twice AS CHAR(10)) FROM tasks").await;
+        assert_eq!(twice, [[Some("4".to_owned())]], "on {}", project.dialect());
         // At the base revision again: without the later file, `check` compares with its models.
         std::fs::remove_file(project.dir.path().join("migrations/versions/b0000000drop_from_postgresql.toml"))
             .expect("remove the later revision");

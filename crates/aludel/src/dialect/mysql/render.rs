@@ -172,6 +172,11 @@ pub(super) fn render_ops(
     Ok(rendered)
 }
 
+/// Whether `table` has a column `name` (MySQL compares column names without regard to case).
+fn is_column_of(table: Option<&Table>, name: &str) -> bool {
+    table.is_some_and(|t| t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(name)))
+}
+
 /// The foreign keys of `schema` that use `table.column`, referencing or referenced, with the
 /// table each is on.
 fn keys_using(schema: &Schema, table: &str, column: &str) -> Vec<(String, Constraint)> {
@@ -372,7 +377,14 @@ impl Renderer<'_> {
 
     /// `` `name` TYPE [NOT NULL] [DEFAULT ...] [ON UPDATE ...] [AUTO_INCREMENT] [GENERATED ALWAYS AS (...)
     /// STORED|VIRTUAL] [COMMENT '...'] ``, with enum values from `enums`.
-    fn column_def(&self, column: &Column, enums: &BTreeMap<String, EnumType>) -> Result<String, RenderError> {
+    /// A column's definition; `table` (the columns beside it) tells the names a generated
+    /// expression may quote the standard way.
+    fn column_def(
+        &self,
+        column: &Column,
+        enums: &BTreeMap<String, EnumType>,
+        table: Option<&Table>,
+    ) -> Result<String, RenderError> {
         let name = &column.name;
         let mut sql = format!("{} {}", self.ident("column", name)?, self.column_type(name, &column.ty, enums)?);
         sql.push_str(&self.collate(column.collation.as_deref())?);
@@ -391,7 +403,8 @@ impl Renderer<'_> {
                      columns; make it nullable"
                 )));
             }
-            let expr = self.expr("generated expression", &generated.expr)?;
+            let expr = text::backtick_quoted_columns(&generated.expr, |quoted| is_column_of(table, quoted));
+            let expr = self.expr("generated expression", &expr)?;
             let storage = if generated.stored { "STORED" } else { "VIRTUAL" };
             sql.push_str(&format!(" GENERATED ALWAYS AS ({expr}) {storage}"));
         } else {
@@ -482,9 +495,7 @@ impl Renderer<'_> {
                 self.constraint(constraint)?
             }
             Constraint::Check { name, expr } => {
-                let is_column =
-                    |quoted: &str| table.is_some_and(|t| t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(quoted)));
-                let expr = text::backtick_quoted_columns(expr, is_column).into_owned();
+                let expr = text::backtick_quoted_columns(expr, |quoted| is_column_of(table, quoted)).into_owned();
                 self.constraint(&Constraint::Check { name: name.clone(), expr })?
             }
         })
@@ -535,7 +546,7 @@ impl Renderer<'_> {
         self.check_identity(table, key_columns.as_deref().unwrap_or_default())?;
         let mut lines = Vec::with_capacity(table.columns.len() + table.constraints.len() + 1);
         for column in &table.columns {
-            lines.push(self.column_def(column, &self.before.enums)?);
+            lines.push(self.column_def(column, &self.before.enums, Some(table))?);
         }
         if !table.primary_key.is_empty() {
             let key = Constraint::PrimaryKey { name: None, columns: table.primary_key.clone() };
@@ -552,7 +563,7 @@ impl Renderer<'_> {
     }
 
     fn add_column(&self, table: &str, column: &Column) -> Result<Vec<Statement>, RenderError> {
-        let definition = self.column_def(column, &self.before.enums)?;
+        let definition = self.column_def(column, &self.before.enums, self.before.table(table))?;
         if column.identity {
             return Err(self.unsupported(format!(
                 "column `{}` is an identity column, and MySQL auto-increments only a key column, which an added \
@@ -592,7 +603,7 @@ impl Renderer<'_> {
                     ColumnChange { new_name: None, ..change.clone() }.apply_to(&mut changed);
                     statements.push(Statement::new(format!(
                         "ALTER TABLE {quoted_table} MODIFY COLUMN {}",
-                        self.column_def(&changed, &self.before.enums)?
+                        self.column_def(&changed, &self.before.enums, self.before.table(table))?
                     )));
                 }
                 None if !restated => {
@@ -1031,7 +1042,7 @@ impl Renderer<'_> {
                 .columns
                 .iter()
                 .filter(|c| c.ty == wanted)
-                .map(|c| Ok(format!("MODIFY COLUMN {}", self.column_def(c, &after.enums)?)))
+                .map(|c| Ok(format!("MODIFY COLUMN {}", self.column_def(c, &after.enums, Some(table))?)))
                 .collect();
             let modifies = modifies?;
             if !modifies.is_empty() {
