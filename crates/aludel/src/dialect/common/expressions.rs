@@ -57,14 +57,25 @@ pub(crate) fn postgres_syntax(expr: &str, backslash_escapes: bool) -> Option<Pos
 /// `expr` with what its strings and quoted names hold left out (their quotes stay), so that
 /// what is searched in it is SQL, not text.
 fn outside_quotes(expr: &str, backslash_escapes: bool) -> String {
+    replace_quoted(expr, backslash_escapes, |quote, _, _| format!("{0}{0}", char::from(quote)))
+}
+
+/// `expr` with each quoted piece (a string, a quoted name) replaced by what `replace` makes
+/// of its quote character, its whole text and the text inside the quotes (still escaped).
+/// From a quote that is never closed on, the text stays as written.
+pub(crate) fn replace_quoted(
+    expr: &str,
+    backslash_escapes: bool,
+    mut replace: impl FnMut(u8, &str, &str) -> String,
+) -> String {
     let mut out = String::with_capacity(expr.len());
     let mut rest = expr;
     while let Some(at) = rest.find(['\'', '"', '`']) {
         let quote = rest.as_bytes()[at];
         let body = &rest[at + 1..];
         let Some(end) = quoted_end(body, quote, backslash_escapes) else { break };
-        out.push_str(&rest[..=at]);
-        out.push(char::from(quote));
+        out.push_str(&rest[..at]);
+        out.push_str(&replace(quote, &rest[at..at + end + 2], &body[..end]));
         rest = &body[end + 1..];
     }
     out.push_str(rest);
@@ -73,7 +84,7 @@ fn outside_quotes(expr: &str, backslash_escapes: bool) -> String {
 
 /// Where the quoted text starting at `body` ends (at its closing `quote`): a doubled quote is
 /// one quote, and with `backslash_escapes` a backslash in a string escapes the next character.
-pub(crate) fn quoted_end(body: &str, quote: u8, backslash_escapes: bool) -> Option<usize> {
+fn quoted_end(body: &str, quote: u8, backslash_escapes: bool) -> Option<usize> {
     let bytes = body.as_bytes();
     let mut i = 0;
     while i < bytes.len() {

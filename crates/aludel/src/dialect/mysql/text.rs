@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::dialect::common::expressions::quoted_end;
+use crate::dialect::common::expressions::replace_quoted;
 use crate::dialect::common::keywords::is_mysql_reserved as is_reserved;
 use crate::schema::ColumnType;
 
@@ -22,23 +22,10 @@ pub(super) fn backtick_quoted_columns<'e>(expr: &'e str, is_column: impl Fn(&str
     if !expr.contains('"') {
         return Cow::Borrowed(expr);
     }
-    let mut out = String::with_capacity(expr.len());
-    let mut rest = expr;
-    while let Some(at) = rest.find(['\'', '"', '`']) {
-        let quote = rest.as_bytes()[at];
-        let body = &rest[at + 1..];
-        let Some(end) = quoted_end(body, quote, true) else { break };
-        out.push_str(&rest[..at]);
-        let name = body[..end].replace("\"\"", "\"");
-        if quote == b'"' && is_column(&name) {
-            out.push_str(&quote_ident(&name));
-        } else {
-            out.push_str(&rest[at..at + end + 2]);
-        }
-        rest = &body[end + 1..];
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
+    Cow::Owned(replace_quoted(expr, true, |quote, whole, inside| {
+        let name = inside.replace("\"\"", "\"");
+        if quote == b'"' && is_column(&name) { quote_ident(&name) } else { whole.to_owned() }
+    }))
 }
 
 /// Quotes a string literal: MySQL reads a backslash as an escape, so it is doubled along with
