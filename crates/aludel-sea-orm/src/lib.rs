@@ -269,7 +269,7 @@ impl Models {
                 }
             }
             // PostgreSQL keeps indexes, primary keys and unique constraints in one namespace;
-            // a clash (two names cut to the same 63 bytes) would fail when the table is created.
+            // a clash (two names shortened to the same 63 bytes) would fail when the table is created.
             let table = &parts.table;
             let uniques = table.constraints.iter().filter(|c| matches!(c, Constraint::Unique { .. }));
             let relations = (table.primary_key_name.as_deref().into_iter())

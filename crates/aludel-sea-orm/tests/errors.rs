@@ -388,12 +388,12 @@ fn two_constraints_with_one_name_are_refused() {
          constraint or index has; give one of them another name (`fk_name`), mark one of two relations over the \
          same columns `skip_fk`, or shorten the table or column names"
     );
-    // Conventional names cut to 63 bytes can meet too.
+    // Conventional names shortened to 63 bytes (as PostgreSQL shortens them) can meet too.
     assert_eq!(
         Models::default().entity::<long_names::Entity>().schema(),
         Err(SeaOrmError::DuplicateName {
             entity: entity("long_names"),
-            name: "long_names_a_very_long_column_name_that_goes_on_and_on_and_on_b".into(),
+            name: "long_names_a_very_long_column_name_that_goes_on_and_on_and__key".into(),
         })
     );
 }

@@ -17,8 +17,10 @@
 //!
 //! Several columns are joined by `_`. These are PostgreSQL's own names for what it names by
 //! itself (a check names the one column its expression reads, as PostgreSQL decides), so a
-//! database created without names reads back with the same ones. Names are cut to 63 bytes,
-//! as PostgreSQL stores them, so that a long name still compares equal once read back.
+//! database created without names reads back with the same ones. A name taken already is
+//! numbered as PostgreSQL numbers it (`t_a_check1`), and a name longer than 63 bytes is
+//! shortened as PostgreSQL shortens it: the table's and the columns' part, never the suffix
+//! (an index's name, this project's own, is cut at the end).
 //!
 //! Pure: no IO, no SQL. Names a backend gives by itself (MySQL's `PRIMARY`, its index named
 //! after a key's first column) are that backend's business, in its `dialect` folder.
@@ -46,8 +48,8 @@ pub enum NameKind {
     Check,
 }
 
-/// The conventional name of a constraint or index of `kind` on `columns` of `table`, cut to
-/// [`MAX_NAME_BYTES`].
+/// The conventional name of a constraint or index of `kind` on `columns` of `table`, at most
+/// [`MAX_NAME_BYTES`] long (see [`postgres_object_name`]).
 ///
 /// # Examples
 ///
@@ -63,36 +65,57 @@ pub enum NameKind {
 /// assert_eq!(conventional_name(NameKind::Unique, "tags", &["post_id", "name"]), "tags_post_id_name_key");
 /// ```
 pub fn conventional_name<S: AsRef<str>>(kind: NameKind, table: &str, columns: &[S]) -> String {
-    let columns = columns.iter().map(AsRef::as_ref).collect::<Vec<_>>().join("_");
-    let name = match kind {
-        NameKind::PrimaryKey => format!("{table}_pkey"),
-        NameKind::Unique => format!("{table}_{columns}_key"),
-        NameKind::ForeignKey => format!("{table}_{columns}_fkey"),
-        NameKind::Index => format!("ix_{table}_{columns}"),
-        NameKind::Check if columns.is_empty() => format!("{table}_check"),
-        NameKind::Check => format!("{table}_{columns}_check"),
-    };
-    truncated(&name, MAX_NAME_BYTES).to_owned()
+    numbered_name(kind, table, columns, 0)
 }
 
-/// The conventional name of `constraint` on `table`. A check is named after the one column
-/// of `table` its expression reads, as PostgreSQL names a check by itself; after the table
-/// alone when it reads several columns or none.
-pub fn constraint_name(table: &Table, constraint: &Constraint) -> String {
-    let kind = match constraint {
-        Constraint::PrimaryKey { .. } => NameKind::PrimaryKey,
-        Constraint::Unique { .. } => NameKind::Unique,
-        Constraint::ForeignKey { .. } => NameKind::ForeignKey,
-        Constraint::Check { expr, .. } => {
-            let columns = check_columns(table, expr);
-            let column: &[&str] = if let [one] = columns.as_slice() { &[one] } else { &[] };
-            return conventional_name(NameKind::Check, &table.name, column);
+/// [`conventional_name`] with PostgreSQL's number for the `n`th name taken (`users_age_check1`
+/// for 1): the number goes on the label, and a long name is shortened as PostgreSQL shortens
+/// it ([`postgres_object_name`]). An index, this project's own name, is cut at the end.
+fn numbered_name<S: AsRef<str>>(kind: NameKind, table: &str, columns: &[S], n: u32) -> String {
+    let columns = columns.iter().map(AsRef::as_ref).collect::<Vec<_>>().join("_");
+    let column = (!columns.is_empty()).then_some(columns.as_str());
+    let number = if n == 0 { String::new() } else { n.to_string() };
+    let label = match kind {
+        NameKind::PrimaryKey => return postgres_object_name(table, None, &format!("pkey{number}")),
+        NameKind::Unique => "key",
+        NameKind::ForeignKey => "fkey",
+        NameKind::Check => "check",
+        NameKind::Index => {
+            return format!("{}{number}", truncated(&format!("ix_{table}_{columns}"), MAX_NAME_BYTES - number.len()));
         }
     };
-    match kind {
-        NameKind::PrimaryKey => conventional_name::<&str>(kind, &table.name, &[]),
-        _ => conventional_name(kind, &table.name, constraint.columns()),
+    postgres_object_name(table, column, &format!("{label}{number}"))
+}
+
+/// The kind and columns a constraint's conventional name is made of. A check is named after
+/// the one column of `table` its expression reads, as PostgreSQL names a check by itself;
+/// after the table alone when it reads several columns or none.
+fn name_parts<'c>(table: &'c Table, constraint: &'c Constraint) -> (NameKind, Vec<&'c str>) {
+    match constraint {
+        Constraint::PrimaryKey { .. } => (NameKind::PrimaryKey, Vec::new()),
+        Constraint::Unique { columns, .. } => (NameKind::Unique, columns.iter().map(String::as_str).collect()),
+        Constraint::ForeignKey { columns, .. } => (NameKind::ForeignKey, columns.iter().map(String::as_str).collect()),
+        Constraint::Check { expr, .. } => {
+            let columns = check_columns(table, expr);
+            (NameKind::Check, if columns.len() == 1 { columns } else { Vec::new() })
+        }
     }
+}
+
+/// The conventional name of `constraint` on `table` ([`name_parts`]).
+pub fn constraint_name(table: &Table, constraint: &Constraint) -> String {
+    let (kind, columns) = name_parts(table, constraint);
+    conventional_name(kind, &table.name, &columns)
+}
+
+/// The conventional name of `constraint` on `table` that is not in `taken`: numbered as
+/// PostgreSQL numbers the name it makes up when the plain one is taken (`t_a_check1`).
+pub fn free_constraint_name(table: &Table, constraint: &Constraint, taken: &BTreeSet<String>) -> String {
+    let (kind, columns) = name_parts(table, constraint);
+    (0u32..)
+        .map(|n| numbered_name(kind, &table.name, &columns, n))
+        .find(|name| !taken.contains(name))
+        .expect("the counter outlasts any set of names")
 }
 
 /// The name PostgreSQL makes up for an object of `table` declared without one (its
@@ -147,15 +170,21 @@ pub fn inline_enum_name(table: &str, column: &str) -> String {
     format!("{table}_{column}")
 }
 
-/// `base`, or `base1`, `base2`, ...: the first not in `taken`, cut to [`MAX_NAME_BYTES`].
-pub fn unique_name(base: &str, taken: &BTreeSet<String>) -> String {
-    (0u32..)
-        .map(|n| {
-            let suffix = if n == 0 { String::new() } else { n.to_string() };
-            format!("{}{suffix}", truncated(base, MAX_NAME_BYTES - suffix.len()))
-        })
-        .find(|name| !taken.contains(name))
-        .expect("the counter outlasts any set of names")
+/// The name PostgreSQL gives the constraint of `table` that `constraint` describes (names
+/// aside) when `table` declares it without a name: the table's unnamed constraints are
+/// named in order ([`free_constraint_name`]), each clear of the names taken before it.
+/// `None` when `table` holds no such unnamed constraint.
+pub fn unnamed_constraint_name(table: &Table, constraint: &Constraint) -> Option<String> {
+    let mut taken: BTreeSet<String> = table.constraints.iter().filter_map(|c| c.name().map(str::to_owned)).collect();
+    let wanted = constraint.with_name(None);
+    for unnamed in table.constraints.iter().filter(|c| c.name().is_none()) {
+        let name = free_constraint_name(table, unnamed, &taken);
+        if *unnamed == wanted {
+            return Some(name);
+        }
+        taken.insert(name);
+    }
+    None
 }
 
 /// The columns of `table` that `expr` names, each once, in the table's order. Names are
@@ -277,11 +306,17 @@ mod tests {
         assert_eq!(constraint_name(&posts, &fk), "posts_a_b_fkey");
         let check = Constraint::Check { name: None, expr: "a > 0".into() };
         let taken: BTreeSet<String> = ["posts_check".to_owned(), "posts_check1".to_owned()].into();
-        assert_eq!(unique_name(&constraint_name(&posts, &check), &taken), "posts_check2");
-        let long = "t".repeat(80);
-        let name = unique_name(&long, &BTreeSet::from([long[..63].to_owned()]));
-        assert_eq!(name.len(), 63);
-        assert!(name.ends_with('1'));
+        assert_eq!(free_constraint_name(&posts, &check, &taken), "posts_check2");
+        // A long name keeps its number whole, as PostgreSQL keeps its label: the table's part
+        // is shortened (two names PostgreSQL 15 gave).
+        let long = table("a_table_whose_name_takes_fifty_of_the_sixty_three_b", &["column_of_twenty_chars"]);
+        let on_column = Constraint::Check { name: None, expr: "column_of_twenty_chars > 0".into() };
+        let first = free_constraint_name(&long, &on_column, &BTreeSet::new());
+        assert_eq!(first, "a_table_whose_name_takes_fifty_of__column_of_twenty_chars_check");
+        assert_eq!(
+            free_constraint_name(&long, &on_column, &BTreeSet::from([first])),
+            "a_table_whose_name_takes_fifty_of_column_of_twenty_chars_check1"
+        );
         let key = Constraint::PrimaryKey { name: None, columns: vec!["id".into()] };
         assert_eq!(constraint_name(&posts, &key), "posts_pkey");
         let unique = Constraint::Unique { name: None, columns: vec!["id".into()] };

@@ -522,6 +522,45 @@ async fn a_downgrade_generated_on_postgresql_serves_the_others() {
     }
 }
 
+/// Checks declared without names, dropped by a revision made on SQLite or MariaDB, which
+/// name them otherwise than PostgreSQL did (no name at all, `CONSTRAINT_1`): on PostgreSQL
+/// the drop finds the names PostgreSQL gave them, numbered (`_check1`) and shortened in the
+/// long table name's part as PostgreSQL does it, and `check` is clean.
+#[tokio::test(flavor = "multi_thread")]
+async fn unnamed_checks_dropped_elsewhere_are_found_on_postgresql() {
+    let table = "a_table_whose_name_takes_fifty_of_the_sixty_three_b";
+    let start = format!(
+        "CREATE TABLE {table} (id integer PRIMARY KEY, column_of_twenty_chars integer, \
+         CHECK (column_of_twenty_chars > 0), CHECK (column_of_twenty_chars > 1), CHECK (column_of_twenty_chars < id)); \
+         CREATE TABLE short (id integer PRIMARY KEY, val integer, CHECK (val > 0));"
+    );
+    let end = format!(
+        "CREATE TABLE {table} (id integer PRIMARY KEY, column_of_twenty_chars integer); \
+         CREATE TABLE short (id integer PRIMARY KEY, val integer);"
+    );
+    for origin in backends().into_iter().filter(|b| b.dialect().name() != "postgresql") {
+        let models = |sql: &str| {
+            let schema = parse_schema_sql(sql, origin, Path::new("schema.sql")).expect("valid models");
+            Metadata::new(schema)
+        };
+        let (start, end) = (models(&start), models(&end));
+        let made = Project::new(origin, None).await;
+        step(&made, &start, "a0000000base");
+        step(&made, &end, "b0000000drop");
+        let drop = made.revision_file("b0000000drop");
+        let project = Project::new(Backend::Postgres, None).await;
+        for (id, text) in [("a0000000base", made.revision_file("a0000000base")), ("b0000000drop", drop.clone())] {
+            std::fs::write(project.dir.path().join(format!("migrations/versions/{id}_elsewhere.toml")), text)
+                .expect("copy the revision");
+        }
+        let upgrade = project.run(&end, &["upgrade", "head"]);
+        assert_eq!(upgrade.code, ExitCode::SUCCESS, "made on {}:\n{}\n{drop}", made.dialect(), upgrade.output);
+        let check = project.run(&end, &["check"]);
+        assert_eq!(check.code, ExitCode::SUCCESS, "made on {}:\n{}\n{drop}", made.dialect(), check.output);
+        project.ok(&end, &["downgrade", "base"]);
+    }
+}
+
 /// A database no revision made (its tables created by hand, then adopted): a type change
 /// sets the default again, since PostgreSQL keeps a default cast to the old type
 /// (`'none'::character varying`) and the renderer cannot know a default no revision wrote.

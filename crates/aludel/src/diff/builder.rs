@@ -15,6 +15,8 @@ use crate::schema::{Column, Constraint, DefaultValue, Index, IndexKey, Schema, T
 pub(super) struct UpgradeBuilder<'a> {
     pub(super) options: &'a DiffOptions,
     pub(super) models: &'a Schema,
+    /// The database as read, before any op.
+    pub(super) database: &'a Schema,
     /// The database as the ops pushed so far leave it; drops read what they remove from it,
     /// so each op carries the state its inverse restores.
     pub(super) cur: Schema,
@@ -776,11 +778,14 @@ impl UpgradeBuilder<'_> {
         let Some(live) = self.cur.tables.get(table) else { return };
         let name = match constraint.name() {
             Some(name) => name.to_owned(),
-            None => {
-                let taken: BTreeSet<String> =
-                    live.constraints.iter().filter_map(|c| c.name().map(str::to_owned)).collect();
-                naming::unique_name(&naming::constraint_name(live, &constraint), &taken)
-            }
+            // As PostgreSQL names the table's unnamed constraints, in their order as read
+            // (before this revision dropped any): the second check on a column is `t_a_check1`.
+            None => self
+                .database
+                .tables
+                .get(table)
+                .and_then(|read| naming::unnamed_constraint_name(read, &constraint))
+                .unwrap_or_else(|| naming::constraint_name(live, &constraint)),
         };
         let op = Op::DropConstraint {
             table: table.to_owned(),
@@ -814,11 +819,10 @@ impl UpgradeBuilder<'_> {
                 let taken = taken.get_or_insert_with(|| names_in_use(cur, models));
                 // The table as the models have it: a check is named after the column it reads.
                 let owner = models.tables.get(table).or_else(|| cur.tables.get(table));
-                let base = match owner {
-                    Some(owner) => naming::constraint_name(owner, constraint),
-                    None => naming::constraint_name(&Table::new(table), constraint),
+                let name = match owner {
+                    Some(owner) => naming::free_constraint_name(owner, constraint, taken),
+                    None => naming::free_constraint_name(&Table::new(table), constraint, taken),
                 };
-                let name = naming::unique_name(&base, taken);
                 taken.insert(name.clone());
                 constraint.with_name(Some(name))
             }

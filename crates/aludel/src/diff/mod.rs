@@ -257,6 +257,7 @@ pub fn diff(database: &Schema, models: &Schema, options: &DiffOptions) -> Diff {
     let mut plan = UpgradeBuilder {
         options,
         models: &models,
+        database,
         cur: in_scope(database, options),
         ops: Vec::new(),
         warnings: Vec::new(),

@@ -49,6 +49,10 @@ impl Dialect for Postgres {
         render::render(op, before)
     }
 
+    fn render_ops(&self, ops: &[Op], schema: &mut Schema) -> Result<Vec<Vec<Statement>>, (usize, RenderError)> {
+        render::render_ops(ops, schema)
+    }
+
     fn has_online_ddl(&self) -> bool {
         true
     }

@@ -19,6 +19,38 @@ use crate::naming;
 use crate::ops::{ColumnChange, CreateIndex, Op};
 use crate::schema::{Column, ColumnType, Constraint, Schema, Table};
 
+/// Renders a step's ops in order (applied to `schema`). A check the history left unnamed,
+/// which an op names as another database named it (MySQL's `CONSTRAINT_1`, say), goes by the
+/// name PostgreSQL gave it, numbered among the table's unnamed constraints as the step found
+/// them ([`naming::unnamed_constraint_name`]). A name of PostgreSQL's form is taken as it is:
+/// the table may have had another name when PostgreSQL named the check.
+pub(super) fn render_ops(ops: &[Op], schema: &mut Schema) -> Result<Vec<Vec<Statement>>, (usize, RenderError)> {
+    let unnamed_check = |op: &Op| match op {
+        Op::DropConstraint { table, name, existing: Some(check @ Constraint::Check { .. }), .. }
+        | Op::RenameConstraint { table, name, existing: Some(check @ Constraint::Check { .. }), .. }
+            if !postgres_check_form(name) && schema.holds_unnamed_check(table, name, check) =>
+        {
+            schema.table(table).and_then(|t| naming::unnamed_constraint_name(t, check))
+        }
+        _ => None,
+    };
+    let names: Vec<Option<String>> = ops.iter().map(unnamed_check).collect();
+    let mut rendered = Vec::with_capacity(ops.len());
+    for (index, (op, postgres_name)) in ops.iter().zip(names).enumerate() {
+        let renamed = postgres_name.map(|postgres_name| {
+            let mut op = op.clone();
+            if let Op::DropConstraint { name, .. } | Op::RenameConstraint { name, .. } = &mut op {
+                *name = postgres_name;
+            }
+            op
+        });
+        let op = renamed.as_ref().unwrap_or(op);
+        rendered.push(render(op, schema).map_err(|source| (index, source))?);
+        schema.apply(op).ok();
+    }
+    Ok(rendered)
+}
+
 /// Renders one op against the schema the earlier ops lead to.
 pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
     let r = Renderer { op };
@@ -228,23 +260,10 @@ impl DdlSpelling for Renderer<'_> {
     }
 }
 
-/// Whether `name` is one PostgreSQL gives a check of `table` declared without a name:
-/// `{table}_check` or `{table}_{column}_check`, numbered when taken (`check1`), and shortened
-/// as PostgreSQL shortens a long one ([`naming::postgres_object_name`]).
-fn named_as_postgres_names_a_check(before: &Schema, table: &str, name: &str) -> bool {
-    let Some(stem) = name.trim_end_matches(|c: char| c.is_ascii_digit()).strip_suffix("check") else {
-        return false;
-    };
-    if name.starts_with(&format!("{table}_")) {
-        // The table's whole name: nothing was shortened, and the column may have been renamed since.
-        return true;
-    }
-    let label = &name[stem.len()..];
-    let columns: Vec<&str> =
-        before.table(table).map(|t| t.columns.iter().map(|c| c.name.as_str()).collect()).unwrap_or_default();
-    std::iter::once(None)
-        .chain(columns.into_iter().map(Some))
-        .any(|column: Option<&str>| naming::postgres_object_name(table, column, label) == name)
+/// Whether `name` has the form of a name PostgreSQL gives a check declared without one:
+/// `..._check`, numbered when taken (`_check1`).
+fn postgres_check_form(name: &str) -> bool {
+    name.trim_end_matches(|c: char| c.is_ascii_digit()).ends_with("_check")
 }
 
 impl Renderer<'_> {
@@ -261,9 +280,7 @@ impl Renderer<'_> {
         action: &str,
     ) -> Result<Statement, RenderError> {
         let quoted_table = self.ident("table", table)?;
-        if existing.is_some_and(|check| before.holds_unnamed_check(table, name, check))
-            && !named_as_postgres_names_a_check(before, table, name)
-        {
+        if existing.is_some_and(|check| before.holds_unnamed_check(table, name, check)) && !postgres_check_form(name) {
             return Err(self.invalid(unnamed_check_named_elsewhere("PostgreSQL", "postgresql", table, name)));
         }
         // A name PostgreSQL gives such a constraint (`t_a_key`): the revision was made here.
