@@ -561,6 +561,37 @@ async fn unnamed_checks_dropped_elsewhere_are_found_on_postgresql() {
     }
 }
 
+/// A MySQL schema.sql's quoting (`"label"` a string, `` `order` `` a name) is read as the
+/// standard one, so the revision means the same on every backend: on MySQL too the check
+/// compares with the string `label`, not with the column `label`.
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_quoting_means_the_same_on_every_backend() {
+    let sql = "CREATE TABLE t (id INT PRIMARY KEY, kind VARCHAR(20) NOT NULL, label VARCHAR(20), `order` INT, \
+               twice INT AS (`order` * 2) STORED, \
+               CONSTRAINT kind_ck CHECK (kind <> \"label\"), CONSTRAINT order_ck CHECK (`order` > 0));";
+    let all = backends();
+    let Some(&mysql) = all.iter().find(|b| b.dialect().name() == "mysql") else { return };
+    let models = Metadata::new(parse_schema_sql(sql, mysql, Path::new("schema.sql")).expect("valid models"));
+    let made = Project::new(mysql, None).await;
+    step(&made, &models, "a0000000base");
+    let file = made.revision_file("a0000000base");
+    for backend in all {
+        let project = Project::new(backend, None).await;
+        std::fs::write(project.dir.path().join("migrations/versions/a0000000base_from_mysql.toml"), &file)
+            .expect("copy the revision");
+        project.ok(&models, &["upgrade", "head"]);
+        let order = if backend == mysql { "`order`" } else { "\"order\"" };
+        let insert =
+            |id: u32, kind: &str| format!("INSERT INTO t (id, kind, label, {order}) VALUES ({id}, '{kind}', 'y', 2)");
+        project.db.execute(&insert(1, "x")).await;
+        let twice = project.db.query("SELECT CAST(twice AS CHAR(10)) FROM t").await;
+        let twice: Vec<Option<&str>> = twice.iter().flatten().map(|cell| cell.as_deref().map(str::trim)).collect();
+        assert_eq!(twice, [Some("4")], "on {}:\n{file}", project.dialect());
+        let refused = project.db.try_execute(&insert(2, "label")).await;
+        assert!(refused.is_err(), "on {} the check let kind = 'label' in:\n{file}", project.dialect());
+    }
+}
+
 /// A database no revision made (its tables created by hand, then adopted): a type change
 /// sets the default again, since PostgreSQL keeps a default cast to the old type
 /// (`'none'::character varying`) and the renderer cannot know a default no revision wrote.

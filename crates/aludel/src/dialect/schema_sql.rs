@@ -287,6 +287,13 @@ pub(crate) trait SchemaSqlDialect: Sync {
         false
     }
 
+    /// An expression's text as every backend reads it: this dialect's own quoting made
+    /// the standard one (strings in single quotes, names in double quotes), since a revision
+    /// written from these models may run on any backend. As written by default.
+    fn standard_quoting(&self, text: String) -> String {
+        text
+    }
+
     /// The SQL that carries an object the model does not hold into a revision; the default
     /// is the statement as written.
     fn verbatim_sql(&self, kind: &str, sql: &str) -> String {

@@ -24,6 +24,8 @@ use sqlparser::dialect::{Dialect as ParserDialect, MySqlDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::Token;
 
+use crate::dialect::common::expressions::replace_quoted;
+use crate::dialect::common::quote_ident_ansi;
 use crate::dialect::mysql::types::read_declared_type;
 use crate::dialect::schema_sql::{
     ColumnOptionReading, ColumnSite, DeclaredType, DroppedObject, InlineIndex, Refusal, SchemaSqlDialect,
@@ -35,6 +37,18 @@ use crate::schema::{ColumnType, DefaultValue, IndexKey, Literal, PortableExpr};
 pub(crate) struct MySqlSchemaSql;
 
 impl SchemaSqlDialect for MySqlSchemaSql {
+    /// MySQL's `"text"` is a string, and `` `name` `` a name.
+    fn standard_quoting(&self, text: String) -> String {
+        if !text.contains(['"', '`']) {
+            return text;
+        }
+        replace_quoted(&text, true, |quote, whole, inside| match quote {
+            b'"' => format!("'{}'", inside.replace("\"\"", "\"").replace('\'', "''")),
+            b'`' => quote_ident_ansi(&inside.replace("``", "`")),
+            _ => whole.to_owned(),
+        })
+    }
+
     fn parser(&self) -> &'static dyn ParserDialect {
         &MySqlDialect {}
     }

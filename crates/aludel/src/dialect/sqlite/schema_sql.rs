@@ -15,6 +15,8 @@ use sqlparser::dialect::{Dialect as ParserDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Word};
 
+use crate::dialect::common::expressions::replace_quoted;
+use crate::dialect::common::quote_ident_ansi;
 use crate::dialect::schema_sql::{ColumnOptionReading, ColumnSite, DeclaredType, Refusal, SchemaSqlDialect};
 use crate::dialect::sqlite::types::read_type;
 use crate::schema::Literal;
@@ -31,6 +33,17 @@ const TABLE_CONSTRAINT_STARTS: [&str; 5] = ["CONSTRAINT", "PRIMARY", "UNIQUE", "
 pub(crate) struct SqliteSchemaSql;
 
 impl SchemaSqlDialect for SqliteSchemaSql {
+    /// SQLite also reads `` `name` `` as a name, which PostgreSQL does not.
+    fn standard_quoting(&self, text: String) -> String {
+        if !text.contains('`') {
+            return text;
+        }
+        replace_quoted(&text, false, |quote, whole, inside| match quote {
+            b'`' => quote_ident_ansi(&inside.replace("``", "`")),
+            _ => whole.to_owned(),
+        })
+    }
+
     fn parser(&self) -> &'static dyn ParserDialect {
         &SQLiteDialect {}
     }

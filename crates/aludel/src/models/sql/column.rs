@@ -88,7 +88,7 @@ impl Builder<'_> {
                 }
                 ColumnOption::Generated { generation_expr: Some(expr), generation_expr_mode, .. } => {
                     column.generated = Some(Generated {
-                        expr: unwrap_nested(expr).to_string(),
+                        expr: self.expression(expr),
                         stored: *generation_expr_mode == Some(GeneratedExpressionMode::Stored),
                     });
                 }
@@ -171,7 +171,7 @@ impl Builder<'_> {
             }
             _ => {}
         }
-        Some(DefaultValue::Sql(expr.to_string()))
+        Some(DefaultValue::Sql(self.hooks.standard_quoting(expr.to_string())))
     }
 
     /// An enum written inline in a column: an enum of the file, named by the convention.

@@ -124,7 +124,7 @@ impl Builder<'_> {
         if check.no_inherit || check.enforced.is_some() {
             return Err(self.unsupported(here, "a check option (NO INHERIT, ENFORCED)", "write CHECK (expr) only"));
         }
-        Ok(Constraint::Check { name, expr: unwrap_nested(&check.expr).to_string() })
+        Ok(Constraint::Check { name, expr: self.expression(&check.expr) })
     }
 
     pub(super) fn table_constraint(
@@ -232,7 +232,7 @@ impl Builder<'_> {
             options.push(KeyOptions::new(opclass.map(|ident| self.ident(ident)), desc, order.options.nulls_first));
             columns.push(match unwrap_nested(&order.expr) {
                 Expr::Identifier(ident) => IndexKey::Column(self.ident(ident)),
-                expr => IndexKey::Expr { expr: expr.to_string() },
+                expr => IndexKey::Expr { expr: self.expression(expr) },
             });
         }
         Ok((columns, KeyOptions::canonical(options)))

@@ -328,6 +328,11 @@ impl Builder<'_> {
         }
     }
 
+    /// An expression's text, with the standard quoting ([`SchemaSqlDialect::standard_quoting`]).
+    fn expression(&self, expr: &Expr) -> String {
+        self.hooks.standard_quoting(unwrap_nested(expr).to_string())
+    }
+
     /// An identifier as the database stores it.
     fn ident(&self, ident: &Ident) -> String {
         self.hooks.fold(ident)
@@ -537,7 +542,7 @@ impl Builder<'_> {
             IndexType::Custom(ident) => self.ident(ident),
             other => other.to_string().to_lowercase(),
         });
-        let predicate = create.predicate.as_ref().map(|p| unwrap_nested(p).to_string());
+        let predicate = create.predicate.as_ref().map(|p| self.expression(p));
         self.order.indexes.insert(name.clone(), here.position);
         self.schema.indexes.insert(
             name.clone(),
