@@ -280,7 +280,7 @@ fn key_names(key: &str, rel: &str) -> String {
 /// cost a subquery per constraint), actions, and a check's definition.
 fn constraints_query(scope: &Scope) -> String {
     format!(
-        "SELECT c.relname, k.conname, k.contype::text, k.conkey::text, r.relname, k.confkey::text, \
+        "SELECT c.relname, k.conname, k.contype::text, coalesce(k.conkey::text, '{{}}'), r.relname, k.confkey::text, \
            CASE WHEN r.relnamespace <> c.relnamespace THEN {} END, \
            k.confdeltype::text, k.confupdtype::text, \
            CASE WHEN k.contype = 'c' THEN pg_get_constraintdef(k.oid) END \
