@@ -38,20 +38,47 @@ impl PostgresSyntax {
 /// The first of PostgreSQL's constructs in `expr`, outside its strings and quoted names;
 /// `backslash_escapes` when a backslash escapes the next character of a string (MySQL).
 pub(crate) fn postgres_syntax(expr: &str, backslash_escapes: bool) -> Option<PostgresSyntax> {
-    let bare = outside_quotes(expr, backslash_escapes).to_uppercase();
-    let words: Vec<&str> = bare.split_whitespace().collect();
-    let spaced = words.join(" ");
+    let bare = without_comments(&outside_quotes(expr, backslash_escapes)).to_uppercase();
+    let spaced = bare.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words: Vec<&str> = bare.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).collect();
+    let phrase = |phrase: &[&str]| {
+        words.iter().filter(|w| !w.is_empty()).copied().collect::<Vec<_>>().windows(phrase.len()).any(|w| w == phrase)
+    };
     if spaced.contains("::") {
         Some(PostgresSyntax::Cast)
     } else if spaced.contains("ARRAY[") || spaced.contains("ARRAY [") {
         Some(PostgresSyntax::Array)
-    } else if spaced.contains(" IS DISTINCT FROM ") || spaced.contains(" IS NOT DISTINCT FROM ") {
+    } else if phrase(&["IS", "DISTINCT", "FROM"]) || phrase(&["IS", "NOT", "DISTINCT", "FROM"]) {
         Some(PostgresSyntax::DistinctFrom)
     } else if words.contains(&"ILIKE") {
         Some(PostgresSyntax::Ilike)
     } else {
         None
     }
+}
+
+/// `text` (its strings and quoted names emptied already) with each comment, `-- ...` to the
+/// end of its line or `/* ... */`, as one space.
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['-', '/']) {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let end = if from.starts_with("--") {
+            from.find('\n').unwrap_or(from.len())
+        } else if let Some(comment) = from.strip_prefix("/*") {
+            comment.find("*/").map_or(from.len(), |end| end + 4)
+        } else {
+            out.push_str(&from[..1]);
+            rest = &from[1..];
+            continue;
+        };
+        out.push(' ');
+        rest = &from[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `expr` with what its strings and quoted names hold left out (their quotes stay), so that
@@ -110,6 +137,9 @@ mod tests {
             ("a IS DISTINCT FROM b", PostgresSyntax::DistinctFrom),
             ("a is  not\tdistinct from b", PostgresSyntax::DistinctFrom),
             ("name ILIKE 'x%'", PostgresSyntax::Ilike),
+            ("(a)ILIKE'x'", PostgresSyntax::Ilike),
+            ("b IS DISTINCT/**/FROM 3", PostgresSyntax::DistinctFrom),
+            ("b > 0 -- a comment\n AND c::int > 0", PostgresSyntax::Cast),
         ] {
             assert_eq!(postgres_syntax(expr, true), Some(found), "{expr}");
         }
@@ -122,6 +152,9 @@ mod tests {
             "CAST(a AS CHAR) <> ''",
             "NOT (a <=> b)",
             "name LIKE 'x%'",
+            "b > 0 -- :: ILIKE",
+            "b > 0 /* ARRAY[1] ILIKE :: */",
+            "a - 1 > b / 2",
         ] {
             assert_eq!(postgres_syntax(expr, true), None, "{expr}");
         }
