@@ -442,7 +442,8 @@ impl UpgradeBuilder<'_> {
 
     /// Finds the stored generated columns that must be dropped and added back because a
     /// column they read changes type or collation, on a backend that refuses that change
-    /// while they exist. Their values are computed, so nothing is lost.
+    /// while they exist. Their values are computed, so nothing is lost. New ones reading
+    /// such a column are found too: they are added after the change.
     pub(super) fn find_regenerated(&mut self) {
         if !self.options.generated_columns_block_type_changes {
             return;
@@ -459,11 +460,19 @@ impl UpgradeBuilder<'_> {
             if retyped.is_empty() {
                 continue;
             }
-            for column in &live.columns {
-                let reads_retyped = column.generated.as_ref().is_some_and(|generated| {
+            let reads_retyped = |column: &Column| {
+                column.generated.as_ref().is_some_and(|generated| {
                     generated.stored && retyped.iter().any(|r| *r != column.name && reads_column(&generated.expr, r))
-                });
-                if reads_retyped && want.column(&column.name).is_some_and(|w| w.generated.is_some()) {
+                })
+            };
+            for column in &live.columns {
+                if reads_retyped(column) && want.column(&column.name).is_some_and(|w| w.generated.is_some()) {
+                    found.insert((name.clone(), column.name.clone()));
+                }
+            }
+            // A new one is added once the change is made, like those added back.
+            for column in &want.columns {
+                if live.column(&column.name).is_none() && reads_retyped(column) {
                     found.insert((name.clone(), column.name.clone()));
                 }
             }
