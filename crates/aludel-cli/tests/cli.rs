@@ -397,6 +397,28 @@ async fn a_revision_failing_midway_leaves_the_previous_revision_whole() {
     }
 }
 
+/// A pending revision this database cannot express stops `upgrade` before any revision runs,
+/// not after the ones before it: a deploy leaves the database where it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_this_database_cannot_express_stops_the_run_before_anything_runs() {
+    for backend in backends().into_iter().filter(|b| *b != Backend::Postgres) {
+        let project = Project::new(backend).await;
+        let (up, down) = table_ops("keep");
+        project.write("r1_keep", &revision("r1", &[], &up, &down));
+        // PostgreSQL's cast syntax, refused elsewhere.
+        let check = "[[upgrade]]\nop = \"add_constraint\"\ntable = \"keep\"\n\
+                     constraint = { kind = \"check\", name = \"keep_positive\", expr = \"id::integer > 0\" }\n";
+        project.write("r2_check", &revision("r2", &["r1"], check, ""));
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        assert!(!run.stdout.contains("-> r1"), "{backend:?}: r1 did not run: {}", run.stdout);
+        for needle in ["r2", "cannot be rendered"] {
+            assert!(run.stderr.contains(needle), "{backend:?}: error should name {needle:?}: {}", run.stderr);
+        }
+        assert!(project.heads().await.is_empty(), "{backend:?}: nothing was applied");
+        assert!(project.columns("keep").await.is_empty(), "{backend:?}: r1's table was not made");
+    }
+}
+
 /// Without transactional DDL (MySQL), the ops before the failing one stay: the database is
 /// marked dirty, the error says what ran and how to resolve it, runs refuse until then, and
 /// undoing by hand and `resolve --reverted` bring it back to a clean state, from which the

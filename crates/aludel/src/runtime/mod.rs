@@ -102,7 +102,8 @@ pub enum RuntimeError {
         /// Each violation.
         problems: Vec<String>,
     },
-    /// An op of a revision cannot be rendered for this database.
+    /// An op of a revision cannot be rendered for this database. A run renders every pending
+    /// revision before it applies the first, so none of them ran.
     #[error("revision `{revision}` ({path}) cannot be rendered for this database")]
     Render {
         /// The revision.
@@ -574,8 +575,10 @@ impl Migrator {
     ///
     /// # Errors
     ///
-    /// [`Error::Script`] for a bad target, [`Error::Runtime`] when a revision fails (it is
-    /// rolled back; the revisions before it stay applied) or an applied file was edited.
+    /// [`Error::Script`] for a bad target, [`RuntimeError::Render`] before anything runs when
+    /// an op of any pending revision cannot be rendered for this database, [`Error::Runtime`]
+    /// when a revision fails (it is rolled back; the revisions before it stay applied) or an
+    /// applied file was edited.
     pub async fn upgrade(&self, target: &str) -> Result<RunReport, Error> {
         self.migrate(Direction::Up, target, &mut |_| {}).await
     }

@@ -111,6 +111,12 @@ async fn locked_run(
     }
 
     let mut schema = schema_of(graph, &applied);
+    // Every step is rendered before the first runs: an op this database cannot express stops
+    // the run before any revision is applied, not after the ones before it.
+    let mut ahead = schema.clone();
+    for step in &plan.steps {
+        render_step(session.dialect(), graph, &mut ahead, step)?;
+    }
     // A revision that runs in segments resumes where it stopped; any other unfinished one
     // waits for `resolve`.
     let mut resume = match unfinished {
