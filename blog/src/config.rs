@@ -159,6 +159,9 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
 }
 
+/// The most `RESPONSE_MEMORY_MIB` may be (1 TiB).
+const MAX_RESPONSE_MEMORY_MIB: u32 = 1 << 20;
+
 /// The most `MAX_CONNECTIONS` may be.
 const MAX_CONNECTIONS_LIMIT: usize = 1_000_000;
 
@@ -207,6 +210,9 @@ pub struct Settings {
     pub connections: ConnectionLimits,
     /// `MAX_BODY_BYTES`: the largest request body outside uploads (default 1 MiB).
     pub max_body_bytes: usize,
+    /// `RESPONSE_MEMORY_MIB`: memory for response bodies over 64 KiB that are still being sent
+    /// (default 256); past it, such responses are answered 503 with `Retry-After`.
+    pub response_memory_mib: u32,
     /// `CORS_ORIGINS`: empty (default, no CORS), `*`, or a comma-separated list of origins.
     pub cors: Cors,
     /// `TRUSTED_PROXIES`: addresses or networks (`10.0.0.0/8`) of the reverse proxies in front
@@ -295,6 +301,13 @@ impl Settings {
             request_timeout: Duration::from_secs(timeout_secs),
             connections: ConnectionLimits::from_vars(vars)?,
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024, "a number of bytes")?,
+            response_memory_mib: u32::try_from(vars.count(
+                "RESPONSE_MEMORY_MIB",
+                256,
+                MAX_RESPONSE_MEMORY_MIB as usize,
+                "MiB",
+            )?)
+            .expect("bounded by MAX_RESPONSE_MEMORY_MIB"),
             cors,
             trusted_proxies,
             hsts_max_age: Duration::from_secs(vars.parse("HSTS_MAX_AGE_SECS", 0, "a whole number of seconds")?),
@@ -372,6 +385,9 @@ mod tests {
             Err("invalid KEEP_ALIVE_TIMEOUT_SECS=`soon`: a whole number of seconds"),
         );
         check(&[("MAX_CONNECTIONS", "0")], Err("invalid MAX_CONNECTIONS=`0`: 1 to 1000000 connections"));
+        check(&[("RESPONSE_MEMORY_MIB", "0")], Err("invalid RESPONSE_MEMORY_MIB=`0`: 1 to 1048576 MiB"));
+        check(&[("RESPONSE_MEMORY_MIB", "2GiB")], Err("invalid RESPONSE_MEMORY_MIB=`2GiB`: a number of MiB"));
+        check(&[("RESPONSE_MEMORY_MIB", "64")], Ok(()));
         check(
             &[("MAX_CONNECTIONS", "64"), ("HEADER_READ_TIMEOUT_SECS", "3"), ("KEEP_ALIVE_TIMEOUT_SECS", "30")],
             Ok(()),

@@ -156,7 +156,8 @@ impl AppState {
 }
 
 /// The whole HTTP application: every route, the docs, and the production layers. From the
-/// outside in: a client's `x-request-id` is checked (and security headers go on the way out);
+/// outside in: a client's `x-request-id` is checked (and, on the way out, a large body is held
+/// against the memory budget and security headers are added);
 /// the id is kept or made up; the access log and the request's span; the id is returned;
 /// CORS when configured; a panic in a handler becomes a logged 500; the request timeout; the
 /// body size limit.
@@ -184,7 +185,10 @@ pub fn app(state: AppState) -> Router {
     app.layer(PropagateRequestIdLayer::new(logging::REQUEST_ID))
         .layer(logging::trace_layer())
         .layer(SetRequestIdLayer::new(logging::REQUEST_ID, logging::RequestIds::default()))
-        .layer(axum::middleware::from_fn_with_state(hsts, layers::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            layers::Guard { hsts, budget: layers::ResponseBudget::new(settings.response_memory_mib) },
+            layers::guard,
+        ))
 }
 
 fn cors_layer(cors: &Cors) -> Option<CorsLayer> {

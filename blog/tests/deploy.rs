@@ -47,6 +47,7 @@ const SETTINGS: &[&str] = &[
     "HEADER_READ_TIMEOUT_SECS",
     "KEEP_ALIVE_TIMEOUT_SECS",
     "MAX_CONNECTIONS",
+    "RESPONSE_MEMORY_MIB",
     "NO_COLOR",
 ];
 

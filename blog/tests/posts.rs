@@ -10,6 +10,7 @@ use blog::posts::models::post;
 use common::{Backend, TestApp, times};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
+use tower::ServiceExt;
 
 on_every_backend!(
     a_post_is_created_read_edited_and_deleted,
@@ -27,6 +28,7 @@ on_every_backend!(
     control_characters_in_posts_are_422_not_500,
     concurrent_deletes_of_one_post_answer_204_once,
     a_path_segment_that_is_not_utf8_is_named,
+    large_pages_left_unread_hold_no_more_than_the_response_memory,
 );
 
 async fn a_post_is_created_read_edited_and_deleted(backend: Backend) {
@@ -389,4 +391,37 @@ async fn a_path_segment_that_is_not_utf8_is_named(backend: Backend) {
             "{path}"
         );
     }
+}
+
+/// A client that asks for pages of long posts and reads none of them (a slow reader holds its
+/// response the same way) holds at most `RESPONSE_MEMORY_MIB`: past it, large responses are
+/// answered 503 with `Retry-After` until the held ones are sent or their connections close.
+async fn large_pages_left_unread_hold_no_more_than_the_response_memory(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("RESPONSE_MEMORY_MIB", "1")]).await;
+    let ada = app.user("ada@example.com").await;
+    let long = "x".repeat(blog::posts::schemas::MAX_BODY_CHARS);
+    for n in 0..12 {
+        let response = app
+            .json(Method::POST, "/posts", Some(&ada.access), &json!({"title": format!("long {n}"), "body": long}))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED);
+    }
+    let page = |size: u32| Request::get(format!("/posts?size={size}")).body(Body::empty()).expect("a request");
+    // Over 1 MiB of JSON: it takes the whole budget, and is not read.
+    let held = app.router.clone().oneshot(page(12)).await.expect("the router never fails");
+    assert_eq!(held.status(), StatusCode::OK);
+
+    let refused = app.send(page(12)).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    // One long post is over 64 KiB too; a page of short ones is not counted.
+    assert_eq!(app.send(page(1)).await.status, StatusCode::SERVICE_UNAVAILABLE);
+    let short = app.json(Method::POST, "/posts", Some(&ada.access), &json!({"title": "short", "body": "Short."})).await;
+    assert_eq!(app.get(&format!("/posts/{}", short.json()["id"]), None).await.status, StatusCode::OK);
+
+    drop(held);
+    let page = app.send(page(12)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.json()["items"].as_array().map(Vec::len), Some(12));
+    assert_eq!(page.json()["total"], 13);
 }

@@ -49,6 +49,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
     responses(
         (status = 200, description = "A page of posts", body = Page<PostOut>),
         (status = 422, description = "Invalid query parameters", body = ValidationBody),
+        (status = 503, description = "The memory for large responses is taken; see Retry-After", body = ErrorBody),
     ))]
 pub async fn list_posts(
     State(state): State<AppState>,
@@ -76,6 +77,7 @@ pub async fn list_posts(
         (status = 413, description = "The body is over the size limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid title or body", body = ValidationBody),
+        (status = 503, description = "The memory for large responses is taken; see Retry-After", body = ErrorBody),
     ))]
 pub async fn create_post(
     State(state): State<AppState>,
@@ -92,6 +94,7 @@ pub async fn create_post(
         (status = 200, description = "The post", body = PostDetail),
         (status = 404, description = "No such post", body = ErrorBody),
         (status = 422, description = "The id is not an integer", body = ValidationBody),
+        (status = 503, description = "The memory for large responses is taken; see Retry-After", body = ErrorBody),
     ))]
 pub async fn get_post(State(state): State<AppState>, request: Parts) -> Result<Json<PostDetail>, AppError> {
     let mut parts = request;
@@ -114,6 +117,7 @@ pub async fn get_post(State(state): State<AppState>, request: Parts) -> Result<J
         (status = 413, description = "The body is over the size limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid id, title or body", body = ValidationBody),
+        (status = 503, description = "The memory for large responses is taken; see Retry-After", body = ErrorBody),
     ))]
 pub async fn update_post(
     State(state): State<AppState>,
