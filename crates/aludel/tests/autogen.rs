@@ -522,6 +522,54 @@ async fn a_downgrade_generated_on_postgresql_serves_the_others() {
     }
 }
 
+/// A check changed in the revision that renames its table and column: on PostgreSQL the
+/// downgrade adds the old check back as the history wrote it, under the new names (not as
+/// PostgreSQL prints it, `((quantity > 0) AND ...)`), and the revision runs both ways on the
+/// other backends.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_changed_across_a_rename_comes_back_as_the_history_wrote_it() {
+    let start = "CREATE TABLE t (id integer PRIMARY KEY, qty integer, \
+                 CONSTRAINT t_qty_check CHECK (qty > 0 AND qty IN (1, 2, 3)));";
+    let end = "CREATE TABLE items (id integer PRIMARY KEY, quantity integer, \
+               CONSTRAINT t_qty_check CHECK (quantity > 1 AND quantity IN (1, 2, 3)));";
+    let renames =
+        "[autogenerate]\nrename_tables = { items = \"t\" }\nrename_columns = { \"items.quantity\" = \"qty\" }\n";
+    let models = |sql: &str| {
+        Metadata::new(parse_schema_sql(sql, Backend::Postgres, Path::new("schema.sql")).expect("valid models"))
+    };
+    let (start, end) = (models(start), models(end));
+    let origin = Project::new(Backend::Postgres, Some(renames)).await;
+    step(&origin, &start, "a0000000base");
+    step(&origin, &end, "b000000rename");
+    let file = origin.revision_file("b000000rename");
+    let revision: toml::Value = toml::from_str(&file).expect("a revision");
+    let added_back: Vec<&str> = revision["downgrade"]
+        .as_array()
+        .expect("downgrade ops")
+        .iter()
+        .filter(|op| op["op"].as_str() == Some("add_constraint"))
+        .filter_map(|op| op["constraint"]["expr"].as_str())
+        .collect();
+    assert_eq!(added_back, ["quantity > 0 AND quantity IN (1, 2, 3)"], "{file}");
+
+    for target in backends().into_iter().filter(|b| b.dialect().name() != "postgresql") {
+        let project = Project::new(target, None).await;
+        for id in ["a0000000base", "b000000rename"] {
+            std::fs::write(
+                project.dir.path().join(format!("migrations/versions/{id}_from_postgresql.toml")),
+                origin.revision_file(id),
+            )
+            .expect("copy the revision");
+        }
+        project.ok(&end, &["upgrade", "head"]);
+        project.ok(&end, &["check"]);
+        project.ok(&end, &["downgrade", "-1"]);
+        project.db.execute("INSERT INTO t (id, qty) VALUES (1, 1)").await;
+        let refused = project.db.try_execute("INSERT INTO t (id, qty) VALUES (2, 0)").await;
+        assert!(refused.is_err(), "on {}: the old check is back", project.dialect());
+    }
+}
+
 /// Checks declared without names, dropped by a revision made on SQLite or MariaDB, which
 /// name them otherwise than PostgreSQL did (no name at all, `CONSTRAINT_1`): on PostgreSQL
 /// the drop finds the names PostgreSQL gave them, numbered (`_check1`) and shortened in the

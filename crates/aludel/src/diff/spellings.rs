@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::diff::matching::*;
 use crate::diff::{Diff, downgrade};
-use crate::ops::{ColumnRef, Op};
+use crate::ops::{ColumnChange, ColumnRef, Op};
 use crate::schema::{Column, Constraint, Schema, Table};
 
 impl Diff {
@@ -40,12 +40,51 @@ impl Diff {
     /// thus adds it back as written, not as `status = ANY (ARRAY['new'::text, ...])`, which
     /// only PostgreSQL runs. What the history does not hold, or holds otherwise than the
     /// database (a change made by hand), keeps the database's spelling.
-    pub fn in_history_spellings(mut self, original: &Schema, normalized: &Schema, database: &Schema) -> Diff {
-        for op in &mut self.upgrade {
-            use_history_spellings(op, original, normalized, database);
+    ///
+    /// The upgrade's renames are followed: what an op takes from a table, column, index or
+    /// constraint renamed before it is looked up under the old name in the history. `quote`
+    /// is the database's identifier quote, with which it rewrites a renamed column in
+    /// expressions.
+    pub fn in_history_spellings(
+        mut self,
+        original: &Schema,
+        normalized: &Schema,
+        database: &Schema,
+        quote: char,
+    ) -> Diff {
+        if !self.upgrade.iter().any(|op| rename_of(op).is_some()) {
+            for op in &mut self.upgrade {
+                use_history_spellings(op, original, normalized, database);
+            }
+        } else {
+            let (mut original, mut normalized, mut database) = (original.clone(), normalized.clone(), database.clone());
+            for op in &mut self.upgrade {
+                use_history_spellings(op, &original, &normalized, &database);
+                if let Some(rename) = rename_of(op) {
+                    // The models' spelling quotes the standard way; the others as the database.
+                    original.apply(&rename).ok();
+                    normalized.apply_quoting(&rename, quote).ok();
+                    database.apply_quoting(&rename, quote).ok();
+                }
+            }
         }
         self.downgrade = downgrade(&self.upgrade, None);
         self
+    }
+}
+
+/// The renaming `op` does, alone: a renamed column's other changes are left out, since the
+/// history and the database spell them otherwise.
+fn rename_of(op: &Op) -> Option<Op> {
+    match op {
+        Op::RenameTable { .. } | Op::RenameIndex { .. } | Op::RenameConstraint { .. } => Some(op.clone()),
+        Op::AlterColumn(change) => change.new_name.as_ref().map(|new_name| {
+            Op::AlterColumn(ColumnChange {
+                new_name: Some(new_name.clone()),
+                ..ColumnChange::new(&change.table, &change.column)
+            })
+        }),
+        _ => None,
     }
 }
 
@@ -63,6 +102,13 @@ pub(crate) fn read_from_database(ops: &[Op]) -> (BTreeSet<String>, BTreeSet<Stri
                 tables.insert(table.clone());
             }
             Op::DropIndex { name, existing: Some(_), .. } => {
+                indexes.insert(name.clone());
+            }
+            // What later ops take from it is under the old name in the history.
+            Op::RenameTable { table, .. } => {
+                tables.insert(table.clone());
+            }
+            Op::RenameIndex { name, .. } => {
                 indexes.insert(name.clone());
             }
             _ => {}

@@ -126,10 +126,10 @@ impl Migrator {
                     .map_err(|source| RuntimeError::Introspect { url: url.clone(), source })?
             };
             let database = session.normalize_database(database, &models);
-            let mut diff =
-                diff(&database, &models, &self.diff_options(metadata)).in_model_spellings(&metadata.schema, &models);
+            let options = self.diff_options(metadata);
+            let mut diff = diff(&database, &models, &options).in_model_spellings(&metadata.schema, &models);
             if let Some((original, normalized)) = self.history_spelled(&mut *session, &heads, &diff.upgrade).await {
-                diff = diff.in_history_spellings(&original, &normalized, &database);
+                diff = diff.in_history_spellings(&original, &normalized, &database, options.identifier_quote);
             }
             let dialect = session.dialect();
             if !dialect.enforces_declared_types() {
