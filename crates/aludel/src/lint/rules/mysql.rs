@@ -2,7 +2,7 @@
 
 use crate::lint::facts::{Fact, FactKind};
 use crate::lint::{Context, Hit};
-use crate::schema::ColumnType;
+use crate::schema::{ColumnType, Constraint};
 
 pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
     match &fact.kind {
@@ -16,6 +16,20 @@ pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
                     Some(table),
                     format!("changes `{table}.{column}` from {from} to `{to}`, which copies the table"),
                 ));
+            }
+            // MySQL refuses a type change of a column a foreign key uses: the key is dropped
+            // before it and added back after, which copies the key's table too.
+            for (other, key) in keys_referencing(context, table, column) {
+                if context.existed(&other) {
+                    out.push(Hit::new(
+                        "mysql-table-copy",
+                        Some(&other),
+                        format!(
+                            "changes the type of `{table}.{column}`, which foreign key {key} of `{other}` \
+                             references: the key is dropped and added back, which copies `{other}`"
+                        ),
+                    ));
+                }
             }
         }
         FactKind::DropPrimaryKey { table } if context.existed(table) => out.push(Hit::new(
@@ -52,6 +66,24 @@ pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
         }
         _ => {}
     }
+}
+
+/// The foreign keys of other tables that reference `table.column`: each table and the key's
+/// name (quoted) or a description of it.
+fn keys_referencing(context: &Context<'_>, table: &str, column: &str) -> Vec<(String, String)> {
+    let mut keys = Vec::new();
+    for other in context.schema.tables.values().filter(|other| other.name != table) {
+        for constraint in &other.constraints {
+            if let Constraint::ForeignKey { name, columns, references, .. } = constraint
+                && references.table == table
+                && references.columns.iter().any(|c| c == column)
+            {
+                let key = name.as_ref().map_or_else(|| format!("({})", columns.join(", ")), |name| format!("`{name}`"));
+                keys.push((other.name.clone(), key));
+            }
+        }
+    }
+    keys
 }
 
 /// The first table with a column of enum `name`.
