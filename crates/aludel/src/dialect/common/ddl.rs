@@ -18,11 +18,11 @@ use crate::schema::{
 };
 
 /// The longest name a backend keeps as written.
-pub(crate) struct NameLimit {
-    /// Bytes kept; a longer name is refused.
-    pub(crate) bytes: usize,
-    /// The backend as the error message names it (`PostgreSQL`).
-    pub(crate) backend: &'static str,
+pub(crate) enum NameLimit {
+    /// PostgreSQL's: names are cut to this many bytes.
+    Bytes(usize),
+    /// MySQL's: names over this many characters are refused.
+    Chars(usize),
 }
 
 /// Renders the parts of one op as a backend spells them; errors name the op.
@@ -32,6 +32,9 @@ pub(crate) trait DdlSpelling {
 
     /// The longest name the backend keeps as written; `None` when it keeps any.
     const NAME_LIMIT: Option<NameLimit> = None;
+
+    /// The backend as error messages name it (`PostgreSQL`).
+    const BACKEND: &'static str;
 
     /// The op being rendered.
     fn op(&self) -> &Op;
@@ -76,15 +79,24 @@ pub(crate) trait DdlSpelling {
         if name.is_empty() {
             return Err(self.invalid(format!("a {what} name is empty; give the {what} a name")));
         }
-        if let Some(NameLimit { bytes, backend }) = Self::NAME_LIMIT
-            && name.len() > bytes
-        {
+        if name.contains('\0') {
             return Err(self.invalid(format!(
-                "the {what} name `{name}` is {} bytes long, and {backend} truncates names to {bytes} bytes; shorten it",
-                name.len()
+                "the {what} name {name:?} holds a NUL character, which no database takes in a name; remove it"
             )));
         }
-        Ok(self.quote(name))
+        let backend = Self::BACKEND;
+        match Self::NAME_LIMIT {
+            Some(NameLimit::Bytes(bytes)) if name.len() > bytes => Err(self.invalid(format!(
+                "the {what} name `{name}` is {} bytes long, and {backend} truncates names to {bytes} bytes; shorten it",
+                name.len()
+            ))),
+            Some(NameLimit::Chars(chars)) if name.chars().count() > chars => Err(self.invalid(format!(
+                "the {what} name `{name}` is {} characters long, and {backend} refuses names over {chars} \
+                 characters; shorten it",
+                name.chars().count()
+            ))),
+            _ => Ok(self.quote(name)),
+        }
     }
 
     /// A parenthesised, non-empty list of quoted column names.

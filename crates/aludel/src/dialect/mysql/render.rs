@@ -43,7 +43,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::dialect::common::ddl::DdlSpelling;
+use crate::dialect::common::ddl::{DdlSpelling, NameLimit};
 use crate::dialect::common::expressions::postgres_syntax;
 use crate::dialect::common::unnamed_check_named_elsewhere;
 use crate::dialect::mysql::text::{self, prefix_key, quote_ident, quote_literal, strip_parentheses};
@@ -269,6 +269,8 @@ struct Renderer<'a> {
 
 impl DdlSpelling for Renderer<'_> {
     const DIALECT: &'static str = "mysql";
+    const NAME_LIMIT: Option<NameLimit> = Some(NameLimit::Chars(64));
+    const BACKEND: &'static str = "MySQL";
 
     fn key_option_support(&self) -> (bool, bool) {
         (false, false)

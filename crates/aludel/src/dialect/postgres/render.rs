@@ -226,7 +226,8 @@ struct Renderer<'a> {
 impl DdlSpelling for Renderer<'_> {
     const DIALECT: &'static str = "postgresql";
     // PostgreSQL silently truncates longer identifiers (`NAMEDATALEN - 1`).
-    const NAME_LIMIT: Option<NameLimit> = Some(NameLimit { bytes: 63, backend: "PostgreSQL" });
+    const NAME_LIMIT: Option<NameLimit> = Some(NameLimit::Bytes(63));
+    const BACKEND: &'static str = "PostgreSQL";
 
     fn op(&self) -> &Op {
         self.op

@@ -196,6 +196,7 @@ impl<'a> Renderer<'a> {
 
 impl DdlSpelling for Renderer<'_> {
     const DIALECT: &'static str = "sqlite";
+    const BACKEND: &'static str = "SQLite";
 
     fn key_option_support(&self) -> (bool, bool) {
         (false, false)
