@@ -21,7 +21,7 @@ use serde::de::{self, IntoDeserializer, Visitor};
 /// The document as a tree, or `None` when the text is outside the subset (or not valid
 /// TOML).
 pub(crate) fn parse(text: &str) -> Option<Node<'_>> {
-    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0 };
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, depth: 0 };
     reader.document().map(Node::Table)
 }
 
@@ -96,10 +96,17 @@ impl<'de> IntoDeserializer<'de, Error> for Node<'de> {
     }
 }
 
+/// Arrays and inline tables nested deeper than this are left to `toml`, which refuses them
+/// with an error: a revision nests three or four levels, and recursing without a bound would
+/// overflow the stack on a hostile file.
+const MAX_DEPTH: usize = 32;
+
 struct Reader<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Arrays and inline tables open around the current value.
+    depth: usize,
 }
 
 /// The array of tables a `[[header]]` opened.
@@ -307,8 +314,19 @@ impl<'a> Reader<'a> {
             b'"' => self.basic_string().map(Node::Str),
             b'\'' if self.rest().starts_with(b"'''") => self.multiline_literal_string().map(Node::Str),
             b'\'' => self.literal_string().map(Node::Str),
-            b'[' => self.array(),
-            b'{' => self.inline_table(),
+            b'[' | b'{' if self.depth >= MAX_DEPTH => None,
+            b'[' => {
+                self.depth += 1;
+                let array = self.array();
+                self.depth -= 1;
+                array
+            }
+            b'{' => {
+                self.depth += 1;
+                let table = self.inline_table();
+                self.depth -= 1;
+                table
+            }
             b't' | b'f' => {
                 let (word, value) = if self.rest().starts_with(b"true") { ("true", true) } else { ("false", false) };
                 if !self.rest().starts_with(word.as_bytes()) {
@@ -684,6 +702,31 @@ mod tests {
         ];
         for text in give_up {
             check(text, false);
+        }
+        // Nesting past the bound is left to `toml`, deep or shallow.
+        let nested = |depth: usize| {
+            format!(
+                "a = {}{}\nb = {{ c = {}1{} }}\n",
+                "[".repeat(depth),
+                "]".repeat(depth),
+                "{ d = ".repeat(depth),
+                " }".repeat(depth)
+            )
+        };
+        check(&nested(MAX_DEPTH - 1), true);
+        check(&nested(MAX_DEPTH + 1), false);
+    }
+
+    /// A hostile file nesting arrays or inline tables a hundred thousand deep is an error,
+    /// not a stack overflow.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let path = std::path::Path::new("versions/a1_deep.toml");
+        for (open, close) in [("[", "]"), ("{ a = ", " }")] {
+            let depth = 100_000;
+            let text = format!("revision = \"a1\"\nx = {}1{}\n", open.repeat(depth), close.repeat(depth));
+            let error = crate::script::Revision::parse(&text, path).expect_err("too deep");
+            assert!(error.to_string().contains("a1_deep.toml"), "{error}");
         }
     }
 
