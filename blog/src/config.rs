@@ -196,6 +196,9 @@ pub struct Settings {
     pub database_url: DatabaseUrl,
     /// `DATABASE_POOL_SIZE`: connections in the pool (default 10).
     pub database_pool_size: u32,
+    /// `DATABASE_POOL_TIMEOUT_SECS`: how long a request waits for a pooled connection when
+    /// all are busy before it is answered 503 with `Retry-After` (default 10).
+    pub database_pool_timeout: Duration,
     /// `MIGRATE_ON_START`: upgrade the schema to head at start, under the migration lock
     /// (default true; turn it off when a deploy step runs `blog db upgrade head`).
     pub migrate_on_start: bool,
@@ -273,6 +276,10 @@ impl Settings {
         if pool_size == 0 {
             return Err(invalid("DATABASE_POOL_SIZE", "0", "at least 1 connection"));
         }
+        let pool_timeout_secs: u64 = vars.parse("DATABASE_POOL_TIMEOUT_SECS", 10, "a whole number of seconds")?;
+        if pool_timeout_secs == 0 {
+            return Err(invalid("DATABASE_POOL_TIMEOUT_SECS", "0", "at least 1 second"));
+        }
         let trusted_proxies = match vars.get("TRUSTED_PROXIES") {
             None => TrustedProxies::default(),
             Some(list) => list.parse().map_err(|bad: String| {
@@ -295,6 +302,7 @@ impl Settings {
             port: vars.parse("PORT", 8000, "a port number")?,
             database_url,
             database_pool_size: pool_size,
+            database_pool_timeout: Duration::from_secs(pool_timeout_secs),
             migrate_on_start: vars.flag("MIGRATE_ON_START", true)?,
             log_format,
             log_level: vars.get("LOG_LEVEL").or_else(|| vars.get("RUST_LOG")).unwrap_or("info").to_owned(),
@@ -385,6 +393,7 @@ mod tests {
             Err("invalid KEEP_ALIVE_TIMEOUT_SECS=`soon`: a whole number of seconds"),
         );
         check(&[("MAX_CONNECTIONS", "0")], Err("invalid MAX_CONNECTIONS=`0`: 1 to 1000000 connections"));
+        check(&[("DATABASE_POOL_TIMEOUT_SECS", "0")], Err("invalid DATABASE_POOL_TIMEOUT_SECS=`0`: at least 1 second"));
         check(&[("RESPONSE_MEMORY_MIB", "0")], Err("invalid RESPONSE_MEMORY_MIB=`0`: 1 to 1048576 MiB"));
         check(&[("RESPONSE_MEMORY_MIB", "2GiB")], Err("invalid RESPONSE_MEMORY_MIB=`2GiB`: a number of MiB"));
         check(&[("RESPONSE_MEMORY_MIB", "64")], Ok(()));

@@ -118,7 +118,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError>
     options
         .max_connections(settings.database_pool_size)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(settings.database_pool_timeout)
         // sqlx pings a connection on every checkout by default: a round trip per statement,
         // as costly to the database as the statement itself. Only a connection that sat idle
         // long enough to have been dropped by a server, proxy or firewall is checked.

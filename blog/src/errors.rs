@@ -150,7 +150,15 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(error: sea_orm::DbErr) -> Self {
-        AppError::Internal(anyhow::Error::new(error).context("database error"))
+        match error {
+            // Every pooled connection stayed busy for `DATABASE_POOL_TIMEOUT_SECS`: the service
+            // is at capacity, which a client can wait out, not broken.
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => {
+                tracing::warn!("request refused: no database connection came free in time");
+                AppError::Busy { detail: "The database is busy; try again shortly", retry_after_secs: 1 }
+            }
+            error => AppError::Internal(anyhow::Error::new(error).context("database error")),
+        }
     }
 }
 

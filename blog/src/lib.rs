@@ -25,6 +25,7 @@
 //! ```
 
 pub mod auth;
+pub mod budget;
 pub mod config;
 pub mod db;
 pub mod errors;
@@ -64,8 +65,8 @@ use crate::errors::detail;
 pub struct AppState(Arc<Shared>);
 
 /// The database pool, settings, storage, signing keys, the password hashing slots and rate
-/// limits, the upload slots, templates, the revisions the schema should be at and the last
-/// readiness answer.
+/// limits, the upload slots, templates, the revisions the schema should be at, the last
+/// readiness answer and the memory budget of large responses.
 pub struct Shared {
     /// The connection pool.
     pub db: DatabaseConnection,
@@ -87,6 +88,8 @@ pub struct Shared {
     pub migrations: aludel::script::RevisionGraph,
     /// The last answer of `/ready`.
     pub readiness: site::ReadinessCache,
+    /// Memory for the bodies of large responses (`RESPONSE_MEMORY_MIB`).
+    pub responses: budget::ResponseBudget,
 }
 
 impl std::ops::Deref for AppState {
@@ -148,6 +151,7 @@ impl AppState {
             templates: site::templates()?,
             migrations: db::migrations()?,
             readiness: site::ReadinessCache::default(),
+            responses: budget::ResponseBudget::new(settings.response_memory_mib),
             storage,
             db,
             settings: Arc::new(settings),
@@ -163,6 +167,7 @@ impl AppState {
 /// body size limit.
 pub fn app(state: AppState) -> Router {
     let settings = state.settings.clone();
+    let responses = state.responses.clone();
     let api = Router::new()
         .merge(site::router())
         .merge(auth::router::router())
@@ -185,10 +190,7 @@ pub fn app(state: AppState) -> Router {
     app.layer(PropagateRequestIdLayer::new(logging::REQUEST_ID))
         .layer(logging::trace_layer())
         .layer(SetRequestIdLayer::new(logging::REQUEST_ID, logging::RequestIds::default()))
-        .layer(axum::middleware::from_fn_with_state(
-            layers::Guard { hsts, budget: layers::ResponseBudget::new(settings.response_memory_mib) },
-            layers::guard,
-        ))
+        .layer(axum::middleware::from_fn_with_state(layers::Guard { hsts, budget: responses }, layers::guard))
 }
 
 fn cors_layer(cors: &Cors) -> Option<CorsLayer> {

@@ -32,7 +32,7 @@ use crate::{auth, errors, pagination, posts, site};
         errors::FieldError,
         pagination::Page<posts::schemas::PostOut>,
     )),
-    modifiers(&BearerFromPasswordFlow, &PrintableText),
+    modifiers(&BearerFromPasswordFlow, &PrintableText, &BusyDatabase),
     tags(
         (name = "auth", description = "Registration and tokens (OAuth2 password flow)"),
         (name = "users", description = "Users"),
@@ -82,6 +82,47 @@ impl Modify for PrintableText {
             for field in fields {
                 if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(*field) {
                     property.pattern = Some(pattern.to_owned());
+                }
+            }
+        }
+    }
+}
+
+/// Every route that reads the database may find each pooled connection busy for
+/// `DATABASE_POOL_TIMEOUT_SECS` and answer 503 with `Retry-After`: said on each of them, beside
+/// the 503 a route has for its own reasons. `/health` reads nothing, and `/ready`'s 503 says
+/// the database cannot be used already.
+struct BusyDatabase;
+
+/// The routes that do not wait for a pooled connection.
+const WITHOUT_POOL: [&str; 2] = ["/health", "/ready"];
+
+impl Modify for BusyDatabase {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        const BUSY: &str = "every database connection is busy";
+        const SEE: &str = "; see Retry-After";
+        for (path, item) in &mut openapi.paths.paths {
+            if WITHOUT_POOL.contains(&path.as_str()) {
+                continue;
+            }
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                match responses.get_mut("503") {
+                    Some(RefOr::T(response)) => {
+                        let own = response.description.strip_suffix(SEE).unwrap_or(&response.description);
+                        response.description = format!("{own}, or {BUSY}{SEE}");
+                    }
+                    Some(RefOr::Ref(_)) => {}
+                    None => {
+                        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+                        let response = ResponseBuilder::new()
+                            .description(format!("Every database connection is busy{SEE}"))
+                            .content("application/json", content)
+                            .build();
+                        responses.insert("503".to_owned(), RefOr::T(response));
+                    }
                 }
             }
         }

@@ -29,6 +29,7 @@ on_every_backend!(
     concurrent_deletes_of_one_post_answer_204_once,
     a_path_segment_that_is_not_utf8_is_named,
     large_pages_left_unread_hold_no_more_than_the_response_memory,
+    a_request_that_finds_every_connection_busy_is_503,
 );
 
 async fn a_post_is_created_read_edited_and_deleted(backend: Backend) {
@@ -424,4 +425,19 @@ async fn large_pages_left_unread_hold_no_more_than_the_response_memory(backend: 
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.json()["items"].as_array().map(Vec::len), Some(12));
     assert_eq!(page.json()["total"], 13);
+}
+
+/// When every pooled connection stays busy (a flood of expensive pages, say) for
+/// `DATABASE_POOL_TIMEOUT_SECS`, a request is answered 503 with `Retry-After`: the service is
+/// at capacity, not broken (it answered 500 before).
+async fn a_request_that_finds_every_connection_busy_is_503(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("DATABASE_POOL_SIZE", "1"), ("DATABASE_POOL_TIMEOUT_SECS", "1")]).await;
+    let busy = sea_orm::TransactionTrait::begin(&app.state.db).await.expect("the only connection");
+    let response = app.get("/posts/1", None).await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.header("retry-after"), Some("1"));
+    assert_eq!(response.json(), json!({"detail": "The database is busy; try again shortly"}));
+    assert_eq!(app.get("/posts", None).await.status, StatusCode::SERVICE_UNAVAILABLE);
+    busy.rollback().await.expect("given back");
+    assert_eq!(app.get("/posts/1", None).await.status, StatusCode::NOT_FOUND);
 }

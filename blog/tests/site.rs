@@ -273,6 +273,19 @@ async fn the_openapi_document_describes_the_errors(backend: Backend) {
         }
     }
     assert!(spec["paths"]["/posts/{id}/attachments"]["post"]["responses"].get("400").is_some());
+    // Every route that waits for a pooled connection documents the 503 it gets when none
+    // comes free, beside its own reasons for a 503.
+    for (path, methods) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in methods.as_object().expect("operations") {
+            let busy = operation["responses"]["503"]["description"].as_str().unwrap_or_default().to_owned();
+            let documented = busy.to_lowercase().contains("every database connection is busy");
+            assert_eq!(documented, path != "/health" && path != "/ready", "{method} {path}: {busy:?}");
+        }
+    }
+    assert_eq!(
+        spec["paths"]["/auth/token"]["post"]["responses"]["503"]["description"],
+        "Too many password checks at once, or every database connection is busy; see Retry-After"
+    );
     let page = spec["paths"]["/posts"]["get"]["parameters"]
         .as_array()
         .expect("parameters")

@@ -3,6 +3,7 @@
 //! schemas.
 
 use std::collections::HashMap;
+use std::io::Write;
 
 use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
@@ -12,6 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::AppState;
@@ -54,7 +56,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
 pub async fn list_posts(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Page<PostOut>>, AppError> {
+) -> Result<Response, AppError> {
     let mut errors = Vec::new();
     let params = PageParams::read(&query, &mut errors);
     let author_id = query
@@ -64,8 +66,36 @@ pub async fn list_posts(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let (posts, total) = service::list_posts(&state.db, author_id, params).await?;
-    Ok(Json(Page::new(posts.into_iter().map(PostOut::from).collect(), total, params)))
+    // Written row by row, taking the memory budget as the page grows: a page of long posts
+    // is refused once the budget is spent, before it is whole.
+    let mut out = state.responses.buffer();
+    out.write_all(b"{\"items\":[").map_err(written)?;
+    let mut total = None;
+    let mut rows = service::page_of_posts(&state.db, author_id, params).await?;
+    while let Some(row) = rows.next().await {
+        let (post, count) = row?;
+        if total.replace(count).is_some() {
+            out.write_all(b",").map_err(written)?;
+        }
+        serde_json::to_writer(&mut out, &PostOut::from(post)).map_err(written)?;
+        out.take_budget()?;
+    }
+    drop(rows);
+    let total = match total {
+        Some(total) => total,
+        None if params.offset() == 0 => 0,
+        None => service::count_posts(&state.db, author_id).await?,
+    };
+    // The rest of `Page`, in its order.
+    let page = Page::<PostOut>::new(Vec::new(), total, params);
+    write!(out, "],\"total\":{},\"page\":{},\"size\":{},\"pages\":{}}}", page.total, page.page, page.size, page.pages)
+        .map_err(written)?;
+    Ok(out.into_response("application/json")?)
+}
+
+/// A failure to write a response body in memory.
+fn written(error: impl std::error::Error + Send + Sync + 'static) -> AppError {
+    AppError::Internal(anyhow::Error::new(error).context("writing the response"))
 }
 
 /// Write a post.

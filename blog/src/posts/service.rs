@@ -5,14 +5,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::Utc;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use object_store::ObjectStore;
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
     IdenStatic, IntoActiveModel, PaginatorTrait, QueryFilter, QueryResult, QuerySelect, SelectA, SelectB, Set, SqlErr,
-    TransactionTrait,
+    StreamTrait, TransactionTrait,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -95,31 +95,42 @@ impl FromQueryResult for Counted {
     }
 }
 
-/// A page of posts, newest first, optionally by one author, and the total count.
+/// A page of posts, newest first, optionally by one author, each with the count of the
+/// whole list, row by row as the database sends them: a caller that writes them out can stop
+/// early, and holds one row at a time. The pooled connection is held until the stream is
+/// dropped.
 ///
 /// The page and the count travel in one statement (the count as a subquery the database
-/// runs once); only a page past the end, which has no row to carry it, costs a second.
+/// runs once); only a page past the end, which has no row to carry it, costs a second
+/// ([`count_posts`]).
 ///
 /// # Errors
 ///
 /// [`PostsError::Db`].
-pub async fn list_posts(
+pub async fn page_of_posts(
     db: &DatabaseConnection,
     author_id: Option<i64>,
     params: PageParams,
-) -> Result<(Vec<post::Model>, u64), PostsError> {
+) -> Result<impl Stream<Item = Result<(post::Model, u64), PostsError>> + Send + Unpin + 'static, PostsError> {
     let backend = db.get_database_backend();
-    let rows = db.query_all_raw(statements::page(backend, author_id, params.size, params.offset())).await?;
-    let rows = rows.iter().map(|row| Counted::from_query_result(row, "")).collect::<Result<Vec<_>, _>>()?;
-    let total = match rows.first() {
-        Some(row) => row.total,
-        None if params.offset() == 0 => 0,
-        None => match db.query_one_raw(statements::count(backend, author_id)).await? {
-            Some(row) => row.try_get::<i64>("", "total")?,
-            None => 0,
-        },
+    let rows = db.stream_raw(statements::page(backend, author_id, params.size, params.offset())).await?;
+    Ok(rows.map(|row| {
+        let counted = Counted::from_query_result(&row?, "")?;
+        Ok((counted.post, u64::try_from(counted.total).unwrap_or(0)))
+    }))
+}
+
+/// The count of the posts, optionally by one author.
+///
+/// # Errors
+///
+/// [`PostsError::Db`].
+pub async fn count_posts(db: &DatabaseConnection, author_id: Option<i64>) -> Result<u64, PostsError> {
+    let total = match db.query_one_raw(statements::count(db.get_database_backend(), author_id)).await? {
+        Some(row) => row.try_get::<i64>("", "total")?,
+        None => 0,
     };
-    Ok((rows.into_iter().map(|row| row.post).collect(), u64::try_from(total).unwrap_or(0)))
+    Ok(u64::try_from(total).unwrap_or(0))
 }
 
 /// The post with this id and its attachments (oldest first), in one statement.

@@ -22,6 +22,7 @@ pub(crate) enum NameLimit {
     /// PostgreSQL's: names are cut to this many bytes.
     Bytes(usize),
     /// MySQL's: names over this many characters are refused.
+    #[cfg(feature = "mysql")]
     Chars(usize),
 }
 
@@ -90,6 +91,7 @@ pub(crate) trait DdlSpelling {
                 "the {what} name `{name}` is {} bytes long, and {backend} truncates names to {bytes} bytes; shorten it",
                 name.len()
             ))),
+            #[cfg(feature = "mysql")]
             Some(NameLimit::Chars(chars)) if name.chars().count() > chars => Err(self.invalid(format!(
                 "the {what} name `{name}` is {} characters long, and {backend} refuses names over {chars} \
                  characters; shorten it",
