@@ -1029,6 +1029,36 @@ async fn a_view_keeps_reading_a_rebuilt_table_and_a_trigger_or_unknown_index_sto
     run_revision(&db.url, &wider).await.expect("the indexes the schema has do not");
 }
 
+/// A column a `sql` op added is not in the schema model: a rebuild from the model would copy
+/// every other column and drop it with its data. The rebuild stops instead, saying so, and
+/// the table keeps the column and its values; the same name in another case is the model's.
+#[tokio::test]
+async fn a_column_no_op_created_stops_the_rebuild() {
+    let db = common::TestDb::new(aludel::dialect::Backend::Sqlite).await;
+    let model = "[[op]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [\n\
+                 { name = \"id\", type = \"integer\", nullable = false },\n{ name = \"Note\", type = \"text\" },\n]\n\
+                 primary_key = [\"id\"]\n";
+    let (schema, created) = rendered_from(&Schema::default(), model);
+    run_revision(&db.url, &created).await.expect("the table");
+    let mut conn = connect(&db.url, false).await;
+    execute(&mut conn, "ALTER TABLE t ADD COLUMN extra TEXT CHECK (extra <> 'bad')").await.expect("a sql op's column");
+    execute(&mut conn, "INSERT INTO t (id, note, extra) VALUES (1, 'n', 'keep me')").await.expect("a row");
+    let master = "SELECT sql FROM sqlite_master WHERE name = 't'";
+    let before = query(&mut conn, master).await;
+    conn.close().await.ok();
+
+    let (_, statements) =
+        rendered_from(&schema, "[[op]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"id\"\ntype = \"bigint\"");
+    let err = run_revision(&db.url, &statements).await.expect_err("the unknown column stops the rebuild");
+    assert!(err.contains("table t has columns no op created (a sql op added them)"), "{err}");
+    let mut conn = connect(&db.url, false).await;
+    assert_eq!(query(&mut conn, master).await, before, "the table is as it was");
+    assert_eq!(query(&mut conn, "SELECT extra FROM t").await, [["keep me".to_owned()]]);
+    execute(&mut conn, "ALTER TABLE t DROP COLUMN extra").await.expect("the column goes");
+    conn.close().await.ok();
+    run_revision(&db.url, &statements).await.expect("with only the model's columns, the rebuild runs");
+}
+
 #[tokio::test]
 async fn a_table_option_the_model_lacks_stops_the_rebuild() {
     // STRICT, WITHOUT ROWID and a key INITIALLY DEFERRED are not in the schema model: a

@@ -57,7 +57,8 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
     let tmp = r.ident("table", &tmp_name)?;
 
     let known: Vec<&str> = before.indexes_on(table).map(|index| index.name.as_str()).collect();
-    let mut statements = nothing_unknown_on(table, &known);
+    let columns: Vec<&str> = old.columns.iter().map(|column| column.name.as_str()).collect();
+    let mut statements = nothing_unknown_on(table, &known, &columns);
     statements.push(r.create_table(new, &tmp_name)?);
 
     let copied: Vec<String> = new
@@ -274,10 +275,12 @@ pub(super) fn script_integrity_check(revision: &str) -> (Vec<Statement>, Vec<Sta
 
 /// Statements that fail, naming `table` and what to do, when the table has what the rebuild
 /// would drop unknowingly: a trigger, or an index no op created (`known` are the ones the
-/// schema has; SQLite's own indexes of keys have no SQL); or what the schema model does not
-/// hold of the table itself (`STRICT`, `WITHOUT ROWID`, a foreign key `INITIALLY DEFERRED`).
-/// A temporary table whose `CHECK`s are named by the messages refuses the row saying so.
-pub(super) fn nothing_unknown_on(table: &str, known: &[&str]) -> Vec<Statement> {
+/// schema has; SQLite's own indexes of keys have no SQL); a column no op created (`columns`
+/// are the ones the schema has), whose data the copy would leave behind; or what the schema
+/// model does not hold of the table itself (`STRICT`, `WITHOUT ROWID`, a foreign key
+/// `INITIALLY DEFERRED`). A temporary table whose `CHECK`s are named by the messages refuses
+/// the row saying so.
+pub(super) fn nothing_unknown_on(table: &str, known: &[&str], columns: &[&str]) -> Vec<Statement> {
     let guard = crate::dialect::common::quote_ident_ansi(&format!("_aludel_guard_{table}"));
     let message = crate::dialect::common::quote_ident_ansi(&format!(
         "table {table} has triggers or indexes no op created, which rebuilding it would drop: drop them in a sql op \
@@ -287,6 +290,17 @@ pub(super) fn nothing_unknown_on(table: &str, known: &[&str]) -> Vec<Statement> 
         "table {table} is STRICT or WITHOUT ROWID or has a foreign key INITIALLY DEFERRED, which rebuilding it would \
          lose (the schema model does not hold them): make this change in a sql op that rebuilds the table itself"
     ));
+    let unknown_columns = crate::dialect::common::quote_ident_ansi(&format!(
+        "table {table} has columns no op created (a sql op added them), which rebuilding it would drop with their \
+         data: add them with add_column ops instead, or make this change in a sql op that rebuilds the table itself"
+    ));
+    // SQLite compares column names without regard to ASCII case.
+    let names: Vec<String> = columns.iter().map(|name| quote_literal(&name.to_ascii_lowercase())).collect();
+    let unknown_column = format!(
+        "NOT EXISTS (SELECT 1 FROM pragma_table_xinfo({}) WHERE lower(name) NOT IN ({}))",
+        quote_literal(table),
+        names.join(", ")
+    );
     let unknown_index = if known.is_empty() {
         String::new()
     } else {
@@ -296,14 +310,15 @@ pub(super) fn nothing_unknown_on(table: &str, known: &[&str]) -> Vec<Statement> 
     vec![
         Statement::new(format!(
             "CREATE TEMP TABLE {guard} (nothing_unknown INTEGER CONSTRAINT {message} CHECK (nothing_unknown), \
-             nothing_lost INTEGER CONSTRAINT {options} CHECK (nothing_lost))"
+             nothing_lost INTEGER CONSTRAINT {options} CHECK (nothing_lost), \
+             no_unknown_column INTEGER CONSTRAINT {unknown_columns} CHECK (no_unknown_column))"
         )),
         Statement::new(format!(
             "INSERT INTO {guard} SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE tbl_name = {table_literal} AND \
              (type = 'trigger' OR (type = 'index' AND sql IS NOT NULL{unknown_index}))), NOT EXISTS (SELECT 1 FROM \
              pragma_table_list WHERE schema = 'main' AND name = {table_literal} AND (strict OR wr)) AND NOT EXISTS \
              (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {table_literal} AND sql LIKE \
-             '%INITIALLY DEFERRED%')",
+             '%INITIALLY DEFERRED%'), {unknown_column}",
             table_literal = quote_literal(table)
         )),
         Statement::new(format!("DROP TABLE {guard}")),

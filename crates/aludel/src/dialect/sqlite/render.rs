@@ -264,8 +264,12 @@ mod tests {
     /// trigger or an index other than `known`, which the rebuild would drop (their effect is
     /// tested on a real file in `tests/sqlite_rebuild.rs`).
     fn guard(table: &str, known: &[&str]) -> Vec<String> {
-        super::super::rebuild::nothing_unknown_on(table, known).into_iter().map(|s| s.sql).collect()
+        let columns: &[&str] = if table == "items" { &ITEMS_COLUMNS } else { &["id", "v"] };
+        super::super::rebuild::nothing_unknown_on(table, known, columns).into_iter().map(|s| s.sql).collect()
     }
+
+    /// The columns `ITEMS` creates.
+    const ITEMS_COLUMNS: [&str; 5] = ["id", "code", "qty", "mood", "note"];
 
     /// The indexes `ITEMS` creates.
     const ITEMS_INDEXES: [&str; 2] = ["ix_items_lower_code", "ix_items_qty"];
@@ -517,9 +521,13 @@ mod tests {
         );
         // The rename runs first, so the rebuild copies the renamed column.
         let table = items_tmp("\"n\" BIGINT NOT NULL,\n    ");
-        let guard = guard("items", &ITEMS_INDEXES);
+        let renamed = ["id", "code", "n", "mood", "note"];
+        let renamed_guard: Vec<String> = super::super::rebuild::nothing_unknown_on("items", &ITEMS_INDEXES, &renamed)
+            .into_iter()
+            .map(|s| s.sql)
+            .collect();
         let mut expected = vec![rename];
-        expected.extend(guarded(&guard, &[
+        expected.extend(guarded(&renamed_guard, &[
             table.as_str(),
             r#"INSERT INTO "_aludel_tmp_items" ("id", "code", "n", "mood", "note") SELECT "id", "code", "n", "mood", "note" FROM "items""#,
             r#"DROP TABLE "items""#,
@@ -534,6 +542,7 @@ mod tests {
             Ok(&expected),
         );
         let table = items_tmp("\"qty\" INTEGER DEFAULT 2,\n    ");
+        let guard = guard("items", &ITEMS_INDEXES);
         let mut expected = guarded(
             &guard,
             &[
