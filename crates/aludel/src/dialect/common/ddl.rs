@@ -7,6 +7,7 @@
 //! as provided methods. Statements only one backend writes (comments, enums, the SQLite
 //! rebuild) and the order in which a backend checks an op's parts stay in its own `render`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::dialect::common::{quote_ident_ansi, quote_literal};
@@ -117,8 +118,15 @@ pub(crate) trait DdlSpelling {
         None
     }
 
-    /// An SQL expression written in the file, checked to be non-empty and readable here.
-    fn expr<'e>(&self, what: &str, text: &'e str) -> Result<&'e str, RenderError> {
+    /// `expr`, written the standard way, as this backend reads the same meaning (MySQL's
+    /// strings take backslash escapes, so their backslashes are doubled).
+    fn backend_spelling<'e>(&self, expr: &'e str) -> Cow<'e, str> {
+        Cow::Borrowed(expr)
+    }
+
+    /// An SQL expression written in the file, checked to be non-empty and readable here, as
+    /// this backend reads it.
+    fn expr<'e>(&self, what: &str, text: &'e str) -> Result<Cow<'e, str>, RenderError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(self.invalid(format!("the {what} is empty; write the SQL expression")));
@@ -128,7 +136,7 @@ pub(crate) trait DdlSpelling {
                 "the {what} `{text}` {why}, in the models (then generate the revision again) or in this revision"
             )));
         }
-        Ok(text)
+        Ok(self.backend_spelling(text))
     }
 
     /// The default of `column`, as `DEFAULT` takes it.
@@ -145,7 +153,7 @@ pub(crate) trait DdlSpelling {
             DefaultValue::Expr(PortableExpr::CurrentTime) => "CURRENT_TIME".into(),
             DefaultValue::Expr(PortableExpr::Now) => self.now_default().into(),
             DefaultValue::Number(text) => self.number(column, text)?,
-            DefaultValue::Sql(sql) => self.sql_default(self.expr("default", sql)?),
+            DefaultValue::Sql(sql) => self.sql_default(&self.expr("default", sql)?),
         })
     }
 
@@ -384,7 +392,7 @@ pub(crate) trait DdlSpelling {
 
     /// A partial index's predicate, checked to be non-empty.
     #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))] // MySQL spells its own.
-    fn index_predicate<'e>(&self, predicate: Option<&'e str>) -> Result<Option<&'e str>, RenderError> {
+    fn index_predicate<'e>(&self, predicate: Option<&'e str>) -> Result<Option<Cow<'e, str>>, RenderError> {
         predicate.map(|predicate| self.expr("`where` predicate", predicate)).transpose()
     }
 
@@ -474,7 +482,7 @@ pub(crate) struct IndexSql<'a> {
     /// The quoted columns of `INCLUDE` (PostgreSQL), none when empty.
     pub(crate) include: Vec<String>,
     /// The predicate of a partial index.
-    pub(crate) predicate: Option<&'a str>,
+    pub(crate) predicate: Option<Cow<'a, str>>,
 }
 
 impl fmt::Display for IndexSql<'_> {

@@ -284,6 +284,10 @@ impl DdlSpelling for Renderer<'_> {
         quote_ident(name)
     }
 
+    fn backend_spelling<'e>(&self, expr: &'e str) -> std::borrow::Cow<'e, str> {
+        text::backslashes_escaped(expr)
+    }
+
     fn literal(&self, text: &str) -> String {
         quote_literal(text)
     }

@@ -65,6 +65,51 @@ pub(super) fn unquote(text: &str) -> Option<String> {
     }
 }
 
+/// A MySQL string literal (backslash escapes) written the standard way: its characters as
+/// they are, a quote doubled. `\%` and `\_` keep their backslash, as MySQL keeps it.
+fn standard_string(literal: &str) -> String {
+    let body = literal.strip_prefix('\'').and_then(|b| b.strip_suffix('\'')).unwrap_or(literal);
+    if !body.contains('\\') {
+        return literal.to_owned();
+    }
+    let mut out = String::with_capacity(body.len() + 2);
+    out.push('\'');
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('0') => out.push('\0'),
+                Some('Z') => out.push('\u{1a}'),
+                Some('b') => out.push('\u{8}'),
+                Some(kept @ ('%' | '_')) => {
+                    out.push('\\');
+                    out.push(kept);
+                }
+                Some('\'') => out.push_str("''"),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            other => out.push(other),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// `expr`, written the standard way (a backslash is a backslash), as MySQL reads it: the
+/// backslashes in its strings doubled.
+pub(super) fn backslashes_escaped(expr: &str) -> Cow<'_, str> {
+    if !expr.contains('\\') {
+        return Cow::Borrowed(expr);
+    }
+    Cow::Owned(replace_quoted(expr, false, |quote, whole, inside| {
+        if quote == b'\'' { format!("'{}'", inside.replace('\\', "\\\\")) } else { whole.to_owned() }
+    }))
+}
+
 /// `text` without parentheses that enclose all of it.
 pub(super) fn strip_parentheses(text: &str) -> &str {
     let mut text = text.trim();
@@ -99,7 +144,8 @@ pub(super) fn strip_parentheses(text: &str) -> &str {
 
 /// An expression as MySQL prints it, with the backquotes around plain names (lower case,
 /// not reserved) left out: MySQL quotes every name, the models and the names a rename
-/// writes mostly do not.
+/// writes mostly do not. Its strings are written the standard way (`'a\b'` is backslash
+/// and `b`; a quote is doubled), as the models and revisions write them.
 pub(super) fn expression(text: &str) -> String {
     let text = text.trim();
     let mut out = String::with_capacity(text.len());
@@ -128,6 +174,11 @@ pub(super) fn expression(text: &str) -> String {
             return out;
         };
         let name = &body[..end];
+        if quote == b'\'' {
+            out.push_str(&standard_string(&rest[at..at + end + 2]));
+            rest = &body[end + 1..];
+            continue;
+        }
         let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
             && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && !is_reserved(name);
@@ -219,7 +270,11 @@ mod tests {
         assert_eq!(expression("octet_length(`email`) > 3"), "octet_length(email) > 3");
         assert_eq!(expression("`rank` > 0 and `Mixed` <> 'it''s `x`'"), "`rank` > 0 and `Mixed` <> 'it''s `x`'");
         assert_eq!(expression("`we``ird` + `a_1` + \"`q`\""), "`we``ird` + a_1 + \"`q`\"");
-        assert_eq!(expression("'a\\'b' = `c`"), "'a\\'b' = c");
+        assert_eq!(expression("'a\\'b' = `c`"), "'a''b' = c");
+        // MySQL's escapes are read; the standard spelling has none.
+        assert_eq!(expression(r"`x` <> 'a\\nb' and `y` <> 'c\nd\%'"), "x <> 'a\\nb' and y <> 'c\nd\\%'");
+        assert_eq!(backslashes_escaped(r"x <> 'a\nb' AND `w\` > 0"), r"x <> 'a\\nb' AND `w\` > 0");
+        assert_eq!(expression(&backslashes_escaped(r"x <> 'a\nb''\'")), r"x <> 'a\nb''\'");
     }
 
     #[test]

@@ -275,7 +275,9 @@ pub static RULES: &[Rule] = &[
         why: "the table is copied row by row; writes are blocked for the whole copy, and the disk needs room for a \
               second table. Column type changes copy, except widening a VARCHAR within the same length-byte class \
               (up to 63 or from 64 characters in utf8mb4); so do dropping the primary key, adding a foreign key (in \
-              place only with foreign_key_checks off) and ALGORITHM=COPY",
+              place only with foreign_key_checks off) and ALGORITHM=COPY. A type change of a column another \
+              table's foreign key references copies that table too: the key is dropped before the change and \
+              added back after",
         fix: "add a new column and fill it in batches, or run the change with an online schema change tool \
               (gh-ost, pt-online-schema-change) and stamp the revision",
     },
