@@ -303,6 +303,33 @@ async fn init_from_database_refuses_domains_free_sequences_types_and_partitions_
     assert!(left.is_empty(), "the refused command leaves nothing behind: {left:?}");
 }
 
+/// A table or index whose name holds a line break cannot end schema.sql's comment line and
+/// turn the rest of its name into SQL: the comment writes it escaped, and `check` is clean.
+#[tokio::test(flavor = "multi_thread")]
+async fn names_with_line_breaks_stay_inside_schema_sql_comments() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let quote = if backend == Backend::MySql { '`' } else { '"' };
+        let name = "a\nDROP TABLE victim; --";
+        db.execute(&format!("CREATE TABLE {quote}{name}{quote} (id integer PRIMARY KEY, x integer)")).await;
+        db.execute(&format!("CREATE INDEX {quote}i\rDROP TABLE victim2; --{quote} ON {quote}{name}{quote} (x)")).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = common::command(dir.path(), &db.url, &["init", "--from-database"]).output().await.expect("run");
+        assert!(output.status.success(), "{backend:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let schema_sql = std::fs::read_to_string(dir.path().join("schema.sql")).expect("schema.sql");
+        // Each op's comment is one line, and its statement follows it.
+        let lines: Vec<&str> = schema_sql.lines().collect();
+        for pair in lines.windows(2) {
+            if pair[0].starts_with("-- create_") {
+                assert!(pair[1].starts_with("CREATE "), "{backend:?}: a name escaped its comment:\n{schema_sql}");
+            }
+        }
+        assert!(schema_sql.contains("-- create_table a\\u{a}DROP TABLE victim; --"), "{backend:?}:\n{schema_sql}");
+        let output = common::command(dir.path(), &db.url, &["check"]).output().await.expect("run");
+        assert!(output.status.success(), "{backend:?}: {}", String::from_utf8_lossy(&output.stdout));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn init_from_database_writes_the_models_and_a_baseline_and_stamps_it() {
     for backend in backends() {

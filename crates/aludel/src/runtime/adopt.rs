@@ -88,7 +88,7 @@ impl Project {
         );
         let mut state = Schema::default();
         for op in &found.upgrade {
-            writeln!(text, "\n-- {}", op.describe()).ok();
+            writeln!(text, "\n-- {}", comment_text(&op.describe())).ok();
             for statement in dialect.render(op, &state)? {
                 writeln!(text, "{};", statement.sql).ok();
             }
@@ -103,4 +103,19 @@ impl Project {
         Migrator::with_graph(self.config.clone(), directory.load()?).stamp("head", StampFrom::Current).await?;
         Ok(Adopted { schema_sql, revision: written, revision_id, tables })
     }
+}
+
+/// `text` fit for the rest of an SQL `--` comment line: a control character or line
+/// separator in a name (a table named `"a\nDROP TABLE b"`) is written escaped, so that it
+/// cannot end the comment and turn the rest of the name into SQL.
+fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
