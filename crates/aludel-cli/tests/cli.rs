@@ -419,6 +419,30 @@ async fn a_revision_this_database_cannot_express_stops_the_run_before_anything_r
     }
 }
 
+/// A `COMMIT` (or `ROLLBACK`, `BEGIN`...) in an `sql` op would end the transaction the
+/// revision runs in: what follows would run outside it, and a failure would leave part of the
+/// revision while saying it was rolled back. Such a revision is refused before it runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sql_op_that_ends_the_revisions_transaction_is_refused() {
+    for backend in backends().into_iter().filter(|b| b.dialect().has_transactional_ddl()) {
+        let project = Project::new(backend).await;
+        let upgrade = "[[upgrade]]\nop = \"sql\"\nsql = \"CREATE TABLE a1 (x int); COMMIT; CREATE TABLE b1 (x int)\"\n";
+        project.write("r1_commit", &revision("r1", &[], upgrade, ""));
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        for needle in ["r1", "statement 2 (`COMMIT`) would end the transaction", "transactional = false"] {
+            assert!(run.stderr.contains(needle), "{backend:?}: error should name {needle:?}: {}", run.stderr);
+        }
+        assert!(project.columns("a1").await.is_empty(), "{backend:?}: nothing ran");
+        assert!(project.heads().await.is_empty());
+        if backend.dialect().can_run_outside_transaction() {
+            let text = revision("r1", &[], upgrade, "").replacen("\n", "\ntransactional = false\n", 1);
+            project.write("r1_commit", &text);
+            project.run(&["upgrade", "head"]).await.expect_code(0);
+            assert_eq!(project.columns("b1").await, ["x"], "{backend:?}: outside a transaction it runs");
+        }
+    }
+}
+
 /// Without transactional DDL (MySQL), the ops before the failing one stay: the database is
 /// marked dirty, the error says what ran and how to resolve it, runs refuse until then, and
 /// undoing by hand and `resolve --reverted` bring it back to a clean state, from which the

@@ -309,6 +309,12 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         true
     }
 
+    /// Whether a revision's ops run in one transaction here, `transactional` being what the
+    /// revision says.
+    fn runs_in_transaction(&self, transactional: bool) -> bool {
+        self.has_transactional_ddl() && (transactional || !self.can_run_outside_transaction())
+    }
+
     /// A query listing, one text cell per row (`view v`, `trigger t on posts`), what the
     /// database holds that the schema model does not: adopting it from introspection would
     /// leave them out (its dump carries them).

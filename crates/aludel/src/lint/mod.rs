@@ -356,8 +356,7 @@ fn lint_revision(
 ) {
     let Known { schema, checks, sql_indexes } = known;
     let dialect = options.dialect;
-    let in_transaction =
-        dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
+    let in_transaction = dialect.runs_in_transaction(revision.transactional);
     let mut fresh_columns = BTreeSet::new();
     let rebuilt = dialect.rebuilt_ops(&revision.upgrade, schema);
     // Facts the revision-wide rules read once every op is seen: (op index, fact).

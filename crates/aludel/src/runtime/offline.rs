@@ -59,8 +59,7 @@ pub(super) fn script(
     for step in &plan.steps {
         let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
         let rendered = render_step(dialect, graph, &mut schema, step)?;
-        let in_transaction =
-            dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
+        let in_transaction = dialect.runs_in_transaction(revision.transactional);
         let parents = if revision.down_revisions.is_empty() {
             "<base>".to_owned()
         } else {

@@ -222,6 +222,29 @@ pub(super) fn render_step<'a>(
         path: revision.path.clone(),
         source,
     })?;
+    if dialect.runs_in_transaction(revision.transactional) {
+        for (index, (op, statements)) in ops.iter().zip(&all).enumerate() {
+            let Op::Sql { .. } = op else { continue };
+            if let Some((number, statement)) =
+                statements.iter().enumerate().find(|(_, s)| controls_the_transaction(&s.sql))
+            {
+                let reason = format!(
+                    "statement {} (`{}`) would end the transaction the revision runs in, and what follows would run \
+                     outside it, so that a failure could no longer roll the revision back; remove it, or set \
+                     `transactional = false` on the revision to run its ops one by one (op {})",
+                    number + 1,
+                    statement.sql.trim(),
+                    index + 1
+                );
+                return Err(RuntimeError::Render {
+                    revision: revision.id.clone(),
+                    path: revision.path.clone(),
+                    source: crate::dialect::RenderError::Invalid { op: op.describe(), reason },
+                }
+                .into());
+            }
+        }
+    }
     let mut rendered = Vec::with_capacity(ops.len());
     // Enums an earlier op of the step created, replaced or dropped (all of them after raw
     // SQL): a statement on one of those stays in the transaction, in its place.
@@ -241,6 +264,35 @@ pub(super) fn render_step<'a>(
         rendered.push(RenderedOp { index, op, statements });
     }
     Ok(rendered)
+}
+
+/// Whether `sql` starts, ends or abandons a transaction (`BEGIN`, `START TRANSACTION`,
+/// `COMMIT`, `END`, `ROLLBACK` but not `ROLLBACK TO`, `ABORT`, `PREPARE TRANSACTION`),
+/// which a revision running in one cannot take: leading comments aside, by its first words.
+fn controls_the_transaction(sql: &str) -> bool {
+    let mut rest = sql.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, tail)| tail).trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, tail)| tail).trim_start();
+        } else {
+            break;
+        }
+    }
+    let words: Vec<String> = rest
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+        .take(2)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let word = |i: usize| words.get(i).map_or("", String::as_str);
+    match word(0) {
+        "begin" | "commit" | "end" | "abort" => true,
+        "rollback" => !matches!(word(1), "to"),
+        "start" | "prepare" => word(1) == "transaction",
+        _ => false,
+    }
 }
 
 /// The statements of `rendered` that run before its transaction ([`Statement::before_transaction`]).
@@ -357,8 +409,7 @@ pub(super) async fn run_step(
     let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
     let rendered = render_step(dialect, graph, schema, step)?;
     let transaction = session.transaction_sql();
-    let in_transaction =
-        dialect.has_transactional_ddl() && (revision.transactional || !dialect.can_run_outside_transaction());
+    let in_transaction = dialect.runs_in_transaction(revision.transactional);
     if in_transaction && split::runs_split(&rendered) {
         // A failed segment is resumed by the next run rather than retried here.
         let run = split::SplitRun { graph, tables, timeouts, step, heads, baseline, resume };
@@ -768,6 +819,32 @@ mod tests {
 
     fn orphan(table: &str, rowid: Option<i64>) -> Violation {
         Violation { table: table.to_owned(), rowid, parent: "parent".to_owned() }
+    }
+
+    #[test]
+    fn statements_that_end_the_transaction_are_known() {
+        for (sql, controls) in [
+            ("COMMIT", true),
+            ("  commit;", true),
+            ("-- done\nCOMMIT", true),
+            ("/* x */ END", true),
+            ("BEGIN", true),
+            ("begin transaction", true),
+            ("START TRANSACTION", true),
+            ("ROLLBACK", true),
+            ("ROLLBACK TO SAVEPOINT s", false),
+            ("rollback to s", false),
+            ("ABORT", true),
+            ("PREPARE TRANSACTION 'x'", true),
+            ("PREPARE stmt AS SELECT 1", false),
+            ("DO $$ BEGIN PERFORM 1; END $$", false),
+            ("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END", false),
+            ("SAVEPOINT s", false),
+            ("SELECT 'COMMIT'", false),
+            ("committed_at_update()", false),
+        ] {
+            assert_eq!(controls_the_transaction(sql), controls, "{sql}");
+        }
     }
 
     #[test]
