@@ -242,6 +242,22 @@ async fn parsed_schema_renders_and_runs_on_a_real_database() {
     }
 }
 
+/// A generated check chaining twenty thousand conditions nests that deep: it is read, not a
+/// stack overflow of the thread that reads it (a test thread's stack is as small as a
+/// runtime worker's).
+#[test]
+fn a_check_chaining_thousands_of_conditions_is_read() {
+    let terms = vec!["a > 0"; 20_000].join(" AND ");
+    for backend in [Backend::Postgres, Backend::Sqlite, Backend::MySql] {
+        let sql = format!("CREATE TABLE t (a integer, CONSTRAINT t_a_check CHECK ({terms}));");
+        let schema = parse_schema_sql(&sql, backend, Path::new("schema.sql")).expect("read");
+        let Some(Constraint::Check { expr, .. }) = schema.tables["t"].constraints.first() else {
+            panic!("{backend:?}: the check is read")
+        };
+        assert_eq!(expr.matches(" AND ").count(), 19_999, "{backend:?}");
+    }
+}
+
 #[test]
 fn an_unsupported_statement_is_an_error_with_its_line() {
     let sql = "CREATE TABLE users (id integer PRIMARY KEY);\n\n-- seed data\nINSERT INTO users (id)\n  VALUES (1);\n";

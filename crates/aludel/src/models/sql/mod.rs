@@ -170,6 +170,31 @@ pub fn parse_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Sch
 /// assert_eq!(metadata.verbatim[0].label(), "view v");
 /// ```
 pub fn parse_schema_sql_metadata(text: &str, backend: Backend, path: &Path) -> Result<Metadata, ModelError> {
+    // Expressions are trees walked recursively (by the parser's printer among others): a
+    // generated CHECK chaining thousands of `AND`s nests as deep, more than a runtime
+    // thread's stack holds. The reading gets a thread with room for it; the stack is only
+    // reserved, and what is not used costs nothing.
+    std::thread::scope(|scope| {
+        let reading = std::thread::Builder::new()
+            .name("schema.sql".to_owned())
+            .stack_size(READER_STACK_BYTES)
+            .spawn_scoped(scope, || read_schema_sql(text, backend, path));
+        match reading {
+            Ok(reading) => reading.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => read_schema_sql(text, backend, path),
+        }
+    })
+}
+
+/// The stack of the thread that reads a schema.sql: enough for an expression of
+/// [`MAX_STATEMENT_TOKENS`] tokens nested as deep as they can.
+const READER_STACK_BYTES: usize = 512 * 1024 * 1024;
+
+/// The most tokens one statement may have (about 4 MB of SQL); a longer one is refused
+/// rather than read.
+const MAX_STATEMENT_TOKENS: usize = 1_000_000;
+
+fn read_schema_sql(text: &str, backend: Backend, path: &Path) -> Result<Metadata, ModelError> {
     let hooks = backend.schema_sql();
     let parser_dialect = hooks.parser();
     let lines = LineIndex::new(text);
@@ -195,6 +220,17 @@ pub fn parse_schema_sql_metadata(text: &str, backend: Backend, path: &Path) -> R
         let here = Here { line: statement.line, excerpt: excerpt(&statement.sql), position };
         if let Reading::Done = builder.dump_statement(statement, &here)? {
             continue;
+        }
+        if statement.tokens.len() > MAX_STATEMENT_TOKENS {
+            return Err(ModelError::Syntax {
+                path: path.to_owned(),
+                line: here.line,
+                excerpt: here.excerpt.clone(),
+                message: format!(
+                    "the statement has {} tokens, more than the {MAX_STATEMENT_TOKENS} a statement may have; split it",
+                    statement.tokens.len()
+                ),
+            });
         }
         let tokens = hooks.readable_tokens(statement.unqualified_tokens(hooks.default_schema()));
         let mut parser = Parser::new(parser_dialect).with_tokens_with_locations(tokens);
