@@ -132,6 +132,34 @@ async fn try_run_script(db: &TestDb, script: &str) -> Result<(), String> {
     if output.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&output.stderr).into_owned()) }
 }
 
+/// A PostgreSQL script run by a client that goes on after an error (`psql -f` without
+/// `ON_ERROR_STOP`) does not run a revision whose parent failed: each revision's transaction
+/// first checks that the version table holds what the script recorded before it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_postgresql_script_run_past_an_error_runs_no_later_revision() {
+    let project = Project::new(Backend::Postgres).await;
+    let sql = |text: &str| format!("[[upgrade]]\nop = \"sql\"\nsql = \"{text}\"\n");
+    project.write("r1_one", &revision("r1", &[], &sql("CREATE TABLE t1 (a int)"), ""));
+    project.write("r2_two", &revision("r2", &["r1"], &sql("CREATE TABLE t2 (a int); SELECT 1/0"), ""));
+    project.write("r3_three", &revision("r3", &["r2"], &sql("CREATE TABLE t3 (a int)"), ""));
+    let script = project.run(&["upgrade", "head", "--sql"]).await.expect_code(0).stdout;
+    assert!(script.contains("-- run it with psql -v ON_ERROR_STOP=1 -f"), "{script}");
+    let mut psql = tokio::process::Command::new("psql")
+        .args(["-X", "-q", "-d", &project.db.url, "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psql is installed");
+    psql.stdin.take().expect("stdin").write_all(script.as_bytes()).await.expect("the script is sent");
+    let output = psql.wait_with_output().await.expect("psql ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("a revision before r3 in this script failed"), "{stderr}");
+    let tables = project.db.query("SELECT tablename FROM pg_tables WHERE tablename LIKE 't_' ORDER BY 1").await;
+    assert_eq!(tables, [[Some("t1".to_owned())]], "r3 did not run after r2 failed");
+    assert_eq!(versions(&project.db).await, "r1");
+}
+
 /// Everything about the schema that both runs must agree on.
 async fn dump(db: &TestDb) -> Vec<Vec<Option<String>>> {
     let sql = match db.backend {

@@ -417,6 +417,20 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         Vec::new()
     }
 
+    /// The first statement of a revision's transaction in a `--sql` script: it fails unless
+    /// the version table `table` holds each of `heads` (the script's revisions before this one
+    /// recorded), so that a client that goes on after an error (`psql` without
+    /// `ON_ERROR_STOP`) does not run a revision whose parent failed. `None` where a failed
+    /// statement does not undo the rest of its transaction.
+    fn script_version_guard(&self, _table: &str, _heads: &[&str], _revision: &str) -> Option<Statement> {
+        None
+    }
+
+    /// How to run a `--sql` script so that it stops at its first error, for its header.
+    fn script_run_advice(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Opens a revision's transaction in a `--sql` script.
     fn begin_transaction(&self) -> &'static str {
         "BEGIN"

@@ -17,6 +17,9 @@ use crate::script::{Direction, Plan, RevisionGraph, RevisionId};
 
 fn header(out: &mut String, dialect: &dyn Dialect, tables: &StateTables, verb: &str) -> Result<(), Error> {
     writeln!(out, "-- aludel {verb} script for {}", dialect.name()).ok();
+    if let Some(how) = dialect.script_run_advice() {
+        writeln!(out, "-- {how}").ok();
+    }
     for statement in dialect.script_prologue().into_iter().chain(dialect.create_state_tables(tables)?) {
         writeln!(out, "{};", statement.sql).ok();
     }
@@ -82,6 +85,10 @@ pub(super) fn script(
         let split = in_transaction && runs_split(&rendered);
         if in_transaction && !split {
             writeln!(out, "{};", dialect.begin_transaction()).ok();
+            let recorded: Vec<&str> = heads.iter().map(RevisionId::as_str).collect();
+            if let Some(guard) = dialect.script_version_guard(&tables.version_table, &recorded, revision.id.as_str()) {
+                writeln!(out, "{};", guard.sql).ok();
+            }
         }
         let integrity =
             if in_transaction && !split { dialect.script_integrity_check(revision.id.as_str()) } else { None };

@@ -41,6 +41,30 @@ impl Dialect for Postgres {
         true
     }
 
+    fn script_run_advice(&self) -> Option<&'static str> {
+        Some("run it with psql -v ON_ERROR_STOP=1 -f, so that it stops at its first error")
+    }
+
+    fn script_version_guard(&self, table: &str, heads: &[&str], revision: &str) -> Option<Statement> {
+        if heads.is_empty() {
+            return None;
+        }
+        let listed: Vec<String> = heads.iter().map(|head| crate::dialect::common::quote_literal(head)).collect();
+        let message = format!(
+            "aludel: the version table does not hold {}, so a revision before {revision} in this script failed; \
+             nothing more of the script runs (run it with psql -v ON_ERROR_STOP=1 to stop at the first error)",
+            heads.join(", ")
+        );
+        Some(Statement::new(format!(
+            "DO $aludel$ BEGIN IF (SELECT count(DISTINCT version_num) FROM {} WHERE version_num IN ({})) <> {} THEN \
+             RAISE EXCEPTION '%', {}; END IF; END $aludel$",
+            self.quote_ident(table),
+            listed.join(", "),
+            heads.len(),
+            crate::dialect::common::quote_literal(&message)
+        )))
+    }
+
     fn column_type(&self, ty: &ColumnType) -> Result<String, RenderError> {
         types::column_type(ty)
     }

@@ -97,6 +97,10 @@ impl Dialect for Sqlite {
         false
     }
 
+    fn script_run_advice(&self) -> Option<&'static str> {
+        Some("run it with sqlite3 -bail, so that it stops at its first error")
+    }
+
     fn script_prologue(&self) -> Vec<Statement> {
         // Table rebuilds drop and re-create tables: with enforcement on, dropping a parent
         // would delete or orphan its children's rows.
