@@ -157,6 +157,9 @@ pub struct ConnectionLimits {
     /// `MAX_CONNECTIONS`: connections served at once; further ones wait to be accepted
     /// (default 512; keep it below the open-files limit, `ulimit -n`).
     pub max_connections: usize,
+    /// `SEND_TIMEOUT_SECS`: a connection whose client takes none of a response's bytes for
+    /// this long is closed, and the response dropped (default 30).
+    pub send_timeout: Duration,
 }
 
 /// The most `RESPONSE_MEMORY_MIB` may be (1 TiB).
@@ -169,7 +172,12 @@ impl ConnectionLimits {
     fn from_vars(vars: &Vars) -> Result<ConnectionLimits, ConfigError> {
         let header_secs: u64 = vars.parse("HEADER_READ_TIMEOUT_SECS", 10, "a whole number of seconds")?;
         let keep_alive_secs: u64 = vars.parse("KEEP_ALIVE_TIMEOUT_SECS", 5, "a whole number of seconds")?;
-        for (name, value) in [("HEADER_READ_TIMEOUT_SECS", header_secs), ("KEEP_ALIVE_TIMEOUT_SECS", keep_alive_secs)] {
+        let send_secs: u64 = vars.parse("SEND_TIMEOUT_SECS", 30, "a whole number of seconds")?;
+        for (name, value) in [
+            ("HEADER_READ_TIMEOUT_SECS", header_secs),
+            ("KEEP_ALIVE_TIMEOUT_SECS", keep_alive_secs),
+            ("SEND_TIMEOUT_SECS", send_secs),
+        ] {
             if value == 0 {
                 return Err(invalid(name, "0", "at least 1 second"));
             }
@@ -179,6 +187,7 @@ impl ConnectionLimits {
             header_read_timeout: Duration::from_secs(header_secs),
             keep_alive_timeout: Duration::from_secs(keep_alive_secs),
             max_connections,
+            send_timeout: Duration::from_secs(send_secs),
         })
     }
 }
@@ -393,6 +402,7 @@ mod tests {
             Err("invalid KEEP_ALIVE_TIMEOUT_SECS=`soon`: a whole number of seconds"),
         );
         check(&[("MAX_CONNECTIONS", "0")], Err("invalid MAX_CONNECTIONS=`0`: 1 to 1000000 connections"));
+        check(&[("SEND_TIMEOUT_SECS", "0")], Err("invalid SEND_TIMEOUT_SECS=`0`: at least 1 second"));
         check(&[("DATABASE_POOL_TIMEOUT_SECS", "0")], Err("invalid DATABASE_POOL_TIMEOUT_SECS=`0`: at least 1 second"));
         check(&[("RESPONSE_MEMORY_MIB", "0")], Err("invalid RESPONSE_MEMORY_MIB=`0`: 1 to 1048576 MiB"));
         check(&[("RESPONSE_MEMORY_MIB", "2GiB")], Err("invalid RESPONSE_MEMORY_MIB=`2GiB`: a number of MiB"));

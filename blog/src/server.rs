@@ -1,24 +1,30 @@
 //! Serving the application over HTTP/1 with bounded connections: [`serve`] accepts at most
 //! `MAX_CONNECTIONS` at once, gives each client `HEADER_READ_TIMEOUT_SECS` to send a request's
 //! headers (hyper's timer, from when the connection opens or the previous response is sent),
-//! and closes a connection with no request in flight for `KEEP_ALIVE_TIMEOUT_SECS`.
-//! `axum::serve` has none of these, so a client that opens connections and sends nothing (or
-//! a byte at a time) could hold every file descriptor.
+//! closes a connection with no request in flight for `KEEP_ALIVE_TIMEOUT_SECS`, and one whose
+//! client takes none of a response's bytes for `SEND_TIMEOUT_SECS`. `axum::serve` has none
+//! of these, so a client that opens connections and sends nothing (or a byte at a time), or
+//! asks for large responses and never reads them, could hold every file descriptor and the
+//! memory of every response.
 //!
 //! What a request may do once it is read (its time, its body's size) is for the layers in
 //! [`crate::app`]; this module only knows connections.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::extract::Request;
-use hyper::body::Incoming;
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::Instant;
@@ -64,7 +70,13 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let connection = Connection { stream, peer, app: app.clone(), idle_limit: limits.keep_alive_timeout };
+        let connection = Connection {
+            stream,
+            peer,
+            app: app.clone(),
+            idle_limit: limits.keep_alive_timeout,
+            send_limit: limits.send_timeout,
+        };
         tokio::spawn(connection.run(http.clone(), stopping.clone(), slot));
     }
     drop(listener);
@@ -90,6 +102,7 @@ struct Connection {
     peer: SocketAddr,
     app: Router,
     idle_limit: Duration,
+    send_limit: Duration,
 }
 
 impl Connection {
@@ -107,13 +120,16 @@ impl Connection {
             request.extensions_mut().insert(ConnectInfo(peer));
             let busy = tracked.begin();
             let app = app.clone();
+            let tracked = tracked.clone();
             async move {
                 let response = app.oneshot(request).await;
                 drop(busy);
-                response
+                // From here the client must take the body's bytes.
+                response.map(|response| response.map(|body| Body::new(Sending::new(body, &tracked))))
             }
         });
-        let connection = http.serve_connection(TokioIo::new(self.stream), service);
+        let stream = Progress { stream: self.stream, activity: activity.clone() };
+        let connection = http.serve_connection(TokioIo::new(stream), service);
         tokio::pin!(connection);
         let mut closing = false;
         loop {
@@ -124,6 +140,13 @@ impl Connection {
                         tracing::debug!(error = %error, peer = %peer, "connection closed");
                     }
                     return;
+                }
+                () = tokio::time::sleep_until(activity.send_deadline(self.send_limit)) => {
+                    if activity.stalled_for(self.send_limit) {
+                        // The client takes none of the response: it goes, with its memory.
+                        tracing::debug!(peer = %peer, "connection closed: the client stopped reading its response");
+                        return;
+                    }
                 }
                 () = tokio::time::sleep_until(activity.idle_deadline(self.idle_limit)), if !closing => {
                     if activity.idle_for(self.idle_limit) {
@@ -141,16 +164,50 @@ impl Connection {
     }
 }
 
-/// Whether a connection has a request in flight, and since when it has had none.
+/// Whether a connection has a request in flight, and since when it has had none; whether it
+/// has response bodies being sent, and when the client last took some of their bytes.
 #[derive(Debug)]
 struct Activity {
     in_flight: AtomicUsize,
     last: Mutex<Instant>,
+    /// Response bodies not sent whole yet.
+    sending: AtomicUsize,
+    /// When the connection started, the origin of `progress_ms`.
+    opened: Instant,
+    /// When bytes were last written to the client (or a response began), in milliseconds
+    /// since `opened`.
+    progress_ms: AtomicU64,
 }
 
 impl Activity {
     fn new() -> Activity {
-        Activity { in_flight: AtomicUsize::new(0), last: Mutex::new(Instant::now()) }
+        Activity {
+            in_flight: AtomicUsize::new(0),
+            last: Mutex::new(Instant::now()),
+            sending: AtomicUsize::new(0),
+            opened: Instant::now(),
+            progress_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// Notes that the client took bytes, or that a response begins.
+    fn progressed(&self) {
+        let now = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.progress_ms.store(now, Ordering::Relaxed);
+    }
+
+    fn last_progress(&self) -> Instant {
+        self.opened + Duration::from_millis(self.progress_ms.load(Ordering::Relaxed))
+    }
+
+    /// When a response will have been stalled for `limit`, as far as is known now.
+    fn send_deadline(&self, limit: Duration) -> Instant {
+        if self.sending.load(Ordering::SeqCst) > 0 { self.last_progress() + limit } else { Instant::now() + limit }
+    }
+
+    /// Whether a response is being sent and the client took none of it for `limit`.
+    fn stalled_for(&self, limit: Duration) -> bool {
+        self.sending.load(Ordering::SeqCst) > 0 && self.last_progress().elapsed() >= limit
     }
 
     /// Counts a request in flight until the returned guard is dropped.
@@ -180,5 +237,89 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         *self.0.last.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A response body being sent: counted in [`Activity::sending`] until it is dropped (sent
+/// whole, or its connection closed).
+struct Sending {
+    body: Body,
+    activity: Arc<Activity>,
+}
+
+impl Sending {
+    fn new(body: Body, activity: &Arc<Activity>) -> Sending {
+        activity.sending.fetch_add(1, Ordering::SeqCst);
+        activity.progressed();
+        Sending { body, activity: activity.clone() }
+    }
+}
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        self.activity.sending.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl HttpBody for Sending {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// The connection's socket, noting in its [`Activity`] each time the client takes bytes.
+struct Progress {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Progress {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Progress {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        let written = Pin::new(&mut self.stream).poll_write(cx, buf);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.progressed();
+        }
+        written
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let written = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.progressed();
+        }
+        written
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }

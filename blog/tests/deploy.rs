@@ -48,6 +48,7 @@ const SETTINGS: &[&str] = &[
     "HEADER_READ_TIMEOUT_SECS",
     "KEEP_ALIVE_TIMEOUT_SECS",
     "MAX_CONNECTIONS",
+    "SEND_TIMEOUT_SECS",
     "RESPONSE_MEMORY_MIB",
     "NO_COLOR",
 ];
@@ -478,6 +479,67 @@ async fn slow_and_idle_connections_are_closed() {
     let answered = String::from_utf8_lossy(&answered);
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
     assert_eq!(status(port, "/health").await, Some(200));
+}
+
+/// One request on a connection of its own: the status and the body.
+async fn exchange(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    let mut stream = connect(port).await;
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(request.as_bytes()).await.expect("sends");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("reads");
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+/// A client that asks for a large response and never reads it held its connection and the
+/// response's share of `RESPONSE_MEMORY_MIB` for as long as it liked, so that a few of them
+/// refused every large response to everyone. Past `SEND_TIMEOUT_SECS` without taking a byte,
+/// its connection is closed and the memory given back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_dropped_with_its_response() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
+    let port = free_port();
+    let limits = [("SEND_TIMEOUT_SECS", "1"), ("RESPONSE_MEMORY_MIB", "8"), ("KEEP_ALIVE_TIMEOUT_SECS", "60")];
+    let _replicas = Replicas(vec![serve(dir.path(), &url, port, &limits)]);
+    wait_ready(port).await;
+    let json = [("Content-Type", "application/json")];
+    let account = r#"{"email": "ada@example.com", "password": "correct horse 9"}"#;
+    assert_eq!(exchange(port, "POST", "/auth/register", &json, account).await.0, 201);
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let (_, token) =
+        exchange(port, "POST", "/auth/token", &form, "username=ada%40example.com&password=correct+horse+9").await;
+    let token: serde_json::Value = serde_json::from_str(&token).expect("a token");
+    let bearer = format!("Bearer {}", token["access_token"].as_str().expect("an access token"));
+    // 30 posts of 200 KB: a 6 MB page, more than the socket buffers take.
+    let post = serde_json::json!({"title": "long", "body": "é".repeat(100_000)}).to_string();
+    for _ in 0..30 {
+        let headers = [("Content-Type", "application/json"), ("Authorization", bearer.as_str())];
+        assert_eq!(exchange(port, "POST", "/posts", &headers, &post).await.0, 201);
+    }
+    let page = "/posts?size=30";
+
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket.set_recv_buffer_size(4096).expect("a small buffer");
+    let mut stalled = socket.connect(([127, 0, 0, 1], port).into()).await.expect("connects");
+    let request = format!("GET {page} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    stalled.write_all(request.as_bytes()).await.expect("sends");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, _) = exchange(port, "GET", page, &[], "").await;
+    assert_eq!(status, 503, "the stalled response holds the budget");
+
+    // It reads nothing for longer than the send timeout: the server closes the connection.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let received = closed_within(&mut stalled, Duration::from_secs(5)).await.expect("the stalled connection is closed");
+    assert!(received.len() < 6_000_000, "the response was not sent whole: {} bytes", received.len());
+    assert_eq!(exchange(port, "GET", page, &[], "").await.0, 200, "its memory is free again");
 }
 
 /// Past `MAX_CONNECTIONS`, a connection waits to be accepted until another closes.
