@@ -162,6 +162,29 @@ pub struct ConnectionLimits {
     pub send_timeout: Duration,
 }
 
+/// `LOG_LEVEL` (or `RUST_LOG`): each of its comma-separated directives names a level, alone
+/// (`warn`) or for a target (`blog=debug`). A bare word that is not a level would be read as
+/// a target, and the service would log nothing at all.
+fn log_level(vars: &Vars) -> Result<String, ConfigError> {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let (name, value) = match (vars.get("LOG_LEVEL"), vars.get("RUST_LOG")) {
+        (Some(value), _) => ("LOG_LEVEL", value),
+        (None, Some(value)) => ("RUST_LOG", value),
+        (None, None) => return Ok("info".to_owned()),
+    };
+    for directive in value.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let level = directive.rsplit_once('=').map_or(directive, |(_, level)| level);
+        if !LEVELS.iter().any(|known| level.eq_ignore_ascii_case(known)) {
+            return Err(invalid(
+                name,
+                value,
+                "levels such as `info` or `warn,blog=debug` (trace, debug, info, warn, error or off)",
+            ));
+        }
+    }
+    Ok(value.to_owned())
+}
+
 /// The most `RESPONSE_MEMORY_MIB` may be (1 TiB).
 const MAX_RESPONSE_MEMORY_MIB: u32 = 1 << 20;
 
@@ -314,7 +337,7 @@ impl Settings {
             database_pool_timeout: Duration::from_secs(pool_timeout_secs),
             migrate_on_start: vars.flag("MIGRATE_ON_START", true)?,
             log_format,
-            log_level: vars.get("LOG_LEVEL").or_else(|| vars.get("RUST_LOG")).unwrap_or("info").to_owned(),
+            log_level: log_level(vars)?,
             request_timeout: Duration::from_secs(timeout_secs),
             connections: ConnectionLimits::from_vars(vars)?,
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024, "a number of bytes")?,
@@ -402,6 +425,18 @@ mod tests {
             Err("invalid KEEP_ALIVE_TIMEOUT_SECS=`soon`: a whole number of seconds"),
         );
         check(&[("MAX_CONNECTIONS", "0")], Err("invalid MAX_CONNECTIONS=`0`: 1 to 1000000 connections"));
+        let levels = "levels such as `info` or `warn,blog=debug` (trace, debug, info, warn, error or off)";
+        check(&[("LOG_LEVEL", "warning")], Err(&format!("invalid LOG_LEVEL=`warning`: {levels}")));
+        check(&[("RUST_LOG", "info,sqlx=loud")], Err(&format!("invalid RUST_LOG=`info,sqlx=loud`: {levels}")));
+        check(&[("LOG_LEVEL", "WARN, blog=debug,tower_http[{path=x}]=info")], Ok(()));
+        check(
+            &[("PASSWORD_HASH_CONCURRENCY", "1000000")],
+            Err("invalid PASSWORD_HASH_CONCURRENCY=`1000000`: 1 to 1024 hashes"),
+        );
+        check(
+            &[("MAX_UPLOAD_BYTES", "18446744073709551615")],
+            Err("invalid MAX_UPLOAD_BYTES=`18446744073709551615`: 1 to 1099511627776 bytes"),
+        );
         check(&[("SEND_TIMEOUT_SECS", "0")], Err("invalid SEND_TIMEOUT_SECS=`0`: at least 1 second"));
         check(&[("DATABASE_POOL_TIMEOUT_SECS", "0")], Err("invalid DATABASE_POOL_TIMEOUT_SECS=`0`: at least 1 second"));
         check(&[("RESPONSE_MEMORY_MIB", "0")], Err("invalid RESPONSE_MEMORY_MIB=`0`: 1 to 1048576 MiB"));

@@ -67,7 +67,8 @@ pub struct Guard {
 /// The outermost layer, one function so that a request pays for one: a client's
 /// `x-request-id` is dropped unless it is 1 to [`MAX_REQUEST_ID_LEN`] characters of
 /// `A-Z a-z 0-9 - _ . :` (the request then gets an id of ours, so log lines and responses only
-/// carry ids of that shape); a response body over
+/// carry ids of that shape); a response to `/auth/...` or to a request with credentials gets
+/// `Cache-Control: no-store`, so that no cache keeps tokens or a user's data; a response body over
 /// [`LARGE_BODY_BYTES`](crate::budget::LARGE_BODY_BYTES) takes its size from the
 /// [`ResponseBudget`] until it is sent (a 503 with `Retry-After` when the budget is spent);
 /// and every response gets the security headers a handler did not set itself: a content
@@ -80,8 +81,14 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
     if !valid {
         request.headers_mut().remove(REQUEST_ID);
     }
+    // Tokens and what only a signed-in user may see stay out of every cache (RFC 6749 5.1).
+    let private = request.uri().path().starts_with("/auth/") || request.headers().contains_key(header::AUTHORIZATION);
     let mut response = guard.budget.hold(next.run(request).await).await;
     let headers = response.headers_mut();
+    if private {
+        set_default(headers, header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        set_default(headers, header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
     let is_html = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.as_bytes().get(..9))

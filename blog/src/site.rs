@@ -84,7 +84,9 @@ pub struct Status {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = Status)))]
+#[utoipa::path(get, path = "/health", tag = "operations", responses(
+    (status = 200, description = "The process serves requests", body = Status),
+))]
 pub async fn health() -> Json<Status> {
     Json(Status { status: "ok" })
 }

@@ -18,6 +18,7 @@ on_every_backend!(
     request_ids_are_kept_or_made,
     cors_follows_the_configuration,
     html_pages_send_security_headers,
+    tokens_and_private_data_are_never_cached,
     client_request_ids_are_checked_before_they_are_logged,
     a_flood_of_readiness_probes_opens_no_connection,
     the_openapi_document_describes_the_errors,
@@ -177,6 +178,22 @@ async fn html_pages_send_security_headers(backend: Backend) {
     assert_eq!(page.header("strict-transport-security"), Some("max-age=31536000; includeSubDomains"));
 }
 
+/// Token responses, and any response to a request with credentials, say `no-store` (RFC 6749
+/// 5.1): a shared or browser cache kept access and refresh tokens. Public reads stay cacheable.
+async fn tokens_and_private_data_are_never_cached(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ada = app.user("ada@example.com").await;
+    let token = app.login("ada@example.com", common::PASSWORD).await;
+    let me = app.get("/users/me", Some(&ada.access)).await;
+    let refreshed = app.json(Method::POST, "/auth/refresh", None, &json!({"refresh_token": ada.refresh})).await;
+    for (what, response) in [("token", &token), ("users/me", &me), ("refresh", &refreshed)] {
+        assert_eq!(response.status, StatusCode::OK, "{what}");
+        assert_eq!(response.header("cache-control"), Some("no-store"), "{what}");
+        assert_eq!(response.header("pragma"), Some("no-cache"), "{what}");
+    }
+    assert_eq!(app.get("/posts", None).await.header("cache-control"), None, "a public page may be cached");
+}
+
 async fn client_request_ids_are_checked_before_they_are_logged(backend: Backend) {
     let app = TestApp::new(backend).await;
     let with_id = |id: &[u8]| {
@@ -273,6 +290,15 @@ async fn the_openapi_document_describes_the_errors(backend: Backend) {
         }
     }
     assert!(spec["paths"]["/posts/{id}/attachments"]["post"]["responses"].get("400").is_some());
+    // OpenAPI requires a description on every response.
+    for (path, methods) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in methods.as_object().expect("operations") {
+            for (status, response) in operation["responses"].as_object().expect("responses") {
+                let described = response["description"].as_str().is_some_and(|d| !d.is_empty());
+                assert!(described, "{method} {path} {status} has no description");
+            }
+        }
+    }
     // Every route that waits for a pooled connection documents the 503 it gets when none
     // comes free, beside its own reasons for a 503.
     for (path, methods) in spec["paths"].as_object().expect("paths") {

@@ -82,14 +82,14 @@ impl AuthConfig {
         let client_attempts = vars.parse("CLIENT_RATE_LIMIT", 30, "a number of requests")?;
         let window: u64 = vars.parse("LOGIN_RATE_WINDOW_SECS", 60, "a whole number of seconds")?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let hash_concurrency: usize = vars.parse("PASSWORD_HASH_CONCURRENCY", cores, "a number of hashes")?;
+        // Each hash holds 19 MiB on a thread of its own: more than a thousand is no setting.
+        let hash_concurrency = vars.count("PASSWORD_HASH_CONCURRENCY", cores, 1024, "hashes")?;
         for (name, value) in [
             ("ACCESS_TOKEN_TTL_SECS", access),
             ("REFRESH_TOKEN_TTL_SECS", refresh),
             ("LOGIN_RATE_LIMIT", u64::from(attempts)),
             ("CLIENT_RATE_LIMIT", u64::from(client_attempts)),
             ("LOGIN_RATE_WINDOW_SECS", window),
-            ("PASSWORD_HASH_CONCURRENCY", u64::try_from(hash_concurrency).unwrap_or(u64::MAX)),
         ] {
             if value == 0 {
                 return Err(invalid(name, "0", "a value above 0"));

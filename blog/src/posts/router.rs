@@ -36,7 +36,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
         .route("/posts/{id}", get(get_post).patch(update_post).delete(delete_post))
         .route(
             "/posts/{id}/attachments",
-            post(upload_attachment).layer(DefaultBodyLimit::max(max_upload_bytes + MULTIPART_OVERHEAD)),
+            post(upload_attachment).layer(DefaultBodyLimit::max(max_upload_bytes.saturating_add(MULTIPART_OVERHEAD))),
         )
         .route("/posts/{id}/attachments/{attachment_id}", get(download_attachment))
 }

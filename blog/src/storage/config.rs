@@ -13,6 +13,10 @@ use crate::vars::{ConfigError, Vars, invalid};
 pub const DEFAULT_ALLOWED_TYPES: &[&str] =
     &["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"];
 
+/// The most `MAX_UPLOAD_BYTES` may be (1 TiB): the upload route's body limit adds room for
+/// the multipart framing to it.
+const MAX_UPLOAD_LIMIT: usize = 1 << 40;
+
 /// The most `UPLOAD_CONCURRENCY` may be.
 const MAX_UPLOAD_CONCURRENCY: usize = 10_000;
 
@@ -110,10 +114,7 @@ impl StorageConfig {
                 types
             }
         };
-        let max_upload_bytes = vars.parse("MAX_UPLOAD_BYTES", 10 * 1024 * 1024, "a number of bytes")?;
-        if max_upload_bytes == 0 {
-            return Err(invalid("MAX_UPLOAD_BYTES", "0", "a value above 0"));
-        }
+        let max_upload_bytes = vars.count("MAX_UPLOAD_BYTES", 10 * 1024 * 1024, MAX_UPLOAD_LIMIT, "bytes")?;
         let quota_bytes = vars.parse("UPLOAD_QUOTA_BYTES", 100 * 1024 * 1024, "a number of bytes")?;
         if quota_bytes == 0 {
             return Err(invalid("UPLOAD_QUOTA_BYTES", "0", "a value above 0"));
