@@ -1182,4 +1182,10 @@ async fn stamp_takes_several_targets() {
     assert_eq!(script.matches("INSERT INTO \"aludel_version\"").count(), 2, "{script}");
     let run = project.run(&["stamp", "--sql", "a1", "r0:b1"]).await.expect_code(2);
     assert!(run.stderr.contains("only the first target"), "{}", run.stderr);
+    // `base` beside others emptied the table or was dropped, by its place: refused either way.
+    for targets in [["a1", "base"], ["base", "b1"]] {
+        let run = project.run(&[&["stamp"][..], &targets[..]].concat()).await.expect_code(2);
+        assert!(run.stderr.contains("stamp `base` alone"), "{targets:?}: {}", run.stderr);
+        assert_eq!(project.heads().await, ["a1", "b1"], "{targets:?}: the table is as it was");
+    }
 }

@@ -339,6 +339,17 @@ impl RevisionGraph {
         targets: &[&str],
         purge: bool,
     ) -> Result<Vec<RevisionId>, ScriptError> {
+        if targets.len() > 1
+            && let Some(base) = targets.iter().find(|t| **t == "base")
+        {
+            // Stamped beside others, `base` would empty the table or be forgotten, by its place.
+            return Err(ScriptError::InvalidTarget {
+                target: (*base).to_owned(),
+                reason: "`base` empties the version table, which stamping other targets beside it contradicts; \
+                         stamp `base` alone, or leave it out"
+                    .to_owned(),
+            });
+        }
         let mut heads = current.to_vec();
         let mut stamped = Vec::new();
         for (i, target) in targets.iter().enumerate() {
