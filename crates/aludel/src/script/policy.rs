@@ -83,6 +83,7 @@ pub struct RunLimits {
 /// assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
 /// assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
 /// assert!(parse_duration("2 hours").is_err());
+/// assert!(parse_duration("3000000000ms").is_err());
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -97,8 +98,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "min" => number.checked_mul(60_000).ok_or_else(invalid)?,
         _ => return Err(invalid()),
     };
+    if millis > MAX_DURATION_MS {
+        return Err(format!(
+            "`{text}` is longer than {MAX_DURATION_MS}ms (24 days), the longest timeout PostgreSQL takes; write a \
+             shorter one, or \"0\" for none"
+        ));
+    }
     Ok(Duration::from_millis(millis))
 }
+
+/// The longest duration [`parse_duration`] takes: PostgreSQL's timeouts are 32-bit numbers of
+/// milliseconds, and refuse more when the revision runs.
+pub const MAX_DURATION_MS: u64 = i32::MAX as u64;
 
 /// Spells a duration as [`parse_duration`] reads it.
 pub fn format_duration(duration: Duration) -> String {
@@ -166,6 +177,12 @@ mod tests {
             (2, 42, "needs a `reason`"),
         );
         check_error("revision = \"a1\"\nlock_timeout = \"2 hours\"\n", (2, 16, "not a duration"));
+        // PostgreSQL refused it at run time, blamed on the revision's first statement.
+        check_error(
+            "revision = \"a1\"\nlock_timeout = \"3000000000ms\"\n",
+            (2, 16, "the longest timeout PostgreSQL takes"),
+        );
+        assert_eq!(parse_duration("2147483647ms"), Ok(std::time::Duration::from_millis(2_147_483_647)));
     }
 
     #[test]
