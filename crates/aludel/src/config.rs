@@ -484,6 +484,15 @@ impl Config {
         }
         config.tables.version_table = checked_name("version_table", &config.tables.version_table)?;
         config.tables.history_table = checked_name("history_table", &config.tables.history_table)?;
+        if config.tables.version_table.eq_ignore_ascii_case(&config.tables.history_table) {
+            return Err(ConfigError::BadValue {
+                key: "history_table".to_owned(),
+                reason: format!(
+                    "`{}` is the version table's name too; give the two tables different names",
+                    config.tables.history_table
+                ),
+            });
+        }
 
         if let Some((url, source_name)) = url.filter(|(u, _)| !u.trim().is_empty()) {
             config.database_url =
@@ -724,6 +733,8 @@ mod tests {
         assert!(matches!(err, ConfigError::BadUrl { .. }), "{err}");
         let err = load(&[], &[], &["version_table=drop table;"]).unwrap_err();
         assert!(matches!(err, ConfigError::BadValue { .. }), "{err}");
+        let err = load(&[], &[], &["version_table=same", "history_table=Same"]).unwrap_err();
+        assert!(err.to_string().contains("give the two tables different names"), "{err}");
         let err = load(&[], &[("ALUDEL_CONFIG", "elsewhere.toml")], &[]).unwrap_err();
         assert!(matches!(err, ConfigError::Missing { .. }), "{err}");
     }
