@@ -343,6 +343,11 @@ async fn offline_scripts_need_no_database() {
         mysql.stdout
     );
     assert!(!project.dir.path().join("never-created.db").exists());
+    // The ends swapped would print a script that runs nothing: refused, saying which way.
+    let swapped = project.run_with_url(unreachable, &["upgrade", "r2:r1", "--sql"]).await.expect_code(2);
+    assert!(swapped.stderr.contains("`r1` is below `r2`"), "{}", swapped.stderr);
+    assert!(swapped.stderr.contains("downgrade --sql r2:r1"), "{}", swapped.stderr);
+    project.run_with_url(unreachable, &["upgrade", "r2:heads", "--sql"]).await.ok();
 }
 
 #[tokio::test(flavor = "multi_thread")]

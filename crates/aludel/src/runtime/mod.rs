@@ -701,6 +701,21 @@ impl Migrator {
             Direction::Up => self.graph.plan_upgrade(&from, to)?,
             Direction::Down => self.graph.plan_downgrade(&from, to)?,
         };
+        // `upgrade --sql r3:r1` (the ends swapped) would print a script that runs nothing.
+        if let (Direction::Up, true, [start]) = (direction, plan.steps.is_empty(), from.as_slice())
+            && !matches!(to, "head" | "heads")
+            && let Ok(target) = self.graph.resolve(to)
+            && target != *start
+        {
+            return Err(crate::script::ScriptError::InvalidTarget {
+                target: range.to_owned(),
+                reason: format!(
+                    "`{target}` is below `{start}`, so the upgrade would run nothing: an upgrade range names its \
+                     lower end first (`{target}:{start}`); `downgrade --sql {start}:{target}` goes down"
+                ),
+            }
+            .into());
+        }
         offline::script(&self.graph, &self.config.tables, &self.config.timeouts, dialect, &from, &plan, direction)
     }
 
