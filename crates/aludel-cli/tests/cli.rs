@@ -419,6 +419,34 @@ async fn a_revision_this_database_cannot_express_stops_the_run_before_anything_r
     }
 }
 
+/// Dropping an enum value a column still takes as its default left SQLite with a default
+/// its own check refuses (every insert without the column failed, the upgrade said nothing),
+/// and failed part way on MySQL: refused before anything runs, naming the column. Changing
+/// the default first, in the same revision, lets it run.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enum_value_a_default_uses_is_not_dropped() {
+    for backend in backends() {
+        let project = Project::new(backend).await;
+        let create = "[[upgrade]]\nop = \"create_enum\"\nname = \"mood\"\nvalues = [\"happy\", \"sad\", \"meh\"]\n\n\
+                      [[upgrade]]\nop = \"create_table\"\ntable = \"t\"\n\
+                      columns = [{ name = \"m\", type = \"enum:mood\", default = { value = \"sad\" } }]\n";
+        project.write("r1_mood", &revision("r1", &[], create, ""));
+        project.run(&["upgrade", "head"]).await.expect_code(0);
+        let drop = "[[upgrade]]\nop = \"drop_enum_value\"\nname = \"mood\"\nvalue = \"sad\"\n";
+        project.write("r2_drop", &revision("r2", &["r1"], drop, ""));
+        let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+        assert!(run.stderr.contains("column `t.m` defaults to 'sad'"), "{backend:?}: {}", run.stderr);
+        assert_eq!(project.heads().await, ["r1"], "{backend:?}");
+        let fixed = format!(
+            "[[upgrade]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"m\"\n\
+             default = {{ from = {{ value = \"sad\" }}, to = {{ value = \"meh\" }} }}\n\n{drop}"
+        );
+        project.write("r2_drop", &revision("r2", &["r1"], &fixed, ""));
+        project.run(&["upgrade", "head"]).await.expect_code(0);
+        project.db.execute("INSERT INTO t (m) VALUES ('happy')").await;
+    }
+}
+
 /// A `COMMIT` (or `ROLLBACK`, `BEGIN`...) in an `sql` op would end the transaction the
 /// revision runs in: what follows would run outside it, and a failure would leave part of the
 /// revision while saying it was rolled back. Such a revision is refused before it runs.

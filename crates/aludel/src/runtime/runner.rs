@@ -217,6 +217,14 @@ pub(super) fn render_step<'a>(
         Direction::Up => &revision.upgrade,
         Direction::Down => &revision.downgrade,
     };
+    if let Some((op, reason)) = enum_value_still_a_default(ops, schema) {
+        return Err(RuntimeError::Render {
+            revision: revision.id.clone(),
+            path: revision.path.clone(),
+            source: crate::dialect::RenderError::Invalid { op: op.describe(), reason },
+        }
+        .into());
+    }
     let all = dialect.render_ops(ops, schema).map_err(|(_, source)| RuntimeError::Render {
         revision: revision.id.clone(),
         path: revision.path.clone(),
@@ -264,6 +272,40 @@ pub(super) fn render_step<'a>(
         rendered.push(RenderedOp { index, op, statements });
     }
     Ok(rendered)
+}
+
+/// A `drop_enum_value` of `ops` whose value a column of the enum still takes as its default,
+/// as the ops before it leave `schema`, and why it cannot run: each backend fails otherwise
+/// (SQLite quietly, with a default its own check refuses).
+fn enum_value_still_a_default<'o>(ops: &'o [Op], schema: &Schema) -> Option<(&'o Op, String)> {
+    use crate::schema::{ColumnType, DefaultValue, Literal};
+    if !ops.iter().any(|op| matches!(op, Op::DropEnumValue { .. })) {
+        return None;
+    }
+    let mut state = schema.clone();
+    for op in ops {
+        if let Op::DropEnumValue { name, value, .. } = op {
+            let uses = |ty: &ColumnType| matches!(ty, ColumnType::Enum(e) if e == name);
+            let defaulted = state.tables.values().find_map(|table| {
+                let column = table
+                    .columns
+                    .iter()
+                    .find(|c| uses(&c.ty) && c.default == Some(DefaultValue::Value(Literal::String(value.clone()))))?;
+                Some(format!("{}.{}", table.name, column.name))
+            });
+            if let Some(column) = defaulted {
+                return Some((
+                    op,
+                    format!(
+                        "column `{column}` defaults to '{value}'; change its default in an alter_column op before \
+                         this one, then drop the value"
+                    ),
+                ));
+            }
+        }
+        state.apply(op).ok();
+    }
+    None
 }
 
 /// Whether `sql` starts, ends or abandons a transaction (`BEGIN`, `START TRANSACTION`,
