@@ -767,6 +767,20 @@ async fn stamp_purge_repairs_a_version_table_naming_a_deleted_revision() {
         assert!(current.contains("deadbeef0000 (no revision file defines it)"), "{current}");
         project.run(&["stamp", "bbbb00000002", "--purge"]).await.ok();
         assert_eq!(project.heads().await, ["bbbb00000002"]);
+        // A row that is no revision id at all: named with its table, and purged by a stamp.
+        project.db.execute("INSERT INTO aludel_version (version_num) VALUES ('not an id!')").await;
+        for command in [&["upgrade", "head"][..], &["current"][..]] {
+            let run = project.run(command).await.expect_code(2);
+            assert!(
+                run.stderr
+                    .contains("the version table `aludel_version` holds \"not an id!\", which is not a revision id")
+                    && run.stderr.contains("stamp --purge"),
+                "{backend:?} {command:?}: {}",
+                run.stderr
+            );
+        }
+        project.run(&["stamp", "bbbb00000002", "--purge"]).await.ok();
+        assert_eq!(project.heads().await, ["bbbb00000002"]);
     }
 }
 

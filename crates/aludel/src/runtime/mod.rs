@@ -42,6 +42,18 @@ pub use trace::{TraceOptions, TraceReport, TracedStatement};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RuntimeError {
+    /// A row of the version table holds what is not a revision id (written by hand, or by
+    /// another tool).
+    #[error(
+        "the version table `{table}` holds {value:?}, which is not a revision id; delete that row, or set the table \
+         anew with `aludel stamp --purge <revision>`"
+    )]
+    BadVersionRow {
+        /// The version table.
+        table: String,
+        /// What the row holds.
+        value: String,
+    },
     /// A throwaway database (of `aludel test` or `aludel trace`) could not be made or dropped.
     #[error(transparent)]
     Scratch(#[from] ScratchError),

@@ -84,14 +84,16 @@ async fn locked_run(
     if let (Some(unfinished), Goal::Stamp { .. }) = (&unfinished, &goal) {
         return Err(unfinished_error(unfinished.clone()).into());
     }
-    let mut heads = state::read_heads(session, tables).await?;
+    // A stamp that empties the table first reads past rows it is about to delete.
+    let purging = matches!(goal, Goal::Stamp { purge: true, .. });
+    let mut heads = state::read_heads_keeping(session, tables, purging).await?;
     let plan = match goal {
         Goal::Upgrade(target) => graph.plan_upgrade(&heads, target)?,
         Goal::Downgrade(target) => graph.plan_downgrade(&heads, target)?,
         Goal::Stamp { targets, purge } => {
             let new_heads = graph.stamp_heads_all(&heads, targets, purge)?;
             let history = state::read_history(session, tables).await?;
-            stamp(graph, tables, session, &history, &heads, &new_heads).await?;
+            stamp(graph, tables, session, &history, &heads, &new_heads, purge).await?;
             return Ok(RunReport { steps: Vec::new(), heads: new_heads });
         }
     };
@@ -635,11 +637,18 @@ async fn stamp(
     history: &[state::HistoryRow],
     before: &[RevisionId],
     after: &[RevisionId],
+    purge: bool,
 ) -> Result<(), Error> {
     let dialect = session.dialect();
     let transaction = session.transaction_sql();
     let mut batch = vec![transaction.begin.to_owned()];
-    batch.extend(state::version_updates(dialect, tables, before, after).into_iter().map(|s| s.sql));
+    if purge {
+        // Whatever the table holds goes, rows that name no revision too.
+        batch.push(common::delete_all_heads(dialect, tables).sql);
+        batch.extend(after.iter().map(|id| common::insert_head(dialect, tables, id.as_str()).sql));
+    } else {
+        batch.extend(state::version_updates(dialect, tables, before, after).into_iter().map(|s| s.sql));
+    }
     let still_applied = graph.applied(after)?;
     for (id, row) in state::recorded_applied(history).into_iter().filter(|(id, _)| !still_applied.contains(id)) {
         let entry = state::history_entry(&id, StepKind::Unstamp, &row.checksum, None);

@@ -70,7 +70,7 @@ fn short(checksum: &str) -> &str {
     checksum.get(..12).unwrap_or(checksum)
 }
 
-use crate::runtime::db_error;
+use crate::runtime::{RuntimeError, db_error};
 
 async fn table_exists(session: &mut dyn Session, table: &str) -> Result<bool, Error> {
     let query = session.dialect().table_exists_query(table);
@@ -88,12 +88,28 @@ pub(super) async fn ensure_tables(session: &mut dyn Session, tables: &StateTable
 
 /// The version table's rows, sorted.
 pub(super) async fn read_heads(session: &mut dyn Session, tables: &StateTables) -> Result<Vec<RevisionId>, Error> {
+    read_heads_keeping(session, tables, false).await
+}
+
+/// [`read_heads`], leaving out the rows that hold no revision id when `skip_bad` (for a
+/// stamp that empties the table first) rather than refusing them.
+pub(super) async fn read_heads_keeping(
+    session: &mut dyn Session,
+    tables: &StateTables,
+    skip_bad: bool,
+) -> Result<Vec<RevisionId>, Error> {
     let query = common::select_heads(session.dialect(), tables);
     let rows = session.query_text(&query).await.map_err(db_error("read the version table"))?;
     let mut heads = Vec::with_capacity(rows.len());
     for row in rows {
         let text = row.into_iter().next().flatten().unwrap_or_default();
-        heads.push(RevisionId::parse(&text)?);
+        match RevisionId::parse(&text) {
+            Ok(id) => heads.push(id),
+            Err(_) if skip_bad => {}
+            Err(_) => {
+                return Err(RuntimeError::BadVersionRow { table: tables.version_table.clone(), value: text }.into());
+            }
+        }
     }
     heads.sort();
     Ok(heads)
