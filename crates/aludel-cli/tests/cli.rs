@@ -167,6 +167,12 @@ async fn depends_on_pulls_in_the_other_branch() {
         project.run(&["upgrade", "s2"]).await.ok();
         let heads = project.heads().await;
         assert!(heads.contains(&"s2".to_owned()) && heads.contains(&"b2".to_owned()), "{heads:?}");
+        // `heads` lists b2 and s2 apart and `upgrade head` asks for a merge: `merge heads` makes
+        // it, though s2 depends on b2 (it refused, calling b2 an ancestor: no way forward).
+        let merged = project.run(&["merge", "heads", "-m", "join"]).await.ok();
+        assert!(merged.stdout.contains("Generating"), "{backend:?}: {}", merged.stdout);
+        project.run(&["upgrade", "head"]).await.ok();
+        assert_eq!(project.heads().await.len(), 1, "{backend:?}: one head after the merge");
     }
 }
 

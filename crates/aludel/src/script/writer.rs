@@ -162,7 +162,9 @@ impl NewRevision {
             return Err(ScriptError::NothingToMerge { targets: targets.to_vec(), found: parents.len() });
         }
         for descendant in &parents {
-            let below = graph.applied(std::slice::from_ref(descendant))?;
+            // By `down_revision` alone: a head that only depends on another still needs the merge
+            // that joins their lines, as `heads` lists them apart.
+            let below = graph.lineage_below(descendant)?;
             if let Some(ancestor) = parents.iter().find(|other| *other != descendant && below.contains(*other)) {
                 return Err(ScriptError::MergeOfAncestor {
                     ancestor: ancestor.clone(),

@@ -8,6 +8,13 @@ use crate::script::graph::{Edges, Plan, RevisionGraph, Step};
 use crate::script::{Direction, Revision, RevisionId, ScriptError};
 
 impl RevisionGraph {
+    /// `id` and the revisions below it by `down_revision` alone (its branch's line, not what
+    /// `depends_on` pulls in): what a merge of `id` joins.
+    pub(crate) fn lineage_below(&self, id: &RevisionId) -> Result<BTreeSet<RevisionId>, ScriptError> {
+        let mask = self.up_mask(self.current_indices(std::slice::from_ref(id))?, Edges::Lineage);
+        Ok(mask.iter().enumerate().filter(|(_, on)| **on).map(|(i, _)| self.id(i).clone()).collect())
+    }
+
     /// The revisions applied when the version table holds `current`: those heads and
     /// everything they need, through `down_revision` and `depends_on`.
     ///
