@@ -806,6 +806,7 @@ mod tests {
             ("", &["a2", "b1"], "a2 b1"),
             ("a2 b2", &["base"], ""),
             ("a2 b2", &["base", "a1"], "a1"),
+            ("a2 b2", &["a1", "base"], "!InvalidTarget"),
             ("", &["a2", "r1", "b1"], "a2 b1"),
             ("", &["beta@head", "b1", "a1"], "a1 b2"),
             // Counting down still counts from what the earlier targets left.

@@ -346,14 +346,12 @@ impl RevisionGraph {
         targets: &[&str],
         purge: bool,
     ) -> Result<Vec<RevisionId>, ScriptError> {
-        if targets.len() > 1
-            && let Some(base) = targets.iter().find(|t| **t == "base")
-        {
-            // Stamped beside others, `base` would empty the table or be forgotten, by its place.
+        if targets.iter().skip(1).any(|t| *t == "base") {
+            // After other targets, `base` would empty the table of what they just stamped.
             return Err(ScriptError::InvalidTarget {
-                target: (*base).to_owned(),
-                reason: "`base` empties the version table, which stamping other targets beside it contradicts; \
-                         stamp `base` alone, or leave it out"
+                target: "base".to_owned(),
+                reason: "`base` empties the version table, so after other targets it would undo them; put it \
+                         first (`stamp base <revision>` starts from an empty table) or leave it out"
                     .to_owned(),
             });
         }
