@@ -85,10 +85,6 @@ pub(super) fn script(
         let split = in_transaction && runs_split(&rendered);
         if in_transaction && !split {
             writeln!(out, "{};", dialect.begin_transaction()).ok();
-            let recorded: Vec<&str> = heads.iter().map(RevisionId::as_str).collect();
-            if let Some(guard) = dialect.script_version_guard(&tables.version_table, &recorded, revision.id.as_str()) {
-                writeln!(out, "{};", guard.sql).ok();
-            }
         }
         let integrity =
             if in_transaction && !split { dialect.script_integrity_check(revision.id.as_str()) } else { None };
@@ -102,6 +98,12 @@ pub(super) fn script(
             // The same timeouts as an online run: in the transaction, or on the session before.
             for statement in dialect.timeout_statements(&limits, in_transaction) {
                 writeln!(out, "{};", statement.sql).ok();
+            }
+        }
+        if in_transaction && !split {
+            let recorded: Vec<&str> = heads.iter().map(RevisionId::as_str).collect();
+            if let Some(guard) = dialect.script_version_guard(&tables.version_table, &recorded, revision.id.as_str()) {
+                writeln!(out, "{};", guard.sql).ok();
             }
         }
         let segments = if split {
