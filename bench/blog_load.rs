@@ -334,8 +334,8 @@ async fn seed(db: &DatabaseConnection, author: i64, count: usize) -> (i64, i64) 
         _ => {
             "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < $3) \
              INSERT INTO posts (author_id, title, body, created_at, updated_at) \
-             SELECT $1, 'Post ' || n, $2, strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', ($3 - n) * -1 || ' seconds'), \
-             strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', ($3 - n) * -1 || ' seconds') FROM seq"
+             SELECT $1, 'Post ' || n, $2, strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', (n - $3) || ' seconds'), \
+             strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', (n - $3) || ' seconds') FROM seq"
         }
     };
     let count = i64::try_from(count).expect("a count");
