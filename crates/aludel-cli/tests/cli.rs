@@ -1217,6 +1217,15 @@ async fn history_indicates_the_current_revision_and_ranges_from_it() {
 }
 
 /// `stamp a1 b1` sets revisions of two branches at once, as Alembic's `stamp` takes several.
+/// `trace --rows` is bounded: a few digits too many would fill the server's disk with
+/// generated rows before anyone noticed.
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_rows_are_bounded() {
+    let project = Project::new(Backend::Sqlite).await;
+    let run = project.run(&["trace", "--rows", "99999999999999"]).await.expect_code(2);
+    assert!(run.stderr.contains("1..=100000000"), "{}", run.stderr);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn stamp_takes_several_targets() {
     let project = Project::new(Backend::Sqlite).await;

@@ -489,14 +489,14 @@ pub enum Backend {
 
 /// A URL whose scheme names no backend this build supports.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unsupported database URL scheme `{scheme}`; use postgresql://user@host:port/db, sqlite://path.db or mysql://user@host:port/db (enabled backends: {enabled})"
-)]
+#[error("unsupported database URL scheme `{scheme}`; use {forms} (enabled backends: {enabled})")]
 pub struct UnknownBackend {
     /// The scheme as written.
     pub scheme: String,
     /// The backends compiled in.
     pub enabled: String,
+    /// Their URLs' forms (`postgresql://user@host:port/db, sqlite://path.db`).
+    pub forms: String,
 }
 
 impl Backend {
@@ -525,7 +525,20 @@ impl Backend {
                 _ => "(none: the text is not a URL)".to_owned(),
             },
             enabled: Backend::ALL.iter().map(|b| b.dialect().name()).collect::<Vec<_>>().join(", "),
+            forms: Backend::ALL.iter().map(|b| b.url_form()).collect::<Vec<_>>().join(", "),
         })
+    }
+
+    /// How a URL for this backend is written, for errors.
+    fn url_form(self) -> &'static str {
+        match self {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => "postgresql://user@host:port/db",
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => "sqlite://path.db",
+            #[cfg(feature = "mysql")]
+            Backend::MySql => "mysql://user@host:port/db",
+        }
     }
 
     /// Whether the backend is a server reached by host and port (not a file).
