@@ -399,7 +399,7 @@ enum Command {
         rev_range: Option<String>,
         /// Generated rows per table (at most 100,000,000); without it, each table gets as many
         /// rows as the database's statistics estimate it holds (10,000 to 2,000,000)
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100_000_000))]
         rows: Option<u64>,
         /// Milliseconds a statement may stop writers before the trace fails
         #[arg(long, default_value_t = 100)]
