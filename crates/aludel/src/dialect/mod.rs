@@ -781,3 +781,19 @@ pub(crate) fn is_scheme(text: &str) -> bool {
         && text.starts_with(|c: char| c.is_ascii_alphabetic())
         && text.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A refused URL's error suggests the URL forms of the backends built in, and no other.
+    #[test]
+    fn an_unknown_scheme_suggests_only_the_backends_built_in() {
+        let error = Backend::from_url("mongodb://db/x").expect_err("no such backend");
+        let forms: Vec<&str> = error.forms.split(", ").collect();
+        assert_eq!(forms.len(), Backend::ALL.len(), "{error}");
+        for (form, backend) in forms.iter().zip(Backend::ALL) {
+            assert_eq!(Backend::from_url(form), Ok(*backend), "{error}");
+        }
+    }
+}
