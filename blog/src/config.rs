@@ -410,6 +410,14 @@ mod tests {
         assert!(!message.contains("hunter2"), "{message}");
         // The forms suggested are those of the backends built in (aludel checks it lists no other).
         assert!(message.contains("postgresql://user@host:port/db, sqlite://path.db"), "{message}");
+        // The driver would ignore an encrypted key's password and log it at `warn`.
+        check(
+            &[("DATABASE_URL", "postgresql://app@db/app?sslkey=k.pem&sslpassword=hunter2")],
+            Err("invalid DATABASE_URL=`postgresql://app@db/app?sslkey=k.pem&sslpassword=***`: the URL's \
+                 `sslpassword` parameter is not read by the postgresql driver, which would ignore it and log \
+                 its value; the driver cannot decrypt a client key: decrypt it (`openssl pkey -in key.pem -out \
+                 plain.pem`) and name the plain file with `sslkey`"),
+        );
         check(&[("CORS_ORIGINS", "https://a.example, http://localhost:3000")], Ok(()));
         check(
             &[("TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")],

@@ -26,6 +26,19 @@ pub enum UrlError {
         /// The scheme as written.
         scheme: String,
     },
+    /// A query parameter carrying a secret that the backend's driver does not read: it would
+    /// be ignored, and PostgreSQL's driver logs each parameter it ignores with its value.
+    #[error(
+        "the URL's `{name}` parameter is not read by the {backend} driver, which would ignore it and log its value; {fix}"
+    )]
+    UnreadSecret {
+        /// The parameter as written.
+        name: String,
+        /// The backend's name.
+        backend: &'static str,
+        /// What to write instead.
+        fix: &'static str,
+    },
 }
 
 impl DatabaseUrl {
@@ -34,7 +47,8 @@ impl DatabaseUrl {
     /// # Errors
     ///
     /// [`UrlError::UnknownBackend`] when the scheme names no enabled backend,
-    /// [`UrlError::NoHost`] for a server's URL without `//` after its scheme.
+    /// [`UrlError::NoHost`] for a server's URL without `//` after its scheme,
+    /// [`UrlError::UnreadSecret`] for a secret in a query parameter the driver does not read.
     pub fn parse(raw: &str) -> Result<Self, UrlError> {
         let raw = raw.trim();
         let backend = Backend::from_url(raw)?;
@@ -43,6 +57,14 @@ impl DatabaseUrl {
             && !rest.starts_with("//")
         {
             return Err(UrlError::NoHost { scheme: scheme.to_owned() });
+        }
+        if let Ok(parsed) = url::Url::parse(raw) {
+            for (key, _) in parsed.query_pairs() {
+                if let Some(fix) = backend.unread_secret_parameter(&key) {
+                    let backend = backend.dialect().name();
+                    return Err(UrlError::UnreadSecret { name: key.into_owned(), backend, fix });
+                }
+            }
         }
         Ok(DatabaseUrl { raw: raw.to_owned(), backend })
     }
@@ -211,5 +233,24 @@ mod tests {
         assert!(!error.to_string().contains("Zx9"), "{error}");
         let error = DatabaseUrl::parse("oracle://u:Zx9secret@db/app").expect_err("no such backend");
         assert!(error.to_string().contains("`oracle`"), "{error}");
+    }
+
+    /// sqlx's PostgreSQL driver logs every query parameter it does not read, value and all, so
+    /// a secret it cannot use would reach the log (`sslpassword=...` at `warn`).
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn a_secret_the_driver_would_ignore_and_log_is_refused_without_its_value() {
+        for (written, name) in [
+            ("postgresql://app@db/app?sslpassword=Zx9secret", "sslpassword"),
+            ("postgresql://app@db/app?sslmode=require&passfile=Zx9secret", "passfile"),
+            ("postgres://app@db/app?PASSWORD=Zx9secret", "PASSWORD"),
+        ] {
+            let error = DatabaseUrl::parse(written).expect_err(written);
+            let message = error.to_string();
+            assert!(matches!(&error, UrlError::UnreadSecret { name: found, .. } if found == name), "{message}");
+            assert!(!message.contains("Zx9"), "{message}");
+        }
+        // What the driver reads stays allowed.
+        assert!(DatabaseUrl::parse("postgresql://app@db/app?password=Zx9secret&sslmode=require").is_ok());
     }
 }

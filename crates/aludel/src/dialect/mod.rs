@@ -551,6 +551,17 @@ impl Backend {
         }
     }
 
+    /// For a URL query parameter that carries a secret the backend's driver does not read,
+    /// what to write instead.
+    pub(crate) fn unread_secret_parameter(self, key: &str) -> Option<&'static str> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => postgres::session::unread_secret_parameter(key),
+            #[allow(unreachable_patterns)] // The other drivers ignore what they do not read silently.
+            _ => None,
+        }
+    }
+
     /// Picks the backend by dialect name or URL scheme (`postgresql`, `postgres`, `sqlite`,
     /// `mysql`, `mariadb`).
     pub fn from_name(name: &str) -> Option<Backend> {

@@ -33,6 +33,20 @@ pub(crate) async fn connect(url: &str, options: &SessionOptions) -> Result<Box<d
     }))
 }
 
+/// For a URL query parameter that carries a secret sqlx does not read, what to write
+/// instead: sqlx ignores such a parameter and logs it at `warn`, value included. Only
+/// `password`, spelled so, is read.
+pub(crate) fn unread_secret_parameter(key: &str) -> Option<&'static str> {
+    match key.to_ascii_lowercase().as_str() {
+        "password" if key != "password" => Some("write it `password`, in lower case"),
+        "sslpassword" => Some(
+            "the driver cannot decrypt a client key: decrypt it (`openssl pkey -in key.pem -out plain.pem`) and name the plain file with `sslkey`",
+        ),
+        "passfile" => Some("set the PGPASSFILE environment variable to the file instead, which the driver reads"),
+        _ => None,
+    }
+}
+
 /// The advisory lock key: derived from the version table's name, so two applications
 /// sharing a database with different version tables do not wait for each other.
 fn lock_key(version_table: &str) -> i64 {
