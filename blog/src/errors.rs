@@ -118,6 +118,10 @@ pub enum AppError {
     /// 504: the request took longer than the configured timeout.
     #[error("request timed out")]
     Timeout,
+    /// 408: the timeout passed while the service waited for the client's body (with
+    /// `Connection: close`, since the rest of the body is not read).
+    #[error("request body timed out")]
+    BodyTimeout,
     /// 500: a bug or an outage; logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -143,6 +147,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -203,6 +208,11 @@ impl IntoResponse for AppError {
                 detail(status, message)
             }
             AppError::Timeout => detail(status, "Request timed out"),
+            AppError::BodyTimeout => {
+                let mut response = detail(status, "The request body did not arrive in time");
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+                response
+            }
         }
     }
 }

@@ -5,7 +5,14 @@
 //! CORS is built from the settings in [`crate::app`].
 
 use std::any::Any;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use hyper::body::{Body as HttpBody, Frame, SizeHint};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -30,14 +37,57 @@ pub const HTML_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 /// What any other response (JSON, files) may load: nothing, and nothing may frame it.
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
-/// Answers 504 when the handler takes longer than the configured timeout.
+/// Answers when the handler takes longer than the configured timeout: 408 when it was
+/// waiting for the client's body just then (a slow or stalled upload: the client's doing,
+/// and a 504 would blame the service), 504 otherwise.
 pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    let (request, waiting_for_body) = watch_body(request);
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
+        Err(_) if waiting_for_body.is_some_and(|waiting| waiting.load(Ordering::Relaxed)) => {
+            tracing::warn!(timeout_secs = limit.as_secs(), "request timed out waiting for its body");
+            AppError::BodyTimeout.into_response()
+        }
         Err(_) => {
             tracing::warn!(timeout_secs = limit.as_secs(), "request timed out");
             AppError::Timeout.into_response()
         }
+    }
+}
+
+/// The request, its body (if it has one) telling through the flag whether its reader is
+/// waiting for the client.
+fn watch_body(request: Request) -> (Request, Option<Arc<AtomicBool>>) {
+    if request.body().is_end_stream() {
+        return (request, None);
+    }
+    let waiting = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&waiting);
+    (request.map(|inner| Body::new(WatchedBody { inner, waiting: flag })), Some(waiting))
+}
+
+/// A request body that records whether its last read found nothing yet to read.
+struct WatchedBody {
+    inner: Body,
+    waiting: Arc<AtomicBool>,
+}
+
+impl HttpBody for WatchedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let poll = Pin::new(&mut self.inner).poll_frame(cx);
+        self.waiting.store(poll.is_pending(), Ordering::Relaxed);
+        poll
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -140,6 +190,39 @@ mod tests {
         assert_eq!(body_of(slow).await, r#"{"detail":"Request timed out"}"#);
         let fast = app.oneshot(Request::get("/fast").body(Body::empty()).expect("a request")).await;
         assert_eq!(fast.expect("the router never fails").status(), StatusCode::OK);
+    }
+
+    /// A client that stops sending its body holds the handler until the timeout: that is its
+    /// doing (408, and the connection closed), where a slow handler is the service's (504).
+    #[tokio::test]
+    async fn a_body_that_stops_arriving_is_answered_408() {
+        async fn read(body: Bytes) -> String {
+            format!("{} bytes", body.len())
+        }
+        async fn read_then_stall(body: Bytes) -> String {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            format!("{} bytes", body.len())
+        }
+        let app = Router::new()
+            .route("/read", axum::routing::post(read))
+            .route("/read-then-stall", axum::routing::post(read_then_stall))
+            .layer(axum::middleware::from_fn_with_state(Duration::from_millis(50), timeout));
+        let stalled = || {
+            let first = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"{\"title\""))]);
+            Body::from_stream(futures_util::StreamExt::chain(first, futures_util::stream::pending()))
+        };
+        let post = |path: &str, body: Body| Request::post(path).body(body).expect("a request");
+
+        let response = app.clone().oneshot(post("/read", stalled())).await.expect("the router never fails");
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(response.headers().get(header::CONNECTION).map(HeaderValue::as_bytes), Some(&b"close"[..]));
+        assert_eq!(body_of(response).await, r#"{"detail":"The request body did not arrive in time"}"#);
+
+        let whole = app.clone().oneshot(post("/read", Body::from("{}"))).await.expect("the router never fails");
+        assert_eq!((whole.status(), body_of(whole).await), (StatusCode::OK, "2 bytes".to_owned()));
+        // The body was read whole; the handler's own wait is the service's.
+        let slow = app.oneshot(post("/read-then-stall", Body::from("{}"))).await.expect("the router never fails");
+        assert_eq!(slow.status(), StatusCode::GATEWAY_TIMEOUT);
     }
 
     #[tokio::test]

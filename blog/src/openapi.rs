@@ -32,7 +32,7 @@ use crate::{auth, errors, pagination, posts, site};
         errors::FieldError,
         pagination::Page<posts::schemas::PostOut>,
     )),
-    modifiers(&BearerFromPasswordFlow, &PrintableText, &BusyDatabase),
+    modifiers(&BearerFromPasswordFlow, &PrintableText, &BusyDatabase, &RequestTimeouts),
     tags(
         (name = "auth", description = "Registration and tokens (OAuth2 password flow)"),
         (name = "users", description = "Users"),
@@ -99,32 +99,62 @@ const WITHOUT_POOL: [&str; 2] = ["/health", "/ready"];
 
 impl Modify for BusyDatabase {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        const BUSY: &str = "every database connection is busy";
-        const SEE: &str = "; see Retry-After";
         for (path, item) in &mut openapi.paths.paths {
             if WITHOUT_POOL.contains(&path.as_str()) {
                 continue;
             }
-            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            for operation in operations.into_iter().flatten() {
-                let responses = &mut operation.responses.responses;
-                match responses.get_mut("503") {
-                    Some(RefOr::T(response)) => {
-                        let own = response.description.strip_suffix(SEE).unwrap_or(&response.description);
-                        response.description = format!("{own}, or {BUSY}{SEE}");
-                    }
-                    Some(RefOr::Ref(_)) => {}
-                    None => {
-                        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
-                        let response = ResponseBuilder::new()
-                            .description(format!("Every database connection is busy{SEE}"))
-                            .content("application/json", content)
-                            .build();
-                        responses.insert("503".to_owned(), RefOr::T(response));
-                    }
+            for operation in operations(item) {
+                add_reason(&mut operation.responses, "503", "every database connection is busy", "; see Retry-After");
+            }
+        }
+    }
+}
+
+/// What any route may answer because of `REQUEST_TIMEOUT_SECS`: 504 when the service takes
+/// longer, and for a route with a body, 408 when the body does not arrive in that time and 400
+/// when it is cut off.
+struct RequestTimeouts;
+
+impl Modify for RequestTimeouts {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                add_reason(&mut operation.responses, "504", "the request took longer than the service allows", "");
+                if operation.request_body.is_some() {
+                    let responses = &mut operation.responses;
+                    add_reason(responses, "408", "the body did not arrive in the time the service allows", "");
+                    add_reason(responses, "400", "the body was cut off", "");
                 }
             }
+        }
+    }
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+}
+
+/// Documents `reason` for answering `status` (an [`errors::ErrorBody`]): beside the route's
+/// own reasons when it has some (`{own}, or {reason}{suffix}`), else as the response's
+/// description.
+fn add_reason(responses: &mut utoipa::openapi::Responses, status: &str, reason: &str, suffix: &str) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    match responses.responses.get_mut(status) {
+        Some(RefOr::T(response)) => {
+            let own = response.description.strip_suffix(suffix).unwrap_or(&response.description);
+            response.description = format!("{own}, or {reason}{suffix}");
+        }
+        Some(RefOr::Ref(_)) => {}
+        None => {
+            let mut letters = reason.chars();
+            let capitalized: String =
+                letters.next().map(|first| first.to_uppercase().chain(letters).collect()).unwrap_or_default();
+            let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+            let response = ResponseBuilder::new()
+                .description(format!("{capitalized}{suffix}"))
+                .content("application/json", content)
+                .build();
+            responses.responses.insert(status.to_owned(), RefOr::T(response));
         }
     }
 }

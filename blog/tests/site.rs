@@ -312,6 +312,21 @@ async fn the_openapi_document_describes_the_errors(backend: Backend) {
         spec["paths"]["/auth/token"]["post"]["responses"]["503"]["description"],
         "Too many password checks at once, or every database connection is busy; see Retry-After"
     );
+    // Any route may time out (504); one with a body may wait for it in vain (408) or get it
+    // cut off (400).
+    for (path, methods) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in methods.as_object().expect("operations") {
+            let responses = &operation["responses"];
+            assert!(responses.get("504").is_some(), "{method} {path} does not document 504");
+            let has_body = operation.get("requestBody").is_some();
+            assert_eq!(responses.get("408").is_some(), has_body, "{method} {path}: 408");
+            assert_eq!(responses.get("400").is_some(), has_body, "{method} {path}: 400");
+        }
+    }
+    assert_eq!(
+        spec["paths"]["/posts/{id}/attachments"]["post"]["responses"]["400"]["description"],
+        "The multipart body is malformed, or the body was cut off"
+    );
     let page = spec["paths"]["/posts"]["get"]["parameters"]
         .as_array()
         .expect("parameters")
