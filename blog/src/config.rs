@@ -160,6 +160,10 @@ pub struct ConnectionLimits {
     /// `SEND_TIMEOUT_SECS`: a connection whose client takes none of a response's bytes for
     /// this long is closed, and the response dropped (default 30).
     pub send_timeout: Duration,
+    /// `SHUTDOWN_TIMEOUT_SECS`: once asked to stop, the service lets requests in flight and
+    /// responses being sent finish for this long, then closes what is left (default 25, under
+    /// the 30 s an orchestrator such as Kubernetes waits before it kills the process).
+    pub shutdown_timeout: Duration,
 }
 
 /// `LOG_LEVEL` (or `RUST_LOG`): each of its comma-separated directives names a level, alone
@@ -196,10 +200,12 @@ impl ConnectionLimits {
         let header_secs: u64 = vars.parse("HEADER_READ_TIMEOUT_SECS", 10, "a whole number of seconds")?;
         let keep_alive_secs: u64 = vars.parse("KEEP_ALIVE_TIMEOUT_SECS", 5, "a whole number of seconds")?;
         let send_secs: u64 = vars.parse("SEND_TIMEOUT_SECS", 30, "a whole number of seconds")?;
+        let shutdown_secs: u64 = vars.parse("SHUTDOWN_TIMEOUT_SECS", 25, "a whole number of seconds")?;
         for (name, value) in [
             ("HEADER_READ_TIMEOUT_SECS", header_secs),
             ("KEEP_ALIVE_TIMEOUT_SECS", keep_alive_secs),
             ("SEND_TIMEOUT_SECS", send_secs),
+            ("SHUTDOWN_TIMEOUT_SECS", shutdown_secs),
         ] {
             if value == 0 {
                 return Err(invalid(name, "0", "at least 1 second"));
@@ -211,6 +217,7 @@ impl ConnectionLimits {
             keep_alive_timeout: Duration::from_secs(keep_alive_secs),
             max_connections,
             send_timeout: Duration::from_secs(send_secs),
+            shutdown_timeout: Duration::from_secs(shutdown_secs),
         })
     }
 }

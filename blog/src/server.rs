@@ -37,8 +37,10 @@ use crate::config::ConnectionLimits;
 const ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting, lets every
-/// connection finish its request in flight, and returns once all are closed. Each request
-/// carries the peer's address as `ConnectInfo<SocketAddr>`.
+/// connection finish its request in flight, and returns once all are closed, or once
+/// `limits.shutdown_timeout` has passed (a client reading a large download slowly would
+/// otherwise hold the process for as long as it likes); what is left is closed as the
+/// runtime stops. Each request carries the peer's address as `ConnectInfo<SocketAddr>`.
 ///
 /// A connection past `limits.max_connections` is not accepted until one closes: it waits in
 /// the listen backlog, costing no file descriptor here.
@@ -83,7 +85,14 @@ pub async fn serve(
     stop.send_replace(());
     // Each connection holds its slot until it closes: with every slot back, all are closed.
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
-    let _closed = slots.acquire_many(all).await;
+    if tokio::time::timeout(limits.shutdown_timeout, slots.acquire_many(all)).await.is_err() {
+        let open = limits.max_connections.saturating_sub(slots.available_permits());
+        tracing::warn!(
+            connections = open,
+            timeout_secs = limits.shutdown_timeout.as_secs(),
+            "stopping with connections still open: they did not finish within SHUTDOWN_TIMEOUT_SECS"
+        );
+    }
 }
 
 /// Errors of one connection that leave the listener able to accept the next.

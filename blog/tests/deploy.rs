@@ -49,6 +49,7 @@ const SETTINGS: &[&str] = &[
     "KEEP_ALIVE_TIMEOUT_SECS",
     "MAX_CONNECTIONS",
     "SEND_TIMEOUT_SECS",
+    "SHUTDOWN_TIMEOUT_SECS",
     "RESPONSE_MEMORY_MIB",
     "NO_COLOR",
 ];
@@ -510,27 +511,8 @@ async fn a_client_that_stops_reading_is_dropped_with_its_response() {
     let limits = [("SEND_TIMEOUT_SECS", "1"), ("RESPONSE_MEMORY_MIB", "8"), ("KEEP_ALIVE_TIMEOUT_SECS", "60")];
     let _replicas = Replicas(vec![serve(dir.path(), &url, port, &limits)]);
     wait_ready(port).await;
-    let json = [("Content-Type", "application/json")];
-    let account = r#"{"email": "ada@example.com", "password": "correct horse 9"}"#;
-    assert_eq!(exchange(port, "POST", "/auth/register", &json, account).await.0, 201);
-    let form = [("Content-Type", "application/x-www-form-urlencoded")];
-    let (_, token) =
-        exchange(port, "POST", "/auth/token", &form, "username=ada%40example.com&password=correct+horse+9").await;
-    let token: serde_json::Value = serde_json::from_str(&token).expect("a token");
-    let bearer = format!("Bearer {}", token["access_token"].as_str().expect("an access token"));
-    // 30 posts of 200 KB: a 6 MB page, more than the socket buffers take.
-    let post = serde_json::json!({"title": "long", "body": "é".repeat(100_000)}).to_string();
-    for _ in 0..30 {
-        let headers = [("Content-Type", "application/json"), ("Authorization", bearer.as_str())];
-        assert_eq!(exchange(port, "POST", "/posts", &headers, &post).await.0, 201);
-    }
-    let page = "/posts?size=30";
-
-    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
-    socket.set_recv_buffer_size(4096).expect("a small buffer");
-    let mut stalled = socket.connect(([127, 0, 0, 1], port).into()).await.expect("connects");
-    let request = format!("GET {page} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    stalled.write_all(request.as_bytes()).await.expect("sends");
+    let page = seed_a_large_page(port).await;
+    let mut stalled = ask_with_a_small_buffer(port, page).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (status, _) = exchange(port, "GET", page, &[], "").await;
     assert_eq!(status, 503, "the stalled response holds the budget");
@@ -540,6 +522,68 @@ async fn a_client_that_stops_reading_is_dropped_with_its_response() {
     let received = closed_within(&mut stalled, Duration::from_secs(5)).await.expect("the stalled connection is closed");
     assert!(received.len() < 6_000_000, "the response was not sent whole: {} bytes", received.len());
     assert_eq!(exchange(port, "GET", page, &[], "").await.0, 200, "its memory is free again");
+}
+
+/// Posts 30 posts of 200 KB as a new user and returns the path of their 6 MB page, more than
+/// the socket buffers take.
+async fn seed_a_large_page(port: u16) -> &'static str {
+    let json = [("Content-Type", "application/json")];
+    let account = r#"{"email": "ada@example.com", "password": "correct horse 9"}"#;
+    assert_eq!(exchange(port, "POST", "/auth/register", &json, account).await.0, 201);
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let (_, token) =
+        exchange(port, "POST", "/auth/token", &form, "username=ada%40example.com&password=correct+horse+9").await;
+    let token: serde_json::Value = serde_json::from_str(&token).expect("a token");
+    let bearer = format!("Bearer {}", token["access_token"].as_str().expect("an access token"));
+    let post = serde_json::json!({"title": "long", "body": "é".repeat(100_000)}).to_string();
+    for _ in 0..30 {
+        let headers = [("Content-Type", "application/json"), ("Authorization", bearer.as_str())];
+        assert_eq!(exchange(port, "POST", "/posts", &headers, &post).await.0, 201);
+    }
+    "/posts?size=30"
+}
+
+/// Sends `GET path` on a connection whose receive buffer is small, and reads nothing.
+async fn ask_with_a_small_buffer(port: u16, path: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket.set_recv_buffer_size(4096).expect("a small buffer");
+    let mut stream = socket.connect(([127, 0, 0, 1], port).into()).await.expect("connects");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("sends");
+    stream
+}
+
+/// A client reading a large response slowly, but often enough for `SEND_TIMEOUT_SECS`, held a
+/// stopping service for as long as it kept reading (this one would take a minute). Past
+/// `SHUTDOWN_TIMEOUT_SECS` the service stops anyway, and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reader_does_not_hold_a_stopping_service() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
+    let port = free_port();
+    let limits = [("SEND_TIMEOUT_SECS", "30"), ("SHUTDOWN_TIMEOUT_SECS", "1"), ("KEEP_ALIVE_TIMEOUT_SECS", "60")];
+    let mut replicas = Replicas(vec![serve(dir.path(), &url, port, &limits)]);
+    wait_ready(port).await;
+    let page = seed_a_large_page(port).await;
+    let mut slow = ask_with_a_small_buffer(port, page).await;
+    let reader = tokio::spawn(async move {
+        let mut chunk = [0; 10_240];
+        // 100 KB a second: a minute for the page.
+        while let Ok(1..) = slow.read(&mut chunk).await {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let child = replicas.0.pop().expect("the service");
+    let asked = Instant::now();
+    let output = tokio::task::spawn_blocking(move || stop(child)).await.expect("stops");
+    let took = asked.elapsed();
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(took < Duration::from_secs(10), "the service took {took:?} to stop:\n{log}");
+    assert!(log.contains("did not finish within SHUTDOWN_TIMEOUT_SECS"), "{log}");
+    // What the kernel still holds of the response would take minutes more at this pace.
+    reader.abort();
 }
 
 /// Past `MAX_CONNECTIONS`, a connection waits to be accepted until another closes.
