@@ -43,27 +43,36 @@ pub fn control_characters(loc: &[&str], text: &str) -> Option<FieldError> {
 }
 
 /// What [`identity_characters`] allows, as the OpenAPI document's `pattern` says it: what
-/// [`PRINTABLE_TEXT`] allows, but the bidirectional embedding, override and isolate controls.
-pub const IDENTITY_TEXT: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$";
+/// [`PRINTABLE_TEXT`] allows, but the bidirectional embedding, override and isolate controls
+/// and the invisible characters of [`is_invisible`].
+pub const IDENTITY_TEXT: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u180E\u200B\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$";
 
 /// The bidirectional embedding, override and isolate controls (U+202A to U+202E, U+2066 to
 /// U+2069): they reorder the text that follows them, so a name holding one can render as
 /// someone else's. The marks U+200E and U+200F only give neutral characters a direction, and
 /// stay allowed.
-fn is_bidi_control(c: char) -> bool {
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Characters that show nothing and join or break nothing a name needs: the soft hyphen, the
+/// Mongolian vowel separator, the zero-width space, the word joiner and invisible operators
+/// (U+2060 to U+2064) and the byte order mark. `adа\u{200B}min` looks like `adаmin`. The
+/// zero-width joiner and non-joiner stay: emoji sequences and several scripts need them.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{180E}' | '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+}
+
 /// A field error at `loc` when `text`, a login or display name, holds what
-/// [`control_characters`] refuses or a bidirectional control. Only names: titles and bodies
-/// may need the controls to lay out right-to-left text.
+/// [`control_characters`] refuses, a bidirectional control or an invisible character. Only
+/// names: titles and bodies may need the controls to lay out right-to-left text.
 pub fn identity_characters(loc: &[&str], text: &str) -> Option<FieldError> {
     control_characters(loc, text).or_else(|| {
-        text.chars().any(is_bidi_control).then(|| {
+        text.chars().any(|c| is_bidi_control(c) || is_invisible(c)).then(|| {
             FieldError::new(
                 "value_error",
                 loc,
-                "Value error, bidirectional control characters are not allowed in names",
+                "Value error, bidirectional control characters and invisible characters are not allowed in names",
                 Value::from(text),
             )
         })

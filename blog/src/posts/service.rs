@@ -487,11 +487,21 @@ async fn remove_unreferenced(
     Ok(removed)
 }
 
-/// The last path segment of a client's file name, without control characters or quotes, at
-/// most 255 bytes; `file` when nothing is left.
+/// The last path segment of a client's file name, without control characters, quotes,
+/// bidirectional controls and marks, or invisible characters, at most 255 bytes; `file` when
+/// nothing is left. A right-to-left override would show `invoice\u{202E}fdp.exe` to whoever
+/// downloads it as `invoiceexe.pdf`.
 pub fn clean_filename(name: &str) -> String {
+    use crate::extract::{is_bidi_control, is_invisible};
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let mut clean: String = base.chars().filter(|c| !c.is_control() && *c != '"').collect();
+    let shown = |c: &char| {
+        !c.is_control()
+            && *c != '"'
+            && !is_bidi_control(*c)
+            && !is_invisible(*c)
+            && !matches!(c, '\u{200E}' | '\u{200F}')
+    };
+    let mut clean: String = base.chars().filter(shown).collect();
     let trimmed = clean.trim().trim_start_matches('.');
     clean = trimmed.to_owned();
     while clean.len() > 255 {
@@ -513,6 +523,10 @@ mod tests {
             ("a\"b\r\n.txt", "ab.txt"),
             (".hidden", "hidden"),
             ("", "file"),
+            ("invoice\u{202E}fdp.exe", "invoicefdp.exe"),
+            ("\u{2067}report\u{2069}.pdf", "report.pdf"),
+            ("pay\u{200B}roll\u{FEFF}\u{200F}.xlsx", "payroll.xlsx"),
+            ("\u{200B}", "file"),
         ] {
             assert_eq!(clean_filename(input), expected, "{input:?}");
         }
