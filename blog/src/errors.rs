@@ -162,8 +162,35 @@ impl From<sea_orm::DbErr> for AppError {
                 tracing::warn!("request refused: no database connection came free in time");
                 AppError::Busy { detail: "The database is busy; try again shortly", retry_after_secs: 1 }
             }
+            // The server ended the connection (a restart, a failover, an administrator): the
+            // pool drops it, and the client's retry gets another.
+            error if connection_lost(&error) => {
+                tracing::warn!(error = %error, "request refused: the database connection was lost");
+                AppError::Busy { detail: "The database connection was lost; try again", retry_after_secs: 1 }
+            }
             error => AppError::Internal(anyhow::Error::new(error).context("database error")),
         }
+    }
+}
+
+/// Whether the error says the connection is gone, not that the statement failed: the socket
+/// broke or closed, or PostgreSQL ended the session (`57P01` administrator shutdown, `57P02`
+/// crash shutdown, `57P03` cannot connect now).
+fn connection_lost(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as SqlxError;
+    use sea_orm::{DbErr, RuntimeErr};
+    match error {
+        DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::ConnectionClosed) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(error))
+        | DbErr::Exec(RuntimeErr::SqlxError(error))
+        | DbErr::Query(RuntimeErr::SqlxError(error)) => match error.as_ref() {
+            SqlxError::Io(_) | SqlxError::PoolClosed | SqlxError::WorkerCrashed => true,
+            SqlxError::Database(error) => {
+                error.code().is_some_and(|code| matches!(&*code, "57P01" | "57P02" | "57P03"))
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }
 

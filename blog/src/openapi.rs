@@ -89,7 +89,8 @@ impl Modify for PrintableText {
 }
 
 /// Every route that reads the database may find each pooled connection busy for
-/// `DATABASE_POOL_TIMEOUT_SECS` and answer 503 with `Retry-After`: said on each of them, beside
+/// `DATABASE_POOL_TIMEOUT_SECS`, or its connection ended by the database, and answer 503 with
+/// `Retry-After`: said on each of them, beside
 /// the 503 a route has for its own reasons. `/health` reads nothing, and `/ready`'s 503 says
 /// the database cannot be used already.
 struct BusyDatabase;
@@ -104,7 +105,12 @@ impl Modify for BusyDatabase {
                 continue;
             }
             for operation in operations(item) {
-                add_reason(&mut operation.responses, "503", "every database connection is busy", "; see Retry-After");
+                add_reason(
+                    &mut operation.responses,
+                    "503",
+                    "every database connection is busy or was lost",
+                    "; see Retry-After",
+                );
             }
         }
     }

@@ -441,3 +441,36 @@ async fn a_request_that_finds_every_connection_busy_is_503(backend: Backend) {
     busy.rollback().await.expect("given back");
     assert_eq!(app.get("/posts/1", None).await.status, StatusCode::NOT_FOUND);
 }
+
+/// A database restart (or an administrator) ends every pooled connection; the first use of
+/// each was answered 500, as if the service were broken, and logged as a bug. Each is a 503
+/// with `Retry-After` now, and the pool replaces the connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_database_ended_are_503_and_replaced() {
+    let app = TestApp::new(Backend::Postgres).await;
+    let user = app.user("ada@example.com").await;
+    let post = app.post(&user, "kept").await;
+    let path = format!("/posts/{}", post["id"]);
+    // Every pooled connection in use at once, so the pool holds its four.
+    let reads = (0..8).map(|_| app.get(&path, None));
+    assert!(futures_util::future::join_all(reads).await.iter().all(|r| r.status == StatusCode::OK));
+
+    app.db
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let response = app.get(&path, None).await;
+        if response.status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(response.header("retry-after"), Some("1"), "{}", response.text());
+            assert_eq!(response.json(), json!({"detail": "The database connection was lost; try again"}));
+        }
+        statuses.push(response.status.as_u16());
+    }
+    assert!(statuses.iter().all(|s| [200, 503].contains(s)), "{statuses:?}");
+    assert_eq!(statuses[0], 503, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&200), "the pool heals: {statuses:?}");
+}

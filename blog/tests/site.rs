@@ -310,7 +310,7 @@ async fn the_openapi_document_describes_the_errors(backend: Backend) {
     }
     assert_eq!(
         spec["paths"]["/auth/token"]["post"]["responses"]["503"]["description"],
-        "Too many password checks at once, or every database connection is busy; see Retry-After"
+        "Too many password checks at once, or every database connection is busy or was lost; see Retry-After"
     );
     // Any route may time out (504); one with a body may wait for it in vain (408) or get it
     // cut off (400).
