@@ -147,7 +147,10 @@ impl AppState {
             tokens: auth::service::TokenKeys::new(&settings.auth),
             hashing: auth::service::Hashing::new(settings.auth.hash_concurrency).map_err(StartError::Threads)?,
             auth_limits: auth::limiter::AuthLimits::new(&settings.auth),
-            uploads: posts::service::UploadSlots::new(settings.storage.upload_concurrency),
+            uploads: posts::service::UploadSlots::new(
+                settings.storage.upload_concurrency,
+                settings.storage.uploads_per_user,
+            ),
             templates: site::templates()?,
             migrations: db::migrations()?,
             readiness: site::ReadinessCache::default(),

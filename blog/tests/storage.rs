@@ -31,6 +31,7 @@ on_every_backend!(
     uploads_stop_at_the_quota,
     a_multipart_body_without_a_boundary_is_400_not_415,
     uploads_past_the_concurrency_bound_are_503,
+    one_user_cannot_hold_every_upload_slot,
     an_upload_that_cannot_fit_is_refused_before_its_body_is_read,
     attachments_per_post_are_limited,
 );
@@ -394,7 +395,8 @@ async fn no_file_outlives_a_cleanup(backend: Backend) {
 
 async fn uploads_stop_at_the_quota(backend: Backend) {
     // Room for the six uploads at once below.
-    let app = TestApp::with_vars(backend, &[("UPLOAD_QUOTA_BYTES", "30"), ("UPLOAD_CONCURRENCY", "8")]).await;
+    let room = [("UPLOAD_QUOTA_BYTES", "30"), ("UPLOAD_CONCURRENCY", "8"), ("UPLOADS_PER_USER", "8")];
+    let app = TestApp::with_vars(backend, &room).await;
     let ada = app.user("ada@example.com").await;
     let bob = app.user("bob@example.com").await;
     let first = app.post(&ada, "first").await["id"].as_i64().expect("id");
@@ -481,8 +483,10 @@ async fn uploads_past_the_concurrency_bound_are_503(backend: Backend) {
         tokio::time::timeout(patience, sender.send(Ok(chunk))).await.expect("the body is read").expect("sent");
     }
 
-    // Meanwhile another upload is turned away at once, before its body is read.
-    let response = app.upload(Some(&ada.access), post_id, "b.txt", "text/plain", b"busy").await;
+    // Meanwhile another user's upload is turned away at once, before its body is read.
+    let bob = app.user("bob@example.com").await;
+    let bobs = app.post(&bob, "q").await["id"].as_i64().expect("id");
+    let response = app.upload(Some(&bob.access), bobs, "b.txt", "text/plain", b"busy").await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE, "{}", response.text());
     assert_eq!(response.header("retry-after"), Some("1"));
     assert_eq!(response.json(), json!({"detail": "Too many uploads at once; try again shortly"}));
@@ -493,6 +497,36 @@ async fn uploads_past_the_concurrency_bound_are_503(backend: Backend) {
     assert_eq!(slow.status(), StatusCode::CREATED);
     // The slot is free again.
     let response = app.upload(Some(&ada.access), post_id, "c.txt", "text/plain", b"after").await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+}
+
+/// Four slow uploads of one account held every slot (the default) for the request timeout,
+/// and no one else could upload. A user has `UPLOADS_PER_USER` (1) of them at most.
+async fn one_user_cannot_hold_every_upload_slot(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("UPLOAD_CONCURRENCY", "2")]).await;
+    let (ada, bob) = (app.user("ada@example.com").await, app.user("bob@example.com").await);
+    let adas = app.post(&ada, "p").await["id"].as_i64().expect("id");
+    let bobs = app.post(&bob, "q").await["id"].as_i64().expect("id");
+    let patience = Duration::from_secs(10);
+
+    let (request, sender) = streamed_upload(&ada.access, adas, None);
+    let slow = tokio::spawn(tower::ServiceExt::oneshot(app.router.clone(), request));
+    for chunk in [STREAM_HEAD.to_vec(), b"slow ".to_vec(), b"bytes".to_vec()] {
+        tokio::time::timeout(patience, sender.send(Ok(chunk))).await.expect("the body is read").expect("sent");
+    }
+    let response = app.upload(Some(&ada.access), adas, "b.txt", "text/plain", b"more").await;
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS, "{}", response.text());
+    assert_eq!(response.header("retry-after"), Some("1"));
+    assert_eq!(response.json(), json!({"detail": "Too many uploads of yours at once; wait for one to finish"}));
+    // The other slot is someone else's to take.
+    let response = app.upload(Some(&bob.access), bobs, "c.txt", "text/plain", b"mine").await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+
+    tokio::time::timeout(patience, sender.send(Ok(b"\r\n--stream--\r\n".to_vec()))).await.expect("read").expect("sent");
+    drop(sender);
+    let slow = tokio::time::timeout(patience, slow).await.expect("answered").expect("a task").expect("infallible");
+    assert_eq!(slow.status(), StatusCode::CREATED);
+    let response = app.upload(Some(&ada.access), adas, "d.txt", "text/plain", b"after").await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
 }
 
@@ -529,7 +563,8 @@ async fn an_upload_that_cannot_fit_is_refused_before_its_body_is_read(backend: B
 }
 
 async fn attachments_per_post_are_limited(backend: Backend) {
-    let app = TestApp::with_vars(backend, &[("MAX_ATTACHMENTS_PER_POST", "3"), ("UPLOAD_CONCURRENCY", "16")]).await;
+    let room = [("MAX_ATTACHMENTS_PER_POST", "3"), ("UPLOAD_CONCURRENCY", "16"), ("UPLOADS_PER_USER", "16")];
+    let app = TestApp::with_vars(backend, &room).await;
     let ada = app.user("ada@example.com").await;
     let post_id = app.post(&ada, "p").await["id"].as_i64().expect("id");
     let limited = json!({"detail": "Too many attachments: a post may have at most 3; delete one to make room"});

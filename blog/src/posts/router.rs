@@ -187,6 +187,7 @@ pub async fn delete_post(State(state): State<AppState>, owned: OwnedPost) -> Res
         (status = 413, description = "The file is over the size limit or the author's storage quota, or the post has as many attachments as it may have", body = ErrorBody),
         (status = 415, description = "The body is not multipart, or the file type is not allowed", body = ErrorBody),
         (status = 422, description = "Invalid id, or no `file` field", body = ValidationBody),
+        (status = 429, description = "The user has `UPLOADS_PER_USER` uploads being read; see Retry-After", body = ErrorBody),
         (status = 503, description = "Too many uploads at once; see Retry-After", body = ErrorBody),
     ))]
 pub async fn upload_attachment(
@@ -197,8 +198,8 @@ pub async fn upload_attachment(
 ) -> Result<(StatusCode, Json<AttachmentOut>), AppError> {
     let mut multipart = multipart.map_err(|_| multipart_rejection(&headers))?;
     let limits = &state.settings.storage;
-    // Held until the file is stored: it bounds the uploads in memory at once.
-    let _slot = state.uploads.try_acquire()?;
+    // Held until the file is stored: it bounds the uploads in memory at once, one per user.
+    let _slot = state.uploads.try_acquire(owned.post.author_id)?;
     // What the body's length says the file has at least (beyond the framing the body limit
     // allows for): an upload that cannot fit is refused before it is read.
     let at_least = headers

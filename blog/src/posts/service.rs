@@ -1,7 +1,7 @@
 //! The posts domain's logic: posts (newest first, paginated, filterable by author) and their
 //! attachments, whose bytes live in object storage. No axum types; errors are [`PostsError`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -53,6 +53,9 @@ pub enum PostsError {
     /// Every upload slot is taken.
     #[error("too many uploads at once")]
     UploadsBusy,
+    /// The user has as many uploads being read as a user may.
+    #[error("the user's uploads in progress are at their limit")]
+    UploadInProgress,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
@@ -73,6 +76,10 @@ impl From<PostsError> for AppError {
             PostsError::TooManyAttachments { limit } => AppError::PayloadTooLarge(format!(
                 "Too many attachments: a post may have at most {limit}; delete one to make room"
             )),
+            PostsError::UploadInProgress => AppError::TooManyRequests {
+                detail: "Too many uploads of yours at once; wait for one to finish",
+                retry_after_secs: 1,
+            },
             PostsError::UploadsBusy => {
                 AppError::Busy { detail: "Too many uploads at once; try again shortly", retry_after_secs: 1 }
             }
@@ -256,23 +263,61 @@ pub async fn delete_post(
 
 /// Bounds the uploads read at once: each holds up to `MAX_UPLOAD_BYTES` in memory until it is
 /// stored. A request past the bound is refused at once rather than queued, as password
-/// hashing is.
+/// hashing is. One user has a few of the slots at most, so that one account sending slowly
+/// cannot hold every slot for the request timeout.
 #[derive(Debug)]
-pub struct UploadSlots(Arc<Semaphore>);
+pub struct UploadSlots {
+    slots: Arc<Semaphore>,
+    per_user: usize,
+    /// The slots each user holds: as many entries as slots taken, at most.
+    uploading: Arc<std::sync::Mutex<HashMap<i64, usize>>>,
+}
+
+/// An upload slot and its user's turn, both given back when dropped.
+#[derive(Debug)]
+pub struct UploadSlot {
+    _slot: OwnedSemaphorePermit,
+    user_id: i64,
+    uploading: Arc<std::sync::Mutex<HashMap<i64, usize>>>,
+}
+
+impl Drop for UploadSlot {
+    fn drop(&mut self) {
+        let mut uploading = self.uploading.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(held) = uploading.get_mut(&self.user_id) {
+            *held -= 1;
+            if *held == 0 {
+                uploading.remove(&self.user_id);
+            }
+        }
+    }
+}
 
 impl UploadSlots {
-    /// Room for `concurrency` uploads at once (at least one).
-    pub fn new(concurrency: usize) -> UploadSlots {
-        UploadSlots(Arc::new(Semaphore::new(concurrency.max(1))))
+    /// Room for `concurrency` uploads at once, `per_user` of them for one user (at least one
+    /// each).
+    pub fn new(concurrency: usize, per_user: usize) -> UploadSlots {
+        UploadSlots {
+            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            per_user: per_user.max(1),
+            uploading: Arc::default(),
+        }
     }
 
-    /// A slot, held until the permit is dropped.
+    /// A slot for `user_id`, held until it is dropped.
     ///
     /// # Errors
     ///
+    /// [`PostsError::UploadInProgress`] when the user holds all the slots a user may,
     /// [`PostsError::UploadsBusy`] when every slot is taken.
-    pub fn try_acquire(&self) -> Result<OwnedSemaphorePermit, PostsError> {
-        self.0.clone().try_acquire_owned().map_err(|_| PostsError::UploadsBusy)
+    pub fn try_acquire(&self, user_id: i64) -> Result<UploadSlot, PostsError> {
+        let mut uploading = self.uploading.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if uploading.get(&user_id).is_some_and(|held| *held >= self.per_user) {
+            return Err(PostsError::UploadInProgress);
+        }
+        let slot = self.slots.clone().try_acquire_owned().map_err(|_| PostsError::UploadsBusy)?;
+        *uploading.entry(user_id).or_default() += 1;
+        Ok(UploadSlot { _slot: slot, user_id, uploading: Arc::clone(&self.uploading) })
     }
 }
 
@@ -513,6 +558,30 @@ pub fn clean_filename(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_user_reads_one_upload_at_a_time() {
+        let slots = UploadSlots::new(3, 1);
+        let first = slots.try_acquire(1).expect("a free slot");
+        assert!(matches!(slots.try_acquire(1), Err(PostsError::UploadInProgress)));
+        let other = slots.try_acquire(2).expect("another user's turn");
+        let third = slots.try_acquire(3).expect("the last slot");
+        assert!(matches!(slots.try_acquire(4), Err(PostsError::UploadsBusy)));
+        // A user refused for want of slots holds no turn.
+        drop(third);
+        let fourth = slots.try_acquire(4).expect("a slot came free");
+        drop(first);
+        let again = slots.try_acquire(1).expect("the user's turn came back");
+        drop((other, fourth, again));
+        assert_eq!(slots.slots.available_permits(), 3);
+        assert!(slots.uploading.lock().expect("not poisoned").is_empty());
+
+        let slots = UploadSlots::new(3, 2);
+        let held = [slots.try_acquire(1).expect("one"), slots.try_acquire(1).expect("two")];
+        assert!(matches!(slots.try_acquire(1), Err(PostsError::UploadInProgress)));
+        drop(held);
+        assert!(slots.uploading.lock().expect("not poisoned").is_empty());
+    }
 
     #[test]
     fn file_names_are_cleaned() {

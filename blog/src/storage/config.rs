@@ -68,6 +68,9 @@ pub struct StorageConfig {
     /// `UPLOAD_CONCURRENCY`: uploads read at once, each holding up to `MAX_UPLOAD_BYTES` in
     /// memory (default 4); further ones are answered 503 with `Retry-After`.
     pub upload_concurrency: usize,
+    /// `UPLOADS_PER_USER`: of those, how many one user may have (default 1), so that one
+    /// account sending slowly cannot hold every slot; further ones are answered 429.
+    pub uploads_per_user: usize,
 }
 
 impl StorageConfig {
@@ -124,6 +127,7 @@ impl StorageConfig {
             return Err(invalid("MAX_ATTACHMENTS_PER_POST", "0", "a value above 0"));
         }
         let upload_concurrency = vars.count("UPLOAD_CONCURRENCY", 4, MAX_UPLOAD_CONCURRENCY, "uploads")?;
+        let uploads_per_user = vars.count("UPLOADS_PER_USER", 1, MAX_UPLOAD_CONCURRENCY, "uploads")?;
         Ok(StorageConfig {
             backend,
             max_upload_bytes,
@@ -131,6 +135,7 @@ impl StorageConfig {
             quota_bytes,
             max_attachments_per_post,
             upload_concurrency,
+            uploads_per_user,
         })
     }
 }
