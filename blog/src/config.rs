@@ -157,6 +157,10 @@ pub struct ConnectionLimits {
     /// `MAX_CONNECTIONS`: connections served at once; further ones wait to be accepted
     /// (default 512; keep it below the open-files limit, `ulimit -n`).
     pub max_connections: usize,
+    /// `MAX_CONNECTIONS_PER_CLIENT`: of those, how many one client (an IPv4 address, an IPv6
+    /// /64) may have; further ones are answered 503 and closed (default 128; trusted proxies
+    /// are not counted).
+    pub max_connections_per_client: usize,
     /// `SEND_TIMEOUT_SECS`: a connection whose client takes none of a response's bytes for
     /// this long is closed, and the response dropped (default 30).
     pub send_timeout: Duration,
@@ -212,10 +216,13 @@ impl ConnectionLimits {
             }
         }
         let max_connections = vars.count("MAX_CONNECTIONS", 512, MAX_CONNECTIONS_LIMIT, "connections")?;
+        let max_connections_per_client =
+            vars.count("MAX_CONNECTIONS_PER_CLIENT", 128, MAX_CONNECTIONS_LIMIT, "connections")?;
         Ok(ConnectionLimits {
             header_read_timeout: Duration::from_secs(header_secs),
             keep_alive_timeout: Duration::from_secs(keep_alive_secs),
             max_connections,
+            max_connections_per_client,
             send_timeout: Duration::from_secs(send_secs),
             shutdown_timeout: Duration::from_secs(shutdown_secs),
         })

@@ -26,6 +26,7 @@
 
 pub mod auth;
 pub mod budget;
+pub mod clients;
 pub mod config;
 pub mod db;
 pub mod errors;

@@ -124,8 +124,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     // The port the system picked when PORT=0, not the 0 that was asked for.
     let address = listener.local_addr().unwrap_or(address);
     tracing::info!(database = url, "listening on http://{address} (API docs at http://{address}/docs)");
-    let limits = state.settings.connections;
-    blog::server::serve(listener, blog::app(state), limits, shutdown_signal()).await;
+    let (limits, proxies) = (state.settings.connections, state.settings.trusted_proxies.clone());
+    blog::server::serve(listener, blog::app(state), limits, proxies, shutdown_signal()).await;
     maintenance.abort();
     tracing::info!("stopped");
     Ok(())

@@ -1,5 +1,5 @@
 //! Serving the application over HTTP/1 with bounded connections: [`serve`] accepts at most
-//! `MAX_CONNECTIONS` at once, gives each client `HEADER_READ_TIMEOUT_SECS` to send a request's
+//! `MAX_CONNECTIONS` at once and `MAX_CONNECTIONS_PER_CLIENT` of one client, gives each client `HEADER_READ_TIMEOUT_SECS` to send a request's
 //! headers (hyper's timer, from when the connection opens or the previous response is sent),
 //! closes a connection with no request in flight for `KEEP_ALIVE_TIMEOUT_SECS`, and one whose
 //! client takes none of a response's bytes for `SEND_TIMEOUT_SECS`. `axum::serve` has none
@@ -10,8 +10,9 @@
 //! What a request may do once it is read (its time, its body's size) is for the layers in
 //! [`crate::app`]; this module only knows connections.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,7 +31,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
-use crate::config::ConnectionLimits;
+use crate::clients::ClientKey;
+use crate::config::{ConnectionLimits, TrustedProxies};
 
 /// How long to wait before accepting again when the listener fails (out of file descriptors,
 /// for instance): retrying at once would spin.
@@ -43,14 +45,19 @@ const ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 /// runtime stops. Each request carries the peer's address as `ConnectInfo<SocketAddr>`.
 ///
 /// A connection past `limits.max_connections` is not accepted until one closes: it waits in
-/// the listen backlog, costing no file descriptor here.
+/// the listen backlog, costing no file descriptor here. A client (an IPv4 address, an IPv6
+/// /64) past `limits.max_connections_per_client` is answered 503 and closed at once, so that
+/// one client cannot take every slot; the `proxies`, which carry many clients, are not
+/// counted.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    proxies: TrustedProxies,
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let clients = Arc::new(OpenByClient { most: limits.max_connections_per_client, proxies, open: Mutex::default() });
     let (stop, stopping) = watch::channel(());
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).keep_alive(true);
@@ -72,6 +79,12 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(turn) = OpenByClient::admit(&clients, peer.ip()) else {
+            tracing::debug!(peer = %peer, "connection refused: the client has MAX_CONNECTIONS_PER_CLIENT open");
+            // A best-effort answer, never waited for: the client may not be reading.
+            let _ = stream.try_write(CLIENT_AT_ITS_LIMIT);
+            continue;
+        };
         let connection = Connection {
             stream,
             peer,
@@ -79,7 +92,7 @@ pub async fn serve(
             idle_limit: limits.keep_alive_timeout,
             send_limit: limits.send_timeout,
         };
-        tokio::spawn(connection.run(http.clone(), stopping.clone(), slot));
+        tokio::spawn(connection.run(http.clone(), stopping.clone(), (slot, turn)));
     }
     drop(listener);
     stop.send_replace(());
@@ -92,6 +105,54 @@ pub async fn serve(
             timeout_secs = limits.shutdown_timeout.as_secs(),
             "stopping with connections still open: they did not finish within SHUTDOWN_TIMEOUT_SECS"
         );
+    }
+}
+
+/// What a client past `MAX_CONNECTIONS_PER_CLIENT` is sent before its connection is closed.
+const CLIENT_AT_ITS_LIMIT: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n\
+    Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"detail\":\"Too many connections from this client\"}";
+
+/// The connections each client has open: as many entries as open connections, at most.
+#[derive(Debug)]
+struct OpenByClient {
+    most: usize,
+    proxies: TrustedProxies,
+    open: Mutex<HashMap<ClientKey, usize>>,
+}
+
+/// A client's share of [`OpenByClient`], given back when the connection closes (`None` for a
+/// proxy, which is not counted).
+#[derive(Debug)]
+struct ClientTurn(Option<(ClientKey, Arc<OpenByClient>)>);
+
+impl OpenByClient {
+    /// A turn for a connection from `peer`, or `None` when it has as many open as it may.
+    fn admit(this: &Arc<OpenByClient>, peer: IpAddr) -> Option<ClientTurn> {
+        if this.proxies.contains(peer) {
+            return Some(ClientTurn(None));
+        }
+        let key = ClientKey::of(Some(peer));
+        let mut open = this.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = open.entry(key).or_default();
+        if *count >= this.most {
+            return None;
+        }
+        *count += 1;
+        Some(ClientTurn(Some((key, Arc::clone(this)))))
+    }
+}
+
+impl Drop for ClientTurn {
+    fn drop(&mut self) {
+        if let Some((key, clients)) = &self.0 {
+            let mut open = clients.open.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(count) = open.get_mut(key) {
+                *count -= 1;
+                if *count == 0 {
+                    open.remove(key);
+                }
+            }
+        }
     }
 }
 
@@ -116,12 +177,12 @@ struct Connection {
 
 impl Connection {
     /// Serves requests until the client closes, a timeout closes the connection, or the
-    /// server stops; `_slot` is given back then.
+    /// server stops; `_slot` (the server's and the client's) is given back then.
     async fn run(
         self,
         http: hyper::server::conn::http1::Builder,
         mut stopping: watch::Receiver<()>,
-        _slot: OwnedSemaphorePermit,
+        _slot: (OwnedSemaphorePermit, ClientTurn),
     ) {
         let activity = Arc::new(Activity::new());
         let (app, peer, tracked) = (self.app, self.peer, activity.clone());

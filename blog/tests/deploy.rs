@@ -48,6 +48,8 @@ const SETTINGS: &[&str] = &[
     "HEADER_READ_TIMEOUT_SECS",
     "KEEP_ALIVE_TIMEOUT_SECS",
     "MAX_CONNECTIONS",
+    "MAX_CONNECTIONS_PER_CLIENT",
+    "UPLOADS_PER_USER",
     "SEND_TIMEOUT_SECS",
     "SHUTDOWN_TIMEOUT_SECS",
     "RESPONSE_MEMORY_MIB",
@@ -332,6 +334,7 @@ async fn a_thousand_concurrent_logins_keep_memory_bounded() {
             // The per-client limit would turn most of these away before they hash: lift it,
             // so what bounds memory here is the hashing itself.
             ("CLIENT_RATE_LIMIT", "100000"),
+            ("MAX_CONNECTIONS_PER_CLIENT", "100000"),
         ],
     )
     .stdout(Stdio::null())
@@ -605,6 +608,49 @@ async fn connections_past_the_cap_wait_for_a_free_slot() {
     let answered = closed_within(&mut third, Duration::from_secs(5)).await.expect("served once a slot is free");
     let answered = String::from_utf8_lossy(&answered);
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+}
+
+/// One client could open every one of the `MAX_CONNECTIONS` and send nothing, and no one else
+/// was served until the header timeout. Past `MAX_CONNECTIONS_PER_CLIENT` a client is answered
+/// 503 and closed at once; a trusted proxy, which carries many clients, is not counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_cannot_take_every_connection() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
+    let idle = [("HEADER_READ_TIMEOUT_SECS", "60"), ("KEEP_ALIVE_TIMEOUT_SECS", "60")];
+    let capped = [idle.as_slice(), &[("MAX_CONNECTIONS_PER_CLIENT", "2")]].concat();
+    let proxied = [capped.as_slice(), &[("TRUSTED_PROXIES", "127.0.0.1")]].concat();
+    let (port, proxy_port) = (free_port(), free_port());
+    let _replicas =
+        Replicas(vec![serve(dir.path(), &url, port, &capped), serve(dir.path(), &url, proxy_port, &proxied)]);
+    wait_ready(port).await;
+    wait_ready(proxy_port).await;
+    let health = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+
+    let first = connect(port).await;
+    let _second = connect(port).await;
+    let mut third = connect(port).await;
+    let refused = closed_within(&mut third, Duration::from_secs(5)).await.expect("refused at once");
+    let refused = String::from_utf8_lossy(&refused);
+    assert!(refused.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{refused}");
+    assert!(refused.contains("\r\nRetry-After: 1\r\n"), "{refused}");
+    let body = refused.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or_default();
+    let body: serde_json::Value = serde_json::from_str(body).expect("the whole JSON body, as long as it says");
+    assert_eq!(body, serde_json::json!({"detail": "Too many connections from this client"}));
+    // A closed connection gives its turn back.
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut fourth = connect(port).await;
+    fourth.write_all(health).await.expect("sends");
+    let answered = closed_within(&mut fourth, Duration::from_secs(5)).await.expect("served");
+    assert!(String::from_utf8_lossy(&answered).starts_with("HTTP/1.1 200"));
+
+    // Behind a trusted proxy, every client's connection comes from its address.
+    let _held: Vec<_> = futures_util::future::join_all((0..3).map(|_| connect(proxy_port))).await;
+    let mut through = connect(proxy_port).await;
+    through.write_all(health).await.expect("sends");
+    let answered = closed_within(&mut through, Duration::from_secs(5)).await.expect("served");
+    assert!(String::from_utf8_lossy(&answered).starts_with("HTTP/1.1 200"));
 }
 
 /// The address in the start-up line (`listening on http://127.0.0.1:41234 (API docs ...)`),

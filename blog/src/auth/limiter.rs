@@ -12,12 +12,12 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher, RandomState};
-use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::auth::config::AuthConfig;
 use crate::auth::schemas::normalize_login_name;
+pub use crate::clients::ClientKey;
 
 /// Keys kept per window by default, over all shards.
 pub const DEFAULT_CAPACITY: usize = 65_536;
@@ -28,33 +28,6 @@ const SHARDS: usize = 16;
 /// The key of the shared budget of a full shard's new keys (a real key hashing to it only
 /// shares that budget).
 const OVERFLOW: u64 = u64::MAX;
-
-/// A client, as the limits see it: an IPv4 address, an IPv6 /64 (what one subscriber gets),
-/// or "unknown" when the connection's address is not available.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ClientKey {
-    /// An IPv4 address (IPv4-mapped IPv6 addresses included).
-    V4([u8; 4]),
-    /// The first 64 bits of an IPv6 address.
-    V6Prefix([u8; 8]),
-    /// No address known (an in-process call).
-    Unknown,
-}
-
-impl ClientKey {
-    /// The key of a client address.
-    pub fn of(address: Option<IpAddr>) -> ClientKey {
-        match address.map(|a| a.to_canonical()) {
-            Some(IpAddr::V4(v4)) => ClientKey::V4(v4.octets()),
-            Some(IpAddr::V6(v6)) => {
-                let mut prefix = [0u8; 8];
-                prefix.copy_from_slice(&v6.octets()[..8]);
-                ClientKey::V6Prefix(prefix)
-            }
-            None => ClientKey::Unknown,
-        }
-    }
-}
 
 /// The two limits of the routes that hash passwords: per client, whatever the user names it
 /// tries (so random names do not get around it), and per account, from any client (so
