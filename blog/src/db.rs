@@ -7,9 +7,54 @@ use std::time::Duration;
 use aludel::models::Metadata;
 use aludel::runtime::Migrator;
 use aludel::script::{RevisionGraph, ScriptDirectory};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement,
+};
 
 use crate::config::Settings;
+
+pub mod handoff;
+
+/// Runs the statements of the routes that serve the most requests (a post, a new post): on
+/// PostgreSQL over connections handed from request to request ([`handoff`]), which spares
+/// each request sqlx's ping, elsewhere through SeaORM's pool.
+#[derive(Debug)]
+pub enum HotPath {
+    /// PostgreSQL.
+    Handoff(handoff::Handoff),
+    /// Any other backend.
+    Pool(DatabaseConnection),
+}
+
+impl HotPath {
+    /// The hot path over `db`'s pool.
+    pub fn new(db: &DatabaseConnection) -> HotPath {
+        match db.get_database_backend() {
+            DbBackend::Postgres => HotPath::Handoff(handoff::Handoff::new(db.get_postgres_connection_pool().clone())),
+            _ => HotPath::Pool(db.clone()),
+        }
+    }
+
+    /// The database's backend.
+    pub fn backend(&self) -> DbBackend {
+        match self {
+            HotPath::Handoff(_) => DbBackend::Postgres,
+            HotPath::Pool(db) => db.get_database_backend(),
+        }
+    }
+
+    /// Runs `statement` and returns its rows.
+    ///
+    /// # Errors
+    ///
+    /// What the database or the pool answers.
+    pub async fn query_all(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match self {
+            HotPath::Handoff(handoff) => handoff.query_all(&statement).await,
+            HotPath::Pool(db) => db.query_all_raw(statement).await,
+        }
+    }
+}
 
 /// The revision files of `migrations/versions/`, compiled in by the build script.
 const MIGRATIONS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));

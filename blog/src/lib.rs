@@ -16,10 +16,10 @@
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let settings = blog::config::Settings::from_vars(&blog::config::Vars::from_env()?)?;
-//! let limits = settings.connections;
+//! let (limits, proxies) = (settings.connections, settings.trusted_proxies.clone());
 //! let state = blog::AppState::new(settings).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-//! blog::server::serve(listener, blog::app(state), limits, std::future::pending()).await;
+//! blog::server::serve(listener, blog::app(state), limits, proxies, std::future::pending()).await;
 //! # Ok(())
 //! # }
 //! ```
@@ -71,6 +71,8 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     /// The connection pool.
     pub db: DatabaseConnection,
+    /// The busiest routes' statements, over the same pool.
+    pub hot: db::HotPath,
     /// The settings.
     pub settings: Arc<Settings>,
     /// Attachments' bytes.
@@ -157,6 +159,7 @@ impl AppState {
             readiness: site::ReadinessCache::default(),
             responses: budget::ResponseBudget::new(settings.response_memory_mib),
             storage,
+            hot: db::HotPath::new(&db),
             db,
             settings: Arc::new(settings),
         })))

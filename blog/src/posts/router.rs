@@ -114,7 +114,7 @@ pub async fn create_post(
     Authenticated(user_id): Authenticated,
     ValidJson(input): ValidJson<PostCreate>,
 ) -> Result<(StatusCode, Json<PostOut>), AppError> {
-    let post = service::create_post(&state.db, user_id, &input.title, &input.body).await?;
+    let post = service::create_post(&state.hot, user_id, &input.title, &input.body).await?;
     Ok((StatusCode::CREATED, Json(post.into())))
 }
 
@@ -129,7 +129,7 @@ pub async fn create_post(
 pub async fn get_post(State(state): State<AppState>, request: Parts) -> Result<Json<PostDetail>, AppError> {
     let mut parts = request;
     let id = path_id(&mut parts, &state, "id").await?;
-    let Some((post, attachments)) = service::find_post_with_attachments(&state.db, id).await? else {
+    let Some((post, attachments)) = service::find_post_with_attachments(&state.hot, id).await? else {
         return Err(AppError::NotFound("Post not found"));
     };
     Ok(Json(PostDetail { post: post.into(), attachments: attachments.into_iter().map(AttachmentOut::from).collect() }))

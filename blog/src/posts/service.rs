@@ -17,6 +17,7 @@ use sea_orm::{
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::models::user;
+use crate::db::HotPath;
 use crate::errors::AppError;
 use crate::pagination::PageParams;
 use crate::posts::models::{attachment, post};
@@ -146,10 +147,10 @@ pub async fn count_posts(db: &DatabaseConnection, author_id: Option<i64>) -> Res
 ///
 /// [`PostsError::Db`].
 pub async fn find_post_with_attachments(
-    db: &DatabaseConnection,
+    hot: &HotPath,
     id: i64,
 ) -> Result<Option<(post::Model, Vec<attachment::Model>)>, PostsError> {
-    let rows = db.query_all_raw(statements::post_with_attachments(db.get_database_backend(), id)).await?;
+    let rows = hot.query_all(statements::post_with_attachments(hot.backend(), id)).await?;
     let Some(first) = rows.first() else { return Ok(None) };
     let post = post::Model::from_query_result(first, SelectA.as_str())?;
     // A post without attachments is one row whose attachment columns are null.
@@ -176,12 +177,7 @@ pub async fn find_post(db: &DatabaseConnection, id: i64) -> Result<Option<post::
 /// # Errors
 ///
 /// [`PostsError::AuthorNotFound`] when no user has that id, [`PostsError::Db`].
-pub async fn create_post(
-    db: &DatabaseConnection,
-    author_id: i64,
-    title: &str,
-    body: &str,
-) -> Result<post::Model, PostsError> {
+pub async fn create_post(hot: &HotPath, author_id: i64, title: &str, body: &str) -> Result<post::Model, PostsError> {
     let now = Utc::now();
     let row = post::ActiveModel {
         author_id: Set(author_id),
@@ -191,10 +187,13 @@ pub async fn create_post(
         updated_at: Set(now),
         ..Default::default()
     };
-    row.insert(db).await.map_err(|error| match error.sql_err() {
-        Some(SqlErr::ForeignKeyConstraintViolation(_)) => PostsError::AuthorNotFound,
-        _ => PostsError::Db(error),
-    })
+    let rows =
+        hot.query_all(statements::insert_post(hot.backend(), row)).await.map_err(|error| match error.sql_err() {
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => PostsError::AuthorNotFound,
+            _ => PostsError::Db(error),
+        })?;
+    let row = rows.first().ok_or_else(|| DbErr::RecordNotInserted)?;
+    Ok(post::Model::from_query_result(row, "")?)
 }
 
 /// Changes the given fields of a post.
