@@ -1,7 +1,9 @@
 //! What a run refuses before anything runs, on the real servers: an op of a pending revision
-//! naming a table or column the database will not have when the op runs. Nothing of any
-//! pending revision may have run then, MariaDB's (which has no transactional DDL) included;
-//! and what earlier ops, earlier revisions or raw SQL made must never be refused.
+//! naming a table or column the database will not have when the op runs, and a drop_column
+//! whose column a key or index of several columns still covers, or a foreign key references.
+//! Nothing of any pending revision may have run then, MariaDB's (which has no transactional
+//! DDL) included; and what earlier ops, earlier revisions or raw SQL made must never be
+//! refused, nor a column whose keys the revision dropped first.
 
 mod common;
 
@@ -10,7 +12,7 @@ use std::path::Path;
 use aludel::Error;
 use aludel::config::Config;
 use aludel::dialect::Backend;
-use aludel::runtime::{Migrator, Refusal, RuntimeError};
+use aludel::runtime::{Key, KeyKind, Migrator, Refusal, RuntimeError};
 use common::TestDb;
 
 /// A project whose `versions/` holds `files` (name, text), on `db`.
@@ -252,6 +254,126 @@ column = { name = "note", type = "text" }
     }
 }
 
+/// `regions (code)`, `shops` with a unique key and an index of two columns and a foreign key
+/// to `regions`, and `memberships` with a primary key of two columns.
+const KEYED: &str = r#"revision = "a1"
+[[upgrade]]
+op = "create_table"
+table = "regions"
+columns = [{ name = "code", type = "varchar(10)", nullable = false }]
+primary_key = ["code"]
+
+[[upgrade]]
+op = "create_table"
+table = "shops"
+columns = [
+    { name = "id", type = "integer", nullable = false },
+    { name = "name", type = "varchar(50)" },
+    { name = "country", type = "varchar(10)" },
+    { name = "region", type = "varchar(10)" },
+]
+primary_key = ["id"]
+constraints = [
+    { kind = "unique", name = "shops_name_country_key", columns = ["name", "country"] },
+    { kind = "foreign_key", name = "shops_region_fkey", columns = ["region"], references = { table = "regions", columns = ["code"] } },
+]
+
+[[upgrade]]
+op = "create_index"
+table = "shops"
+name = "ix_shops_country_name"
+columns = ["country", "name"]
+
+[[upgrade]]
+op = "create_table"
+table = "memberships"
+columns = [
+    { name = "user_id", type = "integer", nullable = false },
+    { name = "group_id", type = "integer", nullable = false },
+]
+primary_key = ["user_id", "group_id"]
+
+[[upgrade]]
+op = "sql"
+sql = "INSERT INTO regions (code) VALUES ('north'); INSERT INTO shops (id, name, country, region) VALUES (1, 'a', 'x', 'north')"
+"#;
+
+/// Drops of columns that keys of several columns cover are refused, key after key, until the
+/// revision drops the keys first; keys of the column alone go with it on every backend.
+async fn a_column_of_a_key_of_several_columns_is_refused_until_the_key_goes(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let migrator = project(dir.path(), &db, &[("a1_keyed.toml", KEYED)]);
+    migrator.upgrade("a1").await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    let attempt = |ops: &str| {
+        let text = format!("revision = \"b2\"\ndown_revision = \"a1\"\n{ops}");
+        std::fs::write(dir.path().join("versions").join("b2_drop.toml"), text).unwrap();
+        let config = migrator.config().clone();
+        async move { Migrator::new(config).unwrap().upgrade("head").await }
+    };
+    let drop_column = |table: &str, column: &str| {
+        format!("[[upgrade]]\nop = \"drop_column\"\ntable = \"{table}\"\ncolumn = \"{column}\"\n")
+    };
+    let drop_unique = "[[upgrade]]\nop = \"drop_constraint\"\ntable = \"shops\"\nname = \"shops_name_country_key\"\n\
+                       kind = \"unique\"\n";
+    let drop_index = "[[upgrade]]\nop = \"drop_index\"\ntable = \"shops\"\nname = \"ix_shops_country_name\"\n";
+    let add_note =
+        "[[upgrade]]\nop = \"add_column\"\ntable = \"shops\"\ncolumn = { name = \"note\", type = \"text\" }\n";
+    let names = |columns: &[&str]| columns.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+
+    let err = attempt(&format!("{add_note}{}", drop_column("shops", "country"))).await.expect_err("refused");
+    let unique = Key {
+        kind: KeyKind::Unique,
+        name: Some("shops_name_country_key".into()),
+        columns: names(&["name", "country"]),
+    };
+    let expected = Refusal::ColumnInKey { table: "shops".into(), column: "country".into(), key: Box::new(unique) };
+    assert_eq!(refusal(backend, &err), ("b2", 2, "drop_column shops.country", &expected), "{backend:?}");
+    assert!(err.to_string().contains("drop it in an earlier op (drop_constraint)"), "{backend:?}: {err}");
+    let shops = db.introspect().await.table("shops").cloned().expect("shops");
+    assert!(shops.column("note").is_none(), "{backend:?}: the op before did not run");
+
+    let err = attempt(&format!("{drop_unique}{}", drop_column("shops", "country"))).await.expect_err("refused");
+    let Refusal::ColumnInKey { key, .. } = refusal(backend, &err).3 else { panic!("{backend:?}: {err}") };
+    assert_eq!((key.kind, key.name.as_deref()), (KeyKind::Index, Some("ix_shops_country_name")), "{backend:?}");
+    let schema = db.introspect().await;
+    let shops = schema.table("shops").expect("shops");
+    assert!(
+        shops.constraints.iter().any(|c| c.name() == Some("shops_name_country_key"))
+            || schema.indexes.contains_key("shops_name_country_key"),
+        "{backend:?}: the unique key dropped before is still there: {shops:?}"
+    );
+
+    let err = attempt(&drop_column("memberships", "group_id")).await.expect_err("refused");
+    let Refusal::ColumnInKey { key, .. } = refusal(backend, &err).3 else { panic!("{backend:?}: {err}") };
+    assert_eq!((key.kind, &key.columns), (KeyKind::PrimaryKey, &names(&["user_id", "group_id"])), "{backend:?}");
+
+    let err = attempt(&drop_column("regions", "code")).await.expect_err("refused");
+    let expected = Refusal::ReferencedColumn {
+        table: "regions".into(),
+        column: "code".into(),
+        referencing: "shops".into(),
+        key: Box::new(Key {
+            kind: KeyKind::ForeignKey,
+            name: Some("shops_region_fkey".into()),
+            columns: names(&["region"]),
+        }),
+    };
+    assert_eq!(refusal(backend, &err).3, &expected, "{backend:?}");
+
+    // The keys of several columns dropped first, the column goes; the foreign key of `region`
+    // alone goes with its column everywhere, MariaDB included.
+    let ops = format!("{drop_unique}{drop_index}{}{}", drop_column("shops", "country"), drop_column("shops", "region"));
+    attempt(&ops).await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    let schema = db.introspect().await;
+    let shops = schema.table("shops").expect("shops");
+    let columns: Vec<&str> = shops.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["id", "name"], "{backend:?}");
+    assert!(shops.constraints.is_empty(), "{backend:?}: {:?}", shops.constraints);
+    assert!(schema.indexes_on("shops").next().is_none(), "{backend:?}");
+    assert_eq!(db.query("SELECT name FROM shops").await, [[Some("a".to_owned())]], "{backend:?}");
+}
+
 #[tokio::test]
 async fn ops_naming_what_will_not_exist_are_refused_before_anything_runs() {
     for backend in common::backends() {
@@ -264,5 +386,12 @@ async fn ops_naming_what_will_not_exist_are_refused_before_anything_runs() {
 async fn ops_on_what_earlier_ops_or_raw_sql_made_still_run() {
     for backend in common::backends() {
         what_earlier_ops_and_raw_sql_make_is_never_refused(backend).await;
+    }
+}
+
+#[tokio::test]
+async fn a_column_that_keys_of_several_columns_need_is_refused_until_they_go() {
+    for backend in common::backends() {
+        a_column_of_a_key_of_several_columns_is_refused_until_the_key_goes(backend).await;
     }
 }

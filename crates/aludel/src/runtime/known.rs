@@ -1,7 +1,11 @@
 //! What a run knows for certain of the tables and columns its pending ops will meet, and the
 //! refusals that knowledge allows before anything runs: an op naming a table or a column that
-//! will not exist when it runs. On a backend without transactional DDL (MySQL) such an op
-//! would otherwise fail part way, leaving its revision half applied.
+//! will not exist when it runs; a `drop_column` whose column a key or index of several columns
+//! still covers (PostgreSQL drops such a key, MySQL narrows or refuses it, SQLite rebuilds
+//! without it: one history would mean three things) or a foreign key references. On a backend
+//! without transactional DDL (MySQL) such an op would otherwise fail part way, leaving its
+//! revision half applied. A key or index of the dropped column alone goes with it on every
+//! backend, as `Schema::apply` has it (MySQL's renderer drops such a foreign key itself).
 //!
 //! The knowledge starts from the introspected database, not from the schema the applied
 //! revisions' ops simulate (`runner::schema_of`): that model misses whatever raw SQL, a
@@ -118,6 +122,96 @@ pub enum Refusal {
         /// The column the op names.
         column: String,
     },
+    /// `drop_column` of a column that a key or index of several columns still covers: the
+    /// backends differ in what that does to the key, so the history would mean one thing on
+    /// one of them and another elsewhere.
+    #[error(
+        "column `{table}.{column}` is still part of {key}, and the backends differ in what dropping one of its \
+         columns does to it (PostgreSQL drops it, MySQL narrows it to the other columns or refuses, SQLite \
+         rebuilds the table without it); drop it in an earlier op ({}), then the column, and add back the {} that \
+         should remain",
+        key.kind.drop_op(),
+        key.kind
+    )]
+    ColumnInKey {
+        /// The table.
+        table: String,
+        /// The column to drop.
+        column: String,
+        /// The key or index that covers it and other columns.
+        key: Box<Key>,
+    },
+    /// `drop_column` of a column a foreign key references: no backend drops the key with it
+    /// alike (PostgreSQL and MySQL refuse, SQLite would leave the key pointing at nothing).
+    #[error(
+        "column `{table}.{column}` is referenced by {key} of table `{referencing}`; drop that foreign key in an \
+         earlier op (drop_constraint), then the column"
+    )]
+    ReferencedColumn {
+        /// The table.
+        table: String,
+        /// The column to drop.
+        column: String,
+        /// The table holding the foreign key.
+        referencing: String,
+        /// The foreign key.
+        key: Box<Key>,
+    },
+}
+
+/// A key or index a refusal names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// What it is.
+    pub kind: KeyKind,
+    /// Its name, when it has one.
+    pub name: Option<String>,
+    /// Its columns (an index's expressions as written, and its included columns).
+    pub columns: Vec<String>,
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{} `{name}` ({})", self.kind, self.columns.join(", ")),
+            None => write!(f, "the unnamed {} ({})", self.kind, self.columns.join(", ")),
+        }
+    }
+}
+
+/// The kinds of [`Key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// The table's primary key.
+    PrimaryKey,
+    /// A unique constraint.
+    Unique,
+    /// A foreign key.
+    ForeignKey,
+    /// An index.
+    Index,
+}
+
+impl KeyKind {
+    /// The op that drops such a key.
+    fn drop_op(self) -> &'static str {
+        match self {
+            KeyKind::Index => "drop_index",
+            KeyKind::PrimaryKey | KeyKind::Unique | KeyKind::ForeignKey => "drop_constraint",
+        }
+    }
+}
+
+impl std::fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KeyKind::PrimaryKey => "primary key",
+            KeyKind::Unique => "unique constraint",
+            KeyKind::ForeignKey => "foreign key",
+            KeyKind::Index => "index",
+        })
+    }
 }
 
 /// The database's tables as the pending ops checked so far leave them, with what is no longer
@@ -161,7 +255,10 @@ impl KnownSchema {
             | Op::DropConstraint { table, .. }
             | Op::RenameConstraint { table, .. }
             | Op::ValidateConstraint { table, .. } => self.table(table).map(drop),
-            Op::DropColumn { table, column } => self.columns(table, [column.name()]),
+            Op::DropColumn { table, column } => {
+                self.columns(table, [column.name()])?;
+                self.dependents(table, column.name())
+            }
             Op::AlterColumn(change) => self.columns(&change.table, [change.column.as_str()]),
             Op::CreateIndex(create) => {
                 let keys = create.columns.iter().filter_map(|key| match key {
@@ -240,6 +337,71 @@ impl KnownSchema {
         for column in columns {
             if !known.columns.iter().any(|c| c.name.eq_ignore_ascii_case(column)) {
                 return Err(Refusal::MissingColumn { table: known.name.clone(), column: column.to_owned() });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl KnownSchema {
+    /// Refuses dropping `table.column` while a key or index of several columns covers it, or a
+    /// foreign key references it. A key or index of the column alone goes with it, on every
+    /// backend.
+    fn dependents(&self, table: &str, column: &str) -> Result<(), Refusal> {
+        let Some(known) = self.table(table)? else { return Ok(()) };
+        let names = |columns: &[String]| columns.iter().any(|c| c.eq_ignore_ascii_case(column));
+        let refuse = |kind, name: Option<&str>, columns: Vec<String>| Refusal::ColumnInKey {
+            table: known.name.clone(),
+            column: column.to_owned(),
+            key: Box::new(Key { kind, name: name.map(str::to_owned), columns }),
+        };
+        if known.primary_key.len() > 1 && names(&known.primary_key) {
+            return Err(refuse(KeyKind::PrimaryKey, known.primary_key_name.as_deref(), known.primary_key.clone()));
+        }
+        for constraint in &known.constraints {
+            let kind = match constraint {
+                Constraint::PrimaryKey { .. } => KeyKind::PrimaryKey,
+                Constraint::Unique { .. } => KeyKind::Unique,
+                Constraint::ForeignKey { .. } => KeyKind::ForeignKey,
+                Constraint::Check { .. } => continue,
+            };
+            let columns = constraint.columns();
+            if columns.len() > 1 && names(columns) {
+                return Err(refuse(kind, constraint.name(), columns.to_vec()));
+            }
+        }
+        for index in self.schema.indexes.values().filter(|index| index.table.eq_ignore_ascii_case(&known.name)) {
+            let keys: Vec<String> = index
+                .columns
+                .iter()
+                .map(|key| match key {
+                    IndexKey::Column(column) => column.clone(),
+                    IndexKey::Expr { expr } => expr.clone(),
+                })
+                .chain(index.include.iter().cloned())
+                .collect();
+            let covers =
+                index.columns.iter().any(|key| matches!(key, IndexKey::Column(c) if c.eq_ignore_ascii_case(column)))
+                    || names(&index.include);
+            if keys.len() > 1 && covers {
+                return Err(refuse(KeyKind::Index, Some(&index.name), keys));
+            }
+        }
+        // A doubtful table's foreign keys may be gone already.
+        let certain = self.schema.tables.values().filter(|other| !self.doubtful.contains(&other.name.to_lowercase()));
+        for other in certain {
+            for constraint in &other.constraints {
+                let Constraint::ForeignKey { name, columns, references, .. } = constraint else { continue };
+                // A table's foreign key from the column to itself goes with it.
+                let own = other.name == known.name && names(columns);
+                if references.table.eq_ignore_ascii_case(&known.name) && names(&references.columns) && !own {
+                    return Err(Refusal::ReferencedColumn {
+                        table: known.name.clone(),
+                        column: column.to_owned(),
+                        referencing: other.name.clone(),
+                        key: Box::new(Key { kind: KeyKind::ForeignKey, name: name.clone(), columns: columns.clone() }),
+                    });
+                }
             }
         }
         Ok(())
@@ -388,6 +550,121 @@ mod tests {
             ]"#,
         ] {
             assert_eq!(check(&mut database(), &ops(text)), None, "{text}");
+        }
+    }
+
+    /// `users (id, email)` and `shops (id, region, country, name, owner)` with keys and
+    /// indexes of one and of several columns.
+    fn shops() -> KnownSchema {
+        let mut known = database();
+        let setup = ops(r#"op = [
+            { op = "create_table", table = "shops", columns = [
+                { name = "id", type = "integer" }, { name = "region", type = "text" }, { name = "country", type = "text" },
+                { name = "name", type = "text" }, { name = "owner", type = "integer" }, { name = "tag", type = "text" },
+              ], primary_key = ["id", "region"], constraints = [
+                { kind = "unique", name = "shops_name_country_key", columns = ["name", "country"] },
+                { kind = "unique", name = "shops_tag_key", columns = ["tag"] },
+                { kind = "foreign_key", name = "shops_owner_fkey", columns = ["owner"], references = { table = "users", columns = ["id"] } },
+              ] },
+            { op = "create_index", table = "shops", name = "ix_shops_tag_name", columns = ["tag"], include = ["name"] },
+        ]"#);
+        for op in &setup {
+            known.check(op).expect("fits");
+            known.advance(op, true);
+        }
+        known
+    }
+
+    #[test]
+    fn a_column_of_a_key_of_several_columns_or_referenced_is_refused() {
+        let key = |kind, name: &str, columns: &[&str]| Key {
+            kind,
+            name: Some(name.to_owned()),
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        for (text, position, refusal) in [
+            (
+                r#"op = [{ op = "drop_column", table = "shops", column = "Country" }]"#,
+                0,
+                Refusal::ColumnInKey {
+                    table: "shops".into(),
+                    column: "Country".into(),
+                    key: Box::new(key(KeyKind::Unique, "shops_name_country_key", &["name", "country"])),
+                },
+            ),
+            (
+                r#"op = [{ op = "drop_column", table = "shops", column = "region" }]"#,
+                0,
+                Refusal::ColumnInKey {
+                    table: "shops".into(),
+                    column: "region".into(),
+                    key: Box::new(Key {
+                        kind: KeyKind::PrimaryKey,
+                        name: None,
+                        columns: vec!["id".into(), "region".into()],
+                    }),
+                },
+            ),
+            (
+                // The unique key goes first, the index still covers `name`.
+                r#"op = [
+                    { op = "drop_constraint", table = "shops", name = "shops_name_country_key", kind = "unique" },
+                    { op = "drop_column", table = "shops", column = "country" },
+                    { op = "drop_column", table = "shops", column = "name" },
+                ]"#,
+                2,
+                Refusal::ColumnInKey {
+                    table: "shops".into(),
+                    column: "name".into(),
+                    key: Box::new(key(KeyKind::Index, "ix_shops_tag_name", &["tag", "name"])),
+                },
+            ),
+            (
+                r#"op = [{ op = "drop_column", table = "users", column = "id" }]"#,
+                0,
+                Refusal::ReferencedColumn {
+                    table: "users".into(),
+                    column: "id".into(),
+                    referencing: "shops".into(),
+                    key: Box::new(key(KeyKind::ForeignKey, "shops_owner_fkey", &["owner"])),
+                },
+            ),
+        ] {
+            assert_eq!(check(&mut shops(), &ops(text)), Some((position, refusal)), "{text}");
+        }
+        let refusal =
+            check(&mut shops(), &ops(r#"op = [{ op = "drop_column", table = "shops", column = "country" }]"#));
+        assert_eq!(
+            refusal.expect("refused").1.to_string(),
+            "column `shops.country` is still part of unique constraint `shops_name_country_key` (name, country), and \
+             the backends differ in what dropping one of its columns does to it (PostgreSQL drops it, MySQL narrows \
+             it to the other columns or refuses, SQLite rebuilds the table without it); drop it in an earlier op \
+             (drop_constraint), then the column, and add back the unique constraint that should remain"
+        );
+    }
+
+    #[test]
+    fn keys_dropped_first_or_of_the_column_alone_let_it_go() {
+        for text in [
+            // Keys and an index of the column alone go with it.
+            r#"op = [
+                { op = "drop_column", table = "shops", column = "owner" },
+                { op = "drop_index", table = "shops", name = "ix_shops_tag_name" },
+                { op = "drop_column", table = "shops", column = "tag" },
+            ]"#,
+            // What covers several columns is dropped first, in the order autogenerate writes.
+            r#"op = [
+                { op = "drop_constraint", table = "shops", name = "shops_owner_fkey", kind = "foreign_key" },
+                { op = "drop_index", table = "shops", name = "ix_shops_tag_name" },
+                { op = "drop_constraint", table = "shops", name = "shops_name_country_key", kind = "unique" },
+                { op = "drop_constraint", table = "shops", name = "shops_pkey", kind = "primary_key", existing = { kind = "primary_key", columns = ["id", "region"] } },
+                { op = "drop_column", table = "shops", column = "country" },
+                { op = "drop_column", table = "shops", column = "name" },
+                { op = "drop_column", table = "shops", column = "region" },
+                { op = "drop_column", table = "users", column = "id" },
+            ]"#,
+        ] {
+            assert_eq!(check(&mut shops(), &ops(text)), None, "{text}");
         }
     }
 
