@@ -1097,3 +1097,64 @@ async fn a_table_option_the_model_lacks_stops_the_rebuild() {
         conn.close().await.ok();
     }
 }
+
+/// A check that reads its columns through its table's name (`CHECK (t.qty > 0)`, as a
+/// schema.sql may write it) named a table that does not exist while the rebuild builds the new
+/// one under a temporary name, and the rebuild failed. The rebuilt table keeps the check,
+/// read through no table name, with the same meaning, and its rows; the database compares
+/// equal to the models before and after.
+#[tokio::test]
+async fn a_check_that_names_its_table_survives_a_rebuild() {
+    let db = common::TestDb::new(Backend::Sqlite).await;
+    let model = r#"
+[[op]]
+op = "create_table"
+table = "t"
+columns = [
+    { name = "id", type = "integer", nullable = false },
+    { name = "qty", type = "integer" },
+    { name = "label", type = "text" },
+]
+primary_key = ["id"]
+constraints = [
+    { kind = "check", name = "t_qty_check", expr = "t.qty > 0" },
+    { kind = "check", expr = "\"t\" . \"label\" <> '' AND main.t.label <> 't.label'" },
+]
+"#;
+    let (schema, created) = rendered_from(&Schema::default(), model);
+    run_revision(&db.url, &created).await.expect("the table");
+    let mut conn = connect(&db.url, false).await;
+    execute(&mut conn, "INSERT INTO t (id, qty, label) VALUES (1, 5, 'a'), (2, 7, 'b')").await.expect("rows");
+    conn.close().await.ok();
+    assert_eq!(db.introspect().await, db.normalize(&schema).await, "the database is the models");
+
+    let change = "[[op]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"qty\"\n\
+                  type = { from = \"integer\", to = \"bigint\" }\nnullable = false";
+    let (after, statements) = rendered_from(&schema, change);
+    insta::assert_snapshot!("a_check_that_names_its_table@sqlite", script(&statements));
+    run_revision(&db.url, &statements).await.unwrap_or_else(|err| panic!("the rebuild runs: {err}"));
+
+    let mut conn = connect(&db.url, false).await;
+    assert_eq!(query(&mut conn, "SELECT id, qty, label FROM t ORDER BY id").await, [["1", "5", "a"], ["2", "7", "b"]]);
+    for (row, refused) in [
+        ("(3, 0, 'c')", "t_qty_check"),
+        ("(3, 1, '')", "CHECK constraint failed"),
+        ("(3, 1, 't.label')", "CHECK constraint failed"),
+    ] {
+        let err = execute(&mut conn, &format!("INSERT INTO t (id, qty, label) VALUES {row}")).await.expect_err(row);
+        assert!(err.contains(refused), "{row}: {err}");
+    }
+    assert_sound_table(&mut conn).await;
+    conn.close().await.ok();
+    assert_eq!(db.introspect().await, db.normalize(&after).await, "the database is the models after the change");
+}
+
+/// Integrity and no leftover temporary table.
+async fn assert_sound_table(conn: &mut SqliteConnection) {
+    assert_eq!(query(conn, "PRAGMA integrity_check").await, vec![vec!["ok".to_owned()]], "integrity_check");
+    assert_eq!(
+        query(conn, "SELECT name FROM sqlite_master WHERE name LIKE '%aludel_tmp%'").await,
+        Vec::<Vec<String>>::new(),
+        "a temporary table is left over"
+    );
+}

@@ -315,6 +315,12 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         self.has_transactional_ddl() && (transactional || !self.can_run_outside_transaction())
     }
 
+    /// A query listing, one name per row, every table, view or other relation an op may name
+    /// without a schema: with introspection, which reads base tables only, it tells a name
+    /// that is no relation at all (a typo) from one the model does not describe (a view, a
+    /// partition, a table of another schema on PostgreSQL's search path).
+    fn relations_query(&self) -> &'static str;
+
     /// A query listing, one text cell per row (`view v`, `trigger t on posts`), what the
     /// database holds that the schema model does not: adopting it from introspection would
     /// leave them out (its dump carries them).

@@ -13,9 +13,9 @@ use crate::config::Timeouts;
 use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Session, StateTables, Statement, TransactionSql, Violation};
 use crate::ops::Op;
-use crate::runtime::split;
 use crate::runtime::state::{self, ChecksumMismatch};
 use crate::runtime::{Resolution, RunReport, RuntimeError, StepEvent, StepObserver, StepReport};
+use crate::runtime::{known, split};
 use crate::schema::Schema;
 use crate::script::{Direction, RevisionGraph, RevisionId, Step};
 
@@ -116,7 +116,18 @@ async fn locked_run(
     // Every step is rendered before the first runs: an op this database cannot express stops
     // the run before any revision is applied, not after the ones before it.
     let mut ahead = schema.clone();
+    // And checked against the database first: an op naming a table or column that will not
+    // exist stops the run before anything runs, rather than half way through a revision on a
+    // backend without transactional DDL. An unfinished revision ran in part already (it goes
+    // to `resolve`, or resumes below): the check would refuse what it did.
+    let mut known = match unfinished {
+        None => known::read(session, tables).await?,
+        Some(_) => None,
+    };
     for step in &plan.steps {
+        if let Some(known) = &mut known {
+            known::check_step(session.dialect(), graph, known, step)?;
+        }
         render_step(session.dialect(), graph, &mut ahead, step)?;
     }
     // A revision that runs in segments resumes where it stopped; any other unfinished one

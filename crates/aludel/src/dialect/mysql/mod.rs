@@ -93,6 +93,10 @@ impl Dialect for MySql {
         true
     }
 
+    fn relations_query(&self) -> &'static str {
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+    }
+
     fn unmodelled_query(&self) -> Option<&'static str> {
         Some(
             "SELECT CONCAT('view ', TABLE_NAME) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() \

@@ -27,7 +27,9 @@
 //!   `drop_constraint` needs `kind` (or a `before` that knows the constraint). Dropping a
 //!   foreign key also drops the index MySQL created for it (named after the key, or after its
 //!   first column when the key had no name), when there is one: otherwise the index would
-//!   outlive the key as an index nobody declared.
+//!   outlive the key as an index nobody declared. `drop_column` drops a foreign key on the
+//!   column alone in the same statement (found in the catalog by its column), as the other
+//!   backends drop it with the column; MySQL refuses to drop the column under it.
 //! - Defaults: `CURRENT_TIMESTAMP(6)` on a `DATETIME(6)` column (MySQL wants the column's
 //!   precision), `(CURRENT_DATE)` and `(CURRENT_TIME)` as expressions, a literal on a text,
 //!   binary or JSON column as the expression `('...')` (MySQL 8 takes no literal there), raw
@@ -207,7 +209,7 @@ pub(super) fn render(op: &Op, before: &Schema, uuid: UuidStorage) -> Result<Vec<
             r.ident("table", new_name)?
         ))]),
         Op::AddColumn { table, column } => r.add_column(table, column),
-        Op::DropColumn { table, column } => Ok(vec![r.drop_column(table, column.name())?]),
+        Op::DropColumn { table, column } => r.drop_column_with_its_foreign_key(table, column.name()),
         Op::AlterColumn(change) => r.alter_column(change),
         Op::CreateIndex(create) => r.create_index(create),
         Op::DropIndex { table, name, concurrently, existing: _ } => {
@@ -845,6 +847,40 @@ impl Renderer<'_> {
             quote_literal(head),
             quote_literal(tail)
         )))
+    }
+
+    /// `DROP COLUMN`, and with it a foreign key on the column alone, which MySQL refuses to
+    /// drop the column under ("needed in a foreign key constraint") where PostgreSQL and
+    /// SQLite drop the key with its column, as they do every other key and index of the
+    /// column alone, and as the schema model does. The key is found in the catalog by its
+    /// column, whatever name the database gave it (a key declared without one, a revision
+    /// made on another backend); its index goes with the column. (A run refuses the drop of
+    /// a column a key of several columns covers before it gets here.)
+    fn drop_column_with_its_foreign_key(&self, table: &str, column: &str) -> Result<Vec<Statement>, RenderError> {
+        let drop = self.drop_column(table, column)?;
+        let has_own_key = self.before.table(table).is_some_and(|known| {
+            known.constraints.iter().any(|constraint| {
+                matches!(constraint, Constraint::ForeignKey { columns, .. } if columns.len() == 1 && columns[0] == column)
+            })
+        });
+        if !has_own_key {
+            return Ok(vec![drop]);
+        }
+        let alter = format!("ALTER TABLE {} ", quote_ident(table));
+        let drop_column = format!("DROP COLUMN {}", quote_ident(column));
+        Ok(vec![Statement::new(format!(
+            "SET @aludel_drop_column = (SELECT CONCAT({}, COALESCE(GROUP_CONCAT(CONCAT('DROP FOREIGN KEY `', \
+             REPLACE(CONSTRAINT_NAME, '`', '``'), '`, ') SEPARATOR ''), ''), {}) FROM (SELECT CONSTRAINT_NAME \
+             FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} AND \
+             REFERENCED_TABLE_NAME IS NOT NULL GROUP BY CONSTRAINT_NAME HAVING COUNT(*) = 1 AND MIN(COLUMN_NAME) = \
+             {}) AS k);\n\
+             PREPARE aludel_drop_column FROM @aludel_drop_column;\nEXECUTE aludel_drop_column;\n\
+             DEALLOCATE PREPARE aludel_drop_column",
+            quote_literal(&alter),
+            quote_literal(&drop_column),
+            quote_literal(table),
+            quote_literal(column)
+        ))])
     }
 
     /// Each kind of constraint has its own `DROP`; a foreign key takes the index MySQL made

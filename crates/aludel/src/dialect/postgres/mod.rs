@@ -33,6 +33,13 @@ impl Dialect for Postgres {
         Some(UNMODELLED)
     }
 
+    fn relations_query(&self) -> &'static str {
+        // Every schema of the search path, shadowed names too: a name an op gives may reach a
+        // table of a later schema once an earlier one's is dropped.
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY (current_schemas(true))"
+    }
+
     fn name(&self) -> &'static str {
         "postgresql"
     }

@@ -78,6 +78,12 @@ impl Dialect for Sqlite {
             .collect()
     }
 
+    fn relations_query(&self) -> &'static str {
+        // Temporary tables too: an unqualified name reaches them first.
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') \
+         UNION ALL SELECT name FROM sqlite_temp_master WHERE type IN ('table', 'view')"
+    }
+
     fn unmodelled_query(&self) -> Option<&'static str> {
         Some(
             "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('view', 'trigger') \

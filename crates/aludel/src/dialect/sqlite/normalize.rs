@@ -15,7 +15,7 @@
 //!   expressions as `text::expression` spells them.
 
 use crate::dialect::common::normalize::{PostgresSpellings, fold_keys, unspelled};
-use crate::dialect::sqlite::text::{Kind, Tokens, expression, unquote};
+use crate::dialect::sqlite::text::{Kind, Tokens, expression, unqualified, unquote};
 use crate::dialect::sqlite::types::{column_type, read_type};
 use crate::schema::{ColumnType, Constraint, DefaultValue, Index, IndexKey, Literal, ReferentialAction, Schema, Table};
 
@@ -119,12 +119,13 @@ pub fn normalize(model: &Schema) -> Schema {
 }
 /// Spells every expression of `schema` (checks, generated columns, index keys and predicates,
 /// raw defaults) as [`expression`] does, so that quoting SQLite adds (when it renames a
-/// column, say) compares equal.
+/// column, say) compares equal; a check or generated column reads its columns without its
+/// table's name ([`unqualified`]), as a rebuilt table holds them.
 pub(super) fn canonical_expressions(schema: &mut Schema) {
     for table in schema.tables.values_mut() {
         for column in &mut table.columns {
             if let Some(generated) = &mut column.generated {
-                generated.expr = expression(&generated.expr);
+                generated.expr = expression(&unqualified(&generated.expr));
             }
             if let Some(DefaultValue::Sql(sql)) = &mut column.default {
                 *sql = expression(sql);
@@ -132,7 +133,7 @@ pub(super) fn canonical_expressions(schema: &mut Schema) {
         }
         for constraint in &mut table.constraints {
             if let Constraint::Check { expr, .. } = constraint {
-                *expr = expression(expr);
+                *expr = expression(&unqualified(expr));
             }
         }
     }

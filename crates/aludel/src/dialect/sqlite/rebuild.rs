@@ -5,7 +5,8 @@
 //! the revision's transaction on a connection with `PRAGMA foreign_keys = OFF` (the session
 //! opens it so; the pragma cannot change inside a transaction):
 //!
-//! 1. `CREATE TABLE "_aludel_tmp_<t>"` with the table's new definition;
+//! 1. `CREATE TABLE "_aludel_tmp_<t>"` with the table's new definition (its checks and
+//!    generated columns reading `t.qty` as `qty`: under the temporary name `t` is no table);
 //! 2. copy every row, for the columns that exist before and after (a new column takes its
 //!    default; generated columns compute themselves);
 //! 3. for an `AUTOINCREMENT` table, carry the sequence over, so ids are never reused;
@@ -31,9 +32,10 @@
 use crate::dialect::common::ddl::DdlSpelling;
 use crate::dialect::common::quote_literal;
 use crate::dialect::sqlite::ddl::{Renderer, autoincrement_column};
+use crate::dialect::sqlite::text::unqualified;
 use crate::dialect::{RenderError, Statement};
 use crate::ops::Op;
-use crate::schema::{Constraint, Schema, SchemaError};
+use crate::schema::{Constraint, Schema, SchemaError, Table};
 
 /// Prefix of the new table's name while it is built.
 const TMP_PREFIX: &str = "_aludel_tmp_";
@@ -59,7 +61,7 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
     let known: Vec<&str> = before.indexes_on(table).map(|index| index.name.as_str()).collect();
     let columns: Vec<&str> = old.columns.iter().map(|column| column.name.as_str()).collect();
     let mut statements = nothing_unknown_on(table, &known, &columns);
-    statements.push(r.create_table(new, &tmp_name)?);
+    statements.push(r.create_table(&readable_under_another_name(new), &tmp_name)?);
 
     let copied: Vec<String> = new
         .columns
@@ -94,6 +96,24 @@ pub(super) fn rebuild(op: &Op, table: &str, before: &Schema, after: &Schema) -> 
         statements.push(r.create_index(index)?);
     }
     Ok(statements)
+}
+
+/// `table` with its checks and generated columns reading their columns without the table's
+/// name: the table is created under a temporary name, where `t.qty` names no table, and
+/// renamed with `legacy_alter_table` on, which leaves its text as it is.
+fn readable_under_another_name(table: &Table) -> Table {
+    let mut table = table.clone();
+    for column in &mut table.columns {
+        if let Some(generated) = &mut column.generated {
+            generated.expr = unqualified(&generated.expr);
+        }
+    }
+    for constraint in &mut table.constraints {
+        if let Constraint::Check { expr, .. } = constraint {
+            *expr = unqualified(expr);
+        }
+    }
+    table
 }
 
 /// The ops of a step rendered in order (applied to `schema`), where SQLite can spare some

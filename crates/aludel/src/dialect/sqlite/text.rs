@@ -72,6 +72,32 @@ pub(super) fn expression(text: &str) -> String {
     out
 }
 
+/// `expr` with every column reference read through a table's name (`t.qty`, `"t"."qty"`,
+/// `main.t.qty`) reduced to the column's name. In a CHECK or a generated column the only
+/// table a reference can name is the table's own, so the meaning stays; but a table rebuilt
+/// under a temporary name cannot read `t.qty` (SQLite resolves the name when it creates the
+/// table), and SQLite's rename rewrites such a name when it renames a table.
+pub(super) fn unqualified(expr: &str) -> String {
+    let Ok(tokens) = Tokens::new(expr) else { return expr.to_owned() };
+    let is_name = |i: usize| tokens.tokens.get(i).is_some_and(|t| matches!(t.kind, Kind::Word | Kind::Quoted));
+    let is_dot = |i: usize| tokens.tokens.get(i).is_some_and(|t| t.kind == Kind::Other) && tokens.text(i) == ".";
+    let mut out = String::with_capacity(expr.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < tokens.tokens.len() {
+        if is_name(i) && is_dot(i + 1) && is_name(i + 2) {
+            // The qualifier and its dot go, with what lies between them and the next name.
+            out.push_str(&expr[copied..tokens.tokens[i].start]);
+            copied = tokens.tokens[i + 2].start;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&expr[copied..]);
+    out
+}
+
 /// The values of a CHECK the renderer writes for an enum column: `"col" IN ('a','b')`;
 /// `None` for any other expression.
 pub(super) fn enum_values(expr: &str, column: &str) -> Option<Vec<String>> {
@@ -573,6 +599,19 @@ pub(super) fn parse_create_index(sql: &str) -> Result<IndexText, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_read_through_its_table_loses_the_table_name() {
+        for (written, unqualified_text) in [
+            ("t.qty > 0", "qty > 0"),
+            ("\"t\" . \"qty\" > 0 AND main.t.label <> 't.label'", "\"qty\" > 0 AND label <> 't.label'"),
+            ("[t].x + 1.5 > .5 -- t.x", "x + 1.5 > .5 -- t.x"),
+            ("length(t.name) > 0", "length(name) > 0"),
+            ("qty > 0", "qty > 0"),
+        ] {
+            assert_eq!(unqualified(written), unqualified_text, "{written}");
+        }
+    }
 
     #[test]
     fn expressions_are_compared_in_one_spelling() {

@@ -1,0 +1,397 @@
+//! What a run refuses before anything runs, on the real servers: an op of a pending revision
+//! naming a table or column the database will not have when the op runs, and a drop_column
+//! whose column a key or index of several columns still covers, or a foreign key references.
+//! Nothing of any pending revision may have run then, MariaDB's (which has no transactional
+//! DDL) included; and what earlier ops, earlier revisions or raw SQL made must never be
+//! refused, nor a column whose keys the revision dropped first.
+
+mod common;
+
+use std::path::Path;
+
+use aludel::Error;
+use aludel::config::Config;
+use aludel::dialect::Backend;
+use aludel::runtime::{Key, KeyKind, Migrator, Refusal, RuntimeError};
+use common::TestDb;
+
+/// A project whose `versions/` holds `files` (name, text), on `db`.
+fn project(dir: &Path, db: &TestDb, files: &[(&str, &str)]) -> Migrator {
+    let versions = dir.join("versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    for (name, text) in files {
+        std::fs::write(versions.join(name), text).unwrap();
+    }
+    let mut config = Config::for_url(&db.url).unwrap();
+    config.script_location = dir.to_owned();
+    Migrator::new(config).unwrap()
+}
+
+/// `t (id, name)`, with `legacy` added by raw SQL, which the ops of the history do not show.
+const BASE: &str = r#"revision = "a1"
+[[upgrade]]
+op = "create_table"
+table = "t"
+columns = [{ name = "id", type = "integer", nullable = false }, { name = "name", type = "varchar(50)" }]
+primary_key = ["id"]
+
+[[upgrade]]
+op = "sql"
+sql = "ALTER TABLE t ADD COLUMN legacy integer"
+"#;
+
+/// The run's refusal, or a panic naming what came instead.
+fn refusal(backend: Backend, err: &Error) -> (&str, usize, &str, &Refusal) {
+    let Error::Runtime(runtime) = err else { panic!("{backend:?}: {err}") };
+    let RuntimeError::Refused { revision, op_number, op, problem, .. } = runtime.as_ref() else {
+        panic!("{backend:?}: expected a refusal, got: {err}")
+    };
+    (revision.as_str(), *op_number, op.as_str(), problem)
+}
+
+/// Two pending revisions, the second's second op naming a column `t` does not have: the run
+/// refuses it, naming the file, the op and the column, and nothing of either revision ran.
+async fn a_missing_column_is_refused_before_anything_runs(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let migrator = project(
+        dir.path(),
+        &db,
+        &[
+            ("a1_base.toml", BASE),
+            (
+                "b2_note.toml",
+                r#"revision = "b2"
+down_revision = "a1"
+[[upgrade]]
+op = "add_column"
+table = "t"
+column = { name = "note", type = "text" }
+
+[[upgrade]]
+op = "create_table"
+table = "u"
+columns = [{ name = "id", type = "integer" }]
+"#,
+            ),
+            (
+                "c3_typo.toml",
+                r#"revision = "c3"
+down_revision = "b2"
+[[upgrade]]
+op = "add_column"
+table = "t"
+column = { name = "extra", type = "integer" }
+
+[[upgrade]]
+op = "drop_column"
+table = "t"
+column = "nickname"
+
+[[upgrade]]
+op = "add_column"
+table = "t"
+column = { name = "later", type = "integer" }
+"#,
+            ),
+        ],
+    );
+    migrator.upgrade("a1").await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+
+    let err = migrator.upgrade("head").await.expect_err("the typo is refused");
+    assert_eq!(
+        refusal(backend, &err),
+        ("c3", 2, "drop_column t.nickname", &Refusal::MissingColumn { table: "t".into(), column: "nickname".into() }),
+        "{backend:?}"
+    );
+    let message = err.to_string();
+    for part in ["upgrade op 2 of revision `c3`", "c3_typo.toml", "drop_column t.nickname", "no column `nickname`"] {
+        assert!(message.contains(part), "{backend:?}: {part:?} in {message}");
+    }
+
+    // Nothing ran: neither the earlier revision nor the ops before the refused one.
+    let schema = db.introspect().await;
+    let t = schema.table("t").expect("t");
+    let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["id", "name", "legacy"], "{backend:?}");
+    assert!(schema.table("u").is_none(), "{backend:?}: b2 did not run");
+    assert_eq!(migrator.current().await.unwrap().iter().map(|h| h.as_str()).collect::<Vec<_>>(), ["a1"]);
+    let unfinished = aludel::runtime::current_state(migrator.config()).await.unwrap().1;
+    assert!(unfinished.is_none(), "{backend:?}: no revision is left unfinished: {unfinished:?}");
+}
+
+/// A table no earlier op creates and the database lacks is refused too, in a downgrade as in
+/// an upgrade.
+async fn a_missing_table_is_refused(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let migrator = project(
+        dir.path(),
+        &db,
+        &[
+            ("a1_base.toml", BASE),
+            (
+                "b2_index.toml",
+                r#"revision = "b2"
+down_revision = "a1"
+[[upgrade]]
+op = "create_index"
+table = "t"
+name = "ix_t_name"
+columns = ["name"]
+
+[[downgrade]]
+op = "drop_index"
+table = "t"
+name = "ix_t_name"
+
+[[downgrade]]
+op = "alter_column"
+table = "tt"
+column = "name"
+nullable = true
+"#,
+            ),
+        ],
+    );
+    migrator.upgrade("head").await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    let err = migrator.downgrade("a1").await.expect_err("the table is refused");
+    assert_eq!(
+        refusal(backend, &err),
+        ("b2", 2, "alter_column tt.name", &Refusal::MissingTable { table: "tt".into() }),
+        "{backend:?}"
+    );
+    assert!(err.to_string().starts_with("downgrade op 2 of revision `b2`"), "{backend:?}: {err}");
+    let schema = db.introspect().await;
+    assert!(schema.indexes.values().any(|index| index.name == "ix_t_name"), "{backend:?}: the index is still there");
+}
+
+/// What the ops before an op create, in its revision or an earlier pending one, and what raw
+/// SQL made (in an applied revision or a pending one) is there when the op runs.
+async fn what_earlier_ops_and_raw_sql_make_is_never_refused(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let migrator = project(
+        dir.path(),
+        &db,
+        &[
+            ("a1_base.toml", BASE),
+            (
+                "b2_note.toml",
+                r#"revision = "b2"
+down_revision = "a1"
+# `legacy` comes from raw SQL of an applied revision.
+[[upgrade]]
+op = "create_index"
+table = "t"
+name = "ix_t_legacy"
+columns = ["legacy"]
+
+[[upgrade]]
+op = "add_column"
+table = "t"
+column = { name = "note", type = "varchar(50)" }
+
+[[upgrade]]
+op = "create_index"
+table = "t"
+name = "ix_t_note"
+columns = ["note", "name"]
+
+[[upgrade]]
+op = "create_table"
+table = "u"
+columns = [{ name = "id", type = "integer", nullable = false }, { name = "t_id", type = "integer" }]
+primary_key = ["id"]
+"#,
+            ),
+            (
+                "c3_use.toml",
+                r#"revision = "c3"
+down_revision = "b2"
+# Made by the revision before.
+[[upgrade]]
+op = "alter_column"
+table = "t"
+column = "note"
+new_name = "remark"
+
+[[upgrade]]
+op = "add_constraint"
+table = "u"
+constraint = { kind = "foreign_key", name = "u_t_id_fkey", columns = ["t_id"], references = { table = "t", columns = ["id"] } }
+
+# Made by raw SQL in this revision.
+[[upgrade]]
+op = "sql"
+sql = "ALTER TABLE u ADD COLUMN raw_col integer"
+
+[[upgrade]]
+op = "create_index"
+table = "u"
+name = "ix_u_raw_col"
+columns = ["raw_col"]
+
+[[upgrade]]
+op = "sql"
+sql = "CREATE TABLE made (id integer)"
+
+[[upgrade]]
+op = "add_column"
+table = "made"
+column = { name = "note", type = "text" }
+"#,
+            ),
+        ],
+    );
+    migrator.upgrade("head").await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    let schema = db.introspect().await;
+    assert!(schema.table("t").unwrap().column("remark").is_some(), "{backend:?}");
+    assert!(schema.table("made").unwrap().column("note").is_some(), "{backend:?}");
+    let indexes: Vec<&str> = schema.indexes.values().map(|index| index.name.as_str()).collect();
+    for index in ["ix_t_legacy", "ix_t_note", "ix_u_raw_col"] {
+        assert!(indexes.contains(&index), "{backend:?}: {index} in {indexes:?}");
+    }
+}
+
+/// `regions (code)`, `shops` with a unique key and an index of two columns and a foreign key
+/// to `regions`, and `memberships` with a primary key of two columns.
+const KEYED: &str = r#"revision = "a1"
+[[upgrade]]
+op = "create_table"
+table = "regions"
+columns = [{ name = "code", type = "varchar(10)", nullable = false }]
+primary_key = ["code"]
+
+[[upgrade]]
+op = "create_table"
+table = "shops"
+columns = [
+    { name = "id", type = "integer", nullable = false },
+    { name = "name", type = "varchar(50)" },
+    { name = "country", type = "varchar(10)" },
+    { name = "region", type = "varchar(10)" },
+]
+primary_key = ["id"]
+constraints = [
+    { kind = "unique", name = "shops_name_country_key", columns = ["name", "country"] },
+    { kind = "foreign_key", name = "shops_region_fkey", columns = ["region"], references = { table = "regions", columns = ["code"] } },
+]
+
+[[upgrade]]
+op = "create_index"
+table = "shops"
+name = "ix_shops_country_name"
+columns = ["country", "name"]
+
+[[upgrade]]
+op = "create_table"
+table = "memberships"
+columns = [
+    { name = "user_id", type = "integer", nullable = false },
+    { name = "group_id", type = "integer", nullable = false },
+]
+primary_key = ["user_id", "group_id"]
+
+[[upgrade]]
+op = "sql"
+sql = "INSERT INTO regions (code) VALUES ('north'); INSERT INTO shops (id, name, country, region) VALUES (1, 'a', 'x', 'north')"
+"#;
+
+/// Drops of columns that keys of several columns cover are refused, key after key, until the
+/// revision drops the keys first; keys of the column alone go with it on every backend.
+async fn a_column_of_a_key_of_several_columns_is_refused_until_the_key_goes(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let migrator = project(dir.path(), &db, &[("a1_keyed.toml", KEYED)]);
+    migrator.upgrade("a1").await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    let attempt = |ops: &str| {
+        let text = format!("revision = \"b2\"\ndown_revision = \"a1\"\n{ops}");
+        std::fs::write(dir.path().join("versions").join("b2_drop.toml"), text).unwrap();
+        let config = migrator.config().clone();
+        async move { Migrator::new(config).unwrap().upgrade("head").await }
+    };
+    let drop_column = |table: &str, column: &str| {
+        format!("[[upgrade]]\nop = \"drop_column\"\ntable = \"{table}\"\ncolumn = \"{column}\"\n")
+    };
+    let drop_unique = "[[upgrade]]\nop = \"drop_constraint\"\ntable = \"shops\"\nname = \"shops_name_country_key\"\n\
+                       kind = \"unique\"\n";
+    let drop_index = "[[upgrade]]\nop = \"drop_index\"\ntable = \"shops\"\nname = \"ix_shops_country_name\"\n";
+    let add_note =
+        "[[upgrade]]\nop = \"add_column\"\ntable = \"shops\"\ncolumn = { name = \"note\", type = \"text\" }\n";
+    let names = |columns: &[&str]| columns.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+
+    let err = attempt(&format!("{add_note}{}", drop_column("shops", "country"))).await.expect_err("refused");
+    let unique = Key {
+        kind: KeyKind::Unique,
+        name: Some("shops_name_country_key".into()),
+        columns: names(&["name", "country"]),
+    };
+    let expected = Refusal::ColumnInKey { table: "shops".into(), column: "country".into(), key: Box::new(unique) };
+    assert_eq!(refusal(backend, &err), ("b2", 2, "drop_column shops.country", &expected), "{backend:?}");
+    assert!(err.to_string().contains("drop it in an earlier op (drop_constraint)"), "{backend:?}: {err}");
+    let shops = db.introspect().await.table("shops").cloned().expect("shops");
+    assert!(shops.column("note").is_none(), "{backend:?}: the op before did not run");
+
+    let err = attempt(&format!("{drop_unique}{}", drop_column("shops", "country"))).await.expect_err("refused");
+    let Refusal::ColumnInKey { key, .. } = refusal(backend, &err).3 else { panic!("{backend:?}: {err}") };
+    assert_eq!((key.kind, key.name.as_deref()), (KeyKind::Index, Some("ix_shops_country_name")), "{backend:?}");
+    let schema = db.introspect().await;
+    let shops = schema.table("shops").expect("shops");
+    assert!(
+        shops.constraints.iter().any(|c| c.name() == Some("shops_name_country_key"))
+            || schema.indexes.contains_key("shops_name_country_key"),
+        "{backend:?}: the unique key dropped before is still there: {shops:?}"
+    );
+
+    let err = attempt(&drop_column("memberships", "group_id")).await.expect_err("refused");
+    let Refusal::ColumnInKey { key, .. } = refusal(backend, &err).3 else { panic!("{backend:?}: {err}") };
+    assert_eq!((key.kind, &key.columns), (KeyKind::PrimaryKey, &names(&["user_id", "group_id"])), "{backend:?}");
+
+    let err = attempt(&drop_column("regions", "code")).await.expect_err("refused");
+    let expected = Refusal::ReferencedColumn {
+        table: "regions".into(),
+        column: "code".into(),
+        referencing: "shops".into(),
+        key: Box::new(Key {
+            kind: KeyKind::ForeignKey,
+            name: Some("shops_region_fkey".into()),
+            columns: names(&["region"]),
+        }),
+    };
+    assert_eq!(refusal(backend, &err).3, &expected, "{backend:?}");
+
+    // The keys of several columns dropped first, the column goes; the foreign key of `region`
+    // alone goes with its column everywhere, MariaDB included.
+    let ops = format!("{drop_unique}{drop_index}{}{}", drop_column("shops", "country"), drop_column("shops", "region"));
+    attempt(&ops).await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    let schema = db.introspect().await;
+    let shops = schema.table("shops").expect("shops");
+    let columns: Vec<&str> = shops.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["id", "name"], "{backend:?}");
+    assert!(shops.constraints.is_empty(), "{backend:?}: {:?}", shops.constraints);
+    assert!(schema.indexes_on("shops").next().is_none(), "{backend:?}");
+    assert_eq!(db.query("SELECT name FROM shops").await, [[Some("a".to_owned())]], "{backend:?}");
+}
+
+#[tokio::test]
+async fn ops_naming_what_will_not_exist_are_refused_before_anything_runs() {
+    for backend in common::backends() {
+        a_missing_column_is_refused_before_anything_runs(backend).await;
+        a_missing_table_is_refused(backend).await;
+    }
+}
+
+#[tokio::test]
+async fn ops_on_what_earlier_ops_or_raw_sql_made_still_run() {
+    for backend in common::backends() {
+        what_earlier_ops_and_raw_sql_make_is_never_refused(backend).await;
+    }
+}
+
+#[tokio::test]
+async fn a_column_that_keys_of_several_columns_need_is_refused_until_they_go() {
+    for backend in common::backends() {
+        a_column_of_a_key_of_several_columns_is_refused_until_the_key_goes(backend).await;
+    }
+}
