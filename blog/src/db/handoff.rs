@@ -70,7 +70,14 @@ impl Handoff {
     }
 
     /// A connection: the first one handed over, or one from the pool, whichever comes first.
+    /// While the pool is below its size, it may be opening a connection for this request:
+    /// that is left to finish (cancelled by a hand-off, it would be lost, and under load the
+    /// pool would never grow).
     async fn acquire(&self) -> Result<Held, DbErr> {
+        if self.pool.size() < self.pool.options().get_max_connections() {
+            let connection = self.pool.acquire().await.map_err(acquire_error)?;
+            return Ok(Held { connection, served: 0 });
+        }
         let (sender, handed) = oneshot::channel();
         self.lock().push_back(sender);
         tokio::select! {
