@@ -3,6 +3,7 @@
 //! console takes it, only wraps words in escape codes: without it the text is the same.
 //! `json` holds the `--format json` documents, `progress` the output of a run.
 
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -30,10 +31,10 @@ fn markers(graph: &RevisionGraph, revision: &Revision) -> String {
     if !branches.is_empty() {
         text.push_str(&format!(" ({})", branches.join(", ")));
     }
-    if graph.heads().contains(&&revision.id) {
+    if graph.is_head(&revision.id) {
         text.push_str(" (head)");
     }
-    if graph.branch_points().contains(&&revision.id) {
+    if graph.is_branch_point(&revision.id) {
         text.push_str(" (branchpoint)");
     }
     if revision.down_revisions.len() > 1 {
@@ -199,6 +200,7 @@ pub(super) fn revisions_marking(
     verbose: bool,
     current: &[RevisionId],
 ) -> io::Result<()> {
+    let current: BTreeSet<&RevisionId> = current.iter().collect();
     for revision in revisions {
         let mark = if current.contains(&revision.id) { " (current)" } else { "" };
         if verbose {

@@ -43,7 +43,8 @@ impl RevisionGraph {
         let applied = self.up_mask(self.current_indices(current)?, Edges::All);
         let targets = self.upgrade_targets(current, target)?;
         let needed = self.up_mask(targets, Edges::All);
-        let steps = (0..self.nodes.len())
+        let steps = self
+            .positions()
             .filter(|&i| needed[i] && !applied[i])
             .map(|i| Step { revision: self.id(i).clone(), direction: Direction::Up })
             .collect();
@@ -106,9 +107,8 @@ impl RevisionGraph {
     ) -> Result<Option<usize>, ScriptError> {
         let applied = self.up_mask(self.current_indices(current)?, Edges::All);
         let on_line = |i: usize| applied[i] && lineage[i];
-        let tips: Vec<usize> = (0..self.nodes.len())
-            .filter(|&i| on_line(i) && !self.nodes[i].children.iter().any(|&c| on_line(c)))
-            .collect();
+        let tips: Vec<usize> =
+            self.positions().filter(|&i| on_line(i) && !self.nodes[i].children.iter().any(|&c| on_line(c))).collect();
         self.only_head(target, tips)
     }
 
@@ -160,7 +160,8 @@ impl RevisionGraph {
     pub fn plan_downgrade(&self, current: &[RevisionId], target: &str) -> Result<Plan, ScriptError> {
         let applied = self.up_mask(self.current_indices(current)?, Edges::All);
         let revert = self.revert_set(current, target, &applied)?;
-        let steps = (0..self.nodes.len())
+        let steps = self
+            .positions()
             .rev()
             .filter(|&i| revert[i] && applied[i])
             .map(|i| Step { revision: self.id(i).clone(), direction: Direction::Down })
@@ -191,7 +192,7 @@ impl RevisionGraph {
             let l = self.branch_index(target, label)?;
             return Ok(self.down_mask([l], Edges::All));
         }
-        let exact = self.position(target).is_some() || self.labels.contains_key(target);
+        let exact = self.position(target).is_some() || self.labelled(target).is_some();
         if !exact
             && let Some(relative) = split_relative(target)?
             && relative.direction == Direction::Down
@@ -283,9 +284,9 @@ impl RevisionGraph {
     /// The revisions of `applied` that no other applied revision descends from through
     /// `down_revision`.
     fn lineage_tips(&self, applied: &[bool]) -> Vec<RevisionId> {
-        let parents = (0..self.nodes.len()).filter(|&i| applied[i]).flat_map(|i| self.nodes[i].parents.clone());
+        let parents = self.positions().filter(|&i| applied[i]).flat_map(|i| self.nodes[i].parents.clone());
         let below_another = self.up_mask(parents, Edges::Lineage);
-        (0..self.nodes.len()).filter(|&i| applied[i] && !below_another[i]).map(|i| self.id(i).clone()).collect()
+        self.positions().filter(|&i| applied[i] && !below_another[i]).map(|i| self.id(i).clone()).collect()
     }
 
     /// The version table's rows after `aludel stamp <target>`, sorted.
@@ -379,7 +380,7 @@ impl RevisionGraph {
     fn counts_down(&self, target: &str) -> Result<bool, ScriptError> {
         Ok(match current_relative(target)? {
             Some(relative) => relative.direction == Direction::Down,
-            None => target.ends_with("@base") && !self.labels.contains_key(target),
+            None => target.ends_with("@base") && self.labelled(target).is_none(),
         })
     }
 
@@ -409,7 +410,7 @@ impl RevisionGraph {
         current: Option<&[RevisionId]>,
     ) -> Result<Vec<&Revision>, ScriptError> {
         let Some(range) = range else {
-            return Ok(self.nodes.iter().rev().map(|node| &node.revision).collect());
+            return Ok(self.positions().rev().map(|i| &self.nodes[i].revision).collect());
         };
         let invalid = |reason: String| ScriptError::InvalidTarget { target: range.to_owned(), reason };
         let Some((lower, upper)) = range.split_once(':') else {
@@ -424,7 +425,7 @@ impl RevisionGraph {
             "heads" => Some(self.heads.clone()),
             "current" => Some(current_heads()?).filter(|heads| !heads.is_empty()),
             // The bottom of a branch: its labelled revision, as `downgrade <label>@base` reverts.
-            other if other.ends_with("@base") && !self.labels.contains_key(other) => {
+            other if other.ends_with("@base") && self.labelled(other).is_none() => {
                 Some(vec![self.branch_index(range, &other[..other.len() - "@base".len()])?])
             }
             other => Some(vec![self.resolve_index(other)?]),
@@ -447,6 +448,6 @@ impl RevisionGraph {
         let low = low.map(|starts| self.down_mask(starts, Edges::All));
         let high = high.map(|starts| self.up_mask(starts, Edges::All));
         let inside = |i: usize| low.as_ref().is_none_or(|m| m[i]) && high.as_ref().is_none_or(|m| m[i]);
-        Ok((0..self.nodes.len()).rev().filter(|&i| inside(i)).map(|i| &self.nodes[i].revision).collect())
+        Ok(self.positions().rev().filter(|&i| inside(i)).map(|i| &self.nodes[i].revision).collect())
     }
 }
