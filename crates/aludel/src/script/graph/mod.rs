@@ -28,11 +28,12 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::script::{Revision, RevisionId, ScriptError, check_label};
 
 mod plan;
+mod rows;
 mod target;
 
 /// Whether a step applies a revision or reverts it.
@@ -128,13 +129,22 @@ pub struct RevisionGraph {
 }
 
 /// What the graph works out the first time it is asked and then keeps, so that a command
-/// asking once per revision (`history` marks each with its branches) does not walk the graph
-/// each time.
-#[derive(Clone, Default)]
+/// asking once per revision (`history` marks each with its branches) or once per step (a
+/// run moving the version table's rows) does not walk the graph each time.
+#[derive(Default)]
 struct Memo {
     /// By position: the branch labels that cover the revision, as indices into `labels`,
     /// sorted. A revision that adds no label to its one parent's shares that parent's list.
     branches: OnceLock<Vec<Arc<[usize]>>>,
+    /// Where the last [`RevisionGraph::heads_after`] left the rows (see `rows.rs`).
+    rows: Mutex<Option<rows::Walk>>,
+}
+
+impl Clone for Memo {
+    fn clone(&self) -> Self {
+        // The walk belongs to the run that made it; a copy of the graph starts its own.
+        Memo { branches: self.branches.clone(), rows: Mutex::default() }
+    }
 }
 
 impl fmt::Debug for Memo {
@@ -1102,6 +1112,89 @@ mod tests {
         assert_eq!(graph.history(Some("r5:")).unwrap().len(), 1995);
     }
 
+    /// Plans `target` from `current` and moves the rows through the plan one step at a time,
+    /// as a run does; the rows at the end.
+    fn run_plan(graph: &RevisionGraph, current: &[RevisionId], direction: Direction, target: &str) -> Vec<RevisionId> {
+        let plan = match direction {
+            Direction::Up => graph.plan_upgrade(current, target),
+            Direction::Down => graph.plan_downgrade(current, target),
+        };
+        let mut heads = current.to_vec();
+        for step in &plan.expect("a valid target").steps {
+            heads = graph.heads_after(&heads, step);
+        }
+        heads
+    }
+
+    /// Numbers in `0..bound`, the same on every run.
+    struct Dice(u64);
+
+    impl Dice {
+        fn roll(&mut self, bound: usize) -> usize {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((self.0 >> 33) % bound as u64) as usize
+        }
+    }
+
+    #[test]
+    fn heads_after_step_by_step_answers_as_from_scratch() {
+        let shapes =
+            [LINEAR, BRANCHES, MERGED, DEPENDS, SPLICED, "a1; b1<a1; c1<b1; m1<a1,c1", "x1; y1 ~x1; z1<y1 ~x1"];
+        let mut dice = Dice(7);
+        for spec in shapes {
+            let graph = graph(spec);
+            let all: Vec<RevisionId> = graph.revisions().iter().map(|r| r.id.clone()).collect();
+            let pick = |dice: &mut Dice| {
+                let mut rows: Vec<RevisionId> = all.iter().filter(|_| dice.roll(3) == 0).cloned().collect();
+                if dice.roll(4) == 0 {
+                    rows.push(ids("zz")[0].clone());
+                }
+                rows.sort();
+                rows
+            };
+            // Every plan from every start, as runs take them.
+            for _ in 0..40 {
+                let current = pick(&mut dice);
+                let targets =
+                    ["heads", "base"].into_iter().map(str::to_owned).chain(all.iter().map(ToString::to_string));
+                for target in targets {
+                    for direction in [Direction::Up, Direction::Down] {
+                        let plan = match direction {
+                            Direction::Up => graph.plan_upgrade(&current, &target),
+                            Direction::Down => graph.plan_downgrade(&current, &target),
+                        };
+                        let Ok(plan) = plan else { continue };
+                        let mut heads = current.clone();
+                        for step in &plan.steps {
+                            let expected = graph.heads_after_anew(&heads, step);
+                            heads = graph.heads_after(&heads, step);
+                            assert_eq!(heads, expected, "{spec}: {direction:?} {current:?} -> {target}, at {step:?}");
+                        }
+                    }
+                }
+            }
+            // Steps in any order and direction, unknown revisions, rows that are not the last
+            // answer: the walk must notice and start again.
+            for _ in 0..200 {
+                let mut heads = pick(&mut dice);
+                for _ in 0..12 {
+                    if dice.roll(6) == 0 {
+                        heads = pick(&mut dice);
+                    }
+                    let revision = match dice.roll(all.len() + 1) {
+                        k if k == all.len() => ids("zz")[0].clone(),
+                        k => all[k].clone(),
+                    };
+                    let direction = if dice.roll(2) == 0 { Direction::Up } else { Direction::Down };
+                    let step = Step { revision, direction };
+                    let expected = graph.heads_after_anew(&heads, &step);
+                    heads = graph.heads_after(&heads, &step);
+                    assert_eq!(heads, expected, "{spec}: {step:?}");
+                }
+            }
+        }
+    }
+
     /// A chain of `n` revisions, the first labelled `trunk`.
     fn chain(n: usize) -> String {
         (0..n)
@@ -1133,8 +1226,17 @@ mod tests {
     /// The graph work of `command` on a history of `n` revisions (the graph built apart).
     fn work_of(command: &str, n: usize) -> u64 {
         let linear = graph(&chain(n));
+        let head = ids(&format!("r{}", n - 1));
         let merged = graph(&branched(n, true));
+        let open = graph(&branched(n, false));
+        let open_heads: Vec<RevisionId> = open.heads().into_iter().cloned().collect();
+        let lines = (1..n).map(|i| format!("y{i}<y{}", i - 1)).collect::<Vec<_>>().join(";");
+        let depends = graph(&format!("x0; x1<x0; y0 ~x1; {lines}"));
         let ((), done) = work::of(|| match command {
+            "upgrade head" => assert_eq!(run_plan(&linear, &[], Direction::Up, "head"), head),
+            "downgrade base" => assert!(run_plan(&linear, &head, Direction::Down, "base").is_empty()),
+            "downgrade -N" => assert_eq!(run_plan(&linear, &head, Direction::Down, &format!("-{}", n / 2)).len(), 1),
+            "stamp -N" => assert_eq!(linear.stamp_heads(&head, &format!("-{}", n / 2), false).unwrap().len(), 1),
             "history" => {
                 // Each revision with its markers, as `history` prints them.
                 for revision in linear.history(None).unwrap() {
@@ -1144,12 +1246,34 @@ mod tests {
                     linear.children(&revision.id);
                 }
             }
+            "upgrade heads, merged" => assert_eq!(run_plan(&merged, &[], Direction::Up, "heads").len(), 1),
+            "downgrade base, merged" => {
+                assert!(run_plan(&merged, &ids("m0"), Direction::Down, "base").is_empty());
+            }
+            "upgrade heads, open" => assert_eq!(run_plan(&open, &[], Direction::Up, "heads").len(), 50),
+            "downgrade base, open" => assert!(run_plan(&open, &open_heads, Direction::Down, "base").is_empty()),
             "history, branches" => {
                 for revision in merged.history(None).unwrap() {
                     merged.branches_of(&revision.id);
                     merged.is_head(&revision.id);
                     merged.is_branch_point(&revision.id);
                 }
+            }
+            "test's stairway" => {
+                // `aludel test`: each revision up, down and up again.
+                let mut heads = Vec::new();
+                for step in linear.plan_upgrade(&[], "head").unwrap().steps {
+                    heads = linear.heads_after(&heads, &step);
+                    let down = Step { direction: Direction::Down, ..step.clone() };
+                    heads = linear.heads_after(&linear.heads_after(&heads, &down), &step);
+                }
+                assert_eq!(heads, head);
+            }
+            "upgrade after a stamp of a dependent" => {
+                // `y0` alone implies `x0` and `x1` without a row for them: rows that are not
+                // all tips, all the way up.
+                let top = format!("y{}", n - 1);
+                assert_eq!(run_plan(&depends, &ids("y0"), Direction::Up, &top), ids(&top));
             }
             other => panic!("no command {other}"),
         });
@@ -1158,7 +1282,20 @@ mod tests {
 
     #[test]
     fn graph_work_was_quadratic_in_the_history_length() {
-        let commands = ["history", "history, branches"];
+        let commands = [
+            "upgrade head",
+            "downgrade base",
+            "downgrade -N",
+            "stamp -N",
+            "history",
+            "upgrade heads, merged",
+            "downgrade base, merged",
+            "upgrade heads, open",
+            "downgrade base, open",
+            "history, branches",
+            "test's stairway",
+            "upgrade after a stamp of a dependent",
+        ];
         for command in commands {
             let (small, large) = (work_of(command, 2000), work_of(command, 4000));
             // Twice the revisions, about twice the work: a walk per step or per revision

@@ -228,67 +228,6 @@ impl RevisionGraph {
         Ok(self.down_mask([at], Edges::All))
     }
 
-    /// The version table's rows after `step`, sorted.
-    ///
-    /// Up of R: the heads that R descends from (through `down_revision`) give way to R.
-    /// Down of R: the rows become the tips (through `down_revision`) of what stays applied:
-    /// everything the rows needed (`depends_on` included) but R. So a revision that was
-    /// applied only as another's dependency gets its own row rather than being forgotten, and
-    /// no row is an ancestor of another.
-    pub fn heads_after(&self, heads: &[RevisionId], step: &Step) -> Vec<RevisionId> {
-        let position = |id: &RevisionId| self.position(id);
-        let r = position(&step.revision);
-        let mut after: Vec<RevisionId> = match step.direction {
-            Direction::Up => {
-                let below = r.map(|r| self.up_mask([r], Edges::Lineage));
-                let mut kept: Vec<RevisionId> = heads
-                    .iter()
-                    .filter(|h| match (&below, position(h)) {
-                        (Some(below), Some(i)) => !below[i],
-                        _ => **h != step.revision,
-                    })
-                    .cloned()
-                    .collect();
-                kept.push(step.revision.clone());
-                kept
-            }
-            Direction::Down => {
-                // Rows the graph does not know stay as they are.
-                let mut kept: Vec<RevisionId> =
-                    heads.iter().filter(|h| **h != step.revision && position(h).is_none()).cloned().collect();
-                let mut applied = self.up_mask(heads.iter().filter_map(position), Edges::All);
-                if let Some(r) = r {
-                    applied[r] = false;
-                }
-                kept.extend(self.lineage_tips(&applied));
-                kept
-            }
-        };
-        after.sort();
-        after.dedup();
-        after
-    }
-
-    /// The rows aludel's own runs keep for the revisions `heads` mean: the tips (through
-    /// `down_revision`) of everything they need, so a revision applied only as another's
-    /// dependency has a row of its own, as after an upgrade (`aludel stamp` of the dependent
-    /// alone writes its row only). Rows the graph does not know are kept; sorted.
-    pub fn rows_of(&self, heads: &[RevisionId]) -> Vec<RevisionId> {
-        let mut rows: Vec<RevisionId> = heads.iter().filter(|h| self.position(h).is_none()).cloned().collect();
-        rows.extend(self.lineage_tips(&self.up_mask(heads.iter().filter_map(|h| self.position(h)), Edges::All)));
-        rows.sort();
-        rows.dedup();
-        rows
-    }
-
-    /// The revisions of `applied` that no other applied revision descends from through
-    /// `down_revision`.
-    fn lineage_tips(&self, applied: &[bool]) -> Vec<RevisionId> {
-        let parents = self.positions().filter(|&i| applied[i]).flat_map(|i| self.nodes[i].parents.clone());
-        let below_another = self.up_mask(parents, Edges::Lineage);
-        self.positions().filter(|&i| applied[i] && !below_another[i]).map(|i| self.id(i).clone()).collect()
-    }
-
     /// The version table's rows after `aludel stamp <target>`, sorted.
     ///
     /// `target` is `base` (no rows), an upgrade target (see [`RevisionGraph::plan_upgrade`])
