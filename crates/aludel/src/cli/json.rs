@@ -240,15 +240,14 @@ pub(super) fn current(
         current: Vec<Head<'a>>,
         unfinished: Option<UnfinishedJson<'a>>,
     }
+    let latest = crate::cli::output::latest_rows(history, heads);
     let current = heads
         .iter()
         .map(|id| Head {
             id: id.as_str(),
             revision: graph.get(id).map(|revision| RevisionJson::new(graph, revision)),
-            applied: history
-                .iter()
-                .rev()
-                .find(|row| row.revision == id.as_str())
+            applied: latest
+                .get(id.as_str())
                 .map(|row| Applied { at: &row.applied_at, kind: row.kind.map(|kind| kind.as_str()) }),
         })
         .collect();

@@ -3,7 +3,7 @@
 //! console takes it, only wraps words in escape codes: without it the text is the same.
 //! `json` holds the `--format json` documents, `progress` the output of a run.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -167,11 +167,12 @@ pub(super) fn current(
     heads: &[RevisionId],
     history: Option<&[HistoryRow]>,
 ) -> io::Result<()> {
+    let latest = history.map(|history| latest_rows(history, heads));
     for id in heads {
-        match (graph.get(id), history) {
-            (Some(revision), Some(history)) => {
+        match (graph.get(id), &latest) {
+            (Some(revision), Some(latest)) => {
                 details(out, graph, revision)?;
-                if let Some(row) = history.iter().rev().find(|row| row.revision == id.as_str()) {
+                if let Some(row) = latest.get(id.as_str()) {
                     let kind = row.kind.map_or("a step this version of aludel does not know", |k| k.as_str());
                     writeln!(out, "Applied: {} ({kind})", row.applied_at)?;
                 }
@@ -181,6 +182,22 @@ pub(super) fn current(
         }
     }
     Ok(())
+}
+
+/// The last row of `history` for each of `heads` that has one: one pass from the end, which
+/// stops once every head is found.
+pub(super) fn latest_rows<'h>(history: &'h [HistoryRow], heads: &[RevisionId]) -> BTreeMap<&'h str, &'h HistoryRow> {
+    let mut wanted: BTreeSet<&str> = heads.iter().map(RevisionId::as_str).collect();
+    let mut latest = BTreeMap::new();
+    for row in history.iter().rev() {
+        if wanted.is_empty() {
+            break;
+        }
+        if wanted.remove(row.revision.as_str()) {
+            latest.insert(row.revision.as_str(), row);
+        }
+    }
+    latest
 }
 
 pub(super) fn revisions(

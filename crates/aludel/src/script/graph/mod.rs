@@ -1259,6 +1259,7 @@ mod tests {
                     merged.is_branch_point(&revision.id);
                 }
             }
+            "merge heads" => assert_eq!(open.lineage_pair(&open_heads).unwrap(), None),
             "test's stairway" => {
                 // `aludel test`: each revision up, down and up again.
                 let mut heads = Vec::new();
@@ -1293,6 +1294,7 @@ mod tests {
             "upgrade heads, open",
             "downgrade base, open",
             "history, branches",
+            "merge heads",
             "test's stairway",
             "upgrade after a stamp of a dependent",
         ];

@@ -8,11 +8,22 @@ use crate::script::graph::{Edges, Plan, RevisionGraph, Step};
 use crate::script::{Direction, Revision, RevisionId, ScriptError};
 
 impl RevisionGraph {
-    /// `id` and the revisions below it by `down_revision` alone (its branch's line, not what
-    /// `depends_on` pulls in): what a merge of `id` joins.
-    pub(crate) fn lineage_below(&self, id: &RevisionId) -> Result<BTreeSet<RevisionId>, ScriptError> {
-        let mask = self.up_mask(self.current_indices(std::slice::from_ref(id))?, Edges::Lineage);
-        Ok(mask.iter().enumerate().filter(|(_, on)| **on).map(|(i, _)| self.id(i).clone()).collect())
+    /// The first of `ids` (in their order) that descends from another of them through
+    /// `down_revision` alone (its branch's line, not what `depends_on` pulls in), with the
+    /// first of the others it descends from: what a merge of `ids` cannot join.
+    pub(crate) fn lineage_pair(&self, ids: &[RevisionId]) -> Result<Option<(RevisionId, RevisionId)>, ScriptError> {
+        let positions = self.current_indices(ids)?;
+        // One walk for all of them: what lies strictly above any of them.
+        let children = positions.iter().flat_map(|&i| self.nodes[i].children.iter().copied());
+        let above_one = self.down_mask(children, Edges::Lineage);
+        let Some(&descendant) = positions.iter().find(|&&i| above_one[i]) else { return Ok(None) };
+        let below = self.up_mask([descendant], Edges::Lineage);
+        let ancestor = positions
+            .iter()
+            .copied()
+            .find(|&a| a != descendant && below[a])
+            .expect("a revision above one of the others descends from it");
+        Ok(Some((self.id(descendant).clone(), self.id(ancestor).clone())))
     }
 
     /// The revisions applied when the version table holds `current`: those heads and
