@@ -71,8 +71,8 @@ impl<'a> RevisionJson<'a> {
             depends_on: ids(&revision.depends_on),
             created: revision.created.as_deref(),
             path: revision.path.display().to_string(),
-            head: graph.heads().contains(&&revision.id),
-            branch_point: graph.branch_points().contains(&&revision.id),
+            head: graph.is_head(&revision.id),
+            branch_point: graph.is_branch_point(&revision.id),
             merge_point: revision.down_revisions.len() > 1,
             transactional: revision.transactional,
             checksum: revision.checksum(),
@@ -240,15 +240,14 @@ pub(super) fn current(
         current: Vec<Head<'a>>,
         unfinished: Option<UnfinishedJson<'a>>,
     }
+    let latest = crate::cli::output::latest_rows(history, heads);
     let current = heads
         .iter()
         .map(|id| Head {
             id: id.as_str(),
             revision: graph.get(id).map(|revision| RevisionJson::new(graph, revision)),
-            applied: history
-                .iter()
-                .rev()
-                .find(|row| row.revision == id.as_str())
+            applied: latest
+                .get(id.as_str())
                 .map(|row| Applied { at: &row.applied_at, kind: row.kind.map(|kind| kind.as_str()) }),
         })
         .collect();

@@ -819,4 +819,81 @@ mod tests {
         let err = code.expect_err("a subcommand has no completions of its own");
         assert!(matches!(&err, Error::Cli(CliError::NotACommand { program }) if program == "blog db"), "{err}");
     }
+
+    /// Writes a project of `n` revisions into `dir`, one `sql` op each: a chain, or with
+    /// `lines` above 1 a trunk of half of them and `lines` open lines off its top.
+    fn write_history(dir: &std::path::Path, n: usize, lines: usize) {
+        let versions = dir.join("migrations/versions");
+        std::fs::create_dir_all(&versions).expect("versions");
+        std::fs::write(dir.join("aludel.toml"), "script_location = \"migrations\"\n").expect("config");
+        let trunk = if lines > 1 { n / 2 } else { n };
+        let per_line = (n - trunk) / lines.max(1);
+        let parents = (0..n).map(|i| match i {
+            0 => None,
+            i if i < trunk => Some(i - 1),
+            i if (i - trunk) % per_line == 0 => Some(trunk - 1),
+            i => Some(i - 1),
+        });
+        for (i, parent) in parents.enumerate() {
+            let parent = parent.map(|p| format!("down_revision = \"{p:012x}\"\n")).unwrap_or_default();
+            let text = format!(
+                "revision = \"{i:012x}\"\n{parent}message = \"step {i}\"\n\n[[upgrade]]\nop = \"sql\"\nsql = \"SELECT 1\"\n\
+                 down = \"SELECT 2\"\n"
+            );
+            std::fs::write(versions.join(format!("{i:012x}_step.toml")), text).expect("revision");
+        }
+    }
+
+    /// The graph work of each command in turn on a project of `n` revisions.
+    fn graph_work(n: usize) -> Vec<(String, u64)> {
+        let environment = Environment::default();
+        let mut work = Vec::new();
+        let half = format!("-{}", n / 2);
+        let chain: &[&[&str]] = &[
+            &["history"],
+            &["history", "--verbose"],
+            &["history", "--format", "json"],
+            &["heads"],
+            &["branches"],
+            &["upgrade", "--sql", "base:head"],
+            &["upgrade", "head"],
+            &["current", "--verbose"],
+            &["current", "--format", "json"],
+            &["history", "-i"],
+            &["check"],
+            &["verify"],
+            &["downgrade", "--sql", "head:base"],
+            &["stamp", "--", &half],
+            &["stamp", "head"],
+            &["downgrade", &half],
+            &["downgrade", "base"],
+        ];
+        let lines: &[&[&str]] = &[
+            &["upgrade", "heads"],
+            &["history"],
+            &["branches", "--verbose"],
+            &["current"],
+            &["merge", "heads", "-m", "join"],
+            &["downgrade", "base"],
+        ];
+        for (shape, commands) in [(1, chain), (10, lines)] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            write_history(dir.path(), n, shape);
+            for args in commands {
+                let ((code, out), done) = crate::script::graph::work::of(|| embedded(dir.path(), &environment, args));
+                code.unwrap_or_else(|err| panic!("{args:?}: {err}\n{out}"));
+                work.push((format!("{} ({shape} line(s))", args.join(" ")), done));
+            }
+        }
+        work
+    }
+
+    #[test]
+    fn commands_did_quadratic_graph_work_on_a_long_history() {
+        for ((command, small), (_, large)) in graph_work(200).into_iter().zip(graph_work(400)) {
+            // Twice the revisions, about twice the work; a graph walk per step or per
+            // revision printed was four times.
+            assert!(large * 2 <= small * 5 + 100, "{command}: {small} steps for 200 revisions, {large} for 400");
+        }
+    }
 }

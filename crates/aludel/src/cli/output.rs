@@ -3,6 +3,7 @@
 //! console takes it, only wraps words in escape codes: without it the text is the same.
 //! `json` holds the `--format json` documents, `progress` the output of a run.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -30,10 +31,10 @@ fn markers(graph: &RevisionGraph, revision: &Revision) -> String {
     if !branches.is_empty() {
         text.push_str(&format!(" ({})", branches.join(", ")));
     }
-    if graph.heads().contains(&&revision.id) {
+    if graph.is_head(&revision.id) {
         text.push_str(" (head)");
     }
-    if graph.branch_points().contains(&&revision.id) {
+    if graph.is_branch_point(&revision.id) {
         text.push_str(" (branchpoint)");
     }
     if revision.down_revisions.len() > 1 {
@@ -166,11 +167,12 @@ pub(super) fn current(
     heads: &[RevisionId],
     history: Option<&[HistoryRow]>,
 ) -> io::Result<()> {
+    let latest = history.map(|history| latest_rows(history, heads));
     for id in heads {
-        match (graph.get(id), history) {
-            (Some(revision), Some(history)) => {
+        match (graph.get(id), &latest) {
+            (Some(revision), Some(latest)) => {
                 details(out, graph, revision)?;
-                if let Some(row) = history.iter().rev().find(|row| row.revision == id.as_str()) {
+                if let Some(row) = latest.get(id.as_str()) {
                     let kind = row.kind.map_or("a step this version of aludel does not know", |k| k.as_str());
                     writeln!(out, "Applied: {} ({kind})", row.applied_at)?;
                 }
@@ -180,6 +182,22 @@ pub(super) fn current(
         }
     }
     Ok(())
+}
+
+/// The last row of `history` for each of `heads` that has one: one pass from the end, which
+/// stops once every head is found.
+pub(super) fn latest_rows<'h>(history: &'h [HistoryRow], heads: &[RevisionId]) -> BTreeMap<&'h str, &'h HistoryRow> {
+    let mut wanted: BTreeSet<&str> = heads.iter().map(RevisionId::as_str).collect();
+    let mut latest = BTreeMap::new();
+    for row in history.iter().rev() {
+        if wanted.is_empty() {
+            break;
+        }
+        if wanted.remove(row.revision.as_str()) {
+            latest.insert(row.revision.as_str(), row);
+        }
+    }
+    latest
 }
 
 pub(super) fn revisions(
@@ -199,6 +217,7 @@ pub(super) fn revisions_marking(
     verbose: bool,
     current: &[RevisionId],
 ) -> io::Result<()> {
+    let current: BTreeSet<&RevisionId> = current.iter().collect();
     for revision in revisions {
         let mark = if current.contains(&revision.id) { " (current)" } else { "" };
         if verbose {

@@ -286,8 +286,10 @@ pub(super) fn version_updates(
     before: &[RevisionId],
     after: &[RevisionId],
 ) -> Vec<Statement> {
-    let removed: Vec<&RevisionId> = before.iter().filter(|h| !after.contains(h)).collect();
-    let added: Vec<&RevisionId> = after.iter().filter(|h| !before.contains(h)).collect();
+    // Sets, as a run on many branches holds many rows and asks this at every step.
+    let (was, is): (BTreeSet<&RevisionId>, BTreeSet<&RevisionId>) = (before.iter().collect(), after.iter().collect());
+    let removed: Vec<&RevisionId> = before.iter().filter(|h| !is.contains(h)).collect();
+    let added: Vec<&RevisionId> = after.iter().filter(|h| !was.contains(h)).collect();
     if let ([from], [to]) = (removed.as_slice(), added.as_slice()) {
         return vec![common::update_head(session_dialect, tables, from.as_str(), to.as_str())];
     }

@@ -5,7 +5,7 @@
 //! header keys first, `op` first in each table, one line per column of `create_table`, and
 //! autogenerate's notes as comments above the ops they concern.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::diff::Diff;
@@ -128,7 +128,7 @@ impl NewRevision {
             })?],
             Parent::Revision(target) => {
                 let revision = graph.resolve(target)?;
-                if !graph.heads().contains(&&revision) {
+                if !graph.is_head(&revision) {
                     return Err(ScriptError::NotAHead { revision });
                 }
                 vec![revision]
@@ -147,13 +147,14 @@ impl NewRevision {
     /// errors of [`NewRevision::child`].
     pub fn merge(graph: &RevisionGraph, targets: &[String], spec: &RevisionSpec) -> Result<NewRevision, ScriptError> {
         let mut parents: Vec<RevisionId> = Vec::new();
+        let mut named = BTreeSet::new();
         for target in targets {
             let resolved = match target.as_str() {
                 "heads" => graph.heads().into_iter().cloned().collect(),
                 other => vec![graph.resolve(other)?],
             };
             for id in resolved {
-                if !parents.contains(&id) {
+                if named.insert(id.clone()) {
                     parents.push(id);
                 }
             }
@@ -161,19 +162,12 @@ impl NewRevision {
         if parents.len() < 2 {
             return Err(ScriptError::NothingToMerge { targets: targets.to_vec(), found: parents.len() });
         }
-        for descendant in &parents {
-            // By `down_revision` alone: a head that only depends on another still needs the merge
-            // that joins their lines, as `heads` lists them apart.
-            let below = graph.lineage_below(descendant)?;
-            if let Some(ancestor) = parents.iter().find(|other| *other != descendant && below.contains(*other)) {
-                return Err(ScriptError::MergeOfAncestor {
-                    ancestor: ancestor.clone(),
-                    descendant: descendant.clone(),
-                });
-            }
+        // By `down_revision` alone: a head that only depends on another still needs the merge
+        // that joins their lines, as `heads` lists them apart.
+        if let Some((descendant, ancestor)) = graph.lineage_pair(&parents)? {
+            return Err(ScriptError::MergeOfAncestor { ancestor, descendant });
         }
-        let heads = graph.heads();
-        if let Some(inner) = parents.iter().find(|id| !heads.contains(id)) {
+        if let Some(inner) = parents.iter().find(|id| !graph.is_head(id)) {
             return Err(ScriptError::MergeOfNonHead { revision: inner.clone() });
         }
         let message = if spec.message.is_empty() {

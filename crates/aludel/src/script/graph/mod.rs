@@ -26,10 +26,14 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::fmt;
+use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::script::{Revision, RevisionId, ScriptError, check_label};
 
 mod plan;
+mod rows;
 mod target;
 
 /// Whether a step applies a revision or reverts it.
@@ -115,11 +119,38 @@ pub struct RevisionGraph {
     nodes: Vec<Node>,
     /// Positions sorted by id: lookups and prefix searches by binary search.
     by_id: Vec<usize>,
-    labels: BTreeMap<String, usize>,
+    /// Each branch label with the revision that carries it, sorted by label.
+    labels: Vec<(String, usize)>,
     /// Sorted by id.
     heads: Vec<usize>,
     /// Sorted by id.
     bases: Vec<usize>,
+    memo: Memo,
+}
+
+/// What the graph works out the first time it is asked and then keeps, so that a command
+/// asking once per revision (`history` marks each with its branches) or once per step (a
+/// run moving the version table's rows) does not walk the graph each time.
+#[derive(Default)]
+struct Memo {
+    /// By position: the branch labels that cover the revision, as indices into `labels`,
+    /// sorted. A revision that adds no label to its one parent's shares that parent's list.
+    branches: OnceLock<Vec<Arc<[usize]>>>,
+    /// Where the last [`RevisionGraph::heads_after`] left the rows (see `rows.rs`).
+    rows: Mutex<Option<rows::Walk>>,
+}
+
+impl Clone for Memo {
+    fn clone(&self) -> Self {
+        // The walk belongs to the run that made it; a copy of the graph starts its own.
+        Memo { branches: self.branches.clone(), rows: Mutex::default() }
+    }
+}
+
+impl fmt::Debug for Memo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Memo")
+    }
 }
 
 impl RevisionGraph {
@@ -239,7 +270,7 @@ impl RevisionGraph {
         sort_by_id(&nodes, &mut bases);
         let by_id = by_id.into_iter().map(|old| position[old]).collect();
         let labels = labels.into_iter().map(|(label, old)| (label, position[old])).collect();
-        Ok(RevisionGraph { nodes, by_id, labels, heads, bases })
+        Ok(RevisionGraph { nodes, by_id, labels, heads, bases, memo: Memo::default() })
     }
 
     /// The revision with this id.
@@ -259,7 +290,7 @@ impl RevisionGraph {
 
     /// Every revision, parents (and dependencies) before children.
     pub fn revisions(&self) -> Vec<&Revision> {
-        self.nodes.iter().map(|node| &node.revision).collect()
+        self.positions().map(|i| &self.nodes[i].revision).collect()
     }
 
     /// Revisions that are no revision's `down_revision`, sorted.
@@ -281,12 +312,23 @@ impl RevisionGraph {
         self.ids(&self.bases)
     }
 
+    /// Whether `id` is a head: no revision names it as `down_revision`. False for an
+    /// unknown id.
+    pub fn is_head(&self, id: &RevisionId) -> bool {
+        self.position(id).is_some_and(|i| self.nodes[i].children.is_empty())
+    }
+
     /// Revisions that two or more revisions name as `down_revision`, sorted.
     pub fn branch_points(&self) -> Vec<&RevisionId> {
         let mut points: Vec<&RevisionId> =
-            self.nodes.iter().filter(|node| node.children.len() > 1).map(|node| &node.revision.id).collect();
+            self.positions().filter(|&i| self.nodes[i].children.len() > 1).map(|i| self.id(i)).collect();
         points.sort();
         points
+    }
+
+    /// Whether two or more revisions name `id` as `down_revision`. False for an unknown id.
+    pub fn is_branch_point(&self, id: &RevisionId) -> bool {
+        self.position(id).is_some_and(|i| self.nodes[i].children.len() > 1)
     }
 
     /// Revisions whose `down_revision` names `id`, sorted; empty for an unknown id.
@@ -306,22 +348,59 @@ impl RevisionGraph {
     /// starts goes on up to its heads); sorted, without repeats. Empty for an unknown id.
     pub fn branches_of(&self, id: &RevisionId) -> Vec<&str> {
         let Some(i) = self.position(id) else { return Vec::new() };
-        let below = self.up_mask([i], Edges::Lineage);
-        let mut labels: Vec<&str> =
-            self.labels.iter().filter(|(_, l)| below[**l]).map(|(label, _)| label.as_str()).collect();
-        labels.sort_unstable();
-        labels
+        let covering = &self.branch_sets()[i];
+        count(covering.len());
+        covering.iter().map(|&l| self.labels[l].0.as_str()).collect()
+    }
+
+    /// By position, the labels (indices into `labels`) that cover each revision: worked out
+    /// once, parents first, each revision taking its parents' labels and adding its own.
+    fn branch_sets(&self) -> &[Arc<[usize]>] {
+        self.memo.branches.get_or_init(|| {
+            let none: Arc<[usize]> = Arc::from([]);
+            let mut own: Vec<(usize, usize)> = self.labels.iter().enumerate().map(|(l, (_, i))| (*i, l)).collect();
+            own.sort_unstable();
+            let mut own = own.into_iter().peekable();
+            let mut sets: Vec<Arc<[usize]>> = Vec::with_capacity(self.nodes.len());
+            for i in self.positions() {
+                let mut set = match self.nodes[i].parents.as_slice() {
+                    [] => none.clone(),
+                    [first, others @ ..] => others.iter().fold(sets[*first].clone(), |set, &p| union(&set, &sets[p])),
+                };
+                let mut labels = Vec::new();
+                while let Some((_, l)) = own.next_if(|&(at, _)| at == i) {
+                    labels.push(l);
+                }
+                if !labels.is_empty() {
+                    set = union(&set, &labels);
+                }
+                sets.push(set);
+            }
+            sets
+        })
     }
 
     /// The revision that carries `label` in its `branch_labels`.
     pub fn label(&self, label: &str) -> Option<&RevisionId> {
-        self.labels.get(label).map(|&i| &self.nodes[i].revision.id)
+        self.labelled(label).map(|i| self.id(i))
+    }
+
+    /// The graph position of the revision that carries `label`.
+    fn labelled(&self, label: &str) -> Option<usize> {
+        self.labels.binary_search_by(|(l, _)| l.as_str().cmp(label)).ok().map(|k| self.labels[k].1)
     }
 
     /// The graph position of the revision with this id.
     fn position(&self, id: impl AsRef<str>) -> Option<usize> {
         let id = id.as_ref();
+        count(1);
         self.by_id.binary_search_by(|&i| self.id(i).as_str().cmp(id)).ok().map(|k| self.by_id[k])
+    }
+
+    /// Every graph position, in order; a scan of the whole graph.
+    fn positions(&self) -> Range<usize> {
+        count(self.nodes.len());
+        0..self.nodes.len()
     }
 
     fn ids(&self, list: &[usize]) -> Vec<&RevisionId> {
@@ -362,8 +441,10 @@ impl RevisionGraph {
         next: impl Fn(&Node) -> (&Vec<usize>, &Vec<usize>),
     ) -> Vec<bool> {
         let mut seen = vec![false; self.nodes.len()];
+        count(seen.len());
         let mut stack: Vec<usize> = starts.into_iter().collect();
         while let Some(i) = stack.pop() {
+            count(1);
             if std::mem::replace(&mut seen[i], true) {
                 continue;
             }
@@ -374,6 +455,51 @@ impl RevisionGraph {
             }
         }
         seen
+    }
+}
+
+/// The labels of `set` and of `more` (both sorted), sorted; `set` itself when `more` adds
+/// nothing, so that a line of revisions shares one list.
+fn union(set: &Arc<[usize]>, more: &[usize]) -> Arc<[usize]> {
+    count(set.len() + more.len());
+    if more.iter().all(|l| set.binary_search(l).is_ok()) {
+        return set.clone();
+    }
+    let mut merged: Vec<usize> = set.iter().chain(more).copied().collect();
+    merged.sort_unstable();
+    merged.dedup();
+    merged.into()
+}
+
+/// Adds `n` to the work the tests count (see [`work`]); nothing outside tests.
+#[inline]
+fn count(n: usize) {
+    #[cfg(test)]
+    work::add(n);
+    #[cfg(not(test))]
+    let _ = n;
+}
+
+/// The graph's work on this thread (revisions visited, positions scanned, lists merged),
+/// counted in tests only, so that a test can hold a command's graph work to the size of the
+/// history (twice the revisions, about twice the work) without timing anything.
+#[cfg(test)]
+pub(crate) mod work {
+    use std::cell::Cell;
+
+    thread_local! {
+        static DONE: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(super) fn add(n: usize) {
+        DONE.with(|done| done.set(done.get() + n as u64));
+    }
+
+    /// The work `run` does on this thread.
+    pub(crate) fn of<T>(run: impl FnOnce() -> T) -> (T, u64) {
+        let before = DONE.with(Cell::get);
+        let value = run();
+        (value, DONE.with(Cell::get) - before)
     }
 }
 
@@ -984,5 +1110,200 @@ mod tests {
         assert_eq!(graph.plan_downgrade(&head, "base").unwrap().steps.len(), 2000);
         assert_eq!(graph.resolve("r1999-1000").unwrap().as_str(), "r999");
         assert_eq!(graph.history(Some("r5:")).unwrap().len(), 1995);
+    }
+
+    /// Plans `target` from `current` and moves the rows through the plan one step at a time,
+    /// as a run does; the rows at the end.
+    fn run_plan(graph: &RevisionGraph, current: &[RevisionId], direction: Direction, target: &str) -> Vec<RevisionId> {
+        let plan = match direction {
+            Direction::Up => graph.plan_upgrade(current, target),
+            Direction::Down => graph.plan_downgrade(current, target),
+        };
+        let mut heads = current.to_vec();
+        for step in &plan.expect("a valid target").steps {
+            heads = graph.heads_after(&heads, step);
+        }
+        heads
+    }
+
+    /// Numbers in `0..bound`, the same on every run.
+    struct Dice(u64);
+
+    impl Dice {
+        fn roll(&mut self, bound: usize) -> usize {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((self.0 >> 33) % bound as u64) as usize
+        }
+    }
+
+    #[test]
+    fn heads_after_step_by_step_answers_as_from_scratch() {
+        let shapes =
+            [LINEAR, BRANCHES, MERGED, DEPENDS, SPLICED, "a1; b1<a1; c1<b1; m1<a1,c1", "x1; y1 ~x1; z1<y1 ~x1"];
+        let mut dice = Dice(7);
+        for spec in shapes {
+            let graph = graph(spec);
+            let all: Vec<RevisionId> = graph.revisions().iter().map(|r| r.id.clone()).collect();
+            let pick = |dice: &mut Dice| {
+                let mut rows: Vec<RevisionId> = all.iter().filter(|_| dice.roll(3) == 0).cloned().collect();
+                if dice.roll(4) == 0 {
+                    rows.push(ids("zz")[0].clone());
+                }
+                rows.sort();
+                rows
+            };
+            // Every plan from every start, as runs take them.
+            for _ in 0..40 {
+                let current = pick(&mut dice);
+                let targets =
+                    ["heads", "base"].into_iter().map(str::to_owned).chain(all.iter().map(ToString::to_string));
+                for target in targets {
+                    for direction in [Direction::Up, Direction::Down] {
+                        let plan = match direction {
+                            Direction::Up => graph.plan_upgrade(&current, &target),
+                            Direction::Down => graph.plan_downgrade(&current, &target),
+                        };
+                        let Ok(plan) = plan else { continue };
+                        let mut heads = current.clone();
+                        for step in &plan.steps {
+                            let expected = graph.heads_after_anew(&heads, step);
+                            heads = graph.heads_after(&heads, step);
+                            assert_eq!(heads, expected, "{spec}: {direction:?} {current:?} -> {target}, at {step:?}");
+                        }
+                    }
+                }
+            }
+            // Steps in any order and direction, unknown revisions, rows that are not the last
+            // answer: the walk must notice and start again.
+            for _ in 0..200 {
+                let mut heads = pick(&mut dice);
+                for _ in 0..12 {
+                    if dice.roll(6) == 0 {
+                        heads = pick(&mut dice);
+                    }
+                    let revision = match dice.roll(all.len() + 1) {
+                        k if k == all.len() => ids("zz")[0].clone(),
+                        k => all[k].clone(),
+                    };
+                    let direction = if dice.roll(2) == 0 { Direction::Up } else { Direction::Down };
+                    let step = Step { revision, direction };
+                    let expected = graph.heads_after_anew(&heads, &step);
+                    heads = graph.heads_after(&heads, &step);
+                    assert_eq!(heads, expected, "{spec}: {step:?}");
+                }
+            }
+        }
+    }
+
+    /// A chain of `n` revisions, the first labelled `trunk`.
+    fn chain(n: usize) -> String {
+        (0..n)
+            .map(|i| if i == 0 { "r0 @trunk".to_owned() } else { format!("r{i}<r{}", i - 1) })
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    /// A trunk of `n / 10` revisions, then 50 labelled lines sharing the rest, joined by one
+    /// merge when `merged`.
+    fn branched(n: usize, merged: bool) -> String {
+        let trunk = n / 10;
+        let per = (n - trunk) / 50;
+        let mut spec: Vec<String> =
+            (0..trunk).map(|i| if i == 0 { "t0".to_owned() } else { format!("t{i}<t{}", i - 1) }).collect();
+        for b in 0..50 {
+            for i in 0..per {
+                let parent = if i == 0 { format!("t{}", trunk - 1) } else { format!("b{b}x{}", i - 1) };
+                let label = if i == 0 { format!(" @line{b}") } else { String::new() };
+                spec.push(format!("b{b}x{i}<{parent}{label}"));
+            }
+        }
+        if merged {
+            spec.push(format!("m0<{}", (0..50).map(|b| format!("b{b}x{}", per - 1)).collect::<Vec<_>>().join(",")));
+        }
+        spec.join(";")
+    }
+
+    /// The graph work of `command` on a history of `n` revisions (the graph built apart).
+    fn work_of(command: &str, n: usize) -> u64 {
+        let linear = graph(&chain(n));
+        let head = ids(&format!("r{}", n - 1));
+        let merged = graph(&branched(n, true));
+        let open = graph(&branched(n, false));
+        let open_heads: Vec<RevisionId> = open.heads().into_iter().cloned().collect();
+        let lines = (1..n).map(|i| format!("y{i}<y{}", i - 1)).collect::<Vec<_>>().join(";");
+        let depends = graph(&format!("x0; x1<x0; y0 ~x1; {lines}"));
+        let ((), done) = work::of(|| match command {
+            "upgrade head" => assert_eq!(run_plan(&linear, &[], Direction::Up, "head"), head),
+            "downgrade base" => assert!(run_plan(&linear, &head, Direction::Down, "base").is_empty()),
+            "downgrade -N" => assert_eq!(run_plan(&linear, &head, Direction::Down, &format!("-{}", n / 2)).len(), 1),
+            "stamp -N" => assert_eq!(linear.stamp_heads(&head, &format!("-{}", n / 2), false).unwrap().len(), 1),
+            "history" => {
+                // Each revision with its markers, as `history` prints them.
+                for revision in linear.history(None).unwrap() {
+                    assert_eq!(linear.branches_of(&revision.id), ["trunk"]);
+                    linear.is_head(&revision.id);
+                    linear.is_branch_point(&revision.id);
+                    linear.children(&revision.id);
+                }
+            }
+            "upgrade heads, merged" => assert_eq!(run_plan(&merged, &[], Direction::Up, "heads").len(), 1),
+            "downgrade base, merged" => {
+                assert!(run_plan(&merged, &ids("m0"), Direction::Down, "base").is_empty());
+            }
+            "upgrade heads, open" => assert_eq!(run_plan(&open, &[], Direction::Up, "heads").len(), 50),
+            "downgrade base, open" => assert!(run_plan(&open, &open_heads, Direction::Down, "base").is_empty()),
+            "history, branches" => {
+                for revision in merged.history(None).unwrap() {
+                    merged.branches_of(&revision.id);
+                    merged.is_head(&revision.id);
+                    merged.is_branch_point(&revision.id);
+                }
+            }
+            "merge heads" => assert_eq!(open.lineage_pair(&open_heads).unwrap(), None),
+            "test's stairway" => {
+                // `aludel test`: each revision up, down and up again.
+                let mut heads = Vec::new();
+                for step in linear.plan_upgrade(&[], "head").unwrap().steps {
+                    heads = linear.heads_after(&heads, &step);
+                    let down = Step { direction: Direction::Down, ..step.clone() };
+                    heads = linear.heads_after(&linear.heads_after(&heads, &down), &step);
+                }
+                assert_eq!(heads, head);
+            }
+            "upgrade after a stamp of a dependent" => {
+                // `y0` alone implies `x0` and `x1` without a row for them: rows that are not
+                // all tips, all the way up.
+                let top = format!("y{}", n - 1);
+                assert_eq!(run_plan(&depends, &ids("y0"), Direction::Up, &top), ids(&top));
+            }
+            other => panic!("no command {other}"),
+        });
+        done
+    }
+
+    #[test]
+    fn graph_work_was_quadratic_in_the_history_length() {
+        let commands = [
+            "upgrade head",
+            "downgrade base",
+            "downgrade -N",
+            "stamp -N",
+            "history",
+            "upgrade heads, merged",
+            "downgrade base, merged",
+            "upgrade heads, open",
+            "downgrade base, open",
+            "history, branches",
+            "merge heads",
+            "test's stairway",
+            "upgrade after a stamp of a dependent",
+        ];
+        for command in commands {
+            let (small, large) = (work_of(command, 2000), work_of(command, 4000));
+            // Twice the revisions, about twice the work: a walk per step or per revision
+            // would be four times.
+            assert!(large * 2 < small * 5, "{command}: {small} steps for 2,000 revisions, {large} for 4,000");
+            assert!(large < 40 * 4000, "{command}: {large} steps for 4,000 revisions");
+        }
     }
 }

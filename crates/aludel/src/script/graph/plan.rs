@@ -8,11 +8,22 @@ use crate::script::graph::{Edges, Plan, RevisionGraph, Step};
 use crate::script::{Direction, Revision, RevisionId, ScriptError};
 
 impl RevisionGraph {
-    /// `id` and the revisions below it by `down_revision` alone (its branch's line, not what
-    /// `depends_on` pulls in): what a merge of `id` joins.
-    pub(crate) fn lineage_below(&self, id: &RevisionId) -> Result<BTreeSet<RevisionId>, ScriptError> {
-        let mask = self.up_mask(self.current_indices(std::slice::from_ref(id))?, Edges::Lineage);
-        Ok(mask.iter().enumerate().filter(|(_, on)| **on).map(|(i, _)| self.id(i).clone()).collect())
+    /// The first of `ids` (in their order) that descends from another of them through
+    /// `down_revision` alone (its branch's line, not what `depends_on` pulls in), with the
+    /// first of the others it descends from: what a merge of `ids` cannot join.
+    pub(crate) fn lineage_pair(&self, ids: &[RevisionId]) -> Result<Option<(RevisionId, RevisionId)>, ScriptError> {
+        let positions = self.current_indices(ids)?;
+        // One walk for all of them: what lies strictly above any of them.
+        let children = positions.iter().flat_map(|&i| self.nodes[i].children.iter().copied());
+        let above_one = self.down_mask(children, Edges::Lineage);
+        let Some(&descendant) = positions.iter().find(|&&i| above_one[i]) else { return Ok(None) };
+        let below = self.up_mask([descendant], Edges::Lineage);
+        let ancestor = positions
+            .iter()
+            .copied()
+            .find(|&a| a != descendant && below[a])
+            .expect("a revision above one of the others descends from it");
+        Ok(Some((self.id(descendant).clone(), self.id(ancestor).clone())))
     }
 
     /// The revisions applied when the version table holds `current`: those heads and
@@ -43,7 +54,8 @@ impl RevisionGraph {
         let applied = self.up_mask(self.current_indices(current)?, Edges::All);
         let targets = self.upgrade_targets(current, target)?;
         let needed = self.up_mask(targets, Edges::All);
-        let steps = (0..self.nodes.len())
+        let steps = self
+            .positions()
             .filter(|&i| needed[i] && !applied[i])
             .map(|i| Step { revision: self.id(i).clone(), direction: Direction::Up })
             .collect();
@@ -106,9 +118,8 @@ impl RevisionGraph {
     ) -> Result<Option<usize>, ScriptError> {
         let applied = self.up_mask(self.current_indices(current)?, Edges::All);
         let on_line = |i: usize| applied[i] && lineage[i];
-        let tips: Vec<usize> = (0..self.nodes.len())
-            .filter(|&i| on_line(i) && !self.nodes[i].children.iter().any(|&c| on_line(c)))
-            .collect();
+        let tips: Vec<usize> =
+            self.positions().filter(|&i| on_line(i) && !self.nodes[i].children.iter().any(|&c| on_line(c))).collect();
         self.only_head(target, tips)
     }
 
@@ -160,7 +171,8 @@ impl RevisionGraph {
     pub fn plan_downgrade(&self, current: &[RevisionId], target: &str) -> Result<Plan, ScriptError> {
         let applied = self.up_mask(self.current_indices(current)?, Edges::All);
         let revert = self.revert_set(current, target, &applied)?;
-        let steps = (0..self.nodes.len())
+        let steps = self
+            .positions()
             .rev()
             .filter(|&i| revert[i] && applied[i])
             .map(|i| Step { revision: self.id(i).clone(), direction: Direction::Down })
@@ -191,7 +203,7 @@ impl RevisionGraph {
             let l = self.branch_index(target, label)?;
             return Ok(self.down_mask([l], Edges::All));
         }
-        let exact = self.position(target).is_some() || self.labels.contains_key(target);
+        let exact = self.position(target).is_some() || self.labelled(target).is_some();
         if !exact
             && let Some(relative) = split_relative(target)?
             && relative.direction == Direction::Down
@@ -225,67 +237,6 @@ impl RevisionGraph {
             return Err(ScriptError::NotApplied { target: target.to_owned(), rev: self.id(p).clone() });
         }
         Ok(self.down_mask([at], Edges::All))
-    }
-
-    /// The version table's rows after `step`, sorted.
-    ///
-    /// Up of R: the heads that R descends from (through `down_revision`) give way to R.
-    /// Down of R: the rows become the tips (through `down_revision`) of what stays applied:
-    /// everything the rows needed (`depends_on` included) but R. So a revision that was
-    /// applied only as another's dependency gets its own row rather than being forgotten, and
-    /// no row is an ancestor of another.
-    pub fn heads_after(&self, heads: &[RevisionId], step: &Step) -> Vec<RevisionId> {
-        let position = |id: &RevisionId| self.position(id);
-        let r = position(&step.revision);
-        let mut after: Vec<RevisionId> = match step.direction {
-            Direction::Up => {
-                let below = r.map(|r| self.up_mask([r], Edges::Lineage));
-                let mut kept: Vec<RevisionId> = heads
-                    .iter()
-                    .filter(|h| match (&below, position(h)) {
-                        (Some(below), Some(i)) => !below[i],
-                        _ => **h != step.revision,
-                    })
-                    .cloned()
-                    .collect();
-                kept.push(step.revision.clone());
-                kept
-            }
-            Direction::Down => {
-                // Rows the graph does not know stay as they are.
-                let mut kept: Vec<RevisionId> =
-                    heads.iter().filter(|h| **h != step.revision && position(h).is_none()).cloned().collect();
-                let mut applied = self.up_mask(heads.iter().filter_map(position), Edges::All);
-                if let Some(r) = r {
-                    applied[r] = false;
-                }
-                kept.extend(self.lineage_tips(&applied));
-                kept
-            }
-        };
-        after.sort();
-        after.dedup();
-        after
-    }
-
-    /// The rows aludel's own runs keep for the revisions `heads` mean: the tips (through
-    /// `down_revision`) of everything they need, so a revision applied only as another's
-    /// dependency has a row of its own, as after an upgrade (`aludel stamp` of the dependent
-    /// alone writes its row only). Rows the graph does not know are kept; sorted.
-    pub fn rows_of(&self, heads: &[RevisionId]) -> Vec<RevisionId> {
-        let mut rows: Vec<RevisionId> = heads.iter().filter(|h| self.position(h).is_none()).cloned().collect();
-        rows.extend(self.lineage_tips(&self.up_mask(heads.iter().filter_map(|h| self.position(h)), Edges::All)));
-        rows.sort();
-        rows.dedup();
-        rows
-    }
-
-    /// The revisions of `applied` that no other applied revision descends from through
-    /// `down_revision`.
-    fn lineage_tips(&self, applied: &[bool]) -> Vec<RevisionId> {
-        let parents = (0..self.nodes.len()).filter(|&i| applied[i]).flat_map(|i| self.nodes[i].parents.clone());
-        let below_another = self.up_mask(parents, Edges::Lineage);
-        (0..self.nodes.len()).filter(|&i| applied[i] && !below_another[i]).map(|i| self.id(i).clone()).collect()
     }
 
     /// The version table's rows after `aludel stamp <target>`, sorted.
@@ -379,7 +330,7 @@ impl RevisionGraph {
     fn counts_down(&self, target: &str) -> Result<bool, ScriptError> {
         Ok(match current_relative(target)? {
             Some(relative) => relative.direction == Direction::Down,
-            None => target.ends_with("@base") && !self.labels.contains_key(target),
+            None => target.ends_with("@base") && self.labelled(target).is_none(),
         })
     }
 
@@ -409,7 +360,7 @@ impl RevisionGraph {
         current: Option<&[RevisionId]>,
     ) -> Result<Vec<&Revision>, ScriptError> {
         let Some(range) = range else {
-            return Ok(self.nodes.iter().rev().map(|node| &node.revision).collect());
+            return Ok(self.positions().rev().map(|i| &self.nodes[i].revision).collect());
         };
         let invalid = |reason: String| ScriptError::InvalidTarget { target: range.to_owned(), reason };
         let Some((lower, upper)) = range.split_once(':') else {
@@ -424,7 +375,7 @@ impl RevisionGraph {
             "heads" => Some(self.heads.clone()),
             "current" => Some(current_heads()?).filter(|heads| !heads.is_empty()),
             // The bottom of a branch: its labelled revision, as `downgrade <label>@base` reverts.
-            other if other.ends_with("@base") && !self.labels.contains_key(other) => {
+            other if other.ends_with("@base") && self.labelled(other).is_none() => {
                 Some(vec![self.branch_index(range, &other[..other.len() - "@base".len()])?])
             }
             other => Some(vec![self.resolve_index(other)?]),
@@ -447,6 +398,6 @@ impl RevisionGraph {
         let low = low.map(|starts| self.down_mask(starts, Edges::All));
         let high = high.map(|starts| self.up_mask(starts, Edges::All));
         let inside = |i: usize| low.as_ref().is_none_or(|m| m[i]) && high.as_ref().is_none_or(|m| m[i]);
-        Ok((0..self.nodes.len()).rev().filter(|&i| inside(i)).map(|i| &self.nodes[i].revision).collect())
+        Ok(self.positions().rev().filter(|&i| inside(i)).map(|i| &self.nodes[i].revision).collect())
     }
 }

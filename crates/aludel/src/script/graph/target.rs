@@ -34,7 +34,7 @@ impl RevisionGraph {
         if let Some(i) = self.position(target) {
             return Ok(i);
         }
-        if let Some(&i) = self.labels.get(target) {
+        if let Some(i) = self.labelled(target) {
             return Ok(i);
         }
         if current_relative(target)?.is_some() {
@@ -107,7 +107,7 @@ impl RevisionGraph {
                 reason: "nothing comes before `@`; name a branch label or a revision there".to_owned(),
             });
         }
-        if let Some(&i) = self.labels.get(name) {
+        if let Some(i) = self.labelled(name) {
             return Ok(i);
         }
         match self.prefix_match(name, |_| true) {
