@@ -1230,6 +1230,8 @@ mod tests {
         let merged = graph(&branched(n, true));
         let open = graph(&branched(n, false));
         let open_heads: Vec<RevisionId> = open.heads().into_iter().cloned().collect();
+        let fan = graph(&(1..n).fold("r0".to_owned(), |spec, i| format!("{spec}; a{i}<r0")));
+        let fan_heads: Vec<RevisionId> = fan.heads().into_iter().cloned().collect();
         let lines = (1..n).map(|i| format!("y{i}<y{}", i - 1)).collect::<Vec<_>>().join(";");
         let depends = graph(&format!("x0; x1<x0; y0 ~x1; {lines}"));
         let ((), done) = work::of(|| match command {
@@ -1260,6 +1262,8 @@ mod tests {
                 }
             }
             "merge heads" => assert_eq!(open.lineage_pair(&open_heads).unwrap(), None),
+            // As many heads as revisions: a walk per head would be the square.
+            "merge heads, a fan" => assert_eq!(fan.lineage_pair(&fan_heads).unwrap(), None),
             "test's stairway" => {
                 // `aludel test`: each revision up, down and up again.
                 let mut heads = Vec::new();
@@ -1295,6 +1299,7 @@ mod tests {
             "downgrade base, open",
             "history, branches",
             "merge heads",
+            "merge heads, a fan",
             "test's stairway",
             "upgrade after a stamp of a dependent",
         ];
