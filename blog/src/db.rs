@@ -2,22 +2,26 @@
 //! aludel models, and the revisions compiled into the binary), migration at start and the
 //! readiness check.
 
+use std::pin::Pin;
 use std::time::Duration;
+
+use futures_util::{Stream, TryStreamExt};
 
 use aludel::models::Metadata;
 use aludel::runtime::Migrator;
 use aludel::script::{RevisionGraph, ScriptDirectory};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement,
+    StreamTrait,
 };
 
 use crate::config::Settings;
 
 pub mod handoff;
 
-/// Runs the statements of the routes that serve the most requests (a post, a new post): on
-/// PostgreSQL over connections handed from request to request ([`handoff`]), which spares
-/// each request sqlx's ping, elsewhere through SeaORM's pool.
+/// Runs the statements of the routes that serve the most requests (a page of posts, a post,
+/// a new post): on PostgreSQL over connections handed from request to request ([`handoff`]),
+/// which spares each request sqlx's ping, elsewhere through SeaORM's pool.
 #[derive(Debug)]
 pub enum HotPath {
     /// PostgreSQL.
@@ -52,6 +56,29 @@ impl HotPath {
         match self {
             HotPath::Handoff(handoff) => handoff.query_all(&statement).await,
             HotPath::Pool(db) => db.query_all_raw(statement).await,
+        }
+    }
+
+    /// Runs `statement` and yields its rows as they are read; the connection is held until
+    /// the stream ends or is dropped.
+    ///
+    /// # Errors
+    ///
+    /// What the database or the pool answers, as the stream's first item.
+    pub fn stream(&self, statement: Statement) -> Pin<Box<dyn Stream<Item = Result<QueryResult, DbErr>> + Send + '_>> {
+        match self {
+            HotPath::Handoff(handoff) => Box::pin(async_stream::try_stream! {
+                let mut rows = std::pin::pin!(handoff.stream(&statement));
+                while let Some(row) = rows.try_next().await? {
+                    yield row;
+                }
+            }),
+            HotPath::Pool(db) => Box::pin(async_stream::try_stream! {
+                let mut rows = db.stream_raw(statement).await?;
+                while let Some(row) = rows.try_next().await? {
+                    yield row;
+                }
+            }),
         }
     }
 }

@@ -556,6 +556,52 @@ async fn a_failed_or_cancelled_statement_does_not_hand_its_connection_over() {
     assert_eq!(numbers, (0..8).collect::<Vec<_>>());
 }
 
+/// A page is read row by row over a handed-off connection: a stream read to its end hands the
+/// connection to the request waiting for it; one dropped after its first row gives it back to
+/// the pool, and the requests after it read their own rows, never the rest of the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_read_whole_hands_its_connection_on_one_dropped_early_does_not() {
+    use futures_util::StreamExt;
+    let (_db, _pool, hot) = hand_off(1).await;
+    let hot = std::sync::Arc::new(hot);
+    let series = || select("SELECT n::bigint AS n FROM generate_series(1, 20000) AS n");
+    let n_of = |row: Option<Result<sea_orm::QueryResult, sea_orm::DbErr>>| {
+        row.expect("a row").expect("read").try_get::<i64>("", "n").expect("n")
+    };
+    let waiting = |hot: &std::sync::Arc<blog::db::HotPath>, count: i64| {
+        let hot = hot.clone();
+        tokio::spawn(async move {
+            let numbers = (0..count).map(|n| number(&hot, n));
+            futures_util::future::join_all(numbers).await.into_iter().map(|n| n.expect("served")).collect::<Vec<_>>()
+        })
+    };
+    let handed_over = |hot: &blog::db::HotPath| match hot {
+        blog::db::HotPath::Handoff(handoff) => handoff.handed_over(),
+        blog::db::HotPath::Pool(_) => unreachable!("PostgreSQL hands off"),
+    };
+
+    let mut rows = hot.stream(series());
+    assert_eq!(n_of(rows.next().await), 1);
+    let after_early_drop = waiting(&hot, 4);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(rows);
+    assert_eq!(after_early_drop.await.expect("waiters"), vec![0, 1, 2, 3]);
+
+    let before = handed_over(&hot);
+    let mut rows = hot.stream(series());
+    assert_eq!(n_of(rows.next().await), 1);
+    let after_whole = waiting(&hot, 1);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut last = 1;
+    while let Some(row) = rows.next().await {
+        last = row.expect("read").try_get::<i64>("", "n").expect("n");
+    }
+    drop(rows);
+    assert_eq!(last, 20_000);
+    assert_eq!(after_whole.await.expect("waiters"), vec![0]);
+    assert_eq!(handed_over(&hot) - before, 1, "the connection went back through the pool");
+}
+
 /// A request that the pool is opening a connection for is not given a handed-over one instead:
 /// that would drop the connection half opened, and under load the pool never grew past two or
 /// three of its connections (a third of the requests per second on the benchmark).

@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use futures_util::{Stream, TryStreamExt};
 use sea_orm::error::ConnAcquireErr;
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
@@ -67,6 +68,27 @@ impl Handoff {
         let rows = query.fetch_all(&mut *held.connection).await.map_err(query_error)?;
         self.release(held);
         Ok(rows.into_iter().map(QueryResult::from).collect())
+    }
+
+    /// Runs `statement` and yields its rows as the connection reads them. The connection is
+    /// handed on once the last row is read; a stream dropped early or failed gives it back to
+    /// the pool, which settles what it left unread.
+    pub fn stream<'a>(
+        &'a self,
+        statement: &'a Statement,
+    ) -> impl Stream<Item = Result<QueryResult, DbErr>> + Send + 'a {
+        async_stream::try_stream! {
+            let mut held = self.acquire().await?;
+            {
+                let values = SqlxValues(statement.values.clone().unwrap_or(Values(Vec::new())));
+                let query = sea_orm::sqlx::query_with(AssertSqlSafe(statement.sql.as_str()), values);
+                let mut rows = query.fetch(&mut *held.connection);
+                while let Some(row) = rows.try_next().await.map_err(query_error)? {
+                    yield QueryResult::from(row);
+                }
+            }
+            self.release(held);
+        }
     }
 
     /// A connection: the first one handed over, or one from the pool, whichever comes first.

@@ -71,7 +71,7 @@ pub async fn list_posts(
     let mut out = state.responses.buffer();
     out.write_all(b"{\"items\":[").map_err(written)?;
     let mut total = None;
-    let mut rows = service::page_of_posts(&state.db, author_id, params).await?;
+    let mut rows = service::page_of_posts(&state.hot, author_id, params);
     while let Some(row) = rows.next().await {
         let (post, count) = row?;
         if total.replace(count).is_some() {

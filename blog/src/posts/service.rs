@@ -12,7 +12,7 @@ use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
     IdenStatic, IntoActiveModel, PaginatorTrait, QueryFilter, QueryResult, QuerySelect, SelectA, SelectB, Set, SqlErr,
-    StreamTrait, TransactionTrait,
+    TransactionTrait,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -105,8 +105,8 @@ impl FromQueryResult for Counted {
 
 /// A page of posts, newest first, optionally by one author, each with the count of the
 /// whole list, row by row as the database sends them: a caller that writes them out can stop
-/// early, and holds one row at a time. The pooled connection is held until the stream is
-/// dropped.
+/// early, and holds one row at a time. The connection is held until the stream ends or is
+/// dropped (on PostgreSQL it is then handed to the next request, see [`HotPath`]).
 ///
 /// The page and the count travel in one statement (the count as a subquery the database
 /// runs once); only a page past the end, which has no row to carry it, costs a second
@@ -115,17 +115,16 @@ impl FromQueryResult for Counted {
 /// # Errors
 ///
 /// [`PostsError::Db`].
-pub async fn page_of_posts(
-    db: &DatabaseConnection,
+pub fn page_of_posts(
+    hot: &HotPath,
     author_id: Option<i64>,
     params: PageParams,
-) -> Result<impl Stream<Item = Result<(post::Model, u64), PostsError>> + Send + Unpin + 'static, PostsError> {
-    let backend = db.get_database_backend();
-    let rows = db.stream_raw(statements::page(backend, author_id, params.size, params.offset())).await?;
-    Ok(rows.map(|row| {
+) -> impl Stream<Item = Result<(post::Model, u64), PostsError>> + Send + Unpin + '_ {
+    let rows = hot.stream(statements::page(hot.backend(), author_id, params.size, params.offset()));
+    rows.map(|row| {
         let counted = Counted::from_query_result(&row?, "")?;
         Ok((counted.post, u64::try_from(counted.total).unwrap_or(0)))
-    }))
+    })
 }
 
 /// The count of the posts, optionally by one author.
