@@ -196,6 +196,9 @@ fn log_level(vars: &Vars) -> Result<String, ConfigError> {
 /// The most `RESPONSE_MEMORY_MIB` may be (1 TiB).
 const MAX_RESPONSE_MEMORY_MIB: u32 = 1 << 20;
 
+/// The most `WRITES_PER_MINUTE` takes (ten million: a load test writing as one account).
+const MAX_WRITES_PER_MINUTE: usize = 10_000_000;
+
 /// The most `MAX_CONNECTIONS` may be.
 const MAX_CONNECTIONS_LIMIT: usize = 1_000_000;
 
@@ -273,6 +276,10 @@ pub struct Settings {
     /// `MAINTENANCE_INTERVAL_SECS`: how often expired refresh tokens and orphaned files are
     /// removed (default 600).
     pub maintenance_interval: Duration,
+    /// `WRITES_PER_MINUTE`: requests one account may make per minute to the routes that write
+    /// (creating, editing and deleting posts, uploading attachments), per replica; further
+    /// ones are answered 429 with `Retry-After` (default 60).
+    pub writes_per_minute: u32,
     /// Tokens, passwords and login rate limiting.
     pub auth: AuthConfig,
     /// Where attachments are stored and what is accepted.
@@ -366,6 +373,9 @@ impl Settings {
             trusted_proxies,
             hsts_max_age: Duration::from_secs(vars.parse("HSTS_MAX_AGE_SECS", 0, "a whole number of seconds")?),
             maintenance_interval: Duration::from_secs(maintenance_secs),
+            // At most MAX_WRITES_PER_MINUTE, which fits.
+            writes_per_minute: u32::try_from(vars.count("WRITES_PER_MINUTE", 60, MAX_WRITES_PER_MINUTE, "writes")?)
+                .unwrap_or(u32::MAX),
             auth: AuthConfig::from_vars(vars, environment)?,
             storage: StorageConfig::from_vars(vars)?,
         })

@@ -37,6 +37,7 @@ pub mod maintenance;
 pub mod openapi;
 pub mod pagination;
 pub mod posts;
+pub mod rate_limit;
 pub mod server;
 pub mod site;
 pub mod storage;
@@ -83,6 +84,8 @@ pub struct Shared {
     pub hashing: auth::service::Hashing,
     /// Counts requests to the routes that hash passwords, per client and per account.
     pub auth_limits: auth::limiter::AuthLimits,
+    /// Counts the writes of each account (`WRITES_PER_MINUTE`).
+    pub write_limits: rate_limit::RateLimiter,
     /// Bounds the uploads read at once.
     pub uploads: posts::service::UploadSlots,
     /// Server-rendered pages.
@@ -150,6 +153,12 @@ impl AppState {
             tokens: auth::service::TokenKeys::new(&settings.auth),
             hashing: auth::service::Hashing::new(settings.auth.hash_concurrency).map_err(StartError::Threads)?,
             auth_limits: auth::limiter::AuthLimits::new(&settings.auth),
+            write_limits: rate_limit::RateLimiter::new(
+                settings.writes_per_minute,
+                std::time::Duration::from_secs(60),
+                rate_limit::DEFAULT_CAPACITY,
+                std::time::Instant::now(),
+            ),
             uploads: posts::service::UploadSlots::new(
                 settings.storage.upload_concurrency,
                 settings.storage.uploads_per_user,

@@ -32,7 +32,41 @@ on_every_backend!(
     a_path_segment_that_is_not_utf8_is_named,
     large_pages_left_unread_hold_no_more_than_the_response_memory,
     a_request_that_finds_every_connection_busy_is_503,
+    an_account_past_its_writes_per_minute_is_429,
 );
+
+/// One account cannot write as fast as the service takes requests: past `WRITES_PER_MINUTE`
+/// its creations, edits, deletions and uploads are 429 with `Retry-After`, before the
+/// database is asked; other accounts and reads go on, and anonymous writes stay 401.
+async fn an_account_past_its_writes_per_minute_is_429(backend: Backend) {
+    let app = TestApp::with_vars(backend, &[("WRITES_PER_MINUTE", "3")]).await;
+    let (ada, bob) = (app.user("ada@example.com").await, app.user("bob@example.com").await);
+    let first = app.post(&ada, "one").await;
+    let id = first["id"].as_i64().expect("an id");
+    app.post(&ada, "two").await;
+    let path = format!("/posts/{id}");
+    let edited = app.json(Method::PATCH, &path, Some(&ada.access), &json!({"title": "three"})).await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text());
+
+    let limited = [
+        app.json(Method::POST, "/posts", Some(&ada.access), &json!({"title": "four", "body": "b"})).await,
+        app.json(Method::PATCH, &path, Some(&ada.access), &json!({"title": "five"})).await,
+        app.call(Method::DELETE, &path, Some(&ada.access)).await,
+        app.upload(Some(&ada.access), id, "a.txt", "text/plain", b"bytes").await,
+    ];
+    for response in &limited {
+        assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS, "{}", response.text());
+        let wait: u64 = response.header("retry-after").expect("Retry-After").parse().expect("seconds");
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert_eq!(response.json(), json!({"detail": "Too many changes from this account; try again later"}));
+    }
+    assert_eq!(app.get(&path, None).await.json()["title"], "three", "nothing past the limit was written");
+    assert_eq!(app.get("/posts", None).await.json()["total"], 2);
+
+    app.post(&bob, "bob's").await;
+    let anonymous = app.json(Method::POST, "/posts", None, &json!({"title": "t", "body": "b"})).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
 
 async fn a_post_is_created_read_edited_and_deleted(backend: Backend) {
     let app = TestApp::new(backend).await;

@@ -17,11 +17,10 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::dependencies::Authenticated;
 use crate::errors::{AppError, ErrorBody, FieldError, ValidationBody};
 use crate::extract::{ValidJson, path_id};
 use crate::pagination::{Page, PageParams, query_int};
-use crate::posts::dependencies::{OwnedPost, PostById};
+use crate::posts::dependencies::{OwnedPost, PostById, Writer};
 use crate::posts::schemas::{AttachmentOut, PostCreate, PostDetail, PostOut, PostUpdate};
 use crate::posts::service;
 use crate::storage;
@@ -107,11 +106,12 @@ fn written(error: impl std::error::Error + Send + Sync + 'static) -> AppError {
         (status = 413, description = "The body is over the size limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid title or body", body = ValidationBody),
+        (status = 429, description = "The account is past its `WRITES_PER_MINUTE`; see Retry-After", body = ErrorBody),
         (status = 503, description = "The memory for large responses is taken; see Retry-After", body = ErrorBody),
     ))]
 pub async fn create_post(
     State(state): State<AppState>,
-    Authenticated(user_id): Authenticated,
+    Writer(user_id): Writer,
     ValidJson(input): ValidJson<PostCreate>,
 ) -> Result<(StatusCode, Json<PostOut>), AppError> {
     let post = service::create_post(&state.hot, user_id, &input.title, &input.body).await?;
@@ -147,6 +147,7 @@ pub async fn get_post(State(state): State<AppState>, request: Parts) -> Result<J
         (status = 413, description = "The body is over the size limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid id, title or body", body = ValidationBody),
+        (status = 429, description = "The account is past its `WRITES_PER_MINUTE`; see Retry-After", body = ErrorBody),
         (status = 503, description = "The memory for large responses is taken; see Retry-After", body = ErrorBody),
     ))]
 pub async fn update_post(
@@ -167,6 +168,7 @@ pub async fn update_post(
         (status = 403, description = "Not the author", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
         (status = 422, description = "The id is not an integer", body = ValidationBody),
+        (status = 429, description = "The account is past its `WRITES_PER_MINUTE`; see Retry-After", body = ErrorBody),
     ))]
 pub async fn delete_post(State(state): State<AppState>, owned: OwnedPost) -> Result<StatusCode, AppError> {
     service::delete_post(&state.db, state.storage.as_ref(), owned.post).await?;
@@ -187,7 +189,7 @@ pub async fn delete_post(State(state): State<AppState>, owned: OwnedPost) -> Res
         (status = 413, description = "The file is over the size limit or the author's storage quota, or the post has as many attachments as it may have", body = ErrorBody),
         (status = 415, description = "The body is not multipart, or the file type is not allowed", body = ErrorBody),
         (status = 422, description = "Invalid id, or no `file` field", body = ValidationBody),
-        (status = 429, description = "The user has `UPLOADS_PER_USER` uploads being read; see Retry-After", body = ErrorBody),
+        (status = 429, description = "The user has `UPLOADS_PER_USER` uploads being read, or is past their `WRITES_PER_MINUTE`; see Retry-After", body = ErrorBody),
         (status = 503, description = "Too many uploads at once; see Retry-After", body = ErrorBody),
     ))]
 pub async fn upload_attachment(

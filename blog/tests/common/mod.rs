@@ -142,6 +142,8 @@ impl TestApp {
             ("DATABASE_URL".into(), db.url.clone()),
             ("DATABASE_POOL_SIZE".into(), "4".into()),
             ("STORAGE_PATH".into(), storage_path),
+            // Tests write faster than any person; the limit has its own test.
+            ("WRITES_PER_MINUTE".into(), "100000".into()),
         ];
         pairs.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let settings = Settings::from_vars(&Vars::from_pairs(pairs)).expect("the test settings are valid");
