@@ -97,6 +97,14 @@ async fn lint_without_a_database_needs_a_dialect() {
     let run = project.run_with_url(&format!("sqlite://{}", missing.display()), &["lint"]).await.expect_code(2);
     assert!(run.stderr.contains("no SQLite database at"), "{}", run.stderr);
     assert!(!missing.exists(), "lint made no file");
+    // Revisions named outright need no database: lint goes on without sizes, and says why.
+    for selection in [&["lint", "--all"][..], &["lint", "a1"], &["lint", "-r", "base:head"]] {
+        let run = project.run_with_url(&format!("sqlite://{}", missing.display()), selection).await.ok();
+        assert!(run.stdout.contains("the database could not be read (could not connect to sqlite:"), "{}", run.stdout);
+        assert!(run.stdout.contains("no SQLite database at"), "{}", run.stdout);
+        assert!(run.stdout.contains("Linted"), "{selection:?}: {}", run.stdout);
+        assert!(!missing.exists(), "lint made no file");
+    }
     // No URL at all: `--dialect` says which rules; without it, an error that says so.
     let run = project.run_with_url("", &["lint", "--dialect", "mysql"]).await.ok();
     assert!(run.stdout.contains("0 error(s)"), "{}", run.stdout);

@@ -66,7 +66,7 @@ impl Project {
         let backend = dialect.or(url.map(|url| url.backend())).ok_or(RuntimeError::NoLintDialect)?;
         let (database, sizes) = match url {
             None => (LintDatabase::NotConfigured, None),
-            Some(_) => read_database(self).await?,
+            Some(_) => read_database(self, selection).await?,
         };
         let ids = select(&graph, selection, &database)?;
         let options = LintOptions {
@@ -84,12 +84,17 @@ impl Project {
     }
 }
 
-/// What the database says, or why it could not be read; a SQLite file that does not exist
-/// is refused (a mistyped path), as the commands that only read refuse it.
-async fn read_database(project: &Project) -> Result<(LintDatabase, Option<TableSizes>), Error> {
+/// What the database says, or why it could not be read. A SQLite file that does not exist
+/// is refused when it would say which revisions are pending (a mistyped path), as the
+/// commands that only read refuse it; for revisions named outright it would only have given
+/// table sizes, so lint goes on without them (a fresh checkout in CI has no database file).
+async fn read_database(
+    project: &Project,
+    selection: &LintSelection,
+) -> Result<(LintDatabase, Option<TableSizes>), Error> {
     let mut session = match connect_existing(&project.config).await {
         Ok(session) => session,
-        Err(err) if is_missing_sqlite_file(&err) => return Err(err),
+        Err(err) if is_missing_sqlite_file(&err) && *selection == LintSelection::Pending => return Err(err),
         Err(err) => return Ok((LintDatabase::Unreachable(with_causes(&err)), None)),
     };
     let heads = state::read_heads_if_any(session.as_mut(), &project.config.tables).await;
