@@ -201,6 +201,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError>
             opts.synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                .row_buffer_size(SQLITE_ROWS_AHEAD)
         });
     let connect_error = |source| DbError::Connect { url: settings.database_url.to_string(), source };
     let db = Database::connect(options).await.map_err(connect_error)?;
@@ -209,6 +210,11 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbError>
     }
     Ok(db)
 }
+
+/// Rows a SQLite connection's worker thread reads ahead of the request consuming them (sqlx
+/// reads 50): a page of long posts whose client does not read holds that many rows per
+/// pooled connection outside the response memory budget.
+const SQLITE_ROWS_AHEAD: usize = 4;
 
 /// Switches a SQLite database to write-ahead logging (a lasting property of the file).
 ///
