@@ -226,10 +226,7 @@ pub(super) fn render_step<'a>(
     step: &Step,
 ) -> Result<Vec<RenderedOp<'a>>, Error> {
     let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
-    let ops = match step.direction {
-        Direction::Up => &revision.upgrade,
-        Direction::Down => &revision.downgrade,
-    };
+    let ops = revision.ops(step.direction);
     if let Some((op, reason)) = enum_value_still_a_default(ops, schema) {
         return Err(RuntimeError::Render {
             revision: revision.id.clone(),
