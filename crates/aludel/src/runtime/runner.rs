@@ -779,10 +779,7 @@ async fn resolve_locked(
         ))
         .into());
     }
-    let direction = match unfinished.kind {
-        StepKind::DowngradeRunning | StepKind::DowngradeFailed => Direction::Down,
-        _ => Direction::Up,
-    };
+    let direction = unfinished.direction();
     let dialect = session.dialect();
     let transaction = session.transaction_sql();
     let heads = state::read_heads(session, tables).await?;
