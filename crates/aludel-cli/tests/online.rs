@@ -681,3 +681,189 @@ async fn the_statements_of_an_sql_op_run_one_by_one() {
     let current = project.run(&["current"]).await;
     assert!(current.stdout.contains("failed at its statement 2 of 2"), "{}{}", current.stdout, current.stderr);
 }
+
+/// A concurrent index build, then an `sql` op and a plain column: the build runs in a
+/// segment of its own, the other two in a transaction after it.
+fn index_then(sql: &str) -> String {
+    format!(
+        r#"
+[[upgrade]]
+op = "create_index"
+table = "accounts"
+name = "ix_accounts_owner_id"
+columns = ["owner_id"]
+concurrently = true
+
+[[upgrade]]
+op = "sql"
+sql = "{sql}"
+
+[[upgrade]]
+op = "add_column"
+table = "accounts"
+column = {{ name = "note", type = "text" }}
+"#
+    )
+}
+
+/// The object id of the index `ix_accounts_owner_id`: building it again gives another.
+async fn index_oid(db: &TestDb) -> Vec<Vec<Option<String>>> {
+    db.query("SELECT 'ix_accounts_owner_id'::regclass::oid::text").await
+}
+
+/// The project of `r1` (the filled tables) applied, and `r2` (`index_then(sql)`) failed at
+/// its op 2 after its index was built.
+async fn failed_after_its_index(sql: &str) -> Project {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    project.write("r2_index", &revision("r2", &["r1"], &index_then(sql), ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    for needle in ["failed at op 2", "its first 1 op(s) took effect", "op 1 must stay in the file as it ran"] {
+        assert!(run.stderr.contains(needle), "the error should say {needle:?}: {}", run.stderr);
+    }
+    assert_eq!(steps(&project).await, ["upgrade r1", "upgrade-failed r2"]);
+    project
+}
+
+/// The detail of `r2`'s history row and the checksum it records.
+async fn r2_row(project: &Project) -> Vec<Vec<Option<String>>> {
+    project.db.query("SELECT detail, checksum FROM aludel_history WHERE revision = 'r2' ORDER BY id").await
+}
+
+/// The cause of the failure was in the failed op itself: fixed in the file, the revision
+/// resumes at it, without building the index of op 1 again, and records the file it finished
+/// with, so that nothing later sees it as edited.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_fixed_in_the_op_that_failed_resumes_at_it() {
+    let project = failed_after_its_index("UPDATE acounts SET email = lower(email)").await;
+    let built = index_oid(&project.db).await;
+    let detail = r2_row(&project).await[0][0].clone().unwrap_or_default();
+    assert!(detail.starts_with("1 of its 3 op(s) ran (their checksum: "), "{detail}");
+    let run = project.run(&["current"]).await.ok();
+    assert!(run.stdout.contains("the ops that already ran must stay in the file as they ran"), "{}", run.stdout);
+
+    // The typo fixed, and an op added after it.
+    let fixed = index_then("UPDATE accounts SET email = lower(email)")
+        + "\n[[upgrade]]\nop = \"sql\"\nsql = \"UPDATE accounts SET note = 'resumed'\"\n";
+    project.write("r2_index", &revision("r2", &["r1"], &fixed, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    assert_eq!(index_oid(&project.db).await, built, "the index of op 1 was not built again");
+    let notes = project.db.query("SELECT DISTINCT note FROM accounts").await;
+    assert_eq!(notes, [[Some("resumed".to_owned())]], "the ops after the one that failed ran");
+    assert_eq!(steps(&project).await, ["upgrade r1", "upgrade r2"]);
+
+    // The history holds the file's checksum now: nothing sees the revision as edited.
+    let shown = project.run(&["show", "r2"]).await.ok().stdout;
+    let checksum = r2_row(&project).await[0][1].clone().unwrap_or_default();
+    assert!(shown.contains(&format!("Checksum: {checksum}")), "{checksum}\n{shown}");
+    project.run(&["verify"]).await.ok();
+    project.run(&["check"]).await.ok();
+    project.run(&["upgrade", "head"]).await.ok();
+}
+
+/// Ops that took effect must stay as they ran: an edit to one refuses the run before
+/// anything runs, saying which ops ran and how to go on; restored, the revision resumes.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_to_an_op_that_already_ran_refuses_the_resume() {
+    let project = failed_after_its_index("UPDATE acounts SET email = lower(email)").await;
+    let built = index_oid(&project.db).await;
+    let row = r2_row(&project).await;
+    let fixed = index_then("UPDATE accounts SET email = lower(email)");
+    project.write("r2_index", &revision("r2", &["r1"], &fixed.replace("[\"owner_id\"]", "[\"owner_id\", \"id\"]"), ""));
+
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    let refusal = "revision `r2` (";
+    let changed = "cannot resume its upgrade: its op 1 took effect, and it changed in the file since; restore it as it \
+                   ran and run `aludel upgrade` again, which resumes at op 2, or settle the revision by hand: finish it \
+                   and run `aludel resolve r2 --applied`, or undo what ran and run `aludel resolve r2 --reverted`";
+    assert!(run.stderr.contains(refusal) && run.stderr.contains(changed), "{}", run.stderr);
+    assert_eq!(r2_row(&project).await, row, "nothing ran");
+    assert_eq!(project.columns("accounts").await, ["id", "email", "owner_id"], "nothing ran");
+    assert_eq!(project.heads().await, ["r1"]);
+    // Where the database stands says the same.
+    let run = project.run(&["current"]).await.ok();
+    assert!(
+        run.stdout.contains(changed) && !run.stdout.contains("which resumes at the op that failed"),
+        "{}",
+        run.stdout
+    );
+
+    project.write("r2_index", &revision("r2", &["r1"], &fixed, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    assert_eq!(index_oid(&project.db).await, built, "the index of op 1 was not built again");
+}
+
+/// A row written before the history recorded the checksum of the ops that ran resumes only
+/// while the whole file is unchanged, as it did then.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_row_without_the_checksum_of_the_ops_that_ran_resumes_only_unchanged() {
+    let project = failed_after_its_index("INSERT INTO notes VALUES (1)").await;
+    let built = index_oid(&project.db).await;
+    project
+        .db
+        .execute(
+            "UPDATE aludel_history SET detail = regexp_replace(detail, ' \\(their checksum: [0-9a-f]+\\)', '') \
+             WHERE revision = 'r2'",
+        )
+        .await;
+    let detail = r2_row(&project).await[0][0].clone().unwrap_or_default();
+    assert!(detail.starts_with("1 of its 3 op(s) ran; op 2 (sql"), "{detail}");
+
+    // Edited after the ops that ran, it is refused as before: only `resolve` settles it.
+    let original = std::fs::read_to_string(project.versions().join("r2_index.toml")).expect("read r2");
+    project.write("r2_index", &original.replace("INSERT INTO notes VALUES (1)", "SELECT 1"));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("the database may hold part of it. Finish it by hand and run `aludel resolve r2 --applied`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("cannot resume"), "{}", run.stderr);
+
+    // Unchanged, it resumes once the cause is fixed in the database.
+    project.write("r2_index", &original);
+    project.db.execute("CREATE TABLE notes (id integer)").await;
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    assert_eq!(index_oid(&project.db).await, built, "the index of op 1 was not built again");
+}
+
+/// A downgrade that runs in segments resumes after the ops that ran in the same way: at the
+/// op that failed, fixed in the file; an edit to an op that ran refuses it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_downgrade_fixed_in_the_op_that_failed_resumes_at_it() {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    let downgrade = |sql: &str| {
+        format!(
+            "[[downgrade]]\nop = \"drop_index\"\ntable = \"accounts\"\nname = \"ix_accounts_owner_id\"\n\
+             concurrently = true\n\n[[downgrade]]\nop = \"sql\"\nsql = \"{sql}\"\n\n\
+             [[downgrade]]\nop = \"drop_column\"\ntable = \"accounts\"\ncolumn = \"note\"\n"
+        )
+    };
+    let upgrade = index_then("SELECT 1");
+    project.write("r2_index", &revision("r2", &["r1"], &upgrade, &downgrade("UPDATE acounts SET note = NULL")));
+    project.run(&["upgrade", "head"]).await.ok();
+    let run = project.run(&["downgrade", "r1"]).await.expect_code(2);
+    assert!(run.stderr.contains("op 1 must stay in the file as it ran"), "{}", run.stderr);
+    assert_eq!(steps(&project).await, ["upgrade r1", "upgrade r2", "downgrade-failed r2"]);
+
+    // An edit to the index drop, which ran, is refused.
+    let edited =
+        downgrade("UPDATE accounts SET note = NULL").replace("\"ix_accounts_owner_id\"", "\"ix_accounts_owner\"");
+    project.write("r2_index", &revision("r2", &["r1"], &upgrade, &edited));
+    let run = project.run(&["downgrade", "r1"]).await.expect_code(2);
+    assert!(run.stderr.contains("cannot resume its downgrade: its op 1 took effect"), "{}", run.stderr);
+    assert_eq!(project.columns("accounts").await, ["id", "email", "owner_id", "note"], "nothing ran");
+
+    project.write("r2_index", &revision("r2", &["r1"], &upgrade, &downgrade("UPDATE accounts SET note = NULL")));
+    project.run(&["downgrade", "r1"]).await.ok();
+    assert_eq!(project.heads().await, ["r1"]);
+    assert_eq!(project.columns("accounts").await, ["id", "email", "owner_id"]);
+    assert_eq!(steps(&project).await, ["upgrade r1", "upgrade r2", "downgrade r2"]);
+    project.run(&["verify"]).await.ok();
+}

@@ -31,7 +31,7 @@ use crate::ops::Op;
 use crate::runtime::runner::direction_word;
 use crate::runtime::{RuntimeError, db_error};
 use crate::schema::{Constraint, IndexKey, Schema, Table};
-use crate::script::{Direction, RevisionGraph, Step};
+use crate::script::{RevisionGraph, Step};
 
 /// Reads what the run checks its pending ops against: the schema introspection reads (the
 /// version and history tables left out) and the names of every relation an op may reach.
@@ -72,10 +72,7 @@ pub(super) fn check_step(
     step: &Step,
 ) -> Result<(), Error> {
     let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
-    let ops = match step.direction {
-        Direction::Up => &revision.upgrade,
-        Direction::Down => &revision.downgrade,
-    };
+    let ops = revision.ops(step.direction);
     for (index, op) in ops.iter().enumerate() {
         if let Err(problem) = known.check(op) {
             return Err(RuntimeError::Refused {

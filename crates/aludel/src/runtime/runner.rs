@@ -226,10 +226,7 @@ pub(super) fn render_step<'a>(
     step: &Step,
 ) -> Result<Vec<RenderedOp<'a>>, Error> {
     let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
-    let ops = match step.direction {
-        Direction::Up => &revision.upgrade,
-        Direction::Down => &revision.downgrade,
-    };
+    let ops = revision.ops(step.direction);
     if let Some((op, reason)) = enum_value_still_a_default(ops, schema) {
         return Err(RuntimeError::Render {
             revision: revision.id.clone(),
@@ -782,10 +779,7 @@ async fn resolve_locked(
         ))
         .into());
     }
-    let direction = match unfinished.kind {
-        StepKind::DowngradeRunning | StepKind::DowngradeFailed => Direction::Down,
-        _ => Direction::Up,
-    };
+    let direction = unfinished.direction();
     let dialect = session.dialect();
     let transaction = session.transaction_sql();
     let heads = state::read_heads(session, tables).await?;

@@ -5,11 +5,13 @@
 //! The ops between two such statements share one transaction; a `NoTransaction` op runs in
 //! autocommit; an `OwnTransaction` op gets a transaction of its own. As for a revision outside
 //! a transaction, a history row records the revision as running before its first segment; each
-//! committed segment writes how many ops ran into that row (in the segment's transaction where
-//! it has one), and the last step turns it into the finished one with the version update. A
-//! failed segment leaves the row failed, and the next run of the same revision resumes at the
-//! op that failed, first removing what a failed concurrent build left behind
-//! ([`Dialect::leftover`](crate::dialect::Dialect::leftover)): no `resolve` by hand. A fresh
+//! committed segment writes how many ops ran, and their checksum, into that row (in the
+//! segment's transaction where it has one), and the last step turns it into the finished one
+//! with the version update. A failed segment leaves the row failed, and the next run of the
+//! same revision resumes at the op that failed, first removing what a failed concurrent build
+//! left behind ([`Dialect::leftover`](crate::dialect::Dialect::leftover)): no `resolve` by
+//! hand. The cause may be fixed in the file, from the op that failed on: the run resumes while
+//! the ops that ran read as they ran, and records the file's checksum as it reads now. A fresh
 //! run drops an INVALID index of its concurrent builds too (left by a run resolved as reverted).
 
 use std::ops::Range;
@@ -21,10 +23,10 @@ use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Dialect, Placement, Session, StateTables, Statement};
 use crate::ops::Op;
 use crate::runtime::runner::{IntegrityBaseline, RenderedOp, before_transaction, direction_word, render_step};
-use crate::runtime::state::{self, Unfinished};
+use crate::runtime::state::{self, RanOpsChanged, Unfinished};
 use crate::runtime::{RuntimeError, StepReport};
 use crate::schema::Schema;
-use crate::script::{Direction, Plan, RevisionGraph, RevisionId, Step};
+use crate::script::{Direction, Plan, Revision, RevisionGraph, RevisionId, Step, checksum};
 
 /// Ops of a revision that commit together.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,16 +81,72 @@ pub(super) fn segments(rendered: &[RenderedOp<'_>]) -> Vec<Segment> {
     segments
 }
 
-/// The progress a history row records: how many of the revision's ops took effect.
-fn progress(done: usize, total: usize) -> String {
-    format!("{done} of its {total} op(s) ran")
+/// The progress a history row records: how many of the revision's `ops` took effect and,
+/// when any did, their checksum, which a later run compares to resume after them only while
+/// they read as they ran.
+fn progress(done: usize, ops: &[Op]) -> String {
+    let total = ops.len();
+    match ops.get(..done) {
+        Some(ran) if done > 0 => {
+            format!("{done} of its {total} op(s) ran{RAN_CHECKSUM}{})", checksum::ops_checksum(ran))
+        }
+        _ => format!("{done} of its {total} op(s) ran"),
+    }
 }
 
-/// The number of ops a recorded progress says took effect; none recorded means none ran.
-fn ops_done(detail: Option<&str>) -> Option<usize> {
-    match detail {
-        None => Some(0),
-        Some(detail) => detail.split_once(" of its ")?.0.parse().ok(),
+/// What follows the count in a progress that records the checksum of the ops that ran.
+const RAN_CHECKSUM: &str = " (their checksum: ";
+
+/// What a history row's progress says.
+#[derive(Debug, PartialEq, Eq)]
+struct Progress<'a> {
+    /// The ops that took effect.
+    done: usize,
+    /// Their checksum; `None` in rows earlier versions wrote.
+    ran: Option<&'a str>,
+}
+
+/// The progress recorded in `detail`; none recorded means none ran.
+fn read_progress(detail: Option<&str>) -> Option<Progress<'_>> {
+    let Some(detail) = detail else { return Some(Progress { done: 0, ran: None }) };
+    let (done, rest) = detail.split_once(" of its ")?;
+    let (_, after) = rest.split_once(" op(s) ran")?;
+    let ran = after.strip_prefix(RAN_CHECKSUM).and_then(|rest| rest.split_once(')')).map(|(ran, _)| ran);
+    Some(Progress { done: done.parse().ok()?, ran })
+}
+
+/// Whether `revision` runs in segments on `dialect` when its ops place some apart.
+pub(super) fn can_run_in_segments(revision: &Revision, dialect: &dyn Dialect) -> bool {
+    revision.transactional && dialect.has_transactional_ddl() && dialect.can_run_outside_transaction()
+}
+
+/// How the file of a revision that did not finish compares with what of it took effect.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum RanOps {
+    /// The `done` ops that took effect read as they ran: a run resumes after them, whatever
+    /// changed after them.
+    Unchanged { done: usize },
+    /// Some of the `done` ops that took effect read otherwise now.
+    Changed { done: usize },
+    /// Nothing tells: the row records no progress this version reads, or (written by an
+    /// earlier version, without the checksum of the ops that ran) the file changed.
+    Unknown,
+}
+
+/// [`RanOps`] of the unfinished `revision` as its file reads now.
+pub(super) fn ran_ops(unfinished: &Unfinished, revision: &Revision) -> RanOps {
+    let Some(Progress { done, ran }) = read_progress(unfinished.detail.as_deref()) else { return RanOps::Unknown };
+    let ops = revision.ops(unfinished.direction());
+    match ran {
+        // No op took effect, so none can have changed.
+        _ if done == 0 => RanOps::Unchanged { done },
+        Some(ran) => match ops.get(..done) {
+            Some(now) if checksum::ops_checksum(now) == ran => RanOps::Unchanged { done },
+            _ => RanOps::Changed { done },
+        },
+        // Earlier versions recorded no checksum of the ops that ran: the whole file must match.
+        None if checksum::matches(&unfinished.checksum, revision) => RanOps::Unchanged { done },
+        None => RanOps::Unknown,
     }
 }
 
@@ -97,8 +155,9 @@ fn ops_done(detail: Option<&str>) -> Option<usize> {
 ///
 /// # Errors
 ///
-/// [`RuntimeError::Unfinished`] unless the plan starts with that revision in the same
-/// direction, its file is unchanged and it runs in segments.
+/// [`RuntimeError::RanOpsChanged`] when ops that took effect changed in the file since;
+/// [`RuntimeError::Unfinished`] (from `refuse`) unless the plan starts with that revision in
+/// the same direction, it runs in segments and its file still holds what ran.
 pub(super) fn resume_point(
     graph: &RevisionGraph,
     dialect: &dyn Dialect,
@@ -107,23 +166,38 @@ pub(super) fn resume_point(
     unfinished: Unfinished,
     refuse: impl FnOnce(Unfinished) -> RuntimeError,
 ) -> Result<usize, Error> {
-    let direction = match unfinished.kind {
-        StepKind::DowngradeRunning | StepKind::DowngradeFailed => Direction::Down,
-        _ => Direction::Up,
+    let step = plan.steps.first().filter(|s| s.revision.as_str() == unfinished.revision);
+    let step = step.filter(|s| s.direction == unfinished.direction());
+    let revision = step.and_then(|s| graph.get(&s.revision));
+    let (Some(step), Some(revision)) = (step, revision.filter(|r| can_run_in_segments(r, dialect))) else {
+        return Err(refuse(unfinished).into());
     };
-    let resumable = (|| {
-        let step = plan.steps.first().filter(|s| s.revision.as_str() == unfinished.revision)?;
-        let revision = graph.get(&step.revision)?;
-        let splits = step.direction == direction
-            && revision.transactional
-            && dialect.has_transactional_ddl()
-            && dialect.can_run_outside_transaction()
-            && crate::script::checksum::matches(&unfinished.checksum, revision);
-        let rendered = render_step(dialect, graph, &mut schema.clone(), step).ok()?;
-        (splits && runs_split(&rendered)).then_some(())?;
-        ops_done(unfinished.detail.as_deref()).filter(|done| *done <= rendered.len())
-    })();
-    resumable.ok_or_else(|| refuse(unfinished).into())
+    match ran_ops(&unfinished, revision) {
+        // Said first: an edit to what ran may also be what keeps the revision from running
+        // in segments.
+        RanOps::Changed { done } => {
+            Err(RuntimeError::RanOpsChanged(RanOpsChanged::of(&unfinished, revision, done)).into())
+        }
+        RanOps::Unchanged { done } => {
+            let rendered = render_step(dialect, graph, &mut schema.clone(), step).ok();
+            match rendered {
+                Some(rendered) if runs_split(&rendered) && done <= rendered.len() => Ok(done),
+                _ => Err(refuse(unfinished).into()),
+            }
+        }
+        RanOps::Unknown => Err(refuse(unfinished).into()),
+    }
+}
+
+/// The segments of `rendered` from op `first` on, where a run resumes: a transactional
+/// segment that starts before it (an op after it, no longer placed apart, joined it) keeps
+/// only its ops from `first`.
+fn segments_from(rendered: &[RenderedOp<'_>], first: usize) -> Vec<Segment> {
+    segments(rendered)
+        .into_iter()
+        .filter(|segment| segment.ops.end > first)
+        .map(|segment| Segment { ops: segment.ops.start.max(first)..segment.ops.end, ..segment })
+        .collect()
 }
 
 /// What a segment's failure needs to report.
@@ -158,6 +232,7 @@ impl SplitRun<'_> {
             Direction::Up => (StepKind::UpgradeRunning, StepKind::UpgradeFailed, StepKind::Upgrade),
             Direction::Down => (StepKind::DowngradeRunning, StepKind::DowngradeFailed, StepKind::Downgrade),
         };
+        let ops = revision.ops(step.direction);
         let total = rendered.len();
         let checksum = revision.checksum();
         let started = Instant::now();
@@ -170,7 +245,13 @@ impl SplitRun<'_> {
                 common::insert_history(dialect, tables, &state::history_entry(&revision.id, running, &checksum, None))
                     .sql
             }
-            Some(done) => record(running, &progress(done, total)),
+            // The file may have changed after the ops that ran: the row records the one that
+            // runs now, which the finished step keeps.
+            Some(done) => format!(
+                "{};\n{}",
+                record(running, &progress(done, ops)),
+                common::set_unfinished_checksum(dialect, tables, revision.id.as_str(), &checksum).sql
+            ),
         };
         session.execute(&mark).await.map_err(db_error("record the revision as running"))?;
 
@@ -187,7 +268,7 @@ impl SplitRun<'_> {
             committed = true;
         }
         let mut done = first;
-        for segment in segments(rendered).iter().filter(|s| s.ops.start >= first) {
+        for segment in &segments_from(rendered, first) {
             if outcome.is_err() {
                 break;
             }
@@ -201,7 +282,7 @@ impl SplitRun<'_> {
                     break;
                 }
             }
-            let progressed = record(running, &progress(segment.ops.end, total));
+            let progressed = record(running, &progress(segment.ops.end, ops));
             let limits: Vec<String> = segment_timeouts(dialect, timeouts, segment).into_iter().map(|s| s.sql).collect();
             outcome = if segment.transaction {
                 run_in_transaction(session, rendered, segment, (&limits, &progressed), &transaction).await
@@ -239,20 +320,27 @@ impl SplitRun<'_> {
             } else {
                 let detail = format!(
                     "{}; op {} ({}) failed at its statement {} of {}: {}",
-                    progress(done, total),
+                    progress(done, ops),
                     op + 1,
                     failed_op.op.describe(),
                     position + 1,
                     failed_op.statements.len(),
                     crate::runtime::database_message(&source)
                 );
+                // The next run compares the ops that ran with the file: it resumes only while
+                // they read as they ran.
+                let kept = match done {
+                    0 => String::new(),
+                    1 => " (op 1 must stay in the file as it ran)".to_owned(),
+                    done => format!(" (ops 1 to {done} must stay in the file as they ran)"),
+                };
                 let outcome = format!(
                     "the revision runs in steps, as it builds indexes concurrently or validates constraints apart \
-                     from its transaction: its first {done} op(s) took effect and are recorded; fix the cause and run \
-                     the {verb} again, which resumes at op {} (dropping what a failed concurrent build left), or \
-                     settle it with `aludel resolve {}`",
-                    done + 1,
-                    revision.id
+                     from its transaction: its first {done} op(s) took effect and are recorded{kept}; fix the cause \
+                     (in the database, or in the file from op {next} on) and run the {verb} again, which resumes at op \
+                     {next} (dropping what a failed concurrent build left), or settle it with `aludel resolve {}`",
+                    revision.id,
+                    next = done + 1,
                 );
                 (failed, detail, outcome)
             };
@@ -272,7 +360,7 @@ impl SplitRun<'_> {
 
         let violations = session.check_integrity().await.map_err(db_error("check foreign keys"))?;
         if let Err(violation) = baseline.advance(&violations, revision) {
-            session.execute(&record(failed, &progress(total, total))).await.ok();
+            session.execute(&record(failed, &progress(total, ops))).await.ok();
             return Err(violation);
         }
 
@@ -433,11 +521,111 @@ mod tests {
         }
     }
 
+    fn sql(sql: &str) -> Op {
+        Op::Sql { sql: sql.into(), down: None, dialect: None }
+    }
+
     #[test]
     fn the_recorded_progress_reads_back() {
-        assert_eq!(ops_done(None), Some(0));
-        assert_eq!(ops_done(Some(&progress(3, 5))), Some(3));
-        assert_eq!(ops_done(Some(&format!("{}; op 4 (x) failed", progress(3, 5)))), Some(3));
-        assert_eq!(ops_done(Some("something else")), None);
+        let ops = [sql("SELECT 1"), sql("SELECT 2"), sql("SELECT 3"), sql("SELECT 4"), sql("SELECT 5")];
+        let ran = checksum::ops_checksum(&ops[..3]);
+        assert_eq!(read_progress(None), Some(Progress { done: 0, ran: None }));
+        assert_eq!(progress(0, &ops), "0 of its 5 op(s) ran");
+        assert_eq!(progress(3, &ops), format!("3 of its 5 op(s) ran (their checksum: {ran})"));
+        assert_eq!(read_progress(Some(&progress(3, &ops))), Some(Progress { done: 3, ran: Some(&ran) }));
+        let failed = format!("{}; op 4 (x) failed: no (their checksum: abc)", progress(3, &ops));
+        assert_eq!(read_progress(Some(&failed)), Some(Progress { done: 3, ran: Some(&ran) }));
+        // As earlier versions wrote it: no checksum, whatever the database's message says.
+        let earlier = "3 of its 5 op(s) ran; op 4 (x) failed: no (their checksum: abc)";
+        assert_eq!(read_progress(Some(earlier)), Some(Progress { done: 3, ran: None }));
+        assert_eq!(read_progress(Some("something else")), None);
+    }
+
+    fn revision(upgrade: &[&str], downgrade: &[&str]) -> Revision {
+        let ops = |kind: &str, ops: &[&str]| -> String {
+            ops.iter().map(|sql| format!("[[{kind}]]\nop = \"sql\"\nsql = \"{sql}\"\n")).collect()
+        };
+        let text = format!("revision = \"r2\"\n{}{}", ops("upgrade", upgrade), ops("downgrade", downgrade));
+        Revision::parse(&text, std::path::Path::new("r2_x.toml")).expect("a valid revision")
+    }
+
+    fn failed(kind: StepKind, ran: &Revision, done: usize, detail: impl FnOnce(&str) -> String) -> Unfinished {
+        let progress =
+            progress(done, ran.ops(if kind == StepKind::DowngradeFailed { Direction::Down } else { Direction::Up }));
+        Unfinished {
+            revision: "r2".into(),
+            kind,
+            detail: Some(detail(&progress)),
+            checksum: ran.checksum(),
+            resumable: false,
+            ran_ops_changed: None,
+        }
+    }
+
+    /// A run resumes while the ops that took effect read as they ran, whatever changed after
+    /// them; rows earlier versions wrote keep needing the whole file unchanged.
+    #[test]
+    fn what_ran_decides_whether_a_run_resumes() {
+        let ran = revision(&["SELECT 1", "SELECT 2", "SELECT x"], &["SELECT 4", "SELECT y"]);
+        let up = failed(StepKind::UpgradeFailed, &ran, 2, |p| format!("{p}; op 3 (sql) failed: syntax"));
+        let down = failed(StepKind::DowngradeFailed, &ran, 1, |p| format!("{p}; op 2 (sql) failed: syntax"));
+        let earlier = failed(StepKind::UpgradeFailed, &ran, 2, |_| "2 of its 3 op(s) ran; op 3 (sql) failed".into());
+        let none_ran = failed(StepKind::UpgradeFailed, &ran, 0, |p| format!("{p}; op 1 (sql) failed: syntax"));
+        let unchanged = |done| RanOps::Unchanged { done };
+        let changed = |done| RanOps::Changed { done };
+        for (what, now, expected) in [
+            (
+                "as it ran",
+                revision(&["SELECT 1", "SELECT 2", "SELECT x"], &["SELECT 4", "SELECT y"]),
+                [unchanged(2), unchanged(1), unchanged(2), unchanged(0)],
+            ),
+            (
+                "the failed ops fixed",
+                revision(&["SELECT 1", "SELECT 2", "SELECT 3"], &["SELECT 4", "SELECT 5"]),
+                [unchanged(2), unchanged(1), RanOps::Unknown, unchanged(0)],
+            ),
+            (
+                "an op after them added",
+                revision(&["SELECT 1", "SELECT 2", "SELECT 3", "SELECT 9"], &["SELECT 4"]),
+                [unchanged(2), unchanged(1), RanOps::Unknown, unchanged(0)],
+            ),
+            (
+                "an op that ran changed",
+                revision(&["SELECT 1", "SELECT 0", "SELECT x"], &["SELECT 0", "SELECT y"]),
+                [changed(2), changed(1), RanOps::Unknown, unchanged(0)],
+            ),
+            (
+                "ops that ran removed",
+                revision(&["SELECT 1"], &[]),
+                [changed(2), changed(1), RanOps::Unknown, unchanged(0)],
+            ),
+        ] {
+            let judged = [&up, &down, &earlier, &none_ran].map(|unfinished| ran_ops(unfinished, &now));
+            assert_eq!(judged, expected, "{what}");
+        }
+        let unreadable = Unfinished { detail: Some("something else".into()), ..up };
+        assert_eq!(ran_ops(&unreadable, &ran), RanOps::Unknown);
+    }
+
+    /// Resumed after op 2 where op 3, placed apart when the run failed, no longer is and
+    /// joins the ops before it: the segment keeps only the ops that did not run.
+    #[test]
+    fn a_resumed_run_starts_at_the_first_op_that_did_not_run() {
+        let op = sql("SELECT 1");
+        let rendered: Vec<RenderedOp<'_>> =
+            [Placement::InRevision, Placement::InRevision, Placement::InRevision, Placement::NoTransaction]
+                .into_iter()
+                .enumerate()
+                .map(|(index, placement)| RenderedOp {
+                    index,
+                    op: &op,
+                    statements: vec![Statement::apart("SELECT 1", placement)],
+                })
+                .collect();
+        let segment = |ops: Range<usize>, transaction, apart| Segment { ops, transaction, apart };
+        assert_eq!(segments_from(&rendered, 0), [segment(0..3, true, false), segment(3..4, false, true)]);
+        assert_eq!(segments_from(&rendered, 2), [segment(2..3, true, false), segment(3..4, false, true)]);
+        assert_eq!(segments_from(&rendered, 3), [segment(3..4, false, true)]);
+        assert_eq!(segments_from(&rendered, 4), []);
     }
 }

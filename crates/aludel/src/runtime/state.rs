@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::Error;
 use crate::dialect::common::{self, HistoryEntry, StepKind};
 use crate::dialect::{Session, StateTables, Statement};
-use crate::script::{RevisionGraph, RevisionId};
+use crate::script::{Direction, RevisionGraph, RevisionId};
 
 /// One row of the history table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,8 +168,51 @@ pub struct Unfinished {
     /// The checksum of the revision that ran.
     pub checksum: String,
     /// Whether running the same command again resumes it: a revision that runs in segments
-    /// (PostgreSQL), its file unchanged. Set by [`Unfinished::judged_by`].
+    /// (PostgreSQL) whose ops that took effect read in its file as they ran. Set by
+    /// [`Unfinished::judged_by`].
     pub resumable: bool,
+    /// Set by [`Unfinished::judged_by`] when it would resume but ops that took effect changed
+    /// in its file since: runs refuse until they are restored or the revision is resolved.
+    pub ran_ops_changed: Option<RanOpsChanged>,
+}
+
+/// A revision that runs in segments did not finish, and ops of it that took effect read
+/// otherwise in its file now: resuming after them would build on what the file no longer says.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "revision `{revision}` ({}) cannot resume its {verb}: {}; restore {} as {} ran and run `aludel {verb}` again, \
+     which resumes at op {}, or settle the revision by hand: finish it and run `aludel resolve {revision} \
+     --applied`, or undo what ran and run `aludel resolve {revision} --reverted`",
+    .path.display(),
+    ran_and_changed(*.done),
+    if *.done == 1 { "it" } else { "them" },
+    if *.done == 1 { "it" } else { "they" },
+    .done + 1
+)]
+pub struct RanOpsChanged {
+    /// The revision.
+    pub revision: RevisionId,
+    /// Its file.
+    pub path: PathBuf,
+    /// `upgrade` or `downgrade`.
+    pub verb: &'static str,
+    /// How many of its ops took effect (the first ones).
+    pub done: usize,
+}
+
+impl RanOpsChanged {
+    /// The `done` ops of `unfinished` that took effect changed in `revision`'s file.
+    pub(super) fn of(unfinished: &Unfinished, revision: &crate::script::Revision, done: usize) -> Self {
+        let (verb, _) = super::runner::unfinished_words(unfinished.kind);
+        RanOpsChanged { revision: revision.id.clone(), path: revision.path.clone(), verb, done }
+    }
+}
+
+fn ran_and_changed(done: usize) -> String {
+    match done {
+        1 => "its op 1 took effect, and it changed in the file since".to_owned(),
+        done => format!("its ops 1 to {done} took effect, and one or more of them changed in the file since"),
+    }
 }
 
 /// The revision that did not finish, if any (the latest, should there be several).
@@ -185,7 +228,7 @@ pub(super) async fn read_unfinished(
         let kind = StepKind::parse(&cells.next().flatten()?)?;
         let detail = cells.next().flatten();
         let checksum = cells.next().flatten().unwrap_or_default();
-        Some(Unfinished { revision, kind, detail, checksum, resumable: false })
+        Some(Unfinished { revision, kind, detail, checksum, resumable: false, ran_ops_changed: None })
     }))
 }
 
@@ -198,33 +241,47 @@ pub(super) async fn read_unfinished_if_any(
 }
 
 impl Unfinished {
+    /// The direction it ran in.
+    pub fn direction(&self) -> Direction {
+        match self.kind {
+            StepKind::DowngradeRunning | StepKind::DowngradeFailed => Direction::Down,
+            _ => Direction::Up,
+        }
+    }
+
     /// What happened and how to settle it: running the same command again when it resumes,
     /// otherwise `resolve`, as runs that refuse say it.
     pub fn message(&self) -> String {
         let refusal = super::runner::unfinished_error(self.clone()).to_string();
+        let what = refusal.split("; the database may hold part of it").next().unwrap_or_default();
+        if let Some(changed) = &self.ran_ops_changed {
+            return format!("{what}; {changed}");
+        }
         if !self.resumable {
             return refusal;
         }
         let (verb, _) = super::runner::unfinished_words(self.kind);
-        let what = refusal.split("; the database may hold part of it").next().unwrap_or_default();
         format!(
             "{what}; it runs in segments: fix the cause and run `aludel {verb}` again, which resumes at the op \
-             that failed (or settle it by hand with `aludel resolve {} --applied` or `--reverted`)",
+             that failed; the ops that already ran must stay in the file as they ran (or settle it by hand with \
+             `aludel resolve {} --applied` or `--reverted`)",
             self.revision
         )
     }
 
     /// This record, judged against the revision files and the backend: whether running the
-    /// same command again resumes it (see [`Unfinished::resumable`]).
+    /// same command again resumes it (see [`Unfinished::resumable`]), or refuses as ops that
+    /// ran changed (see [`Unfinished::ran_ops_changed`]).
     pub fn judged_by(mut self, graph: &crate::script::RevisionGraph, dialect: &dyn crate::dialect::Dialect) -> Self {
         let revision = RevisionId::parse(&self.revision).ok();
         let revision = revision.as_ref().and_then(|id| graph.get(id));
-        self.resumable = revision.is_some_and(|revision| {
-            revision.transactional
-                && dialect.has_transactional_ddl()
-                && dialect.can_run_outside_transaction()
-                && crate::script::checksum::matches(&self.checksum, revision)
-        });
+        let revision = revision.filter(|revision| super::split::can_run_in_segments(revision, dialect));
+        let ran_ops = revision.map(|revision| (revision, super::split::ran_ops(&self, revision)));
+        self.resumable = matches!(ran_ops, Some((_, super::split::RanOps::Unchanged { .. })));
+        self.ran_ops_changed = match ran_ops {
+            Some((revision, super::split::RanOps::Changed { done })) => Some(RanOpsChanged::of(&self, revision, done)),
+            _ => None,
+        };
         self
     }
 }

@@ -31,10 +31,7 @@ pub(crate) fn checksum(revision: &Revision) -> String {
     dependencies.sort_unstable();
     let mut canonical = String::with_capacity(256);
     canonical.push_str("{\"upgrade\":");
-    match toml::Value::try_from(&revision.upgrade) {
-        Ok(ops) => write_canonical(&mut canonical, &ops),
-        Err(err) => unreachable!("ops always serialize: {err}"),
-    }
+    write_ops(&mut canonical, &revision.upgrade);
     canonical.push_str(",\"transactional\":");
     canonical.push_str(if revision.transactional { "true" } else { "false" });
     for (key, ids) in [("down_revision", parents), ("depends_on", dependencies)] {
@@ -51,6 +48,22 @@ pub(crate) fn checksum(revision: &Revision) -> String {
     }
     canonical.push('}');
     hex(&Sha256::digest(canonical.as_bytes()))
+}
+
+/// SHA-256 (hex) of `ops` alone, in the canonical form [`checksum`] writes them: what a
+/// revision that runs in segments records of the ops that took effect, so that a later run
+/// resumes after them only while they read as they ran.
+pub(crate) fn ops_checksum(ops: &[Op]) -> String {
+    let mut canonical = String::with_capacity(128);
+    write_ops(&mut canonical, ops);
+    hex(&Sha256::digest(canonical.as_bytes()))
+}
+
+fn write_ops(out: &mut String, ops: &[Op]) {
+    match toml::Value::try_from(ops) {
+        Ok(ops) => write_canonical(out, &ops),
+        Err(err) => unreachable!("ops always serialize: {err}"),
+    }
 }
 
 /// Whether `recorded`, a checksum from the history table, matches `revision` as its file
@@ -200,6 +213,20 @@ mod tests {
         assert_eq!(checksum(&revision(text)), hex(&Sha256::digest(canonical.as_bytes())));
         let always = text.replace("identity = true }", "identity = true, identity_always = true }");
         assert_ne!(checksum(&revision(&always)), checksum(&revision(text)));
+    }
+
+    /// The checksum of ops alone is that of their canonical form, as the revision's checksum
+    /// writes them: formatting and line endings do not count, their content and order do.
+    #[test]
+    fn ops_checksums_cover_the_ops_in_canonical_form() {
+        let ops = &revision(BASE).upgrade;
+        let canonical = "[{\"op\":\"sql\",\"sql\":\"SELECT 1;\\nSELECT 2;\\n\"}]";
+        assert_eq!(ops_checksum(&ops[..1]), hex(&Sha256::digest(canonical.as_bytes())));
+        assert_eq!(ops_checksum(ops), ops_checksum(&revision(&BASE.replace('\n', "\r\n")).upgrade));
+        assert_ne!(ops_checksum(ops), ops_checksum(&revision(&BASE.replace("1.5", "2.5")).upgrade));
+        assert_ne!(ops_checksum(&ops[..1]), ops_checksum(ops));
+        let swapped: Vec<Op> = ops.iter().rev().cloned().collect();
+        assert_ne!(ops_checksum(&swapped), ops_checksum(ops));
     }
 
     #[test]

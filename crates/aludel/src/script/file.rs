@@ -14,7 +14,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use crate::ops::Op;
 use crate::script::fixtures::Fixtures;
 use crate::script::policy::{Allow, Allowances, RunLimits, optional_duration};
-use crate::script::{NewRevision, RevisionGraph, RevisionId, ScriptError};
+use crate::script::{Direction, NewRevision, RevisionGraph, RevisionId, ScriptError};
 
 /// One revision file, parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +66,14 @@ impl Revision {
     /// transaction mode, parents, dependencies); see [`crate::script::checksum`].
     pub fn checksum(&self) -> String {
         crate::script::checksum::checksum(self)
+    }
+
+    /// The ops that run in `direction`: `[[upgrade]]` up, `[[downgrade]]` down.
+    pub fn ops(&self, direction: Direction) -> &[Op] {
+        match direction {
+            Direction::Up => &self.upgrade,
+            Direction::Down => &self.downgrade,
+        }
     }
 
     /// The 1-based line of each `[[upgrade]]` header in the revision's file, in op order:

@@ -293,6 +293,13 @@ pub fn insert_history(dialect: &dyn Dialect, tables: &StateTables, entry: &Histo
     ))
 }
 
+/// The words of the unfinished steps (running or failed), as an SQL list.
+fn unfinished_kinds() -> String {
+    let kinds: Vec<String> =
+        StepKind::ALL.into_iter().filter(|k| k.is_unfinished()).map(|k| quote_literal(k.as_str())).collect();
+    kinds.join(", ")
+}
+
 /// Turns the unfinished row of `revision` (running or failed) into `to`, with its duration and
 /// detail.
 pub fn finish_history(
@@ -303,8 +310,6 @@ pub fn finish_history(
     duration_ms: Option<u64>,
     detail: Option<&str>,
 ) -> Statement {
-    let unfinished: Vec<String> =
-        StepKind::ALL.into_iter().filter(|k| k.is_unfinished()).map(|k| quote_literal(k.as_str())).collect();
     Statement::new(format!(
         "UPDATE {} SET direction = {}, duration_ms = {}, detail = {} WHERE revision = {} AND direction IN ({})",
         dialect.quote_ident(&tables.history_table),
@@ -313,19 +318,34 @@ pub fn finish_history(
         // The detail quotes the database's error, which may hold any character.
         detail.map_or_else(|| "NULL".to_owned(), |detail| dialect.quote_literal(detail)),
         quote_literal(revision),
-        unfinished.join(", ")
+        unfinished_kinds()
+    ))
+}
+
+/// Records `checksum` in the unfinished row of `revision`: a run that resumes it runs its file
+/// as it reads now, which may differ after the ops that ran.
+pub fn set_unfinished_checksum(
+    dialect: &dyn Dialect,
+    tables: &StateTables,
+    revision: &str,
+    checksum: &str,
+) -> Statement {
+    Statement::new(format!(
+        "UPDATE {} SET checksum = {} WHERE revision = {} AND direction IN ({})",
+        dialect.quote_ident(&tables.history_table),
+        quote_literal(checksum),
+        quote_literal(revision),
+        unfinished_kinds()
     ))
 }
 
 /// Reads the rows of revisions that did not finish (running or failed): revision,
 /// direction, detail, checksum.
 pub fn select_unfinished(dialect: &dyn Dialect, tables: &StateTables) -> String {
-    let unfinished: Vec<String> =
-        StepKind::ALL.into_iter().filter(|k| k.is_unfinished()).map(|k| quote_literal(k.as_str())).collect();
     format!(
         "SELECT revision, direction, detail, checksum FROM {} WHERE direction IN ({}) ORDER BY id",
         dialect.quote_ident(&tables.history_table),
-        unfinished.join(", ")
+        unfinished_kinds()
     )
 }
 
