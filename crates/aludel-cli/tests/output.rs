@@ -413,3 +413,71 @@ async fn help_shows_the_output_options() {
     insta::assert_snapshot!("check_help", project.run(&["check", "--help"]).await.ok().stdout);
     insta::assert_snapshot!("completions_help", project.run(&["completions", "--help"]).await.ok().stdout);
 }
+
+/// Control sequences a hostile revision file may carry: a window title (OSC), erase display,
+/// a C1 CSI and a right-to-left override.
+const HOSTILE: &str = r"\u001b]0;owned\u0007\u001b[2J\u009b31m\u202e";
+
+/// What the terminal must never get raw: ESC, BEL, C1's CSI, the override.
+#[track_caller]
+fn assert_inert(verb: &str, text: &str) {
+    for raw in ['\x1b', '\x07', '\u{9b}', '\u{202e}'] {
+        assert!(!text.contains(raw), "`{verb}` printed {raw:?} raw:\n{text:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_from_a_revision_file_cannot_drive_the_terminal() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let project = Project::new(backend).await;
+        project.write(
+            "aaaa00000001_hostile",
+            &format!(
+                "revision = \"aaaa00000001\"\nmessage = \"users {HOSTILE}\\nmore {HOSTILE}\"\n\n[[upgrade]]\n\
+                 op = \"create_table\"\ntable = \"users{HOSTILE}\"\ncolumns = [{{ name = \"id\", type = \"integer\" }}]\n\n\
+                 [[upgrade]]\nop = \"sql\"\nsql = \"SELECT '{HOSTILE}' FROM missing{HOSTILE}\"\n"
+            ),
+        );
+        // What the escapes look like: readable, and the same on every verb.
+        let visible = r"\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{202e}";
+        for args in [
+            &["history"][..],
+            &["history", "--verbose"],
+            &["heads"],
+            &["heads", "--verbose"],
+            &["show", "aaaa00000001"],
+            &["check"],
+            &["lint", "--all"],
+        ] {
+            let run = project.run(args).await;
+            assert_inert(&args.join(" "), &run.stdout);
+            assert_inert(&args.join(" "), &run.stderr);
+            let seen = if args[0] == "lint" { format!("missing{visible}") } else { format!("users {visible}") };
+            assert!(run.stdout.contains(&seen), "{args:?}:\n{}", run.stdout);
+        }
+        let show = project.run(&["show", "aaaa00000001"]).await.ok().stdout;
+        assert!(show.contains(&format!("    create_table users{visible}\n")), "{show}");
+        // The message's own second line stays a line of its own.
+        let verbose = project.run(&["history", "--verbose"]).await.ok().stdout;
+        assert!(verbose.contains(&format!("    users {visible}\n    more {visible}\n")), "{verbose}");
+
+        // The failing statement, quoted by aludel and by the database.
+        let failed = project.run(&["upgrade", "head"]).await.expect_code(2);
+        assert_inert("upgrade head", &failed.stdout);
+        assert_inert("upgrade head", &failed.stderr);
+        assert!(failed.stderr.contains(&format!("SELECT '{visible}' FROM missing\\u{{1b}}]0")), "{}", failed.stderr);
+
+        // A script for a file is exact; on a terminal it is shown escaped, and says so.
+        let script = project.run(&["upgrade", "head", "--sql"]).await.ok().stdout;
+        assert!(script.contains("SELECT '\x1b]0;owned\x07"), "{script}");
+        let shown = project.run_on_terminal(&[], &["upgrade", "head", "--sql"]).await.ok().stdout;
+        assert_inert("upgrade head --sql on a terminal", &shown);
+        assert!(shown.starts_with("-- aludel: control characters below are shown as escapes"), "{shown}");
+        assert!(shown.contains(&format!("SELECT '{visible}' FROM missing\\u{{1b}}]0")), "{shown}");
+        let failed = project.run_on_terminal(&[], &["upgrade", "head"]).await.expect_code(2);
+        // Only the colored prefixes are aludel's own codes.
+        let text = failed.stdout.replace("\x1b[1;31merror:\x1b[0m", "").replace("\x1b[1;33mcaused by:\x1b[0m", "");
+        assert_inert("upgrade head on a terminal", &text);
+        assert!(text.contains(&format!("statement: SELECT '{visible}' FROM missing\\u{{1b}}]0")), "{text}");
+    }
+}

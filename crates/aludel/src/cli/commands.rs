@@ -11,7 +11,7 @@ use clap::Args;
 
 use crate::Error;
 use crate::cli::progress::Progress;
-use crate::cli::style::{Console, Style};
+use crate::cli::style::{Console, Style, script_for};
 use crate::cli::{CliError, EXIT_DRIFT, Format, json, output};
 use crate::config::{Config, LoadOptions, REFERENCE_CONFIG};
 use crate::runtime::{
@@ -270,7 +270,7 @@ pub(super) async fn migrate(
 ) -> Result<ExitCode, Error> {
     let migrator = project.migrator()?;
     if mode == Mode::Offline {
-        out.write_all(migrator.script(direction, target)?.as_bytes())?;
+        out.write_all(script_for(console, &migrator.script(direction, target)?).as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
     refuse_online_range(target)?;
@@ -417,6 +417,7 @@ pub(super) async fn stamp(
     targets: &[String],
     from: StampFrom,
     mode: Mode,
+    console: Console,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let migrator = project.migrator()?;
@@ -429,7 +430,7 @@ pub(super) async fn stamp(
             let message = format!("`{range}`: only the first target of a --sql stamp may start with `FROM:`");
             return Err(CliError::Usage(message).into());
         }
-        out.write_all(migrator.stamp_script_all(start, &ends, from)?.as_bytes())?;
+        out.write_all(script_for(console, &migrator.stamp_script_all(start, &ends, from)?).as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
     for target in &targets {
@@ -495,12 +496,12 @@ pub(super) async fn check(
 pub(super) async fn diff(
     project: &Project,
     format: Format,
-    style: Style,
+    console: Console,
     out: &mut (dyn Write + Send),
 ) -> Result<ExitCode, Error> {
     let SqlDiff { diff, sql } = project.diff().await?;
     match format {
-        Format::Text => output::diff_sql(out, style, &diff, &sql)?,
+        Format::Text => output::diff_sql(out, console, &diff, &sql)?,
         Format::Json => {
             let url = project.config.require_database_url()?;
             let dialect = url.backend().dialect_with(&project.config.dialect).name();

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::cli::style::{Paint, Style};
+use crate::cli::style::{Paint, Style, shown};
 use crate::lint::{Finding, RULES, Report, Severity, by_revision};
 use crate::runtime::{LintDatabase, LintRun};
 
@@ -43,7 +43,10 @@ fn scope(run: &LintRun) -> String {
             format!("Linted {count} revision(s) for {dialect}; the database is at {at}{sizes}")
         }
         LintDatabase::Unreachable(why) => {
-            format!("Linted {count} revision(s) for {dialect}; the database could not be read ({why}), so no sizes")
+            format!(
+                "Linted {count} revision(s) for {dialect}; the database could not be read ({}), so no sizes",
+                shown(why)
+            )
         }
         LintDatabase::NotConfigured => format!("Linted {count} revision(s) for {dialect}; no database configured"),
     }
@@ -60,7 +63,7 @@ fn paint(severity: Severity) -> Paint {
 /// Findings grouped by revision and op, each with why and the fix; allowed ones in a line.
 pub(super) fn text(out: &mut dyn Write, style: Style, run: &LintRun) -> io::Result<()> {
     for (_, (revision, findings)) in by_revision(&run.report) {
-        let path = findings.first().map(|f| f.path.display().to_string()).unwrap_or_default();
+        let path = findings.first().map(|f| shown(f.path.display()).to_string()).unwrap_or_default();
         writeln!(out, "{revision} ({path})")?;
         let mut last_op = None;
         for finding in findings {
@@ -69,7 +72,7 @@ pub(super) fn text(out: &mut dyn Write, style: Style, run: &LintRun) -> io::Resu
                 match (&finding.op_index, &finding.op) {
                     (Some(index), Some(op)) => {
                         let line = finding.line.map(|l| format!(", line {l}")).unwrap_or_default();
-                        writeln!(out, "  op {} {op}{line}", index + 1)?;
+                        writeln!(out, "  op {} {}{line}", index + 1, shown(op))?;
                     }
                     _ => writeln!(out, "  the revision")?,
                 }
@@ -89,14 +92,25 @@ pub(super) fn text(out: &mut dyn Write, style: Style, run: &LintRun) -> io::Resu
 fn finding_text(out: &mut dyn Write, style: Style, finding: &Finding) -> io::Result<()> {
     let statement = finding.statement.map(|s| format!("statement {s}: ")).unwrap_or_default();
     let rows = match (&finding.table, finding.rows) {
-        (Some(table), Some(rows)) => format!(" ({table}: about {rows} rows)"),
+        (Some(table), Some(rows)) => format!(" ({}: about {rows} rows)", shown(table)),
         _ => String::new(),
     };
     if let Some(reason) = &finding.allowed {
-        return writeln!(out, "    allowed {}: {statement}{}; reason: {reason}", finding.rule.id, finding.message);
+        return writeln!(
+            out,
+            "    allowed {}: {statement}{}; reason: {}",
+            finding.rule.id,
+            shown(&finding.message),
+            shown(reason)
+        );
     }
     let label = format!("{}[{}]", finding.severity.as_str(), finding.rule.id);
-    writeln!(out, "    {}: {statement}{}{rows}", style.paint(paint(finding.severity), &label), finding.message)?;
+    writeln!(
+        out,
+        "    {}: {statement}{}{rows}",
+        style.paint(paint(finding.severity), &label),
+        shown(&finding.message)
+    )?;
     writeln!(out, "      why: {}", finding.rule.why)?;
     writeln!(out, "      fix: {}", finding.rule.fix)?;
     match allow_hint(finding) {
@@ -142,9 +156,11 @@ pub(super) fn github(out: &mut dyn Write, cwd: &Path, report: &Report) -> io::Re
     )
 }
 
-/// The escapes of a workflow command's message.
+/// The escapes of a workflow command's message; its other control characters are shown as
+/// escapes, since a CI log renders them.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let text = text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    shown(text).to_string()
 }
 
 /// The escapes of a workflow command's property (also `:` and `,`).

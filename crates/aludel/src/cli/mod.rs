@@ -723,7 +723,7 @@ async fn execute_as(
         Command::Show { revision, format } => commands::show(&project, &revision, format.format, out),
         Command::Stamp { targets, purge, sql } => {
             let from = if purge { StampFrom::Empty } else { StampFrom::Current };
-            commands::stamp(&project, &targets, from, Mode::from_sql_flag(sql), out).await
+            commands::stamp(&project, &targets, from, Mode::from_sql_flag(sql), console, out).await
         }
         Command::Merge(args) => commands::merge(&project, &args, out),
         Command::Resolve { revision, applied, reverted: _ } => {
@@ -731,7 +731,7 @@ async fn execute_as(
             commands::resolve(&project, &revision, resolution, out).await
         }
         Command::Check { format, lint } => commands::check(&project, format.format, lint, style, out).await,
-        Command::Diff { format } => commands::diff(&project, format.format, style, out).await,
+        Command::Diff { format } => commands::diff(&project, format.format, console, out).await,
         Command::Lint(args) => commands::lint(&project, &args, style, out).await,
         Command::Verify { accept, format } => commands::verify(&project, accept, format.format, out).await,
         Command::Trace { revision, rev_range, rows, budget, format } => {

@@ -1,13 +1,15 @@
 //! How command results look as text. Lines scripts may parse (`current`, `heads`,
 //! `history`) keep Alembic's shapes: `<parents> -> <rev> (head), <message>`. Color, when the
 //! console takes it, only wraps words in escape codes: without it the text is the same.
+//! Whatever aludel did not write itself (messages, names, paths, SQL, the database's answers)
+//! goes through `style::shown`, so it cannot drive the terminal.
 //! `json` holds the `--format json` documents, `progress` the output of a run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::cli::style::{Paint, Style};
+use crate::cli::style::{Console, Paint, Style, script_for, shown, shown_lines, shown_str};
 use crate::config::Config;
 use crate::diff::{Diff, RenameKind, Warning};
 use crate::ops::Op;
@@ -44,7 +46,7 @@ fn markers(graph: &RevisionGraph, revision: &Revision) -> String {
 }
 
 fn summary(graph: &RevisionGraph, revision: &Revision) -> String {
-    format!("{} -> {}{}, {}", parents(revision), revision.id, markers(graph, revision), revision.message_line())
+    format!("{} -> {}{}, {}", parents(revision), revision.id, markers(graph, revision), shown(revision.message_line()))
 }
 
 fn details(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revision) -> io::Result<()> {
@@ -67,19 +69,19 @@ fn details_marked(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revisio
         writeln!(out, "Depends on: {}", join(&revision.depends_on))?;
     }
     if let Some(created) = &revision.created {
-        writeln!(out, "Created: {created}")?;
+        writeln!(out, "Created: {}", shown(created))?;
     }
-    writeln!(out, "Path: {}", revision.path.display())?;
+    writeln!(out, "Path: {}", shown(revision.path.display()))?;
     writeln!(out)?;
     for line in revision.message.lines() {
-        writeln!(out, "    {line}")?;
+        writeln!(out, "    {}", shown(line))?;
     }
     writeln!(out)
 }
 
 pub(super) fn init(out: &mut dyn Write, config: &Path, versions: &Path) -> io::Result<()> {
-    writeln!(out, "Created {}", config.display())?;
-    writeln!(out, "Created {}", versions.display())?;
+    writeln!(out, "Created {}", shown(config.display()))?;
+    writeln!(out, "Created {}", shown(versions.display()))?;
     writeln!(out, "Next: set DATABASE_URL (or database_url in the config), then `aludel revision -m \"...\"`")
 }
 
@@ -89,15 +91,15 @@ pub(super) fn init_from_database(
     versions: &Path,
     adopted: &crate::runtime::Adopted,
 ) -> io::Result<()> {
-    writeln!(out, "Created {}", config.display())?;
-    writeln!(out, "Created {}", versions.display())?;
+    writeln!(out, "Created {}", shown(config.display()))?;
+    writeln!(out, "Created {}", shown(versions.display()))?;
     writeln!(
         out,
         "Wrote {} ({} table(s)): the models, as the database holds them",
-        adopted.schema_sql.display(),
+        shown(adopted.schema_sql.display()),
         adopted.tables
     )?;
-    writeln!(out, "Wrote {}: the baseline revision", adopted.revision.display())?;
+    writeln!(out, "Wrote {}: the baseline revision", shown(adopted.revision.display()))?;
     writeln!(out, "Stamped the database at {}", adopted.revision_id)?;
     writeln!(
         out,
@@ -111,7 +113,7 @@ pub(super) fn import(
     imported: &crate::runtime::Imported,
 ) -> io::Result<()> {
     for path in &imported.written {
-        writeln!(out, "Wrote {}", path.display())?;
+        writeln!(out, "Wrote {}", shown(path.display()))?;
     }
     writeln!(out, "Imported {} {tool} migration(s)", imported.written.len())?;
     match &imported.stamped {
@@ -127,7 +129,7 @@ pub(super) fn import(
 /// Names the database a changing command acts on (password hidden), before it acts.
 pub(super) fn database(out: &mut dyn Write, config: &Config) -> io::Result<()> {
     match &config.database_url {
-        Some(url) => writeln!(out, "Database: {url}"),
+        Some(url) => writeln!(out, "Database: {}", shown(url)),
         None => Ok(()),
     }
 }
@@ -135,28 +137,29 @@ pub(super) fn database(out: &mut dyn Write, config: &Config) -> io::Result<()> {
 /// The first line of `current --verbose`, as Alembic words it.
 pub(super) fn current_for(out: &mut dyn Write, config: &Config) -> io::Result<()> {
     match &config.database_url {
-        Some(url) => writeln!(out, "Current revision(s) for {url}:"),
+        Some(url) => writeln!(out, "Current revision(s) for {}:", shown(url)),
         None => Ok(()),
     }
 }
 
 pub(super) fn man_pages(out: &mut dyn Write, dir: &Path) -> io::Result<()> {
-    writeln!(out, "Wrote the man pages to {}", dir.display())
+    writeln!(out, "Wrote the man pages to {}", shown(dir.display()))
 }
 
 pub(super) fn generated(out: &mut dyn Write, path: &Path) -> io::Result<()> {
-    writeln!(out, "Generating {} ... done", path.display())
+    writeln!(out, "Generating {} ... done", shown(path.display()))
 }
 
 pub(super) fn step_line(step: &StepReport) -> String {
     let parents = if step.down_revisions.is_empty() { "<base>".to_owned() } else { join(&step.down_revisions) };
     let millis = step.duration.as_millis();
+    let message = shown(message_line(&step.message));
     match step.direction {
         Direction::Up => {
-            format!("Running upgrade {parents} -> {}, {} ({millis} ms)", step.revision, message_line(&step.message))
+            format!("Running upgrade {parents} -> {}, {message} ({millis} ms)", step.revision)
         }
         Direction::Down => {
-            format!("Running downgrade {} -> {parents}, {} ({millis} ms)", step.revision, message_line(&step.message))
+            format!("Running downgrade {} -> {parents}, {message} ({millis} ms)", step.revision)
         }
     }
 }
@@ -174,11 +177,11 @@ pub(super) fn current(
                 details(out, graph, revision)?;
                 if let Some(row) = latest.get(id.as_str()) {
                     let kind = row.kind.map_or("a step this version of aludel does not know", |k| k.as_str());
-                    writeln!(out, "Applied: {} ({kind})", row.applied_at)?;
+                    writeln!(out, "Applied: {} ({kind})", shown(&row.applied_at))?;
                 }
             }
             (Some(revision), None) => writeln!(out, "{}{}", id, markers(graph, revision))?,
-            (None, _) => writeln!(out, "{id} (no revision file defines it)")?,
+            (None, _) => writeln!(out, "{} (no revision file defines it)", shown(id))?,
         }
     }
     Ok(())
@@ -224,7 +227,8 @@ pub(super) fn revisions_marking(
             details_marked(out, graph, revision, mark)?;
         } else {
             let markers = markers(graph, revision);
-            writeln!(out, "{} -> {}{markers}{mark}, {}", parents(revision), revision.id, revision.message_line())?;
+            let message = shown(revision.message_line());
+            writeln!(out, "{} -> {}{markers}{mark}, {message}", parents(revision), revision.id)?;
         }
     }
     Ok(())
@@ -240,7 +244,7 @@ pub(super) fn branches(out: &mut dyn Write, graph: &RevisionGraph, verbose: bool
         }
         for child in graph.children(id) {
             if let Some(child) = graph.get(child) {
-                writeln!(out, "    -> {}{}, {}", child.id, markers(graph, child), child.message_line())?;
+                writeln!(out, "    -> {}{}, {}", child.id, markers(graph, child), shown(child.message_line()))?;
             }
         }
     }
@@ -259,7 +263,7 @@ pub(super) fn show(out: &mut dyn Write, graph: &RevisionGraph, revision: &Revisi
             writeln!(out, "    (no ops)")?;
         }
         for op in ops {
-            writeln!(out, "    {}", op.describe())?;
+            writeln!(out, "    {}", shown(op.describe()))?;
         }
     }
     Ok(())
@@ -275,7 +279,7 @@ pub(super) fn stamped(out: &mut dyn Write, heads: &[RevisionId]) -> io::Result<(
 
 /// The revision that did not finish, and how to settle it.
 pub(super) fn unfinished(out: &mut dyn Write, unfinished: &crate::runtime::Unfinished) -> io::Result<()> {
-    writeln!(out, "Unfinished: {}", unfinished.message())
+    writeln!(out, "Unfinished: {}", shown_lines(unfinished.message()))
 }
 
 pub(super) fn check(
@@ -294,7 +298,7 @@ pub(super) fn check(
     }
     writeln!(out, "The database is at {at}; {} revision(s) not applied:", pending.len())?;
     for revision in pending {
-        writeln!(out, "    {}, {}", revision.id, revision.message_line())?;
+        writeln!(out, "    {}, {}", revision.id, shown(revision.message_line()))?;
     }
     writeln!(out, "Run `aludel upgrade heads` to apply them.")
 }
@@ -305,7 +309,7 @@ pub(super) fn verified(out: &mut dyn Write, mismatches: &[ChecksumMismatch]) -> 
     }
     writeln!(out, "{} applied revision file(s) changed or removed since they ran:", mismatches.len())?;
     for mismatch in mismatches {
-        writeln!(out, "    {mismatch}")?;
+        writeln!(out, "    {}", shown(mismatch))?;
     }
     writeln!(out, "Restore the files, or run `aludel verify --accept` if the edits (or removals) are intended.")
 }
@@ -316,7 +320,7 @@ pub(super) fn accepted(out: &mut dyn Write, accepted: &[ChecksumMismatch]) -> io
     }
     for mismatch in accepted {
         match &mismatch.current {
-            Some(file) => writeln!(out, "Accepted the edit of {} ({})", mismatch.revision, file.path.display())?,
+            Some(file) => writeln!(out, "Accepted the edit of {} ({})", mismatch.revision, shown(file.path.display()))?,
             None => writeln!(out, "Accepted the removal of {} (no file defines it any more)", mismatch.revision)?,
         }
     }
@@ -332,22 +336,23 @@ pub(super) fn trace(out: &mut dyn Write, report: &TraceReport) -> io::Result<()>
     for statement in &report.statements {
         let first_line =
             statement.sql.lines().map(str::trim).find(|l| !l.is_empty() && !opens_revision(l)).unwrap_or("");
-        writeln!(out, "{} {first_line}", statement.revision)?;
-        let locks: Vec<String> = statement.locks.iter().map(|(table, mode)| format!("{mode} on {table}")).collect();
+        writeln!(out, "{} {}", statement.revision, shown(first_line))?;
+        let locks: Vec<String> =
+            statement.locks.iter().map(|(table, mode)| format!("{} on {}", shown(mode), shown(table))).collect();
         let locks = if locks.is_empty() { "none".to_owned() } else { locks.join(", ") };
         writeln!(out, "    ran {}; locks: {locks}", millis(statement.duration))?;
         match &statement.longest_stall {
-            Some((table, wait)) => writeln!(out, "    longest writer wait: {} on {table}", millis(*wait))?,
+            Some((table, wait)) => writeln!(out, "    longest writer wait: {} on {}", millis(*wait), shown(table))?,
             None => writeln!(out, "    longest writer wait: none measured")?,
         }
         if !statement.rewritten.is_empty() {
-            writeln!(out, "    rewrote: {}", statement.rewritten.join(", "))?;
+            writeln!(out, "    rewrote: {}", shown(statement.rewritten.join(", ")))?;
         }
     }
     for note in &report.notes {
-        writeln!(out, "note: {note}")?;
+        writeln!(out, "note: {}", shown_lines(note))?;
     }
-    let rows: Vec<String> = report.rows.iter().map(|(table, rows)| format!("{table} {rows}")).collect();
+    let rows: Vec<String> = report.rows.iter().map(|(table, rows)| format!("{} {rows}", shown(table))).collect();
     writeln!(out, "Rows generated: {}", if rows.is_empty() { "none".to_owned() } else { rows.join(", ") })?;
     let over: Vec<&TracedStatement> = report.over_budget().collect();
     if over.is_empty() {
@@ -379,11 +384,11 @@ fn is_destructive(diff: &Diff, index: usize) -> bool {
 /// An op as `check` and autogenerate list it, colored by what it does.
 fn op_text(style: Style, diff: &Diff, index: usize, op: &Op) -> String {
     let description = op.describe();
-    style.paint(Paint::of_op(&description, is_destructive(diff, index)), &description).into_owned()
+    style.paint(Paint::of_op(&description, is_destructive(diff, index)), &shown_str(&description)).into_owned()
 }
 
 fn warning_line(out: &mut dyn Write, style: Style, warning: &Warning) -> io::Result<()> {
-    writeln!(out, "{} {warning}", style.paint(Paint::Warning, "warning:"))
+    writeln!(out, "{} {}", style.paint(Paint::Warning, "warning:"), shown(warning))
 }
 
 /// The ops autogenerate found, its warnings and the destructive ops, as Alembic's
@@ -401,7 +406,7 @@ pub(super) fn detected(out: &mut dyn Write, style: Style, diff: &Diff) -> io::Re
             "{} op {}: {}",
             style.paint(Paint::Error, "DESTRUCTIVE:"),
             destructive.op_index + 1,
-            destructive.reason
+            shown(&destructive.reason)
         )?;
     }
     Ok(())
@@ -443,30 +448,37 @@ pub(super) fn model_check(out: &mut dyn Write, style: Style, diff: &Diff) -> io:
     writeln!(out, "Run `aludel revision --autogenerate -m \"...\"` to write it.")
 }
 
-/// The SQL of a comparison, with its warnings and destructive ops as comments first. With
-/// color, comments are dim and the comment that opens each op's statements takes the op's
-/// color.
-pub(super) fn diff_sql(out: &mut dyn Write, style: Style, diff: &Diff, sql: &str) -> io::Result<()> {
+/// The SQL of a comparison, with its warnings and destructive ops as comments first (escaped,
+/// so that a line break in a name cannot end the comment). With color, comments are dim and
+/// the comment that opens each op's statements takes the op's color. The SQL is exact off a
+/// terminal and escaped on one (`style::script_for`).
+pub(super) fn diff_sql(out: &mut dyn Write, console: Console, diff: &Diff, sql: &str) -> io::Result<()> {
+    let style = console.style();
     if diff.matches() {
         return writeln!(out, "-- the models match the database: nothing to do");
     }
     for warning in &diff.warnings {
-        writeln!(out, "{}", style.paint(Paint::Warning, &format!("-- warning: {warning}")))?;
+        writeln!(out, "{}", style.paint(Paint::Warning, &format!("-- warning: {}", shown(warning))))?;
     }
     if diff.is_empty() {
         return writeln!(out, "-- no op expresses the differences above: write them by hand in a revision's `sql` op");
     }
     for destructive in &diff.destructive {
-        let line = format!("-- DESTRUCTIVE: op {}: {}", destructive.op_index + 1, destructive.reason);
+        let line = format!("-- DESTRUCTIVE: op {}: {}", destructive.op_index + 1, shown(&destructive.reason));
         writeln!(out, "{}", style.paint(Paint::Error, &line))?;
     }
+    let sql = script_for(console, sql);
     if style == Style::default() {
         return out.write_all(sql.as_bytes());
     }
     // Each op's statements follow a `-- <op described>` line, in the order of the ops.
     let mut next = 0;
     for line in sql.lines() {
-        let opens_op = diff.upgrade.get(next).is_some_and(|op| line.strip_prefix("-- ") == Some(&op.describe()));
+        let opens_op = diff.upgrade.get(next).is_some_and(|op| {
+            let described = op.describe();
+            let described = if console.terminal { shown_lines(&described).to_string() } else { described };
+            line.strip_prefix("-- ") == Some(described.as_str())
+        });
         let line = if opens_op {
             next += 1;
             style.paint(Paint::of_op(line.trim_start_matches("-- "), is_destructive(diff, next - 1)), line)
@@ -484,9 +496,9 @@ pub(super) fn diff_sql(out: &mut dyn Write, style: Style, diff: &Diff, sql: &str
 pub(super) fn rename_question(question: &RenameQuestion) -> String {
     match (&question.kind, &question.table) {
         (RenameKind::Column, Some(table)) => {
-            format!("Was column `{table}.{}` renamed to `{}`?", question.old, question.new)
+            format!("Was column `{}.{}` renamed to `{}`?", shown(table), shown(&question.old), shown(&question.new))
         }
-        _ => format!("Was table `{}` renamed to `{}`?", question.old, question.new),
+        _ => format!("Was table `{}` renamed to `{}`?", shown(&question.old), shown(&question.new)),
     }
 }
 
@@ -526,5 +538,5 @@ pub(super) fn resolved(
         (Direction::Down, Applied) => "its downgrade as finished: it is not applied",
         (Direction::Down, Reverted) => "its downgrade as undone: it stays applied",
     };
-    writeln!(out, "Resolved {revision}, {how}; the database is at {at}")
+    writeln!(out, "Resolved {}, {how}; the database is at {at}", shown(revision))
 }

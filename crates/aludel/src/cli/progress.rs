@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crate::cli::output::{join, step_line};
-use crate::cli::style::Console;
+use crate::cli::style::{Console, shown};
 use crate::runtime::StepEvent;
 use crate::script::{Direction, RevisionId};
 
@@ -75,7 +75,7 @@ impl<'a> Progress<'a> {
                     Direction::Down => "downgrade",
                 };
                 self.running = Some(Running {
-                    label: format!("{verb} {}, {}", revision.id, revision.message_line()),
+                    label: format!("{verb} {}, {}", revision.id, shown(revision.message_line())),
                     number,
                     total,
                     started: now,
@@ -322,6 +322,27 @@ mod tests {
         drop(progress);
         let line = String::from_utf8(out).expect("UTF-8");
         assert_eq!(line, format!("\r\x1b[2K⠋ [1/2] upgrade aaaa00000001, {}…", "ü".repeat(38)));
+    }
+
+    #[test]
+    fn a_hostile_message_reaches_the_terminal_escaped() {
+        let text = "revision = \"aaaa00000001\"\nmessage = \"a\\u001b[2Jb\"\n";
+        let revision = Revision::parse(text, &PathBuf::from("aaaa00000001.toml")).expect("a valid revision");
+        let mut out = Vec::new();
+        let origin = Instant::now();
+        let mut progress = Progress::new(&mut out, Console { terminal: true, color: false });
+        progress
+            .event(StepEvent::Started { revision: &revision, direction: Direction::Up, number: 1, total: 2 }, origin);
+        let report = report(&revision, 5);
+        progress.event(StepEvent::Finished { report: &report, number: 1, total: 2 }, origin);
+        drop(progress);
+        // The spinner's own codes are the only ones.
+        let text = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(
+            text,
+            "\r\x1b[2K⠋ [1/2] upgrade aaaa00000001, a\\u{1b}[2Jb\
+             \r\x1b[2KRunning upgrade <base> -> aaaa00000001, a\\u{1b}[2Jb (5 ms)\n"
+        );
     }
 
     #[test]

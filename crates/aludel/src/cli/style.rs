@@ -3,8 +3,15 @@
 //!
 //! No crate for this: five SGR codes cover what the output needs. Nothing here decides *what*
 //! is printed; `output` and `progress` do.
+//!
+//! Text aludel did not write (a revision's message, a name, SQL, what a database answered, a
+//! file name) reaches a terminal only through [`shown`] or [`shown_lines`], which make its
+//! control characters visible: a revision file from a pull request must not be able to
+//! clear, retitle or recolor the terminal of whoever runs `aludel history` on it. The codes
+//! [`Style`] and `progress` write themselves are the only ones that reach it.
 
 use std::borrow::Cow;
+use std::fmt::{self, Display, Write as _};
 use std::io::IsTerminal;
 
 /// What the stream the output goes to can show. A program writing to its own stdout detects
@@ -120,8 +127,94 @@ impl Style {
     }
 }
 
+/// Text from outside aludel, displayed for a terminal: C0 and C1 control characters (ESC,
+/// carriage return, backspace, ...) but tab, and the Unicode bidirectional overrides and
+/// isolates that reorder what is shown, are written as Rust escapes (`\u{1b}`); a line break
+/// too, unless the text is meant to span lines ([`shown_lines`]). Anything else is left as it
+/// is, so the text stays readable.
+pub(crate) struct Shown<T> {
+    text: T,
+    lines: bool,
+}
+
+/// `text` on one line: a line break in it is escaped too.
+pub(crate) fn shown<T: Display>(text: T) -> Shown<T> {
+    Shown { text, lines: false }
+}
+
+/// `text` over as many lines as it has: its line breaks (`\n`, `\r\n`) are kept.
+pub(crate) fn shown_lines<T: Display>(text: T) -> Shown<T> {
+    Shown { text, lines: true }
+}
+
+/// `text` as [`shown`] displays it, borrowed when nothing needed escaping.
+pub(crate) fn shown_str(text: &str) -> Cow<'_, str> {
+    if text.chars().any(|c| escaped(c, false)) { Cow::Owned(shown(text).to_string()) } else { Cow::Borrowed(text) }
+}
+
+/// Whether `c` is written as an escape.
+fn escaped(c: char, keep_line_breaks: bool) -> bool {
+    match c {
+        '\t' => false,
+        '\n' => !keep_line_breaks,
+        // C0, DEL and C1.
+        '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
+        // Bidirectional embeddings, overrides and isolates (the "Trojan Source" characters).
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
+        _ => false,
+    }
+}
+
+impl<T: Display> Display for Shown<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(Escaping { out: f, lines: self.lines }, "{}", self.text)
+    }
+}
+
+/// Passes text on with [`Shown`]'s escapes.
+struct Escaping<'a, 'f> {
+    out: &'a mut fmt::Formatter<'f>,
+    lines: bool,
+}
+
+impl fmt::Write for Escaping<'_, '_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let mut plain = 0;
+        let mut chars = text.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            // A carriage return before a line break ends a line, harmlessly.
+            let line_end = self.lines && c == '\r' && chars.peek().is_some_and(|&(_, next)| next == '\n');
+            if escaped(c, self.lines) && !line_end {
+                self.out.write_str(&text[plain..at])?;
+                write!(self.out, "{}", c.escape_unicode())?;
+                plain = at + c.len_utf8();
+            }
+        }
+        self.out.write_str(&text[plain..])
+    }
+}
+
+/// `script` (SQL, or anything else that goes to a file as it is) for `console`: on a
+/// terminal, [`shown_lines`] with a first comment line saying so when it changed anything; off
+/// one, exact, since a file or a pipe must get what runs.
+pub(crate) fn script_for(console: Console, script: &str) -> Cow<'_, str> {
+    if !console.terminal {
+        return Cow::Borrowed(script);
+    }
+    let shown = shown_lines(script).to_string();
+    if shown == script {
+        return Cow::Borrowed(script);
+    }
+    Cow::Owned(format!(
+        "-- aludel: control characters below are shown as escapes (\\u{{1b}}) on a terminal; redirect the \
+         output to a file for the exact script\n{shown}"
+    ))
+}
+
 /// An error as a binary prints it on standard error: `error: ...` and one `caused by: ...`
 /// line per cause ([`crate::error::report`]), the prefixes colored when `console` takes color.
+/// Messages quote names, SQL and what the database said: their control characters are
+/// escaped ([`shown_lines`]).
 ///
 /// # Examples
 ///
@@ -132,7 +225,7 @@ impl Style {
 /// assert_eq!(error_report(&error, Console::PLAIN), "error: disk full");
 /// ```
 pub fn error_report(error: &(dyn std::error::Error + 'static), console: Console) -> String {
-    let report = crate::error::report(error);
+    let report = shown_lines(crate::error::report(error)).to_string();
     let style = console.style();
     if !style.color {
         return report;
@@ -192,6 +285,44 @@ mod tests {
         assert_eq!(Paint::of_op("drop_index ix on t", false), Paint::Change);
         assert_eq!(Paint::of_op("alter_column users.age", false), Paint::Change);
         assert_eq!(Paint::of_op("add_column users.age", true), Paint::Error);
+    }
+
+    #[test]
+    fn shown_text_cannot_drive_a_terminal_and_stays_readable() {
+        let hostile = "a\x1b]0;title\x07b\x1b[2J\u{9b}31m\u{202e}c\u{2066}\x7f\r";
+        let escaped = r"a\u{1b}]0;title\u{7}b\u{1b}[2J\u{9b}31m\u{202e}c\u{2066}\u{7f}\u{d}";
+        assert_eq!(shown(hostile).to_string(), escaped);
+        assert_eq!(shown_str(hostile), escaped);
+        // Tabs, and everything else a name or message may hold, are left alone.
+        assert_eq!(shown("naïve\tname 名前 \u{200d}").to_string(), "naïve\tname 名前 \u{200d}");
+        assert!(matches!(shown_str("plain"), Cow::Borrowed("plain")));
+        // A line break ends a line only where the text is meant to span lines.
+        assert_eq!(shown("one\ntwo\r\n").to_string(), r"one\u{a}two\u{d}\u{a}");
+        assert_eq!(shown_lines("one\ntwo\r\nthree\rover").to_string(), "one\ntwo\r\nthree\\u{d}over");
+    }
+
+    #[test]
+    fn a_script_is_exact_off_a_terminal_and_escaped_on_one() {
+        let script = "SELECT '\x1b[2J';\r\nSELECT 1;\n";
+        assert_eq!(script_for(Console::PLAIN, script), script);
+        let terminal = Console { terminal: true, color: false };
+        assert_eq!(script_for(terminal, "SELECT 1;\n"), "SELECT 1;\n");
+        let shown = script_for(terminal, script);
+        assert!(shown.starts_with("-- aludel: control characters below are shown as escapes"), "{shown}");
+        assert!(shown.ends_with("\nSELECT '\\u{1b}[2J';\r\nSELECT 1;\n"), "{shown}");
+    }
+
+    #[test]
+    fn error_report_escapes_what_the_messages_quote() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("statement failed:\n  SELECT '\x1b[2J'")]
+        struct Failed(#[source] std::io::Error);
+        let error = Failed(std::io::Error::other("near \"\x1b\""));
+        let colored = Console { color: true, terminal: true };
+        assert_eq!(
+            error_report(&error, colored),
+            "\x1b[1;31merror:\x1b[0m statement failed:\n  SELECT '\\u{1b}[2J'\n\x1b[1;33mcaused by:\x1b[0m near \"\\u{1b}\""
+        );
     }
 
     #[test]

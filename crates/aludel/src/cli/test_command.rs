@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::Error;
-use crate::cli::style::{Console, Paint, Style};
+use crate::cli::style::{Console, Paint, Style, shown, shown_lines, shown_str};
 use crate::cli::{EXIT_DRIFT, Format, json};
 use crate::runtime::Project;
 use crate::testing::{Check, CheckResult, HistoryTest, Outcome, Report, TestError, TestEvent};
@@ -93,7 +93,12 @@ pub(super) async fn test(
 fn progress(out: &mut dyn Write, style: Style, at: &mut (usize, usize), event: TestEvent<'_>) -> std::io::Result<()> {
     match event {
         TestEvent::Backend { backend, server, database, total } => {
-            writeln!(out, "Testing {total} revision(s) on {backend} ({server}) in the throwaway database {database}")?;
+            writeln!(
+                out,
+                "Testing {total} revision(s) on {backend} ({}) in the throwaway database {}",
+                shown(server),
+                shown(database)
+            )?;
         }
         TestEvent::Revision { number, total, .. } => *at = (number, total),
         TestEvent::Result(result) => {
@@ -106,12 +111,14 @@ fn progress(out: &mut dyn Write, style: Style, at: &mut (usize, usize), event: T
                 "{} {:<9} {place}{}{}",
                 mark(style, &result.outcome),
                 result.check.name(),
-                result.subject,
+                shown(&result.subject),
                 took(result)
             )?;
             match &result.outcome {
-                Outcome::Failed(message) => writeln!(out, "    {}", style.paint(Paint::Error, message))?,
-                Outcome::Skipped(reason) => writeln!(out, "    skipped: {reason}")?,
+                Outcome::Failed(message) => {
+                    writeln!(out, "    {}", style.paint(Paint::Error, &shown_lines(message).to_string()))?;
+                }
+                Outcome::Skipped(reason) => writeln!(out, "    skipped: {}", shown_lines(reason))?,
                 Outcome::Passed => {}
             }
         }
@@ -143,7 +150,7 @@ fn summary(out: &mut dyn Write, style: Style, report: &Report) -> std::io::Resul
     if failed > 0 {
         writeln!(out, "\n{}:", style.paint(Paint::Error, "Failures"))?;
         for line in report.failures_text().lines() {
-            writeln!(out, "  {line}")?;
+            writeln!(out, "  {}", shown_str(line))?;
         }
     }
     let verdict = if failed > 0 { style.paint(Paint::Error, "FAILED") } else { style.paint(Paint::Add, "ok") };

@@ -12,6 +12,11 @@ use sqlparser::parser::Parser;
 use crate::lint::facts::{Fact, FactKind, is_volatile_expression};
 use crate::schema::ColumnType;
 
+/// The longest statement lint parses. A parse tree takes some fifty times its text (a 5 MB
+/// `INSERT` of many rows took 250 MB), so a longer statement is reported unread
+/// (`sql-unparsed`, with its size) instead, and only its `CONCURRENTLY` is looked for.
+pub(crate) const MAX_PARSED_STATEMENT_BYTES: usize = 1024 * 1024;
+
 /// The facts of the statements in `sql`, for the dialect named `dialect`. Statements are
 /// read one by one, so one the parser does not know leaves the others checked.
 pub(crate) fn facts(sql: &str, dialect: &str) -> Vec<Fact> {
@@ -23,6 +28,14 @@ pub(crate) fn facts(sql: &str, dialect: &str) -> Vec<Fact> {
     let fold = Fold { unquoted_to_lower: dialect == "postgresql" };
     let mut facts = Vec::new();
     for (number, text) in (1..).zip(&statements) {
+        if text.len() > MAX_PARSED_STATEMENT_BYTES {
+            let error = format!(
+                "it is {} bytes long, more than the {MAX_PARSED_STATEMENT_BYTES} lint parses; split it to have it checked",
+                text.len()
+            );
+            facts.extend(unparsed(text, error).into_iter().map(|kind| Fact { kind, statement: Some(number) }));
+            continue;
+        }
         let kinds = match Parser::parse_sql(parser, text) {
             Ok(parsed) => parsed.iter().flat_map(|statement| statement_facts(statement, fold)).collect(),
             Err(err) => concurrent_index_drop(text, parser, fold).unwrap_or_else(|| unparsed(text, err.to_string())),
@@ -54,9 +67,8 @@ fn concurrent_index_drop(text: &str, parser: &dyn sqlparser::dialect::Dialect, f
 /// A statement the parser does not know: reported, and read for the one thing a keyword
 /// tells for sure (`CONCURRENTLY`, which a transaction refuses).
 fn unparsed(text: &str, error: String) -> Vec<FactKind> {
-    let words: Vec<String> = text.split_whitespace().map(str::to_ascii_uppercase).collect();
     let mut kinds = vec![FactKind::Unparsed { error }];
-    if words.iter().any(|word| word == "CONCURRENTLY") {
+    if text.split_whitespace().any(|word| word.eq_ignore_ascii_case("CONCURRENTLY")) {
         kinds.push(FactKind::Concurrent);
     }
     kinds
@@ -374,5 +386,28 @@ mod tests {
             placed[1..],
             [(Some(1), &FactKind::Concurrent), (Some(2), &FactKind::DataChange { table: Some("users".to_owned()) }),]
         );
+    }
+
+    #[test]
+    fn a_statement_too_long_to_parse_is_reported_unread_not_passed() {
+        // An `UPDATE` padded past the limit: parsed, it would be a data change on `users`.
+        let padding = " ".repeat(MAX_PARSED_STATEMENT_BYTES);
+        let long = format!("UPDATE users SET note = 'x'{padding} WHERE id IN (SELECT id FROM users)");
+        let facts = facts(&format!("{long}; UPDATE users SET note = 'y'"), "postgresql");
+        let placed: Vec<(Option<usize>, &FactKind)> = facts.iter().map(|f| (f.statement, &f.kind)).collect();
+        match &placed[..] {
+            [(Some(1), FactKind::Unparsed { error }), (Some(2), FactKind::DataChange { .. })] => {
+                assert!(error.contains(&format!("more than the {MAX_PARSED_STATEMENT_BYTES} lint parses")), "{error}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Unread, a CONCURRENTLY in it is still seen.
+        let long = format!("CREATE INDEX CONCURRENTLY ix ON users{padding}(note)");
+        let kinds: Vec<FactKind> = facts_of(&long);
+        assert!(matches!(kinds[..], [FactKind::Unparsed { .. }, FactKind::Concurrent]), "{kinds:?}");
+    }
+
+    fn facts_of(sql: &str) -> Vec<FactKind> {
+        facts(sql, "postgresql").into_iter().map(|fact| fact.kind).collect()
     }
 }

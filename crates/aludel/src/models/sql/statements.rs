@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use sqlparser::dialect::Dialect as ParserDialect;
-use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
+use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer, TokenizerError, Whitespace};
 
 use crate::models::ModelError;
 
@@ -107,6 +107,96 @@ impl<'t> LineIndex<'t> {
     }
 }
 
+/// How much text one pass of the tokenizer reads, where the text allows: a piece ends at the
+/// first line break past this many bytes, so that a long `sql` op is never held as tokens
+/// whole (about a hundred bytes a token, twenty times the text).
+const PIECE_BYTES: usize = 64 * 1024;
+
+/// The tokens of a text, a piece at a time ([`PIECE_BYTES`]), with the lines they have in
+/// the whole text.
+///
+/// A piece ends after a line break, and only where the tokenizer, reading the piece alone,
+/// ends it with that line break as a token of its own: a string, quoted name, comment or
+/// dollar quote that the cut would split leaves the piece unterminated (an error) or ends it
+/// on another token, and the piece is read again twice as long. The tokenizer looks back
+/// only at the token before (a word or a period), never a line break, and every piece starts
+/// at the start of a line, so the pieces' tokens are the whole text's, columns included.
+struct Pieces<'t> {
+    text: &'t str,
+    dialect: &'t dyn ParserDialect,
+    /// Where the next piece starts: a byte offset, and its 1-based line.
+    start: usize,
+    line: u64,
+    piece_bytes: usize,
+}
+
+impl<'t> Pieces<'t> {
+    fn new(text: &'t str, dialect: &'t dyn ParserDialect, piece_bytes: usize) -> Self {
+        Pieces { text, dialect, start: 0, line: 1, piece_bytes: piece_bytes.max(1) }
+    }
+
+    /// The next piece's tokens; `None` at the end of the text.
+    fn next_piece(&mut self) -> Option<Result<Vec<TokenWithSpan>, TokenizerError>> {
+        let rest = &self.text[self.start..];
+        if rest.is_empty() {
+            return None;
+        }
+        let shift = self.line - 1;
+        let shifted = |location: Location| Location::new(location.line + shift, location.column);
+        let mut wanted = self.piece_bytes;
+        loop {
+            // A line break is one byte in UTF-8, never part of another character.
+            let end = rest.as_bytes().get(wanted..).and_then(|after| after.iter().position(|&b| b == b'\n'));
+            let end = end.map_or(rest.len(), |at| wanted + at + 1);
+            let piece = &rest[..end];
+            let mut tokens = Vec::new();
+            let read = Tokenizer::new(self.dialect, piece)
+                .tokenize_with_location_into_buf_with_mapper(&mut tokens, |token| {
+                    TokenWithSpan::new(token.token, Span::new(shifted(token.span.start), shifted(token.span.end)))
+                });
+            let last = end == rest.len();
+            let clean_end = matches!(tokens.last(), Some(t) if t.token == Token::Whitespace(Whitespace::Newline));
+            match read {
+                Ok(()) if last || clean_end => {
+                    self.start += end;
+                    self.line += piece.bytes().filter(|&b| b == b'\n').count() as u64;
+                    return Some(Ok(tokens));
+                }
+                Err(mut error) if last => {
+                    error.location = shifted(error.location);
+                    self.start = self.text.len();
+                    return Some(Err(error));
+                }
+                // The cut fell inside a string or a comment.
+                _ => wanted = end.saturating_mul(2),
+            }
+        }
+    }
+}
+
+/// The most tokens held at once by a cut into statements on this thread, counted in tests
+/// only: a test holds a long `sql` op's cut to a bound that does not grow with it.
+#[cfg(test)]
+pub(crate) mod held {
+    use std::cell::Cell;
+
+    thread_local! {
+        static MOST: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn note(tokens: usize) {
+        MOST.with(|most| most.set(most.get().max(tokens)));
+    }
+
+    /// The most tokens `run` held at once on this thread.
+    pub(crate) fn most<T>(run: impl FnOnce() -> T) -> (T, usize) {
+        let before = MOST.with(|most| most.replace(0));
+        let value = run();
+        let most = MOST.with(|most| most.replace(before.max(most.get())));
+        (value, most)
+    }
+}
+
 /// Cuts `text` into statements, and returns them with every token of the file (comments
 /// between and after statements included). `path` is only used in errors.
 ///
@@ -128,66 +218,55 @@ pub(super) fn split(
         text
     };
     let lines = LineIndex::new(text);
-    let tokens = Tokenizer::new(dialect, text).tokenize_with_location().map_err(|err| {
-        let line = err.location.line.max(1) as usize;
-        ModelError::Syntax {
-            path: path.to_owned(),
-            line,
-            excerpt: super::excerpt(&text[lines.offset(Location::new(line as u64, 1))..lines.line_end(line)]),
-            message: err.message,
-        }
-    })?;
-    let mut cutter = Cutter {
-        lines: &lines,
-        statements: Vec::new(),
-        current: Vec::new(),
-        delimiter: None,
-        body: Body::default(),
-        cursor: (Location::new(0, 0), 0),
-    };
-    let mut index = 0;
-    // Whether the tokens since the last line break are spaces only.
-    let mut line_blank = true;
-    while index < tokens.len() {
-        let at_start = cutter.body.words == 0;
-        if at_start && line_blank && client_command(&tokens, index, &mut cutter.delimiter) {
-            // The client reads the rest of the line; the server never sees it.
-            while index < tokens.len() && tokens[index].token != Token::Whitespace(Whitespace::Newline) {
-                index += 1;
-            }
-            cutter.current.clear();
-            cutter.body = Body::default();
-            continue;
-        }
-        match &tokens[index].token {
-            Token::Whitespace(Whitespace::Newline) => line_blank = true,
-            Token::Whitespace(Whitespace::Space | Whitespace::Tab) => {}
-            _ => line_blank = false,
-        }
-        if let Some(length) = cutter.delimiter_at(&tokens, index) {
-            cutter.finish();
-            index += length;
-            continue;
-        }
-        cutter.body.read(&tokens[index].token);
-        cutter.current.push(tokens[index].clone());
-        index += 1;
+    let mut cutter = Cutter::new(&lines, Keep::Everything);
+    let mut tokens = Vec::new();
+    let mut pieces = Pieces::new(text, dialect, PIECE_BYTES);
+    while let Some(piece) = pieces.next_piece() {
+        let piece = piece.map_err(|err| syntax_error(&lines, path, err))?;
+        cutter.read(&piece);
+        tokens.extend(piece);
     }
     cutter.finish();
     Ok((cutter.statements, tokens))
+}
+
+/// What the tokenizer could not read, naming the line where it stopped.
+fn syntax_error(lines: &LineIndex<'_>, path: &Path, error: TokenizerError) -> ModelError {
+    let line = error.location.line.max(1) as usize;
+    let text = lines.text;
+    ModelError::Syntax {
+        path: path.to_owned(),
+        line,
+        excerpt: super::excerpt(&text[lines.offset(Location::new(line as u64, 1))..lines.line_end(line)]),
+        message: error.message,
+    }
 }
 
 /// The statements of `text` as written (comments kept, each trimmed, without its delimiter),
 /// cut as [`split`] cuts a file: on `;` outside strings, comments, dollar quotes and the
 /// bodies of triggers and routines. For SQL the database receives statement by statement.
 ///
+/// Read a piece at a time, keeping no tokens: what it holds beside the texts it returns is
+/// about twenty times [`PIECE_BYTES`] (or a line, when one is longer), however long `text` is.
+///
 /// # Errors
 ///
 /// The tokenizer's message when the text cannot be tokenized (an unterminated string or
 /// comment).
 pub(crate) fn statement_texts(text: &str, dialect: &dyn ParserDialect) -> Result<Vec<String>, String> {
-    let (statements, _) = split(text, dialect, false, Path::new("")).map_err(|error| error.to_string())?;
-    Ok(statements.into_iter().map(|statement| statement.verbatim).collect())
+    texts_in_pieces(text, dialect, PIECE_BYTES)
+}
+
+fn texts_in_pieces(text: &str, dialect: &dyn ParserDialect, piece_bytes: usize) -> Result<Vec<String>, String> {
+    let lines = LineIndex::new(text);
+    let mut cutter = Cutter::new(&lines, Keep::Verbatim);
+    let mut pieces = Pieces::new(text, dialect, piece_bytes);
+    while let Some(piece) = pieces.next_piece() {
+        let piece = piece.map_err(|err| syntax_error(&lines, Path::new(""), err).to_string())?;
+        cutter.read(&piece);
+    }
+    cutter.finish();
+    Ok(cutter.statements.into_iter().map(|statement| statement.verbatim).collect())
 }
 
 /// `text` with MySQL's conditional comments (`/*!40101 SET NAMES utf8mb4 */`) opened: each
@@ -280,16 +359,34 @@ fn client_command(tokens: &[TokenWithSpan], index: usize, delimiter: &mut Option
     }
 }
 
+/// What a cut keeps of each statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Its tokens, its text without comments and as written: a schema.sql's statements.
+    Everything,
+    /// Its text as written alone (`tokens` and `sql` stay empty): the statements of SQL to
+    /// run, whose tokens would take twenty times the text.
+    Verbatim,
+}
+
 /// The statements cut so far and the one being read.
 struct Cutter<'l, 't> {
     lines: &'l LineIndex<'t>,
+    keep: Keep,
     statements: Vec<SourceStatement>,
+    /// The statement being read: its tokens (with [`Keep::Everything`]), its texts so far,
+    /// and the line of its first token that is not whitespace.
     current: Vec<TokenWithSpan>,
+    sql: String,
+    verbatim: String,
+    line: Option<usize>,
     /// The delimiter a `DELIMITER` line set; `None` for `;`.
     delimiter: Option<String>,
     /// What the statement being read says about a body of its own.
     body: Body,
-    /// Where the last statement's text ended, to find the next one's from (see
+    /// Whether the tokens since the last line break are spaces only.
+    line_blank: bool,
+    /// Where the last token's text ended, to find the next one's from (see
     /// [`LineIndex::offset_from`]).
     cursor: (Location, usize),
 }
@@ -338,7 +435,83 @@ impl Body {
     }
 }
 
-impl Cutter<'_, '_> {
+impl<'l, 't> Cutter<'l, 't> {
+    fn new(lines: &'l LineIndex<'t>, keep: Keep) -> Self {
+        Cutter {
+            lines,
+            keep,
+            statements: Vec::new(),
+            current: Vec::new(),
+            sql: String::new(),
+            verbatim: String::new(),
+            line: None,
+            delimiter: None,
+            body: Body::default(),
+            line_blank: true,
+            cursor: (Location::new(0, 0), 0),
+        }
+    }
+
+    /// Reads the next tokens of the text, which end with a line break or the text (so that
+    /// a client command's line, or a delimiter, is never cut).
+    fn read(&mut self, tokens: &[TokenWithSpan]) {
+        let mut index = 0;
+        while index < tokens.len() {
+            let at_start = self.body.words == 0;
+            if at_start && self.line_blank && client_command(tokens, index, &mut self.delimiter) {
+                // The client reads the rest of the line; the server never sees it.
+                while index < tokens.len() && tokens[index].token != Token::Whitespace(Whitespace::Newline) {
+                    index += 1;
+                }
+                self.clear();
+                continue;
+            }
+            match &tokens[index].token {
+                Token::Whitespace(Whitespace::Newline) => self.line_blank = true,
+                Token::Whitespace(Whitespace::Space | Whitespace::Tab) => {}
+                _ => self.line_blank = false,
+            }
+            if let Some(length) = self.delimiter_at(tokens, index) {
+                self.finish();
+                index += length;
+                continue;
+            }
+            self.push(&tokens[index]);
+            index += 1;
+        }
+        #[cfg(test)]
+        held::note(tokens.len() + self.current.len());
+    }
+
+    /// Adds a token to the statement being read.
+    fn push(&mut self, token: &TokenWithSpan) {
+        self.body.read(&token.token);
+        let text = self.lines.token_text(&mut self.cursor, token);
+        self.verbatim.push_str(text);
+        let whitespace = matches!(token.token, Token::Whitespace(_));
+        if !whitespace && self.line.is_none() {
+            self.line = Some(token.span.start.line.max(1) as usize);
+        }
+        if self.keep == Keep::Everything {
+            match &token.token {
+                Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
+                    self.sql.push(' ');
+                }
+                _ => self.sql.push_str(text),
+            }
+            self.current.push(token.clone());
+        }
+    }
+
+    /// Forgets the statement being read.
+    fn clear(&mut self) {
+        self.current.clear();
+        self.sql.clear();
+        self.verbatim.clear();
+        self.line = None;
+        self.body = Body::default();
+    }
+
     /// How many tokens the delimiter at `index` takes, when one ends the statement there.
     fn delimiter_at(&self, tokens: &[TokenWithSpan], index: usize) -> Option<usize> {
         match &self.delimiter {
@@ -364,27 +537,25 @@ impl Cutter<'_, '_> {
 
     /// Ends the statement being read, if it holds anything but whitespace.
     fn finish(&mut self) {
-        self.body = Body::default();
-        let tokens = std::mem::take(&mut self.current);
-        let Some(first) = tokens.iter().find(|t| !matches!(t.token, Token::Whitespace(_))) else { return };
-        let line = first.span.start.line.max(1) as usize;
-        let (mut sql, mut verbatim) = (String::new(), String::new());
-        let mut cursor = self.cursor;
-        for token in &tokens {
-            let text = self.lines.token_text(&mut cursor, token);
-            verbatim.push_str(text);
-            match &token.token {
-                Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
-                    sql.push(' ');
-                }
-                _ => sql.push_str(text),
-            }
+        if let Some(line) = self.line {
+            let statement = SourceStatement {
+                tokens: std::mem::take(&mut self.current),
+                line,
+                sql: trimmed(std::mem::take(&mut self.sql)),
+                verbatim: trimmed(std::mem::take(&mut self.verbatim)),
+            };
+            self.statements.push(statement);
         }
-        self.cursor = cursor;
-        let sql = sql.trim().to_owned();
-        let verbatim = verbatim.trim().to_owned();
-        self.statements.push(SourceStatement { tokens, line, sql, verbatim });
+        self.clear();
     }
+}
+
+/// `text` trimmed in place: a long statement is not copied for it.
+fn trimmed(mut text: String) -> String {
+    text.truncate(text.trim_end().len());
+    let start = text.len() - text.trim_start().len();
+    text.drain(..start);
+    text
 }
 
 #[cfg(test)]
@@ -431,6 +602,63 @@ mod tests {
                 (5, "CREATE TABLE t (a int)"),
             ],
         );
+    }
+
+    #[test]
+    fn pieces_cut_as_the_whole_text_does() {
+        // Pieces of one byte end at every line break the tokenizer allows: inside a string,
+        // a quoted name, a comment or a dollar quote, none is allowed.
+        let texts: [(&dyn ParserDialect, &str); 6] = [
+            (
+                &PostgreSqlDialect {},
+                "SELECT 'a;\nb';\n/* c;\n d; */ SELECT 1;\nCREATE FUNCTION f() RETURNS int AS $body$\nSELECT 1;\n\
+                 SELECT 2;\n$body$ LANGUAGE sql;\n-- e;\nSELECT E'x\\';\ny' ; SELECT \"q;\nr\";\r\nSELECT 3\r\n;\n",
+            ),
+            (&PostgreSqlDialect {}, "\\connect app\nSELECT 1;\nCREATE TABLE \"ü;\n\" (c int);\nSELECT 'é'\n"),
+            (
+                &MySqlDialect {},
+                "DELIMITER ;;\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN\nSET NEW.a = 1;\nEND;;\n\
+                 DELIMITER ;\nSELECT 'a\\';\n' # c;\n;\nSELECT `x;\ny`;\n",
+            ),
+            (&MySqlDialect {}, "DELIMITER $$\nSELECT 1$$\nDELIMITER ;\nSELECT 2;\n"),
+            (
+                &SQLiteDialect {},
+                "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\nUPDATE t SET c = 1;\nDELETE FROM u;\nEND;\n\
+                 SELECT [a;\nb];\nSELECT 'x''\n;y';\n",
+            ),
+            (&SQLiteDialect {}, "\n\n  \nSELECT 1;\n\n-- only a comment\n"),
+        ];
+        for (dialect, text) in texts {
+            let whole = texts_in_pieces(text, dialect, usize::MAX).expect("tokenizes");
+            assert_eq!(texts_in_pieces(text, dialect, 1).expect("tokenizes"), whole, "{text}");
+            let (statements, _) = split(text, dialect, false, Path::new("x.sql")).expect("tokenizes");
+            let verbatim: Vec<String> = statements.into_iter().map(|s| s.verbatim).collect();
+            assert_eq!(verbatim, whole, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_unterminated_string_is_named_at_its_line_in_any_piece() {
+        let text = format!("{}SELECT 'open;\nSELECT 1;\n", "SELECT 1;\n".repeat(10));
+        let whole = texts_in_pieces(&text, &PostgreSqlDialect {}, usize::MAX).expect_err("unterminated");
+        assert_eq!(texts_in_pieces(&text, &PostgreSqlDialect {}, 1).expect_err("unterminated"), whole);
+        assert!(whole.starts_with(":11: cannot parse `SELECT 'open;`"), "{whole}");
+    }
+
+    #[test]
+    fn a_long_sql_op_is_never_held_as_tokens_whole() {
+        // 60,000 statements of about 20 tokens: held whole, 1,200,000 tokens (some 100 MB).
+        let text: String =
+            (0..60_000).map(|i| format!("INSERT INTO items (id, name) VALUES ({i}, 'item {i}');\n")).collect();
+        let (texts, most) = held::most(|| statement_texts(&text, &PostgreSqlDialect {}));
+        assert_eq!(texts.expect("tokenizes").len(), 60_000);
+        assert!(most < 40_000, "{most} tokens held at once");
+        // One statement over many lines holds its own tokens, and no more.
+        let values: String = (0..20_000).map(|i| format!("({i}, 'item {i}'),\n")).collect();
+        let text = format!("INSERT INTO items VALUES\n{values}(0, '');\nSELECT 1;\n");
+        let (texts, most) = held::most(|| statement_texts(&text, &PostgreSqlDialect {}));
+        assert_eq!(texts.expect("tokenizes").len(), 2);
+        assert!(most < 40_000, "{most} tokens held at once");
     }
 
     #[test]
