@@ -67,6 +67,39 @@ async fn upgrade_downgrade_current_on_a_chain() {
     }
 }
 
+/// `downgrade` and `downgrade --sql` past a revision with upgrade ops and no downgrade
+/// written exit 2 naming it and the fix, and nothing runs; `downgrade = []` lets them pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_downgrade_past_a_revision_without_one_is_refused() {
+    let project = Project::new(Backend::Sqlite).await;
+    write_table_revision(&project, "aaaa00000001", &[]);
+    let (upgrade, _) = table_ops("t_bbbb00000002");
+    let unwritten = project.write("bbbb00000002_t", &revision("bbbb00000002", &["aaaa00000001"], &upgrade, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    for args in [&["downgrade", "base"][..], &["downgrade", "--sql", "bbbb00000002:base"]] {
+        let run = project.run(args).await.expect_code(2);
+        assert!(
+            run.stderr.contains("cannot downgrade past revision(s) without a downgrade: `bbbb00000002` (")
+                && run.stderr.contains("bbbb00000002_t.toml); each has upgrade ops"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("DROP TABLE"), "{args:?}: {}", run.stdout);
+    }
+    assert_eq!(project.heads().await, ["bbbb00000002"]);
+    assert_eq!(project.tables().await, ["t_aaaa00000001", "t_bbbb00000002"]);
+
+    std::fs::write(
+        &unwritten,
+        revision("bbbb00000002", &["aaaa00000001"], &format!("downgrade = []\n\n{upgrade}"), ""),
+    )
+    .unwrap();
+    project.run(&["downgrade", "--sql", "bbbb00000002:base"]).await.ok();
+    project.run(&["downgrade", "base"]).await.ok();
+    assert!(project.heads().await.is_empty());
+    assert_eq!(project.tables().await, ["t_bbbb00000002"], "nothing undoes it, as its file says");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn relative_and_prefix_targets() {
     for backend in backends() {

@@ -7,16 +7,19 @@ use common::{Backend, Project};
 
 const USERS: &str = "revision = \"a1\"\nmessage = \"users\"\n\n[[upgrade]]\nop = \"create_table\"\ntable = \"users\"\n\
                      columns = [{ name = \"id\", type = \"bigint\", nullable = false }, { name = \"email\", type = \"text\" }]\n\
-                     primary_key = [\"id\"]\n";
+                     primary_key = [\"id\"]\n\n[[downgrade]]\nop = \"drop_table\"\ntable = \"users\"\n";
 
+/// `b2` up to its upgrade op, which a test may give an `allow`; [`INDEX_DOWN`] follows.
 const INDEX: &str = "revision = \"b2\"\ndown_revision = \"a1\"\nmessage = \"index emails\"\n\n[[upgrade]]\n\
                      op = \"create_index\"\ntable = \"users\"\nname = \"ix_users_email\"\ncolumns = [\"email\"]\n";
+
+const INDEX_DOWN: &str = "\n[[downgrade]]\nop = \"drop_index\"\ntable = \"users\"\nname = \"ix_users_email\"\n";
 
 #[tokio::test]
 async fn lint_reports_pending_revisions_and_exits_1_on_an_error() {
     let project = Project::new(Backend::Postgres).await;
     project.write("a1_users", USERS);
-    project.write("b2_index", INDEX);
+    project.write("b2_index", &format!("{INDEX}{INDEX_DOWN}"));
     project.run(&["upgrade", "a1"]).await.ok();
 
     // Text: grouped by revision and op, with why and the fix; only b2 is pending.
@@ -59,7 +62,7 @@ async fn lint_reports_pending_revisions_and_exits_1_on_an_error() {
     // An exception in the op, with its reason, turns the exit code to 0 and stays visible.
     project.write(
         "b2_index",
-        &format!("{INDEX}allow = [{{ rule = \"pg-index-not-concurrent\", reason = \"users is tiny\" }}]\n"),
+        &format!("{INDEX}allow = [{{ rule = \"pg-index-not-concurrent\", reason = \"users is tiny\" }}]\n{INDEX_DOWN}"),
     );
     let run = project.run(&["lint"]).await.ok();
     assert!(run.stdout.contains("    allowed pg-index-not-concurrent: builds an index"), "{}", run.stdout);
@@ -78,7 +81,7 @@ async fn lint_reports_pending_revisions_and_exits_1_on_an_error() {
 async fn lint_without_a_database_needs_a_dialect() {
     let project = Project::new(Backend::Sqlite).await;
     project.write("a1_users", USERS);
-    project.write("b2_index", INDEX);
+    project.write("b2_index", &format!("{INDEX}{INDEX_DOWN}"));
     // An unreachable server: every revision, with the URL's rules.
     let run = project.run_with_url("postgresql://app:s3cret@127.0.0.1:1/none", &["lint"]).await.expect_code(1);
     assert!(

@@ -29,10 +29,12 @@ fn schema_sql(backend: Backend) -> &'static str {
     }
 }
 
-/// A data migration with fixtures that hold on every backend.
+/// A data migration with fixtures that hold on every backend; lower-cased emails leave
+/// nothing to undo.
 const LOWER_EMAILS: &str = r#"revision = "bbbb00000002"
 down_revision = "aaaa00000001"
 message = "lower-case emails"
+downgrade = []
 
 [[upgrade]]
 op = "sql"
@@ -120,8 +122,14 @@ async fn a_correct_history_passes_on_every_backend() {
     }
 }
 
-/// A table `notes` and, after it, an index whose downgrade forgets it.
+/// A table `notes` and, after it, an index whose downgrade forgets it: `downgrade = []` says
+/// it leaves nothing to undo.
 fn leftover_index(project: &Project) {
+    notes_and_index(project, "downgrade = []\n\n");
+}
+
+/// A table `notes` and, after it, an index in a revision that opens with `index_header`.
+fn notes_and_index(project: &Project, index_header: &str) {
     let notes = "[[upgrade]]\nop = \"create_table\"\ntable = \"notes\"\ncolumns = [{ name = \"id\", type = \"integer\", \
                  nullable = false }, { name = \"body\", type = \"varchar(100)\" }]\nprimary_key = [\"id\"]\n";
     project.write(
@@ -130,7 +138,28 @@ fn leftover_index(project: &Project) {
     );
     let index =
         "[[upgrade]]\nop = \"create_index\"\ntable = \"notes\"\nname = \"ix_notes_body\"\ncolumns = [\"body\"]\n";
-    project.write("bbbb00000002_index", &revision("bbbb00000002", &["aaaa00000001"], index, ""));
+    project.write(
+        "bbbb00000002_index",
+        &revision("bbbb00000002", &["aaaa00000001"], &format!("{index_header}{index}"), ""),
+    );
+}
+
+/// An index revision that says nothing about its downgrade is named by the stairway, with
+/// the fix, before its down step runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_without_a_downgrade_fails_the_stairway() {
+    let project = Project::new(Backend::Sqlite).await;
+    notes_and_index(&project, "");
+    let run = project.run(&["test", "--skip", "offline"]).await.expect_code(1);
+    let stdout = timeless(&run.stdout);
+    let failure = "FAIL stairway  [2/2] revision bbbb00000002, revision bbbb00000002\n    \
+                   downgrade of bbbb00000002 failed: cannot downgrade past revision(s) without a downgrade: \
+                   `bbbb00000002` (";
+    assert!(stdout.contains(failure), "{stdout}");
+    for part in ["bbbb00000002_index.toml); each has upgrade ops", "write its `[[downgrade]]` ops", "`downgrade = []`"]
+    {
+        assert!(stdout.contains(part), "{part}: {stdout}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,7 +3,8 @@
 //! whose column a key or index of several columns still covers, or a foreign key references.
 //! Nothing of any pending revision may have run then, MariaDB's (which has no transactional
 //! DDL) included; and what earlier ops, earlier revisions or raw SQL made must never be
-//! refused, nor a column whose keys the revision dropped first.
+//! refused, nor a column whose keys the revision dropped first. A downgrade past a revision
+//! that never said how to undo its upgrade is refused the same way, online and in `--sql`.
 
 mod common;
 
@@ -13,6 +14,7 @@ use aludel::Error;
 use aludel::config::Config;
 use aludel::dialect::Backend;
 use aludel::runtime::{Key, KeyKind, Migrator, Refusal, RuntimeError};
+use aludel::script::{Direction, ScriptError};
 use common::TestDb;
 
 /// A project whose `versions/` holds `files` (name, text), on `db`.
@@ -372,6 +374,76 @@ async fn a_column_of_a_key_of_several_columns_is_refused_until_the_key_goes(back
     assert!(shops.constraints.is_empty(), "{backend:?}: {:?}", shops.constraints);
     assert!(schema.indexes_on("shops").next().is_none(), "{backend:?}");
     assert_eq!(db.query("SELECT name FROM shops").await, [[Some("a".to_owned())]], "{backend:?}");
+}
+
+/// `c3` of [`a_downgrade_not_written_is_refused_before_anything_runs`]: a data change that
+/// says nothing about its downgrade, which `prefix` can make `downgrade = []`.
+fn lowercase_names(prefix: &str) -> String {
+    format!(
+        "revision = \"c3\"\ndown_revision = \"b2\"\n{prefix}\n[[upgrade]]\nop = \"sql\"\nsql = \"UPDATE t SET name = lower(name)\"\n"
+    )
+}
+
+/// Pending downgrade steps `d4 c3 b2`, where `c3` has upgrade ops and neither `[[downgrade]]`
+/// ops nor `downgrade = []`: the downgrade is refused naming `c3` and its file, and nothing
+/// ran (the version, `d4`'s and `b2`'s columns stay); `--sql` refuses it alike. Once `c3`
+/// says `downgrade = []`, the same downgrade runs to `a1`.
+async fn a_downgrade_not_written_is_refused_before_anything_runs(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let add_column = |id: &str, parent: &str, column: &str| {
+        format!(
+            "revision = \"{id}\"\ndown_revision = \"{parent}\"\n\n[[upgrade]]\nop = \"add_column\"\ntable = \"t\"\n\
+             column = {{ name = \"{column}\", type = \"integer\" }}\n\n[[downgrade]]\nop = \"drop_column\"\n\
+             table = \"t\"\ncolumn = \"{column}\"\n"
+        )
+    };
+    let files = [
+        ("a1_base.toml".to_owned(), BASE.to_owned()),
+        ("b2_note.toml".to_owned(), add_column("b2", "a1", "note")),
+        ("c3_lowercase.toml".to_owned(), lowercase_names("")),
+        ("d4_extra.toml".to_owned(), add_column("d4", "c3", "extra")),
+    ];
+    let files: Vec<(&str, &str)> = files.iter().map(|(name, text)| (name.as_str(), text.as_str())).collect();
+    let migrator = project(dir.path(), &db, &files);
+    migrator.upgrade("head").await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    let before = db.introspect().await;
+
+    let err = migrator.downgrade("a1").await.expect_err("c3 has no downgrade");
+    let Error::Script(ScriptError::DowngradeNotWritten { revisions }) = &err else { panic!("{backend:?}: {err}") };
+    let named: Vec<(&str, &std::ffi::OsStr)> =
+        revisions.iter().map(|r| (r.revision.as_str(), r.path.file_name().unwrap())).collect();
+    assert_eq!(named, [("c3", std::ffi::OsStr::new("c3_lowercase.toml"))], "{backend:?}");
+    let message = err.to_string();
+    for part in ["`c3` (", "c3_lowercase.toml", "write its `[[downgrade]]` ops", "add `downgrade = []`"] {
+        assert!(message.contains(part), "{backend:?}: {part:?} in {message}");
+    }
+    // Nothing ran: the version and the schema are as the upgrade left them.
+    assert_eq!(migrator.current().await.unwrap().iter().map(|h| h.as_str()).collect::<Vec<_>>(), ["d4"]);
+    assert_eq!(db.introspect().await, before, "{backend:?}: the downgrade changed the schema");
+    let unfinished = aludel::runtime::current_state(migrator.config()).await.unwrap().1;
+    assert!(unfinished.is_none(), "{backend:?}: no revision is left unfinished: {unfinished:?}");
+    // The `--sql` script is refused the same way; a range that stops above `c3` is not.
+    let script = migrator.script(Direction::Down, "d4:a1").expect_err("c3 has no downgrade");
+    assert!(matches!(&script, Error::Script(ScriptError::DowngradeNotWritten { .. })), "{backend:?}: {script}");
+    assert!(migrator.script(Direction::Down, "d4:c3").is_ok(), "{backend:?}");
+
+    // `downgrade = []`: nothing to undo, so the downgrade passes `c3`.
+    std::fs::write(dir.path().join("versions/c3_lowercase.toml"), lowercase_names("downgrade = []\n")).unwrap();
+    let migrator = Migrator::new(migrator.config().clone()).unwrap();
+    assert!(migrator.script(Direction::Down, "d4:a1").is_ok(), "{backend:?}");
+    migrator.downgrade("a1").await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    assert_eq!(migrator.current().await.unwrap().iter().map(|h| h.as_str()).collect::<Vec<_>>(), ["a1"]);
+    let columns: Vec<String> =
+        db.introspect().await.table("t").expect("t").columns.iter().map(|c| c.name.clone()).collect();
+    assert_eq!(columns, ["id", "name", "legacy"], "{backend:?}");
+}
+
+#[tokio::test]
+async fn a_downgrade_past_a_revision_without_one_is_refused_before_anything_runs() {
+    for backend in common::backends() {
+        a_downgrade_not_written_is_refused_before_anything_runs(backend).await;
+    }
 }
 
 #[tokio::test]

@@ -43,6 +43,7 @@ impl Scripts {
             transactional: true,
             upgrade: Vec::new(),
             downgrade: Vec::new(),
+            downgrade_written: false,
             notes: Default::default(),
         };
         extra(&mut revision);
@@ -395,6 +396,7 @@ UPDATE users SET "active" = true;"""
         transactional: false,
         upgrade: upgrade.clone(),
         downgrade: downgrade.clone(),
+        downgrade_written: false,
         notes: Default::default(),
     };
     let text = new.to_toml();
@@ -432,6 +434,7 @@ fn new_revision_without_ops_shows_an_example() {
         transactional: true,
         upgrade: Vec::new(),
         downgrade: Vec::new(),
+        downgrade_written: false,
         notes: Default::default(),
     };
     let text = new.to_toml();
@@ -440,11 +443,12 @@ fn new_revision_without_ops_shows_an_example() {
     let read = scripts.load().unwrap().revisions()[0].clone();
     assert!(read.upgrade.is_empty() && read.downgrade.is_empty() && read.is_base());
 
-    // Uncommenting the examples' TOML lines gives a valid revision.
+    // Uncommenting the examples' TOML lines gives a valid revision (prose quotes TOML in
+    // backticks, which the examples' lines never hold).
     let uncommented: Vec<&str> = text
         .lines()
         .filter_map(|line| match line.strip_prefix("# ") {
-            Some(rest) if rest.starts_with('[') || rest.contains(" = ") => Some(rest),
+            Some(rest) if rest.starts_with('[') || (rest.contains(" = ") && !rest.contains('`')) => Some(rest),
             Some(_) => None,
             None => Some(line),
         })
@@ -479,6 +483,7 @@ fn write_refuses_to_overwrite() {
         transactional: true,
         upgrade: Vec::new(),
         downgrade: Vec::new(),
+        downgrade_written: false,
         notes: Default::default(),
     };
     let err = scripts.directory.write(&again).unwrap_err();
@@ -546,6 +551,7 @@ fn every_error() {
             transactional: true,
             upgrade: vec![],
             downgrade: vec![],
+            downgrade_written: false,
             notes: Default::default(),
         }),
         Err(E::NoVersionsDir { .. })
@@ -646,6 +652,7 @@ fn every_error() {
         transactional: true,
         upgrade: vec![],
         downgrade: vec![],
+        downgrade_written: false,
         notes: Default::default(),
     });
     let err = err.unwrap_err();
@@ -661,6 +668,7 @@ fn every_error() {
         transactional: true,
         upgrade: vec![],
         downgrade: vec![],
+        downgrade_written: false,
         notes: Default::default(),
     });
     let err = err.unwrap_err();

@@ -838,7 +838,7 @@ mod tests {
             let parent = parent.map(|p| format!("down_revision = \"{p:012x}\"\n")).unwrap_or_default();
             let text = format!(
                 "revision = \"{i:012x}\"\n{parent}message = \"step {i}\"\n\n[[upgrade]]\nop = \"sql\"\nsql = \"SELECT 1\"\n\
-                 down = \"SELECT 2\"\n"
+                 down = \"SELECT 2\"\n\n[[downgrade]]\nop = \"sql\"\nsql = \"SELECT 2\"\n"
             );
             std::fs::write(versions.join(format!("{i:012x}_step.toml")), text).expect("revision");
         }

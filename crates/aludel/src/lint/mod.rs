@@ -138,9 +138,11 @@ pub struct LintOptions<'a> {
 ///
 /// let files = [
 ///     ("a1_users.toml", "revision = \"a1\"\n[[upgrade]]\nop = \"create_table\"\ntable = \"users\"\n\
-///                        columns = [{ name = \"email\", type = \"text\" }]\n"),
+///                        columns = [{ name = \"email\", type = \"text\" }]\n\
+///                        [[downgrade]]\nop = \"drop_table\"\ntable = \"users\"\n"),
 ///     ("b2_index.toml", "revision = \"b2\"\ndown_revision = \"a1\"\n[[upgrade]]\nop = \"create_index\"\n\
-///                        table = \"users\"\nname = \"ix_users_email\"\ncolumns = [\"email\"]\n"),
+///                        table = \"users\"\nname = \"ix_users_email\"\ncolumns = [\"email\"]\n\
+///                        [[downgrade]]\nop = \"drop_index\"\ntable = \"users\"\nname = \"ix_users_email\"\n"),
 /// ];
 /// let graph = ScriptDirectory::from_embedded(&files)?;
 /// let ids: Vec<_> = graph.revisions().iter().map(|r| r.id.clone()).collect();

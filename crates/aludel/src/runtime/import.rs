@@ -198,8 +198,14 @@ fn revision(
         let name = path.strip_prefix(dir).unwrap_or(path).display().to_string().replace('\\', "/");
         notes.header.push(format!("imported from {tool}: {name} (sha256 {checksum})"));
     }
-    if migration.down.is_none() {
-        notes.header.push(format!("{tool} has no down migration for it: the downgrade does nothing"));
+    // A missing down migration is one nobody wrote; an empty one says there is nothing to
+    // undo, which `downgrade = []` keeps.
+    let downgrade_written = migration.down.is_some();
+    if !downgrade_written {
+        notes.header.push(format!(
+            "{tool} has no down migration for it: `aludel downgrade` refuses to pass it until [[downgrade]] ops are \
+             written, or `downgrade = []` when it leaves nothing to undo"
+        ));
     }
     NewRevision {
         id,
@@ -211,6 +217,53 @@ fn revision(
         transactional: migration.transactional,
         upgrade,
         downgrade,
+        downgrade_written,
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A migration without a down file gets no downgrade, which `downgrade` refuses; an empty
+    /// down file says there is nothing to undo, kept as `downgrade = []`.
+    #[test]
+    fn a_missing_down_is_no_downgrade_and_an_empty_one_is_nothing_to_undo() {
+        let migration = |down: Option<&str>| Migration {
+            version: "1".to_owned(),
+            description: "seed".to_owned(),
+            up: "INSERT INTO t VALUES (1)".to_owned(),
+            down: down.map(str::to_owned),
+            transactional: true,
+            files: Vec::new(),
+            parents: None,
+            branch_labels: Vec::new(),
+            depends_on: Vec::new(),
+        };
+        let read = |down: Option<&str>| {
+            let id = RevisionId::parse("refinery_1").expect("an id");
+            let new = revision(
+                Tool::Refinery,
+                Path::new("."),
+                &migration(down),
+                id,
+                Vec::new(),
+                "2026-01-01T00:00:00Z",
+                None,
+            );
+            let text = new.to_toml();
+            (crate::script::Revision::parse(&text, Path::new("refinery_1_seed.toml")).expect("valid"), text)
+        };
+        let (missing, text) = read(None);
+        assert!(missing.lacks_downgrade(), "{text}");
+        assert!(text.contains("has no down migration for it: `aludel downgrade` refuses to pass it"), "{text}");
+        let (empty, text) = read(Some("-- nothing to undo\n"));
+        assert!(
+            !empty.lacks_downgrade() && empty.downgrade.is_empty() && text.contains("\ndowngrade = []\n"),
+            "{text}"
+        );
+        let (written, _) = read(Some("DELETE FROM t WHERE id = 1"));
+        assert_eq!(written.downgrade.len(), 1);
     }
 }

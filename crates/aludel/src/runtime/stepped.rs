@@ -52,7 +52,13 @@ impl<'g> SteppedRun<'g> {
 
     /// Runs `revision` in `direction`, with the revision's timeouts over the project's. A
     /// lock timeout is not retried: nothing else works on a throwaway database.
+    ///
+    /// A downgrade step of a revision without a downgrade is refused before it runs, as a
+    /// planned downgrade is.
     pub(crate) async fn step(&mut self, revision: &RevisionId, direction: Direction) -> Result<StepReport, Error> {
+        if direction == Direction::Down {
+            self.graph.check_downgrades_written([revision])?;
+        }
         let step = Step { revision: revision.clone(), direction };
         let limits = match self.graph.get(revision) {
             Some(found) => self.timeouts.for_revision(&found.limits),

@@ -37,6 +37,10 @@ pub struct Revision {
     pub upgrade: Vec<Op>,
     /// Ops run by downgrade (`[[downgrade]]`).
     pub downgrade: Vec<Op>,
+    /// Whether the file says what downgrade runs: `[[downgrade]]` tables, or `downgrade = []`
+    /// when there is nothing to undo. An empty [`Revision::downgrade`] alone cannot tell
+    /// "nothing to undo" from "never written"; see [`Revision::lacks_downgrade`].
+    pub downgrade_written: bool,
     /// Data fixtures for `aludel test` (`[[test.before]]`, ...); not in the checksum.
     pub fixtures: Fixtures,
     /// The lint rules it allows, with reasons (`allow`, at the top or in an upgrade op).
@@ -81,6 +85,14 @@ impl Revision {
     /// compiled into the program).
     pub fn upgrade_lines(&self) -> Vec<usize> {
         fs::read_to_string(&self.path).map(|text| upgrade_lines(&text)).unwrap_or_default()
+    }
+
+    /// Whether downgrading through this revision must be refused: its upgrade has ops, and
+    /// its file has neither `[[downgrade]]` tables nor `downgrade = []`. Running nothing for
+    /// it would move the version below it and leave what its upgrade did in place.
+    /// Revisions without upgrade ops (empty ones, merges) have nothing to undo.
+    pub fn lacks_downgrade(&self) -> bool {
+        !self.upgrade.is_empty() && !self.downgrade_written
     }
 
     /// Whether this revision has no parent.
@@ -169,7 +181,8 @@ impl Revision {
             depends_on: raw.depends_on,
             transactional: raw.transactional,
             upgrade,
-            downgrade: raw.downgrade,
+            downgrade_written: raw.downgrade.is_some(),
+            downgrade: raw.downgrade.unwrap_or_default(),
             fixtures: raw.test,
             allow,
             limits,
@@ -205,8 +218,9 @@ struct RawRevision {
     lock_retries: Option<u32>,
     #[serde(default)]
     upgrade: Vec<UpgradeEntry>,
+    /// `None` when the file has no `[[downgrade]]` table and no `downgrade = []`.
     #[serde(default)]
-    downgrade: Vec<Op>,
+    downgrade: Option<Vec<Op>>,
     #[serde(default)]
     test: Fixtures,
 }
@@ -388,7 +402,40 @@ fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> ScriptError {
     {
         message = message.replacen("unknown variant", "unknown op", 1);
     }
+    if let Some(better) = downgrade_message(text, offset, line_text, &message) {
+        message = better;
+    }
     ScriptError::Parse { path: path.to_owned(), line, column, message }
+}
+
+/// The message for an error in how a file writes its downgrade, which has two forms:
+/// `[[downgrade]]` tables, or `downgrade = []` among the header keys when there is nothing
+/// to undo. `None` for any other error.
+fn downgrade_message(text: &str, offset: usize, line_text: &str, message: &str) -> Option<String> {
+    let sets_downgrade =
+        |line: &str| line.trim_start().strip_prefix("downgrade").is_some_and(|rest| rest.trim_start().starts_with('='));
+    let header = header_of(text);
+    if offset < header.len() && sets_downgrade(line_text) {
+        return Some(format!(
+            "{message}; `downgrade` holds the downgrade ops: write them as [[downgrade]] tables, or write \
+             `downgrade = []` when there is nothing to undo"
+        ));
+    }
+    if message.starts_with("unknown field `downgrade`") {
+        return Some(
+            "`downgrade` is no field of an op: `downgrade = []` (nothing to undo) goes with the header keys, above \
+             the first table, and a file with [[downgrade]] tables leaves it out"
+                .to_owned(),
+        );
+    }
+    if message.starts_with("duplicate key") && line_text.trim_start().starts_with("[[downgrade") {
+        let empty_line = header.lines().position(sets_downgrade)? + 1;
+        return Some(format!(
+            "[[downgrade]] tables follow `downgrade = []` (line {empty_line}), which says there is nothing to undo; \
+             keep one: the tables, or `downgrade = []`"
+        ));
+    }
+    None
 }
 
 /// The key of the `[[upgrade]]` or `[[downgrade]]` table at `header` whose value causes
@@ -822,6 +869,55 @@ mod tests {
         );
     }
 
+    /// `downgrade = []` says there is nothing to undo; no `[[downgrade]]` table and no
+    /// `downgrade = []` says nothing was written. Both forms at once, or either misplaced,
+    /// is an error at its line.
+    #[test]
+    fn a_downgrade_is_written_as_tables_or_as_an_empty_list() {
+        let upgrade = "\n[[upgrade]]\nop = \"drop_table\"\ntable = \"t\"\n";
+        let none = parse("a1_x.toml", &format!("revision = \"a1\"\n{upgrade}")).unwrap();
+        assert!(!none.downgrade_written && none.lacks_downgrade());
+        let empty = parse("a1_x.toml", &format!("revision = \"a1\"\ndowngrade = []\n{upgrade}")).unwrap();
+        assert!(empty.downgrade_written && empty.downgrade.is_empty() && !empty.lacks_downgrade());
+        let tables = format!("revision = \"a1\"\n{upgrade}\n[[downgrade]]\nop = \"drop_table\"\ntable = \"u\"\n");
+        let tables = parse("a1_x.toml", &tables).unwrap();
+        assert!(tables.downgrade_written && tables.downgrade.len() == 1 && !tables.lacks_downgrade());
+        // Without upgrade ops there is nothing to undo, written or not.
+        let merge = parse("m_x.toml", "revision = \"m\"\ndown_revision = [\"a\", \"b\"]\n").unwrap();
+        assert!(!merge.downgrade_written && !merge.lacks_downgrade());
+
+        check_error(
+            &format!(
+                "revision = \"a1\"\ndowngrade = []\n{upgrade}\n[[downgrade]]\nop = \"drop_table\"\ntable = \"u\"\n"
+            ),
+            (
+                8,
+                3,
+                "[[downgrade]] tables follow `downgrade = []` (line 2), which says there is nothing to undo; keep one",
+            ),
+        );
+        for table in ["[[upgrade]]", "[[downgrade]]"] {
+            check_error(
+                &format!("revision = \"a1\"\n\n{table}\nop = \"drop_table\"\ntable = \"t\"\ndowngrade = []\n"),
+                (
+                    6,
+                    1,
+                    "`downgrade` is no field of an op: `downgrade = []` (nothing to undo) goes with the header keys",
+                ),
+            );
+        }
+        for (value, column, what) in [
+            ("\"none\"", 13, "invalid type: string \"none\", expected a sequence"),
+            ("{}", 13, "invalid type: map"),
+            ("false", 13, "invalid type: boolean"),
+            ("[1]", 14, "expected internally tagged enum Op"),
+        ] {
+            let text = format!("revision = \"a1\"\ndowngrade = {value}\n");
+            check_error(&text, (2, column, what));
+            check_error(&text, (2, column, "write them as [[downgrade]] tables, or write `downgrade = []`"));
+        }
+    }
+
     #[test]
     fn header_fields_accept_one_or_many_and_defaults() {
         let revision = parse(
@@ -895,6 +991,7 @@ mod tests {
              [[downgrade]]\nop = \"sql\"\nsql = \"\"\"\nSELECT 1;\nSELECT '\\\\';\"\"\"\ndialect = \"sqlite\"\n",
             "revision = \"a1\"\n[[upgrade]]\nop = \"drop_table\"\ntable = \"t\"\nexisting.table = \"t\"\n\
              existing.columns = [{ name = \"id\", type = \"uuid\" }]\n",
+            "revision = \"a1\"\ndowngrade = []\n[[upgrade]]\nop = \"drop_table\"\ntable = \"t\"\n",
             "revision = \"a1\"\n[[upgrade]]\nop = \"add_enum_value\"\nname = \"mood\"\nvalue = \"meh\"\nafter = \"ok\"\n",
         ];
         for text in files {

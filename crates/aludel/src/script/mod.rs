@@ -353,6 +353,48 @@ pub enum ScriptError {
         /// The revision it resolved to.
         rev: RevisionId,
     },
+    /// A downgrade would pass revisions whose upgrade has ops but whose file says nothing
+    /// about undoing them (see [`Revision::lacks_downgrade`]); it is refused before any step
+    /// runs.
+    #[error(
+        "cannot downgrade past revision(s) without a downgrade: {}; each has upgrade ops but neither `[[downgrade]]` \
+         ops nor `downgrade = []`, so downgrading past it would move the version below it and leave its changes in \
+         place; write its `[[downgrade]]` ops (`aludel revision --autogenerate` writes them), or add \
+         `downgrade = []` above its first `[[upgrade]]` when there is nothing to undo",
+        join_files(.revisions)
+    )]
+    DowngradeNotWritten {
+        /// The revisions without a downgrade, in the order the downgrade would run them.
+        revisions: Vec<RevisionFile>,
+    },
+}
+
+/// A revision and the file that defines it, as errors about several revisions list them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionFile {
+    /// The revision.
+    pub revision: RevisionId,
+    /// Its file.
+    pub path: PathBuf,
+}
+
+impl RevisionFile {
+    /// The revision `revision` and its file.
+    pub fn of(revision: &Revision) -> RevisionFile {
+        RevisionFile { revision: revision.id.clone(), path: revision.path.clone() }
+    }
+}
+
+/// The first few of `files` with their paths, and how many more: a long history imported
+/// without downgrades would otherwise print a page.
+fn join_files(files: &[RevisionFile]) -> String {
+    const SHOWN: usize = 10;
+    let each = files.iter().take(SHOWN).map(|file| format!("`{}` ({})", file.revision, file.path.display()));
+    let mut text = each.collect::<Vec<_>>().join(", ");
+    if files.len() > SHOWN {
+        text.push_str(&format!(" and {} more", files.len() - SHOWN));
+    }
+    text
 }
 
 /// The end a relative target that went too far can name instead: `head` or `base`, of its

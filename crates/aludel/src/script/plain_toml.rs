@@ -793,6 +793,7 @@ table = "users"
             depends_on: vec![RevisionId::parse("d4").unwrap()],
             transactional: false,
             downgrade: crate::ops::downgrade_of(&upgrade[..2]).expect("reversible"),
+            downgrade_written: false,
             notes: Default::default(),
             upgrade: upgrade_with_text,
         };

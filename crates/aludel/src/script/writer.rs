@@ -83,6 +83,10 @@ pub struct NewRevision {
     pub upgrade: Vec<Op>,
     /// Downgrade ops.
     pub downgrade: Vec<Op>,
+    /// Whether an empty `downgrade` means "nothing to undo", written `downgrade = []`, rather
+    /// than "not written yet", written as a commented example (which downgrade refuses when
+    /// the upgrade has ops). Ops are written either way.
+    pub downgrade_written: bool,
     /// Comments for the reader of the file (autogenerate's warnings and destructive ops).
     pub notes: RevisionNotes,
 }
@@ -222,6 +226,7 @@ impl NewRevision {
             transactional: true,
             upgrade: Vec::new(),
             downgrade: Vec::new(),
+            downgrade_written: false,
             notes: RevisionNotes::default(),
         })
     }
@@ -248,9 +253,9 @@ impl NewRevision {
     }
 
     /// The file's text. Header keys come first (`down_revision` is left out for a base,
-    /// `branch_labels` / `depends_on` when empty, `transactional` when true), then one
-    /// `[[upgrade]]` table per op and one `[[downgrade]]` table per op. Without ops, a
-    /// commented example shows what to write.
+    /// `branch_labels` / `depends_on` when empty, `transactional` when true, `downgrade = []`
+    /// unless the downgrade is written and empty), then one `[[upgrade]]` table per op and
+    /// one `[[downgrade]]` table per op. Without ops, a commented example shows what to write.
     ///
     /// # Examples
     ///
@@ -268,6 +273,7 @@ impl NewRevision {
     ///     transactional: true,
     ///     upgrade: vec![],
     ///     downgrade: vec![],
+    ///     downgrade_written: false,
     ///     notes: Default::default(),
     /// };
     /// let text = new.to_toml();
@@ -298,12 +304,18 @@ impl NewRevision {
         if !self.transactional {
             out.push_str("transactional = false\n");
         }
+        let nothing_to_undo = self.downgrade_written && self.downgrade.is_empty();
+        if nothing_to_undo {
+            out.push_str("downgrade = []\n");
+        }
         if !self.notes.header.is_empty() {
             out.push('\n');
             write_comment(&mut out, &self.notes.header);
         }
         write_ops(&mut out, "upgrade", &self.upgrade, &self.notes.upgrade);
-        write_ops(&mut out, "downgrade", &self.downgrade, &BTreeMap::new());
+        if !nothing_to_undo {
+            write_ops(&mut out, "downgrade", &self.downgrade, &BTreeMap::new());
+        }
         out
     }
 }
@@ -347,7 +359,12 @@ fn example(section: &str) -> (&'static str, Op) {
                      # drop_constraint, create_enum, drop_enum, add_enum_value, drop_enum_value, sql)\n";
         (intro, Op::AddColumn { table: "users".to_owned(), column })
     } else {
-        let intro = "# Steps of `aludel downgrade` that undo the upgrade, in reverse order, for example:\n";
+        // A revision with upgrade ops and neither form is refused by downgrade: say so here,
+        // where the ops go, rather than let the first downgrade find out.
+        let intro = "# Steps of `aludel downgrade` that undo the upgrade, in reverse order, one [[downgrade]] table each.\n\
+                     # With [[upgrade]] ops and none of these, `aludel downgrade` refuses to pass this revision;\n\
+                     # when the upgrade leaves nothing to undo, write `downgrade = []` above the first [[upgrade]].\n\
+                     # For example:\n";
         (intro, Op::DropColumn { table: "users".to_owned(), column: ColumnRef::Name("age".to_owned()) })
     }
 }
@@ -524,6 +541,30 @@ mod tests {
         }
         let spec = RevisionSpec { branch_labels: vec!["beta".into()], ..Default::default() };
         assert!(NewRevision::child(&graph, &Parent::Splice("r1".into()), &spec).is_ok());
+    }
+
+    /// An empty downgrade is written `downgrade = []` only when the revision says there is
+    /// nothing to undo; otherwise the example shows where the ops go and that downgrade
+    /// refuses without them. Both read back as written.
+    #[test]
+    fn an_empty_downgrade_is_nothing_to_undo_only_when_said() {
+        let spec = RevisionSpec { message: "drop t".into(), id: Some("a1".into()), ..Default::default() };
+        let mut new = NewRevision::child(&branched(), &Parent::Base, &spec).expect("a base");
+        new.upgrade = vec![Op::DropTable { table: "t".into(), existing: None }];
+        let read = |new: &NewRevision| Revision::parse(&new.to_toml(), std::path::Path::new("a1_drop_t.toml"));
+
+        let unwritten = new.to_toml();
+        assert!(!unwritten.contains("downgrade = []\n["), "{unwritten}");
+        assert!(unwritten.contains("`aludel downgrade` refuses to pass this revision"), "{unwritten}");
+        assert!(unwritten.contains("\n# [[downgrade]]\n# op = \"drop_column\""), "{unwritten}");
+        assert!(read(&new).expect("valid").lacks_downgrade());
+
+        new.downgrade_written = true;
+        let nothing = new.to_toml();
+        assert!(nothing.contains("downgrade = []\n\n[[upgrade]]"), "{nothing}");
+        assert!(!nothing.contains("[[downgrade]]"), "{nothing}");
+        let revision = read(&new).expect("valid");
+        assert!(revision.downgrade_written && !revision.lacks_downgrade());
     }
 
     #[test]

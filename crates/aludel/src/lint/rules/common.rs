@@ -1,4 +1,5 @@
-//! Rules for every backend: backward-incompatible changes, and DDL beside bulk data changes.
+//! Rules for every backend: backward-incompatible changes, DDL beside bulk data changes, and
+//! downgrades that are not written or do not run.
 
 use crate::lint::facts::{Fact, FactKind};
 use crate::lint::{Context, Hit};
@@ -65,6 +66,17 @@ pub(super) fn check_revision(
     facts: &[(usize, Fact)],
     out: &mut Vec<(Option<usize>, Option<usize>, Hit)>,
 ) {
+    if context.revision.lacks_downgrade() {
+        out.push((
+            None,
+            None,
+            Hit::new(
+                "downgrade-not-written",
+                None,
+                "has upgrade ops but no downgrade: `aludel downgrade` refuses to pass it".to_owned(),
+            ),
+        ));
+    }
     let existing = |fact: &Fact| fact.table().is_some_and(|table| context.existed(table));
     let data = facts.iter().find(|(_, fact)| matches!(fact.kind, FactKind::DataChange { .. }) && existing(fact));
     let ddl = facts.iter().find(|(_, fact)| {

@@ -184,6 +184,18 @@ pub static RULES: &[Rule] = &[
         fix: "write the downgrade as a `[[downgrade]]` op (`op = \"sql\"`, `sql = ` the `down` text)",
     },
     Rule {
+        id: "downgrade-not-written",
+        severity: Severity::Warning,
+        dialects: ALL,
+        scales_with_rows: false,
+        summary: "a revision with upgrade ops and neither `[[downgrade]]` ops nor `downgrade = []`",
+        why: "nobody said how to undo it: `aludel downgrade`, `downgrade --sql` and `aludel test` refuse to pass it \
+              rather than move the version below it and leave its changes, so it cannot be rolled back when that is \
+              needed, usually in a hurry",
+        fix: "write its `[[downgrade]]` ops (`aludel revision --autogenerate` writes them), or add `downgrade = []` \
+              above the first `[[upgrade]]` when the upgrade leaves nothing to undo",
+    },
+    Rule {
         id: "drop-column",
         severity: Severity::Warning,
         dialects: ALL,

@@ -101,6 +101,7 @@ struct Node {
 ///     transactional: true,
 ///     upgrade: vec![],
 ///     downgrade: vec![],
+///     downgrade_written: false,
 ///     fixtures: Default::default(),
 ///     allow: Default::default(),
 ///     limits: Default::default(),
@@ -599,6 +600,7 @@ mod tests {
                     transactional: true,
                     upgrade: Vec::new(),
                     downgrade: Vec::new(),
+                    downgrade_written: false,
                     fixtures: Default::default(),
                     allow: Default::default(),
                     limits: Default::default(),
@@ -982,6 +984,64 @@ mod tests {
             assert_eq!(outcome(graph.resolve(target), |id| id.to_string()), expected, "{target:?}");
         }
         assert_eq!(outcome(RevisionGraph::default().resolve("head"), |id| id.to_string()), "!NoRevisions");
+    }
+
+    /// A downgrade plan that passes revisions with upgrade ops and no downgrade written is
+    /// refused, naming each with its file in the order the downgrade meets them; empty
+    /// revisions, merges and `downgrade = []` pass.
+    #[test]
+    fn a_downgrade_past_revisions_without_one_is_refused() {
+        let revision = |name: &str, text: &str| Revision::parse(text, std::path::Path::new(name)).expect("valid");
+        let up = "\n[[upgrade]]\nop = \"drop_table\"\ntable = \"t\"\n";
+        let graph = RevisionGraph::from_revisions(vec![
+            revision("a1_x.toml", &format!("revision = \"a1\"\n{up}")),
+            revision("b2_x.toml", "revision = \"b2\"\ndown_revision = \"a1\"\n"),
+            revision("c3_x.toml", &format!("revision = \"c3\"\ndown_revision = \"b2\"\n{up}")),
+            revision("d4_x.toml", &format!("revision = \"d4\"\ndown_revision = \"c3\"\ndowngrade = []\n{up}")),
+            revision(
+                "e5_x.toml",
+                &format!(
+                    "revision = \"e5\"\ndown_revision = \"c3\"\n{up}\n[[downgrade]]\nop = \"sql\"\nsql = \"SELECT 1\"\n"
+                ),
+            ),
+            revision("m6_x.toml", "revision = \"m6\"\ndown_revision = [\"d4\", \"e5\"]\n"),
+        ])
+        .expect("a valid graph");
+        let head = ids("m6");
+        assert_eq!(plan_text(graph.plan_downgrade(&head, "c3").unwrap()), "m6 e5 d4");
+        assert!(matches!(graph.plan_downgrade(&ids("c3"), "b2"), Err(ScriptError::DowngradeNotWritten { .. })));
+        let err = graph.plan_downgrade(&head, "base").unwrap_err();
+        let ScriptError::DowngradeNotWritten { revisions } = &err else { panic!("{err:?}") };
+        let named: Vec<&str> = revisions.iter().map(|r| r.revision.as_str()).collect();
+        assert_eq!(named, ["c3", "a1"]);
+        assert_eq!(revisions[0].path, std::path::Path::new("c3_x.toml"));
+        assert!(
+            err.to_string().starts_with(
+                "cannot downgrade past revision(s) without a downgrade: `c3` (c3_x.toml), `a1` (a1_x.toml); each has \
+                 upgrade ops but neither `[[downgrade]]` ops nor `downgrade = []`"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .ends_with("or add `downgrade = []` above its first `[[upgrade]]` when there is nothing to undo"),
+            "{err}"
+        );
+        // Stamping moves no schema: it does not ask for a downgrade.
+        assert_eq!(graph.stamp_heads(&head, "a1", false).unwrap(), ids("a1"));
+
+        // A long list names the first ten and counts the others.
+        let chain = (0..12).map(|i| {
+            let parent = if i > 0 { format!("down_revision = \"r{}\"\n", i - 1) } else { String::new() };
+            revision(&format!("r{i}_x.toml"), &format!("revision = \"r{i}\"\n{parent}{up}"))
+        });
+        let long = RevisionGraph::from_revisions(chain.collect()).expect("a valid graph");
+        let err = long.plan_downgrade(&ids("r11"), "base").unwrap_err().to_string();
+        assert!(
+            err.contains(": `r11` (r11_x.toml), `r10` (r10_x.toml), ")
+                && err.contains(", `r2` (r2_x.toml) and 2 more; "),
+            "{err}"
+        );
     }
 
     #[test]

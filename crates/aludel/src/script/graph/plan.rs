@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::script::graph::target::{Relative, current_relative, split_relative};
 use crate::script::graph::{Edges, Plan, RevisionGraph, Step};
-use crate::script::{Direction, Revision, RevisionId, ScriptError};
+use crate::script::{Direction, Revision, RevisionFile, RevisionId, ScriptError};
 
 impl RevisionGraph {
     /// The first of `ids` (in their order) that descends from another of them through
@@ -166,18 +166,41 @@ impl RevisionGraph {
     /// [`ScriptError::UnknownCurrent`], any error of [`RevisionGraph::resolve`],
     /// [`ScriptError::NotApplied`] when the target is not applied (an upgrade),
     /// [`ScriptError::RelativeOutOfRange`] for `-N` past the base,
-    /// [`ScriptError::AmbiguousCurrent`] for `-N` with several current heads, and
-    /// [`ScriptError::InvalidTarget`] for upgrade targets.
+    /// [`ScriptError::AmbiguousCurrent`] for `-N` with several current heads,
+    /// [`ScriptError::InvalidTarget`] for upgrade targets, and
+    /// [`ScriptError::DowngradeNotWritten`] when the plan passes a revision whose file does
+    /// not say how to undo its upgrade ([`Revision::lacks_downgrade`]).
     pub fn plan_downgrade(&self, current: &[RevisionId], target: &str) -> Result<Plan, ScriptError> {
         let applied = self.up_mask(self.current_indices(current)?, Edges::All);
         let revert = self.revert_set(current, target, &applied)?;
-        let steps = self
+        let steps: Vec<Step> = self
             .positions()
             .rev()
             .filter(|&i| revert[i] && applied[i])
             .map(|i| Step { revision: self.id(i).clone(), direction: Direction::Down })
             .collect();
+        self.check_downgrades_written(steps.iter().map(|step| &step.revision))?;
         Ok(Plan { steps })
+    }
+
+    /// Refuses downgrading through any of `revisions` that lacks a downgrade, naming them all:
+    /// the one gate every way of downgrading passes (a run, a `--sql` script, `aludel test`'s
+    /// steps), so none of them can move the version below a revision and leave its changes.
+    ///
+    /// # Errors
+    ///
+    /// [`ScriptError::DowngradeNotWritten`] listing them, in the order given.
+    pub fn check_downgrades_written<'a>(
+        &self,
+        revisions: impl IntoIterator<Item = &'a RevisionId>,
+    ) -> Result<(), ScriptError> {
+        let missing: Vec<RevisionFile> = revisions
+            .into_iter()
+            .filter_map(|id| self.get(id))
+            .filter(|revision| revision.lacks_downgrade())
+            .map(RevisionFile::of)
+            .collect();
+        if missing.is_empty() { Ok(()) } else { Err(ScriptError::DowngradeNotWritten { revisions: missing }) }
     }
 
     /// The revisions a downgrade target reverts, applied or not.
