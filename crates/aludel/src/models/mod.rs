@@ -99,6 +99,17 @@ pub enum ModelError {
         /// What happened (`exited with status 1: <stderr>`, `could not start: ...`).
         outcome: String,
     },
+    /// The models command printed more than [`MAX_COMMAND_OUTPUT`].
+    #[error(
+        "the models command `{command}` printed more than {limit_mib} MiB and was stopped; it should print one schema \
+         document (JSON) and nothing else: check it by hand, or fix `[models] command` in aludel.toml"
+    )]
+    CommandOutputTooLarge {
+        /// The command line.
+        command: String,
+        /// The limit, in MiB.
+        limit_mib: u64,
+    },
     /// The models command printed something that is not a schema document.
     #[error("the models command `{command}` printed an invalid schema document")]
     CommandOutput {
@@ -424,7 +435,20 @@ fn load_schema_sql(_path: &std::path::Path, dialect: &str) -> Result<Metadata, M
     Err(ModelError::NoSqlParser { dialect: dialect.to_owned() })
 }
 
+/// The most a models command may print. A schema document of 3,000 tables is a few MB; a
+/// command printing without end (a wrong program, a loop) is stopped here instead of taking
+/// the machine's memory.
+pub const MAX_COMMAND_OUTPUT: u64 = 256 * 1024 * 1024;
+/// How much of the end of a failed command's standard error its message quotes from.
+const STDERR_KEPT: usize = 64 * 1024;
+
 fn run_command(command: &str, working_dir: &std::path::Path) -> Result<Metadata, ModelError> {
+    run_command_within(command, working_dir, MAX_COMMAND_OUTPUT)
+}
+
+fn run_command_within(command: &str, working_dir: &std::path::Path, limit: u64) -> Result<Metadata, ModelError> {
+    use std::io::Read;
+
     let failed = |outcome: String| ModelError::CommandFailed { command: command.to_owned(), outcome };
     let mut process = if cfg!(windows) {
         let mut process = std::process::Command::new("cmd");
@@ -435,20 +459,102 @@ fn run_command(command: &str, working_dir: &std::path::Path) -> Result<Metadata,
         process.args(["-c", command]);
         process
     };
-    let output = process
+    let mut child = process
         .current_dir(working_dir)
         .stdin(std::process::Stdio::null())
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .map_err(|err| failed(format!("could not start: {err}")))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    // Both pipes are drained at once: a command filling one while the other is read would
+    // wait forever.
+    let stderr = child.stderr.take().map(|pipe| std::thread::spawn(move || tail_of(pipe, STDERR_KEPT)));
+    let mut stdout = Vec::new();
+    let read = match child.stdout.take() {
+        Some(pipe) => pipe.take(limit.saturating_add(1)).read_to_end(&mut stdout),
+        None => Ok(0),
+    };
+    let too_much = stdout.len() as u64 > limit;
+    if too_much {
+        // Stopped, not waited for: it would print on without end.
+        child.kill().ok();
+    }
+    let status = child.wait().map_err(|err| failed(format!("could not be waited for: {err}")))?;
+    let stderr = stderr.and_then(|reader| reader.join().ok()).unwrap_or_default();
+    if too_much {
+        return Err(ModelError::CommandOutputTooLarge {
+            command: command.to_owned(),
+            limit_mib: limit / (1024 * 1024),
+        });
+    }
+    read.map_err(|err| failed(format!("could not be read: {err}")))?;
+    if !status.success() {
+        let stderr = String::from_utf8_lossy(&stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
-        let status = match output.status.code() {
+        let status = match status.code() {
             Some(code) => format!("exited with status {code}"),
             None => "was killed by a signal".to_owned(),
         };
         return Err(failed(format!("{status}: {}", tail.join("\n"))));
     }
-    let text = String::from_utf8(output.stdout).map_err(|_| failed("printed output that is not UTF-8".to_owned()))?;
+    let text = String::from_utf8(stdout).map_err(|_| failed("printed output that is not UTF-8".to_owned()))?;
     Metadata::from_json(&text).map_err(|source| ModelError::CommandOutput { command: command.to_owned(), source })
+}
+
+/// The last `kept` bytes `pipe` gives, read to its end.
+fn tail_of(mut pipe: impl std::io::Read, kept: usize) -> Vec<u8> {
+    let mut tail = Vec::new();
+    let mut chunk = [0_u8; 8192];
+    while let Ok(read @ 1..) = pipe.read(&mut chunk) {
+        tail.extend_from_slice(&chunk[..read]);
+        if tail.len() > 2 * kept {
+            tail.drain(..tail.len() - kept);
+        }
+    }
+    if tail.len() > kept {
+        tail.drain(..tail.len() - kept);
+    }
+    tail
+}
+
+#[cfg(all(test, unix))]
+mod command_tests {
+    use super::*;
+
+    #[test]
+    fn a_command_printing_without_end_is_stopped_at_the_limit() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let error = run_command_within("yes", dir.path(), 1024 * 1024).expect_err("yes never prints a schema");
+        assert!(matches!(&error, ModelError::CommandOutputTooLarge { limit_mib: 1, .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains("`yes` printed more than 1 MiB"), "{message}");
+    }
+
+    #[test]
+    fn output_within_the_limit_is_read_whole() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let document = r#"{"tables": []}"#;
+        std::fs::write(dir.path().join("schema.json"), document).expect("write");
+        let limit = u64::try_from(document.len()).expect("small");
+        let metadata = run_command_within("cat schema.json", dir.path(), limit).expect("exactly at the limit");
+        assert_eq!(metadata, Metadata::from_json(document).expect("valid"));
+    }
+
+    #[test]
+    fn a_failed_command_is_told_by_the_end_of_its_standard_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // 200,000 lines of noise on standard error, then the cause.
+        let command = "yes noise | head -n 200000 >&2; echo cause >&2; exit 4";
+        let error = run_command_within(command, dir.path(), MAX_COMMAND_OUTPUT).expect_err("it fails");
+        let ModelError::CommandFailed { outcome, .. } = &error else { panic!("{error:?}") };
+        assert!(outcome.starts_with("exited with status 4:"), "{outcome}");
+        assert!(outcome.ends_with("noise\ncause"), "{outcome}");
+    }
+
+    #[test]
+    fn only_the_end_of_a_long_stream_is_kept() {
+        let text: Vec<u8> = (0..100_000_u32).flat_map(|i| i.to_le_bytes()).collect();
+        assert_eq!(tail_of(text.as_slice(), 1000), text[text.len() - 1000..]);
+        assert_eq!(tail_of(&b"short"[..], 1000), b"short");
+    }
 }
