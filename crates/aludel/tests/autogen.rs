@@ -135,6 +135,12 @@ impl Project {
 
     /// Runs the command line in-process with `metadata` as the models.
     fn run(&self, metadata: &Metadata, args: &[&str]) -> Outcome {
+        self.try_run(metadata, args)
+            .unwrap_or_else(|err| panic!("`{}` failed on {}: {err}", args.join(" "), self.dialect()))
+    }
+
+    /// The command's outcome, or the error it ended with (and what it printed before).
+    fn try_run(&self, metadata: &Metadata, args: &[&str]) -> Result<Outcome, String> {
         let config = self.dir.path().join("aludel.toml");
         let mut argv = vec![
             "aludel".to_owned(),
@@ -154,10 +160,7 @@ impl Project {
                 .expect("the command line does not panic")
         });
         let output = String::from_utf8(output).expect("UTF-8 output");
-        match code {
-            Ok(code) => Outcome { code, output },
-            Err(err) => panic!("`{}` failed on {}: {err}\n{output}", args.join(" "), self.dialect()),
-        }
+        code.map(|code| Outcome { code, output: output.clone() }).map_err(|err| format!("{err}\n{output}"))
     }
 
     fn ok(&self, metadata: &Metadata, args: &[&str]) -> String {
@@ -674,4 +677,55 @@ async fn postgresql_spellings_keep_their_meaning_on_the_other_backends() {
                CREATE TABLE tickets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text);";
     let schema = parse_schema_sql(sql, Backend::Postgres, Path::new("schema.sql")).expect("valid models");
     serve(&Metadata::new(schema), &[Backend::Postgres], &backends(), |_, _| true).await;
+}
+
+/// Names differing in case only are two names on PostgreSQL and one on SQLite (tables, indexes,
+/// columns) and MySQL (columns, the indexes of a table): there the models are refused before a
+/// revision is written, naming both, instead of a revision that fails when it runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn names_differing_in_case_only_are_refused_where_the_backend_takes_them_for_one() {
+    // The models, and what each backend that takes the two names for one says they name.
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        (
+            "CREATE TABLE \"Users\" (id INT PRIMARY KEY); CREATE TABLE users (id INT PRIMARY KEY);",
+            &[("sqlite", "a table or index")],
+        ),
+        (
+            "CREATE TABLE users (id INT PRIMARY KEY, \"Name\" TEXT, name TEXT);",
+            &[("sqlite", "a column of table `users`"), ("mysql", "a column of table `users`")],
+        ),
+        (
+            "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(20), email VARCHAR(20)); \
+             CREATE INDEX \"By_name\" ON users (name); CREATE INDEX by_name ON users (email);",
+            &[("sqlite", "a table or index"), ("mysql", "an index of table `users`")],
+        ),
+    ];
+    let postgres = Backend::from_name("postgresql").expect("a parser");
+    for backend in backends() {
+        let dialect = backend.dialect().name();
+        for (sql, refusals) in cases {
+            let models = Metadata::new(parse_schema_sql(sql, postgres, Path::new("schema.sql")).expect("valid models"));
+            let project = Project::new(backend, None).await;
+            let outcome = project.try_run(&models, &["revision", "--autogenerate", "-m", "names"]);
+            let written = std::fs::read_dir(project.dir.path().join("migrations/versions")).expect("versions").count();
+            match refusals.iter().find(|(refused_on, _)| *refused_on == dialect) {
+                Some((_, what)) => {
+                    let error = outcome.err().unwrap_or_else(|| panic!("{dialect}: not refused: {sql}"));
+                    let said = format!("the models name {what} both");
+                    assert!(
+                        error.contains(&said) && error.contains("rename one of them in the models"),
+                        "{dialect}: {error}"
+                    );
+                    assert_eq!(written, 0, "{dialect}: a revision was written for {sql}");
+                }
+                None => {
+                    // Told apart here: the revision is written and runs.
+                    let outcome = outcome.unwrap_or_else(|err| panic!("{dialect}: {sql}: {err}"));
+                    assert_eq!(outcome.code, ExitCode::SUCCESS, "{dialect}: {sql}\n{}", outcome.output);
+                    project.ok(&models, &["upgrade", "head"]);
+                    project.ok(&models, &["check"]);
+                }
+            }
+        }
+    }
 }

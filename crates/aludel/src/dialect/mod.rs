@@ -383,6 +383,12 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         None
     }
 
+    /// Which names this backend takes without regard to case (PostgreSQL tells every quoted
+    /// name apart by case).
+    fn case_blind_names(&self) -> crate::schema::CaseBlindNames {
+        crate::schema::CaseBlindNames::default()
+    }
+
     /// Whether autogenerate writes the lock-avoiding forms of its ops for tables that exist
     /// already (`concurrently`, `not_valid` and `validate_constraint`), which this backend
     /// runs without blocking writers.

@@ -110,6 +110,11 @@ impl Migrator {
         let Inspection { mut session, heads, database, url } = inspection;
         let result = async {
             require_at_head(self, &heads)?;
+            let dialect = session.dialect();
+            if let Some(clash) = metadata.schema.case_clash(dialect.case_blind_names()) {
+                let crate::schema::CaseClash { what, first, second } = clash;
+                return Err(RuntimeError::CaseClash { backend: dialect.name(), what, first, second }.into());
+            }
             let carried = crate::models::not_compared(&metadata.verbatim);
             if !carried.is_empty() && self.config().autogenerate.not_compared == NotCompared::Error {
                 return Err(RuntimeError::NotCompared { objects: carried }.into());

@@ -275,6 +275,22 @@ pub enum RuntimeError {
         /// Each object, as `view published_posts`.
         objects: Vec<String>,
     },
+    /// The models hold two names the database takes for one (SQLite and MySQL compare some
+    /// names without regard to case).
+    #[error(
+        "the models name {what} both `{first}` and `{second}`, which the {backend} backend takes for one name (it ignores case \
+         there): rename one of them in the models"
+    )]
+    CaseClash {
+        /// The backend's name.
+        backend: &'static str,
+        /// What the names name (`a table or index`, ``a column of table `t` ``).
+        what: String,
+        /// The first name.
+        first: String,
+        /// The second.
+        second: String,
+    },
     /// `aludel import` cannot import the history into this project or stamp the database.
     #[error("cannot import the {tool} history: {reason}")]
     Import {

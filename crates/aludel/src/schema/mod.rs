@@ -664,6 +664,43 @@ pub struct EnumType {
     pub values: Vec<String>,
 }
 
+/// Which names a backend takes without regard to case: two names differing in case only are
+/// one name there, so models holding both cannot be created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaseBlindNames {
+    /// Tables and indexes, which share one namespace (SQLite).
+    pub relations: bool,
+    /// The columns of a table (SQLite, MySQL).
+    pub columns: bool,
+    /// The indexes of one table (MySQL).
+    pub indexes_of_a_table: bool,
+}
+
+/// Two names of a schema that a backend taking names without regard to case reads as one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseClash {
+    /// What the names name: `a table or index`, `a column of table "t"`, `an index of table "t"`.
+    pub what: String,
+    /// The first name, in the schema's order.
+    pub first: String,
+    /// The second.
+    pub second: String,
+}
+
+/// The first two of `names` equal without regard to (ASCII) case, the way SQLite and MySQL
+/// compare identifiers.
+fn first_case_clash<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<(String, String)> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for name in names {
+        if let Some(first) = seen.insert(name.to_ascii_lowercase(), name)
+            && first != name
+        {
+            return Some((first.to_owned(), name.to_owned()));
+        }
+    }
+    None
+}
+
 /// A whole schema: what a database holds or what the models declare.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Schema {
@@ -759,6 +796,33 @@ pub enum SchemaJsonError {
 }
 
 impl Schema {
+    /// Two names of this schema that a backend taking `blind` names without regard to case
+    /// would read as one, if any.
+    pub fn case_clash(&self, blind: CaseBlindNames) -> Option<CaseClash> {
+        let clash = |what: String, (first, second): (String, String)| CaseClash { what, first, second };
+        if blind.relations {
+            let relations = self.tables.keys().chain(self.indexes.keys()).map(String::as_str);
+            if let Some(names) = first_case_clash(relations) {
+                return Some(clash("a table or index".to_owned(), names));
+            }
+        }
+        for table in self.tables.values() {
+            let columns = table.columns.iter().map(|column| column.name.as_str());
+            if blind.columns
+                && let Some(names) = first_case_clash(columns)
+            {
+                return Some(clash(format!("a column of table `{}`", table.name), names));
+            }
+            let indexes = self.indexes.values().filter(|index| index.table == table.name);
+            if blind.indexes_of_a_table
+                && let Some(names) = first_case_clash(indexes.map(|index| index.name.as_str()))
+            {
+                return Some(clash(format!("an index of table `{}`", table.name), names));
+            }
+        }
+        None
+    }
+
     /// Reads the JSON form (see the format above).
     ///
     /// # Errors
@@ -823,6 +887,53 @@ impl Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_differing_in_case_clash_only_where_the_backend_is_blind_to_case() {
+        let schema = Schema::from_json(
+            r#"{"tables": [
+                {"table": "Users", "columns": [{"name": "id", "type": "integer"}]},
+                {"table": "posts", "columns": [{"name": "Title", "type": "text"}, {"name": "title", "type": "text"}]}
+            ], "indexes": [
+                {"name": "users", "table": "Users", "columns": ["id"]},
+                {"name": "ix", "table": "posts", "columns": ["Title"]},
+                {"name": "other", "table": "Users", "columns": ["id"]},
+                {"name": "OTHER_posts", "table": "posts", "columns": ["title"]}
+            ]}"#,
+        )
+        .expect("valid");
+        let blind = |relations, columns, indexes_of_a_table| CaseBlindNames { relations, columns, indexes_of_a_table };
+        assert_eq!(schema.case_clash(CaseBlindNames::default()), None);
+        let clash = schema.case_clash(blind(true, false, false)).expect("a table and an index");
+        assert_eq!(
+            (clash.what.as_str(), clash.first.as_str(), clash.second.as_str()),
+            ("a table or index", "Users", "users")
+        );
+        let clash = schema.case_clash(blind(false, true, false)).expect("two columns");
+        assert_eq!(
+            (clash.what.as_str(), clash.first.as_str(), clash.second.as_str()),
+            ("a column of table `posts`", "Title", "title")
+        );
+        assert_eq!(schema.case_clash(blind(false, false, true)), None);
+        let mut two = schema.clone();
+        let mut index = two.indexes["ix"].clone();
+        index.name = "IX".to_owned();
+        two.indexes.insert(index.name.clone(), index);
+        let clash = two.case_clash(blind(false, false, true)).expect("two indexes of one table");
+        assert_eq!(
+            (clash.what.as_str(), clash.first.as_str(), clash.second.as_str()),
+            ("an index of table `posts`", "IX", "ix")
+        );
+        // Indexes of different tables may differ in case only where each table has its own.
+        let apart = Schema::from_json(
+            r#"{"tables": [{"table": "a", "columns": [{"name": "id", "type": "integer"}]},
+                           {"table": "b", "columns": [{"name": "id", "type": "integer"}]}],
+                "indexes": [{"name": "ix", "table": "a", "columns": ["id"]}, {"name": "IX", "table": "b", "columns": ["id"]}]}"#,
+        )
+        .expect("valid");
+        assert_eq!(apart.case_clash(blind(false, true, true)), None);
+        assert!(apart.case_clash(blind(true, false, false)).is_some());
+    }
 
     fn check(input: &str, expected: &ColumnType) {
         let parsed = ColumnType::parse(input).expect(input);

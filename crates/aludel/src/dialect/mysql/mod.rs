@@ -75,6 +75,12 @@ impl Server {
 }
 
 impl Dialect for MySql {
+    fn case_blind_names(&self) -> crate::schema::CaseBlindNames {
+        // Table names follow the server's `lower_case_table_names` (case-sensitive on Linux by
+        // default): only columns and index names are always compared without case.
+        crate::schema::CaseBlindNames { relations: false, columns: true, indexes_of_a_table: true }
+    }
+
     fn utc_text(&self, column: &str) -> String {
         // DATETIME holds the session's local time at insert: converted from the session's
         // zone (as is, when the server lacks the zone's tables).

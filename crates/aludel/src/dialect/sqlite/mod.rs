@@ -29,6 +29,11 @@ pub(crate) const ENUM_CHECK_PREFIX: &str = "aludel_enum_";
 pub struct Sqlite;
 
 impl Dialect for Sqlite {
+    fn case_blind_names(&self) -> crate::schema::CaseBlindNames {
+        // Tables, indexes and columns alike; tables and indexes in one namespace.
+        crate::schema::CaseBlindNames { relations: true, columns: true, indexes_of_a_table: true }
+    }
+
     fn utc_text(&self, column: &str) -> String {
         // CURRENT_TIMESTAMP is UTC already.
         format!("strftime('%Y-%m-%dT%H:%M:%fZ', {column})")
