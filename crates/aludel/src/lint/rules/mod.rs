@@ -96,7 +96,9 @@ pub static RULES: &[Rule] = &[
         dialects: PG,
         scales_with_rows: true,
         summary: "a column type change that rewrites the table",
-        why: "the table and its indexes are rewritten under an ACCESS EXCLUSIVE lock. Only some changes skip the \
+        why: "the table and its indexes are rewritten under an ACCESS EXCLUSIVE lock; when a foreign key holds the \
+              column (on either side), the key is checked again, reading every row of the referencing table while \
+              its writes wait. Only some changes skip the \
               rewrite: varchar(n) to a longer varchar or to unbounded varchar or text, text to unbounded varchar, a \
               numeric precision increase with the same scale, numeric to unconstrained numeric, cidr to inet, xml to \
               text",

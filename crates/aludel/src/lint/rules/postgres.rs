@@ -72,7 +72,10 @@ pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
                 Some(from) => out.push(Hit::new(
                     "pg-type-rewrite",
                     Some(table),
-                    format!("changes `{table}.{column}` from `{from}` to `{to}`, which rewrites the table"),
+                    format!(
+                        "changes `{table}.{column}` from `{from}` to `{to}`, which rewrites the table{}",
+                        foreign_keys_checked_again(context.schema, table, column)
+                    ),
                 )),
                 None => out.push(Hit::new(
                     "pg-type-rewrite",
@@ -101,6 +104,34 @@ pub(super) fn check(context: &Context<'_>, fact: &Fact, out: &mut Vec<Hit>) {
         }
         _ => {}
     }
+}
+
+/// What a rewriting type change of `table.column` also does when a foreign key holds the
+/// column, on either side: PostgreSQL drops and adds the key again, checking every row of the
+/// referencing table while it holds a lock that blocks that table's writes (measured on
+/// PostgreSQL 15; a change that keeps the key's comparison, such as a longer varchar, keeps
+/// the key unchecked, and rewrites nothing either).
+fn foreign_keys_checked_again(schema: &Schema, table: &str, column: &str) -> String {
+    let mut keys = Vec::new();
+    for (name, referencing) in schema.tables.iter() {
+        for constraint in &referencing.constraints {
+            let Constraint::ForeignKey { name: key, columns, references, .. } = constraint else { continue };
+            let holds = (name == table && columns.iter().any(|c| c == column))
+                || (references.table == table && references.columns.iter().any(|c| c == column));
+            if holds {
+                let key = key.as_deref().map(|key| format!("`{key}` ")).unwrap_or_default();
+                keys.push(format!("{key}of `{name}`"));
+            }
+        }
+    }
+    if keys.is_empty() {
+        return String::new();
+    }
+    format!(
+        ", and checks foreign key{} {} again: every row of the referencing table is read while its writes wait",
+        if keys.len() == 1 { "" } else { "s" },
+        keys.join(", ")
+    )
 }
 
 fn concurrently_in_transaction(table: Option<&str>) -> Hit {
