@@ -144,20 +144,30 @@ fn notes_and_index(project: &Project, index_header: &str) {
     );
 }
 
-/// An index revision that says nothing about its downgrade is named by the stairway, with
-/// the fix, before its down step runs.
+/// Index revisions that say nothing about their downgrades are each named by the stairway,
+/// with the fix, before a down step runs; the walk goes on past them (they are up), so one
+/// run names them all and checks the revisions between and after them.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_revision_without_a_downgrade_fails_the_stairway() {
+async fn every_revision_without_a_downgrade_fails_the_stairway_in_one_run() {
     let project = Project::new(Backend::Sqlite).await;
     notes_and_index(&project, "");
+    let index = "[[upgrade]]\nop = \"create_index\"\ntable = \"notes\"\nname = \"ix_notes_id_body\"\ncolumns = [\"id\", \"body\"]\n";
+    let down = "[[downgrade]]\nop = \"drop_index\"\nname = \"ix_notes_id_body\"\ntable = \"notes\"\n";
+    project.write("cccc00000003_second", &revision("cccc00000003", &["bbbb00000002"], index, down));
+    let unsaid = "[[upgrade]]\nop = \"sql\"\nsql = \"CREATE INDEX ix_notes_body_id ON notes (body, id)\"\n";
+    project.write("dddd00000004_third", &revision("dddd00000004", &["cccc00000003"], unsaid, ""));
     let run = project.run(&["test", "--skip", "offline"]).await.expect_code(1);
     let stdout = timeless(&run.stdout);
-    let failure = "FAIL stairway  [2/2] revision bbbb00000002, revision bbbb00000002\n    \
-                   downgrade of bbbb00000002 failed: cannot downgrade past revision(s) without a downgrade: \
-                   `bbbb00000002` (";
-    assert!(stdout.contains(failure), "{stdout}");
-    for part in ["bbbb00000002_index.toml); each has upgrade ops", "write its `[[downgrade]]` ops", "`downgrade = []`"]
-    {
+    for (number, id, file) in [(2, "bbbb00000002", "bbbb00000002_index"), (4, "dddd00000004", "dddd00000004_third")] {
+        let failure = format!(
+            "FAIL stairway  [{number}/4] revision {id}, revision {id}\n    downgrade of {id} failed: cannot downgrade \
+             past revision(s) without a downgrade: `{id}` ("
+        );
+        assert!(stdout.contains(&failure), "{failure}\n{stdout}");
+        assert!(stdout.contains(&format!("{file}.toml); each has upgrade ops")), "{file}: {stdout}");
+    }
+    assert!(stdout.contains("ok   stairway  [3/4] revision cccc00000003"), "{stdout}");
+    for part in ["write its `[[downgrade]]` ops", "`downgrade = []`"] {
         assert!(stdout.contains(part), "{part}: {stdout}");
     }
 }

@@ -4,7 +4,9 @@
 //! its first upgrade and its downgrade.
 //!
 //! The walk stops on a backend at the first revision whose steps fail or whose downgrade
-//! leaves a different schema: the database no longer is what the next revision expects.
+//! leaves a different schema: the database no longer is what the next revision expects. A
+//! revision without a downgrade (neither `[[downgrade]]` ops nor `downgrade = []`) fails
+//! after its upgrade, and the walk goes on from there, so one run names all of them.
 //! With the stairway left out (`--skip stairway`) and the data check kept, the walk only
 //! upgrades revisions without fixtures and steps the others up, down and up for their
 //! assertions, comparing no schema and reporting no stairway result.
@@ -18,7 +20,7 @@ use crate::ops::Op;
 use crate::runtime::scratch::{ScratchDatabase, connect};
 use crate::runtime::{Migrator, SteppedRun};
 use crate::schema::Schema;
-use crate::script::{Direction, Fixture, Revision, RevisionGraph, RevisionId};
+use crate::script::{Direction, Fixture, Revision, RevisionFile, RevisionGraph, RevisionId, ScriptError};
 use crate::testing::difference::differences;
 use crate::testing::{Check, CheckResult, HistoryTest, Outcome, Report, TestEvent, TestObserver};
 use crate::url::DatabaseUrl;
@@ -29,6 +31,9 @@ enum Stair {
     Passed,
     /// It failed; the walk stops here.
     Failed(String),
+    /// It went up, and has no downgrade to try: a failure, but the database is where the next
+    /// revision expects it, so the walk goes on (one run names every such revision).
+    NoDowngrade(String),
 }
 
 /// Walks the stairway on `scratch`; returns whether it reached the heads.
@@ -74,9 +79,10 @@ pub(super) async fn run(
                 data_only(&mut run, revision, &mut data).await
             };
             let data_result = data.result();
-            let outcome = match stair {
-                Stair::Passed => Outcome::Passed,
-                Stair::Failed(message) => Outcome::Failed(message),
+            let (outcome, stops) = match stair {
+                Stair::Passed => (Outcome::Passed, false),
+                Stair::Failed(message) => (Outcome::Failed(message), true),
+                Stair::NoDowngrade(message) => (Outcome::Failed(message), false),
             };
             let failed = matches!(outcome, Outcome::Failed(_));
             let subject = format!("revision {}, {}", revision.id, revision.message);
@@ -93,7 +99,7 @@ pub(super) async fn run(
                 observer(TestEvent::Result(&result));
                 report.results.push(result);
             }
-            if failed {
+            if stops {
                 return Ok(false);
             }
         }
@@ -163,6 +169,10 @@ async fn stair(
         return Ok(Stair::Failed(format!("upgrade of {id} failed: {}", chain(&err))));
     }
     data.assert(run.session(), Direction::Up).await;
+    if revision.lacks_downgrade() {
+        let missing = ScriptError::DowngradeNotWritten { revisions: vec![RevisionFile::of(revision)] };
+        return Ok(Stair::NoDowngrade(format!("downgrade of {id} failed: {}", chain(&missing.into()))));
+    }
     if let Err(err) = run.step(id, Direction::Down).await {
         return Ok(Stair::Failed(format!("downgrade of {id} failed: {}", chain(&err))));
     }
