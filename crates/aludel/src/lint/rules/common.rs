@@ -49,8 +49,10 @@ pub(super) fn check(context: &Context<'_>, _op: &Op, fact: &Fact, out: &mut Vec<
 }
 
 pub(super) fn check_op(context: &Context<'_>, op: &Op, out: &mut Vec<Hit>) {
+    // Without any downgrade written, `downgrade-not-written` says it (and names the `down`).
     if let Op::Sql { down: Some(_), .. } = op
         && context.revision.downgrade.is_empty()
+        && context.revision.downgrade_written
     {
         out.push(Hit::new(
             "sql-down-not-run",
@@ -67,13 +69,15 @@ pub(super) fn check_revision(
     out: &mut Vec<(Option<usize>, Option<usize>, Hit)>,
 ) {
     if context.revision.lacks_downgrade() {
+        let has_down = context.revision.upgrade.iter().any(|op| matches!(op, Op::Sql { down: Some(_), .. }));
+        let down = if has_down { "; the `down` of its `sql` op runs only when written as a `[[downgrade]]` op" } else { "" };
         out.push((
             None,
             None,
             Hit::new(
                 "downgrade-not-written",
                 None,
-                "has upgrade ops but no downgrade: `aludel downgrade` refuses to pass it".to_owned(),
+                format!("has upgrade ops but no downgrade: `aludel downgrade` refuses to pass it{down}"),
             ),
         ));
     }

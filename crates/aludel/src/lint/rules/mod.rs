@@ -179,7 +179,7 @@ pub static RULES: &[Rule] = &[
         severity: Severity::Warning,
         dialects: ALL,
         scales_with_rows: false,
-        summary: "an upgrade `sql` op with a `down` in a revision without `[[downgrade]]` ops",
+        summary: "an upgrade `sql` op with a `down` in a revision whose downgrade is `downgrade = []`",
         why: "`down` is the op's inverse for the tools that write a downgrade (autogenerate, `revision`); the \
               downgrade runs only the revision's `[[downgrade]]` ops, so this one runs nothing and `aludel test` \
               cannot tell a data change from none",
