@@ -1,6 +1,7 @@
 //! What a run refuses before anything runs, on the real servers: an op of a pending revision
 //! naming a table or column the database will not have when the op runs, and a drop_column
-//! whose column a key or index of several columns still covers, or a foreign key references.
+//! whose column a key or index of several columns still covers, a check of several columns or
+//! an index expression reads, or a foreign key references.
 //! Nothing of any pending revision may have run then, MariaDB's (which has no transactional
 //! DDL) included; and what earlier ops, earlier revisions or raw SQL made must never be
 //! refused, nor a column whose keys the revision dropped first. A downgrade past a revision
@@ -14,6 +15,7 @@ use aludel::Error;
 use aludel::config::Config;
 use aludel::dialect::Backend;
 use aludel::runtime::{Key, KeyKind, Migrator, Refusal, RuntimeError};
+use aludel::schema::ConstraintKind;
 use aludel::script::{Direction, ScriptError};
 use common::TestDb;
 
@@ -376,6 +378,116 @@ async fn a_column_of_a_key_of_several_columns_is_refused_until_the_key_goes(back
     assert_eq!(db.query("SELECT name FROM shops").await, [[Some("a".to_owned())]], "{backend:?}");
 }
 
+/// `items` with a check of `price` alone, a check of `discount` and `price`, and (where the
+/// backend indexes expressions: not MariaDB) an index on `lower(email)`.
+fn checked(backend: Backend) -> String {
+    let mut text = r#"revision = "a1"
+[[upgrade]]
+op = "create_table"
+table = "items"
+columns = [
+    { name = "id", type = "integer", nullable = false },
+    { name = "price", type = "integer" },
+    { name = "discount", type = "integer" },
+    { name = "email", type = "varchar(100)" },
+    { name = "note", type = "varchar(50)" },
+]
+primary_key = ["id"]
+constraints = [
+    { kind = "check", name = "items_price_check", expr = "price > 0" },
+    { kind = "check", name = "items_discount_check", expr = "discount <= price" },
+]
+
+[[upgrade]]
+op = "sql"
+sql = "INSERT INTO items (id, price, discount, email, note) VALUES (1, 10, 2, 'A@x', 'kept')"
+"#
+    .to_owned();
+    if backend != Backend::MySql {
+        text.push_str(
+            "\n[[upgrade]]\nop = \"create_index\"\ntable = \"items\"\nname = \"ix_items_lower_email\"\n\
+             columns = [{ expr = \"lower(email)\" }]\n",
+        );
+    }
+    text
+}
+
+/// The names of the checks of `items`.
+async fn checks_of_items(db: &TestDb) -> Vec<String> {
+    let schema = db.introspect().await;
+    let items = schema.table("items").expect("items");
+    let mut names: Vec<String> = items
+        .constraints
+        .iter()
+        .filter(|c| c.kind() == ConstraintKind::Check)
+        .map(|c| c.name().unwrap_or("unnamed").to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Drops of a column that a check of several columns or an index expression reads are refused
+/// before anything runs, naming the check or index and the fix; once the revision drops them
+/// first the column goes, and a check of the column alone goes with it on every backend.
+async fn a_column_read_by_a_check_or_index_expression_is_refused_until_it_goes(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let migrator = project(dir.path(), &db, &[("a1_checked.toml", &checked(backend))]);
+    migrator.upgrade("a1").await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    let attempt = |ops: &str| {
+        let text = format!("revision = \"b2\"\ndown_revision = \"a1\"\n{ops}");
+        std::fs::write(dir.path().join("versions").join("b2_drop.toml"), text).unwrap();
+        let config = migrator.config().clone();
+        async move { Migrator::new(config).unwrap().upgrade("head").await }
+    };
+    let drop_column =
+        |column: &str| format!("[[upgrade]]\nop = \"drop_column\"\ntable = \"items\"\ncolumn = \"{column}\"\n");
+    let drop_check =
+        "[[upgrade]]\nop = \"drop_constraint\"\ntable = \"items\"\nname = \"items_discount_check\"\nkind = \"check\"\n";
+    let drop_index = "[[upgrade]]\nop = \"drop_index\"\ntable = \"items\"\nname = \"ix_items_lower_email\"\n";
+    let add_extra =
+        "[[upgrade]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = { name = \"extra\", type = \"integer\" }\n";
+    let before = db.introspect().await;
+
+    let err = attempt(&format!("{add_extra}{}", drop_column("price"))).await.expect_err("refused");
+    let (revision, op_number, op, problem) = refusal(backend, &err);
+    assert_eq!((revision, op_number, op), ("b2", 2, "drop_column items.price"), "{backend:?}");
+    let Refusal::ColumnInCheck { table, column, check } = problem else { panic!("{backend:?}: {err}") };
+    assert_eq!((table.as_str(), column.as_str()), ("items", "price"), "{backend:?}");
+    assert_eq!((check.kind, check.name.as_deref()), (KeyKind::Check, Some("items_discount_check")), "{backend:?}");
+    let message = err.to_string();
+    for part in ["check constraint `items_discount_check`", "drop the check in an earlier op (drop_constraint)"] {
+        assert!(message.contains(part), "{backend:?}: {part:?} in {message}");
+    }
+    assert_eq!(db.introspect().await, before, "{backend:?}: nothing ran");
+
+    if backend != Backend::MySql {
+        let err = attempt(&format!("{drop_check}{}", drop_column("email"))).await.expect_err("refused");
+        let Refusal::ColumnInIndexExpression { index, .. } = refusal(backend, &err).3 else {
+            panic!("{backend:?}: {err}")
+        };
+        assert_eq!(index.name.as_deref(), Some("ix_items_lower_email"), "{backend:?}");
+        assert!(err.to_string().contains("drop the index in an earlier op (drop_index)"), "{backend:?}: {err}");
+        assert_eq!(db.introspect().await, before, "{backend:?}: nothing ran");
+    }
+
+    // The check of several columns and the index dropped first, the columns go; the check of
+    // `price` alone goes with it everywhere.
+    let mut ops = format!("{drop_check}{}", drop_column("price"));
+    if backend != Backend::MySql {
+        ops.push_str(drop_index);
+    }
+    ops.push_str(&drop_column("email"));
+    attempt(&ops).await.unwrap_or_else(|err| panic!("{backend:?}: {err}"));
+    let schema = db.introspect().await;
+    let items = schema.table("items").expect("items");
+    let columns: Vec<&str> = items.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["id", "discount", "note"], "{backend:?}");
+    assert!(checks_of_items(&db).await.is_empty(), "{backend:?}: {:?}", items.constraints);
+    assert!(schema.indexes_on("items").next().is_none(), "{backend:?}");
+    assert_eq!(db.query("SELECT note FROM items").await, [[Some("kept".to_owned())]], "{backend:?}");
+}
+
 /// `c3` of [`a_downgrade_not_written_is_refused_before_anything_runs`]: a data change that
 /// says nothing about its downgrade, which `prefix` can make `downgrade = []`.
 fn lowercase_names(prefix: &str) -> String {
@@ -465,5 +577,12 @@ async fn ops_on_what_earlier_ops_or_raw_sql_made_still_run() {
 async fn a_column_that_keys_of_several_columns_need_is_refused_until_they_go() {
     for backend in common::backends() {
         a_column_of_a_key_of_several_columns_is_refused_until_the_key_goes(backend).await;
+    }
+}
+
+#[tokio::test]
+async fn a_column_that_checks_of_several_columns_or_index_expressions_read_is_refused_until_they_go() {
+    for backend in common::backends() {
+        a_column_read_by_a_check_or_index_expression_is_refused_until_it_goes(backend).await;
     }
 }

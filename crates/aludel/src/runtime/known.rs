@@ -2,10 +2,13 @@
 //! refusals that knowledge allows before anything runs: an op naming a table or a column that
 //! will not exist when it runs; a `drop_column` whose column a key or index of several columns
 //! still covers (PostgreSQL drops such a key, MySQL narrows or refuses it, SQLite rebuilds
-//! without it: one history would mean three things) or a foreign key references. On a backend
-//! without transactional DDL (MySQL) such an op would otherwise fail part way, leaving its
-//! revision half applied. A key or index of the dropped column alone goes with it on every
-//! backend, as `Schema::apply` has it (MySQL's renderer drops such a foreign key itself).
+//! without it: one history would mean three things), a CHECK reading other columns too still
+//! reads (PostgreSQL drops the check, MariaDB and SQLite refuse), an expression key of an
+//! index reads (PostgreSQL drops the index, MySQL and SQLite refuse), or a foreign key
+//! references. On a backend without transactional DDL (MySQL) such an op would otherwise fail
+//! part way, leaving its revision half applied. A key, plain index or check of the dropped
+//! column alone goes with it on every backend, as `Schema::apply` has it (MySQL's renderer
+//! drops such a foreign key itself, SQLite's rebuilds the table without such a check).
 //!
 //! The knowledge starts from the introspected database, not from the schema the applied
 //! revisions' ops simulate (`runner::schema_of`): that model misses whatever raw SQL, a
@@ -21,7 +24,8 @@
 //! case only still fails when it runs, inside its revision's transaction.)
 //!
 //! Not here: checks of what an op creates (a table or column that already exists), of index
-//! and constraint names, and of expressions; the database reports those as it runs.
+//! and constraint names, and of whether an expression is valid; the database reports those as
+//! it runs. Expressions are only scanned for the columns they read (`Table::columns_read`).
 
 use std::collections::BTreeSet;
 
@@ -64,7 +68,7 @@ pub(super) async fn read(session: &mut dyn Session, tables: &StateTables) -> Res
 /// # Errors
 ///
 /// [`RuntimeError::Refused`] for the first op that names a table or column that will not
-/// exist when it runs.
+/// exist when it runs, or drops a column something else still needs (see [`Refusal`]).
 pub(super) fn check_step(
     dialect: &dyn crate::dialect::Dialect,
     graph: &RevisionGraph,
@@ -138,6 +142,37 @@ pub enum Refusal {
         /// The key or index that covers it and other columns.
         key: Box<Key>,
     },
+    /// `drop_column` of a column that a CHECK reading other columns too still uses: PostgreSQL
+    /// drops the check, MariaDB and SQLite refuse the drop.
+    #[error(
+        "column `{table}.{column}` is read by {check}, which reads other columns too, and the backends differ in \
+         what dropping the column does to it (PostgreSQL drops the check, MariaDB and SQLite refuse); drop the check \
+         in an earlier op (drop_constraint), then the column, and add back a check of the remaining columns if one \
+         should stay"
+    )]
+    ColumnInCheck {
+        /// The table.
+        table: String,
+        /// The column to drop.
+        column: String,
+        /// The check, its expression as its only column.
+        check: Box<Key>,
+    },
+    /// `drop_column` of a column that an expression key of an index reads: PostgreSQL drops the
+    /// index, SQLite and MySQL refuse the drop (MariaDB indexes no expressions).
+    #[error(
+        "column `{table}.{column}` is read by an expression of {index}, and the backends differ in what dropping the \
+         column does to it (PostgreSQL drops the index, SQLite and MySQL refuse); drop the index in an earlier op \
+         (drop_index), then the column, and create again the index that should remain"
+    )]
+    ColumnInIndexExpression {
+        /// The table.
+        table: String,
+        /// The column to drop.
+        column: String,
+        /// The index, its keys as written.
+        index: Box<Key>,
+    },
     /// `drop_column` of a column a foreign key references: no backend drops the key with it
     /// alike (PostgreSQL and MySQL refuse, SQLite would leave the key pointing at nothing).
     #[error(
@@ -163,7 +198,8 @@ pub struct Key {
     pub kind: KeyKind,
     /// Its name, when it has one.
     pub name: Option<String>,
-    /// Its columns (an index's expressions as written, and its included columns).
+    /// Its columns (an index's expressions as written, and its included columns; a check's
+    /// expression).
     pub columns: Vec<String>,
 }
 
@@ -188,6 +224,8 @@ pub enum KeyKind {
     ForeignKey,
     /// An index.
     Index,
+    /// A check constraint.
+    Check,
 }
 
 impl KeyKind {
@@ -195,7 +233,7 @@ impl KeyKind {
     fn drop_op(self) -> &'static str {
         match self {
             KeyKind::Index => "drop_index",
-            KeyKind::PrimaryKey | KeyKind::Unique | KeyKind::ForeignKey => "drop_constraint",
+            KeyKind::PrimaryKey | KeyKind::Unique | KeyKind::ForeignKey | KeyKind::Check => "drop_constraint",
         }
     }
 }
@@ -207,6 +245,7 @@ impl std::fmt::Display for KeyKind {
             KeyKind::Unique => "unique constraint",
             KeyKind::ForeignKey => "foreign key",
             KeyKind::Index => "index",
+            KeyKind::Check => "check constraint",
         })
     }
 }
@@ -341,9 +380,15 @@ impl KnownSchema {
 }
 
 impl KnownSchema {
-    /// Refuses dropping `table.column` while a key or index of several columns covers it, or a
-    /// foreign key references it. A key or index of the column alone goes with it, on every
-    /// backend.
+    /// Refuses dropping `table.column` while a key or index of several columns covers it, a
+    /// check reading other columns too or an expression key of an index reads it, or a foreign
+    /// key references it. A key, plain index or check of the column alone goes with it, on
+    /// every backend.
+    ///
+    /// An expression reads a column when it names it as a whole token, quoted or not, in any
+    /// case (`Table::columns_read`): `a` is not read by `name`, nor by `'a'`, `a(1)` or `x::a`.
+    /// A keyword spelled like a column can still match; such a refusal is rare, and dropping the
+    /// check or index first is a valid revision on every backend.
     fn dependents(&self, table: &str, column: &str) -> Result<(), Refusal> {
         let Some(known) = self.table(table)? else { return Ok(()) };
         let names = |columns: &[String]| columns.iter().any(|c| c.eq_ignore_ascii_case(column));
@@ -360,7 +405,21 @@ impl KnownSchema {
                 Constraint::PrimaryKey { .. } => KeyKind::PrimaryKey,
                 Constraint::Unique { .. } => KeyKind::Unique,
                 Constraint::ForeignKey { .. } => KeyKind::ForeignKey,
-                Constraint::Check { .. } => continue,
+                Constraint::Check { name, expr } => {
+                    let read = known.columns_read(expr);
+                    if read.len() > 1 && read.iter().any(|c| c.eq_ignore_ascii_case(column)) {
+                        return Err(Refusal::ColumnInCheck {
+                            table: known.name.clone(),
+                            column: column.to_owned(),
+                            check: Box::new(Key {
+                                kind: KeyKind::Check,
+                                name: name.clone(),
+                                columns: vec![expr.clone()],
+                            }),
+                        });
+                    }
+                    continue;
+                }
             };
             let columns = constraint.columns();
             if columns.len() > 1 && names(columns) {
@@ -382,6 +441,14 @@ impl KnownSchema {
                     || names(&index.include);
             if keys.len() > 1 && covers {
                 return Err(refuse(KeyKind::Index, Some(&index.name), keys));
+            }
+            let reads = |expr: &str| known.columns_read(expr).iter().any(|c| c.eq_ignore_ascii_case(column));
+            if index.columns.iter().any(|key| matches!(key, IndexKey::Expr { expr } if reads(expr))) {
+                return Err(Refusal::ColumnInIndexExpression {
+                    table: known.name.clone(),
+                    column: column.to_owned(),
+                    index: Box::new(Key { kind: KeyKind::Index, name: Some(index.name.clone()), columns: keys }),
+                });
             }
         }
         // A doubtful table's foreign keys may be gone already.
@@ -662,6 +729,104 @@ mod tests {
             ]"#,
         ] {
             assert_eq!(check(&mut shops(), &ops(text)), None, "{text}");
+        }
+    }
+
+    /// `items (id, price, discount, email, name, a)` with checks and indexes on expressions.
+    fn items() -> KnownSchema {
+        let mut known = database();
+        let setup = ops(r#"op = [
+            { op = "create_table", table = "items", columns = [
+                { name = "id", type = "integer" }, { name = "price", type = "integer" }, { name = "discount", type = "integer" },
+                { name = "email", type = "text" }, { name = "name", type = "text" }, { name = "a", type = "integer" },
+              ], constraints = [
+                { kind = "check", name = "items_price_check", expr = "(\"Price\" > 0) AND price < 1000" },
+                { kind = "check", name = "items_discount_check", expr = "(discount)::numeric <= PRICE" },
+                { kind = "check", name = "items_name_check", expr = "name <> 'a' AND name::a IS NOT NULL" },
+              ] },
+            { op = "create_index", table = "items", name = "ix_items_lower_email", columns = [{ expr = "lower(`email`)" }] },
+        ]"#);
+        for op in &setup {
+            known.check(op).expect("fits");
+            known.advance(op, true);
+        }
+        known
+    }
+
+    #[test]
+    fn a_column_read_by_a_check_of_several_columns_or_an_index_expression_is_refused() {
+        let key = |name: &str, expr: &str| {
+            Box::new(Key { kind: KeyKind::Check, name: Some(name.to_owned()), columns: vec![expr.to_owned()] })
+        };
+        for (text, refusal) in [
+            (
+                r#"op = [{ op = "drop_column", table = "items", column = "price" }]"#,
+                Refusal::ColumnInCheck {
+                    table: "items".into(),
+                    column: "price".into(),
+                    check: key("items_discount_check", "(discount)::numeric <= PRICE"),
+                },
+            ),
+            (
+                r#"op = [{ op = "drop_column", table = "items", column = "Discount" }]"#,
+                Refusal::ColumnInCheck {
+                    table: "items".into(),
+                    column: "Discount".into(),
+                    check: key("items_discount_check", "(discount)::numeric <= PRICE"),
+                },
+            ),
+            (
+                r#"op = [{ op = "drop_column", table = "items", column = "email" }]"#,
+                Refusal::ColumnInIndexExpression {
+                    table: "items".into(),
+                    column: "email".into(),
+                    index: Box::new(Key {
+                        kind: KeyKind::Index,
+                        name: Some("ix_items_lower_email".into()),
+                        columns: vec!["lower(`email`)".into()],
+                    }),
+                },
+            ),
+        ] {
+            assert_eq!(check(&mut items(), &ops(text)), Some((0, refusal)), "{text}");
+        }
+        let refusal =
+            check(&mut items(), &ops(r#"op = [{ op = "drop_column", table = "items", column = "discount" }]"#));
+        assert_eq!(
+            refusal.expect("refused").1.to_string(),
+            "column `items.discount` is read by check constraint `items_discount_check` ((discount)::numeric <= PRICE), \
+             which reads other columns too, and the backends differ in what dropping the column does to it \
+             (PostgreSQL drops the check, MariaDB and SQLite refuse); drop the check in an earlier op \
+             (drop_constraint), then the column, and add back a check of the remaining columns if one should stay"
+        );
+        let refusal = check(&mut items(), &ops(r#"op = [{ op = "drop_column", table = "items", column = "email" }]"#));
+        assert_eq!(
+            refusal.expect("refused").1.to_string(),
+            "column `items.email` is read by an expression of index `ix_items_lower_email` (lower(`email`)), and the \
+             backends differ in what dropping the column does to it (PostgreSQL drops the index, SQLite and MySQL \
+             refuse); drop the index in an earlier op (drop_index), then the column, and create again the index that \
+             should remain"
+        );
+    }
+
+    #[test]
+    fn checks_of_the_column_alone_go_with_it_and_others_dropped_first_let_it_go() {
+        for text in [
+            // A check of the column alone goes with it; `name`, the string 'a' and the type `a`
+            // do not read the column `a`.
+            r#"op = [
+                { op = "drop_column", table = "items", column = "a" },
+                { op = "drop_constraint", table = "items", name = "items_discount_check", kind = "check" },
+                { op = "drop_column", table = "items", column = "price" },
+                { op = "drop_column", table = "items", column = "discount" },
+                { op = "drop_column", table = "items", column = "name" },
+            ]"#,
+            r#"op = [
+                { op = "drop_index", table = "items", name = "ix_items_lower_email" },
+                { op = "drop_column", table = "items", column = "email" },
+            ]"#,
+        ] {
+            assert_eq!(check(&mut items(), &ops(text)), None, "{text}");
         }
     }
 

@@ -74,13 +74,24 @@ impl Schema {
             Op::DropColumn { table, column } => {
                 let name = column.name();
                 let target = self.table_mut(table)?;
+                // A check of the column alone goes with it, as on every backend (SQLite's
+                // renderer rebuilds the table for it); one reading other columns too stays.
+                let goes: Vec<bool> = target
+                    .constraints
+                    .iter()
+                    .map(|c| match c {
+                        Constraint::Check { expr, .. } => target.columns_read(expr) == [name],
+                        _ => c.columns().iter().any(|col| col == name),
+                    })
+                    .collect();
                 let before = target.columns.len();
                 target.columns.retain(|c| c.name != name);
                 if target.columns.len() == before {
                     return Err(SchemaError::UnknownColumn { table: table.clone(), column: name.to_owned() });
                 }
                 target.primary_key.retain(|c| c != name);
-                target.constraints.retain(|c| !c.columns().iter().any(|col| col == name));
+                let mut goes = goes.into_iter();
+                target.constraints.retain(|_| !goes.next().expect("one flag per constraint"));
                 self.indexes.retain(|_, index| {
                     !(&index.table == table
                         && (index.columns.iter().any(|k| matches!(k, IndexKey::Column(c) if c == name))
@@ -544,6 +555,28 @@ mod tests {
         .expect("valid op");
         schema.apply(&drop).expect("fits");
         assert!(schema.indexes.is_empty(), "dropping an included column drops the index, as the databases do");
+    }
+
+    #[test]
+    fn dropping_a_column_drops_the_checks_of_it_alone() {
+        let ops = ops(r#"
+            op = [
+                { op = "create_table", table = "t", columns = [
+                    { name = "price", type = "integer" }, { name = "discount", type = "integer" }, { name = "name", type = "text" },
+                  ], constraints = [
+                    { kind = "check", name = "t_price_check", expr = "(\"Price\" > 0) AND price IS NOT NULL" },
+                    { kind = "check", name = "t_discount_check", expr = "discount <= price" },
+                    { kind = "check", name = "t_name_check", expr = "name <> 'price'" },
+                  ] },
+                { op = "drop_column", table = "t", column = "price" },
+            ]
+            "#);
+        let mut schema = Schema::default();
+        for op in &ops {
+            schema.apply(op).expect("fits");
+        }
+        let names: Vec<_> = schema.tables["t"].constraints.iter().filter_map(Constraint::name).collect();
+        assert_eq!(names, ["t_discount_check", "t_name_check"], "a check reading other columns too stays");
     }
 
     #[test]

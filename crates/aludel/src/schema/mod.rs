@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod apply;
+mod expr;
 
 pub use apply::{rename_identifier, rename_quoting};
 
@@ -651,6 +652,19 @@ impl Table {
     /// Looks a column up by name, mutably.
     pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
         self.columns.iter_mut().find(|c| c.name == name)
+    }
+
+    /// The table's columns the SQL expression `expr` (a check, an index key) reads, each once,
+    /// in the table's order. A name matches a column case-insensitively, quoted or not, so
+    /// that no backend's reading of a name is missed; a word that matches no column (a
+    /// keyword) is not a read.
+    pub fn columns_read(&self, expr: &str) -> Vec<&str> {
+        let names = expr::names_read(expr);
+        self.columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|column| names.iter().any(|name| name.eq_ignore_ascii_case(column)))
+            .collect()
     }
 }
 

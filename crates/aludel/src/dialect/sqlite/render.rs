@@ -29,7 +29,7 @@ use crate::dialect::sqlite::ddl::{Renderer, primary_key};
 use crate::dialect::sqlite::rebuild::rebuild;
 use crate::dialect::{RenderError, Statement};
 use crate::ops::{ColumnChange, Op};
-use crate::schema::{Column, ColumnType, DefaultValue, Index, IndexKey, Schema, SchemaError, Table};
+use crate::schema::{Column, ColumnType, Constraint, DefaultValue, Index, IndexKey, Schema, SchemaError, Table};
 
 /// Renders one op against the schema the earlier ops lead to.
 pub(super) fn render(op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
@@ -157,10 +157,15 @@ fn addable_in_place(column: &Column) -> bool {
 }
 
 /// Whether the primary key, a constraint or an index of `table` uses the column, so that
-/// `ALTER TABLE ... DROP COLUMN` refuses to drop it.
+/// `ALTER TABLE ... DROP COLUMN` refuses to drop it. A table CHECK reading it counts too:
+/// SQLite refuses to drop a column that one names, where the other backends drop a check of
+/// the column alone, as the rebuild (from `Schema::apply`) does.
 fn column_in_use(schema: &Schema, table: &Table, column: &str) -> bool {
     primary_key(table).0.iter().any(|c| c == column)
-        || table.constraints.iter().any(|c| c.columns().iter().any(|c| c == column))
+        || table.constraints.iter().any(|constraint| match constraint {
+            Constraint::Check { expr, .. } => table.columns_read(expr).contains(&column),
+            _ => constraint.columns().iter().any(|c| c == column),
+        })
         || schema
             .indexes_on(&table.name)
             .any(|index| index.columns.iter().any(|key| matches!(key, IndexKey::Column(c) if c == column)))

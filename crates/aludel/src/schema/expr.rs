@@ -1,0 +1,122 @@
+//! The names an SQL expression (a check, an index key, a predicate) reads, found by scanning
+//! its tokens: enough to tell which of a table's columns it uses, without parsing it.
+//!
+//! Not here: rewriting names in an expression (`apply::rename_quoting`), or what a name means
+//! beyond matching a column.
+
+/// The names in `expr` that may stand for columns, in order: quoted names (`"a"`, `` `a` ``,
+/// `[a]`) and bare words. Left out, because they name no column: string literals, comments,
+/// numbers, a word followed by `(` (a function, or MySQL's prefix key `body(10)`), a word
+/// after `::` or `AS` (a type) and a word before a string (a typed literal such as
+/// `date '2020-01-01'`, or MySQL's `_utf8mb4'x'`). A keyword is still returned: matched
+/// against a table's columns, it only counts where a column bears its name.
+pub(crate) fn names_read(expr: &str) -> Vec<String> {
+    let bytes = expr.as_bytes();
+    let mut names = Vec::new();
+    // Whether the previous token makes the next word a type name.
+    let mut type_follows = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        match bytes[i] {
+            b'\'' => {
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == b'\'' {
+                        if bytes.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
+                type_follows = false;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = expr[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = expr[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2);
+            }
+            b':' if bytes.get(i + 1) == Some(&b':') => {
+                i += 2;
+                type_follows = true;
+            }
+            open @ (b'"' | b'`' | b'[') => {
+                let close = if open == b'[' { b']' } else { open };
+                let mut name = String::new();
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == close {
+                        if close != b']' && bytes.get(i + 1) == Some(&close) {
+                            name.push(close as char);
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    let ch = expr[i..].chars().next().expect("inside the string");
+                    name.push(ch);
+                    i += ch.len_utf8();
+                }
+                if !std::mem::take(&mut type_follows) && !expr[i..].trim_start().starts_with('(') {
+                    names.push(name);
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$' || bytes[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                let word = &expr[start..i];
+                let rest = expr[i..].trim_start();
+                let is_type = std::mem::take(&mut type_follows);
+                if word.eq_ignore_ascii_case("as") {
+                    type_follows = true;
+                } else if !is_type && !rest.starts_with(['(', '\'']) {
+                    names.push(word.to_owned());
+                }
+            }
+            c if c.is_ascii_digit() => {
+                // A number (with its exponent or hex digits) is never a name.
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_') {
+                    i += 1;
+                }
+            }
+            c => {
+                // A type name may follow `::` after spaces, not after anything else.
+                if !c.is_ascii_whitespace() {
+                    type_follows = false;
+                }
+                i += 1;
+            }
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_whole_tokens_outside_strings_calls_and_types() {
+        for (expr, names) in [
+            ("price > 0", &["price"][..]),
+            ("lower(email)", &["email"]),
+            ("(\"Email\" <> '') AND `a``b` > [c d]", &["Email", "AND", "a`b", "c d"]),
+            ("'name' || 'it''s a' || x", &["x"]),
+            ("((discount)::numeric <= price::double precision)", &["discount", "price", "precision"]),
+            ("CAST(a AS date) > date '2020-01-01'", &["a"]),
+            ("status = _utf8mb4'open' -- a comment naming x\n OR 1e5 > n /* y */", &["status", "OR", "n"]),
+            ("body(10)", &[]),
+            ("name_2 + é", &["name_2", "é"]),
+        ] {
+            assert_eq!(names_read(expr), names, "{expr}");
+        }
+    }
+}
