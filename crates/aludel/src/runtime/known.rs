@@ -3,8 +3,8 @@
 //! will not exist when it runs; a `drop_column` whose column a key or index of several columns
 //! still covers (PostgreSQL drops such a key, MySQL narrows or refuses it, SQLite rebuilds
 //! without it: one history would mean three things), a CHECK reading other columns too still
-//! reads (PostgreSQL drops the check, MariaDB and SQLite refuse), an expression key of an
-//! index reads (PostgreSQL drops the index, MySQL and SQLite refuse), or a foreign key
+//! reads (PostgreSQL drops the check, MariaDB and SQLite refuse), an expression key or the
+//! `WHERE` of an index reads (PostgreSQL drops the index, MySQL and SQLite refuse), or a foreign key
 //! references. On a backend without transactional DDL (MySQL) such an op would otherwise fail
 //! part way, leaving its revision half applied. A key, plain index or check of the dropped
 //! column alone goes with it on every backend, as `Schema::apply` has it (MySQL's renderer
@@ -158,8 +158,9 @@ pub enum Refusal {
         /// The check, its expression as its only column.
         check: Box<Key>,
     },
-    /// `drop_column` of a column that an expression key of an index reads: PostgreSQL drops the
-    /// index, SQLite and MySQL refuse the drop (MariaDB indexes no expressions).
+    /// `drop_column` of a column that an expression key of an index, or a partial index's
+    /// `WHERE`, reads: PostgreSQL drops the index, SQLite and MySQL refuse the drop (MariaDB
+    /// indexes no expressions; MySQL has no partial indexes).
     #[error(
         "column `{table}.{column}` is read by an expression of {index}, and the backends differ in what dropping the \
          column does to it (PostgreSQL drops the index, SQLite and MySQL refuse); drop the index in an earlier op \
@@ -381,7 +382,7 @@ impl KnownSchema {
 
 impl KnownSchema {
     /// Refuses dropping `table.column` while a key or index of several columns covers it, a
-    /// check reading other columns too or an expression key of an index reads it, or a foreign
+    /// check reading other columns too or an expression key or `WHERE` of an index reads it, or a foreign
     /// key references it. A key, plain index or check of the column alone goes with it, on
     /// every backend.
     ///
@@ -443,11 +444,16 @@ impl KnownSchema {
                 return Err(refuse(KeyKind::Index, Some(&index.name), keys));
             }
             let reads = |expr: &str| known.columns_read(expr).iter().any(|c| c.eq_ignore_ascii_case(column));
-            if index.columns.iter().any(|key| matches!(key, IndexKey::Expr { expr } if reads(expr))) {
+            // A partial index's WHERE too: PostgreSQL drops the index, SQLite refuses the drop.
+            let predicate = index.predicate.as_deref().filter(|predicate| reads(predicate));
+            if predicate.is_some()
+                || index.columns.iter().any(|key| matches!(key, IndexKey::Expr { expr } if reads(expr)))
+            {
+                let columns = keys.into_iter().chain(predicate.map(|predicate| format!("WHERE {predicate}"))).collect();
                 return Err(Refusal::ColumnInIndexExpression {
                     table: known.name.clone(),
                     column: column.to_owned(),
-                    index: Box::new(Key { kind: KeyKind::Index, name: Some(index.name.clone()), columns: keys }),
+                    index: Box::new(Key { kind: KeyKind::Index, name: Some(index.name.clone()), columns }),
                 });
             }
         }
@@ -739,12 +745,14 @@ mod tests {
             { op = "create_table", table = "items", columns = [
                 { name = "id", type = "integer" }, { name = "price", type = "integer" }, { name = "discount", type = "integer" },
                 { name = "email", type = "text" }, { name = "name", type = "text" }, { name = "a", type = "integer" },
+                { name = "archived", type = "integer" },
               ], constraints = [
                 { kind = "check", name = "items_price_check", expr = "(\"Price\" > 0) AND price < 1000" },
                 { kind = "check", name = "items_discount_check", expr = "(discount)::numeric <= PRICE" },
                 { kind = "check", name = "items_name_check", expr = "name <> 'a' AND name::a IS NOT NULL" },
               ] },
             { op = "create_index", table = "items", name = "ix_items_lower_email", columns = [{ expr = "lower(`email`)" }] },
+            { op = "create_index", table = "items", name = "ix_items_live_name", columns = ["name"], where = "archived IS NULL" },
         ]"#);
         for op in &setup {
             known.check(op).expect("fits");
@@ -784,6 +792,18 @@ mod tests {
                         kind: KeyKind::Index,
                         name: Some("ix_items_lower_email".into()),
                         columns: vec!["lower(`email`)".into()],
+                    }),
+                },
+            ),
+            (
+                r#"op = [{ op = "drop_column", table = "items", column = "archived" }]"#,
+                Refusal::ColumnInIndexExpression {
+                    table: "items".into(),
+                    column: "archived".into(),
+                    index: Box::new(Key {
+                        kind: KeyKind::Index,
+                        name: Some("ix_items_live_name".into()),
+                        columns: vec!["name".into(), "WHERE archived IS NULL".into()],
                     }),
                 },
             ),

@@ -70,7 +70,8 @@ pub(super) fn check_revision(
 ) {
     if context.revision.lacks_downgrade() {
         let has_down = context.revision.upgrade.iter().any(|op| matches!(op, Op::Sql { down: Some(_), .. }));
-        let down = if has_down { "; the `down` of its `sql` op runs only when written as a `[[downgrade]]` op" } else { "" };
+        let down =
+            if has_down { "; the `down` of its `sql` op runs only when written as a `[[downgrade]]` op" } else { "" };
         out.push((
             None,
             None,
