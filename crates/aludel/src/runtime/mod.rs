@@ -722,7 +722,7 @@ impl Migrator {
         let mut session = connect_existing(&self.config).await?;
         let result = async {
             let heads = state::read_heads_if_any(session.as_mut(), &self.config.tables).await?;
-            let history = state::read_history_if_any(session.as_mut(), &self.config.tables).await?;
+            let history = state::read_latest_history_if_any(session.as_mut(), &self.config.tables).await?;
             let applied = self.graph.applied(&heads)?;
             Ok(state::checksum_mismatches(&self.graph, &applied, &history))
         }

@@ -92,7 +92,7 @@ async fn locked_run(
         Goal::Downgrade(target) => graph.plan_downgrade(&heads, target)?,
         Goal::Stamp { targets, purge } => {
             let new_heads = graph.stamp_heads_all(&heads, targets, purge)?;
-            let history = state::read_history(session, tables).await?;
+            let history = state::read_latest_history(session, tables).await?;
             stamp(graph, tables, session, &history, &heads, &new_heads, purge).await?;
             return Ok(RunReport { steps: Vec::new(), heads: new_heads });
         }
@@ -100,7 +100,7 @@ async fn locked_run(
     // An edited (or removed) applied revision stops the run even when nothing is pending, so
     // a deploy notices it before the next revision ships.
     let applied = graph.applied(&heads)?;
-    let history = state::read_history(session, tables).await?;
+    let history = state::read_latest_history(session, tables).await?;
     let mismatches = state::checksum_mismatches(graph, &applied, &history);
     if !mismatches.is_empty() {
         return Err(RuntimeError::ChecksumMismatch { mismatches }.into());
@@ -680,7 +680,7 @@ pub(super) async fn accept_changes(
     let result = async {
         session.lock().await.map_err(db_error(crate::runtime::TAKE_THE_LOCK))?;
         let heads = state::read_heads_if_any(session.as_mut(), tables).await?;
-        let history = state::read_history_if_any(session.as_mut(), tables).await?;
+        let history = state::read_latest_history_if_any(session.as_mut(), tables).await?;
         let mismatches = state::checksum_mismatches(graph, &graph.applied(&heads)?, &history);
         if !mismatches.is_empty() {
             let dialect = session.dialect();

@@ -352,14 +352,34 @@ pub fn select_unfinished(dialect: &dyn Dialect, tables: &StateTables) -> String 
 /// Reads the history, oldest first: id, revision, direction, checksum, applied_at,
 /// duration_ms, detail.
 pub fn select_history(dialect: &dyn Dialect, tables: &StateTables) -> String {
+    select_history_rows(dialect, tables, "")
+}
+
+/// Reads, oldest first and in the columns of [`select_history`], only the latest row of each
+/// revision and direction: all that tells which revisions the history records applied and
+/// with which checksum, however many times a revision went up and down.
+pub fn select_latest_history(dialect: &dyn Dialect, tables: &StateTables) -> String {
     let table = dialect.quote_ident(&tables.history_table);
+    // A join on a grouped derived table, which every backend runs in one pass (an `IN`
+    // subquery may run once per row on MySQL).
+    let latest = format!(
+        " JOIN (SELECT MAX(id) AS latest_id FROM {table} GROUP BY revision, direction) latest \
+         ON {table}.id = latest.latest_id"
+    );
+    select_history_rows(dialect, tables, &latest)
+}
+
+fn select_history_rows(dialect: &dyn Dialect, tables: &StateTables, join: &str) -> String {
+    let table = dialect.quote_ident(&tables.history_table);
+    let column = |name: &str| format!("{table}.{name}");
     // Ordered by the table's own column: PostgreSQL names the text cast `id` too, and a bare
     // `ORDER BY id` would sort the text (1, 10, 11, 2, ...).
     format!(
-        "SELECT {}, revision, direction, checksum, {}, {}, detail FROM {table} ORDER BY {table}.id",
-        dialect.cast_to_text("id", 20),
-        dialect.utc_text("applied_at"),
-        dialect.cast_to_text("duration_ms", 20),
+        "SELECT {}, {table}.revision, {table}.direction, {table}.checksum, {}, {}, {table}.detail FROM {table}{join} \
+         ORDER BY {table}.id",
+        dialect.cast_to_text(&column("id"), 20),
+        dialect.utc_text(&column("applied_at")),
+        dialect.cast_to_text(&column("duration_ms"), 20),
     )
 }
 
