@@ -805,7 +805,8 @@ async fn a_row_without_the_checksum_of_the_ops_that_ran_resumes_only_unchanged()
     project
         .db
         .execute(
-            "UPDATE aludel_history SET detail = regexp_replace(detail, ' \\(their checksum: [0-9a-f]+\\)', '') \
+            "UPDATE aludel_history SET detail = \
+             regexp_replace(detail, ' \\(their checksum: [0-9a-f]+\\) \\(op by op: [0-9a-f ]+\\)', '') \
              WHERE revision = 'r2'",
         )
         .await;

@@ -86,12 +86,18 @@ pub(super) fn segments(rendered: &[RenderedOp<'_>]) -> Vec<Segment> {
 
 /// The progress a history row records: how many of the revision's `ops` took effect and,
 /// when any did, their checksum, which a later run compares to resume after them only while
-/// they read as they ran; then the name of what the op that failed left behind, if anything.
+/// they read as they ran, and each one's, which tells the first that changed; then the name
+/// of what the op that failed left behind, if anything.
 fn progress(done: usize, ops: &[Op], leftover: Option<&str>) -> String {
     let total = ops.len();
     let mut progress = match ops.get(..done) {
         Some(ran) if done > 0 => {
-            format!("{done} of its {total} op(s) ran{RAN_CHECKSUM}{})", checksum::ops_checksum(ran))
+            let each: Vec<String> = ran.iter().map(op_checksum).collect();
+            format!(
+                "{done} of its {total} op(s) ran{RAN_CHECKSUM}{}){EACH_OP}{})",
+                checksum::ops_checksum(ran),
+                each.join(" ")
+            )
         }
         _ => format!("{done} of its {total} op(s) ran"),
     };
@@ -105,6 +111,18 @@ fn progress(done: usize, ops: &[Op], leftover: Option<&str>) -> String {
 /// What follows the count in a progress that records the checksum of the ops that ran.
 const RAN_CHECKSUM: &str = " (their checksum: ";
 
+/// What opens the checksums of the ops that ran one by one, after theirs together (where
+/// earlier versions, which read up to the first `)`, do not see it).
+const EACH_OP: &str = " (op by op: ";
+
+/// A short checksum of `op` alone: it only tells which op changed, the checksum of all the
+/// ops that ran decides whether any did.
+fn op_checksum(op: &Op) -> String {
+    let mut checksum = checksum::ops_checksum(std::slice::from_ref(op));
+    checksum.truncate(8);
+    checksum
+}
+
 /// What opens the name of a leftover in a progress, after the checksum; a backtick closes it.
 const LEFT_BEHIND: &str = "; left behind: `";
 
@@ -115,6 +133,8 @@ struct Progress<'a> {
     done: usize,
     /// Their checksum; `None` in rows earlier versions wrote.
     ran: Option<&'a str>,
+    /// Each one's ([`op_checksum`]), space-separated; `None` in rows earlier versions wrote.
+    each: Option<&'a str>,
     /// What the op that failed left behind, by the name its probe gave; `None` in rows
     /// earlier versions wrote.
     leftover: Option<String>,
@@ -122,15 +142,19 @@ struct Progress<'a> {
 
 /// The progress recorded in `detail`; none recorded means none ran.
 fn read_progress(detail: Option<&str>) -> Option<Progress<'_>> {
-    let Some(detail) = detail else { return Some(Progress { done: 0, ran: None, leftover: None }) };
+    let Some(detail) = detail else { return Some(Progress { done: 0, ran: None, each: None, leftover: None }) };
     let (done, rest) = detail.split_once(" of its ")?;
     let (_, after) = rest.split_once(" op(s) ran")?;
     let (ran, after) = match after.strip_prefix(RAN_CHECKSUM).and_then(|rest| rest.split_once(')')) {
         Some((ran, after)) => (Some(ran), after),
         None => (None, after),
     };
+    let (each, after) = match after.strip_prefix(EACH_OP).and_then(|rest| rest.split_once(')')) {
+        Some((each, after)) => (Some(each), after),
+        None => (None, after),
+    };
     let leftover = after.strip_prefix(LEFT_BEHIND).and_then(read_until_backtick);
-    Some(Progress { done: done.parse().ok()?, ran, leftover })
+    Some(Progress { done: done.parse().ok()?, ran, each, leftover })
 }
 
 /// The text before the first single backtick of `text`, a doubled one read as one; `None`
@@ -161,8 +185,9 @@ pub(super) enum RanOps {
     /// The `done` ops that took effect read as they ran: a run resumes after them, whatever
     /// changed after them.
     Unchanged { done: usize },
-    /// Some of the `done` ops that took effect read otherwise now.
-    Changed { done: usize },
+    /// Some of the `done` ops that took effect read otherwise now, the first at `first`
+    /// (unknown in rows earlier versions wrote).
+    Changed { done: usize, first: Option<usize> },
     /// Nothing tells: the row records no progress this version reads, or (written by an
     /// earlier version, without the checksum of the ops that ran) the file changed.
     Unknown,
@@ -170,19 +195,31 @@ pub(super) enum RanOps {
 
 /// [`RanOps`] of the unfinished `revision` as its file reads now.
 pub(super) fn ran_ops(unfinished: &Unfinished, revision: &Revision) -> RanOps {
-    let Some(Progress { done, ran, .. }) = read_progress(unfinished.detail.as_deref()) else { return RanOps::Unknown };
+    let Some(Progress { done, ran, each, .. }) = read_progress(unfinished.detail.as_deref()) else {
+        return RanOps::Unknown;
+    };
     let ops = revision.ops(unfinished.direction());
     match ran {
         // No op took effect, so none can have changed.
         _ if done == 0 => RanOps::Unchanged { done },
         Some(ran) => match ops.get(..done) {
             Some(now) if checksum::ops_checksum(now) == ran => RanOps::Unchanged { done },
-            _ => RanOps::Changed { done },
+            _ => RanOps::Changed { done, first: first_changed(each, ops, done) },
         },
         // Earlier versions recorded no checksum of the ops that ran: the whole file must match.
         None if checksum::matches(&unfinished.checksum, revision) => RanOps::Unchanged { done },
         None => RanOps::Unknown,
     }
+}
+
+/// The position of the first of the `done` ops that ran that `ops` holds otherwise now (or
+/// no longer holds), by the checksums of each one the progress recorded (`each`).
+fn first_changed(each: Option<&str>, ops: &[Op], done: usize) -> Option<usize> {
+    let each: Vec<&str> = each?.split(' ').collect();
+    if each.len() != done {
+        return None;
+    }
+    (0..done).find(|&index| ops.get(index).is_none_or(|op| op_checksum(op) != each[index]))
 }
 
 /// Where a run resumes a revision that failed in segments.
@@ -220,8 +257,8 @@ pub(super) fn resume_point(
     match ran_ops(&unfinished, revision) {
         // Said first: an edit to what ran may also be what keeps the revision from running
         // in segments.
-        RanOps::Changed { done } => {
-            Err(RuntimeError::RanOpsChanged(RanOpsChanged::of(&unfinished, revision, done)).into())
+        RanOps::Changed { done, first } => {
+            Err(RuntimeError::RanOpsChanged(RanOpsChanged::of(&unfinished, revision, done, first)).into())
         }
         RanOps::Unchanged { done } => {
             let rendered = render_step(dialect, graph, &mut schema.clone(), step).ok();
@@ -612,29 +649,42 @@ mod tests {
     fn the_recorded_progress_reads_back() {
         let ops = [sql("SELECT 1"), sql("SELECT 2"), sql("SELECT 3"), sql("SELECT 4"), sql("SELECT 5")];
         let ran = checksum::ops_checksum(&ops[..3]);
-        fn read<'a>(done: usize, ran: Option<&'a str>, leftover: Option<&str>) -> Option<Progress<'a>> {
-            Some(Progress { done, ran, leftover: leftover.map(str::to_owned) })
+        let each = ops[..3].iter().map(op_checksum).collect::<Vec<_>>().join(" ");
+        fn read<'a>(
+            done: usize,
+            ran: Option<&'a str>,
+            each: Option<&'a str>,
+            leftover: Option<&str>,
+        ) -> Option<Progress<'a>> {
+            Some(Progress { done, ran, each, leftover: leftover.map(str::to_owned) })
         }
-        assert_eq!(read_progress(None), Some(Progress { done: 0, ran: None, leftover: None }));
+        let (ran, each) = (ran.as_str(), each.as_str());
+        assert_eq!(read_progress(None), read(0, None, None, None));
         assert_eq!(progress(0, &ops, None), "0 of its 5 op(s) ran");
-        assert_eq!(progress(3, &ops, None), format!("3 of its 5 op(s) ran (their checksum: {ran})"));
-        assert_eq!(read_progress(Some(&progress(3, &ops, None))), read(3, Some(&ran), None));
+        assert_eq!(progress(3, &ops, None), format!("3 of its 5 op(s) ran (their checksum: {ran}) (op by op: {each})"));
+        assert_eq!(each.split(' ').map(str::len).collect::<Vec<_>>(), [8, 8, 8]);
+        assert_eq!(read_progress(Some(&progress(3, &ops, None))), read(3, Some(ran), Some(each), None));
         let failed = format!("{}; op 4 (x) failed: no (their checksum: abc)", progress(3, &ops, None));
-        assert_eq!(read_progress(Some(&failed)), read(3, Some(&ran), None));
+        assert_eq!(read_progress(Some(&failed)), read(3, Some(ran), Some(each), None));
         // The leftover of the op that failed, whatever its name holds and the message says.
         let left = progress(3, &ops, Some("public.\"ix `a`\""));
-        assert_eq!(left, format!("3 of its 5 op(s) ran (their checksum: {ran}); left behind: `public.\"ix ``a``\"`"));
+        let expected = format!(
+            "3 of its 5 op(s) ran (their checksum: {ran}) (op by op: {each}); left behind: `public.\"ix ``a``\"`"
+        );
+        assert_eq!(left, expected);
         let failed = format!("{left}; op 4 (x) failed: no; left behind: `other`");
-        assert_eq!(read_progress(Some(&failed)), read(3, Some(&ran), Some("public.\"ix `a`\"")));
+        assert_eq!(read_progress(Some(&failed)), read(3, Some(ran), Some(each), Some("public.\"ix `a`\"")));
         let none_ran = format!("{}; op 1 (x) failed: no", progress(0, &ops, Some("public.ix_a")));
-        assert_eq!(read_progress(Some(&none_ran)), read(0, None, Some("public.ix_a")));
+        assert_eq!(read_progress(Some(&none_ran)), read(0, None, None, Some("public.ix_a")));
         // As earlier versions wrote it: no checksum, whatever the database's message says.
         let earlier = "3 of its 5 op(s) ran; op 4 (x) failed: no (their checksum: abc)";
-        assert_eq!(read_progress(Some(earlier)), read(3, None, None));
-        // Nor any leftover, whatever the message says.
+        assert_eq!(read_progress(Some(earlier)), read(3, None, None, None));
+        // Nor the checksum of each op, nor any leftover, whatever the message says.
+        let earlier = format!("3 of its 5 op(s) ran (their checksum: {ran}); op 4 (x) failed: no (op by op: a)");
+        assert_eq!(read_progress(Some(&earlier)), read(3, Some(ran), None, None));
         let earlier = format!("{}; op 4 (x) failed: no; left behind: `x`", progress(3, &ops, None));
-        assert_eq!(read_progress(Some(&earlier)), read(3, Some(&ran), None));
-        assert_eq!(read_progress(Some("3 of its 5 op(s) ran; left behind: `unclosed")), read(3, None, None));
+        assert_eq!(read_progress(Some(&earlier)), read(3, Some(ran), Some(each), None));
+        assert_eq!(read_progress(Some("3 of its 5 op(s) ran; left behind: `unclosed")), read(3, None, None, None));
         assert_eq!(read_progress(Some("something else")), None);
     }
 
@@ -672,7 +722,7 @@ mod tests {
         let earlier = failed(StepKind::UpgradeFailed, &ran, 2, |_| "2 of its 3 op(s) ran; op 3 (sql) failed".into());
         let none_ran = failed(StepKind::UpgradeFailed, &ran, 0, |p| format!("{p}; op 1 (sql) failed: syntax"));
         let unchanged = |done| RanOps::Unchanged { done };
-        let changed = |done| RanOps::Changed { done };
+        let changed = |done, first| RanOps::Changed { done, first: Some(first) };
         for (what, now, expected) in [
             (
                 "as it ran",
@@ -692,12 +742,12 @@ mod tests {
             (
                 "an op that ran changed",
                 revision(&["SELECT 1", "SELECT 0", "SELECT x"], &["SELECT 0", "SELECT y"]),
-                [changed(2), changed(1), RanOps::Unknown, unchanged(0)],
+                [changed(2, 1), changed(1, 0), RanOps::Unknown, unchanged(0)],
             ),
             (
                 "ops that ran removed",
                 revision(&["SELECT 1"], &[]),
-                [changed(2), changed(1), RanOps::Unknown, unchanged(0)],
+                [changed(2, 1), changed(1, 0), RanOps::Unknown, unchanged(0)],
             ),
         ] {
             let judged = [&up, &down, &earlier, &none_ran].map(|unfinished| ran_ops(unfinished, &now));
@@ -705,6 +755,45 @@ mod tests {
         }
         let unreadable = Unfinished { detail: Some("something else".into()), ..up };
         assert_eq!(ran_ops(&unreadable, &ran), RanOps::Unknown);
+    }
+
+    /// The refusal names the first op that ran and changed since, by the checksums of each
+    /// op the progress recorded; a row without them says only that some did.
+    #[test]
+    fn the_refusal_names_the_first_op_that_changed() {
+        let ran = revision(&["SELECT 1", "SELECT 2", "SELECT 3", "SELECT x"], &[]);
+        let up = failed(StepKind::UpgradeFailed, &ran, 3, |p| format!("{p}; op 4 (sql) failed: syntax"));
+        let without_each = Unfinished {
+            detail: up.detail.as_deref().map(|detail| {
+                let (head, tail) = detail.split_once(EACH_OP).expect("the checksum of each op");
+                format!("{head}{}", tail.split_once(')').expect("closed").1)
+            }),
+            ..up.clone()
+        };
+        for (what, now, unfinished, expected) in [
+            (
+                "the second changed",
+                revision(&["SELECT 1", "SELECT 0", "SELECT 9", "SELECT 4"], &[]),
+                &up,
+                "its ops 1 to 3 took effect, and op 2 of them changed in the file since (it reads `sql SELECT 0` now)",
+            ),
+            (
+                "the third removed",
+                revision(&["SELECT 1", "SELECT 2"], &[]),
+                &up,
+                "its ops 1 to 3 took effect, and op 3 of them is no longer in the file",
+            ),
+            (
+                "a row without the checksum of each op",
+                revision(&["SELECT 1", "SELECT 0", "SELECT 3", "SELECT 4"], &[]),
+                &without_each,
+                "its ops 1 to 3 took effect, and one or more of them changed in the file since",
+            ),
+        ] {
+            let RanOps::Changed { done, first } = ran_ops(unfinished, &now) else { panic!("{what}: not changed") };
+            let message = RanOpsChanged::of(unfinished, &now, done, first).to_string();
+            assert!(message.contains(expected), "{what}: {message}");
+        }
     }
 
     /// Resumed after op 2 where op 3, placed apart when the run failed, no longer is and
