@@ -796,6 +796,31 @@ async fn an_edit_to_an_op_that_already_ran_refuses_the_resume() {
     assert_eq!(index_oid(&project.db).await, built, "the index of op 1 was not built again");
 }
 
+/// With several ops that ran, the refusal names the first that changed and what it reads now,
+/// not only the range of ops that ran.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_refusal_to_resume_names_the_op_that_changed() {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    // A second concurrent build commits the ops before it: four ran when the fifth fails.
+    let ops = |second: &str| {
+        index_then(second)
+            + "\n[[upgrade]]\nop = \"create_index\"\ntable = \"accounts\"\nname = \"ix_accounts_email\"\n\
+               columns = [\"email\"]\nconcurrently = true\n\n[[upgrade]]\nop = \"sql\"\n\
+               sql = \"UPDATE acounts SET note = 'x'\"\n"
+    };
+    project.write("r2_index", &revision("r2", &["r1"], &ops("UPDATE accounts SET email = lower(email)"), ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    assert!(run.stderr.contains("its first 4 op(s) took effect"), "{}", run.stderr);
+
+    project.write("r2_index", &revision("r2", &["r1"], &ops("UPDATE accounts SET email = upper(email)"), ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    let changed = "its ops 1 to 4 took effect, and op 2 of them changed in the file since (it reads `sql UPDATE \
+                   accounts SET email = upper(email)` now); restore them as they ran";
+    assert!(run.stderr.contains(changed), "{}", run.stderr);
+}
+
 /// A row written before the history recorded the checksum of the ops that ran resumes only
 /// while the whole file is unchanged, as it did then.
 #[tokio::test(flavor = "multi_thread")]
