@@ -796,6 +796,31 @@ async fn an_edit_to_an_op_that_already_ran_refuses_the_resume() {
     assert_eq!(index_oid(&project.db).await, built, "the index of op 1 was not built again");
 }
 
+/// With several ops that ran, the refusal names the first that changed and what it reads now,
+/// not only the range of ops that ran.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_refusal_to_resume_names_the_op_that_changed() {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    // A second concurrent build commits the ops before it: four ran when the fifth fails.
+    let ops = |second: &str| {
+        index_then(second)
+            + "\n[[upgrade]]\nop = \"create_index\"\ntable = \"accounts\"\nname = \"ix_accounts_email\"\n\
+               columns = [\"email\"]\nconcurrently = true\n\n[[upgrade]]\nop = \"sql\"\n\
+               sql = \"UPDATE acounts SET note = 'x'\"\n"
+    };
+    project.write("r2_index", &revision("r2", &["r1"], &ops("UPDATE accounts SET email = lower(email)"), ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    assert!(run.stderr.contains("its first 4 op(s) took effect"), "{}", run.stderr);
+
+    project.write("r2_index", &revision("r2", &["r1"], &ops("UPDATE accounts SET email = upper(email)"), ""));
+    let run = project.run(&["upgrade", "head"]).await.expect_code(2);
+    let changed = "its ops 1 to 4 took effect, and op 2 of them changed in the file since (it reads `sql UPDATE \
+                   accounts SET email = upper(email)` now); restore them as they ran";
+    assert!(run.stderr.contains(changed), "{}", run.stderr);
+}
+
 /// A row written before the history recorded the checksum of the ops that ran resumes only
 /// while the whole file is unchanged, as it did then.
 #[tokio::test(flavor = "multi_thread")]
@@ -805,7 +830,8 @@ async fn a_row_without_the_checksum_of_the_ops_that_ran_resumes_only_unchanged()
     project
         .db
         .execute(
-            "UPDATE aludel_history SET detail = regexp_replace(detail, ' \\(their checksum: [0-9a-f]+\\)', '') \
+            "UPDATE aludel_history SET detail = \
+             regexp_replace(detail, ' \\(their checksum: [0-9a-f]+\\) \\(op by op: [0-9a-f ]+\\)', '') \
              WHERE revision = 'r2'",
         )
         .await;
@@ -866,4 +892,67 @@ async fn a_downgrade_fixed_in_the_op_that_failed_resumes_at_it() {
     assert_eq!(project.columns("accounts").await, ["id", "email", "owner_id"]);
     assert_eq!(steps(&project).await, ["upgrade r1", "upgrade r2", "downgrade r2"]);
     project.run(&["verify"]).await.ok();
+}
+
+/// Regression: a unique concurrent build failed on duplicate rows, and the fix renamed its
+/// index as well as removing them. The resumed run probed for a leftover under the new name
+/// only, so the INVALID index of the failed build stayed, slowing every write to the table.
+/// The failure records the leftover by the name it had, and the resumed run drops it first.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_concurrent_build_renamed_by_the_fix_leaves_no_invalid_index() {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    project.db.execute("UPDATE accounts SET email = 'same' WHERE id <= 2").await;
+    let add_note =
+        "[[upgrade]]\nop = \"add_column\"\ntable = \"accounts\"\ncolumn = { name = \"note\", type = \"text\" }\n";
+    let unique = |name: &str| {
+        format!(
+            "[[upgrade]]\nop = \"create_index\"\ntable = \"accounts\"\nname = \"{name}\"\ncolumns = [\"email\"]\n\
+             unique = true\nconcurrently = true\n"
+        )
+    };
+    project.write("r2_unique", &revision("r2", &["r1"], &format!("{add_note}\n{}", unique("ix_a")), ""));
+    project.run(&["upgrade", "head"]).await.expect_code(2);
+    let indexes = "SELECT c.relname::text, i.indisvalid::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                   WHERE i.indrelid = 'accounts'::regclass ORDER BY 1";
+    let index = |name: &str, valid: &str| vec![Some(name.to_owned()), Some(valid.to_owned())];
+    assert_eq!(project.db.query(indexes).await, [index("ix_a", "false")], "the failed build left its index");
+    let detail = r2_row(&project).await[0][0].clone().unwrap_or_default();
+    assert!(detail.contains("; left behind: `public.ix_a`; op 2 ("), "{detail}");
+
+    // The fix: an op that removes the duplicates, and the index under another name.
+    let dedup = "[[upgrade]]\nop = \"sql\"\nsql = \"UPDATE accounts SET email = 'other' WHERE id = 2\"\n";
+    project.write("r2_unique", &revision("r2", &["r1"], &format!("{add_note}\n{dedup}\n{}", unique("ix_b")), ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    assert_eq!(project.heads().await, ["r2"]);
+    assert_eq!(project.db.query(indexes).await, [index("ix_b", "true")], "no INVALID index is left");
+    assert_eq!(steps(&project).await, ["upgrade r1", "upgrade r2"]);
+}
+
+/// The leftover a failed build recorded is dropped only while it is still INVALID: an index
+/// that took its name since, valid, stays.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recorded_leftover_that_became_a_valid_index_is_kept() {
+    let project = Project::new(Backend::Postgres).await;
+    project.write("r1_accounts", &revision("r1", &[], ACCOUNTS, ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    project.db.execute("UPDATE accounts SET email = 'same' WHERE id <= 2").await;
+    let unique = |name: &str| {
+        format!(
+            "[[upgrade]]\nop = \"create_index\"\ntable = \"accounts\"\nname = \"{name}\"\ncolumns = [\"email\"]\n\
+             unique = true\nconcurrently = true\n"
+        )
+    };
+    project.write("r2_unique", &revision("r2", &["r1"], &unique("ix_a"), ""));
+    project.run(&["upgrade", "head"]).await.expect_code(2);
+    // Replaced by hand with a valid index of the same name, before the renamed build resumes.
+    project.db.execute("UPDATE accounts SET email = 'other' WHERE id = 2").await;
+    project.db.execute("DROP INDEX ix_a; CREATE INDEX ix_a ON accounts (owner_id)").await;
+    project.write("r2_unique", &revision("r2", &["r1"], &unique("ix_b"), ""));
+    project.run(&["upgrade", "head"]).await.ok();
+    let indexes = "SELECT c.relname::text, i.indisvalid::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                   WHERE i.indrelid = 'accounts'::regclass ORDER BY 1";
+    let index = |name: &str| vec![Some(name.to_owned()), Some("true".to_owned())];
+    assert_eq!(project.db.query(indexes).await, [index("ix_a"), index("ix_b")]);
 }

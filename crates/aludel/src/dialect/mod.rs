@@ -363,6 +363,13 @@ pub trait Dialect: fmt::Debug + Send + Sync {
         None
     }
 
+    /// The leftover a [`Leftover::probe`] named `name` when its op failed, for a resumed run
+    /// to remove even when the fix renamed the op: its probe finds it only while it is still
+    /// unusable (an INVALID index), so that an index that took the name since is never dropped.
+    fn recorded_leftover(&self, _name: &str) -> Option<Leftover> {
+        None
+    }
+
     /// Whether a column keeps only values its declared type holds (a length, a range, a
     /// precision), so that changing to a narrower type can lose or reject data. SQLite keeps
     /// any value in any column, whatever it declares.
@@ -478,7 +485,9 @@ pub trait Dialect: fmt::Debug + Send + Sync {
 /// `cleanup` removes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leftover {
-    /// A query that returns a row when the leftover exists.
+    /// A query that returns a row when the leftover exists, whose first column is its name as
+    /// SQL spells it, schema-qualified (which a failed run records, for
+    /// [`Dialect::recorded_leftover`]).
     pub probe: String,
     /// The statement that removes it.
     pub cleanup: Statement,

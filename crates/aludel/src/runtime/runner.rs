@@ -185,7 +185,7 @@ async fn locked_run(
             // The failed attempt advanced the simulated schema; start again from the applied one.
             schema = schema_of(graph, &graph.applied(&heads)?);
             // Outside a transaction the ops that ran stay: the next try goes on after them.
-            resume = (ops_done > 0).then_some(ops_done);
+            resume = (ops_done > 0).then_some(split::Resume { done: ops_done, leftover: None });
         };
         observer(StepEvent::Finished { report: &step_report, number, total });
         report.steps.push(step_report);
@@ -455,7 +455,7 @@ pub(super) async fn run_step(
     heads: &mut Vec<RevisionId>,
     baseline: &mut IntegrityBaseline,
     step: &Step,
-    resume: Option<usize>,
+    resume: Option<split::Resume>,
 ) -> Result<StepReport, StepFailure> {
     let dialect = session.dialect();
     let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
@@ -505,7 +505,7 @@ pub(super) async fn run_step(
     let sequence = early.into_iter().map(|s| (true, s)).chain(in_place.into_iter().map(|s| (false, s)));
     let mut ran_early = false;
     // Outside a transaction, a try after a lock timeout goes on after the ops that ran.
-    let ops_done = if in_transaction { 0 } else { resume.unwrap_or(0) };
+    let ops_done = if in_transaction { 0 } else { resume.map_or(0, |resume| resume.done) };
     for (early, (RenderedOp { index, op, statements }, position, statement)) in sequence {
         if *index < ops_done {
             continue;

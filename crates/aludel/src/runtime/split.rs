@@ -11,8 +11,11 @@
 //! same revision resumes at the op that failed, first removing what a failed concurrent build
 //! left behind ([`Dialect::leftover`](crate::dialect::Dialect::leftover)): no `resolve` by
 //! hand. The cause may be fixed in the file, from the op that failed on: the run resumes while
-//! the ops that ran read as they ran, and records the file's checksum as it reads now. A fresh
-//! run drops an INVALID index of its concurrent builds too (left by a run resolved as reverted).
+//! the ops that ran read as they ran, and records the file's checksum as it reads now. As the
+//! fix may rename what the failed op builds, the failed row records its leftover by the name it
+//! had ([`Dialect::recorded_leftover`](crate::dialect::Dialect::recorded_leftover)), and the
+//! resumed run drops that first, while it is still INVALID. A fresh run drops an INVALID index
+//! of its concurrent builds too (left by a run resolved as reverted).
 
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -83,19 +86,45 @@ pub(super) fn segments(rendered: &[RenderedOp<'_>]) -> Vec<Segment> {
 
 /// The progress a history row records: how many of the revision's `ops` took effect and,
 /// when any did, their checksum, which a later run compares to resume after them only while
-/// they read as they ran.
-fn progress(done: usize, ops: &[Op]) -> String {
+/// they read as they ran, and each one's, which tells the first that changed; then the name
+/// of what the op that failed left behind, if anything.
+fn progress(done: usize, ops: &[Op], leftover: Option<&str>) -> String {
     let total = ops.len();
-    match ops.get(..done) {
+    let mut progress = match ops.get(..done) {
         Some(ran) if done > 0 => {
-            format!("{done} of its {total} op(s) ran{RAN_CHECKSUM}{})", checksum::ops_checksum(ran))
+            let each: Vec<String> = ran.iter().map(op_checksum).collect();
+            format!(
+                "{done} of its {total} op(s) ran{RAN_CHECKSUM}{}){EACH_OP}{})",
+                checksum::ops_checksum(ran),
+                each.join(" ")
+            )
         }
         _ => format!("{done} of its {total} op(s) ran"),
+    };
+    if let Some(name) = leftover {
+        // Backticks doubled, so that the name reads back whatever it holds.
+        progress.push_str(&format!("{LEFT_BEHIND}{}`", name.replace('`', "``")));
     }
+    progress
 }
 
 /// What follows the count in a progress that records the checksum of the ops that ran.
 const RAN_CHECKSUM: &str = " (their checksum: ";
+
+/// What opens the checksums of the ops that ran one by one, after theirs together (where
+/// earlier versions, which read up to the first `)`, do not see it).
+const EACH_OP: &str = " (op by op: ";
+
+/// A short checksum of `op` alone: it only tells which op changed, the checksum of all the
+/// ops that ran decides whether any did.
+fn op_checksum(op: &Op) -> String {
+    let mut checksum = checksum::ops_checksum(std::slice::from_ref(op));
+    checksum.truncate(8);
+    checksum
+}
+
+/// What opens the name of a leftover in a progress, after the checksum; a backtick closes it.
+const LEFT_BEHIND: &str = "; left behind: `";
 
 /// What a history row's progress says.
 #[derive(Debug, PartialEq, Eq)]
@@ -104,15 +133,45 @@ struct Progress<'a> {
     done: usize,
     /// Their checksum; `None` in rows earlier versions wrote.
     ran: Option<&'a str>,
+    /// Each one's ([`op_checksum`]), space-separated; `None` in rows earlier versions wrote.
+    each: Option<&'a str>,
+    /// What the op that failed left behind, by the name its probe gave; `None` in rows
+    /// earlier versions wrote.
+    leftover: Option<String>,
 }
 
 /// The progress recorded in `detail`; none recorded means none ran.
 fn read_progress(detail: Option<&str>) -> Option<Progress<'_>> {
-    let Some(detail) = detail else { return Some(Progress { done: 0, ran: None }) };
+    let Some(detail) = detail else { return Some(Progress { done: 0, ran: None, each: None, leftover: None }) };
     let (done, rest) = detail.split_once(" of its ")?;
     let (_, after) = rest.split_once(" op(s) ran")?;
-    let ran = after.strip_prefix(RAN_CHECKSUM).and_then(|rest| rest.split_once(')')).map(|(ran, _)| ran);
-    Some(Progress { done: done.parse().ok()?, ran })
+    let (ran, after) = match after.strip_prefix(RAN_CHECKSUM).and_then(|rest| rest.split_once(')')) {
+        Some((ran, after)) => (Some(ran), after),
+        None => (None, after),
+    };
+    let (each, after) = match after.strip_prefix(EACH_OP).and_then(|rest| rest.split_once(')')) {
+        Some((each, after)) => (Some(each), after),
+        None => (None, after),
+    };
+    let leftover = after.strip_prefix(LEFT_BEHIND).and_then(read_until_backtick);
+    Some(Progress { done: done.parse().ok()?, ran, each, leftover })
+}
+
+/// The text before the first single backtick of `text`, a doubled one read as one; `None`
+/// when no backtick closes it.
+fn read_until_backtick(text: &str) -> Option<String> {
+    let mut read = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '`' {
+            read.push(c);
+        } else if chars.next_if_eq(&'`').is_some() {
+            read.push('`');
+        } else {
+            return Some(read);
+        }
+    }
+    None
 }
 
 /// Whether `revision` runs in segments on `dialect` when its ops place some apart.
@@ -126,8 +185,9 @@ pub(super) enum RanOps {
     /// The `done` ops that took effect read as they ran: a run resumes after them, whatever
     /// changed after them.
     Unchanged { done: usize },
-    /// Some of the `done` ops that took effect read otherwise now.
-    Changed { done: usize },
+    /// Some of the `done` ops that took effect read otherwise now, the first at `first`
+    /// (unknown in rows earlier versions wrote).
+    Changed { done: usize, first: Option<usize> },
     /// Nothing tells: the row records no progress this version reads, or (written by an
     /// earlier version, without the checksum of the ops that ran) the file changed.
     Unknown,
@@ -135,14 +195,16 @@ pub(super) enum RanOps {
 
 /// [`RanOps`] of the unfinished `revision` as its file reads now.
 pub(super) fn ran_ops(unfinished: &Unfinished, revision: &Revision) -> RanOps {
-    let Some(Progress { done, ran }) = read_progress(unfinished.detail.as_deref()) else { return RanOps::Unknown };
+    let Some(Progress { done, ran, each, .. }) = read_progress(unfinished.detail.as_deref()) else {
+        return RanOps::Unknown;
+    };
     let ops = revision.ops(unfinished.direction());
     match ran {
         // No op took effect, so none can have changed.
         _ if done == 0 => RanOps::Unchanged { done },
         Some(ran) => match ops.get(..done) {
             Some(now) if checksum::ops_checksum(now) == ran => RanOps::Unchanged { done },
-            _ => RanOps::Changed { done },
+            _ => RanOps::Changed { done, first: first_changed(each, ops, done) },
         },
         // Earlier versions recorded no checksum of the ops that ran: the whole file must match.
         None if checksum::matches(&unfinished.checksum, revision) => RanOps::Unchanged { done },
@@ -150,8 +212,28 @@ pub(super) fn ran_ops(unfinished: &Unfinished, revision: &Revision) -> RanOps {
     }
 }
 
-/// Where the first step of `plan` resumes the revision `unfinished` left: the number of its
-/// ops that took effect.
+/// The position of the first of the `done` ops that ran that `ops` holds otherwise now (or
+/// no longer holds), by the checksums of each one the progress recorded (`each`).
+fn first_changed(each: Option<&str>, ops: &[Op], done: usize) -> Option<usize> {
+    let each: Vec<&str> = each?.split(' ').collect();
+    if each.len() != done {
+        return None;
+    }
+    (0..done).find(|&index| ops.get(index).is_none_or(|op| op_checksum(op) != each[index]))
+}
+
+/// Where a run resumes a revision that failed in segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Resume {
+    /// How many of its ops took effect (the first ones): it resumes at the next.
+    pub(super) done: usize,
+    /// What the op that failed left behind, by the name it had then (the fix may have renamed
+    /// the op since), for [`Dialect::recorded_leftover`].
+    pub(super) leftover: Option<String>,
+}
+
+/// Where the first step of `plan` resumes the revision `unfinished` left: after the ops that
+/// took effect, removing first what the op that failed left behind.
 ///
 /// # Errors
 ///
@@ -165,7 +247,7 @@ pub(super) fn resume_point(
     plan: &Plan,
     unfinished: Unfinished,
     refuse: impl FnOnce(Unfinished) -> RuntimeError,
-) -> Result<usize, Error> {
+) -> Result<Resume, Error> {
     let step = plan.steps.first().filter(|s| s.revision.as_str() == unfinished.revision);
     let step = step.filter(|s| s.direction == unfinished.direction());
     let revision = step.and_then(|s| graph.get(&s.revision));
@@ -175,13 +257,16 @@ pub(super) fn resume_point(
     match ran_ops(&unfinished, revision) {
         // Said first: an edit to what ran may also be what keeps the revision from running
         // in segments.
-        RanOps::Changed { done } => {
-            Err(RuntimeError::RanOpsChanged(RanOpsChanged::of(&unfinished, revision, done)).into())
+        RanOps::Changed { done, first } => {
+            Err(RuntimeError::RanOpsChanged(RanOpsChanged::of(&unfinished, revision, done, first)).into())
         }
         RanOps::Unchanged { done } => {
             let rendered = render_step(dialect, graph, &mut schema.clone(), step).ok();
             match rendered {
-                Some(rendered) if runs_split(&rendered) && done <= rendered.len() => Ok(done),
+                Some(rendered) if runs_split(&rendered) && done <= rendered.len() => {
+                    let leftover = read_progress(unfinished.detail.as_deref()).and_then(|p| p.leftover);
+                    Ok(Resume { done, leftover })
+                }
                 _ => Err(refuse(unfinished).into()),
             }
         }
@@ -217,8 +302,8 @@ pub(super) struct SplitRun<'a> {
     pub(super) step: &'a Step,
     pub(super) heads: &'a mut Vec<RevisionId>,
     pub(super) baseline: &'a mut IntegrityBaseline,
-    /// The ops that took effect in an earlier run, when resuming.
-    pub(super) resume: Option<usize>,
+    /// Where an earlier run stopped, when resuming.
+    pub(super) resume: Option<Resume>,
 }
 
 impl SplitRun<'_> {
@@ -239,8 +324,11 @@ impl SplitRun<'_> {
         let record = |kind: StepKind, detail: &str| {
             common::finish_history(dialect, tables, revision.id.as_str(), kind, None, Some(detail)).sql
         };
-        let first = resume.unwrap_or(0);
-        let mark = match resume {
+        let resume_at = resume.as_ref().map(|resume| resume.done);
+        let first = resume_at.unwrap_or(0);
+        // Kept in the row until removed, so that a run that dies first leaves it recorded.
+        let mut recorded_leftover = resume.and_then(|resume| resume.leftover);
+        let mark = match resume_at {
             None => {
                 common::insert_history(dialect, tables, &state::history_entry(&revision.id, running, &checksum, None))
                     .sql
@@ -249,7 +337,7 @@ impl SplitRun<'_> {
             // runs now, which the finished step keeps.
             Some(done) => format!(
                 "{};\n{}",
-                record(running, &progress(done, ops)),
+                record(running, &progress(done, ops, recorded_leftover.as_deref())),
                 common::set_unfinished_checksum(dialect, tables, revision.id.as_str(), &checksum).sql
             ),
         };
@@ -267,6 +355,14 @@ impl SplitRun<'_> {
             }
             committed = true;
         }
+        if outcome.is_ok()
+            && let Some(name) = &recorded_leftover
+        {
+            outcome = remove_recorded_leftover(session, name, first.min(total - 1)).await;
+            if outcome.is_ok() {
+                recorded_leftover = None;
+            }
+        }
         let mut done = first;
         for segment in &segments_from(rendered, first) {
             if outcome.is_err() {
@@ -275,14 +371,14 @@ impl SplitRun<'_> {
             // Resuming, whatever a failed try left; on a fresh run too, the INVALID index of a
             // concurrent build that failed before the revision was resolved as reverted (it
             // would make the build fail on "already exists").
-            if resume == Some(segment.ops.start) || !segment.transaction {
-                let fresh = resume != Some(segment.ops.start);
+            if resume_at == Some(segment.ops.start) || !segment.transaction {
+                let fresh = resume_at != Some(segment.ops.start);
                 outcome = remove_leftover(session, rendered, segment, fresh).await;
                 if outcome.is_err() {
                     break;
                 }
             }
-            let progressed = record(running, &progress(segment.ops.end, ops));
+            let progressed = record(running, &progress(segment.ops.end, ops, None));
             let limits: Vec<String> = segment_timeouts(dialect, timeouts, segment).into_iter().map(|s| s.sql).collect();
             outcome = if segment.transaction {
                 run_in_transaction(session, rendered, segment, (&limits, &progressed), &transaction).await
@@ -299,7 +395,7 @@ impl SplitRun<'_> {
         if let Err(Failure { op, position, statement, source }) = outcome {
             let failed_op = &rendered[op];
             let verb = direction_word(step.direction);
-            let (kind, detail, outcome) = if resume.is_none() && done == 0 && !committed {
+            let (kind, detail, outcome) = if resume_at.is_none() && done == 0 && !committed {
                 // The first segment's transaction was rolled back: nothing took effect, so
                 // nothing is left to resolve (the file may even be thrown away).
                 let reverted = match step.direction {
@@ -318,9 +414,16 @@ impl SplitRun<'_> {
                 );
                 (reverted, detail, outcome)
             } else {
+                // Recorded by the name it has now: a fix may rename the op before the resume.
+                let left_behind = match dialect.leftover(failed_op.op) {
+                    Some(leftover) if placement(failed_op) != Placement::InRevision => {
+                        session.query_text(&leftover.probe).await.ok().and_then(first_cell)
+                    }
+                    _ => None,
+                };
                 let detail = format!(
                     "{}; op {} ({}) failed at its statement {} of {}: {}",
-                    progress(done, ops),
+                    progress(done, ops, left_behind.or(recorded_leftover).as_deref()),
                     op + 1,
                     failed_op.op.describe(),
                     position + 1,
@@ -360,7 +463,7 @@ impl SplitRun<'_> {
 
         let violations = session.check_integrity().await.map_err(db_error("check foreign keys"))?;
         if let Err(violation) = baseline.advance(&violations, revision) {
-            session.execute(&record(failed, &progress(total, ops))).await.ok();
+            session.execute(&record(failed, &progress(total, ops, None))).await.ok();
             return Err(violation);
         }
 
@@ -456,6 +559,23 @@ async fn run_in_autocommit(
     })
 }
 
+/// The first column of the first row, if any.
+fn first_cell(rows: Vec<Vec<Option<String>>>) -> Option<String> {
+    rows.into_iter().next()?.into_iter().next().flatten()
+}
+
+/// Removes the leftover `name` that the op at `op` left when it failed, if it is still there
+/// and unusable (see [`Dialect::recorded_leftover`]).
+async fn remove_recorded_leftover(session: &mut dyn Session, name: &str, op: usize) -> Result<(), Failure> {
+    let Some(leftover) = session.dialect().recorded_leftover(name) else { return Ok(()) };
+    let fail = |statement: &str, source| Failure { op, position: 0, statement: statement.to_owned(), source };
+    let found = session.query_text(&leftover.probe).await.map_err(|source| fail(&leftover.probe, source))?;
+    if !found.is_empty() {
+        session.execute(&leftover.cleanup.sql).await.map_err(|source| fail(&leftover.cleanup.sql, source))?;
+    }
+    Ok(())
+}
+
 /// Removes what a failed run of the segment's ops left behind, before they run again; on a
 /// `fresh` run only an index build's INVALID index, which nothing can use, so that an index
 /// of the same name some other way came about is never dropped.
@@ -529,15 +649,42 @@ mod tests {
     fn the_recorded_progress_reads_back() {
         let ops = [sql("SELECT 1"), sql("SELECT 2"), sql("SELECT 3"), sql("SELECT 4"), sql("SELECT 5")];
         let ran = checksum::ops_checksum(&ops[..3]);
-        assert_eq!(read_progress(None), Some(Progress { done: 0, ran: None }));
-        assert_eq!(progress(0, &ops), "0 of its 5 op(s) ran");
-        assert_eq!(progress(3, &ops), format!("3 of its 5 op(s) ran (their checksum: {ran})"));
-        assert_eq!(read_progress(Some(&progress(3, &ops))), Some(Progress { done: 3, ran: Some(&ran) }));
-        let failed = format!("{}; op 4 (x) failed: no (their checksum: abc)", progress(3, &ops));
-        assert_eq!(read_progress(Some(&failed)), Some(Progress { done: 3, ran: Some(&ran) }));
+        let each = ops[..3].iter().map(op_checksum).collect::<Vec<_>>().join(" ");
+        fn read<'a>(
+            done: usize,
+            ran: Option<&'a str>,
+            each: Option<&'a str>,
+            leftover: Option<&str>,
+        ) -> Option<Progress<'a>> {
+            Some(Progress { done, ran, each, leftover: leftover.map(str::to_owned) })
+        }
+        let (ran, each) = (ran.as_str(), each.as_str());
+        assert_eq!(read_progress(None), read(0, None, None, None));
+        assert_eq!(progress(0, &ops, None), "0 of its 5 op(s) ran");
+        assert_eq!(progress(3, &ops, None), format!("3 of its 5 op(s) ran (their checksum: {ran}) (op by op: {each})"));
+        assert_eq!(each.split(' ').map(str::len).collect::<Vec<_>>(), [8, 8, 8]);
+        assert_eq!(read_progress(Some(&progress(3, &ops, None))), read(3, Some(ran), Some(each), None));
+        let failed = format!("{}; op 4 (x) failed: no (their checksum: abc)", progress(3, &ops, None));
+        assert_eq!(read_progress(Some(&failed)), read(3, Some(ran), Some(each), None));
+        // The leftover of the op that failed, whatever its name holds and the message says.
+        let left = progress(3, &ops, Some("public.\"ix `a`\""));
+        let expected = format!(
+            "3 of its 5 op(s) ran (their checksum: {ran}) (op by op: {each}); left behind: `public.\"ix ``a``\"`"
+        );
+        assert_eq!(left, expected);
+        let failed = format!("{left}; op 4 (x) failed: no; left behind: `other`");
+        assert_eq!(read_progress(Some(&failed)), read(3, Some(ran), Some(each), Some("public.\"ix `a`\"")));
+        let none_ran = format!("{}; op 1 (x) failed: no", progress(0, &ops, Some("public.ix_a")));
+        assert_eq!(read_progress(Some(&none_ran)), read(0, None, None, Some("public.ix_a")));
         // As earlier versions wrote it: no checksum, whatever the database's message says.
         let earlier = "3 of its 5 op(s) ran; op 4 (x) failed: no (their checksum: abc)";
-        assert_eq!(read_progress(Some(earlier)), Some(Progress { done: 3, ran: None }));
+        assert_eq!(read_progress(Some(earlier)), read(3, None, None, None));
+        // Nor the checksum of each op, nor any leftover, whatever the message says.
+        let earlier = format!("3 of its 5 op(s) ran (their checksum: {ran}); op 4 (x) failed: no (op by op: a)");
+        assert_eq!(read_progress(Some(&earlier)), read(3, Some(ran), None, None));
+        let earlier = format!("{}; op 4 (x) failed: no; left behind: `x`", progress(3, &ops, None));
+        assert_eq!(read_progress(Some(&earlier)), read(3, Some(ran), Some(each), None));
+        assert_eq!(read_progress(Some("3 of its 5 op(s) ran; left behind: `unclosed")), read(3, None, None, None));
         assert_eq!(read_progress(Some("something else")), None);
     }
 
@@ -550,8 +697,11 @@ mod tests {
     }
 
     fn failed(kind: StepKind, ran: &Revision, done: usize, detail: impl FnOnce(&str) -> String) -> Unfinished {
-        let progress =
-            progress(done, ran.ops(if kind == StepKind::DowngradeFailed { Direction::Down } else { Direction::Up }));
+        let progress = progress(
+            done,
+            ran.ops(if kind == StepKind::DowngradeFailed { Direction::Down } else { Direction::Up }),
+            None,
+        );
         Unfinished {
             revision: "r2".into(),
             kind,
@@ -572,7 +722,7 @@ mod tests {
         let earlier = failed(StepKind::UpgradeFailed, &ran, 2, |_| "2 of its 3 op(s) ran; op 3 (sql) failed".into());
         let none_ran = failed(StepKind::UpgradeFailed, &ran, 0, |p| format!("{p}; op 1 (sql) failed: syntax"));
         let unchanged = |done| RanOps::Unchanged { done };
-        let changed = |done| RanOps::Changed { done };
+        let changed = |done, first| RanOps::Changed { done, first: Some(first) };
         for (what, now, expected) in [
             (
                 "as it ran",
@@ -592,12 +742,12 @@ mod tests {
             (
                 "an op that ran changed",
                 revision(&["SELECT 1", "SELECT 0", "SELECT x"], &["SELECT 0", "SELECT y"]),
-                [changed(2), changed(1), RanOps::Unknown, unchanged(0)],
+                [changed(2, 1), changed(1, 0), RanOps::Unknown, unchanged(0)],
             ),
             (
                 "ops that ran removed",
                 revision(&["SELECT 1"], &[]),
-                [changed(2), changed(1), RanOps::Unknown, unchanged(0)],
+                [changed(2, 1), changed(1, 0), RanOps::Unknown, unchanged(0)],
             ),
         ] {
             let judged = [&up, &down, &earlier, &none_ran].map(|unfinished| ran_ops(unfinished, &now));
@@ -605,6 +755,45 @@ mod tests {
         }
         let unreadable = Unfinished { detail: Some("something else".into()), ..up };
         assert_eq!(ran_ops(&unreadable, &ran), RanOps::Unknown);
+    }
+
+    /// The refusal names the first op that ran and changed since, by the checksums of each
+    /// op the progress recorded; a row without them says only that some did.
+    #[test]
+    fn the_refusal_names_the_first_op_that_changed() {
+        let ran = revision(&["SELECT 1", "SELECT 2", "SELECT 3", "SELECT x"], &[]);
+        let up = failed(StepKind::UpgradeFailed, &ran, 3, |p| format!("{p}; op 4 (sql) failed: syntax"));
+        let without_each = Unfinished {
+            detail: up.detail.as_deref().map(|detail| {
+                let (head, tail) = detail.split_once(EACH_OP).expect("the checksum of each op");
+                format!("{head}{}", tail.split_once(')').expect("closed").1)
+            }),
+            ..up.clone()
+        };
+        for (what, now, unfinished, expected) in [
+            (
+                "the second changed",
+                revision(&["SELECT 1", "SELECT 0", "SELECT 9", "SELECT 4"], &[]),
+                &up,
+                "its ops 1 to 3 took effect, and op 2 of them changed in the file since (it reads `sql SELECT 0` now)",
+            ),
+            (
+                "the third removed",
+                revision(&["SELECT 1", "SELECT 2"], &[]),
+                &up,
+                "its ops 1 to 3 took effect, and op 3 of them is no longer in the file",
+            ),
+            (
+                "a row without the checksum of each op",
+                revision(&["SELECT 1", "SELECT 0", "SELECT 3", "SELECT 4"], &[]),
+                &without_each,
+                "its ops 1 to 3 took effect, and one or more of them changed in the file since",
+            ),
+        ] {
+            let RanOps::Changed { done, first } = ran_ops(unfinished, &now) else { panic!("{what}: not changed") };
+            let message = RanOpsChanged::of(unfinished, &now, done, first).to_string();
+            assert!(message.contains(expected), "{what}: {message}");
+        }
     }
 
     /// Resumed after op 2 where op 3, placed apart when the run failed, no longer is and

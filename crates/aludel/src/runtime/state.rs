@@ -211,7 +211,7 @@ pub struct Unfinished {
      which resumes at op {}, or settle the revision by hand: finish it and run `aludel resolve {revision} \
      --applied`, or undo what ran and run `aludel resolve {revision} --reverted`",
     .path.display(),
-    ran_and_changed(*.done),
+    ran_and_changed(*.done, .first_changed.as_ref()),
     if *.done == 1 { "it" } else { "them" },
     if *.done == 1 { "it" } else { "they" },
     .done + 1
@@ -225,20 +225,50 @@ pub struct RanOpsChanged {
     pub verb: &'static str,
     /// How many of its ops took effect (the first ones).
     pub done: usize,
+    /// The first of them that changed; `None` when the history row, written by an earlier
+    /// version, does not tell.
+    pub first_changed: Option<ChangedOp>,
+}
+
+/// An op that took effect and reads otherwise in its revision's file now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedOp {
+    /// Its number in the revision, from 1.
+    pub number: usize,
+    /// What the op at that place does as the file reads now; `None` when the file holds
+    /// fewer ops.
+    pub now: Option<String>,
 }
 
 impl RanOpsChanged {
-    /// The `done` ops of `unfinished` that took effect changed in `revision`'s file.
-    pub(super) fn of(unfinished: &Unfinished, revision: &crate::script::Revision, done: usize) -> Self {
+    /// The `done` ops of `unfinished` that took effect changed in `revision`'s file, the first
+    /// at position `first` when known.
+    pub(super) fn of(
+        unfinished: &Unfinished,
+        revision: &crate::script::Revision,
+        done: usize,
+        first: Option<usize>,
+    ) -> Self {
         let (verb, _) = super::runner::unfinished_words(unfinished.kind);
-        RanOpsChanged { revision: revision.id.clone(), path: revision.path.clone(), verb, done }
+        let ops = revision.ops(unfinished.direction());
+        let first_changed =
+            first.map(|index| ChangedOp { number: index + 1, now: ops.get(index).map(|op| op.describe()) });
+        RanOpsChanged { revision: revision.id.clone(), path: revision.path.clone(), verb, done, first_changed }
     }
 }
 
-fn ran_and_changed(done: usize) -> String {
-    match done {
-        1 => "its op 1 took effect, and it changed in the file since".to_owned(),
-        done => format!("its ops 1 to {done} took effect, and one or more of them changed in the file since"),
+fn ran_and_changed(done: usize, first_changed: Option<&ChangedOp>) -> String {
+    match (done, first_changed) {
+        (1, _) => "its op 1 took effect, and it changed in the file since".to_owned(),
+        (done, Some(ChangedOp { number, now: Some(now) })) => {
+            format!(
+                "its ops 1 to {done} took effect, and op {number} of them changed in the file since (it reads `{now}` now)"
+            )
+        }
+        (done, Some(ChangedOp { number, now: None })) => {
+            format!("its ops 1 to {done} took effect, and op {number} of them is no longer in the file")
+        }
+        (done, None) => format!("its ops 1 to {done} took effect, and one or more of them changed in the file since"),
     }
 }
 
@@ -306,7 +336,9 @@ impl Unfinished {
         let ran_ops = revision.map(|revision| (revision, super::split::ran_ops(&self, revision)));
         self.resumable = matches!(ran_ops, Some((_, super::split::RanOps::Unchanged { .. })));
         self.ran_ops_changed = match ran_ops {
-            Some((revision, super::split::RanOps::Changed { done })) => Some(RanOpsChanged::of(&self, revision, done)),
+            Some((revision, super::split::RanOps::Changed { done, first })) => {
+                Some(RanOpsChanged::of(&self, revision, done, first))
+            }
             _ => None,
         };
         self

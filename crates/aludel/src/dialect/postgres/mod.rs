@@ -20,6 +20,16 @@ mod types;
 pub use introspect::introspect;
 pub use normalize::normalize;
 
+/// A query for the index `name` (as SQL spells it) that meets `condition` on `pg_index i`:
+/// its schema-qualified name, which stays right whatever the search path is when it is read.
+fn index_probe(name: &str, condition: &str) -> String {
+    format!(
+        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE i.indexrelid = to_regclass({}) AND {condition}",
+        quote_literal(name)
+    )
+}
+
 /// The PostgreSQL dialect.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Postgres;
@@ -109,11 +119,17 @@ impl Dialect for Postgres {
         };
         let quoted = self.quote_ident(name);
         Some(Leftover {
-            probe: format!(
-                "SELECT 1 FROM pg_index i WHERE i.indexrelid = to_regclass({}) AND {condition}",
-                quote_literal(&quoted)
-            ),
+            probe: index_probe(&quoted, condition),
             cleanup: Statement::apart(format!("DROP INDEX CONCURRENTLY IF EXISTS {quoted}"), Placement::NoTransaction),
+        })
+    }
+
+    fn recorded_leftover(&self, name: &str) -> Option<Leftover> {
+        // `name` comes from the history table, yet is safe in the cleanup: that runs only once
+        // the probe found it, and `to_regclass` accepts nothing but a (qualified) name.
+        Some(Leftover {
+            probe: index_probe(name, "NOT i.indisvalid"),
+            cleanup: Statement::apart(format!("DROP INDEX CONCURRENTLY IF EXISTS {name}"), Placement::NoTransaction),
         })
     }
 
