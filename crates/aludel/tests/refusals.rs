@@ -586,3 +586,48 @@ async fn a_column_that_checks_of_several_columns_or_index_expressions_read_is_re
         a_column_read_by_a_check_or_index_expression_is_refused_until_it_goes(backend).await;
     }
 }
+
+/// `upgrade --sql` from base checks the ops as an online run does, against the empty database
+/// the script starts from, and writes no script; from a revision it refuses nothing, since the
+/// database may hold what no revision made (a stamped baseline, a change by hand).
+#[test]
+fn a_script_from_base_is_refused_as_a_run_would_be() {
+    let table = r#"revision = "a1"
+[[upgrade]]
+op = "create_table"
+table = "t"
+columns = [{ name = "id", type = "integer" }, { name = "a", type = "integer" }, { name = "b", type = "integer" }]
+constraints = [{ kind = "check", name = "t_ab", expr = "a < b" }]
+"#;
+    let second = |ops: &str| format!("revision = \"b2\"\ndown_revision = \"a1\"\n{ops}");
+    let add_c = "[[upgrade]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"c\", type = \"integer\" }\n";
+    let drop = |column: &str| format!("[[upgrade]]\nop = \"drop_column\"\ntable = \"t\"\ncolumn = \"{column}\"\n");
+    let drop_check = "[[upgrade]]\nop = \"drop_constraint\"\ntable = \"t\"\nname = \"t_ab\"\nkind = \"check\"\n";
+    for url in ["postgresql://app@127.0.0.1:1/app", "sqlite://app.db", "mysql://app@127.0.0.1:1/app"] {
+        let dir = tempfile::tempdir().unwrap();
+        let versions = dir.path().join("versions");
+        std::fs::create_dir_all(&versions).unwrap();
+        std::fs::write(versions.join("a1_table.toml"), table).unwrap();
+        let script = |b2: &str, range: &str| {
+            std::fs::write(versions.join("b2_change.toml"), second(b2)).unwrap();
+            let mut config = Config::for_url(url).unwrap();
+            config.script_location = dir.path().to_owned();
+            Migrator::new(config).unwrap().script(Direction::Up, range)
+        };
+        for (ops, problem) in [
+            (format!("{add_c}{}", drop("typo")), "no column `typo`"),
+            (format!("{add_c}{}", drop("a")), "check constraint `t_ab`"),
+        ] {
+            let err = script(&ops, "head").expect_err("refused from base");
+            let Error::Runtime(runtime) = &err else { panic!("{url}: {err}") };
+            let RuntimeError::Refused { revision, op_number, settled, .. } = runtime.as_ref() else {
+                panic!("{url}: expected a refusal, got: {err}")
+            };
+            assert_eq!((revision.as_str(), *op_number), ("b2", 2), "{url}: {err}");
+            let message = err.to_string();
+            assert!(message.contains(problem) && settled.starts_with("no script was written"), "{url}: {message}");
+            script(&ops, "a1:head").unwrap_or_else(|err| panic!("{url}: from a revision nothing is refused: {err}"));
+        }
+        script(&format!("{add_c}{drop_check}{}", drop("a")), "head").unwrap_or_else(|err| panic!("{url}: {err}"));
+    }
+}

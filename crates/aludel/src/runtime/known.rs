@@ -63,7 +63,15 @@ pub(super) async fn read(session: &mut dyn Session, tables: &StateTables) -> Res
     Ok(Some(KnownSchema::new(schema, relations)))
 }
 
-/// Checks the ops of `step` in order against `known`, moving it past each.
+/// What a refusal says of an online run.
+pub(super) const NOTHING_RAN: &str =
+    "nothing ran (every pending revision is checked against the database before the first runs)";
+/// What a refusal says of a `--sql` script from base.
+pub(super) const NO_SCRIPT: &str =
+    "no script was written (a script from base is checked against the empty database it starts from)";
+
+/// Checks the ops of `step` in order against `known`, moving it past each; a refusal says
+/// `settled` of the run.
 ///
 /// # Errors
 ///
@@ -74,12 +82,14 @@ pub(super) fn check_step(
     graph: &RevisionGraph,
     known: &mut KnownSchema,
     step: &Step,
+    settled: &'static str,
 ) -> Result<(), Error> {
     let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
     let ops = revision.ops(step.direction);
     for (index, op) in ops.iter().enumerate() {
         if let Err(problem) = known.check(op) {
             return Err(RuntimeError::Refused {
+                settled,
                 revision: revision.id.clone(),
                 path: revision.path.clone(),
                 direction: direction_word(step.direction),

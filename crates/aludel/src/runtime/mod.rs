@@ -130,12 +130,12 @@ pub enum RuntimeError {
     },
     /// An op of a pending revision names a table or column the database will not have when
     /// the op runs. A run checks every pending revision against the database before it applies
-    /// the first, so none of them ran.
-    #[error(
-        "{direction} op {op_number} of revision `{revision}` ({path}), {op}, cannot run: {problem}; nothing ran \
-         (every pending revision is checked against the database before the first runs)"
-    )]
+    /// the first, so none of them ran; a `--sql` script from base is checked alike against the
+    /// empty database, and is not written.
+    #[error("{direction} op {op_number} of revision `{revision}` ({path}), {op}, cannot run: {problem}; {settled}")]
     Refused {
+        /// What became of the run: nothing ran, or no script was written, and why.
+        settled: &'static str,
         /// The revision.
         revision: RevisionId,
         /// Its file.

@@ -2,7 +2,9 @@
 //! shape the online run executes them (state tables, then per revision what must be committed
 //! first, `BEGIN`, its statements, the version update, the history row, `COMMIT`). A revision
 //! that runs in segments (see `split`) is written segment by segment, its concurrent
-//! statements outside any `BEGIN`, then its bookkeeping in a transaction of its own.
+//! statements outside any `BEGIN`, then its bookkeeping in a transaction of its own. A
+//! script from base is checked as an online run checks its ops (`known`), against the empty
+//! database it starts from.
 
 use std::fmt::Write as _;
 
@@ -10,9 +12,11 @@ use crate::Error;
 use crate::config::Timeouts;
 use crate::dialect::common::{self, StepKind};
 use crate::dialect::{Dialect, StateTables};
+use crate::runtime::known::{self, KnownSchema};
 use crate::runtime::runner::{before_transaction, direction_word, render_step, schema_of};
 use crate::runtime::split::{Segment, runs_split, segment_timeouts, segments};
 use crate::runtime::state;
+use crate::schema::Schema;
 use crate::script::{Direction, Plan, RevisionGraph, RevisionId};
 
 fn header(out: &mut String, dialect: &dyn Dialect, tables: &StateTables, verb: &str) -> Result<(), Error> {
@@ -59,8 +63,17 @@ pub(super) fn script(
         heads = rows;
     }
     let mut schema = schema_of(graph, &graph.applied(from)?);
+    // From base the database is empty, so what the revisions make is all it will hold, and
+    // an online run's refusals hold for the script (a missing table or column, a dropped
+    // column something still needs). From a revision the database may hold what no revision
+    // made (a stamped baseline, changes by hand): nothing is refused there.
+    let mut known = (from.is_empty() && direction == Direction::Up)
+        .then(|| KnownSchema::new(Schema::default(), std::iter::empty::<String>()));
     for step in &plan.steps {
         let revision = graph.get(&step.revision).expect("plans only name revisions of their graph");
+        if let Some(known) = known.as_mut() {
+            known::check_step(dialect, graph, known, step, known::NO_SCRIPT)?;
+        }
         let rendered = render_step(dialect, graph, &mut schema, step)?;
         let in_transaction = dialect.runs_in_transaction(revision.transactional);
         let parents = if revision.down_revisions.is_empty() {

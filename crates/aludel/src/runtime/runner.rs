@@ -126,7 +126,7 @@ async fn locked_run(
     };
     for step in &plan.steps {
         if let Some(known) = &mut known {
-            known::check_step(session.dialect(), graph, known, step)?;
+            known::check_step(session.dialect(), graph, known, step, known::NOTHING_RAN)?;
         }
         render_step(session.dialect(), graph, &mut ahead, step)?;
     }
