@@ -119,4 +119,24 @@ mod tests {
             assert_eq!(names_read(expr), names, "{expr}");
         }
     }
+
+    /// Any text, unclosed quotes and comments and multi-byte characters next to every token
+    /// included, is scanned without a panic (expressions come from revision files and models).
+    #[test]
+    fn any_text_is_scanned_without_a_panic() {
+        let pieces =
+            ["'", "\"", "`", "[", "]", "--", "/*", "*/", "::", "(", " ", "a", "é", "1e", "_", "AS", "\n", "€x"];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..8 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[usize::try_from(state % pieces.len() as u64).expect("small")]);
+            }
+            let names = names_read(&text);
+            assert!(names.iter().all(|name| text.contains(name.as_str()) || name.contains('`') || name.contains('"')));
+        }
+    }
 }
