@@ -177,20 +177,12 @@ pub async fn find_post(db: &DatabaseConnection, id: i64) -> Result<Option<post::
 ///
 /// [`PostsError::AuthorNotFound`] when no user has that id, [`PostsError::Db`].
 pub async fn create_post(hot: &HotPath, author_id: i64, title: &str, body: &str) -> Result<post::Model, PostsError> {
-    let now = Utc::now();
-    let row = post::ActiveModel {
-        author_id: Set(author_id),
-        title: Set(title.trim().to_owned()),
-        body: Set(body.to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    let rows =
-        hot.query_all(statements::insert_post(hot.backend(), row)).await.map_err(|error| match error.sql_err() {
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => PostsError::AuthorNotFound,
-            _ => PostsError::Db(error),
-        })?;
+    let insert =
+        statements::insert_post(hot.backend(), author_id, title.trim().to_owned(), body.to_owned(), Utc::now());
+    let rows = hot.query_all(insert).await.map_err(|error| match error.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => PostsError::AuthorNotFound,
+        _ => PostsError::Db(error),
+    })?;
     let row = rows.first().ok_or_else(|| DbErr::RecordNotInserted)?;
     Ok(post::Model::from_query_result(row, "")?)
 }
