@@ -316,49 +316,16 @@ pub fn rename_quoting(expr: &str, old: &str, new: &str, quote: char) -> String {
         let start = i;
         match c {
             b'\'' => {
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == b'\'' {
-                        if bytes.get(i + 1) == Some(&b'\'') {
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    i += 1;
-                }
+                i = super::expr::string_end(bytes, i);
                 out.push_str(&expr[start..i]);
             }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = expr[i..].find('\n').map_or(bytes.len(), |n| i + n);
-                out.push_str(&expr[start..i]);
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = expr[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2);
+            b'-' | b'/' if super::expr::comment_end(expr, i).is_some() => {
+                i = super::expr::comment_end(expr, i).unwrap_or(bytes.len());
                 out.push_str(&expr[start..i]);
             }
             b'"' | b'`' | b'[' => {
-                let close = match c {
-                    b'[' => b']',
-                    other => other,
-                };
-                let mut name = String::new();
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == close {
-                        if close != b']' && bytes.get(i + 1) == Some(&close) {
-                            name.push(close as char);
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    let ch = expr[i..].chars().next().expect("inside the string");
-                    name.push(ch);
-                    i += ch.len_utf8();
-                }
+                let name;
+                (name, i) = super::expr::quoted_name(expr, i);
                 if name != old {
                     out.push_str(&expr[start..i]);
                 } else if plain(new) {

@@ -20,48 +20,17 @@ pub(crate) fn names_read(expr: &str) -> Vec<String> {
         let start = i;
         match bytes[i] {
             b'\'' => {
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == b'\'' {
-                        if bytes.get(i + 1) == Some(&b'\'') {
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    i += 1;
-                }
+                i = string_end(bytes, i);
                 type_follows = false;
             }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = expr[i..].find('\n').map_or(bytes.len(), |n| i + n);
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = expr[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2);
-            }
+            b'-' | b'/' if comment_end(expr, i).is_some() => i = comment_end(expr, i).unwrap_or(bytes.len()),
             b':' if bytes.get(i + 1) == Some(&b':') => {
                 i += 2;
                 type_follows = true;
             }
-            open @ (b'"' | b'`' | b'[') => {
-                let close = if open == b'[' { b']' } else { open };
-                let mut name = String::new();
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == close {
-                        if close != b']' && bytes.get(i + 1) == Some(&close) {
-                            name.push(close as char);
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    let ch = expr[i..].chars().next().expect("inside the string");
-                    name.push(ch);
-                    i += ch.len_utf8();
-                }
+            b'"' | b'`' | b'[' => {
+                let name;
+                (name, i) = quoted_name(expr, i);
                 if !std::mem::take(&mut type_follows) && !expr[i..].trim_start().starts_with('(') {
                     names.push(name);
                 }
@@ -97,6 +66,61 @@ pub(crate) fn names_read(expr: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// The byte after the string literal opening at byte `start` of `bytes` (`''` stands for a
+/// quote; unclosed, the end).
+pub(crate) fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        if bytes[i] == b'\'' {
+            if bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The byte where the comment opening at byte `start` of `expr` ends (`--` to the line's
+/// end, `/* */` past its close; unclosed, the end), or `None` when none opens there.
+pub(crate) fn comment_end(expr: &str, start: usize) -> Option<usize> {
+    let rest = &expr[start..];
+    if rest.starts_with("--") {
+        Some(rest.find('\n').map_or(expr.len(), |n| start + n))
+    } else {
+        let body = rest.strip_prefix("/*")?;
+        Some(body.find("*/").map_or(expr.len(), |n| start + 2 + n + 2))
+    }
+}
+
+/// The name quoted at byte `start` of `expr` (`"a"`, `` `a` ``, `[a]`, a doubled closing quote
+/// standing for itself, unclosed to the end), and the byte after its closing quote.
+pub(crate) fn quoted_name(expr: &str, start: usize) -> (String, usize) {
+    let bytes = expr.as_bytes();
+    let close = match bytes[start] {
+        b'[' => b']',
+        other => other,
+    };
+    let mut name = String::new();
+    let mut i = start + 1;
+    while i < bytes.len() {
+        if bytes[i] == close {
+            if close != b']' && bytes.get(i + 1) == Some(&close) {
+                name.push(close as char);
+                i += 2;
+                continue;
+            }
+            return (name, i + 1);
+        }
+        let ch = expr[i..].chars().next().expect("inside the string");
+        name.push(ch);
+        i += ch.len_utf8();
+    }
+    (name, i)
 }
 
 #[cfg(test)]
